@@ -1,0 +1,353 @@
+/**
+ * JSON text <-> typed values (see value.ts), exactly as Python's `json` module reads and writes them.
+ * signac's job ids hash `json.dumps(sp, sort_keys=True)`, so the writer must match it byte for byte.
+ */
+import { UserError } from "../util/errors.js";
+import { Float, type JsonObject, type JsonValue, pythonFloatRepr } from "./value.js";
+
+export class JsonSyntaxError extends UserError {
+  constructor(
+    what: string,
+    readonly line: number,
+    readonly column: number,
+    source?: string,
+  ) {
+    super(`malformed JSON${source ? ` in ${source}` : ""}: ${what} at line ${line}, column ${column}`);
+    this.name = "JsonSyntaxError";
+  }
+}
+
+// Text without fractional or exponent numbers and without 16+ digit runs is read exactly by JSON.parse.
+const NEEDS_TYPED_PARSE = /[0-9][.eE]|[0-9]{16}|-0(?![.0-9eE])/;
+
+/** Parses JSON text keeping ints, floats and big integers apart. `source` names the text in errors. */
+export function parseJson(text: string, source?: string): JsonValue {
+  if (!NEEDS_TYPED_PARSE.test(text)) {
+    try {
+      return JSON.parse(text) as JsonValue;
+    } catch {
+      // fall through to the parser that can say where the text is wrong
+    }
+  }
+  return new Parser(text, source).parseDocument();
+}
+
+class Parser {
+  private pos = 0;
+  constructor(
+    private readonly text: string,
+    private readonly source?: string,
+  ) {}
+
+  parseDocument(): JsonValue {
+    this.skipWs();
+    const v = this.value();
+    this.skipWs();
+    if (this.pos < this.text.length) this.fail("unexpected text after the value");
+    return v;
+  }
+
+  private fail(what: string, at = this.pos): never {
+    let line = 1;
+    let col = 1;
+    for (let i = 0; i < at && i < this.text.length; i++) {
+      if (this.text.charCodeAt(i) === 10) {
+        line++;
+        col = 1;
+      } else col++;
+    }
+    throw new JsonSyntaxError(what, line, col, this.source);
+  }
+
+  private skipWs(): void {
+    const t = this.text;
+    while (this.pos < t.length) {
+      const c = t.charCodeAt(this.pos);
+      if (c === 32 || c === 10 || c === 13 || c === 9) this.pos++;
+      else break;
+    }
+  }
+
+  private value(): JsonValue {
+    const t = this.text;
+    if (this.pos >= t.length) this.fail("unexpected end of input");
+    const c = t[this.pos];
+    if (c === "{") return this.object();
+    if (c === "[") return this.array();
+    if (c === '"') return this.string();
+    if (c === "-" || (c >= "0" && c <= "9")) return this.number();
+    if (t.startsWith("true", this.pos)) return (this.pos += 4), true;
+    if (t.startsWith("false", this.pos)) return (this.pos += 5), false;
+    if (t.startsWith("null", this.pos)) return (this.pos += 4), null;
+    if (t.startsWith("NaN", this.pos) || t.startsWith("Infinity", this.pos)) {
+      this.fail("NaN and Infinity are not valid values");
+    }
+    this.fail(`unexpected character ${JSON.stringify(c)}`);
+  }
+
+  private object(): JsonObject {
+    const out: JsonObject = {};
+    this.pos++;
+    this.skipWs();
+    if (this.text[this.pos] === "}") {
+      this.pos++;
+      return out;
+    }
+    for (;;) {
+      this.skipWs();
+      if (this.text[this.pos] !== '"') this.fail("expected a string key");
+      const key = this.string();
+      this.skipWs();
+      if (this.text[this.pos] !== ":") this.fail("expected ':'");
+      this.pos++;
+      this.skipWs();
+      // Python keeps the first position of a repeated key and its last value.
+      Object.defineProperty(out, key, { value: this.value(), enumerable: true, writable: true, configurable: true });
+      this.skipWs();
+      const c = this.text[this.pos];
+      if (c === ",") this.pos++;
+      else if (c === "}") {
+        this.pos++;
+        return out;
+      } else this.fail("expected ',' or '}'");
+    }
+  }
+
+  private array(): JsonValue[] {
+    const out: JsonValue[] = [];
+    this.pos++;
+    this.skipWs();
+    if (this.text[this.pos] === "]") {
+      this.pos++;
+      return out;
+    }
+    for (;;) {
+      this.skipWs();
+      out.push(this.value());
+      this.skipWs();
+      const c = this.text[this.pos];
+      if (c === ",") this.pos++;
+      else if (c === "]") {
+        this.pos++;
+        return out;
+      } else this.fail("expected ',' or ']'");
+    }
+  }
+
+  private string(): string {
+    const t = this.text;
+    const start = ++this.pos;
+    let out = "";
+    let chunk = start;
+    for (;;) {
+      if (this.pos >= t.length) this.fail("unterminated string", start - 1);
+      const c = t.charCodeAt(this.pos);
+      if (c === 34) {
+        out += t.slice(chunk, this.pos);
+        this.pos++;
+        return out;
+      }
+      if (c < 32) this.fail("control character in string");
+      if (c !== 92) {
+        this.pos++;
+        continue;
+      }
+      out += t.slice(chunk, this.pos);
+      const e = t[this.pos + 1];
+      this.pos += 2;
+      switch (e) {
+        case '"':
+        case "\\":
+        case "/":
+          out += e;
+          break;
+        case "b":
+          out += "\b";
+          break;
+        case "f":
+          out += "\f";
+          break;
+        case "n":
+          out += "\n";
+          break;
+        case "r":
+          out += "\r";
+          break;
+        case "t":
+          out += "\t";
+          break;
+        case "u": {
+          const hex = t.slice(this.pos, this.pos + 4);
+          if (!/^[0-9a-fA-F]{4}$/.test(hex)) this.fail("bad \\u escape", this.pos - 2);
+          out += String.fromCharCode(parseInt(hex, 16));
+          this.pos += 4;
+          break;
+        }
+        default:
+          this.fail("bad escape", this.pos - 2);
+      }
+      chunk = this.pos;
+    }
+  }
+
+  private number(): number | bigint | Float {
+    const t = this.text;
+    const start = this.pos;
+    if (t[this.pos] === "-") this.pos++;
+    const intStart = this.pos;
+    if (t[this.pos] === "0") this.pos++;
+    else if (t[this.pos] >= "1" && t[this.pos] <= "9") while (t[this.pos] >= "0" && t[this.pos] <= "9") this.pos++;
+    else {
+      if (t.startsWith("Infinity", this.pos)) this.fail("NaN and Infinity are not valid values", start);
+      this.fail("expected a digit");
+    }
+    const intDigits = this.pos - intStart;
+    let isFloat = false;
+    if (t[this.pos] === ".") {
+      isFloat = true;
+      this.pos++;
+      if (!(t[this.pos] >= "0" && t[this.pos] <= "9")) this.fail("expected a digit after '.'");
+      while (t[this.pos] >= "0" && t[this.pos] <= "9") this.pos++;
+    }
+    if (t[this.pos] === "e" || t[this.pos] === "E") {
+      isFloat = true;
+      this.pos++;
+      if (t[this.pos] === "+" || t[this.pos] === "-") this.pos++;
+      if (!(t[this.pos] >= "0" && t[this.pos] <= "9")) this.fail("expected a digit in the exponent");
+      while (t[this.pos] >= "0" && t[this.pos] <= "9") this.pos++;
+    }
+    const lexeme = t.slice(start, this.pos);
+    if (isFloat) {
+      const x = Number(lexeme);
+      if (!Number.isFinite(x)) this.fail(`${lexeme} is too large for a float`, start);
+      return Number.isInteger(x) || Object.is(x, -0) ? new Float(x) : x;
+    }
+    if (intDigits < 16) return Number(lexeme) || 0; // `|| 0` reads "-0" as the int 0, as Python does
+    const big = BigInt(lexeme);
+    return big >= BigInt(Number.MIN_SAFE_INTEGER) && big <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(big) : big;
+  }
+}
+
+/** Python's `json.dumps(..., ensure_ascii=True)` escaping of one string. */
+export function quoteString(s: string): string {
+  let out = '"';
+  let chunk = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 32 && c < 127 && c !== 34 && c !== 92) continue;
+    out += s.slice(chunk, i);
+    chunk = i + 1;
+    switch (c) {
+      case 34:
+        out += '\\"';
+        break;
+      case 92:
+        out += "\\\\";
+        break;
+      case 10:
+        out += "\\n";
+        break;
+      case 13:
+        out += "\\r";
+        break;
+      case 9:
+        out += "\\t";
+        break;
+      case 8:
+        out += "\\b";
+        break;
+      case 12:
+        out += "\\f";
+        break;
+      default:
+        out += "\\u" + c.toString(16).padStart(4, "0");
+    }
+  }
+  return out + s.slice(chunk) + '"';
+}
+
+/** Orders keys by code point, as Python sorts str; JavaScript's default compares UTF-16 units. */
+export function compareCodePoints(a: string, b: string): number {
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    let x = a.charCodeAt(i);
+    let y = b.charCodeAt(i);
+    if (x === y) continue;
+    // Surrogates (D800-DFFF) encode code points above every BMP unit, E000-FFFF included.
+    if (x >= 0xd800 && x <= 0xdfff) x += 0x10000;
+    if (y >= 0xd800 && y <= 0xdfff) y += 0x10000;
+    return x - y;
+  }
+  return a.length - b.length;
+}
+
+function numberText(v: number): string {
+  if (!Number.isFinite(v)) {
+    throw new UserError(`${v} is not a valid value`, "state points and documents hold finite numbers only");
+  }
+  return Number.isSafeInteger(v) && !Object.is(v, -0) ? String(v) : pythonFloatRepr(v);
+}
+
+function write(v: JsonValue, sortKeys: boolean, parts: string[]): void {
+  if (v === null) parts.push("null");
+  else if (v === true) parts.push("true");
+  else if (v === false) parts.push("false");
+  else if (typeof v === "string") parts.push(quoteString(v));
+  else if (typeof v === "number") parts.push(numberText(v));
+  else if (typeof v === "bigint") parts.push(v.toString());
+  else if (v instanceof Float) {
+    if (!Number.isFinite(v.value)) numberText(v.value);
+    parts.push(pythonFloatRepr(v.value));
+  } else if (Array.isArray(v)) {
+    parts.push("[");
+    for (let i = 0; i < v.length; i++) {
+      if (i) parts.push(", ");
+      write(v[i], sortKeys, parts);
+    }
+    parts.push("]");
+  } else if (typeof v === "object") {
+    const keys = Object.keys(v);
+    if (sortKeys) keys.sort(compareCodePoints);
+    parts.push("{");
+    for (let i = 0; i < keys.length; i++) {
+      if (i) parts.push(", ");
+      parts.push(quoteString(keys[i]), ": ");
+      write(v[keys[i]], sortKeys, parts);
+    }
+    parts.push("}");
+  } else {
+    throw new UserError(`a value of type ${typeof v} cannot be stored`, "use JSON values only");
+  }
+}
+
+/** `json.dumps(v, sort_keys=True)`: the text signac hashes into a job id. */
+export function canonicalJson(v: JsonValue): string {
+  const parts: string[] = [];
+  write(v, true, parts);
+  return parts.join("");
+}
+
+/** `json.dumps(v)`: Python's separators, keys in insertion order; what signac writes to its files. */
+export function dumpJson(v: JsonValue): string {
+  const parts: string[] = [];
+  write(v, false, parts);
+  return parts.join("");
+}
+
+/** Indented JSON for people, keeping floats as floats (`1.0`). */
+export function prettyJson(v: JsonValue, indent = "", step = "  "): string {
+  if (Array.isArray(v)) {
+    if (v.length === 0) return "[]";
+    const inner = indent + step;
+    return "[\n" + v.map((x) => inner + prettyJson(x, inner, step)).join(",\n") + "\n" + indent + "]";
+  }
+  if (v !== null && typeof v === "object" && !(v instanceof Float)) {
+    const keys = Object.keys(v);
+    if (keys.length === 0) return "{}";
+    const inner = indent + step;
+    return (
+      "{\n" + keys.map((k) => inner + quoteString(k) + ": " + prettyJson(v[k], inner, step)).join(",\n") + "\n" + indent + "}"
+    );
+  }
+  return dumpJson(v);
+}
