@@ -29,6 +29,11 @@ export function parseJson(text: string, source?: string): JsonValue {
       // fall through to the parser that can say where the text is wrong
     }
   }
+  return parseJsonTyped(text, source);
+}
+
+/** The typed parser alone, without the `JSON.parse` fast path; parseJson must always agree with it. */
+export function parseJsonTyped(text: string, source?: string): JsonValue {
   return new Parser(text, source).parseDocument();
 }
 
@@ -266,18 +271,31 @@ export function quoteString(s: string): string {
   return out + s.slice(chunk) + '"';
 }
 
-/** Orders keys by code point, as Python sorts str; JavaScript's default compares UTF-16 units. */
+/**
+ * Orders keys by code point, as Python sorts str; JavaScript's default compares UTF-16 units.
+ * A surrogate pair is one code point above U+FFFF; a lone surrogate (which json.loads keeps as it is)
+ * is its own code point U+D800..U+DFFF, below U+E000.
+ */
 export function compareCodePoints(a: string, b: string): number {
   const n = Math.min(a.length, b.length);
   for (let i = 0; i < n; i++) {
-    let x = a.charCodeAt(i);
-    let y = b.charCodeAt(i);
+    const x = a.charCodeAt(i);
+    const y = b.charCodeAt(i);
     if (x === y) continue;
-    // Surrogates (D800-DFFF) encode code points above every BMP unit, E000-FFFF included.
-    if (x >= 0xd800 && x <= 0xdfff) x += 0x10000;
-    if (y >= 0xd800 && y <= 0xdfff) y += 0x10000;
-    return x - y;
+    if (x < 0xd800 && y < 0xd800) return x - y;
+    // The units before i are equal; if unit i-1 is a high surrogate, unit i may complete a pair with it.
+    if (i > 0) {
+      const h = a.charCodeAt(i - 1);
+      if (h >= 0xd800 && h <= 0xdbff) {
+        const cx = a.codePointAt(i - 1) as number;
+        const cy = b.codePointAt(i - 1) as number;
+        if (cx !== cy) return cx - cy;
+      }
+    }
+    return (a.codePointAt(i) as number) - (b.codePointAt(i) as number);
   }
+  // One is a prefix of the other in UTF-16 units, so also in code points (a lone high surrogate at the
+  // end of the shorter one sorts below the pair it starts in the longer one).
   return a.length - b.length;
 }
 

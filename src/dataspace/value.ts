@@ -92,24 +92,3 @@ export function pythonFloatRepr(x: number): string {
 export function numericValue(v: number | bigint | Float): number | bigint {
   return v instanceof Float ? v.value : v;
 }
-
-/**
- * Equality as signac's filters see it: an int and an integer-valued float are equal,
- * a bool is never equal to a number, lists compare element-wise, objects key-wise.
- */
-export function valuesEqual(a: JsonValue, b: JsonValue): boolean {
-  if (isNumeric(a) && isNumeric(b)) {
-    // Loose equality compares bigint and number exactly.
-    return numericValue(a) == numericValue(b);
-  }
-  if (a === null || b === null) return a === b;
-  if (typeof a !== "object" || typeof b !== "object") return a === b;
-  if (Array.isArray(a)) {
-    if (!Array.isArray(b) || a.length !== b.length) return false;
-    return a.every((x, i) => valuesEqual(x, b[i]));
-  }
-  if (Array.isArray(b) || a instanceof Float || b instanceof Float) return false;
-  const ka = Object.keys(a);
-  if (ka.length !== Object.keys(b).length) return false;
-  return ka.every((k) => Object.hasOwn(b, k) && valuesEqual(a[k], (b as JsonObject)[k]));
-}

@@ -1,0 +1,64 @@
+import path from "node:path";
+import { readDocumentFile } from "../../dataspace/document.js";
+import { parseFilterArgs } from "../../dataspace/filter.js";
+import { JOB_DOCUMENT_FILE } from "../../dataspace/job.js";
+import { dumpJson } from "../../dataspace/json.js";
+import { splitPath } from "../../dataspace/keys.js";
+import { lookupPath } from "../../dataspace/project.js";
+import type { JsonObject, JsonValue } from "../../dataspace/value.js";
+import { out } from "../context.js";
+import { loadProject } from "../project.js";
+import { renderTable } from "../table.js";
+
+interface FindOptions {
+  sp?: true | string[];
+  doc?: true | string[];
+  json?: boolean;
+}
+
+export default function find(filterArgs: string[], opts: FindOptions): void {
+  const filter = parseFilterArgs(filterArgs);
+  const project = loadProject();
+  const jobs = project.find(filter);
+  if (!opts.sp && !opts.doc && !opts.json) {
+    out(jobs.map((j) => j.id + "\n").join(""));
+    return;
+  }
+  const docOf = (dir: string): JsonObject => readDocumentFile(path.join(dir, JOB_DOCUMENT_FILE)) ?? {};
+  const rows = jobs.map((job) => ({
+    id: job.id,
+    sp: opts.sp || opts.json ? pick(job.sp, opts.sp) : undefined,
+    doc: opts.doc ? pick(docOf(job.path), opts.doc) : undefined,
+  }));
+  if (opts.json) {
+    out(dumpJson(rows.map((r) => ({ id: r.id, ...(r.sp ? { sp: r.sp } : {}), ...(r.doc ? { doc: r.doc } : {}) }))) + "\n");
+    return;
+  }
+  const keyed = Array.isArray(opts.sp) || Array.isArray(opts.doc);
+  if (!keyed) {
+    out(rows.map((r) => [r.id, r.sp && dumpJson(r.sp), r.doc && dumpJson(r.doc)].filter(Boolean).join(" ") + "\n").join(""));
+    return;
+  }
+  const spKeys = Array.isArray(opts.sp) ? opts.sp : [];
+  const docKeys = Array.isArray(opts.doc) ? opts.doc : [];
+  const head = ["id", ...spKeys, ...docKeys.map((k) => "doc." + k)];
+  const cells = rows.map((r) => [r.id, ...spKeys.map((k) => cell(r.sp, k)), ...docKeys.map((k) => cell(r.doc, k))]);
+  out(renderTable(head, cells) + "\n");
+}
+
+/** The whole object, or only the given dotted keys (missing ones left out). */
+function pick(obj: JsonObject, keys: true | string[] | undefined): JsonObject {
+  if (!Array.isArray(keys)) return obj;
+  const outObj: JsonObject = {};
+  for (const k of keys) {
+    const v = lookupPath(obj, splitPath(k));
+    if (v !== undefined) outObj[k] = v;
+  }
+  return outObj;
+}
+
+function cell(obj: JsonObject | undefined, key: string): string {
+  const v: JsonValue | undefined = obj?.[key];
+  if (v === undefined) return "";
+  return typeof v === "string" ? v : dumpJson(v);
+}

@@ -1,0 +1,33 @@
+import fs from "node:fs";
+import path from "node:path";
+import { expandGrid, parseAssignments } from "../../dataspace/multivalue.js";
+import { findProjectRoot, initProject } from "../../dataspace/project.js";
+import { UserError } from "../../util/errors.js";
+import { catchInterrupts } from "../interrupt.js";
+import { progressBar } from "../progress.js";
+
+export default function init(args: string[], opts: { name?: string }): void {
+  const dirs = args.filter((a) => !a.includes("="));
+  const assignments = args.filter((a) => a.includes("="));
+  if (dirs.length > 1) throw new UserError(`init takes one directory, got ${dirs.join(", ")}`, "grid values are KEY=VALUES");
+  const dir = path.resolve(dirs[0] ?? ".");
+  const existed = isProject(dir);
+  const project = initProject(dir, opts.name);
+  if (!existed) process.stderr.write(`Initialized project in ${project.root}\n`);
+  if (assignments.length === 0) return;
+  const sps = expandGrid(parseAssignments(assignments));
+  const bar = progressBar("creating jobs", sps.length);
+  const { ids, created } = project.initJobs(sps, { onProgress: (n) => bar.update(n), shouldStop: catchInterrupts() });
+  bar.stop();
+  process.stderr.write(`${created} jobs created, ${ids.length - created} existed${ids.length < sps.length ? `; stopped after ${ids.length} of ${sps.length}` : ""}\n`);
+  if (ids.length < sps.length) process.exitCode = 130;
+}
+
+function isProject(dir: string): boolean {
+  if (!fs.existsSync(dir)) return false;
+  try {
+    return findProjectRoot(dir) === dir;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,13 @@
+import { dumpJson, prettyJson } from "../../dataspace/json.js";
+import { out } from "../context.js";
+import { loadProject } from "../project.js";
+
+export default function jobShow(id: string, opts: { json?: boolean }): void {
+  const job = loadProject().job(id);
+  const doc = job.doc.data;
+  if (opts.json) {
+    out(dumpJson({ id: job.id, path: job.path, sp: job.sp, doc }) + "\n");
+    return;
+  }
+  out(`id    ${job.id}\npath  ${job.path}\nsp    ${prettyJson(job.sp, "      ")}\ndoc   ${prettyJson(doc, "      ")}\n`);
+}

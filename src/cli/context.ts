@@ -1,0 +1,29 @@
+import { errorText, UserError } from "../util/errors.js";
+
+let debug = false;
+
+export function setDebug(on: boolean): void {
+  debug = on;
+}
+
+/** Reports an error as SPEC §12 asks: one line, exit code 2 for the user's mistakes, 1 otherwise. */
+export function fail(err: unknown): void {
+  if (err instanceof UserError) {
+    process.stderr.write(`cohort: error: ${err.message}${err.hint ? ` (${err.hint})` : ""}\n`);
+    if (debug && err.stack) process.stderr.write(err.stack + "\n");
+    process.exitCode = 2;
+    return;
+  }
+  process.stderr.write(`cohort: error: ${errorText(err)}${debug ? "" : " (run with --debug for details)"}\n`);
+  if (debug && err instanceof Error && err.stack) process.stderr.write(err.stack + "\n");
+  process.exitCode = 1;
+}
+
+export function warn(message: string): void {
+  process.stderr.write(`cohort: warning: ${message}\n`);
+}
+
+/** Writes to stdout; a closed pipe (`cohort find | head`) ends the output quietly. */
+export function out(text: string): void {
+  process.stdout.write(text);
+}

@@ -1,0 +1,38 @@
+import fs from "node:fs";
+import path from "node:path";
+import { JOB_ID } from "./id.js";
+import { readStatepoint } from "./job-index.js";
+
+export interface WorkspaceProblem {
+  /** The entry's name in workspace/. */
+  name: string;
+  kind: "invalid-job" | "foreign";
+  reason: string;
+}
+
+/**
+ * Reads every entry of the workspace afresh (no cache): job directories whose state point is
+ * missing, corrupt or does not hash to their name, and entries that are not job directories.
+ */
+export function checkWorkspace(workspace: string, onProgress?: (done: number, total: number) => void): WorkspaceProblem[] {
+  let entries: fs.Dirent[];
+  try {
+    entries = fs.readdirSync(workspace, { withFileTypes: true });
+  } catch {
+    return [];
+  }
+  const problems: WorkspaceProblem[] = [];
+  entries.forEach((entry, i) => {
+    if (onProgress && i % 1000 === 0) onProgress(i, entries.length);
+    const name = entry.name;
+    if (!JOB_ID.test(name)) {
+      problems.push({ name, kind: "foreign", reason: entry.isDirectory() ? "directory not named by a job id" : "not a job directory" });
+    } else if (!entry.isDirectory()) {
+      problems.push({ name, kind: "foreign", reason: "a file named like a job id" });
+    } else {
+      const sp = readStatepoint(path.join(workspace, name), name);
+      if (typeof sp === "string") problems.push({ name, kind: "invalid-job", reason: sp });
+    }
+  });
+  return problems.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+}

@@ -1,0 +1,74 @@
+import { UserError } from "../util/errors.js";
+import { readFileIfExists, writeFileAtomic } from "../util/fs.js";
+import { dumpJson, parseJson } from "./json.js";
+import { assertValidKeys } from "./keys.js";
+import { isPlainObject, type JsonObject, type JsonValue } from "./value.js";
+
+/**
+ * A JSON object stored in one file (a job's or the project's document).
+ * Every read goes to the file, so other processes' changes are always seen; every write
+ * replaces the file atomically. The file is written as signac writes it (`json.dumps`).
+ */
+export class Document {
+  /** `beforeWrite` runs before every write (a job document creates its job there). */
+  constructor(
+    readonly path: string,
+    private readonly beforeWrite?: () => void,
+  ) {}
+
+  /** The whole document; `{}` when the file does not exist. */
+  get data(): JsonObject {
+    return readDocumentFile(this.path) ?? {};
+  }
+
+  get(key: string): JsonValue | undefined {
+    const data = this.data;
+    return Object.hasOwn(data, key) ? data[key] : undefined;
+  }
+
+  has(key: string): boolean {
+    return Object.hasOwn(this.data, key);
+  }
+
+  set(key: string, value: JsonValue): void {
+    this.update({ [key]: value });
+  }
+
+  /** Sets several keys in one atomic write. */
+  update(values: JsonObject): void {
+    assertValidKeys(values, "document");
+    const data = this.data;
+    for (const [k, v] of Object.entries(values)) data[k] = v;
+    this.replace(data);
+  }
+
+  /** Removes keys; returns whether any was there. */
+  delete(...keys: string[]): boolean {
+    const data = this.data;
+    const present = keys.filter((k) => Object.hasOwn(data, k));
+    if (present.length === 0) return false;
+    for (const k of present) delete data[k];
+    this.replace(data);
+    return true;
+  }
+
+  /** Replaces the whole document. */
+  replace(data: JsonObject): void {
+    assertValidKeys(data, "document");
+    const text = dumpJson(data);
+    this.beforeWrite?.();
+    writeFileAtomic(this.path, text);
+  }
+
+  toJSON(): JsonObject {
+    return this.data;
+  }
+}
+
+export function readDocumentFile(file: string): JsonObject | undefined {
+  const text = readFileIfExists(file);
+  if (text === undefined) return undefined;
+  const v = parseJson(text, file);
+  if (!isPlainObject(v)) throw new UserError(`${file} does not hold a JSON object`, "a document is a JSON object");
+  return v;
+}

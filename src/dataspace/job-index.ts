@@ -1,0 +1,270 @@
+/**
+ * The index of a workspace: every job's id and state point, kept in `.cohort/cache/jobs.json`.
+ *
+ * A job's state point is fixed by its id (the id is its hash), so a cached state point stays right
+ * for as long as the directory of that name exists. What can change behind cohort's back is the set
+ * of directories; the index sees that through the workspace directory's modification time, and reads
+ * the directory again whenever that time moved or is too recent to be trusted. `cohort check` reads
+ * every file again regardless.
+ */
+import fs from "node:fs";
+import path from "node:path";
+import { isErrno, readSmallFileSync, writeFileAtomic } from "../util/fs.js";
+import { jobId, JOB_ID } from "./id.js";
+import { parseJson } from "./json.js";
+import { Float, isPlainObject, type JsonObject, type JsonValue, pythonFloatRepr } from "./value.js";
+
+export const STATEPOINT_FILE = "signac_statepoint.json";
+const CACHE_VERSION = 1;
+/** A directory time older than the scan by this much cannot hide a change made in the same clock tick. */
+const TRUST_MARGIN_MS = 2000;
+
+export interface InvalidJobDir {
+  name: string;
+  reason: string;
+}
+
+interface CacheFile {
+  v: number;
+  /** Modification time of workspace/ seen before the scan that produced this index; -1 when unknown. */
+  wsMtimeMs: number;
+  scannedAt: number;
+  ids: string[];
+  sps: unknown[];
+  /** Values JSON cannot carry: [index into sps, exact text, ...path]. */
+  typed: (string | number)[][];
+  invalid: InvalidJobDir[];
+}
+
+/** Reads one job directory's state point; a reason string when it is missing or wrong. */
+export function readStatepoint(dir: string, expectedId?: string): JsonObject | string {
+  let text: string;
+  try {
+    text = readSmallFileSync(dir + path.sep + STATEPOINT_FILE);
+  } catch (err) {
+    return isErrno(err, "ENOENT") ? "no state-point file" : `state-point file unreadable: ${(err as Error).message}`;
+  }
+  let sp: JsonValue;
+  try {
+    sp = parseJson(text);
+  } catch (err) {
+    return text.length === 0 ? "state-point file is empty" : `state-point file is corrupt: ${(err as Error).message}`;
+  }
+  if (!isPlainObject(sp)) return "state-point file does not hold a JSON object";
+  if (expectedId !== undefined) {
+    const actual = jobId(sp);
+    if (actual !== expectedId) return `state point hashes to ${actual}, not to the directory's name`;
+  }
+  return sp;
+}
+
+export class JobIndex {
+  private byId: Map<string, JsonObject> | undefined;
+  private dirty = false;
+
+  private constructor(
+    private readonly workspace: string,
+    private readonly cacheFile: string,
+    private ids: string[],
+    private sps: JsonObject[],
+    private wsMtimeMs: number,
+    private scannedAt: number,
+    readonly invalid: InvalidJobDir[],
+  ) {}
+
+  /** Loads the index, bringing it up to date with the workspace. */
+  static load(workspace: string, cacheDir: string): JobIndex {
+    const cacheFile = path.join(cacheDir, "jobs.json");
+    const cached = readCache(cacheFile);
+    const mtime = statMtime(workspace);
+    if (cached && mtime !== undefined && cached.wsMtimeMs === mtime && cached.scannedAt - mtime > TRUST_MARGIN_MS) {
+      return new JobIndex(workspace, cacheFile, cached.ids, cached.sps as JsonObject[], cached.wsMtimeMs, cached.scannedAt, cached.invalid);
+    }
+    const index = cached
+      ? new JobIndex(workspace, cacheFile, cached.ids, cached.sps as JsonObject[], cached.wsMtimeMs, cached.scannedAt, [])
+      : new JobIndex(workspace, cacheFile, [], [], -1, 0, []);
+    index.rescan(mtime, cached?.invalid ?? []);
+    return index;
+  }
+
+  /** Reads the workspace directory and reconciles it with the index. */
+  private rescan(mtimeBefore: number | undefined, previouslyInvalid: InvalidJobDir[]): void {
+    const scannedAt = Date.now();
+    let names: string[];
+    try {
+      names = fs.readdirSync(this.workspace);
+    } catch (err) {
+      if (!isErrno(err, "ENOENT")) throw err;
+      names = [];
+    }
+    const known = new Map<string, JsonObject>();
+    for (let i = 0; i < this.ids.length; i++) known.set(this.ids[i], this.sps[i]);
+    const ids: string[] = [];
+    const sps: JsonObject[] = [];
+    let added = false;
+    for (const name of names) {
+      if (!JOB_ID.test(name)) continue;
+      const sp = known.get(name);
+      if (sp !== undefined) {
+        ids.push(name);
+        sps.push(sp);
+        known.delete(name);
+        continue;
+      }
+      const read = readStatepoint(this.workspace + path.sep + name, name);
+      if (typeof read === "string") this.invalid.push({ name, reason: read });
+      else {
+        ids.push(name);
+        sps.push(read);
+        added = true;
+      }
+    }
+    const removed = known.size > 0;
+    let sorted: [string[], JsonObject[]];
+    if (added) sorted = sortTogether(ids, sps);
+    else {
+      // readdir order is arbitrary: keep the cached, sorted order
+      const present = new Set(ids);
+      const keep = this.ids.map((id) => present.has(id));
+      sorted = [this.ids.filter((_, i) => keep[i]), this.sps.filter((_, i) => keep[i])];
+    }
+    const invalidChanged = JSON.stringify(previouslyInvalid) !== JSON.stringify(this.invalid);
+    // Once the directory time is old enough, saving it lets the next command skip the scan.
+    const wasTrustable = this.wsMtimeMs === mtimeBefore && this.scannedAt - this.wsMtimeMs > TRUST_MARGIN_MS;
+    const becameTrustable = mtimeBefore !== undefined && scannedAt - mtimeBefore > TRUST_MARGIN_MS && !wasTrustable;
+    this.dirty = added || removed || invalidChanged || becameTrustable;
+    [this.ids, this.sps] = sorted;
+    this.wsMtimeMs = mtimeBefore ?? -1;
+    this.scannedAt = scannedAt;
+    this.byId = undefined;
+  }
+
+  /** Job ids, sorted. */
+  get jobIds(): readonly string[] {
+    return this.ids;
+  }
+
+  /** State points, in the order of `jobIds`. */
+  get statepoints(): readonly JsonObject[] {
+    return this.sps;
+  }
+
+  get size(): number {
+    return this.ids.length;
+  }
+
+  statepoint(id: string): JsonObject | undefined {
+    this.byId ??= new Map(this.ids.map((x, i) => [x, this.sps[i]]));
+    return this.byId.get(id);
+  }
+
+  /** Ids starting with `prefix` (binary search over the sorted ids). */
+  withPrefix(prefix: string): string[] {
+    let lo = 0;
+    let hi = this.ids.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (this.ids[mid] < prefix) lo = mid + 1;
+      else hi = mid;
+    }
+    const out: string[] = [];
+    for (let i = lo; i < this.ids.length && this.ids[i].startsWith(prefix); i++) out.push(this.ids[i]);
+    return out;
+  }
+
+  /** Records jobs this process created; the directory time is no longer trusted until the next scan. */
+  add(entries: Iterable<[string, JsonObject]>): void {
+    const have = this.byId ?? new Map(this.ids.map((x, i) => [x, this.sps[i]]));
+    let changed = false;
+    for (const [id, sp] of entries) {
+      if (have.has(id)) continue;
+      have.set(id, sp);
+      this.ids.push(id);
+      this.sps.push(sp);
+      changed = true;
+    }
+    this.byId = undefined;
+    if (changed) {
+      [this.ids, this.sps] = sortTogether(this.ids, this.sps);
+      this.markChanged();
+    }
+  }
+
+  /** Records jobs this process removed. */
+  remove(ids: Iterable<string>): void {
+    const gone = new Set(ids);
+    const keep = this.ids.map((id) => !gone.has(id));
+    this.ids = this.ids.filter((_, i) => keep[i]);
+    this.sps = this.sps.filter((_, i) => keep[i]);
+    this.byId = undefined;
+    this.markChanged();
+  }
+
+  private markChanged(): void {
+    this.wsMtimeMs = -1;
+    this.dirty = true;
+  }
+
+  /** Writes the cache if anything changed. A failure to write it is not an error: it is only a cache. */
+  save(): void {
+    if (!this.dirty) return;
+    const typed: (string | number)[][] = [];
+    this.sps.forEach((sp, i) => collectTyped(sp, [i], typed));
+    const file: CacheFile = {
+      v: CACHE_VERSION,
+      wsMtimeMs: this.wsMtimeMs,
+      scannedAt: this.scannedAt,
+      ids: this.ids,
+      sps: this.sps,
+      typed,
+      invalid: this.invalid,
+    };
+    try {
+      fs.mkdirSync(path.dirname(this.cacheFile), { recursive: true });
+      writeFileAtomic(this.cacheFile, JSON.stringify(file, (_k, v) => (typeof v === "bigint" ? v.toString() : v)));
+      this.dirty = false;
+    } catch {
+      // read-only project or full disk: the next command scans again
+    }
+  }
+}
+
+function statMtime(dir: string): number | undefined {
+  try {
+    return fs.statSync(dir).mtimeMs;
+  } catch {
+    return undefined;
+  }
+}
+
+function readCache(file: string): CacheFile | undefined {
+  let data: CacheFile;
+  try {
+    data = JSON.parse(fs.readFileSync(file, "utf8")) as CacheFile;
+  } catch {
+    return undefined;
+  }
+  if (data.v !== CACHE_VERSION || !Array.isArray(data.ids) || !Array.isArray(data.sps) || data.ids.length !== data.sps.length) {
+    return undefined;
+  }
+  for (const [idx, text, ...keys] of data.typed) {
+    let parent = data.sps[idx as number] as Record<string | number, unknown>;
+    for (let k = 0; k < keys.length - 1; k++) parent = parent[keys[k]] as Record<string | number, unknown>;
+    const t = text as string;
+    parent[keys[keys.length - 1]] = /^-?\d+$/.test(t) ? BigInt(t) : new Float(Number(t));
+  }
+  return data;
+}
+
+/** Finds the values JSON.parse would read back wrongly: integer-valued floats and big integers. */
+function collectTyped(v: JsonValue, at: (string | number)[], out: (string | number)[][]): void {
+  if (v instanceof Float) out.push([at[0], pythonFloatRepr(v.value), ...at.slice(1)]);
+  else if (typeof v === "bigint") out.push([at[0], v.toString(), ...at.slice(1)]);
+  else if (Array.isArray(v)) v.forEach((x, i) => collectTyped(x, [...at, i], out));
+  else if (isPlainObject(v)) for (const k of Object.keys(v)) collectTyped(v[k], [...at, k], out);
+}
+
+function sortTogether(ids: string[], sps: JsonObject[]): [string[], JsonObject[]] {
+  const order = ids.map((_, i) => i).sort((a, b) => (ids[a] < ids[b] ? -1 : ids[a] > ids[b] ? 1 : 0));
+  return [order.map((i) => ids[i]), order.map((i) => sps[i])];
+}

@@ -1,0 +1,27 @@
+import { UserError } from "../util/errors.js";
+import { Float, type JsonValue } from "./value.js";
+
+/**
+ * signac refuses mapping keys that contain a dot, at any depth, in state points and documents:
+ * dotted paths address nested keys in queries, so a dotted key could never be found.
+ */
+export function assertValidKeys(v: JsonValue, what: string): void {
+  if (v === null || typeof v !== "object" || v instanceof Float) return;
+  if (Array.isArray(v)) {
+    for (const x of v) assertValidKeys(x, what);
+    return;
+  }
+  for (const k of Object.keys(v)) {
+    if (k.includes(".")) {
+      throw new UserError(`${what} key ${JSON.stringify(k)} contains a dot`, "keys may not contain '.'; nest objects instead");
+    }
+    assertValidKeys(v[k], what);
+  }
+}
+
+/** Splits a dotted path `a.b.c` into keys, refusing empty parts. */
+export function splitPath(dotted: string): string[] {
+  const parts = dotted.split(".");
+  if (parts.some((p) => p === "")) throw new UserError(`bad key path ${JSON.stringify(dotted)}`, "write keys like a or a.b");
+  return parts;
+}

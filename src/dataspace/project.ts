@@ -1,0 +1,261 @@
+import fs from "node:fs";
+import path from "node:path";
+import { UserError } from "../util/errors.js";
+import { isErrno, writeFileAtomic } from "../util/fs.js";
+import { Document, readDocumentFile } from "./document.js";
+import { compileFilter, filterNeedsDoc } from "./filter.js";
+import { jobId } from "./id.js";
+import { JobIndex } from "./job-index.js";
+import { Job, JOB_DOCUMENT_FILE, writeStatepoint } from "./job.js";
+import { canonicalJson } from "./json.js";
+import { assertValidKeys, splitPath } from "./keys.js";
+import { isPlainObject, type JsonObject, type JsonValue } from "./value.js";
+
+export const PROJECT_FILE = "cohort.toml";
+export const PROJECT_DOCUMENT_FILE = "signac_project_document.json";
+const SIGNAC_DIR = ".signac";
+
+/** Walks up from `start` to the nearest directory holding `cohort.toml` or `.signac/`. */
+export function findProjectRoot(start: string): string {
+  let dir = path.resolve(start);
+  for (;;) {
+    if (fs.existsSync(path.join(dir, PROJECT_FILE)) || isDirectory(path.join(dir, SIGNAC_DIR))) return dir;
+    for (const old of ["signac.rc", ".signac.rc"]) {
+      if (fs.existsSync(path.join(dir, old))) {
+        throw new UserError(
+          `${path.join(dir, old)} marks a signac project of schema version 1, which cohort does not open`,
+          "migrate it with signac 2: run 'signac migrate' in that directory",
+        );
+      }
+    }
+    const parent = path.dirname(dir);
+    if (parent === dir) {
+      throw new UserError(`not inside a cohort or signac project: ${path.resolve(start)}`, "run 'cohort init' or pass -C DIR");
+    }
+    dir = parent;
+  }
+}
+
+function isDirectory(p: string): boolean {
+  try {
+    return fs.statSync(p).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+function checkSchemaVersion(root: string): void {
+  let text: string;
+  try {
+    text = fs.readFileSync(path.join(root, SIGNAC_DIR, "config"), "utf8");
+  } catch (err) {
+    if (isErrno(err, "ENOENT")) return;
+    throw err;
+  }
+  const m = /^\s*schema_version\s*=\s*"?(\d+)"?\s*$/m.exec(text);
+  if (m && m[1] !== "2") {
+    throw new UserError(
+      `${root} is a signac project of schema version ${m[1]}; cohort opens version 2`,
+      "migrate it with signac 2: run 'signac migrate' in that directory",
+    );
+  }
+}
+
+/** Opens the project that holds `dir` (default: the working directory), looking upwards. */
+export function openProject(dir: string = process.cwd()): Project {
+  const root = findProjectRoot(dir);
+  checkSchemaVersion(root);
+  return new Project(root);
+}
+
+/** Makes `dir` a project (idempotent): `cohort.toml`, `.signac/config`, `workspace/`. */
+export function initProject(dir: string, name?: string): Project {
+  const root = path.resolve(dir);
+  fs.mkdirSync(path.join(root, SIGNAC_DIR), { recursive: true });
+  checkSchemaVersion(root);
+  const config = path.join(root, SIGNAC_DIR, "config");
+  if (!fs.existsSync(config)) writeFileAtomic(config, "schema_version = 2\n");
+  const toml = path.join(root, PROJECT_FILE);
+  if (!fs.existsSync(toml)) {
+    writeFileAtomic(toml, `[project]\nname = ${JSON.stringify(name ?? path.basename(root))}\n`);
+  }
+  fs.mkdirSync(path.join(root, "workspace"), { recursive: true });
+  return new Project(root);
+}
+
+/** Checks that a state point can be stored: a JSON object, keys without dots, finite numbers. */
+export function validateStatepoint(sp: unknown): JsonObject {
+  if (!isPlainObject(sp)) throw new UserError("a state point must be a JSON object", 'write it like {"T": 1.0}');
+  assertValidKeys(sp, "state-point");
+  canonicalJson(sp); // refuses NaN, Infinity and non-JSON values
+  return sp;
+}
+
+export type GroupKey = string | string[] | ((job: Job) => JsonValue);
+
+export class Project {
+  readonly workspace: string;
+  private jobIndex: JobIndex | undefined;
+
+  constructor(readonly root: string) {
+    this.workspace = path.join(root, "workspace");
+  }
+
+  /** Where cohort keeps its own files (`.cohort/`). */
+  get dataDir(): string {
+    return path.join(this.root, ".cohort");
+  }
+
+  /** The project document (`signac_project_document.json`). */
+  get doc(): Document {
+    return new Document(path.join(this.root, PROJECT_DOCUMENT_FILE));
+  }
+
+  /** The index of every job's id and state point, current as of its first use in this process. */
+  get index(): JobIndex {
+    if (!this.jobIndex) {
+      this.jobIndex = JobIndex.load(this.workspace, path.join(this.dataDir, "cache"));
+      this.jobIndex.save();
+    }
+    return this.jobIndex;
+  }
+
+  /** The job of a state point; it exists on disk once `init()` is called or something is written to it. */
+  openJob(sp: JsonObject): Job {
+    validateStatepoint(sp);
+    const id = jobId(sp);
+    return new Job(id, sp, path.join(this.workspace, id));
+  }
+
+  /** The job with this id or unique id prefix. */
+  job(idOrPrefix: string): Job {
+    const id = this.resolveJobId(idOrPrefix);
+    return new Job(id, this.index.statepoint(id)!, path.join(this.workspace, id));
+  }
+
+  /** The full id of an existing job given by id or unique prefix. */
+  resolveJobId(prefix: string): string {
+    if (!/^[0-9a-f]{1,32}$/.test(prefix)) {
+      throw new UserError(`${JSON.stringify(prefix)} is not a job id`, "job ids are 32 hexadecimal digits; a unique prefix will do");
+    }
+    const matches = this.index.withPrefix(prefix);
+    if (matches.length === 1) return matches[0];
+    if (matches.length === 0) {
+      const bad = this.index.invalid.find((e) => e.name.startsWith(prefix));
+      if (bad) throw new UserError(`job directory ${bad.name} is invalid: ${bad.reason}`, "run 'cohort check'");
+      throw new UserError(`no job matches ${prefix}`, "list job ids with 'cohort find'");
+    }
+    const shown = matches.slice(0, 5).join(", ") + (matches.length > 5 ? `, ... (${matches.length} in all)` : "");
+    throw new UserError(`job id prefix ${prefix} is ambiguous: ${shown}`, "give more characters");
+  }
+
+  /** Every job, ordered by id. */
+  jobs(): Job[] {
+    const { jobIds, statepoints } = this.index;
+    return jobIds.map((id, i) => new Job(id, statepoints[i], path.join(this.workspace, id)));
+  }
+
+  /** The jobs matching a filter in signac's query language (SPEC §2.2), ordered by id. */
+  find(filter: JsonObject = {}): Job[] {
+    const match = compileFilter(filter);
+    const needsDoc = filterNeedsDoc(filter);
+    const { jobIds, statepoints } = this.index;
+    const out: Job[] = [];
+    for (let i = 0; i < jobIds.length; i++) {
+      const dir = path.join(this.workspace, jobIds[i]);
+      const doc = needsDoc ? () => readDocumentFile(path.join(dir, JOB_DOCUMENT_FILE)) ?? {} : () => ({});
+      if (match(statepoints[i], doc)) out.push(new Job(jobIds[i], statepoints[i], dir));
+    }
+    return out;
+  }
+
+  /**
+   * Groups jobs by a state-point key (dotted path, `doc.` prefix for the document), several keys,
+   * or a function. Jobs lacking the key are left out, as signac does. Groups are ordered by key.
+   */
+  groupBy(key: GroupKey, jobs: Job[] = this.jobs()): [JsonValue, Job[]][] {
+    const keyOf = groupKeyFunction(key);
+    const groups = new Map<string, [JsonValue, Job[]]>();
+    for (const job of jobs) {
+      const k = keyOf(job);
+      if (k === undefined) continue;
+      const text = canonicalJson(k);
+      const g = groups.get(text);
+      if (g) g[1].push(job);
+      else groups.set(text, [k, [job]]);
+    }
+    return [...groups.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, g]) => g);
+  }
+
+  /**
+   * Creates the jobs of many state points (the existing ones are left as they are).
+   * `onProgress` is called now and then with the number done; `shouldStop` lets Ctrl-C end the loop
+   * between two jobs, so that no job is left half made.
+   */
+  initJobs(
+    sps: Iterable<JsonObject>,
+    opts: { onProgress?: (done: number) => void; shouldStop?: () => boolean } = {},
+  ): { ids: string[]; created: number } {
+    const index = this.index;
+    fs.mkdirSync(this.workspace, { recursive: true });
+    const ids: string[] = [];
+    const made: [string, JsonObject][] = [];
+    let created = 0;
+    try {
+      for (const sp of sps) {
+        if (opts.shouldStop?.()) break;
+        const job = this.openJob(sp);
+        if (writeStatepoint(job.path, sp)) created++;
+        ids.push(job.id);
+        made.push([job.id, sp]);
+        if (opts.onProgress && ids.length % 1000 === 0) opts.onProgress(ids.length);
+      }
+    } finally {
+      index.add(made);
+      index.save();
+    }
+    return { ids, created };
+  }
+
+  /** Removes jobs and all their files. Each leaves the workspace at once by a rename, then is deleted. */
+  removeJobs(ids: string[]): void {
+    const trash = path.join(this.dataDir, "tmp");
+    fs.mkdirSync(trash, { recursive: true });
+    const removed: string[] = [];
+    try {
+      for (const id of ids) {
+        const target = path.join(trash, `rm-${id}-${process.pid}-${Date.now()}`);
+        fs.renameSync(path.join(this.workspace, id), target);
+        removed.push(id);
+        fs.rmSync(target, { recursive: true, force: true });
+      }
+    } finally {
+      this.index.remove(removed);
+      this.index.save();
+    }
+  }
+}
+
+function groupKeyFunction(key: GroupKey): (job: Job) => JsonValue | undefined {
+  if (typeof key === "function") return key;
+  if (Array.isArray(key)) {
+    const parts = key.map(groupKeyFunction);
+    return (job) => {
+      const values = parts.map((f) => f(job));
+      return values.some((v) => v === undefined) ? undefined : (values as JsonValue[]);
+    };
+  }
+  const isDoc = key.startsWith("doc.");
+  const keys = splitPath(isDoc ? key.slice(4) : key.startsWith("sp.") ? key.slice(3) : key);
+  return (job) => lookupPath(isDoc ? job.doc.data : job.sp, keys);
+}
+
+/** The value at a path of keys, or undefined when any step is missing. */
+export function lookupPath(obj: JsonValue, keys: readonly string[]): JsonValue | undefined {
+  let v: JsonValue | undefined = obj;
+  for (const k of keys) {
+    if (!isPlainObject(v) || !Object.hasOwn(v, k)) return undefined;
+    v = v[k];
+  }
+  return v;
+}

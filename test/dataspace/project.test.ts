@@ -1,0 +1,92 @@
+import fs from "node:fs";
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import { float, Float, initProject, openProject, UserError } from "../../src/index.js";
+import { jobId } from "../../src/dataspace/id.js";
+import { tempDir } from "../helpers.js";
+
+describe("Project and Job", () => {
+  it("opens a project from a subdirectory", () => {
+    const dir = tempDir();
+    initProject(dir);
+    fs.mkdirSync(path.join(dir, "a", "b"), { recursive: true });
+    expect(openProject(path.join(dir, "a", "b")).root).toBe(dir);
+    expect(() => openProject(tempDir())).toThrow(UserError);
+  });
+
+  it("openJob computes signac's id; init creates the job; float() marks a float", () => {
+    const project = initProject(tempDir());
+    const a = project.openJob({ T: float(1), N: 64 });
+    expect(a.id).toBe(jobId({ T: new Float(1), N: 64 }));
+    expect(a.id).not.toBe(project.openJob({ T: 1, N: 64 }).id);
+    expect(a.exists()).toBe(false);
+    a.init();
+    expect(a.exists()).toBe(true);
+    expect(fs.readFileSync(a.fn("signac_statepoint.json"), "utf8")).toBe('{"T": 1.0, "N": 64}');
+    expect(project.job(a.id.slice(0, 5)).sp).toEqual(a.sp);
+    expect(() => project.openJob({ "a.b": 1 })).toThrow(/contains a dot/);
+    expect(() => project.openJob({ a: NaN })).toThrow(UserError);
+  });
+
+  it("job documents: get, set, update, delete, atomic and visible to a fresh reader", () => {
+    const project = initProject(tempDir());
+    const job = project.openJob({ i: 1 });
+    expect(job.doc.data).toEqual({});
+    job.doc.set("energy", float(-2));
+    job.doc.update({ done: true, n: 3 });
+    expect(job.doc.get("energy")).toBeInstanceOf(Float);
+    expect(job.exists()).toBe(true); // writing the document created the job
+    expect(fs.readFileSync(job.fn("signac_job_document.json"), "utf8")).toBe('{"energy": -2.0, "done": true, "n": 3}');
+    expect(openProject(project.root).job(job.id).doc.get("n")).toBe(3);
+    expect(job.doc.delete("n", "missing")).toBe(true);
+    expect(job.doc.has("n")).toBe(false);
+    expect(() => job.doc.set("a.b", 1)).toThrow(/contains a dot/);
+    expect(() => job.doc.set("x", { "y.z": 1 })).toThrow(/contains a dot/);
+    expect(fs.readdirSync(job.path).filter((f) => f.endsWith(".tmp"))).toEqual([]);
+  });
+
+  it("files: fn, isFile, readFile, writeFile", async () => {
+    const project = initProject(tempDir());
+    const job = project.openJob({ i: 2 });
+    expect(job.isFile("out.txt")).toBe(false);
+    await job.writeFile("out.txt", "hello");
+    expect(job.isFile("out.txt")).toBe(true);
+    expect(await job.readFile("out.txt")).toBe("hello");
+    expect(job.fn("out.txt")).toBe(path.join(project.workspace, job.id, "out.txt"));
+  });
+
+  it("find and groupBy", () => {
+    const project = initProject(tempDir());
+    project.initJobs([1, 2, 3, 4].map((i) => ({ i, parity: i % 2 ? "odd" : "even", x: { y: i * 10 } })));
+    project.openJob({ i: 1, parity: "odd", x: { y: 10 } }).doc.set("ok", true);
+    expect(project.find({ i: { $gt: 2 } }).map((j) => j.sp.i)).toEqual(expect.arrayContaining([3, 4]));
+    expect(project.find({ "x.y": 20 }).map((j) => j.sp.i)).toEqual([2]);
+    expect(project.find({ "doc.ok": true }).map((j) => j.sp.i)).toEqual([1]);
+    const groups = project.groupBy("parity");
+    expect(groups.map(([k, js]) => [k, js.map((j) => j.sp.i).sort()])).toEqual([
+      ["even", [2, 4]],
+      ["odd", [1, 3]],
+    ]);
+    expect(project.groupBy("x.y").length).toBe(4);
+    expect(project.groupBy("doc.ok").map(([k, js]) => [k, js.length])).toEqual([[true, 1]]);
+    expect(project.groupBy((job) => Number(job.sp.i) > 2).map(([k, js]) => [k, js.length])).toEqual([
+      [false, 2],
+      [true, 2],
+    ]);
+  });
+
+  it("the project document", () => {
+    const project = initProject(tempDir());
+    project.doc.set("campaign", "x");
+    expect(fs.readFileSync(path.join(project.root, "signac_project_document.json"), "utf8")).toBe('{"campaign": "x"}');
+    expect(openProject(project.root).doc.get("campaign")).toBe("x");
+  });
+
+  it("removeJobs removes a job wholly", () => {
+    const project = initProject(tempDir());
+    const { ids } = project.initJobs([{ a: 1 }, { a: 2 }]);
+    project.removeJobs([ids[0]]);
+    expect(project.jobs().map((j) => j.id)).toEqual([ids[1]]);
+    expect(openProject(project.root).jobs().map((j) => j.id)).toEqual([ids[1]]);
+  });
+});

@@ -1,0 +1,171 @@
+import fs from "node:fs";
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import { jobId } from "../../src/dataspace/id.js";
+import { cohort, lines, tempDir } from "../helpers.js";
+
+function project(...grid: string[]): string {
+  const dir = tempDir();
+  expect(cohort(["init", ...grid], { cwd: dir }).code).toBe(0);
+  return dir;
+}
+
+const ONE_LINE_ERROR = /^cohort: error: [^\n]+\n$/;
+
+describe("cohort check", () => {
+  it("passes a clean workspace", () => {
+    const dir = project("a={1,2}");
+    const r = cohort(["check"], { cwd: dir });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe("workspace OK\n");
+  });
+
+  it("reports wrong hashes, missing, empty and corrupt state points, and foreign entries", () => {
+    const dir = project("a={1,2,3,4}");
+    const ws = path.join(dir, "workspace");
+    const [wrong, missing, empty, corrupt] = [1, 2, 3, 4].map((a) => jobId({ a }));
+    fs.writeFileSync(path.join(ws, wrong, "signac_statepoint.json"), '{"a": 10}');
+    fs.rmSync(path.join(ws, missing, "signac_statepoint.json"));
+    fs.writeFileSync(path.join(ws, empty, "signac_statepoint.json"), "");
+    fs.writeFileSync(path.join(ws, corrupt, "signac_statepoint.json"), '{"a": ');
+    fs.writeFileSync(path.join(ws, "notes.txt"), "hello");
+    fs.mkdirSync(path.join(ws, "scratch"));
+    const r = cohort(["check"], { cwd: dir });
+    expect(r.code).toBe(1);
+    const out = lines(r.stdout);
+    expect(out).toHaveLength(6);
+    expect(out.find((l) => l.includes(wrong))).toContain(`hashes to ${jobId({ a: 10 })}`);
+    expect(out.find((l) => l.includes(missing))).toContain("no state-point file");
+    expect(out.find((l) => l.includes(empty))).toContain("empty");
+    expect(out.find((l) => l.includes(corrupt))).toContain("corrupt");
+    expect(out.find((l) => l.includes("notes.txt"))).toMatch(/^foreign/);
+    expect(out.find((l) => l.includes("scratch"))).toMatch(/^foreign/);
+    const json = JSON.parse(cohort(["check", "--json"], { cwd: dir }).stdout);
+    expect(json).toHaveLength(6);
+  });
+
+  it("finds a state point edited in place even when the cache is warm", () => {
+    const dir = project("a={1,2}");
+    cohort(["find"], { cwd: dir });
+    fs.writeFileSync(path.join(dir, "workspace", jobId({ a: 1 }), "signac_statepoint.json"), '{"a": 7}');
+    const r = cohort(["check"], { cwd: dir });
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain(jobId({ a: 1 }));
+  });
+
+  it("other commands skip an invalid job made by another program, with one warning", () => {
+    const dir = project("a={2}");
+    fs.mkdirSync(path.join(dir, "workspace", jobId({ a: 1 })));
+    fs.writeFileSync(path.join(dir, "workspace", jobId({ a: 1 }), "signac_statepoint.json"), '{"a": 10}');
+    const r = cohort(["find"], { cwd: dir });
+    expect(r.code).toBe(0);
+    expect(lines(r.stdout)).toEqual([jobId({ a: 2 })]);
+    expect(r.stderr).toBe("cohort: warning: 1 job directory is invalid and skipped (run 'cohort check')\n");
+    const show = cohort(["job", "show", jobId({ a: 1 })], { cwd: dir });
+    expect(show.code).toBe(2);
+    expect(show.stderr).toContain("hashes to");
+  });
+});
+
+describe("bad input: one line, exit code 2", () => {
+  const dir = project();
+  const cases: [string, string[], RegExp][] = [
+    ["malformed JSON, with its position", ["job", "init", '{"a": 1,\n "b": }'], /malformed JSON in the state point: .* at line 2, column 7/],
+    ["a state-point key with a dot", ["job", "init", '{"a.b": 1}'], /state-point key "a\.b" contains a dot/],
+    ["a nested key with a dot", ["job", "init", '{"a": {"b.c": 1}}'], /state-point key "b\.c" contains a dot/],
+    ["NaN in a state point", ["job", "init", '{"a": NaN}'], /NaN and Infinity are not valid values/],
+    ["Infinity in a state point", ["job", "init", '{"a": -Infinity}'], /NaN and Infinity are not valid values/],
+    ["a float overflowing to infinity", ["job", "init", '{"a": 1e400}'], /too large for a float/],
+    ["a grid key with a dot", ["init", "a.b={1,2}"], /"a\.b" contains '\.'/],
+    ["a state point that is not an object", ["job", "init", "[1, 2]"], /must be a JSON object/],
+    ["an unknown job id", ["job", "show", "0123456789abcdef0123456789abcdef"], /no job matches/],
+    ["an unknown command", ["frobnicate"], /unknown command/],
+    ["an unknown option", ["find", "--frob"], /unknown option/],
+    ["an unknown filter operator", ["find", '{"a": {"$foo": 1}}'], /\$foo/],
+    ["malformed filter JSON", ["find", '{"a": '], /malformed JSON/],
+  ];
+  for (const [what, args, message] of cases) {
+    it(what, () => {
+      const r = cohort(args, { cwd: dir });
+      expect(r.code).toBe(2);
+      expect(r.stderr).toMatch(ONE_LINE_ERROR);
+      expect(r.stderr).toMatch(message);
+      expect(r.stdout).toBe("");
+    });
+  }
+
+  it("shows a stack trace only with --debug", () => {
+    const r = cohort(["--debug", "job", "init", '{"a": NaN}'], { cwd: dir });
+    expect(r.code).toBe(2);
+    expect(r.stderr.split("\n").length).toBeGreaterThan(3);
+  });
+});
+
+describe("the cache is never trusted blindly", () => {
+  /** Makes the workspace look untouched for a while, so that the next command may trust the cache. */
+  function age(dir: string): void {
+    const ws = path.join(dir, "workspace");
+    const old = new Date(Date.now() - 60_000);
+    fs.utimesSync(ws, old, old);
+    cohort(["find"], { cwd: dir }); // scans, and records a directory time old enough to trust
+  }
+
+  it("is used when nothing changed", () => {
+    const dir = project("a={1,2}");
+    age(dir);
+    // change the workspace behind cohort's back, then restore its time: a trusted cache does not look
+    const sneaky = jobId({ a: 3 });
+    const ws = path.join(dir, "workspace");
+    const mtime = fs.statSync(ws).mtime;
+    fs.mkdirSync(path.join(ws, sneaky));
+    fs.writeFileSync(path.join(ws, sneaky, "signac_statepoint.json"), '{"a": 3}');
+    fs.utimesSync(ws, mtime, mtime);
+    expect(lines(cohort(["find"], { cwd: dir }).stdout)).not.toContain(sneaky);
+    fs.rmSync(path.join(dir, ".cohort", "cache"), { recursive: true });
+    expect(lines(cohort(["find"], { cwd: dir }).stdout)).toContain(sneaky);
+  });
+
+  it("sees a job added by another program", () => {
+    const dir = project("a={1,2}");
+    age(dir);
+    const id = jobId({ a: 3.5 });
+    fs.mkdirSync(path.join(dir, "workspace", id));
+    fs.writeFileSync(path.join(dir, "workspace", id, "signac_statepoint.json"), '{"a": 3.5}');
+    expect(lines(cohort(["find", "a.$gt", "3"], { cwd: dir }).stdout)).toEqual([id]);
+  });
+
+  it("sees a job removed by another program", () => {
+    const dir = project("a={1,2}");
+    age(dir);
+    fs.rmSync(path.join(dir, "workspace", jobId({ a: 1 })), { recursive: true });
+    expect(lines(cohort(["find"], { cwd: dir }).stdout)).toEqual([jobId({ a: 2 })]);
+  });
+
+  it("sees a job moved to a new state point by another program", () => {
+    const dir = project("a={1,2}");
+    age(dir);
+    const ws = path.join(dir, "workspace");
+    const moved = jobId({ a: 5 });
+    fs.renameSync(path.join(ws, jobId({ a: 1 })), path.join(ws, moved));
+    fs.writeFileSync(path.join(ws, moved, "signac_statepoint.json"), '{"a": 5}');
+    expect(lines(cohort(["find", "a", "5"], { cwd: dir }).stdout)).toEqual([moved]);
+    expect(lines(cohort(["find", "a", "1"], { cwd: dir }).stdout)).toEqual([]);
+  });
+
+  it("sees a document edited in place by another program", () => {
+    const dir = project("a={1,2}");
+    const id = jobId({ a: 1 });
+    cohort(["doc", id, "done", "false"], { cwd: dir });
+    age(dir);
+    expect(lines(cohort(["find", "doc.done", "true"], { cwd: dir }).stdout)).toEqual([]);
+    fs.writeFileSync(path.join(dir, "workspace", id, "signac_job_document.json"), '{"done": true}');
+    expect(lines(cohort(["find", "doc.done", "true"], { cwd: dir }).stdout)).toEqual([id]);
+  });
+
+  it("survives a corrupt cache file", () => {
+    const dir = project("a={1,2}");
+    cohort(["find"], { cwd: dir });
+    fs.writeFileSync(path.join(dir, ".cohort", "cache", "jobs.json"), "{not json");
+    expect(lines(cohort(["find"], { cwd: dir }).stdout)).toHaveLength(2);
+  });
+});

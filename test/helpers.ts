@@ -1,0 +1,44 @@
+import { spawnSync } from "node:child_process";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+
+export const ROOT = fileURLToPath(new URL("..", import.meta.url));
+export const COHORT = path.join(ROOT, "bin", "cohort");
+export const FIXTURES = path.join(ROOT, "test", "fixtures");
+
+export interface Result {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs bin/cohort as a user would. */
+export function cohort(args: string[], opts: { cwd: string; env?: NodeJS.ProcessEnv }): Result {
+  const r = spawnSync(process.execPath, [COHORT, ...args], {
+    cwd: opts.cwd,
+    env: { ...process.env, NO_COLOR: "1", ...opts.env },
+    encoding: "utf8",
+  });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** A fresh empty directory, removed when the process exits. */
+export function tempDir(prefix = "cohort-test-"): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  process.on("exit", () => fs.rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+/** A writable copy of the project signac 2.4.1 made (test/fixtures/signac-project). */
+export function signacProjectCopy(): string {
+  const dir = path.join(tempDir(), "signac-project");
+  fs.cpSync(path.join(FIXTURES, "signac-project"), dir, { recursive: true });
+  return dir;
+}
+
+/** The lines of a command's output. */
+export function lines(text: string): string[] {
+  return text.split("\n").filter((l) => l !== "");
+}
