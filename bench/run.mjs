@@ -41,6 +41,12 @@ fs.mkdirSync(project);
 execFileSync(process.execPath, [cohort, "init"], { cwd: project, stdio: "ignore" });
 row(`init i={0..${jobs - 1}}`, measure(process.execPath, [cohort, "init", `i={0..${jobs - 1}}`], project), 8 * scale, 25.9 * scale);
 
+// The file system's own cost of making the jobs, measured now: mkdir + exclusive create per job.
+const rawDir = path.join(base, "raw");
+fs.mkdirSync(rawDir);
+const rawScript = `const fs=require("fs");for(let i=0;i<${jobs};i++){const d=${JSON.stringify(rawDir)}+"/"+i.toString(16).padStart(32,"0");fs.mkdirSync(d);fs.writeFileSync(d+"/signac_statepoint.json",'{"i": '+i+'}',{flag:"wx"});}`;
+row("floor: mkdir + create every job's file", measure(process.execPath, ["-e", rawScript], base));
+
 const floor = measure("bash", ["-c", "find workspace -name signac_statepoint.json -print0 | xargs -0 cat > /dev/null"], project);
 row("floor: cat every state-point file", floor);
 

@@ -2,7 +2,7 @@
  * The command line: a thin layer over the library. Each command's code is loaded only when that
  * command runs, so that start-up stays short on projects of any size.
  */
-import { Command, CommanderError, Option } from "commander";
+import { Command, CommanderError } from "commander";
 import { errorText, UserError } from "../util/errors.js";
 import { fail, setDebug } from "./context.js";
 
@@ -129,6 +129,11 @@ export function buildProgram(): Command {
 }
 
 export async function main(argv: string[]): Promise<void> {
+  // `cohort find | head` closes the pipe early: that ends the output, it is not an error.
+  process.stdout.on("error", (err: NodeJS.ErrnoException) => {
+    if (err.code === "EPIPE") process.exit(process.exitCode ?? 0);
+    throw err;
+  });
   const program = buildProgram();
   program.exitOverride();
   program.configureOutput({
@@ -173,5 +178,3 @@ export async function main(argv: string[]): Promise<void> {
 function allCommands(cmd: Command): Command[] {
   return cmd.commands.flatMap((c) => [c, ...allCommands(c)]);
 }
-
-export { Option };

@@ -189,13 +189,13 @@ export class Project {
 
   /**
    * Creates the jobs of many state points (the existing ones are left as they are).
-   * `onProgress` is called now and then with the number done; `shouldStop` lets Ctrl-C end the loop
-   * between two jobs, so that no job is left half made.
+   * `onProgress` is called now and then with the number done. Aborting `signal` (Ctrl-C in the CLI)
+   * ends the loop between two jobs, so that no job is left half made; the jobs made so far are indexed.
    */
-  initJobs(
+  async initJobs(
     sps: Iterable<JsonObject>,
-    opts: { onProgress?: (done: number) => void; shouldStop?: () => boolean } = {},
-  ): { ids: string[]; created: number } {
+    opts: { onProgress?: (done: number) => void; signal?: AbortSignal } = {},
+  ): Promise<{ ids: string[]; created: number }> {
     const index = this.index;
     fs.mkdirSync(this.workspace, { recursive: true });
     const ids: string[] = [];
@@ -203,12 +203,16 @@ export class Project {
     let created = 0;
     try {
       for (const sp of sps) {
-        if (opts.shouldStop?.()) break;
+        if (ids.length % 256 === 0) {
+          // let signal handlers run: the loop is otherwise synchronous
+          await new Promise((resolve) => setImmediate(resolve));
+          if (opts.signal?.aborted) break;
+          if (ids.length % 1024 === 0) opts.onProgress?.(ids.length);
+        }
         const job = this.openJob(sp);
         if (writeStatepoint(job.path, sp)) created++;
         ids.push(job.id);
         made.push([job.id, sp]);
-        if (opts.onProgress && ids.length % 1000 === 0) opts.onProgress(ids.length);
       }
     } finally {
       index.add(made);

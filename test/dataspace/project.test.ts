@@ -55,9 +55,9 @@ describe("Project and Job", () => {
     expect(job.fn("out.txt")).toBe(path.join(project.workspace, job.id, "out.txt"));
   });
 
-  it("find and groupBy", () => {
+  it("find and groupBy", async () => {
     const project = initProject(tempDir());
-    project.initJobs([1, 2, 3, 4].map((i) => ({ i, parity: i % 2 ? "odd" : "even", x: { y: i * 10 } })));
+    await project.initJobs([1, 2, 3, 4].map((i) => ({ i, parity: i % 2 ? "odd" : "even", x: { y: i * 10 } })));
     project.openJob({ i: 1, parity: "odd", x: { y: 10 } }).doc.set("ok", true);
     expect(project.find({ i: { $gt: 2 } }).map((j) => j.sp.i)).toEqual(expect.arrayContaining([3, 4]));
     expect(project.find({ "x.y": 20 }).map((j) => j.sp.i)).toEqual([2]);
@@ -82,9 +82,9 @@ describe("Project and Job", () => {
     expect(openProject(project.root).doc.get("campaign")).toBe("x");
   });
 
-  it("removeJobs removes a job wholly", () => {
+  it("removeJobs removes a job wholly", async () => {
     const project = initProject(tempDir());
-    const { ids } = project.initJobs([{ a: 1 }, { a: 2 }]);
+    const { ids } = await project.initJobs([{ a: 1 }, { a: 2 }]);
     project.removeJobs([ids[0]]);
     expect(project.jobs().map((j) => j.id)).toEqual([ids[1]]);
     expect(openProject(project.root).jobs().map((j) => j.id)).toEqual([ids[1]]);

@@ -6,7 +6,7 @@ import { UserError } from "../../util/errors.js";
 import { catchInterrupts } from "../interrupt.js";
 import { progressBar } from "../progress.js";
 
-export default function init(args: string[], opts: { name?: string }): void {
+export default async function init(args: string[], opts: { name?: string }): Promise<void> {
   const dirs = args.filter((a) => !a.includes("="));
   const assignments = args.filter((a) => a.includes("="));
   if (dirs.length > 1) throw new UserError(`init takes one directory, got ${dirs.join(", ")}`, "grid values are KEY=VALUES");
@@ -17,7 +17,7 @@ export default function init(args: string[], opts: { name?: string }): void {
   if (assignments.length === 0) return;
   const sps = expandGrid(parseAssignments(assignments));
   const bar = progressBar("creating jobs", sps.length);
-  const { ids, created } = project.initJobs(sps, { onProgress: (n) => bar.update(n), shouldStop: catchInterrupts() });
+  const { ids, created } = await project.initJobs(sps, { onProgress: (n) => bar.update(n), signal: catchInterrupts() });
   bar.stop();
   process.stderr.write(`${created} jobs created, ${ids.length - created} existed${ids.length < sps.length ? `; stopped after ${ids.length} of ${sps.length}` : ""}\n`);
   if (ids.length < sps.length) process.exitCode = 130;
