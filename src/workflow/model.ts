@@ -1,0 +1,103 @@
+/**
+ * The workflow model: operations, their conditions and directives, groups (FlowGroups), hooks.
+ * `cohort.toml` and a project module (`project.ts`) both produce a `WorkflowDefinition`; the two are
+ * merged into one `Workflow` (workflow.ts) that the engine runs.
+ */
+import type { Job } from "../dataspace/job.js";
+import type { JsonObject, JsonValue } from "../dataspace/value.js";
+
+/** What an operation, condition or directive function receives: one job, or the jobs of an aggregate. */
+export type JobsFn<T> = (...jobs: Job[]) => T;
+
+/** Where a definition came from, for messages: `cohort.toml:12` or `project.ts`. */
+export type Origin = string;
+
+export type Condition =
+  /** A file exists in the job directory (every job of the aggregate). */
+  | { kind: "isfile"; file: string; origin?: Origin }
+  /** A document key is truthy (`true`) or falsy/absent (`false`), as signac-flow's `pre.true(key)`. */
+  | { kind: "true" | "false"; key: string; origin?: Origin }
+  /** Every post-condition of the named operations holds. */
+  | { kind: "after"; operations: string[]; origin?: Origin }
+  /** Never holds: an operation with `post = never` is never complete. */
+  | { kind: "never"; origin?: Origin }
+  | { kind: "not"; condition: Condition; origin?: Origin }
+  /** A predicate written in TypeScript; `name` is shown in messages. */
+  | { kind: "fn"; name: string; fn: JobsFn<boolean | Promise<boolean>>; origin?: Origin }
+  /** A shell command run in the job directory; exit code 0 means it holds (TOML only). */
+  | { kind: "command"; command: string; origin?: Origin };
+
+/** A directive's value, or a function of the aggregate that returns it (evaluated per aggregate). */
+export type DirectiveValue = JsonValue | JobsFn<JsonValue>;
+export type Directives = Record<string, DirectiveValue>;
+
+/** A hook: a TypeScript function, or (from TOML) a shell command run in the job directory. */
+export type HookFn = ((info: HookInfo) => void | Promise<void>) | { command: string };
+export interface HookInfo {
+  operation: string;
+  jobs: Job[];
+  /** Set for on_exception and on_exit after a failure. */
+  error?: Error;
+  /** The run's id. */
+  runId: string;
+}
+export type HookName = "on_start" | "on_success" | "on_exception" | "on_exit";
+export type Hooks = Partial<Record<HookName, HookFn[]>>;
+
+export type Aggregator =
+  | { kind: "single" }
+  | { kind: "groupsOf"; n: number }
+  | { kind: "groupBy"; key: string | JobsFn<JsonValue> }
+  | { kind: "all" };
+
+export type OperationBody =
+  /** A shell command with placeholders ({job.id}, {sp.KEY}, ...), always shell-quoted when substituted. */
+  | { kind: "command"; command: string }
+  /** A TypeScript function of the aggregate's jobs; with `cmd`, it returns a shell command to run. */
+  | { kind: "function"; fn: JobsFn<unknown>; cmd: boolean };
+
+export interface OperationDefinition {
+  name: string;
+  body: OperationBody;
+  pre: Condition[];
+  post: Condition[];
+  directives: Directives;
+  aggregator: Aggregator;
+  hooks: Hooks;
+  /** Flags of a flag operation (no job; a fresh run directory per run). */
+  flags?: JsonObject;
+  origin: Origin;
+}
+
+export interface GroupDefinition {
+  name: string;
+  /** Member operations, in the order they run. */
+  operations: string[];
+  /** Group-specific directives per member operation; they replace the operation's own (no merge). */
+  directives: Record<string, Directives>;
+  /** Options applied when the group is run or submitted, e.g. "--num-passes=2". */
+  runOptions?: string;
+  submitOptions?: string;
+  origin: Origin;
+}
+
+/** A label shown by `status`: a condition that holds for the job, or a function returning text or a flag. */
+export interface LabelDefinition {
+  name: string;
+  condition?: Condition;
+  fn?: JobsFn<string | boolean | null | undefined>;
+  origin: Origin;
+}
+
+/** What one source (cohort.toml or a project module) defines. */
+export interface WorkflowDefinition {
+  name?: string;
+  operations: OperationDefinition[];
+  groups: GroupDefinition[];
+  labels: LabelDefinition[];
+  hooks: Hooks;
+}
+
+export function emptyDefinition(): WorkflowDefinition {
+  return { operations: [], groups: [], labels: [], hooks: {} };
+}
