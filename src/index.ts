@@ -9,3 +9,42 @@ export { Job } from "./dataspace/job.js";
 export { Project, openProject, initProject, type GroupKey } from "./dataspace/project.js";
 export { checkWorkspace, type WorkspaceProblem } from "./dataspace/check.js";
 export { UserError } from "./util/errors.js";
+export {
+  FlowProject,
+  FlowGroup,
+  directives,
+  pre,
+  post,
+  hooks,
+  groupsOf,
+  groupBy,
+  allJobs,
+  cmd,
+  type ConditionBuilder,
+  type ConditionInput,
+  type ConditionSpec,
+  type GroupOptions,
+  type OperationArg,
+  type OperationFn,
+  type OperationOptions,
+  type OperationRef,
+  type OperationWrapper,
+  type ProjectHooks,
+} from "./workflow/flow-project.js";
+export type {
+  Aggregator,
+  Condition,
+  DirectiveValue,
+  Directives,
+  GroupDefinition,
+  HookFn,
+  HookInfo,
+  HookName,
+  Hooks,
+  JobsFn,
+  LabelDefinition,
+  OperationBody,
+  OperationDefinition,
+  Origin,
+  WorkflowDefinition,
+} from "./workflow/model.js";

@@ -125,6 +125,45 @@ export function buildProgram(): Command {
     .addHelpText("after", examples(["cohort check", "cohort check --json"]))
     .action(lazy(() => import("./commands/check.js")));
 
+  program
+    .command("run")
+    .description(
+      "run eligible operations in passes until nothing is eligible: each pass finds every eligible\n" +
+        "(operation, job) of the selected groups, then runs them. Without -o, every operation runs as its\n" +
+        "own group. Exit code 1 when an operation failed.",
+    )
+    .argument("[names...]", "operations or groups to run (full regular expressions, as -o)")
+    .option("-o, --operation <names...>", "operations or groups to run (full regular expressions)")
+    .option("-j, --job-id <ids...>", "only these jobs or aggregates (ids or unique prefixes)")
+    .option("-f, --filter <filter...>", "only jobs matching this filter (JSON or KEY VALUE pairs)")
+    .option("-n, --num <n>", "run at most N operations in all")
+    .option("--num-passes <n>", "executions of one (operation, job) per invocation", "1")
+    .option("--order <order>", "by-job, cyclic or random", "by-job")
+    .option("--pretend", "show what would run, with resolved directives, and run nothing")
+    .option("--keep-going", "go on after a failed operation")
+    .option("--timeout <seconds>", "stop an operation that runs longer and mark its run terminated")
+    .addHelpText(
+      "after",
+      examples(["cohort run", "cohort run -o ex --num-passes 2", "cohort run -o 'prep.*' -f T 1.0 --pretend", "cohort run simulate -j 3fa2 81bc --keep-going"]),
+    )
+    .action(lazy(() => import("./commands/run.js")));
+
+  program
+    .command("exec")
+    .description("run an operation on the given jobs (all when none are given), ignoring its conditions")
+    .argument("<operation>", "the operation")
+    .argument("[ids...]", "job or aggregate ids or unique prefixes")
+    .option("--timeout <seconds>", "stop an operation that runs longer and mark its run terminated")
+    .addHelpText("after", examples(["cohort exec prepare", "cohort exec simulate 3fa2"]))
+    .action(lazy(() => import("./commands/exec.js")));
+
+  program
+    .command("next")
+    .description("print the ids of the jobs (or aggregates) on which an operation is eligible")
+    .argument("<operation>", "the operation")
+    .addHelpText("after", examples(["cohort next simulate", "cohort next simulate | head -1"]))
+    .action(lazy(() => import("./commands/next.js")));
+
   return program;
 }
 

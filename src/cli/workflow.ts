@@ -1,0 +1,18 @@
+import type { Project } from "../dataspace/project.js";
+import { parseFilterArgs } from "../dataspace/filter.js";
+import type { Selection } from "../execution/plan.js";
+import { loadWorkflow } from "../workflow/load.js";
+import type { Workflow } from "../workflow/workflow.js";
+import { loadProject } from "./project.js";
+
+/** The project of the working directory and its workflow. */
+export async function loadProjectWorkflow(): Promise<{ project: Project; workflow: Workflow }> {
+  const project = loadProject();
+  const workflow = await loadWorkflow(project);
+  return { project, workflow };
+}
+
+/** `-j IDS` and `-f FILTER` into a selection of jobs and aggregates. */
+export function selectionOf(opts: { jobId?: string[]; filter?: string[] }): Selection {
+  return { ids: opts.jobId, filter: opts.filter && opts.filter.length ? parseFilterArgs(opts.filter) : undefined };
+}

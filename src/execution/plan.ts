@@ -1,0 +1,148 @@
+/**
+ * What can run: the aggregates of each selected group and the eligibility of each member operation,
+ * as SPEC §4 defines them. Shared by `run`, `run --pretend`, `next` and (later) `status` and `submit`.
+ */
+import type { Job } from "../dataspace/job.js";
+import type { Project } from "../dataspace/project.js";
+import { compileFilter } from "../dataspace/filter.js";
+import type { JsonObject } from "../dataspace/value.js";
+import { UserError } from "../util/errors.js";
+import { aggregateId, aggregatesOf } from "../workflow/aggregate.js";
+import { ConditionError, evaluateConditions, type ConditionContext } from "../workflow/conditions.js";
+import type { Condition, GroupDefinition, OperationDefinition } from "../workflow/model.js";
+import type { Workflow } from "../workflow/workflow.js";
+
+export interface Aggregate {
+  id: string;
+  jobs: Job[];
+}
+
+export interface Selection {
+  /** Job ids or aggregate ids (`agg-...`), or unique prefixes of them (`-j`). */
+  ids?: string[];
+  /** A filter on the jobs (`-f`). */
+  filter?: JsonObject;
+}
+
+/** The state of one operation on one aggregate. */
+export interface Eligibility {
+  eligible: boolean;
+  /** The pre-condition that did not hold, when one did not. */
+  blockedBy?: Condition;
+  /** Whether every post-condition holds (and there is at least one); unknown when a pre-condition failed. */
+  complete?: boolean;
+}
+
+export class Planner {
+  private readonly allJobs: Job[];
+  private readonly aggregateCache = new Map<GroupDefinition, Aggregate[]>();
+  /** (operation, aggregate) pairs that completed in this process: `after` an operation without post-conditions. */
+  readonly completedHere = new Set<string>();
+
+  constructor(
+    readonly project: Project,
+    readonly workflow: Workflow,
+    private readonly selection: Selection = {},
+  ) {
+    this.allJobs = project.jobs();
+  }
+
+  /** The selected aggregates of a group: formed over all jobs, kept when every job of one is selected. */
+  aggregates(group: GroupDefinition): Aggregate[] {
+    let aggs = this.aggregateCache.get(group);
+    if (aggs) return aggs;
+    const formed = aggregatesOf(this.workflow.aggregator(group), this.allJobs).map((jobs) => ({ id: aggregateId(jobs), jobs }));
+    aggs = formed.filter((a) => this.isSelected(a));
+    this.aggregateCache.set(group, aggs);
+    return aggs;
+  }
+
+  private selectedJobIds: Set<string> | undefined | null = null;
+  private selectedAggPrefixes: string[] = [];
+
+  private isSelected(agg: Aggregate): boolean {
+    if (this.selectedJobIds === null) this.resolveSelection();
+    if (this.selectedAggPrefixes.some((p) => agg.id.startsWith(p))) return true;
+    if (this.selectedJobIds === undefined) return this.selectedAggPrefixes.length === 0;
+    return agg.jobs.length > 0 && agg.jobs.every((j) => this.selectedJobIds!.has(j.id));
+  }
+
+  private resolveSelection(): void {
+    const { ids, filter } = this.selection;
+    let jobIds: Set<string> | undefined;
+    if (ids && ids.length > 0) {
+      jobIds = new Set();
+      for (const id of ids) {
+        if (id.startsWith("agg-")) this.selectedAggPrefixes.push(id);
+        else jobIds.add(this.project.resolveJobId(id));
+      }
+      if (jobIds.size === 0) jobIds = undefined;
+    }
+    if (filter && Object.keys(filter).length > 0) {
+      const match = compileFilter(filter);
+      const matching = new Set(
+        this.allJobs.filter((j) => match(j.sp, () => j.doc.data)).map((j) => j.id),
+      );
+      jobIds = jobIds ? new Set([...jobIds].filter((id) => matching.has(id))) : matching;
+    }
+    this.selectedJobIds = jobIds;
+  }
+
+  private context(): ConditionContext {
+    return {
+      postHolds: async (operation, jobs) => {
+        const op = this.workflow.operation(operation);
+        if (op.post.length === 0) return this.completedHere.has(pairKey(op.name, aggregateId(jobs)));
+        return (await evaluateConditions(op.post, jobs, this.context())).holds;
+      },
+    };
+  }
+
+  /**
+   * Eligible: every pre-condition holds, and there are no post-conditions or not all of them hold.
+   * Pre-conditions are evaluated first, as signac-flow does; post-conditions only when they all hold.
+   */
+  async eligibility(op: OperationDefinition, agg: Aggregate): Promise<Eligibility> {
+    try {
+      const ctx = this.context();
+      const pre = await evaluateConditions(op.pre, agg.jobs, ctx);
+      if (!pre.holds) return { eligible: false, blockedBy: pre.failed };
+      if (op.post.length === 0) return { eligible: true, complete: false };
+      const complete = (await evaluateConditions(op.post, agg.jobs, ctx)).holds;
+      return { eligible: !complete, complete };
+    } catch (err) {
+      if (err instanceof ConditionError) throw new EligibilityError(op.name, agg.id, err);
+      throw err;
+    }
+  }
+
+  /** The aggregates of a group on which an operation is eligible now. */
+  async eligibleAggregates(group: GroupDefinition, operation: OperationDefinition): Promise<Aggregate[]> {
+    const out: Aggregate[] = [];
+    for (const agg of this.aggregates(group)) if ((await this.eligibility(operation, agg)).eligible) out.push(agg);
+    return out;
+  }
+}
+
+export function pairKey(operation: string, aggregate: string): string {
+  return `${operation}\u0000${aggregate}`;
+}
+
+export type Order = "by-job" | "cyclic" | "random";
+
+export function parseOrder(text: string): Order {
+  if (text === "by-job" || text === "cyclic" || text === "random") return text;
+  throw new UserError(`--order ${text} is not an order`, "use by-job, cyclic or random");
+}
+
+/** A condition raised while deciding whether an operation may run on an aggregate. */
+export class EligibilityError extends Error {
+  constructor(
+    readonly operation: string,
+    readonly aggregate: string,
+    readonly error: ConditionError,
+  ) {
+    super(`${error.message} (operation ${operation} on ${aggregate})`, { cause: error });
+    this.name = "EligibilityError";
+  }
+}

@@ -1,0 +1,233 @@
+/**
+ * Runs a shell command as a run's process (SPEC §5).
+ *
+ * - The command runs as `/bin/sh -c COMMAND` in `cwd`, with the inherited environment plus `env`,
+ *   stdin from /dev/null, in a process group (and session) of its own, so that everything it starts
+ *   can be stopped at once; Ctrl-C at the terminal does not reach it directly: the caller aborts it.
+ * - stdout and stderr are one pipe (the shell does `exec 2>&1` before the command), so the output keeps
+ *   the exact order in which the command wrote it. Each chunk is appended to `output.file` and passed,
+ *   decoded as UTF-8, to `output.echo`.
+ * - On timeout or abort, the whole group gets SIGTERM, and SIGKILL after a grace period (2 s); the
+ *   exit code is then negative, minus the signal number (-15 or -9), even when the command caught the
+ *   signal and exited by itself, so that the caller marks the run `terminated`.
+ * - A run leaves nothing behind: when the command's shell ends, processes it started that are still
+ *   in its group (background jobs, daemons that did not leave the group) get the same SIGTERM, then
+ *   SIGKILL. A process that must outlive its run has to leave the group itself (`setsid`).
+ * - If this process exits while commands run (e.g. a second Ctrl-C), their groups get SIGKILL.
+ * - A command that cannot start (missing working directory, aborted before it started) is not an
+ *   exception: the reason goes to the output and the exit code is 127 (-15 when aborted), pid 0.
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import fs from "node:fs";
+import os from "node:os";
+import { StringDecoder } from "node:string_decoder";
+import { errorText } from "../util/errors.js";
+import { isErrno } from "../util/fs.js";
+
+export interface RunShellOptions {
+  cwd: string;
+  /** Added to (and overriding) the inherited environment. */
+  env?: Record<string, string>;
+  output: {
+    /** Appended to (created if needed). */
+    file: string;
+    /** Gets the output as it comes, for live display. */
+    echo?: (chunk: string) => void;
+  };
+  /** Stop the command after this long (0 or undefined: no limit). */
+  timeoutMs?: number;
+  /** Stop the command when aborted. */
+  signal?: AbortSignal;
+  /** Called with the pid (= process group id) once the command has started, e.g. to write the run's lock. */
+  onStarted?: (pid: number) => void;
+  /** Between SIGTERM and SIGKILL; default 2000 ms. */
+  graceMs?: number;
+}
+
+export interface ShellResult {
+  /** The exit code; negative: killed by signal -N (always negative after a timeout or abort). */
+  exitCode: number;
+  /** The shell's pid, which is also its process group id; 0 when it did not start. */
+  pid: number;
+  /** Whether it was stopped because `timeoutMs` ran out. */
+  timedOut: boolean;
+}
+
+export const DEFAULT_GRACE_MS = 2000;
+const SIGTERM = os.constants.signals.SIGTERM;
+const SIGKILL = os.constants.signals.SIGKILL;
+
+/** Process groups of commands running now, killed if this process exits. */
+const liveGroups = new Set<number>();
+let exitHookInstalled = false;
+
+function installExitHook(): void {
+  if (exitHookInstalled) return;
+  exitHookInstalled = true;
+  process.on("exit", () => {
+    for (const pgid of liveGroups) signalGroup(pgid, "SIGKILL");
+  });
+}
+
+function signalGroup(pgid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(-pgid, signal);
+  } catch (err) {
+    if (!isErrno(err, "ESRCH") && !isErrno(err, "EPERM")) throw err;
+  }
+}
+
+/**
+ * Whether the process group has a member that is not a zombie. An orphan that has ended stays a
+ * zombie where the init process does not reap (some containers); it holds nothing, so it does not count.
+ */
+export function groupAlive(pgid: number): boolean {
+  try {
+    process.kill(-pgid, 0);
+  } catch (err) {
+    return !isErrno(err, "ESRCH");
+  }
+  let entries: string[];
+  try {
+    entries = fs.readdirSync("/proc");
+  } catch {
+    return true; // no /proc (macOS): trust kill
+  }
+  for (const name of entries) {
+    if (!/^\d+$/.test(name)) continue;
+    let stat: string;
+    try {
+      stat = fs.readFileSync(`/proc/${name}/stat`, "utf8");
+    } catch {
+      continue;
+    }
+    // "pid (comm) state ppid pgrp ...": comm may hold spaces and parentheses.
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    if (Number(fields[2]) === pgid && fields[0] !== "Z" && fields[0] !== "X") return true;
+  }
+  return false;
+}
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+function isDirectory(p: string): boolean {
+  try {
+    return fs.statSync(p).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+/** Runs `/bin/sh -c command`; see the top of this file. */
+export async function runShell(command: string, opts: RunShellOptions): Promise<ShellResult> {
+  const grace = opts.graceMs ?? DEFAULT_GRACE_MS;
+  const fd = fs.openSync(opts.output.file, "a");
+  const decoder = new StringDecoder("utf8");
+  const write = (chunk: Buffer | string) => {
+    if (typeof chunk === "string") fs.writeSync(fd, chunk);
+    else fs.writeSync(fd, chunk);
+    if (opts.output.echo) {
+      const text = typeof chunk === "string" ? chunk : decoder.write(chunk);
+      if (text) opts.output.echo(text);
+    }
+  };
+  const notStarted = (exitCode: number, why: string): ShellResult => {
+    write(`cohort: ${why}\n`);
+    return { exitCode, pid: 0, timedOut: false };
+  };
+  try {
+    if (opts.signal?.aborted) return notStarted(-SIGTERM, `interrupted before ${JSON.stringify(command)} started`);
+    if (!isDirectory(opts.cwd)) {
+      return notStarted(127, `cannot run ${JSON.stringify(command)}: working directory ${opts.cwd} does not exist`);
+    }
+    let child: ChildProcess;
+    try {
+      child = spawn("/bin/sh", ["-c", 'exec 2>&1; exec /bin/sh -c "$1"', "sh", command], {
+        cwd: opts.cwd,
+        env: { ...process.env, ...opts.env },
+        stdio: ["ignore", "pipe", "pipe"],
+        detached: true,
+      });
+    } catch (err) {
+      return notStarted(127, `cannot run ${JSON.stringify(command)}: ${errorText(err)}`);
+    }
+    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null } | Error>((resolve) => {
+      child.once("exit", (code, signal) => resolve({ code, signal }));
+      child.once("error", (err) => resolve(err));
+    });
+    const closed = new Promise<void>((resolve) => child.once("close", () => resolve()));
+    child.stdout!.on("data", write);
+    child.stderr!.on("data", write);
+
+    const pid = child.pid;
+    if (pid === undefined) {
+      const r = await exited;
+      return notStarted(127, `cannot run ${JSON.stringify(command)}: ${r instanceof Error ? r.message : "it did not start"}`);
+    }
+    installExitHook();
+    liveGroups.add(pid);
+
+    let timedOut = false;
+    let termAt: number | undefined;
+    let lastSignal = SIGTERM;
+    let killTimer: NodeJS.Timeout | undefined;
+    const terminate = () => {
+      if (termAt !== undefined) return;
+      termAt = Date.now();
+      signalGroup(pid, "SIGTERM");
+      killTimer = setTimeout(() => {
+        lastSignal = SIGKILL;
+        signalGroup(pid, "SIGKILL");
+      }, grace);
+    };
+    const timer = opts.timeoutMs
+      ? setTimeout(() => {
+          timedOut = true;
+          terminate();
+        }, opts.timeoutMs)
+      : undefined;
+    opts.signal?.addEventListener("abort", terminate, { once: true });
+    let startError: unknown;
+    try {
+      opts.onStarted?.(pid);
+    } catch (err) {
+      startError = err ?? new Error("onStarted failed");
+      terminate();
+    }
+
+    const result = await exited;
+    clearTimeout(timer);
+    opts.signal?.removeEventListener("abort", terminate);
+    const stopped = termAt !== undefined;
+
+    // Whatever the command left in its group goes too.
+    if (groupAlive(pid)) {
+      terminate();
+      const giveUp = termAt! + grace + 2000;
+      while (groupAlive(pid) && Date.now() < giveUp) await sleep(20);
+    }
+    clearTimeout(killTimer);
+    liveGroups.delete(pid);
+
+    // The pipe closes when the last process holding it ends; one that left the group may keep it.
+    let waited: NodeJS.Timeout | undefined;
+    await Promise.race([closed, new Promise<void>((resolve) => (waited = setTimeout(resolve, 1000)))]);
+    clearTimeout(waited);
+    for (const stream of [child.stdout!, child.stderr!]) {
+      stream.removeListener("data", write);
+      stream.destroy();
+    }
+    const rest = decoder.end();
+    if (rest && opts.output.echo) opts.output.echo(rest);
+
+    let exitCode: number;
+    if (result instanceof Error) exitCode = 127;
+    else if (result.signal) exitCode = -(os.constants.signals[result.signal] ?? lastSignal);
+    else exitCode = result.code ?? 127;
+    if (stopped && exitCode >= 0) exitCode = -lastSignal;
+    if (startError !== undefined) throw startError;
+    return { exitCode, pid, timedOut };
+  } finally {
+    fs.closeSync(fd);
+  }
+}

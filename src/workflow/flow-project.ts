@@ -1,0 +1,691 @@
+/**
+ * The TypeScript API of a project module (`project.ts`): signac-flow's `FlowProject` and its
+ * decorators, translated one to one into wrappers passed before the operation's function.
+ *
+ * ```ts
+ * import { FlowProject, directives, pre, post } from "cohort";
+ * const project = new FlowProject();
+ * const ex = project.makeGroup({ name: "ex" });
+ * project.operation(
+ *   ex.withDirectives({ ngpu: 2 }),   // @ex.with_directives({"ngpu": 2})
+ *   directives({ ngpu: 1 }),          // @FlowProject.operation(directives={"ngpu": 1})
+ *   post.isFile("out.txt"),           // @FlowProject.post.isfile("out.txt")
+ *   async function op1(job) { ... },
+ * );
+ * export default project;
+ * ```
+ *
+ * Decisions:
+ * - Wrappers are plain objects tagged `wrapper: "..."` (a `FlowGroup` is one too), applied in the
+ *   order written; conditions keep that order (it is their evaluation order).
+ * - The options form `project.operation(name?, options, fn)` accepts the same things by key; an
+ *   unknown key is an error (a typo would otherwise be ignored silently). Wrappers and an options
+ *   object may be mixed.
+ * - Operations referenced by `pre.after(...)` / `copyFrom(...)` may be names or the functions
+ *   themselves; a function is resolved when `definition()` is called, to the name it was registered
+ *   under in this project (else its own name), so references may precede the definition.
+ * - `pre.copyFrom(...ops)` / `post.copyFrom(...ops)` (signac-flow's `copy_from`) insert the named
+ *   operations' pre-/post-conditions at that place.
+ * - `directives(...)` given twice merge; a key given twice is an error. Directive values are checked
+ *   (vocabulary, types) when the workflow is assembled, with every other source.
+ * - An operation's origin is the file and line of the `project.operation(...)` call, taken from the
+ *   stack (`project.ts:12`), for messages.
+ */
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import type { Job } from "../dataspace/job.js";
+import { UserError } from "../util/errors.js";
+import type {
+  Aggregator,
+  Condition,
+  Directives,
+  GroupDefinition,
+  HookFn,
+  HookName,
+  Hooks,
+  JobsFn,
+  LabelDefinition,
+  OperationDefinition,
+  Origin,
+  WorkflowDefinition,
+} from "./model.js";
+
+/** The marker a FlowProject carries, so that a loader can recognise one without `instanceof`. */
+export const FLOW_PROJECT = Symbol.for("cohort.FlowProject");
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type AnyFunction = (...args: any[]) => unknown;
+
+/** An operation named by its name or by its function. */
+export type OperationRef = string | AnyFunction;
+
+/** A condition as written: like `Condition`, but operations may be given by their functions. */
+export type ConditionSpec =
+  | Exclude<Condition, { kind: "after" } | { kind: "not" }>
+  | { kind: "after"; operations: OperationRef[]; origin?: Origin }
+  | { kind: "not"; condition: ConditionSpec; origin?: Origin }
+  /** The named operations' pre-conditions (in a pre list) or post-conditions (in a post list). */
+  | { kind: "copyFrom"; operations: OperationRef[] };
+
+export interface ConditionWrapper {
+  readonly wrapper: "pre" | "post";
+  readonly condition: ConditionSpec;
+}
+export interface DirectivesWrapper {
+  readonly wrapper: "directives";
+  readonly directives: Directives;
+}
+export interface GroupWrapper {
+  readonly wrapper: "group";
+  readonly group: FlowGroup;
+  readonly directives?: Directives;
+}
+export interface HookWrapper {
+  readonly wrapper: "hook";
+  readonly hook: HookName;
+  readonly fn: HookFn;
+}
+export interface AggregatorWrapper {
+  readonly wrapper: "aggregator";
+  readonly aggregator: Aggregator;
+}
+export interface CmdWrapper {
+  readonly wrapper: "cmd";
+}
+export type OperationWrapper = ConditionWrapper | DirectivesWrapper | GroupWrapper | HookWrapper | AggregatorWrapper | CmdWrapper | FlowGroup;
+
+/** What a condition list accepts: a wrapper (`post.isFile("x")`), a condition object, or a predicate. */
+export type ConditionInput = ConditionWrapper | ConditionSpec | JobsFn<boolean | Promise<boolean>>;
+type HookInput = HookFn | string;
+type HookOption = HookInput | HookInput[];
+
+export interface OperationOptions {
+  /** The operation's name (default: the function's name). */
+  name?: string;
+  directives?: Directives;
+  groups?: (FlowGroup | GroupWrapper | { group: FlowGroup; directives?: Directives })[];
+  pre?: ConditionInput | ConditionInput[];
+  post?: ConditionInput | ConditionInput[];
+  aggregator?: Aggregator | AggregatorWrapper;
+  hooks?: {
+    onStart?: HookOption;
+    onSuccess?: HookOption;
+    onException?: HookOption;
+    onExit?: HookOption;
+    on_start?: HookOption;
+    on_success?: HookOption;
+    on_exception?: HookOption;
+    on_exit?: HookOption;
+  };
+  /** The function returns a shell command to run (signac-flow's `cmd=True`). */
+  cmd?: boolean;
+}
+
+export interface GroupOptions {
+  name: string;
+  /** Group-specific directives per member operation (they replace the operation's own in this group). */
+  directives?: Record<string, Directives>;
+  /** Members given by name, e.g. operations defined in cohort.toml; they come first. */
+  operations?: OperationRef[];
+  runOptions?: string;
+  submitOptions?: string;
+}
+
+/** The operation's function: it receives the aggregate's jobs (one job by default). */
+export type OperationFn = (...jobs: Job[]) => unknown;
+export type OperationArg = string | OperationWrapper | OperationOptions;
+
+// ---------------------------------------------------------------------------------------------
+// Conditions: pre.* and post.*
+
+export interface ConditionBuilder {
+  /** A predicate of the job (or of the aggregate's jobs); `fn.name` is shown in messages. */
+  (fn: JobsFn<boolean | Promise<boolean>>): ConditionWrapper;
+  /** The file exists in the job directory. */
+  isFile(file: string): ConditionWrapper;
+  /** The job document's key is truthy. */
+  true(key: string): ConditionWrapper;
+  /** The job document's key is falsy or absent. */
+  false(key: string): ConditionWrapper;
+  /** Every post-condition of the named operations holds. */
+  after(...operations: OperationRef[]): ConditionWrapper;
+  /** The condition does not hold. */
+  not(condition: ConditionInput): ConditionWrapper;
+  /** The pre- (or post-) conditions of the named operations, copied here. */
+  copyFrom(...operations: OperationRef[]): ConditionWrapper;
+  /** Never holds (as a post-condition: the operation is never complete). */
+  readonly never: ConditionWrapper;
+}
+
+function conditionBuilder(which: "pre" | "post"): ConditionBuilder {
+  const wrap = (condition: ConditionSpec): ConditionWrapper => ({ wrapper: which, condition });
+  const where = (what: string) => `${which}.${what}`;
+  const builder = (fn: JobsFn<boolean | Promise<boolean>>) => {
+    if (typeof fn !== "function") throw new UserError(`${which}(...) takes a function of the job, not ${describe(fn)}`, `${which}((job) => job.isFile("x"))`);
+    return wrap({ kind: "fn", name: fn.name || "condition", fn });
+  };
+  return Object.assign(builder, {
+    isFile: (file: string) => wrap({ kind: "isfile", file: nonEmptyString(file, where("isFile"), "a file name") }),
+    true: (key: string) => wrap({ kind: "true", key: nonEmptyString(key, where("true"), "a document key") }),
+    false: (key: string) => wrap({ kind: "false", key: nonEmptyString(key, where("false"), "a document key") }),
+    after: (...operations: OperationRef[]) => wrap({ kind: "after", operations: operationRefs(operations, where("after")) }),
+    not: (condition: ConditionInput) => wrap({ kind: "not", condition: conditionSpec(condition, where("not")) }),
+    copyFrom: (...operations: OperationRef[]) => wrap({ kind: "copyFrom", operations: operationRefs(operations, where("copyFrom")) }),
+    never: Object.freeze(wrap({ kind: "never" })),
+  }) as ConditionBuilder;
+}
+
+/** Pre-conditions: all must hold for the operation to be eligible. */
+export const pre: ConditionBuilder = conditionBuilder("pre");
+/** Post-conditions: all holding means the operation is complete. */
+export const post: ConditionBuilder = conditionBuilder("post");
+
+const CONDITION_KINDS = new Set(["isfile", "true", "false", "after", "never", "not", "fn", "command", "copyFrom"]);
+
+function conditionSpec(input: unknown, where: string): ConditionSpec {
+  if (typeof input === "function") return { kind: "fn", name: input.name || "condition", fn: input as JobsFn<boolean> };
+  if (isObject(input)) {
+    if ((input.wrapper === "pre" || input.wrapper === "post") && isObject(input.condition)) return input.condition as ConditionSpec;
+    if (input.wrapper === undefined && typeof input.kind === "string" && CONDITION_KINDS.has(input.kind)) return input as ConditionSpec;
+  }
+  throw new UserError(`${where}: ${describe(input)} is not a condition`, "use pre.isFile(...), post.true(...), a function of the job, ...");
+}
+
+function operationRefs(refs: unknown[], where: string): OperationRef[] {
+  if (refs.length === 0) throw new UserError(`${where}() needs at least one operation`, `${where}("prepare")`);
+  for (const r of refs) {
+    if (!((typeof r === "string" && r !== "") || typeof r === "function")) {
+      throw new UserError(`${where}: ${describe(r)} is not an operation`, "name operations by their name or their function");
+    }
+  }
+  return refs as OperationRef[];
+}
+
+// ---------------------------------------------------------------------------------------------
+// Other wrappers
+
+/** The operation's own directives (resources, execution options); values may be functions of the jobs. */
+export function directives(d: Directives): DirectivesWrapper {
+  return { wrapper: "directives", directives: checkDirectives(d, "directives(...)") };
+}
+
+/** The operation's function returns a shell command, which is run (signac-flow's `cmd=True`). */
+export const cmd: CmdWrapper = Object.freeze({ wrapper: "cmd" as const });
+
+/** Operation hooks (signac-flow's `@FlowProject.operation_hooks.on_start(fn)`, ...). */
+export const hooks = {
+  onStart: (fn: HookInput): HookWrapper => hookWrapper("on_start", fn),
+  onSuccess: (fn: HookInput): HookWrapper => hookWrapper("on_success", fn),
+  onException: (fn: HookInput): HookWrapper => hookWrapper("on_exception", fn),
+  onExit: (fn: HookInput): HookWrapper => hookWrapper("on_exit", fn),
+};
+
+function hookWrapper(hook: HookName, fn: HookInput): HookWrapper {
+  return { wrapper: "hook", hook, fn: hookFn(fn, `hooks.${camel(hook)}`) };
+}
+
+function hookFn(fn: unknown, where: string): HookFn {
+  if (typeof fn === "function") return fn as HookFn;
+  if (typeof fn === "string" && fn.trim() !== "") return { command: fn };
+  if (isObject(fn) && typeof fn.command === "string" && Object.keys(fn).length === 1) return { command: fn.command };
+  throw new UserError(`${where}: ${describe(fn)} is not a hook`, "a hook is a function of { operation, jobs, error, runId } or a shell command");
+}
+
+/** Aggregates of `n` jobs (the last may be smaller). */
+export function groupsOf(n: number): AggregatorWrapper {
+  if (!Number.isInteger(n) || n < 1) throw new UserError(`groupsOf(${describe(n)}): the size must be an integer of at least 1`, "groupsOf(2)");
+  return { wrapper: "aggregator", aggregator: { kind: "groupsOf", n } };
+}
+
+/** Aggregates of the jobs sharing a value: a state-point key (dotted, `doc.` for the document) or a function. */
+export function groupBy(key: string | JobsFn<import("../dataspace/value.js").JsonValue>): AggregatorWrapper {
+  if (!((typeof key === "string" && key !== "") || typeof key === "function")) {
+    throw new UserError(`groupBy(${describe(key)}): give a key or a function of the job`, `groupBy("T")`);
+  }
+  return { wrapper: "aggregator", aggregator: { kind: "groupBy", key } };
+}
+
+/** One aggregate of all jobs. */
+export function allJobs(): AggregatorWrapper {
+  return { wrapper: "aggregator", aggregator: { kind: "all" } };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Groups
+
+/** A FlowGroup: operations that run or are submitted together, each with its own directives in it. */
+export class FlowGroup {
+  readonly wrapper = "group" as const;
+  /** Members in the order they were added (the order they run). */
+  readonly operations: OperationRef[] = [];
+  /** Directives given with the membership (`withDirectives`). */
+  readonly memberDirectives = new Map<OperationRef, Directives>();
+  /** Directives given by operation name to `makeGroup`. */
+  readonly namedDirectives: Record<string, Directives> = {};
+
+  constructor(
+    readonly project: FlowProject,
+    readonly name: string,
+    readonly runOptions: string | undefined,
+    readonly submitOptions: string | undefined,
+    readonly origin: Origin,
+  ) {}
+
+  /** Membership with group-specific directives, which replace the operation's own in this group. */
+  withDirectives(d: Directives): GroupWrapper {
+    return { wrapper: "group", group: this, directives: checkDirectives(d, `group ${this.name}: withDirectives(...)`) };
+  }
+
+  /** @internal */
+  add(ref: OperationRef, directives: Directives | undefined, where: string): void {
+    if (this.operations.includes(ref)) throw new UserError(`${where} is added to group ${this.name} twice`, "add an operation to a group once");
+    this.operations.push(ref);
+    if (directives) this.memberDirectives.set(ref, directives);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The project
+
+interface OperationEntry {
+  name: string;
+  fn: AnyFunction;
+  cmd: boolean;
+  pre: ConditionSpec[];
+  post: ConditionSpec[];
+  directives: Directives;
+  aggregator: Aggregator | undefined;
+  hooks: Hooks;
+  origin: Origin;
+}
+
+/** The project-level hooks registrar: `project.hooks.onStart(fn)`. */
+export interface ProjectHooks {
+  onStart(fn: HookInput): void;
+  onSuccess(fn: HookInput): void;
+  onException(fn: HookInput): void;
+  onExit(fn: HookInput): void;
+}
+
+export class FlowProject {
+  readonly [FLOW_PROJECT] = true;
+  readonly name: string | undefined;
+  private readonly ops: OperationEntry[] = [];
+  private readonly groupList: FlowGroup[] = [];
+  private readonly labelList: LabelDefinition[] = [];
+  private readonly projectHooks: Hooks = {};
+
+  /** Project-level hooks, run around every operation (after the operation's own). */
+  readonly hooks: ProjectHooks = {
+    onStart: (fn) => this.addProjectHook("on_start", fn),
+    onSuccess: (fn) => this.addProjectHook("on_success", fn),
+    onException: (fn) => this.addProjectHook("on_exception", fn),
+    onExit: (fn) => this.addProjectHook("on_exit", fn),
+  };
+
+  constructor(options: { name?: string } = {}) {
+    if (!isObject(options)) throw new UserError(`new FlowProject(${describe(options)}): the options must be an object`, `new FlowProject({ name: "demo" })`);
+    if (options.name !== undefined) this.name = nonEmptyString(options.name, "new FlowProject", "a project name");
+  }
+
+  /** Makes a group (signac-flow's `make_group`); a name can be used once. */
+  makeGroup(options: GroupOptions | string): FlowGroup {
+    const opts: GroupOptions = typeof options === "string" ? { name: options } : options;
+    if (!isObject(opts)) throw new UserError(`makeGroup(${describe(options)}): give the group's options`, `project.makeGroup({ name: "ex" })`);
+    const name = nonEmptyString(opts.name, "makeGroup", "a group name");
+    const where = `group ${name}`;
+    checkKeys(opts, ["name", "directives", "operations", "runOptions", "submitOptions"], where);
+    if (this.groupList.some((g) => g.name === name)) throw new UserError(`${where} is made twice`, "each group needs its own name");
+    for (const key of ["runOptions", "submitOptions"] as const) {
+      if (opts[key] !== undefined && typeof opts[key] !== "string") throw new UserError(`${where}: ${key} must be a string`, `${key}: "--num-passes=2"`);
+    }
+    const group = new FlowGroup(this, name, opts.runOptions, opts.submitOptions, callerOrigin());
+    if (opts.operations !== undefined) {
+      if (!Array.isArray(opts.operations)) throw new UserError(`${where}: operations must be a list`, `operations: ["prepare", "simulate"]`);
+      for (const ref of operationRefs(opts.operations, `${where}: operations`)) group.add(ref, undefined, `operation ${refName(ref)}`);
+    }
+    if (opts.directives !== undefined) {
+      if (!isObject(opts.directives)) throw new UserError(`${where}: directives must map operation names to directives`, `directives: { op1: { ngpu: 2 } }`);
+      for (const [op, d] of Object.entries(opts.directives)) group.namedDirectives[op] = checkDirectives(d, `${where}: directives of ${op}`);
+    }
+    this.groupList.push(group);
+    return group;
+  }
+
+  /**
+   * Defines an operation: `operation(...wrappers, fn)` or `operation(name, options, fn)`.
+   * Returns the function, which stays callable.
+   */
+  operation<F extends OperationFn>(...args: [...OperationArg[], F]): F {
+    const origin = callerOrigin();
+    const fn = args[args.length - 1];
+    let name = typeof args[0] === "string" ? args[0] : undefined;
+    const rest = args.slice(name === undefined ? 0 : 1, -1) as unknown[];
+    for (const arg of rest) if (isObject(arg) && !isWrapper(arg) && typeof arg.name === "string") name ??= arg.name;
+    if (typeof fn !== "function") {
+      throw new UserError(
+        `operation ${name ?? "(unnamed)"} (${origin}): the last argument must be the operation's function, not ${describe(fn)}`,
+        "project.operation(...wrappers, function name(job) { ... })",
+      );
+    }
+    name ??= fn.name;
+    if (!name) throw new UserError(`an operation (${origin}) has an anonymous function and no name`, `name it: project.operation("name", ..., fn) or use a named function`);
+    const where = `operation ${name} (${origin})`;
+    const existing = this.ops.find((o) => o.name === name);
+    if (existing) throw new UserError(`operation ${name} is defined twice: ${existing.origin} and ${origin}`, "rename one of them");
+
+    const entry: OperationEntry = { name, fn, cmd: false, pre: [], post: [], directives: {}, aggregator: undefined, hooks: {}, origin };
+    const groups: { group: FlowGroup; directives?: Directives }[] = [];
+    const apply = (w: unknown) => this.applyWrapper(entry, groups, w, where);
+    for (const arg of rest) {
+      if (isWrapper(arg)) apply(arg);
+      else if (isObject(arg)) for (const w of optionWrappers(arg, where)) apply(w);
+      else throw new UserError(`${where}: ${describe(arg)} is not a wrapper`, "pass directives(...), pre.*(...), post.*(...), hooks.*(...), a group, an aggregator or cmd");
+    }
+    for (const { group, directives: d } of groups) group.add(fn, d, where);
+    this.ops.push(entry);
+    return fn;
+  }
+
+  /** A label shown by `status`: a function of the job returning text or a flag, or a condition. */
+  label(fn: JobsFn<string | boolean | null | undefined>): void;
+  label(name: string, fnOrCondition: JobsFn<string | boolean | null | undefined> | ConditionWrapper | Condition): void;
+  label(a: unknown, b?: unknown): void {
+    const origin = callerOrigin();
+    const fn = b === undefined ? a : b;
+    const name = b === undefined ? (typeof a === "function" ? a.name : undefined) : a;
+    if (typeof name !== "string" || name === "") throw new UserError(`a label (${origin}) has no name`, `project.label("prepared", (job) => job.isFile("init.dat"))`);
+    if (this.labelList.some((l) => l.name === name)) throw new UserError(`label ${name} is defined twice`, "each label needs its own name");
+    if (typeof fn === "function") {
+      this.labelList.push({ name, fn: fn as JobsFn<string | boolean | null | undefined>, origin });
+    } else {
+      const spec = conditionSpec(fn, `label ${name} (${origin})`);
+      this.labelList.push({ name, condition: spec as Condition, origin });
+    }
+  }
+
+  /** The definitions the engine reads. */
+  definition(): WorkflowDefinition {
+    const nameOf = (ref: OperationRef): string => {
+      if (typeof ref === "string") return ref;
+      return this.ops.find((o) => o.fn === ref)?.name ?? refName(ref);
+    };
+    const resolved = new Map<string, { pre?: Condition[]; post?: Condition[] }>();
+    const resolving = new Set<string>();
+    const resolveList = (op: OperationEntry, which: "pre" | "post"): Condition[] => {
+      const cached = resolved.get(op.name)?.[which];
+      if (cached) return cached;
+      const key = `${which}:${op.name}`;
+      if (resolving.has(key)) throw new UserError(`${which}.copyFrom of operation ${op.name} (${op.origin}) copies from itself through a cycle`, "copy conditions from operations that do not copy back");
+      resolving.add(key);
+      const out: Condition[] = [];
+      for (const spec of op[which]) {
+        if (spec.kind === "copyFrom") {
+          for (const ref of spec.operations) {
+            const name = nameOf(ref);
+            const other = this.ops.find((o) => o.name === name);
+            if (!other) throw new UserError(`${which}.copyFrom of operation ${op.name} (${op.origin}) names an unknown operation ${name}`, knownOps(this.ops));
+            out.push(...resolveList(other, which));
+          }
+        } else {
+          out.push(finish(spec, `${which} condition of operation ${op.name} (${op.origin})`));
+        }
+      }
+      resolving.delete(key);
+      resolved.set(op.name, { ...resolved.get(op.name), [which]: out });
+      return out;
+    };
+    const finish = (spec: ConditionSpec, where: string): Condition => {
+      switch (spec.kind) {
+        case "after":
+          return { ...spec, operations: spec.operations.map(nameOf) };
+        case "not":
+          return { ...spec, condition: finish(spec.condition, where) };
+        case "copyFrom":
+          throw new UserError(`${where}: copyFrom cannot be negated or nested`, "use copyFrom at the top level of a pre or post list");
+        default:
+          return spec;
+      }
+    };
+
+    const operations: OperationDefinition[] = this.ops.map((op) => ({
+      name: op.name,
+      body: { kind: "function", fn: op.fn, cmd: op.cmd },
+      pre: resolveList(op, "pre"),
+      post: resolveList(op, "post"),
+      directives: { ...op.directives },
+      aggregator: op.aggregator ?? { kind: "single" },
+      hooks: copyHooks(op.hooks),
+      origin: op.origin,
+    }));
+    const groups: GroupDefinition[] = this.groupList.map((g) => {
+      const where = `group ${g.name} (${g.origin})`;
+      const members = g.operations.map(nameOf);
+      const twice = members.find((m, i) => members.indexOf(m) !== i);
+      if (twice !== undefined) throw new UserError(`${where} holds operation ${twice} twice`, "add an operation to a group once");
+      const directivesByName: Record<string, Directives> = {};
+      for (const [op, d] of Object.entries(g.namedDirectives)) {
+        if (!members.includes(op)) throw new UserError(`${where} has directives for ${op}, which is not a member`, members.length ? `members: ${members.join(", ")}` : "the group has no members");
+        directivesByName[op] = { ...d };
+      }
+      for (const [ref, d] of g.memberDirectives) {
+        const op = nameOf(ref);
+        if (directivesByName[op]) throw new UserError(`${where} gets directives for ${op} twice`, "give them in makeGroup or in withDirectives, not both");
+        directivesByName[op] = { ...d };
+      }
+      return {
+        name: g.name,
+        operations: members,
+        directives: directivesByName,
+        ...(g.runOptions !== undefined ? { runOptions: g.runOptions } : {}),
+        ...(g.submitOptions !== undefined ? { submitOptions: g.submitOptions } : {}),
+        origin: g.origin,
+      };
+    });
+    const labels = this.labelList.map((l) => (l.condition ? { ...l, condition: finish(l.condition as ConditionSpec, `label ${l.name} (${l.origin})`) } : { ...l }));
+    return {
+      ...(this.name !== undefined ? { name: this.name } : {}),
+      operations,
+      groups,
+      labels,
+      hooks: copyHooks(this.projectHooks),
+    };
+  }
+
+  private addProjectHook(hook: HookName, fn: HookInput): void {
+    (this.projectHooks[hook] ??= []).push(hookFn(fn, `project.hooks.${camel(hook)}`));
+  }
+
+  private applyWrapper(entry: OperationEntry, groups: { group: FlowGroup; directives?: Directives }[], w: unknown, where: string): void {
+    if (w instanceof FlowGroup || (isObject(w) && w.wrapper === "group")) {
+      const group = w instanceof FlowGroup ? w : (w as unknown as GroupWrapper).group;
+      if (!(group instanceof FlowGroup)) throw new UserError(`${where}: ${describe(group)} is not a group`, "make groups with project.makeGroup(...)");
+      if (group.project !== this) throw new UserError(`${where}: group ${group.name} belongs to another FlowProject`, "use groups made by this project");
+      if (groups.some((g) => g.group === group)) throw new UserError(`${where} is added to group ${group.name} twice`, "add an operation to a group once");
+      const d = w instanceof FlowGroup ? undefined : (w as unknown as GroupWrapper).directives;
+      groups.push({ group, directives: d === undefined ? undefined : checkDirectives(d, `${where}: directives in group ${group.name}`) });
+      return;
+    }
+    if (!isObject(w)) throw new UserError(`${where}: ${describe(w)} is not a wrapper`, "pass directives(...), pre.*(...), post.*(...), hooks.*(...), a group, an aggregator or cmd");
+    switch (w.wrapper) {
+      case "pre":
+      case "post":
+        entry[w.wrapper].push(conditionSpec(w, where));
+        return;
+      case "directives": {
+        const d = checkDirectives(w.directives, `${where}: directives`);
+        for (const key of Object.keys(d)) {
+          if (Object.hasOwn(entry.directives, key)) throw new UserError(`${where}: directive ${key} is given twice`, "give each directive once");
+        }
+        Object.assign(entry.directives, d);
+        return;
+      }
+      case "hook": {
+        const hook = w.hook as HookName;
+        if (!HOOK_NAMES.includes(hook)) throw new UserError(`${where}: unknown hook ${describe(hook)}`, `hooks are ${HOOK_NAMES.join(", ")}`);
+        (entry.hooks[hook] ??= []).push(hookFn(w.fn, `${where}: hook ${hook}`));
+        return;
+      }
+      case "aggregator": {
+        if (entry.aggregator) throw new UserError(`${where} has two aggregators`, "give one of groupsOf(n), groupBy(key), allJobs()");
+        entry.aggregator = checkAggregator(w.aggregator, where);
+        return;
+      }
+      case "cmd":
+        entry.cmd = true;
+        return;
+      default:
+        throw new UserError(`${where}: ${describe(w)} is not a wrapper`, "pass directives(...), pre.*(...), post.*(...), hooks.*(...), a group, an aggregator or cmd");
+    }
+  }
+}
+
+const HOOK_NAMES: HookName[] = ["on_start", "on_success", "on_exception", "on_exit"];
+const OPTION_KEYS = ["name", "directives", "groups", "pre", "post", "aggregator", "hooks", "cmd"];
+const HOOK_OPTION_KEYS: Record<string, HookName> = {
+  onStart: "on_start",
+  onSuccess: "on_success",
+  onException: "on_exception",
+  onExit: "on_exit",
+  on_start: "on_start",
+  on_success: "on_success",
+  on_exception: "on_exception",
+  on_exit: "on_exit",
+};
+
+/** The options form translated into wrappers, in the order: groups, directives, pre, post, hooks, aggregator, cmd. */
+function optionWrappers(opts: Record<string, unknown>, where: string): unknown[] {
+  checkKeys(opts, OPTION_KEYS, where);
+  const out: unknown[] = [];
+  if (opts.groups !== undefined) {
+    if (!Array.isArray(opts.groups)) throw new UserError(`${where}: groups must be a list`, "groups: [ex] or groups: [{ group: ex, directives: { ngpu: 2 } }]");
+    for (const g of opts.groups) {
+      if (g instanceof FlowGroup || (isObject(g) && g.wrapper === "group")) out.push(g);
+      else if (isObject(g) && g.group instanceof FlowGroup) {
+        checkKeys(g, ["group", "directives"], `${where}: groups`);
+        out.push({ wrapper: "group", group: g.group, directives: g.directives });
+      } else throw new UserError(`${where}: ${describe(g)} in groups is not a group`, "groups: [ex] or groups: [{ group: ex, directives: { ngpu: 2 } }]");
+    }
+  }
+  if (opts.directives !== undefined) out.push({ wrapper: "directives", directives: opts.directives });
+  for (const which of ["pre", "post"] as const) {
+    const list = opts[which];
+    if (list === undefined) continue;
+    for (const c of Array.isArray(list) ? list : [list]) out.push({ wrapper: which, condition: conditionSpec(c, `${where}: ${which}`) });
+  }
+  if (opts.hooks !== undefined) {
+    if (!isObject(opts.hooks)) throw new UserError(`${where}: hooks must be an object`, "hooks: { onStart: [fn] }");
+    checkKeys(opts.hooks, Object.keys(HOOK_OPTION_KEYS), `${where}: hooks`);
+    for (const [key, value] of Object.entries(opts.hooks)) {
+      for (const fn of Array.isArray(value) ? value : [value]) out.push({ wrapper: "hook", hook: HOOK_OPTION_KEYS[key], fn });
+    }
+  }
+  if (opts.aggregator !== undefined) {
+    const a = opts.aggregator;
+    out.push(isObject(a) && a.wrapper === "aggregator" ? a : { wrapper: "aggregator", aggregator: a });
+  }
+  if (opts.cmd !== undefined) {
+    if (typeof opts.cmd !== "boolean") throw new UserError(`${where}: cmd must be true or false`, "cmd: true");
+    if (opts.cmd) out.push(cmd);
+  }
+  return out;
+}
+
+function checkAggregator(a: unknown, where: string): Aggregator {
+  if (isObject(a)) {
+    if (a.kind === "single" || a.kind === "all") return { kind: a.kind };
+    if (a.kind === "groupsOf" && Number.isInteger(a.n) && (a.n as number) >= 1) return { kind: "groupsOf", n: a.n as number };
+    if (a.kind === "groupBy" && ((typeof a.key === "string" && a.key !== "") || typeof a.key === "function")) return { kind: "groupBy", key: a.key as string };
+  }
+  throw new UserError(`${where}: ${describe(a)} is not an aggregator`, "use groupsOf(n), groupBy(key) or allJobs()");
+}
+
+function checkDirectives(d: unknown, where: string): Directives {
+  if (!isObject(d) || isWrapper(d)) throw new UserError(`${where}: directives must be an object, not ${describe(d)}`, "directives({ np: 4, ngpu: 1, walltime: \"2h\" })");
+  for (const [key, value] of Object.entries(d)) {
+    if (value === undefined || typeof value === "symbol") throw new UserError(`${where}: directive ${key} has no value`, "give a JSON value or a function of the jobs");
+  }
+  return d as Directives;
+}
+
+function checkKeys(obj: Record<string, unknown>, allowed: string[], where: string): void {
+  for (const key of Object.keys(obj)) {
+    if (!allowed.includes(key)) throw new UserError(`${where}: unknown option ${key}`, `options are ${allowed.join(", ")}`);
+  }
+}
+
+function copyHooks(h: Hooks): Hooks {
+  const out: Hooks = {};
+  for (const name of HOOK_NAMES) if (h[name]?.length) out[name] = [...h[name]];
+  return out;
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+function isWrapper(v: unknown): boolean {
+  return v instanceof FlowGroup || (isObject(v) && typeof v.wrapper === "string");
+}
+
+function nonEmptyString(v: unknown, where: string, what: string): string {
+  if (typeof v !== "string" || v === "") throw new UserError(`${where}: expected ${what}, got ${describe(v)}`, `${where}("...")`);
+  return v;
+}
+
+function refName(ref: OperationRef): string {
+  return typeof ref === "string" ? ref : ref.name || "(anonymous function)";
+}
+
+function knownOps(ops: OperationEntry[]): string {
+  return ops.length ? `operations: ${ops.map((o) => o.name).join(", ")}` : "no operations are defined";
+}
+
+function camel(hook: HookName): string {
+  return hook.replace(/_(\w)/g, (_, c: string) => c.toUpperCase());
+}
+
+function describe(v: unknown): string {
+  if (typeof v === "function") return `function ${v.name || "(anonymous)"}`;
+  if (typeof v === "string") return JSON.stringify(v);
+  if (v === null || v === undefined || typeof v !== "object") return String(v);
+  if (Array.isArray(v)) return "a list";
+  return "an object";
+}
+
+// ---------------------------------------------------------------------------------------------
+// Where things are defined
+
+export interface StackLocation {
+  file: string;
+  line: number;
+  column: number;
+}
+
+/** The file locations of a stack trace's frames, innermost first (file URLs become paths). */
+export function stackLocations(stack: string | undefined): StackLocation[] {
+  const out: StackLocation[] = [];
+  for (const line of (stack ?? "").split("\n")) {
+    const m = /^\s*at (?:.*? \()?(.+?):(\d+):(\d+)\)?\s*$/.exec(line);
+    if (!m) continue;
+    let file = m[1];
+    if (file.startsWith("async ")) file = file.slice(6);
+    if (file.startsWith("file://")) {
+      try {
+        file = fileURLToPath(file);
+      } catch {
+        continue;
+      }
+    }
+    out.push({ file, line: Number(m[2]), column: Number(m[3]) });
+  }
+  return out;
+}
+
+const SELF = /[\\/]workflow[\\/]flow-project\.[cm]?[jt]s$/;
+
+/** `project.ts:12`: the file and line that called into this module. */
+function callerOrigin(): Origin {
+  const frame = stackLocations(new Error().stack).find((l) => !SELF.test(l.file) && !l.file.startsWith("node:"));
+  return frame ? `${path.basename(frame.file)}:${frame.line}` : "project module";
+}

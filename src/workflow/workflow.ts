@@ -1,0 +1,147 @@
+/**
+ * One workflow from every definition of a project (cohort.toml and a project module): operations,
+ * groups (each operation is also a singleton group of its own name), labels and project hooks,
+ * checked as a whole: one namespace for group and operation names, known references, no `after` cycle.
+ */
+import { UserError } from "../util/errors.js";
+import { checkAfterReferences, findAfterCycle } from "./conditions.js";
+import { validateDirectives } from "./directives.js";
+import type {
+  Aggregator,
+  GroupDefinition,
+  HookName,
+  Hooks,
+  LabelDefinition,
+  OperationDefinition,
+  WorkflowDefinition,
+} from "./model.js";
+
+export class Workflow {
+  readonly operations = new Map<string, OperationDefinition>();
+  /** Every group: the explicit ones, then one singleton per operation. */
+  readonly groups = new Map<string, GroupDefinition>();
+  readonly labels: LabelDefinition[] = [];
+  readonly hooks: Hooks = {};
+  name: string | undefined;
+
+  /** Merges definitions; a name defined twice, anywhere, is an error. */
+  constructor(definitions: WorkflowDefinition[]) {
+    for (const def of definitions) {
+      this.name ??= def.name;
+      for (const op of def.operations) {
+        const other = this.operations.get(op.name);
+        if (other) throw new UserError(`operation ${op.name} is defined twice: ${other.origin} and ${op.origin}`, "rename one of them");
+        this.operations.set(op.name, op);
+      }
+      for (const label of def.labels) this.labels.push(label);
+      for (const [name, fns] of Object.entries(def.hooks) as [HookName, Hooks[HookName]][]) {
+        (this.hooks[name] ??= []).push(...(fns ?? []));
+      }
+    }
+    for (const def of definitions) {
+      for (const group of def.groups) {
+        const clash = this.operations.get(group.name) ?? this.groups.get(group.name);
+        if (clash) {
+          throw new UserError(
+            `group ${group.name} (${group.origin}) has the name of ${"body" in clash ? "an operation" : "another group"} (${clash.origin})`,
+            "group and operation names share one namespace",
+          );
+        }
+        for (const member of group.operations) {
+          if (!this.operations.has(member)) {
+            throw new UserError(`group ${group.name} (${group.origin}) names an unknown operation ${member}`, knownHint([...this.operations.keys()]));
+          }
+        }
+        if (new Set(group.operations).size !== group.operations.length) {
+          throw new UserError(`group ${group.name} (${group.origin}) lists an operation twice`, "list each member once");
+        }
+        for (const [member, d] of Object.entries(group.directives)) validateDirectives(d, `group ${group.name}, operation ${member}`);
+        groupAggregator(group, this.operations);
+        this.groups.set(group.name, group);
+      }
+    }
+    for (const op of this.operations.values()) {
+      validateDirectives(op.directives, `operation ${op.name} (${op.origin})`);
+      this.groups.set(op.name, { name: op.name, operations: [op.name], directives: {}, origin: op.origin });
+    }
+    const ops = [...this.operations.values()];
+    checkAfterReferences(ops);
+    const cycle = findAfterCycle(ops);
+    if (cycle) throw new UserError(`the after conditions form a cycle: ${cycle.join(" -> ")}`, "an operation cannot wait for itself");
+  }
+
+  operation(name: string): OperationDefinition {
+    const op = this.operations.get(name);
+    if (!op) throw new UserError(`unknown operation ${name}`, knownHint([...this.operations.keys()]));
+    return op;
+  }
+
+  /** A group's single aggregator (its members share it). */
+  aggregator(group: GroupDefinition): Aggregator {
+    return groupAggregator(group, this.operations);
+  }
+
+  /** Whether the group is a singleton group of one operation (its own directives apply). */
+  isSingleton(group: GroupDefinition): boolean {
+    return group.operations.length === 1 && group.name === group.operations[0] && this.operations.has(group.name);
+  }
+
+  /**
+   * The groups selected by `-o` patterns (full-regex matches over group and operation names).
+   * Without patterns, every operation as its own singleton group. A pattern matching nothing is
+   * reported through `warn` and skipped; selected groups may not share an operation.
+   */
+  select(patterns: string[] | undefined, warn: (message: string) => void): GroupDefinition[] {
+    if (!patterns || patterns.length === 0) return [...this.operations.keys()].map((n) => this.groups.get(n)!);
+    const names = [...this.groups.keys()];
+    const chosen: GroupDefinition[] = [];
+    for (const pattern of patterns) {
+      let re: RegExp;
+      try {
+        re = new RegExp(`^(?:${pattern})$`);
+      } catch (err) {
+        throw new UserError(`-o ${pattern} is not a valid regular expression: ${(err as Error).message}`, "names are matched as full regular expressions");
+      }
+      const hits = names.filter((n) => re.test(n));
+      if (hits.length === 0) warn(`no operation or group matches ${pattern}; skipped`);
+      for (const name of hits) {
+        const group = this.groups.get(name)!;
+        if (!chosen.includes(group)) chosen.push(group);
+      }
+    }
+    const selected = chosen;
+    for (let i = 0; i < selected.length; i++) {
+      for (let j = i + 1; j < selected.length; j++) {
+        const shared = selected[i].operations.filter((o) => selected[j].operations.includes(o));
+        if (shared.length > 0) {
+          throw new UserError(
+            `the selected groups ${selected[i].name} and ${selected[j].name} share the operation ${shared[0]}`,
+            "select groups that do not overlap",
+          );
+        }
+      }
+    }
+    return selected;
+  }
+}
+
+function groupAggregator(group: GroupDefinition, operations: Map<string, OperationDefinition>): Aggregator {
+  const aggs = group.operations.map((o) => operations.get(o)!.aggregator);
+  const first = JSON.stringify(aggs[0], fnSafe);
+  const differs = aggs.findIndex((a) => JSON.stringify(a, fnSafe) !== first);
+  if (differs >= 0) {
+    throw new UserError(
+      `the operations of group ${group.name} (${group.origin}) aggregate jobs differently: ${group.operations[0]} and ${group.operations[differs]}`,
+      "a group gives every member the same aggregate: give its operations the same aggregator",
+    );
+  }
+  return aggs[0];
+}
+
+function fnSafe(_key: string, v: unknown): unknown {
+  return typeof v === "function" ? `fn:${v.name}:${v.toString()}` : v;
+}
+
+export function knownHint(names: string[]): string {
+  return names.length ? `known: ${names.slice(0, 10).join(", ")}${names.length > 10 ? ", ..." : ""}` : "the project defines none";
+}

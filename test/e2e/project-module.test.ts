@@ -1,0 +1,162 @@
+import fs from "node:fs";
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import { cohort, lines, tempDir } from "../helpers.js";
+
+/** A project defined by a project.ts (no node_modules in it), with a grid of jobs. */
+function moduleProject(source: string, ...grid: string[]): string {
+  const dir = tempDir();
+  expect(cohort(["init", ...grid], { cwd: dir }).code).toBe(0);
+  fs.writeFileSync(path.join(dir, "project.ts"), source);
+  return dir;
+}
+
+const SEED_WRAPPERS = `
+import { FlowProject, directives, post } from "cohort";
+import type { Job } from "cohort";
+
+const project = new FlowProject();
+const ex = project.makeGroup({ name: "ex" });
+
+project.operation(
+  ex.withDirectives({ ngpu: 2 }),
+  directives({ ngpu: 1 }),
+  post.isFile("out.txt"),
+  async function op1(job: Job) {
+    await job.writeFile("out.txt", String(job.sp.T));
+    console.log("op1 wrote", String(job.sp.T));
+  },
+);
+
+project.operation(
+  ex,
+  post.isFile("out2.txt"),
+  post((job: Job) => job.doc.get("op2") === true),
+  function op2(job: Job) {
+    job.doc.set("op2", true);
+    return job.writeFile("out2.txt", "2");
+  },
+);
+
+export default project;
+`;
+
+const SEED_OPTIONS = `
+import { FlowProject, post } from "cohort";
+
+const project = new FlowProject();
+const ex = project.makeGroup({ name: "ex" });
+
+project.operation("op1", { directives: { ngpu: 1 }, groups: [{ group: ex, directives: { ngpu: 2 } }], post: [post.isFile("out.txt")] },
+  async (job) => { await job.writeFile("out.txt", String(job.sp.T)); console.log("op1 wrote", String(job.sp.T)); });
+
+project.operation("op2", { groups: [ex], post: [post.isFile("out2.txt"), post((job) => job.doc.get("op2") === true)] },
+  (job) => { job.doc.set("op2", true); return job.writeFile("out2.txt", "2"); });
+
+export default project;
+`;
+
+describe("a project.ts in both forms of the seed examples", () => {
+  for (const [form, source] of [
+    ["wrappers", SEED_WRAPPERS],
+    ["options", SEED_OPTIONS],
+  ] as const) {
+    it(`${form}: op1 asks for 1 GPU alone and 2 through ex; the group ex runs op1 and op2`, () => {
+      const dir = moduleProject(source, "T={1.0,2.0}");
+      const alone = cohort(["run", "-o", "op1", "--pretend"], { cwd: dir });
+      expect(alone.code, alone.stderr).toBe(0);
+      expect(alone.stdout).toMatch(/"ngpu": 1/);
+      const grouped = cohort(["run", "-o", "ex", "--pretend"], { cwd: dir });
+      expect(grouped.stdout).toContain("op1 [ex] on");
+      expect(grouped.stdout).toContain("op2 [ex] on");
+      expect(grouped.stdout).toMatch(/op1 \[ex\][^\n]*\n[^\n]*\n {2}directives: [^\n]*"ngpu": 2/);
+      const r = cohort(["run", "-o", "ex"], { cwd: dir });
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stdout).toContain("op1 wrote 1.0");
+      for (const id of lines(cohort(["find"], { cwd: dir }).stdout)) {
+        expect(fs.existsSync(path.join(dir, "workspace", id, "out.txt"))).toBe(true);
+        expect(fs.readFileSync(path.join(dir, "workspace", id, "out2.txt"), "utf8")).toBe("2");
+      }
+      expect(lines(cohort(["next", "op1"], { cwd: dir }).stdout)).toEqual([]);
+    });
+  }
+});
+
+describe("project.ts operations", () => {
+  it("a function may return a shell command (cmd)", () => {
+    const dir = moduleProject(
+      `
+import { FlowProject, cmd, post } from "cohort";
+const project = new FlowProject();
+project.operation(cmd, post.isFile("hello.txt"), function hello(job) { return "echo hi " + job.id.slice(0, 4) + " > hello.txt"; });
+export default project;
+`,
+      "a=1",
+    );
+    expect(cohort(["run"], { cwd: dir }).code).toBe(0);
+    const id = lines(cohort(["find"], { cwd: dir }).stdout)[0];
+    expect(fs.readFileSync(path.join(dir, "workspace", id, "hello.txt"), "utf8")).toBe(`hi ${id.slice(0, 4)}\n`);
+  });
+
+  it("an aggregate operation receives the jobs of its aggregate", () => {
+    const dir = moduleProject(
+      `
+import { FlowProject, groupsOf } from "cohort";
+const project = new FlowProject();
+project.operation(groupsOf(2), function pair(...jobs) {
+  console.log("pair", jobs.map((j) => String(j.sp.i)).sort().join(","));
+});
+export default project;
+`,
+      "i={1..4}",
+    );
+    const r = cohort(["run"], { cwd: dir });
+    expect(r.code, r.stderr).toBe(0);
+    expect(lines(r.stdout).filter((l) => l.startsWith("pair"))).toHaveLength(2);
+  });
+
+  it("runs hooks and reports a condition that throws, with the operation and job", () => {
+    const dir = moduleProject(
+      `
+import { FlowProject, hooks, pre } from "cohort";
+const project = new FlowProject();
+project.hooks.onExit(({ operation }) => { console.log("project exit", operation); });
+project.operation(hooks.onStart(({ operation }) => console.log("start", operation)), function fine() {});
+project.operation(pre(() => { throw new Error("boom in condition"); }), function broken() {});
+export default project;
+`,
+      "i=1",
+    );
+    const ok = cohort(["run", "-o", "fine"], { cwd: dir });
+    expect(ok.code, ok.stderr).toBe(0);
+    expect(ok.stdout).toContain("start fine");
+    expect(ok.stdout).toContain("project exit fine");
+    const bad = cohort(["run", "-o", "broken"], { cwd: dir });
+    expect(bad.code).not.toBe(0);
+    expect(bad.stderr).toContain("broken");
+    expect(bad.stderr).toContain("boom in condition");
+    expect(bad.stderr).toMatch(/[0-9a-f]{8}/);
+  });
+
+  it("a hook that throws marks the run error", () => {
+    const dir = moduleProject(
+      `
+import { FlowProject, hooks } from "cohort";
+const project = new FlowProject();
+project.operation(hooks.onSuccess(() => { throw new Error("hook exploded"); }), function op() {});
+export default project;
+`,
+      "i=1",
+    );
+    const r = cohort(["run"], { cwd: dir });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain("hook exploded");
+  });
+
+  it("a syntax error names the file and line", () => {
+    const dir = moduleProject(`import { FlowProject } from "cohort";\nconst project = new FlowProject(;\nexport default project;\n`, "i=1");
+    const r = cohort(["run"], { cwd: dir });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/^cohort: error: [^\n]*project\.ts:2:\d+[^\n]*\n$/);
+  });
+});

@@ -1,0 +1,243 @@
+import fs from "node:fs";
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import { cohort, lines, tempDir } from "../helpers.js";
+
+/** A project with a cohort.toml and a grid of jobs. */
+function tomlProject(toml: string, ...grid: string[]): string {
+  const dir = tempDir();
+  fs.writeFileSync(path.join(dir, "cohort.toml"), toml);
+  expect(cohort(["init", ...grid], { cwd: dir }).code).toBe(0);
+  return dir;
+}
+
+interface Meta {
+  id: string;
+  operation: string;
+  group?: string;
+  jobs: string[];
+  started: number;
+  stopped: number;
+  exit: number;
+  directives: Record<string, unknown>;
+  output: string;
+}
+
+/** Every run record of a project, oldest first. */
+function runs(dir: string): Meta[] {
+  const root = path.join(dir, ".cohort", "runs");
+  if (!fs.existsSync(root)) return [];
+  const read = (d: string, f: string) => fs.readFileSync(path.join(root, d, f), "utf8");
+  const has = (d: string, f: string) => fs.existsSync(path.join(root, d, f));
+  return fs
+    .readdirSync(root)
+    .filter((d) => d.endsWith(".meta"))
+    .map((d) => {
+      const opref = JSON.parse(read(d, "opref"));
+      return {
+        id: read(d, "id").trim(),
+        operation: opref.operation,
+        group: opref.group,
+        jobs: has(d, "jobs") ? lines(read(d, "jobs")) : [],
+        started: has(d, "started") ? Number(read(d, "started")) : NaN,
+        stopped: has(d, "stopped") ? Number(read(d, "stopped")) : NaN,
+        exit: has(d, "proc/exit") ? Number(read(d, "proc/exit")) : NaN,
+        directives: JSON.parse(read(d, "directives.json")),
+        output: has(d, "output") ? read(d, "output") : "",
+      };
+    })
+    .sort((a, b) => a.started - b.started);
+}
+
+const PIPELINE = `
+[project]
+name = "demo"
+
+[operations.prepare]
+command = "echo preparing {sp.T} && touch init.dat"
+post = [{ isfile = "init.dat" }]
+directives = { np = 1, walltime = "0:30:00" }
+
+[operations.simulate]
+command = "cat init.dat && echo simulated > traj.dat"
+pre = [{ after = ["prepare"] }]
+post = [{ isfile = "traj.dat" }]
+directives = { np = 2, ngpu = 1, walltime = "2h" }
+
+[groups.ex]
+operations = ["prepare", "simulate"]
+directives = { simulate = { np = 1, ngpu = 2 } }
+`;
+
+describe("cohort run (serial) on a cohort.toml project", () => {
+  it("runs the group ex in passes: simulate only after prepare, on every job", () => {
+    const dir = tomlProject(PIPELINE, "T={1.0,2.0}");
+    const r = cohort(["run", "-o", "ex"], { cwd: dir });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain("preparing 1.0");
+    const ids = lines(cohort(["find"], { cwd: dir }).stdout);
+    for (const id of ids) expect(fs.readFileSync(path.join(dir, "workspace", id, "traj.dat"), "utf8")).toBe("simulated\n");
+    const all = runs(dir);
+    expect(all.map((m) => m.operation).sort()).toEqual(["prepare", "prepare", "simulate", "simulate"]);
+    for (const id of ids) {
+      const prep = all.find((m) => m.operation === "prepare" && m.jobs[0] === id)!;
+      const sim = all.find((m) => m.operation === "simulate" && m.jobs[0] === id)!;
+      expect(sim.started).toBeGreaterThanOrEqual(prep.stopped);
+      expect(prep.exit).toBe(0);
+      expect(sim.exit).toBe(0);
+      expect(sim.group).toBe("ex");
+      // group-specific directives replace the operation's own: no merge (walltime is not kept)
+      expect(sim.directives).toMatchObject({ np: 1, ngpu: 2, walltime: null });
+      expect(sim.output).toBe(""); // cat of the empty init.dat; the echo went to traj.dat
+      expect(prep.output).toMatch(/^preparing [12]\.0\n$/);
+    }
+    // nothing is eligible any more
+    expect(cohort(["run", "-o", "ex"], { cwd: dir }).stderr).toContain("0 runs");
+  });
+
+  it("shows resolved directives with --pretend: the group's replace the operation's own", () => {
+    const dir = tomlProject(PIPELINE, "T=1.0");
+    const alone = cohort(["run", "-o", "prepare", "--pretend"], { cwd: dir });
+    expect(alone.code).toBe(0);
+    expect(alone.stdout).toContain("prepare on ");
+    expect(alone.stdout).toContain('"walltime": 1800');
+    cohort(["exec", "prepare"], { cwd: dir });
+    const own = cohort(["run", "-o", "simulate", "--pretend"], { cwd: dir });
+    expect(own.stdout).toMatch(/"np": 2, "ngpu": 1/);
+    const inGroup = cohort(["run", "-o", "ex", "--pretend"], { cwd: dir });
+    expect(inGroup.stdout).toContain("simulate [ex] on");
+    expect(inGroup.stdout).toMatch(/"np": 1, "ngpu": 2/);
+    expect(runs(dir)).toHaveLength(1); // pretend ran nothing
+  });
+
+  it("quotes placeholders: quotes, spaces, $(), backticks and a newline reach the command intact", () => {
+    const dir = tomlProject(`
+[operations.echo]
+command = "printf '%s' {sp.s} > out.txt"
+post = [{ isfile = "out.txt" }]
+`);
+    const nasty = `it's "a" $(touch pwned) \`touch pwned2\` ; rm -rf x\nline2 *`;
+    const id = cohort(["job", "init", JSON.stringify({ s: nasty })], { cwd: dir }).stdout.trim();
+    expect(cohort(["run"], { cwd: dir }).code).toBe(0);
+    expect(fs.readFileSync(path.join(dir, "workspace", id, "out.txt"), "utf8")).toBe(nasty);
+    expect(fs.existsSync(path.join(dir, "workspace", id, "pwned"))).toBe(false);
+    expect(fs.existsSync(path.join(dir, "workspace", id, "pwned2"))).toBe(false);
+  });
+
+  it("a failed operation exits 1 with a summary and stops unless --keep-going", () => {
+    const dir = tomlProject(`
+[operations.fail]
+command = "echo failing; exit 3"
+post = [{ isfile = "never.txt" }]
+`, "i={1..3}");
+    const r = cohort(["run"], { cwd: dir });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain("1 run, 0 completed, 1 failed");
+    expect(r.stderr).toContain("exit code 3");
+    expect(runs(dir)).toHaveLength(1);
+    expect(runs(dir)[0].exit).toBe(3);
+    expect(runs(dir)[0].output).toBe("failing\n");
+    const k = cohort(["run", "--keep-going"], { cwd: dir });
+    expect(k.code).toBe(1);
+    expect(k.stderr).toContain("3 runs, 0 completed, 3 failed");
+  });
+
+  it("bounds executions with --num-passes and -n; an operation without post-conditions runs once", () => {
+    const dir = tomlProject(`
+[operations.again]
+command = "echo x >> count.txt"
+post = [{ isfile = "never.txt" }]
+
+[operations.once]
+command = "echo y >> once.txt"
+`, "i=1");
+    const id = lines(cohort(["find"], { cwd: dir }).stdout)[0];
+    expect(cohort(["run", "--num-passes", "3"], { cwd: dir }).code).toBe(0);
+    expect(fs.readFileSync(path.join(dir, "workspace", id, "count.txt"), "utf8")).toBe("x\nx\nx\n");
+    expect(fs.readFileSync(path.join(dir, "workspace", id, "once.txt"), "utf8")).toBe("y\n");
+    expect(cohort(["run", "-o", "again", "-n", "2", "--num-passes", "5"], { cwd: dir }).code).toBe(0);
+    expect(fs.readFileSync(path.join(dir, "workspace", id, "count.txt"), "utf8")).toBe("x\n".repeat(5));
+  });
+
+  it("selects jobs with -j prefixes and -f filters; orders by job or cyclic", () => {
+    const dir = tomlProject(`
+[operations.a]
+command = "echo a >> $COHORT_PROJECT/log.txt"
+post = [{ isfile = "a" }]
+[operations.b]
+command = "echo b >> $COHORT_PROJECT/log.txt"
+post = [{ isfile = "b" }]
+`, "i={1..3}");
+    const ids = lines(cohort(["find"], { cwd: dir }).stdout);
+    expect(cohort(["run", "-j", ids[0].slice(0, 6), "--order", "cyclic"], { cwd: dir }).code).toBe(0);
+    expect(runs(dir).map((m) => m.jobs[0])).toEqual([ids[0], ids[0]]);
+    expect(cohort(["run", "-f", "i.$gt", "1", "--order", "cyclic"], { cwd: dir }).code).toBe(0);
+    const later = runs(dir).slice(2);
+    expect(later.map((m) => m.operation)).toEqual(["a", "a", "b", "b"]);
+    const byJob = tomlProject(fs.readFileSync(path.join(dir, "cohort.toml"), "utf8"), "i={1..2}");
+    expect(cohort(["run", "--order", "by-job"], { cwd: byJob }).code).toBe(0);
+    expect(runs(byJob).map((m) => m.operation)).toEqual(["a", "b", "a", "b"]);
+  });
+
+  it("exec ignores conditions; next prints where an operation is eligible", () => {
+    const dir = tomlProject(PIPELINE, "T={1.0,2.0}");
+    const ids = lines(cohort(["find"], { cwd: dir }).stdout);
+    expect(lines(cohort(["next", "prepare"], { cwd: dir }).stdout)).toEqual(ids);
+    expect(lines(cohort(["next", "simulate"], { cwd: dir }).stdout)).toEqual([]);
+    expect(cohort(["exec", "simulate", ids[0]], { cwd: dir }).code).toBe(1); // no init.dat: cat fails
+    expect(cohort(["exec", "prepare", ids[0].slice(0, 5)], { cwd: dir }).code).toBe(0);
+    expect(lines(cohort(["next", "simulate"], { cwd: dir }).stdout)).toEqual([ids[0]]);
+    expect(lines(cohort(["next", "prepare"], { cwd: dir }).stdout)).toEqual([ids[1]]);
+  });
+
+  it("runs shell hooks from cohort.toml", () => {
+    const dir = tomlProject(`
+[project]
+name = "hooks"
+on_exit = "echo exit $COHORT_OPERATION >> $COHORT_PROJECT/hooks.txt"
+
+[operations.ok]
+command = "true"
+on_start = "echo start >> $COHORT_PROJECT/hooks.txt"
+on_success = "echo success >> $COHORT_PROJECT/hooks.txt"
+
+[operations.bad]
+command = "false"
+on_exception = "echo exception >> $COHORT_PROJECT/hooks.txt"
+`, "i=1");
+    cohort(["run", "-o", "ok"], { cwd: dir });
+    cohort(["run", "-o", "bad"], { cwd: dir });
+    expect(fs.readFileSync(path.join(dir, "hooks.txt"), "utf8")).toBe("start\nsuccess\nexit ok\nexception\nexit bad\n");
+  });
+
+  it("reports unknown -o names and skips them; refuses overlapping groups", () => {
+    const dir = tomlProject(PIPELINE, "T=1.0");
+    const r = cohort(["run", "-o", "nope", "prepare"], { cwd: dir });
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain("no operation or group matches nope");
+    const overlap = cohort(["run", "-o", "ex", "prepare"], { cwd: dir });
+    expect(overlap.code).toBe(2);
+    expect(overlap.stderr).toMatch(/share the operation prepare/);
+  });
+});
+
+describe("bad workflow definitions: one line, exit code 2", () => {
+  const cases: [string, string, RegExp][] = [
+    ["a walltime like 2x", `[operations.a]\ncommand = "true"\ndirectives = { walltime = "2x" }\n`, /walltime/],
+    ["a group naming an unknown operation", `[operations.a]\ncommand = "true"\n[groups.g]\noperations = ["a", "zzz"]\n`, /unknown operation zzz/],
+    ["a cycle of after conditions", `[operations.a]\ncommand = "true"\npre = [{ after = ["b"] }]\n[operations.b]\ncommand = "true"\npre = [{ after = ["a"] }]\n`, /cycle: (a -> b -> a|b -> a -> b)/],
+    ["a missing command", `[operations.a]\npost = [{ isfile = "x" }]\n`, /command/],
+    ["an unknown key, with its line", `[project]\nname = "x"\n\n[operations.a]\ncomand = "true"\n`, /cohort\.toml:5.*comand/],
+    ["malformed TOML, with its line", `[operations.a\ncommand = "true"\n`, /cohort\.toml:1/],
+    ["a group named like an operation", `[operations.a]\ncommand = "true"\n[groups.a]\noperations = ["a"]\n`, /namespace|name of an operation/],
+  ];
+  for (const [what, toml, message] of cases) {
+    it(what, () => {
+      const dir = tomlProject(toml, "i=1");
+      const r = cohort(["run"], { cwd: dir });
+      expect(r.code, r.stderr).toBe(2);
+      expect(r.stderr).toMatch(/^cohort: error: [^\n]+\n$/);
+      expect(r.stderr).toMatch(message);
+    });
+  }
+});
