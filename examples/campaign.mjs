@@ -17,11 +17,53 @@ function run(...args) {
 }
 
 console.log(`Example campaign in ${dir}`);
+// The workflow: two shell operations in cohort.toml, grouped as "pipeline"; a TypeScript operation in project.ts.
+fs.writeFileSync(
+  path.join(dir, "cohort.toml"),
+  `[project]
+name = "example"
+
+[operations.prepare]
+command = "echo preparing T={sp.T} N={sp.N} && echo {sp.N} > init.dat"
+post = [{ isfile = "init.dat" }]
+directives = { np = 1, walltime = "0:10:00" }
+
+[operations.simulate]
+command = "echo simulating {job.id} && echo done > traj.dat"
+pre = [{ after = ["prepare"] }]
+post = [{ isfile = "traj.dat" }]
+directives = { np = 2, walltime = "1h" }
+
+[groups.pipeline]
+operations = ["prepare", "simulate"]
+directives = { simulate = { np = 1, walltime = "0:30:00" } }
+`,
+);
+fs.writeFileSync(
+  path.join(dir, "project.ts"),
+  `import { FlowProject, post, pre } from "cohort";
+import type { Job } from "cohort";
+
+const project = new FlowProject();
+project.operation(
+  pre.after("simulate"),
+  post.true("analyzed"),
+  function analyze(job: Job) {
+    job.doc.update({ analyzed: true, energy: -Number(job.sp.T) * Number(job.sp.N) / 100 });
+    console.log("analyzed", job.id.slice(0, 8));
+  },
+);
+export default project;
+`,
+);
 run("init", "T={1.0,1.5,2.0}", "N={64,128}", "model=lj");
 run("schema");
-const ids = run("find", "T.$gte", "1.5").split("\n");
-for (const [i, id] of ids.entries()) run("doc", id.slice(0, 8), "energy", String(-1.5 * (i + 1)));
-run("find", "doc.energy.$lt", "-3", "--sp", "T", "N", "--doc", "energy");
+run("run", "-o", "pipeline", "--pretend");
+run("run", "-o", "pipeline");
+run("next", "analyze");
+run("run", "-o", "analyze", "-f", "T.$gte", "1.5");
+const ids = run("find", "doc.analyzed", "true").split("\n");
+run("find", "doc.energy.$lt", "-2", "--sp", "T", "N", "--doc", "energy");
 run("job", "show", ids[0].slice(0, 8));
 run("check");
 console.log(`\nDone. The project stays in ${dir}; remove it with: rm -r ${dir}`);

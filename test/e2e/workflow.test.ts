@@ -221,6 +221,71 @@ on_exception = "echo exception >> $COHORT_PROJECT/hooks.txt"
   });
 });
 
+describe("runs and their records", () => {
+  it("writes the run record before the operation starts, complete when it ends", () => {
+    const dir = tomlProject(`
+[operations.look]
+command = "ls $COHORT_PROJECT/.cohort/runs/$COHORT_RUN_ID.meta > seen.txt; cat $COHORT_PROJECT/.cohort/runs/$COHORT_RUN_ID.meta/proc/lock >> seen.txt"
+directives = { np = 1, walltime = 1.5, my_key = "kept" }
+`, "T=1.0");
+    expect(cohort(["run"], { cwd: dir }).code).toBe(0);
+    const id = lines(cohort(["find"], { cwd: dir }).stdout)[0];
+    const seen = fs.readFileSync(path.join(dir, "workspace", id, "seen.txt"), "utf8");
+    for (const f of ["id", "opref", "config.json", "jobs", "directives.json", "cmd.json", "initialized", "staged", "started", "proc", "output"]) {
+      expect(seen.split("\n"), f).toContain(f);
+    }
+    expect(seen).toMatch(new RegExp(`^\\S+ ${"\\d+"}$`, "m")); // the lock: host pid
+    const [meta] = runs(dir);
+    const metaDir = path.join(dir, ".cohort", "runs", `${meta.id}.meta`);
+    expect(fs.readFileSync(path.join(metaDir, "config.json"), "utf8")).toBe('{"T": 1.0}\n');
+    expect(JSON.parse(fs.readFileSync(path.join(metaDir, "cmd.json"), "utf8")).shell).toContain("ls ");
+    expect(meta.directives).toMatchObject({ np: 1, walltime: 5400, my_key: "kept" });
+    expect(meta.exit).toBe(0);
+    expect(meta.stopped).toBeGreaterThanOrEqual(meta.started);
+    expect(fs.existsSync(path.join(metaDir, "proc", "lock"))).toBe(false);
+  });
+
+  it("--timeout stops an operation, kills its processes and marks the run terminated", () => {
+    const dir = tomlProject(`
+[operations.slow]
+command = "sleep 30 & echo started; sleep 30"
+`, "i=1");
+    const t0 = Date.now();
+    const r = cohort(["run", "--timeout", "1"], { cwd: dir });
+    expect(Date.now() - t0).toBeLessThan(15000);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain("terminated");
+    expect(r.stderr).toContain("timed out");
+    const [meta] = runs(dir);
+    expect(meta.exit).toBeLessThan(0);
+    expect(meta.output).toBe("started\n");
+  });
+
+  it("applies a group's run_options unless the command line sets them", () => {
+    const dir = tomlProject(`
+[operations.again]
+command = "echo x >> count.txt"
+post = [{ isfile = "never.txt" }]
+[groups.g]
+operations = ["again"]
+run_options = "--num-passes=3"
+`, "i=1");
+    const id = lines(cohort(["find"], { cwd: dir }).stdout)[0];
+    expect(cohort(["run", "-o", "g"], { cwd: dir }).code).toBe(0);
+    expect(fs.readFileSync(path.join(dir, "workspace", id, "count.txt"), "utf8")).toBe("x\n".repeat(3));
+    expect(cohort(["run", "-o", "g", "--num-passes", "1"], { cwd: dir }).code).toBe(0);
+    expect(fs.readFileSync(path.join(dir, "workspace", id, "count.txt"), "utf8")).toBe("x\n".repeat(4));
+  });
+
+  it("-o matches whole names only", () => {
+    const dir = tomlProject(PIPELINE, "T=1.0");
+    const partial = cohort(["run", "-o", "prep", "--pretend"], { cwd: dir });
+    expect(partial.stderr).toContain("no operation or group matches prep");
+    expect(partial.stdout).toBe("nothing is eligible\n");
+    expect(cohort(["run", "-o", "prep.*", "--pretend"], { cwd: dir }).stdout).toContain("prepare on");
+  });
+});
+
 describe("bad workflow definitions: one line, exit code 2", () => {
   const cases: [string, string, RegExp][] = [
     ["a walltime like 2x", `[operations.a]\ncommand = "true"\ndirectives = { walltime = "2x" }\n`, /walltime/],
