@@ -152,7 +152,8 @@ export class Project {
   /** Every job, ordered by id. */
   jobs(): Job[] {
     const { jobIds, statepoints } = this.index;
-    return jobIds.map((id, i) => new Job(id, statepoints[i], path.join(this.workspace, id)));
+    const prefix = this.workspace + path.sep;
+    return jobIds.map((id, i) => new Job(id, statepoints[i], prefix + id));
   }
 
   /** The jobs matching a filter in signac's query language (SPEC §2.2), ordered by id. */
@@ -161,10 +162,12 @@ export class Project {
     const needsDoc = filterNeedsDoc(filter);
     const { jobIds, statepoints } = this.index;
     const out: Job[] = [];
+    const prefix = this.workspace + path.sep;
+    const noDoc = () => ({});
+    // Paths and document readers are made only where needed: this loop runs over every job.
     for (let i = 0; i < jobIds.length; i++) {
-      const dir = path.join(this.workspace, jobIds[i]);
-      const doc = needsDoc ? () => readDocumentFile(path.join(dir, JOB_DOCUMENT_FILE)) ?? {} : () => ({});
-      if (match(statepoints[i], doc)) out.push(new Job(jobIds[i], statepoints[i], dir));
+      const doc = needsDoc ? () => readDocumentFile(prefix + jobIds[i] + path.sep + JOB_DOCUMENT_FILE) ?? {} : noDoc;
+      if (match(statepoints[i], doc)) out.push(new Job(jobIds[i], statepoints[i], prefix + jobIds[i]));
     }
     return out;
   }

@@ -8,7 +8,6 @@ import { lookupPath } from "../../dataspace/project.js";
 import type { JsonObject, JsonValue } from "../../dataspace/value.js";
 import { out } from "../context.js";
 import { loadProject } from "../project.js";
-import { renderTable } from "../table.js";
 
 interface FindOptions {
   sp?: true | string[];
@@ -16,7 +15,7 @@ interface FindOptions {
   json?: boolean;
 }
 
-export default function find(filterArgs: string[], opts: FindOptions): void {
+export default async function find(filterArgs: string[], opts: FindOptions): Promise<void> {
   const filter = parseFilterArgs(filterArgs);
   const project = loadProject();
   const jobs = project.find(filter);
@@ -43,6 +42,7 @@ export default function find(filterArgs: string[], opts: FindOptions): void {
   const docKeys = Array.isArray(opts.doc) ? opts.doc : [];
   const head = ["id", ...spKeys, ...docKeys.map((k) => "doc." + k)];
   const cells = rows.map((r) => [r.id, ...spKeys.map((k) => cell(r.sp, k)), ...docKeys.map((k) => cell(r.doc, k))]);
+  const { renderTable } = await import("../table.js"); // only tables need it: keeps plain listings fast
   out(renderTable(head, cells) + "\n");
 }
 
