@@ -5,19 +5,38 @@ import { assertValidKeys } from "./keys.js";
 import { isPlainObject, type JsonObject, type JsonValue } from "./value.js";
 
 /**
+ * Where a document is read from instead of its file: a snapshot that a command takes once (the
+ * document cache, document-cache.ts). `read` gives the document as it was when the command first
+ * asked (undefined: no file); `written` tells the source that this process replaced the file.
+ */
+export interface DocumentSource {
+  read(): JsonObject | undefined;
+  written(): void;
+}
+
+/**
  * A JSON object stored in one file (a job's or the project's document).
- * Every read goes to the file, so other processes' changes are always seen; every write
- * replaces the file atomically. The file is written as signac writes it (`json.dumps`).
+ * Every read goes to the file, so other processes' changes are always seen — unless the document was
+ * given a `source` (a snapshot for one command, as `status` takes); every write replaces the file
+ * atomically. The file is written as signac writes it (`json.dumps`).
  */
 export class Document {
   /** `beforeWrite` runs before every write (a job document creates its job there). */
   constructor(
     readonly path: string,
     private readonly beforeWrite?: () => void,
+    private readonly source?: DocumentSource,
   ) {}
 
-  /** The whole document; `{}` when the file does not exist. */
+  /** The whole document; `{}` when the file does not exist. A fresh object the caller may change. */
   get data(): JsonObject {
+    if (this.source) return copyJson(this.source.read() ?? {}) as JsonObject;
+    return readDocumentFile(this.path) ?? {};
+  }
+
+  /** The whole document for reading only (no copy when it comes from a snapshot): do not change it. */
+  view(): Readonly<JsonObject> {
+    if (this.source) return this.source.read() ?? EMPTY;
     return readDocumentFile(this.path) ?? {};
   }
 
@@ -58,11 +77,25 @@ export class Document {
     const text = dumpJson(data);
     this.beforeWrite?.();
     writeFileAtomic(this.path, text);
+    this.source?.written();
   }
 
   toJSON(): JsonObject {
     return this.data;
   }
+}
+
+const EMPTY: Readonly<JsonObject> = Object.freeze({});
+
+/** A deep copy of a JSON value (Floats are immutable and shared). */
+export function copyJson(v: JsonValue): JsonValue {
+  if (Array.isArray(v)) return v.map(copyJson);
+  if (isPlainObject(v)) {
+    const out: JsonObject = {};
+    for (const k of Object.keys(v)) Object.defineProperty(out, k, { value: copyJson(v[k]), enumerable: true, writable: true, configurable: true });
+    return out;
+  }
+  return v;
 }
 
 export function readDocumentFile(file: string): JsonObject | undefined {

@@ -1,16 +1,27 @@
 import fs from "node:fs";
 import path from "node:path";
 import { isErrno, writeFileAtomic } from "../util/fs.js";
-import { Document } from "./document.js";
+import { Document, type DocumentSource } from "./document.js";
 import { dumpJson } from "./json.js";
 import { STATEPOINT_FILE } from "./job-index.js";
 import type { JsonObject } from "./value.js";
 
 export const JOB_DOCUMENT_FILE = "signac_job_document.json";
+/** A file name that path.join would leave as it is. */
+const SIMPLE_NAME = /^(?!\.\.?$)[^/\\]+$/;
 
 /** A point of the data space: `workspace/<id>/`, named by the hash of its state point. */
+/** Gives jobs their documents from a snapshot (the document cache): see Job.readDocumentsFrom. */
+export interface DocumentSnapshots {
+  read(jobId: string, file: string): JsonObject | undefined;
+  written(jobId: string): void;
+}
+
 export class Job {
   private document: Document | undefined;
+  private snapshots: DocumentSnapshots | undefined;
+  /** Known to exist: set once `init()` has made or found the job, so later writes skip the check. */
+  private initialized = false;
 
   constructor(
     /** The md5 of the state point's canonical JSON. */
@@ -23,13 +34,32 @@ export class Job {
 
   /** The job document (`signac_job_document.json`); writing to it creates the job if needed. */
   get doc(): Document {
-    this.document ??= new Document(path.join(this.path, JOB_DOCUMENT_FILE), () => this.init());
+    if (!this.document) {
+      const file = this.path + path.sep + JOB_DOCUMENT_FILE;
+      const snapshots = this.snapshots;
+      const source: DocumentSource | undefined = snapshots && {
+        read: () => snapshots.read(this.id, file),
+        written: () => snapshots.written(this.id),
+      };
+      this.document = new Document(file, () => this.init(), source);
+    }
     return this.document;
+  }
+
+  /**
+   * Reads of this job's document come from `snapshots` (read once per command, through the document
+   * cache) instead of the file; writes still go to the file. For commands that show one moment of
+   * the project, such as `status`.
+   */
+  readDocumentsFrom(snapshots: DocumentSnapshots): this {
+    this.snapshots = snapshots;
+    this.document = undefined;
+    return this;
   }
 
   /** The path of a file in the job directory. */
   fn(name: string): string {
-    return path.join(this.path, name);
+    return SIMPLE_NAME.test(name) ? this.path + path.sep + name : path.join(this.path, name);
   }
 
   isFile(name: string): boolean {
@@ -42,7 +72,10 @@ export class Job {
 
   /** Creates the job directory and its state-point file unless they exist; returns the job. */
   init(): this {
-    writeStatepoint(this.path, this.sp);
+    if (!this.initialized) {
+      writeStatepoint(this.path, this.sp);
+      this.initialized = true;
+    }
     return this;
   }
 

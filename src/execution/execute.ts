@@ -2,6 +2,10 @@
  * Executes one operation on one aggregate as a run: the run's record is written before anything
  * starts, hooks run around the operation, and the record gets the exit code at the end.
  */
+import { AsyncLocalStorage } from "node:async_hooks";
+import fs from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
 import type { Project } from "../dataspace/project.js";
 import { dumpJson } from "../dataspace/json.js";
 import type { JsonObject } from "../dataspace/value.js";
@@ -10,7 +14,7 @@ import { RunRecord } from "../runs/record.js";
 import { resolveDirectives, directivesFor, type ResolvedDirectives } from "../workflow/directives.js";
 import type { GroupDefinition, HookFn, HookName, OperationDefinition } from "../workflow/model.js";
 import type { Workflow } from "../workflow/workflow.js";
-import { expandCommand } from "./placeholders.js";
+import { expandCommand, shellQuote } from "./placeholders.js";
 import type { Aggregate } from "./plan.js";
 import { runShell } from "./process.js";
 
@@ -30,11 +34,31 @@ export interface ExecutionResult {
   reason?: string;
 }
 
+/** A run as the terminal shows it. */
+export interface RunInfo {
+  id: string;
+  name: string;
+}
+
 export interface ExecuteOptions {
+  /** Stop the operation after this long: its run is `terminated`. */
   timeoutMs?: number;
+  /** Stop the operation when aborted (Ctrl-C): its run is `terminated`. */
   signal?: AbortSignal;
   /** Live output of the run (the terminal); the record always gets it. */
-  echo?: (chunk: string) => void;
+  echo?: (chunk: string, run: RunInfo) => void;
+  /** Run TypeScript function operations in a worker process (as the `fork` directive does for one). */
+  worker?: boolean;
+}
+
+/** What `execute` needs beyond the options: set by the engine when it runs items concurrently. */
+export interface ExecuteContext {
+  /** The item's directives, when already resolved (they are not evaluated again). */
+  directives?: ResolvedDirectives;
+  /** The GPUs the run holds: given to it as `CUDA_VISIBLE_DEVICES` (empty when it holds none). */
+  gpus?: readonly number[];
+  /** Told once the run's record exists, before anything of it runs. */
+  onRun?: (run: RunInfo) => void;
 }
 
 /** The directives of an item: group-specific ones replace the operation's own inside a group. */
@@ -70,24 +94,34 @@ function createRecord(project: Project, workflow: Workflow, item: ExecutionItem,
   });
 }
 
-export async function execute(project: Project, workflow: Workflow, item: ExecutionItem, opts: ExecuteOptions = {}): Promise<ExecutionResult> {
+export async function execute(
+  project: Project,
+  workflow: Workflow,
+  item: ExecutionItem,
+  opts: ExecuteOptions = {},
+  context: ExecuteContext = {},
+): Promise<ExecutionResult> {
   const { operation: op, aggregate } = item;
   const jobs = aggregate.jobs;
-  const directives = itemDirectives(workflow, item);
+  const directives = context.directives ?? itemDirectives(workflow, item);
   const command = itemCommand(project, item);
   const record = createRecord(project, workflow, item, directives, command);
+  const run: RunInfo = { id: record.id, name: record.name };
   const result = (exitCode: number, reason?: string): ExecutionResult => ({ item, runId: record.id, runName: record.name, exitCode, reason });
+  context.onRun?.(run);
   const cwd = jobs.length === 1 ? jobs[0].path : project.root;
   for (const job of jobs) job.init();
-  const env = {
+  const env: Record<string, string> = {
     COHORT_PROJECT: project.root,
     COHORT_OPERATION: op.name,
     COHORT_RUN_ID: record.id,
     COHORT_JOB_IDS: jobs.map((j) => j.id).join(" "),
   };
+  if (context.gpus !== undefined) env.CUDA_VISIBLE_DEVICES = context.gpus.join(",");
+  const echo = opts.echo ? (text: string) => opts.echo!(text, run) : undefined;
   const write = (text: string) => {
     record.appendOutput(text);
-    opts.echo?.(text);
+    echo?.(text);
   };
   const hooks = (name: HookName) => [...(op.hooks[name] ?? []), ...(workflow.hooks[name] ?? [])];
   const runHooks = async (name: HookName, error?: Error): Promise<string | undefined> => {
@@ -110,8 +144,9 @@ export async function execute(project: Project, workflow: Workflow, item: Execut
   } else {
     record.markStarted(process.pid);
     try {
-      exitCode = await runBody(item, command, { cwd, env, record, write, project, opts });
-      if (exitCode > 0) reason = `exit code ${exitCode}`;
+      const body = await runBody(item, command, { cwd, env, record, write, echo, project, opts, fork: directives.fork });
+      exitCode = body.exitCode;
+      if (exitCode > 0) reason = body.reason ?? `exit code ${exitCode}`;
       else if (exitCode < 0) reason = exitCode === TIMED_OUT ? "timed out" : `killed by signal ${-exitCode}`;
     } catch (err) {
       exitCode = 1;
@@ -143,29 +178,99 @@ interface BodyContext {
   env: Record<string, string>;
   record: RunRecord;
   write: (text: string) => void;
+  echo: ((text: string) => void) | undefined;
   project: Project;
   opts: ExecuteOptions;
+  /** The `fork` directive. */
+  fork: boolean;
 }
 
-async function runBody(item: ExecutionItem, command: string | undefined, ctx: BodyContext): Promise<number> {
+interface BodyResult {
+  exitCode: number;
+  /** Why it failed, when known better than by its exit code. */
+  reason?: string;
+}
+
+async function runBody(item: ExecutionItem, command: string | undefined, ctx: BodyContext): Promise<BodyResult> {
   const body = item.operation.body;
-  if (body.kind === "command") return shell(command!, ctx);
-  const returned = await withTimeout(captureOutput(() => body.fn(...item.aggregate.jobs), ctx.write), ctx.opts.timeoutMs);
-  if (returned === TIMEOUT) return TIMED_OUT;
-  if (!body.cmd) return 0;
-  if (typeof returned !== "string") throw new Error(`operation ${item.operation.name} has cmd set but returned ${typeof returned}, not a command`);
-  return shell(returned, ctx);
+  if (body.kind === "command") return shell(command!, ctx, ctx.opts.timeoutMs);
+  const startedAt = Date.now();
+  let returned: unknown;
+  if (ctx.opts.worker || ctx.fork) {
+    const r = await inWorker(item, ctx);
+    if (r.exitCode !== 0 || !body.cmd) return r;
+    returned = r.command;
+  } else {
+    returned = await withTimeout(captureOutput(() => body.fn(...item.aggregate.jobs), ctx.write), ctx.opts.timeoutMs);
+    if (returned === TIMEOUT) return { exitCode: TIMED_OUT };
+    if (!body.cmd) return { exitCode: 0 };
+    if (typeof returned !== "string") throw new Error(`operation ${item.operation.name} has cmd set but returned ${typeof returned}, not a command`);
+  }
+  // The command a function returned gets what is left of the operation's time.
+  let timeoutMs = ctx.opts.timeoutMs;
+  if (timeoutMs) {
+    timeoutMs -= Date.now() - startedAt;
+    if (timeoutMs <= 0) return { exitCode: TIMED_OUT };
+  }
+  return shell(returned as string, ctx, timeoutMs);
 }
 
-async function shell(command: string, ctx: BodyContext): Promise<number> {
+async function shell(command: string, ctx: BodyContext, timeoutMs: number | undefined): Promise<BodyResult> {
   const r = await runShell(command, {
     cwd: ctx.cwd,
     env: ctx.env,
-    output: { file: ctx.record.outputPath, echo: ctx.opts.echo },
-    timeoutMs: ctx.opts.timeoutMs,
+    output: { file: ctx.record.outputPath, echo: ctx.echo },
+    timeoutMs,
     signal: ctx.opts.signal,
   });
-  return r.timedOut ? TIMED_OUT : r.exitCode;
+  return { exitCode: r.timedOut ? TIMED_OUT : r.exitCode };
+}
+
+/** The worker script: dist/execution/worker.js beside this file (from the sources, in tests: the built copy). */
+function workerScript(): string {
+  const here = fileURLToPath(new URL("./worker.js", import.meta.url));
+  return fs.existsSync(here) ? here : fileURLToPath(new URL("../../dist/execution/worker.js", import.meta.url));
+}
+
+/**
+ * Runs a function operation in a worker process (worker.ts): a `node` process in a process group of
+ * its own, started like a shell command (same output, timeout and stopping), which loads the
+ * workflow, calls the function, and leaves what it returned (or the error) in a result file.
+ * The worker runs in cohort's working directory, as an in-process function does.
+ */
+async function inWorker(item: ExecutionItem, ctx: BodyContext): Promise<BodyResult & { command?: unknown }> {
+  const tmp = path.join(ctx.project.dataDir, "tmp");
+  fs.mkdirSync(tmp, { recursive: true });
+  const resultFile = path.join(tmp, `worker-${ctx.record.id}.json`);
+  const argv = [process.execPath, workerScript(), ctx.project.root, ctx.record.id];
+  try {
+    const r = await runShell("exec " + argv.map(shellQuote).join(" "), {
+      cwd: process.cwd(),
+      env: { ...ctx.env, COHORT_WORKER_RESULT: resultFile },
+      output: { file: ctx.record.outputPath, echo: ctx.echo },
+      timeoutMs: ctx.opts.timeoutMs,
+      signal: ctx.opts.signal,
+    });
+    if (r.timedOut) return { exitCode: TIMED_OUT };
+    let reported: { error?: string; command?: unknown } | undefined;
+    try {
+      reported = JSON.parse(fs.readFileSync(resultFile, "utf8")) as { error?: string; command?: unknown };
+    } catch {
+      reported = undefined;
+    }
+    if (r.exitCode !== 0) return { exitCode: r.exitCode, reason: r.exitCode > 0 ? reported?.error : undefined };
+    if (item.operation.body.kind === "function" && item.operation.body.cmd) {
+      if (typeof reported?.command !== "string") {
+        const why = `operation ${item.operation.name} has cmd set but its worker returned no command`;
+        ctx.write(why + "\n");
+        return { exitCode: 1, reason: why };
+      }
+      return { exitCode: 0, command: reported.command };
+    }
+    return { exitCode: 0 };
+  } finally {
+    fs.rmSync(resultFile, { force: true });
+  }
 }
 
 async function runHook(
@@ -197,25 +302,41 @@ async function withTimeout<T>(promise: Promise<T>, ms: number | undefined): Prom
   }
 }
 
+/** Where what an in-process function prints goes, by async context (see captureOutput). */
+const captured = new AsyncLocalStorage<(text: string) => void>();
+let streamsPatched = false;
+
 /**
- * Runs an in-process function with what it prints to stdout and stderr also going to the run's
- * record. Serial execution runs one function at a time, so the streams are not shared.
+ * Sends what this process writes to stdout and stderr to the sink of the async context it is written
+ * from (captureOutput), or to the stream itself outside any. Installed once, on first use.
+ */
+function patchStreams(): void {
+  if (streamsPatched) return;
+  streamsPatched = true;
+  for (const stream of [process.stdout, process.stderr]) {
+    const original = stream.write.bind(stream) as (...args: unknown[]) => boolean;
+    stream.write = ((chunk: string | Uint8Array, ...rest: unknown[]) => {
+      const sink = captured.getStore();
+      if (!sink) return original(chunk, ...rest);
+      const text = typeof chunk === "string" ? chunk : Buffer.from(chunk).toString("utf8");
+      // The sink may write to the terminal itself: it runs outside the capture.
+      captured.exit(() => sink(text));
+      const callback = rest.find((x) => typeof x === "function") as (() => void) | undefined;
+      if (callback) process.nextTick(callback);
+      return true;
+    }) as typeof stream.write;
+  }
+}
+
+/**
+ * Runs an in-process function (an operation's body or a hook) with what it prints to stdout and
+ * stderr going to `write` (the run's record and the terminal) instead. The capture follows the
+ * function's async context, so functions of runs that overlap (hooks of parallel runs) each keep
+ * their own output, and cohort's own messages are never captured.
  */
 async function captureOutput<T>(fn: () => T | Promise<T>, write: (text: string) => void): Promise<T> {
-  const out = process.stdout.write;
-  const err = process.stderr.write;
-  const tee = ((chunk: string | Uint8Array) => {
-    write(typeof chunk === "string" ? chunk : Buffer.from(chunk).toString("utf8"));
-    return true;
-  }) as typeof out;
-  process.stdout.write = tee;
-  process.stderr.write = tee;
-  try {
-    return await fn();
-  } finally {
-    process.stdout.write = out;
-    process.stderr.write = err;
-  }
+  patchStreams();
+  return captured.run(write, async () => await fn());
 }
 
 function configOf(item: ExecutionItem): JsonObject {

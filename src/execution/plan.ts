@@ -8,7 +8,13 @@ import { compileFilter } from "../dataspace/filter.js";
 import type { JsonObject } from "../dataspace/value.js";
 import { UserError } from "../util/errors.js";
 import { aggregateId, aggregatesOf } from "../workflow/aggregate.js";
-import { ConditionError, evaluateConditions, type ConditionContext } from "../workflow/conditions.js";
+import {
+  ConditionError,
+  evaluateConditionsNow,
+  isPromiseLike,
+  type ConditionContext,
+  type MaybePromise,
+} from "../workflow/conditions.js";
 import type { Condition, GroupDefinition, OperationDefinition } from "../workflow/model.js";
 import type { Workflow } from "../workflow/workflow.js";
 
@@ -33,18 +39,53 @@ export interface Eligibility {
   complete?: boolean;
 }
 
+export interface PlannerOptions {
+  /** The jobs to plan over (default: every job of the project, read now). */
+  jobs?: Job[];
+  /**
+   * The project does not change while this planner lives (`status`): the post-conditions of each
+   * (operation, aggregate) are evaluated once, and `after` reuses the answer. Never for `run`, whose
+   * operations change what the conditions see.
+   */
+  snapshot?: boolean;
+}
+
+type Memo = { value: MaybePromise<boolean> } | { error: unknown };
+
 export class Planner {
   private readonly allJobs: Job[];
   private readonly aggregateCache = new Map<GroupDefinition, Aggregate[]>();
   /** (operation, aggregate) pairs that completed in this process: `after` an operation without post-conditions. */
   readonly completedHere = new Set<string>();
+  private readonly snapshot: boolean;
+  /** Snapshot mode: whether the post-conditions of (operation, aggregate) hold, by pairKey. */
+  private readonly postMemo = new Map<string, Memo>();
+  /** Ids of aggregates of several jobs, by their jobs array (aggregateId hashes the ids). */
+  private readonly aggIds = new WeakMap<Job[], string>();
+  private readonly ctx: ConditionContext;
 
   constructor(
     readonly project: Project,
     readonly workflow: Workflow,
     private readonly selection: Selection = {},
+    options: PlannerOptions = {},
   ) {
-    this.allJobs = project.jobs();
+    this.allJobs = options.jobs ?? project.jobs();
+    this.snapshot = options.snapshot ?? false;
+    this.ctx = { postHolds: (operation, jobs) => this.postHoldsNow(this.workflow.operation(operation), jobs) };
+  }
+
+  /** Every job planned over (selected or not). */
+  get jobs(): readonly Job[] {
+    return this.allJobs;
+  }
+
+  /** The jobs the selection (`-j`, `-f`) picks, in id order; every job without a selection. */
+  selectedJobs(): Job[] {
+    if (this.selectedJobIds === null) this.resolveSelection();
+    const ids = this.selectedJobIds ?? undefined;
+    if (ids === undefined) return this.selectedAggPrefixes.length === 0 ? this.allJobs.slice() : [];
+    return this.allJobs.filter((j) => ids.has(j.id));
   }
 
   /** The selected aggregates of a group: formed over all jobs, kept when every job of one is selected. */
@@ -81,21 +122,45 @@ export class Planner {
     if (filter && Object.keys(filter).length > 0) {
       const match = compileFilter(filter);
       const matching = new Set(
-        this.allJobs.filter((j) => match(j.sp, () => j.doc.data)).map((j) => j.id),
+        this.allJobs.filter((j) => match(j.sp, () => j.doc.view() as JsonObject)).map((j) => j.id),
       );
       jobIds = jobIds ? new Set([...jobIds].filter((id) => matching.has(id))) : matching;
     }
     this.selectedJobIds = jobIds;
   }
 
-  private context(): ConditionContext {
-    return {
-      postHolds: async (operation, jobs) => {
-        const op = this.workflow.operation(operation);
-        if (op.post.length === 0) return this.completedHere.has(pairKey(op.name, aggregateId(jobs)));
-        return (await evaluateConditions(op.post, jobs, this.context())).holds;
-      },
-    };
+  private aggIdOf(jobs: Job[]): string {
+    if (jobs.length === 1) return jobs[0].id;
+    let id = this.aggIds.get(jobs);
+    if (id === undefined) this.aggIds.set(jobs, (id = aggregateId(jobs)));
+    return id;
+  }
+
+  /**
+   * Whether every post-condition of an operation holds on these jobs (for an operation without any:
+   * whether it completed on them in this process). Synchronous unless a condition is async; in
+   * snapshot mode evaluated once per (operation, aggregate). Throws a ConditionError.
+   */
+  postHoldsNow(op: OperationDefinition, jobs: Job[]): MaybePromise<boolean> {
+    if (op.post.length === 0) return this.completedHere.has(pairKey(op.name, this.aggIdOf(jobs)));
+    if (!this.snapshot) return this.evaluatePost(op, jobs);
+    const key = pairKey(op.name, this.aggIdOf(jobs));
+    let memo = this.postMemo.get(key);
+    if (!memo) {
+      try {
+        memo = { value: this.evaluatePost(op, jobs) };
+      } catch (error) {
+        memo = { error };
+      }
+      this.postMemo.set(key, memo);
+    }
+    if ("error" in memo) throw memo.error;
+    return memo.value;
+  }
+
+  private evaluatePost(op: OperationDefinition, jobs: Job[]): MaybePromise<boolean> {
+    const r = evaluateConditionsNow(op.post, jobs, this.ctx);
+    return isPromiseLike<{ holds: boolean }>(r) ? Promise.resolve(r).then((x) => x.holds) : r.holds;
   }
 
   /**
@@ -103,16 +168,27 @@ export class Planner {
    * Pre-conditions are evaluated first, as signac-flow does; post-conditions only when they all hold.
    */
   async eligibility(op: OperationDefinition, agg: Aggregate): Promise<Eligibility> {
-    try {
-      const ctx = this.context();
-      const pre = await evaluateConditions(op.pre, agg.jobs, ctx);
-      if (!pre.holds) return { eligible: false, blockedBy: pre.failed };
-      if (op.post.length === 0) return { eligible: true, complete: false };
-      const complete = (await evaluateConditions(op.post, agg.jobs, ctx)).holds;
-      return { eligible: !complete, complete };
-    } catch (err) {
+    return await this.eligibilityNow(op, agg);
+  }
+
+  /** eligibility, synchronously when every condition involved answers synchronously. Throws an EligibilityError. */
+  eligibilityNow(op: OperationDefinition, agg: Aggregate): MaybePromise<Eligibility> {
+    const fail = (err: unknown): never => {
       if (err instanceof ConditionError) throw new EligibilityError(op.name, agg.id, err);
       throw err;
+    };
+    const afterPre = (pre: { holds: boolean; failed?: Condition }): MaybePromise<Eligibility> => {
+      if (!pre.holds) return { eligible: false, blockedBy: pre.failed };
+      if (op.post.length === 0) return { eligible: true, complete: false };
+      const complete = this.postHoldsNow(op, agg.jobs);
+      return isPromiseLike<boolean>(complete) ? Promise.resolve(complete).then((c) => ({ eligible: !c, complete: c })) : { eligible: !complete, complete };
+    };
+    try {
+      const pre = evaluateConditionsNow(op.pre, agg.jobs, this.ctx);
+      const r = isPromiseLike<{ holds: boolean; failed?: Condition }>(pre) ? Promise.resolve(pre).then(afterPre) : afterPre(pre);
+      return isPromiseLike<Eligibility>(r) ? Promise.resolve(r).catch(fail) : r;
+    } catch (err) {
+      return fail(err);
     }
   }
 

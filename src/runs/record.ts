@@ -25,9 +25,10 @@
  * JSON files are written as Python's `json.dumps` writes them (floats stay floats: `1.0`).
  * One-line files end with a newline; readers trim whitespace. Times have millisecond resolution and
  * are kept strictly increasing within one process (so `staged` < `started` even in the same
- * millisecond). Every file but `output` is written atomically (temporary file + rename); the record is
- * first assembled in a hidden temporary directory and renamed to `<run-id>.meta` when complete, so a
- * listing never sees a half-made record. When a run ends, `stopped` and `proc/exit` are written before
+ * millisecond). The record is first assembled in a hidden temporary directory and renamed to `<run-id>.meta`
+ * when complete, so a listing never sees a half-made record. The files added later (`staged`,
+ * `started`, `proc/lock`, `stopped`, `proc/exit`) are each written once by a single small write:
+ * a reader may find one empty for an instant and takes it as absent. When a run ends, `stopped` and `proc/exit` are written before
  * `proc/lock` is removed, so a reader that reads `proc/lock` before `proc/exit` never mistakes a
  * finished run for one that has not started.
  *
@@ -38,7 +39,7 @@ import os from "node:os";
 import path from "node:path";
 import { dumpJson, parseJson } from "../dataspace/json.js";
 import { isPlainObject, type JsonObject, type JsonValue } from "../dataspace/value.js";
-import { isErrno, readFileIfExists, writeFileAtomic } from "../util/fs.js";
+import { isErrno, readFileIfExists } from "../util/fs.js";
 import { isRunId, newRunId, runName } from "./run-id.js";
 
 export type RunStatus = "completed" | "error" | "terminated" | "running" | "staged" | "pending" | "unknown";
@@ -221,14 +222,16 @@ export class RunRecord {
       fs.mkdirSync(path.join(tmp, "proc"));
       const opref: OpRef = { project: init.project, operation: init.operation };
       if (init.group !== undefined) opref.group = init.group;
-      writeFileAtomic(path.join(tmp, "id"), id + "\n");
-      writeFileAtomic(path.join(tmp, "opref"), jsonText(opref) + "\n");
-      writeFileAtomic(path.join(tmp, "config.json"), jsonText(init.config) + "\n");
-      if (init.jobs && init.jobs.length > 0) writeFileAtomic(path.join(tmp, "jobs"), init.jobs.join("\n") + "\n");
-      writeFileAtomic(path.join(tmp, "directives.json"), jsonText(init.directives ?? {}) + "\n");
-      writeFileAtomic(path.join(tmp, "cmd.json"), jsonText(init.cmd) + "\n");
-      writeFileAtomic(path.join(tmp, "output"), "");
-      writeFileAtomic(path.join(tmp, "initialized"), nowMicros() + "\n");
+      // Plain writes: nobody sees these files before the directory is renamed into place.
+      const put = (name: string, text: string) => fs.writeFileSync(path.join(tmp, name), text);
+      put("id", id + "\n");
+      put("opref", jsonText(opref) + "\n");
+      put("config.json", jsonText(init.config) + "\n");
+      if (init.jobs && init.jobs.length > 0) put("jobs", init.jobs.join("\n") + "\n");
+      put("directives.json", jsonText(init.directives ?? {}) + "\n");
+      put("cmd.json", jsonText(init.cmd) + "\n");
+      put("output", "");
+      put("initialized", nowMicros() + "\n");
       if (fs.existsSync(dir)) throw new Error(`run ${id} exists already`);
       fs.renameSync(tmp, dir);
     } catch (err) {
@@ -286,8 +289,13 @@ export class RunRecord {
     return this.cached(name, () => parseMicros(readFileIfExists(this.file(name))));
   }
 
+  /**
+   * Writes one of the files a run adds as it goes (timestamps, lock, exit code). Each is written once,
+   * by one small write, so a reader sees it empty or whole; readers take an empty file as absent. This
+   * costs a third of a temporary file and a rename, which matters at thousands of runs.
+   */
   private write(name: string, text: string, value: unknown): void {
-    writeFileAtomic(this.file(name), text);
+    fs.writeFileSync(this.file(name), text);
     this.cache.set(name, value);
   }
 

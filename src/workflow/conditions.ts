@@ -24,9 +24,16 @@ import { Float, type JsonValue } from "../dataspace/value.js";
 import { errorText, UserError } from "../util/errors.js";
 import type { Condition, OperationDefinition } from "./model.js";
 
+/** A value, or a promise of it: conditions are evaluated synchronously unless one of them is async. */
+export type MaybePromise<T> = T | Promise<T>;
+
+export function isPromiseLike<T>(v: unknown): v is PromiseLike<T> {
+  return typeof v === "object" && v !== null && typeof (v as { then?: unknown }).then === "function";
+}
+
 export interface ConditionContext {
   /** Whether every post-condition of an operation holds on these jobs. */
-  postHolds(operation: string, jobs: Job[]): Promise<boolean>;
+  postHolds(operation: string, jobs: Job[]): MaybePromise<boolean>;
   /** Runs a `command` condition; resolves to its exit code. */
   runCommand?(command: string, jobs: Job[]): Promise<number>;
 }
@@ -60,8 +67,13 @@ export function isTruthy(v: JsonValue | undefined): boolean {
   return Object.keys(v).length > 0;
 }
 
+/** Dotted keys split once per key text: `true`/`false` conditions look the same key up on every job. */
+const splitKeys = new Map<string, string[]>();
+
 function documentValue(job: Job, key: string): JsonValue | undefined {
-  return lookupPath(job.doc.data, splitPath(key));
+  let keys = splitKeys.get(key);
+  if (!keys) splitKeys.set(key, (keys = splitPath(key)));
+  return lookupPath(job.doc.view(), keys);
 }
 
 function functionResult(result: unknown): boolean {
@@ -80,38 +92,92 @@ function functionResult(result: unknown): boolean {
   return isTruthy(result as JsonValue);
 }
 
-async function evaluate(c: Condition, jobs: Job[], ctx: ConditionContext): Promise<boolean> {
+function afterHolds(operations: readonly string[], from: number, jobs: Job[], ctx: ConditionContext): MaybePromise<boolean> {
+  for (let i = from; i < operations.length; i++) {
+    const r = ctx.postHolds(operations[i], jobs);
+    if (isPromiseLike<boolean>(r)) return Promise.resolve(r).then((holds) => (holds ? afterHolds(operations, i + 1, jobs, ctx) : false));
+    if (!r) return false;
+  }
+  return true;
+}
+
+function evaluate(c: Condition, jobs: Job[], ctx: ConditionContext): MaybePromise<boolean> {
   switch (c.kind) {
     case "isfile":
-      return jobs.every((j) => j.isFile(c.file));
-    case "true":
-      return jobs.every((j) => isTruthy(documentValue(j, c.key)));
-    case "false":
-      return jobs.every((j) => !isTruthy(documentValue(j, c.key)));
-    case "after":
-      for (const op of c.operations) if (!(await ctx.postHolds(op, jobs))) return false;
+      for (const j of jobs) if (!j.isFile(c.file)) return false;
       return true;
+    case "true":
+      for (const j of jobs) if (!isTruthy(documentValue(j, c.key))) return false;
+      return true;
+    case "false":
+      for (const j of jobs) if (isTruthy(documentValue(j, c.key))) return false;
+      return true;
+    case "after":
+      return afterHolds(c.operations, 0, jobs, ctx);
     case "never":
       return false;
-    case "not":
-      return !(await evaluateCondition(c.condition, jobs, ctx));
-    case "fn":
-      return functionResult(await c.fn(...jobs));
+    case "not": {
+      const r = evaluateConditionNow(c.condition, jobs, ctx);
+      return isPromiseLike<boolean>(r) ? Promise.resolve(r).then((x) => !x) : !r;
+    }
+    case "fn": {
+      const r = c.fn(...jobs);
+      return isPromiseLike(r) ? Promise.resolve(r).then(functionResult) : functionResult(r);
+    }
     case "command": {
       if (!ctx.runCommand) throw new Error("command conditions cannot be evaluated here");
-      return (await ctx.runCommand(c.command, jobs)) === 0;
+      return ctx.runCommand(c.command, jobs).then((code) => code === 0);
     }
   }
 }
 
+function wrap(c: Condition, err: unknown): ConditionError {
+  return err instanceof ConditionError ? err : new ConditionError(c, err);
+}
+
+/**
+ * Whether a condition holds on an aggregate: a boolean when every condition involved answered
+ * synchronously (files, document keys, functions that return a value), else a promise. Throws (or
+ * rejects with) a ConditionError when it cannot be evaluated.
+ */
+export function evaluateConditionNow(c: Condition, jobs: Job[], ctx: ConditionContext): MaybePromise<boolean> {
+  let r: MaybePromise<boolean>;
+  try {
+    r = evaluate(c, jobs, ctx);
+  } catch (err) {
+    throw wrap(c, err);
+  }
+  if (isPromiseLike<boolean>(r)) {
+    return Promise.resolve(r).catch((err: unknown) => {
+      throw wrap(c, err);
+    });
+  }
+  return r;
+}
+
+/** evaluateConditions, synchronously when every condition answers synchronously. */
+export function evaluateConditionsNow(
+  list: readonly Condition[],
+  jobs: Job[],
+  ctx: ConditionContext,
+  from = 0,
+): MaybePromise<{ holds: boolean; failed?: Condition }> {
+  for (let i = from; i < list.length; i++) {
+    const c = list[i];
+    const r = evaluateConditionNow(c, jobs, ctx);
+    if (isPromiseLike<boolean>(r)) {
+      return Promise.resolve(r).then((holds) => (holds ? evaluateConditionsNow(list, jobs, ctx, i + 1) : { holds: false, failed: c }));
+    }
+    if (!r) return { holds: false, failed: c };
+  }
+  return HOLDS;
+}
+
+const HOLDS: { holds: boolean; failed?: Condition } = Object.freeze({ holds: true });
+
 /** Whether a condition holds on an aggregate. Throws ConditionError when it cannot be evaluated. */
 export async function evaluateCondition(c: Condition, jobs: Job[], ctx: ConditionContext): Promise<boolean> {
-  try {
-    return await evaluate(c, jobs, ctx);
-  } catch (err) {
-    if (err instanceof ConditionError) throw err;
-    throw new ConditionError(c, err);
-  }
+  return await evaluateConditionNow(c, jobs, ctx);
 }
 
 /**
@@ -123,10 +189,7 @@ export async function evaluateConditions(
   jobs: Job[],
   ctx: ConditionContext,
 ): Promise<{ holds: boolean; failed?: Condition }> {
-  for (const c of list) {
-    if (!(await evaluateCondition(c, jobs, ctx))) return { holds: false, failed: c };
-  }
-  return { holds: true };
+  return await evaluateConditionsNow(list, jobs, ctx);
 }
 
 /** A condition as a user would write it: `isfile("init.dat")`, `after(prepare)`, `not(...)`, a function's name. */
