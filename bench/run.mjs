@@ -120,7 +120,7 @@ function markProgress(dir) {
 
 async function workflow() {
   const parallel = execFileSync(process.execPath, [cohort, "run", "--help"], { encoding: "utf8" }).includes("--parallel");
-  const hasStatus = /^  status\b/m.test(execFileSync(process.execPath, [cohort, "--help"], { encoding: "utf8" }));
+  const hasStatus = /^ {2}status\b/m.test(execFileSync(process.execPath, [cohort, "--help"], { encoding: "utf8" }));
   for (const n of [...new Set([10000, jobs])].sort((a, b) => a - b)) {
     const k = n >= 1000 ? `${n / 1000}k` : String(n);
     const reference = n === 10000 ? { status: 2.4, pretend: undefined, exec: 8.9 } : n === 100000 ? { status: 34.8, pretend: 53, exec: 193 } : {};

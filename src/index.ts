@@ -43,6 +43,7 @@ export type {
   Hooks,
   JobsFn,
   LabelDefinition,
+  LabelValue,
   OperationBody,
   OperationDefinition,
   Origin,

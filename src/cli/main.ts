@@ -126,6 +126,26 @@ export function buildProgram(): Command {
     .action(lazy(() => import("./commands/check.js")));
 
   program
+    .command("status")
+    .description(
+      "show where the campaign stands: per operation and group, how many aggregates are eligible, complete\n" +
+        "and waiting (and what they wait for); label ratios; -d a table per job. Exit code 1 when a label or\n" +
+        "condition raised (the status is shown all the same).",
+    )
+    .argument("[names...]", "operations or groups to show (full regular expressions, as -o)")
+    .option("-o, --operation <names...>", "operations or groups to show (full regular expressions)")
+    .option("-d, --detailed", "a table per job: each operation's state and each label")
+    .option("-p, --parameters <keys...>", "state-point keys (or doc.KEY) as columns of the table per job (implies -d)")
+    .option("-j, --job-id <ids...>", "only these jobs or aggregates (ids or unique prefixes)")
+    .option("-f, --filter <filter...>", "only jobs matching this filter (JSON or KEY VALUE pairs)")
+    .option("--json", "print JSON")
+    .addHelpText(
+      "after",
+      examples(["cohort status", "cohort status -o 'sim.*' -d", "cohort status -d -p T doc.energy", "cohort status -f T 1.0 --json"]),
+    )
+    .action(lazy(() => import("./commands/status.js")));
+
+  program
     .command("run")
     .description(
       "run eligible operations in passes until nothing is eligible: each pass finds every eligible\n" +
@@ -142,9 +162,17 @@ export function buildProgram(): Command {
     .option("--pretend", "show what would run, with resolved directives, and run nothing")
     .option("--keep-going", "go on after a failed operation")
     .option("--timeout <seconds>", "stop an operation that runs longer and mark its run terminated")
+    .option("--parallel [n]", "run operations at once on up to N CPU slots (default: every core); each holds np slots, ngpu GPUs")
+    .option("-q, --quiet", "show only the summary, not the operations' output")
     .addHelpText(
       "after",
-      examples(["cohort run", "cohort run -o ex --num-passes 2", "cohort run -o 'prep.*' -f T 1.0 --pretend", "cohort run simulate -j 3fa2 81bc --keep-going"]),
+      examples([
+        "cohort run",
+        "cohort run -o ex --num-passes 2",
+        "cohort run -o 'prep.*' -f T 1.0 --pretend",
+        "cohort run simulate -j 3fa2 81bc --keep-going",
+        "cohort run -o ex --parallel 8 --quiet",
+      ]),
     )
     .action(lazy(() => import("./commands/run.js")));
 
@@ -154,7 +182,9 @@ export function buildProgram(): Command {
     .argument("<operation>", "the operation")
     .argument("[ids...]", "job or aggregate ids or unique prefixes")
     .option("--timeout <seconds>", "stop an operation that runs longer and mark its run terminated")
-    .addHelpText("after", examples(["cohort exec prepare", "cohort exec simulate 3fa2"]))
+    .option("--parallel [n]", "run on several jobs at once on up to N CPU slots (default: every core)")
+    .option("-q, --quiet", "show only the summary, not the operation's output")
+    .addHelpText("after", examples(["cohort exec prepare", "cohort exec simulate 3fa2", "cohort exec simulate --parallel 4"]))
     .action(lazy(() => import("./commands/exec.js")));
 
   program

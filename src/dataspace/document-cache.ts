@@ -8,22 +8,34 @@
  * - A document is always `stat`ed. Any difference in mtime, ctime, size or inode (a rename gives a new
  *   inode, an in-place write a new mtime and ctime, and no program can set a ctime back) reads the file
  *   again. A missing file is an empty document, whatever the cache holds.
- * - A file whose mtime or ctime is less than two seconds older than the moment it was read is not
- *   cached: a second write in the same clock tick could keep both times and the size (the "racy git"
- *   problem). Such a file is read again by every command until it has been quiet for two seconds.
+ * - A file whose mtime is less than two seconds older than the moment it was read is not cached: a
+ *   second write in the same clock tick could keep the times and the size (the "racy git" problem).
+ *   Such a file is read again by every command until it has been quiet for two seconds. (A program
+ *   that sets an old mtime back after writing still changes the ctime, which no program can set.)
  * - Files larger than 64 KiB are not cached (read every time).
  * - A file that cannot be read or parsed is not cached: the error is raised by every read of it.
+ * - Documents are stored parsed, with the values JSON cannot carry (integer-valued floats, big
+ *   integers) recorded apart, as the job index stores state points.
  *
- * Within one command a document is read once (a snapshot): every later read in the same command gets
- * the same content, unless this process writes the document.
+ * Within one command a document is read once (a snapshot, kept by the job's Document): every later
+ * read in the same command gets the same content, unless this process writes the document.
  */
 import fs from "node:fs";
 import path from "node:path";
 import { readSmallFileSync, writeFileAtomic } from "../util/fs.js";
-import { parseJson } from "./json.js";
-import type { DocumentSnapshots } from "./job.js";
 import { UserError } from "../util/errors.js";
+import type { DocumentSnapshots } from "./document.js";
+import { collectTyped, restoreTyped } from "./job-index.js";
+import { parseJson } from "./json.js";
 import { isPlainObject, type JsonObject } from "./value.js";
+
+/** What the cache compares of a document's file. */
+export interface DocumentStat {
+  mtimeMs: number;
+  ctimeMs: number;
+  size: number;
+  ino: number;
+}
 
 const CACHE_VERSION = 1;
 const CACHE_FILE = "documents.json";
@@ -36,8 +48,10 @@ interface CacheFile {
   ids: string[];
   /** Per id, four numbers: mtimeMs, ctimeMs, size, ino. */
   stats: number[];
-  /** Per id, the document's text. */
-  texts: string[];
+  /** Per id, the document (as JSON.parse reads it back, corrected by `typed`). */
+  docs: JsonObject[];
+  /** Values JSON cannot carry: [index into docs, exact text, ...path]. */
+  typed: (string | number)[][];
 }
 
 interface Entry {
@@ -45,74 +59,86 @@ interface Entry {
   ctimeMs: number;
   size: number;
   ino: number;
-  text: string;
+  doc: JsonObject;
 }
 
-/** What one read of a document gave: its value, no file, or an error raised again on every read. */
-type Snapshot = { doc: JsonObject | undefined } | { error: unknown };
-
 export class DocumentCache implements DocumentSnapshots {
-  private readonly snapshots = new Map<string, Snapshot>();
+  /** A stat already taken in this command for one job (see prime); NaN mtime: no file. */
+  private primedId: string | undefined;
+  private readonly primed: DocumentStat = { mtimeMs: NaN, ctimeMs: 0, size: 0, ino: 0 };
+  /** When the cache was opened: earlier than every stat, so that "quiet for two seconds" errs on the safe side. */
+  private readonly openedAt = Date.now();
   private dirty = false;
   /** Files read (not served from the cache) in this process; for tests and benchmarks. */
   filesRead = 0;
 
-  private constructor(
-    private readonly file: string | undefined,
-    private readonly entries: Map<string, Entry>,
-  ) {}
+  private loaded: Map<string, Entry> | undefined;
 
-  /** Opens the cache of a project's `.cohort/cache/` (a missing or unreadable cache is an empty one). */
+  private constructor(private readonly file: string | undefined) {}
+
+  /**
+   * Opens the cache in a project's `.cohort/cache/` (a missing or unreadable cache is an empty one).
+   * The file is read at the first document read.
+   */
   static open(cacheDir: string): DocumentCache {
-    const file = path.join(cacheDir, CACHE_FILE);
-    return new DocumentCache(file, readCache(file));
+    return new DocumentCache(path.join(cacheDir, CACHE_FILE));
   }
 
-  /** A cache that is never saved: every document is read from its file once per use. */
+  /** A cache that is never saved. */
   static inMemory(): DocumentCache {
-    return new DocumentCache(undefined, new Map());
+    const cache = new DocumentCache(undefined);
+    cache.loaded = new Map();
+    return cache;
   }
 
-  /** The document of a job (its file is `file`), read once per command: undefined when there is no file. */
-  read(jobId: string, file: string): JsonObject | undefined {
-    let snap = this.snapshots.get(jobId);
-    if (!snap) {
-      snap = this.load(jobId, file);
-      this.snapshots.set(jobId, snap);
-    }
-    if ("error" in snap) throw snap.error;
-    return snap.doc;
+  private get entries(): Map<string, Entry> {
+    this.loaded ??= this.file === undefined ? new Map() : readCache(this.file);
+    return this.loaded;
   }
 
   /** This process wrote the job's document: the next read goes to the file. */
   written(jobId: string): void {
-    this.snapshots.delete(jobId);
+    this.drop(jobId);
+  }
+
+  private drop(jobId: string): void {
     if (this.entries.delete(jobId)) this.dirty = true;
   }
 
-  private load(jobId: string, file: string): Snapshot {
-    const now = Date.now();
-    let st: fs.Stats | undefined;
-    try {
-      st = fs.statSync(file, { throwIfNoEntry: false });
-    } catch (error) {
-      return { error };
-    }
+  /**
+   * A job's document as its file holds it now: one stat, and a read only when the cache does not hold
+   * this version of the file. Undefined when there is no file; throws when it cannot be read or parsed.
+   */
+  read(jobId: string, file: string): JsonObject | undefined {
+    let st: DocumentStat | undefined;
+    if (jobId === this.primedId) {
+      this.primedId = undefined;
+      st = Number.isNaN(this.primed.mtimeMs) ? undefined : this.primed;
+    } else st = fs.statSync(file, { throwIfNoEntry: false });
     const cached = this.entries.get(jobId);
     if (!st) {
-      if (cached) {
-        this.entries.delete(jobId);
-        this.dirty = true;
-      }
-      return { doc: undefined };
+      if (cached) this.drop(jobId);
+      return undefined;
     }
     if (cached && cached.mtimeMs === st.mtimeMs && cached.ctimeMs === st.ctimeMs && cached.size === st.size && cached.ino === st.ino) {
-      try {
-        return { doc: parseDocument(cached.text, file) };
-      } catch {
-        // a damaged cache entry: read the file
-      }
+      return cached.doc;
     }
+    return this.readFile(file, st, cached, jobId);
+  }
+
+  /**
+   * The stat of a job's document taken a moment ago in this command (mtimeMs NaN: no document), for the
+   * next read of that job's document instead of a stat of its own.
+   */
+  prime(jobId: string, mtimeMs: number, ctimeMs: number, size: number, ino: number): void {
+    this.primedId = jobId;
+    this.primed.mtimeMs = mtimeMs;
+    this.primed.ctimeMs = ctimeMs;
+    this.primed.size = size;
+    this.primed.ino = ino;
+  }
+
+  private readFile(file: string, st: DocumentStat, cached: Entry | undefined, jobId: string): JsonObject {
     let text: string;
     let doc: JsonObject;
     try {
@@ -120,47 +146,43 @@ export class DocumentCache implements DocumentSnapshots {
       text = readSmallFileSync(file);
       doc = parseDocument(text, file);
     } catch (error) {
-      if (cached) {
-        this.entries.delete(jobId);
-        this.dirty = true;
-      }
-      return { error };
+      if (cached) this.drop(jobId);
+      throw error;
     }
-    const quiet = now - Math.max(st.mtimeMs, st.ctimeMs) > TRUST_MARGIN_MS;
-    // The size read must match the stat: otherwise the file changed between the two calls.
+    // Old enough: a later write, which sets the modification time to its own moment, cannot keep it.
+    const quiet = this.openedAt - st.mtimeMs > TRUST_MARGIN_MS;
+    // The length read must match the stat: otherwise the file changed between the two calls.
     if (quiet && st.size <= MAX_CACHED_BYTES && Buffer.byteLength(text) === st.size) {
-      this.entries.set(jobId, { mtimeMs: st.mtimeMs, ctimeMs: st.ctimeMs, size: st.size, ino: st.ino, text });
+      this.entries.set(jobId, { mtimeMs: st.mtimeMs, ctimeMs: st.ctimeMs, size: st.size, ino: st.ino, doc });
       this.dirty = true;
     } else if (cached) {
-      this.entries.delete(jobId);
-      this.dirty = true;
+      this.drop(jobId);
     }
-    return { doc };
+    return doc;
   }
 
   /**
-   * Writes the cache if anything changed, keeping only the jobs in `existing` (when given).
-   * A failure to write is not an error: it is only a cache.
+   * Writes the cache if anything changed, keeping only the jobs that `existing` (asked only then)
+   * holds. A failure to write is not an error: it is only a cache.
    */
-  save(existing?: ReadonlySet<string> | { has(id: string): boolean }): void {
+  save(existing?: () => { has(id: string): boolean }): void {
+    if (!this.loaded || !this.dirty || this.file === undefined) return;
     if (existing) {
-      for (const id of this.entries.keys()) {
-        if (!existing.has(id)) {
-          this.entries.delete(id);
-          this.dirty = true;
-        }
-      }
+      const ids = existing();
+      for (const id of this.entries.keys()) if (!ids.has(id)) this.entries.delete(id);
     }
-    if (!this.dirty || this.file === undefined) return;
-    const data: CacheFile = { v: CACHE_VERSION, ids: [], stats: [], texts: [] };
+    const data: CacheFile = { v: CACHE_VERSION, ids: [], stats: [], docs: [], typed: [] };
     for (const [id, e] of this.entries) {
+      collectTyped(e.doc, [data.ids.length], data.typed);
       data.ids.push(id);
       data.stats.push(e.mtimeMs, e.ctimeMs, e.size, e.ino);
-      data.texts.push(e.text);
+      data.docs.push(e.doc);
     }
     try {
       fs.mkdirSync(path.dirname(this.file), { recursive: true });
-      writeFileAtomic(this.file, JSON.stringify(data));
+      // A replacer is slow at 100,000 documents: use one only when a big integer needs it.
+      const hasBig = data.typed.some(([, text]) => /^-?\d+$/.test(text as string));
+      writeFileAtomic(this.file, hasBig ? JSON.stringify(data, (_k, v: unknown) => (typeof v === "bigint" ? v.toString() : v)) : JSON.stringify(data));
       this.dirty = false;
     } catch {
       // read-only project or full disk: the next command reads the files again
@@ -184,23 +206,25 @@ function readCache(file: string): Map<string, Entry> {
   let data: CacheFile;
   try {
     data = JSON.parse(fs.readFileSync(file, "utf8")) as CacheFile;
+    if (
+      data?.v !== CACHE_VERSION ||
+      !Array.isArray(data.ids) ||
+      !Array.isArray(data.stats) ||
+      !Array.isArray(data.docs) ||
+      !Array.isArray(data.typed) ||
+      data.stats.length !== data.ids.length * 4 ||
+      data.docs.length !== data.ids.length
+    ) {
+      return entries;
+    }
+    restoreTyped(data.docs, data.typed);
   } catch {
     return entries;
   }
-  if (
-    data?.v !== CACHE_VERSION ||
-    !Array.isArray(data.ids) ||
-    !Array.isArray(data.stats) ||
-    !Array.isArray(data.texts) ||
-    data.stats.length !== data.ids.length * 4 ||
-    data.texts.length !== data.ids.length
-  ) {
-    return entries;
-  }
-  const { ids, stats, texts } = data;
+  const { ids, stats, docs } = data;
   for (let i = 0; i < ids.length; i++) {
     const s = i * 4;
-    entries.set(ids[i], { mtimeMs: stats[s], ctimeMs: stats[s + 1], size: stats[s + 2], ino: stats[s + 3], text: texts[i] });
+    entries.set(ids[i], { mtimeMs: stats[s], ctimeMs: stats[s + 1], size: stats[s + 2], ino: stats[s + 3], doc: docs[i] });
   }
   return entries;
 }

@@ -1,7 +1,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { isErrno, writeFileAtomic } from "../util/fs.js";
-import { Document, type DocumentSource } from "./document.js";
+import { Document, EMPTY, type DocumentSnapshots } from "./document.js";
 import { dumpJson } from "./json.js";
 import { STATEPOINT_FILE } from "./job-index.js";
 import type { JsonObject } from "./value.js";
@@ -10,16 +10,25 @@ export const JOB_DOCUMENT_FILE = "signac_job_document.json";
 /** A file name that path.join would leave as it is. */
 const SIMPLE_NAME = /^(?!\.\.?$)[^/\\]+$/;
 
-/** A point of the data space: `workspace/<id>/`, named by the hash of its state point. */
-/** Gives jobs their documents from a snapshot (the document cache): see Job.readDocumentsFrom. */
-export interface DocumentSnapshots {
-  read(jobId: string, file: string): JsonObject | undefined;
-  written(jobId: string): void;
+/** Facts about job files already looked up (see Job.useFileFacts): undefined for a name not looked up. */
+export interface JobFileFacts {
+  exists(index: number, name: string): boolean | undefined;
 }
 
+/** A snapshot of the document not taken yet. */
+const NOT_READ = Symbol("not read");
+/** A snapshot that could not be taken: the error is raised again. */
+class Unreadable {
+  constructor(readonly error: unknown) {}
+}
+
+/** A point of the data space: `workspace/<id>/`, named by the hash of its state point. */
 export class Job {
   private document: Document | undefined;
   private snapshots: DocumentSnapshots | undefined;
+  private docSnapshot: JsonObject | undefined | Unreadable | typeof NOT_READ = NOT_READ;
+  private fileFacts: JobFileFacts | undefined;
+  private fileFactsIndex = -1;
   /** Known to exist: set once `init()` has made or found the job, so later writes skip the check. */
   private initialized = false;
 
@@ -35,26 +44,48 @@ export class Job {
   /** The job document (`signac_job_document.json`); writing to it creates the job if needed. */
   get doc(): Document {
     if (!this.document) {
-      const file = this.path + path.sep + JOB_DOCUMENT_FILE;
-      const snapshots = this.snapshots;
-      const source: DocumentSource | undefined = snapshots && {
-        read: () => snapshots.read(this.id, file),
-        written: () => snapshots.written(this.id),
+      const source = this.snapshots && {
+        snapshot: () => this.documentView(),
+        written: () => {
+          this.docSnapshot = NOT_READ;
+          this.snapshots!.written(this.id);
+        },
       };
-      this.document = new Document(file, () => this.init(), source);
+      this.document = new Document(this.path + path.sep + JOB_DOCUMENT_FILE, () => this.init(), source);
     }
     return this.document;
   }
 
   /**
-   * Reads of this job's document come from `snapshots` (read once per command, through the document
-   * cache) instead of the file; writes still go to the file. For commands that show one moment of
-   * the project, such as `status`.
+   * Reads of this job's document come from `snapshots` (once per command, through the document cache)
+   * instead of the file; writes still go to the file. For commands that show one moment of the
+   * project, such as `status`.
    */
   readDocumentsFrom(snapshots: DocumentSnapshots): this {
     this.snapshots = snapshots;
     this.document = undefined;
+    this.docSnapshot = NOT_READ;
     return this;
+  }
+
+  /**
+   * The document for reading only — do not change the object: `doc.data` gives a copy to change. From
+   * the snapshot when the job reads from one (taken at the first read), else from the file.
+   */
+  documentView(): Readonly<JsonObject> {
+    const snapshots = this.snapshots;
+    if (!snapshots) return this.doc.view();
+    let snap = this.docSnapshot;
+    if (snap === NOT_READ) {
+      try {
+        snap = snapshots.read(this.id, this.path + path.sep + JOB_DOCUMENT_FILE);
+      } catch (error) {
+        snap = new Unreadable(error);
+      }
+      this.docSnapshot = snap;
+    }
+    if (snap instanceof Unreadable) throw snap.error;
+    return snap ?? EMPTY;
   }
 
   /** The path of a file in the job directory. */
@@ -63,7 +94,20 @@ export class Job {
   }
 
   isFile(name: string): boolean {
+    if (this.fileFacts) {
+      const known = this.fileFacts.exists(this.fileFactsIndex, name);
+      if (known !== undefined) return known;
+    }
     return fs.existsSync(this.fn(name));
+  }
+
+  /**
+   * Answers isFile from facts looked up a moment ago in this command (this job is entry `index` of
+   * them), until called again without them. For a scan that shows one moment of the project (`status`).
+   */
+  useFileFacts(facts: JobFileFacts | undefined, index = -1): void {
+    this.fileFacts = facts;
+    this.fileFactsIndex = index;
   }
 
   exists(): boolean {

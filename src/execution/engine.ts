@@ -3,12 +3,46 @@
  * selected groups before any of it runs, then executes them; passes repeat until nothing is eligible.
  */
 import type { Project } from "../dataspace/project.js";
+import { UserError } from "../util/errors.js";
+import type { ResolvedDirectives } from "../workflow/directives.js";
 import type { GroupDefinition } from "../workflow/model.js";
 import type { Workflow } from "../workflow/workflow.js";
-import { execute, recordFailure, type ExecuteOptions, type ExecutionItem, type ExecutionResult } from "./execute.js";
+import {
+  describeItem,
+  execute,
+  itemDirectives,
+  recordFailure,
+  type ExecuteOptions,
+  type ExecutionItem,
+  type ExecutionResult,
+  type RunInfo,
+} from "./execute.js";
+import { explainShortfall, poolOf, type MachineResources } from "./machine.js";
 import { EligibilityError, pairKey, Planner, type Order, type Selection } from "./plan.js";
+import type { Grant, ResourcePool } from "./resources.js";
+import { WorkerPool } from "./worker-pool.js";
 
-export interface RunOptions extends ExecuteOptions {
+/** What cohort tells its caller while items run (progress, messages). */
+export interface ExecutionEvents {
+  /** A pass (or a batch) is about to run these items. */
+  onPass?: (items: ExecutionItem[]) => void;
+  /** An item's run exists and is about to start. */
+  onStart?: (item: ExecutionItem, run: RunInfo) => void;
+  onFinish?: (result: ExecutionResult) => void;
+}
+
+/** Running items concurrently within a machine's resources (`run --parallel`). */
+export interface ConcurrentOptions extends ExecuteOptions, ExecutionEvents {
+  machine: MachineResources;
+  /** Start nothing new after a failure unless set. */
+  keepGoing?: boolean;
+  /** Start at most this many items. */
+  limit?: number;
+  /** Workers for function operations; default: a pool of its own, closed at the end. */
+  workers?: WorkerPool;
+}
+
+export interface RunOptions extends ExecuteOptions, ExecutionEvents {
   groups: GroupDefinition[];
   selection?: Selection;
   /** Executions of one (operation, aggregate) per invocation; an operation without post-conditions runs once. */
@@ -18,16 +52,20 @@ export interface RunOptions extends ExecuteOptions {
   order?: Order;
   /** Start nothing new after a failure unless set. */
   keepGoing?: boolean;
-  /** Told when an item starts (for progress and messages). */
-  onStart?: (item: ExecutionItem) => void;
-  onFinish?: (result: ExecutionResult) => void;
+  /**
+   * Run the items of a pass concurrently within these resources; undefined: one after another, with
+   * directives not checked against the machine.
+   */
+  machine?: MachineResources;
 }
 
 export interface RunSummary {
   results: ExecutionResult[];
   passes: number;
   /** Why the run stopped early, if it did. */
-  stopped?: "failure" | "limit" | "interrupted";
+  stopped?: "failure" | "limit" | "interrupted" | "refused";
+  /** With `stopped: "refused"`: why an item of a pass can never fit the machine (nothing of that pass ran). */
+  refusal?: UserError;
 }
 
 /** The items eligible now, in the requested order, and those whose conditions raised. */
@@ -72,15 +110,35 @@ function orderItems(items: ExecutionItem[], groups: GroupDefinition[], order: Or
 }
 
 export async function runPasses(project: Project, workflow: Workflow, opts: RunOptions): Promise<RunSummary> {
+  if (!opts.machine) return passesOf(project, workflow, opts, undefined);
+  const workers = new WorkerPool(project.root);
+  try {
+    return await passesOf(project, workflow, opts, workers);
+  } finally {
+    await workers.close();
+  }
+}
+
+async function passesOf(project: Project, workflow: Workflow, opts: RunOptions, workers: WorkerPool | undefined): Promise<RunSummary> {
   const planner = new Planner(project, workflow, opts.selection);
   const numPasses = opts.numPasses ?? 1;
   const counts = new Map<string, number>();
   const results: ExecutionResult[] = [];
   const maxFor = (item: ExecutionItem) => (item.operation.post.length === 0 ? 1 : numPasses);
   const exhausted = (item: ExecutionItem) => (counts.get(pairKey(item.operation.name, item.aggregate.id)) ?? 0) >= maxFor(item);
+  const pool = opts.machine ? poolOf(opts.machine) : undefined;
   let passes = 0;
   for (;;) {
     const { items, raised } = await eligibleItems(planner, opts.groups, opts.order, exhausted);
+    // Before anything of the pass runs (before even the failures of conditions are recorded):
+    // an item that can never fit the machine refuses the whole pass.
+    let prepared: PreparedItem[] | undefined;
+    if (opts.machine) {
+      const remaining = opts.limit !== undefined ? Math.max(0, opts.limit - results.length - raised.length) : undefined;
+      const fit = prepareItems(workflow, remaining !== undefined ? items.slice(0, remaining) : items, opts.machine, passes > 0);
+      if (fit instanceof UserError) return { results, passes, stopped: "refused", refusal: fit };
+      prepared = fit;
+    }
     // A condition that raised is a failed run of its operation; it is not evaluated again.
     for (const { item, error } of raised) {
       counts.set(pairKey(item.operation.name, item.aggregate.id), Number.MAX_SAFE_INTEGER);
@@ -91,19 +149,160 @@ export async function runPasses(project: Project, workflow: Workflow, opts: RunO
     if (raised.length > 0 && !opts.keepGoing) return { results, passes, stopped: "failure" };
     if (items.length === 0) return { results, passes };
     passes++;
+    const countRun = (item: ExecutionItem) => {
+      const key = pairKey(item.operation.name, item.aggregate.id);
+      counts.set(key, (counts.get(key) ?? 0) + 1);
+    };
+    const finished = (result: ExecutionResult) => {
+      if (result.exitCode === 0) planner.completedHere.add(pairKey(result.item.operation.name, result.item.aggregate.id));
+    };
+    if (pool && prepared) {
+      if (opts.signal?.aborted) return { results, passes, stopped: "interrupted" };
+      if (opts.limit !== undefined && results.length >= opts.limit) return { results, passes, stopped: "limit" };
+      const batch = await runConcurrently(project, workflow, prepared, pool, {
+        ...opts,
+        machine: opts.machine!,
+        workers,
+        limit: opts.limit !== undefined ? opts.limit - results.length : undefined,
+        onStart: (item, run) => {
+          countRun(item);
+          opts.onStart?.(item, run);
+        },
+        onFinish: (result) => {
+          finished(result);
+          opts.onFinish?.(result);
+        },
+      });
+      results.push(...batch.results);
+      if (batch.stopped) return { results, passes, stopped: batch.stopped };
+      if (opts.limit !== undefined && results.length >= opts.limit) return { results, passes, stopped: "limit" };
+      continue;
+    }
+    opts.onPass?.(items);
     for (const item of items) {
       if (opts.signal?.aborted) return { results, passes, stopped: "interrupted" };
       if (opts.limit !== undefined && results.length >= opts.limit) return { results, passes, stopped: "limit" };
-      const key = pairKey(item.operation.name, item.aggregate.id);
-      counts.set(key, (counts.get(key) ?? 0) + 1);
-      opts.onStart?.(item);
-      const result = await execute(project, workflow, item, opts);
+      countRun(item);
+      const result = await execute(project, workflow, item, opts, { onRun: (run) => opts.onStart?.(item, run) });
       results.push(result);
+      finished(result);
       opts.onFinish?.(result);
-      if (result.exitCode === 0) planner.completedHere.add(key);
-      else if (opts.signal?.aborted) return { results, passes, stopped: "interrupted" };
-      else if (!opts.keepGoing) return { results, passes, stopped: "failure" };
+      if (result.exitCode !== 0) {
+        if (opts.signal?.aborted) return { results, passes, stopped: "interrupted" };
+        if (!opts.keepGoing) return { results, passes, stopped: "failure" };
+      }
     }
     if (opts.limit !== undefined && results.length >= opts.limit) return { results, passes, stopped: "limit" };
+  }
+}
+
+/** An item with its resolved directives. */
+export interface PreparedItem {
+  item: ExecutionItem;
+  directives: ResolvedDirectives;
+}
+
+/**
+ * Resolves the directives of items and checks each against the machine: the items, or a UserError
+ * naming the first that can never fit (and how many more cannot).
+ */
+export function prepareItems(workflow: Workflow, items: ExecutionItem[], machine: MachineResources, laterPass = false): PreparedItem[] | UserError {
+  const pool = poolOf(machine);
+  const prepared: PreparedItem[] = [];
+  const unfit: { item: ExecutionItem; why: string; hint: string }[] = [];
+  for (const item of items) {
+    const directives = itemDirectives(workflow, item);
+    const shortfall = pool.shortfall(requestOf(directives));
+    if (shortfall) unfit.push({ item, ...explainShortfall(shortfall, machine) });
+    prepared.push({ item, directives });
+  }
+  if (unfit.length === 0) return prepared;
+  const [first] = unfit;
+  const more = unfit.length > 1 ? ` (and ${unfit.length - 1} more that cannot fit)` : "";
+  const started = laterPass ? "nothing of its pass was started" : "nothing was started";
+  return new UserError(`${describeItem(first.item)} can never run here: it ${first.why}${more}; ${started}`, first.hint);
+}
+
+function requestOf(d: ResolvedDirectives) {
+  return { np: d.np, ngpu: d.ngpu, memoryGb: d.memory };
+}
+
+/**
+ * Runs items concurrently (SPEC §5): each holds its `np` slots, `ngpu` GPUs and declared memory
+ * while it runs. Items start in their order; one that does not fit yet is passed over by later ones
+ * that do, and starts when enough is free. After a failure nothing new starts unless `keepGoing`;
+ * on abort nothing new starts and the running ones are stopped (execute passes the signal on). Returns
+ * when every started item has finished. Directives must have been checked (prepareItems): an item
+ * that could never fit would wait forever.
+ */
+export async function runConcurrently(
+  project: Project,
+  workflow: Workflow,
+  items: PreparedItem[],
+  pool: ResourcePool,
+  opts: ConcurrentOptions,
+): Promise<{ results: ExecutionResult[]; stopped?: "failure" | "limit" | "interrupted" }> {
+  const queue = [...items];
+  const results: ExecutionResult[] = [];
+  const running = new Set<Promise<void>>();
+  let started = 0;
+  let stopped: "failure" | "limit" | "interrupted" | undefined;
+  let thrown: { error: unknown } | undefined;
+  let wake: (() => void) | undefined;
+  const onAbort = () => wake?.();
+  opts.signal?.addEventListener("abort", onAbort);
+  const mayStart = () => !stopped && !thrown && !opts.signal?.aborted && (opts.limit === undefined || started < opts.limit);
+  const execOpts: ExecuteOptions = { timeoutMs: opts.timeoutMs, signal: opts.signal, echo: opts.echo, worker: true };
+  opts.onPass?.(items.map((p) => p.item));
+  const workers = opts.workers ?? new WorkerPool(project.root);
+  try {
+    for (;;) {
+      for (let i = 0; i < queue.length && mayStart(); ) {
+        const grant = pool.tryAcquire(requestOf(queue[i].directives));
+        if (!grant) {
+          i++;
+          continue;
+        }
+        const [{ item, directives }] = queue.splice(i, 1);
+        started++;
+        const task: Promise<void> = execute(project, workflow, item, execOpts, {
+          directives,
+          gpus: grant.gpus,
+          workers,
+          onRun: (run) => opts.onStart?.(item, run),
+        }).then(
+          (result) => finish(task, grant, result),
+          (error: unknown) => finish(task, grant, undefined, error),
+        );
+        running.add(task);
+      }
+      if (running.size === 0) break;
+      await new Promise<void>((resolve) => (wake = resolve));
+      wake = undefined;
+    }
+  } finally {
+    opts.signal?.removeEventListener("abort", onAbort);
+    if (!opts.workers) await workers.close();
+  }
+  if (thrown) throw thrown.error;
+  if (!stopped && opts.signal?.aborted) stopped = "interrupted";
+  if (!stopped && queue.length > 0 && opts.limit !== undefined && started >= opts.limit) stopped = "limit";
+  if (!stopped && queue.length > 0) throw new Error(`internal error: ${queue.length} items could not be started`);
+  return { results, stopped };
+
+  function finish(task: Promise<void>, grant: Grant, result: ExecutionResult | undefined, error?: unknown): void {
+    running.delete(task);
+    pool.release(grant);
+    if (result) {
+      results.push(result);
+      opts.onFinish?.(result);
+      if (result.exitCode !== 0 && !stopped) {
+        if (opts.signal?.aborted) stopped = "interrupted";
+        else if (!opts.keepGoing) stopped = "failure";
+      }
+    } else {
+      thrown ??= { error };
+    }
+    wake?.();
   }
 }

@@ -5,7 +5,6 @@
 import { AsyncLocalStorage } from "node:async_hooks";
 import fs from "node:fs";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import type { Project } from "../dataspace/project.js";
 import { dumpJson } from "../dataspace/json.js";
 import type { JsonObject } from "../dataspace/value.js";
@@ -17,6 +16,7 @@ import type { Workflow } from "../workflow/workflow.js";
 import { expandCommand, shellQuote } from "./placeholders.js";
 import type { Aggregate } from "./plan.js";
 import { runShell } from "./process.js";
+import { workerScript, type WorkerPool } from "./worker-pool.js";
 
 export interface ExecutionItem {
   group: GroupDefinition;
@@ -59,6 +59,8 @@ export interface ExecuteContext {
   gpus?: readonly number[];
   /** Told once the run's record exists, before anything of it runs. */
   onRun?: (run: RunInfo) => void;
+  /** Long-lived workers for function operations (`worker` set, `fork` not set). */
+  workers?: WorkerPool;
 }
 
 /** The directives of an item: group-specific ones replace the operation's own inside a group. */
@@ -144,7 +146,7 @@ export async function execute(
   } else {
     record.markStarted(process.pid);
     try {
-      const body = await runBody(item, command, { cwd, env, record, write, echo, project, opts, fork: directives.fork });
+      const body = await runBody(item, command, { cwd, env, record, write, echo, project, opts, fork: directives.fork, workers: context.workers });
       exitCode = body.exitCode;
       if (exitCode > 0) reason = body.reason ?? `exit code ${exitCode}`;
       else if (exitCode < 0) reason = exitCode === TIMED_OUT ? "timed out" : `killed by signal ${-exitCode}`;
@@ -183,6 +185,7 @@ interface BodyContext {
   opts: ExecuteOptions;
   /** The `fork` directive. */
   fork: boolean;
+  workers: WorkerPool | undefined;
 }
 
 interface BodyResult {
@@ -197,7 +200,7 @@ async function runBody(item: ExecutionItem, command: string | undefined, ctx: Bo
   const startedAt = Date.now();
   let returned: unknown;
   if (ctx.opts.worker || ctx.fork) {
-    const r = await inWorker(item, ctx);
+    const r = ctx.workers && !ctx.fork ? await inPoolWorker(item, ctx) : await inWorker(item, ctx);
     if (r.exitCode !== 0 || !body.cmd) return r;
     returned = r.command;
   } else {
@@ -226,17 +229,33 @@ async function shell(command: string, ctx: BodyContext, timeoutMs: number | unde
   return { exitCode: r.timedOut ? TIMED_OUT : r.exitCode };
 }
 
-/** The worker script: dist/execution/worker.js beside this file (from the sources, in tests: the built copy). */
-function workerScript(): string {
-  const here = fileURLToPath(new URL("./worker.js", import.meta.url));
-  return fs.existsSync(here) ? here : fileURLToPath(new URL("../../dist/execution/worker.js", import.meta.url));
+/** Runs a function operation in one of the long-lived workers of `cohort run --parallel`. */
+async function inPoolWorker(item: ExecutionItem, ctx: BodyContext): Promise<BodyResult & { command?: unknown }> {
+  const r = await ctx.workers!.run({
+    runId: ctx.record.id,
+    operation: item.operation.name,
+    jobIds: item.aggregate.jobs.map((j) => j.id),
+    env: ctx.env,
+    outputFile: ctx.record.outputPath,
+    echo: ctx.echo,
+    timeoutMs: ctx.opts.timeoutMs,
+    signal: ctx.opts.signal,
+  });
+  if (r.timedOut) return { exitCode: TIMED_OUT };
+  if (r.exitCode !== 0) return { exitCode: r.exitCode, reason: r.reason };
+  if (item.operation.body.kind === "function" && item.operation.body.cmd && typeof r.command !== "string") {
+    const why = `operation ${item.operation.name} has cmd set but its worker returned no command`;
+    ctx.write(why + "\n");
+    return { exitCode: 1, reason: why };
+  }
+  return { exitCode: 0, command: r.command };
 }
 
 /**
- * Runs a function operation in a worker process (worker.ts): a `node` process in a process group of
- * its own, started like a shell command (same output, timeout and stopping), which loads the
- * workflow, calls the function, and leaves what it returned (or the error) in a result file.
- * The worker runs in cohort's working directory, as an in-process function does.
+ * Runs a function operation in a worker process of its own (worker.ts; the `fork` directive): a `node`
+ * process in a process group of its own, started like a shell command (same output, timeout and
+ * stopping), which loads the workflow, calls the function, and leaves what it returned (or the error)
+ * in a result file. The worker runs in cohort's working directory, as an in-process function does.
  */
 async function inWorker(item: ExecutionItem, ctx: BodyContext): Promise<BodyResult & { command?: unknown }> {
   const tmp = path.join(ctx.project.dataDir, "tmp");

@@ -69,7 +69,18 @@ function installExitHook(): void {
   });
 }
 
-function signalGroup(pgid: number, signal: NodeJS.Signals): void {
+/** Registers a process group to get SIGKILL if this process exits while the group lives. */
+export function trackGroup(pgid: number): void {
+  installExitHook();
+  liveGroups.add(pgid);
+}
+
+export function untrackGroup(pgid: number): void {
+  liveGroups.delete(pgid);
+}
+
+/** Sends a signal to every process of a group; a group that is gone is no error. */
+export function signalGroup(pgid: number, signal: NodeJS.Signals): void {
   try {
     process.kill(-pgid, signal);
   } catch (err) {

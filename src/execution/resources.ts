@@ -10,8 +10,8 @@
  * - a request is granted whenever the free resources cover it (the pool is never more careful than it
  *   must be), and a request that does not fit even an empty pool is told apart (`shortfall`).
  *
- * Memory is counted in whole KiB (requests rounded up, the capacity down) so that sums of fractional
- * gigabytes never drift. The pool is pure: it knows nothing of processes, jobs or the machine.
+ * Memory is counted in whole bytes (requests rounded to the nearest byte, the capacity down) so that
+ * sums of fractional gigabytes never drift: ten runs of 0.1 GB fit in 1 GB. The pool is pure: it knows nothing of processes, jobs or the machine.
  */
 
 export interface Capacity {
@@ -38,8 +38,8 @@ export interface Grant {
   readonly np: number;
   /** The GPU indices held, in the order given out. */
   readonly gpus: readonly number[];
-  /** Memory held, in KiB. */
-  readonly memoryKib: number;
+  /** Memory held, in bytes. */
+  readonly memoryBytes: number;
 }
 
 /** A resource a request needs more of than the whole pool has. */
@@ -51,17 +51,17 @@ export interface Shortfall {
   have: number;
 }
 
-const KIB_PER_GB = 1024 * 1024;
+const BYTES_PER_GB = 1024 ** 3;
 
-function requestKib(gb: number | null | undefined): number {
-  return gb === null || gb === undefined ? 0 : Math.ceil(gb * KIB_PER_GB);
+function requestBytes(gb: number | null | undefined): number {
+  return gb === null || gb === undefined ? 0 : Math.max(1, Math.round(gb * BYTES_PER_GB));
 }
 
 export class ResourcePool {
   readonly capacity: Readonly<Capacity>;
-  private readonly memoryKib: number;
+  private readonly memoryBytes: number;
   private freeSlots: number;
-  private freeMemoryKib: number;
+  private freeMemoryBytes: number;
   /** Free GPUs, kept in the capacity's order. */
   private freeGpus: number[];
   private readonly held = new Map<number, Grant>();
@@ -77,9 +77,9 @@ export class ResourcePool {
     }
     if (capacity.memoryGb !== undefined && !(capacity.memoryGb > 0)) throw new Error(`memory ${capacity.memoryGb} GB is not above zero`);
     this.capacity = { slots: capacity.slots, gpus: [...capacity.gpus], memoryGb: capacity.memoryGb };
-    this.memoryKib = capacity.memoryGb === undefined ? Number.POSITIVE_INFINITY : Math.floor(capacity.memoryGb * KIB_PER_GB);
+    this.memoryBytes = capacity.memoryGb === undefined ? Number.POSITIVE_INFINITY : Math.floor(capacity.memoryGb * BYTES_PER_GB);
     this.freeSlots = capacity.slots;
-    this.freeMemoryKib = this.memoryKib;
+    this.freeMemoryBytes = this.memoryBytes;
     this.freeGpus = [...capacity.gpus];
   }
 
@@ -88,24 +88,24 @@ export class ResourcePool {
     checkRequest(req);
     if (req.np > this.capacity.slots) return { resource: "slots", need: req.np, have: this.capacity.slots };
     if (req.ngpu > this.capacity.gpus.length) return { resource: "gpus", need: req.ngpu, have: this.capacity.gpus.length };
-    if (requestKib(req.memoryGb) > this.memoryKib) return { resource: "memory", need: req.memoryGb!, have: this.capacity.memoryGb! };
+    if (requestBytes(req.memoryGb) > this.memoryBytes) return { resource: "memory", need: req.memoryGb!, have: this.capacity.memoryGb! };
     return undefined;
   }
 
   /** Whether the free resources cover the request now. */
   fitsNow(req: ResourceRequest): boolean {
     checkRequest(req);
-    return req.np <= this.freeSlots && req.ngpu <= this.freeGpus.length && requestKib(req.memoryGb) <= this.freeMemoryKib;
+    return req.np <= this.freeSlots && req.ngpu <= this.freeGpus.length && requestBytes(req.memoryGb) <= this.freeMemoryBytes;
   }
 
   /** Grants the request when the free resources cover it; otherwise changes nothing and returns undefined. */
   tryAcquire(req: ResourceRequest): Grant | undefined {
     if (!this.fitsNow(req)) return undefined;
-    const memoryKib = requestKib(req.memoryGb);
+    const memoryBytes = requestBytes(req.memoryGb);
     const gpus = this.freeGpus.splice(0, req.ngpu);
     this.freeSlots -= req.np;
-    this.freeMemoryKib -= memoryKib;
-    const grant: Grant = Object.freeze({ id: this.nextId++, np: req.np, gpus: Object.freeze(gpus), memoryKib });
+    this.freeMemoryBytes -= memoryBytes;
+    const grant: Grant = Object.freeze({ id: this.nextId++, np: req.np, gpus: Object.freeze(gpus), memoryBytes });
     this.held.set(grant.id, grant);
     return grant;
   }
@@ -115,7 +115,7 @@ export class ResourcePool {
     if (this.held.get(grant.id) !== grant) throw new Error(`grant ${grant.id} is not held by this pool`);
     this.held.delete(grant.id);
     this.freeSlots += grant.np;
-    this.freeMemoryKib += grant.memoryKib;
+    this.freeMemoryBytes += grant.memoryBytes;
     const order = this.capacity.gpus;
     this.freeGpus = order.filter((g) => this.freeGpus.includes(g) || grant.gpus.includes(g));
   }
@@ -125,9 +125,9 @@ export class ResourcePool {
     return [...this.held.values()];
   }
 
-  /** Free resources now: slots, GPU indices, and memory in KiB (Infinity when unlimited). */
-  get free(): { slots: number; gpus: number[]; memoryKib: number } {
-    return { slots: this.freeSlots, gpus: [...this.freeGpus], memoryKib: this.freeMemoryKib };
+  /** Free resources now: slots, GPU indices, and memory in bytes (Infinity when unlimited). */
+  get free(): { slots: number; gpus: number[]; memoryBytes: number } {
+    return { slots: this.freeSlots, gpus: [...this.freeGpus], memoryBytes: this.freeMemoryBytes };
   }
 }
 

@@ -73,7 +73,7 @@ const splitKeys = new Map<string, string[]>();
 function documentValue(job: Job, key: string): JsonValue | undefined {
   let keys = splitKeys.get(key);
   if (!keys) splitKeys.set(key, (keys = splitPath(key)));
-  return lookupPath(job.doc.view(), keys);
+  return lookupPath(job.documentView(), keys);
 }
 
 function functionResult(result: unknown): boolean {
@@ -166,14 +166,22 @@ export function evaluateConditionsNow(
     const c = list[i];
     const r = evaluateConditionNow(c, jobs, ctx);
     if (isPromiseLike<boolean>(r)) {
-      return Promise.resolve(r).then((holds) => (holds ? evaluateConditionsNow(list, jobs, ctx, i + 1) : { holds: false, failed: c }));
+      return Promise.resolve(r).then((holds) => (holds ? evaluateConditionsNow(list, jobs, ctx, i + 1) : failedAt(c)));
     }
-    if (!r) return { holds: false, failed: c };
+    if (!r) return failedAt(c);
   }
   return HOLDS;
 }
 
+// Shared answers (callers only read them): at 100,000 jobs a fresh object per evaluation is felt.
 const HOLDS: { holds: boolean; failed?: Condition } = Object.freeze({ holds: true });
+const FAILED_AT = new WeakMap<Condition, { holds: boolean; failed?: Condition }>();
+
+function failedAt(c: Condition): { holds: boolean; failed?: Condition } {
+  let r = FAILED_AT.get(c);
+  if (!r) FAILED_AT.set(c, (r = Object.freeze({ holds: false, failed: c })));
+  return r;
+}
 
 /** Whether a condition holds on an aggregate. Throws ConditionError when it cannot be evaluated. */
 export async function evaluateCondition(c: Condition, jobs: Job[], ctx: ConditionContext): Promise<boolean> {

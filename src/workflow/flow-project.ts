@@ -45,6 +45,7 @@ import type {
   Hooks,
   JobsFn,
   LabelDefinition,
+  LabelValue,
   OperationDefinition,
   Origin,
   WorkflowDefinition,
@@ -388,8 +389,8 @@ export class FlowProject {
   }
 
   /** A label shown by `status`: a function of the job returning text or a flag, or a condition. */
-  label(fn: JobsFn<string | boolean | null | undefined>): void;
-  label(name: string, fnOrCondition: JobsFn<string | boolean | null | undefined> | ConditionWrapper | Condition): void;
+  label(fn: JobsFn<LabelValue | Promise<LabelValue>>): void;
+  label(name: string, fnOrCondition: JobsFn<LabelValue | Promise<LabelValue>> | ConditionWrapper | Condition): void;
   label(a: unknown, b?: unknown): void {
     const origin = callerOrigin();
     const fn = b === undefined ? a : b;
@@ -397,7 +398,7 @@ export class FlowProject {
     if (typeof name !== "string" || name === "") throw new UserError(`a label (${origin}) has no name`, `project.label("prepared", (job) => job.isFile("init.dat"))`);
     if (this.labelList.some((l) => l.name === name)) throw new UserError(`label ${name} is defined twice`, "each label needs its own name");
     if (typeof fn === "function") {
-      this.labelList.push({ name, fn: fn as JobsFn<string | boolean | null | undefined>, origin });
+      this.labelList.push({ name, fn: fn as JobsFn<LabelValue | Promise<LabelValue>>, origin });
     } else {
       const spec = conditionSpec(fn, `label ${name} (${origin})`);
       this.labelList.push({ name, condition: spec as Condition, origin });

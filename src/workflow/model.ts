@@ -81,11 +81,17 @@ export interface GroupDefinition {
   origin: Origin;
 }
 
+/**
+ * What a label function returns for a job: true (the label is set), false/null/undefined (it is not),
+ * or a text value shown as `name: value` (a number counts as its text; "" as not set). It may be async.
+ */
+export type LabelValue = string | number | boolean | null | undefined;
+
 /** A label shown by `status`: a condition that holds for the job, or a function returning text or a flag. */
 export interface LabelDefinition {
   name: string;
   condition?: Condition;
-  fn?: JobsFn<string | boolean | null | undefined>;
+  fn?: JobsFn<LabelValue | Promise<LabelValue>>;
   origin: Origin;
 }
 

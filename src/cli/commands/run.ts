@@ -1,5 +1,7 @@
-import { eligibleItems, runPasses } from "../../execution/engine.js";
+import os from "node:os";
+import { eligibleItems, prepareItems, runPasses } from "../../execution/engine.js";
 import { describeItem, itemCommand, itemDirectives, type ExecutionResult } from "../../execution/execute.js";
+import { machineResources, type MachineResources } from "../../execution/machine.js";
 import { parseOrder, Planner } from "../../execution/plan.js";
 import { dumpJson } from "../../dataspace/json.js";
 import type { JsonObject } from "../../dataspace/value.js";
@@ -9,6 +11,7 @@ import { UserError } from "../../util/errors.js";
 import { out, warn } from "../context.js";
 import { catchInterrupts } from "../interrupt.js";
 import { parseCount, parseSeconds } from "../numbers.js";
+import { RunConsole } from "../run-output.js";
 import { loadProjectWorkflow, selectionOf } from "../workflow.js";
 
 export interface RunCliOptions {
@@ -21,6 +24,26 @@ export interface RunCliOptions {
   pretend?: boolean;
   keepGoing?: boolean;
   timeout?: string;
+  /** `--parallel` alone is `true`: every core. */
+  parallel?: string | boolean;
+  quiet?: boolean;
+}
+
+/** `--parallel [N]`: the number of CPU slots, or undefined when runs are serial. */
+export function parseParallel(value: string | boolean | undefined): number | undefined {
+  if (value === undefined || value === false) return undefined;
+  if (value === true) return os.availableParallelism();
+  const n = Number(value);
+  if (!/^\s*\d+\s*$/.test(value) || !Number.isSafeInteger(n) || n < 1) {
+    throw new UserError(`--parallel ${value} is not a number of CPU slots of at least 1`, "give --parallel a whole number like 2, or nothing for every core; put it after the operation names");
+  }
+  return n;
+}
+
+/** The machine's resources for `--parallel`, or undefined when runs are serial. */
+export function machineFor(parallel: string | boolean | undefined): MachineResources | undefined {
+  const slots = parseParallel(parallel);
+  return slots === undefined ? undefined : machineResources(slots);
 }
 
 export default async function run(names: string[], cliOpts: RunCliOptions, command: Command): Promise<void> {
@@ -32,10 +55,16 @@ export default async function run(names: string[], cliOpts: RunCliOptions, comma
   const numPasses = parseCount(opts.numPasses, "--num-passes");
   const limit = opts.num !== undefined ? parseCount(opts.num, "-n", 0) : undefined;
   const selection = selectionOf(opts);
+  const machine = machineFor(opts.parallel);
+  const timeoutMs = opts.timeout !== undefined ? parseSeconds(opts.timeout, "--timeout") * 1000 : undefined;
   if (opts.pretend) {
     const { items, raised } = await eligibleItems(new Planner(project, workflow, selection), groups, order);
     if (raised.length > 0) throw raised[0].error;
     const shown = limit !== undefined ? items.slice(0, limit) : items;
+    if (machine) {
+      const fit = prepareItems(workflow, shown, machine);
+      if (fit instanceof UserError) throw fit;
+    }
     const lines = shown.map((item) => {
       const command = itemCommand(project, item) ?? `${item.operation.name}(${item.aggregate.jobs.map((j) => j.id.slice(0, 8)).join(", ")})  [function]`;
       return `${describeItem(item)}\n  command: ${command}\n  directives: ${dumpJson(itemDirectives(workflow, item) as unknown as JsonObject)}\n`;
@@ -43,19 +72,32 @@ export default async function run(names: string[], cliOpts: RunCliOptions, comma
     out(lines.join("") || "nothing is eligible\n");
     return;
   }
-  const terminal = process.stdout.write.bind(process.stdout);
-  const summary = await runPasses(project, workflow, {
-    groups,
-    selection,
-    numPasses,
-    limit,
-    order,
-    keepGoing: opts.keepGoing,
-    timeoutMs: opts.timeout !== undefined ? parseSeconds(opts.timeout, "--timeout") * 1000 : undefined,
-    signal: catchInterrupts(),
-    echo: (chunk) => terminal(chunk),
-    onStart: (item) => process.stderr.write(`cohort: ${describeItem(item)}\n`),
-  });
+  const terminal = new RunConsole({ quiet: opts.quiet, prefix: machine !== undefined && machine.slots > 1 });
+  let summary;
+  try {
+    summary = await runPasses(project, workflow, {
+      groups,
+      selection,
+      numPasses,
+      limit,
+      order,
+      keepGoing: opts.keepGoing,
+      timeoutMs,
+      machine,
+      signal: catchInterrupts(),
+      echo: terminal.echo,
+      onPass: (items) => terminal.planned(items),
+      onStart: (item, run) => terminal.started(item, run),
+      onFinish: (result) => terminal.finished(result),
+    });
+  } finally {
+    terminal.close();
+  }
+  if (summary.stopped === "refused") {
+    // An item of a later pass cannot fit: what ran before is summed up, then the refusal (exit code 2).
+    if (summary.results.length > 0) reportSummary(summary.results);
+    throw summary.refusal!;
+  }
   reportSummary(summary.results, summary.stopped);
 }
 

@@ -1,0 +1,165 @@
+/**
+ * Worker processes for TypeScript function operations (SPEC §5): `cohort run --parallel` and the
+ * `fork` directive run functions here instead of inside cohort. Both modes load the project's workflow
+ * (cohort.toml and the project module) and call an operation's function with the jobs of an
+ * aggregate, whose state points they read from the workspace.
+ *
+ * **One run** (the `fork` directive): `node worker.js PROJECT_ROOT RUN_ID`. cohort starts it like a
+ * shell command (execute.ts): in a process group of its own, stdout and stderr merged into the run's
+ * output, stopped with its group on a timeout or Ctrl-C. It reads the run's record (the operation from
+ * `opref`, the jobs from `jobs`), calls the function, writes a small JSON result to
+ * `$COHORT_WORKER_RESULT` — `{"command": "..."}` for a `cmd` operation, `{}` otherwise, or
+ * `{"error": MESSAGE}` — and exits: 0 when the function returned, 1 when it threw (the stack goes to
+ * the output) or could not be called. It exits when the function has returned, even if the function
+ * left timers or servers open.
+ *
+ * **Serving** (`--parallel`): `node worker.js --serve PROJECT_ROOT`, with an IPC channel (worker-pool.ts).
+ * It loads the workflow once, sends `{"type": "ready"}` (or `{"type": "fatal", "error"}` and exits 1),
+ * then runs one request at a time: `{"type": "run", "runId", "operation", "jobs": [ids], "env"}`. While
+ * a request runs, `env` is added to `process.env` (and taken away after), and what the process writes
+ * to stdout and stderr is sent as `{"type": "output", "text"}`; it ends with
+ * `{"type": "done", "ok": true, "command"?}` or `{"type": "done", "ok": false, "error"}`. Output
+ * written outside a request (the module printing while it loads) is not sent.
+ */
+import fs from "node:fs";
+import path from "node:path";
+import { Job } from "../dataspace/job.js";
+import { STATEPOINT_FILE } from "../dataspace/job-index.js";
+import { parseJson } from "../dataspace/json.js";
+import { Project } from "../dataspace/project.js";
+import { isPlainObject } from "../dataspace/value.js";
+import { RunRecord } from "../runs/record.js";
+import { errorText } from "../util/errors.js";
+import { writeFileAtomic } from "../util/fs.js";
+import { aggregateId } from "../workflow/aggregate.js";
+import { loadWorkflow } from "../workflow/load.js";
+import type { Workflow } from "../workflow/workflow.js";
+
+export interface RunRequest {
+  type: "run";
+  runId: string;
+  operation: string;
+  jobs: string[];
+  env: Record<string, string>;
+}
+
+export type WorkerMessage =
+  | { type: "ready" }
+  | { type: "fatal"; error: string }
+  | { type: "output"; text: string }
+  | { type: "done"; ok: true; command?: string }
+  | { type: "done"; ok: false; error: string };
+
+/** Ends the process once what it wrote has gone out. */
+function exit(code: number): void {
+  process.stdout.write("", () => process.stderr.write("", () => process.exit(code)));
+}
+
+function jobOf(project: Project, id: string): Job {
+  const dir = path.join(project.workspace, id);
+  const file = path.join(dir, STATEPOINT_FILE);
+  const sp = parseJson(fs.readFileSync(file, "utf8"), file);
+  if (!isPlainObject(sp)) throw new Error(`${file} does not hold a state point`);
+  return new Job(id, sp, dir);
+}
+
+function raisedText(what: string, err: unknown): string {
+  return `${what} raised: ${err instanceof Error && err.stack ? err.stack : errorText(err)}\n`;
+}
+
+/** Calls an operation's function: the command it returned for a `cmd` operation. */
+async function call(project: Project, workflow: Workflow, operation: string, jobIds: string[], describe: (what: string) => void): Promise<string | undefined> {
+  const op = workflow.operation(operation);
+  const jobs = jobIds.map((id) => jobOf(project, id));
+  describe(`${op.name} on ${jobs.length > 0 ? aggregateId(jobs) : "its flags"}`);
+  if (op.body.kind !== "function") throw new Error(`operation ${op.name} is not a function`);
+  const returned = await op.body.fn(...jobs);
+  if (!op.body.cmd) return undefined;
+  if (typeof returned !== "string") throw new Error(`operation ${op.name} has cmd set but returned ${typeof returned}, not a command`);
+  return returned;
+}
+
+async function oneRun(root: string, runId: string): Promise<void> {
+  const resultFile = process.env.COHORT_WORKER_RESULT;
+  const report = (result: { command?: string; error?: string }) => {
+    if (resultFile) writeFileAtomic(resultFile, JSON.stringify(result));
+  };
+  let what = `run ${runId}`;
+  try {
+    const project = new Project(path.resolve(root));
+    const record = RunRecord.open(project.root, runId);
+    const opref = record.opref;
+    if (!opref) throw new Error(`the record of run ${runId} names no operation`);
+    const workflow = await loadWorkflow(project);
+    const command = await call(project, workflow, opref.operation, record.jobs, (w) => (what = w));
+    report(command === undefined ? {} : { command });
+    exit(0);
+  } catch (err) {
+    process.stderr.write(raisedText(what, err));
+    report({ error: errorText(err) });
+    exit(1);
+  }
+}
+
+async function serve(root: string): Promise<void> {
+  const send = (message: WorkerMessage) => process.send!(message);
+  const project = new Project(path.resolve(root));
+  let workflow: Workflow;
+  try {
+    workflow = await loadWorkflow(project);
+  } catch (err) {
+    send({ type: "fatal", error: `cannot load the workflow: ${errorText(err)}` });
+    exit(1);
+    return;
+  }
+  // Output of a request goes to cohort over the channel, in order with its end.
+  let active = false;
+  for (const stream of [process.stdout, process.stderr]) {
+    const original = stream.write.bind(stream) as (...args: unknown[]) => boolean;
+    stream.write = ((chunk: string | Uint8Array, ...rest: unknown[]) => {
+      if (!active) return original(chunk, ...rest);
+      send({ type: "output", text: typeof chunk === "string" ? chunk : Buffer.from(chunk).toString("utf8") });
+      const callback = rest.find((x) => typeof x === "function") as (() => void) | undefined;
+      if (callback) process.nextTick(callback);
+      return true;
+    }) as typeof stream.write;
+  }
+  let queue = Promise.resolve();
+  process.on("message", (message: RunRequest) => {
+    if (message?.type !== "run") return;
+    queue = queue.then(async () => {
+      const saved = new Map(Object.keys(message.env).map((k) => [k, process.env[k]]));
+      Object.assign(process.env, message.env);
+      active = true;
+      let what = `run ${message.runId}`;
+      let reply: WorkerMessage;
+      try {
+        const command = await call(project, workflow, message.operation, message.jobs, (w) => (what = w));
+        reply = command === undefined ? { type: "done", ok: true } : { type: "done", ok: true, command };
+      } catch (err) {
+        process.stderr.write(raisedText(what, err));
+        reply = { type: "done", ok: false, error: errorText(err) };
+      } finally {
+        active = false;
+        for (const [k, v] of saved) {
+          if (v === undefined) delete process.env[k];
+          else process.env[k] = v;
+        }
+      }
+      send(reply);
+    });
+  });
+  // cohort going away (its channel closing) ends the worker.
+  process.on("disconnect", () => process.exit(0));
+  send({ type: "ready" });
+}
+
+const args = process.argv.slice(2);
+if (args[0] === "--serve" && args[1] && process.send) {
+  await serve(args[1]);
+} else if (args.length === 2 && !args[0].startsWith("-")) {
+  await oneRun(args[0], args[1]);
+} else {
+  process.stderr.write("usage: worker.js PROJECT_ROOT RUN_ID | worker.js --serve PROJECT_ROOT (with an IPC channel)\n");
+  exit(2);
+}
