@@ -2,6 +2,7 @@
  * What can run: the aggregates of each selected group and the eligibility of each member operation,
  * as SPEC §4 defines them. Shared by `run`, `run --pretend`, `next` and (later) `status` and `submit`.
  */
+import { spawnSync } from "node:child_process";
 import type { Job } from "../dataspace/job.js";
 import type { Project } from "../dataspace/project.js";
 import { compileFilter } from "../dataspace/filter.js";
@@ -97,7 +98,10 @@ export class Planner {
   ) {
     this.allJobs = options.jobs ?? project.jobs();
     this.snapshot = options.snapshot ?? false;
-    this.ctx = { postHolds: (operation, jobs) => this.postHoldsNow(this.workflow.operation(operation), jobs) };
+    this.ctx = {
+      postHolds: (operation, jobs) => this.postHoldsNow(this.workflow.operation(operation), jobs),
+      runCommand: (command, jobs) => Promise.resolve(runConditionCommand(command, jobs, project.root)),
+    };
   }
 
   /** The context conditions are evaluated in: `after` answers through postHoldsNow. */
@@ -300,4 +304,14 @@ export class EligibilityError extends Error {
     super(`${error.message} (operation ${operation} on ${aggregate})`, { cause: error });
     this.name = "EligibilityError";
   }
+}
+
+/** A `{ command = "..." }` condition: run in the job directory (the project's for several jobs); 0 holds. */
+function runConditionCommand(command: string, jobs: Job[], root: string): number {
+  const r = spawnSync("/bin/sh", ["-c", command], {
+    cwd: jobs.length === 1 ? jobs[0].path : root,
+    stdio: "ignore",
+    env: { ...process.env, COHORT_PROJECT: root, COHORT_JOB_IDS: jobs.map((j) => j.id).join(" ") },
+  });
+  return r.status ?? 1;
 }

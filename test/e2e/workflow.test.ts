@@ -277,6 +277,21 @@ run_options = "--num-passes=3"
     expect(fs.readFileSync(path.join(dir, "workspace", id, "count.txt"), "utf8")).toBe("x\n".repeat(4));
   });
 
+  it("evaluates command conditions in the job directory", () => {
+    const dir = tomlProject(`
+[operations.mark]
+command = "touch marked"
+pre = [{ command = "test -f ready" }]
+post = [{ isfile = "marked" }]
+`, "i={1..2}");
+    const ids = lines(cohort(["find"], { cwd: dir }).stdout);
+    fs.writeFileSync(path.join(dir, "workspace", ids[1], "ready"), "");
+    expect(lines(cohort(["next", "mark"], { cwd: dir }).stdout)).toEqual([ids[1]]);
+    expect(cohort(["run"], { cwd: dir }).code).toBe(0);
+    expect(fs.existsSync(path.join(dir, "workspace", ids[1], "marked"))).toBe(true);
+    expect(fs.existsSync(path.join(dir, "workspace", ids[0], "marked"))).toBe(false);
+  });
+
   it("-o matches whole names only", () => {
     const dir = tomlProject(PIPELINE, "T=1.0");
     const partial = cohort(["run", "-o", "prep", "--pretend"], { cwd: dir });
