@@ -3,6 +3,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { runName } from "../src/runs/run-id.js";
 
 export const ROOT = fileURLToPath(new URL("..", import.meta.url));
 export const COHORT = path.join(ROOT, "bin", "cohort");
@@ -41,4 +42,45 @@ export function signacProjectCopy(): string {
 /** The lines of a command's output. */
 export function lines(text: string): string[] {
   return text.split("\n").filter((l) => l !== "");
+}
+
+export interface RunMeta {
+  id: string;
+  name: string;
+  operation: string;
+  group?: string;
+  jobs: string[];
+  started: number;
+  stopped: number;
+  exit: number;
+  directives: Record<string, unknown>;
+  output: string;
+}
+
+/** Every run record of a project, read straight from its files, by start time. */
+export function readRuns(dir: string): RunMeta[] {
+  const root = path.join(dir, ".cohort", "runs");
+  if (!fs.existsSync(root)) return [];
+  const read = (d: string, f: string) => fs.readFileSync(path.join(root, d, f), "utf8");
+  const has = (d: string, f: string) => fs.existsSync(path.join(root, d, f));
+  return fs
+    .readdirSync(root)
+    .filter((d) => d.endsWith(".meta"))
+    .map((d) => {
+      const id = read(d, "id").trim();
+      const opref = JSON.parse(read(d, "opref"));
+      return {
+        id,
+        name: runName(id),
+        operation: opref.operation,
+        group: opref.group,
+        jobs: has(d, "jobs") ? lines(read(d, "jobs")) : [],
+        started: has(d, "started") ? Number(read(d, "started")) : NaN,
+        stopped: has(d, "stopped") ? Number(read(d, "stopped")) : NaN,
+        exit: has(d, "proc/exit") ? Number(read(d, "proc/exit")) : NaN,
+        directives: JSON.parse(read(d, "directives.json")),
+        output: has(d, "output") ? read(d, "output") : "",
+      };
+    })
+    .sort((a, b) => a.started - b.started);
 }

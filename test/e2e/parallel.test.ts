@@ -2,8 +2,7 @@ import { execFileSync, spawn } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { runName } from "../../src/runs/run-id.js";
-import { COHORT, cohort, lines, tempDir, type Result } from "../helpers.js";
+import { COHORT, cohort, lines, readRuns, tempDir, type Result } from "../helpers.js";
 
 /** A project with a cohort.toml (and optionally a project.ts) and a grid of jobs. */
 function project(toml: string, grid: string[], projectTs?: string): string {
@@ -15,41 +14,7 @@ function project(toml: string, grid: string[], projectTs?: string): string {
   return dir;
 }
 
-interface Meta {
-  id: string;
-  name: string;
-  operation: string;
-  jobs: string[];
-  started: number;
-  stopped: number;
-  exit: number;
-  output: string;
-}
-
-/** Every run record of a project, by start time. */
-function runs(dir: string): Meta[] {
-  const root = path.join(dir, ".cohort", "runs");
-  if (!fs.existsSync(root)) return [];
-  const read = (d: string, f: string) => fs.readFileSync(path.join(root, d, f), "utf8");
-  const has = (d: string, f: string) => fs.existsSync(path.join(root, d, f));
-  return fs
-    .readdirSync(root)
-    .filter((d) => d.endsWith(".meta"))
-    .map((d) => {
-      const id = read(d, "id").trim();
-      return {
-        id,
-        name: runName(id),
-        operation: JSON.parse(read(d, "opref")).operation,
-        jobs: has(d, "jobs") ? lines(read(d, "jobs")) : [],
-        started: has(d, "started") ? Number(read(d, "started")) : NaN,
-        stopped: has(d, "stopped") ? Number(read(d, "stopped")) : NaN,
-        exit: has(d, "proc/exit") ? Number(read(d, "proc/exit")) : NaN,
-        output: has(d, "output") ? read(d, "output") : "",
-      };
-    })
-    .sort((a, b) => a.started - b.started);
-}
+const runs = readRuns;
 
 /** Runs bin/cohort in the background: its pid at once, its result when it ends. */
 function cohortAsync(args: string[], opts: { cwd: string; env?: NodeJS.ProcessEnv }) {

@@ -1,7 +1,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { cohort, lines, tempDir } from "../helpers.js";
+import { cohort, lines, readRuns, tempDir } from "../helpers.js";
 
 /** A project with a cohort.toml and a grid of jobs. */
 function tomlProject(toml: string, ...grid: string[]): string {
@@ -11,43 +11,7 @@ function tomlProject(toml: string, ...grid: string[]): string {
   return dir;
 }
 
-interface Meta {
-  id: string;
-  operation: string;
-  group?: string;
-  jobs: string[];
-  started: number;
-  stopped: number;
-  exit: number;
-  directives: Record<string, unknown>;
-  output: string;
-}
-
-/** Every run record of a project, oldest first. */
-function runs(dir: string): Meta[] {
-  const root = path.join(dir, ".cohort", "runs");
-  if (!fs.existsSync(root)) return [];
-  const read = (d: string, f: string) => fs.readFileSync(path.join(root, d, f), "utf8");
-  const has = (d: string, f: string) => fs.existsSync(path.join(root, d, f));
-  return fs
-    .readdirSync(root)
-    .filter((d) => d.endsWith(".meta"))
-    .map((d) => {
-      const opref = JSON.parse(read(d, "opref"));
-      return {
-        id: read(d, "id").trim(),
-        operation: opref.operation,
-        group: opref.group,
-        jobs: has(d, "jobs") ? lines(read(d, "jobs")) : [],
-        started: has(d, "started") ? Number(read(d, "started")) : NaN,
-        stopped: has(d, "stopped") ? Number(read(d, "stopped")) : NaN,
-        exit: has(d, "proc/exit") ? Number(read(d, "proc/exit")) : NaN,
-        directives: JSON.parse(read(d, "directives.json")),
-        output: has(d, "output") ? read(d, "output") : "",
-      };
-    })
-    .sort((a, b) => a.started - b.started);
-}
+const runs = readRuns;
 
 const PIPELINE = `
 [project]
