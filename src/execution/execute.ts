@@ -6,7 +6,6 @@ import { AsyncLocalStorage } from "node:async_hooks";
 import fs from "node:fs";
 import path from "node:path";
 import type { Project } from "../dataspace/project.js";
-import { dumpJson } from "../dataspace/json.js";
 import type { JsonObject } from "../dataspace/value.js";
 import { errorText } from "../util/errors.js";
 import { RunRecord } from "../runs/record.js";
@@ -369,6 +368,3 @@ export function describeItem(item: ExecutionItem): string {
   return `${item.operation.name}${group} on ${item.aggregate.id}`;
 }
 
-export function formatDirectives(d: ResolvedDirectives): string {
-  return dumpJson(d as unknown as JsonObject);
-}
