@@ -118,6 +118,16 @@ function markProgress(dir) {
   });
 }
 
+/** A script that writes `count` run records as SPEC §6 lays them out, by plain synchronous writes. */
+function recordFloorScript(dir, count) {
+  return `const fs=require("fs");const d=${JSON.stringify(dir)};fs.mkdirSync(d);
+for(let i=0;i<${count};i++){const t=d+"/."+i+".tmp",m=d+"/"+i+".meta",w=(f,x)=>fs.writeFileSync(f,x);
+fs.mkdirSync(t);fs.mkdirSync(t+"/proc");
+for(const f of ["id","opref","config.json","jobs","directives.json","cmd.json","output","initialized"])w(t+"/"+f,f+"\\n");
+fs.renameSync(t,m);for(const f of ["staged","proc/lock","started","stopped","proc/exit"])w(m+"/"+f,"1\\n");
+fs.unlinkSync(m+"/proc/lock");}`;
+}
+
 async function workflow() {
   const parallel = execFileSync(process.execPath, [cohort, "run", "--help"], { encoding: "utf8" }).includes("--parallel");
   const hasStatus = /^ {2}status\b/m.test(execFileSync(process.execPath, [cohort, "--help"], { encoding: "utf8" }));
@@ -135,6 +145,8 @@ async function workflow() {
     }
     row(`${k}: run -o prep_and_sim --pretend`, measure(process.execPath, [cohort, "run", "-o", "prep_and_sim", "--pretend"], dir), n === 100000 ? 3 : undefined, reference.pretend);
     if (n !== 10000 && !full) continue;
+    // What the run records alone cost on this disk: SPEC §6's files for 2 runs per job, nothing executed.
+    row(`${k}: floor: write ${2 * n} run records (SPEC §6 files, no operation)`, measure(process.execPath, ["-e", recordFloorScript(path.join(base, `records-${n}`), 2 * n)], base));
     // Execution starts from nothing done, as signac-flow's reference does: 2 operations per job.
     const sh = workflowProject(`sh-${n}`, n, { "cohort.toml": TOML });
     row(`${k}: run -o prep_and_sim (shell commands${parallel ? ", --parallel" : ""})`, measure(process.execPath, [cohort, "run", "-o", "prep_and_sim", ...(parallel ? ["--parallel", "--quiet"] : [])], sh), undefined, reference.exec);
