@@ -1,0 +1,22 @@
+{% extends "cohort/base.sh" %}
+{% block header %}
+#PBS -N {{ job_name | pbs_name }}
+{% if options.partition %}
+#PBS -q {{ options.partition }}
+{% endif %}
+{% if options.account %}
+#PBS -A {{ options.account }}
+{% endif %}
+#PBS -l select=1:ncpus={{ resources.np }}{{ ":mpiprocs=" ~ resources.nranks if resources.nranks }}{{ ":ompthreads=" ~ resources.omp_num_threads if resources.omp_num_threads }}{{ ":ngpus=" ~ resources.ngpu if resources.ngpu }}{{ ":mem=" ~ (resources.memory | megabytes) ~ "mb" if resources.memory }}
+{% if resources.walltime %}
+#PBS -l walltime={{ resources.walltime | hms }}
+{% endif %}
+{% if options.hold %}
+#PBS -h
+{% endif %}
+{% if options.dependency %}
+#PBS -W depend={{ options.dependency }}
+{% endif %}
+#PBS -j oe
+#PBS -o "{{ output_dir }}/"
+{% endblock %}

@@ -1,0 +1,34 @@
+{% extends "cohort/base.sh" %}
+{% block header %}
+#SBATCH --job-name={{ job_name }}
+{% if options.partition %}
+#SBATCH --partition={{ options.partition }}
+{% endif %}
+{% if options.account %}
+#SBATCH --account={{ options.account }}
+{% endif %}
+#SBATCH --nodes=1
+{% if resources.nranks %}
+#SBATCH --ntasks={{ resources.nranks }}
+#SBATCH --cpus-per-task={{ resources.omp_num_threads or 1 }}
+{% else %}
+#SBATCH --ntasks=1
+#SBATCH --cpus-per-task={{ resources.np }}
+{% endif %}
+{% if resources.ngpu %}
+#SBATCH --gpus={{ resources.ngpu }}
+{% endif %}
+{% if resources.memory %}
+#SBATCH --mem={{ resources.memory | megabytes }}M
+{% endif %}
+{% if resources.walltime %}
+#SBATCH --time={{ resources.walltime | hms }}
+{% endif %}
+{% if options.hold %}
+#SBATCH --hold
+{% endif %}
+{% if options.dependency %}
+#SBATCH --dependency={{ options.dependency }}
+{% endif %}
+#SBATCH --output="{{ output_dir }}/%x-%j.out"
+{% endblock %}

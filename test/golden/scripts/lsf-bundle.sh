@@ -1,0 +1,12 @@
+#!/bin/bash
+#BSUB -J demo/bundle-2/simulate/37fb3bd6df51
+#BSUB -n 2
+#BSUB -R "span[hosts=1]"
+#BSUB -M 2048MB
+#BSUB -W 2:00
+#BSUB -o "/home/ana/campaign one/.cohort/cluster/%J.out"
+set -eu
+export COHORT_SUBMISSION_GROUP=01a2b3c4-0000-7000-8000-000000000001
+cd '/home/ana/campaign one'
+'/usr/bin/node' '/opt/cohort/bin/cohort' run -o simulate -j 3fa2c0ffee00000000000000000000aa
+'/usr/bin/node' '/opt/cohort/bin/cohort' run -o simulate -j 81bc0ffee000000000000000000000bb

@@ -1,0 +1,11 @@
+#!/bin/bash
+#PBS -N demo_bundle-2_simulate_37fb3bd6df51
+#PBS -l select=1:ncpus=2:mem=2048mb
+#PBS -l walltime=2:00:00
+#PBS -j oe
+#PBS -o "/home/ana/campaign one/.cohort/cluster/"
+set -eu
+export COHORT_SUBMISSION_GROUP=01a2b3c4-0000-7000-8000-000000000001
+cd '/home/ana/campaign one'
+'/usr/bin/node' '/opt/cohort/bin/cohort' run -o simulate -j 3fa2c0ffee00000000000000000000aa
+'/usr/bin/node' '/opt/cohort/bin/cohort' run -o simulate -j 81bc0ffee000000000000000000000bb

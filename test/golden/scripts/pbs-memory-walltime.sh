@@ -1,0 +1,10 @@
+#!/bin/bash
+#PBS -N demo_3fa2c0ff_big_f91657336e5f
+#PBS -l select=1:ncpus=1:mem=512mb
+#PBS -l walltime=25:01:01
+#PBS -j oe
+#PBS -o "/home/ana/campaign one/.cohort/cluster/"
+set -eu
+export COHORT_SUBMISSION_GROUP=01a2b3c4-0000-7000-8000-000000000001
+cd '/home/ana/campaign one'
+'/usr/bin/node' '/opt/cohort/bin/cohort' run -o big -j 3fa2c0ffee00000000000000000000aa

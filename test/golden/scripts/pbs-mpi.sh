@@ -1,0 +1,11 @@
+#!/bin/bash
+#PBS -N demo_3fa2c0ff_solve_5eef7d5052dd
+#PBS -l select=1:ncpus=8:mpiprocs=8
+#PBS -l walltime=24:00:00
+#PBS -j oe
+#PBS -o "/home/ana/campaign one/.cohort/cluster/"
+set -eu
+export COHORT_SUBMISSION_GROUP=01a2b3c4-0000-7000-8000-000000000001
+export COHORT_MPI_LAUNCHER=mpirun
+cd '/home/ana/campaign one'
+'/usr/bin/node' '/opt/cohort/bin/cohort' run -o solve -j 3fa2c0ffee00000000000000000000aa

@@ -1,0 +1,14 @@
+#!/bin/bash
+#SBATCH --job-name=demo/3fa2c0ff/ex/4a781955afdd
+#SBATCH --partition=batch
+#SBATCH --account=proj42
+#SBATCH --nodes=1
+#SBATCH --ntasks=1
+#SBATCH --cpus-per-task=4
+#SBATCH --gpus=2
+#SBATCH --time=2:30:00
+#SBATCH --output="/home/ana/campaign one/.cohort/cluster/%x-%j.out"
+set -eu
+export COHORT_SUBMISSION_GROUP=01a2b3c4-0000-7000-8000-000000000001
+cd '/home/ana/campaign one'
+'/usr/bin/node' '/opt/cohort/bin/cohort' run -o ex -j 3fa2c0ffee00000000000000000000aa

@@ -1,0 +1,14 @@
+#!/bin/bash
+#SBATCH --job-name=demo/3fa2c0ff/big/f91657336e5f
+#SBATCH --partition=batch
+#SBATCH --account=proj42
+#SBATCH --nodes=1
+#SBATCH --ntasks=1
+#SBATCH --cpus-per-task=1
+#SBATCH --mem=512M
+#SBATCH --time=25:01:01
+#SBATCH --output="/home/ana/campaign one/.cohort/cluster/%x-%j.out"
+set -eu
+export COHORT_SUBMISSION_GROUP=01a2b3c4-0000-7000-8000-000000000001
+cd '/home/ana/campaign one'
+'/usr/bin/node' '/opt/cohort/bin/cohort' run -o big -j 3fa2c0ffee00000000000000000000aa

@@ -1,0 +1,133 @@
+import fs from "node:fs";
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import { builtinTemplate, renderScript, SCHEDULERS, type BundleEntry, type SchedulerName, type ScriptContext } from "../../src/schedulers/script.js";
+import { clusterJobName, MAX_JOB_NAME } from "../../src/schedulers/job-name.js";
+import { combineParallel, combineSerial, type ResolvedDirectives } from "../../src/workflow/directives.js";
+import { tempDir } from "../helpers.js";
+
+const GOLDEN = path.join(import.meta.dirname, "..", "golden", "scripts");
+const project = { name: "demo", root: "/home/ana/campaign one" };
+
+function d(o: Partial<ResolvedDirectives> = {}): ResolvedDirectives {
+  return { np: 1, ngpu: 0, nranks: null, omp_num_threads: null, memory: null, walltime: null, executable: "node", fork: false, processor_fraction: 1, ...o } as ResolvedDirectives;
+}
+
+/** One (group, aggregate) whose operations run one after another: the group's resources are their serial combination. */
+function entry(group: string, aggregate: string, ops: [string, ResolvedDirectives][]): BundleEntry {
+  return { group, aggregate, jobs: [aggregate], operations: ops.map(([name, directives]) => ({ name, directives })), resources: combineSerial(ops.map(([, x]) => x)) };
+}
+
+const A = "3fa2c0ffee00000000000000000000aa";
+const B = "81bc0ffee000000000000000000000bb";
+
+const CASES: Record<string, { bundle: BundleEntry[]; parallel?: boolean; mpi?: boolean }> = {
+  "one-operation": { bundle: [entry("prepare", A, [["prepare", d({ walltime: 1800 })]])] },
+  // SPEC's seed: group ex, where op1 asks for 2 GPUs.
+  "group-ex": { bundle: [entry("ex", A, [["prepare", d({ walltime: 1800 })], ["op1", d({ ngpu: 2, np: 4, walltime: 7200 })]])] },
+  bundle: { bundle: [entry("simulate", A, [["simulate", d({ np: 2, memory: 2, walltime: 3600 })]]), entry("simulate", B, [["simulate", d({ np: 2, memory: 2, walltime: 3600 })]])] },
+  "parallel-bundle": { parallel: true, bundle: [entry("simulate", A, [["simulate", d({ np: 2, memory: 2, walltime: 3600 })]]), entry("simulate", B, [["simulate", d({ np: 2, memory: 2, walltime: 3600 })]])] },
+  mpi: { mpi: true, bundle: [entry("solve", A, [["solve", d({ nranks: 8, np: 8, walltime: 86400 })]])] },
+  "mpi-threads": { mpi: true, bundle: [entry("solve", A, [["solve", d({ nranks: 4, omp_num_threads: 2, np: 8, walltime: 3600 })]])] },
+  gpu: { bundle: [entry("train", A, [["train", d({ ngpu: 1, walltime: 600 })]])] },
+  "memory-walltime": { bundle: [entry("big", A, [["big", d({ memory: 0.5, walltime: 90061 })]])] },
+};
+
+function context(scheduler: SchedulerName, c: (typeof CASES)[string]): ScriptContext {
+  const resources = c.parallel ? combineParallel(c.bundle.map((e) => e.resources)) : combineSerial(c.bundle.map((e) => e.resources));
+  return {
+    project,
+    scheduler,
+    jobName: clusterJobName(project, c.bundle),
+    submissionGroup: "01a2b3c4-0000-7000-8000-000000000001",
+    outputDir: `${project.root}/.cohort/cluster`,
+    cohort: "'/usr/bin/node' '/opt/cohort/bin/cohort'",
+    parallel: c.parallel ?? false,
+    mpiLauncher: c.mpi ? (scheduler === "slurm" ? "srun" : "mpirun") : "",
+    bundle: c.bundle,
+    resources,
+    options: scheduler === "slurm" ? { partition: "batch", account: "proj42" } : {},
+  };
+}
+
+describe("built-in templates (golden files; UPDATE_GOLDEN=1 rewrites them)", () => {
+  for (const scheduler of SCHEDULERS) {
+    for (const [name, c] of Object.entries(CASES)) {
+      it(`${scheduler} × ${name}`, () => {
+        const { text } = renderScript(context(scheduler, c));
+        const file = path.join(GOLDEN, `${scheduler}-${name}.sh`);
+        if (process.env.UPDATE_GOLDEN) fs.writeFileSync(file, text);
+        expect(text).toBe(fs.readFileSync(file, "utf8"));
+      });
+    }
+  }
+});
+
+describe("resources in scripts (SPEC §4)", () => {
+  it("a group takes the max of np and ngpu and the sum of walltime", () => {
+    const { text } = renderScript(context("slurm", CASES["group-ex"]));
+    expect(text).toContain("#SBATCH --gpus=2\n");
+    expect(text).toContain("#SBATCH --cpus-per-task=4\n");
+    expect(text).toContain("#SBATCH --time=2:30:00\n");
+  });
+  it("a serial bundle sums walltime and keeps the max np; a parallel one sums np and memory", () => {
+    const serial = renderScript(context("slurm", CASES.bundle)).text;
+    expect(serial).toContain("--cpus-per-task=2\n");
+    expect(serial).toContain("--time=2:00:00\n");
+    expect(serial).toContain("--mem=2048M\n");
+    const parallel = renderScript(context("slurm", CASES["parallel-bundle"])).text;
+    expect(parallel).toContain("--cpus-per-task=4\n");
+    expect(parallel).toContain("--time=1:00:00\n");
+    expect(parallel).toContain("--mem=4096M\n");
+    expect(parallel).toMatch(/ &\n.* &\nwait\n/);
+  });
+  it("OMP_NUM_THREADS is exported and MPI ranks become tasks", () => {
+    const { text } = renderScript(context("slurm", CASES["mpi-threads"]));
+    expect(text).toContain("export OMP_NUM_THREADS=2\n");
+    expect(text).toContain("#SBATCH --ntasks=4\n#SBATCH --cpus-per-task=2\n");
+    expect(text).toContain("export COHORT_MPI_LAUNCHER=srun\n");
+  });
+});
+
+describe("project templates", () => {
+  it("a project's templates/slurm.sh extends the built-in and overrides a block", () => {
+    const root = tempDir();
+    fs.mkdirSync(path.join(root, "templates"));
+    fs.writeFileSync(path.join(root, "templates", "slurm.sh"), '{% extends "cohort/slurm.sh" %}\n{% block preamble %}\nmodule load gromacs\n{{ super() }}{% endblock %}\n');
+    const ctx = { ...context("slurm", CASES["one-operation"]), project: { name: "demo", root } };
+    const { text } = renderScript(ctx);
+    expect(text).toMatch(/#SBATCH --job-name=demo\/.*\nmodule load gromacs\nset -eu\n/s);
+  });
+  it("a template error is one clear line", () => {
+    const root = tempDir();
+    fs.mkdirSync(path.join(root, "templates"));
+    fs.writeFileSync(path.join(root, "templates", "pbs.sh"), "{% block header %}\n{% if %}\n");
+    expect(() => renderScript({ ...context("pbs", CASES["one-operation"]), project: { name: "demo", root } })).toThrow(/the pbs template failed/);
+  });
+  it("a directive no template reads is reported", () => {
+    const c = { bundle: [entry("train", A, [["train", d({ ngpu: 1, constraint: "a100" })]])] };
+    expect(renderScript(context("slurm", c)).unread).toEqual(["constraint"]);
+    const root = tempDir();
+    fs.mkdirSync(path.join(root, "templates"));
+    fs.writeFileSync(path.join(root, "templates", "slurm.sh"), '{% extends "cohort/slurm.sh" %}\n{% block header %}{{ super() }}#SBATCH --constraint={{ bundle[0].operations[0].directives.constraint }}\n{% endblock %}\n');
+    const r = renderScript({ ...context("slurm", c), project: { name: "demo", root } });
+    expect(r.text).toContain("#SBATCH --constraint=a100\n");
+    expect(r.unread).toEqual([]);
+  });
+  it("built-ins can be shown; an unknown one is an error naming them", () => {
+    expect(builtinTemplate("slurm")).toContain('{% extends "cohort/base.sh" %}');
+    expect(() => builtinTemplate("sge")).toThrow(expect.objectContaining({ message: "there is no built-in template sge", hint: expect.stringMatching(/built-ins are .*slurm/) }));
+  });
+});
+
+describe("cluster job names", () => {
+  it("are deterministic, distinct per pair, and at most 100 characters", () => {
+    const a = clusterJobName(project, [{ group: "ex", aggregate: A }]);
+    expect(clusterJobName(project, [{ group: "ex", aggregate: A }])).toBe(a);
+    expect(clusterJobName(project, [{ group: "ex", aggregate: B }])).not.toBe(a);
+    expect(clusterJobName({ ...project, root: "/elsewhere" }, [{ group: "ex", aggregate: A }])).not.toBe(a);
+    const long = clusterJobName({ name: "p".repeat(300), root: "/r" }, [{ group: "g $(x)".repeat(50), aggregate: A }]);
+    expect(long.length).toBeLessThanOrEqual(MAX_JOB_NAME);
+    expect(long).not.toMatch(/[\s$()]/);
+  });
+});
