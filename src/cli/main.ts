@@ -150,9 +150,13 @@ export function buildProgram(): Command {
     .description(
       "run eligible operations in passes until nothing is eligible: each pass finds every eligible\n" +
         "(operation, job) of the selected groups, then runs them. Without -o, every operation runs as its\n" +
-        "own group. Exit code 1 when an operation failed.",
+        "own group (flag operations only when named). KEY=VALUE arguments give flags: a flag operation\n" +
+        "runs once per flag set in a fresh run directory; for a job operation each flag set is a state\n" +
+        "point whose job is made if needed. Multi-value flags ({a,b}, {1..5}, uniform[a:b]) make a batch,\n" +
+        "recorded as one run group; running a FlowGroup makes one pipeline group. Exit code 1 when an\n" +
+        "operation failed.",
     )
-    .argument("[names...]", "operations or groups to run (full regular expressions, as -o)")
+    .argument("[names...]", "operations or groups to run (full regular expressions, as -o), and KEY=VALUE flags")
     .option("-o, --operation <names...>", "operations or groups to run (full regular expressions)")
     .option("-j, --job-id <ids...>", "only these jobs or aggregates (ids or unique prefixes)")
     .option("-f, --filter <filter...>", "only jobs matching this filter (JSON or KEY VALUE pairs)")
@@ -164,10 +168,19 @@ export function buildProgram(): Command {
     .option("--timeout <seconds>", "stop an operation that runs longer and mark its run terminated")
     .option("--parallel [n]", "run operations at once on up to N CPU slots (default: every core); each holds np slots, ngpu GPUs")
     .option("-q, --quiet", "show only the summary, not the operations' output")
+    .option("--force", "in a batch of a job operation: run on its jobs whatever their conditions")
+    .option("--print-runs", "show the table of flag sets and run nothing")
+    .option("--json", "with --print-runs: print JSON")
+    .option("--needed", "skip flag sets that already have a completed run")
+    .option("--max-runs <n>", "sample a grid down to N flag sets; N random draws (default 20)")
+    .option("--seed <s>", "make sampling and random draws repeatable")
     .addHelpText(
       "after",
       examples([
         "cohort run",
+        "cohort run train lr={1e-4,1e-3,1e-2} epochs=3",
+        "cohort run train lr=loguniform[1e-5:1e-1] --max-runs 8 --seed 1 --print-runs",
+        "cohort run simulate T={1.0,2.0} N={100,1000} --parallel",
         "cohort run -o ex --num-passes 2",
         "cohort run -o 'prep.*' -f T 1.0 --pretend",
         "cohort run simulate -j 3fa2 81bc --keep-going",
@@ -178,13 +191,16 @@ export function buildProgram(): Command {
 
   program
     .command("exec")
-    .description("run an operation on the given jobs (all when none are given), ignoring its conditions")
+    .description(
+      "run an operation on the given jobs (all when none are given), ignoring its conditions;\n" +
+        "a flag operation runs once with its flags (KEY=VALUE overrides; multi-value flags make a batch)",
+    )
     .argument("<operation>", "the operation")
-    .argument("[ids...]", "job or aggregate ids or unique prefixes")
+    .argument("[args...]", "job or aggregate ids or unique prefixes; for a flag operation, KEY=VALUE flags")
     .option("--timeout <seconds>", "stop an operation that runs longer and mark its run terminated")
     .option("--parallel [n]", "run on several jobs at once on up to N CPU slots (default: every core)")
     .option("-q, --quiet", "show only the summary, not the operation's output")
-    .addHelpText("after", examples(["cohort exec prepare", "cohort exec simulate 3fa2", "cohort exec simulate --parallel 4"]))
+    .addHelpText("after", examples(["cohort exec prepare", "cohort exec simulate 3fa2", "cohort exec simulate --parallel 4", "cohort exec train lr=0.1"]))
     .action(lazy(() => import("./commands/exec.js")));
 
   program
@@ -194,7 +210,153 @@ export function buildProgram(): Command {
     .addHelpText("after", examples(["cohort next simulate", "cohort next simulate | head -1"]))
     .action(lazy(() => import("./commands/next.js")));
 
+  addRunsCommands(program);
+  addGroupCommands(program);
+
   return program;
+}
+
+/** A named export of a command module as the action, loaded when the command runs. */
+function lazyNamed<M>(load: () => Promise<M>, pick: (mod: M) => (...args: never[]) => unknown) {
+  return lazy(async () => ({ default: pick(await load()) }));
+}
+
+/** `label`, `tag`, `comment` for runs or groups: the same options and code for both. */
+function addAttributeCommands(parent: Command, noun: "run" | "group"): void {
+  const cli = noun === "run" ? "cohort runs" : "cohort group";
+  const args = noun === "run" ? ["<runs...>", "runs: names, unique id prefixes or # of 'cohort runs'"] : ["<groups...>", "groups: names, unique id prefixes or # of 'cohort runs -g'"];
+  const attrs = (what: "label" | "tag" | "comment") => lazyNamed(() => import("./commands/attrs.js"), (m) => m.attributeCommand(noun, what));
+  parent
+    .command("label")
+    .description(`set or clear the label of ${noun}s (give exactly one of --set, --clear)`)
+    .argument(args[0], args[1])
+    .option("--set <label>", "the new label")
+    .option("--clear", "remove the label")
+    .addHelpText("after", examples([`${cli} label 1 --set baseline`, `${cli} label lusab-babad 0190a3 --clear`]))
+    .action(attrs("label"));
+  parent
+    .command("tag")
+    .description(`add or remove tags of ${noun}s (give exactly one of --add, --remove; put them after the ${noun}s)`)
+    .argument(args[0], args[1])
+    .option("--add <tags...>", "tags to add: words or KEY=VALUE")
+    .option("--remove <tags...>", "tags to remove")
+    .addHelpText("after", examples([`${cli} tag 1 2 --add best lr=0.01`, `${cli} tag lusab-babad --remove best`]))
+    .action(attrs("tag"));
+  parent
+    .command("comment")
+    .description(`add, list or delete comments of ${noun}s (give exactly one of -m, --list, --delete)`)
+    .argument(args[0], args[1])
+    .option("-m, --message <text>", "add a comment")
+    .option("--list", "list the comments")
+    .option("--delete <id>", "delete the comment with this id (or unique id prefix)")
+    .option("--json", "with --list: print JSON")
+    .addHelpText("after", examples([`${cli} comment 1 -m 'diverged after epoch 3'`, `${cli} comment 1 --list`, `${cli} comment 1 --delete 3fa2c1d0`]))
+    .action(attrs("comment"));
+}
+
+function addRunsCommands(program: Command): void {
+  const runs = program
+    .command("runs")
+    .description("list and inspect runs; label, tag, comment, delete, restore and purge them")
+    .enablePositionalOptions()
+    .addHelpText("after", examples(["cohort runs", "cohort runs -g", "cohort runs show 1", "cohort runs tag 1 --add best", "cohort runs delete 3"]));
+  runs
+    .command("list", { isDefault: true })
+    .summary("list runs newest first (the default; 'cohort runs list --help' shows its options)")
+    .description(
+      "list runs newest first (the default of 'cohort runs'). # numbers the runs not deleted (the deleted " +
+        "ones with --deleted) and stays the same under filters: every command takes it. Several values of one " +
+        "filter: any may match; several filters: all must.",
+    )
+    .argument("[command]", "a command of 'cohort runs' (show, label, ...); none lists runs")
+    .option("-g, --group [group]", "without a value: each group as one row in place of its runs; with a group: its runs")
+    .option("-o, --operation <names...>", "operations (full regular expressions)")
+    .option("-s, --status <statuses...>", "completed, error, running, terminated, queued, staged, pending, unknown")
+    .option("-l, --label <texts...>", "labels containing TEXT")
+    .option("-t, --tag <tags...>", "runs with TAG")
+    .option("-j, --job <ids...>", "runs on this job (id or unique prefix)")
+    .option("-n, --num <n>", "show the newest N (default 20)")
+    .option("-a, --all", "show every run")
+    .option("--deleted", "show only the deleted runs")
+    .option("--json", "print JSON")
+    .addHelpText(
+      "after",
+      examples(["cohort runs", "cohort runs -o train -s error -n 5", "cohort runs -g", "cohort runs -g lusab-babad", "cohort runs -j 3fa2 --json", "cohort runs --deleted -a"]),
+    )
+    .action(lazy(() => import("./commands/runs-list.js")));
+  runs
+    .command("show")
+    .description("show a run: operation, status, state point or flags, command, times, attributes, groups and the end of its output")
+    .argument("<run>", "name, unique id prefix, or # of 'cohort runs'")
+    .option("--tail <n>", "lines of output to show", "20")
+    .option("--json", "print JSON")
+    .addHelpText("after", examples(["cohort runs show 1", "cohort runs show lusab-babad --tail 100", "cohort runs show 0190a3 --json"]))
+    .action(lazy(() => import("./commands/runs-show.js")));
+  addAttributeCommands(runs, "run");
+  const trash = (action: "delete" | "restore" | "purge") => lazyNamed(() => import("./commands/runs-trash.js"), (m) => m.trashCommand(action));
+  runs
+    .command("delete")
+    .description("move runs to the trash (a marker; their files stay): 'cohort runs --deleted' lists them")
+    .argument("<runs...>", "names, unique id prefixes or # of 'cohort runs'")
+    .addHelpText("after", examples(["cohort runs delete 1 2", "cohort runs delete lusab-babad"]))
+    .action(trash("delete"));
+  runs
+    .command("restore")
+    .description("take deleted runs out of the trash; a number counts as in 'cohort runs --deleted'")
+    .argument("<runs...>", "names, unique id prefixes or # of 'cohort runs --deleted'")
+    .addHelpText("after", examples(["cohort runs restore 1", "cohort runs restore lusab-babad"]))
+    .action(trash("restore"));
+  runs
+    .command("purge")
+    .description("remove runs' files for good (asks first on a terminal, unless -y); naming a purged run later says so")
+    .argument("<runs...>", "names, unique id prefixes or # of 'cohort runs'")
+    .option("-y, --yes", "do not ask")
+    .addHelpText("after", examples(["cohort runs purge 3 -y", "cohort runs purge lusab-babad"]))
+    .action(trash("purge"));
+}
+
+function addGroupCommands(program: Command): void {
+  const group = program
+    .command("group")
+    .description("make and change run groups by hand; 'cohort runs -g' lists groups")
+    .enablePositionalOptions()
+    .addHelpText("after", examples(["cohort group create 1 2 3 --label sweep", "cohort group show 1", "cohort group add lusab-babad 4"]));
+  const named = (pick: (m: typeof import("./commands/group.js")) => (...args: never[]) => unknown) => lazyNamed(() => import("./commands/group.js"), pick);
+  group
+    .command("create")
+    .description("make a group (kind manual) of runs and print its name")
+    .argument("<runs...>", "names, unique id prefixes or # of 'cohort runs'")
+    .option("--label <label>", "the group's label")
+    .addHelpText("after", examples(["cohort group create 1 2 3", "cohort group create lusab-babad 0190a3 --label best"]))
+    .action(named((m) => m.create));
+  group
+    .command("add")
+    .description("add runs to a group")
+    .argument("<group>", "name, unique id prefix, or # of 'cohort runs -g'")
+    .argument("<runs...>", "names, unique id prefixes or # of 'cohort runs'")
+    .addHelpText("after", examples(["cohort group add lusab-babad 4 5"]))
+    .action(named((m) => m.add));
+  group
+    .command("remove")
+    .description("take runs out of a group (the runs stay)")
+    .argument("<group>", "name, unique id prefix, or # of 'cohort runs -g'")
+    .argument("<runs...>", "names, unique id prefixes or # of 'cohort runs'")
+    .addHelpText("after", examples(["cohort group remove lusab-babad 4"]))
+    .action(named((m) => m.remove));
+  group
+    .command("show")
+    .description("show a group: kind, label, tags, details, derived operation, start and status, members, comments")
+    .argument("<group>", "name, unique id prefix, or # of 'cohort runs -g'")
+    .option("--json", "print JSON")
+    .addHelpText("after", examples(["cohort group show 1", "cohort group show lusab-babad --json"]))
+    .action(lazy(() => import("./commands/group-show.js")));
+  addAttributeCommands(group, "group");
+  group
+    .command("delete")
+    .description("delete groups; their member runs stay")
+    .argument("<groups...>", "names, unique id prefixes or # of 'cohort runs -g'")
+    .addHelpText("after", examples(["cohort group delete lusab-babad"]))
+    .action(named((m) => m.deleteGroups));
 }
 
 export async function main(argv: string[]): Promise<void> {

@@ -104,11 +104,23 @@ export function applyChanges(changes: Iterable<AttributeChange>, into: Attribute
 export function readChanges(dir: string): AttributeChange[] {
   const changes: AttributeChange[] = [];
   for (const name of changeFiles(dir)) {
-    const text = readFileIfExists(path.join(dir, name));
+    const text = readChangeFile(path.join(dir, name));
     const change = text === undefined ? undefined : parseChange(text);
     if (change) changes.push(change);
   }
   return changes;
+}
+
+/**
+ * The text of one change or marker file; undefined when it cannot be read (gone, a directory, no
+ * permission): one damaged file must not hide the rest of a log.
+ */
+export function readChangeFile(file: string): string | undefined {
+  try {
+    return readFileIfExists(file);
+  } catch {
+    return undefined;
+  }
 }
 
 /** The attributes of the log in `dir` (empty when there is none). */

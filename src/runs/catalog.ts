@@ -8,7 +8,7 @@ import { isErrno } from "../util/fs.js";
 import { labelOf, readAttributes, tagsOf, type Attributes } from "./attributes.js";
 import { clusterJobStatus, groupOperation, groupStarted, groupStatus, type ClusterJobState, type GroupStatus, type MemberFacts } from "./group-columns.js";
 import { membersOf, RunGroup, type GroupKind } from "./groups.js";
-import { RunRecord, runsDir, type RunStatus, type StatusOptions } from "./record.js";
+import { RunRecord, runsDir, type OpRef, type RunStatus, type StatusOptions } from "./record.js";
 import { runName } from "./run-id.js";
 import { trashState, type TrashState } from "./trash.js";
 
@@ -83,18 +83,31 @@ export function readCatalog(projectRoot: string, opts: CatalogOptions = {}): Cat
   groupIds.sort();
   const runs: RunSummary[] = [];
   const purged = new Set<string>();
-  for (const id of moves) if (trashState(projectRoot, id) === "purged") purged.add(id);
+  const trash = new Map<string, TrashState>();
+  for (const id of moves) {
+    const state = trashState(projectRoot, id);
+    trash.set(id, state);
+    if (state === "purged") purged.add(id);
+  }
   for (const id of metas) {
     if (purged.has(id)) continue;
-    const summary = summarizeRun(projectRoot, id, users.has(id), moves.has(id), opts);
+    const summary = summarizeRun(projectRoot, id, users.has(id), trash.get(id) ?? "present", opts);
     if (summary) runs.push(summary);
   }
   const byId = new Map(runs.map((r) => [r.id, r]));
-  const groups = groupIds.map((id) => summarizeGroup(projectRoot, id, byId, opts));
+  const groups: GroupSummary[] = [];
+  for (const id of groupIds) {
+    // A directory named like a group but without its id file is not one (made by hand, or half-copied).
+    try {
+      groups.push(summarizeGroup(projectRoot, id, byId, opts));
+    } catch {
+      continue;
+    }
+  }
   return { runs, groups, purged };
 }
 
-function summarizeRun(projectRoot: string, id: string, hasUser: boolean, hasMove: boolean, opts: StatusOptions): RunSummary | undefined {
+function summarizeRun(projectRoot: string, id: string, hasUser: boolean, trash: TrashState, opts: StatusOptions): RunSummary | undefined {
   let record: RunRecord;
   try {
     record = RunRecord.open(projectRoot, id);
@@ -102,7 +115,12 @@ function summarizeRun(projectRoot: string, id: string, hasUser: boolean, hasMove
     return undefined; // a record being purged, or a foreign directory
   }
   const attrs = hasUser ? readAttributes(path.join(runsDir(projectRoot), id + ".user")) : new Map();
-  const opref = record.opref;
+  let opref: OpRef | undefined;
+  try {
+    opref = record.opref;
+  } catch {
+    opref = undefined; // an empty or damaged opref: the run is listed all the same, its operation as "?"
+  }
   return {
     id,
     name: runName(id),
@@ -113,7 +131,7 @@ function summarizeRun(projectRoot: string, id: string, hasUser: boolean, hasMove
     status: record.status(opts),
     label: labelOf(attrs),
     tags: tagsOf(attrs),
-    trash: hasMove ? trashState(projectRoot, id) : "present",
+    trash,
   };
 }
 

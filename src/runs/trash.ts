@@ -13,8 +13,8 @@ import path from "node:path";
 import { v7 as uuidv7 } from "uuid";
 import { dumpJson, parseJson } from "../dataspace/json.js";
 import { isPlainObject } from "../dataspace/value.js";
-import { readFileIfExists, writeFileAtomic } from "../util/fs.js";
-import { changeFiles, currentAuthor } from "./attributes.js";
+import { writeFileAtomic } from "../util/fs.js";
+import { changeFiles, currentAuthor, readChangeFile } from "./attributes.js";
 import { nowMicros, runMetaDir, runsDir } from "./record.js";
 
 export type TrashState = "present" | "deleted" | "purged";
@@ -38,7 +38,7 @@ export function trashState(projectRoot: string, id: string): TrashState {
   const dir = moveDir(projectRoot, id);
   const files = changeFiles(dir);
   for (let i = files.length - 1; i >= 0; i--) {
-    const text = readFileIfExists(path.join(dir, files[i]));
+    const text = readChangeFile(path.join(dir, files[i]));
     let v;
     try {
       v = text === undefined ? undefined : parseJson(text);
@@ -72,7 +72,9 @@ export function purgeRun(projectRoot: string, id: string): void {
   mark(projectRoot, id, "purge");
   const tmp = path.join(runsDir(projectRoot), `.${id}.purge.${process.pid}.tmp`);
   for (const dir of [runMetaDir(projectRoot, id), userDir(projectRoot, id), runWorkDir(projectRoot, id)]) {
-    // Renamed away first: a reader sees the whole record or none of it.
+    // Renamed away first: a reader sees the whole record or none of it. A leftover of an interrupted
+    // purge would make the rename fail, so it goes first.
+    fs.rmSync(tmp, { recursive: true, force: true });
     try {
       fs.renameSync(dir, tmp);
     } catch {

@@ -1,0 +1,63 @@
+import { dumpJson, prettyJson } from "../../dataspace/json.js";
+import type { JsonObject } from "../../dataspace/value.js";
+import { commentsOf } from "../../runs/attributes.js";
+import { listedRuns } from "../../runs/listing.js";
+import { runName } from "../../runs/run-id.js";
+import { resolveGroup } from "../../runs/select.js";
+import { out } from "../context.js";
+import { groupCells, groupJson, openCatalog, ROW_HEAD, runCells, runJson } from "../run-rows.js";
+import { renderTable } from "../table.js";
+import { isoTime } from "../when.js";
+import { commentLines, commentsJson } from "./attrs.js";
+
+/** Attribute keys that are not details of a group's kind. */
+const OWN_KEYS = /^(run:|tag:|comment:|label$|kind$)/;
+
+/** `cohort group show GROUP`: its attributes, derived columns and members. */
+export default function groupShow(ref: string, opts: { json?: boolean }): void {
+  const { catalog } = openCatalog();
+  const group = resolveGroup(catalog, ref);
+  const runs = new Map(catalog.runs.map((r) => [r.id, r]));
+  const index = new Map(listedRuns(catalog).map((r, i) => [r.id, i + 1]));
+  const details: JsonObject = {};
+  for (const [k, v] of group.attributes) if (!OWN_KEYS.test(k)) details[k] = v;
+  const comments = commentsOf(group.attributes);
+  if (opts.json) {
+    const members = group.members.map((id) => {
+      const r = runs.get(id);
+      return r ? runJson(r, index.get(id)) : { id, name: runName(id), purged: true };
+    });
+    out(dumpJson({ ...groupJson(group, undefined, runs), details, members, comments: commentsJson(comments) }) + "\n");
+    return;
+  }
+  const now = Date.now();
+  const [, , operation, started, status] = groupCells(group, undefined, now);
+  const fields: [string, string][] = [
+    ["id", group.id],
+    ["name", group.name],
+    ["kind", group.kind ?? "?"],
+    ["label", group.label],
+    ["tags", group.tags.join(", ")],
+    ...Object.entries(details).map(([k, v]): [string, string] => [k, typeof v === "string" ? v : prettyJson(v)]),
+    ["operation", operation],
+    ["started", started && `${started}  (${isoTime(group.started)})`],
+    ["status", status],
+  ];
+  const width = Math.max(...fields.map(([k]) => k.length)) + 2;
+  let text = fields.map(([k, v]) => (k.padEnd(width) + v).trimEnd()).join("\n") + "\n";
+  const rows = group.members.map((id) => {
+    const r = runs.get(id);
+    return r ? runCells(r, index.get(id), now) : ["", runName(id), "", "", "(purged)", ""];
+  });
+  text += `members (${rows.length})\n` + (rows.length ? indent(renderTable(ROW_HEAD, rows)) + "\n" : "");
+  const lines = commentLines(comments);
+  if (lines.length > 0) text += "comments\n" + indent(lines.join("\n")) + "\n";
+  out(text);
+}
+
+function indent(text: string): string {
+  return text
+    .split("\n")
+    .map((l) => "  " + l)
+    .join("\n");
+}

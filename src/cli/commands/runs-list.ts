@@ -1,0 +1,95 @@
+import { dumpJson } from "../../dataspace/json.js";
+import type { JsonObject } from "../../dataspace/value.js";
+import type { Catalog, RunSummary } from "../../runs/catalog.js";
+import type { GroupStatus } from "../../runs/group-columns.js";
+import { foldedRows, groupMatches, listedRuns, runMatches, type Row, type RowFilter } from "../../runs/listing.js";
+import { resolveGroup, resolveJobRef } from "../../runs/select.js";
+import { UserError } from "../../util/errors.js";
+import { out } from "../context.js";
+import { parseCount } from "../numbers.js";
+import { groupCells, groupJson, openCatalog, ROW_HEAD, runCells, runJson } from "../run-rows.js";
+import { renderTable } from "../table.js";
+
+export interface RunsListOptions {
+  group?: string | boolean;
+  operation?: string[];
+  status?: string[];
+  label?: string[];
+  tag?: string[];
+  job?: string[];
+  num?: string;
+  all?: boolean;
+  deleted?: boolean;
+  json?: boolean;
+}
+
+const STATUSES: readonly GroupStatus[] = ["completed", "error", "running", "terminated", "queued", "staged", "pending", "unknown"];
+
+function fullMatch(pattern: string): RegExp {
+  try {
+    return new RegExp(`^(?:${pattern})$`);
+  } catch (err) {
+    throw new UserError(`-o ${pattern} is not a regular expression: ${(err as Error).message}`, "e.g. -o train or -o 'sim.*'");
+  }
+}
+
+function filterOf(opts: RunsListOptions, catalog: Catalog): RowFilter {
+  for (const s of opts.status ?? []) {
+    if (!STATUSES.includes(s as GroupStatus)) throw new UserError(`-s ${s} is not a status`, `one of ${STATUSES.join(", ")}`);
+  }
+  return {
+    operations: opts.operation?.map(fullMatch),
+    statuses: opts.status as GroupStatus[] | undefined,
+    labels: opts.label,
+    tags: opts.tag,
+    // A prefix no run's job has matches nothing; one that fits several jobs is an error.
+    jobs: opts.job?.flatMap((j) => resolveJobRef(catalog, j)),
+  };
+}
+
+interface Listed {
+  row: Row;
+  index: number;
+}
+
+/** `cohort runs`: runs newest first; `-g` folds groups; `-g GROUP` lists one group's members. */
+export default function runsList(command: string | undefined, opts: RunsListOptions): void {
+  // `cohort runs X` with X no command of `runs` lands here as the default command's argument.
+  if (command !== undefined) throw new UserError(`'${command}' is not a command of 'cohort runs'`, "'cohort runs --help' lists them; 'cohort runs show RUN' shows a run");
+  if (opts.all && opts.num !== undefined) throw new UserError("-a and -n both limit the list", "give one of them");
+  const limit = opts.all ? Infinity : parseCount(opts.num ?? "20", "-n");
+  const { catalog } = openCatalog();
+  const filter = filterOf(opts, catalog);
+  const runs = new Map(catalog.runs.map((r) => [r.id, r]));
+  let listed: Listed[];
+  if (opts.group === true) {
+    if (opts.deleted) throw new UserError("--deleted lists deleted runs, which no group row stands for", "give -g a group to see its deleted members");
+    listed = foldedRows(catalog)
+      .map((row, i) => ({ row, index: i + 1 }))
+      .filter(({ row }) => (row.type === "run" ? runMatches(row.run, filter) : groupMatches(row.group, filter, runs)));
+  } else {
+    const order = listedRuns(catalog, opts.deleted ?? false);
+    let chosen: RunSummary[] = order;
+    if (typeof opts.group === "string") {
+      const members = new Set(resolveGroup(catalog, opts.group).members);
+      chosen = order.filter((r) => members.has(r.id));
+    }
+    const index = new Map(order.map((r, i) => [r.id, i + 1]));
+    listed = chosen.filter((r) => runMatches(r, filter)).map((r) => ({ row: { type: "run", run: r }, index: index.get(r.id)! }));
+  }
+  const shown = listed.slice(0, limit);
+  if (opts.json) {
+    const rows: JsonObject[] = shown.map(({ row, index }) => (row.type === "run" ? runJson(row.run, index) : groupJson(row.group, index, runs)));
+    out(dumpJson(rows) + "\n");
+    return;
+  }
+  const now = Date.now();
+  const folded = opts.group === true;
+  const head = folded ? [...ROW_HEAD, "kind"] : ROW_HEAD;
+  const cells = shown.map(({ row, index }) =>
+    row.type === "run" ? [...runCells(row.run, index, now), ...(folded ? ["run"] : [])] : [...groupCells(row.group, index, now), row.group.kind ?? "?"],
+  );
+  if (cells.length > 0) out(renderTable(head, cells) + "\n");
+  else process.stderr.write(opts.deleted ? "no deleted runs\n" : "no runs\n");
+  if (shown.length < listed.length) process.stderr.write(`${shown.length} of ${listed.length} shown; -a shows all, -n N the newest N\n`);
+}

@@ -1,0 +1,72 @@
+/**
+ * What the run commands share: the project's catalog of runs and groups, and how a run or a group
+ * shows as a table row or as JSON.
+ */
+import type { JsonObject } from "../dataspace/value.js";
+import { readCatalog, type Catalog, type GroupSummary, type RunSummary } from "../runs/catalog.js";
+import { loadProject } from "./project.js";
+import { humanTime, isoTime } from "./when.js";
+
+/** The project root of the working directory and its catalog: every command reads it once. */
+export function openCatalog(): { root: string; catalog: Catalog } {
+  const root = loadProject({ index: false }).root;
+  return { root, catalog: readCatalog(root) };
+}
+
+export const ROW_HEAD = ["#", "name", "operation", "started", "status", "label"];
+
+/** A run's status as lists show it: a deleted run says so. */
+function runStatus(run: RunSummary): string {
+  return run.trash === "deleted" ? `${run.status} (deleted)` : run.status;
+}
+
+export function runCells(run: RunSummary, index: number | undefined, now: number): string[] {
+  return [index === undefined ? "" : String(index), run.name, run.operation, humanTime(run.started, now), runStatus(run), run.label];
+}
+
+export function groupCells(group: GroupSummary, index: number | undefined, now: number): string[] {
+  return [index === undefined ? "" : String(index), group.name, group.operation, humanTime(group.started, now), group.status, group.label];
+}
+
+export function runJson(run: RunSummary, index: number | undefined): JsonObject {
+  const o: JsonObject = {
+    index: index ?? null,
+    type: "run",
+    id: run.id,
+    name: run.name,
+    operation: run.operation,
+    started: run.started ?? null,
+    started_iso: isoTime(run.started),
+    status: run.status,
+    label: run.label,
+    tags: run.tags,
+    jobs: run.jobs,
+    deleted: run.trash === "deleted",
+  };
+  if (run.flowgroup !== undefined) o.flowgroup = run.flowgroup;
+  return o;
+}
+
+/** A group as JSON; `jobs` are those of its members that count (neither deleted nor purged). */
+export function groupJson(group: GroupSummary, index: number | undefined, runs: ReadonlyMap<string, RunSummary>): JsonObject {
+  const jobs = new Set<string>();
+  for (const m of group.members) {
+    const r = runs.get(m);
+    if (r && r.trash === "present") for (const j of r.jobs) jobs.add(j);
+  }
+  return {
+    index: index ?? null,
+    type: "group",
+    id: group.id,
+    name: group.name,
+    kind: group.kind ?? null,
+    operation: group.operation,
+    started: group.started ?? null,
+    started_iso: isoTime(group.started),
+    status: group.status,
+    label: group.label,
+    tags: group.tags,
+    jobs: [...jobs],
+    members: group.members,
+  };
+}
