@@ -178,22 +178,61 @@ async function passesOf(project: Project, workflow: Workflow, opts: RunOptions, 
       if (opts.limit !== undefined && results.length >= opts.limit) return { results, passes, stopped: "limit" };
       continue;
     }
-    opts.onPass?.(items);
-    for (const item of items) {
-      if (opts.signal?.aborted) return { results, passes, stopped: "interrupted" };
-      if (opts.limit !== undefined && results.length >= opts.limit) return { results, passes, stopped: "limit" };
-      countRun(item);
-      const result = await execute(project, workflow, item, opts, { onRun: (run) => opts.onStart?.(item, run) });
-      results.push(result);
-      finished(result);
-      opts.onFinish?.(result);
-      if (result.exitCode !== 0) {
-        if (opts.signal?.aborted) return { results, passes, stopped: "interrupted" };
-        if (!opts.keepGoing) return { results, passes, stopped: "failure" };
-      }
-    }
+    const serial = await runItems(project, workflow, items, {
+      ...opts,
+      machine: undefined,
+      limit: opts.limit !== undefined ? opts.limit - results.length : undefined,
+      onStart: (item, run) => {
+        countRun(item);
+        opts.onStart?.(item, run);
+      },
+      onFinish: (result) => {
+        finished(result);
+        opts.onFinish?.(result);
+      },
+    });
+    results.push(...serial.results);
+    if (serial.stopped) return { results, passes, stopped: serial.stopped };
     if (opts.limit !== undefined && results.length >= opts.limit) return { results, passes, stopped: "limit" };
   }
+}
+
+/** Running a list of items (no passes, no conditions): serially, or concurrently within a machine. */
+export interface ItemsOptions extends ExecuteOptions, ExecutionEvents {
+  /** Run concurrently within these resources; undefined: one after another. */
+  machine?: MachineResources;
+  /** Start nothing new after a failure unless set. */
+  keepGoing?: boolean;
+  /** Start at most this many items. */
+  limit?: number;
+}
+
+/**
+ * Runs items as they are, in order (`exec`, flag runs, `run --force`): one after another, or
+ * concurrently within `opts.machine` after checking that each can fit (else nothing starts and the
+ * summary says why, `stopped: "refused"`).
+ */
+export async function runItems(project: Project, workflow: Workflow, items: ExecutionItem[], opts: ItemsOptions): Promise<RunSummary> {
+  if (opts.machine) {
+    const prepared = prepareItems(workflow, opts.limit !== undefined ? items.slice(0, opts.limit) : items, opts.machine);
+    if (prepared instanceof UserError) return { results: [], passes: 0, stopped: "refused", refusal: prepared };
+    const batch = await runConcurrently(project, workflow, prepared, poolOf(opts.machine), { ...opts, machine: opts.machine });
+    return { results: batch.results, passes: 1, stopped: batch.stopped };
+  }
+  const results: ExecutionResult[] = [];
+  opts.onPass?.(items);
+  for (const item of items) {
+    if (opts.signal?.aborted) return { results, passes: 1, stopped: "interrupted" };
+    if (opts.limit !== undefined && results.length >= opts.limit) return { results, passes: 1, stopped: "limit" };
+    const result = await execute(project, workflow, item, opts, { onRun: (run) => opts.onStart?.(item, run) });
+    results.push(result);
+    opts.onFinish?.(result);
+    if (result.exitCode !== 0) {
+      if (opts.signal?.aborted) return { results, passes: 1, stopped: "interrupted" };
+      if (!opts.keepGoing) return { results, passes: 1, stopped: "failure" };
+    }
+  }
+  return { results, passes: 1 };
 }
 
 /** An item with its resolved directives. */

@@ -8,7 +8,9 @@ import path from "node:path";
 import type { Project } from "../dataspace/project.js";
 import type { JsonObject } from "../dataspace/value.js";
 import { errorText } from "../util/errors.js";
-import { RunRecord } from "../runs/record.js";
+import { formatScalar } from "../dataspace/multivalue.js";
+import { RunRecord, runConfig } from "../runs/record.js";
+import { runWorkDir } from "../runs/trash.js";
 import { resolveDirectives, directivesFor, type ResolvedDirectives } from "../workflow/directives.js";
 import type { GroupDefinition, HookFn, HookName, OperationDefinition } from "../workflow/model.js";
 import type { Workflow } from "../workflow/workflow.js";
@@ -20,7 +22,15 @@ import { workerScript, type WorkerPool } from "./worker-pool.js";
 export interface ExecutionItem {
   group: GroupDefinition;
   operation: OperationDefinition;
+  /** The jobs; none for a flag run. */
   aggregate: Aggregate;
+  /** A flag run: the operation's whole flag set (defaults merged). It runs in a fresh run directory. */
+  flags?: JsonObject;
+}
+
+/** A run of a flag operation with one flag set: no job, a fresh working directory. */
+export function flagItem(group: GroupDefinition, operation: OperationDefinition, flags: JsonObject): ExecutionItem {
+  return { group, operation, aggregate: { id: "", jobs: [] }, flags };
 }
 
 export interface ExecutionResult {
@@ -72,7 +82,7 @@ export function itemDirectives(workflow: Workflow, item: ExecutionItem): Resolve
 export function itemCommand(project: Project, item: ExecutionItem): string | undefined {
   const body = item.operation.body;
   if (body.kind !== "command") return undefined;
-  return expandCommand(body.command, { jobs: item.aggregate.jobs, projectRoot: project.root, flags: item.operation.flags });
+  return expandCommand(body.command, { jobs: item.aggregate.jobs, projectRoot: project.root, flags: item.flags ?? item.operation.flags });
 }
 
 /** A run that failed before its operation could start (a condition raised): recorded as an error. */
@@ -109,8 +119,11 @@ export async function execute(
   const record = createRecord(project, workflow, item, directives, command);
   const run: RunInfo = { id: record.id, name: record.name };
   const result = (exitCode: number, reason?: string): ExecutionResult => ({ item, runId: record.id, runName: record.name, exitCode, reason });
+  // A flag run's directory exists before anything of it runs, hooks included.
+  const runDir = item.flags ? runWorkDir(project.root, record.id) : undefined;
+  if (runDir) fs.mkdirSync(runDir, { recursive: true });
   context.onRun?.(run);
-  const cwd = jobs.length === 1 ? jobs[0].path : project.root;
+  const cwd = runDir ?? (jobs.length === 1 ? jobs[0].path : project.root);
   for (const job of jobs) job.init();
   const env: Record<string, string> = {
     COHORT_PROJECT: project.root,
@@ -118,6 +131,7 @@ export async function execute(
     COHORT_RUN_ID: record.id,
     COHORT_JOB_IDS: jobs.map((j) => j.id).join(" "),
   };
+  if (runDir) env.COHORT_RUN_DIR = runDir;
   if (context.gpus !== undefined) env.CUDA_VISIBLE_DEVICES = context.gpus.join(",");
   const echo = opts.echo ? (text: string) => opts.echo!(text, run) : undefined;
   const write = (text: string) => {
@@ -130,7 +144,7 @@ export async function execute(
       try {
         await runHook(hook, { operation: op.name, jobs, error, runId: record.id }, cwd, env, record.outputPath, write);
       } catch (err) {
-        return `hook ${name} of ${op.name} on ${aggregate.id} failed: ${errorText(err)}`;
+        return `hook ${name} of ${describeItem(item)} failed: ${errorText(err)}`;
       }
     }
     return undefined;
@@ -152,7 +166,7 @@ export async function execute(
     } catch (err) {
       exitCode = 1;
       reason = errorText(err);
-      write(`${op.name} on ${aggregate.id} raised: ${err instanceof Error && err.stack ? err.stack : reason}\n`);
+      write(`${describeItem(item)} raised: ${err instanceof Error && err.stack ? err.stack : reason}\n`);
     }
     const error = exitCode === 0 ? undefined : new Error(reason);
     const hookFailure = await runHooks(exitCode === 0 ? "on_success" : "on_exception", error);
@@ -358,13 +372,18 @@ async function captureOutput<T>(fn: () => T | Promise<T>, write: (text: string) 
 }
 
 function configOf(item: ExecutionItem): JsonObject {
-  const jobs = item.aggregate.jobs;
-  if (item.operation.flags) return item.operation.flags;
-  return jobs.length === 1 ? jobs[0].sp : { jobs: jobs.map((j) => j.sp) };
+  if (item.flags) return item.flags;
+  const sps = item.aggregate.jobs.map((j) => j.sp);
+  return runConfig({ flags: item.operation.flags, statepoints: sps });
 }
 
+/** `simulate [ex] on 3fa2...`; a flag run: `train with lr=0.1 epochs=3`. */
 export function describeItem(item: ExecutionItem): string {
   const group = item.group.name !== item.operation.name ? ` [${item.group.name}]` : "";
+  if (item.flags) {
+    const flags = Object.entries(item.flags).map(([k, v]) => `${k}=${formatScalar(v)}`);
+    return `${item.operation.name}${group} with ${flags.join(" ") || "no flags"}`;
+  }
   return `${item.operation.name}${group} on ${item.aggregate.id}`;
 }
 

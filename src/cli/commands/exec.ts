@@ -1,13 +1,13 @@
-import { prepareItems, runConcurrently } from "../../execution/engine.js";
-import { execute, type ExecutionItem, type ExecutionResult } from "../../execution/execute.js";
-import { poolOf } from "../../execution/machine.js";
+import { runItems } from "../../execution/engine.js";
+import { flagItem, type ExecutionItem } from "../../execution/execute.js";
 import { Planner } from "../../execution/plan.js";
+import { expandBatch, InvocationGroup, splitRunArgs, withDefaults, type Batch } from "../../runs/batch.js";
 import { UserError } from "../../util/errors.js";
 import { catchInterrupts } from "../interrupt.js";
 import { parseSeconds } from "../numbers.js";
 import { RunConsole } from "../run-output.js";
 import { loadProjectWorkflow } from "../workflow.js";
-import { machineFor, reportSummary } from "./run.js";
+import { groupPlan, machineFor, reportSummary, trackedEvents } from "./run.js";
 
 export interface ExecCliOptions {
   timeout?: string;
@@ -15,48 +15,46 @@ export interface ExecCliOptions {
   quiet?: boolean;
 }
 
-/** Runs an operation on the given jobs (all when none are given), ignoring its conditions. */
-export default async function exec(operation: string, ids: string[], opts: ExecCliOptions): Promise<void> {
+/**
+ * Runs an operation on the given jobs (all when none are given), ignoring its conditions; a flag
+ * operation once per flag set of its KEY=VALUE arguments (its defaults without any).
+ */
+export default async function exec(operation: string, args: string[], opts: ExecCliOptions): Promise<void> {
   const { project, workflow } = await loadProjectWorkflow();
   const op = workflow.operation(operation);
   const group = workflow.groups.get(op.name)!;
-  const planner = new Planner(project, workflow, { ids });
+  const { names: ids, assignments } = splitRunArgs(args);
+  let items: ExecutionItem[];
+  let batch: Batch | undefined;
+  if (op.flags) {
+    if (ids.length > 0) throw new UserError(`${op.name} is a flag operation: it runs on no job, not on ${ids.join(" ")}`, "give its flags as KEY=VALUE");
+    batch = assignments.length > 0 ? expandBatch(assignments) : undefined;
+    items = withDefaults(op.name, op.flags, batch ? batch.sets : [{}]).map((flags) => flagItem(group, op, flags));
+  } else {
+    if (assignments.length > 0) {
+      throw new UserError(`${op.name} takes no flags: ${assignments[0]}`, `to run it on the jobs of state points: cohort run ${op.name} ${assignments.join(" ")} --force`);
+    }
+    items = new Planner(project, workflow, { ids }).aggregates(group).map((aggregate) => ({ group, operation: op, aggregate }));
+  }
   const machine = machineFor(opts.parallel);
   const timeoutMs = opts.timeout !== undefined ? parseSeconds(opts.timeout, "--timeout") * 1000 : undefined;
-  const items: ExecutionItem[] = planner.aggregates(group).map((aggregate) => ({ group, operation: op, aggregate }));
-  const prepared = machine ? prepareItems(workflow, items, machine) : undefined;
-  if (prepared instanceof UserError) throw prepared;
+  const invocation = InvocationGroup.start(project.root, groupPlan(workflow, [group], batch));
   const signal = catchInterrupts();
   const terminal = new RunConsole({ quiet: opts.quiet, prefix: machine !== undefined && machine.slots > 1 });
-  const events = {
-    onStart: terminal.started.bind(terminal),
-    onFinish: terminal.finished.bind(terminal),
-  };
-  let results: ExecutionResult[] = [];
-  let stopped: string | undefined;
+  let summary;
   try {
-    terminal.planned(items);
-    if (machine && prepared) {
-      const batch = await runConcurrently(project, workflow, prepared, poolOf(machine), {
-        machine,
-        keepGoing: true,
-        signal,
-        timeoutMs,
-        echo: terminal.echo,
-        ...events,
-      });
-      results = batch.results;
-      stopped = batch.stopped;
-    } else {
-      for (const item of items) {
-        if (signal.aborted) break;
-        const result = await execute(project, workflow, item, { signal, timeoutMs, echo: terminal.echo }, { onRun: (run) => events.onStart(item, run) });
-        results.push(result);
-        events.onFinish(result);
-      }
-    }
+    summary = await runItems(project, workflow, items, {
+      machine,
+      keepGoing: true,
+      signal,
+      timeoutMs,
+      echo: terminal.echo,
+      onPass: (planned) => terminal.planned(planned),
+      ...trackedEvents(terminal, invocation),
+    });
   } finally {
     terminal.close();
   }
-  reportSummary(results, signal.aborted ? "interrupted" : stopped);
+  if (summary.stopped === "refused") throw summary.refusal!;
+  reportSummary(summary.results, signal.aborted ? "interrupted" : summary.stopped, invocation);
 }

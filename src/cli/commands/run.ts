@@ -1,17 +1,23 @@
 import os from "node:os";
-import { eligibleItems, prepareItems, runPasses } from "../../execution/engine.js";
-import { describeItem, itemCommand, itemDirectives, type ExecutionResult } from "../../execution/execute.js";
-import { machineResources, type MachineResources } from "../../execution/machine.js";
-import { parseOrder, Planner } from "../../execution/plan.js";
-import { dumpJson } from "../../dataspace/json.js";
-import type { JsonObject } from "../../dataspace/value.js";
 import { Command } from "commander";
+import type { Project } from "../../dataspace/project.js";
+import { validateStatepoint } from "../../dataspace/project.js";
+import { dumpJson } from "../../dataspace/json.js";
+import { formatScalar } from "../../dataspace/multivalue.js";
+import type { JsonObject } from "../../dataspace/value.js";
+import { eligibleItems, prepareItems, runItems, runPasses, type ExecutionEvents, type ItemsOptions, type RunSummary } from "../../execution/engine.js";
+import { describeItem, flagItem, itemCommand, itemDirectives, type ExecutionItem, type ExecutionResult } from "../../execution/execute.js";
+import { machineResources, type MachineResources } from "../../execution/machine.js";
+import { parseOrder, Planner, type Order, type Selection } from "../../execution/plan.js";
+import { completedRuns, expandBatch, hasCompletedFlags, InvocationGroup, splitRunArgs, withDefaults, type Batch, type GroupPlan } from "../../runs/batch.js";
 import type { GroupDefinition } from "../../workflow/model.js";
+import type { Workflow } from "../../workflow/workflow.js";
 import { UserError } from "../../util/errors.js";
 import { out, warn } from "../context.js";
 import { catchInterrupts } from "../interrupt.js";
 import { parseCount, parseSeconds } from "../numbers.js";
 import { RunConsole } from "../run-output.js";
+import { renderTable } from "../table.js";
 import { loadProjectWorkflow, selectionOf } from "../workflow.js";
 
 export interface RunCliOptions {
@@ -27,6 +33,13 @@ export interface RunCliOptions {
   /** `--parallel` alone is `true`: every core. */
   parallel?: string | boolean;
   quiet?: boolean;
+  /** A batch of job operations: run on its jobs whatever their conditions. */
+  force?: boolean;
+  printRuns?: boolean;
+  json?: boolean;
+  needed?: boolean;
+  maxRuns?: string;
+  seed?: string;
 }
 
 /** `--parallel [N]`: the number of CPU slots, or undefined when runs are serial. */
@@ -46,10 +59,12 @@ export function machineFor(parallel: string | boolean | undefined): MachineResou
   return slots === undefined ? undefined : machineResources(slots);
 }
 
-export default async function run(names: string[], cliOpts: RunCliOptions, command: Command): Promise<void> {
+export default async function run(positional: string[], cliOpts: RunCliOptions, command: Command): Promise<void> {
   const { project, workflow } = await loadProjectWorkflow();
-  const patterns = [...names, ...(cliOpts.operation ?? [])];
-  const groups = workflow.select(patterns.length ? patterns : undefined, warn);
+  const { names, assignments } = splitRunArgs([...positional, ...(cliOpts.operation ?? [])]);
+  const selected = workflow.select(names.length ? names : undefined, warn);
+  // Without names, flag operations are left out: they have no jobs to become eligible on.
+  const groups = names.length ? selected : selected.filter((g) => !isFlagGroup(workflow, g));
   const opts = withGroupRunOptions(cliOpts, groups, command);
   const order = parseOrder(opts.order);
   const numPasses = parseCount(opts.numPasses, "--num-passes");
@@ -57,51 +72,240 @@ export default async function run(names: string[], cliOpts: RunCliOptions, comma
   const selection = selectionOf(opts);
   const machine = machineFor(opts.parallel);
   const timeoutMs = opts.timeout !== undefined ? parseSeconds(opts.timeout, "--timeout") * 1000 : undefined;
-  if (opts.pretend) {
-    const { items, raised } = await eligibleItems(new Planner(project, workflow, selection), groups, order);
-    if (raised.length > 0) throw raised[0].error;
-    const shown = limit !== undefined ? items.slice(0, limit) : items;
-    if (machine) {
-      const fit = prepareItems(workflow, shown, machine);
-      if (fit instanceof UserError) throw fit;
-    }
-    const lines = shown.map((item) => {
-      const command = itemCommand(project, item) ?? `${item.operation.name}(${item.aggregate.jobs.map((j) => j.id.slice(0, 8)).join(", ")})  [function]`;
-      return `${describeItem(item)}\n  command: ${command}\n  directives: ${dumpJson(itemDirectives(workflow, item) as unknown as JsonObject)}\n`;
-    });
-    out(lines.join("") || "nothing is eligible\n");
+  const work = planWork(project, workflow, groups, names, assignments, opts);
+  if (opts.printRuns) {
+    printFlagSets(work, Boolean(opts.json));
     return;
   }
+  if (opts.pretend) {
+    await pretend(project, workflow, work, selection, order, limit, machine);
+    return;
+  }
+  const invocation = InvocationGroup.start(project.root, groupPlan(workflow, groups, work.batch));
   const terminal = new RunConsole({ quiet: opts.quiet, prefix: machine !== undefined && machine.slots > 1 });
-  let summary;
+  const signal = catchInterrupts();
+  const common = {
+    keepGoing: opts.keepGoing,
+    timeoutMs,
+    machine,
+    signal,
+    echo: terminal.echo,
+    onPass: (items: ExecutionItem[]) => terminal.planned(items),
+    ...trackedEvents(terminal, invocation),
+  };
+  const remaining = () => (limit !== undefined ? limit - summary.results.length : undefined);
+  let summary: RunSummary = { results: [], passes: 0 };
   try {
-    summary = await runPasses(project, workflow, {
-      groups,
-      selection,
-      numPasses,
-      limit,
-      order,
-      keepGoing: opts.keepGoing,
-      timeoutMs,
-      machine,
-      signal: catchInterrupts(),
-      echo: terminal.echo,
-      onPass: (items) => terminal.planned(items),
-      onStart: (item, run) => terminal.started(item, run),
-      onFinish: (result) => terminal.finished(result),
-    });
+    if (work.flagItems.length > 0) summary = await runItems(project, workflow, work.flagItems, { ...common, limit });
+    if (!summary.stopped && work.jobGroups.length > 0) {
+      const jobs = work.statepoints ? await batchJobs(project, work.statepoints, signal) : selection;
+      if (signal.aborted) summary = { ...summary, stopped: "interrupted" };
+      else if (jobs && opts.force) summary = appendSummary(summary, await forceRun(project, workflow, work.jobGroups, jobs, { ...common, remaining }));
+      else if (jobs) summary = appendSummary(summary, await runPasses(project, workflow, { ...common, groups: work.jobGroups, selection: jobs, numPasses, limit: remaining(), order }));
+    }
   } finally {
     terminal.close();
   }
   if (summary.stopped === "refused") {
     // An item of a later pass cannot fit: what ran before is summed up, then the refusal (exit code 2).
-    if (summary.results.length > 0) reportSummary(summary.results);
+    if (summary.results.length > 0) reportSummary(summary.results, undefined, invocation);
     throw summary.refusal!;
   }
-  reportSummary(summary.results, summary.stopped);
+  reportSummary(summary.results, summary.stopped, invocation);
 }
 
-export function reportSummary(results: ExecutionResult[], stopped?: string): void {
+/** What one `cohort run` will do: flag runs, and job groups with the state points of a batch. */
+interface Work {
+  /** The flag runs, in order. */
+  flagItems: ExecutionItem[];
+  /** The job operations and FlowGroups selected. */
+  jobGroups: GroupDefinition[];
+  /** The state points of KEY=VALUE arguments for job groups (their jobs are made when the run starts). */
+  statepoints?: JsonObject[];
+  batch?: Batch;
+}
+
+function isFlagGroup(workflow: Workflow, group: GroupDefinition): boolean {
+  return group.operations.some((name) => workflow.operation(name).flags !== undefined);
+}
+
+/** Checks the selection against the arguments and expands them into flag runs and state points. */
+function planWork(project: Project, workflow: Workflow, groups: GroupDefinition[], names: string[], assignments: string[], opts: RunCliOptions): Work {
+  let flagGroups = groups.filter((g) => isFlagGroup(workflow, g));
+  const jobGroups = groups.filter((g) => !isFlagGroup(workflow, g));
+  for (const g of flagGroups) {
+    if (!workflow.isSingleton(g)) {
+      const op = g.operations.find((name) => workflow.operation(name).flags !== undefined)!;
+      throw new UserError(`group ${g.name} holds the flag operation ${op}`, "a flag operation runs only by itself: cohort run " + op);
+    }
+  }
+  const maxRuns = opts.maxRuns !== undefined ? parseCount(opts.maxRuns, "--max-runs") : undefined;
+  const seed = opts.seed !== undefined ? parseSeed(opts.seed) : undefined;
+  const selectsJobs = Boolean(opts.jobId?.length || opts.filter?.length);
+  let batch: Batch | undefined;
+  if (assignments.length > 0) {
+    if (names.length === 0) throw new UserError(`flag values ${assignments.join(" ")} name no operation`, "cohort run OPERATION KEY=VALUE ...");
+    if (selectsJobs) throw new UserError("-j and -f cannot be combined with KEY=VALUE arguments", "a batch's flag sets choose its jobs");
+    if (flagGroups.length > 0 && jobGroups.length > 0) {
+      throw new UserError(
+        `KEY=VALUE arguments cannot apply both to the flag operation ${flagGroups[0].name} and to ${jobGroups[0].name}`,
+        "run flag operations and job operations in separate batches",
+      );
+    }
+    batch = expandBatch(assignments, { maxRuns, seed });
+  } else {
+    if (maxRuns !== undefined || seed !== undefined) throw new UserError(`${maxRuns !== undefined ? "--max-runs" : "--seed"} applies to a batch`, "give KEY=VALUE arguments, e.g. lr=uniform[1e-4:1e-1]");
+    if (opts.force) throw new UserError("--force applies to a batch of a job operation", "to run an operation ignoring its conditions: cohort exec OPERATION [IDS]");
+    if (selectsJobs && flagGroups.length > 0) {
+      warn(`-j and -f select jobs; the flag operation${flagGroups.length > 1 ? "s" : ""} ${flagGroups.map((g) => g.name).join(", ")} run${flagGroups.length > 1 ? "" : "s"} on none and ${flagGroups.length > 1 ? "are" : "is"} skipped`);
+      flagGroups = [];
+    }
+  }
+  if (opts.force && flagGroups.length > 0) throw new UserError("--force applies to job operations", "a flag operation always runs when named");
+  let flagItems = flagGroups.flatMap((g) => {
+    const op = workflow.operation(g.operations[0]);
+    return withDefaults(op.name, op.flags!, batch ? batch.sets : [{}]).map((flags) => flagItem(g, op, flags));
+  });
+  let statepoints = batch && jobGroups.length > 0 ? batch.sets.map((sp) => validateStatepoint(sp)) : undefined;
+  if (opts.needed) {
+    if (!batch && flagItems.length === 0) throw new UserError("--needed applies to flag operations and batches", "without KEY=VALUE arguments, eligibility already skips what is complete");
+    const completed = completedRuns(project.root, groups.flatMap((g) => g.operations));
+    const before = flagItems.length + (statepoints?.length ?? 0);
+    flagItems = flagItems.filter((item) => !hasCompletedFlags(completed, item.operation.name, item.flags!));
+    statepoints = statepoints?.filter((sp) => {
+      const id = project.openJob(sp).id;
+      return !jobGroups.every((g) => g.operations.every((o) => completed.get(o)!.jobs.has(id)));
+    });
+    const skipped = before - flagItems.length - (statepoints?.length ?? 0);
+    if (skipped > 0) process.stderr.write(`cohort: ${skipped} flag set${skipped === 1 ? "" : "s"} skipped: ${skipped === 1 ? "it has" : "they have"} a completed run (--needed)\n`);
+  }
+  return { flagItems, jobGroups, statepoints, batch };
+}
+
+function parseSeed(text: string): number {
+  const n = Number(text);
+  if (!/^\s*-?\d+\s*$/.test(text) || !Number.isSafeInteger(n)) throw new UserError(`--seed ${text} is not a whole number`, "e.g. --seed 42");
+  return n;
+}
+
+/** Makes the jobs of a batch's state points: they are the selection (undefined when there are none). */
+async function batchJobs(project: Project, statepoints: JsonObject[], signal: AbortSignal): Promise<Selection | undefined> {
+  if (statepoints.length === 0) return undefined;
+  const { ids } = await project.initJobs(statepoints, { signal });
+  return ids.length > 0 ? { ids: [...new Set(ids)] } : undefined;
+}
+
+/** `--print-runs`: the table of flag sets (or state points) that would run. */
+function printFlagSets(work: Work, json: boolean): void {
+  const ops = new Set(work.flagItems.map((i) => i.operation.name));
+  if (ops.size > 1) throw new UserError(`--print-runs shows the flag sets of one operation, not of ${[...ops].join(", ")}`, "name one flag operation");
+  const sets = work.statepoints ?? work.flagItems.map((i) => i.flags!);
+  if (!work.statepoints && work.flagItems.length === 0) {
+    if (work.jobGroups.length > 0) throw new UserError("--print-runs shows the flag sets of a batch or a flag operation", "give KEY=VALUE arguments, e.g. T={1.0,2.0}");
+    out(json ? "[]\n" : "");
+    return;
+  }
+  if (json) {
+    out(dumpJson(sets) + "\n");
+    return;
+  }
+  const keys = [...new Set(sets.flatMap((s) => Object.keys(s)))];
+  const rows = sets.map((s, i) => [String(i + 1), ...keys.map((k) => (Object.hasOwn(s, k) ? formatScalar(s[k]) : ""))]);
+  out(renderTable(["#", ...keys], rows) + "\n");
+}
+
+/** `--pretend`: what would run, with commands and resolved directives; runs nothing, makes no job. */
+async function pretend(
+  project: Project,
+  workflow: Workflow,
+  work: Work,
+  selection: Selection,
+  order: Order,
+  limit: number | undefined,
+  machine: MachineResources | undefined,
+): Promise<void> {
+  let items = work.flagItems;
+  if (work.statepoints) {
+    // The batch's jobs are made only when it runs: show its state points instead.
+    printFlagSets({ ...work, flagItems: [] }, false);
+    out("(the jobs of these state points are made when the batch runs)\n");
+  } else if (work.jobGroups.length > 0) {
+    const { items: eligible, raised } = await eligibleItems(new Planner(project, workflow, selection), work.jobGroups, order);
+    if (raised.length > 0) throw raised[0].error;
+    items = [...items, ...eligible];
+  }
+  if (work.statepoints && items.length === 0) return;
+  const shown = limit !== undefined ? items.slice(0, limit) : items;
+  if (machine) {
+    const fit = prepareItems(workflow, shown, machine);
+    if (fit instanceof UserError) throw fit;
+  }
+  const lines = shown.map((item) => {
+    const command = itemCommand(project, item) ?? `${item.operation.name}(${item.aggregate.jobs.map((j) => j.id.slice(0, 8)).join(", ")})  [function]`;
+    return `${describeItem(item)}\n  command: ${command}\n  directives: ${dumpJson(itemDirectives(workflow, item) as unknown as JsonObject)}\n`;
+  });
+  out(lines.join("") || "nothing is eligible\n");
+}
+
+/**
+ * The run group an invocation makes (SPEC §7): a batch for a batch; else a pipeline when a FlowGroup
+ * that is not an operation's own is selected; else none.
+ */
+export function groupPlan(workflow: Workflow, groups: GroupDefinition[], batch: Batch | undefined): GroupPlan | undefined {
+  if (batch?.isBatch) return { kind: "batch", details: { operation: groups.map((g) => g.name).join(" "), flags: batch.args } };
+  const flowgroups = groups.filter((g) => !workflow.isSingleton(g)).map((g) => g.name);
+  if (flowgroups.length > 0) return { kind: "pipeline", details: { flowgroup: flowgroups.join(" ") } };
+  return undefined;
+}
+
+/** The terminal's start and finish events, which also put each run into the invocation's group as it is made. */
+export function trackedEvents(terminal: RunConsole, invocation: InvocationGroup): Required<Pick<ExecutionEvents, "onStart" | "onFinish">> {
+  return {
+    onStart: (item, run) => {
+      invocation.add(run.id);
+      terminal.started(item, run);
+    },
+    onFinish: (result) => {
+      // A run recorded as failed before it started (a condition raised) is seen only here.
+      invocation.add(result.runId);
+      terminal.finished(result);
+    },
+  };
+}
+
+/**
+ * `--force` in a batch of job operations: every member of each group runs on every job of the batch
+ * whatever its conditions, one member after another (all jobs of the first, then of the second...),
+ * so that members keep their order also with --parallel.
+ */
+async function forceRun(
+  project: Project,
+  workflow: Workflow,
+  groups: GroupDefinition[],
+  selection: Selection,
+  opts: ItemsOptions & { remaining: () => number | undefined },
+): Promise<RunSummary> {
+  const planner = new Planner(project, workflow, selection);
+  let summary: RunSummary = { results: [], passes: 0 };
+  for (const group of groups) {
+    for (const name of group.operations) {
+      const operation = workflow.operation(name);
+      const items = planner.aggregates(group).map((aggregate) => ({ group, operation, aggregate }));
+      const left = opts.remaining();
+      const limit = left !== undefined ? left - summary.results.length : undefined;
+      if (limit !== undefined && limit <= 0) return { ...summary, stopped: "limit" };
+      summary = appendSummary(summary, await runItems(project, workflow, items, { ...opts, limit }));
+      if (summary.stopped) return summary;
+    }
+  }
+  return summary;
+}
+
+function appendSummary(a: RunSummary, b: RunSummary): RunSummary {
+  return { results: [...a.results, ...b.results], passes: a.passes + b.passes, stopped: b.stopped, refusal: b.refusal };
+}
+
+export function reportSummary(results: ExecutionResult[], stopped?: string, invocation?: InvocationGroup): void {
   const failed = results.filter((r) => r.exitCode !== 0);
   const lines = [`cohort: ${results.length} run${results.length === 1 ? "" : "s"}, ${results.length - failed.length} completed, ${failed.length} failed`];
   for (const r of failed) {
@@ -109,6 +313,7 @@ export function reportSummary(results: ExecutionResult[], stopped?: string): voi
   }
   if (stopped === "failure") lines.push("  stopped after the failure; --keep-going runs the rest");
   if (stopped === "interrupted") lines.push("  interrupted");
+  if (invocation?.name) lines.push(`  the runs are in ${invocation.kind ?? "run"} group ${invocation.name}`);
   process.stderr.write(lines.join("\n") + "\n");
   if (failed.length > 0 || stopped === "interrupted") process.exitCode = stopped === "interrupted" ? 130 : 1;
 }

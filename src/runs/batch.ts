@@ -1,0 +1,170 @@
+/**
+ * Batches (SPEC §8) and the run group one invocation of `cohort run` makes (SPEC §7).
+ *
+ * - `cohort run OP ARGS...`: an argument holding `=` is a flag assignment (`KEY=VALUE`), any other
+ *   is an operation or group name ({@link splitRunArgs}). The assignments use the multi-value syntax of
+ *   dataspace/multivalue.ts; they form a **batch** when any key has several values or a random
+ *   distribution ({@link expandBatch}). A single flag set of plain values is one run, not a batch.
+ * - A flag operation's flag sets are merged over its declared defaults; a key it does not declare is
+ *   an error ({@link withDefaults}).
+ * - `--needed` skips flag sets that already have a completed run ({@link completedRuns}).
+ * - {@link InvocationGroup}: the one run group of an invocation (a batch or a pipeline), made at its
+ *   first run and given each later run as the run is created, so that a crash leaves the runs made so
+ *   far grouped, and an invocation that runs nothing leaves no empty group. With
+ *   `COHORT_SUBMISSION_GROUP=<group-id>` (set in a cluster job), runs join that group instead.
+ */
+import { canonicalJson } from "../dataspace/json.js";
+import { expandGrid, parseAssignments, type Assignment, type GridOptions } from "../dataspace/multivalue.js";
+import type { JsonObject } from "../dataspace/value.js";
+import { UserError } from "../util/errors.js";
+import { RunGroup, type GroupKind } from "./groups.js";
+import { listRunIds, RunRecord } from "./record.js";
+import { isRunId } from "./run-id.js";
+import { trashState } from "./trash.js";
+
+/** The environment variable a cluster job sets so that its runs join its submission group. */
+export const SUBMISSION_GROUP_ENV = "COHORT_SUBMISSION_GROUP";
+
+/** Splits `run`'s positional arguments: `KEY=VALUE` assignments and operation or group names. */
+export function splitRunArgs(args: readonly string[]): { names: string[]; assignments: string[] } {
+  const names: string[] = [];
+  const assignments: string[] = [];
+  for (const arg of args) (arg.includes("=") ? assignments : names).push(arg);
+  return { names, assignments };
+}
+
+export interface Batch {
+  /** The assignment arguments as typed. */
+  args: string[];
+  assignments: Assignment[];
+  /** The flag sets (or state points), first key outermost. */
+  sets: JsonObject[];
+  /** Whether the arguments form a batch: a key with several values or a random distribution. */
+  isBatch: boolean;
+}
+
+/** The flag sets of `KEY=VALUE` arguments: a grid, sampled to `maxRuns`, or random draws. */
+export function expandBatch(args: readonly string[], opts: GridOptions = {}): Batch {
+  const assignments = parseAssignments(args);
+  return {
+    args: [...args],
+    assignments,
+    sets: expandGrid(assignments, opts),
+    isBatch: assignments.some((a) => a.multi || a.dist !== undefined),
+  };
+}
+
+/**
+ * Each flag set merged over a flag operation's defaults (the defaults' key order first); a key the
+ * operation does not declare is a UserError that names the declared ones.
+ */
+export function withDefaults(operation: string, defaults: JsonObject, sets: readonly JsonObject[]): JsonObject[] {
+  const declared = Object.keys(defaults);
+  for (const set of sets) {
+    for (const key of Object.keys(set)) {
+      if (!Object.hasOwn(defaults, key)) {
+        throw new UserError(
+          `operation ${operation} has no flag ${key}`,
+          declared.length ? `its flags are ${declared.join(", ")}` : `it declares no flags; add ${key} to its flags in cohort.toml`,
+        );
+      }
+    }
+  }
+  return sets.map((set) => ({ ...defaults, ...set }));
+}
+
+/** What completed runs of an operation cover: flag sets (canonical JSON) and job ids. */
+export interface Completed {
+  configs: Set<string>;
+  jobs: Set<string>;
+}
+
+/**
+ * The completed runs (exit code 0, not deleted) of these operations, for `--needed`: for each
+ * operation, the canonical JSON of the flags of its flag runs and the job ids its job runs ran on.
+ */
+export function completedRuns(projectRoot: string, operations: Iterable<string>): Map<string, Completed> {
+  const out = new Map<string, Completed>();
+  for (const op of operations) out.set(op, { configs: new Set(), jobs: new Set() });
+  for (const id of listRunIds(projectRoot)) {
+    let record: RunRecord;
+    try {
+      record = RunRecord.open(projectRoot, id);
+    } catch {
+      continue; // a record being made or removed
+    }
+    const done = out.get(record.opref?.operation ?? "");
+    if (!done || record.exitCode !== 0 || trashState(projectRoot, id) !== "present") continue;
+    const jobs = record.jobs;
+    if (jobs.length > 0) for (const job of jobs) done.jobs.add(job);
+    else if (record.config) done.configs.add(canonicalJson(record.config));
+  }
+  return out;
+}
+
+/** Whether a completed run of `operation` had exactly these flags. */
+export function hasCompletedFlags(completed: Map<string, Completed>, operation: string, flags: JsonObject): boolean {
+  return completed.get(operation)?.configs.has(canonicalJson(flags)) ?? false;
+}
+
+/** The group an invocation makes: its kind and details. */
+export interface GroupPlan {
+  kind: Extract<GroupKind, "batch" | "pipeline">;
+  details: JsonObject;
+}
+
+/** The one run group of an invocation: made lazily, given each run as it is created. */
+export class InvocationGroup {
+  private group: RunGroup | undefined;
+  private readonly members = new Set<string>();
+
+  private constructor(
+    private readonly projectRoot: string,
+    private readonly plan: GroupPlan | undefined,
+    joined: RunGroup | undefined,
+  ) {
+    this.group = joined;
+  }
+
+  /**
+   * The group of an invocation that would make `plan` (none: no group). When the environment names
+   * a submission group, runs join it instead and no group is made; a name that is no group is a
+   * UserError, raised before anything runs.
+   */
+  static start(projectRoot: string, plan: GroupPlan | undefined, env: NodeJS.ProcessEnv = process.env): InvocationGroup {
+    const joinId = env[SUBMISSION_GROUP_ENV]?.trim();
+    if (!joinId) return new InvocationGroup(projectRoot, plan, undefined);
+    let joined: RunGroup;
+    try {
+      if (!isRunId(joinId)) throw new Error("not a group id");
+      joined = RunGroup.open(projectRoot, joinId);
+    } catch {
+      throw new UserError(`${SUBMISSION_GROUP_ENV}=${joinId} names no run group of this project`, `cohort's cluster jobs set it; unset it to run outside one`);
+    }
+    return new InvocationGroup(projectRoot, undefined, joined);
+  }
+
+  /** The group's id, once it exists (or the joined group's). */
+  get id(): string | undefined {
+    return this.group?.id;
+  }
+
+  /** The group's short name, once it exists. */
+  get name(): string | undefined {
+    return this.group?.name;
+  }
+
+  /** The kind of group the runs go to: the plan's, or the joined group's. */
+  get kind(): GroupKind | undefined {
+    return this.plan?.kind ?? this.group?.kind;
+  }
+
+  /** Adds a run (once); the first run of an invocation with a plan makes the group. */
+  add(runId: string): void {
+    if (this.members.has(runId)) return;
+    if (!this.group && !this.plan) return;
+    this.members.add(runId);
+    if (this.group) this.group.addMembers([runId]);
+    else this.group = RunGroup.create(this.projectRoot, { kind: this.plan!.kind, members: [runId], details: this.plan!.details });
+  }
+}
