@@ -1,0 +1,255 @@
+import fs from "node:fs";
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import { canonicalJson, dumpJson } from "../../src/dataspace/json.js";
+import { Float, pyType, type JsonObject } from "../../src/dataspace/value.js";
+import {
+  completedRuns,
+  expandBatch,
+  hasCompletedFlags,
+  InvocationGroup,
+  splitRunArgs,
+  SUBMISSION_GROUP_ENV,
+  withDefaults,
+} from "../../src/runs/batch.js";
+import { listGroupIds, RunGroup } from "../../src/runs/groups.js";
+import { RunRecord } from "../../src/runs/record.js";
+import { deleteRun } from "../../src/runs/trash.js";
+import { UserError } from "../../src/util/errors.js";
+import { tempDir } from "../helpers.js";
+
+/** Flag sets as text that tells ints, floats and strings apart: `{"lr": 1.0}` is not `{"lr": 1}`. */
+const typed = (sets: JsonObject[]): string[] => sets.map((s) => Object.entries(s).map(([k, v]) => `${k}=${pyType(v)}:${canonicalJson(v)}`).join(" "));
+const f = (x: number) => new Float(x);
+
+function userError(fn: () => unknown, message: RegExp): void {
+  let caught: unknown;
+  try {
+    fn();
+  } catch (err) {
+    caught = err;
+  }
+  expect(caught).toBeInstanceOf(UserError);
+  expect((caught as UserError).message).toMatch(message);
+}
+
+describe("splitRunArgs", () => {
+  it("takes arguments with = as flag assignments and the rest as names, each in order", () => {
+    expect(splitRunArgs(["train", "lr={1,2}", "eval", "x=a=b"])).toEqual({ names: ["train", "eval"], assignments: ["lr={1,2}", "x=a=b"] });
+    expect(splitRunArgs([])).toEqual({ names: [], assignments: [] });
+  });
+});
+
+describe("expandBatch", () => {
+  it.each<[string, string[], JsonObject[], boolean]>([
+    ["one plain value: one set, no batch", ["lr=0.1"], [{ lr: 0.1 }], false],
+    ["plain values of several keys: one set, no batch", ["lr=0.1", "epochs=3"], [{ lr: 0.1, epochs: 3 }], false],
+    ["a list", ["lr={1e-4,1e-3,1e-2}"], [{ lr: 1e-4 }, { lr: 1e-3 }, { lr: 1e-2 }], true],
+    ["a list of one value is still a batch", ["lr={0.5}"], [{ lr: 0.5 }], true],
+    ["an integer range", ["seed={1..5}"], [1, 2, 3, 4, 5].map((seed) => ({ seed })), true],
+    ["a float range with a step", ["x={0..1..0.25}"], [0, 0.25, 0.5, 0.75, 1].map((x) => ({ x: x % 1 ? x : f(x) })), true],
+    ["a descending range", ["n={3..1}"], [{ n: 3 }, { n: 2 }, { n: 1 }], true],
+    ["key=a key=b is key={a,b}", ["model=lj", "model=wca"], [{ model: "lj" }, { model: "wca" }], true],
+    [
+      "a grid: cartesian, the first key outermost",
+      ["a={1,2}", "b={x,y,z}"],
+      [
+        { a: 1, b: "x" },
+        { a: 1, b: "y" },
+        { a: 1, b: "z" },
+        { a: 2, b: "x" },
+        { a: 2, b: "y" },
+        { a: 2, b: "z" },
+      ],
+      true,
+    ],
+    [
+      "plain values join every point of the grid, in the position of their key",
+      ["epochs=3", "lr={0.1,0.2}"],
+      [
+        { epochs: 3, lr: 0.1 },
+        { epochs: 3, lr: 0.2 },
+      ],
+      true,
+    ],
+    [
+      "typed values: int, float, bool, null, string; a quoted value stays a string",
+      ["i=1", "x=1.0", "e=1e-4", "b=true", "n=null", "s=lj", "q='1'", 'd="true"'],
+      [{ i: 1, x: f(1), e: 1e-4, b: true, n: null, s: "lj", q: "1", d: "true" }],
+      false,
+    ],
+    ["typed values in a list", ["v={1,1.0,'1',true}"], [{ v: 1 }, { v: f(1) }, { v: "1" }, { v: true }], true],
+  ])("%s", (_name, args, sets, isBatch) => {
+    const batch = expandBatch(args);
+    expect(typed(batch.sets)).toEqual(typed(sets));
+    expect(batch.isBatch).toBe(isBatch);
+    expect(batch.args).toEqual(args);
+  });
+
+  it("keeps the order of the keys as given in every set", () => {
+    const { sets } = expandBatch(["z={1,2}", "a=0"]);
+    for (const s of sets) expect(Object.keys(s)).toEqual(["z", "a"]);
+  });
+
+  it("draws random flags: 20 by default, --max-runs many otherwise, every one in its bounds", () => {
+    const dflt = expandBatch(["lr=loguniform[1e-5:1e-1]", "momentum=uniform[0.5:0.9]"]);
+    expect(dflt.isBatch).toBe(true);
+    expect(dflt.sets).toHaveLength(20);
+    const capped = expandBatch(["lr=loguniform[1e-5:1e-1]"], { maxRuns: 7 });
+    expect(capped.sets).toHaveLength(7);
+    for (const s of [...dflt.sets, ...capped.sets]) {
+      expect(Number(s.lr)).toBeGreaterThanOrEqual(1e-5);
+      expect(Number(s.lr)).toBeLessThan(1e-1);
+      if (s.momentum !== undefined) expect(Number(s.momentum)).toBeGreaterThanOrEqual(0.5);
+    }
+  });
+
+  it("repeats the same random draws with the same seed, and others with another", () => {
+    const args = ["lr=uniform[0:1]", "opt={sgd,adam}"];
+    const a = expandBatch(args, { maxRuns: 5, seed: 42 });
+    const b = expandBatch(args, { maxRuns: 5, seed: 42 });
+    const c = expandBatch(args, { maxRuns: 5, seed: 43 });
+    expect(dumpJson(a.sets)).toBe(dumpJson(b.sets));
+    expect(dumpJson(a.sets)).not.toBe(dumpJson(c.sets));
+    for (const s of a.sets) expect(["sgd", "adam"]).toContain(s.opt);
+  });
+
+  it.each([
+    [1, 1],
+    [4, 4],
+    [12, 12],
+    [100, 12],
+  ])("--max-runs %i samples a grid of 12 down to %i distinct points, in grid order", (maxRuns, count) => {
+    const args = ["a={1..3}", "b={1..4}"];
+    const full = dumpJsonAll(expandBatch(args).sets);
+    const sampled = dumpJsonAll(expandBatch(args, { maxRuns, seed: 7 }).sets);
+    expect(sampled).toHaveLength(count);
+    expect(new Set(sampled).size).toBe(count);
+    const positions = sampled.map((s) => full.indexOf(s));
+    expect(positions.every((p) => p >= 0)).toBe(true);
+    expect(positions).toEqual([...positions].sort((x, y) => x - y));
+    expect(dumpJsonAll(expandBatch(args, { maxRuns, seed: 7 }).sets)).toEqual(sampled);
+  });
+
+  it.each<[string, string[], { maxRuns?: number }, RegExp]>([
+    ["an unterminated list", ["lr={1,2"], {}, /\{1,2 is neither a JSON object nor a \{a,b,\.\.\.\} list/],
+    ["an empty range", ["lr={1..}"], {}, /malformed range \{1\.\.\}/],
+    ["a reversed range with a positive step", ["n={5..1..1}"], {}, /step of the range \{5\.\.1\.\.1\} goes away from its end/],
+    ["reversed distribution bounds", ["lr=uniform[1:0]"], {}, /bounds of uniform\[1:0\] are not increasing/],
+    ["no key", ["=1"], {}, /missing key/],
+    ["a dotted key", ["a.b=1"], {}, /contains '\.'/],
+    ["a random flag given twice", ["lr=uniform[0:1]", "lr=0.5"], {}, /more than once with a random distribution/],
+    ["zero runs", ["lr={1,2}"], { maxRuns: 0 }, /positive integer/],
+  ])("refuses %s", (_name, args, opts, message) => {
+    userError(() => expandBatch(args, opts), message);
+  });
+});
+
+function dumpJsonAll(sets: JsonObject[]): string[] {
+  return sets.map((s) => dumpJson(s));
+}
+
+describe("withDefaults", () => {
+  const defaults: JsonObject = { lr: 0.01, epochs: 10 };
+
+  it("merges each flag set over the defaults, keeping the defaults' key order", () => {
+    const sets = withDefaults("train", defaults, [{ epochs: 3 }, { epochs: 4, lr: 0.5 }, {}]);
+    expect(sets).toEqual([
+      { lr: 0.01, epochs: 3 },
+      { lr: 0.5, epochs: 4 },
+      { lr: 0.01, epochs: 10 },
+    ]);
+    expect(Object.keys(sets[1])).toEqual(["lr", "epochs"]);
+    expect(defaults).toEqual({ lr: 0.01, epochs: 10 }); // not changed
+  });
+
+  it("refuses a flag the operation does not declare, naming the declared ones", () => {
+    let caught: unknown;
+    try {
+      withDefaults("train", defaults, [{ lr: 1 }, { momentum: 0.9 }]);
+    } catch (err) {
+      caught = err;
+    }
+    expect(caught).toBeInstanceOf(UserError);
+    expect((caught as UserError).message).toBe("operation train has no flag momentum");
+    expect((caught as UserError).hint).toBe("its flags are lr, epochs");
+  });
+});
+
+describe("completedRuns", () => {
+  function flagRun(root: string, operation: string, config: JsonObject, exit: number | undefined): string {
+    const rec = RunRecord.create(root, { project: "p", operation, config, cmd: { shell: "true" } });
+    if (exit !== undefined) rec.finish(exit);
+    return rec.id;
+  }
+
+  it("knows the flags and jobs of completed runs that are not deleted, compared canonically", () => {
+    const root = tempDir();
+    flagRun(root, "train", { lr: 0.1, epochs: 3 }, 0);
+    flagRun(root, "train", { lr: 0.2, epochs: 3 }, 1); // failed
+    flagRun(root, "train", { lr: 0.3, epochs: 3 }, undefined); // not finished
+    deleteRun(root, flagRun(root, "train", { lr: 0.4, epochs: 3 }, 0));
+    flagRun(root, "other", { lr: 0.5, epochs: 3 }, 0);
+    flagRun(root, "train", { lr: f(1), epochs: 3 }, 0);
+    const job = RunRecord.create(root, { project: "p", operation: "simulate", config: { T: 1 }, jobs: ["a".repeat(32)], cmd: { shell: "true" } });
+    job.finish(0);
+    const done = completedRuns(root, ["train", "simulate"]);
+    // key order does not matter; an int is not a float
+    expect(hasCompletedFlags(done, "train", { epochs: 3, lr: 0.1 })).toBe(true);
+    expect(hasCompletedFlags(done, "train", { lr: 0.2, epochs: 3 })).toBe(false);
+    expect(hasCompletedFlags(done, "train", { lr: 0.3, epochs: 3 })).toBe(false);
+    expect(hasCompletedFlags(done, "train", { lr: 0.4, epochs: 3 })).toBe(false);
+    expect(hasCompletedFlags(done, "train", { lr: 0.5, epochs: 3 })).toBe(false);
+    expect(hasCompletedFlags(done, "train", { lr: f(1), epochs: 3 })).toBe(true);
+    expect(hasCompletedFlags(done, "train", { lr: 1, epochs: 3 })).toBe(false);
+    expect(hasCompletedFlags(done, "unknown", { lr: 0.1, epochs: 3 })).toBe(false);
+    expect([...done.get("simulate")!.jobs]).toEqual(["a".repeat(32)]);
+    expect(done.get("train")!.jobs.size).toBe(0);
+  });
+});
+
+describe("InvocationGroup", () => {
+  const run = (root: string) => RunRecord.create(root, { project: "p", operation: "op", config: {}, cmd: { shell: "true" } }).id;
+
+  it("makes no group before the first run, then one group that gets each run once", () => {
+    const root = tempDir();
+    const group = InvocationGroup.start(root, { kind: "batch", details: { operation: "train", flags: ["lr={1,2}"] } }, {});
+    expect(group.id).toBeUndefined();
+    expect(listGroupIds(root)).toEqual([]);
+    const [a, b] = [run(root), run(root)];
+    group.add(a);
+    group.add(a);
+    group.add(b);
+    expect(listGroupIds(root)).toEqual([group.id]);
+    const made = RunGroup.open(root, group.id!);
+    expect(made.kind).toBe("batch");
+    expect(made.get("operation")).toBe("train");
+    expect(made.get("flags")).toEqual(["lr={1,2}"]);
+    expect(made.members).toEqual([a, b]);
+    expect(group.kind).toBe("batch");
+  });
+
+  it("makes nothing without a plan", () => {
+    const root = tempDir();
+    const group = InvocationGroup.start(root, undefined, {});
+    group.add(run(root));
+    expect(group.id).toBeUndefined();
+    expect(fs.readdirSync(path.join(root, ".cohort", "runs")).filter((n) => n.endsWith(".group"))).toEqual([]);
+  });
+
+  it(`joins the group ${SUBMISSION_GROUP_ENV} names instead of making one`, () => {
+    const root = tempDir();
+    const submission = RunGroup.create(root, { kind: "submission", details: { flowgroup: "ex" } });
+    const group = InvocationGroup.start(root, { kind: "pipeline", details: { flowgroup: "ex" } }, { [SUBMISSION_GROUP_ENV]: submission.id });
+    const id = run(root);
+    group.add(id);
+    expect(listGroupIds(root)).toEqual([submission.id]);
+    expect(submission.refresh().members).toEqual([id]);
+    expect(group.kind).toBe("submission");
+  });
+
+  it.each([["not-an-id"], ["01a22957-a14c-733c-bc9b-c3acc87750d3"]])(`refuses ${SUBMISSION_GROUP_ENV}=%s, which names no group`, (value) => {
+    const root = tempDir();
+    userError(() => InvocationGroup.start(root, undefined, { [SUBMISSION_GROUP_ENV]: value }), /names no run group/);
+  });
+});
