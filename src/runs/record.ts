@@ -199,16 +199,29 @@ function withoutUndefined(v: unknown): unknown {
   return v;
 }
 
-function parseMicros(text: string | undefined): number | undefined {
+/** A timestamp or exit code file's number; undefined when absent, empty or not an integer. */
+export function parseMicros(text: string | undefined): number | undefined {
   if (text === undefined) return undefined;
   const t = text.trim();
   return /^-?\d+$/.test(t) ? Number(t) : undefined;
 }
 
-function parseLock(text: string | undefined): RunLock | undefined {
+/** A `proc/lock` file's host and pid; undefined when absent, empty or damaged. */
+export function parseLock(text: string | undefined): RunLock | undefined {
   if (text === undefined) return undefined;
   const m = /^\s*(\S+)\s+(\d+)\s*$/.exec(text);
   return m ? { host: m[1], pid: Number(m[2]) } : undefined;
+}
+
+/** The OpRef an `opref` file's JSON holds; undefined when it is not one. */
+export function parseOpRef(v: JsonValue | undefined): OpRef | undefined {
+  if (!isPlainObject(v) || typeof v.project !== "string" || typeof v.operation !== "string") return undefined;
+  return typeof v.group === "string" ? { project: v.project, operation: v.operation, group: v.group } : { project: v.project, operation: v.operation };
+}
+
+/** The job ids of a `jobs` file, in aggregate order; empty when absent (a flag run). */
+export function parseJobs(text: string | undefined): string[] {
+  return (text ?? "").split("\n").filter((l) => l.trim() !== "");
 }
 
 const UNSET = Symbol("unset");
@@ -317,11 +330,7 @@ export class RunRecord {
   }
 
   get opref(): OpRef | undefined {
-    const v = this.readJson("opref");
-    if (!isPlainObject(v) || typeof v.project !== "string" || typeof v.operation !== "string") return undefined;
-    return typeof v.group === "string"
-      ? { project: v.project, operation: v.operation, group: v.group }
-      : { project: v.project, operation: v.operation };
+    return parseOpRef(this.readJson("opref"));
   }
 
   get config(): JsonObject | undefined {
@@ -345,7 +354,7 @@ export class RunRecord {
 
   /** Job ids of the aggregate; empty for a flag run. */
   get jobs(): string[] {
-    return this.cached("jobs", () => (readFileIfExists(this.file("jobs")) ?? "").split("\n").filter((l) => l.trim() !== ""));
+    return this.cached("jobs", () => parseJobs(readFileIfExists(this.file("jobs"))));
   }
 
   get initialized(): number | undefined {
