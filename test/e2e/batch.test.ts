@@ -1,0 +1,235 @@
+import fs from "node:fs";
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import { jobId } from "../../src/dataspace/id.js";
+import { Float } from "../../src/dataspace/value.js";
+import { listGroupIds, RunGroup } from "../../src/runs/groups.js";
+import { cohort, lines, readRuns, tempDir } from "../helpers.js";
+
+const TOML = `
+[project]
+name = "batch"
+
+[operations.train]
+command = "echo {flags.lr} > lr.txt && pwd > cwd.txt && echo \\"$COHORT_RUN_DIR\\" > env.txt"
+flags = { lr = 0.01, epochs = 10 }
+
+[operations.simulate]
+command = "echo {sp.T} > out.txt"
+post = [{ isfile = "out.txt" }]
+
+[operations.count]
+command = "echo x >> count.txt"
+`;
+
+function project(): string {
+  const dir = tempDir();
+  fs.writeFileSync(path.join(dir, "cohort.toml"), TOML);
+  expect(cohort(["init"], { cwd: dir }).code).toBe(0);
+  return dir;
+}
+
+const runsDir = (dir: string) => path.join(dir, ".cohort", "runs");
+const readIn = (dir: string, runId: string, file: string) => fs.readFileSync(path.join(runsDir(dir), runId, file), "utf8");
+const meta = (dir: string, runId: string, file: string) => path.join(runsDir(dir), `${runId}.meta`, file);
+const groups = (dir: string) => listGroupIds(dir).map((id) => RunGroup.open(dir, id));
+
+function ok(dir: string, ...args: string[]) {
+  const r = cohort(args, { cwd: dir });
+  expect(r.code, r.stderr).toBe(0);
+  return r;
+}
+
+describe("flag operations", () => {
+  it("run once with their defaults when named, in a fresh run directory; not without names", () => {
+    const dir = project();
+    expect(ok(dir, "run").stderr).toContain("0 runs");
+    expect(readRuns(dir)).toEqual([]);
+    ok(dir, "run", "train");
+    const [run] = readRuns(dir);
+    expect(run.operation).toBe("train");
+    expect(run.jobs).toEqual([]);
+    expect(fs.existsSync(meta(dir, run.id, "jobs"))).toBe(false);
+    expect(fs.readFileSync(meta(dir, run.id, "config.json"), "utf8")).toBe('{"lr": 0.01, "epochs": 10}\n');
+    const runDir = fs.realpathSync(path.join(runsDir(dir), run.id));
+    expect(readIn(dir, run.id, "lr.txt")).toBe("0.01\n");
+    expect(readIn(dir, run.id, "cwd.txt").trim()).toBe(runDir);
+    expect(fs.realpathSync(readIn(dir, run.id, "env.txt").trim())).toBe(runDir);
+    expect(groups(dir)).toEqual([]); // one run, no batch
+  });
+
+  it("take flag overrides; one set of plain values is one run and no group", () => {
+    const dir = project();
+    ok(dir, "run", "train", "lr=0.5", "epochs=3");
+    const [run] = readRuns(dir);
+    expect(fs.readFileSync(meta(dir, run.id, "config.json"), "utf8")).toBe('{"lr": 0.5, "epochs": 3}\n');
+    expect(readIn(dir, run.id, "lr.txt")).toBe("0.5\n");
+    expect(groups(dir)).toEqual([]);
+  });
+
+  it("run through exec, with flags", () => {
+    const dir = project();
+    ok(dir, "exec", "train", "lr=0.25");
+    const [run] = readRuns(dir);
+    expect(readIn(dir, run.id, "lr.txt")).toBe("0.25\n");
+  });
+});
+
+describe("batches of a flag operation", () => {
+  it("lr={1e-4,1e-3,1e-2}: three runs, each in its own directory with its lr, and one batch group of exactly them", () => {
+    const dir = project();
+    const r = ok(dir, "run", "train", "lr={1e-4,1e-3,1e-2}");
+    expect(r.stderr).toContain("3 runs, 3 completed");
+    const runs = readRuns(dir);
+    expect(runs).toHaveLength(3);
+    expect(runs.map((run) => readIn(dir, run.id, "lr.txt")).sort()).toEqual(["0.0001\n", "0.001\n", "0.01\n"]);
+    for (const run of runs) {
+      const lr = readIn(dir, run.id, "lr.txt").trim();
+      expect(fs.readFileSync(meta(dir, run.id, "config.json"), "utf8")).toBe(`{"lr": ${lr}, "epochs": 10}\n`);
+    }
+    const all = groups(dir);
+    expect(all).toHaveLength(1);
+    const [batch] = all;
+    expect(batch.kind).toBe("batch");
+    expect(batch.get("operation")).toBe("train");
+    expect(batch.get("flags")).toEqual(["lr={1e-4,1e-3,1e-2}"]);
+    expect(batch.members).toEqual(runs.map((run) => run.id).sort());
+    expect(r.stderr).toContain(`batch group ${batch.name}`);
+  });
+
+  it("key=a key=b is key={a,b}; a grid runs every combination, the first flag outermost", () => {
+    const dir = project();
+    ok(dir, "run", "train", "lr=0.5", "lr=0.25", "epochs={1,2}");
+    const runs = readRuns(dir);
+    const configs = runs.map((run) => fs.readFileSync(meta(dir, run.id, "config.json"), "utf8").trim());
+    expect(configs).toEqual(['{"lr": 0.5, "epochs": 1}', '{"lr": 0.5, "epochs": 2}', '{"lr": 0.25, "epochs": 1}', '{"lr": 0.25, "epochs": 2}']);
+    const [batch] = groups(dir);
+    expect(batch.get("flags")).toEqual(["lr=0.5", "lr=0.25", "epochs={1,2}"]);
+    expect(batch.members).toHaveLength(4);
+  });
+
+  it("--print-runs shows the flag sets (--json too) and runs nothing", () => {
+    const dir = project();
+    const table = ok(dir, "run", "train", "epochs={1,2}", "lr={0.5,'x'}", "--print-runs");
+    expect(lines(table.stdout).map((l) => l.split(/\s+/))).toEqual([
+      ["#", "lr", "epochs"],
+      ["1", "0.5", "1"],
+      ["2", "x", "1"],
+      ["3", "0.5", "2"],
+      ["4", "x", "2"],
+    ]);
+    const json = ok(dir, "run", "train", "lr={1,1.0,'1'}", "--print-runs", "--json");
+    expect(json.stdout).toBe('[{"lr": 1, "epochs": 10}, {"lr": 1.0, "epochs": 10}, {"lr": "1", "epochs": 10}]\n');
+    const random = ["train", "lr=loguniform[1e-5:1e-1]", "--max-runs", "4", "--seed", "3", "--print-runs", "--json"];
+    const drawn = ok(dir, "run", ...random).stdout;
+    expect(JSON.parse(drawn)).toHaveLength(4);
+    expect(ok(dir, "run", ...random).stdout).toBe(drawn); // the same seed draws the same values
+    expect(JSON.parse(ok(dir, "run", "train", "lr=uniform[0:1]", "--print-runs", "--json").stdout)).toHaveLength(20);
+    expect(lines(ok(dir, "run", "train", "lr={1..10}", "epochs={1..10}", "--max-runs", "5", "--print-runs").stdout)).toHaveLength(6);
+    expect(fs.existsSync(runsDir(dir))).toBe(false);
+  });
+
+  it("--needed skips flag sets that have a completed run", () => {
+    const dir = project();
+    ok(dir, "run", "train", "lr={1,2}");
+    const r = ok(dir, "run", "train", "lr={1,2,3}", "--needed");
+    expect(r.stderr).toContain("2 flag sets skipped");
+    const runs = readRuns(dir);
+    expect(runs).toHaveLength(3);
+    const [, second] = groups(dir);
+    expect(second.members).toHaveLength(1);
+    expect(readIn(dir, second.members[0], "lr.txt")).toBe("3\n");
+    // every set is done now: nothing runs, and no empty group is made
+    expect(ok(dir, "run", "train", "lr={1,2,3}", "--needed").stderr).toContain("0 runs");
+    expect(groups(dir)).toHaveLength(2); // nothing ran: no empty group
+  });
+
+  it("--parallel runs the members of a batch at once, each with its flags, all in the batch group", () => {
+    const dir = project();
+    ok(dir, "run", "train", "lr={1..4}", "--parallel", "2");
+    const runs = readRuns(dir);
+    expect(runs.map((run) => readIn(dir, run.id, "lr.txt")).sort()).toEqual(["1\n", "2\n", "3\n", "4\n"]);
+    const [batch] = groups(dir);
+    expect(batch.members).toEqual(runs.map((run) => run.id).sort());
+  });
+});
+
+describe("batches of a job operation", () => {
+  it("make the job of each state point and run the operation on it, when eligible or with --force", () => {
+    const dir = project();
+    const r = ok(dir, "run", "simulate", "T={1.0,2.0}");
+    expect(r.stderr).toContain("2 runs, 2 completed");
+    const ids = [jobId({ T: new Float(1) }), jobId({ T: new Float(2) })];
+    expect(lines(ok(dir, "find").stdout).sort()).toEqual([...ids].sort());
+    expect(fs.readFileSync(path.join(dir, "workspace", ids[0], "signac_statepoint.json"), "utf8")).toBe('{"T": 1.0}');
+    for (const [i, id] of ids.entries()) expect(fs.readFileSync(path.join(dir, "workspace", id, "out.txt"), "utf8")).toBe(`${i + 1}.0\n`);
+    const runs = readRuns(dir);
+    expect(runs.map((run) => run.jobs[0]).sort()).toEqual([...ids].sort());
+    const [batch] = groups(dir);
+    expect(batch.kind).toBe("batch");
+    expect(batch.get("operation")).toBe("simulate");
+    expect(batch.members).toEqual(runs.map((run) => run.id).sort());
+
+    // complete now: nothing is eligible, and no group is made
+    expect(ok(dir, "run", "simulate", "T={1.0,2.0}").stderr).toContain("0 runs");
+    expect(groups(dir)).toHaveLength(1);
+    // --force runs it all the same, on those jobs only
+    ok(dir, "init", "T=3.0");
+    expect(ok(dir, "run", "simulate", "T={1.0,2.0}", "--force").stderr).toContain("2 runs, 2 completed");
+    expect(readRuns(dir).slice(2).map((run) => run.jobs[0]).sort()).toEqual([...ids].sort());
+    expect(groups(dir)).toHaveLength(2);
+  });
+
+  it("--needed skips state points on which the operation completed a run", () => {
+    const dir = project();
+    ok(dir, "run", "count", "n={1,2}");
+    expect(ok(dir, "run", "count", "n={1,2,3}", "--needed").stderr).toContain("2 flag sets skipped");
+    const jobs = readRuns(dir).map((run) => run.jobs[0]);
+    expect(jobs.slice(0, 2).sort()).toEqual([jobId({ n: 1 }), jobId({ n: 2 })].sort());
+    expect(jobs.slice(2)).toEqual([jobId({ n: 3 })]);
+    const counts = [1, 2, 3].map((n) => fs.readFileSync(path.join(dir, "workspace", jobId({ n }), "count.txt"), "utf8"));
+    expect(counts).toEqual(["x\n", "x\n", "x\n"]);
+  });
+
+  it("--print-runs shows the state points and makes no job", () => {
+    const dir = project();
+    const r = ok(dir, "run", "simulate", "T={1.0,2.0}", "N=4", "--print-runs");
+    expect(lines(r.stdout).map((l) => l.split(/\s+/))).toEqual([
+      ["#", "T", "N"],
+      ["1", "1.0", "4"],
+      ["2", "2.0", "4"],
+    ]);
+    expect(lines(ok(dir, "find").stdout)).toEqual([]);
+  });
+});
+
+describe("bad batch input: one line, exit code 2, nothing run", () => {
+  it.each([
+    ["an unterminated list", ["train", "lr={1,2"], /^cohort: error: \{1,2 is neither a JSON object nor a \{a,b,\.\.\.\} list of values \(/],
+    ["an empty range", ["train", "lr={1..}"], /^cohort: error: malformed range \{1\.\.\} \(/],
+    ["a reversed range without a negative step", ["train", "lr={5..1..1}"], /^cohort: error: the step of the range \{5\.\.1\.\.1\} goes away from its end \(use a negative step/],
+    ["uniform[b:a]", ["train", "lr=uniform[0.9:0.1]"], /^cohort: error: the bounds of uniform\[0\.9:0\.1\] are not increasing \(/],
+    ["an undeclared flag", ["train", "momentum={0.9,0.99}"], /^cohort: error: operation train has no flag momentum \(its flags are lr, epochs\)\n$/],
+    ["--max-runs 0", ["train", "lr=uniform[0:1]", "--max-runs", "0"], /^cohort: error: --max-runs 0 is not a whole number of at least 1 \(/],
+    ["flags without an operation", ["lr={1,2}"], /^cohort: error: flag values lr=\{1,2\} name no operation \(/],
+    ["--seed without flags", ["train", "--seed", "1"], /^cohort: error: --seed applies to a batch \(/],
+    ["flags for a flag and a job operation at once", ["train", "simulate", "lr={1,2}"], /^cohort: error: KEY=VALUE arguments cannot apply both/],
+  ])("%s", (_name, args, message) => {
+    const dir = project();
+    const r = cohort(["run", ...args], { cwd: dir });
+    expect(r.code).toBe(2);
+    expect(lines(r.stderr)).toHaveLength(1);
+    expect(r.stderr).toMatch(message);
+    expect(fs.existsSync(runsDir(dir))).toBe(false);
+  });
+
+  it("exec of a flag operation refuses job ids, and exec of a job operation refuses flags", () => {
+    const dir = project();
+    for (const args of [["exec", "train", "3fa2"], ["exec", "simulate", "T=1.0"]]) {
+      const r = cohort(args, { cwd: dir });
+      expect(r.code).toBe(2);
+      expect(lines(r.stderr)).toHaveLength(1);
+    }
+    expect(fs.existsSync(runsDir(dir))).toBe(false);
+  });
+});
