@@ -1,0 +1,103 @@
+import fs from "node:fs";
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import { listGroupIds, RunGroup } from "../../src/runs/groups.js";
+import { cohort, readRuns, tempDir } from "../helpers.js";
+
+const TOML = `
+[operations.prepare]
+command = "echo {sp.T} > init.dat"
+post = [{ isfile = "init.dat" }]
+
+[operations.simulate]
+command = "cat init.dat > traj.dat"
+pre = [{ after = ["prepare"] }]
+post = [{ isfile = "traj.dat" }]
+
+[operations.note]
+command = "echo noted >> notes.txt"
+
+[groups.ex]
+operations = ["prepare", "simulate"]
+
+[groups.notes]
+operations = ["note"]
+`;
+
+function project(): string {
+  const dir = tempDir();
+  fs.writeFileSync(path.join(dir, "cohort.toml"), TOML);
+  expect(cohort(["init", "T={1,2,3}"], { cwd: dir }).code).toBe(0);
+  return dir;
+}
+
+function ok(dir: string, args: string[], env?: NodeJS.ProcessEnv) {
+  const r = cohort(args, { cwd: dir, env });
+  expect(r.code, r.stderr).toBe(0);
+  return r;
+}
+
+const groups = (dir: string) => listGroupIds(dir).map((id) => RunGroup.open(dir, id));
+
+describe("pipeline groups", () => {
+  it("cohort run -o GROUP makes one pipeline group per invocation holding every run it executed", () => {
+    const dir = project();
+    const first = ok(dir, ["run", "-o", "ex"]);
+    const runs = readRuns(dir);
+    expect(runs).toHaveLength(6); // prepare and simulate on three jobs, in two passes
+    const [pipeline] = groups(dir);
+    expect(groups(dir)).toHaveLength(1);
+    expect(pipeline.kind).toBe("pipeline");
+    expect(pipeline.get("flowgroup")).toBe("ex");
+    expect(pipeline.members).toEqual(runs.map((r) => r.id).sort());
+    expect(first.stderr).toContain(`pipeline group ${pipeline.name}`);
+
+    // a second invocation makes a second group, with the runs of that invocation only
+    ok(dir, ["run", "notes"]);
+    const all = groups(dir);
+    expect(all).toHaveLength(2);
+    expect(all[1].get("flowgroup")).toBe("notes");
+    const notes = readRuns(dir).filter((r) => r.operation === "note");
+    expect(notes).toHaveLength(3);
+    expect(all[1].members).toEqual(notes.map((r) => r.id).sort());
+    expect(all[0].refresh().members).toEqual(pipeline.members);
+  });
+
+  it("makes no group when nothing ran, nor for operations run as their own groups", () => {
+    const dir = project();
+    ok(dir, ["run", "-o", "prepare"]);
+    ok(dir, ["run", "-o", "ex", "--pretend"]);
+    expect(readRuns(dir)).toHaveLength(3);
+    expect(groups(dir)).toEqual([]);
+    ok(dir, ["run", "-o", "ex"]);
+    ok(dir, ["run", "-o", "ex"]); // everything is complete: nothing runs
+    expect(groups(dir)).toHaveLength(1);
+    expect(groups(dir)[0].members).toHaveLength(3); // the simulate runs
+  });
+
+  it("a failed run is a member too", () => {
+    const dir = project();
+    fs.writeFileSync(path.join(dir, "cohort.toml"), TOML.replace('command = "cat init.dat > traj.dat"', 'command = "exit 3"'));
+    const r = cohort(["run", "-o", "ex"], { cwd: dir });
+    expect(r.code).toBe(1);
+    const runs = readRuns(dir);
+    expect(runs.map((run) => run.exit)).toEqual([0, 0, 0, 3]); // stopped after the first failure
+    const [pipeline] = groups(dir);
+    expect(pipeline.members).toEqual(runs.map((run) => run.id).sort());
+  });
+
+  it("with COHORT_SUBMISSION_GROUP, runs join that group and no pipeline group is made", () => {
+    const dir = project();
+    ok(dir, ["run", "note"]); // some run, to make a group by hand from
+    const submission = RunGroup.create(dir, { kind: "submission", details: { flowgroup: "ex" } });
+    ok(dir, ["run", "-o", "ex"], { COHORT_SUBMISSION_GROUP: submission.id });
+    expect(groups(dir).map((g) => g.id)).toEqual([submission.id]);
+    const ex = readRuns(dir).filter((r) => r.operation !== "note");
+    expect(ex).toHaveLength(6);
+    expect(submission.refresh().members).toEqual(ex.map((r) => r.id).sort());
+
+    const bad = cohort(["run", "-o", "ex"], { cwd: dir, env: { COHORT_SUBMISSION_GROUP: "01a22957-a14c-733c-bc9b-c3acc87750d3" } });
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/^cohort: error: COHORT_SUBMISSION_GROUP=\S+ names no run group of this project \(/);
+  });
+});
