@@ -17,7 +17,8 @@ function run(...args) {
 }
 
 console.log(`Example campaign in ${dir}`);
-// The workflow: two shell operations in cohort.toml, grouped as "pipeline"; a TypeScript operation in project.ts.
+// The workflow: two shell operations in cohort.toml, grouped as "pipeline", and a flag operation "fit";
+// a TypeScript operation in project.ts.
 fs.writeFileSync(
   path.join(dir, "cohort.toml"),
   `[project]
@@ -37,6 +38,10 @@ directives = { np = 2, walltime = "1h" }
 [groups.pipeline]
 operations = ["prepare", "simulate"]
 directives = { simulate = { np = 1, walltime = "0:30:00" } }
+
+[operations.fit]
+command = "echo fitting with lr={flags.lr} steps={flags.steps} && echo {flags.lr} > lr.txt"
+flags = { lr = 0.01, steps = 100 }
 `,
 );
 fs.writeFileSync(
@@ -66,4 +71,8 @@ const ids = run("find", "doc.analyzed", "true").split("\n");
 run("find", "doc.energy.$lt", "-2", "--sp", "T", "N", "--doc", "energy");
 run("job", "show", ids[0].slice(0, 8));
 run("check");
+// A batch of the flag operation: one run per flag set, each in its own directory, recorded as one group.
+run("run", "fit", "lr={1e-3,1e-2,1e-1}", "steps=10", "--print-runs");
+run("run", "fit", "lr={1e-3,1e-2,1e-1}", "steps=10");
+run("runs", "-g");
 console.log(`\nDone. The project stays in ${dir}; remove it with: rm -r ${dir}`);
