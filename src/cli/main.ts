@@ -213,6 +213,48 @@ export function buildProgram(): Command {
   addRunsCommands(program);
   addGroupCommands(program);
 
+  program
+    .command("submit")
+    .description(
+      "submit eligible (group, aggregate) pairs to the cluster scheduler, one cluster job per pair or\n" +
+        "per bundle; each cluster job is recorded as a submission run group. Words after -- go to the\n" +
+        "scheduler's submit command.",
+    )
+    .argument("[names...]", "operations or groups to submit (full regular expressions, as -o)")
+    .option("-o, --operation <names...>", "operations or groups to submit (full regular expressions)")
+    .option("-j, --job-id <ids...>", "only these jobs or aggregates (ids or unique prefixes)")
+    .option("-f, --filter <filter...>", "only jobs matching this filter (JSON or KEY VALUE pairs)")
+    .option("-n, --num <n>", "submit at most N (group, aggregate) pairs")
+    .option("-b, --bundle [n]", "put N pairs in one script (all of them without N)")
+    .option("--parallel", "run the pairs of a bundle at once, not one after another")
+    .option("--pretend", "print each script and its submit command; submit nothing")
+    .option("--force", "submit pairs whose cluster job is already queued or running")
+    .option("--hold", "submit held: the jobs wait until released")
+    .option("--after <jobids...>", "every job waits for these cluster jobs to succeed")
+    .option("--partition <p>", "the partition (queue) to submit to")
+    .option("--account <a>", "the account to charge")
+    .option("--scheduler <name>", "slurm, pbs or lsf (default: detected from sbatch, qsub, bsub)")
+    .option("--chain", "also submit downstream operations now, each depending on what it waits for")
+    .option("--array", "submit scripts with identical resources as one job array")
+    .addHelpText(
+      "after",
+      examples([
+        "cohort submit -o ex --pretend",
+        "cohort submit -o simulate -b 8 --parallel --partition gpu",
+        "cohort submit -o prepare --chain",
+        "cohort submit simulate --array -- --qos=high",
+      ]),
+    )
+    .action(lazy(() => import("./commands/submit.js")));
+
+  const template = program.command("template").description("the built-in submission-script templates");
+  template
+    .command("show")
+    .description("print a built-in template (slurm, pbs, lsf, base) to start your own templates/<scheduler>.sh from")
+    .argument("<name>", "slurm, pbs, lsf or base")
+    .addHelpText("after", examples(["cohort template show slurm", "cohort template show slurm > templates/slurm.sh"]))
+    .action(lazy(() => import("./commands/template.js")));
+
   return program;
 }
 

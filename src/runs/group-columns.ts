@@ -19,12 +19,13 @@ export interface MemberFacts {
  * A submission's cluster job as the scheduler reports it: while it is known, waiting or held
  * (`queued`) or `running`; once ended, its final state.
  */
-export type ClusterJobState = "queued" | "running" | "COMPLETED" | "FAILED" | "OUT_OF_MEMORY" | "CANCELLED" | "TIMEOUT";
+export type ClusterJobState = "queued" | "held" | "running" | "COMPLETED" | "FAILED" | "OUT_OF_MEMORY" | "CANCELLED" | "TIMEOUT";
 
 /** The status a cluster job adds as one more member; undefined adds none. */
 export function clusterJobStatus(state: ClusterJobState | undefined): GroupStatus | undefined {
   switch (state) {
     case "queued":
+    case "held":
       return "queued";
     case "running":
       return "running";

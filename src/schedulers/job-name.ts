@@ -1,9 +1,10 @@
 /**
  * Cluster job names (SPEC §9): deterministic, so that cohort finds its own jobs in the scheduler's
- * queue again. `<project>/<aggregate>/<group>/<hash>`: readable parts cut to fit, then the first 12
+ * queue again. `<project>.<aggregate>.<group>.<hash>`: readable parts cut to fit, then the first 12
  * hex digits of an md5 over the project's root and every (group, aggregate) of the script, which
  * keeps names unique when the readable parts are cut. At most 100 characters; characters schedulers
- * dislike in names (whitespace, quotes, `$`, `;`, ...) become `_`.
+ * or file names dislike (whitespace, quotes, `$`, `;`, `/`, `%`, ...) become `_`: SLURM puts the name
+ * in output file names (`%x`), where a `/` would name a directory.
  */
 import { createHash } from "node:crypto";
 
@@ -15,7 +16,7 @@ export interface NamedPair {
 }
 
 function clean(s: string): string {
-  return s.replace(/[^A-Za-z0-9._+=@%:,-]/g, "_");
+  return s.replace(/[^A-Za-z0-9._+=@:,-]/g, "_");
 }
 
 export function clusterJobName(project: { name: string; root: string }, pairs: readonly NamedPair[]): string {
@@ -36,10 +37,6 @@ export function clusterJobName(project: { name: string; root: string }, pairs: r
     else if (projectPart.length > 8) projectPart = projectPart.slice(0, -1);
     else break;
   }
-  return `${projectPart}/${aggregate}/${groupPart}/${digest}`.slice(0, MAX_JOB_NAME);
+  return `${projectPart}.${aggregate}.${groupPart}.${digest}`.slice(0, MAX_JOB_NAME);
 }
 
-/** Whether a name in the scheduler's queue is one of this project's job names. */
-export function isJobNameOf(project: { name: string }, name: string): boolean {
-  return name.startsWith(clean(project.name).slice(0, 8)) && /\/[0-9a-f]{12}$/.test(name);
-}

@@ -12,6 +12,8 @@
  * - `bundle`: one entry per (group, aggregate): `group`, `aggregate`, `jobs` (ids), `operations` (each
  *   `name` and `directives`), `resources` (the group's, SPEC §4: max of np/ngpu/nranks/
  *   omp_num_threads/memory, sum of walltime).
+ * - `array` (a job array, else undefined): `first` (the first task's index), `index_var` (the
+ *   scheduler's variable holding a task's index), `tasks` (each a list of entries like `bundle`'s).
  * - `resources`: the whole script's (serial or parallel combination of the entries); memory in GB,
  *   walltime in seconds. `options`: partition, account, hold, dependency.
  * - Filters: `quote` (shell), `hms` (seconds → H:MM:SS), `hm` (→ H:MM), `megabytes` (GB → whole MB,
@@ -50,6 +52,15 @@ export interface ScriptOptions {
   dependency?: string;
 }
 
+/** A job array: task `first + i` runs `tasks[i]`; the scheduler's variable names the task. */
+export interface ArraySpec {
+  first: number;
+  tasks: BundleEntry[][];
+}
+
+/** The environment variable that holds an array task's index. */
+export const ARRAY_INDEX_VAR: Record<SchedulerName, string> = { slurm: "SLURM_ARRAY_TASK_ID", pbs: "PBS_ARRAY_INDEX", lsf: "LSB_JOBINDEX" };
+
 export interface ScriptContext {
   project: { name: string; root: string };
   scheduler: SchedulerName;
@@ -62,6 +73,8 @@ export interface ScriptContext {
   bundle: BundleEntry[];
   resources: ResolvedDirectives;
   options: ScriptOptions;
+  /** Set for a job array; `bundle` then holds every task's entries. */
+  array?: ArraySpec;
 }
 
 /** Directives that steer cohort itself, not the scheduler: never reported as unread. */
@@ -149,6 +162,11 @@ export function renderScript(ctx: ScriptContext): RenderedScript {
     bundle,
     resources: watched(ctx.resources, read),
     options: ctx.options,
+    array: ctx.array && {
+      first: ctx.array.first,
+      index_var: ARRAY_INDEX_VAR[ctx.scheduler],
+      tasks: ctx.array.tasks.map((task) => task.map((e) => ({ group: e.group, aggregate: e.aggregate, jobs: e.jobs }))),
+    },
   };
   let text: string;
   try {

@@ -20,12 +20,25 @@ export COHORT_MPI_LAUNCHER={{ mpi_launcher }}
 {% block project %}
 cd {{ project.root | quote }}
 {% endblock %}
-{% block body %}
-{% for entry in bundle %}
+{% macro run_entries(entries) %}
+{% for entry in entries %}
 {{ cohort }} run -o {{ entry.group | quote }} -j {{ entry.aggregate | quote }}{{ " &" if parallel }}
 {% endfor %}
 {% if parallel %}
 wait
 {% endif %}
+{% endmacro %}
+{% block body %}
+{% if array %}
+case "${{ array.index_var }}" in
+{% for task in array.tasks %}
+{{ loop.index0 + array.first }})
+{{ run_entries(task) }};;
+{% endfor %}
+*) echo "no task ${{ array.index_var }} in this array" >&2; exit 1;;
+esac
+{% else %}
+{{ run_entries(bundle) }}
+{%- endif %}
 {% endblock %}
 {% block footer %}{% endblock %}

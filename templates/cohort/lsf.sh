@@ -1,6 +1,6 @@
 {% extends "cohort/base.sh" %}
 {% block header %}
-#BSUB -J {{ job_name }}
+#BSUB -J "{{ job_name }}{{ "[" ~ array.first ~ "-" ~ (array.first + array.tasks | length - 1) ~ "]" if array }}"
 {% if options.partition %}
 #BSUB -q {{ options.partition }}
 {% endif %}

@@ -1,6 +1,9 @@
 {% extends "cohort/base.sh" %}
 {% block header %}
 #PBS -N {{ job_name | pbs_name }}
+{% if array %}
+#PBS -J {{ array.first }}-{{ array.first + array.tasks | length - 1 }}
+{% endif %}
 {% if options.partition %}
 #PBS -q {{ options.partition }}
 {% endif %}

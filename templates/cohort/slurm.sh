@@ -1,6 +1,9 @@
 {% extends "cohort/base.sh" %}
 {% block header %}
 #SBATCH --job-name={{ job_name }}
+{% if array %}
+#SBATCH --array={{ array.first }}-{{ array.first + array.tasks | length - 1 }}
+{% endif %}
 {% if options.partition %}
 #SBATCH --partition={{ options.partition }}
 {% endif %}
@@ -30,5 +33,5 @@
 {% if options.dependency %}
 #SBATCH --dependency={{ options.dependency }}
 {% endif %}
-#SBATCH --output="{{ output_dir }}/%x-%j.out"
+#SBATCH --output="{{ output_dir }}/{{ "%x-%A_%a.out" if array else "%x-%j.out" }}"
 {% endblock %}

@@ -21,7 +21,7 @@ function entry(group: string, aggregate: string, ops: [string, ResolvedDirective
 const A = "3fa2c0ffee00000000000000000000aa";
 const B = "81bc0ffee000000000000000000000bb";
 
-const CASES: Record<string, { bundle: BundleEntry[]; parallel?: boolean; mpi?: boolean }> = {
+const CASES: Record<string, { bundle: BundleEntry[]; parallel?: boolean; mpi?: boolean; array?: boolean }> = {
   "one-operation": { bundle: [entry("prepare", A, [["prepare", d({ walltime: 1800 })]])] },
   // SPEC's seed: group ex, where op1 asks for 2 GPUs.
   "group-ex": { bundle: [entry("ex", A, [["prepare", d({ walltime: 1800 })], ["op1", d({ ngpu: 2, np: 4, walltime: 7200 })]])] },
@@ -30,11 +30,13 @@ const CASES: Record<string, { bundle: BundleEntry[]; parallel?: boolean; mpi?: b
   mpi: { mpi: true, bundle: [entry("solve", A, [["solve", d({ nranks: 8, np: 8, walltime: 86400 })]])] },
   "mpi-threads": { mpi: true, bundle: [entry("solve", A, [["solve", d({ nranks: 4, omp_num_threads: 2, np: 8, walltime: 3600 })]])] },
   gpu: { bundle: [entry("train", A, [["train", d({ ngpu: 1, walltime: 600 })]])] },
+  // Two submissions with identical resources as one job array: one task each.
+  array: { array: true, bundle: [entry("simulate", A, [["simulate", d({ np: 2, walltime: 3600 })]]), entry("simulate", B, [["simulate", d({ np: 2, walltime: 3600 })]])] },
   "memory-walltime": { bundle: [entry("big", A, [["big", d({ memory: 0.5, walltime: 90061 })]])] },
 };
 
 function context(scheduler: SchedulerName, c: (typeof CASES)[string]): ScriptContext {
-  const resources = c.parallel ? combineParallel(c.bundle.map((e) => e.resources)) : combineSerial(c.bundle.map((e) => e.resources));
+  const resources = c.array ? c.bundle[0].resources : c.parallel ? combineParallel(c.bundle.map((e) => e.resources)) : combineSerial(c.bundle.map((e) => e.resources));
   return {
     project,
     scheduler,
@@ -47,6 +49,7 @@ function context(scheduler: SchedulerName, c: (typeof CASES)[string]): ScriptCon
     bundle: c.bundle,
     resources,
     options: scheduler === "slurm" ? { partition: "batch", account: "proj42" } : {},
+    array: c.array ? { first: 1, tasks: c.bundle.map((e) => [e]) } : undefined,
   };
 }
 

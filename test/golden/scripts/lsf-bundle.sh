@@ -1,5 +1,5 @@
 #!/bin/bash
-#BSUB -J demo/bundle-2/simulate/37fb3bd6df51
+#BSUB -J "demo.bundle-2.simulate.37fb3bd6df51"
 #BSUB -n 2
 #BSUB -R "span[hosts=1]"
 #BSUB -M 2048MB

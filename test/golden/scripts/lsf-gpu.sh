@@ -1,5 +1,5 @@
 #!/bin/bash
-#BSUB -J demo/3fa2c0ff/train/412c60e68063
+#BSUB -J "demo.3fa2c0ff.train.412c60e68063"
 #BSUB -n 1
 #BSUB -R "span[hosts=1]"
 #BSUB -gpu "num=1"

@@ -1,5 +1,5 @@
 #!/bin/bash
-#BSUB -J demo/3fa2c0ff/ex/4a781955afdd
+#BSUB -J "demo.3fa2c0ff.ex.4a781955afdd"
 #BSUB -n 4
 #BSUB -R "span[hosts=1]"
 #BSUB -gpu "num=2"

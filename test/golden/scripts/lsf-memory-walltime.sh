@@ -1,5 +1,5 @@
 #!/bin/bash
-#BSUB -J demo/3fa2c0ff/big/f91657336e5f
+#BSUB -J "demo.3fa2c0ff.big.f91657336e5f"
 #BSUB -n 1
 #BSUB -R "span[hosts=1]"
 #BSUB -M 512MB

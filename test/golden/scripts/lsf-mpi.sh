@@ -1,5 +1,5 @@
 #!/bin/bash
-#BSUB -J demo/3fa2c0ff/solve/5eef7d5052dd
+#BSUB -J "demo.3fa2c0ff.solve.5eef7d5052dd"
 #BSUB -n 8
 #BSUB -R "span[hosts=1]"
 #BSUB -W 24:00

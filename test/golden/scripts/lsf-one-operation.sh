@@ -1,5 +1,5 @@
 #!/bin/bash
-#BSUB -J demo/3fa2c0ff/prepare/9378065f05b0
+#BSUB -J "demo.3fa2c0ff.prepare.9378065f05b0"
 #BSUB -n 1
 #BSUB -R "span[hosts=1]"
 #BSUB -W 0:30

@@ -1,5 +1,5 @@
 #!/bin/bash
-#PBS -N demo_bundle-2_simulate_37fb3bd6df51
+#PBS -N demo.bundle-2.simulate.37fb3bd6df51
 #PBS -l select=1:ncpus=2:mem=2048mb
 #PBS -l walltime=2:00:00
 #PBS -j oe

@@ -1,5 +1,5 @@
 #!/bin/bash
-#PBS -N demo_3fa2c0ff_train_412c60e68063
+#PBS -N demo.3fa2c0ff.train.412c60e68063
 #PBS -l select=1:ncpus=1:ngpus=1
 #PBS -l walltime=0:10:00
 #PBS -j oe

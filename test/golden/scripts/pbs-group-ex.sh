@@ -1,5 +1,5 @@
 #!/bin/bash
-#PBS -N demo_3fa2c0ff_ex_4a781955afdd
+#PBS -N demo.3fa2c0ff.ex.4a781955afdd
 #PBS -l select=1:ncpus=4:ngpus=2
 #PBS -l walltime=2:30:00
 #PBS -j oe

@@ -1,5 +1,5 @@
 #!/bin/bash
-#PBS -N demo_3fa2c0ff_big_f91657336e5f
+#PBS -N demo.3fa2c0ff.big.f91657336e5f
 #PBS -l select=1:ncpus=1:mem=512mb
 #PBS -l walltime=25:01:01
 #PBS -j oe

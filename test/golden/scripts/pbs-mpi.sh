@@ -1,5 +1,5 @@
 #!/bin/bash
-#PBS -N demo_3fa2c0ff_solve_5eef7d5052dd
+#PBS -N demo.3fa2c0ff.solve.5eef7d5052dd
 #PBS -l select=1:ncpus=8:mpiprocs=8
 #PBS -l walltime=24:00:00
 #PBS -j oe

@@ -1,5 +1,5 @@
 #!/bin/bash
-#PBS -N demo_3fa2c0ff_prepare_9378065f05b0
+#PBS -N demo.3fa2c0ff.prepare.9378065f05b0
 #PBS -l select=1:ncpus=1
 #PBS -l walltime=0:30:00
 #PBS -j oe

@@ -1,5 +1,5 @@
 #!/bin/bash
-#PBS -N demo_bundle-2_simulate_37fb3bd6df51
+#PBS -N demo.bundle-2.simulate.37fb3bd6df51
 #PBS -l select=1:ncpus=4:mem=4096mb
 #PBS -l walltime=1:00:00
 #PBS -j oe

@@ -1,5 +1,5 @@
 #!/bin/bash
-#SBATCH --job-name=demo/3fa2c0ff/train/412c60e68063
+#SBATCH --job-name=demo.3fa2c0ff.train.412c60e68063
 #SBATCH --partition=batch
 #SBATCH --account=proj42
 #SBATCH --nodes=1

@@ -1,5 +1,5 @@
 #!/bin/bash
-#SBATCH --job-name=demo/3fa2c0ff/ex/4a781955afdd
+#SBATCH --job-name=demo.3fa2c0ff.ex.4a781955afdd
 #SBATCH --partition=batch
 #SBATCH --account=proj42
 #SBATCH --nodes=1

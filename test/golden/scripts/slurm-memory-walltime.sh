@@ -1,5 +1,5 @@
 #!/bin/bash
-#SBATCH --job-name=demo/3fa2c0ff/big/f91657336e5f
+#SBATCH --job-name=demo.3fa2c0ff.big.f91657336e5f
 #SBATCH --partition=batch
 #SBATCH --account=proj42
 #SBATCH --nodes=1

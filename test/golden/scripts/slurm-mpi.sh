@@ -1,5 +1,5 @@
 #!/bin/bash
-#SBATCH --job-name=demo/3fa2c0ff/solve/5eef7d5052dd
+#SBATCH --job-name=demo.3fa2c0ff.solve.5eef7d5052dd
 #SBATCH --partition=batch
 #SBATCH --account=proj42
 #SBATCH --nodes=1

@@ -1,5 +1,5 @@
 #!/bin/bash
-#SBATCH --job-name=demo/3fa2c0ff/prepare/9378065f05b0
+#SBATCH --job-name=demo.3fa2c0ff.prepare.9378065f05b0
 #SBATCH --partition=batch
 #SBATCH --account=proj42
 #SBATCH --nodes=1

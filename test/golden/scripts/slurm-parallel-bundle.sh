@@ -1,5 +1,5 @@
 #!/bin/bash
-#SBATCH --job-name=demo/bundle-2/simulate/37fb3bd6df51
+#SBATCH --job-name=demo.bundle-2.simulate.37fb3bd6df51
 #SBATCH --partition=batch
 #SBATCH --account=proj42
 #SBATCH --nodes=1

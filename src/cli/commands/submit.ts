@@ -1,0 +1,93 @@
+import { openScheduler, type Scheduler } from "../../schedulers/scheduler.js";
+import { SCHEDULERS, type SchedulerName } from "../../schedulers/script.js";
+import { submit, type PlannedJob } from "../../schedulers/submit.js";
+import { UserError } from "../../util/errors.js";
+import { out, warn } from "../context.js";
+import { catchInterrupts } from "../interrupt.js";
+import { parseCount } from "../numbers.js";
+import { loadProjectWorkflow, selectionOf } from "../workflow.js";
+
+export interface SubmitCliOptions {
+  operation?: string[];
+  jobId?: string[];
+  filter?: string[];
+  num?: string;
+  bundle?: string | boolean;
+  parallel?: boolean;
+  pretend?: boolean;
+  force?: boolean;
+  hold?: boolean;
+  after?: string[];
+  partition?: string;
+  account?: string;
+  scheduler?: string;
+  chain?: boolean;
+  array?: boolean;
+}
+
+function parseBundle(v: string | boolean | undefined): number | true | undefined {
+  if (v === undefined || v === false) return undefined;
+  if (v === true) return true;
+  return parseCount(v, "--bundle");
+}
+
+function schedulerNameOf(name: string | undefined): SchedulerName | undefined {
+  if (name === undefined) return undefined;
+  if (!(SCHEDULERS as readonly string[]).includes(name)) throw new UserError(`there is no scheduler ${name}`, "choose --scheduler slurm, pbs or lsf");
+  return name as SchedulerName;
+}
+
+export default async function submitCommand(names: string[], opts: SubmitCliOptions): Promise<void> {
+  // Words after `--` go to the scheduler's submit command untouched.
+  const dash = process.argv.indexOf("--");
+  const extra = dash >= 0 ? process.argv.slice(dash + 1) : [];
+  const positional = dash >= 0 ? names.slice(0, names.length - extra.length) : names;
+  const named = schedulerNameOf(opts.scheduler);
+  const { project, workflow } = await loadProjectWorkflow();
+  const patterns = [...positional, ...(opts.operation ?? [])];
+  const groups = workflow.select(patterns.length ? patterns : undefined, warn);
+  for (const id of opts.after ?? []) if (!/^[\w.[\]-]+$/.test(id)) throw new UserError(`--after ${id} is not a cluster job id`, "e.g. --after 12345");
+  let scheduler: Scheduler | undefined;
+  try {
+    scheduler = await openScheduler(named);
+  } catch (err) {
+    if (!opts.pretend || !(err instanceof UserError)) throw err;
+  }
+  const schedulerName = scheduler?.name ?? named ?? "slurm";
+  const shown = (job: PlannedJob) => {
+    const pairs = job.entries.map((e) => `${e.group} on ${e.aggregate}`);
+    if (opts.pretend) {
+      out(`# cluster job ${job.jobName}: ${pairs.length} (group, aggregate) pair${pairs.length === 1 ? "" : "s"}${job.tasks ? `, an array of ${job.tasks.length} tasks` : ""}\n`);
+      out(job.script.endsWith("\n") ? job.script : job.script + "\n");
+      out(`# submit with: ${job.submitCommand.join(" ")}\n\n`);
+    } else {
+      out(`${job.jobId}\t${job.jobName}\t${pairs.join(", ")}\n`);
+    }
+  };
+  const result = await submit(project, workflow, scheduler, schedulerName, {
+    groups,
+    selection: selectionOf(opts),
+    num: opts.num !== undefined ? parseCount(opts.num, "-n", 0) : undefined,
+    bundle: parseBundle(opts.bundle),
+    parallel: opts.parallel,
+    pretend: opts.pretend,
+    force: opts.force,
+    hold: opts.hold,
+    after: opts.after,
+    partition: opts.partition,
+    account: opts.account,
+    chain: opts.chain,
+    array: opts.array,
+    extra,
+    signal: opts.pretend ? undefined : catchInterrupts(),
+    onJob: shown,
+    warn,
+  });
+  const n = result.jobs.length;
+  if (opts.pretend) {
+    if (n === 0) out("nothing to submit\n");
+    return;
+  }
+  process.stderr.write(`cohort: ${n} cluster job${n === 1 ? "" : "s"} submitted to ${schedulerName}${result.interrupted ? " before the interruption; nothing else was submitted" : ""}\n`);
+  if (result.interrupted) process.exitCode = 130;
+}

@@ -1,0 +1,393 @@
+/**
+ * `cohort submit` (SPEC §9): finds the eligible (group, aggregate) pairs of the selected groups,
+ * leaves out those the scheduler already holds, bundles the rest into scripts, and submits each
+ * script as one cluster job recorded as a `submission` run group.
+ *
+ * Decisions:
+ * - A pair is left out when a cluster job of this project holding it is queued, held or running
+ *   (known from the submission groups and ONE queue call), and so is any pair of the same aggregate
+ *   whose group shares an operation with it. `--force` submits them anyway.
+ * - `-n N` caps the number of pairs; `-b N` puts N pairs in one script (`-b` alone: all of them),
+ *   run one after another, or at once with `--parallel`.
+ * - `--array`: scripts whose resources are identical go as one job array (one task per script).
+ * - `--chain`: operations downstream of what is submitted — whose `after` conditions name an
+ *   operation of a submitted pair, on the same aggregate — are submitted at once as their own jobs,
+ *   each depending (`afterok`) on the cluster jobs of the operations it waits for; chained jobs are
+ *   never bundled or put into arrays.
+ * - The group is recorded before the scheduler is called (the script must name it); when the
+ *   scheduler refuses, the group and the script are removed, so nothing is recorded as submitted.
+ */
+import fs from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import type { Project } from "../dataspace/project.js";
+import { eligibleItems } from "../execution/engine.js";
+import { itemDirectives, type ExecutionItem } from "../execution/execute.js";
+import { shellQuote } from "../execution/placeholders.js";
+import { Planner, type Aggregate, type Selection } from "../execution/plan.js";
+import { RunGroup } from "../runs/groups.js";
+import { newRunId } from "../runs/run-id.js";
+import { UserError } from "../util/errors.js";
+import { afterNames } from "../workflow/conditions.js";
+import { combineParallel, combineSerial, type ResolvedDirectives } from "../workflow/directives.js";
+import type { GroupDefinition } from "../workflow/model.js";
+import type { Workflow } from "../workflow/workflow.js";
+import { clusterJobName } from "./job-name.js";
+import type { PartitionInfo, QueuedJob, Scheduler } from "./scheduler.js";
+import { renderScript, type BundleEntry, type SchedulerName, type ScriptOptions } from "./script.js";
+import { clusterStates, pairKey, pairsInQueue } from "./tracking.js";
+
+export interface SubmitOptions {
+  groups: GroupDefinition[];
+  selection?: Selection;
+  /** At most this many (group, aggregate) pairs. */
+  num?: number;
+  /** Pairs per script; `true`: all in one. */
+  bundle?: number | true;
+  parallel?: boolean;
+  /** Render the scripts and submit nothing. */
+  pretend?: boolean;
+  force?: boolean;
+  hold?: boolean;
+  /** Cluster job ids every job waits for (`afterok`). */
+  after?: string[];
+  partition?: string;
+  account?: string;
+  chain?: boolean;
+  array?: boolean;
+  /** Given to the scheduler's submit command as they are (`cohort submit -- --qos=high`). */
+  extra?: string[];
+  signal?: AbortSignal;
+  /** Told about each job as it is submitted (or, pretending, rendered). */
+  onJob?: (job: PlannedJob) => void;
+  /** Warnings (unread directives, pairs left out). */
+  warn?: (message: string) => void;
+}
+
+/** One cluster job: its pairs (an array job: one task per element of `tasks`). */
+export interface PlannedJob {
+  entries: BundleEntry[];
+  tasks?: BundleEntry[][];
+  /** Jobs of this submission it depends on (`--chain`). */
+  dependsOn: PlannedJob[];
+  groupId: string;
+  jobName: string;
+  script: string;
+  scriptFile: string;
+  submitCommand: string[];
+  /** Set once submitted. */
+  jobId?: string;
+}
+
+export interface SubmitResult {
+  jobs: PlannedJob[];
+  /** Pairs left out because a cluster job holds them, as `group on aggregate`. */
+  skipped: string[];
+  interrupted: boolean;
+}
+
+interface Pair {
+  group: GroupDefinition;
+  aggregate: Aggregate;
+}
+
+/** `<project>/.cohort/cluster`: scripts and the scheduler's output files. */
+export function clusterDir(project: Project): string {
+  return path.join(project.dataDir, "cluster");
+}
+
+const COHORT_BIN = fileURLToPath(new URL("../../bin/cohort", import.meta.url));
+
+export function dependencyExpression(scheduler: SchedulerName, ids: readonly string[]): string | undefined {
+  if (ids.length === 0) return undefined;
+  if (scheduler === "lsf") return ids.map((id) => `done(${id})`).join(" && ");
+  return "afterok:" + ids.join(":");
+}
+
+function entryOf(workflow: Workflow, pair: Pair): BundleEntry {
+  const operations = pair.group.operations.map((name) => {
+    const item: ExecutionItem = { group: pair.group, operation: workflow.operation(name), aggregate: pair.aggregate };
+    return { name, directives: itemDirectives(workflow, item) };
+  });
+  return {
+    group: pair.group.name,
+    aggregate: pair.aggregate.id,
+    jobs: pair.aggregate.jobs.map((j) => j.id),
+    operations,
+    resources: combineSerial(operations.map((o) => o.directives)),
+  };
+}
+
+function sameResources(a: ResolvedDirectives, b: ResolvedDirectives): boolean {
+  const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
+  for (const k of keys) if (JSON.stringify(a[k]) !== JSON.stringify(b[k])) return false;
+  return true;
+}
+
+/** Refuses what the scheduler's partitions can never run, where sinfo tells their limits. */
+export function checkPartition(resources: ResolvedDirectives, partitions: PartitionInfo[] | undefined, wanted: string | undefined): void {
+  if (!partitions || partitions.length === 0) return;
+  const part = wanted !== undefined ? partitions.find((p) => p.name === wanted) : partitions.find((p) => p.isDefault) ?? partitions[0];
+  if (!part) return; // the scheduler itself will name an unknown partition
+  const where = `partition ${part.name}`;
+  if (resources.ngpu > 0 && !partitions.some((p) => p.gpus > 0)) {
+    throw new UserError(`the job asks for ${resources.ngpu} GPU${resources.ngpu === 1 ? "" : "s"} but no partition of the scheduler has GPUs`, "remove the ngpu directive or submit to a cluster with GPU nodes");
+  }
+  if (resources.ngpu > part.gpus) {
+    throw new UserError(`the job asks for ${resources.ngpu} GPUs but ${where} has ${part.gpus === 0 ? "none" : `${part.gpus} per node`}`, `choose a GPU partition with --partition (${partitions.filter((p) => p.gpus > 0).map((p) => p.name).join(", ")})`);
+  }
+  if (resources.walltime !== null && part.maxWalltime !== undefined && resources.walltime > part.maxWalltime) {
+    throw new UserError(`the job asks for a walltime of ${fmtSeconds(resources.walltime)}, over the limit of ${where} (${fmtSeconds(part.maxWalltime)})`, "lower the walltime directive, bundle fewer operations, or choose another partition");
+  }
+}
+
+function fmtSeconds(s: number): string {
+  const h = Math.floor(s / 3600);
+  const m = Math.floor((s % 3600) / 60);
+  return `${h}:${String(m).padStart(2, "0")}:${String(Math.round(s % 60)).padStart(2, "0")}`;
+}
+
+/**
+ * Plans and (unless `pretend`) submits. Without a scheduler (pretending where none is installed) the
+ * queue is not consulted and the scripts are rendered for `schedulerName`.
+ */
+export async function submit(
+  project: Project,
+  workflow: Workflow,
+  scheduler: Scheduler | undefined,
+  schedulerName: SchedulerName,
+  opts: SubmitOptions,
+): Promise<SubmitResult> {
+  const warn = opts.warn ?? (() => {});
+  const planner = new Planner(project, workflow, opts.selection);
+  const { items, raised } = await eligibleItems(planner, opts.groups);
+  if (raised.length > 0) throw raised[0].error;
+
+  // Eligible pairs, in order, once each.
+  const pairs: Pair[] = [];
+  const seen = new Set<string>();
+  for (const item of items) {
+    const key = pairKey(item.group.name, item.aggregate.id);
+    if (seen.has(key)) continue;
+    seen.add(key);
+    pairs.push({ group: item.group, aggregate: item.aggregate });
+  }
+
+  // What the scheduler holds now: one queue call.
+  let queue: QueuedJob[] = [];
+  const busyOps = new Set<string>();
+  const skipped: string[] = [];
+  const jobsOfOp = new Map<string, string[]>(); // op\0aggregate -> cluster job ids already queued
+  let view: ReturnType<typeof clusterStates> | undefined;
+  try {
+    view = scheduler && clusterStates(project.root, scheduler);
+  } catch (err) {
+    // Pretending needs no scheduler: without its queue, every eligible pair is shown.
+    if (!opts.pretend || !(err instanceof UserError)) throw err;
+    warn(`${err.message}; showing every eligible pair`);
+  }
+  if (view) {
+    queue = view.queue;
+    const held = pairsInQueue(view);
+    const liveNames = new Set(queue.map((j) => j.name));
+    for (const s of view.submissions) {
+      const st = view.byGroup.get(s.group.id);
+      if (!(st === "queued" || st === "held" || st === "running")) continue;
+      for (const [g, a] of s.pairs) {
+        for (const op of workflow.groups.get(g)?.operations ?? []) {
+          busyOps.add(pairKey(op, a));
+          const list = jobsOfOp.get(pairKey(op, a)) ?? [];
+          list.push(s.jobId!);
+          jobsOfOp.set(pairKey(op, a), list);
+        }
+      }
+    }
+    const free: Pair[] = [];
+    for (const p of pairs) {
+      const inQueue =
+        held.has(pairKey(p.group.name, p.aggregate.id)) ||
+        liveNames.has(clusterJobName(projectId(project, workflow), [{ group: p.group.name, aggregate: p.aggregate.id }])) ||
+        p.group.operations.some((op) => busyOps.has(pairKey(op, p.aggregate.id)));
+      if (inQueue && !opts.force) skipped.push(`${p.group.name} on ${p.aggregate.id}`);
+      else free.push(p);
+    }
+    pairs.splice(0, pairs.length, ...free);
+  }
+  if (skipped.length > 0) warn(`${skipped.length} (group, aggregate) pair${skipped.length === 1 ? " is" : "s are"} already queued or running and not submitted again (--force submits anyway)`);
+  if (opts.num !== undefined) pairs.splice(opts.num);
+
+  const partitions = scheduler?.partitions();
+  const entries = pairs.map((p) => entryOf(workflow, p));
+
+  // Bundles.
+  const size = opts.bundle === true ? Math.max(1, entries.length) : opts.bundle ?? 1;
+  const bundles: BundleEntry[][] = [];
+  for (let i = 0; i < entries.length; i += size) bundles.push(entries.slice(i, i + size));
+  const combined = (b: BundleEntry[]) => (opts.parallel ? combineParallel : combineSerial)(b.map((e) => e.resources));
+
+  // Arrays: bundles of identical resources.
+  const planned: { tasks: BundleEntry[][]; resources: ResolvedDirectives; dependsOn: PlannedJob[]; afterIds: string[] }[] = [];
+  for (const b of bundles) {
+    const resources = combined(b);
+    const into = opts.array ? planned.find((p) => p.tasks.length > 0 && sameResources(p.resources, resources)) : undefined;
+    if (into) into.tasks.push(b);
+    else planned.push({ tasks: [b], resources, dependsOn: [], afterIds: [] });
+  }
+
+  const jobs: PlannedJob[] = [];
+  /** Renders a job's script once the ids of what it waits for are known. */
+  const renderers = new Map<PlannedJob, (afterIds: string[]) => void>();
+  /** Ids of cluster jobs already queued that a chained job waits for. */
+  const queuedAfter = new Map<PlannedJob, string[]>();
+  const dir = clusterDir(project);
+  const cohortCmd = (r: ResolvedDirectives) => `${shellQuote(r.executable)} ${shellQuote(COHORT_BIN)}`;
+  const make = (p: (typeof planned)[number]): PlannedJob => {
+    for (const b of p.tasks) checkPartition(combined(b), partitions, opts.partition);
+    const all = p.tasks.flat();
+    const isArray = p.tasks.length > 1;
+    const groupId = newRunId();
+    const jobName = clusterJobName(projectId(project, workflow), all);
+    const options: ScriptOptions = { partition: opts.partition, account: opts.account, hold: opts.hold };
+    const scriptFile = path.join(dir, `${groupId}.sh`);
+    const job: PlannedJob = { entries: all, tasks: isArray ? p.tasks : undefined, dependsOn: p.dependsOn, groupId, jobName, script: "", scriptFile, submitCommand: [] };
+    const render = (afterIds: string[]) => {
+      options.dependency = dependencyExpression(schedulerName, [...(opts.after ?? []), ...afterIds]);
+      const rendered = renderScript({
+        project: { name: projectId(project, workflow).name, root: project.root },
+        scheduler: schedulerName,
+        jobName,
+        submissionGroup: groupId,
+        outputDir: dir,
+        cohort: cohortCmd(p.resources),
+        parallel: opts.parallel ?? false,
+        mpiLauncher: all.some((e) => e.operations.some((o) => o.directives.nranks)) ? (schedulerName === "slurm" ? "srun" : "mpirun") : "",
+        bundle: all,
+        resources: p.resources,
+        options,
+        array: isArray ? { first: 1, tasks: p.tasks } : undefined,
+      });
+      for (const k of rendered.unread) warnOnce(warn, `directive ${k} is set but the ${schedulerName} template does not use it`);
+      job.script = rendered.text;
+      job.submitCommand = scheduler ? scheduler.submitCommand(scriptFile, opts.extra) : defaultSubmitCommand(schedulerName, scriptFile, opts.extra);
+    };
+    render([...p.afterIds, ...p.dependsOn.map((d) => d.jobId ?? `<${d.jobName}>`)]);
+    renderers.set(job, render);
+    queuedAfter.set(job, p.afterIds);
+    return job;
+  };
+  for (const p of planned) jobs.push(make(p));
+
+  if (opts.chain) {
+    for (const job of chainJobs(planner, workflow, jobs, jobsOfOp, make)) jobs.push(job);
+  }
+
+  // Submit, in order (a dependent after what it depends on).
+  let interrupted = false;
+  for (const job of jobs) {
+    if (opts.signal?.aborted) {
+      interrupted = true;
+      break;
+    }
+    if (!scheduler || opts.pretend) {
+      opts.onJob?.(job);
+      continue;
+    }
+    renderers.get(job)!([...queuedAfter.get(job)!, ...job.dependsOn.map((d) => d.jobId!)]);
+    submitOne(project, scheduler, schedulerName, job, opts);
+    opts.onJob?.(job);
+  }
+  return { jobs: scheduler && !opts.pretend ? jobs.filter((j) => j.jobId !== undefined) : jobs, skipped, interrupted };
+}
+
+const warned = new Set<string>();
+function warnOnce(warn: (m: string) => void, message: string): void {
+  if (warned.has(message)) return;
+  warned.add(message);
+  warn(message);
+}
+
+function projectId(project: Project, workflow: Workflow): { name: string; root: string } {
+  return { name: workflow.name ?? path.basename(project.root), root: project.root };
+}
+
+function defaultSubmitCommand(scheduler: SchedulerName, file: string, extra: readonly string[] = []): string[] {
+  if (scheduler === "slurm") return ["sbatch", "--parsable", ...extra, file];
+  if (scheduler === "pbs") return ["qsub", ...extra, file];
+  return ["bsub", ...extra, "<", file];
+}
+
+function submitOne(project: Project, scheduler: Scheduler, schedulerName: SchedulerName, job: PlannedJob, opts: SubmitOptions): void {
+  const flowgroups = [...new Set(job.entries.map((e) => e.group))];
+  const group = RunGroup.create(project.root, {
+    id: job.groupId,
+    kind: "submission",
+    details: {
+      flowgroup: flowgroups.join(","),
+      scheduler: schedulerName,
+      job_name: job.jobName,
+      script: path.relative(project.root, job.scriptFile),
+      pairs: job.entries.map((e) => [e.group, e.aggregate]),
+    },
+  });
+  fs.mkdirSync(path.dirname(job.scriptFile), { recursive: true });
+  fs.writeFileSync(job.scriptFile, job.script);
+  try {
+    job.jobId = scheduler.submit(job.scriptFile, project.root, opts.extra);
+  } catch (err) {
+    group.delete();
+    fs.rmSync(job.scriptFile, { force: true });
+    throw err;
+  }
+  group.change({ set: { scheduler_job_id: job.jobId } });
+}
+
+/**
+ * Jobs for the operations downstream of `jobs` (`--chain`): an operation whose `after` conditions
+ * name an operation submitted for an aggregate is submitted for that aggregate too, depending on
+ * the jobs that run what it waits for; repeated until nothing new is downstream.
+ */
+function chainJobs(
+  planner: Planner,
+  workflow: Workflow,
+  jobs: PlannedJob[],
+  queued: Map<string, string[]>,
+  make: (p: { tasks: BundleEntry[][]; resources: ResolvedDirectives; dependsOn: PlannedJob[]; afterIds: string[] }) => PlannedJob,
+): PlannedJob[] {
+  const byOp = new Map<string, PlannedJob[]>(); // op\0aggregate -> jobs running it
+  const note = (job: PlannedJob) => {
+    for (const e of job.entries) for (const o of e.operations) byOp.set(pairKey(o.name, e.aggregate), [...(byOp.get(pairKey(o.name, e.aggregate)) ?? []), job]);
+  };
+  jobs.forEach(note);
+  const added: PlannedJob[] = [];
+  let frontier = jobs;
+  while (frontier.length > 0) {
+    const next: PlannedJob[] = [];
+    const aggregates = new Map<string, Aggregate>();
+    for (const j of frontier) for (const e of j.entries) aggregates.set(e.aggregate, findAggregate(planner, workflow, e));
+    for (const op of workflow.operations.values()) {
+      const waits = afterNames(op.pre).map((a) => a.name);
+      if (waits.length === 0) continue;
+      const group = workflow.groups.get(op.name)!;
+      for (const [aggId, aggregate] of aggregates) {
+        if (byOp.has(pairKey(op.name, aggId))) continue;
+        const deps = waits.flatMap((w) => byOp.get(pairKey(w, aggId)) ?? []);
+        if (deps.length === 0) continue;
+        const afterIds = waits.flatMap((w) => queued.get(pairKey(w, aggId)) ?? []);
+        const entry = entryOf(workflow, { group, aggregate });
+        const job = make({ tasks: [[entry]], resources: entry.resources, dependsOn: [...new Set(deps)], afterIds });
+        note(job);
+        next.push(job);
+      }
+    }
+    added.push(...next);
+    frontier = next;
+  }
+  return added;
+}
+
+function findAggregate(planner: Planner, workflow: Workflow, e: BundleEntry): Aggregate {
+  const group = workflow.groups.get(e.group)!;
+  const agg = planner.aggregates(group).find((a) => a.id === e.aggregate);
+  if (!agg) throw new Error(`aggregate ${e.aggregate} of group ${e.group} not found`);
+  return agg;
+}

@@ -1,0 +1,117 @@
+/**
+ * Following submissions to the end (SPEC §9): each cluster job is a `submission` run group whose
+ * attributes hold `scheduler`, `scheduler_job_id`, `job_name`, `pairs` ([[group, aggregate], ...]) and,
+ * once the job has ended and the scheduler said how, `scheduler_state` (final, so never asked again).
+ *
+ * `clusterStates` asks the scheduler once for its queue; jobs no longer queued are looked up together
+ * (`sacct`, or `scontrol show job` without accounting) and their final state is written into their
+ * group, so that later listings need no scheduler at all for them.
+ */
+import { membersOf } from "../runs/groups.js";
+import type { ClusterJobState } from "../runs/group-columns.js";
+import { RunGroup, listGroupIds } from "../runs/groups.js";
+import type { FinalState, QueuedJob, Scheduler } from "./scheduler.js";
+
+export interface Submission {
+  group: RunGroup;
+  scheduler: string;
+  jobId: string | undefined;
+  jobName: string;
+  /** [group, aggregate] pairs the cluster job runs. */
+  pairs: [string, string][];
+  finalState: FinalState | undefined;
+}
+
+function asPairs(v: unknown): [string, string][] {
+  if (!Array.isArray(v)) return [];
+  return v.filter((p): p is [string, string] => Array.isArray(p) && p.length === 2 && typeof p[0] === "string" && typeof p[1] === "string");
+}
+
+export function submissionOf(group: RunGroup): Submission | undefined {
+  if (group.kind !== "submission") return undefined;
+  const a = group.attributes;
+  const str = (k: string) => {
+    const v = a.get(k);
+    return typeof v === "string" && v !== "" ? v : undefined;
+  };
+  return {
+    group,
+    scheduler: str("scheduler") ?? "",
+    jobId: str("scheduler_job_id"),
+    jobName: str("job_name") ?? "",
+    pairs: asPairs(a.get("pairs")),
+    finalState: str("scheduler_state") as FinalState | undefined,
+  };
+}
+
+/** Every submission group of a project, oldest first. */
+export function listSubmissions(projectRoot: string): Submission[] {
+  const out: Submission[] = [];
+  for (const id of listGroupIds(projectRoot)) {
+    let group: RunGroup;
+    try {
+      group = RunGroup.open(projectRoot, id);
+    } catch {
+      continue;
+    }
+    const s = submissionOf(group);
+    if (s) out.push(s);
+  }
+  return out;
+}
+
+export interface ClusterView {
+  /** The state of each submission group's cluster job, by group id. */
+  byGroup: Map<string, ClusterJobState>;
+  /** The live queue, as the one scheduler call returned it. */
+  queue: QueuedJob[];
+  submissions: Submission[];
+}
+
+/** One queue call, one final-state lookup for jobs that left the queue since the last look. */
+export function clusterStates(projectRoot: string, scheduler: Scheduler, submissions = listSubmissions(projectRoot)): ClusterView {
+  const queue = scheduler.queue();
+  const live = new Map(queue.map((j) => [j.id.replace(/_\[.*\]$/, "").replace(/_\d+$/, ""), j]));
+  const byGroup = new Map<string, ClusterJobState>();
+  const gone: Submission[] = [];
+  for (const s of submissions) {
+    if (s.scheduler !== scheduler.name || s.jobId === undefined) continue;
+    if (s.finalState) {
+      byGroup.set(s.group.id, s.finalState);
+      continue;
+    }
+    const q = live.get(s.jobId);
+    if (q) byGroup.set(s.group.id, q.state);
+    else gone.push(s);
+  }
+  if (gone.length > 0) {
+    const finals = scheduler.finalStates(gone.map((s) => s.jobId!));
+    for (const s of gone) {
+      const f = finals.get(s.jobId!);
+      if (!f) continue;
+      byGroup.set(s.group.id, f);
+      s.group.change({ set: { scheduler_state: f } });
+      s.finalState = f;
+    }
+  }
+  return { byGroup, queue, submissions };
+}
+
+/** Pairs `[group, aggregate]` whose cluster job is queued, held or running now. */
+export function pairsInQueue(view: ClusterView): Set<string> {
+  const out = new Set<string>();
+  for (const s of view.submissions) {
+    const st = view.byGroup.get(s.group.id);
+    if (st === "queued" || st === "held" || st === "running") for (const [g, a] of s.pairs) out.add(pairKey(g, a));
+  }
+  return out;
+}
+
+export function pairKey(group: string, aggregate: string): string {
+  return `${group}\0${aggregate}`;
+}
+
+/** Member runs of a submission (for the record). */
+export function submissionMembers(s: Submission): string[] {
+  return membersOf(s.group.attributes);
+}

@@ -1,0 +1,19 @@
+#!/bin/bash
+#PBS -N demo.bundle-2.simulate.37fb3bd6df51
+#PBS -J 1-2
+#PBS -l select=1:ncpus=2
+#PBS -l walltime=1:00:00
+#PBS -j oe
+#PBS -o "/home/ana/campaign one/.cohort/cluster/"
+set -eu
+export COHORT_SUBMISSION_GROUP=01a2b3c4-0000-7000-8000-000000000001
+cd '/home/ana/campaign one'
+case "$PBS_ARRAY_INDEX" in
+1)
+'/usr/bin/node' '/opt/cohort/bin/cohort' run -o simulate -j 3fa2c0ffee00000000000000000000aa
+;;
+2)
+'/usr/bin/node' '/opt/cohort/bin/cohort' run -o simulate -j 81bc0ffee000000000000000000000bb
+;;
+*) echo "no task $PBS_ARRAY_INDEX in this array" >&2; exit 1;;
+esac

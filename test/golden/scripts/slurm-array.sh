@@ -1,0 +1,22 @@
+#!/bin/bash
+#SBATCH --job-name=demo.bundle-2.simulate.37fb3bd6df51
+#SBATCH --array=1-2
+#SBATCH --partition=batch
+#SBATCH --account=proj42
+#SBATCH --nodes=1
+#SBATCH --ntasks=1
+#SBATCH --cpus-per-task=2
+#SBATCH --time=1:00:00
+#SBATCH --output="/home/ana/campaign one/.cohort/cluster/%x-%A_%a.out"
+set -eu
+export COHORT_SUBMISSION_GROUP=01a2b3c4-0000-7000-8000-000000000001
+cd '/home/ana/campaign one'
+case "$SLURM_ARRAY_TASK_ID" in
+1)
+'/usr/bin/node' '/opt/cohort/bin/cohort' run -o simulate -j 3fa2c0ffee00000000000000000000aa
+;;
+2)
+'/usr/bin/node' '/opt/cohort/bin/cohort' run -o simulate -j 81bc0ffee000000000000000000000bb
+;;
+*) echo "no task $SLURM_ARRAY_TASK_ID in this array" >&2; exit 1;;
+esac
