@@ -1,15 +1,25 @@
 /**
  * What run lists show: a summary of every run and every group of a project, read in one pass over
- * `.cohort/runs/` (one directory listing tells which runs have attributes or trash markers).
+ * `.cohort/runs/` (one directory listing tells which runs have attributes or trash markers), through
+ * a cache of what cannot have changed (catalog-cache.ts). Records without a cache are read by two
+ * threads (catalog-worker.ts).
+ *
+ * A directory `<run-id>.meta` is a run's record when it holds an `opref` file (every record has one
+ * from the moment it appears, being assembled elsewhere and renamed into place); one whose `opref` is
+ * empty or damaged is listed with operation "?".
  */
 import fs from "node:fs";
 import path from "node:path";
+import { parseJson } from "../dataspace/json.js";
+import type { JsonValue } from "../dataspace/value.js";
 import { isErrno } from "../util/fs.js";
 import { labelOf, readAttributes, tagsOf, type Attributes } from "./attributes.js";
+import { cacheFile, emptyCache, keyToKeep, loadCache, sameKey, saveCache, statKey, UNTRUSTED_KEY, type CatalogCache, type DirKey, type Keyed, type Unsettled, type UserFacts } from "./catalog-cache.js";
+import { readRunFiles, RUN_TEXT, type RunTexts } from "./catalog-worker.js";
 import { clusterJobStatus, groupOperation, groupStarted, groupStatus, type ClusterJobState, type GroupStatus, type MemberFacts } from "./group-columns.js";
 import { membersOf, RunGroup, type GroupKind } from "./groups.js";
-import { RunRecord, runsDir, type OpRef, type RunStatus, type StatusOptions } from "./record.js";
-import { runName } from "./run-id.js";
+import { deriveRunStatus, parseJobs, parseLock, parseMicros, parseOpRef, runsDir, type OpRef, type RunStatus, type StatusOptions } from "./record.js";
+import { proquint, runName } from "./run-id.js";
 import { trashState, type TrashState } from "./trash.js";
 
 export interface RunSummary {
@@ -55,90 +65,339 @@ const ENTRY_RE = /^([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}
 export interface CatalogOptions extends StatusOptions {
   /** The state of a submission group's cluster job, when a scheduler was asked. */
   clusterJob?(group: RunGroup | GroupSummary): ClusterJobState | undefined;
+  /** false: read every record and log afresh, and neither use nor write `.cohort/cache/runs.json`. */
+  cache?: boolean;
 }
 
-/** Reads every run and group of a project. */
+/** Which entries `.cohort/runs/` holds: run ids with a record, an attribute log, a trash log; group ids. */
+interface Listing {
+  /** Undefined when the listing came from the cache: the cache's ended and unsettled runs. */
+  metas?: string[];
+  users: string[];
+  moves: string[];
+  /** Sorted. */
+  groups: string[];
+}
+
+/** An ended run read in this listing, for the next cache. */
+interface EndedRun {
+  id: string;
+  op: number;
+  jobs: string;
+  started: number | null;
+  exit: number;
+}
+
+/**
+ * Reads every run and group of a project, through the cache (catalog-cache.ts tells what it keeps and
+ * how each part is checked): when nothing changed, one `stat` of `.cohort/runs`, one of each attribute
+ * log, trash log and group, and the records of the runs that have not ended.
+ */
 export function readCatalog(projectRoot: string, opts: CatalogOptions = {}): Catalog {
   const dir = runsDir(projectRoot);
-  let names: string[];
+  const useCache = opts.cache !== false;
+  const file = cacheFile(projectRoot);
+  const old = useCache ? loadCache(file) : undefined;
+  let reader = new CatalogReader(projectRoot, dir, opts, old ?? emptyCache());
+  let catalog: Catalog;
   try {
-    names = fs.readdirSync(dir);
+    catalog = reader.read();
   } catch (err) {
-    if (isErrno(err, "ENOENT")) return { runs: [], groups: [], purged: new Set() };
-    throw err;
+    if (!old) throw err;
+    // A cache damaged in a way its check does not see (an id that makes no name) is dropped.
+    reader = new CatalogReader(projectRoot, dir, opts, emptyCache());
+    catalog = reader.read();
   }
-  const metas: string[] = [];
-  const users = new Set<string>();
-  const moves = new Set<string>();
-  const groupIds: string[] = [];
-  for (const n of names) {
-    const m = ENTRY_RE.exec(n);
-    if (!m) continue;
-    if (m[2] === "meta") metas.push(m[1]);
-    else if (m[2] === "user") users.add(m[1]);
-    else if (m[2] === "move") moves.add(m[1]);
-    else groupIds.push(m[1]);
-  }
-  metas.sort();
-  groupIds.sort();
-  const runs: RunSummary[] = [];
-  const purged = new Set<string>();
-  const trash = new Map<string, TrashState>();
-  for (const id of moves) {
-    const state = trashState(projectRoot, id);
-    trash.set(id, state);
-    if (state === "purged") purged.add(id);
-  }
-  for (const id of metas) {
-    if (purged.has(id)) continue;
-    const summary = summarizeRun(projectRoot, id, users.has(id), trash.get(id) ?? "present", opts);
-    if (summary) runs.push(summary);
-  }
-  const byId = new Map(runs.map((r) => [r.id, r]));
-  const groups: GroupSummary[] = [];
-  for (const id of groupIds) {
-    // A directory named like a group but without its id file is not one (made by hand, or half-copied).
-    try {
-      groups.push(summarizeGroup(projectRoot, id, byId, opts));
-    } catch {
-      continue;
-    }
-  }
-  return { runs, groups, purged };
+  if (useCache && reader.dirty) saveCache(file, reader.nextCache());
+  return catalog;
 }
 
-function summarizeRun(projectRoot: string, id: string, hasUser: boolean, trash: TrashState, opts: StatusOptions): RunSummary | undefined {
-  let record: RunRecord;
-  try {
-    record = RunRecord.open(projectRoot, id);
-  } catch {
-    return undefined; // a record being purged, or a foreign directory
+/** One reading of the catalog: the cache it starts from (`old`), and what the next cache will hold. */
+class CatalogReader {
+  /** Taken before any stat, so that "quiet for two seconds" errs on the safe side. */
+  private readonly now = Date.now();
+  /** Whether the next cache would know something the old one does not. */
+  dirty = false;
+  private listingKey: DirKey = UNTRUSTED_KEY;
+  private readonly operations: [string, string | null][];
+  private readonly opIndex = new Map<string, number>();
+  /** Ended runs in id order: an index into the old cache's runs, or one read now. */
+  private readonly ended: (number | EndedRun)[] = [];
+  private readonly unsettled: Unsettled[] = [];
+  private readonly users = new Map<string, Keyed<UserFacts | null>>();
+  private readonly moves = new Map<string, Keyed<TrashState>>();
+  private readonly groups = new Map<string, Keyed<[string, JsonValue][] | null>>();
+
+  constructor(
+    private readonly projectRoot: string,
+    private readonly dir: string,
+    private readonly opts: CatalogOptions,
+    private readonly old: CatalogCache,
+  ) {
+    this.operations = old.operations.slice();
+    this.operations.forEach(([op, group], i) => this.opIndex.set(opKey(op, group), i));
   }
-  const attrs = hasUser ? readAttributes(path.join(runsDir(projectRoot), id + ".user")) : new Map();
-  let opref: OpRef | undefined;
-  try {
-    opref = record.opref;
-  } catch {
-    opref = undefined; // an empty or damaged opref: the run is listed all the same, its operation as "?"
+
+  read(): Catalog {
+    const dirKey = statKey(this.dir);
+    const listing = dirKey && (sameKey(this.old.listing, dirKey) ? this.cachedListing() : listDir(this.dir));
+    if (!dirKey || !listing) return { runs: [], groups: [], purged: new Set() };
+    this.listingKey = keyToKeep(dirKey, this.now);
+    // Once the directory is old enough, keeping its listing lets the next reading skip it.
+    if (listing.metas && this.listingKey !== UNTRUSTED_KEY) this.dirty = true;
+
+    const trash = new Map<string, TrashState>();
+    const purged = new Set<string>();
+    for (const id of listing.moves) {
+      const state = this.keyed(this.old.moves, this.moves, id, ".move", () => trashState(this.projectRoot, id));
+      if (state === undefined) continue;
+      trash.set(id, state);
+      if (state === "purged") purged.add(id);
+    }
+    const runs = this.readRuns(listing, purged, trash);
+    const byId = new Map<string, RunSummary>();
+    for (const r of runs) byId.set(r.id, r);
+    for (const id of listing.users) {
+      const run = byId.get(id);
+      if (!run) {
+        // a log without a listed run (left by a purge, or copied alone): kept in the listing, not read
+        this.users.set(id, { key: UNTRUSTED_KEY, value: null });
+        continue;
+      }
+      const user = this.keyed(this.old.users, this.users, id, ".user", () => {
+        const attrs = readAttributes(path.join(this.dir, id + ".user"));
+        return { label: labelOf(attrs), tags: tagsOf(attrs) };
+      });
+      if (user) {
+        run.label = user.label;
+        run.tags = user.tags;
+      }
+    }
+    const groups: GroupSummary[] = [];
+    for (const id of listing.groups) {
+      const pairs = this.keyed(this.old.groups, this.groups, id, ".group", () => {
+        // A directory named like a group but without its id file is not one (made by hand, or half-copied).
+        try {
+          return [...RunGroup.open(this.projectRoot, id).attributes];
+        } catch {
+          return null;
+        }
+      });
+      if (pairs) groups.push(groupSummary(id, new Map(pairs), byId, this.opts));
+    }
+    return { runs, groups, purged };
   }
+
+  /** The listing the cache holds. */
+  private cachedListing(): Listing {
+    const old = this.old;
+    return { users: [...old.users.keys()], moves: [...old.moves.keys()], groups: [...old.groups.keys()] };
+  }
+
+  /**
+   * A log directory's value: the cached one when one `stat` shows the directory as it was, otherwise
+   * read afresh (after the stat, so that a change in between is seen again next time). Undefined when
+   * the directory is gone.
+   */
+  private keyed<T>(from: Map<string, Keyed<T>>, into: Map<string, Keyed<T>>, id: string, suffix: string, read: () => T): T | undefined {
+    const key = statKey(path.join(this.dir, id + suffix));
+    if (!key) return undefined;
+    const cached = from.get(id);
+    if (cached && sameKey(cached.key, key)) {
+      into.set(id, cached);
+      return cached.value;
+    }
+    const value = read();
+    // What is not a log (a group without its id file) is looked at again every time.
+    const kept = value === null ? UNTRUSTED_KEY : keyToKeep(key, this.now);
+    into.set(id, { key: kept, value });
+    if (kept !== UNTRUSTED_KEY || (cached && cached.key !== UNTRUSTED_KEY)) this.dirty = true;
+    return value;
+  }
+
+  /** Every listed run that has a record and was not purged, in id order. */
+  private readRuns(listing: Listing, purged: Set<string>, trash: Map<string, TrashState>): RunSummary[] {
+    const oldIds = this.old.runs.ids;
+    // The ended runs the cache holds (indices into its runs, in id order) and the records to read.
+    const keep: number[] = [];
+    let unread: Unsettled[];
+    if (!listing.metas) {
+      for (let i = 0; i < oldIds.length; i++) keep.push(i);
+      unread = this.old.unsettled;
+    } else {
+      const index = new Map<string, number>();
+      for (let i = 0; i < oldIds.length; i++) index.set(oldIds[i], i);
+      const known = new Map(this.old.unsettled.map((u) => [u.id, u]));
+      unread = [];
+      for (const id of listing.metas) {
+        const i = index.get(id);
+        if (i === undefined) unread.push(known.get(id) ?? { id });
+        else keep.push(i);
+      }
+      keep.sort((a, b) => a - b);
+    }
+    const toRead: Unsettled[] = [];
+    for (const u of unread) {
+      if (purged.has(u.id)) this.unsettled.push({ id: u.id });
+      else toRead.push(u);
+    }
+    toRead.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    const texts = readRunFiles(
+      this.dir,
+      toRead.map((u) => u.id),
+      toRead.map((u) => u.op === undefined),
+    );
+    const memo = new Map<string, number>();
+    const runs: RunSummary[] = [];
+    let k = 0;
+    for (let j = 0; j <= toRead.length; j++) {
+      // the cached runs that come before toRead[j]
+      for (; k < keep.length && (j === toRead.length || oldIds[keep[k]] < toRead[j].id); k++) {
+        const id = oldIds[keep[k]];
+        if (purged.has(id)) {
+          this.unsettled.push({ id }); // purged since: its record is being removed
+          this.dirty = true;
+        } else runs.push(this.cachedRun(keep[k], trash.get(id) ?? "present"));
+      }
+      if (j === toRead.length) break;
+      const run = this.freshRun(toRead[j], texts[j], memo, trash.get(toRead[j].id) ?? "present");
+      if (run) runs.push(run);
+    }
+    return runs;
+  }
+
+  private cachedRun(i: number, trash: TrashState): RunSummary {
+    const old = this.old.runs;
+    const id = old.ids[i];
+    const op = old.op[i];
+    const jobs = old.jobs[i];
+    this.ended.push(i);
+    return summary(id, op === -1 ? undefined : this.old.operations[op], jobs === "" ? [] : jobs.split("\n"), old.started[i] ?? undefined, deriveRunStatus({ exitCode: old.exit[i] }), trash);
+  }
+
+  /** A run from the texts of its files; undefined when the directory holds no record (no opref). */
+  private freshRun(u: Unsettled, t: RunTexts, memo: Map<string, number>, trash: TrashState): RunSummary | undefined {
+    const id = u.id;
+    let op = u.op;
+    let jobs: string[];
+    let jobsText = u.jobs;
+    if (op === undefined || jobsText === undefined) {
+      const opText = t[RUN_TEXT.opref];
+      if (opText === null) {
+        this.unsettled.push({ id });
+        return undefined;
+      }
+      op = memo.get(opText);
+      if (op === undefined) {
+        op = this.operationIndex(opText);
+        memo.set(opText, op);
+      }
+      jobs = parseJobs(t[RUN_TEXT.jobs] ?? undefined);
+      jobsText = jobs.join("\n");
+    } else jobs = jobsText === "" ? [] : jobsText.split("\n");
+    const started = parseMicros(t[RUN_TEXT.started] ?? undefined);
+    const exitCode = parseMicros(t[RUN_TEXT.exit] ?? undefined);
+    let status: RunStatus;
+    if (exitCode !== undefined) {
+      status = deriveRunStatus({ exitCode });
+      this.ended.push({ id, op, jobs: jobsText, started: started ?? null, exit: exitCode });
+      this.dirty = true;
+    } else {
+      const lock = parseLock(t[RUN_TEXT.lock] ?? undefined);
+      status = deriveRunStatus({ lock, staged: parseMicros(t[RUN_TEXT.staged] ?? undefined), initialized: parseMicros(t[RUN_TEXT.initialized] ?? undefined) }, this.opts);
+      this.unsettled.push({ id, op, jobs: jobsText });
+      if (u.op === undefined) this.dirty = true;
+    }
+    return summary(id, op === -1 ? undefined : this.operations[op], jobs, started, status, trash);
+  }
+
+  /** The index in `operations` of what an opref file says; -1 when it is empty or damaged. */
+  private operationIndex(text: string): number {
+    let opref: OpRef | undefined;
+    try {
+      opref = parseOpRef(parseJson(text));
+    } catch {
+      opref = undefined; // an empty or damaged opref: the run is listed all the same, its operation as "?"
+    }
+    if (!opref) return -1;
+    const key = opKey(opref.operation, opref.group ?? null);
+    let i = this.opIndex.get(key);
+    if (i === undefined) {
+      i = this.operations.push([opref.operation, opref.group ?? null]) - 1;
+      this.opIndex.set(key, i);
+    }
+    return i;
+  }
+
+  /** What the next cache holds: everything this reading saw. */
+  nextCache(): CatalogCache {
+    const old = this.old.runs;
+    const runs: CatalogCache["runs"] = { ids: [], op: [], jobs: [], started: [], exit: [] };
+    for (const e of this.ended) {
+      if (typeof e === "number") {
+        runs.ids.push(old.ids[e]);
+        runs.op.push(old.op[e]);
+        runs.jobs.push(old.jobs[e]);
+        runs.started.push(old.started[e]);
+        runs.exit.push(old.exit[e]);
+      } else {
+        runs.ids.push(e.id);
+        runs.op.push(e.op);
+        runs.jobs.push(e.jobs);
+        runs.started.push(e.started);
+        runs.exit.push(e.exit);
+      }
+    }
+    return { listing: this.listingKey, operations: this.operations, runs, unsettled: this.unsettled, users: this.users, moves: this.moves, groups: this.groups };
+  }
+}
+
+const opKey = (operation: string, group: string | null): string => (group === null ? operation : `${operation}\u0000${group}`);
+
+function summary(id: string, operation: [string, string | null] | undefined, jobs: string[], started: number | undefined, status: RunStatus, trash: TrashState): RunSummary {
   return {
     id,
-    name: runName(id),
-    operation: opref?.operation ?? "?",
-    flowgroup: opref?.group,
-    jobs: record.jobs,
-    started: record.started,
-    status: record.status(opts),
-    label: labelOf(attrs),
-    tags: tagsOf(attrs),
+    // The id is a listed one: runName's check of it would cost more than the rest of the summary.
+    name: proquint(parseInt(id.slice(-8), 16)),
+    operation: operation ? operation[0] : "?",
+    flowgroup: operation?.[1] ?? undefined,
+    jobs,
+    started,
+    status,
+    label: "",
+    tags: [],
     trash,
   };
 }
 
+/** Reads `.cohort/runs/`; undefined when it is gone. */
+function listDir(dir: string): Listing | undefined {
+  let names: string[];
+  try {
+    names = fs.readdirSync(dir);
+  } catch (err) {
+    if (isErrno(err, "ENOENT")) return undefined;
+    throw err;
+  }
+  const listing: Listing = { metas: [], users: [], moves: [], groups: [] };
+  for (const n of names) {
+    const m = ENTRY_RE.exec(n);
+    if (!m) continue;
+    if (m[2] === "meta") listing.metas!.push(m[1]);
+    else if (m[2] === "user") listing.users.push(m[1]);
+    else if (m[2] === "move") listing.moves.push(m[1]);
+    else listing.groups.push(m[1]);
+  }
+  listing.groups.sort();
+  return listing;
+}
+
 /** A group's row: its columns derived from the members that are neither deleted nor purged. */
 export function summarizeGroup(projectRoot: string, id: string, runs: Map<string, RunSummary>, opts: CatalogOptions = {}): GroupSummary {
-  const group = RunGroup.open(projectRoot, id);
-  const attrs = group.attributes;
+  return groupSummary(id, RunGroup.open(projectRoot, id).attributes, runs, opts);
+}
+
+function groupSummary(id: string, attrs: Attributes, runs: Map<string, RunSummary>, opts: CatalogOptions): GroupSummary {
   const members = membersOf(attrs);
   const counted: MemberFacts[] = [];
   for (const m of members) {
@@ -146,10 +405,11 @@ export function summarizeGroup(projectRoot: string, id: string, runs: Map<string
     if (r && r.trash === "present") counted.push({ operation: r.operation, started: r.started, status: r.status });
   }
   const statuses: GroupStatus[] = counted.map((m) => m.status);
+  const kind = attrs.get("kind");
   const summary: GroupSummary = {
     id,
-    name: group.name,
-    kind: group.kind,
+    name: runName(id),
+    kind: typeof kind === "string" ? (kind as GroupKind) : undefined,
     operation: groupOperation(counted),
     started: groupStarted(counted),
     status: "unknown",

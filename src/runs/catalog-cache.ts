@@ -1,0 +1,247 @@
+/**
+ * The run catalog's cache, `.cohort/cache/runs.json`: what the catalog read of `.cohort/runs/`, kept
+ * so that a listing of a project where nothing changed reads almost nothing. It is derived only:
+ * deleting it loses nothing, and a file that does not parse or has another shape is ignored (and
+ * replaced by the next listing). What is kept, and how each part is checked before it is used:
+ *
+ * - **The listing** of `.cohort/runs/` (which records, attribute logs, trash logs and groups exist),
+ *   keyed by the directory's modification time, change time and inode, as the job index keys the
+ *   workspace: adding, removing or renaming an entry changes the times. It is trusted only when the
+ *   directory had been quiet for two seconds when it was read (a second change in the same clock tick
+ *   could keep the times); otherwise the directory is read again.
+ * - **Ended runs**: operation, FlowGroup, jobs, start time and exit code. A run's record does not change
+ *   once `proc/exit` holds its exit code, so these are used as long as the record is listed. A run that
+ *   has not ended is not kept: its status depends on files that change and on whether its process lives.
+ * - **Attribute logs, trash logs and groups**, each keyed by one `stat` of its directory (modification
+ *   time, change time, inode), as the document cache keys documents: every change adds a file to the
+ *   directory, which moves its times. A directory that was not quiet for two seconds when read is listed
+ *   without a key, so it is read again every time until it is.
+ */
+import fs from "node:fs";
+import path from "node:path";
+import { collectTyped, restoreTyped } from "../dataspace/job-index.js";
+import type { JsonValue } from "../dataspace/value.js";
+import { writeFileAtomic } from "../util/fs.js";
+import { isRunId } from "./run-id.js";
+import type { TrashState } from "./trash.js";
+
+const FORMAT = "cohort run catalog";
+const VERSION = 1;
+/** A time older than the read by this much cannot hide a later change made in the same clock tick. */
+export const TRUST_MARGIN_MS = 2000;
+
+/** What one `stat` of a directory tells the cache; mtimeMs -1: never matches (read it again). */
+export interface DirKey {
+  mtimeMs: number;
+  ctimeMs: number;
+  ino: number;
+}
+
+export const UNTRUSTED_KEY: DirKey = { mtimeMs: -1, ctimeMs: -1, ino: -1 };
+
+/** The key of a directory; undefined when it does not exist. */
+export function statKey(dir: string): DirKey | undefined {
+  const st = fs.statSync(dir, { throwIfNoEntry: false });
+  return st && { mtimeMs: st.mtimeMs, ctimeMs: st.ctimeMs, ino: st.ino };
+}
+
+/** The key to keep for a directory read at `readAt`: its own when it had been quiet long enough. */
+export function keyToKeep(key: DirKey, readAt: number): DirKey {
+  return readAt - key.mtimeMs > TRUST_MARGIN_MS ? key : UNTRUSTED_KEY;
+}
+
+export function sameKey(a: DirKey, b: DirKey): boolean {
+  return a.mtimeMs === b.mtimeMs && a.ctimeMs === b.ctimeMs && a.ino === b.ino && a.mtimeMs !== -1;
+}
+
+export interface Keyed<T> {
+  key: DirKey;
+  value: T;
+}
+
+/** A run's label and tags. */
+export type UserFacts = { label: string; tags: string[] };
+
+/** A listed record that is read every time: not ended, purged, or not a record. */
+export interface Unsettled {
+  id: string;
+  /** What its opref and jobs said (they never change); undefined: read them too. */
+  op?: number;
+  jobs?: string;
+}
+
+/** The cache as the catalog uses it. Runs are columns, sorted by id. */
+export interface CatalogCache {
+  /** The listed directory's key (UNTRUSTED_KEY when it was not quiet). */
+  listing: DirKey;
+  /** Distinct (operation, FlowGroup) pairs, referred to by `runs.op`. */
+  operations: [string, string | null][];
+  /** Ended runs. */
+  runs: {
+    ids: string[];
+    /** Index into `operations`; -1: the record has no valid opref (operation "?"). */
+    op: number[];
+    /** Job ids joined by "\n"; "" for a flag run. */
+    jobs: string[];
+    started: (number | null)[];
+    exit: number[];
+  };
+  unsettled: Unsettled[];
+  /** Per run id with a `.user` directory; value null: not read (no such run is listed). */
+  users: Map<string, Keyed<UserFacts | null>>;
+  moves: Map<string, Keyed<TrashState>>;
+  /** Per group id: its attributes in log order; null: not a group (read again every time). */
+  groups: Map<string, Keyed<[string, JsonValue][] | null>>;
+}
+
+export function emptyCache(): CatalogCache {
+  return {
+    listing: UNTRUSTED_KEY,
+    operations: [],
+    runs: { ids: [], op: [], jobs: [], started: [], exit: [] },
+    unsettled: [],
+    users: new Map(),
+    moves: new Map(),
+    groups: new Map(),
+  };
+}
+
+/** The file as written: keyed entries are [id, mtimeMs, ctimeMs, ino, value]. */
+interface CacheFile {
+  format: string;
+  v: number;
+  listing: number[];
+  operations: [string, string | null][];
+  runs: { ids: string[]; op: number[]; jobs: string[]; started: (number | null)[]; exit: number[] };
+  /** [id] or [id, op, jobs] */
+  unsettled: ([string] | [string, number, string])[];
+  users: [string, number, number, number, UserFacts | null][];
+  moves: [string, number, number, number, TrashState][];
+  /** Attributes as [key, value], or just the key when the value is "" (members, tags): a third of the size. */
+  groups: [string, number, number, number, ([string, JsonValue] | string)[] | null][];
+  /** Values JSON cannot carry in groups' attributes: [index into groups, exact text, ...path]. */
+  typed: (string | number)[][];
+}
+
+export function cacheFile(projectRoot: string): string {
+  return path.join(projectRoot, ".cohort", "cache", "runs.json");
+}
+
+/** Reads the cache; undefined when there is none or it is not one this version wrote. */
+export function loadCache(file: string): CatalogCache | undefined {
+  let data: CacheFile;
+  try {
+    data = JSON.parse(fs.readFileSync(file, "utf8")) as CacheFile;
+  } catch {
+    return undefined;
+  }
+  try {
+    return valid(data) ? fromFile(data) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+const isNum = (x: unknown): x is number => typeof x === "number";
+const isKeyed = (e: unknown): e is [string, number, number, number, unknown] =>
+  Array.isArray(e) && e.length === 5 && typeof e[0] === "string" && isRunId(e[0]) && isNum(e[1]) && isNum(e[2]) && isNum(e[3]);
+const TRASH_STATES = new Set(["present", "deleted", "purged"]);
+
+/** Checks everything the catalog relies on, so that a foreign or damaged file cannot reach a listing. */
+function valid(d: CacheFile): boolean {
+  if (typeof d !== "object" || d === null || d.format !== FORMAT || d.v !== VERSION) return false;
+  if (!Array.isArray(d.listing) || d.listing.length !== 3 || !d.listing.every(isNum)) return false;
+  const ops = d.operations;
+  if (!Array.isArray(ops) || !ops.every((o) => Array.isArray(o) && typeof o[0] === "string" && (o[1] === null || typeof o[1] === "string"))) return false;
+  const r = d.runs;
+  if (typeof r !== "object" || r === null) return false;
+  const n = Array.isArray(r.ids) ? r.ids.length : -1;
+  if (![r.op, r.jobs, r.started, r.exit].every((a) => Array.isArray(a) && a.length === n)) return false;
+  for (let i = 0; i < n; i++) {
+    // Not a full check of the id (a regular expression per run costs more than the rest of the
+    // listing): a name cannot be made of a damaged one, which fails the reading and so the cache.
+    const id = r.ids[i];
+    if (typeof id !== "string" || id.length !== 36 || (i > 0 && !(r.ids[i - 1] < id))) return false;
+    const op = r.op[i];
+    if (!Number.isInteger(op) || op < -1 || op >= ops.length) return false;
+    if (typeof r.jobs[i] !== "string" || !Number.isSafeInteger(r.exit[i]) || !(r.started[i] === null || isNum(r.started[i]))) return false;
+  }
+  const validUnsettled = (u: unknown[]) =>
+    typeof u[0] === "string" && isRunId(u[0]) && (u.length === 1 || (u.length === 3 && Number.isInteger(u[1]) && (u[1] as number) >= -1 && (u[1] as number) < ops.length && typeof u[2] === "string"));
+  if (!Array.isArray(d.unsettled) || !d.unsettled.every((u) => Array.isArray(u) && validUnsettled(u))) return false;
+  if (!Array.isArray(d.users) || !d.users.every((e) => isKeyed(e) && (e[4] === null || validUser(e[4])))) return false;
+  if (!Array.isArray(d.moves) || !d.moves.every((e) => isKeyed(e) && TRASH_STATES.has(e[4]))) return false;
+  if (!Array.isArray(d.groups) || !d.groups.every((e) => isKeyed(e) && (e[4] === null || validPairs(e[4])))) return false;
+  return Array.isArray(d.typed);
+}
+
+function validUser(u: unknown): boolean {
+  const x = u as UserFacts;
+  return typeof x === "object" && x !== null && typeof x.label === "string" && Array.isArray(x.tags) && x.tags.every((t) => typeof t === "string");
+}
+
+function validPairs(p: unknown): boolean {
+  return Array.isArray(p) && p.every((kv) => typeof kv === "string" || (Array.isArray(kv) && kv.length === 2 && typeof kv[0] === "string"));
+}
+
+function fromFile(d: CacheFile): CatalogCache {
+  const groups = d.groups.map(([id, m, c, ino, pairs]): [string, number, number, number, [string, JsonValue][] | null] => [
+    id,
+    m,
+    c,
+    ino,
+    pairs && pairs.map((kv) => (typeof kv === "string" ? [kv, ""] : kv)),
+  ]);
+  restoreTyped(
+    groups.map((g) => g[4]),
+    d.typed,
+  );
+  const [mtimeMs, ctimeMs, ino] = d.listing;
+  return {
+    listing: { mtimeMs, ctimeMs, ino },
+    operations: d.operations,
+    runs: d.runs,
+    unsettled: d.unsettled.map((u) => (u.length === 1 ? { id: u[0] } : { id: u[0], op: u[1], jobs: u[2] })),
+    users: keyedMap(d.users),
+    moves: keyedMap(d.moves),
+    groups: keyedMap(groups),
+  };
+}
+
+function keyedMap<T>(entries: [string, number, number, number, T][]): Map<string, Keyed<T>> {
+  return new Map(entries.map(([id, mtimeMs, ctimeMs, ino, value]) => [id, { key: { mtimeMs, ctimeMs, ino }, value }]));
+}
+
+function keyedEntries<T>(m: Map<string, Keyed<T>>): [string, number, number, number, T][] {
+  return [...m].map(([id, { key, value }]) => [id, key.mtimeMs, key.ctimeMs, key.ino, value]);
+}
+
+/** Writes the cache. A failure to write is not an error: it is only a cache. */
+export function saveCache(file: string, cache: CatalogCache): void {
+  const typed: (string | number)[][] = [];
+  const groups = keyedEntries(cache.groups).map(([id, m, c, ino, pairs], i): CacheFile["groups"][number] => {
+    if (!pairs) return [id, m, c, ino, null];
+    collectTyped(pairs as JsonValue, [i], typed);
+    return [id, m, c, ino, pairs.map((kv) => (kv[1] === "" ? kv[0] : kv))];
+  });
+  const data: CacheFile = {
+    format: FORMAT,
+    v: VERSION,
+    listing: [cache.listing.mtimeMs, cache.listing.ctimeMs, cache.listing.ino],
+    operations: cache.operations,
+    runs: cache.runs,
+    unsettled: cache.unsettled.map((u) => (u.op === undefined || u.jobs === undefined ? [u.id] : [u.id, u.op, u.jobs])),
+    users: keyedEntries(cache.users),
+    moves: keyedEntries(cache.moves),
+    groups,
+    typed,
+  };
+  try {
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    // A replacer is slow on a big cache: use one only when a big integer needs it.
+    const hasBig = typed.some(([, text]) => /^-?\d+$/.test(text as string));
+    writeFileAtomic(file, hasBig ? JSON.stringify(data, (_k, v: unknown) => (typeof v === "bigint" ? v.toString() : v)) : JSON.stringify(data));
+  } catch {
+    // read-only project or full disk: the next listing reads the records again
+  }
+}
