@@ -217,7 +217,9 @@ async function runBody(item: ExecutionItem, command: string | undefined, ctx: Bo
     if (r.exitCode !== 0 || !body.cmd) return r;
     returned = r.command;
   } else {
-    returned = await withTimeout(captureOutput(() => body.fn(...item.aggregate.jobs), ctx.write), ctx.opts.timeoutMs);
+    const args: unknown[] = item.flags ? [item.flags] : item.aggregate.jobs;
+    const fn = body.fn as (...a: unknown[]) => unknown;
+    returned = await withTimeout(captureOutput(() => withEnv(ctx.env, () => fn(...args)), ctx.write), ctx.opts.timeoutMs);
     if (returned === TIMEOUT) return { exitCode: TIMED_OUT };
     if (!body.cmd) return { exitCode: 0 };
     if (typeof returned !== "string") throw new Error(`operation ${item.operation.name} has cmd set but returned ${typeof returned}, not a command`);
@@ -319,6 +321,23 @@ async function runHook(
   }
   const r = await runShell(hook.command, { cwd, env: { ...env, COHORT_ERROR: info.error?.message ?? "" }, output: { file: outputFile } });
   if (r.exitCode !== 0) throw new Error(`${JSON.stringify(hook.command)} exited with ${r.exitCode}`);
+}
+
+/**
+ * Runs an in-process function with the run's variables in `process.env` (as a worker has them), put
+ * back as they were when it returns. Only serial runs call functions in-process, so no two overlap.
+ */
+async function withEnv<T>(env: Record<string, string>, fn: () => T | Promise<T>): Promise<T> {
+  const saved = Object.keys(env).map((k) => [k, process.env[k]] as const);
+  Object.assign(process.env, env);
+  try {
+    return await fn();
+  } finally {
+    for (const [k, v] of saved) {
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
+    }
+  }
 }
 
 const TIMEOUT = Symbol("timeout");

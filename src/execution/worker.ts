@@ -67,13 +67,18 @@ function raisedText(what: string, err: unknown): string {
   return `${what} raised: ${err instanceof Error && err.stack ? err.stack : errorText(err)}\n`;
 }
 
-/** Calls an operation's function: the command it returned for a `cmd` operation. */
-async function call(project: Project, workflow: Workflow, operation: string, jobIds: string[], describe: (what: string) => void): Promise<string | undefined> {
+/**
+ * Calls an operation's function with the jobs of the run, or a flag operation's with the run's flag
+ * set (its record's config.json): the command it returned for a `cmd` operation.
+ */
+async function call(project: Project, workflow: Workflow, operation: string, runId: string, jobIds: string[], describe: (what: string) => void): Promise<string | undefined> {
   const op = workflow.operation(operation);
   const jobs = jobIds.map((id) => jobOf(project, id));
   describe(`${op.name} on ${jobs.length > 0 ? aggregateId(jobs) : "its flags"}`);
   if (op.body.kind !== "function") throw new Error(`operation ${op.name} is not a function`);
-  const returned = await op.body.fn(...jobs);
+  const fn = op.body.fn as (...args: unknown[]) => unknown;
+  const args: unknown[] = op.flags ? [RunRecord.open(project.root, runId).config] : jobs;
+  const returned = await fn(...args);
   if (!op.body.cmd) return undefined;
   if (typeof returned !== "string") throw new Error(`operation ${op.name} has cmd set but returned ${typeof returned}, not a command`);
   return returned;
@@ -91,7 +96,7 @@ async function oneRun(root: string, runId: string): Promise<void> {
     const opref = record.opref;
     if (!opref) throw new Error(`the record of run ${runId} names no operation`);
     const workflow = await loadWorkflow(project);
-    const command = await call(project, workflow, opref.operation, record.jobs, (w) => (what = w));
+    const command = await call(project, workflow, opref.operation, runId, record.jobs, (w) => (what = w));
     report(command === undefined ? {} : { command });
     exit(0);
   } catch (err) {
@@ -134,7 +139,7 @@ async function serve(root: string): Promise<void> {
       let what = `run ${message.runId}`;
       let reply: WorkerMessage;
       try {
-        const command = await call(project, workflow, message.operation, message.jobs, (w) => (what = w));
+        const command = await call(project, workflow, message.operation, message.runId, message.jobs, (w) => (what = w));
         reply = command === undefined ? { type: "done", ok: true } : { type: "done", ok: true, command };
       } catch (err) {
         process.stderr.write(raisedText(what, err));

@@ -30,10 +30,15 @@
  *   (vocabulary, types) when the workflow is assembled, with every other source.
  * - An operation's origin is the file and line of the `project.operation(...)` call, taken from the
  *   stack (`project.ts:12`), for messages.
+ * - `flags: { lr: 0.01 }` in the options form makes a flag operation (as `flags` in cohort.toml): its
+ *   function receives the run's flag set (defaults merged) instead of jobs, and cannot have an
+ *   aggregator. In TypeScript, declare the parameter as `Record<string, any>`. JavaScript numbers
+ *   cannot tell `1.0` from `1`: an integer default is an int (`float(1)` from the API makes a float).
  */
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Job } from "../dataspace/job.js";
+import { Float, isPlainObject, type JsonObject } from "../dataspace/value.js";
 import { UserError } from "../util/errors.js";
 import type {
   Aggregator,
@@ -120,6 +125,8 @@ export interface OperationOptions {
   };
   /** The function returns a shell command to run (signac-flow's `cmd=True`). */
   cmd?: boolean;
+  /** Makes a flag operation with these default flags: the function receives a flag set, not jobs. */
+  flags?: JsonObject;
 }
 
 export interface GroupOptions {
@@ -297,6 +304,7 @@ interface OperationEntry {
   directives: Directives;
   aggregator: Aggregator | undefined;
   hooks: Hooks;
+  flags?: JsonObject;
   origin: Origin;
 }
 
@@ -449,16 +457,20 @@ export class FlowProject {
       }
     };
 
-    const operations: OperationDefinition[] = this.ops.map((op) => ({
-      name: op.name,
-      body: { kind: "function", fn: op.fn, cmd: op.cmd },
-      pre: resolveList(op, "pre"),
-      post: resolveList(op, "post"),
-      directives: { ...op.directives },
-      aggregator: op.aggregator ?? { kind: "single" },
-      hooks: copyHooks(op.hooks),
-      origin: op.origin,
-    }));
+    const operations: OperationDefinition[] = this.ops.map((op) => {
+      if (op.flags && op.aggregator) throw new UserError(`operation ${op.name} (${op.origin}) has flags and an aggregator`, "a flag operation has no jobs to aggregate: remove one of them");
+      return {
+        name: op.name,
+        body: { kind: "function", fn: op.fn, cmd: op.cmd },
+        pre: resolveList(op, "pre"),
+        post: resolveList(op, "post"),
+        directives: { ...op.directives },
+        aggregator: op.aggregator ?? { kind: "single" },
+        hooks: copyHooks(op.hooks),
+        ...(op.flags ? { flags: { ...op.flags } } : {}),
+        origin: op.origin,
+      };
+    });
     const groups: GroupDefinition[] = this.groupList.map((g) => {
       const where = `group ${g.name} (${g.origin})`;
       const members = g.operations.map(nameOf);
@@ -535,6 +547,10 @@ export class FlowProject {
       case "cmd":
         entry.cmd = true;
         return;
+      case "flags":
+        if (entry.flags) throw new UserError(`${where}: flags are given twice`, "give them once");
+        entry.flags = checkFlags(w.flags, where);
+        return;
       default:
         throw new UserError(`${where}: ${describe(w)} is not a wrapper`, "pass directives(...), pre.*(...), post.*(...), hooks.*(...), a group, an aggregator or cmd");
     }
@@ -542,7 +558,7 @@ export class FlowProject {
 }
 
 const HOOK_NAMES: HookName[] = ["on_start", "on_success", "on_exception", "on_exit"];
-const OPTION_KEYS = ["name", "directives", "groups", "pre", "post", "aggregator", "hooks", "cmd"];
+const OPTION_KEYS = ["name", "directives", "groups", "pre", "post", "aggregator", "hooks", "cmd", "flags"];
 const HOOK_OPTION_KEYS: Record<string, HookName> = {
   onStart: "on_start",
   onSuccess: "on_success",
@@ -589,6 +605,7 @@ function optionWrappers(opts: Record<string, unknown>, where: string): unknown[]
     if (typeof opts.cmd !== "boolean") throw new UserError(`${where}: cmd must be true or false`, "cmd: true");
     if (opts.cmd) out.push(cmd);
   }
+  if (opts.flags !== undefined) out.push({ wrapper: "flags", flags: opts.flags });
   return out;
 }
 
@@ -599,6 +616,22 @@ function checkAggregator(a: unknown, where: string): Aggregator {
     if (a.kind === "groupBy" && ((typeof a.key === "string" && a.key !== "") || typeof a.key === "function")) return { kind: "groupBy", key: a.key as string };
   }
   throw new UserError(`${where}: ${describe(a)} is not an aggregator`, "use groupsOf(n), groupBy(key) or allJobs()");
+}
+
+/** Default flags: an object of JSON values (numbers, strings, booleans, null, lists, objects). */
+function checkFlags(flags: unknown, where: string): JsonObject {
+  const isJson = (v: unknown): boolean =>
+    v === null ||
+    ["string", "boolean", "bigint"].includes(typeof v) ||
+    (typeof v === "number" && Number.isFinite(v)) ||
+    v instanceof Float ||
+    (Array.isArray(v) && v.every(isJson)) ||
+    (isPlainObject(v) && Object.values(v).every(isJson));
+  if (!isObject(flags) || isWrapper(flags)) throw new UserError(`${where}: flags must be an object of default values, not ${describe(flags)}`, "flags: { lr: 0.01, epochs: 10 }");
+  for (const [key, value] of Object.entries(flags)) {
+    if (!isJson(value)) throw new UserError(`${where}: flag ${key} is not a JSON value (${describe(value)})`, "give numbers, strings, booleans, null, lists or objects");
+  }
+  return flags as JsonObject;
 }
 
 function checkDirectives(d: unknown, where: string): Directives {

@@ -233,3 +233,52 @@ describe("bad batch input: one line, exit code 2, nothing run", () => {
     expect(fs.existsSync(runsDir(dir))).toBe(false);
   });
 });
+
+describe("flag operations in project.ts", () => {
+  const SOURCE = `
+import { FlowProject } from "cohort";
+import fs from "node:fs";
+import path from "node:path";
+
+const project = new FlowProject();
+project.operation("fit", { flags: { lr: 0.5, tag: "a" } }, function fit(flags: Record<string, any>) {
+  const dir = process.env.COHORT_RUN_DIR!;
+  fs.writeFileSync(path.join(dir, "flags.json"), JSON.stringify(flags));
+  console.log("fit", flags.lr, flags.tag);
+});
+project.operation("fitcmd", { flags: { n: 1 }, cmd: true }, (flags: Record<string, any>) => \`echo \${flags.n} > n.txt\`);
+export default project;
+`;
+
+  it.each([["serially, in cohort"], ["--parallel", "2"]])("receive their flag set and find their run directory (%s)", (...options) => {
+    const dir = tempDir();
+    expect(cohort(["init"], { cwd: dir }).code).toBe(0);
+    fs.writeFileSync(path.join(dir, "project.ts"), SOURCE);
+    const parallel = options[0] === "--parallel" ? options : [];
+    const r = ok(dir, "run", "fit", "lr={1,2.5}", ...parallel);
+    expect(r.stdout).toContain("fit 2.5 a");
+    const runs = readRuns(dir);
+    expect(runs.map((run) => JSON.parse(readIn(dir, run.id, "flags.json"))).sort((a, b) => a.lr - b.lr)).toEqual([
+      { lr: 1, tag: "a" },
+      { lr: 2.5, tag: "a" },
+    ]);
+    expect(groups(dir)[0].members).toEqual(runs.map((run) => run.id).sort());
+    ok(dir, "run", "fitcmd", "n=7", ...parallel);
+    const cmdRun = readRuns(dir).find((run) => run.operation === "fitcmd")!;
+    expect(readIn(dir, cmdRun.id, "n.txt")).toBe("7\n");
+  });
+
+  it.each([
+    ["flags with an aggregator", `{ flags: { a: 1 }, aggregator: allJobs() }`, /^cohort: error: project\.ts\S*: operation fit \(project\.ts:\d+\) has flags and an aggregator \(/],
+    ["flags that are not an object", `{ flags: [1] }`, /^cohort: error: project\.ts\S*: operation fit \(project\.ts:\d+\): flags must be an object of default values/],
+    ["a flag that is no JSON value", `{ flags: { f: () => 1 } }`, /^cohort: error: project\.ts\S*: operation fit \(project\.ts:\d+\): flag f is not a JSON value/],
+  ])("refuses %s: one line, exit code 2", (_name, options, message) => {
+    const dir = tempDir();
+    expect(cohort(["init"], { cwd: dir }).code).toBe(0);
+    fs.writeFileSync(path.join(dir, "project.ts"), `import { FlowProject, allJobs } from "cohort";\nconst project = new FlowProject();\nproject.operation("fit", ${options}, function fit() {});\nexport default project;\n`);
+    const r = cohort(["run", "fit"], { cwd: dir });
+    expect(r.code).toBe(2);
+    expect(lines(r.stderr)).toHaveLength(1);
+    expect(r.stderr).toMatch(message);
+  });
+});
