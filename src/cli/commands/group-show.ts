@@ -23,11 +23,12 @@ export default function groupShow(ref: string, opts: { json?: boolean }): void {
   for (const [k, v] of group.attributes) if (!OWN_KEYS.test(k)) details[k] = v;
   const comments = commentsOf(group.attributes);
   if (opts.json) {
-    const members = group.members.map((id) => {
+    // `members` are ids, as in `cohort runs -g --json`; `runs` describe them.
+    const memberRuns = group.members.map((id) => {
       const r = runs.get(id);
       return r ? runJson(r, index.get(id)) : { id, name: runName(id), purged: true };
     });
-    out(dumpJson({ ...groupJson(group, undefined, runs), details, members, comments: commentsJson(comments) }) + "\n");
+    out(dumpJson({ ...groupJson(group, undefined, runs), details, runs: memberRuns, comments: commentsJson(comments) }) + "\n");
     return;
   }
   const now = Date.now();
