@@ -139,6 +139,7 @@ function planWork(project: Project, workflow: Workflow, groups: GroupDefinition[
       throw new UserError(`group ${g.name} holds the flag operation ${op}`, "a flag operation runs only by itself: cohort run " + op);
     }
   }
+  if (opts.json && !opts.printRuns) throw new UserError("--json applies to --print-runs", "cohort run OPERATION KEY=VALUE... --print-runs --json");
   const maxRuns = opts.maxRuns !== undefined ? parseCount(opts.maxRuns, "--max-runs") : undefined;
   const seed = opts.seed !== undefined ? parseSeed(opts.seed) : undefined;
   const selectsJobs = Boolean(opts.jobId?.length || opts.filter?.length);
@@ -157,7 +158,7 @@ function planWork(project: Project, workflow: Workflow, groups: GroupDefinition[
     if (maxRuns !== undefined || seed !== undefined) throw new UserError(`${maxRuns !== undefined ? "--max-runs" : "--seed"} applies to a batch`, "give KEY=VALUE arguments, e.g. lr=uniform[1e-4:1e-1]");
     if (opts.force) throw new UserError("--force applies to a batch of a job operation", "to run an operation ignoring its conditions: cohort exec OPERATION [IDS]");
     if (selectsJobs && flagGroups.length > 0) {
-      warn(`-j and -f select jobs; the flag operation${flagGroups.length > 1 ? "s" : ""} ${flagGroups.map((g) => g.name).join(", ")} run${flagGroups.length > 1 ? "" : "s"} on none and ${flagGroups.length > 1 ? "are" : "is"} skipped`);
+      warn(`-j and -f select jobs, and flag operations run on none: skipped ${flagGroups.map((g) => g.name).join(", ")}`);
       flagGroups = [];
     }
   }
