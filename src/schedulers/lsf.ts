@@ -1,5 +1,6 @@
 /** LSF: `bsub < script`, one `bjobs` per query (it also lists recently ended jobs). */
-import { checked, firstLine, runCommand, SubmitError, type FinalState, type PartitionInfo, type QueuedJob, type Scheduler } from "./scheduler.js";
+import { checked, firstLine, runCommand, SubmitError } from "./commands.js";
+import type { FinalState, PartitionInfo, QueuedJob, Scheduler } from "./scheduler.js";
 
 export class Lsf implements Scheduler {
   readonly name = "lsf" as const;

@@ -1,5 +1,6 @@
 /** PBS (OpenPBS/Torque): `qsub`, one `qstat` per query; ended jobs from `qstat -x` where supported. */
-import { checked, firstLine, runCommand, SubmitError, type FinalState, type PartitionInfo, type QueuedJob, type Scheduler } from "./scheduler.js";
+import { checked, firstLine, runCommand, SubmitError } from "./commands.js";
+import type { FinalState, PartitionInfo, QueuedJob, Scheduler } from "./scheduler.js";
 
 export class Pbs implements Scheduler {
   readonly name = "pbs" as const;

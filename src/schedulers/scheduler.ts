@@ -5,6 +5,11 @@
 import { spawnSync } from "node:child_process";
 import { UserError } from "../util/errors.js";
 import type { SchedulerName } from "./script.js";
+import { Lsf } from "./lsf.js";
+import { Pbs } from "./pbs.js";
+import { Slurm } from "./slurm.js";
+
+const SCHEDULER_CLASSES: Record<SchedulerName, new () => Scheduler> = { slurm: Slurm, pbs: Pbs, lsf: Lsf };
 
 /** A job the scheduler still knows: waiting, held, or running. */
 export interface QueuedJob {
@@ -39,39 +44,6 @@ export interface PartitionInfo {
   gpus: number;
 }
 
-/** The scheduler refused a submission; its own message is kept. */
-export class SubmitError extends UserError {}
-
-export interface CommandResult {
-  status: number | null;
-  stdout: string;
-  stderr: string;
-  missing: boolean;
-}
-
-/** Runs a scheduler command; `missing` when it is not installed. */
-export function runCommand(argv: readonly string[], cwd?: string): CommandResult {
-  const r = spawnSync(argv[0], argv.slice(1), { cwd, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], timeout: 120_000 });
-  const missing = (r.error as NodeJS.ErrnoException | undefined)?.code === "ENOENT";
-  return { status: r.status, stdout: r.stdout ?? "", stderr: (r.stderr ?? "") + (r.error && !missing ? String(r.error.message) : ""), missing };
-}
-
-/** A scheduler's command must exist: one line naming it otherwise. */
-export function checked(argv: readonly string[], r: CommandResult): CommandResult {
-  if (r.missing) throw new UserError(`${argv[0]} is not installed or not on the PATH`, "submit where the scheduler's commands exist, or use --pretend");
-  return r;
-}
-
-/** The first line of a scheduler's complaint, trimmed of its own prefix noise. */
-export function firstLine(text: string): string {
-  return (
-    text
-      .split("\n")
-      .map((l) => l.trim())
-      .find((l) => l !== "") ?? "no message"
-  );
-}
-
 const PROBES: [string, SchedulerName][] = [
   ["sbatch", "slurm"],
   ["qsub", "pbs"],
@@ -84,19 +56,14 @@ function onPath(cmd: string): boolean {
 }
 
 /** The scheduler of this machine (`sbatch` → SLURM, `qsub` → PBS, `bsub` → LSF), or the one named. */
-export async function openScheduler(name?: string): Promise<Scheduler> {
+export function openScheduler(name?: string): Scheduler {
   let chosen = name as SchedulerName | undefined;
   if (chosen !== undefined && !PROBES.some(([, n]) => n === chosen)) {
     throw new UserError(`there is no scheduler ${name}`, "choose --scheduler slurm, pbs or lsf");
   }
   chosen ??= PROBES.find(([cmd]) => onPath(cmd))?.[1];
   if (chosen === undefined) throw new UserError("no cluster scheduler found: none of sbatch, qsub, bsub is on the PATH", "name one with --scheduler, or use --pretend to see the scripts");
-  switch (chosen) {
-    case "slurm":
-      return new (await import("./slurm.js")).Slurm();
-    case "pbs":
-      return new (await import("./pbs.js")).Pbs();
-    case "lsf":
-      return new (await import("./lsf.js")).Lsf();
-  }
+  const command = PROBES.find(([, n]) => n === chosen)![0];
+  if (!onPath(command)) throw new UserError(`${command} is not installed or not on the PATH`, "submit where the scheduler's commands exist, or use --pretend to see the scripts");
+  return new SCHEDULER_CLASSES[chosen]();
 }

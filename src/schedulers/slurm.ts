@@ -1,7 +1,8 @@
 /** SLURM: `sbatch --parsable`, one `squeue` per query, `sacct` (or `scontrol show job`) for final states. */
 import os from "node:os";
 import { parseWalltime } from "../workflow/directives.js";
-import { checked, firstLine, runCommand, SubmitError, type FinalState, type PartitionInfo, type QueuedJob, type Scheduler } from "./scheduler.js";
+import { checked, firstLine, runCommand, SubmitError } from "./commands.js";
+import type { FinalState, PartitionInfo, QueuedJob, Scheduler } from "./scheduler.js";
 
 const FINAL: Record<string, FinalState> = {
   COMPLETED: "COMPLETED",

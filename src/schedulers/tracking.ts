@@ -10,7 +10,7 @@
 import { membersOf } from "../runs/groups.js";
 import type { ClusterJobState } from "../runs/group-columns.js";
 import { RunGroup, listGroupIds } from "../runs/groups.js";
-import type { FinalState, QueuedJob, Scheduler } from "./scheduler.js";
+import { openScheduler, type FinalState, type QueuedJob, type Scheduler } from "./scheduler.js";
 
 export interface Submission {
   group: RunGroup;
@@ -115,3 +115,41 @@ export function pairKey(group: string, aggregate: string): string {
 export function submissionMembers(s: Submission): string[] {
   return membersOf(s.group.attributes);
 }
+
+/**
+ * The scheduler's view for listings (`status`, `runs -g`): undefined — and no scheduler call at all —
+ * when every submission has its final state recorded. A scheduler that cannot be reached is a warning:
+ * listings still show what the records say.
+ */
+export function pendingClusterView(projectRoot: string, warn: (message: string) => void): ClusterView | undefined {
+  const submissions = listSubmissions(projectRoot);
+  const open = submissions.filter((s) => s.jobId !== undefined && s.finalState === undefined);
+  if (open.length === 0) return undefined;
+  try {
+    const scheduler = openScheduler(open[0].scheduler);
+    return clusterStates(projectRoot, scheduler, submissions);
+  } catch (err) {
+    warn(`cannot ask the ${open[0].scheduler} scheduler about ${open.length} submitted job${open.length === 1 ? "" : "s"}: ${(err as Error).message}`);
+    return undefined;
+  }
+}
+
+/** Live states by `operation\0aggregate`, for the operations of every queued, held or running cluster job. */
+export function operationStates(view: ClusterView, groupOperations: (group: string) => readonly string[] | undefined): Map<string, LiveState> {
+  const out = new Map<string, LiveState>();
+  for (const s of view.submissions) {
+    const st = view.byGroup.get(s.group.id);
+    if (st !== "queued" && st !== "held" && st !== "running") continue;
+    for (const [g, a] of s.pairs) {
+      for (const op of groupOperations(g) ?? []) {
+        const key = pairKey(op, a);
+        const prev = out.get(key);
+        if (prev === undefined || LIVE_RANK[st] > LIVE_RANK[prev]) out.set(key, st);
+      }
+    }
+  }
+  return out;
+}
+
+export type LiveState = "queued" | "held" | "running";
+const LIVE_RANK: Record<LiveState, number> = { held: 0, queued: 1, running: 2 };

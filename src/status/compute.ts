@@ -53,8 +53,8 @@ export interface EntryStatus {
   errors: number;
   /** What the waiting aggregates wait for, most frequent first: the first pre-condition that does not hold. */
   blockedBy: { condition: string; count: number }[];
-  /** Scheduler states (queued, running) of submitted aggregates: null until cohort submits to schedulers. */
-  scheduler: null;
+  /** Aggregates a cluster job holds now (queued, held, running); null when no scheduler was asked. */
+  scheduler: { queued: number; held: number; running: number } | null;
 }
 
 export interface LabelStatus {
@@ -119,6 +119,11 @@ export interface StatusOptions {
   warn?: (message: string) => void;
   /** The document cache to read through (default: the project's `.cohort/cache/`, saved at the end). */
   documents?: DocumentCache;
+  /**
+   * What cluster jobs hold now, by `operation\0aggregate` (schedulers/tracking.ts operationStates);
+   * undefined when no scheduler was asked.
+   */
+  cluster?: Map<string, "queued" | "held" | "running">;
   /** From how many jobs a worker thread looks at files ahead of the scan (default 20,000; 0: never). */
   fileWorkerFrom?: number;
 }
@@ -302,7 +307,7 @@ export async function computeStatus(project: Project, workflow: Workflow, opts: 
     }
   }
 
-  const entryStatus = entries.map((g) => summarizeEntry(workflow, g, scans));
+  const entryStatus = entries.map((g) => summarizeEntry(workflow, g, scans, opts.cluster));
   labelStats.forEach((s, l) => {
     s.values = [...valueCounts[l]].map(([value, count]) => ({ value, count })).sort((a, b) => b.count - a.count || (a.value < b.value ? -1 : a.value > b.value ? 1 : 0));
   });
@@ -395,7 +400,19 @@ function indexIn(scan: OperationScan, aggregates: Aggregate[], i: number): numbe
   return scan.byId.get(agg.id) ?? -1;
 }
 
-function summarizeEntry(workflow: Workflow, group: GroupDefinition, scans: Map<string, OperationScan>): EntryStatus {
+/** How many of an entry's aggregates a cluster job holds: the most active state among its operations. */
+function clusterCounts(group: GroupDefinition, aggregates: Aggregate[], cluster: NonNullable<StatusOptions["cluster"]>): NonNullable<EntryStatus["scheduler"]> {
+  const counts = { queued: 0, held: 0, running: 0 };
+  if (cluster.size === 0) return counts;
+  for (const agg of aggregates) {
+    const states = group.operations.map((op) => cluster.get(`${op}\0${agg.id}`));
+    const state = states.includes("running") ? "running" : states.includes("queued") ? "queued" : states.includes("held") ? "held" : undefined;
+    if (state) counts[state]++;
+  }
+  return counts;
+}
+
+function summarizeEntry(workflow: Workflow, group: GroupDefinition, scans: Map<string, OperationScan>, cluster: StatusOptions["cluster"]): EntryStatus {
   const singleton = workflow.isSingleton(group);
   const members = group.operations.map((n) => scans.get(n)!);
   // A group's members share its aggregator, so they have its aggregates.
@@ -410,7 +427,7 @@ function summarizeEntry(workflow: Workflow, group: GroupDefinition, scans: Map<s
     waiting: 0,
     errors: 0,
     blockedBy: [],
-    scheduler: null,
+    scheduler: cluster ? clusterCounts(group, aggregates, cluster) : null,
   };
   // What the waiting aggregates wait for: per member, per condition (described at the end).
   const blocked = new Map<OperationScan, Map<Condition | undefined, number>>(members.map((m) => [m, new Map()]));

@@ -83,7 +83,7 @@ function renderOverview(entries: EntryStatus[], paint: Paint): string {
     String(e.waiting),
     ...(anyErrors ? [String(e.errors)] : []),
     blockedText(e),
-    "", // queued/running on a scheduler: filled once cohort submits (SPEC §9)
+    schedulerText(e),
   ]);
   const colorOf: Record<number, keyof typeof ANSI> = { 3: "green", 4: "cyan", 5: "yellow" };
   if (anyErrors) colorOf[6] = "red";
@@ -92,6 +92,15 @@ function renderOverview(entries: EntryStatus[], paint: Paint): string {
     const c = colorOf[col];
     return c && text.trim() !== "0" ? paint(text, c) : text;
   });
+}
+
+function schedulerText(e: EntryStatus): string {
+  const s = e.scheduler;
+  if (!s) return "";
+  return (["running", "queued", "held"] as const)
+    .filter((k) => s[k] > 0)
+    .map((k) => `${s[k]} ${k}`)
+    .join(", ");
 }
 
 function blockedText(e: EntryStatus): string {

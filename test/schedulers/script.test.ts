@@ -99,7 +99,7 @@ describe("project templates", () => {
     fs.writeFileSync(path.join(root, "templates", "slurm.sh"), '{% extends "cohort/slurm.sh" %}\n{% block preamble %}\nmodule load gromacs\n{{ super() }}{% endblock %}\n');
     const ctx = { ...context("slurm", CASES["one-operation"]), project: { name: "demo", root } };
     const { text } = renderScript(ctx);
-    expect(text).toMatch(/#SBATCH --job-name=demo\/.*\nmodule load gromacs\nset -eu\n/s);
+    expect(text).toMatch(/#SBATCH --job-name=demo\..*\nmodule load gromacs\nset -eu\n/s);
   });
   it("a template error is one clear line", () => {
     const root = tempDir();

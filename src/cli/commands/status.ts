@@ -2,6 +2,7 @@ import { dumpJson } from "../../dataspace/json.js";
 import type { JsonObject, JsonValue } from "../../dataspace/value.js";
 import { computeStatus, type EntryStatus, type StatusProblem, type StatusReport } from "../../status/compute.js";
 import { renderStatus } from "../../status/render.js";
+import { operationStates, pendingClusterView } from "../../schedulers/tracking.js";
 import { out, warn } from "../context.js";
 import type { Progress } from "../progress.js";
 import { loadProjectWorkflow, selectionOf } from "../workflow.js";
@@ -24,7 +25,10 @@ export default async function status(names: string[], opts: StatusCliOptions): P
   // The bar shows only on a terminal: elsewhere its module is not even loaded.
   const progress = process.stderr.isTTY ? await import("../progress.js") : undefined;
   let bar: Progress | undefined;
+  const view = pendingClusterView(project.root, warn);
+  const cluster = view && operationStates(view, (g) => workflow.groups.get(g)?.operations);
   const report = await computeStatus(project, workflow, {
+    cluster,
     names: patterns.length > 0 ? patterns : undefined,
     selection: selectionOf(opts),
     detailed: opts.detailed,

@@ -1,0 +1,272 @@
+/**
+ * cohort submit against a real single-node SLURM cluster (test/slurm-setup.ts starts it). Each test
+ * submits, waits until the scheduler is done, and reads the outcome through cohort itself.
+ */
+import { spawn, spawnSync } from "node:child_process";
+import fs from "node:fs";
+import path from "node:path";
+import { describe, expect, inject, it } from "vitest";
+import { cohort, COHORT, lines, tempDir, type Result } from "../helpers.js";
+
+const cluster = inject("slurm");
+const env = cluster ? { SLURM_CONF: cluster.conf, PATH: `${process.env.PATH}:/usr/sbin:/sbin` } : {};
+
+interface GroupRow {
+  id: string;
+  name: string;
+  kind: string;
+  status: string;
+  operation: string;
+  members: string[];
+}
+
+interface RunRow {
+  id: string;
+  name: string;
+  operation: string;
+  status: string;
+  started: number;
+}
+
+function project(toml: string, jobs = "T={1,2}"): string {
+  const dir = tempDir("cohort-slurm-");
+  fs.chmodSync(dir, 0o755);
+  expect(cohort(["init", jobs], { cwd: dir }).code).toBe(0);
+  fs.writeFileSync(path.join(dir, "cohort.toml"), `[project]\nname = "slurmtest"\n\n${toml}`);
+  return dir;
+}
+
+function run(dir: string, args: string[], extraEnv: NodeJS.ProcessEnv = {}): Result {
+  return cohort(args, { cwd: dir, env: { ...env, ...extraEnv } });
+}
+
+function slurm(cmd: string, args: string[]): string {
+  const r = spawnSync(cmd, args, { env: { ...process.env, ...env }, encoding: "utf8" });
+  return r.stdout ?? "";
+}
+
+/** Job ids printed by `cohort submit` (first column). */
+function submitted(r: Result): string[] {
+  return lines(r.stdout).map((l) => l.split("\t")[0]);
+}
+
+async function sleep(ms: number): Promise<void> {
+  await new Promise((r) => setTimeout(r, ms));
+}
+
+async function until<T>(what: string, probe: () => T | undefined, timeoutMs = 90_000): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const v = probe();
+    if (v !== undefined) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await sleep(500);
+  }
+}
+
+/** Waits until the scheduler no longer holds these jobs. */
+async function finished(ids: string[]): Promise<void> {
+  await until(`jobs ${ids.join(",")} to end`, () => (slurm("squeue", ["-h", "-j", ids.join(",")]).trim() === "" ? true : undefined));
+}
+
+function groups(dir: string): GroupRow[] {
+  const r = run(dir, ["runs", "-g", "-a", "--json"]);
+  expect(r.code, r.stderr).toBe(0);
+  return (JSON.parse(r.stdout) as GroupRow[]).filter((g) => g.kind !== undefined);
+}
+
+function runs(dir: string): RunRow[] {
+  const r = run(dir, ["runs", "-a", "--json"]);
+  expect(r.code, r.stderr).toBe(0);
+  return JSON.parse(r.stdout) as RunRow[];
+}
+
+/** Waits until every submission group has a final status. */
+async function settled(dir: string, count: number): Promise<GroupRow[]> {
+  return until("submission groups to settle", () => {
+    const g = groups(dir).filter((x) => x.kind === "submission");
+    return g.length === count && g.every((x) => ["completed", "error", "terminated"].includes(x.status)) ? g : undefined;
+  });
+}
+
+const PIPELINE = `
+[operations.prepare]
+command = "echo prepared > init.dat"
+post = [{ isfile = "init.dat" }]
+
+[operations.simulate]
+command = "sleep 1 && echo done > traj.dat"
+pre = [{ after = ["prepare"] }]
+post = [{ isfile = "traj.dat" }]
+directives = { np = 1, walltime = "0:05:00" }
+
+[operations.analyze]
+command = "echo analyzed > an.dat"
+pre = [{ after = ["simulate"] }]
+post = [{ isfile = "an.dat" }]
+
+[groups.ex]
+operations = ["prepare", "simulate"]
+directives = { simulate = { ngpu = 1, walltime = "0:05:00" } }
+`;
+
+describe.skipIf(!cluster)("cohort submit on SLURM", () => {
+  it("runs a group per aggregate to completion; its runs join the submission group", async () => {
+    const dir = project(PIPELINE);
+    const r = run(dir, ["submit", "-o", "ex"]);
+    expect(r.code, r.stderr).toBe(0);
+    const ids = submitted(r);
+    expect(ids).toHaveLength(2);
+    await finished(ids);
+    const g = await settled(dir, 2);
+    for (const group of g) {
+      expect(group.status).toBe("completed");
+      expect(group.operation).toBe("prepare...simulate");
+      expect(group.members).toHaveLength(2);
+    }
+    expect(runs(dir).map((x) => x.status)).toEqual(["completed", "completed", "completed", "completed"]);
+    // Complete now: nothing more to submit.
+    expect(run(dir, ["submit", "-o", "ex"]).stderr).toContain("0 cluster jobs submitted");
+  });
+
+  it("a failing operation ends error, with the scheduler's FAILED recorded", async () => {
+    const dir = project(`[operations.fail]\ncommand = "echo failing && exit 3"\npost = [{ isfile = "never" }]\n`, "T=1");
+    const ids = submitted(run(dir, ["submit", "-o", "fail"]));
+    await finished(ids);
+    const [g] = await settled(dir, 1);
+    expect(g.status).toBe("error");
+    expect(runs(dir)[0].status).toBe("error");
+    const shown = run(dir, ["group", "show", g.name]);
+    expect(shown.stdout).toMatch(/scheduler_state\s+FAILED/);
+  });
+
+  it("scancel of a running job ends terminated: the group and its running run", async () => {
+    const dir = project(`[operations.long]\ncommand = "sleep 300"\npost = [{ isfile = "never" }]\n`, "T=1");
+    const [id] = submitted(run(dir, ["submit", "-o", "long"]));
+    await until("the run to start", () => (runs(dir).some((x) => x.status === "running") ? true : undefined));
+    slurm("scancel", [id]);
+    await finished([id]);
+    const [g] = await settled(dir, 1);
+    expect(g.status).toBe("terminated");
+    await until("the run to read terminated", () => (runs(dir)[0]?.status === "terminated" ? true : undefined));
+  });
+
+  it("a job cancelled before it started reads terminated; while held it is not submitted again", async () => {
+    const dir = project(PIPELINE, "T=1");
+    const first = run(dir, ["submit", "-o", "ex", "--hold"]);
+    const [id] = submitted(first);
+    expect(id).toMatch(/^\d+$/);
+    const again = run(dir, ["submit", "-o", "ex"]);
+    expect(again.code).toBe(0);
+    expect(again.stderr).toContain("already queued or running and not submitted again");
+    expect(submitted(again)).toEqual([]);
+    // A group sharing an operation with the held one is not submitted either.
+    expect(submitted(run(dir, ["submit", "-o", "prepare"]))).toEqual([]);
+    const status = run(dir, ["status", "--json"]);
+    expect(status.stdout).toContain("held");
+    const listed = groups(dir).find((g) => g.kind === "submission")!;
+    expect(listed.status).toBe("queued");
+    slurm("scancel", [id]);
+    await finished([id]);
+    const [g] = await settled(dir, 1);
+    expect(g.status).toBe("terminated");
+    expect(g.members).toEqual([]);
+  });
+
+  it("--chain queues the whole pipeline at once and it runs in order", async () => {
+    const dir = project(PIPELINE, "T=1");
+    const r = run(dir, ["submit", "-o", "prepare", "--chain"]);
+    expect(r.code, r.stderr).toBe(0);
+    const ids = submitted(r);
+    expect(ids).toHaveLength(3);
+    const pending = slurm("squeue", ["-h", "-o", "%i %r", "-j", ids.join(",")]);
+    expect(pending).toContain("Dependency");
+    await finished(ids);
+    await settled(dir, 3);
+    const byOp = new Map(runs(dir).map((x) => [x.operation, x]));
+    expect([...byOp.keys()].sort()).toEqual(["analyze", "prepare", "simulate"]);
+    expect(byOp.get("prepare")!.started).toBeLessThan(byOp.get("simulate")!.started);
+    expect(byOp.get("simulate")!.started).toBeLessThan(byOp.get("analyze")!.started);
+    expect(runs(dir).every((x) => x.status === "completed")).toBe(true);
+  });
+
+  it("--array submits identical submissions as one job array that runs every member", async () => {
+    const dir = project(PIPELINE, "T={1,2,3}");
+    const r = run(dir, ["submit", "-o", "prepare", "--array"]);
+    expect(r.code, r.stderr).toBe(0);
+    const ids = submitted(r);
+    expect(ids).toHaveLength(1);
+    await finished(ids);
+    const [g] = await settled(dir, 1);
+    expect(g.status).toBe("completed");
+    expect(g.members).toHaveLength(3);
+    expect(runs(dir).filter((x) => x.operation === "prepare" && x.status === "completed")).toHaveLength(3);
+  });
+
+  it("a partition the scheduler rejects: its message, exit 2, nothing recorded as submitted", () => {
+    const dir = project(PIPELINE, "T=1");
+    const r = run(dir, ["submit", "-o", "prepare", "--partition", "nosuchpartition"]);
+    expect(r.code).toBe(2);
+    expect(lines(r.stderr)).toHaveLength(1);
+    expect(r.stderr).toMatch(/^cohort: error: sbatch refused the job: .*partition/i);
+    expect(groups(dir)).toEqual([]);
+    expect(fs.readdirSync(path.join(dir, ".cohort", "cluster"))).toEqual([]);
+  });
+
+  it("more GPUs than any node has is refused before submitting", () => {
+    const dir = project(`[operations.train]\ncommand = "true"\ndirectives = { ngpu = 8 }\n`, "T=1");
+    const r = run(dir, ["submit", "-o", "train"]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/asks for 8 GPUs but partition debug has 2 per node/);
+    expect(groups(dir)).toEqual([]);
+  });
+});
+
+describe("cohort submit without a real scheduler", () => {
+  it("--pretend prints each script and its submit command", () => {
+    const dir = project(PIPELINE);
+    const r = cohort(["submit", "-o", "ex", "--pretend", "--scheduler", "slurm"], { cwd: dir, env: { PATH: "/usr/bin:/bin" } });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout.match(/^#!\/bin\/bash$/gm)).toHaveLength(2);
+    expect(r.stdout).toContain("#SBATCH --gpus=1");
+    expect(r.stdout).toMatch(/# submit with: sbatch --parsable .*\.sh/);
+    expect(fs.existsSync(path.join(dir, ".cohort", "runs"))).toBe(false);
+  });
+
+  it("sbatch missing is one clear line", () => {
+    const dir = project(PIPELINE, "T=1");
+    const r = cohort(["submit", "-o", "prepare", "--scheduler", "slurm"], { cwd: dir, env: { PATH: "/usr/bin:/bin" } });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/^cohort: error: sbatch is not installed or not on the PATH/);
+  });
+
+  it("Ctrl-C in the middle of a multi-job submission records what was submitted and nothing else", async () => {
+    const dir = project(`[operations.prepare]\ncommand = "true"\npost = [{ isfile = "x" }]\n`, "T={1..6}");
+    // A slow scheduler: each sbatch takes a second and hands out the next id.
+    const bin = path.join(tempDir(), "bin");
+    fs.mkdirSync(bin);
+    fs.writeFileSync(path.join(bin, "sbatch"), `#!/bin/sh\nsleep 1\nn=$(cat "${bin}/n" 2>/dev/null || echo 100)\necho $((n+1)) > "${bin}/n"\necho $((n+1))\n`, { mode: 0o755 });
+    fs.writeFileSync(path.join(bin, "squeue"), "#!/bin/sh\nexit 0\n", { mode: 0o755 });
+    fs.writeFileSync(path.join(bin, "sinfo"), "#!/bin/sh\nexit 1\n", { mode: 0o755 });
+    const child = spawn(process.execPath, [COHORT, "submit", "-o", "prepare"], { cwd: dir, env: { ...process.env, PATH: `${bin}:/usr/bin:/bin`, NO_COLOR: "1" } });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+    await until("the first submission", () => (stdout.includes("\n") ? true : undefined), 30_000);
+    child.kill("SIGINT");
+    const code = await new Promise<number | null>((r) => child.on("exit", (c) => r(c)));
+    expect(code).toBe(130);
+    const printed = lines(stdout).map((l) => l.split("\t")[0]);
+    expect(printed.length).toBeGreaterThanOrEqual(1);
+    expect(printed.length).toBeLessThan(6);
+    expect(stderr).toContain("before the interruption");
+    const recorded = fs
+      .readdirSync(path.join(dir, ".cohort", "runs"))
+      .filter((n) => n.endsWith(".group"))
+      .map((n) => fs.readFileSync(path.join(dir, ".cohort", "runs", n, "id"), "utf8").trim());
+    expect(recorded).toHaveLength(printed.length);
+    const jobIds = recorded.map((id) => cohort(["group", "show", id.slice(0, 13), "--json"], { cwd: dir }).stdout);
+    for (const p of printed) expect(jobIds.join("\n")).toContain(`"${p}"`);
+  });
+});
