@@ -1,7 +1,8 @@
+import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { cohort, lines, readRuns, tempDir } from "../helpers.js";
+import { COHORT, cohort, lines, readRuns, tempDir } from "../helpers.js";
 
 const TOML = `
 [project]
@@ -267,6 +268,26 @@ describe("delete, restore, purge", () => {
     expectUserError(c("runs", "label", name, "--set", "x"), /was purged/);
     expectUserError(c("runs", "tag", newest[0].slice(0, 13), "--add", "x"), /was purged/);
     expectUserError(c("runs", "comment", name, "-m", "x"), /was purged/);
+  });
+});
+
+describe("purge on a terminal", () => {
+  // script(1) gives the command a terminal and passes it the answer typed on our side
+  it.runIf(fs.existsSync("/usr/bin/script"))("asks first unless -y: 'n' keeps the run, 'y' purges it", () => {
+    const { dir, newest } = project();
+    const typed = (answer: string, args: string) =>
+      spawnSync("/usr/bin/script", ["-qec", `"${process.execPath}" "${COHORT}" ${args}`, "/dev/null"], { cwd: dir, input: answer, encoding: "utf8", env: { ...process.env, NO_COLOR: "1" } });
+    const no = typed("n\n", "runs purge 1");
+    expect(no.stdout).toContain("Purge run ");
+    expect(no.stdout).toContain("nothing purged");
+    expect(json(cohort(["runs", "--json"], { cwd: dir }).stdout).map((x) => x.id)).toEqual(newest);
+    const yes = typed("y\n", "runs purge 1");
+    expect(yes.stdout).toMatch(/[a-z]{5}-[a-z]{5} {2}purged/);
+    expect(json(cohort(["runs", "--json"], { cwd: dir }).stdout).map((x) => x.id)).toEqual(newest.slice(1));
+    // -y: not asked, even on a terminal
+    const unasked = typed("", "runs purge 1 -y");
+    expect(unasked.stdout).not.toContain("Purge run");
+    expect(json(cohort(["runs", "--json"], { cwd: dir }).stdout).map((x) => x.id)).toEqual(newest.slice(2));
   });
 });
 

@@ -43,6 +43,7 @@ describe("group status: the ladder, first rule that matches", () => {
 describe("a submission's cluster job counts as one more member", () => {
   const table: [ClusterJobState | undefined, GroupStatus | undefined][] = [
     ["queued", "queued"],
+    ["held", "queued"],
     ["running", "running"],
     ["COMPLETED", undefined],
     ["FAILED", "error"],
@@ -57,6 +58,7 @@ describe("a submission's cluster job counts as one more member", () => {
 
   const withMembers: [string, GroupStatus[], ClusterJobState, GroupStatus][] = [
     ["queued job, no member ran yet", [], "queued", "queued"],
+    ["held job with a completed member from an earlier node", ["completed"], "held", "queued"],
     ["running job, members done so far completed", ["completed", "completed"], "running", "running"],
     ["running job, first member running", ["running"], "running", "running"],
     ["running job, a pending member", ["pending"], "running", "running"],

@@ -16,8 +16,8 @@ export type TrashCommand = "delete" | "restore" | "purge";
 async function confirmed(runs: RunSummary[]): Promise<boolean> {
   const rl = readline.createInterface({ input: process.stdin, output: process.stderr });
   try {
-    const what = runs.length === 1 ? `run ${runs[0].name}` : `${runs.length} runs`;
-    const answer = await rl.question(`Purge ${what}? Their files are removed for good. [y/N] `);
+    const what = runs.length === 1 ? `run ${runs[0].name}? Its files are` : `${runs.length} runs? Their files are`;
+    const answer = await rl.question(`Purge ${what} removed for good. [y/N] `);
     return /^y(es)?$/i.test(answer.trim());
   } finally {
     rl.close();
