@@ -95,6 +95,7 @@ let k = list.length - 1;
 const post = (lo) => {
   port.postMessage({ lo, texts });
   Atomics.store(ctrl, 0, lo);
+  Atomics.notify(ctrl, 0);
   texts = [];
 };
 for (; k >= 0; k--) {
@@ -111,15 +112,23 @@ for (; k >= 0; k--) {
 if (texts.length > 0) post(k + 1);
 `;
 
+export interface ReadOptions {
+  /** A worker thread helps from this many records on (default MIN_RUNS_FOR_WORKER). */
+  minForWorker?: number;
+  /** For tests: this thread starts once the worker has handed over its first batch, so that both read. */
+  waitForWorker?: boolean;
+}
+
 /**
  * The texts of the records `<dir>/<id>.meta` for each id, in the order given (opref and jobs only where
- * `full`); a worker thread helps from `minForWorker` records on.
+ * `full`).
  */
-export function readRunFiles(dir: string, ids: readonly string[], full: readonly boolean[], minForWorker = MIN_RUNS_FOR_WORKER): RunTexts[] {
+export function readRunFiles(dir: string, ids: readonly string[], full: readonly boolean[], opts: ReadOptions = {}): RunTexts[] {
   const base = dir + path.sep;
   const out: RunTexts[] = new Array(ids.length);
-  const helper = ids.length >= minForWorker && ids.length > 0 ? startWorker(base, ids, full) : undefined;
+  const helper = ids.length >= (opts.minForWorker ?? MIN_RUNS_FOR_WORKER) && ids.length > 0 ? startWorker(base, ids, full) : undefined;
   const ctrl = helper?.ctrl;
+  if (ctrl && opts.waitForWorker) Atomics.wait(ctrl, 0, ids.length, 10_000);
   // A missing file throws; the stack such an error records costs as much as the read itself.
   const stackTraceLimit = Error.stackTraceLimit;
   Error.stackTraceLimit = 0;

@@ -1,0 +1,213 @@
+import fs from "node:fs";
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import { writeChange } from "../../src/runs/attributes.js";
+import { cacheFile } from "../../src/runs/catalog-cache.js";
+import { readRunFiles, RUN_TEXT } from "../../src/runs/catalog-worker.js";
+import { readCatalog, type Catalog } from "../../src/runs/catalog.js";
+import { RunGroup } from "../../src/runs/groups.js";
+import { runsDir } from "../../src/runs/record.js";
+import { deleteRun, purgeRun, restoreRun, userDir } from "../../src/runs/trash.js";
+import { tempDir } from "../helpers.js";
+import { makeRun, type Made } from "./make-runs.js";
+
+/** Puts the times of `.cohort/runs` and of every directory in it ten seconds back, past the trust margin. */
+function age(root: string): void {
+  const dir = runsDir(root);
+  const past = new Date(Date.now() - 10_000);
+  for (const name of fs.readdirSync(dir)) fs.utimesSync(path.join(dir, name), past, past);
+  fs.utimesSync(dir, past, past);
+}
+
+/** A read through the cache, checked against a read of every file. */
+function read(root: string): Catalog {
+  const cached = readCatalog(root);
+  expect(cached).toEqual(readCatalog(root, { cache: false }));
+  return cached;
+}
+
+/** A project whose cache holds everything, trusted: made, aged, read once. */
+function settled(states: Made[] = ["completed"]) {
+  const root = tempDir();
+  const runs = states.map((s, i) => makeRun(root, `op${i}`, s, { jobs: [String(i).repeat(32)] }));
+  writeChange(userDir(root, runs[0].id), { set: { label: "first", "tag:a": "" } });
+  const group = RunGroup.create(root, { kind: "manual", members: [runs[0].id], label: "G" });
+  age(root);
+  read(root);
+  expect(fs.existsSync(cacheFile(root))).toBe(true);
+  return { root, runs, group };
+}
+
+const runOf = (cat: Catalog, id: string) => cat.runs.find((r) => r.id === id);
+
+describe("the run catalog's cache", () => {
+  it("is used: an ended run's record and a quiet log are not read again", () => {
+    const { root, runs } = settled();
+    const [run] = runs;
+    // behind cohort's back, files rewritten in place (their directories' times do not move)
+    fs.writeFileSync(path.join(run.dir, "opref"), '{"project": "p", "operation": "rewritten"}\n');
+    const change = fs.readdirSync(userDir(root, run.id))[0];
+    fs.writeFileSync(path.join(userDir(root, run.id), change), '{"author": "x", "set": {"label": "rewritten"}}\n');
+    expect(runOf(readCatalog(root), run.id)).toMatchObject({ operation: "op0", label: "first", tags: ["a"] });
+    fs.rmSync(cacheFile(root));
+    expect(runOf(readCatalog(root), run.id)).toMatchObject({ operation: "rewritten", label: "rewritten", tags: [] });
+  });
+
+  it("is not written again when nothing changed", () => {
+    const { root } = settled(["completed", "error"]);
+    const before = fs.statSync(cacheFile(root));
+    read(root);
+    const after = fs.statSync(cacheFile(root));
+    expect([after.ino, after.mtimeMs]).toEqual([before.ino, before.mtimeMs]);
+  });
+
+  it("holds the same catalog as a read of every file", () => {
+    const { root, runs } = settled(["completed", "error", "terminated", "running", "staged", "pending"]);
+    const cat = read(root);
+    expect(cat.runs.map((r) => r.status)).toEqual(["completed", "error", "terminated", "running", "staged", "pending"]);
+    expect(cat.runs.map((r) => r.jobs)).toEqual(runs.map((_, i) => [String(i).repeat(32)]));
+    expect(cat.groups).toHaveLength(1);
+    expect(cat.groups[0]).toMatchObject({ label: "G", members: [runs[0].id], kind: "manual" });
+  });
+
+  it("re-reads a log changed less than two seconds before it was read", () => {
+    const root = tempDir();
+    const run = makeRun(root, "op");
+    writeChange(userDir(root, run.id), { set: { label: "one" } });
+    expect(runOf(read(root), run.id)!.label).toBe("one");
+    // rewritten in place: only a read of the file sees it, and the log was too fresh to be trusted
+    const change = fs.readdirSync(userDir(root, run.id))[0];
+    fs.writeFileSync(path.join(userDir(root, run.id), change), '{"author": "x", "set": {"label": "two"}}\n');
+    expect(runOf(read(root), run.id)!.label).toBe("two");
+  });
+
+  describe("shows in the next read", () => {
+    it("a new run", () => {
+      const { root } = settled();
+      const added = makeRun(root, "later");
+      expect(runOf(read(root), added.id)).toMatchObject({ operation: "later", status: "completed" });
+    });
+
+    it("the end of a run that was running when cached", () => {
+      const { root, runs } = settled(["completed", "running"]);
+      const running = runs[1];
+      expect(runOf(read(root), running.id)!.status).toBe("running");
+      age(root);
+      expect(runOf(read(root), running.id)!.status).toBe("running");
+      running.finish(3);
+      expect(runOf(read(root), running.id)).toMatchObject({ status: "error", started: running.started });
+      // and once ended it is cached like any other
+      age(root);
+      read(root);
+      fs.writeFileSync(path.join(running.dir, "proc", "exit"), "0\n");
+      expect(runOf(readCatalog(root), running.id)!.status).toBe("error");
+    });
+
+    it("a run whose process died, or that another host runs", () => {
+      const { root, runs } = settled(["running"]);
+      expect(runOf(readCatalog(root, { isAlive: () => false }), runs[0].id)!.status).toBe("terminated");
+      expect(runOf(readCatalog(root, { isAlive: () => true }), runs[0].id)!.status).toBe("running");
+    });
+
+    it("a label or tag added to a run with a log, and to one without", () => {
+      const { root, runs } = settled(["completed", "completed"]);
+      writeChange(userDir(root, runs[0].id), { set: { label: "second", "tag:b": "" } });
+      writeChange(userDir(root, runs[1].id), { set: { "tag:new": "" } });
+      const cat = read(root);
+      expect(runOf(cat, runs[0].id)).toMatchObject({ label: "second", tags: ["a", "b"] });
+      expect(runOf(cat, runs[1].id)).toMatchObject({ label: "", tags: ["new"] });
+    });
+
+    it("a run deleted, restored, then purged", () => {
+      const { root, runs } = settled(["completed", "completed"]);
+      const [run] = runs;
+      deleteRun(root, run.id);
+      expect(runOf(read(root), run.id)!.trash).toBe("deleted");
+      age(root);
+      read(root);
+      restoreRun(root, run.id);
+      expect(runOf(read(root), run.id)!.trash).toBe("present");
+      age(root);
+      read(root);
+      purgeRun(root, run.id);
+      const cat = read(root);
+      expect(runOf(cat, run.id)).toBeUndefined();
+      expect(cat.purged).toEqual(new Set([run.id]));
+      expect(cat.groups[0]).toMatchObject({ members: [run.id], status: "unknown" });
+    });
+
+    it("a record removed by hand", () => {
+      const { root, runs } = settled(["completed", "running"]);
+      for (const r of runs) fs.rmSync(r.dir, { recursive: true });
+      expect(read(root).runs).toEqual([]);
+    });
+
+    it("a member added to a group, and a group deleted", () => {
+      const { root, runs, group } = settled(["completed", "error"]);
+      group.addMembers([runs[1].id]);
+      expect(read(root).groups[0]).toMatchObject({ members: [runs[0].id, runs[1].id], status: "error" });
+      age(root);
+      read(root);
+      group.delete();
+      expect(read(root).groups).toEqual([]);
+    });
+
+    it("a record slipped in with the directory's modification time put back (its change time moved)", () => {
+      const { root } = settled();
+      const dir = runsDir(root);
+      const { mtime } = fs.statSync(dir);
+      const sneaky = makeRun(root, "sneaky");
+      fs.utimesSync(dir, mtime, mtime);
+      expect(runOf(read(root), sneaky.id)).toBeDefined();
+    });
+  });
+
+  describe("is ignored and rebuilt when", () => {
+    const cases: [string, (text: string) => string][] = [
+      ["it does not parse", () => "{garbage"],
+      ["it is empty", () => ""],
+      ["it is another program's JSON", () => JSON.stringify({ v: 1, runs: [1, 2, 3] })],
+      ["it is of another version", (text) => text.replace('"v":1', '"v":99')],
+      ["a column is short", (text) => text.replace(/"exit":\[[^\]]*\]/, '"exit":[]')],
+      ["an id cannot make a run name", (text) => text.replace(/"ids":\["([0-9a-f-]{28})[0-9a-f]{8}"/, '"ids":["$1zzzzzzzz"')],
+    ];
+    it.each(cases)("%s", (_name, damage) => {
+      const { root, runs } = settled(["completed", "error"]);
+      fs.writeFileSync(path.join(runs[0].dir, "opref"), '{"project": "p", "operation": "rewritten"}\n');
+      const file = cacheFile(root);
+      fs.writeFileSync(file, damage(fs.readFileSync(file, "utf8")));
+      // read afresh: the rewritten opref shows
+      expect(runOf(read(root), runs[0].id)!.operation).toBe("rewritten");
+      expect(JSON.parse(fs.readFileSync(file, "utf8")).format).toBe("cohort run catalog");
+    });
+  });
+
+  it("is neither read nor written with cache: false", () => {
+    const root = tempDir();
+    makeRun(root, "op");
+    age(root);
+    readCatalog(root, { cache: false });
+    expect(fs.existsSync(cacheFile(root))).toBe(false);
+  });
+});
+
+describe("reading records in two threads", () => {
+  it("gives what one thread reads, whichever thread reads a record", () => {
+    const root = tempDir();
+    const states: Made[] = ["completed", "error", "terminated", "running", "staged", "pending"];
+    const ids = Array.from({ length: 300 }, (_, i) => makeRun(root, `op${i % 3}`, states[i % states.length], { jobs: i % 4 === 0 ? [] : ["ab".repeat(16)] }).id);
+    // a listed record that is gone
+    const gone = makeRun(root, "gone");
+    fs.rmSync(gone.dir, { recursive: true });
+    ids.push(gone.id);
+    const full = ids.map((_, i) => i % 5 !== 0);
+    const alone = readRunFiles(runsDir(root), ids, full, { minForWorker: Infinity });
+    const shared = readRunFiles(runsDir(root), ids, full, { minForWorker: 1, waitForWorker: true });
+    expect(shared).toEqual(alone);
+    expect(alone[1][RUN_TEXT.exit]).toBe("1\n");
+    expect(alone[1][RUN_TEXT.opref]).toContain('"operation": "op1"');
+    expect(alone[5][RUN_TEXT.opref]).toBeNull(); // not full: opref and jobs are not read
+    expect(alone[3][RUN_TEXT.lock]).toMatch(/ \d+\n$/);
+    expect(alone.at(-1)).toEqual([null, null, null, null, null, null, null]);
+  });
+});
