@@ -4,13 +4,17 @@
  */
 import type { JsonObject } from "../dataspace/value.js";
 import { readCatalog, type Catalog, type GroupSummary, type RunSummary } from "../runs/catalog.js";
+import { clusterJobOf, pendingClusterView } from "../schedulers/tracking.js";
+import { warn } from "./context.js";
 import { loadProject } from "./project.js";
 import { humanTime, isoTime } from "./when.js";
 
 /** The project root of the working directory and its catalog: every command reads it once. */
 export function openCatalog(): { root: string; catalog: Catalog } {
   const root = loadProject({ index: false }).root;
-  return { root, catalog: readCatalog(root) };
+  // A submission group's cluster job counts as a member while the scheduler knows it (SPEC §7).
+  const view = pendingClusterView(root, warn);
+  return { root, catalog: readCatalog(root, { clusterJob: clusterJobOf(view) }) };
 }
 
 export const ROW_HEAD = ["#", "name", "operation", "started", "status", "label"];

@@ -21,6 +21,7 @@
  * | `proc/lock`       | `HOST PID`, one line, while the run is running; removed when it ends               |
  * | `proc/exit`       | the exit code, decimal, one line; negative: killed by signal -N (`-15`: SIGTERM)   |
  * | `output`          | the merged stdout and stderr, appended while the run goes on                       |
+ * | `scheduler.json`  | JSON `{"scheduler": "slurm", "job_id": "123"}`: the cluster job the run was executed in; absent outside one |
  *
  * JSON files are written as Python's `json.dumps` writes them (floats stay floats: `1.0`).
  * One-line files end with a newline; readers trim whitespace. Times have millisecond resolution and
@@ -80,6 +81,33 @@ export interface RunStatusInput {
   lock?: RunLock;
   staged?: number;
   initialized?: number;
+  /** The cluster job the run was executed in (`scheduler.json`). */
+  clusterJob?: ClusterJobRef;
+}
+
+/** The cluster job a run was executed in: its scheduler and the job id the scheduler lists it by. */
+export interface ClusterJobRef {
+  scheduler: string;
+  job_id: string;
+}
+
+/** `scheduler.json` as read: undefined unless it names a scheduler and a job id. */
+export function parseClusterJob(v: JsonValue | undefined): ClusterJobRef | undefined {
+  return isPlainObject(v) && typeof v.scheduler === "string" && typeof v.job_id === "string" ? { scheduler: v.scheduler, job_id: v.job_id } : undefined;
+}
+
+/**
+ * The cluster job this process runs in, from the scheduler's environment: SLURM (array tasks as
+ * `JOB_TASK`, as squeue lists them), PBS, LSF. Undefined outside a cluster job.
+ */
+export function clusterJobFromEnv(env: NodeJS.ProcessEnv = process.env): ClusterJobRef | undefined {
+  if (env.SLURM_JOB_ID) {
+    const array = env.SLURM_ARRAY_JOB_ID && env.SLURM_ARRAY_TASK_ID ? `${env.SLURM_ARRAY_JOB_ID}_${env.SLURM_ARRAY_TASK_ID}` : undefined;
+    return { scheduler: "slurm", job_id: array ?? env.SLURM_JOB_ID };
+  }
+  if (env.PBS_JOBID) return { scheduler: "pbs", job_id: env.PBS_JOBID };
+  if (env.LSB_JOBID) return { scheduler: "lsf", job_id: env.LSB_JOBINDEX && env.LSB_JOBINDEX !== "0" ? `${env.LSB_JOBID}[${env.LSB_JOBINDEX}]` : env.LSB_JOBID };
+  return undefined;
 }
 
 export interface StatusOptions {
@@ -87,6 +115,11 @@ export interface StatusOptions {
   isAlive?(host: string, pid: number): boolean;
   /** The name of this host; default `os.hostname()`. */
   hostname?: string;
+  /**
+   * Whether the scheduler still holds a cluster job, for runs locked on another host; without it such
+   * a run reads `running`.
+   */
+  clusterJobLive?(job: ClusterJobRef): boolean;
 }
 
 const META_SUFFIX = ".meta";
@@ -175,7 +208,8 @@ export function deriveRunStatus(meta: RunStatusInput, opts: StatusOptions = {}):
   const lock = meta.lock;
   if (lock) {
     const host = opts.hostname ?? thisHost();
-    if (lock.host !== host) return "running";
+    // Another host's process cannot be checked from here: its cluster job can.
+    if (lock.host !== host) return meta.clusterJob && opts.clusterJobLive && !opts.clusterJobLive(meta.clusterJob) ? "terminated" : "running";
     const alive = opts.isAlive ? opts.isAlive(lock.host, lock.pid) : pidIsAlive(lock.pid);
     return alive ? "running" : "terminated";
   }
@@ -260,6 +294,8 @@ export class RunRecord {
       put("directives.json", jsonText(init.directives ?? {}) + "\n");
       put("cmd.json", jsonText(init.cmd) + "\n");
       put("output", "");
+      const cluster = clusterJobFromEnv();
+      if (cluster) put("scheduler.json", jsonText(cluster) + "\n");
       put("initialized", nowMicros() + "\n");
       // A fresh id cannot collide; one chosen by the caller is checked, since a rename replaces an empty directory.
       if (init.id !== undefined && fs.existsSync(dir)) throw new Error(`run ${id} exists already`);
@@ -374,6 +410,11 @@ export class RunRecord {
     return this.cached("proc/lock", () => parseLock(readFileIfExists(this.file("proc/lock"))));
   }
 
+  /** The cluster job the run was executed in; undefined for a run executed outside one. */
+  get clusterJob(): ClusterJobRef | undefined {
+    return parseClusterJob(this.readJson("scheduler.json"));
+  }
+
   /** The exit code; undefined while the run has not ended. */
   get exitCode(): number | undefined {
     return this.cached("proc/exit", () => parseMicros(readFileIfExists(this.file("proc/exit"))));
@@ -393,7 +434,7 @@ export class RunRecord {
     this.refresh();
     const lock = this.lock;
     const exitCode = this.exitCode;
-    return deriveRunStatus({ lock, exitCode, staged: this.staged, initialized: this.initialized }, opts);
+    return deriveRunStatus({ lock, exitCode, staged: this.staged, initialized: this.initialized, clusterJob: lock ? this.clusterJob : undefined }, opts);
   }
 
   /** The run is handed to the executor. */

@@ -153,3 +153,18 @@ export function operationStates(view: ClusterView, groupOperations: (group: stri
 
 export type LiveState = "queued" | "held" | "running";
 const LIVE_RANK: Record<LiveState, number> = { held: 0, queued: 1, running: 2 };
+
+/**
+ * A submission group's cluster job state for the group's status: the scheduler's live answer where
+ * it was asked, else the final state recorded in the group.
+ */
+export function clusterJobOf(view: ClusterView | undefined): (group: { id: string; attributes: Map<string, unknown> }) => ClusterJobState | undefined {
+  return (group) => {
+    const live = view?.byGroup.get(group.id);
+    if (live !== undefined) return live;
+    const recorded = group.attributes.get("scheduler_state");
+    return typeof recorded === "string" && FINAL_STATES.has(recorded) ? (recorded as FinalState) : undefined;
+  };
+}
+
+const FINAL_STATES = new Set<string>(["COMPLETED", "FAILED", "OUT_OF_MEMORY", "CANCELLED", "TIMEOUT"]);

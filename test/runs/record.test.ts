@@ -5,6 +5,7 @@ import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { Float } from "../../src/dataspace/value.js";
 import {
+  clusterJobFromEnv,
   deriveRunStatus,
   listRunIds,
   nowMicros,
@@ -228,5 +229,26 @@ describe("helpers", () => {
     expect(pidIsAlive(0)).toBe(false);
     expect(pidIsAlive(-1)).toBe(false);
     expect(pidIsAlive(deadPid())).toBe(false);
+  });
+});
+
+describe("runs executed in a cluster job", () => {
+  it("record the scheduler and job id from the environment", () => {
+    expect(clusterJobFromEnv({ SLURM_JOB_ID: "42" })).toEqual({ scheduler: "slurm", job_id: "42" });
+    expect(clusterJobFromEnv({ SLURM_JOB_ID: "43", SLURM_ARRAY_JOB_ID: "40", SLURM_ARRAY_TASK_ID: "3" })).toEqual({ scheduler: "slurm", job_id: "40_3" });
+    expect(clusterJobFromEnv({ PBS_JOBID: "7.server" })).toEqual({ scheduler: "pbs", job_id: "7.server" });
+    expect(clusterJobFromEnv({ LSB_JOBID: "9", LSB_JOBINDEX: "2" })).toEqual({ scheduler: "lsf", job_id: "9[2]" });
+    expect(clusterJobFromEnv({})).toBeUndefined();
+  });
+
+  it("a lock of another host reads running until its cluster job is gone, then terminated", () => {
+    const lock = { host: "node042", pid: 4242 };
+    const clusterJob = { scheduler: "slurm", job_id: "42" };
+    const here = { hostname: "login1" };
+    expect(deriveRunStatus({ lock, clusterJob }, { ...here, clusterJobLive: () => true })).toBe("running");
+    expect(deriveRunStatus({ lock, clusterJob }, { ...here, clusterJobLive: (j) => j.job_id !== "42" })).toBe("terminated");
+    // Without a scheduler to ask, or without a cluster job on record, another host's lock reads running.
+    expect(deriveRunStatus({ lock, clusterJob }, here)).toBe("running");
+    expect(deriveRunStatus({ lock }, { ...here, clusterJobLive: () => false })).toBe("running");
   });
 });
