@@ -7,7 +7,7 @@ import fs from "node:fs";
 import path from "node:path";
 import type { Project } from "../dataspace/project.js";
 import type { JsonObject } from "../dataspace/value.js";
-import { errorText } from "../util/errors.js";
+import { errorText, UserError } from "../util/errors.js";
 import { formatScalar } from "../dataspace/multivalue.js";
 import { RunRecord, runConfig } from "../runs/record.js";
 import { runWorkDir } from "../runs/trash.js";
@@ -85,6 +85,18 @@ export function itemCommand(project: Project, item: ExecutionItem): string | und
   return expandCommand(body.command, { jobs: item.aggregate.jobs, projectRoot: project.root, flags: item.flags ?? item.operation.flags });
 }
 
+/**
+ * Inside a cluster job (the script exports COHORT_MPI_LAUNCHER: `srun` or `mpirun`), a command
+ * operation with `nranks` is started as that many MPI ranks: `LAUNCHER -n N /bin/sh -c COMMAND`. The
+ * whole command is one argument, so compound commands stay whole on every rank.
+ */
+export function mpiLaunched(command: string | undefined, directives: ResolvedDirectives, env: NodeJS.ProcessEnv = process.env): string | undefined {
+  const launcher = env.COHORT_MPI_LAUNCHER;
+  if (command === undefined || !launcher || !directives.nranks) return command;
+  if (launcher !== "srun" && launcher !== "mpirun") throw new UserError(`COHORT_MPI_LAUNCHER=${launcher} is not srun or mpirun`, "the built-in templates set it; check templates/ in the project");
+  return `${launcher} -n ${directives.nranks} /bin/sh -c ${shellQuote(command)}`;
+}
+
 /** A run that failed before its operation could start (a condition raised): recorded as an error. */
 export function recordFailure(project: Project, workflow: Workflow, item: ExecutionItem, message: string): ExecutionResult {
   const record = createRecord(project, workflow, item, undefined, undefined);
@@ -115,7 +127,7 @@ export async function execute(
   const { operation: op, aggregate } = item;
   const jobs = aggregate.jobs;
   const directives = context.directives ?? itemDirectives(workflow, item);
-  const command = itemCommand(project, item);
+  const command = mpiLaunched(itemCommand(project, item), directives);
   const record = createRecord(project, workflow, item, directives, command);
   const run: RunInfo = { id: record.id, name: record.name };
   const result = (exitCode: number, reason?: string): ExecutionResult => ({ item, runId: record.id, runName: record.name, exitCode, reason });

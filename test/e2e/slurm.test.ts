@@ -203,6 +203,17 @@ describe.skipIf(!cluster)("cohort submit on SLURM", () => {
     expect(runs(dir).filter((x) => x.operation === "prepare" && x.status === "completed")).toHaveLength(3);
   });
 
+  it("an MPI operation runs as nranks ranks, launched with srun", async () => {
+    const dir = project(`[operations.solve]\ncommand = "echo rank=$SLURM_PROCID >> ranks.txt"\npost = [{ isfile = "never" }]\ndirectives = { nranks = 2 }\n`, "T=1");
+    const r = run(dir, ["submit", "-o", "solve"]);
+    expect(r.code, r.stderr).toBe(0);
+    await finished(submitted(r));
+    await settled(dir, 1);
+    const [job] = fs.readdirSync(path.join(dir, "workspace"));
+    const ranks = fs.readFileSync(path.join(dir, "workspace", job, "ranks.txt"), "utf8");
+    expect(lines(ranks).sort()).toEqual(["rank=0", "rank=1"]);
+  });
+
   it("a partition the scheduler rejects: its message, exit 2, nothing recorded as submitted", () => {
     const dir = project(PIPELINE, "T=1");
     const r = run(dir, ["submit", "-o", "prepare", "--partition", "nosuchpartition"]);
