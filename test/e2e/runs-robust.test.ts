@@ -148,7 +148,7 @@ describe("concurrent writers", () => {
     fs.mkdirSync(path.join(rd, "01900000-0000-7000-8000-000000000004.group"));
     fs.writeFileSync(path.join(rd, "notes.txt"), "mine");
 
-    for (const args of [["runs"], ["runs", "-g"], ["runs", "show", "1"]]) {
+    for (const args of [["runs"], ["runs", "-g"], ["runs", "show", "1"], ["runs", "show", empty], ["runs", "show", empty, "--json"]]) {
       const r = cohort(args, { cwd: dir });
       expect(r.code, `${args.join(" ")}: ${r.stderr}`).toBe(0);
     }

@@ -1,6 +1,6 @@
 import fs from "node:fs";
 import { dumpJson } from "../../dataspace/json.js";
-import type { JsonObject, JsonValue } from "../../dataspace/value.js";
+import type { JsonObject } from "../../dataspace/value.js";
 import { commentsOf, readAttributes } from "../../runs/attributes.js";
 import { RunRecord } from "../../runs/record.js";
 import { resolveRun } from "../../runs/select.js";
@@ -51,6 +51,15 @@ function countNewlines(buf: Buffer): number {
   return c;
 }
 
+/** A JSON file of the record, or undefined when it is damaged: the rest of the run is still shown. */
+function readable<T>(read: () => T): T | undefined {
+  try {
+    return read();
+  } catch {
+    return undefined;
+  }
+}
+
 /** `cohort runs show RUN`: everything a run's record and attribute log say. */
 export default function runsShow(ref: string, opts: { json?: boolean; tail: string }): void {
   const tail = parseCount(opts.tail, "--tail", 0);
@@ -61,13 +70,9 @@ export default function runsShow(ref: string, opts: { json?: boolean; tail: stri
   const groups = catalog.groups.filter((g) => g.members.includes(run.id)).map((g) => ({ id: g.id, name: g.name, kind: g.kind ?? null }));
   const times = { initialized: record.initialized, staged: record.staged, started: record.started, stopped: record.stopped };
   const output = tailLines(record.outputPath, tail);
-  let config: JsonValue | undefined, directives: JsonValue | undefined;
-  try {
-    config = record.config;
-    directives = record.directives;
-  } catch {
-    // a damaged file: shown as absent
-  }
+  const config = readable(() => record.config);
+  const directives = readable(() => record.directives);
+  const cmd = readable(() => record.cmd);
   if (opts.json) {
     const o: JsonObject = {
       id: run.id,
@@ -79,7 +84,7 @@ export default function runsShow(ref: string, opts: { json?: boolean; tail: stri
       config: config ?? null,
       jobs: run.jobs,
       directives: directives ?? null,
-      cmd: (record.cmd as unknown as JsonObject | undefined) ?? null,
+      cmd: (cmd as unknown as JsonObject | undefined) ?? null,
       exit_code: record.exitCode ?? null,
       label: run.label,
       tags: run.tags,
@@ -94,7 +99,6 @@ export default function runsShow(ref: string, opts: { json?: boolean; tail: stri
     out(dumpJson(o) + "\n");
     return;
   }
-  const cmd = record.cmd;
   const fields: [string, string][] = [
     ["id", run.id],
     ["name", run.name],
