@@ -64,6 +64,8 @@ export default project;
 run("init", "T={1.0,1.5,2.0}", "N={64,128}", "model=lj");
 run("schema");
 run("run", "-o", "pipeline", "--pretend");
+// The cluster script one (group, job) pair would get; --pretend needs no scheduler.
+run("submit", "-o", "pipeline", "-n", "1", "--pretend", "--scheduler", "slurm");
 run("run", "-o", "pipeline");
 run("next", "analyze");
 run("run", "-o", "analyze", "-f", "T.$gte", "1.5");

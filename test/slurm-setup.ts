@@ -2,10 +2,11 @@
  * Starts a private single-node SLURM cluster for the tests that need one (scripts/slurm/start.sh)
  * and stops it after the suite. Where it cannot start (not root and no packages), those tests are
  * skipped with a note, unless COHORT_REQUIRE_SLURM=1 (CI), which makes that a failure.
- * COHORT_SLURM=0 skips it on purpose. Its own directory and ports (base 6917) keep it apart from
- * any cluster a developer runs by hand.
+ * COHORT_SLURM=0 skips it on purpose. A fresh directory and randomly chosen ports (or
+ * SLURM_PORT_BASE) keep it apart from other test runs and from any cluster a developer runs by hand.
  */
 import { spawnSync } from "node:child_process";
+import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import type { TestProject } from "vitest/node";
@@ -26,12 +27,21 @@ export default function setup(project: TestProject): (() => void) | undefined {
     project.provide("slurm", null);
     return undefined;
   }
-  const dir = path.join(os.tmpdir(), "cohort-test-slurm");
-  const env = { ...process.env, SLURM_PORT_BASE: process.env.SLURM_PORT_BASE ?? "6917", SLURM_CLEAN: "1" };
-  const started = spawnSync("bash", ["scripts/slurm/start.sh", dir], { env, encoding: "utf8", timeout: 600_000 });
-  const conf = /export SLURM_CONF=(\S+)/.exec(started.stdout ?? "")?.[1];
-  if (started.status !== 0 || !conf) {
-    const why = (started.stderr ?? "").trim().split("\n").pop() ?? "unknown";
+  // A directory and ports of its own: several test runs on one machine must not share a cluster.
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "cohort-test-slurm-"));
+  fs.chmodSync(dir, 0o755);
+  let env: NodeJS.ProcessEnv = {};
+  let started: ReturnType<typeof spawnSync> | undefined;
+  for (let attempt = 0; attempt < 3; attempt++) {
+    const base = process.env.SLURM_PORT_BASE ?? String(20000 + 4 * Math.floor(Math.random() * 2500));
+    env = { ...process.env, SLURM_PORT_BASE: base };
+    started = spawnSync("bash", ["scripts/slurm/start.sh", dir], { env, encoding: "utf8", timeout: 600_000 });
+    if (started.status === 0 || !/already in use/.test(String(started.stderr))) break;
+  }
+  const conf = /export SLURM_CONF=(\S+)/.exec(String(started?.stdout ?? ""))?.[1];
+  if (started?.status !== 0 || !conf) {
+    const why = String(started?.stderr ?? "").trim().split("\n").pop() ?? "unknown";
+    fs.rmSync(dir, { recursive: true, force: true });
     if (process.env.COHORT_REQUIRE_SLURM === "1") throw new Error(`the SLURM test cluster did not start: ${why}`);
     process.stderr.write(`SLURM tests skipped: the test cluster did not start (${why})\n`);
     project.provide("slurm", null);
@@ -40,5 +50,6 @@ export default function setup(project: TestProject): (() => void) | undefined {
   project.provide("slurm", { conf, dir });
   return () => {
     spawnSync("bash", ["scripts/slurm/stop.sh", dir], { env, stdio: "ignore", timeout: 120_000 });
+    fs.rmSync(dir, { recursive: true, force: true });
   };
 }

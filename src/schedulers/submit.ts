@@ -284,6 +284,8 @@ export async function submit(
   // Submit, in order (a dependent after what it depends on).
   let interrupted = false;
   for (const job of jobs) {
+    // Submitting blocks on the scheduler's command: a Ctrl-C is seen between two submissions.
+    await new Promise((resolve) => setImmediate(resolve));
     if (opts.signal?.aborted) {
       interrupted = true;
       break;

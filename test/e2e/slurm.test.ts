@@ -236,7 +236,7 @@ describe.skipIf(!cluster)("cohort submit on SLURM", () => {
 describe("cohort submit without a real scheduler", () => {
   it("--pretend prints each script and its submit command", () => {
     const dir = project(PIPELINE);
-    const r = cohort(["submit", "-o", "ex", "--pretend", "--scheduler", "slurm"], { cwd: dir, env: { PATH: "/usr/bin:/bin" } });
+    const r = cohort(["submit", "-o", "ex", "--pretend", "--scheduler", "slurm"], { cwd: dir, env: { PATH: path.join(dir, "no-bin") } });
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout.match(/^#!\/bin\/bash$/gm)).toHaveLength(2);
     expect(r.stdout).toContain("#SBATCH --gpus=1");
@@ -246,7 +246,11 @@ describe("cohort submit without a real scheduler", () => {
 
   it("sbatch missing is one clear line", () => {
     const dir = project(PIPELINE, "T=1");
-    const r = cohort(["submit", "-o", "prepare", "--scheduler", "slurm"], { cwd: dir, env: { PATH: "/usr/bin:/bin" } });
+    // A PATH with a shell and nothing of a scheduler.
+    const bin = path.join(tempDir(), "bin");
+    fs.mkdirSync(bin);
+    fs.symlinkSync("/bin/sh", path.join(bin, "sh"));
+    const r = cohort(["submit", "-o", "prepare", "--scheduler", "slurm"], { cwd: dir, env: { PATH: bin } });
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/^cohort: error: sbatch is not installed or not on the PATH/);
   });
