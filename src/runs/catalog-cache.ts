@@ -26,6 +26,8 @@ import { isRunId } from "./run-id.js";
 import type { TrashState } from "./trash.js";
 
 const FORMAT = "cohort run catalog";
+const ID_LENGTH = 36;
+const NAME_LENGTH = 11;
 const VERSION = 1;
 /** A time older than the read by this much cannot hide a later change made in the same clock tick. */
 export const TRUST_MARGIN_MS = 2000;
@@ -79,6 +81,7 @@ export interface CatalogCache {
   /** Ended runs. */
   runs: {
     ids: string[];
+    names: string[];
     /** Index into `operations`; -1: the record has no valid opref (operation "?"). */
     op: number[];
     /** Job ids joined by "\n"; "" for a flag run. */
@@ -91,14 +94,17 @@ export interface CatalogCache {
   users: Map<string, Keyed<UserFacts | null>>;
   moves: Map<string, Keyed<TrashState>>;
   /** Per group id: its attributes in log order; null: not a group (read again every time). */
-  groups: Map<string, Keyed<[string, JsonValue][] | null>>;
+  groups: Map<string, Keyed<CompactAttributes | null>>;
 }
+
+/** Attributes as [key, value], or just the key when the value is "" (members, tags): a third of the size. */
+export type CompactAttributes = ([string, JsonValue] | string)[];
 
 export function emptyCache(): CatalogCache {
   return {
     listing: UNTRUSTED_KEY,
     operations: [],
-    runs: { ids: [], op: [], jobs: [], started: [], exit: [] },
+    runs: { ids: [], names: [], op: [], jobs: [], started: [], exit: [] },
     unsettled: [],
     users: new Map(),
     moves: new Map(),
@@ -112,13 +118,16 @@ interface CacheFile {
   v: number;
   listing: number[];
   operations: [string, string | null][];
-  runs: { ids: string[]; op: number[]; jobs: string[]; started: (number | null)[]; exit: number[] };
+  /**
+   * Ids and names each as one string of fixed-width fields: at 100,000 runs, splitting one string
+   * costs a fraction of parsing 100,000 strings, and a name kept costs less than one made.
+   */
+  runs: { ids: string; names: string; op: number[]; jobs: string[]; started: (number | null)[]; exit: number[] };
   /** [id] or [id, op, jobs] */
   unsettled: ([string] | [string, number, string])[];
   users: [string, number, number, number, UserFacts | null][];
   moves: [string, number, number, number, TrashState][];
-  /** Attributes as [key, value], or just the key when the value is "" (members, tags): a third of the size. */
-  groups: [string, number, number, number, ([string, JsonValue] | string)[] | null][];
+  groups: [string, number, number, number, CompactAttributes | null][];
   /** Values JSON cannot carry in groups' attributes: [index into groups, exact text, ...path]. */
   typed: (string | number)[][];
 }
@@ -154,14 +163,16 @@ function valid(d: CacheFile): boolean {
   const ops = d.operations;
   if (!Array.isArray(ops) || !ops.every((o) => Array.isArray(o) && typeof o[0] === "string" && (o[1] === null || typeof o[1] === "string"))) return false;
   const r = d.runs;
-  if (typeof r !== "object" || r === null) return false;
-  const n = Array.isArray(r.ids) ? r.ids.length : -1;
+  if (typeof r !== "object" || r === null || typeof r.ids !== "string" || typeof r.names !== "string") return false;
+  const n = r.ids.length / ID_LENGTH;
+  if (!Number.isInteger(n) || r.names.length !== n * NAME_LENGTH) return false;
   if (![r.op, r.jobs, r.started, r.exit].every((a) => Array.isArray(a) && a.length === n)) return false;
+  // The ids in one check (a regular expression per id costs more than the rest of a listing): hex
+  // digits and dashes only, the dashes where an id has them, in increasing order.
+  if (!/^[0-9a-f-]*$/.test(r.ids) || r.ids.split("-").length !== 4 * n + 1) return false;
   for (let i = 0; i < n; i++) {
-    // Not a full check of the id (a regular expression per run costs more than the rest of the
-    // listing): a name cannot be made of a damaged one, which fails the reading and so the cache.
-    const id = r.ids[i];
-    if (typeof id !== "string" || id.length !== 36 || (i > 0 && !(r.ids[i - 1] < id))) return false;
+    const o = i * ID_LENGTH;
+    if (r.ids[o + 8] !== "-" || r.ids[o + 13] !== "-" || r.ids[o + 18] !== "-" || r.ids[o + 23] !== "-") return false;
     const op = r.op[i];
     if (!Number.isInteger(op) || op < -1 || op >= ops.length) return false;
     if (typeof r.jobs[i] !== "string" || !Number.isSafeInteger(r.exit[i]) || !(r.started[i] === null || isNum(r.started[i]))) return false;
@@ -185,26 +196,28 @@ function validPairs(p: unknown): boolean {
 }
 
 function fromFile(d: CacheFile): CatalogCache {
-  const groups = d.groups.map(([id, m, c, ino, pairs]): [string, number, number, number, [string, JsonValue][] | null] => [
-    id,
-    m,
-    c,
-    ino,
-    pairs && pairs.map((kv) => (typeof kv === "string" ? [kv, ""] : kv)),
-  ]);
   restoreTyped(
-    groups.map((g) => g[4]),
+    d.groups.map((g) => g[4]),
     d.typed,
   );
   const [mtimeMs, ctimeMs, ino] = d.listing;
+  const r = d.runs;
+  const n = r.ids.length / ID_LENGTH;
+  const ids: string[] = new Array(n);
+  const names: string[] = new Array(n);
+  for (let i = 0; i < n; i++) {
+    ids[i] = r.ids.slice(i * ID_LENGTH, (i + 1) * ID_LENGTH);
+    names[i] = r.names.slice(i * NAME_LENGTH, (i + 1) * NAME_LENGTH);
+    if (i > 0 && !(ids[i - 1] < ids[i])) throw new Error("the cache's runs are not in id order");
+  }
   return {
     listing: { mtimeMs, ctimeMs, ino },
     operations: d.operations,
-    runs: d.runs,
+    runs: { ids, names, op: r.op, jobs: r.jobs, started: r.started, exit: r.exit },
     unsettled: d.unsettled.map((u) => (u.length === 1 ? { id: u[0] } : { id: u[0], op: u[1], jobs: u[2] })),
     users: keyedMap(d.users),
     moves: keyedMap(d.moves),
-    groups: keyedMap(groups),
+    groups: keyedMap(d.groups),
   };
 }
 
@@ -219,17 +232,16 @@ function keyedEntries<T>(m: Map<string, Keyed<T>>): [string, number, number, num
 /** Writes the cache. A failure to write is not an error: it is only a cache. */
 export function saveCache(file: string, cache: CatalogCache): void {
   const typed: (string | number)[][] = [];
-  const groups = keyedEntries(cache.groups).map(([id, m, c, ino, pairs], i): CacheFile["groups"][number] => {
-    if (!pairs) return [id, m, c, ino, null];
-    collectTyped(pairs as JsonValue, [i], typed);
-    return [id, m, c, ino, pairs.map((kv) => (kv[1] === "" ? kv[0] : kv))];
+  const groups = keyedEntries(cache.groups);
+  groups.forEach((g, i) => {
+    if (g[4]) collectTyped(g[4] as JsonValue, [i], typed);
   });
   const data: CacheFile = {
     format: FORMAT,
     v: VERSION,
     listing: [cache.listing.mtimeMs, cache.listing.ctimeMs, cache.listing.ino],
     operations: cache.operations,
-    runs: cache.runs,
+    runs: { ...cache.runs, ids: cache.runs.ids.join(""), names: cache.runs.names.join("") },
     unsettled: cache.unsettled.map((u) => (u.op === undefined || u.jobs === undefined ? [u.id] : [u.id, u.op, u.jobs])),
     users: keyedEntries(cache.users),
     moves: keyedEntries(cache.moves),

@@ -1,9 +1,14 @@
 /**
- * Reading the files of many run records at once, for the run catalog without a cache: the calling
- * thread reads records from the first onwards while a worker thread reads from the last backwards,
- * so that two cores share the system calls (at 100,000 runs these are nearly all of the time). They
- * stop where they meet; the worker hands over what it read in batches through a message port that
- * the caller drains without waiting for an event loop (`receiveMessageOnPort`).
+ * The files the run catalog looks at, shared between the calling thread and a worker thread so that
+ * two cores share the system calls (at 100,000 runs these are most of the time):
+ *
+ * - The `stat` of each log directory (attribute logs, trash logs, groups) that the cache keys: the
+ *   worker takes them first, while the caller is busy with the runs, and writes them into shared
+ *   memory; the caller stats for itself any the worker has not reached yet.
+ * - The records to read (those the cache does not hold): the caller reads from the first onwards, the
+ *   worker (once done with the stats) from the last backwards, and they stop where they meet. The
+ *   worker hands over what it read in batches through a message port that the caller drains without
+ *   waiting for an event loop (`receiveMessageOnPort`).
  *
  * Both threads read a record by the same function, whose source is written once below and compiled
  * in each thread, since a worker started from this file cannot import TypeScript under the test runner.
@@ -12,12 +17,13 @@
 import fs from "node:fs";
 import path from "node:path";
 import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from "node:worker_threads";
+import { statKey, type DirKey } from "./catalog-cache.js";
 
 /** The texts of the files a run list needs, in the order `RUN_TEXT` names them; null: no such file. */
 export type RunTexts = (string | null)[];
 
 /** Where each file's text is in RunTexts. */
-export const RUN_TEXT = { exit: 0, started: 1, opref: 2, jobs: 3, lock: 4, staged: 5, initialized: 6 } as const;
+export const RUN_TEXT = { exit: 0, started: 1, opref: 2, jobs: 3, lock: 4, staged: 5, initialized: 6, scheduler: 7 } as const;
 
 /**
  * The reading of one record, as source that both threads compile (with `fs` and `Buffer` in scope).
@@ -29,8 +35,9 @@ export const RUN_TEXT = { exit: 0, started: 1, opref: 2, jobs: 3, lock: 4, stage
  * `readRun` reads a record (`dir` ends with a separator); `full`: also its opref and jobs, which never
  * change. `proc/exit` comes first: once it holds the exit code, no other file of the record changes, so
  * what is read after it is final. A run that has not ended is read as RunRecord.status reads it — the
- * lock, then (when there is none) the exit code again — so a run that ends meanwhile is never taken for
- * one that has not started.
+ * lock, then (when there is none) the exit code again, so that a run that ends meanwhile is never taken
+ * for one that has not started; with a lock, its cluster job (`scheduler.json`), which decides the status
+ * of a run locked on another host.
  */
 const READ_SOURCE = `
 let scratch = Buffer.allocUnsafe(16384);
@@ -60,23 +67,28 @@ function readText(file) {
 }
 function readRun(dir, full) {
   let exit = readText(dir + "proc/exit");
-  let lock = null, staged = null, initialized = null;
+  let lock = null, staged = null, initialized = null, scheduler = null;
   if (exit === null || exit.trim() === "") {
     lock = readText(dir + "proc/lock");
     if (lock === null || lock.trim() === "") exit = readText(dir + "proc/exit");
+    else scheduler = readText(dir + "scheduler.json");
     staged = readText(dir + "staged");
     initialized = readText(dir + "initialized");
   }
   const started = readText(dir + "started");
-  return full ? [exit, started, readText(dir + "opref"), readText(dir + "jobs"), lock, staged, initialized] : [exit, started, null, null, lock, staged, initialized];
+  const opref = full ? readText(dir + "opref") : null;
+  const jobs = full ? readText(dir + "jobs") : null;
+  return [exit, started, opref, jobs, lock, staged, initialized, scheduler];
 }
 `;
 
 const readRun = new Function("fs", "Buffer", `${READ_SOURCE}; return readRun;`)(fs, Buffer) as (dir: string, full: boolean) => RunTexts;
 
-/** Below this many records a thread costs more than it saves. */
-export const MIN_RUNS_FOR_WORKER = 2000;
+/** Below this many records to read, or directories to stat, a thread costs more than it saves. */
+export const MIN_FOR_WORKER = { records: 2000, stats: 2000 };
 const BATCH = 64;
+/** In the shared stats' mtime: the worker found no such directory (NaN), or could not stat it. */
+const FAILED = -Infinity;
 
 /* The worker, as CommonJS source: it runs as it is from dist/ and under the test runner alike. */
 const WORKER_SOURCE = `
@@ -84,10 +96,22 @@ const { workerData } = require("node:worker_threads");
 const fs = require("node:fs");
 // Missing files are expected (a flag run has no jobs file): their errors need no stack.
 Error.stackTraceLimit = 0;
-const { base, ids, full, port, ctrl: ctrlBuffer } = workerData;
+const { base, ids, full, dirs, port, ctrl: ctrlBuffer, stats: statsBuffer } = workerData;
 const ctrl = new Int32Array(ctrlBuffer);
+const stats = new Float64Array(statsBuffer);
 ${READ_SOURCE}
-const list = ids.split("\\n");
+const dirList = dirs === "" ? [] : dirs.split("\\n");
+for (let d = 0; d < dirList.length; d++) {
+  try {
+    const st = fs.statSync(base + dirList[d], { throwIfNoEntry: false });
+    if (st) { stats[3 * d] = st.mtimeMs; stats[3 * d + 1] = st.ctimeMs; stats[3 * d + 2] = st.ino; }
+    else stats[3 * d] = NaN;
+  } catch {
+    stats[3 * d] = -Infinity;
+  }
+  Atomics.store(ctrl, 2, d + 1);
+}
+const list = ids === "" ? [] : ids.split("\\n");
 let texts = [];
 let k = list.length - 1;
 // texts holds the records lo, lo + 1, ...: posted first, then announced, so that an index the caller
@@ -109,90 +133,118 @@ for (; k >= 0; k--) {
   texts.unshift(run);
   if (texts.length === ${BATCH}) post(k);
 }
-if (texts.length > 0) post(k + 1);
+post(k + 1);
 `;
 
-export interface ReadOptions {
-  /** A worker thread helps from this many records on (default MIN_RUNS_FOR_WORKER). */
-  minForWorker?: number;
-  /** For tests: this thread starts once the worker has handed over its first batch, so that both read. */
+export interface FilesOptions {
+  /** Start a worker from this many records or directories on (default MIN_FOR_WORKER). */
+  minForWorker?: { records: number; stats: number };
+  /** For tests: the caller reads once the worker has handed over its first batch, so that both read. */
   waitForWorker?: boolean;
 }
 
 /**
- * The texts of the records `<dir>/<id>.meta` for each id, in the order given (opref and jobs only where
- * `full`).
+ * The records `<dir>/<id>.meta` to read (opref and jobs only where `full`) and the directories
+ * `<dir>/<name>` to stat, for one reading of the catalog.
  */
-export function readRunFiles(dir: string, ids: readonly string[], full: readonly boolean[], opts: ReadOptions = {}): RunTexts[] {
-  const base = dir + path.sep;
-  const out: RunTexts[] = new Array(ids.length);
-  const helper = ids.length >= (opts.minForWorker ?? MIN_RUNS_FOR_WORKER) && ids.length > 0 ? startWorker(base, ids, full) : undefined;
-  const ctrl = helper?.ctrl;
-  if (ctrl && opts.waitForWorker) Atomics.wait(ctrl, 0, ids.length, 10_000);
-  // A missing file throws; the stack such an error records costs as much as the read itself.
-  const stackTraceLimit = Error.stackTraceLimit;
-  Error.stackTraceLimit = 0;
-  let i = 0;
-  try {
-    for (; i < ids.length; i++) {
-      if (ctrl) {
-        if (i >= Atomics.load(ctrl, 0)) break;
-        Atomics.store(ctrl, 1, i);
-      }
-      out[i] = readRun(base + ids[i] + ".meta" + path.sep, full[i]);
-    }
-  } finally {
-    Error.stackTraceLimit = stackTraceLimit;
-    if (helper) helper.stop();
-  }
-  if (helper && i < ids.length) {
-    // Everything from i on was posted before the worker said so; a message is there once posted.
-    for (let m = receiveMessageOnPort(helper.port); m; m = receiveMessageOnPort(helper.port)) {
-      const { lo, texts } = m.message as { lo: number; texts: (RunTexts | null)[] };
-      for (let j = 0; j < texts.length; j++) {
-        const run = texts[j];
-        if (lo + j >= i && run) out[lo + j] = run;
-      }
-    }
-    helper.port.close();
-    for (let j = i; j < ids.length; j++) out[j] ??= readRun(base + ids[j] + ".meta" + path.sep, full[j]);
-  }
-  return out;
-}
+export class CatalogFiles {
+  private readonly base: string;
+  private readonly worker: Worker | undefined;
+  private readonly port: MessagePort | undefined;
+  /** [lowest record the worker has posted, highest record the caller has claimed, stats done] */
+  private readonly ctrl = new Int32Array(new SharedArrayBuffer(12));
+  private readonly stats: Float64Array;
 
-interface Helper {
-  /** [lowest index the worker has posted, highest index the caller has claimed] */
-  ctrl: Int32Array;
-  port: MessagePort;
-  stop(): void;
-}
-
-function startWorker(base: string, ids: readonly string[], full: readonly boolean[]): Helper | undefined {
-  const ctrl = new Int32Array(new SharedArrayBuffer(8));
-  ctrl[0] = ids.length;
-  ctrl[1] = -1;
-  const { port1, port2 } = new MessageChannel();
-  let worker: Worker;
-  try {
-    worker = new Worker(WORKER_SOURCE, {
-      eval: true,
-      workerData: { base, ids: ids.map((id) => id + ".meta").join("\n"), full: full.map((f) => (f ? "1" : "0")).join(""), port: port2, ctrl: ctrl.buffer },
-      transferList: [port2],
-      stdout: true,
-      stderr: true,
-    });
-  } catch {
-    port1.close();
-    return undefined;
+  constructor(
+    dir: string,
+    private readonly ids: readonly string[],
+    private readonly full: readonly boolean[],
+    private readonly dirs: readonly string[],
+    private readonly opts: FilesOptions = {},
+  ) {
+    this.base = dir + path.sep;
+    this.ctrl[0] = ids.length;
+    this.ctrl[1] = -1;
+    this.stats = new Float64Array(new SharedArrayBuffer(Math.max(1, dirs.length) * 24));
+    const min = opts.minForWorker ?? MIN_FOR_WORKER;
+    if (ids.length < min.records && dirs.length < min.stats) return;
+    const { port1, port2 } = new MessageChannel();
+    try {
+      this.worker = new Worker(WORKER_SOURCE, {
+        eval: true,
+        workerData: {
+          base: this.base,
+          ids: ids.map((id) => id + ".meta").join("\n"),
+          full: full.map((f) => (f ? "1" : "0")).join(""),
+          dirs: dirs.join("\n"),
+          port: port2,
+          ctrl: this.ctrl.buffer,
+          stats: this.stats.buffer,
+        },
+        transferList: [port2],
+        stdout: true,
+        stderr: true,
+      });
+    } catch {
+      port1.close();
+      return;
+    }
+    this.port = port1;
+    this.worker.unref();
+    this.worker.on("error", () => {}); // the caller reads for itself what the worker did not hand over
   }
-  worker.unref();
-  worker.on("error", () => {}); // the caller reads for itself what the worker did not hand over
-  return {
-    ctrl,
-    port: port1,
-    stop() {
+
+  /** The texts of every record, in the order of `ids`. */
+  readRecords(): RunTexts[] {
+    const { ids, full, base, ctrl } = this;
+    const out: RunTexts[] = new Array(ids.length);
+    const helped = this.worker !== undefined && ids.length > 0;
+    if (helped && this.opts.waitForWorker) Atomics.wait(ctrl, 0, ids.length, 10_000);
+    // A missing file throws; the stack such an error records costs as much as the read itself.
+    const stackTraceLimit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 0;
+    let i = 0;
+    try {
+      for (; i < ids.length; i++) {
+        if (helped) {
+          if (i >= Atomics.load(ctrl, 0)) break;
+          Atomics.store(ctrl, 1, i);
+        }
+        out[i] = readRun(base + ids[i] + ".meta" + path.sep, full[i]);
+      }
+    } finally {
+      Error.stackTraceLimit = stackTraceLimit;
       Atomics.store(ctrl, 1, ids.length);
-      void worker.terminate();
-    },
-  };
+    }
+    if (i < ids.length && this.port) {
+      // Everything from i on was posted before the worker said so; a message is there once posted.
+      for (let m = receiveMessageOnPort(this.port); m; m = receiveMessageOnPort(this.port)) {
+        const { lo, texts } = m.message as { lo: number; texts: (RunTexts | null)[] };
+        for (let j = 0; j < texts.length; j++) {
+          const run = texts[j];
+          if (lo + j >= i && run) out[lo + j] = run;
+        }
+      }
+      for (let j = i; j < ids.length; j++) out[j] ??= readRun(base + ids[j] + ".meta" + path.sep, full[j]);
+    }
+    return out;
+  }
+
+  /** The key of directory `dirs[k]`: the worker's stat when it has been there, else one of its own. */
+  stat(k: number): DirKey | undefined {
+    if (k < Atomics.load(this.ctrl, 2)) {
+      const s = this.stats;
+      const mtimeMs = s[3 * k];
+      if (Number.isNaN(mtimeMs)) return undefined;
+      if (mtimeMs !== FAILED) return { mtimeMs, ctimeMs: s[3 * k + 1], ino: s[3 * k + 2] };
+    }
+    return statKey(this.base + this.dirs[k]);
+  }
+
+  /** Stops the worker. */
+  close(): void {
+    Atomics.store(this.ctrl, 1, this.ids.length);
+    this.port?.close();
+    void this.worker?.terminate();
+  }
 }

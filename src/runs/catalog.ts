@@ -11,15 +11,14 @@
 import fs from "node:fs";
 import path from "node:path";
 import { parseJson } from "../dataspace/json.js";
-import type { JsonValue } from "../dataspace/value.js";
 import { isErrno } from "../util/fs.js";
 import { labelOf, readAttributes, tagsOf, type Attributes } from "./attributes.js";
-import { cacheFile, emptyCache, keyToKeep, loadCache, sameKey, saveCache, statKey, UNTRUSTED_KEY, type CatalogCache, type DirKey, type Keyed, type Unsettled, type UserFacts } from "./catalog-cache.js";
-import { readRunFiles, RUN_TEXT, type RunTexts } from "./catalog-worker.js";
+import { cacheFile, emptyCache, keyToKeep, loadCache, sameKey, saveCache, statKey, UNTRUSTED_KEY, type CatalogCache, type DirKey, type CompactAttributes, type Keyed, type Unsettled, type UserFacts } from "./catalog-cache.js";
+import { CatalogFiles, RUN_TEXT, type RunTexts } from "./catalog-worker.js";
 import { clusterJobStatus, groupOperation, groupStarted, groupStatus, type ClusterJobState, type GroupStatus, type MemberFacts } from "./group-columns.js";
 import { membersOf, RunGroup, type GroupKind } from "./groups.js";
-import { deriveRunStatus, parseJobs, parseLock, parseMicros, parseOpRef, runsDir, type OpRef, type RunStatus, type StatusOptions } from "./record.js";
-import { proquint, runName } from "./run-id.js";
+import { deriveRunStatus, parseClusterJob, parseJobs, parseLock, parseMicros, parseOpRef, runsDir, type ClusterJobRef, type OpRef, type RunStatus, type StatusOptions } from "./record.js";
+import { runName } from "./run-id.js";
 import { trashState, type TrashState } from "./trash.js";
 
 export interface RunSummary {
@@ -82,6 +81,7 @@ interface Listing {
 /** An ended run read in this listing, for the next cache. */
 interface EndedRun {
   id: string;
+  name: string;
   op: number;
   jobs: string;
   started: number | null;
@@ -104,7 +104,7 @@ export function readCatalog(projectRoot: string, opts: CatalogOptions = {}): Cat
     catalog = reader.read();
   } catch (err) {
     if (!old) throw err;
-    // A cache damaged in a way its check does not see (an id that makes no name) is dropped.
+    // A cache damaged in a way its check did not see is dropped: the files decide.
     reader = new CatalogReader(projectRoot, dir, opts, emptyCache());
     catalog = reader.read();
   }
@@ -126,7 +126,7 @@ class CatalogReader {
   private readonly unsettled: Unsettled[] = [];
   private readonly users = new Map<string, Keyed<UserFacts | null>>();
   private readonly moves = new Map<string, Keyed<TrashState>>();
-  private readonly groups = new Map<string, Keyed<[string, JsonValue][] | null>>();
+  private readonly groups = new Map<string, Keyed<CompactAttributes | null>>();
 
   constructor(
     private readonly projectRoot: string,
@@ -146,46 +146,75 @@ class CatalogReader {
     // Once the directory is old enough, keeping its listing lets the next reading skip it.
     if (listing.metas && this.listingKey !== UNTRUSTED_KEY) this.dirty = true;
 
-    const trash = new Map<string, TrashState>();
-    const purged = new Set<string>();
-    for (const id of listing.moves) {
-      const state = this.keyed(this.old.moves, this.moves, id, ".move", () => trashState(this.projectRoot, id));
-      if (state === undefined) continue;
-      trash.set(id, state);
-      if (state === "purged") purged.add(id);
-    }
-    const runs = this.readRuns(listing, purged, trash);
-    const byId = new Map<string, RunSummary>();
-    for (const r of runs) byId.set(r.id, r);
-    for (const id of listing.users) {
-      const run = byId.get(id);
-      if (!run) {
-        // a log without a listed run (left by a purge, or copied alone): kept in the listing, not read
-        this.users.set(id, { key: UNTRUSTED_KEY, value: null });
-        continue;
+    const { keep, toRead } = this.plan(listing);
+    const { moves, users, groups: groupIds } = listing;
+    const dirs = [...moves.map((id) => id + ".move"), ...users.map((id) => id + ".user"), ...groupIds.map((id) => id + ".group")];
+    const files = new CatalogFiles(
+      this.dir,
+      toRead.map((u) => u.id),
+      toRead.map((u) => u.op === undefined),
+      dirs,
+    );
+    try {
+      const texts = files.readRecords();
+      let d = 0;
+      const trash = new Map<string, TrashState>();
+      const purged = new Set<string>();
+      for (const id of moves) {
+        const state = this.keyed(this.old.moves, this.moves, id, files.stat(d++), () => trashState(this.projectRoot, id));
+        if (state === undefined) continue;
+        trash.set(id, state);
+        if (state === "purged") purged.add(id);
       }
-      const user = this.keyed(this.old.users, this.users, id, ".user", () => {
-        const attrs = readAttributes(path.join(this.dir, id + ".user"));
-        return { label: labelOf(attrs), tags: tagsOf(attrs) };
-      });
-      if (user) {
-        run.label = user.label;
-        run.tags = user.tags;
-      }
-    }
-    const groups: GroupSummary[] = [];
-    for (const id of listing.groups) {
-      const pairs = this.keyed(this.old.groups, this.groups, id, ".group", () => {
-        // A directory named like a group but without its id file is not one (made by hand, or half-copied).
-        try {
-          return [...RunGroup.open(this.projectRoot, id).attributes];
-        } catch {
-          return null;
+      let runs = this.summarize(keep, toRead, texts);
+      const byId = new Map<string, RunSummary>();
+      for (const r of runs) byId.set(r.id, r);
+      let purging = false;
+      for (const [id, state] of trash) {
+        const run = byId.get(id);
+        if (!run) continue;
+        run.trash = state;
+        if (state === "purged") {
+          purging = true; // its marker is written, its record not yet removed
+          byId.delete(id);
         }
-      });
-      if (pairs) groups.push(groupSummary(id, new Map(pairs), byId, this.opts));
+      }
+      if (purging) runs = runs.filter((r) => r.trash !== "purged");
+      for (const id of users) {
+        const key = files.stat(d++);
+        const run = byId.get(id);
+        if (!run) {
+          // a log without a listed run (left by a purge, or copied alone): kept in the listing, not read
+          this.users.set(id, { key: UNTRUSTED_KEY, value: null });
+          continue;
+        }
+        const user = this.keyed(this.old.users, this.users, id, key, () => {
+          const attrs = readAttributes(path.join(this.dir, id + ".user"));
+          return { label: labelOf(attrs), tags: tagsOf(attrs) };
+        });
+        if (user) {
+          run.label = user.label;
+          run.tags = user.tags;
+        }
+      }
+      const groups: GroupSummary[] = [];
+      for (const id of groupIds) {
+        const compact = this.keyed(this.old.groups, this.groups, id, files.stat(d++), () => {
+          // A directory named like a group but without its id file is not one (made by hand, or half-copied).
+          let attrs: Attributes;
+          try {
+            attrs = RunGroup.open(this.projectRoot, id).attributes;
+          } catch {
+            return null;
+          }
+          return compactAttributes(attrs);
+        });
+        if (compact) groups.push(groupSummary(id, expandAttributes(compact), byId, this.opts));
+      }
+      return { runs, groups, purged };
+    } finally {
+      files.close();
     }
-    return { runs, groups, purged };
   }
 
   /** The listing the cache holds. */
@@ -195,12 +224,10 @@ class CatalogReader {
   }
 
   /**
-   * A log directory's value: the cached one when one `stat` shows the directory as it was, otherwise
-   * read afresh (after the stat, so that a change in between is seen again next time). Undefined when
-   * the directory is gone.
+   * A log directory's value: the cached one when its key (one `stat`, taken before any read) shows the
+   * directory as it was, otherwise read afresh. Undefined when the directory is gone.
    */
-  private keyed<T>(from: Map<string, Keyed<T>>, into: Map<string, Keyed<T>>, id: string, suffix: string, read: () => T): T | undefined {
-    const key = statKey(path.join(this.dir, id + suffix));
+  private keyed<T>(from: Map<string, Keyed<T>>, into: Map<string, Keyed<T>>, id: string, key: DirKey | undefined, read: () => T): T | undefined {
     if (!key) return undefined;
     const cached = from.get(id);
     if (cached && sameKey(cached.key, key)) {
@@ -215,68 +242,58 @@ class CatalogReader {
     return value;
   }
 
-  /** Every listed run that has a record and was not purged, in id order. */
-  private readRuns(listing: Listing, purged: Set<string>, trash: Map<string, TrashState>): RunSummary[] {
+  /** The ended runs the cache holds that are listed (indices into its runs, in id order), and the records to read (in id order). */
+  private plan(listing: Listing): { keep: number[]; toRead: Unsettled[] } {
     const oldIds = this.old.runs.ids;
-    // The ended runs the cache holds (indices into its runs, in id order) and the records to read.
     const keep: number[] = [];
-    let unread: Unsettled[];
+    let toRead: Unsettled[];
     if (!listing.metas) {
       for (let i = 0; i < oldIds.length; i++) keep.push(i);
-      unread = this.old.unsettled;
+      toRead = this.old.unsettled.slice();
     } else {
       const index = new Map<string, number>();
       for (let i = 0; i < oldIds.length; i++) index.set(oldIds[i], i);
       const known = new Map(this.old.unsettled.map((u) => [u.id, u]));
-      unread = [];
+      toRead = [];
       for (const id of listing.metas) {
         const i = index.get(id);
-        if (i === undefined) unread.push(known.get(id) ?? { id });
+        if (i === undefined) toRead.push(known.get(id) ?? { id });
         else keep.push(i);
       }
       keep.sort((a, b) => a - b);
     }
-    const toRead: Unsettled[] = [];
-    for (const u of unread) {
-      if (purged.has(u.id)) this.unsettled.push({ id: u.id });
-      else toRead.push(u);
-    }
     toRead.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-    const texts = readRunFiles(
-      this.dir,
-      toRead.map((u) => u.id),
-      toRead.map((u) => u.op === undefined),
-    );
+    return { keep, toRead };
+  }
+
+  /** Every listed run with a record, in id order: the cached ones and those read (`texts`). */
+  private summarize(keep: number[], toRead: Unsettled[], texts: RunTexts[]): RunSummary[] {
+    const oldIds = this.old.runs.ids;
     const memo = new Map<string, number>();
     const runs: RunSummary[] = [];
     let k = 0;
     for (let j = 0; j <= toRead.length; j++) {
       // the cached runs that come before toRead[j]
-      for (; k < keep.length && (j === toRead.length || oldIds[keep[k]] < toRead[j].id); k++) {
-        const id = oldIds[keep[k]];
-        if (purged.has(id)) {
-          this.unsettled.push({ id }); // purged since: its record is being removed
-          this.dirty = true;
-        } else runs.push(this.cachedRun(keep[k], trash.get(id) ?? "present"));
-      }
-      if (j === toRead.length) break;
-      const run = this.freshRun(toRead[j], texts[j], memo, trash.get(toRead[j].id) ?? "present");
+      const next = j === toRead.length ? undefined : toRead[j].id;
+      for (; k < keep.length && (next === undefined || oldIds[keep[k]] < next); k++) runs.push(this.cachedRun(keep[k]));
+      if (next === undefined) break;
+      const run = this.freshRun(toRead[j], texts[j], memo);
       if (run) runs.push(run);
     }
     return runs;
   }
 
-  private cachedRun(i: number, trash: TrashState): RunSummary {
+  private cachedRun(i: number): RunSummary {
     const old = this.old.runs;
     const id = old.ids[i];
     const op = old.op[i];
     const jobs = old.jobs[i];
     this.ended.push(i);
-    return summary(id, op === -1 ? undefined : this.old.operations[op], jobs === "" ? [] : jobs.split("\n"), old.started[i] ?? undefined, deriveRunStatus({ exitCode: old.exit[i] }), trash);
+    return summary(id, old.names[i], op === -1 ? undefined : this.old.operations[op], jobs === "" ? [] : jobs.split("\n"), old.started[i] ?? undefined, deriveRunStatus({ exitCode: old.exit[i] }));
   }
 
   /** A run from the texts of its files; undefined when the directory holds no record (no opref). */
-  private freshRun(u: Unsettled, t: RunTexts, memo: Map<string, number>, trash: TrashState): RunSummary | undefined {
+  private freshRun(u: Unsettled, t: RunTexts, memo: Map<string, number>): RunSummary | undefined {
     const id = u.id;
     let op = u.op;
     let jobs: string[];
@@ -300,15 +317,18 @@ class CatalogReader {
     let status: RunStatus;
     if (exitCode !== undefined) {
       status = deriveRunStatus({ exitCode });
-      this.ended.push({ id, op, jobs: jobsText, started: started ?? null, exit: exitCode });
+      this.ended.push({ id, name: runName(id), op, jobs: jobsText, started: started ?? null, exit: exitCode });
       this.dirty = true;
     } else {
       const lock = parseLock(t[RUN_TEXT.lock] ?? undefined);
-      status = deriveRunStatus({ lock, staged: parseMicros(t[RUN_TEXT.staged] ?? undefined), initialized: parseMicros(t[RUN_TEXT.initialized] ?? undefined) }, this.opts);
+      const staged = parseMicros(t[RUN_TEXT.staged] ?? undefined);
+      const initialized = parseMicros(t[RUN_TEXT.initialized] ?? undefined);
+      const clusterJob = lock ? clusterJobOf(t[RUN_TEXT.scheduler]) : undefined;
+      status = deriveRunStatus({ lock, staged, initialized, clusterJob }, this.opts);
       this.unsettled.push({ id, op, jobs: jobsText });
       if (u.op === undefined) this.dirty = true;
     }
-    return summary(id, op === -1 ? undefined : this.operations[op], jobs, started, status, trash);
+    return summary(id, runName(id), op === -1 ? undefined : this.operations[op], jobs, started, status);
   }
 
   /** The index in `operations` of what an opref file says; -1 when it is empty or damaged. */
@@ -332,16 +352,18 @@ class CatalogReader {
   /** What the next cache holds: everything this reading saw. */
   nextCache(): CatalogCache {
     const old = this.old.runs;
-    const runs: CatalogCache["runs"] = { ids: [], op: [], jobs: [], started: [], exit: [] };
+    const runs: CatalogCache["runs"] = { ids: [], names: [], op: [], jobs: [], started: [], exit: [] };
     for (const e of this.ended) {
       if (typeof e === "number") {
         runs.ids.push(old.ids[e]);
+        runs.names.push(old.names[e]);
         runs.op.push(old.op[e]);
         runs.jobs.push(old.jobs[e]);
         runs.started.push(old.started[e]);
         runs.exit.push(old.exit[e]);
       } else {
         runs.ids.push(e.id);
+        runs.names.push(e.name);
         runs.op.push(e.op);
         runs.jobs.push(e.jobs);
         runs.started.push(e.started);
@@ -354,11 +376,11 @@ class CatalogReader {
 
 const opKey = (operation: string, group: string | null): string => (group === null ? operation : `${operation}\u0000${group}`);
 
-function summary(id: string, operation: [string, string | null] | undefined, jobs: string[], started: number | undefined, status: RunStatus, trash: TrashState): RunSummary {
+/** A run's summary, its label, tags and trash state still to be filled in. */
+function summary(id: string, name: string, operation: [string, string | null] | undefined, jobs: string[], started: number | undefined, status: RunStatus): RunSummary {
   return {
     id,
-    // The id is a listed one: runName's check of it would cost more than the rest of the summary.
-    name: proquint(parseInt(id.slice(-8), 16)),
+    name,
     operation: operation ? operation[0] : "?",
     flowgroup: operation?.[1] ?? undefined,
     jobs,
@@ -366,8 +388,34 @@ function summary(id: string, operation: [string, string | null] | undefined, job
     status,
     label: "",
     tags: [],
-    trash,
+    trash: "present",
   };
+}
+
+/** The cluster job a `scheduler.json` names; undefined when there is none or it is damaged. */
+function clusterJobOf(text: string | null): ClusterJobRef | undefined {
+  if (text === null) return undefined;
+  try {
+    return parseClusterJob(parseJson(text));
+  } catch {
+    return undefined;
+  }
+}
+
+/** A group's attributes as the cache keeps them: a key alone stands for the key with value "". */
+function compactAttributes(attrs: Attributes): CompactAttributes {
+  const out: CompactAttributes = [];
+  for (const [k, v] of attrs) out.push(v === "" ? k : [k, v]);
+  return out;
+}
+
+function expandAttributes(compact: CompactAttributes): Attributes {
+  const attrs: Attributes = new Map();
+  for (const kv of compact) {
+    if (typeof kv === "string") attrs.set(kv, "");
+    else attrs.set(kv[0], kv[1]);
+  }
+  return attrs;
 }
 
 /** Reads `.cohort/runs/`; undefined when it is gone. */

@@ -3,7 +3,7 @@ import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { writeChange } from "../../src/runs/attributes.js";
 import { cacheFile } from "../../src/runs/catalog-cache.js";
-import { readRunFiles, RUN_TEXT } from "../../src/runs/catalog-worker.js";
+import { CatalogFiles, RUN_TEXT } from "../../src/runs/catalog-worker.js";
 import { readCatalog, type Catalog } from "../../src/runs/catalog.js";
 import { RunGroup } from "../../src/runs/groups.js";
 import { runsDir } from "../../src/runs/record.js";
@@ -103,10 +103,19 @@ describe("the run catalog's cache", () => {
       expect(runOf(readCatalog(root), running.id)!.status).toBe("error");
     });
 
-    it("a run whose process died, or that another host runs", () => {
-      const { root, runs } = settled(["running"]);
-      expect(runOf(readCatalog(root, { isAlive: () => false }), runs[0].id)!.status).toBe("terminated");
-      expect(runOf(readCatalog(root, { isAlive: () => true }), runs[0].id)!.status).toBe("running");
+    it("a run whose process died, or whose cluster job on another host ended", () => {
+      const { root, runs } = settled(["running", "running"]);
+      const [here, there] = runs;
+      fs.writeFileSync(path.join(there.dir, "proc", "lock"), "node7 4242\n");
+      fs.writeFileSync(path.join(there.dir, "scheduler.json"), '{"scheduler": "slurm", "job_id": "99"}\n');
+      const asked: string[] = [];
+      const status = (alive: boolean) => {
+        const cat = readCatalog(root, { isAlive: () => alive, clusterJobLive: (job) => (asked.push(job.job_id), alive) });
+        return [runOf(cat, here.id)!.status, runOf(cat, there.id)!.status];
+      };
+      expect(status(true)).toEqual(["running", "running"]);
+      expect(status(false)).toEqual(["terminated", "terminated"]);
+      expect(asked).toEqual(["99", "99"]);
     });
 
     it("a label or tag added to a run with a log, and to one without", () => {
@@ -169,7 +178,8 @@ describe("the run catalog's cache", () => {
       ["it is another program's JSON", () => JSON.stringify({ v: 1, runs: [1, 2, 3] })],
       ["it is of another version", (text) => text.replace('"v":1', '"v":99')],
       ["a column is short", (text) => text.replace(/"exit":\[[^\]]*\]/, '"exit":[]')],
-      ["an id cannot make a run name", (text) => text.replace(/"ids":\["([0-9a-f-]{28})[0-9a-f]{8}"/, '"ids":["$1zzzzzzzz"')],
+      ["an id is not one", (text) => text.replace(/"ids":"([0-9a-f-]{28})[0-9a-f]{8}/, '"ids":"$1zzzzzzzz')],
+      ["the runs are out of order", (text) => text.replace(/"ids":"([0-9a-f-]{36})([0-9a-f-]{36})/, '"ids":"$2$1')],
     ];
     it.each(cases)("%s", (_name, damage) => {
       const { root, runs } = settled(["completed", "error"]);
@@ -191,8 +201,8 @@ describe("the run catalog's cache", () => {
   });
 });
 
-describe("reading records in two threads", () => {
-  it("gives what one thread reads, whichever thread reads a record", () => {
+describe("the files of a reading, shared with a worker thread", () => {
+  it("give what one thread finds, whichever thread looks", () => {
     const root = tempDir();
     const states: Made[] = ["completed", "error", "terminated", "running", "staged", "pending"];
     const ids = Array.from({ length: 300 }, (_, i) => makeRun(root, `op${i % 3}`, states[i % states.length], { jobs: i % 4 === 0 ? [] : ["ab".repeat(16)] }).id);
@@ -201,13 +211,24 @@ describe("reading records in two threads", () => {
     fs.rmSync(gone.dir, { recursive: true });
     ids.push(gone.id);
     const full = ids.map((_, i) => i % 5 !== 0);
-    const alone = readRunFiles(runsDir(root), ids, full, { minForWorker: Infinity });
-    const shared = readRunFiles(runsDir(root), ids, full, { minForWorker: 1, waitForWorker: true });
-    expect(shared).toEqual(alone);
-    expect(alone[1][RUN_TEXT.exit]).toBe("1\n");
-    expect(alone[1][RUN_TEXT.opref]).toContain('"operation": "op1"');
-    expect(alone[5][RUN_TEXT.opref]).toBeNull(); // not full: opref and jobs are not read
-    expect(alone[3][RUN_TEXT.lock]).toMatch(/ \d+\n$/);
-    expect(alone.at(-1)).toEqual([null, null, null, null, null, null, null]);
+    writeChange(userDir(root, ids[0]), { set: { label: "x" } });
+    const dirs = [...ids.map((id) => id + ".meta"), ids[0] + ".user", "no-such-dir"];
+    const alone = new CatalogFiles(runsDir(root), ids, full, dirs, { minForWorker: { records: Infinity, stats: Infinity } });
+    const shared = new CatalogFiles(runsDir(root), ids, full, dirs, { minForWorker: { records: 1, stats: 1 }, waitForWorker: true });
+    try {
+      const texts = alone.readRecords();
+      expect(shared.readRecords()).toEqual(texts);
+      expect(dirs.map((_, k) => shared.stat(k))).toEqual(dirs.map((_, k) => alone.stat(k)));
+      expect(texts[1][RUN_TEXT.exit]).toBe("1\n");
+      expect(texts[1][RUN_TEXT.opref]).toContain('"operation": "op1"');
+      expect(texts[5][RUN_TEXT.opref]).toBeNull(); // not full: opref and jobs are not read
+      expect(texts[3][RUN_TEXT.lock]).toMatch(/ \d+\n$/);
+      expect(texts.at(-1)).toEqual([null, null, null, null, null, null, null, null]);
+      expect(alone.stat(dirs.length - 2)).toMatchObject({ ino: fs.statSync(userDir(root, ids[0])).ino });
+      expect(alone.stat(dirs.length - 1)).toBeUndefined();
+    } finally {
+      alone.close();
+      shared.close();
+    }
   });
 });
