@@ -92,9 +92,14 @@ function hm(seconds: number): string {
   return `${Math.floor(minutes / 60)}:${String(minutes % 60).padStart(2, "0")}`;
 }
 
+/** One environment per project and process: each template is read and compiled once, not per script. */
+const environments = new Map<string, nunjucks.Environment>();
+
 function environment(projectRoot: string): nunjucks.Environment {
+  const cached = environments.get(projectRoot);
+  if (cached) return cached;
   const dirs = [path.join(projectRoot, "templates"), BUILTIN_TEMPLATES];
-  const env = new nunjucks.Environment(new nunjucks.FileSystemLoader(dirs, { noCache: true }), {
+  const env = new nunjucks.Environment(new nunjucks.FileSystemLoader(dirs), {
     autoescape: false,
     trimBlocks: true,
     lstripBlocks: true,
@@ -105,12 +110,33 @@ function environment(projectRoot: string): nunjucks.Environment {
   env.addFilter("hm", hm);
   env.addFilter("megabytes", (gb: number) => Math.ceil(Number(gb) * 1024));
   env.addFilter("pbs_name", (name: string) => String(name).replace(/[^A-Za-z0-9_.-]/g, "_").slice(0, 236));
+  environments.set(projectRoot, env);
   return env;
 }
 
 /** The template a scheduler's scripts come from: the project's own, else the built-in. */
 export function templateName(projectRoot: string, scheduler: SchedulerName): string {
-  return fs.existsSync(path.join(projectRoot, "templates", `${scheduler}.sh`)) ? `${scheduler}.sh` : `cohort/${scheduler}.sh`;
+  const key = `${projectRoot}\0${scheduler}`;
+  let name = templateNames.get(key);
+  if (name === undefined) {
+    name = fs.existsSync(path.join(projectRoot, "templates", `${scheduler}.sh`)) ? `${scheduler}.sh` : `cohort/${scheduler}.sh`;
+    templateNames.set(key, name);
+  }
+  return name;
+}
+
+const templateNames = new Map<string, string>();
+const templates = new Map<string, nunjucks.Template>();
+
+/** The compiled template of a scheduler for a project, looked up once per process. */
+function compiled(projectRoot: string, scheduler: SchedulerName): nunjucks.Template {
+  const key = `${projectRoot}\0${scheduler}`;
+  let t = templates.get(key);
+  if (!t) {
+    t = environment(projectRoot).getTemplate(templateName(projectRoot, scheduler), true);
+    templates.set(key, t);
+  }
+  return t;
 }
 
 /** The text of a built-in template (`cohort template show NAME`). */
@@ -170,7 +196,7 @@ export function renderScript(ctx: ScriptContext): RenderedScript {
   };
   let text: string;
   try {
-    text = environment(ctx.project.root).render(templateName(ctx.project.root, ctx.scheduler), data);
+    text = compiled(ctx.project.root, ctx.scheduler).render(data);
   } catch (err) {
     throw new UserError(`the ${ctx.scheduler} template failed: ${(err as Error).message.split("\n").map((l) => l.trim()).filter(Boolean).join(" ")}`, "check templates/ in the project, or start from `cohort template show " + ctx.scheduler + "`");
   }

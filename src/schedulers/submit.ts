@@ -20,6 +20,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { DocumentCache } from "../dataspace/document-cache.js";
 import type { Project } from "../dataspace/project.js";
 import { eligibleItems } from "../execution/engine.js";
 import { itemDirectives, type ExecutionItem } from "../execution/execute.js";
@@ -29,7 +30,7 @@ import { RunGroup } from "../runs/groups.js";
 import { newRunId } from "../runs/run-id.js";
 import { UserError } from "../util/errors.js";
 import { afterNames } from "../workflow/conditions.js";
-import { combineParallel, combineSerial, type ResolvedDirectives } from "../workflow/directives.js";
+import { combineParallel, combineSerial, directivesFor, type ResolvedDirectives } from "../workflow/directives.js";
 import type { GroupDefinition } from "../workflow/model.js";
 import type { Workflow } from "../workflow/workflow.js";
 import { clusterJobName } from "./job-name.js";
@@ -104,18 +105,30 @@ export function dependencyExpression(scheduler: SchedulerName, ids: readonly str
   return "afterok:" + ids.join(":");
 }
 
+/** Whether directives hold no function: then they resolve alike for every aggregate. */
+function isStatic(workflow: Workflow, group: GroupDefinition): boolean {
+  return group.operations.every((name) => Object.values(directivesFor(workflow.operation(name), workflow.isSingleton(group) ? undefined : group)).every((v) => typeof v !== "function"));
+}
+
+/** Resolved operations and resources of groups whose directives are static, computed once per group. */
+const staticEntries = new WeakMap<GroupDefinition, Pick<BundleEntry, "operations" | "resources">>();
+
 function entryOf(workflow: Workflow, pair: Pair): BundleEntry {
+  const known = staticEntries.get(pair.group);
+  if (known) return { group: pair.group.name, aggregate: pair.aggregate.id, jobs: pair.aggregate.jobs.map((j) => j.id), ...known };
   const operations = pair.group.operations.map((name) => {
     const item: ExecutionItem = { group: pair.group, operation: workflow.operation(name), aggregate: pair.aggregate };
     return { name, directives: itemDirectives(workflow, item) };
   });
-  return {
+  const entry: BundleEntry = {
     group: pair.group.name,
     aggregate: pair.aggregate.id,
     jobs: pair.aggregate.jobs.map((j) => j.id),
     operations,
     resources: combineSerial(operations.map((o) => o.directives)),
   };
+  if (isStatic(workflow, pair.group)) staticEntries.set(pair.group, { operations: entry.operations, resources: entry.resources });
+  return entry;
 }
 
 function sameResources(a: ResolvedDirectives, b: ResolvedDirectives): boolean {
@@ -159,8 +172,13 @@ export async function submit(
   opts: SubmitOptions,
 ): Promise<SubmitResult> {
   const warn = opts.warn ?? (() => {});
-  const planner = new Planner(project, workflow, opts.selection);
+  // Nothing runs while submitting: conditions are answered from one snapshot, documents through the cache.
+  const documents = DocumentCache.open(path.join(project.dataDir, "cache"));
+  const allJobs = project.jobs();
+  for (const job of allJobs) job.readDocumentsFrom(documents);
+  const planner = new Planner(project, workflow, opts.selection, { jobs: allJobs, snapshot: true });
   const { items, raised } = await eligibleItems(planner, opts.groups);
+  documents.save(() => new Set(project.index.jobIds));
   if (raised.length > 0) throw raised[0].error;
 
   // Eligible pairs, in order, once each.
@@ -223,7 +241,7 @@ export async function submit(
   const size = opts.bundle === true ? Math.max(1, entries.length) : opts.bundle ?? 1;
   const bundles: BundleEntry[][] = [];
   for (let i = 0; i < entries.length; i += size) bundles.push(entries.slice(i, i + size));
-  const combined = (b: BundleEntry[]) => (opts.parallel ? combineParallel : combineSerial)(b.map((e) => e.resources));
+  const combined = (b: BundleEntry[]) => (b.length === 1 ? b[0].resources : (opts.parallel ? combineParallel : combineSerial)(b.map((e) => e.resources)));
 
   // Arrays: bundles of identical resources.
   const planned: { tasks: BundleEntry[][]; resources: ResolvedDirectives; dependsOn: PlannedJob[]; afterIds: string[] }[] = [];
@@ -242,7 +260,7 @@ export async function submit(
   const dir = clusterDir(project);
   const cohortCmd = (r: ResolvedDirectives) => `${shellQuote(r.executable)} ${shellQuote(COHORT_BIN)}`;
   const make = (p: (typeof planned)[number]): PlannedJob => {
-    for (const b of p.tasks) checkPartition(combined(b), partitions, opts.partition);
+    if (partitions) for (const b of p.tasks) checkPartition(p.tasks.length === 1 ? p.resources : combined(b), partitions, opts.partition);
     const all = p.tasks.flat();
     const isArray = p.tasks.length > 1;
     const groupId = newRunId();

@@ -49,7 +49,7 @@ export default async function submitCommand(names: string[], opts: SubmitCliOpti
   for (const id of opts.after ?? []) if (!/^[\w.[\]-]+$/.test(id)) throw new UserError(`--after ${id} is not a cluster job id`, "e.g. --after 12345");
   let scheduler: Scheduler | undefined;
   try {
-    scheduler = await openScheduler(named);
+    scheduler = openScheduler(named);
   } catch (err) {
     if (!opts.pretend || !(err instanceof UserError)) throw err;
   }
@@ -57,9 +57,11 @@ export default async function submitCommand(names: string[], opts: SubmitCliOpti
   const shown = (job: PlannedJob) => {
     const pairs = job.entries.map((e) => `${e.group} on ${e.aggregate}`);
     if (opts.pretend) {
-      out(`# cluster job ${job.jobName}: ${pairs.length} (group, aggregate) pair${pairs.length === 1 ? "" : "s"}${job.tasks ? `, an array of ${job.tasks.length} tasks` : ""}\n`);
-      out(job.script.endsWith("\n") ? job.script : job.script + "\n");
-      out(`# submit with: ${job.submitCommand.join(" ")}\n\n`);
+      out(
+        `# cluster job ${job.jobName}: ${pairs.length} (group, aggregate) pair${pairs.length === 1 ? "" : "s"}${job.tasks ? `, an array of ${job.tasks.length} tasks` : ""}\n` +
+          (job.script.endsWith("\n") ? job.script : job.script + "\n") +
+          `# submit with: ${job.submitCommand.join(" ")}\n\n`,
+      );
     } else {
       out(`${job.jobId}\t${job.jobName}\t${pairs.join(", ")}\n`);
     }
