@@ -90,50 +90,60 @@ const BATCH = 64;
 /** In the shared stats' mtime: the worker found no such directory (NaN), or could not stat it. */
 const FAILED = -Infinity;
 
-/* The worker, as CommonJS source: it runs as it is from dist/ and under the test runner alike. */
+/*
+ * The worker, as CommonJS source: it runs as it is from dist/ and under the test runner alike. It may
+ * be started before its task is known (booting a thread takes about as long as loading the cache), and
+ * then waits for the task on its port. Records come first, from the last backwards, while the caller
+ * builds the runs the cache holds; then the stats, which the caller needs after the runs.
+ */
 const WORKER_SOURCE = `
 const { workerData } = require("node:worker_threads");
 const fs = require("node:fs");
 // Missing files are expected (a flag run has no jobs file): their errors need no stack.
 Error.stackTraceLimit = 0;
-const { base, ids, full, dirs, port, ctrl: ctrlBuffer, stats: statsBuffer } = workerData;
-const ctrl = new Int32Array(ctrlBuffer);
-const stats = new Float64Array(statsBuffer);
 ${READ_SOURCE}
-const dirList = dirs === "" ? [] : dirs.split("\\n");
-for (let d = 0; d < dirList.length; d++) {
-  try {
-    const st = fs.statSync(base + dirList[d], { throwIfNoEntry: false });
-    if (st) { stats[3 * d] = st.mtimeMs; stats[3 * d + 1] = st.ctimeMs; stats[3 * d + 2] = st.ino; }
-    else stats[3 * d] = NaN;
-  } catch {
-    stats[3 * d] = -Infinity;
+const { port } = workerData;
+function run({ base, ids, full, dirs, ctrl: ctrlBuffer, stats: statsBuffer }) {
+  const ctrl = new Int32Array(ctrlBuffer);
+  const stats = new Float64Array(statsBuffer);
+  const list = ids === "" ? [] : ids.split("\\n");
+  let texts = [];
+  let k = list.length - 1;
+  // texts holds the records lo, lo + 1, ...: posted first, then announced, so that an index the
+  // caller sees announced is in the port.
+  const post = (lo) => {
+    port.postMessage({ lo, texts });
+    Atomics.store(ctrl, 0, lo);
+    Atomics.notify(ctrl, 0);
+    texts = [];
+  };
+  for (; k >= 0; k--) {
+    if (Atomics.load(ctrl, 1) >= k) break;
+    let run;
+    try {
+      run = readRun(base + list[k] + ${JSON.stringify(path.sep)}, full[k] === "1");
+    } catch {
+      run = null; // the caller reads this one itself, and meets the error
+    }
+    texts.unshift(run);
+    if (texts.length === ${BATCH}) post(k);
   }
-  Atomics.store(ctrl, 2, d + 1);
-}
-const list = ids === "" ? [] : ids.split("\\n");
-let texts = [];
-let k = list.length - 1;
-// texts holds the records lo, lo + 1, ...: posted first, then announced, so that an index the caller
-// sees announced is in the port.
-const post = (lo) => {
-  port.postMessage({ lo, texts });
-  Atomics.store(ctrl, 0, lo);
-  Atomics.notify(ctrl, 0);
-  texts = [];
-};
-for (; k >= 0; k--) {
-  if (Atomics.load(ctrl, 1) >= k) break;
-  let run;
-  try {
-    run = readRun(base + list[k] + ${JSON.stringify(path.sep)}, full[k] === "1");
-  } catch {
-    run = null; // the caller reads this one itself, and meets the error
+  post(k + 1);
+  const dirList = dirs === "" ? [] : dirs.split("\\n");
+  for (let d = 0; d < dirList.length; d++) {
+    if (Atomics.load(ctrl, 3) === 1) break;
+    try {
+      const st = fs.statSync(base + dirList[d], { throwIfNoEntry: false });
+      if (st) { stats[3 * d] = st.mtimeMs; stats[3 * d + 1] = st.ctimeMs; stats[3 * d + 2] = st.ino; }
+      else stats[3 * d] = NaN;
+    } catch {
+      stats[3 * d] = -Infinity;
+    }
+    Atomics.store(ctrl, 2, d + 1);
   }
-  texts.unshift(run);
-  if (texts.length === ${BATCH}) post(k);
 }
-post(k + 1);
+if (workerData.task) run(workerData.task);
+else port.once("message", run);
 `;
 
 export interface FilesOptions {
@@ -143,60 +153,80 @@ export interface FilesOptions {
   waitForWorker?: boolean;
 }
 
+interface Task {
+  ids: readonly string[];
+  full: readonly boolean[];
+  dirs: readonly string[];
+  /** [lowest record the worker has posted, highest record the caller has claimed, stats done, stop] */
+  ctrl: Int32Array;
+  stats: Float64Array;
+}
+
 /**
  * The records `<dir>/<id>.meta` to read (opref and jobs only where `full`) and the directories
- * `<dir>/<name>` to stat, for one reading of the catalog.
+ * `<dir>/<name>` to stat, for one reading of the catalog: `start` (optional, as early as possible),
+ * then `begin` with the task, then `readRecords` and `stat`, then `close`.
  */
 export class CatalogFiles {
   private readonly base: string;
-  private readonly worker: Worker | undefined;
-  private readonly port: MessagePort | undefined;
-  /** [lowest record the worker has posted, highest record the caller has claimed, stats done] */
-  private readonly ctrl = new Int32Array(new SharedArrayBuffer(12));
-  private readonly stats: Float64Array;
+  private worker: Worker | undefined;
+  private port: MessagePort | undefined;
+  private task: Task = { ids: [], full: [], dirs: [], ctrl: new Int32Array(4), stats: new Float64Array(0) };
 
   constructor(
     dir: string,
-    private readonly ids: readonly string[],
-    private readonly full: readonly boolean[],
-    private readonly dirs: readonly string[],
     private readonly opts: FilesOptions = {},
   ) {
     this.base = dir + path.sep;
-    this.ctrl[0] = ids.length;
-    this.ctrl[1] = -1;
-    this.stats = new Float64Array(new SharedArrayBuffer(Math.max(1, dirs.length) * 24));
-    const min = opts.minForWorker ?? MIN_FOR_WORKER;
-    if (ids.length < min.records && dirs.length < min.stats) return;
-    const { port1, port2 } = new MessageChannel();
-    try {
-      this.worker = new Worker(WORKER_SOURCE, {
-        eval: true,
-        workerData: {
-          base: this.base,
-          ids: ids.map((id) => id + ".meta").join("\n"),
-          full: full.map((f) => (f ? "1" : "0")).join(""),
-          dirs: dirs.join("\n"),
-          port: port2,
-          ctrl: this.ctrl.buffer,
-          stats: this.stats.buffer,
-        },
-        transferList: [port2],
-        stdout: true,
-        stderr: true,
-      });
-    } catch {
-      port1.close();
-      return;
-    }
-    this.port = port1;
-    this.worker.unref();
-    this.worker.on("error", () => {}); // the caller reads for itself what the worker did not hand over
   }
 
-  /** The texts of every record, in the order of `ids`. */
+  /** Starts the worker before the task is known, when the caller expects a big one. */
+  start(): this {
+    this.worker ??= this.spawn(undefined);
+    return this;
+  }
+
+  /** Sets the task, and hands it to the worker (started now if the task is big enough). */
+  begin(ids: readonly string[], full: readonly boolean[], dirs: readonly string[]): this {
+    const ctrl = new Int32Array(new SharedArrayBuffer(16));
+    ctrl[0] = ids.length;
+    ctrl[1] = -1;
+    const task: Task = { ids, full, dirs, ctrl, stats: new Float64Array(new SharedArrayBuffer(Math.max(1, dirs.length) * 24)) };
+    this.task = task;
+    const min = this.opts.minForWorker ?? MIN_FOR_WORKER;
+    const big = ids.length >= min.records || dirs.length >= min.stats;
+    const data = {
+      base: this.base,
+      ids: ids.map((id) => id + ".meta").join("\n"),
+      full: full.map((f) => (f ? "1" : "0")).join(""),
+      dirs: dirs.join("\n"),
+      ctrl: ctrl.buffer,
+      stats: task.stats.buffer,
+    };
+    if (this.worker && this.port) this.port.postMessage(data);
+    else if (big) this.worker = this.spawn(data);
+    return this;
+  }
+
+  private spawn(task: object | undefined): Worker | undefined {
+    const { port1, port2 } = new MessageChannel();
+    let worker: Worker;
+    try {
+      worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { port: port2, task }, transferList: [port2], stdout: true, stderr: true });
+    } catch {
+      port1.close();
+      return undefined;
+    }
+    this.port = port1;
+    worker.unref();
+    worker.on("error", () => {}); // the caller reads for itself what the worker did not hand over
+    return worker;
+  }
+
+  /** The texts of every record, in the order of the task's ids. */
   readRecords(): RunTexts[] {
-    const { ids, full, base, ctrl } = this;
+    const { ids, full, ctrl } = this.task;
+    const base = this.base;
     const out: RunTexts[] = new Array(ids.length);
     const helped = this.worker !== undefined && ids.length > 0;
     if (helped && this.opts.waitForWorker) Atomics.wait(ctrl, 0, ids.length, 10_000);
@@ -225,25 +255,32 @@ export class CatalogFiles {
           if (lo + j >= i && run) out[lo + j] = run;
         }
       }
-      for (let j = i; j < ids.length; j++) out[j] ??= readRun(base + ids[j] + ".meta" + path.sep, full[j]);
     }
+    for (let j = i; j < ids.length; j++) out[j] ??= readRun(base + ids[j] + ".meta" + path.sep, full[j]);
     return out;
   }
 
-  /** The key of directory `dirs[k]`: the worker's stat when it has been there, else one of its own. */
+  /** The key of the task's directory k: the worker's stat when it has been there, else one of its own. */
   stat(k: number): DirKey | undefined {
-    if (k < Atomics.load(this.ctrl, 2)) {
-      const s = this.stats;
-      const mtimeMs = s[3 * k];
+    const { ctrl, stats, dirs } = this.task;
+    if (k < Atomics.load(ctrl, 2)) {
+      const mtimeMs = stats[3 * k];
       if (Number.isNaN(mtimeMs)) return undefined;
-      if (mtimeMs !== FAILED) return { mtimeMs, ctimeMs: s[3 * k + 1], ino: s[3 * k + 2] };
+      if (mtimeMs !== FAILED) return { mtimeMs, ctimeMs: stats[3 * k + 1], ino: stats[3 * k + 2] };
     }
-    return statKey(this.base + this.dirs[k]);
+    return statKey(this.base + dirs[k]);
+  }
+
+  /** For tests: resolves once the worker has taken every stat (or after ten seconds). */
+  async statsDone(): Promise<void> {
+    const { ctrl, dirs } = this.task;
+    for (let waited = 0; this.worker && Atomics.load(ctrl, 2) < dirs.length && waited < 10_000; waited += 5) await new Promise((r) => setTimeout(r, 5));
   }
 
   /** Stops the worker. */
   close(): void {
-    Atomics.store(this.ctrl, 1, this.ids.length);
+    Atomics.store(this.task.ctrl, 1, this.task.ids.length);
+    Atomics.store(this.task.ctrl, 3, 1);
     this.port?.close();
     void this.worker?.terminate();
   }

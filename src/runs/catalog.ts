@@ -97,20 +97,30 @@ export function readCatalog(projectRoot: string, opts: CatalogOptions = {}): Cat
   const dir = runsDir(projectRoot);
   const useCache = opts.cache !== false;
   const file = cacheFile(projectRoot);
-  const old = useCache ? loadCache(file) : undefined;
-  let reader = new CatalogReader(projectRoot, dir, opts, old ?? emptyCache());
-  let catalog: Catalog;
+  // A big cache means many runs: the worker thread boots while the cache loads.
+  const files = new CatalogFiles(dir);
+  if (useCache && (fs.statSync(file, { throwIfNoEntry: false })?.size ?? 0) >= EARLY_WORKER_CACHE_BYTES) files.start();
   try {
-    catalog = reader.read();
-  } catch (err) {
-    if (!old) throw err;
-    // A cache damaged in a way its check did not see is dropped: the files decide.
-    reader = new CatalogReader(projectRoot, dir, opts, emptyCache());
-    catalog = reader.read();
+    const old = useCache ? loadCache(file) : undefined;
+    let reader = new CatalogReader(projectRoot, dir, opts, old ?? emptyCache(), files);
+    let catalog: Catalog;
+    try {
+      catalog = reader.read();
+    } catch (err) {
+      if (!old) throw err;
+      // A cache damaged in a way its check did not see is dropped: the files decide.
+      reader = new CatalogReader(projectRoot, dir, opts, emptyCache(), new CatalogFiles(dir));
+      catalog = reader.read();
+    }
+    if (useCache && reader.dirty) saveCache(file, reader.nextCache());
+    return catalog;
+  } finally {
+    files.close();
   }
-  if (useCache && reader.dirty) saveCache(file, reader.nextCache());
-  return catalog;
 }
+
+/** About 10,000 runs. */
+const EARLY_WORKER_CACHE_BYTES = 1 << 20;
 
 /** One reading of the catalog: the cache it starts from (`old`), and what the next cache will hold. */
 class CatalogReader {
@@ -121,8 +131,9 @@ class CatalogReader {
   private listingKey: DirKey = UNTRUSTED_KEY;
   private readonly operations: [string, string | null][];
   private readonly opIndex = new Map<string, number>();
-  /** Ended runs in id order: an index into the old cache's runs, or one read now. */
-  private readonly ended: (number | EndedRun)[] = [];
+  /** Ended runs, each list in id order: indices into the old cache's runs, and those read now. */
+  private readonly keptEnded: number[] = [];
+  private readonly readEnded: EndedRun[] = [];
   private readonly unsettled: Unsettled[] = [];
   private readonly users = new Map<string, Keyed<UserFacts | null>>();
   private readonly moves = new Map<string, Keyed<TrashState>>();
@@ -133,6 +144,7 @@ class CatalogReader {
     private readonly dir: string,
     private readonly opts: CatalogOptions,
     private readonly old: CatalogCache,
+    private readonly files: CatalogFiles,
   ) {
     this.operations = old.operations.slice();
     this.operations.forEach(([op, group], i) => this.opIndex.set(opKey(op, group), i));
@@ -148,73 +160,76 @@ class CatalogReader {
 
     const { keep, toRead } = this.plan(listing);
     const { moves, users, groups: groupIds } = listing;
-    const dirs = [...moves.map((id) => id + ".move"), ...users.map((id) => id + ".user"), ...groupIds.map((id) => id + ".group")];
-    const files = new CatalogFiles(
-      this.dir,
+    const files = this.files.begin(
       toRead.map((u) => u.id),
       toRead.map((u) => u.op === undefined),
-      dirs,
+      [...moves.map((id) => id + ".move"), ...users.map((id) => id + ".user"), ...groupIds.map((id) => id + ".group")],
     );
-    try {
-      const texts = files.readRecords();
-      let d = 0;
-      const trash = new Map<string, TrashState>();
-      const purged = new Set<string>();
-      for (const id of moves) {
-        const state = this.keyed(this.old.moves, this.moves, id, files.stat(d++), () => trashState(this.projectRoot, id));
-        if (state === undefined) continue;
-        trash.set(id, state);
-        if (state === "purged") purged.add(id);
-      }
-      let runs = this.summarize(keep, toRead, texts);
-      const byId = new Map<string, RunSummary>();
-      for (const r of runs) byId.set(r.id, r);
-      let purging = false;
-      for (const [id, state] of trash) {
-        const run = byId.get(id);
-        if (!run) continue;
-        run.trash = state;
-        if (state === "purged") {
-          purging = true; // its marker is written, its record not yet removed
-          byId.delete(id);
-        }
-      }
-      if (purging) runs = runs.filter((r) => r.trash !== "purged");
-      for (const id of users) {
-        const key = files.stat(d++);
-        const run = byId.get(id);
-        if (!run) {
-          // a log without a listed run (left by a purge, or copied alone): kept in the listing, not read
-          this.users.set(id, { key: UNTRUSTED_KEY, value: null });
-          continue;
-        }
-        const user = this.keyed(this.old.users, this.users, id, key, () => {
-          const attrs = readAttributes(path.join(this.dir, id + ".user"));
-          return { label: labelOf(attrs), tags: tagsOf(attrs) };
-        });
-        if (user) {
-          run.label = user.label;
-          run.tags = user.tags;
-        }
-      }
-      const groups: GroupSummary[] = [];
-      for (const id of groupIds) {
-        const compact = this.keyed(this.old.groups, this.groups, id, files.stat(d++), () => {
-          // A directory named like a group but without its id file is not one (made by hand, or half-copied).
-          let attrs: Attributes;
-          try {
-            attrs = RunGroup.open(this.projectRoot, id).attributes;
-          } catch {
-            return null;
-          }
-          return compactAttributes(attrs);
-        });
-        if (compact) groups.push(groupSummary(id, expandAttributes(compact), byId, this.opts));
-      }
-      return { runs, groups, purged };
-    } finally {
-      files.close();
+    // The cached runs first: meanwhile the worker reads records and stats directories.
+    const cached = keep.map((i) => this.cachedRun(i));
+    const texts = files.readRecords();
+    const memo = new Map<string, number>();
+    const fresh: RunSummary[] = [];
+    for (let j = 0; j < toRead.length; j++) {
+      const run = this.freshRun(toRead[j], texts[j], memo);
+      if (run) fresh.push(run);
     }
+    let runs = mergeById(cached, fresh);
+
+    let d = 0;
+    const trash = new Map<string, TrashState>();
+    const purged = new Set<string>();
+    for (const id of moves) {
+      const state = this.keyed(this.old.moves, this.moves, id, files.stat(d++), () => trashState(this.projectRoot, id));
+      if (state === undefined) continue;
+      trash.set(id, state);
+      if (state === "purged") purged.add(id);
+    }
+    const byId = new Map<string, RunSummary>();
+    for (const r of runs) byId.set(r.id, r);
+    let purging = false;
+    for (const [id, state] of trash) {
+      const run = byId.get(id);
+      if (!run) continue;
+      run.trash = state;
+      if (state === "purged") {
+        purging = true; // its marker is written, its record not yet removed
+        byId.delete(id);
+      }
+    }
+    if (purging) runs = runs.filter((r) => r.trash !== "purged");
+    for (const id of users) {
+      const key = files.stat(d++);
+      const run = byId.get(id);
+      if (!run) {
+        // a log without a listed run (left by a purge, or copied alone): kept in the listing, not read
+        this.users.set(id, { key: UNTRUSTED_KEY, value: null });
+        continue;
+      }
+      const user = this.keyed(this.old.users, this.users, id, key, () => {
+        const attrs = readAttributes(path.join(this.dir, id + ".user"));
+        return { label: labelOf(attrs), tags: tagsOf(attrs) };
+      });
+      if (user) {
+        run.label = user.label;
+        run.tags = user.tags;
+      }
+    }
+    const groups: GroupSummary[] = [];
+    for (const id of groupIds) {
+      const compact = this.keyed(this.old.groups, this.groups, id, files.stat(d++), () => {
+        // A directory named like a group but without its id file is not one (made by hand, or half-copied).
+        let attrs: Attributes;
+        try {
+          attrs = RunGroup.open(this.projectRoot, id).attributes;
+        } catch {
+          return null;
+        }
+        return compactAttributes(attrs);
+      });
+      if (compact) groups.push(groupSummary(id, expandAttributes(compact), byId, this.opts));
+    }
+    return { runs, groups, purged };
   }
 
   /** The listing the cache holds. */
@@ -266,29 +281,12 @@ class CatalogReader {
     return { keep, toRead };
   }
 
-  /** Every listed run with a record, in id order: the cached ones and those read (`texts`). */
-  private summarize(keep: number[], toRead: Unsettled[], texts: RunTexts[]): RunSummary[] {
-    const oldIds = this.old.runs.ids;
-    const memo = new Map<string, number>();
-    const runs: RunSummary[] = [];
-    let k = 0;
-    for (let j = 0; j <= toRead.length; j++) {
-      // the cached runs that come before toRead[j]
-      const next = j === toRead.length ? undefined : toRead[j].id;
-      for (; k < keep.length && (next === undefined || oldIds[keep[k]] < next); k++) runs.push(this.cachedRun(keep[k]));
-      if (next === undefined) break;
-      const run = this.freshRun(toRead[j], texts[j], memo);
-      if (run) runs.push(run);
-    }
-    return runs;
-  }
-
   private cachedRun(i: number): RunSummary {
     const old = this.old.runs;
     const id = old.ids[i];
     const op = old.op[i];
     const jobs = old.jobs[i];
-    this.ended.push(i);
+    this.keptEnded.push(i);
     return summary(id, old.names[i], op === -1 ? undefined : this.old.operations[op], jobs === "" ? [] : jobs.split("\n"), old.started[i] ?? undefined, deriveRunStatus({ exitCode: old.exit[i] }));
   }
 
@@ -317,7 +315,7 @@ class CatalogReader {
     let status: RunStatus;
     if (exitCode !== undefined) {
       status = deriveRunStatus({ exitCode });
-      this.ended.push({ id, name: runName(id), op, jobs: jobsText, started: started ?? null, exit: exitCode });
+      this.readEnded.push({ id, name: runName(id), op, jobs: jobsText, started: started ?? null, exit: exitCode });
       this.dirty = true;
     } else {
       const lock = parseLock(t[RUN_TEXT.lock] ?? undefined);
@@ -353,25 +351,35 @@ class CatalogReader {
   nextCache(): CatalogCache {
     const old = this.old.runs;
     const runs: CatalogCache["runs"] = { ids: [], names: [], op: [], jobs: [], started: [], exit: [] };
-    for (const e of this.ended) {
-      if (typeof e === "number") {
-        runs.ids.push(old.ids[e]);
-        runs.names.push(old.names[e]);
-        runs.op.push(old.op[e]);
-        runs.jobs.push(old.jobs[e]);
-        runs.started.push(old.started[e]);
-        runs.exit.push(old.exit[e]);
-      } else {
-        runs.ids.push(e.id);
-        runs.names.push(e.name);
-        runs.op.push(e.op);
-        runs.jobs.push(e.jobs);
-        runs.started.push(e.started);
-        runs.exit.push(e.exit);
-      }
+    const push = (id: string, name: string, op: number, jobs: string, started: number | null, exit: number) => {
+      runs.ids.push(id);
+      runs.names.push(name);
+      runs.op.push(op);
+      runs.jobs.push(jobs);
+      runs.started.push(started);
+      runs.exit.push(exit);
+    };
+    const { keptEnded: kept, readEnded: read } = this;
+    let j = 0;
+    for (const i of kept) {
+      for (; j < read.length && read[j].id < old.ids[i]; j++) push(read[j].id, read[j].name, read[j].op, read[j].jobs, read[j].started, read[j].exit);
+      push(old.ids[i], old.names[i], old.op[i], old.jobs[i], old.started[i], old.exit[i]);
     }
+    for (; j < read.length; j++) push(read[j].id, read[j].name, read[j].op, read[j].jobs, read[j].started, read[j].exit);
     return { listing: this.listingKey, operations: this.operations, runs, unsettled: this.unsettled, users: this.users, moves: this.moves, groups: this.groups };
   }
+}
+
+/** Two lists of runs, each in id order, as one. */
+function mergeById(a: RunSummary[], b: RunSummary[]): RunSummary[] {
+  if (b.length === 0) return a;
+  const out: RunSummary[] = [];
+  let i = 0;
+  let j = 0;
+  while (i < a.length && j < b.length) out.push(a[i].id < b[j].id ? a[i++] : b[j++]);
+  while (i < a.length) out.push(a[i++]);
+  while (j < b.length) out.push(b[j++]);
+  return out;
 }
 
 const opKey = (operation: string, group: string | null): string => (group === null ? operation : `${operation}\u0000${group}`);

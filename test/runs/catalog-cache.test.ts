@@ -202,7 +202,7 @@ describe("the run catalog's cache", () => {
 });
 
 describe("the files of a reading, shared with a worker thread", () => {
-  it("give what one thread finds, whichever thread looks", () => {
+  it("give what one thread finds, whichever thread looks", async () => {
     const root = tempDir();
     const states: Made[] = ["completed", "error", "terminated", "running", "staged", "pending"];
     const ids = Array.from({ length: 300 }, (_, i) => makeRun(root, `op${i % 3}`, states[i % states.length], { jobs: i % 4 === 0 ? [] : ["ab".repeat(16)] }).id);
@@ -213,12 +213,17 @@ describe("the files of a reading, shared with a worker thread", () => {
     const full = ids.map((_, i) => i % 5 !== 0);
     writeChange(userDir(root, ids[0]), { set: { label: "x" } });
     const dirs = [...ids.map((id) => id + ".meta"), ids[0] + ".user", "no-such-dir"];
-    const alone = new CatalogFiles(runsDir(root), ids, full, dirs, { minForWorker: { records: Infinity, stats: Infinity } });
-    const shared = new CatalogFiles(runsDir(root), ids, full, dirs, { minForWorker: { records: 1, stats: 1 }, waitForWorker: true });
+    const alone = new CatalogFiles(runsDir(root), { minForWorker: { records: Infinity, stats: Infinity } }).begin(ids, full, dirs);
+    const shared = new CatalogFiles(runsDir(root), { minForWorker: { records: 1, stats: 1 }, waitForWorker: true }).begin(ids, full, dirs);
+    // a worker started before its task is known
+    const early = new CatalogFiles(runsDir(root), { waitForWorker: true }).start().begin(ids, full, dirs);
     try {
       const texts = alone.readRecords();
       expect(shared.readRecords()).toEqual(texts);
+      expect(early.readRecords()).toEqual(texts);
+      await Promise.all([shared.statsDone(), early.statsDone()]);
       expect(dirs.map((_, k) => shared.stat(k))).toEqual(dirs.map((_, k) => alone.stat(k)));
+      expect(dirs.map((_, k) => early.stat(k))).toEqual(dirs.map((_, k) => alone.stat(k)));
       expect(texts[1][RUN_TEXT.exit]).toBe("1\n");
       expect(texts[1][RUN_TEXT.opref]).toContain('"operation": "op1"');
       expect(texts[5][RUN_TEXT.opref]).toBeNull(); // not full: opref and jobs are not read
@@ -229,6 +234,7 @@ describe("the files of a reading, shared with a worker thread", () => {
     } finally {
       alone.close();
       shared.close();
+      early.close();
     }
   });
 });
