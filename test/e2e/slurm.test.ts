@@ -65,8 +65,8 @@ async function until<T>(what: string, probe: () => T | undefined, timeoutMs = 90
 }
 
 /** Waits until the scheduler no longer holds these jobs. */
-async function finished(ids: string[]): Promise<void> {
-  await until(`jobs ${ids.join(",")} to end`, () => (slurm("squeue", ["-h", "-j", ids.join(",")]).trim() === "" ? true : undefined));
+async function finished(ids: string[], timeoutMs?: number): Promise<void> {
+  await until(`jobs ${ids.join(",")} to end`, () => (slurm("squeue", ["-h", "-j", ids.join(",")]).trim() === "" ? true : undefined), timeoutMs);
 }
 
 function groups(dir: string): GroupRow[] {
@@ -150,6 +150,17 @@ describe.skipIf(!cluster)("cohort submit on SLURM", () => {
     expect(g.status).toBe("terminated");
     await until("the run to read terminated", () => (runs(dir)[0]?.status === "terminated" ? true : undefined));
   });
+
+  it("a job that hits its time limit ends TIMEOUT: the group and its running run read terminated", async () => {
+    const dir = project(`[operations.long]\ncommand = "sleep 600"\npost = [{ isfile = "never" }]\ndirectives = { walltime = "0:01:00" }\n`, "T=1");
+    const [id] = submitted(run(dir, ["submit", "-o", "long"]));
+    await until("the run to start", () => (runs(dir).some((x) => x.status === "running") ? true : undefined));
+    await finished([id], 200_000);
+    const [g] = await settled(dir, 1);
+    expect(g.status).toBe("terminated");
+    expect(run(dir, ["group", "show", g.name]).stdout).toMatch(/scheduler_state\s+TIMEOUT/);
+    await until("the run to read terminated", () => (runs(dir)[0]?.status === "terminated" ? true : undefined));
+  }, 240_000);
 
   it("a job cancelled before it started reads terminated; while held it is not submitted again", async () => {
     const dir = project(PIPELINE, "T=1");
