@@ -1,6 +1,6 @@
 #!/usr/bin/env node
-// `npm run bench [-- --jobs N] [--only dataspace|workflow] [--full]`: builds the scale scenarios and
-// prints a table of seconds and peak memory. Executing the workflow runs at 10,000 jobs (and also at
+// `npm run bench [-- --jobs N] [--only dataspace|workflow|submit|runs] [--full]`: builds the scale
+// scenarios and prints a table of seconds and peak memory. Executing the workflow runs at 10,000 jobs (and also at
 // N with --full, which takes minutes).
 // "cold" means cohort's cache (.cohort/cache) is absent; the operating system's file cache is warm in
 // every row, the floor row included, so that rows compare the programs and not the disk.
@@ -20,12 +20,12 @@ const hasTime = fs.existsSync("/usr/bin/time");
 const rows = [];
 
 /** Runs a command, returns [seconds, peak MB]. */
-function measure(cmd, argv, cwd) {
+function measure(cmd, argv, cwd, env = process.env) {
   const timeFile = path.join(base, "time.txt");
   const t0 = performance.now();
   const r = hasTime
-    ? spawnSync("/usr/bin/time", ["-f", "%M", "-o", timeFile, cmd, ...argv], { cwd, stdio: ["ignore", "pipe", "pipe"], maxBuffer: 1 << 30 })
-    : spawnSync(cmd, argv, { cwd, stdio: ["ignore", "pipe", "pipe"], maxBuffer: 1 << 30 });
+    ? spawnSync("/usr/bin/time", ["-f", "%M", "-o", timeFile, cmd, ...argv], { cwd, env, stdio: ["ignore", "pipe", "pipe"], maxBuffer: 1 << 30 })
+    : spawnSync(cmd, argv, { cwd, env, stdio: ["ignore", "pipe", "pipe"], maxBuffer: 1 << 30 });
   const seconds = (performance.now() - t0) / 1000;
   if (r.status !== 0) throw new Error(`${cmd} ${argv.join(" ")} failed: ${r.stderr}`);
   const mb = hasTime ? Number(fs.readFileSync(timeFile, "utf8").trim().split("\n").pop()) / 1024 : NaN;
@@ -159,8 +159,78 @@ async function workflow() {
   }
 }
 
+/**
+ * Run tracking (issue 5): `cohort runs` and `cohort runs -g` over 100,000 runs in 1,000 groups (scaled
+ * with --jobs), cold and when nothing changed; a 1,000-member batch of a trivial command with --parallel
+ * against the same number of bare `sh -c true` on as many processes.
+ */
+async function runTracking() {
+  const { makeRunsProject } = await import("./runs-catalog.mjs");
+  const n = jobs;
+  const k = n >= 1000 ? `${n / 1000}k` : String(n);
+  const dir = path.join(base, "runs");
+  fs.mkdirSync(dir);
+  execFileSync(process.execPath, [cohort, "init"], { cwd: dir, stdio: "ignore" });
+  makeRunsProject(dir, { runs: n, groups: Math.max(1, Math.round(n / 100)) });
+  for (const args of [["runs"], ["runs", "-g"]]) {
+    const cold = [0, 1, 2].map(() => {
+      fs.rmSync(path.join(dir, ".cohort", "cache"), { recursive: true, force: true });
+      return measure(process.execPath, [cohort, ...args], dir);
+    });
+    row(`${k} runs: cohort ${args.join(" ")} (cold)`, median(cold), 2);
+    await new Promise((r) => setTimeout(r, 2100));
+    measure(process.execPath, [cohort, ...args], dir);
+    row(`${k} runs: cohort ${args.join(" ")} (warm)`, median([0, 1, 2].map(() => measure(process.execPath, [cohort, ...args], dir))), 0.3);
+  }
+
+  const members = 1000;
+  const batch = path.join(base, "batch");
+  fs.mkdirSync(batch);
+  execFileSync(process.execPath, [cohort, "init"], { cwd: batch, stdio: "ignore" });
+  fs.writeFileSync(path.join(batch, "cohort.toml"), '[project]\nname = "batch"\n\n[operations.noop]\ncommand = "true"\nflags = { i = 0 }\n');
+  const slots = os.availableParallelism();
+  const m = measure(process.execPath, [cohort, "run", "noop", `i={1..${members}}`, "--parallel", "--quiet"], batch);
+  const floor = measure("bash", ["-c", `seq ${members} | xargs -P ${slots} -n 1 sh -c true`], base);
+  row(`batch of ${members} (--parallel): ${(members / m.seconds).toFixed(0)} runs/s, ${(((m.seconds - floor.seconds) / members) * slots * 1000).toFixed(1)} ms per run over sh -c true`, m);
+  row(`floor: ${members} x sh -c true on ${slots} processes`, floor);
+}
+
+/**
+ * Submission (issue 6): `submit --pretend` for 10,000 and N (group, job) pairs, and how many times one
+ * `cohort status` and one `cohort runs -g` call the scheduler while submissions are open.
+ */
+async function submission() {
+  // No scheduler on the PATH: --pretend renders without asking one.
+  const noScheduler = { ...process.env, PATH: path.dirname(process.execPath) + ":/bin" };
+  for (const n of [...new Set([10000, jobs])].sort((a, b) => a - b)) {
+    const k = n >= 1000 ? `${n / 1000}k` : String(n);
+    const dir = fs.existsSync(path.join(base, `toml-${n}`)) ? path.join(base, `toml-${n}`) : workflowProject(`submit-${n}`, n, { "cohort.toml": TOML });
+    const m = measure(process.execPath, [cohort, "submit", "-o", "prep_and_sim", "--pretend", "--scheduler", "slurm"], dir, noScheduler);
+    const scripts = (m.stdout.match(/^#!\/bin\/bash$/gm) ?? []).length;
+    row(`${k}: submit -o prep_and_sim --pretend (${scripts} scripts)`, m, n === 10000 ? 1 : n === 100000 ? 8 : undefined, n === 10000 ? 6.8 : n === 100000 ? 105 : undefined);
+  }
+  // A scheduler that counts its calls: three open submissions, then one status and one runs -g.
+  const bin = path.join(base, "fake-bin");
+  fs.mkdirSync(bin);
+  const calls = path.join(bin, "calls");
+  for (const [cmd, body] of [["sbatch", 'n=$(($(cat "$0.n" 2>/dev/null || echo 0)+1)); echo $n > "$0.n"; echo $n'], ["squeue", 'for i in 1 2 3; do echo "$i|x|PENDING|None"; done'], ["sacct", "true"], ["scontrol", "true"], ["sinfo", "exit 1"]]) {
+    fs.writeFileSync(path.join(bin, cmd), `#!/bin/sh\necho ${cmd} >> "${calls}"\n${body}\n`, { mode: 0o755 });
+  }
+  const fake = { ...process.env, PATH: `${bin}:/usr/bin:/bin` };
+  const dir = workflowProject("submit-calls", 3, { "cohort.toml": TOML });
+  measure(process.execPath, [cohort, "submit", "-o", "prep_and_sim"], dir, fake);
+  for (const args of [["status"], ["runs", "-g"]]) {
+    fs.writeFileSync(calls, "");
+    const m = measure(process.execPath, [cohort, ...args], dir, fake);
+    const n = fs.readFileSync(calls, "utf8").split("\n").filter(Boolean).length;
+    row(`cohort ${args.join(" ")} with 3 jobs queued: ${n} scheduler call${n === 1 ? "" : "s"}`, m);
+  }
+}
+
 if (!only || only === "dataspace") await dataspace();
 if (!only || only === "workflow") await workflow();
+if (!only || only === "submit") await submission();
+if (!only || only === "runs") await runTracking();
 
 fs.rmSync(base, { recursive: true, force: true });
 
