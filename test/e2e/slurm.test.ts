@@ -5,8 +5,8 @@
 import { spawn, spawnSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
-import { describe, expect, inject, it } from "vitest";
-import { cohort, COHORT, lines, tempDir, type Result } from "../helpers.js";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { cohort, COHORT, lines, ROOT, tempDir, type Result } from "../helpers.js";
 
 const cluster = inject("slurm");
 const env = cluster ? { SLURM_CONF: cluster.conf, PATH: `${process.env.PATH}:/usr/sbin:/sbin` } : {};
@@ -241,6 +241,38 @@ describe.skipIf(!cluster)("cohort submit on SLURM", () => {
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/asks for 8 GPUs but partition debug has 2 per node/);
     expect(groups(dir)).toEqual([]);
+  });
+});
+
+describe.skipIf(!cluster)("cohort submit on SLURM without accounting", () => {
+  // A second cluster, started without slurmdbd: final states come from `scontrol show job`.
+  let conf = "";
+  let dir = "";
+  const envNone = () => ({ SLURM_CONF: conf, PATH: `${process.env.PATH}:/usr/sbin:/sbin` });
+  beforeAll(() => {
+    dir = tempDir("cohort-slurm-noacct-");
+    fs.chmodSync(dir, 0o755);
+    const base = String(30000 + 4 * Math.floor(Math.random() * 2500));
+    const r = spawnSync("bash", [path.join(ROOT, "scripts/slurm/start.sh"), dir], { env: { ...process.env, SLURM_ACCOUNTING: "none", SLURM_PORT_BASE: base, SLURM_NO_INSTALL: "1" }, encoding: "utf8" });
+    expect(r.status, r.stderr).toBe(0);
+    conf = /export SLURM_CONF=(\S+)/.exec(r.stdout)![1];
+  }, 120_000);
+  afterAll(() => {
+    spawnSync("bash", [path.join(ROOT, "scripts/slurm/stop.sh"), dir], { stdio: "ignore" });
+  });
+
+  it("a failed job's state comes from scontrol show job", async () => {
+    const project1 = project(`[operations.fail]\ncommand = "exit 3"\npost = [{ isfile = "never" }]\n`, "T=1");
+    const r = cohort(["submit", "-o", "fail"], { cwd: project1, env: envNone() });
+    expect(r.code, r.stderr).toBe(0);
+    const [id] = submitted(r);
+    await until("the job to end", () => (spawnSync("squeue", ["-h", "-j", id], { env: { ...process.env, ...envNone() }, encoding: "utf8" }).stdout.trim() === "" ? true : undefined));
+    expect(spawnSync("sacct", ["-n", "-j", id], { env: { ...process.env, ...envNone() }, encoding: "utf8" }).status).not.toBe(0);
+    await until("the group to settle", () => {
+      const g = JSON.parse(cohort(["runs", "-g", "--json"], { cwd: project1, env: envNone() }).stdout) as GroupRow[];
+      return g[0]?.status === "error" ? g : undefined;
+    });
+    expect(cohort(["group", "show", "1"], { cwd: project1, env: envNone() }).stdout).toMatch(/scheduler_state\s+FAILED/);
   });
 });
 
