@@ -93,12 +93,22 @@ export interface CatalogCache {
   /** Per run id with a `.user` directory; value null: not read (no such run is listed). */
   users: Map<string, Keyed<UserFacts | null>>;
   moves: Map<string, Keyed<TrashState>>;
-  /** Per group id: its attributes in log order; null: not a group (read again every time). */
-  groups: Map<string, Keyed<CompactAttributes | null>>;
+  /** Per group id; null: not a group (read again every time). */
+  groups: Map<string, Keyed<CachedGroup | null>>;
 }
 
 /** Attributes as [key, value], or just the key when the value is "" (members, tags): a third of the size. */
 export type CompactAttributes = ([string, JsonValue] | string)[];
+
+/**
+ * A group: its attributes in log order, and its members in id order, each as its index in `runs` when
+ * it is an ended run there (so that a listing finds the member's run without looking its id up), else
+ * as its id.
+ */
+export interface CachedGroup {
+  attrs: CompactAttributes;
+  members: (number | string)[];
+}
 
 export function emptyCache(): CatalogCache {
   return {
@@ -127,7 +137,7 @@ interface CacheFile {
   unsettled: ([string] | [string, number, string])[];
   users: [string, number, number, number, UserFacts | null][];
   moves: [string, number, number, number, TrashState][];
-  groups: [string, number, number, number, CompactAttributes | null][];
+  groups: [string, number, number, number, [CompactAttributes, (number | string)[]] | null][];
   /** Values JSON cannot carry in groups' attributes: [index into groups, exact text, ...path]. */
   typed: (string | number)[][];
 }
@@ -182,7 +192,8 @@ function valid(d: CacheFile): boolean {
   if (!Array.isArray(d.unsettled) || !d.unsettled.every((u) => Array.isArray(u) && validUnsettled(u))) return false;
   if (!Array.isArray(d.users) || !d.users.every((e) => isKeyed(e) && (e[4] === null || validUser(e[4])))) return false;
   if (!Array.isArray(d.moves) || !d.moves.every((e) => isKeyed(e) && TRASH_STATES.has(e[4]))) return false;
-  if (!Array.isArray(d.groups) || !d.groups.every((e) => isKeyed(e) && (e[4] === null || validPairs(e[4])))) return false;
+  const validGroup = (g: unknown) => Array.isArray(g) && g.length === 2 && validPairs(g[0]) && validMembers(g[1], n);
+  if (!Array.isArray(d.groups) || !d.groups.every((e) => isKeyed(e) && (e[4] === null || validGroup(e[4])))) return false;
   return Array.isArray(d.typed);
 }
 
@@ -191,13 +202,17 @@ function validUser(u: unknown): boolean {
   return typeof x === "object" && x !== null && typeof x.label === "string" && Array.isArray(x.tags) && x.tags.every((t) => typeof t === "string");
 }
 
+function validMembers(m: unknown, runs: number): boolean {
+  return Array.isArray(m) && m.every((x) => (Number.isInteger(x) && x >= 0 && x < runs) || (typeof x === "string" && isRunId(x)));
+}
+
 function validPairs(p: unknown): boolean {
   return Array.isArray(p) && p.every((kv) => typeof kv === "string" || (Array.isArray(kv) && kv.length === 2 && typeof kv[0] === "string"));
 }
 
 function fromFile(d: CacheFile): CatalogCache {
   restoreTyped(
-    d.groups.map((g) => g[4]),
+    d.groups.map((g) => g[4] && g[4][0]),
     d.typed,
   );
   const [mtimeMs, ctimeMs, ino] = d.listing;
@@ -217,7 +232,7 @@ function fromFile(d: CacheFile): CatalogCache {
     unsettled: d.unsettled.map((u) => (u.length === 1 ? { id: u[0] } : { id: u[0], op: u[1], jobs: u[2] })),
     users: keyedMap(d.users),
     moves: keyedMap(d.moves),
-    groups: keyedMap(d.groups),
+    groups: keyedMap(d.groups.map(([id, m, c, ino, g]) => [id, m, c, ino, g && { attrs: g[0], members: g[1] }])),
   };
 }
 
@@ -232,9 +247,9 @@ function keyedEntries<T>(m: Map<string, Keyed<T>>): [string, number, number, num
 /** Writes the cache. A failure to write is not an error: it is only a cache. */
 export function saveCache(file: string, cache: CatalogCache): void {
   const typed: (string | number)[][] = [];
-  const groups = keyedEntries(cache.groups);
+  const groups = keyedEntries(cache.groups).map(([id, m, c, ino, g]): CacheFile["groups"][number] => [id, m, c, ino, g && [g.attrs, g.members]]);
   groups.forEach((g, i) => {
-    if (g[4]) collectTyped(g[4] as JsonValue, [i], typed);
+    if (g[4]) collectTyped(g[4][0] as JsonValue, [i], typed);
   });
   const data: CacheFile = {
     format: FORMAT,

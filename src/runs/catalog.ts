@@ -13,7 +13,7 @@ import path from "node:path";
 import { parseJson } from "../dataspace/json.js";
 import { isErrno } from "../util/fs.js";
 import { labelOf, readAttributes, tagsOf, type Attributes } from "./attributes.js";
-import { cacheFile, emptyCache, keyToKeep, loadCache, sameKey, saveCache, statKey, UNTRUSTED_KEY, type CatalogCache, type DirKey, type CompactAttributes, type Keyed, type Unsettled, type UserFacts } from "./catalog-cache.js";
+import { cacheFile, emptyCache, keyToKeep, loadCache, sameKey, saveCache, statKey, UNTRUSTED_KEY, type CatalogCache, type DirKey, type CachedGroup, type CompactAttributes, type Keyed, type Unsettled, type UserFacts } from "./catalog-cache.js";
 import { CatalogFiles, RUN_TEXT, type RunTexts } from "./catalog-worker.js";
 import { clusterJobStatus, groupOperation, groupStarted, groupStatus, type ClusterJobState, type GroupStatus, type MemberFacts } from "./group-columns.js";
 import { membersOf, RunGroup, type GroupKind } from "./groups.js";
@@ -137,7 +137,7 @@ class CatalogReader {
   private readonly unsettled: Unsettled[] = [];
   private readonly users = new Map<string, Keyed<UserFacts | null>>();
   private readonly moves = new Map<string, Keyed<TrashState>>();
-  private readonly groups = new Map<string, Keyed<CompactAttributes | null>>();
+  private readonly groups = new Map<string, Keyed<CachedGroup | null>>();
 
   constructor(
     private readonly projectRoot: string,
@@ -185,22 +185,17 @@ class CatalogReader {
       trash.set(id, state);
       if (state === "purged") purged.add(id);
     }
-    const byId = new Map<string, RunSummary>();
-    for (const r of runs) byId.set(r.id, r);
     let purging = false;
     for (const [id, state] of trash) {
-      const run = byId.get(id);
+      const run = findRun(runs, id);
       if (!run) continue;
       run.trash = state;
-      if (state === "purged") {
-        purging = true; // its marker is written, its record not yet removed
-        byId.delete(id);
-      }
+      purging ||= state === "purged"; // its marker is written, its record not yet removed
     }
     if (purging) runs = runs.filter((r) => r.trash !== "purged");
     for (const id of users) {
       const key = files.stat(d++);
-      const run = byId.get(id);
+      const run = findRun(runs, id);
       if (!run) {
         // a log without a listed run (left by a purge, or copied alone): kept in the listing, not read
         this.users.set(id, { key: UNTRUSTED_KEY, value: null });
@@ -215,9 +210,12 @@ class CatalogReader {
         run.tags = user.tags;
       }
     }
+    // A cached group names its members by their index in the cache's runs.
+    const byOldIndex: (RunSummary | undefined)[] = new Array(this.old.runs.ids.length);
+    for (let k = 0; k < keep.length; k++) byOldIndex[keep[k]] = cached[k];
     const groups: GroupSummary[] = [];
     for (const id of groupIds) {
-      const compact = this.keyed(this.old.groups, this.groups, id, files.stat(d++), () => {
+      const group = this.keyed(this.old.groups, this.groups, id, files.stat(d++), () => {
         // A directory named like a group but without its id file is not one (made by hand, or half-copied).
         let attrs: Attributes;
         try {
@@ -225,9 +223,21 @@ class CatalogReader {
         } catch {
           return null;
         }
-        return compactAttributes(attrs);
+        return { attrs: compactAttributes(attrs), members: membersOf(attrs) };
       });
-      if (compact) groups.push(groupSummary(id, expandAttributes(compact), byId, this.opts));
+      if (!group) continue;
+      const members: string[] = [];
+      const memberRuns: (RunSummary | undefined)[] = [];
+      for (const m of group.members) {
+        if (typeof m === "number") {
+          members.push(this.old.runs.ids[m]);
+          memberRuns.push(byOldIndex[m]);
+        } else {
+          members.push(m);
+          memberRuns.push(findRun(runs, m));
+        }
+      }
+      groups.push(groupSummary(id, expandAttributes(group.attrs), members, memberRuns, this.opts));
     }
     return { runs, groups, purged };
   }
@@ -366,8 +376,31 @@ class CatalogReader {
       push(old.ids[i], old.names[i], old.op[i], old.jobs[i], old.started[i], old.exit[i]);
     }
     for (; j < read.length; j++) push(read[j].id, read[j].name, read[j].op, read[j].jobs, read[j].started, read[j].exit);
-    return { listing: this.listingKey, operations: this.operations, runs, unsettled: this.unsettled, users: this.users, moves: this.moves, groups: this.groups };
+    // Group members as indices into the new runs (a cached group's numbers are indices into the old ones).
+    const index = new Map<string, number>();
+    runs.ids.forEach((id, i) => index.set(id, i));
+    const groups = new Map<string, Keyed<CachedGroup | null>>();
+    for (const [id, { key, value }] of this.groups) {
+      const members = value?.members.map((m) => {
+        const memberId = typeof m === "number" ? old.ids[m] : m;
+        return index.get(memberId) ?? memberId;
+      });
+      groups.set(id, { key, value: value && { attrs: value.attrs, members: members! } });
+    }
+    return { listing: this.listingKey, operations: this.operations, runs, unsettled: this.unsettled, users: this.users, moves: this.moves, groups };
   }
+}
+
+/** The run of id `id` in `runs` (in id order), by binary search. */
+function findRun(runs: RunSummary[], id: string): RunSummary | undefined {
+  let lo = 0;
+  let hi = runs.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (runs[mid].id < id) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo < runs.length && runs[lo].id === id ? runs[lo] : undefined;
 }
 
 /** Two lists of runs, each in id order, as one. */
@@ -450,16 +483,15 @@ function listDir(dir: string): Listing | undefined {
 
 /** A group's row: its columns derived from the members that are neither deleted nor purged. */
 export function summarizeGroup(projectRoot: string, id: string, runs: Map<string, RunSummary>, opts: CatalogOptions = {}): GroupSummary {
-  return groupSummary(id, RunGroup.open(projectRoot, id).attributes, runs, opts);
+  const attrs = RunGroup.open(projectRoot, id).attributes;
+  const members = membersOf(attrs);
+  return groupSummary(id, attrs, members, members.map((m) => runs.get(m)), opts);
 }
 
-function groupSummary(id: string, attrs: Attributes, runs: Map<string, RunSummary>, opts: CatalogOptions): GroupSummary {
-  const members = membersOf(attrs);
+/** A group's row, from its attributes, its members and their runs (undefined: not listed). */
+function groupSummary(id: string, attrs: Attributes, members: string[], memberRuns: (RunSummary | undefined)[], opts: CatalogOptions): GroupSummary {
   const counted: MemberFacts[] = [];
-  for (const m of members) {
-    const r = runs.get(m);
-    if (r && r.trash === "present") counted.push({ operation: r.operation, started: r.started, status: r.status });
-  }
+  for (const r of memberRuns) if (r && r.trash === "present") counted.push(r);
   const statuses: GroupStatus[] = counted.map((m) => m.status);
   const kind = attrs.get("kind");
   const summary: GroupSummary = {

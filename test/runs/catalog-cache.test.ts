@@ -103,6 +103,35 @@ describe("the run catalog's cache", () => {
       expect(runOf(readCatalog(root), running.id)!.status).toBe("error");
     });
 
+    it("the end of a group's member, and members that come and go", () => {
+      const { root, runs, group } = settled(["completed", "running"]);
+      group.addMembers([runs[1].id]);
+      const statusOf = () => read(root).groups[0].status;
+      expect(statusOf()).toBe("running");
+      age(root);
+      expect(statusOf()).toBe("running");
+      runs[1].finish(0);
+      expect(statusOf()).toBe("completed");
+      age(root);
+      expect(statusOf()).toBe("completed");
+      const earlier = makeRun(root, "late", "error", { id: "00000000-0000-7000-8000-000000000001" });
+      group.addMembers([earlier.id]);
+      expect(read(root).groups[0]).toMatchObject({ status: "error", members: [earlier.id, runs[0].id, runs[1].id] });
+      age(root);
+      read(root);
+      deleteRun(root, earlier.id);
+      expect(read(root).groups[0]).toMatchObject({ status: "completed", operation: "op0...op1" });
+    });
+
+    it("a group's members when runs are added before them in id order", () => {
+      const { root, runs } = settled(["completed", "error"]);
+      // the cached group names its member by its place among the cached runs, which a new first run shifts
+      for (const n of [1, 2]) {
+        makeRun(root, "first", "completed", { id: `00000000-0000-7000-8000-00000000000${n}` });
+        expect(read(root).groups[0]).toMatchObject({ members: [runs[0].id], operation: "op0", status: "completed" });
+      }
+    });
+
     it("a run whose process died, or whose cluster job on another host ended", () => {
       const { root, runs } = settled(["running", "running"]);
       const [here, there] = runs;
