@@ -13,9 +13,9 @@
 import fs from "node:fs";
 import path from "node:path";
 import type { JsonObject, JsonValue } from "../dataspace/value.js";
-import { isErrno, readFileIfExists } from "../util/fs.js";
+import { readFileIfExists } from "../util/fs.js";
 import { readAttributes, writeChange, type Attributes } from "./attributes.js";
-import { runsDir } from "./record.js";
+import { idsIn, runsDir } from "./record.js";
 import { isRunId, newRunId, runName } from "./run-id.js";
 
 export type GroupKind = "batch" | "pipeline" | "submission" | "manual";
@@ -31,19 +31,7 @@ export function groupDir(projectRoot: string, id: string): string {
 
 /** The ids of every group of the project, oldest first. */
 export function listGroupIds(projectRoot: string): string[] {
-  let names: string[];
-  try {
-    names = fs.readdirSync(runsDir(projectRoot));
-  } catch (err) {
-    if (isErrno(err, "ENOENT")) return [];
-    throw err;
-  }
-  const ids: string[] = [];
-  for (const n of names) {
-    const m = GROUP_RE.exec(n);
-    if (m) ids.push(m[1]);
-  }
-  return ids.sort();
+  return idsIn(runsDir(projectRoot), GROUP_RE);
 }
 
 export interface NewGroup {

@@ -138,16 +138,21 @@ export function runMetaDir(projectRoot: string, id: string): string {
 
 /** The ids of every run record of the project, oldest first (v7 ids sort by creation time). */
 export function listRunIds(projectRoot: string): string[] {
+  return idsIn(runsDir(projectRoot), META_RE);
+}
+
+/** The ids in `dir` of the entries whose names `re` matches (its first group is the id), sorted. */
+export function idsIn(dir: string, re: RegExp): string[] {
   let names: string[];
   try {
-    names = fs.readdirSync(runsDir(projectRoot));
+    names = fs.readdirSync(dir);
   } catch (err) {
     if (isErrno(err, "ENOENT")) return [];
     throw err;
   }
   const ids: string[] = [];
   for (const name of names) {
-    const m = META_RE.exec(name);
+    const m = re.exec(name);
     if (m) ids.push(m[1]);
   }
   return ids.sort();
