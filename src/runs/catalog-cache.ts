@@ -18,6 +18,7 @@
  *   without a key, so it is read again every time until it is.
  */
 import fs from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import { collectTyped, restoreTyped } from "../dataspace/job-index.js";
 import type { JsonValue } from "../dataspace/value.js";
@@ -83,11 +84,12 @@ export interface CatalogCache {
     ids: string[];
     names: string[];
     /** Index into `operations`; -1: the record has no valid opref (operation "?"). */
-    op: number[];
+    op: ArrayLike<number>;
     /** Job ids joined by "\n"; "" for a flag run. */
     jobs: string[];
-    started: (number | null)[];
-    exit: number[];
+    /** NaN: not started. */
+    started: ArrayLike<number>;
+    exit: ArrayLike<number>;
   };
   unsettled: Unsettled[];
   /** Per run id with a `.user` directory; value null: not read (no such run is listed). */
@@ -128,11 +130,15 @@ interface CacheFile {
   v: number;
   listing: number[];
   operations: [string, string | null][];
+  /** os.endianness() of the machine that wrote the numbers below. */
+  endian: string;
   /**
-   * Ids and names each as one string of fixed-width fields: at 100,000 runs, splitting one string
-   * costs a fraction of parsing 100,000 strings, and a name kept costs less than one made.
+   * Ended runs, as few strings as can be: at 100,000 runs, cutting one string costs a fraction of
+   * parsing 100,000 values. Ids and names are fixed-width fields of one string each; jobs one string
+   * cut at `jobEnds`; numbers typed arrays in base64 (`op` and `jobEnds` Int32, `started` and `exit`
+   * Float64, NaN: not started). A name kept costs less than one made.
    */
-  runs: { ids: string; names: string; op: number[]; jobs: string[]; started: (number | null)[]; exit: number[] };
+  runs: { ids: string; names: string; op: string; jobs: string; jobEnds: string; started: string; exit: string };
   /** [id] or [id, op, jobs] */
   unsettled: ([string] | [string, number, string])[];
   users: [string, number, number, number, UserFacts | null][];
@@ -173,19 +179,16 @@ function valid(d: CacheFile): boolean {
   const ops = d.operations;
   if (!Array.isArray(ops) || !ops.every((o) => Array.isArray(o) && typeof o[0] === "string" && (o[1] === null || typeof o[1] === "string"))) return false;
   const r = d.runs;
-  if (typeof r !== "object" || r === null || typeof r.ids !== "string" || typeof r.names !== "string") return false;
+  if (d.endian !== os.endianness() || typeof r !== "object" || r === null) return false;
+  if (![r.ids, r.names, r.op, r.jobs, r.jobEnds, r.started, r.exit].every((x) => typeof x === "string")) return false;
   const n = r.ids.length / ID_LENGTH;
   if (!Number.isInteger(n) || r.names.length !== n * NAME_LENGTH) return false;
-  if (![r.op, r.jobs, r.started, r.exit].every((a) => Array.isArray(a) && a.length === n)) return false;
   // The ids in one check (a regular expression per id costs more than the rest of a listing): hex
-  // digits and dashes only, the dashes where an id has them, in increasing order.
+  // digits and dashes only, the dashes where an id has them. (fromFile checks their order.)
   if (!/^[0-9a-f-]*$/.test(r.ids) || r.ids.split("-").length !== 4 * n + 1) return false;
-  for (let i = 0; i < n; i++) {
-    const o = i * ID_LENGTH;
-    if (r.ids[o + 8] !== "-" || r.ids[o + 13] !== "-" || r.ids[o + 18] !== "-" || r.ids[o + 23] !== "-") return false;
-    const op = r.op[i];
-    if (!Number.isInteger(op) || op < -1 || op >= ops.length) return false;
-    if (typeof r.jobs[i] !== "string" || !Number.isSafeInteger(r.exit[i]) || !(r.started[i] === null || isNum(r.started[i]))) return false;
+  const dash = 45;
+  for (let o = 0; o < r.ids.length; o += ID_LENGTH) {
+    if (r.ids.charCodeAt(o + 8) !== dash || r.ids.charCodeAt(o + 13) !== dash || r.ids.charCodeAt(o + 18) !== dash || r.ids.charCodeAt(o + 23) !== dash) return false;
   }
   const validUnsettled = (u: unknown[]) =>
     typeof u[0] === "string" && isRunId(u[0]) && (u.length === 1 || (u.length === 3 && Number.isInteger(u[1]) && (u[1] as number) >= -1 && (u[1] as number) < ops.length && typeof u[2] === "string"));
@@ -210,6 +213,21 @@ function validPairs(p: unknown): boolean {
   return Array.isArray(p) && p.every((kv) => typeof kv === "string" || (Array.isArray(kv) && kv.length === 2 && typeof kv[0] === "string"));
 }
 
+/** The numbers of a typed array written by `encode`; undefined when there are not `n` of them. */
+function decode<T extends Int32Array | Float64Array>(text: string, n: number, Type: { new (n: number): T; BYTES_PER_ELEMENT: number }): T | undefined {
+  const bytes = Buffer.from(text, "base64");
+  if (bytes.length !== n * Type.BYTES_PER_ELEMENT) return undefined;
+  const out = new Type(n);
+  new Uint8Array(out.buffer).set(bytes);
+  return out;
+}
+
+function encode(values: ArrayLike<number>, Type: { from(v: ArrayLike<number>): Int32Array | Float64Array }): string {
+  const a = Type.from(values);
+  return Buffer.from(a.buffer, a.byteOffset, a.byteLength).toString("base64");
+}
+
+/** The cache a valid file holds; throws when its columns do not hold what the listing relies on. */
 function fromFile(d: CacheFile): CatalogCache {
   restoreTyped(
     d.groups.map((g) => g[4] && g[4][0]),
@@ -218,17 +236,28 @@ function fromFile(d: CacheFile): CatalogCache {
   const [mtimeMs, ctimeMs, ino] = d.listing;
   const r = d.runs;
   const n = r.ids.length / ID_LENGTH;
+  const op = decode(r.op, n, Int32Array);
+  const jobEnds = decode(r.jobEnds, n, Int32Array);
+  const started = decode(r.started, n, Float64Array);
+  const exit = decode(r.exit, n, Float64Array);
+  if (!op || !jobEnds || !started || !exit) throw new Error("the cache's columns are short");
   const ids: string[] = new Array(n);
   const names: string[] = new Array(n);
-  for (let i = 0; i < n; i++) {
+  const jobs: string[] = new Array(n);
+  const operations = d.operations.length;
+  for (let i = 0, from = 0; i < n; i++) {
     ids[i] = r.ids.slice(i * ID_LENGTH, (i + 1) * ID_LENGTH);
     names[i] = r.names.slice(i * NAME_LENGTH, (i + 1) * NAME_LENGTH);
-    if (i > 0 && !(ids[i - 1] < ids[i])) throw new Error("the cache's runs are not in id order");
+    const to = jobEnds[i];
+    if (!(to >= from && to <= r.jobs.length)) throw new Error("the cache's jobs are damaged");
+    jobs[i] = r.jobs.slice(from, to);
+    from = to;
+    if ((i > 0 && !(ids[i - 1] < ids[i])) || !(op[i] >= -1 && op[i] < operations) || !Number.isSafeInteger(exit[i])) throw new Error("the cache's runs are damaged");
   }
   return {
     listing: { mtimeMs, ctimeMs, ino },
     operations: d.operations,
-    runs: { ids, names, op: r.op, jobs: r.jobs, started: r.started, exit: r.exit },
+    runs: { ids, names, op, jobs, started, exit },
     unsettled: d.unsettled.map((u) => (u.length === 1 ? { id: u[0] } : { id: u[0], op: u[1], jobs: u[2] })),
     users: keyedMap(d.users),
     moves: keyedMap(d.moves),
@@ -246,6 +275,9 @@ function keyedEntries<T>(m: Map<string, Keyed<T>>): [string, number, number, num
 
 /** Writes the cache. A failure to write is not an error: it is only a cache. */
 export function saveCache(file: string, cache: CatalogCache): void {
+  const runs = cache.runs;
+  const jobEnds: number[] = [];
+  for (let i = 0, end = 0; i < runs.jobs.length; i++) jobEnds.push((end += runs.jobs[i].length));
   const typed: (string | number)[][] = [];
   const groups = keyedEntries(cache.groups).map(([id, m, c, ino, g]): CacheFile["groups"][number] => [id, m, c, ino, g && [g.attrs, g.members]]);
   groups.forEach((g, i) => {
@@ -256,7 +288,16 @@ export function saveCache(file: string, cache: CatalogCache): void {
     v: VERSION,
     listing: [cache.listing.mtimeMs, cache.listing.ctimeMs, cache.listing.ino],
     operations: cache.operations,
-    runs: { ...cache.runs, ids: cache.runs.ids.join(""), names: cache.runs.names.join("") },
+    endian: os.endianness(),
+    runs: {
+      ids: runs.ids.join(""),
+      names: runs.names.join(""),
+      op: encode(runs.op, Int32Array),
+      jobs: runs.jobs.join(""),
+      jobEnds: encode(jobEnds, Int32Array),
+      started: encode(runs.started, Float64Array),
+      exit: encode(runs.exit, Float64Array),
+    },
     unsettled: cache.unsettled.map((u) => (u.op === undefined || u.jobs === undefined ? [u.id] : [u.id, u.op, u.jobs])),
     users: keyedEntries(cache.users),
     moves: keyedEntries(cache.moves),

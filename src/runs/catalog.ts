@@ -84,7 +84,8 @@ interface EndedRun {
   name: string;
   op: number;
   jobs: string;
-  started: number | null;
+  /** NaN: not started. */
+  started: number;
   exit: number;
 }
 
@@ -297,7 +298,9 @@ class CatalogReader {
     const op = old.op[i];
     const jobs = old.jobs[i];
     this.keptEnded.push(i);
-    return summary(id, old.names[i], op === -1 ? undefined : this.old.operations[op], jobs === "" ? [] : jobs.split("\n"), old.started[i] ?? undefined, deriveRunStatus({ exitCode: old.exit[i] }));
+    const started = old.started[i];
+    const jobList = jobs === "" ? [] : jobs.split("\n");
+    return summary(id, old.names[i], op === -1 ? undefined : this.old.operations[op], jobList, Number.isNaN(started) ? undefined : started, deriveRunStatus({ exitCode: old.exit[i] }));
   }
 
   /** A run from the texts of its files; undefined when the directory holds no record (no opref). */
@@ -325,7 +328,7 @@ class CatalogReader {
     let status: RunStatus;
     if (exitCode !== undefined) {
       status = deriveRunStatus({ exitCode });
-      this.readEnded.push({ id, name: runName(id), op, jobs: jobsText, started: started ?? null, exit: exitCode });
+      this.readEnded.push({ id, name: runName(id), op, jobs: jobsText, started: started ?? NaN, exit: exitCode });
       this.dirty = true;
     } else {
       const lock = parseLock(t[RUN_TEXT.lock] ?? undefined);
@@ -360,8 +363,8 @@ class CatalogReader {
   /** What the next cache holds: everything this reading saw. */
   nextCache(): CatalogCache {
     const old = this.old.runs;
-    const runs: CatalogCache["runs"] = { ids: [], names: [], op: [], jobs: [], started: [], exit: [] };
-    const push = (id: string, name: string, op: number, jobs: string, started: number | null, exit: number) => {
+    const runs = { ids: [] as string[], names: [] as string[], op: [] as number[], jobs: [] as string[], started: [] as number[], exit: [] as number[] };
+    const push = (id: string, name: string, op: number, jobs: string, started: number, exit: number) => {
       runs.ids.push(id);
       runs.names.push(name);
       runs.op.push(op);

@@ -40,6 +40,14 @@ function settled(states: Made[] = ["completed"]) {
 
 const runOf = (cat: Catalog, id: string) => cat.runs.find((r) => r.id === id);
 
+/** A cache file's text with its JSON changed by `change`. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+const edit = (text: string, change: (d: any) => void) => {
+  const d = JSON.parse(text);
+  change(d);
+  return JSON.stringify(d);
+};
+
 describe("the run catalog's cache", () => {
   it("is used: an ended run's record and a quiet log are not read again", () => {
     const { root, runs } = settled();
@@ -206,7 +214,9 @@ describe("the run catalog's cache", () => {
       ["it is empty", () => ""],
       ["it is another program's JSON", () => JSON.stringify({ v: 1, runs: [1, 2, 3] })],
       ["it is of another version", (text) => text.replace('"v":1', '"v":99')],
-      ["a column is short", (text) => text.replace(/"exit":\[[^\]]*\]/, '"exit":[]')],
+      ["a column is short", (text) => edit(text, (d) => (d.runs.exit = "AAAA"))],
+      ["a run's operation is not listed", (text) => edit(text, (d) => (d.operations = []))],
+      ["a group names a member beyond the runs", (text) => edit(text, (d) => (d.groups[0][4][1] = [99]))],
       ["an id is not one", (text) => text.replace(/"ids":"([0-9a-f-]{28})[0-9a-f]{8}/, '"ids":"$1zzzzzzzz')],
       ["the runs are out of order", (text) => text.replace(/"ids":"([0-9a-f-]{36})([0-9a-f-]{36})/, '"ids":"$2$1')],
     ];
