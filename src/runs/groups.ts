@@ -21,7 +21,8 @@ import { isRunId, newRunId, runName } from "./run-id.js";
 export type GroupKind = "batch" | "pipeline" | "submission" | "manual";
 
 const GROUP_RE = /^([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\.group$/;
-const MEMBER_PREFIX = "run:";
+/** A member's key in a group's attributes is this prefix and the member's run id. */
+export const MEMBER_PREFIX = "run:";
 
 /** `<project>/.cohort/runs/<id>.group`; refuses anything that is not a group id. */
 export function groupDir(projectRoot: string, id: string): string {
