@@ -103,9 +103,9 @@ export interface CatalogCache {
 export type CompactAttributes = ([string, JsonValue] | string)[];
 
 /**
- * A group: its attributes in log order, and its members in id order, each as its index in `runs` when
- * it is an ended run there (so that a listing finds the member's run without looking its id up), else
- * as its id.
+ * A group: its attributes in log order but for its members' keys, and its members in id order, each as
+ * its index in `runs` when it is an ended run there (so that a listing finds the member's run without
+ * looking its id up), else as its id.
  */
 export interface CachedGroup {
   attrs: CompactAttributes;
@@ -206,7 +206,7 @@ function validUser(u: unknown): boolean {
 }
 
 function validMembers(m: unknown, runs: number): boolean {
-  return Array.isArray(m) && m.every((x) => (Number.isInteger(x) && x >= 0 && x < runs) || (typeof x === "string" && isRunId(x)));
+  return Array.isArray(m) && m.every((x) => (Number.isInteger(x) && x >= 0 && x < runs) || typeof x === "string");
 }
 
 function validPairs(p: unknown): boolean {

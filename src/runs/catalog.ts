@@ -13,10 +13,10 @@ import path from "node:path";
 import { parseJson } from "../dataspace/json.js";
 import { isErrno } from "../util/fs.js";
 import { labelOf, readAttributes, tagsOf, type Attributes } from "./attributes.js";
-import { cacheFile, emptyCache, keyToKeep, loadCache, sameKey, saveCache, statKey, UNTRUSTED_KEY, type CatalogCache, type DirKey, type CachedGroup, type CompactAttributes, type Keyed, type Unsettled, type UserFacts } from "./catalog-cache.js";
+import { cacheFile, emptyCache, keyToKeep, loadCache, sameKey, saveCache, statKey, UNTRUSTED_KEY, type CatalogCache, type CachedGroup, type CompactAttributes, type DirKey, type Keyed, type Unsettled, type UserFacts } from "./catalog-cache.js";
 import { CatalogFiles, RUN_TEXT, type RunTexts } from "./catalog-worker.js";
 import { clusterJobStatus, groupOperation, groupStarted, groupStatus, type ClusterJobState, type GroupStatus, type MemberFacts } from "./group-columns.js";
-import { membersOf, RunGroup, type GroupKind } from "./groups.js";
+import { MEMBER_PREFIX, membersOf, RunGroup, type GroupKind } from "./groups.js";
 import { deriveRunStatus, parseClusterJob, parseJobs, parseLock, parseMicros, parseOpRef, runsDir, type ClusterJobRef, type OpRef, type RunStatus, type StatusOptions } from "./record.js";
 import { runName } from "./run-id.js";
 import { trashState, type TrashState } from "./trash.js";
@@ -238,7 +238,7 @@ class CatalogReader {
           memberRuns.push(findRun(runs, m));
         }
       }
-      groups.push(groupSummary(id, expandAttributes(group.attrs), members, memberRuns, this.opts));
+      groups.push(groupSummary(id, expandAttributes(group.attrs, members), members, memberRuns, this.opts));
     }
     return { runs, groups, purged };
   }
@@ -447,18 +447,21 @@ function clusterJobOf(text: string | null): ClusterJobRef | undefined {
 }
 
 /** A group's attributes as the cache keeps them: a key alone stands for the key with value "". */
+/** A group's attributes as the cache keeps them, its members apart: a key alone stands for the key with value "". */
 function compactAttributes(attrs: Attributes): CompactAttributes {
   const out: CompactAttributes = [];
-  for (const [k, v] of attrs) out.push(v === "" ? k : [k, v]);
+  for (const [k, v] of attrs) if (!k.startsWith(MEMBER_PREFIX)) out.push(v === "" ? k : [k, v]);
   return out;
 }
 
-function expandAttributes(compact: CompactAttributes): Attributes {
+/** A group's attributes from the cache: the members' keys come after the others (a log interleaves them). */
+function expandAttributes(compact: CompactAttributes, members: string[]): Attributes {
   const attrs: Attributes = new Map();
   for (const kv of compact) {
     if (typeof kv === "string") attrs.set(kv, "");
     else attrs.set(kv[0], kv[1]);
   }
+  for (const m of members) attrs.set(MEMBER_PREFIX + m, "");
   return attrs;
 }
 
