@@ -29,7 +29,7 @@ import type { TrashState } from "./trash.js";
 const FORMAT = "cohort run catalog";
 const ID_LENGTH = 36;
 const NAME_LENGTH = 11;
-const VERSION = 1;
+const VERSION = 2;
 /** A time older than the read by this much cannot hide a later change made in the same clock tick. */
 export const TRUST_MARGIN_MS = 2000;
 
