@@ -80,23 +80,36 @@ export interface CatalogCache {
   /** Distinct (operation, FlowGroup) pairs, referred to by `runs.op`. */
   operations: [string, string | null][];
   /** Ended runs. */
-  runs: {
-    ids: string[];
-    names: string[];
-    /** Index into `operations`; -1: the record has no valid opref (operation "?"). */
-    op: ArrayLike<number>;
-    /** Job ids joined by "\n"; "" for a flag run. */
-    jobs: string[];
-    /** NaN: not started. */
-    started: ArrayLike<number>;
-    exit: ArrayLike<number>;
-  };
+  runs: CachedRuns;
   unsettled: Unsettled[];
   /** Per run id with a `.user` directory; value null: not read (no such run is listed). */
   users: Map<string, Keyed<UserFacts | null>>;
   moves: Map<string, Keyed<TrashState>>;
   /** Per group id; null: not a group (read again every time). */
   groups: Map<string, Keyed<CachedGroup | null>>;
+}
+
+/** The ended runs of a cache, as columns in id order; names and jobs are cut from the file's text when asked for. */
+export interface CachedRuns {
+  ids: string[];
+  name(i: number): string;
+  /** Job ids joined by "\n"; "" for a flag run. */
+  jobs(i: number): string;
+  /** Index into `operations`; -1: the record has no valid opref (operation "?"). */
+  op: ArrayLike<number>;
+  /** NaN: not started. */
+  started: ArrayLike<number>;
+  exit: ArrayLike<number>;
+}
+
+/** Ended runs as the next cache will hold them. */
+export interface RunColumns {
+  ids: string[];
+  names: string[];
+  op: number[];
+  jobs: string[];
+  started: number[];
+  exit: number[];
 }
 
 /** Attributes as [key, value], or just the key when the value is "" (members, tags): a third of the size. */
@@ -116,7 +129,7 @@ export function emptyCache(): CatalogCache {
   return {
     listing: UNTRUSTED_KEY,
     operations: [],
-    runs: { ids: [], names: [], op: [], jobs: [], started: [], exit: [] },
+    runs: { ids: [], name: () => "", jobs: () => "", op: [], started: [], exit: [] },
     unsettled: [],
     users: new Map(),
     moves: new Map(),
@@ -184,8 +197,8 @@ function valid(d: CacheFile): boolean {
   const n = r.ids.length / ID_LENGTH;
   if (!Number.isInteger(n) || r.names.length !== n * NAME_LENGTH) return false;
   // The ids in one check (a regular expression per id costs more than the rest of a listing): hex
-  // digits and dashes only, the dashes where an id has them. (fromFile checks their order.)
-  if (!/^[0-9a-f-]*$/.test(r.ids) || r.ids.split("-").length !== 4 * n + 1) return false;
+  // digits and dashes only, dashes where an id has them. (fromFile checks their order.)
+  if (!/^[0-9a-f-]*$/.test(r.ids)) return false;
   const dash = 45;
   for (let o = 0; o < r.ids.length; o += ID_LENGTH) {
     if (r.ids.charCodeAt(o + 8) !== dash || r.ids.charCodeAt(o + 13) !== dash || r.ids.charCodeAt(o + 18) !== dash || r.ids.charCodeAt(o + 23) !== dash) return false;
@@ -242,22 +255,27 @@ function fromFile(d: CacheFile): CatalogCache {
   const exit = decode(r.exit, n, Float64Array);
   if (!op || !jobEnds || !started || !exit) throw new Error("the cache's columns are short");
   const ids: string[] = new Array(n);
-  const names: string[] = new Array(n);
-  const jobs: string[] = new Array(n);
   const operations = d.operations.length;
   for (let i = 0, from = 0; i < n; i++) {
     ids[i] = r.ids.slice(i * ID_LENGTH, (i + 1) * ID_LENGTH);
-    names[i] = r.names.slice(i * NAME_LENGTH, (i + 1) * NAME_LENGTH);
     const to = jobEnds[i];
     if (!(to >= from && to <= r.jobs.length)) throw new Error("the cache's jobs are damaged");
-    jobs[i] = r.jobs.slice(from, to);
     from = to;
     if ((i > 0 && !(ids[i - 1] < ids[i])) || !(op[i] >= -1 && op[i] < operations) || !Number.isSafeInteger(exit[i])) throw new Error("the cache's runs are damaged");
   }
+  const { names, jobs } = r;
+  const runs: CachedRuns = {
+    ids,
+    name: (i) => names.slice(i * NAME_LENGTH, (i + 1) * NAME_LENGTH),
+    jobs: (i) => jobs.slice(i === 0 ? 0 : jobEnds[i - 1], jobEnds[i]),
+    op,
+    started,
+    exit,
+  };
   return {
     listing: { mtimeMs, ctimeMs, ino },
     operations: d.operations,
-    runs: { ids, names, op, jobs, started, exit },
+    runs,
     unsettled: d.unsettled.map((u) => (u.length === 1 ? { id: u[0] } : { id: u[0], op: u[1], jobs: u[2] })),
     users: keyedMap(d.users),
     moves: keyedMap(d.moves),
@@ -273,8 +291,11 @@ function keyedEntries<T>(m: Map<string, Keyed<T>>): [string, number, number, num
   return [...m].map(([id, { key, value }]) => [id, key.mtimeMs, key.ctimeMs, key.ino, value]);
 }
 
+/** A cache to write: its ended runs as plain columns. */
+export type CacheToSave = Omit<CatalogCache, "runs"> & { runs: RunColumns };
+
 /** Writes the cache. A failure to write is not an error: it is only a cache. */
-export function saveCache(file: string, cache: CatalogCache): void {
+export function saveCache(file: string, cache: CacheToSave): void {
   const runs = cache.runs;
   const jobEnds: number[] = [];
   for (let i = 0, end = 0; i < runs.jobs.length; i++) jobEnds.push((end += runs.jobs[i].length));

@@ -13,7 +13,7 @@ import path from "node:path";
 import { parseJson } from "../dataspace/json.js";
 import { isErrno } from "../util/fs.js";
 import { labelOf, readAttributes, tagsOf, type Attributes } from "./attributes.js";
-import { cacheFile, emptyCache, keyToKeep, loadCache, sameKey, saveCache, statKey, UNTRUSTED_KEY, type CatalogCache, type CachedGroup, type CompactAttributes, type DirKey, type Keyed, type Unsettled, type UserFacts } from "./catalog-cache.js";
+import { cacheFile, emptyCache, keyToKeep, loadCache, sameKey, saveCache, statKey, UNTRUSTED_KEY, type CatalogCache, type CachedGroup, type CompactAttributes, type DirKey, type CacheToSave, type Keyed, type RunColumns, type Unsettled, type UserFacts } from "./catalog-cache.js";
 import { CatalogFiles, RUN_TEXT, type RunTexts } from "./catalog-worker.js";
 import { clusterJobStatus, groupOperation, groupStarted, groupStatus, type ClusterJobState, type GroupStatus, type MemberFacts } from "./group-columns.js";
 import { MEMBER_PREFIX, membersOf, RunGroup, type GroupKind } from "./groups.js";
@@ -296,11 +296,11 @@ class CatalogReader {
     const old = this.old.runs;
     const id = old.ids[i];
     const op = old.op[i];
-    const jobs = old.jobs[i];
+    const jobs = old.jobs(i);
     this.keptEnded.push(i);
     const started = old.started[i];
     const jobList = jobs === "" ? [] : jobs.split("\n");
-    return summary(id, old.names[i], op === -1 ? undefined : this.old.operations[op], jobList, Number.isNaN(started) ? undefined : started, deriveRunStatus({ exitCode: old.exit[i] }));
+    return summary(id, old.name(i), op === -1 ? undefined : this.old.operations[op], jobList, Number.isNaN(started) ? undefined : started, deriveRunStatus({ exitCode: old.exit[i] }));
   }
 
   /** A run from the texts of its files; undefined when the directory holds no record (no opref). */
@@ -361,9 +361,9 @@ class CatalogReader {
   }
 
   /** What the next cache holds: everything this reading saw. */
-  nextCache(): CatalogCache {
+  nextCache(): CacheToSave {
     const old = this.old.runs;
-    const runs = { ids: [] as string[], names: [] as string[], op: [] as number[], jobs: [] as string[], started: [] as number[], exit: [] as number[] };
+    const runs: RunColumns = { ids: [], names: [], op: [], jobs: [], started: [], exit: [] };
     const push = (id: string, name: string, op: number, jobs: string, started: number, exit: number) => {
       runs.ids.push(id);
       runs.names.push(name);
@@ -376,7 +376,7 @@ class CatalogReader {
     let j = 0;
     for (const i of kept) {
       for (; j < read.length && read[j].id < old.ids[i]; j++) push(read[j].id, read[j].name, read[j].op, read[j].jobs, read[j].started, read[j].exit);
-      push(old.ids[i], old.names[i], old.op[i], old.jobs[i], old.started[i], old.exit[i]);
+      push(old.ids[i], old.name(i), old.op[i], old.jobs(i), old.started[i], old.exit[i]);
     }
     for (; j < read.length; j++) push(read[j].id, read[j].name, read[j].op, read[j].jobs, read[j].started, read[j].exit);
     // Group members as indices into the new runs (a cached group's numbers are indices into the old ones).

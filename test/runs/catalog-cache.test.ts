@@ -213,7 +213,7 @@ describe("the run catalog's cache", () => {
       ["it does not parse", () => "{garbage"],
       ["it is empty", () => ""],
       ["it is another program's JSON", () => JSON.stringify({ v: 1, runs: [1, 2, 3] })],
-      ["it is of another version", (text) => text.replace('"v":1', '"v":99')],
+      ["it is of another version", (text) => edit(text, (d) => (d.v += 1))],
       ["a column is short", (text) => edit(text, (d) => (d.runs.exit = "AAAA"))],
       ["a run's operation is not listed", (text) => edit(text, (d) => (d.operations = []))],
       ["a group names a member beyond the runs", (text) => edit(text, (d) => (d.groups[0][4][1] = [99]))],
