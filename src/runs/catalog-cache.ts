@@ -100,6 +100,8 @@ export interface CachedRuns {
   /** NaN: not started. */
   started: ArrayLike<number>;
   exit: ArrayLike<number>;
+  /** The columns as the file holds them: written again as they are when the runs did not change. */
+  text?: RunsText;
 }
 
 /** Ended runs as the next cache will hold them. */
@@ -137,6 +139,16 @@ export function emptyCache(): CatalogCache {
   };
 }
 
+export interface RunsText {
+  ids: string;
+  names: string;
+  op: string;
+  jobs: string;
+  jobEnds: string;
+  started: string;
+  exit: string;
+}
+
 /** The file as written: keyed entries are [id, mtimeMs, ctimeMs, ino, value]. */
 interface CacheFile {
   format: string;
@@ -151,7 +163,7 @@ interface CacheFile {
    * cut at `jobEnds`; numbers typed arrays in base64 (`op` and `jobEnds` Int32, `started` and `exit`
    * Float64, NaN: not started). A name kept costs less than one made.
    */
-  runs: { ids: string; names: string; op: string; jobs: string; jobEnds: string; started: string; exit: string };
+  runs: RunsText;
   /** [id] or [id, op, jobs] */
   unsettled: ([string] | [string, number, string])[];
   users: [string, number, number, number, UserFacts | null][];
@@ -271,6 +283,7 @@ function fromFile(d: CacheFile): CatalogCache {
     op,
     started,
     exit,
+    text: r,
   };
   return {
     listing: { mtimeMs, ctimeMs, ino },
@@ -292,13 +305,27 @@ function keyedEntries<T>(m: Map<string, Keyed<T>>): [string, number, number, num
 }
 
 /** A cache to write: its ended runs as plain columns. */
-export type CacheToSave = Omit<CatalogCache, "runs"> & { runs: RunColumns };
+export type CacheToSave = Omit<CatalogCache, "runs"> & { runs: RunColumns | { text: RunsText } };
 
 /** Writes the cache. A failure to write is not an error: it is only a cache. */
 export function saveCache(file: string, cache: CacheToSave): void {
   const runs = cache.runs;
-  const jobEnds: number[] = [];
-  for (let i = 0, end = 0; i < runs.jobs.length; i++) jobEnds.push((end += runs.jobs[i].length));
+  let runsText: RunsText;
+  if ("text" in runs) runsText = runs.text;
+  else {
+    const columns = runs;
+    const jobEnds: number[] = [];
+    for (let i = 0, end = 0; i < columns.jobs.length; i++) jobEnds.push((end += columns.jobs[i].length));
+    runsText = {
+      ids: columns.ids.join(""),
+      names: columns.names.join(""),
+      op: encode(columns.op, Int32Array),
+      jobs: columns.jobs.join(""),
+      jobEnds: encode(jobEnds, Int32Array),
+      started: encode(columns.started, Float64Array),
+      exit: encode(columns.exit, Float64Array),
+    };
+  }
   const typed: (string | number)[][] = [];
   const groups = keyedEntries(cache.groups).map(([id, m, c, ino, g]): CacheFile["groups"][number] => [id, m, c, ino, g && [g.attrs, g.members]]);
   groups.forEach((g, i) => {
@@ -310,15 +337,7 @@ export function saveCache(file: string, cache: CacheToSave): void {
     listing: [cache.listing.mtimeMs, cache.listing.ctimeMs, cache.listing.ino],
     operations: cache.operations,
     endian: os.endianness(),
-    runs: {
-      ids: runs.ids.join(""),
-      names: runs.names.join(""),
-      op: encode(runs.op, Int32Array),
-      jobs: runs.jobs.join(""),
-      jobEnds: encode(jobEnds, Int32Array),
-      started: encode(runs.started, Float64Array),
-      exit: encode(runs.exit, Float64Array),
-    },
+    runs: runsText,
     unsettled: cache.unsettled.map((u) => (u.op === undefined || u.jobs === undefined ? [u.id] : [u.id, u.op, u.jobs])),
     users: keyedEntries(cache.users),
     moves: keyedEntries(cache.moves),

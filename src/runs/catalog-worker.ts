@@ -2,13 +2,13 @@
  * The files the run catalog looks at, shared between the calling thread and a worker thread so that
  * two cores share the system calls (at 100,000 runs these are most of the time):
  *
- * - The `stat` of each log directory (attribute logs, trash logs, groups) that the cache keys: the
- *   worker takes them first, while the caller is busy with the runs, and writes them into shared
- *   memory; the caller stats for itself any the worker has not reached yet.
- * - The records to read (those the cache does not hold): the caller reads from the first onwards, the
- *   worker (once done with the stats) from the last backwards, and they stop where they meet. The
- *   worker hands over what it read in batches through a message port that the caller drains without
- *   waiting for an event loop (`receiveMessageOnPort`).
+ * - The records to read (those the cache does not hold): the worker reads from the last backwards
+ *   while the caller builds the runs the cache holds, then reads from the first onwards, and they stop
+ *   where they meet. The worker hands over what it read in batches through a message port that the
+ *   caller drains without waiting for an event loop (`receiveMessageOnPort`).
+ * - Then the `stat` of each log directory (attribute logs, trash logs, groups) that the cache keys,
+ *   which the worker writes into shared memory; the caller stats for itself any the worker has not
+ *   reached yet.
  *
  * Both threads read a record by the same function, whose source is written once below and compiled
  * in each thread, since a worker started from this file cannot import TypeScript under the test runner.

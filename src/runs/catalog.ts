@@ -363,6 +363,21 @@ class CatalogReader {
   /** What the next cache holds: everything this reading saw. */
   nextCache(): CacheToSave {
     const old = this.old.runs;
+    const { keptEnded: kept, readEnded: read } = this;
+    if (old.text && read.length === 0 && kept.length === old.ids.length) {
+      // The same ended runs (a log changed, or a run that has not ended): the runs as the old cache has
+      // them, and so the numbers of the groups' members.
+      const groups = new Map<string, Keyed<CachedGroup | null>>();
+      for (const [id, { key, value }] of this.groups) {
+        const members = value?.members.map((m) => {
+          if (typeof m === "number") return m;
+          const i = lowerBound(old.ids.length, (k) => old.ids[k], m);
+          return old.ids[i] === m ? i : m;
+        });
+        groups.set(id, { key, value: value && members ? { attrs: value.attrs, members } : null });
+      }
+      return { listing: this.listingKey, operations: this.operations, runs: { text: old.text }, unsettled: this.unsettled, users: this.users, moves: this.moves, groups };
+    }
     const runs: RunColumns = { ids: [], names: [], op: [], jobs: [], started: [], exit: [] };
     const push = (id: string, name: string, op: number, jobs: string, started: number, exit: number) => {
       runs.ids.push(id);
@@ -372,7 +387,6 @@ class CatalogReader {
       runs.started.push(started);
       runs.exit.push(exit);
     };
-    const { keptEnded: kept, readEnded: read } = this;
     let j = 0;
     for (const i of kept) {
       for (; j < read.length && read[j].id < old.ids[i]; j++) push(read[j].id, read[j].name, read[j].op, read[j].jobs, read[j].started, read[j].exit);
@@ -384,26 +398,36 @@ class CatalogReader {
     runs.ids.forEach((id, i) => index.set(id, i));
     const groups = new Map<string, Keyed<CachedGroup | null>>();
     for (const [id, { key, value }] of this.groups) {
-      const members = value?.members.map((m) => {
+      if (!value) {
+        groups.set(id, { key, value });
+        continue;
+      }
+      const members = value.members.map((m) => {
         const memberId = typeof m === "number" ? old.ids[m] : m;
         return index.get(memberId) ?? memberId;
       });
-      groups.set(id, { key, value: value && { attrs: value.attrs, members: members! } });
+      groups.set(id, { key, value: { attrs: value.attrs, members } });
     }
     return { listing: this.listingKey, operations: this.operations, runs, unsettled: this.unsettled, users: this.users, moves: this.moves, groups };
   }
 }
 
-/** The run of id `id` in `runs` (in id order), by binary search. */
-function findRun(runs: RunSummary[], id: string): RunSummary | undefined {
+/** The first of `n` ids in increasing order (the k-th is `idAt(k)`) that is not below `id`. */
+function lowerBound(n: number, idAt: (k: number) => string, id: string): number {
   let lo = 0;
-  let hi = runs.length;
+  let hi = n;
   while (lo < hi) {
     const mid = (lo + hi) >> 1;
-    if (runs[mid].id < id) lo = mid + 1;
+    if (idAt(mid) < id) lo = mid + 1;
     else hi = mid;
   }
-  return lo < runs.length && runs[lo].id === id ? runs[lo] : undefined;
+  return lo;
+}
+
+/** The run of id `id` in `runs` (in id order). */
+function findRun(runs: RunSummary[], id: string): RunSummary | undefined {
+  const run = runs[lowerBound(runs.length, (k) => runs[k].id, id)];
+  return run?.id === id ? run : undefined;
 }
 
 /** Two lists of runs, each in id order, as one. */
@@ -446,7 +470,6 @@ function clusterJobOf(text: string | null): ClusterJobRef | undefined {
   }
 }
 
-/** A group's attributes as the cache keeps them: a key alone stands for the key with value "". */
 /** A group's attributes as the cache keeps them, its members apart: a key alone stands for the key with value "". */
 function compactAttributes(attrs: Attributes): CompactAttributes {
   const out: CompactAttributes = [];
