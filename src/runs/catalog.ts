@@ -211,10 +211,7 @@ class CatalogReader {
         run.tags = user.tags;
       }
     }
-    // A cached group names its members by their index in the cache's runs.
-    const byOldIndex: (RunSummary | undefined)[] = new Array(this.old.runs.ids.length);
-    for (let k = 0; k < keep.length; k++) byOldIndex[keep[k]] = cached[k];
-    const groups: GroupSummary[] = [];
+    const found: [string, CachedGroup][] = [];
     for (const id of groupIds) {
       const group = this.keyed(this.old.groups, this.groups, id, files.stat(d++), () => {
         // A directory named like a group but without its id file is not one (made by hand, or half-copied).
@@ -226,21 +223,32 @@ class CatalogReader {
         }
         return { attrs: compactAttributes(attrs), members: membersOf(attrs) };
       });
-      if (!group) continue;
-      const members: string[] = [];
-      const memberRuns: (RunSummary | undefined)[] = [];
-      for (const m of group.members) {
-        if (typeof m === "number") {
-          members.push(this.old.runs.ids[m]);
-          memberRuns.push(byOldIndex[m]);
-        } else {
-          members.push(m);
-          memberRuns.push(findRun(runs, m));
-        }
-      }
-      groups.push(groupSummary(id, expandAttributes(group.attrs, members), members, memberRuns, this.opts));
+      if (group) found.push([id, group]);
     }
-    return { runs, groups, purged };
+    // Every file is read by now; the groups' rows are derived when first asked for (`cohort runs` without
+    // -g never asks).
+    const oldIds = this.old.runs.ids;
+    const opts = this.opts;
+    const summarize = (): GroupSummary[] => {
+      // A cached group names its members by their index in the cache's runs.
+      const byOldIndex: (RunSummary | undefined)[] = new Array(oldIds.length);
+      for (let k = 0; k < keep.length; k++) byOldIndex[keep[k]] = cached[k];
+      return found.map(([id, group]) => {
+        const members: string[] = [];
+        const memberRuns: (RunSummary | undefined)[] = [];
+        for (const m of group.members) {
+          if (typeof m === "number") {
+            members.push(oldIds[m]);
+            memberRuns.push(byOldIndex[m]);
+          } else {
+            members.push(m);
+            memberRuns.push(findRun(runs, m));
+          }
+        }
+        return groupSummary(id, expandAttributes(group.attrs, members), members, memberRuns, opts);
+      });
+    };
+    return lazyGroups({ runs, purged }, summarize);
   }
 
   /** The listing the cache holds. */
@@ -410,6 +418,17 @@ class CatalogReader {
     }
     return { listing: this.listingKey, operations: this.operations, runs, unsettled: this.unsettled, users: this.users, moves: this.moves, groups };
   }
+}
+
+/** A catalog whose `groups` are derived at the first read of the property (an ordinary one from then on). */
+function lazyGroups(catalog: Omit<Catalog, "groups">, summarize: () => GroupSummary[]): Catalog {
+  let groups: GroupSummary[] | undefined;
+  return Object.defineProperty(catalog as Catalog, "groups", {
+    get: () => (groups ??= summarize()),
+    set: (value: GroupSummary[]) => (groups = value),
+    enumerable: true,
+    configurable: true,
+  });
 }
 
 /** The first of `n` ids in increasing order (the k-th is `idAt(k)`) that is not below `id`. */

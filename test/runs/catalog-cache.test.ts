@@ -235,6 +235,15 @@ describe("the run catalog's cache", () => {
     });
   });
 
+  it("gives groups as they were when it was read, though their rows are derived when first asked for", () => {
+    const { root, runs, group } = settled(["completed", "error"]);
+    const cat = readCatalog(root);
+    group.addMembers([runs[1].id]);
+    expect(cat.groups[0]).toMatchObject({ members: [runs[0].id], status: "completed" });
+    expect(cat.groups).toBe(cat.groups);
+    expect(Object.keys(cat)).toContain("groups");
+  });
+
   it("is neither read nor written with cache: false", () => {
     const root = tempDir();
     makeRun(root, "op");
