@@ -10,12 +10,16 @@
  *   directory had been quiet for two seconds when it was read (a second change in the same clock tick
  *   could keep the times); otherwise the directory is read again.
  * - **Ended runs**: operation, FlowGroup, jobs, start time and exit code. A run's record does not change
- *   once `proc/exit` holds its exit code, so these are used as long as the record is listed. A run that
- *   has not ended is not kept: its status depends on files that change and on whether its process lives.
+ *   once `proc/exit` holds its exit code, so these are used as long as the record is listed. Of a run
+ *   that has not ended only the operation and jobs are kept: its status depends on files that change
+ *   and on whether its process lives.
  * - **Attribute logs, trash logs and groups**, each keyed by one `stat` of its directory (modification
  *   time, change time, inode), as the document cache keys documents: every change adds a file to the
  *   directory, which moves its times. A directory that was not quiet for two seconds when read is listed
  *   without a key, so it is read again every time until it is.
+ *
+ * At 100,000 runs the file's size and the time to parse it matter: the ended runs are a few long
+ * strings (see CacheFile.runs), and a group's members are indices into them.
  */
 import fs from "node:fs";
 import os from "node:os";
