@@ -186,9 +186,10 @@ class CatalogReader {
       trash.set(id, state);
       if (state === "purged") purged.add(id);
     }
+    const withLogs = runsOf(runs, [...trash.keys(), ...users]);
     let purging = false;
     for (const [id, state] of trash) {
-      const run = findRun(runs, id);
+      const run = withLogs.get(id);
       if (!run) continue;
       run.trash = state;
       purging ||= state === "purged"; // its marker is written, its record not yet removed
@@ -196,8 +197,8 @@ class CatalogReader {
     if (purging) runs = runs.filter((r) => r.trash !== "purged");
     for (const id of users) {
       const key = files.stat(d++);
-      const run = findRun(runs, id);
-      if (!run) {
+      const run = withLogs.get(id);
+      if (!run || run.trash === "purged") {
         // a log without a listed run (left by a purge, or copied alone): kept in the listing, not read
         this.users.set(id, { key: UNTRUSTED_KEY, value: null });
         continue;
@@ -449,15 +450,29 @@ function findRun(runs: RunSummary[], id: string): RunSummary | undefined {
   return run?.id === id ? run : undefined;
 }
 
+/** The runs (in id order) of the given ids, found in one pass over both in order. */
+function runsOf(runs: RunSummary[], ids: string[]): Map<string, RunSummary> {
+  const found = new Map<string, RunSummary>();
+  ids.sort();
+  let k = 0;
+  for (const id of ids) {
+    while (k < runs.length && runs[k].id < id) k++;
+    if (k < runs.length && runs[k].id === id) found.set(id, runs[k]);
+  }
+  return found;
+}
+
 /** Two lists of runs, each in id order, as one. */
 function mergeById(a: RunSummary[], b: RunSummary[]): RunSummary[] {
   if (b.length === 0) return a;
-  const out: RunSummary[] = [];
+  if (a.length === 0 || a[a.length - 1].id < b[0].id) return a.concat(b);
+  const out: RunSummary[] = new Array(a.length + b.length);
   let i = 0;
   let j = 0;
-  while (i < a.length && j < b.length) out.push(a[i].id < b[j].id ? a[i++] : b[j++]);
-  while (i < a.length) out.push(a[i++]);
-  while (j < b.length) out.push(b[j++]);
+  let o = 0;
+  while (i < a.length && j < b.length) out[o++] = a[i].id < b[j].id ? a[i++] : b[j++];
+  while (i < a.length) out[o++] = a[i++];
+  while (j < b.length) out[o++] = b[j++];
   return out;
 }
 
