@@ -99,24 +99,25 @@ export function readCatalog(projectRoot: string, opts: CatalogOptions = {}): Cat
   const useCache = opts.cache !== false;
   const file = cacheFile(projectRoot);
   // A big cache means many runs: the worker thread boots while the cache loads.
-  const files = new CatalogFiles(dir);
-  if (useCache && (fs.statSync(file, { throwIfNoEntry: false })?.size ?? 0) >= EARLY_WORKER_CACHE_BYTES) files.start();
+  const files = [new CatalogFiles(dir)];
+  if (useCache && (fs.statSync(file, { throwIfNoEntry: false })?.size ?? 0) >= EARLY_WORKER_CACHE_BYTES) files[0].start();
   try {
     const old = useCache ? loadCache(file) : undefined;
-    let reader = new CatalogReader(projectRoot, dir, opts, old ?? emptyCache(), files);
+    let reader = new CatalogReader(projectRoot, dir, opts, old ?? emptyCache(), files[0]);
     let catalog: Catalog;
     try {
       catalog = reader.read();
     } catch (err) {
       if (!old) throw err;
       // A cache damaged in a way its check did not see is dropped: the files decide.
-      reader = new CatalogReader(projectRoot, dir, opts, emptyCache(), new CatalogFiles(dir));
+      files.push(new CatalogFiles(dir));
+      reader = new CatalogReader(projectRoot, dir, opts, emptyCache(), files[1]);
       catalog = reader.read();
     }
     if (useCache && reader.dirty) saveCache(file, reader.nextCache());
     return catalog;
   } finally {
-    files.close();
+    for (const f of files) f.close();
   }
 }
 
