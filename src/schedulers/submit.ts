@@ -255,6 +255,9 @@ export async function submit(
   const jobs: PlannedJob[] = [];
   /** Renders a job's script once the ids of what it waits for are known. */
   const renderers = new Map<PlannedJob, (afterIds: string[]) => void>();
+  /** Directive keys the template has read in any script of this submission, and those it may not have. */
+  const directivesRead = new Set<string>();
+  const maybeUnread = new Set<string>();
   /** Ids of cluster jobs already queued that a chained job waits for. */
   const queuedAfter = new Map<PlannedJob, string[]>();
   const dir = clusterDir(project);
@@ -283,8 +286,8 @@ export async function submit(
         resources: p.resources,
         options,
         array: isArray ? { first: 1, tasks: p.tasks } : undefined,
-      });
-      for (const k of rendered.unread) warnOnce(warn, `directive ${k} is set but the ${schedulerName} template does not use it`);
+      }, directivesRead);
+      for (const k of rendered.unread) maybeUnread.add(k);
       job.script = rendered.text;
       job.submitCommand = scheduler ? scheduler.submitCommand(scriptFile, opts.extra) : defaultSubmitCommand(schedulerName, scriptFile, opts.extra);
     };
@@ -298,6 +301,7 @@ export async function submit(
   if (opts.chain) {
     for (const job of chainJobs(planner, workflow, jobs, jobsOfOp, make)) jobs.push(job);
   }
+  for (const k of [...maybeUnread].sort()) if (!directivesRead.has(k)) warn(`directive ${k} is set but the ${schedulerName} template does not use it`);
 
   // Submit, in order (a dependent after what it depends on).
   let interrupted = false;
@@ -317,13 +321,6 @@ export async function submit(
     opts.onJob?.(job);
   }
   return { jobs: scheduler && !opts.pretend ? jobs.filter((j) => j.jobId !== undefined) : jobs, skipped, interrupted };
-}
-
-const warned = new Set<string>();
-function warnOnce(warn: (m: string) => void, message: string): void {
-  if (warned.has(message)) return;
-  warned.add(message);
-  warn(message);
 }
 
 function projectId(project: Project, workflow: Workflow): { name: string; root: string } {

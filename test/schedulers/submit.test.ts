@@ -185,6 +185,16 @@ describe("submit", () => {
     expect(fs.readdirSync(path.join(p.project.root, ".cohort", "cluster"))).toEqual([]);
   });
 
+  it("a directive no template reads is reported once for the whole submission", async () => {
+    const project = initProject(tempDir());
+    for (let i = 0; i < 3; i++) project.openJob({ i }).init();
+    const workflow = new Workflow([parseProjectToml('[project]\nname = "w"\n[operations.train]\ncommand = "true"\ndirectives = { constraint = "a100", ngpu = 1 }\n')]);
+    const warnings: string[] = [];
+    const r = await plan({ project, workflow }, undefined, { names: ["train"], pretend: true, warn: (m) => warnings.push(m) });
+    expect(r.jobs).toHaveLength(3);
+    expect(warnings).toEqual(["directive constraint is set but the slurm template does not use it"]);
+  });
+
   it("--hold and --after reach the script", async () => {
     const p = setup(1);
     const s = new FakeScheduler();
