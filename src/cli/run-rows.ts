@@ -4,7 +4,7 @@
  */
 import type { JsonObject } from "../dataspace/value.js";
 import { readCatalog, type Catalog, type GroupSummary, type RunSummary } from "../runs/catalog.js";
-import { clusterJobOf, pendingClusterView } from "../schedulers/tracking.js";
+import { clusterJobOf, liveJobIds, pendingClusterView, submissionsOf } from "../schedulers/tracking.js";
 import { warn } from "./context.js";
 import { loadProject } from "./project.js";
 import { humanTime, isoTime } from "./when.js";
@@ -12,9 +12,23 @@ import { humanTime, isoTime } from "./when.js";
 /** The project root of the working directory and its catalog: every command reads it once. */
 export function openCatalog(): { root: string; catalog: Catalog } {
   const root = loadProject({ index: false }).root;
-  // A submission group's cluster job counts as a member while the scheduler knows it (SPEC §7).
-  const view = pendingClusterView(root, warn);
-  return { root, catalog: readCatalog(root, { clusterJob: clusterJobOf(view) }) };
+  // A submission group's cluster job counts as a member while the scheduler knows it (SPEC §7). The
+  // scheduler is asked when the first group row is derived (`cohort runs` without -g never asks),
+  // about every submission of the catalog at once.
+  let lookup: ReturnType<typeof clusterJobOf> | undefined;
+  // A run locked on another host runs until its cluster job has left the queue: one queue call, if any.
+  let live: Set<string> | undefined | null = null;
+  const catalog: Catalog = readCatalog(root, {
+    clusterJobLive: (job) => {
+      if (live === null) live = liveJobIds(job.scheduler, warn);
+      return live === undefined || live.has(job.job_id);
+    },
+    clusterJob: (group) => {
+      lookup ??= clusterJobOf(pendingClusterView(root, warn, submissionsOf(root, catalog.groupsOfKind("submission"))));
+      return lookup(group);
+    },
+  });
+  return { root, catalog };
 }
 
 export const ROW_HEAD = ["#", "name", "operation", "started", "status", "label"];

@@ -57,6 +57,11 @@ export interface Catalog {
   groups: GroupSummary[];
   /** Ids of runs that were purged (only their marker is left). */
   purged: Set<string>;
+  /**
+   * The attributes of the groups of one kind, as read, without deriving any group's row (their
+   * `clusterJob` may need them first: a submission group's state comes from all submissions at once).
+   */
+  groupsOfKind(kind: string): { id: string; attributes: Attributes }[];
 }
 
 const ENTRY_RE = /^([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\.(meta|user|move|group)$/;
@@ -155,7 +160,7 @@ class CatalogReader {
   read(): Catalog {
     const dirKey = statKey(this.dir);
     const listing = dirKey && (sameKey(this.old.listing, dirKey) ? this.cachedListing() : listDir(this.dir));
-    if (!dirKey || !listing) return { runs: [], groups: [], purged: new Set() };
+    if (!dirKey || !listing) return withGroupsOfKind({ runs: [], groups: [], purged: new Set() }, () => []);
     this.listingKey = keyToKeep(dirKey, this.now);
     // Once the directory is old enough, keeping its listing lets the next reading skip it.
     if (listing.metas && this.listingKey !== UNTRUSTED_KEY) this.dirty = true;
@@ -250,7 +255,11 @@ class CatalogReader {
         return groupSummary(id, expandAttributes(group.attrs, members), members, memberRuns, opts);
       });
     };
-    return lazyGroups({ runs, purged }, summarize);
+    const groupsOfKind = (kind: string) =>
+      found
+        .filter(([, group]) => group.attrs.some((kv) => typeof kv !== "string" && kv[0] === "kind" && kv[1] === kind))
+        .map(([id, group]) => ({ id, attributes: expandAttributes(group.attrs, group.members.map((m) => (typeof m === "number" ? oldIds[m] : m))) }));
+    return withGroupsOfKind(lazyGroups({ runs, purged }, summarize), groupsOfKind);
   }
 
   /** The listing the cache holds. */
@@ -422,10 +431,15 @@ class CatalogReader {
   }
 }
 
+/** A catalog with its `groupsOfKind`, kept out of its enumerable data (comparisons, JSON). */
+function withGroupsOfKind(catalog: Omit<Catalog, "groupsOfKind">, groupsOfKind: Catalog["groupsOfKind"]): Catalog {
+  return Object.defineProperty(catalog as Catalog, "groupsOfKind", { value: groupsOfKind, enumerable: false });
+}
+
 /** A catalog whose `groups` are derived at the first read of the property (an ordinary one from then on). */
-function lazyGroups(catalog: Omit<Catalog, "groups">, summarize: () => GroupSummary[]): Catalog {
+function lazyGroups(catalog: Omit<Catalog, "groups" | "groupsOfKind">, summarize: () => GroupSummary[]): Omit<Catalog, "groupsOfKind"> {
   let groups: GroupSummary[] | undefined;
-  return Object.defineProperty(catalog as Catalog, "groups", {
+  return Object.defineProperty(catalog as Omit<Catalog, "groupsOfKind">, "groups", {
     get: () => (groups ??= summarize()),
     set: (value: GroupSummary[]) => (groups = value),
     enumerable: true,

@@ -81,6 +81,13 @@ export class RunGroup {
     return new RunGroup(projectRoot, id);
   }
 
+  /** Group `id` with the attributes the caller has just read (the run catalog), not read again. */
+  static withAttributes(projectRoot: string, id: string, attributes: Attributes): RunGroup {
+    const group = new RunGroup(projectRoot, id);
+    group.attrs = attributes;
+    return group;
+  }
+
   /** Opens group `id`; throws when it does not exist. */
   static open(projectRoot: string, id: string): RunGroup {
     const text = readFileIfExists(path.join(groupDir(projectRoot, id), "id"));

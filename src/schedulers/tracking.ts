@@ -7,6 +7,7 @@
  * (`sacct`, or `scontrol show job` without accounting) and their final state is written into their
  * group, so that later listings need no scheduler at all for them.
  */
+import type { Attributes } from "../runs/attributes.js";
 import { membersOf } from "../runs/groups.js";
 import type { ClusterJobState } from "../runs/group-columns.js";
 import { RunGroup, listGroupIds } from "../runs/groups.js";
@@ -42,6 +43,16 @@ export function submissionOf(group: RunGroup): Submission | undefined {
     pairs: asPairs(a.get("pairs")),
     finalState: str("scheduler_state") as FinalState | undefined,
   };
+}
+
+/** The submission groups among groups already read (the run catalog's), oldest first. */
+export function submissionsOf(projectRoot: string, groups: { id: string; attributes: Attributes }[]): Submission[] {
+  const out: Submission[] = [];
+  for (const g of groups) {
+    const s = submissionOf(RunGroup.withAttributes(projectRoot, g.id, g.attributes));
+    if (s) out.push(s);
+  }
+  return out;
 }
 
 /** Every submission group of a project, oldest first. */
@@ -121,8 +132,7 @@ export function submissionMembers(s: Submission): string[] {
  * when every submission has its final state recorded. A scheduler that cannot be reached is a warning:
  * listings still show what the records say.
  */
-export function pendingClusterView(projectRoot: string, warn: (message: string) => void): ClusterView | undefined {
-  const submissions = listSubmissions(projectRoot);
+export function pendingClusterView(projectRoot: string, warn: (message: string) => void, submissions = listSubmissions(projectRoot)): ClusterView | undefined {
   const open = submissions.filter((s) => s.jobId !== undefined && s.finalState === undefined);
   if (open.length === 0) return undefined;
   try {
@@ -168,3 +178,18 @@ export function clusterJobOf(view: ClusterView | undefined): (group: { id: strin
 }
 
 const FINAL_STATES = new Set<string>(["COMPLETED", "FAILED", "OUT_OF_MEMORY", "CANCELLED", "TIMEOUT"]);
+
+/**
+ * The ids of the jobs a scheduler holds now (array tasks also as `JOB_TASK`), from one queue call;
+ * undefined when it cannot be asked, so that callers keep what the records say.
+ */
+export function liveJobIds(schedulerName: string, warn: (message: string) => void): Set<string> | undefined {
+  try {
+    const ids = new Set<string>();
+    for (const j of openScheduler(schedulerName).queue()) ids.add(j.id);
+    return ids;
+  } catch (err) {
+    warn(`cannot ask the ${schedulerName} scheduler whether runs of other hosts still run: ${(err as Error).message}`);
+    return undefined;
+  }
+}

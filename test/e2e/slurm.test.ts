@@ -287,6 +287,28 @@ describe("cohort submit without a real scheduler", () => {
     expect(fs.existsSync(path.join(dir, ".cohort", "runs"))).toBe(false);
   });
 
+  it("a run locked on another host reads running while its cluster job is queued, then terminated", () => {
+    const dir = project(`[operations.long]\ncommand = "sleep 60"\n`, "T=1");
+    // The record a cluster node leaves while it runs: a lock naming that node, and the job.
+    const bin = path.join(tempDir(), "bin");
+    fs.mkdirSync(bin);
+    const queue = path.join(bin, "queue");
+    fs.writeFileSync(path.join(bin, "squeue"), `#!/bin/sh\ncat "${queue}"\n`, { mode: 0o755 });
+    fs.writeFileSync(path.join(bin, "sbatch"), "#!/bin/sh\nexit 1\n", { mode: 0o755 });
+    const fakeEnv = { PATH: `${bin}:/usr/bin:/bin` };
+    expect(cohort(["exec", "long", "--timeout", "0.1"], { cwd: dir }).code).toBe(1);
+    const runsDir = path.join(dir, ".cohort", "runs");
+    const meta = path.join(runsDir, fs.readdirSync(runsDir).find((n) => n.endsWith(".meta"))!);
+    for (const f of ["proc/exit", "stopped"]) fs.rmSync(path.join(meta, f));
+    fs.writeFileSync(path.join(meta, "proc", "lock"), "node042 4242\n");
+    fs.writeFileSync(path.join(meta, "scheduler.json"), '{"scheduler": "slurm", "job_id": "77"}\n');
+    fs.writeFileSync(queue, "77|x|RUNNING|None\n");
+    const status = () => (JSON.parse(cohort(["runs", "--json"], { cwd: dir, env: fakeEnv }).stdout) as RunRow[])[0].status;
+    expect(status()).toBe("running");
+    fs.writeFileSync(queue, "");
+    expect(status()).toBe("terminated");
+  });
+
   it("sbatch missing is one clear line", () => {
     const dir = project(PIPELINE, "T=1");
     // A PATH with a shell and nothing of a scheduler.
