@@ -8,9 +8,8 @@
  * group, so that later listings need no scheduler at all for them.
  */
 import type { Attributes } from "../runs/attributes.js";
-import { membersOf } from "../runs/groups.js";
 import type { ClusterJobState } from "../runs/group-columns.js";
-import { RunGroup, listGroupIds } from "../runs/groups.js";
+import { listGroupIds, RunGroup } from "../runs/groups.js";
 import { openScheduler, type FinalState, type QueuedJob, type Scheduler } from "./scheduler.js";
 
 export interface Submission {
@@ -120,11 +119,6 @@ export function pairsInQueue(view: ClusterView): Set<string> {
 
 export function pairKey(group: string, aggregate: string): string {
   return `${group}\0${aggregate}`;
-}
-
-/** Member runs of a submission (for the record). */
-export function submissionMembers(s: Submission): string[] {
-  return membersOf(s.group.attributes);
 }
 
 /**
