@@ -149,12 +149,17 @@ async function passesOf(project: Project, workflow: Workflow, opts: RunOptions, 
     if (raised.length > 0 && !opts.keepGoing) return { results, passes, stopped: "failure" };
     if (items.length === 0) return { results, passes };
     passes++;
-    const countRun = (item: ExecutionItem) => {
-      const key = pairKey(item.operation.name, item.aggregate.id);
-      counts.set(key, (counts.get(key) ?? 0) + 1);
-    };
-    const finished = (result: ExecutionResult) => {
-      if (result.exitCode === 0) planner.completedHere.add(pairKey(result.item.operation.name, result.item.aggregate.id));
+    // Each execution counts towards --num-passes; a success answers `after` for the rest of the invocation.
+    const events: ExecutionEvents = {
+      onStart: (item, run) => {
+        const key = pairKey(item.operation.name, item.aggregate.id);
+        counts.set(key, (counts.get(key) ?? 0) + 1);
+        opts.onStart?.(item, run);
+      },
+      onFinish: (result) => {
+        if (result.exitCode === 0) planner.completedHere.add(pairKey(result.item.operation.name, result.item.aggregate.id));
+        opts.onFinish?.(result);
+      },
     };
     if (pool && prepared) {
       if (opts.signal?.aborted) return { results, passes, stopped: "interrupted" };
@@ -164,14 +169,7 @@ async function passesOf(project: Project, workflow: Workflow, opts: RunOptions, 
         machine: opts.machine!,
         workers,
         limit: opts.limit !== undefined ? opts.limit - results.length : undefined,
-        onStart: (item, run) => {
-          countRun(item);
-          opts.onStart?.(item, run);
-        },
-        onFinish: (result) => {
-          finished(result);
-          opts.onFinish?.(result);
-        },
+        ...events,
       });
       results.push(...batch.results);
       if (batch.stopped) return { results, passes, stopped: batch.stopped };
@@ -182,14 +180,7 @@ async function passesOf(project: Project, workflow: Workflow, opts: RunOptions, 
       ...opts,
       machine: undefined,
       limit: opts.limit !== undefined ? opts.limit - results.length : undefined,
-      onStart: (item, run) => {
-        countRun(item);
-        opts.onStart?.(item, run);
-      },
-      onFinish: (result) => {
-        finished(result);
-        opts.onFinish?.(result);
-      },
+      ...events,
     });
     results.push(...serial.results);
     if (serial.stopped) return { results, passes, stopped: serial.stopped };

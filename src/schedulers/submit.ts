@@ -34,7 +34,7 @@ import { combineParallel, combineSerial, directivesFor, type ResolvedDirectives 
 import type { GroupDefinition } from "../workflow/model.js";
 import type { Workflow } from "../workflow/workflow.js";
 import { clusterJobName } from "./job-name.js";
-import type { PartitionInfo, QueuedJob, Scheduler } from "./scheduler.js";
+import type { PartitionInfo, Scheduler } from "./scheduler.js";
 import { renderScript, type BundleEntry, type SchedulerName, type ScriptOptions } from "./script.js";
 import { clusterStates, pairKey, pairsInQueue } from "./tracking.js";
 
@@ -192,7 +192,6 @@ export async function submit(
   }
 
   // What the scheduler holds now: one queue call.
-  let queue: QueuedJob[] = [];
   const busyOps = new Set<string>();
   const skipped: string[] = [];
   const jobsOfOp = new Map<string, string[]>(); // op\0aggregate -> cluster job ids already queued
@@ -205,9 +204,8 @@ export async function submit(
     warn(`${err.message}; showing every eligible pair`);
   }
   if (view) {
-    queue = view.queue;
     const held = pairsInQueue(view);
-    const liveNames = new Set(queue.map((j) => j.name));
+    const liveNames = new Set(view.queue.map((j) => j.name));
     for (const s of view.submissions) {
       const st = view.byGroup.get(s.group.id);
       if (!(st === "queued" || st === "held" || st === "running")) continue;
@@ -263,7 +261,8 @@ export async function submit(
   const dir = clusterDir(project);
   const cohortCmd = (r: ResolvedDirectives) => `${shellQuote(r.executable)} ${shellQuote(COHORT_BIN)}`;
   const make = (p: (typeof planned)[number]): PlannedJob => {
-    if (partitions) for (const b of p.tasks) checkPartition(p.tasks.length === 1 ? p.resources : combined(b), partitions, opts.partition);
+    // An array's tasks share these resources (that is what put them in one array).
+    if (partitions) checkPartition(p.resources, partitions, opts.partition);
     const all = p.tasks.flat();
     const isArray = p.tasks.length > 1;
     const groupId = newRunId();
