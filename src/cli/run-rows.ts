@@ -4,6 +4,7 @@
  */
 import type { JsonObject } from "../dataspace/value.js";
 import { readCatalog, type Catalog, type GroupSummary, type RunSummary } from "../runs/catalog.js";
+import { groupJobs } from "../runs/listing.js";
 import { clusterJobOf, liveJobIds, pendingClusterView, submissionsOf } from "../schedulers/tracking.js";
 import { warn } from "./context.js";
 import { loadProject } from "./project.js";
@@ -66,12 +67,7 @@ export function runJson(run: RunSummary, index: number | undefined): JsonObject 
 }
 
 /** A group as JSON; `jobs` are those of its members that count (neither deleted nor purged). */
-export function groupJson(group: GroupSummary, index: number | undefined, runs: ReadonlyMap<string, RunSummary>): JsonObject {
-  const jobs = new Set<string>();
-  for (const m of group.members) {
-    const r = runs.get(m);
-    if (r && r.trash === "present") for (const j of r.jobs) jobs.add(j);
-  }
+export function groupJson(group: GroupSummary, index: number | undefined, catalog: Catalog): JsonObject {
   return {
     index: index ?? null,
     type: "group",
@@ -84,7 +80,7 @@ export function groupJson(group: GroupSummary, index: number | undefined, runs: 
     status: group.status,
     label: group.label,
     tags: group.tags,
-    jobs: [...jobs],
+    jobs: groupJobs(group, catalog),
     members: group.members,
   };
 }

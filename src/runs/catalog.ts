@@ -1,8 +1,9 @@
 /**
- * What run lists show: a summary of every run and every group of a project, read in one pass over
- * `.cohort/runs/` (one directory listing tells which runs have attributes or trash markers), through
- * a cache of what cannot have changed (catalog-cache.ts). Records without a cache are read by two
- * threads (catalog-worker.ts).
+ * What run lists show: every run and every group of a project, read in one pass over `.cohort/runs/`
+ * (one directory listing tells which runs have attributes or trash markers), through a cache of what
+ * cannot have changed (catalog-cache.ts). Records without a cache are read by two threads
+ * (catalog-worker.ts). The runs come as columns (run-table.ts); a run's summary object is made when
+ * it is asked for.
  *
  * A directory `<run-id>.meta` is a run's record when it holds an `opref` file (every record has one
  * from the moment it appears, being assembled elsewhere and renamed into place); one whose `opref` is
@@ -13,29 +14,16 @@ import path from "node:path";
 import { parseJson } from "../dataspace/json.js";
 import { isErrno } from "../util/fs.js";
 import { labelOf, readAttributes, tagsOf, type Attributes } from "./attributes.js";
-import { cacheFile, emptyCache, keyToKeep, loadCache, sameKey, saveCache, statKey, UNTRUSTED_KEY, type CatalogCache, type CachedGroup, type CompactAttributes, type DirKey, type CacheToSave, type Keyed, type RunColumns, type Unsettled, type UserFacts } from "./catalog-cache.js";
+import { cacheFile, emptyCache, keyToKeep, loadCache, sameKey, saveCache, statKey, UNTRUSTED_KEY, type CacheToSave, type CachedGroup, type CatalogCache, type CompactAttributes, type DirKey, type Keyed, type RunColumns, type Unsettled } from "./catalog-cache.js";
 import { CatalogFiles, RUN_TEXT, type RunTexts } from "./catalog-worker.js";
-import { clusterJobStatus, groupOperation, groupStarted, groupStatus, type ClusterJobState, type GroupStatus, type MemberFacts } from "./group-columns.js";
+import { clusterJobStatus, groupOperationOf, groupStatus, type ClusterJobState, type GroupStatus } from "./group-columns.js";
 import { MEMBER_PREFIX, membersOf, RunGroup, type GroupKind } from "./groups.js";
-import { deriveRunStatus, parseClusterJob, parseJobs, parseLock, parseMicros, parseOpRef, runsDir, type ClusterJobRef, type OpRef, type RunStatus, type StatusOptions } from "./record.js";
+import { deriveRunStatus, parseClusterJob, parseJobs, parseLock, parseMicros, parseOpRef, runsDir, type ClusterJobRef, type OpRef, type StatusOptions } from "./record.js";
 import { runName } from "./run-id.js";
+import { compareNewest, exitStatusCode, idTime, lowerBound, RunTable, statusCode, trashCode, type RunSummary, type UserFacts } from "./run-table.js";
 import { trashState, type TrashState } from "./trash.js";
 
-export interface RunSummary {
-  id: string;
-  name: string;
-  operation: string;
-  /** The FlowGroup the run was executed in, if not its operation's own. */
-  flowgroup?: string;
-  /** Job ids of its aggregate; empty for a flag run. */
-  jobs: string[];
-  /** Epoch microseconds. */
-  started?: number;
-  status: RunStatus;
-  label: string;
-  tags: string[];
-  trash: TrashState;
-}
+export type { RunSummary } from "./run-table.js";
 
 export interface GroupSummary {
   id: string;
@@ -52,11 +40,20 @@ export interface GroupSummary {
 }
 
 export interface Catalog {
-  /** Every run with a record (purged runs have none), oldest first. */
+  /** Every run with a record (purged runs have none), oldest first; made from `table` when first read. */
   runs: RunSummary[];
   groups: GroupSummary[];
   /** Ids of runs that were purged (only their marker is left). */
   purged: Set<string>;
+  /** The runs as columns, row r being `runs[r]`. */
+  table: RunTable;
+  /** The rows in `table` of a group's members, in the order of its `members`; -1 where a member has none. */
+  memberRows(group: GroupSummary): Int32Array;
+  /**
+   * Writes the cache again if what was read since the catalog was made (runs' attribute logs are read
+   * when a label or tags are first asked for) would change it: a listing calls it when done.
+   */
+  save(): void;
   /**
    * The attributes of the groups of one kind, as read, without deriving any group's row (their
    * `clusterJob` may need them first: a submission group's state comes from all submissions at once).
@@ -69,7 +66,7 @@ const ENTRY_RE = /^([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}
 export interface CatalogOptions extends StatusOptions {
   /** The state of a submission group's cluster job, when a scheduler was asked. */
   clusterJob?(group: RunGroup | GroupSummary): ClusterJobState | undefined;
-  /** false: read every record and log afresh, and neither use nor write `.cohort/cache/runs.json`. */
+  /** false: read every record and log afresh, and neither use nor write the cache. */
   cache?: boolean;
 }
 
@@ -83,15 +80,18 @@ interface Listing {
   groups: string[];
 }
 
-/** An ended run read in this listing, for the next cache. */
-interface EndedRun {
+/** A record read in this listing. */
+interface FreshRun {
   id: string;
-  name: string;
   op: number;
-  jobs: string;
+  jobs: string[];
+  /** Job ids joined by "\n". */
+  jobsText: string;
   /** NaN: not started. */
   started: number;
-  exit: number;
+  status: number;
+  /** Undefined: not ended. */
+  exit?: number;
 }
 
 /**
@@ -119,8 +119,14 @@ export function readCatalog(projectRoot: string, opts: CatalogOptions = {}): Cat
       reader = new CatalogReader(projectRoot, dir, opts, emptyCache(), files[1]);
       catalog = reader.read();
     }
-    if (useCache && reader.dirty) saveCache(file, reader.nextCache());
-    return catalog;
+    const final = reader;
+    const save = () => {
+      if (!useCache || !final.dirty) return;
+      saveCache(file, final.nextCache());
+      final.dirty = false;
+    };
+    save();
+    return Object.defineProperty(catalog, "save", { value: save, enumerable: false });
   } finally {
     for (const f of files) f.close();
   }
@@ -128,6 +134,18 @@ export function readCatalog(projectRoot: string, opts: CatalogOptions = {}): Cat
 
 /** About 10,000 runs. */
 const EARLY_WORKER_CACHE_BYTES = 1 << 20;
+
+/** The columns of the runs of one reading, in id order, before they become a RunTable. */
+interface Rows {
+  n: number;
+  id: (r: number) => string;
+  op: Int32Array;
+  started: Float64Array;
+  status: Uint8Array;
+  trash: Uint8Array;
+  /** Per row: the index of its run in the old cache, or -1 - k for the k-th fresh run. */
+  src: Int32Array;
+}
 
 /** One reading of the catalog: the cache it starts from (`old`), and what the next cache will hold. */
 class CatalogReader {
@@ -138,9 +156,11 @@ class CatalogReader {
   private listingKey: DirKey = UNTRUSTED_KEY;
   private readonly operations: [string, string | null][];
   private readonly opIndex = new Map<string, number>();
-  /** Ended runs, each list in id order: indices into the old cache's runs, and those read now. */
-  private readonly keptEnded: number[] = [];
-  private readonly readEnded: EndedRun[] = [];
+  /** The old cache's ended runs that are listed (indices, increasing), and the records read now (in id order). */
+  private keep = new Int32Array(0);
+  private fresh: FreshRun[] = [];
+  /** Per fresh run (when every cached run is kept): how many cached runs come before it, if the cache knew. */
+  private freshAt: (number | undefined)[] = [];
   private readonly unsettled: Unsettled[] = [];
   private readonly users = new Map<string, Keyed<UserFacts | null>>();
   private readonly moves = new Map<string, Keyed<TrashState>>();
@@ -160,64 +180,64 @@ class CatalogReader {
   read(): Catalog {
     const dirKey = statKey(this.dir);
     const listing = dirKey && (sameKey(this.old.listing, dirKey) ? this.cachedListing() : listDir(this.dir));
-    if (!dirKey || !listing) return withGroupsOfKind({ runs: [], groups: [], purged: new Set() }, () => []);
+    if (!dirKey || !listing) return catalogOf(RunTable.empty(), new Set(), () => [], () => [], () => new Int32Array(0));
     this.listingKey = keyToKeep(dirKey, this.now);
     // Once the directory is old enough, keeping its listing lets the next reading skip it.
     if (listing.metas && this.listingKey !== UNTRUSTED_KEY) this.dirty = true;
 
-    const { keep, toRead } = this.plan(listing);
+    const toRead = this.plan(listing);
     const { moves, users, groups: groupIds } = listing;
+    // Attribute logs are looked at when a run's label or tags are asked for (a listing shows 20 runs).
     const files = this.files.begin(
       toRead.map((u) => u.id),
       toRead.map((u) => u.op === undefined),
-      [...moves.map((id) => id + ".move"), ...users.map((id) => id + ".user"), ...groupIds.map((id) => id + ".group")],
+      [...moves.map((id) => id + ".move"), ...groupIds.map((id) => id + ".group")],
     );
-    // The cached runs first: meanwhile the worker reads records and stats directories.
-    const cached = keep.map((i) => this.cachedRun(i));
     const texts = files.readRecords();
     const memo = new Map<string, number>();
-    const fresh: RunSummary[] = [];
     for (let j = 0; j < toRead.length; j++) {
       const run = this.freshRun(toRead[j], texts[j], memo);
-      if (run) fresh.push(run);
+      if (run) {
+        this.fresh.push(run);
+        this.freshAt.push(toRead[j].at);
+      }
     }
-    let runs = mergeById(cached, fresh);
+    let rows = this.rows();
+    const old = this.old.runs;
+    // The old cache's runs as rows: its logs and groups name runs by these indices.
+    let oldRows: Int32Array | undefined;
+    const rowOfOld = (i: number) => {
+      if (!oldRows || oldRows.length !== old.n) {
+        oldRows = new Int32Array(old.n).fill(-1);
+        for (let r = 0; r < rows.n; r++) if (rows.src[r] >= 0) oldRows[rows.src[r]] = r;
+      }
+      return oldRows[i];
+    };
+    const rowOfLog = (id: string, from: Map<string, Keyed<unknown>>) => {
+      const run = from.get(id)?.run;
+      return run !== undefined ? rowOfOld(run) : rowOf(rows, id);
+    };
 
     let d = 0;
-    const trash = new Map<string, TrashState>();
     const purged = new Set<string>();
+    let purging = false;
     for (const id of moves) {
       const state = this.keyed(this.old.moves, this.moves, id, files.stat(d++), () => trashState(this.projectRoot, id));
       if (state === undefined) continue;
-      trash.set(id, state);
       if (state === "purged") purged.add(id);
+      const r = rowOfLog(id, this.old.moves);
+      if (r === -1) continue;
+      rows.trash[r] = trashCode(state);
+      purging ||= state === "purged";
     }
-    const withLogs = runsOf(runs, [...trash.keys(), ...users]);
-    let purging = false;
-    for (const [id, state] of trash) {
-      const run = withLogs.get(id);
-      if (!run) continue;
-      run.trash = state;
-      purging ||= state === "purged"; // its marker is written, its record not yet removed
+    // A purged run's marker is written before its record is removed: such a record is not listed.
+    if (purging) {
+      rows = withoutPurged(rows);
+      oldRows = undefined;
     }
-    if (purging) runs = runs.filter((r) => r.trash !== "purged");
-    for (const id of users) {
-      const key = files.stat(d++);
-      const run = withLogs.get(id);
-      if (!run || run.trash === "purged") {
-        // a log without a listed run (left by a purge, or copied alone): kept in the listing, not read
-        this.users.set(id, { key: UNTRUSTED_KEY, value: null });
-        continue;
-      }
-      const user = this.keyed(this.old.users, this.users, id, key, () => {
-        const attrs = readAttributes(path.join(this.dir, id + ".user"));
-        return { label: labelOf(attrs), tags: tagsOf(attrs) };
-      });
-      if (user) {
-        run.label = user.label;
-        run.tags = user.tags;
-      }
-    }
+    // The next cache keeps every listed log as the old one knew it (a new one as not read), unless read again.
+    const withLog = new Set(users);
+    for (const id of users) this.users.set(id, this.old.users.get(id) ?? { key: UNTRUSTED_KEY, value: null });
     const found: [string, CachedGroup][] = [];
     for (const id of groupIds) {
       const group = this.keyed(this.old.groups, this.groups, id, files.stat(d++), () => {
@@ -232,34 +252,45 @@ class CatalogReader {
       });
       if (group) found.push([id, group]);
     }
-    // Every file is read by now; the groups' rows are derived when first asked for (`cohort runs` without
-    // -g never asks).
-    const oldIds = this.old.runs.ids;
+
+    const fresh = this.fresh;
+    const src = rows.src;
+    const table = new RunTable({
+      n: rows.n,
+      id: rows.id,
+      operations: this.operations,
+      op: rows.op,
+      started: rows.started,
+      status: rows.status,
+      trash: rows.trash,
+      jobs: (r) => (src[r] >= 0 ? splitJobs(old.jobs(src[r])) : fresh[-1 - src[r]].jobs),
+      user: (r) => {
+        const id = rows.id(r);
+        if (!withLog.has(id)) return undefined;
+        const user = this.keyed(this.users, this.users, id, statKey(path.join(this.dir, id + ".user")), () => {
+          const attrs = readAttributes(path.join(this.dir, id + ".user"));
+          return { label: labelOf(attrs), tags: tagsOf(attrs) };
+        });
+        return user ?? undefined;
+      },
+      order: this.order(rows),
+    });
+    const memberIds = (g: CachedGroup) => g.members.map((m) => (typeof m === "number" ? old.id(m) : m));
+    const rowsOf = new WeakMap<GroupSummary, Int32Array>();
+    // Every file is read by now; the groups' rows are derived when first asked for (`cohort runs`
+    // without -g never asks).
     const opts = this.opts;
-    const summarize = (): GroupSummary[] => {
-      // A cached group names its members by their index in the cache's runs.
-      const byOldIndex: (RunSummary | undefined)[] = new Array(oldIds.length);
-      for (let k = 0; k < keep.length; k++) byOldIndex[keep[k]] = cached[k];
-      return found.map(([id, group]) => {
-        const members: string[] = [];
-        const memberRuns: (RunSummary | undefined)[] = [];
-        for (const m of group.members) {
-          if (typeof m === "number") {
-            members.push(oldIds[m]);
-            memberRuns.push(byOldIndex[m]);
-          } else {
-            members.push(m);
-            memberRuns.push(findRun(runs, m));
-          }
-        }
-        return groupSummary(id, expandAttributes(group.attrs, members), members, memberRuns, opts);
+    const summarize = (): GroupSummary[] =>
+      found.map(([id, group]) => {
+        const memberRows = Int32Array.from(group.members, (m) => (typeof m === "number" ? rowOfOld(m) : rowOf(rows, m)));
+        const summary = groupSummary(id, group.attrs, memberIds(group), memberRows, table, opts);
+        rowsOf.set(summary, memberRows);
+        return summary;
       });
-    };
     const groupsOfKind = (kind: string) =>
-      found
-        .filter(([, group]) => group.attrs.some((kv) => typeof kv !== "string" && kv[0] === "kind" && kv[1] === kind))
-        .map(([id, group]) => ({ id, attributes: expandAttributes(group.attrs, group.members.map((m) => (typeof m === "number" ? oldIds[m] : m))) }));
-    return withGroupsOfKind(lazyGroups({ runs, purged }, summarize), groupsOfKind);
+      found.filter(([, group]) => group.attrs.some((kv) => typeof kv !== "string" && kv[0] === "kind" && kv[1] === kind)).map(([id, group]) => ({ id, attributes: expandAttributes(group.attrs, memberIds(group)) }));
+    const memberRows = (g: GroupSummary) => rowsOf.get(g) ?? Int32Array.from(g.members, (m) => rowOf(rows, m));
+    return catalogOf(table, purged, summarize, groupsOfKind, memberRows);
   }
 
   /** The listing the cache holds. */
@@ -287,43 +318,112 @@ class CatalogReader {
     return value;
   }
 
-  /** The ended runs the cache holds that are listed (indices into its runs, in id order), and the records to read (in id order). */
-  private plan(listing: Listing): { keep: number[]; toRead: Unsettled[] } {
-    const oldIds = this.old.runs.ids;
-    const keep: number[] = [];
+  /** Sets `keep`, the ended runs the cache holds that are listed; returns the records to read (in id order). */
+  private plan(listing: Listing): Unsettled[] {
+    const old = this.old.runs;
     let toRead: Unsettled[];
     if (!listing.metas) {
-      for (let i = 0; i < oldIds.length; i++) keep.push(i);
+      this.keep = new Int32Array(old.n);
+      for (let i = 0; i < old.n; i++) this.keep[i] = i;
       toRead = this.old.unsettled.slice();
     } else {
+      // The directory changed: every listed record is looked up among the cached ones.
       const index = new Map<string, number>();
-      for (let i = 0; i < oldIds.length; i++) index.set(oldIds[i], i);
+      for (let i = 0; i < old.n; i++) index.set(old.id(i), i);
       const known = new Map(this.old.unsettled.map((u) => [u.id, u]));
+      const keep: number[] = [];
       toRead = [];
       for (const id of listing.metas) {
         const i = index.get(id);
         if (i === undefined) toRead.push(known.get(id) ?? { id });
         else keep.push(i);
       }
-      keep.sort((a, b) => a - b);
+      this.keep = Int32Array.from(keep).sort();
     }
     toRead.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-    return { keep, toRead };
+    return toRead;
   }
 
-  private cachedRun(i: number): RunSummary {
+  /** The kept and the fresh runs as columns, merged in id order: each fresh run placed among the kept ones. */
+  private rows(): Rows {
+    const { keep, fresh } = this;
     const old = this.old.runs;
-    const id = old.ids[i];
-    const op = old.op[i];
-    const jobs = old.jobs(i);
-    this.keptEnded.push(i);
-    const started = old.started[i];
-    const jobList = jobs === "" ? [] : jobs.split("\n");
-    return summary(id, old.name(i), op === -1 ? undefined : this.old.operations[op], jobList, Number.isNaN(started) ? undefined : started, deriveRunStatus({ exitCode: old.exit[i] }));
+    const n = keep.length + fresh.length;
+    const allKept = keep.length === old.n;
+    const keptId = (k: number) => old.id(keep[k]);
+    const rows: Rows = {
+      n,
+      id: (r) => (rows.src[r] >= 0 ? old.id(rows.src[r]) : fresh[-1 - rows.src[r]].id),
+      op: new Int32Array(n),
+      started: new Float64Array(n),
+      status: new Uint8Array(n),
+      trash: new Uint8Array(n),
+      src: new Int32Array(n),
+    };
+    const { op, started, status, src } = rows;
+    // Kept runs from keep[i] up to keep[to], into rows from r on; returns the next row.
+    const putKept = (i: number, to: number, r: number) => {
+      for (; i < to; i++, r++) {
+        const k = keep[i];
+        op[r] = old.op[k];
+        started[r] = old.started[k];
+        status[r] = exitStatusCode(old.exit[k]);
+        src[r] = k;
+      }
+      return r;
+    };
+    let r = 0;
+    let i = 0;
+    for (let j = 0; j < fresh.length; j++) {
+      const f = fresh[j];
+      const known = allKept ? this.freshAt[j] : undefined;
+      const at = Math.min(keep.length, Math.max(i, known ?? lowerBound(keep.length, keptId, f.id)));
+      r = putKept(i, at, r);
+      i = at;
+      op[r] = f.op;
+      started[r] = f.started;
+      status[r] = f.status;
+      src[r++] = -1 - j;
+    }
+    putKept(i, keep.length, r);
+    return rows;
+  }
+
+  /**
+   * The rows newest first, from the old cache's order of its runs and the fresh runs sorted among
+   * themselves: merging the two costs less than sorting every row. Undefined without a cache (the
+   * table sorts when asked).
+   */
+  private order(rows: Rows): Int32Array | undefined {
+    const old = this.old.runs;
+    if (old.n === 0) return undefined;
+    const oldRows = new Int32Array(old.n).fill(-1);
+    const freshRows: number[] = [];
+    for (let r = 0; r < rows.n; r++) {
+      if (rows.src[r] >= 0) oldRows[rows.src[r]] = r;
+      else freshRows.push(r);
+    }
+    const time = (r: number) => (Number.isNaN(rows.started[r]) ? idTime(rows.id(r)) : rows.started[r]);
+    const before = (a: number, ta: number, b: number, tb: number) => tb - ta || compareNewest(0, rows.id(a), 0, rows.id(b));
+    const fresh = freshRows.map((r) => ({ r, t: time(r) })).sort((a, b) => before(a.r, a.t, b.r, b.t));
+    const out = new Int32Array(rows.n);
+    let o = 0;
+    let j = 0;
+    for (let k = 0; k < old.order.length; k++) {
+      const r = oldRows[old.order[k]];
+      if (r === -1) continue;
+      if (j < fresh.length) {
+        const t = time(r);
+        while (j < fresh.length && before(fresh[j].r, fresh[j].t, r, t) < 0) out[o++] = fresh[j++].r;
+      }
+      out[o++] = r;
+    }
+    while (j < fresh.length) out[o++] = fresh[j++].r;
+    return out;
   }
 
   /** A run from the texts of its files; undefined when the directory holds no record (no opref). */
-  private freshRun(u: Unsettled, t: RunTexts, memo: Map<string, number>): RunSummary | undefined {
+  private freshRun(u: Unsettled, t: RunTexts, memo: Map<string, number>): FreshRun | undefined {
     const id = u.id;
     let op = u.op;
     let jobs: string[];
@@ -341,24 +441,21 @@ class CatalogReader {
       }
       jobs = parseJobs(t[RUN_TEXT.jobs] ?? undefined);
       jobsText = jobs.join("\n");
-    } else jobs = jobsText === "" ? [] : jobsText.split("\n");
-    const started = parseMicros(t[RUN_TEXT.started] ?? undefined);
-    const exitCode = parseMicros(t[RUN_TEXT.exit] ?? undefined);
-    let status: RunStatus;
-    if (exitCode !== undefined) {
-      status = deriveRunStatus({ exitCode });
-      this.readEnded.push({ id, name: runName(id), op, jobs: jobsText, started: started ?? NaN, exit: exitCode });
+    } else jobs = splitJobs(jobsText);
+    const started = parseMicros(t[RUN_TEXT.started] ?? undefined) ?? NaN;
+    const exit = parseMicros(t[RUN_TEXT.exit] ?? undefined);
+    if (exit !== undefined) {
       this.dirty = true;
-    } else {
-      const lock = parseLock(t[RUN_TEXT.lock] ?? undefined);
-      const staged = parseMicros(t[RUN_TEXT.staged] ?? undefined);
-      const initialized = parseMicros(t[RUN_TEXT.initialized] ?? undefined);
-      const clusterJob = lock ? clusterJobOf(t[RUN_TEXT.scheduler]) : undefined;
-      status = deriveRunStatus({ lock, staged, initialized, clusterJob }, this.opts);
-      this.unsettled.push({ id, op, jobs: jobsText });
-      if (u.op === undefined) this.dirty = true;
+      return { id, op, jobs, jobsText, started, status: exitStatusCode(exit), exit };
     }
-    return summary(id, runName(id), op === -1 ? undefined : this.operations[op], jobs, started, status);
+    const lock = parseLock(t[RUN_TEXT.lock] ?? undefined);
+    const staged = parseMicros(t[RUN_TEXT.staged] ?? undefined);
+    const initialized = parseMicros(t[RUN_TEXT.initialized] ?? undefined);
+    const clusterJob = lock ? clusterJobOf(t[RUN_TEXT.scheduler]) : undefined;
+    const status = deriveRunStatus({ lock, staged, initialized, clusterJob }, this.opts);
+    this.unsettled.push({ id, op, jobs: jobsText });
+    if (u.op === undefined || u.at === undefined) this.dirty = true;
+    return { id, op, jobs, jobsText, started, status: statusCode(status) };
   }
 
   /** The index in `operations` of what an opref file says; -1 when it is empty or damaged. */
@@ -382,132 +479,122 @@ class CatalogReader {
   /** What the next cache holds: everything this reading saw. */
   nextCache(): CacheToSave {
     const old = this.old.runs;
-    const { keptEnded: kept, readEnded: read } = this;
-    if (old.text && read.length === 0 && kept.length === old.ids.length) {
-      // The same ended runs (a log changed, or a run that has not ended): the runs as the old cache has
-      // them, and so the numbers of the groups' members.
-      const groups = new Map<string, Keyed<CachedGroup | null>>();
-      for (const [id, { key, value }] of this.groups) {
-        const members = value?.members.map((m) => {
-          if (typeof m === "number") return m;
-          const i = lowerBound(old.ids.length, (k) => old.ids[k], m);
-          return old.ids[i] === m ? i : m;
-        });
-        groups.set(id, { key, value: value && members ? { attrs: value.attrs, members } : null });
+    const kept = this.keep;
+    const read = this.fresh.filter((f) => f.exit !== undefined);
+    let runs: CacheToSave["runs"];
+    /** The index of a run among the next cache's ended runs (-1: none), and how many come before an id. */
+    let find: (id: string) => number;
+    let before: (id: string) => number;
+    if (old.file && read.length === 0 && kept.length === old.n) {
+      // The same ended runs (a log changed, or a run that has not ended): the runs as the old cache has them.
+      runs = old.file;
+      before = (id) => lowerBound(old.n, old.id, id);
+      find = (id) => {
+        const i = before(id);
+        return i < old.n && old.id(i) === id ? i : -1;
+      };
+    } else {
+      const columns: RunColumns = { ids: [], op: [], jobs: [], started: [], exit: [] };
+      const push = (id: string, op: number, jobs: string, started: number, exit: number) => {
+        columns.ids.push(id);
+        columns.op.push(op);
+        columns.jobs.push(jobs);
+        columns.started.push(started);
+        columns.exit.push(exit);
+      };
+      let j = 0;
+      const pushRead = (f: FreshRun) => push(f.id, f.op, f.jobsText, f.started, f.exit!);
+      for (const i of kept) {
+        const id = old.id(i);
+        for (; j < read.length && read[j].id < id; j++) pushRead(read[j]);
+        push(id, old.op[i], old.jobs(i), old.started[i], old.exit[i]);
       }
-      return { listing: this.listingKey, operations: this.operations, runs: { text: old.text }, unsettled: this.unsettled, users: this.users, moves: this.moves, groups };
+      for (; j < read.length; j++) pushRead(read[j]);
+      runs = columns;
+      const index = new Map<string, number>();
+      columns.ids.forEach((id, i) => index.set(id, i));
+      find = (id) => index.get(id) ?? -1;
+      before = (id) => lowerBound(columns.ids.length, (k) => columns.ids[k], id);
     }
-    const runs: RunColumns = { ids: [], names: [], op: [], jobs: [], started: [], exit: [] };
-    const push = (id: string, name: string, op: number, jobs: string, started: number, exit: number) => {
-      runs.ids.push(id);
-      runs.names.push(name);
-      runs.op.push(op);
-      runs.jobs.push(jobs);
-      runs.started.push(started);
-      runs.exit.push(exit);
-    };
-    let j = 0;
-    for (const i of kept) {
-      for (; j < read.length && read[j].id < old.ids[i]; j++) push(read[j].id, read[j].name, read[j].op, read[j].jobs, read[j].started, read[j].exit);
-      push(old.ids[i], old.name(i), old.op[i], old.jobs(i), old.started[i], old.exit[i]);
-    }
-    for (; j < read.length; j++) push(read[j].id, read[j].name, read[j].op, read[j].jobs, read[j].started, read[j].exit);
-    // Group members as indices into the new runs (a cached group's numbers are indices into the old ones).
-    const index = new Map<string, number>();
-    runs.ids.forEach((id, i) => index.set(id, i));
+    // Group members as indices into the next cache's runs (a cached group's numbers are indices into the old ones).
     const groups = new Map<string, Keyed<CachedGroup | null>>();
     for (const [id, { key, value }] of this.groups) {
-      if (!value) {
-        groups.set(id, { key, value });
-        continue;
-      }
-      const members = value.members.map((m) => {
-        const memberId = typeof m === "number" ? old.ids[m] : m;
-        return index.get(memberId) ?? memberId;
+      const members = value?.members.map((m) => {
+        const memberId = typeof m === "number" ? old.id(m) : m;
+        const i = runs === old.file && typeof m === "number" ? m : find(memberId);
+        return i === -1 ? memberId : i;
       });
-      groups.set(id, { key, value: { attrs: value.attrs, members } });
+      groups.set(id, { key, value: value && members ? { attrs: value.attrs, members } : null });
     }
-    return { listing: this.listingKey, operations: this.operations, runs, unsettled: this.unsettled, users: this.users, moves: this.moves, groups };
+    const withRuns = <T>(logs: Map<string, Keyed<T>>) => {
+      for (const [id, entry] of logs) {
+        const i = find(id);
+        entry.run = i === -1 ? undefined : i;
+      }
+      return logs;
+    };
+    const unsettled = this.unsettled.map((u) => ({ ...u, at: before(u.id) }));
+    return { listing: this.listingKey, operations: this.operations, runs, unsettled, users: withRuns(this.users), moves: withRuns(this.moves), groups };
   }
 }
 
-/** A catalog with its `groupsOfKind`, kept out of its enumerable data (comparisons, JSON). */
-function withGroupsOfKind(catalog: Omit<Catalog, "groupsOfKind">, groupsOfKind: Catalog["groupsOfKind"]): Catalog {
-  return Object.defineProperty(catalog as Catalog, "groupsOfKind", { value: groupsOfKind, enumerable: false });
-}
-
-/** A catalog whose `groups` are derived at the first read of the property (an ordinary one from then on). */
-function lazyGroups(catalog: Omit<Catalog, "groups" | "groupsOfKind">, summarize: () => GroupSummary[]): Omit<Catalog, "groupsOfKind"> {
+/** A catalog: `runs` and `groups` made when first read (ordinary properties from then on); its functions kept out of its enumerable data (comparisons, JSON). */
+function catalogOf(
+  table: RunTable,
+  purged: Set<string>,
+  summarize: () => GroupSummary[],
+  groupsOfKind: Catalog["groupsOfKind"],
+  memberRows: Catalog["memberRows"],
+): Catalog {
+  const catalog = { purged } as Catalog;
+  let runs: RunSummary[] | undefined;
   let groups: GroupSummary[] | undefined;
-  return Object.defineProperty(catalog as Omit<Catalog, "groupsOfKind">, "groups", {
+  Object.defineProperty(catalog, "runs", {
+    get: () => (runs ??= Array.from({ length: table.length }, (_, r) => table.summary(r))),
+    set: (value: RunSummary[]) => (runs = value),
+    enumerable: true,
+    configurable: true,
+  });
+  Object.defineProperty(catalog, "groups", {
     get: () => (groups ??= summarize()),
     set: (value: GroupSummary[]) => (groups = value),
     enumerable: true,
     configurable: true,
   });
+  Object.defineProperty(catalog, "table", { value: table, enumerable: false });
+  Object.defineProperty(catalog, "groupsOfKind", { value: groupsOfKind, enumerable: false });
+  Object.defineProperty(catalog, "memberRows", { value: memberRows, enumerable: false });
+  return catalog;
 }
 
-/** The first of `n` ids in increasing order (the k-th is `idAt(k)`) that is not below `id`. */
-function lowerBound(n: number, idAt: (k: number) => string, id: string): number {
-  let lo = 0;
-  let hi = n;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (idAt(mid) < id) lo = mid + 1;
-    else hi = mid;
+/** The row of run `id`; -1 when it has none. */
+function rowOf(rows: Rows, id: string): number {
+  const r = lowerBound(rows.n, rows.id, id);
+  return r < rows.n && rows.id(r) === id ? r : -1;
+}
+
+/** The rows but those whose run was purged. */
+function withoutPurged(rows: Rows): Rows {
+  const purged = trashCode("purged");
+  let n = 0;
+  for (let r = 0; r < rows.n; r++) if (rows.trash[r] !== purged) n++;
+  const out: Rows = { n, id: (r) => rows.id(map[r]), op: new Int32Array(n), started: new Float64Array(n), status: new Uint8Array(n), trash: new Uint8Array(n), src: new Int32Array(n) };
+  const map = new Int32Array(n);
+  for (let r = 0, k = 0; r < rows.n; r++) {
+    if (rows.trash[r] === purged) continue;
+    map[k] = r;
+    out.op[k] = rows.op[r];
+    out.started[k] = rows.started[r];
+    out.status[k] = rows.status[r];
+    out.trash[k] = rows.trash[r];
+    out.src[k++] = rows.src[r];
   }
-  return lo;
-}
-
-/** The run of id `id` in `runs` (in id order). */
-function findRun(runs: RunSummary[], id: string): RunSummary | undefined {
-  const run = runs[lowerBound(runs.length, (k) => runs[k].id, id)];
-  return run?.id === id ? run : undefined;
-}
-
-/** The runs (in id order) of the given ids, found in one pass over both in order. */
-function runsOf(runs: RunSummary[], ids: string[]): Map<string, RunSummary> {
-  const found = new Map<string, RunSummary>();
-  ids.sort();
-  let k = 0;
-  for (const id of ids) {
-    while (k < runs.length && runs[k].id < id) k++;
-    if (k < runs.length && runs[k].id === id) found.set(id, runs[k]);
-  }
-  return found;
-}
-
-/** Two lists of runs, each in id order, as one. */
-function mergeById(a: RunSummary[], b: RunSummary[]): RunSummary[] {
-  if (b.length === 0) return a;
-  if (a.length === 0 || a[a.length - 1].id < b[0].id) return a.concat(b);
-  const out: RunSummary[] = new Array(a.length + b.length);
-  let i = 0;
-  let j = 0;
-  let o = 0;
-  while (i < a.length && j < b.length) out[o++] = a[i].id < b[j].id ? a[i++] : b[j++];
-  while (i < a.length) out[o++] = a[i++];
-  while (j < b.length) out[o++] = b[j++];
   return out;
 }
 
-const opKey = (operation: string, group: string | null): string => (group === null ? operation : `${operation}\u0000${group}`);
+const splitJobs = (text: string): string[] => (text === "" ? [] : text.split("\n"));
 
-/** A run's summary, its label, tags and trash state still to be filled in. */
-function summary(id: string, name: string, operation: [string, string | null] | undefined, jobs: string[], started: number | undefined, status: RunStatus): RunSummary {
-  return {
-    id,
-    name,
-    operation: operation ? operation[0] : "?",
-    flowgroup: operation?.[1] ?? undefined,
-    jobs,
-    started,
-    status,
-    label: "",
-    tags: [],
-    trash: "present",
-  };
-}
+const opKey = (operation: string, group: string | null): string => (group === null ? operation : `${operation}\u0000${group}`);
 
 /** The cluster job a `scheduler.json` names; undefined when there is none or it is damaged. */
 function clusterJobOf(text: string | null): ClusterJobRef | undefined {
@@ -559,31 +646,44 @@ function listDir(dir: string): Listing | undefined {
   return listing;
 }
 
-/** A group's row: its columns derived from the members that are neither deleted nor purged. */
-export function summarizeGroup(projectRoot: string, id: string, runs: Map<string, RunSummary>, opts: CatalogOptions = {}): GroupSummary {
-  const attrs = RunGroup.open(projectRoot, id).attributes;
-  const members = membersOf(attrs);
-  return groupSummary(id, attrs, members, members.map((m) => runs.get(m)), opts);
-}
-
-/** A group's row, from its attributes, its members and their runs (undefined: not listed). */
-function groupSummary(id: string, attrs: Attributes, members: string[], memberRuns: (RunSummary | undefined)[], opts: CatalogOptions): GroupSummary {
-  const counted: MemberFacts[] = [];
-  for (const r of memberRuns) if (r && r.trash === "present") counted.push(r);
-  const statuses: GroupStatus[] = counted.map((m) => m.status);
-  const kind = attrs.get("kind");
-  const summary: GroupSummary = {
+/**
+ * A group's row: its columns derived from the members that are neither deleted nor purged (rows of
+ * `table`, -1 where a member has none). Its attributes, members' keys included, are put together when
+ * first read.
+ */
+function groupSummary(id: string, compact: CompactAttributes, members: string[], memberRows: Int32Array, table: RunTable, opts: CatalogOptions): GroupSummary {
+  const counted: number[] = [];
+  for (const r of memberRows) if (r !== -1 && table.isPresent(r)) counted.push(r);
+  const statuses: GroupStatus[] = counted.map((r) => table.status(r));
+  const own = expandAttributes(compact, []);
+  const kind = own.get("kind");
+  let started: number | undefined;
+  for (const r of counted) {
+    const t = table.started(r);
+    if (t !== undefined && (started === undefined || t < started)) started = t;
+  }
+  let attributes: Attributes | undefined;
+  const summary = {
     id,
     name: runName(id),
     kind: typeof kind === "string" ? (kind as GroupKind) : undefined,
-    operation: groupOperation(counted),
-    started: groupStarted(counted),
+    operation: groupOperationOf(
+      counted.length,
+      (k) => table.operation(counted[k]),
+      (k) => table.started(counted[k]),
+    ),
+    started,
     status: "unknown",
-    label: labelOf(attrs),
-    tags: tagsOf(attrs),
+    label: labelOf(own),
+    tags: tagsOf(own),
     members,
-    attributes: attrs,
-  };
+  } as GroupSummary;
+  Object.defineProperty(summary, "attributes", {
+    get: () => (attributes ??= expandAttributes(compact, members)),
+    set: (value: Attributes) => (attributes = value),
+    enumerable: true,
+    configurable: true,
+  });
   const cluster = opts.clusterJob?.(summary);
   if (cluster !== undefined) {
     const extra = clusterJobStatus(cluster);

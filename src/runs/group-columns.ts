@@ -60,25 +60,36 @@ export function groupStatus(statuses: Iterable<GroupStatus>): GroupStatus {
   return "unknown";
 }
 
-/** Members by start time; those not started go last, in the order given (their ids: creation order). */
-function byStart<T extends MemberFacts>(members: readonly T[]): T[] {
-  return members
-    .map((m, i) => ({ m, i }))
-    .sort((a, b) => (a.m.started ?? Infinity) - (b.m.started ?? Infinity) || a.i - b.i)
-    .map((x) => x.m);
-}
-
 /**
  * The operation column: the members' operation when all share one; otherwise `<first.op>...<other.op>`,
  * with `first` the first member by start time and `other` the first after it whose operation differs.
- * No members: "".
+ * Members that have not started come after those that have, in the order given (their ids: creation
+ * order). No members: "".
  */
 export function groupOperation(members: readonly MemberFacts[]): string {
-  const sorted = byStart(members);
-  if (sorted.length === 0) return "";
-  const first = sorted[0].operation;
-  const other = sorted.find((m) => m.operation !== first);
-  return other ? `${first}...${other.operation}` : first;
+  return groupOperationOf(
+    members.length,
+    (k) => members[k].operation,
+    (k) => members[k].started,
+  );
+}
+
+/** groupOperation over `count` members given by accessors, in one pass (a group may hold thousands). */
+export function groupOperationOf(count: number, operation: (k: number) => string, started: (k: number) => number | undefined): string {
+  // The earliest member, then the earliest whose operation differs from its: ties keep the order given.
+  const before = (k: number, best: number) => {
+    if (best === -1) return true;
+    const a = started(k) ?? Infinity;
+    const b = started(best) ?? Infinity;
+    return a < b;
+  };
+  let first = -1;
+  for (let k = 0; k < count; k++) if (before(k, first)) first = k;
+  if (first === -1) return "";
+  const op = operation(first);
+  let other = -1;
+  for (let k = 0; k < count; k++) if (operation(k) !== op && before(k, other)) other = k;
+  return other === -1 ? op : `${op}...${operation(other)}`;
 }
 
 /** The started column: the start of the first member to start; undefined when none has. */

@@ -1,20 +1,17 @@
 /**
  * The order, folding and filtering of run lists (SPEC §7), shared by `cohort runs` and by the
  * selection of runs and groups by their list index (select.ts), so that the `#` a list shows is
- * the number a command accepts.
+ * the number a command accepts. Runs are rows of the catalog's table (run-table.ts).
  *
  * Order: newest first by start time; a run or group that has not started counts from its creation
  * (the time in its v7 id). Ties go to the later id.
  */
-import type { Catalog, GroupSummary, RunSummary } from "./catalog.js";
+import type { Catalog, GroupSummary } from "./catalog.js";
 import type { GroupStatus } from "./group-columns.js";
+import { compareNewest, idTime, type RunTable } from "./run-table.js";
 
-export type Row = { type: "run"; run: RunSummary } | { type: "group"; group: GroupSummary };
-
-/** The creation time of a run or group, epoch microseconds, from the 48-bit millisecond prefix of its v7 id. */
-export function idTime(id: string): number {
-  return parseInt(id.slice(0, 8) + id.slice(9, 13), 16) * 1000;
-}
+/** A row of `cohort runs -g`: a run (its row in the catalog's table) or a group. */
+export type Row = { type: "run"; row: number } | { type: "group"; group: GroupSummary };
 
 function sortTime(x: { id: string; started?: number }): number {
   return x.started ?? idTime(x.id);
@@ -24,16 +21,19 @@ function sortTime(x: { id: string; started?: number }): number {
 export function newestFirst<T extends { id: string; started?: number }>(items: readonly T[]): T[] {
   return items
     .map((x) => ({ x, t: sortTime(x) }))
-    .sort((a, b) => b.t - a.t || (a.x.id < b.x.id ? 1 : a.x.id > b.x.id ? -1 : 0))
+    .sort((a, b) => compareNewest(a.t, a.x.id, b.t, b.x.id))
     .map((e) => e.x);
 }
 
 /**
- * The runs of a plain `cohort runs` listing, newest first: those not deleted, or with
- * `deleted` only the deleted ones. Run `#N` is element N-1.
+ * The runs of a plain `cohort runs` listing, newest first, as rows of the catalog's table: those not
+ * deleted, or with `deleted` only the deleted ones. Run `#N` is element N-1.
  */
-export function listedRuns(catalog: Catalog, deleted = false): RunSummary[] {
-  return newestFirst(catalog.runs.filter((r) => (r.trash === "deleted") === deleted));
+export function listedRows(catalog: Catalog, deleted = false): number[] {
+  const table = catalog.table;
+  const out: number[] = [];
+  for (const r of table.newestFirst()) if (table.isDeleted(r) === deleted) out.push(r);
+  return out;
 }
 
 /**
@@ -42,14 +42,22 @@ export function listedRuns(catalog: Catalog, deleted = false): RunSummary[] {
  * Row `#N` is element N-1.
  */
 export function foldedRows(catalog: Catalog): Row[] {
-  const grouped = new Set<string>();
-  for (const g of catalog.groups) for (const m of g.members) grouped.add(m);
-  const items: (Row & { id: string; started?: number })[] = [];
-  for (const g of catalog.groups) items.push({ type: "group", group: g, id: g.id, started: g.started });
-  for (const r of catalog.runs) {
-    if (r.trash === "present" && !grouped.has(r.id)) items.push({ type: "run", run: r, id: r.id, started: r.started });
+  const table = catalog.table;
+  const grouped = new Uint8Array(table.length);
+  for (const g of catalog.groups) for (const r of catalog.memberRows(g)) if (r !== -1) grouped[r] = 1;
+  const groups = newestFirst(catalog.groups);
+  const out: Row[] = [];
+  let k = 0;
+  // Both lists are newest first already: merged, not sorted again.
+  for (const r of table.newestFirst()) {
+    if (!table.isPresent(r) || grouped[r]) continue;
+    const t = table.sortTime(r);
+    const id = table.id(r);
+    for (; k < groups.length && compareNewest(sortTime(groups[k]), groups[k].id, t, id) < 0; k++) out.push({ type: "group", group: groups[k] });
+    out.push({ type: "run", row: r });
   }
-  return newestFirst(items).map((i) => (i.type === "run" ? { type: "run", run: i.run } : { type: "group", group: i.group }));
+  for (; k < groups.length; k++) out.push({ type: "group", group: groups[k] });
+  return out;
 }
 
 /**
@@ -67,38 +75,45 @@ export interface RowFilter {
   jobs?: string[];
 }
 
+/** A row's columns, each looked up only when a filter asks for it. */
 interface Columns {
-  operation: string;
-  status: GroupStatus;
-  label: string;
-  tags: string[];
-  jobs: string[];
+  operation(): string;
+  status(): GroupStatus;
+  label(): string;
+  tags(): string[];
+  jobs(): string[];
 }
 
 function matches(c: Columns, f: RowFilter): boolean {
-  if (f.operations && !f.operations.some((re) => re.test(c.operation))) return false;
-  if (f.statuses && !f.statuses.includes(c.status)) return false;
-  if (f.labels && !f.labels.some((l) => c.label.includes(l))) return false;
-  if (f.tags && !f.tags.some((t) => c.tags.includes(t))) return false;
-  if (f.jobs && !f.jobs.some((j) => c.jobs.includes(j))) return false;
+  if (f.operations && !f.operations.some((re) => re.test(c.operation()))) return false;
+  if (f.statuses && !f.statuses.includes(c.status())) return false;
+  if (f.labels && !f.labels.some((l) => c.label().includes(l))) return false;
+  if (f.tags && !f.tags.some((t) => c.tags().includes(t))) return false;
+  if (f.jobs && !f.jobs.some((j) => c.jobs().includes(j))) return false;
   return true;
 }
 
-export function runMatches(run: RunSummary, f: RowFilter): boolean {
-  return matches(run, f);
+const NO_FILTER = (f: RowFilter) => !f.operations && !f.statuses && !f.labels && !f.tags && !f.jobs;
+
+/** Whether row r of a table passes the filter. */
+export function runMatches(table: RunTable, r: number, f: RowFilter): boolean {
+  if (NO_FILTER(f)) return true;
+  return matches({ operation: () => table.operation(r), status: () => table.status(r), label: () => table.label(r), tags: () => table.tags(r), jobs: () => table.jobs(r) }, f);
 }
 
 /**
  * A group row matches by its own columns (derived operation and status, its label and tags); for
  * `-j`, by the jobs of its members that count (neither deleted nor purged).
  */
-export function groupMatches(group: GroupSummary, f: RowFilter, runs: ReadonlyMap<string, RunSummary>): boolean {
-  let jobs: string[] = [];
-  if (f.jobs) {
-    jobs = group.members.flatMap((m) => {
-      const r = runs.get(m);
-      return r && r.trash === "present" ? r.jobs : [];
-    });
-  }
-  return matches({ operation: group.operation, status: group.status, label: group.label, tags: group.tags, jobs }, f);
+export function groupMatches(group: GroupSummary, f: RowFilter, catalog: Catalog): boolean {
+  if (NO_FILTER(f)) return true;
+  return matches({ operation: () => group.operation, status: () => group.status, label: () => group.label, tags: () => group.tags, jobs: () => groupJobs(group, catalog) }, f);
+}
+
+/** The jobs of a group's members that count (neither deleted nor purged), each once, in member order. */
+export function groupJobs(group: GroupSummary, catalog: Catalog): string[] {
+  const jobs = new Set<string>();
+  const table = catalog.table;
+  for (const r of catalog.memberRows(group)) if (r !== -1 && table.isPresent(r)) for (const j of table.jobs(r)) jobs.add(j);
+  return [...jobs];
 }

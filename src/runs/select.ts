@@ -13,7 +13,7 @@
  */
 import { UserError } from "../util/errors.js";
 import type { Catalog, GroupSummary, RunSummary } from "./catalog.js";
-import { foldedRows, listedRuns } from "./listing.js";
+import { foldedRows, listedRows } from "./listing.js";
 import { isRunName, runName } from "./run-id.js";
 
 const INDEX_RE = /^[1-9][0-9]*$/;
@@ -49,7 +49,7 @@ export interface RunSelectOptions {
 export function resolveRun(catalog: Catalog, ref: string, opts: RunSelectOptions = {}): RunSummary {
   const r = resolveRunId(catalog, ref, opts);
   if (catalog.purged.has(r)) throw new UserError(`run ${ref} was purged`, "its files are gone; 'cohort runs -a' lists the runs there are");
-  return catalog.runs.find((x) => x.id === r)!;
+  return catalog.table.summary(catalog.table.indexOf(r));
 }
 
 /**
@@ -59,18 +59,15 @@ export function resolveRun(catalog: Catalog, ref: string, opts: RunSelectOptions
 export function resolveRunId(catalog: Catalog, ref: string, opts: RunSelectOptions = {}): string {
   const want = ref.trim().toLowerCase();
   if (INDEX_RE.test(want)) {
-    const listed = listedRuns(catalog, opts.deleted ?? false);
+    const listed = listedRows(catalog, opts.deleted ?? false);
     const n = Number(want);
     if (n > listed.length) {
       const where = opts.deleted ? "'cohort runs --deleted'" : "'cohort runs -a'";
       throw new UserError(`no run #${n}`, `${where} numbers ${listed.length} run${listed.length === 1 ? "" : "s"}`);
     }
-    return listed[n - 1].id;
+    return catalog.table.id(listed[n - 1]);
   }
-  const found = matching(
-    catalog.runs.map((r) => r.id),
-    want,
-  );
+  const found = matching(catalog.table.ids, want);
   if (found.length === 1) return found[0];
   if (found.length > 1) throw ambiguous(isRunName(want) ? "run name" : "run id prefix", ref, found);
   const purged = matching(catalog.purged, want);
@@ -96,7 +93,7 @@ export function resolveGroup(catalog: Catalog, ref: string): GroupSummary {
     const rows = foldedRows(catalog);
     const row = rows[Number(want) - 1];
     if (!row) throw new UserError(`no group #${want}`, `'cohort runs -g -a' numbers ${rows.length} row${rows.length === 1 ? "" : "s"}`);
-    if (row.type !== "group") throw new UserError(`row #${want} of 'cohort runs -g' is run ${row.run.name}, not a group`, "'cohort runs -g -a' lists the groups");
+    if (row.type !== "group") throw new UserError(`row #${want} of 'cohort runs -g' is run ${catalog.table.name(row.row)}, not a group`, "'cohort runs -g -a' lists the groups");
     return row.group;
   }
   const found = matching(
@@ -128,7 +125,8 @@ export function resolveJobRef(catalog: Catalog, ref: string): string[] {
   const want = ref.trim().toLowerCase();
   if (!/^[0-9a-f]+$/.test(want)) throw new UserError(`-j ${ref} is not a job id or prefix`, "a job id is 32 hex digits; give its first few");
   const found = new Set<string>();
-  for (const r of catalog.runs) for (const j of r.jobs) if (j.startsWith(want)) found.add(j);
+  const table = catalog.table;
+  for (let r = 0; r < table.length; r++) for (const j of table.jobs(r)) if (j.startsWith(want)) found.add(j);
   if (found.size > 1) {
     const ids = [...found].sort();
     throw new UserError(`job id prefix ${ref} is ambiguous: it names ${ids.slice(0, 5).join(", ")}${ids.length > 5 ? ", ..." : ""}`, "give more characters of the id");

@@ -6,6 +6,7 @@ import { cacheFile } from "../../src/runs/catalog-cache.js";
 import { CatalogFiles, RUN_TEXT } from "../../src/runs/catalog-worker.js";
 import { readCatalog, type Catalog } from "../../src/runs/catalog.js";
 import { RunGroup } from "../../src/runs/groups.js";
+import { foldedRows, listedRows } from "../../src/runs/listing.js";
 import { runsDir } from "../../src/runs/record.js";
 import { deleteRun, purgeRun, restoreRun, userDir } from "../../src/runs/trash.js";
 import { tempDir } from "../helpers.js";
@@ -19,10 +20,17 @@ function age(root: string): void {
   fs.utimesSync(dir, past, past);
 }
 
-/** A read through the cache, checked against a read of every file. */
+/** A read through the cache, checked against a read of every file: the runs, the groups, and the order lists show them in. */
 function read(root: string): Catalog {
   const cached = readCatalog(root);
-  expect(cached).toEqual(readCatalog(root, { cache: false }));
+  const fresh = readCatalog(root, { cache: false });
+  expect(cached).toEqual(fresh);
+  const ids = (cat: Catalog, rows: number[]) => rows.map((r) => cat.table.id(r));
+  for (const deleted of [false, true]) expect(ids(cached, listedRows(cached, deleted))).toEqual(ids(fresh, listedRows(fresh, deleted)));
+  const folded = (cat: Catalog) => foldedRows(cat).map((row) => (row.type === "run" ? cat.table.id(row.row) : row.group.id));
+  expect(folded(cached)).toEqual(folded(fresh));
+  // as a listing does when done: keep what was read since (the logs read for labels)
+  cached.save();
   return cached;
 }
 
@@ -40,12 +48,40 @@ function settled(states: Made[] = ["completed"]) {
 
 const runOf = (cat: Catalog, id: string) => cat.runs.find((r) => r.id === id);
 
-/** A cache file's text with its JSON changed by `change`. */
+const MAGIC = "cohort run catalog\n";
+
+/** A cache file's header (JSON) and the bytes after it (runs' columns, then groups' members). */
+function splitCache(file: Buffer): { header: Record<string, unknown>; body: Buffer } {
+  const length = file.readUInt32LE(MAGIC.length);
+  const end = MAGIC.length + 4 + length;
+  return { header: JSON.parse(file.toString("utf8", MAGIC.length + 4, end)) as Record<string, unknown>, body: file.subarray((end + 7) & ~7) };
+}
+
+function joinCache(header: object, body: Buffer): Buffer {
+  const text = Buffer.from(JSON.stringify(header));
+  const start = (MAGIC.length + 4 + text.length + 7) & ~7;
+  const out = Buffer.alloc(start + body.length);
+  out.write(MAGIC, 0, "latin1");
+  out.writeUInt32LE(text.length, MAGIC.length);
+  text.copy(out, MAGIC.length + 4);
+  body.copy(out, start);
+  return out;
+}
+
+/** A cache file with its header changed by `change`. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-const edit = (text: string, change: (d: any) => void) => {
-  const d = JSON.parse(text);
-  change(d);
-  return JSON.stringify(d);
+const editHeader = (file: Buffer, change: (d: any) => void) => {
+  const { header, body } = splitCache(file);
+  change(header);
+  return joinCache(header, body);
+};
+
+/** A cache file with the bytes after its header changed by `change` (on a copy). */
+const editBody = (file: Buffer, change: (body: Buffer) => void) => {
+  const { header, body } = splitCache(file);
+  const copy = Buffer.from(body);
+  change(copy);
+  return joinCache(header, copy);
 };
 
 describe("the run catalog's cache", () => {
@@ -131,6 +167,44 @@ describe("the run catalog's cache", () => {
       expect(read(root).groups[0]).toMatchObject({ status: "completed", operation: "op0...op1" });
     });
 
+    it("runs in the list's order: new ones placed among the cached by start time, not by id", () => {
+      const root = tempDir();
+      // ids and start times in opposite orders: a later id started earlier
+      const ids = [5, 4, 3].map((n) => `0190000${n}-0000-7000-8000-00000000000${n}`);
+      const made = ids.map((id) => makeRun(root, "op", "completed", { id }));
+      age(root);
+      read(root);
+      const between = makeRun(root, "op", "completed", { id: "01900001-0000-7000-8000-000000000009" });
+      const unstarted = makeRun(root, "op", "pending", { id: "01900002-0000-7000-8000-000000000008" });
+      const cat = read(root);
+      // newest first: started ones by start (made[2] started last), then the unstarted one by its id's time
+      const order = listedRows(cat).map((r) => cat.table.id(r));
+      expect(order.slice(0, 4)).toEqual([between.id, made[2].id, made[1].id, made[0].id]);
+      expect(order).toContain(unstarted.id);
+      deleteRun(root, made[1].id);
+      expect(listedRows(read(root)).length).toBe(4);
+    });
+
+    it("labels and deletions of runs that have not ended, and of ended ones, as runs come and go", () => {
+      const { root, runs } = settled(["completed", "running", "staged", "error"]);
+      writeChange(userDir(root, runs[1].id), { set: { label: "live" } });
+      deleteRun(root, runs[2].id);
+      age(root);
+      read(root);
+      // a new first run shifts every cached run's index: the logs must still find theirs
+      makeRun(root, "first", "completed", { id: "00000000-0000-7000-8000-000000000001" });
+      writeChange(userDir(root, runs[3].id), { set: { label: "last" } });
+      const cat = read(root);
+      expect(runOf(cat, runs[0].id)).toMatchObject({ label: "first" });
+      expect(runOf(cat, runs[1].id)).toMatchObject({ label: "live", status: "running" });
+      expect(runOf(cat, runs[2].id)).toMatchObject({ trash: "deleted", status: "staged" });
+      expect(runOf(cat, runs[3].id)).toMatchObject({ label: "last", status: "error" });
+      age(root);
+      read(root);
+      runs[1].finish(0);
+      expect(runOf(read(root), runs[1].id)).toMatchObject({ label: "live", status: "completed" });
+    });
+
     it("a group's members when runs are added before them in id order", () => {
       const { root, runs } = settled(["completed", "error"]);
       // the cached group names its member by its place among the cached runs, which a new first run shifts
@@ -213,25 +287,26 @@ describe("the run catalog's cache", () => {
   });
 
   describe("is ignored and rebuilt when", () => {
-    const cases: [string, (text: string) => string][] = [
-      ["it does not parse", () => "{garbage"],
+    const cases: [string, (file: Buffer) => Buffer | string][] = [
+      ["it is not one", () => "{garbage"],
       ["it is empty", () => ""],
       ["it is another program's JSON", () => JSON.stringify({ v: 1, runs: [1, 2, 3] })],
-      ["it is of another version", (text) => edit(text, (d) => (d.v += 1))],
-      ["a column is short", (text) => edit(text, (d) => (d.runs.exit = "AAAA"))],
-      ["a run's operation is not listed", (text) => edit(text, (d) => (d.operations = []))],
-      ["a group names a member beyond the runs", (text) => edit(text, (d) => (d.groups[0][4][1] = [99]))],
-      ["an id is not one", (text) => text.replace(/"ids":"([0-9a-f-]{28})[0-9a-f]{8}/, '"ids":"$1zzzzzzzz')],
-      ["the runs are out of order", (text) => text.replace(/"ids":"([0-9a-f-]{36})([0-9a-f-]{36})/, '"ids":"$2$1')],
+      ["it is of another version", (file) => editHeader(file, (d) => (d.v += 1))],
+      ["its header does not parse", (file) => Buffer.concat([file.subarray(0, MAGIC.length + 4), Buffer.from("{not json"), file.subarray(MAGIC.length + 13)])],
+      ["it is cut short", (file) => file.subarray(0, file.length - 8)],
+      ["a run's operation is not listed", (file) => editHeader(file, (d) => (d.operations = []))],
+      ["a group names a member beyond the runs", (file) => editBody(file, (body) => body.writeInt32LE(99, body.length - 4))],
+      ["an id is not one", (file) => editBody(file, (body) => body.write("z", 8, "latin1"))],
+      ["a log names a run beyond the runs", (file) => editHeader(file, (d) => (d.users[0][5] = 7))],
     ];
     it.each(cases)("%s", (_name, damage) => {
       const { root, runs } = settled(["completed", "error"]);
       fs.writeFileSync(path.join(runs[0].dir, "opref"), '{"project": "p", "operation": "rewritten"}\n');
       const file = cacheFile(root);
-      fs.writeFileSync(file, damage(fs.readFileSync(file, "utf8")));
+      fs.writeFileSync(file, damage(fs.readFileSync(file)));
       // read afresh: the rewritten opref shows
       expect(runOf(read(root), runs[0].id)!.operation).toBe("rewritten");
-      expect(JSON.parse(fs.readFileSync(file, "utf8")).format).toBe("cohort run catalog");
+      expect(splitCache(fs.readFileSync(file)).header.format).toBe("cohort run catalog");
     });
   });
 

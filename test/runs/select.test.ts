@@ -1,8 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { readCatalog } from "../../src/runs/catalog.js";
 import { RunGroup } from "../../src/runs/groups.js";
-import { foldedRows, groupMatches, idTime, listedRuns, newestFirst, runMatches } from "../../src/runs/listing.js";
+import { foldedRows, groupMatches, listedRows, newestFirst, runMatches } from "../../src/runs/listing.js";
 import { runName } from "../../src/runs/run-id.js";
+import { idTime } from "../../src/runs/run-table.js";
 import { resolveGroup, resolveJobRef, resolveRun, resolveRunId, resolveRuns } from "../../src/runs/select.js";
 import { deleteRun, purgeRun } from "../../src/runs/trash.js";
 import { UserError } from "../../src/util/errors.js";
@@ -39,8 +40,8 @@ describe("run lists: order and index", () => {
     const { root, ids } = project();
     const cat = readCatalog(root);
     // r4 has not started: it was created after r3 started, so it is newest
-    expect(listedRuns(cat).map((r) => r.id)).toEqual([ids[3], ids[2], ids[0]]);
-    expect(listedRuns(cat, true).map((r) => r.id)).toEqual([ids[1]]);
+    expect(listedRows(cat).map((r) => cat.table.id(r))).toEqual([ids[3], ids[2], ids[0]]);
+    expect(listedRows(cat, true).map((r) => cat.table.id(r))).toEqual([ids[1]]);
   });
 
   it("newestFirst: start time, else the id's time; ties to the later id", () => {
@@ -104,7 +105,7 @@ describe("resolveRun", () => {
     expect(userError(() => resolveRun(cat, runs[0].id.slice(0, 36)))).toMatch(/was purged$/);
     expect(resolveRunId(cat, runs[0].name)).toBe(runs[0].id);
     // the index skips it: it is not listed any more
-    expect(listedRuns(cat).map((r) => r.id)).not.toContain(runs[0].id);
+    expect(listedRows(cat).map((r) => cat.table.id(r))).not.toContain(runs[0].id);
   });
 
   it("an unknown reference is a UserError that says how runs are named", () => {
@@ -140,8 +141,8 @@ describe("groups: folding and resolveGroup", () => {
 
   it("cohort runs -g: each group in place of its members, a run in several groups folded into each, newest first", () => {
     const { root, ids, g1, g2 } = grouped();
-    const rows = foldedRows(readCatalog(root));
-    const shown = rows.map((r) => (r.type === "run" ? `run ${r.run.id}` : `group ${r.group.id}`));
+    const cat = readCatalog(root);
+    const shown = foldedRows(cat).map((r) => (r.type === "run" ? `run ${cat.table.id(r.row)}` : `group ${r.group.id}`));
     // r4 was created last; g2 started when r3 did, g1 when r1 did
     expect(shown).toEqual([`run ${ids[3]}`, `group ${g2.id}`, `group ${g1.id}`]);
   });
@@ -167,18 +168,18 @@ describe("groups: folding and resolveGroup", () => {
   it("filters: several values of one filter any, several filters all; group rows by their own columns", () => {
     const { root, ids, g2 } = grouped();
     const cat = readCatalog(root);
-    const byId = new Map(cat.runs.map((r) => [r.id, r]));
-    const r1 = byId.get(ids[0])!;
-    expect(runMatches(r1, {})).toBe(true);
-    expect(runMatches(r1, { operations: [/^(?:prep.*)$/] })).toBe(true);
-    expect(runMatches(r1, { operations: [/^(?:prep)$/] })).toBe(false);
-    expect(runMatches(r1, { statuses: ["error", "completed"] })).toBe(true);
-    expect(runMatches(r1, { statuses: ["completed"], operations: [/^(?:train)$/] })).toBe(false);
-    expect(runMatches(r1, { jobs: [] })).toBe(false); // a -j that names no job matches nothing
+    const r1 = cat.table.indexOf(ids[0]);
+    const t = cat.table;
+    expect(runMatches(t, r1, {})).toBe(true);
+    expect(runMatches(t, r1, { operations: [/^(?:prep.*)$/] })).toBe(true);
+    expect(runMatches(t, r1, { operations: [/^(?:prep)$/] })).toBe(false);
+    expect(runMatches(t, r1, { statuses: ["error", "completed"] })).toBe(true);
+    expect(runMatches(t, r1, { statuses: ["completed"], operations: [/^(?:train)$/] })).toBe(false);
+    expect(runMatches(t, r1, { jobs: [] })).toBe(false); // a -j that names no job matches nothing
     const g = cat.groups.find((x) => x.id === g2.id)!;
-    expect(groupMatches(g, { labels: ["mi"] }, byId)).toBe(true);
-    expect(groupMatches(g, { labels: ["other"] }, byId)).toBe(false);
-    expect(groupMatches(g, { operations: [/^(?:simulate)$/], statuses: ["completed"] }, byId)).toBe(true);
+    expect(groupMatches(g, { labels: ["mi"] }, cat)).toBe(true);
+    expect(groupMatches(g, { labels: ["other"] }, cat)).toBe(false);
+    expect(groupMatches(g, { operations: [/^(?:simulate)$/], statuses: ["completed"] }, cat)).toBe(true);
   });
 });
 

@@ -1,7 +1,7 @@
 import { dumpJson, prettyJson } from "../../dataspace/json.js";
 import type { JsonObject } from "../../dataspace/value.js";
 import { commentsOf } from "../../runs/attributes.js";
-import { listedRuns } from "../../runs/listing.js";
+import { listedRows } from "../../runs/listing.js";
 import { runName } from "../../runs/run-id.js";
 import { resolveGroup } from "../../runs/select.js";
 import { out } from "../context.js";
@@ -17,18 +17,16 @@ const OWN_KEYS = /^(run:|tag:|comment:|label$|kind$)/;
 export default function groupShow(ref: string, opts: { json?: boolean }): void {
   const { catalog } = openCatalog();
   const group = resolveGroup(catalog, ref);
-  const runs = new Map(catalog.runs.map((r) => [r.id, r]));
-  const index = new Map(listedRuns(catalog).map((r, i) => [r.id, i + 1]));
+  const table = catalog.table;
+  const rows = catalog.memberRows(group);
+  const index = new Map(listedRows(catalog).map((r, i) => [r, i + 1]));
   const details: JsonObject = {};
   for (const [k, v] of group.attributes) if (!OWN_KEYS.test(k)) details[k] = v;
   const comments = commentsOf(group.attributes);
   if (opts.json) {
     // `members` are ids, as in `cohort runs -g --json`; `runs` describe them.
-    const memberRuns = group.members.map((id) => {
-      const r = runs.get(id);
-      return r ? runJson(r, index.get(id)) : { id, name: runName(id), purged: true };
-    });
-    out(dumpJson({ ...groupJson(group, undefined, runs), details, runs: memberRuns, comments: commentsJson(comments) }) + "\n");
+    const memberRuns = group.members.map((id, k) => (rows[k] !== -1 ? runJson(table.summary(rows[k]), index.get(rows[k])) : { id, name: runName(id), purged: true }));
+    out(dumpJson({ ...groupJson(group, undefined, catalog), details, runs: memberRuns, comments: commentsJson(comments) }) + "\n");
     return;
   }
   const now = Date.now();
@@ -46,11 +44,8 @@ export default function groupShow(ref: string, opts: { json?: boolean }): void {
   ];
   const width = Math.max(...fields.map(([k]) => k.length)) + 2;
   let text = fields.map(([k, v]) => (k.padEnd(width) + v).trimEnd()).join("\n") + "\n";
-  const rows = group.members.map((id) => {
-    const r = runs.get(id);
-    return r ? runCells(r, index.get(id), now) : ["", runName(id), "", "", "(purged)", ""];
-  });
-  text += `members (${rows.length})\n` + (rows.length ? indent(renderTable(ROW_HEAD, rows)) + "\n" : "");
+  const cells = group.members.map((id, k) => (rows[k] !== -1 ? runCells(table.summary(rows[k]), index.get(rows[k]), now) : ["", runName(id), "", "", "(purged)", ""]));
+  text += `members (${cells.length})\n` + (cells.length ? indent(renderTable(ROW_HEAD, cells)) + "\n" : "");
   const lines = commentLines(comments);
   if (lines.length > 0) text += "comments\n" + indent(lines.join("\n")) + "\n";
   out(text);

@@ -1,8 +1,8 @@
 import { dumpJson } from "../../dataspace/json.js";
 import type { JsonObject } from "../../dataspace/value.js";
-import type { Catalog, RunSummary } from "../../runs/catalog.js";
+import type { Catalog } from "../../runs/catalog.js";
 import type { GroupStatus } from "../../runs/group-columns.js";
-import { foldedRows, groupMatches, listedRuns, runMatches, type Row, type RowFilter } from "../../runs/listing.js";
+import { foldedRows, groupMatches, listedRows, runMatches, type Row, type RowFilter } from "../../runs/listing.js";
 import { resolveGroup, resolveJobRef } from "../../runs/select.js";
 import { UserError } from "../../util/errors.js";
 import { out } from "../context.js";
@@ -59,37 +59,40 @@ export default function runsList(command: string | undefined, opts: RunsListOpti
   if (opts.all && opts.num !== undefined) throw new UserError("-a and -n both limit the list", "give one of them");
   const limit = opts.all ? Infinity : parseCount(opts.num ?? "20", "-n");
   const { catalog } = openCatalog();
+  const table = catalog.table;
   const filter = filterOf(opts, catalog);
-  const runs = new Map(catalog.runs.map((r) => [r.id, r]));
-  let listed: Listed[];
+  // Only the rows shown are kept: at 100,000 runs, the others are only counted.
+  const shown: Listed[] = [];
+  let matched = 0;
+  const take = (row: Row, index: number) => {
+    if (matched++ < limit) shown.push({ row, index });
+  };
   if (opts.group === true) {
     if (opts.deleted) throw new UserError("--deleted lists deleted runs, which no group row stands for", "give -g a group to see its deleted members");
-    listed = foldedRows(catalog)
-      .map((row, i) => ({ row, index: i + 1 }))
-      .filter(({ row }) => (row.type === "run" ? runMatches(row.run, filter) : groupMatches(row.group, filter, runs)));
+    foldedRows(catalog).forEach((row, i) => {
+      if (row.type === "run" ? runMatches(table, row.row, filter) : groupMatches(row.group, filter, catalog)) take(row, i + 1);
+    });
   } else {
-    const order = listedRuns(catalog, opts.deleted ?? false);
-    let chosen: RunSummary[] = order;
-    if (typeof opts.group === "string") {
-      const members = new Set(resolveGroup(catalog, opts.group).members);
-      chosen = order.filter((r) => members.has(r.id));
-    }
-    const index = new Map(order.map((r, i) => [r.id, i + 1]));
-    listed = chosen.filter((r) => runMatches(r, filter)).map((r) => ({ row: { type: "run", run: r }, index: index.get(r.id)! }));
+    const order = listedRows(catalog, opts.deleted ?? false);
+    const members = typeof opts.group === "string" ? new Set(catalog.memberRows(resolveGroup(catalog, opts.group))) : undefined;
+    order.forEach((r, i) => {
+      if ((!members || members.has(r)) && runMatches(table, r, filter)) take({ type: "run", row: r }, i + 1);
+    });
   }
-  const shown = listed.slice(0, limit);
   if (opts.json) {
-    const rows: JsonObject[] = shown.map(({ row, index }) => (row.type === "run" ? runJson(row.run, index) : groupJson(row.group, index, runs)));
+    const rows: JsonObject[] = shown.map(({ row, index }) => (row.type === "run" ? runJson(table.summary(row.row), index) : groupJson(row.group, index, catalog)));
     out(dumpJson(rows) + "\n");
+    catalog.save();
     return;
   }
   const now = Date.now();
   const folded = opts.group === true;
   const head = folded ? [...ROW_HEAD, "kind"] : ROW_HEAD;
   const cells = shown.map(({ row, index }) =>
-    row.type === "run" ? [...runCells(row.run, index, now), ...(folded ? ["run"] : [])] : [...groupCells(row.group, index, now), row.group.kind ?? "?"],
+    row.type === "run" ? [...runCells(table.summary(row.row), index, now), ...(folded ? ["run"] : [])] : [...groupCells(row.group, index, now), row.group.kind ?? "?"],
   );
   if (cells.length > 0) out(renderTable(head, cells) + "\n");
   else process.stderr.write(opts.deleted ? "no deleted runs\n" : "no runs\n");
-  if (shown.length < listed.length) process.stderr.write(`${shown.length} of ${listed.length} shown; -a shows all, -n N the newest N\n`);
+  catalog.save();
+  if (shown.length < matched) process.stderr.write(`${shown.length} of ${matched} shown; -a shows all, -n N the newest N\n`);
 }

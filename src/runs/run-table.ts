@@ -1,0 +1,223 @@
+/**
+ * Every run of a catalog as columns, one row per run in id order: a listing of 100,000 runs reads
+ * what it filters and sorts by from typed arrays, and makes a RunSummary only for the rows it shows
+ * (at that size, making every summary cost more than reading the catalog).
+ */
+import type { RunStatus } from "./record.js";
+import { runName } from "./run-id.js";
+import type { TrashState } from "./trash.js";
+
+/** A run status as the `status` column holds it: its index here. */
+export const STATUS_CODES: readonly RunStatus[] = ["completed", "error", "terminated", "running", "staged", "pending", "unknown"];
+/** A trash state as the `trash` column holds it. */
+export const TRASH_CODES: readonly TrashState[] = ["present", "deleted", "purged"];
+
+export const statusCode = (s: RunStatus): number => STATUS_CODES.indexOf(s);
+export const trashCode = (s: TrashState): number => TRASH_CODES.indexOf(s);
+
+/** The status code of an ended run's exit code (as record.ts's deriveRunStatus reads it). */
+export function exitStatusCode(exit: number): number {
+  return exit === 0 ? 0 : exit > 0 ? 1 : 2;
+}
+
+export interface RunSummary {
+  id: string;
+  name: string;
+  operation: string;
+  /** The FlowGroup the run was executed in, if not its operation's own. */
+  flowgroup?: string;
+  /** Job ids of its aggregate; empty for a flag run. */
+  jobs: string[];
+  /** Epoch microseconds. */
+  started?: number;
+  status: RunStatus;
+  label: string;
+  tags: string[];
+  trash: TrashState;
+}
+
+/** A run's label and tags. */
+export type UserFacts = { label: string; tags: string[] };
+
+export interface TableColumns {
+  /** How many runs. */
+  n: number;
+  /** The id of row r; rows are in increasing order of id. */
+  id: (r: number) => string;
+  /** Distinct (operation, FlowGroup) pairs that `op` refers to. */
+  operations: readonly [string, string | null][];
+  /** Index into `operations`; -1: the record has no valid opref (operation "?"). */
+  op: Int32Array;
+  /** Epoch microseconds; NaN: not started. */
+  started: Float64Array;
+  /** Index into STATUS_CODES. */
+  status: Uint8Array;
+  /** Index into TRASH_CODES. */
+  trash: Uint8Array;
+  /** The job ids of row r. */
+  jobs: (r: number) => string[];
+  /** The label and tags of row r: undefined without an attribute log. Asked once per row. */
+  user: (r: number) => UserFacts | undefined;
+  /** Rows newest first (see listing.ts), when known; else sorted when first asked for. */
+  order?: Int32Array;
+}
+
+export class RunTable {
+  private readonly summaries: (RunSummary | undefined)[];
+  private newest: Int32Array | undefined;
+  private allIds: string[] | undefined;
+  private readonly users = new Map<number, UserFacts | undefined>();
+
+  constructor(private readonly c: TableColumns) {
+    this.summaries = new Array(c.n);
+    this.newest = c.order;
+  }
+
+  static empty(): RunTable {
+    return new RunTable({ n: 0, id: () => "", operations: [], op: new Int32Array(0), started: new Float64Array(0), status: new Uint8Array(0), trash: new Uint8Array(0), jobs: () => [], user: () => undefined });
+  }
+
+  get length(): number {
+    return this.c.n;
+  }
+
+  /** Every id, in increasing order. */
+  get ids(): readonly string[] {
+    return (this.allIds ??= Array.from({ length: this.c.n }, (_, r) => this.c.id(r)));
+  }
+
+  id(r: number): string {
+    return this.c.id(r);
+  }
+
+  name(r: number): string {
+    return runName(this.c.id(r));
+  }
+
+  operation(r: number): string {
+    const op = this.c.op[r];
+    return op === -1 ? "?" : this.c.operations[op][0];
+  }
+
+  flowgroup(r: number): string | undefined {
+    const op = this.c.op[r];
+    return op === -1 ? undefined : this.c.operations[op][1] ?? undefined;
+  }
+
+  jobs(r: number): string[] {
+    return this.c.jobs(r);
+  }
+
+  /** Epoch microseconds; undefined when not started. */
+  started(r: number): number | undefined {
+    const t = this.c.started[r];
+    return Number.isNaN(t) ? undefined : t;
+  }
+
+  /** The start time, or the creation time (from the v7 id) of a run that has not started: what lists sort by. */
+  sortTime(r: number): number {
+    const t = this.c.started[r];
+    return Number.isNaN(t) ? idTime(this.c.id(r)) : t;
+  }
+
+  status(r: number): RunStatus {
+    return STATUS_CODES[this.c.status[r]];
+  }
+
+  trash(r: number): TrashState {
+    return TRASH_CODES[this.c.trash[r]];
+  }
+
+  isPresent(r: number): boolean {
+    return this.c.trash[r] === 0;
+  }
+
+  isDeleted(r: number): boolean {
+    return this.c.trash[r] === 1;
+  }
+
+  label(r: number): string {
+    return this.user(r)?.label ?? "";
+  }
+
+  tags(r: number): string[] {
+    return this.user(r)?.tags ?? [];
+  }
+
+  private user(r: number): UserFacts | undefined {
+    const known = this.users.get(r);
+    if (known !== undefined || this.users.has(r)) return known;
+    const user = this.c.user(r);
+    this.users.set(r, user);
+    return user;
+  }
+
+  /** The row of run `id`; -1 when it has none. */
+  indexOf(id: string): number {
+    const r = lowerBound(this.c.n, this.c.id, id);
+    return r < this.c.n && this.c.id(r) === id ? r : -1;
+  }
+
+  /** Row r as one object, made once. */
+  summary(r: number): RunSummary {
+    let s = this.summaries[r];
+    if (!s) {
+      s = {
+        id: this.c.id(r),
+        name: this.name(r),
+        operation: this.operation(r),
+        flowgroup: this.flowgroup(r),
+        jobs: this.jobs(r),
+        started: this.started(r),
+        status: this.status(r),
+        label: this.label(r),
+        tags: this.tags(r),
+        trash: this.trash(r),
+      };
+      this.summaries[r] = s;
+    }
+    return s;
+  }
+
+  /** Every row, newest first: by start time (creation time when not started), then by id. */
+  newestFirst(): Int32Array {
+    return (this.newest ??= newestOrder(this.c.n, this.c.id, this.c.started));
+  }
+}
+
+/**
+ * Indices of runs (ids and start times given as columns) newest first: by start time, creation time
+ * (from the v7 id) when not started, then by id, the later first.
+ */
+export function newestOrder(n: number, id: (i: number) => string, started: ArrayLike<number>): Int32Array {
+  const times = new Float64Array(n);
+  const order = new Int32Array(n);
+  for (let i = 0; i < n; i++) {
+    order[i] = i;
+    times[i] = Number.isNaN(started[i]) ? idTime(id(i)) : started[i];
+  }
+  // Ids break ties only: cut them then.
+  return order.sort((a, b) => times[b] - times[a] || compareNewest(0, id(a), 0, id(b)));
+}
+
+/** Negative when a run (its sort time and id) lists before another, newest first. */
+export function compareNewest(ta: number, ida: string, tb: number, idb: string): number {
+  return tb - ta || (ida < idb ? 1 : ida > idb ? -1 : 0);
+}
+
+/** The creation time of a run or group, epoch microseconds, from the 48-bit millisecond prefix of its v7 id. */
+export function idTime(id: string): number {
+  return parseInt(id.slice(0, 8) + id.slice(9, 13), 16) * 1000;
+}
+
+/** The first of `n` keys in increasing order (the k-th is `keyAt(k)`) that is not below `key`. */
+export function lowerBound(n: number, keyAt: (k: number) => string, key: string): number {
+  let lo = 0;
+  let hi = n;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (keyAt(mid) < key) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
