@@ -172,15 +172,18 @@ export interface RenderedScript {
  * directives are given to the template as they are (watching each read costs, at 100,000 scripts).
  */
 export function renderScript(ctx: ScriptContext, read: Set<string> = new Set()): RenderedScript {
-  const candidates = unreadKeys(ctx, read);
-  const watch = <T extends object>(o: T): T => (candidates.length > 0 ? watched(o, read) : o);
-  const bundle = ctx.bundle.map((e) => ({
-    group: e.group,
-    aggregate: e.aggregate,
-    jobs: e.jobs,
-    operations: e.operations.map((o) => ({ name: o.name, directives: watch(o.directives) })),
-    resources: watch(e.resources),
-  }));
+  const watching = unreadKeys(ctx, read).length > 0;
+  const watch = <T extends object>(o: T): T => (watching ? watched(o, read) : o);
+  // Unwatched, the entries are given as they are: they hold exactly what a template sees of them.
+  const bundle = watching
+    ? ctx.bundle.map((e) => ({
+        group: e.group,
+        aggregate: e.aggregate,
+        jobs: e.jobs,
+        operations: e.operations.map((o) => ({ name: o.name, directives: watch(o.directives) })),
+        resources: watch(e.resources),
+      }))
+    : ctx.bundle;
   const data = {
     project: ctx.project,
     scheduler: ctx.scheduler,
@@ -205,20 +208,34 @@ export function renderScript(ctx: ScriptContext, read: Set<string> = new Set()):
   } catch (err) {
     throw new UserError(`the ${ctx.scheduler} template failed: ${(err as Error).message.split("\n").map((l) => l.trim()).filter(Boolean).join(" ")}`, "check templates/ in the project, or start from `cohort template show " + ctx.scheduler + "`");
   }
-  return { text: text.replace(/\n{3,}/g, "\n\n"), unread: unreadKeys(ctx, read) };
+  return { text: text.replace(/\n{3,}/g, "\n\n"), unread: watching ? unreadKeys(ctx, read) : [] };
+}
+
+/**
+ * The directive keys of a directives object that a template could be blamed for not reading (set,
+ * and not for cohort itself), once per object: the operations of a group with static directives
+ * share one object across all its scripts.
+ */
+const reportable = new WeakMap<ResolvedDirectives, readonly string[]>();
+
+function reportableKeys(directives: ResolvedDirectives): readonly string[] {
+  let keys = reportable.get(directives);
+  if (!keys) {
+    keys = Object.entries(directives)
+      .filter(([k, v]) => !NOT_FOR_TEMPLATES.has(k) && v !== null && v !== 0 && v !== false)
+      .map(([k]) => k);
+    reportable.set(directives, keys);
+  }
+  return keys;
 }
 
 /** Directives set on an operation of the script that no template has read yet, sorted. */
-function unreadKeys(ctx: ScriptContext, read: Set<string>): string[] {
-  const unread = new Set<string>();
+function unreadKeys(ctx: ScriptContext, read: ReadonlySet<string>): string[] {
+  let unread: Set<string> | undefined;
   for (const e of ctx.bundle) {
     for (const o of e.operations) {
-      for (const [k, v] of Object.entries(o.directives)) {
-        if (NOT_FOR_TEMPLATES.has(k) || read.has(k)) continue;
-        if (v === null || v === 0 || v === false) continue;
-        unread.add(k);
-      }
+      for (const k of reportableKeys(o.directives)) if (!read.has(k)) (unread ??= new Set()).add(k);
     }
   }
-  return [...unread].sort();
+  return unread ? [...unread].sort() : [];
 }

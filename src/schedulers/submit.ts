@@ -306,7 +306,7 @@ export async function submit(
   let interrupted = false;
   for (const job of jobs) {
     // Submitting blocks on the scheduler's command: a Ctrl-C is seen between two submissions.
-    await new Promise((resolve) => setImmediate(resolve));
+    if (opts.signal) await new Promise((resolve) => setImmediate(resolve));
     if (opts.signal?.aborted) {
       interrupted = true;
       break;

@@ -25,6 +25,9 @@ export interface SubmitCliOptions {
   array?: boolean;
 }
 
+/** Characters of pretended scripts gathered before one write. */
+const PRINT_BLOCK = 64 * 1024;
+
 function parseBundle(v: string | boolean | undefined): number | true | undefined {
   if (v === undefined || v === false) return undefined;
   if (v === true) return true;
@@ -54,16 +57,23 @@ export default async function submitCommand(names: string[], opts: SubmitCliOpti
     if (!opts.pretend || !(err instanceof UserError)) throw err;
   }
   const schedulerName = scheduler?.name ?? named ?? "slurm";
+  // Pretending, scripts are printed in blocks: one write per script costs more than rendering it.
+  // A submitted job is printed at once, so that a Ctrl-C loses none of what was submitted.
+  let pending = "";
+  const flush = () => {
+    if (pending) out(pending);
+    pending = "";
+  };
   const shown = (job: PlannedJob) => {
-    const pairs = job.entries.map((e) => `${e.group} on ${e.aggregate}`);
     if (opts.pretend) {
-      out(
-        `# cluster job ${job.jobName}: ${pairs.length} (group, aggregate) pair${pairs.length === 1 ? "" : "s"}${job.tasks ? `, an array of ${job.tasks.length} tasks` : ""}\n` +
-          (job.script.endsWith("\n") ? job.script : job.script + "\n") +
-          `# submit with: ${job.submitCommand.join(" ")}\n\n`,
-      );
+      const n = job.entries.length;
+      pending +=
+        `# cluster job ${job.jobName}: ${n} (group, aggregate) pair${n === 1 ? "" : "s"}${job.tasks ? `, an array of ${job.tasks.length} tasks` : ""}\n` +
+        (job.script.endsWith("\n") ? job.script : job.script + "\n") +
+        `# submit with: ${job.submitCommand.join(" ")}\n\n`;
+      if (pending.length >= PRINT_BLOCK) flush();
     } else {
-      out(`${job.jobId}\t${job.jobName}\t${pairs.join(", ")}\n`);
+      out(`${job.jobId}\t${job.jobName}\t${job.entries.map((e) => `${e.group} on ${e.aggregate}`).join(", ")}\n`);
     }
   };
   const result = await submit(project, workflow, scheduler, schedulerName, {
@@ -84,7 +94,7 @@ export default async function submitCommand(names: string[], opts: SubmitCliOpti
     signal: opts.pretend ? undefined : catchInterrupts(),
     onJob: shown,
     warn,
-  });
+  }).finally(flush);
   const n = result.jobs.length;
   if (opts.pretend) {
     if (n === 0) out("nothing to submit\n");
