@@ -15,10 +15,10 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { v7 as uuidv7 } from "uuid";
 import { dumpJson, parseJson } from "../dataspace/json.js";
 import { isPlainObject, type JsonObject, type JsonValue } from "../dataspace/value.js";
 import { isErrno, readFileIfExists, writeFileAtomic } from "../util/fs.js";
+import { newUuidV7 } from "./run-id.js";
 
 export interface AttributeChange {
   author: string;
@@ -70,7 +70,7 @@ export function writeChange(dir: string, change: { set?: JsonObject; delete?: st
   if (set) record.set = set;
   if (del) record.delete = del;
   fs.mkdirSync(dir, { recursive: true });
-  const name = `${uuidv7()}.json`;
+  const name = `${newUuidV7()}.json`;
   writeFileAtomic(path.join(dir, name), dumpJson(record) + "\n");
   return name;
 }

@@ -9,7 +9,7 @@
  *   workspace: adding, removing or renaming an entry changes the times. It is trusted only when the
  *   directory had been quiet for two seconds when it was read (a second change in the same clock tick
  *   could keep the times); otherwise the directory is read again.
- * - **Ended runs**: operation, FlowGroup, jobs, start time and exit code. A run's record does not change
+ * - **Ended runs**: operation, FlowGroup, jobs, start time and status. A run's record does not change
  *   once `proc/exit` holds its exit code, so these are used as long as the record is listed. Of a run
  *   that has not ended only the operation and jobs are kept: its status depends on files that change
  *   and on whether its process lives.
@@ -23,6 +23,7 @@
  * with their newest-first order, and the groups' members as indices into them. A listing where
  * nothing changed copies the columns it needs and decodes nothing else (see CacheHeader).
  */
+import { createHash } from "node:crypto";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -34,6 +35,9 @@ import { newestOrder, type UserFacts } from "./run-table.js";
 import type { TrashState } from "./trash.js";
 
 const MAGIC = Buffer.from("cohort run catalog\n", "latin1");
+/** The SHA-256 of everything after it: a file that is not exactly as written is not used. */
+const DIGEST_LENGTH = 32;
+const HEADER_AT = MAGIC.length + DIGEST_LENGTH;
 const VERSION = 3;
 const ID_LENGTH = 36;
 /** A time older than the read by this much cannot hide a later change made in the same clock tick. */
@@ -78,6 +82,9 @@ export interface Unsettled {
   jobs?: string;
   /** How many of the cache's ended runs have a smaller id (where it goes among them). */
   at?: number;
+  /** The keys of its directories when its files were read (catalog-worker.ts), and what they held then (opref and jobs apart). */
+  keys?: string;
+  texts?: (string | null)[];
 }
 
 /** The cache as the catalog uses it. Runs are columns, sorted by id. */
@@ -89,11 +96,94 @@ export interface CatalogCache {
   /** Ended runs. */
   runs: CachedRuns;
   unsettled: Unsettled[];
-  /** Per run id with a `.user` directory; value null: not read (no such run is listed). */
-  users: Map<string, Keyed<UserFacts | null>>;
-  moves: Map<string, Keyed<TrashState>>;
+  /** Per run id with a `.user` directory; value null: not read yet. */
+  users: KeyedLogs<UserFacts | null>;
+  moves: KeyedLogs<TrashState>;
   /** Per group id; null: not a group (read again every time). */
-  groups: Map<string, Keyed<CachedGroup | null>>;
+  groups: KeyedLogs<CachedGroup | null>;
+}
+
+/**
+ * The cache's entries for the logs of `.cohort/runs/` by id, each decoded from its text when first
+ * asked for (a listing of 100,000 runs looks at the attribute logs of the 20 it shows). An entry that
+ * does not decode is not there: its log is read again.
+ */
+export class KeyedLogs<T> {
+  private readonly decoded = new Map<string, Keyed<T> | undefined>();
+
+  constructor(
+    private readonly texts: Map<string, string> = new Map(),
+    private readonly decode: (text: string) => Keyed<T> | undefined = () => undefined,
+  ) {}
+
+  get(id: string): Keyed<T> | undefined {
+    if (this.decoded.has(id)) return this.decoded.get(id);
+    const text = this.texts.get(id);
+    let entry: Keyed<T> | undefined;
+    try {
+      entry = text === undefined ? undefined : this.decode(text);
+    } catch {
+      entry = undefined;
+    }
+    this.decoded.set(id, entry);
+    return entry;
+  }
+
+  set(id: string, entry: Keyed<T>): void {
+    this.decoded.set(id, entry);
+  }
+
+  has(id: string): boolean {
+    return this.decoded.has(id) ? this.decoded.get(id) !== undefined : this.texts.has(id);
+  }
+
+  /** The entries decoded so far. */
+  decodedEntries(): [string, Keyed<T>][] {
+    const out: [string, Keyed<T>][] = [];
+    for (const [id, entry] of this.decoded) if (entry) out.push([id, entry]);
+    return out;
+  }
+
+  /** Every id with an entry. */
+  keys(): string[] {
+    const ids = [...this.texts.keys()];
+    for (const [id, entry] of this.decoded) if (entry && !this.texts.has(id)) ids.push(id);
+    return ids;
+  }
+
+  /** The entries of the given ids, still undecoded. */
+  only(ids: Iterable<string>): KeyedLogs<T> {
+    const texts = new Map<string, string>();
+    const out = new KeyedLogs<T>(texts, this.decode);
+    for (const id of ids) {
+      if (this.decoded.has(id)) {
+        const entry = this.decoded.get(id);
+        if (entry) out.set(id, entry);
+      } else {
+        const text = this.texts.get(id);
+        if (text !== undefined) texts.set(id, text);
+      }
+    }
+    return out;
+  }
+
+  /** Each entry as text: as it was read unless decoded (then by `encode`). */
+  encoded(encode: (entry: Keyed<T>) => string): [string, string][] {
+    const out: [string, string][] = [];
+    for (const [id, text] of this.texts) if (!this.decoded.has(id)) out.push([id, text]);
+    for (const [id, entry] of this.decoded) if (entry) out.push([id, encode(entry)]);
+    return out;
+  }
+
+  /** Every entry, decoded. */
+  all(): [string, Keyed<T>][] {
+    const out: [string, Keyed<T>][] = [];
+    for (const id of this.keys()) {
+      const entry = this.get(id);
+      if (entry) out.push([id, entry]);
+    }
+    return out;
+  }
 }
 
 /** The ended runs of a cache, as columns in id order; an id is cut from the file's text when asked for. */
@@ -106,7 +196,8 @@ export interface CachedRuns {
   op: Int32Array;
   /** NaN: not started. */
   started: Float64Array;
-  exit: Float64Array;
+  /** Status codes (run-table.ts): completed, error or terminated. */
+  status: Uint8Array;
   /** Indices, newest first (as lists show runs). */
   order: Int32Array;
   /** The columns as the file holds them: written again as they are when the runs did not change. */
@@ -126,7 +217,7 @@ export interface RunColumns {
   op: number[];
   jobs: string[];
   started: number[];
-  exit: number[];
+  status: number[];
 }
 
 /** Attributes as [key, value], or just the key when the value is "" (members, tags): a third of the size. */
@@ -146,19 +237,20 @@ export function emptyCache(): CatalogCache {
   return {
     listing: UNTRUSTED_KEY,
     operations: [],
-    runs: { n: 0, id: () => "", jobs: () => "", op: new Int32Array(0), started: new Float64Array(0), exit: new Float64Array(0), order: new Int32Array(0) },
+    runs: { n: 0, id: () => "", jobs: () => "", op: new Int32Array(0), started: new Float64Array(0), status: new Uint8Array(0), order: new Int32Array(0) },
     unsettled: [],
-    users: new Map(),
-    moves: new Map(),
-    groups: new Map(),
+    users: new KeyedLogs(),
+    moves: new KeyedLogs(),
+    groups: new KeyedLogs(),
   };
 }
 
 /**
- * The file: MAGIC, the header's length (uint32 little-endian), the header (JSON), then from the next
+ * The file: MAGIC, the digest of the rest (DIGEST_LENGTH), the header's length (uint32 little-endian),
+ * the header (JSON), then from the next
  * multiple of 8 the runs' columns (RunsLayout) and after them, again 8-aligned, the groups' members
- * (int32 each: an index into the runs, or -1 - k for `memberIds[k]`). Keyed entries are
- * [id, mtimeMs, ctimeMs, ino, value].
+ * (int32 each: an index into the runs, or -1 - k for `memberIds[k]`). The logs' entries are
+ * [id, text], the text being the JSON of [mtimeMs, ctimeMs, ino, value, ...]: decoded when asked for.
  */
 interface CacheHeader {
   format: string;
@@ -172,29 +264,32 @@ interface CacheHeader {
   /** How many member entries. */
   members: number;
   memberIds: string[];
-  /** [id] or [id, op, jobs, at] */
-  unsettled: ([string] | [string, number, string, number])[];
-  /** Keyed, then the run's index among the ended runs (-1: none). */
-  users: [string, number, number, number, UserFacts | null, number][];
-  moves: [string, number, number, number, TrashState, number][];
-  /** A group's value: [attributes, first member entry, member count]. */
-  groups: [string, number, number, number, [CompactAttributes, number, number] | null][];
-  /** Values JSON cannot carry in groups' attributes: [index into groups, exact text, ...path]. */
-  typed: (string | number)[][];
+  /** [id] or [id, op, jobs, at, keys, texts] */
+  unsettled: ([string] | [string, number, string, number, string | null, (string | null)[] | null])[];
+  /** [..., value, the run's index among the ended runs (-1: none)]. */
+  users: [string, string][];
+  moves: [string, string][];
+  /**
+   * [..., value, typed]: a group's value is [attributes, first member entry, member count]; typed, the
+   * values JSON cannot carry in its attributes ([0, exact text, ...path]).
+   */
+  groups: [string, string][];
 }
 
 const align8 = (n: number) => (n + 7) & ~7;
+
+const digest = (bytes: Buffer): Buffer => createHash("sha256").update(bytes).digest();
 
 /** Where each column of n runs is in the runs' bytes; every typed column starts 8-aligned. */
 function runsLayout(n: number, jobsBytes: number) {
   const ids = 0;
   const op = align8(ids + n * ID_LENGTH);
   const started = align8(op + n * 4);
-  const exit = started + n * 8;
-  const jobEnds = exit + n * 8;
-  const order = align8(jobEnds + n * 4);
+  const jobEnds = started + n * 8;
+  const status = jobEnds + n * 4;
+  const order = align8(status + n);
   const jobs = align8(order + n * 4);
-  return { ids, op, started, exit, jobEnds, order, jobs, size: align8(jobs + jobsBytes) };
+  return { ids, op, started, jobEnds, status, order, jobs, size: align8(jobs + jobsBytes) };
 }
 
 export function cacheFile(projectRoot: string): string {
@@ -219,8 +314,6 @@ export function loadCache(file: string): CatalogCache | undefined {
 const isNum = (x: unknown): x is number => typeof x === "number";
 /** The form of a run id, checked cheaply (thousands of them per listing). */
 const idLike = (s: unknown): s is string => typeof s === "string" && s.length === ID_LENGTH && s.charCodeAt(8) === 45 && s.charCodeAt(13) === 45 && s.charCodeAt(18) === 45 && s.charCodeAt(23) === 45;
-const isKeyed = (e: unknown, length = 5): e is [string, number, number, number, unknown] =>
-  Array.isArray(e) && e.length === length && idLike(e[0]) && isNum(e[1]) && isNum(e[2]) && isNum(e[3]);
 const TRASH_STATES = new Set(["present", "deleted", "purged"]);
 
 /** Checks everything of the header the catalog relies on, so that a foreign or damaged file cannot reach a listing. */
@@ -233,16 +326,21 @@ function validHeader(d: CacheHeader): boolean {
   if (!Number.isSafeInteger(d.members) || d.members < 0 || !Array.isArray(d.memberIds) || !d.memberIds.every((id) => isRunId(id))) return false;
   const n = d.runs.n;
   const index = (x: unknown, from: number) => Number.isInteger(x) && (x as number) >= from && (x as number) <= n;
+  const validTexts = (t: unknown) => t === null || (Array.isArray(t) && t.every((x) => x === null || typeof x === "string"));
   const validUnsettled = (u: unknown[]) =>
-    idLike(u[0]) && (u.length === 1 || (u.length === 4 && Number.isInteger(u[1]) && (u[1] as number) >= -1 && (u[1] as number) < ops.length && typeof u[2] === "string" && index(u[3], 0)));
+    idLike(u[0]) &&
+    (u.length === 1 ||
+      (u.length === 6 && Number.isInteger(u[1]) && (u[1] as number) >= -1 && (u[1] as number) < ops.length && typeof u[2] === "string" && index(u[3], 0) && (u[4] === null || typeof u[4] === "string") && validTexts(u[5]) && (u[4] === null) === (u[5] === null)));
   if (!Array.isArray(d.unsettled) || !d.unsettled.every((u) => Array.isArray(u) && validUnsettled(u))) return false;
-  const ranIndex = (e: unknown[]) => index(e[5], -1) && e[5] !== n;
-  if (!Array.isArray(d.users) || !d.users.every((e) => isKeyed(e, 6) && (e[4] === null || validUser(e[4])) && ranIndex(e))) return false;
-  if (!Array.isArray(d.moves) || !d.moves.every((e) => isKeyed(e, 6) && TRASH_STATES.has(e[4] as string) && ranIndex(e))) return false;
-  const validGroup = (g: unknown) =>
-    Array.isArray(g) && g.length === 3 && validPairs(g[0]) && Number.isSafeInteger(g[1]) && Number.isSafeInteger(g[2]) && g[1] >= 0 && g[2] >= 0 && g[1] + g[2] <= d.members;
-  if (!Array.isArray(d.groups) || !d.groups.every((e) => isKeyed(e) && (e[4] === null || validGroup(e[4])))) return false;
-  return Array.isArray(d.typed);
+  const entries = (list: unknown) => Array.isArray(list) && list.every((e) => Array.isArray(e) && e.length === 2 && idLike(e[0]) && typeof e[1] === "string");
+  return entries(d.users) && entries(d.moves) && entries(d.groups);
+}
+
+/** The decoding of a log's entry: its key, and its value when `valid`; undefined (read the log again) otherwise. */
+function keyedOf<T>(text: string, valid: (value: unknown, rest: unknown[]) => boolean): Keyed<T> | undefined {
+  const e = JSON.parse(text) as unknown[];
+  if (!Array.isArray(e) || e.length < 4 || !isNum(e[0]) || !isNum(e[1]) || !isNum(e[2]) || !valid(e[3], e.slice(4))) return undefined;
+  return { key: { mtimeMs: e[0], ctimeMs: e[1], ino: e[2] }, value: e[3] as T };
 }
 
 function validUser(u: unknown): boolean {
@@ -263,11 +361,13 @@ function column<T extends Int32Array | Float64Array>(bytes: Buffer, offset: numb
 
 /** The cache a file holds; throws when it is not one, or its columns do not hold what the listing relies on. */
 function fromFile(buf: Buffer): CatalogCache {
-  if (buf.length < MAGIC.length + 4 || !buf.subarray(0, MAGIC.length).equals(MAGIC)) throw new Error("not a run catalog");
-  const headerLength = buf.readUInt32LE(MAGIC.length);
-  const headerEnd = MAGIC.length + 4 + headerLength;
+  if (buf.length < HEADER_AT + 4 || !buf.subarray(0, MAGIC.length).equals(MAGIC)) throw new Error("not a run catalog");
+  // One digest (computed natively, milliseconds at 100,000 runs) stands for checking every value.
+  if (!digest(buf.subarray(HEADER_AT)).equals(buf.subarray(MAGIC.length, HEADER_AT))) throw new Error("the cache is damaged");
+  const headerLength = buf.readUInt32LE(HEADER_AT);
+  const headerEnd = HEADER_AT + 4 + headerLength;
   if (headerEnd > buf.length) throw new Error("the cache is short");
-  const d = JSON.parse(buf.toString("utf8", MAGIC.length + 4, headerEnd)) as CacheHeader;
+  const d = JSON.parse(buf.toString("utf8", HEADER_AT + 4, headerEnd)) as CacheHeader;
   if (!validHeader(d)) throw new Error("not a run catalog of this version");
   const { n, jobs: jobsBytes } = d.runs;
   const layout = runsLayout(n, jobsBytes);
@@ -276,26 +376,14 @@ function fromFile(buf: Buffer): CatalogCache {
   if (buf.length !== membersStart + d.members * 4) throw new Error("the cache's length is wrong");
   const bytes = buf.subarray(runsStart, membersStart);
 
-  // Ids: dashes where an id has them. Their order is the writer's: a listing of 100,000 runs cuts no
-  // more ids than it shows, and comparing them all would cost more than the rest of the reading.
+  // The columns are as this version wrote them (the digest says so): they are not checked one by one,
+  // which at 100,000 runs would cost more than the rest of a listing.
   const idText = bytes.toString("latin1", layout.ids, layout.ids + n * ID_LENGTH);
-  for (let o = 0; o < idText.length; o += ID_LENGTH) {
-    if (idText.charCodeAt(o + 8) !== 45 || idText.charCodeAt(o + 13) !== 45 || idText.charCodeAt(o + 18) !== 45 || idText.charCodeAt(o + 23) !== 45) throw new Error("the cache's ids are damaged");
-  }
   const op = column(bytes, layout.op, n, Int32Array);
   const started = column(bytes, layout.started, n, Float64Array);
-  const exit = column(bytes, layout.exit, n, Float64Array);
+  const status = Uint8Array.from(bytes.subarray(layout.status, layout.status + n));
   const jobEnds = column(bytes, layout.jobEnds, n, Int32Array);
   const order = column(bytes, layout.order, n, Int32Array);
-  const operations = d.operations.length;
-  const seen = new Uint8Array(n);
-  for (let i = 0, from = 0; i < n; i++) {
-    if (!(op[i] >= -1 && op[i] < operations) || !Number.isSafeInteger(exit[i]) || !(jobEnds[i] >= from && jobEnds[i] <= jobsBytes)) throw new Error("the cache's runs are damaged");
-    from = jobEnds[i];
-    const k = order[i];
-    if (!(k >= 0 && k < n) || seen[k]) throw new Error("the cache's order is damaged");
-    seen[k] = 1;
-  }
   let jobText: string | undefined;
   const runs: CachedRuns = {
     n,
@@ -303,7 +391,7 @@ function fromFile(buf: Buffer): CatalogCache {
     jobs: (i) => (jobText ??= bytes.toString("utf8", layout.jobs, layout.jobs + jobsBytes)).slice(i === 0 ? 0 : jobEnds[i - 1], jobEnds[i]),
     op,
     started,
-    exit,
+    status,
     order,
     file: { n, jobsBytes, bytes },
   };
@@ -315,43 +403,42 @@ function fromFile(buf: Buffer): CatalogCache {
     if (id === undefined) throw new Error("the cache's members are damaged");
     return id;
   };
-  restoreTyped(
-    d.groups.map((g) => g[4] && g[4][0]),
-    d.typed,
-  );
-  const groups = keyedMap(
-    d.groups.map(([id, m, c, ino, g]) => {
-      if (!g) return [id, m, c, ino, null];
-      const members: (number | string)[] = new Array(g[2]);
-      for (let k = 0; k < g[2]; k++) members[k] = member(entries[g[1] + k]);
-      return [id, m, c, ino, { attrs: g[0], members }];
-    }),
-  );
+  const ranIndex = (x: unknown) => Number.isInteger(x) && (x as number) >= -1 && (x as number) < n;
+  const runLog = <T>(valid: (v: unknown) => boolean) => (text: string) => {
+    const e = JSON.parse(text) as unknown[];
+    const entry = keyedOf<T>(text, (v, rest) => valid(v) && ranIndex(rest[0]));
+    if (entry && (e[4] as number) >= 0) entry.run = e[4] as number;
+    return entry;
+  };
+  const group = (text: string): Keyed<CachedGroup | null> | undefined => {
+    let typed: unknown;
+    const entry = keyedOf<[CompactAttributes, number, number] | null>(text, (g, rest) => {
+      typed = rest[0];
+      return g === null || (Array.isArray(g) && g.length === 3 && validPairs(g[0]) && Number.isSafeInteger(g[1]) && Number.isSafeInteger(g[2]) && g[1] >= 0 && g[2] >= 0 && g[1] + g[2] <= d.members);
+    });
+    if (!entry || !Array.isArray(typed)) return undefined;
+    const g = entry.value;
+    if (!g) return { key: entry.key, value: null };
+    restoreTyped([g[0]], typed as (string | number)[][]);
+    const members: (number | string)[] = new Array(g[2]);
+    for (let k = 0; k < g[2]; k++) members[k] = member(entries[g[1] + k]);
+    return { key: entry.key, value: { attrs: g[0], members } };
+  };
   const [mtimeMs, ctimeMs, ino] = d.listing;
   return {
     listing: { mtimeMs, ctimeMs, ino },
     operations: d.operations,
     runs,
-    unsettled: d.unsettled.map((u) => (u.length === 1 ? { id: u[0] } : { id: u[0], op: u[1], jobs: u[2], at: u[3] })),
-    users: keyedMap(d.users),
-    moves: keyedMap(d.moves),
-    groups,
+    unsettled: d.unsettled.map((u) => (u.length === 1 ? { id: u[0] } : { id: u[0], op: u[1], jobs: u[2], at: u[3], keys: u[4] ?? undefined, texts: u[5] ?? undefined })),
+    users: new KeyedLogs(new Map(d.users), runLog<UserFacts | null>((v) => v === null || validUser(v))),
+    moves: new KeyedLogs(new Map(d.moves), runLog<TrashState>((v) => TRASH_STATES.has(v as string))),
+    groups: new KeyedLogs(new Map(d.groups), group),
   };
 }
 
-function keyedMap<T>(entries: [string, number, number, number, T, number?][]): Map<string, Keyed<T>> {
-  const map = new Map<string, Keyed<T>>();
-  for (const [id, mtimeMs, ctimeMs, ino, value, run] of entries) map.set(id, { key: { mtimeMs, ctimeMs, ino }, value, run: run === undefined || run === -1 ? undefined : run });
-  return map;
-}
-
-function keyedEntries<T>(m: Map<string, Keyed<T>>): [string, number, number, number, T][] {
-  return [...m].map(([id, { key, value }]) => [id, key.mtimeMs, key.ctimeMs, key.ino, value]);
-}
-
-/** Keyed entries of runs' logs, with each run's index among the ended runs. */
-function runEntries<T>(m: Map<string, Keyed<T>>): [string, number, number, number, T, number][] {
-  return [...m].map(([id, { key, value, run }]) => [id, key.mtimeMs, key.ctimeMs, key.ino, value, run ?? -1]);
+/** A log's entry as text: [mtimeMs, ctimeMs, ino, value, ...rest]. */
+function entryText<T>(entry: Keyed<T>, ...rest: unknown[]): string {
+  return JSON.stringify([entry.key.mtimeMs, entry.key.ctimeMs, entry.key.ino, entry.value, ...rest]);
 }
 
 /** A cache to write: its ended runs as plain columns, or as the old file's bytes when they did not change. */
@@ -374,7 +461,7 @@ function runsBytes(columns: RunColumns): RunsBytes {
   for (let i = 0, end = 0; i < n; i++) jobEnds[i] = end += columns.jobs[i].length;
   put(columns.op, Int32Array, layout.op);
   put(columns.started, Float64Array, layout.started);
-  put(columns.exit, Float64Array, layout.exit);
+  bytes.set(columns.status, layout.status);
   put(jobEnds, Int32Array, layout.jobEnds);
   put(newestOrder(n, (i) => ids[i], columns.started), Int32Array, layout.order);
   bytes.write(jobText, layout.jobs, "utf8");
@@ -386,16 +473,21 @@ export function saveCache(file: string, cache: CacheToSave): void {
   const runs = "bytes" in cache.runs ? cache.runs : runsBytes(cache.runs);
   const memberIds: string[] = [];
   const entries: number[] = [];
-  const groups = keyedEntries(cache.groups).map(([id, m, c, ino, g]): CacheHeader["groups"][number] => {
-    if (!g) return [id, m, c, ino, null];
+  // Groups are written afresh: their members' place in the file moves.
+  const groups = cache.groups.all().map(([id, entry]): [string, string] => {
+    const g = entry.value;
+    if (!g) return [id, entryText(entry, [])];
     const start = entries.length;
     for (const x of g.members) entries.push(typeof x === "number" ? x : -1 - (memberIds.push(x) - 1));
-    return [id, m, c, ino, [g.attrs, start, g.members.length]];
+    const typed: (string | number)[][] = [];
+    collectTyped(g.attrs as JsonValue, [0], typed);
+    // A replacer is slow: use one only when a big integer needs it.
+    const big = typed.some(([, text]) => /^-?\d+$/.test(text as string));
+    const value = [g.attrs, start, g.members.length];
+    const k = entry.key;
+    return [id, big ? JSON.stringify([k.mtimeMs, k.ctimeMs, k.ino, value, typed], (_k, v: unknown) => (typeof v === "bigint" ? v.toString() : v)) : entryText({ key: k, value }, typed)];
   });
-  const typed: (string | number)[][] = [];
-  groups.forEach((g, i) => {
-    if (g[4]) collectTyped(g[4][0] as JsonValue, [i], typed);
-  });
+  const runLog = <T>(entry: Keyed<T>) => entryText(entry, entry.run ?? -1);
   const header: CacheHeader = {
     format: "cohort run catalog",
     v: VERSION,
@@ -405,23 +497,21 @@ export function saveCache(file: string, cache: CacheToSave): void {
     runs: { n: runs.n, jobs: runs.jobsBytes },
     members: entries.length,
     memberIds,
-    unsettled: cache.unsettled.map((u) => (u.op === undefined || u.jobs === undefined || u.at === undefined ? [u.id] : [u.id, u.op, u.jobs, u.at])),
-    users: runEntries(cache.users),
-    moves: runEntries(cache.moves),
+    unsettled: cache.unsettled.map((u) => (u.op === undefined || u.jobs === undefined || u.at === undefined ? [u.id] : [u.id, u.op, u.jobs, u.at, u.keys ?? null, (u.keys !== undefined && u.texts) || null])),
+    users: cache.users.encoded(runLog),
+    moves: cache.moves.encoded(runLog),
     groups,
-    typed,
   };
-  // A replacer is slow on a big header: use one only when a big integer needs it.
-  const hasBig = typed.some(([, text]) => /^-?\d+$/.test(text as string));
-  const headerBytes = Buffer.from(hasBig ? JSON.stringify(header, (_k, v: unknown) => (typeof v === "bigint" ? v.toString() : v)) : JSON.stringify(header), "utf8");
-  const runsStart = align8(MAGIC.length + 4 + headerBytes.length);
+  const headerBytes = Buffer.from(JSON.stringify(header), "utf8");
+  const runsStart = align8(HEADER_AT + 4 + headerBytes.length);
   const out = Buffer.alloc(runsStart + runs.bytes.length + entries.length * 4);
   MAGIC.copy(out, 0);
-  out.writeUInt32LE(headerBytes.length, MAGIC.length);
-  headerBytes.copy(out, MAGIC.length + 4);
+  out.writeUInt32LE(headerBytes.length, HEADER_AT);
+  headerBytes.copy(out, HEADER_AT + 4);
   runs.bytes.copy(out, runsStart);
   const members = Int32Array.from(entries);
   out.set(new Uint8Array(members.buffer), runsStart + runs.bytes.length);
+  digest(out.subarray(HEADER_AT)).copy(out, MAGIC.length);
   try {
     fs.mkdirSync(path.dirname(file), { recursive: true });
     writeFileAtomic(file, out);

@@ -19,11 +19,19 @@ import path from "node:path";
 import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from "node:worker_threads";
 import { statKey, type DirKey } from "./catalog-cache.js";
 
-/** The texts of the files a run list needs, in the order `RUN_TEXT` names them; null: no such file. */
+/**
+ * The texts of the files a run list needs, in the order `RUN_TEXT` names them; null: no such file.
+ * `keys`: for a run that has not ended, the times and inodes of its record's directory and of `proc/`,
+ * taken before its files were read (null when a directory was missing).
+ */
 export type RunTexts = (string | null)[];
 
+/** What reading a record gives: its texts, or SAME when its directories' keys are those it was asked to compare with. */
+export type RunRead = RunTexts | typeof SAME;
+export const SAME = "same";
+
 /** Where each file's text is in RunTexts. */
-export const RUN_TEXT = { exit: 0, started: 1, opref: 2, jobs: 3, lock: 4, staged: 5, initialized: 6, scheduler: 7 } as const;
+export const RUN_TEXT = { exit: 0, started: 1, opref: 2, jobs: 3, lock: 4, staged: 5, initialized: 6, scheduler: 7, keys: 8 } as const;
 
 /**
  * The reading of one record, as source that both threads compile (with `fs` and `Buffer` in scope).
@@ -34,10 +42,12 @@ export const RUN_TEXT = { exit: 0, started: 1, opref: 2, jobs: 3, lock: 4, stage
  *
  * `readRun` reads a record (`dir` ends with a separator); `full`: also its opref and jobs, which never
  * change. `proc/exit` comes first: once it holds the exit code, no other file of the record changes, so
- * what is read after it is final. A run that has not ended is read as RunRecord.status reads it — the
- * lock, then (when there is none) the exit code again, so that a run that ends meanwhile is never taken
- * for one that has not started; with a lock, its cluster job (`scheduler.json`), which decides the status
- * of a run locked on another host.
+ * what is read after it is final. Of a run that has not ended, the keys of the record's directory and of
+ * `proc/` are taken first (every step of a run creates or removes a file in one of them, which moves its
+ * times): when they are `known`, the files are not read again (SAME). Then it is read as
+ * RunRecord.status reads it — the exit code again, the lock, then (when there is none) the exit code
+ * once more, so that a run that ends meanwhile is never taken for one that has not started; with a lock,
+ * its cluster job (`scheduler.json`), which decides the status of a run locked on another host.
  */
 const READ_SOURCE = `
 let scratch = Buffer.allocUnsafe(16384);
@@ -65,10 +75,26 @@ function readText(file) {
     fs.closeSync(fd);
   }
 }
-function readRun(dir, full) {
-  let exit = readText(dir + "proc/exit");
-  let lock = null, staged = null, initialized = null, scheduler = null;
-  if (exit === null || exit.trim() === "") {
+function dirKeys(dir) {
+  let a, b;
+  try {
+    a = fs.statSync(dir);
+    b = fs.statSync(dir + "proc");
+  } catch {
+    return null;
+  }
+  return a.mtimeMs + " " + a.ctimeMs + " " + a.ino + " " + b.mtimeMs + " " + b.ctimeMs + " " + b.ino;
+}
+const ended = (exit) => exit !== null && exit.trim() !== "";
+function readRun(dir, full, known) {
+  let exit = known ? null : readText(dir + "proc/exit");
+  let lock = null, staged = null, initialized = null, scheduler = null, keys = null;
+  if (!ended(exit)) {
+    keys = dirKeys(dir);
+    if (known && keys === known) return "${SAME}";
+    exit = readText(dir + "proc/exit");
+  }
+  if (!ended(exit)) {
     lock = readText(dir + "proc/lock");
     if (lock === null || lock.trim() === "") exit = readText(dir + "proc/exit");
     else scheduler = readText(dir + "scheduler.json");
@@ -78,11 +104,11 @@ function readRun(dir, full) {
   const started = readText(dir + "started");
   const opref = full ? readText(dir + "opref") : null;
   const jobs = full ? readText(dir + "jobs") : null;
-  return [exit, started, opref, jobs, lock, staged, initialized, scheduler];
+  return [exit, started, opref, jobs, lock, staged, initialized, scheduler, keys];
 }
 `;
 
-const readRun = new Function("fs", "Buffer", `${READ_SOURCE}; return readRun;`)(fs, Buffer) as (dir: string, full: boolean) => RunTexts;
+const readRun = new Function("fs", "Buffer", `${READ_SOURCE}; return readRun;`)(fs, Buffer) as (dir: string, full: boolean, known: string | null) => RunRead;
 
 /** Below this many records to read, or directories to stat, a thread costs more than it saves. */
 export const MIN_FOR_WORKER = { records: 2000, stats: 2000 };
@@ -103,7 +129,8 @@ const fs = require("node:fs");
 Error.stackTraceLimit = 0;
 ${READ_SOURCE}
 const { port } = workerData;
-function run({ base, ids, full, dirs, ctrl: ctrlBuffer, stats: statsBuffer }) {
+function run({ base, ids, full, known: knownText, dirs, ctrl: ctrlBuffer, stats: statsBuffer }) {
+  const known = knownText.split("\n");
   const ctrl = new Int32Array(ctrlBuffer);
   const stats = new Float64Array(statsBuffer);
   const list = ids === "" ? [] : ids.split("\\n");
@@ -121,7 +148,7 @@ function run({ base, ids, full, dirs, ctrl: ctrlBuffer, stats: statsBuffer }) {
     if (Atomics.load(ctrl, 1) >= k) break;
     let run;
     try {
-      run = readRun(base + list[k] + ${JSON.stringify(path.sep)}, full[k] === "1");
+      run = readRun(base + list[k] + ${JSON.stringify(path.sep)}, full[k] === "1", known[k] || null);
     } catch {
       run = null; // the caller reads this one itself, and meets the error
     }
@@ -156,6 +183,7 @@ export interface FilesOptions {
 interface Task {
   ids: readonly string[];
   full: readonly boolean[];
+  known: readonly (string | null)[];
   dirs: readonly string[];
   /** [lowest record the worker has posted, highest record the caller has claimed, stats done, stop] */
   ctrl: Int32Array;
@@ -171,7 +199,7 @@ export class CatalogFiles {
   private readonly base: string;
   private worker: Worker | undefined;
   private port: MessagePort | undefined;
-  private task: Task = { ids: [], full: [], dirs: [], ctrl: new Int32Array(4), stats: new Float64Array(0) };
+  private task: Task = { ids: [], full: [], known: [], dirs: [], ctrl: new Int32Array(4), stats: new Float64Array(0) };
 
   constructor(
     dir: string,
@@ -187,11 +215,11 @@ export class CatalogFiles {
   }
 
   /** Sets the task, and hands it to the worker (started now if the task is big enough). */
-  begin(ids: readonly string[], full: readonly boolean[], dirs: readonly string[]): this {
+  begin(ids: readonly string[], full: readonly boolean[], dirs: readonly string[], known: readonly (string | null)[] = []): this {
     const ctrl = new Int32Array(new SharedArrayBuffer(16));
     ctrl[0] = ids.length;
     ctrl[1] = -1;
-    const task: Task = { ids, full, dirs, ctrl, stats: new Float64Array(new SharedArrayBuffer(Math.max(1, dirs.length) * 24)) };
+    const task: Task = { ids, full, known, dirs, ctrl, stats: new Float64Array(new SharedArrayBuffer(Math.max(1, dirs.length) * 24)) };
     this.task = task;
     const min = this.opts.minForWorker ?? MIN_FOR_WORKER;
     const big = ids.length >= min.records || dirs.length >= min.stats;
@@ -199,6 +227,7 @@ export class CatalogFiles {
       base: this.base,
       ids: ids.map((id) => id + ".meta").join("\n"),
       full: full.map((f) => (f ? "1" : "0")).join(""),
+      known: ids.map((_, i) => known[i] ?? "").join("\n"),
       dirs: dirs.join("\n"),
       ctrl: ctrl.buffer,
       stats: task.stats.buffer,
@@ -224,10 +253,10 @@ export class CatalogFiles {
   }
 
   /** The texts of every record, in the order of the task's ids. */
-  readRecords(): RunTexts[] {
-    const { ids, full, ctrl } = this.task;
+  readRecords(): RunRead[] {
+    const { ids, full, known, ctrl } = this.task;
     const base = this.base;
-    const out: RunTexts[] = new Array(ids.length);
+    const out: RunRead[] = new Array(ids.length);
     const helped = this.worker !== undefined && ids.length > 0;
     if (helped && this.opts.waitForWorker) Atomics.wait(ctrl, 0, ids.length, 10_000);
     // A missing file throws; the stack such an error records costs as much as the read itself.
@@ -240,7 +269,7 @@ export class CatalogFiles {
           if (i >= Atomics.load(ctrl, 0)) break;
           Atomics.store(ctrl, 1, i);
         }
-        out[i] = readRun(base + ids[i] + ".meta" + path.sep, full[i]);
+        out[i] = readRun(base + ids[i] + ".meta" + path.sep, full[i], known[i] ?? null);
       }
     } finally {
       Error.stackTraceLimit = stackTraceLimit;
@@ -249,14 +278,14 @@ export class CatalogFiles {
     if (i < ids.length && this.port) {
       // Everything from i on was posted before the worker said so; a message is there once posted.
       for (let m = receiveMessageOnPort(this.port); m; m = receiveMessageOnPort(this.port)) {
-        const { lo, texts } = m.message as { lo: number; texts: (RunTexts | null)[] };
+        const { lo, texts } = m.message as { lo: number; texts: (RunRead | null)[] };
         for (let j = 0; j < texts.length; j++) {
           const run = texts[j];
           if (lo + j >= i && run) out[lo + j] = run;
         }
       }
     }
-    for (let j = i; j < ids.length; j++) out[j] ??= readRun(base + ids[j] + ".meta" + path.sep, full[j]);
+    for (let j = i; j < ids.length; j++) out[j] ??= readRun(base + ids[j] + ".meta" + path.sep, full[j], known[j] ?? null);
     return out;
   }
 

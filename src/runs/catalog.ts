@@ -14,8 +14,8 @@ import path from "node:path";
 import { parseJson } from "../dataspace/json.js";
 import { isErrno } from "../util/fs.js";
 import { labelOf, readAttributes, tagsOf, type Attributes } from "./attributes.js";
-import { cacheFile, emptyCache, keyToKeep, loadCache, sameKey, saveCache, statKey, UNTRUSTED_KEY, type CacheToSave, type CachedGroup, type CatalogCache, type CompactAttributes, type DirKey, type Keyed, type RunColumns, type Unsettled } from "./catalog-cache.js";
-import { CatalogFiles, RUN_TEXT, type RunTexts } from "./catalog-worker.js";
+import { cacheFile, emptyCache, KeyedLogs, keyToKeep, TRUST_MARGIN_MS, loadCache, sameKey, saveCache, statKey, UNTRUSTED_KEY, type CacheToSave, type CachedGroup, type CatalogCache, type CompactAttributes, type DirKey, type RunColumns, type Unsettled } from "./catalog-cache.js";
+import { CatalogFiles, RUN_TEXT, SAME, type RunRead, type RunTexts } from "./catalog-worker.js";
 import { clusterJobStatus, groupOperationOf, groupStatus, type ClusterJobState, type GroupStatus } from "./group-columns.js";
 import { MEMBER_PREFIX, membersOf, RunGroup, type GroupKind } from "./groups.js";
 import { deriveRunStatus, parseClusterJob, parseJobs, parseLock, parseMicros, parseOpRef, runsDir, type ClusterJobRef, type OpRef, type StatusOptions } from "./record.js";
@@ -90,8 +90,7 @@ interface FreshRun {
   /** NaN: not started. */
   started: number;
   status: number;
-  /** Undefined: not ended. */
-  exit?: number;
+  ended?: boolean;
 }
 
 /**
@@ -162,9 +161,9 @@ class CatalogReader {
   /** Per fresh run (when every cached run is kept): how many cached runs come before it, if the cache knew. */
   private freshAt: (number | undefined)[] = [];
   private readonly unsettled: Unsettled[] = [];
-  private readonly users = new Map<string, Keyed<UserFacts | null>>();
-  private readonly moves = new Map<string, Keyed<TrashState>>();
-  private readonly groups = new Map<string, Keyed<CachedGroup | null>>();
+  private users = new KeyedLogs<UserFacts | null>();
+  private readonly moves = new KeyedLogs<TrashState>();
+  private groups = new KeyedLogs<CachedGroup | null>();
 
   constructor(
     private readonly projectRoot: string,
@@ -192,6 +191,7 @@ class CatalogReader {
       toRead.map((u) => u.id),
       toRead.map((u) => u.op === undefined),
       [...moves.map((id) => id + ".move"), ...groupIds.map((id) => id + ".group")],
+      toRead.map((u) => (u.texts ? u.keys ?? null : null)),
     );
     const texts = files.readRecords();
     const memo = new Map<string, number>();
@@ -205,15 +205,9 @@ class CatalogReader {
     let rows = this.rows();
     const old = this.old.runs;
     // The old cache's runs as rows: its logs and groups name runs by these indices.
-    let oldRows: Int32Array | undefined;
-    const rowOfOld = (i: number) => {
-      if (!oldRows || oldRows.length !== old.n) {
-        oldRows = new Int32Array(old.n).fill(-1);
-        for (let r = 0; r < rows.n; r++) if (rows.src[r] >= 0) oldRows[rows.src[r]] = r;
-      }
-      return oldRows[i];
-    };
-    const rowOfLog = (id: string, from: Map<string, Keyed<unknown>>) => {
+    let oldRows = rowsOfOld(rows, old.n);
+    const rowOfOld = (i: number) => oldRows[i];
+    const rowOfLog = (id: string, from: KeyedLogs<unknown>) => {
       const run = from.get(id)?.run;
       return run !== undefined ? rowOfOld(run) : rowOf(rows, id);
     };
@@ -233,25 +227,36 @@ class CatalogReader {
     // A purged run's marker is written before its record is removed: such a record is not listed.
     if (purging) {
       rows = withoutPurged(rows);
-      oldRows = undefined;
+      oldRows = rowsOfOld(rows, old.n);
     }
     // The next cache keeps every listed log as the old one knew it (a new one as not read), unless read again.
     const withLog = new Set(users);
-    for (const id of users) this.users.set(id, this.old.users.get(id) ?? { key: UNTRUSTED_KEY, value: null });
-    const found: [string, CachedGroup][] = [];
-    for (const id of groupIds) {
-      const group = this.keyed(this.old.groups, this.groups, id, files.stat(d++), () => {
-        // A directory named like a group but without its id file is not one (made by hand, or half-copied).
-        let attrs: Attributes;
-        try {
-          attrs = RunGroup.open(this.projectRoot, id).attributes;
-        } catch {
-          return null;
-        }
-        return { attrs: compactAttributes(attrs), members: membersOf(attrs) };
+    this.users = this.old.users.only(users);
+    for (const id of users) if (!this.users.has(id)) this.users.set(id, { key: UNTRUSTED_KEY, value: null });
+    this.groups = this.old.groups.only(groupIds);
+    for (const id of groupIds) if (!this.groups.has(id)) this.groups.set(id, { key: UNTRUSTED_KEY, value: null });
+    // Groups are read when first asked for (`cohort runs` without -g never asks); the worker has
+    // taken their stats meanwhile.
+    const firstGroupStat = d;
+    let foundGroups: [string, CachedGroup][] | undefined;
+    const found = () => {
+      if (foundGroups) return foundGroups;
+      foundGroups = [];
+      groupIds.forEach((id, k) => {
+        const group = this.keyed(this.groups, this.groups, id, files.stat(firstGroupStat + k), () => {
+          // A directory named like a group but without its id file is not one (made by hand, or half-copied).
+          let attrs: Attributes;
+          try {
+            attrs = RunGroup.open(this.projectRoot, id).attributes;
+          } catch {
+            return null;
+          }
+          return { attrs: compactAttributes(attrs), members: membersOf(attrs) };
+        });
+        if (group) foundGroups!.push([id, group]);
       });
-      if (group) found.push([id, group]);
-    }
+      return foundGroups;
+    };
 
     const fresh = this.fresh;
     const src = rows.src;
@@ -273,7 +278,7 @@ class CatalogReader {
         });
         return user ?? undefined;
       },
-      order: this.order(rows),
+      order: this.order(rows, oldRows),
     });
     const memberIds = (g: CachedGroup) => g.members.map((m) => (typeof m === "number" ? old.id(m) : m));
     const rowsOf = new WeakMap<GroupSummary, Int32Array>();
@@ -281,14 +286,14 @@ class CatalogReader {
     // without -g never asks).
     const opts = this.opts;
     const summarize = (): GroupSummary[] =>
-      found.map(([id, group]) => {
+      found().map(([id, group]) => {
         const memberRows = Int32Array.from(group.members, (m) => (typeof m === "number" ? rowOfOld(m) : rowOf(rows, m)));
         const summary = groupSummary(id, group.attrs, memberIds(group), memberRows, table, opts);
         rowsOf.set(summary, memberRows);
         return summary;
       });
     const groupsOfKind = (kind: string) =>
-      found.filter(([, group]) => group.attrs.some((kv) => typeof kv !== "string" && kv[0] === "kind" && kv[1] === kind)).map(([id, group]) => ({ id, attributes: expandAttributes(group.attrs, memberIds(group)) }));
+      found().filter(([, group]) => group.attrs.some((kv) => typeof kv !== "string" && kv[0] === "kind" && kv[1] === kind)).map(([id, group]) => ({ id, attributes: expandAttributes(group.attrs, memberIds(group)) }));
     const memberRows = (g: GroupSummary) => rowsOf.get(g) ?? Int32Array.from(g.members, (m) => rowOf(rows, m));
     return catalogOf(table, purged, summarize, groupsOfKind, memberRows);
   }
@@ -303,7 +308,7 @@ class CatalogReader {
    * A log directory's value: the cached one when its key (one `stat`, taken before any read) shows the
    * directory as it was, otherwise read afresh. Undefined when the directory is gone.
    */
-  private keyed<T>(from: Map<string, Keyed<T>>, into: Map<string, Keyed<T>>, id: string, key: DirKey | undefined, read: () => T): T | undefined {
+  private keyed<T>(from: KeyedLogs<T>, into: KeyedLogs<T>, id: string, key: DirKey | undefined, read: () => T): T | undefined {
     if (!key) return undefined;
     const cached = from.get(id);
     if (cached && sameKey(cached.key, key)) {
@@ -363,11 +368,19 @@ class CatalogReader {
     const { op, started, status, src } = rows;
     // Kept runs from keep[i] up to keep[to], into rows from r on; returns the next row.
     const putKept = (i: number, to: number, r: number) => {
+      if (allKept) {
+        // keep[i] is i: the columns go over as they are
+        op.set(old.op.subarray(i, to), r);
+        started.set(old.started.subarray(i, to), r);
+        status.set(old.status.subarray(i, to), r);
+        for (; i < to; i++, r++) src[r] = i;
+        return r;
+      }
       for (; i < to; i++, r++) {
         const k = keep[i];
         op[r] = old.op[k];
         started[r] = old.started[k];
-        status[r] = exitStatusCode(old.exit[k]);
+        status[r] = old.status[k];
         src[r] = k;
       }
       return r;
@@ -394,15 +407,11 @@ class CatalogReader {
    * themselves: merging the two costs less than sorting every row. Undefined without a cache (the
    * table sorts when asked).
    */
-  private order(rows: Rows): Int32Array | undefined {
+  private order(rows: Rows, oldRows: Int32Array): Int32Array | undefined {
     const old = this.old.runs;
     if (old.n === 0) return undefined;
-    const oldRows = new Int32Array(old.n).fill(-1);
     const freshRows: number[] = [];
-    for (let r = 0; r < rows.n; r++) {
-      if (rows.src[r] >= 0) oldRows[rows.src[r]] = r;
-      else freshRows.push(r);
-    }
+    for (let r = 0; r < rows.n; r++) if (rows.src[r] < 0) freshRows.push(r);
     const time = (r: number) => (Number.isNaN(rows.started[r]) ? idTime(rows.id(r)) : rows.started[r]);
     const before = (a: number, ta: number, b: number, tb: number) => tb - ta || compareNewest(0, rows.id(a), 0, rows.id(b));
     const fresh = freshRows.map((r) => ({ r, t: time(r) })).sort((a, b) => before(a.r, a.t, b.r, b.t));
@@ -423,8 +432,10 @@ class CatalogReader {
   }
 
   /** A run from the texts of its files; undefined when the directory holds no record (no opref). */
-  private freshRun(u: Unsettled, t: RunTexts, memo: Map<string, number>): FreshRun | undefined {
+  private freshRun(u: Unsettled, read: RunRead, memo: Map<string, number>): FreshRun | undefined {
     const id = u.id;
+    // SAME: nothing was created or removed in its directories since the cache read its files.
+    const t: RunTexts = read === SAME ? u.texts! : read;
     let op = u.op;
     let jobs: string[];
     let jobsText = u.jobs;
@@ -446,16 +457,25 @@ class CatalogReader {
     const exit = parseMicros(t[RUN_TEXT.exit] ?? undefined);
     if (exit !== undefined) {
       this.dirty = true;
-      return { id, op, jobs, jobsText, started, status: exitStatusCode(exit), exit };
+      return { id, op, jobs, jobsText, started, status: exitStatusCode(exit), ended: true };
     }
     const lock = parseLock(t[RUN_TEXT.lock] ?? undefined);
     const staged = parseMicros(t[RUN_TEXT.staged] ?? undefined);
     const initialized = parseMicros(t[RUN_TEXT.initialized] ?? undefined);
     const clusterJob = lock ? clusterJobOf(t[RUN_TEXT.scheduler]) : undefined;
     const status = deriveRunStatus({ lock, staged, initialized, clusterJob }, this.opts);
-    this.unsettled.push({ id, op, jobs: jobsText });
-    if (u.op === undefined || u.at === undefined) this.dirty = true;
+    const keys = read === SAME ? u.keys : this.trusted(t[RUN_TEXT.keys]);
+    const texts = read === SAME ? u.texts : t.map((x, i) => (i === RUN_TEXT.opref || i === RUN_TEXT.jobs ? null : x));
+    this.unsettled.push({ id, op, jobs: jobsText, keys, texts: keys === undefined ? undefined : texts });
+    if (u.op === undefined || u.at === undefined || keys !== u.keys) this.dirty = true;
     return { id, op, jobs, jobsText, started, status: statusCode(status) };
+  }
+
+  /** A record's directory keys (catalog-worker.ts) when both directories had been quiet for two seconds. */
+  private trusted(keys: string | null): string | undefined {
+    if (keys === null) return undefined;
+    const parts = keys.split(" ").map(Number);
+    return this.now - parts[0] > TRUST_MARGIN_MS && this.now - parts[3] > TRUST_MARGIN_MS ? keys : undefined;
   }
 
   /** The index in `operations` of what an opref file says; -1 when it is empty or damaged. */
@@ -480,7 +500,7 @@ class CatalogReader {
   nextCache(): CacheToSave {
     const old = this.old.runs;
     const kept = this.keep;
-    const read = this.fresh.filter((f) => f.exit !== undefined);
+    const read = this.fresh.filter((f) => f.ended);
     let runs: CacheToSave["runs"];
     /** The index of a run among the next cache's ended runs (-1: none), and how many come before an id. */
     let find: (id: string) => number;
@@ -494,20 +514,20 @@ class CatalogReader {
         return i < old.n && old.id(i) === id ? i : -1;
       };
     } else {
-      const columns: RunColumns = { ids: [], op: [], jobs: [], started: [], exit: [] };
-      const push = (id: string, op: number, jobs: string, started: number, exit: number) => {
+      const columns: RunColumns = { ids: [], op: [], jobs: [], started: [], status: [] };
+      const push = (id: string, op: number, jobs: string, started: number, status: number) => {
         columns.ids.push(id);
         columns.op.push(op);
         columns.jobs.push(jobs);
         columns.started.push(started);
-        columns.exit.push(exit);
+        columns.status.push(status);
       };
       let j = 0;
-      const pushRead = (f: FreshRun) => push(f.id, f.op, f.jobsText, f.started, f.exit!);
+      const pushRead = (f: FreshRun) => push(f.id, f.op, f.jobsText, f.started, f.status);
       for (const i of kept) {
         const id = old.id(i);
         for (; j < read.length && read[j].id < id; j++) pushRead(read[j]);
-        push(id, old.op[i], old.jobs(i), old.started[i], old.exit[i]);
+        push(id, old.op[i], old.jobs(i), old.started[i], old.status[i]);
       }
       for (; j < read.length; j++) pushRead(read[j]);
       runs = columns;
@@ -516,18 +536,20 @@ class CatalogReader {
       find = (id) => index.get(id) ?? -1;
       before = (id) => lowerBound(columns.ids.length, (k) => columns.ids[k], id);
     }
+    const same = runs === old.file;
     // Group members as indices into the next cache's runs (a cached group's numbers are indices into the old ones).
-    const groups = new Map<string, Keyed<CachedGroup | null>>();
-    for (const [id, { key, value }] of this.groups) {
+    const groups = new KeyedLogs<CachedGroup | null>();
+    for (const [id, { key, value }] of this.groups.all()) {
       const members = value?.members.map((m) => {
         const memberId = typeof m === "number" ? old.id(m) : m;
-        const i = runs === old.file && typeof m === "number" ? m : find(memberId);
+        const i = same && typeof m === "number" ? m : find(memberId);
         return i === -1 ? memberId : i;
       });
       groups.set(id, { key, value: value && members ? { attrs: value.attrs, members } : null });
     }
-    const withRuns = <T>(logs: Map<string, Keyed<T>>) => {
-      for (const [id, entry] of logs) {
+    // Each log names its run's index: entries kept as text hold the old cache's, still right when the runs are the same.
+    const withRuns = <T>(logs: KeyedLogs<T>) => {
+      for (const [id, entry] of same ? logs.decodedEntries() : logs.all()) {
         const i = find(id);
         entry.run = i === -1 ? undefined : i;
       }
@@ -565,6 +587,13 @@ function catalogOf(
   Object.defineProperty(catalog, "groupsOfKind", { value: groupsOfKind, enumerable: false });
   Object.defineProperty(catalog, "memberRows", { value: memberRows, enumerable: false });
   return catalog;
+}
+
+/** Per run of the old cache, its row (-1: none). */
+function rowsOfOld(rows: Rows, n: number): Int32Array {
+  const out = new Int32Array(n).fill(-1);
+  for (let r = 0; r < rows.n; r++) if (rows.src[r] >= 0) out[rows.src[r]] = r;
+  return out;
 }
 
 /** The row of run `id`; -1 when it has none. */

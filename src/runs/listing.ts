@@ -31,8 +31,9 @@ export function newestFirst<T extends { id: string; started?: number }>(items: r
  */
 export function listedRows(catalog: Catalog, deleted = false): number[] {
   const table = catalog.table;
+  const order = table.newestFirst();
   const out: number[] = [];
-  for (const r of table.newestFirst()) if (table.isDeleted(r) === deleted) out.push(r);
+  for (let k = 0; k < order.length; k++) if (table.isDeleted(order[k]) === deleted) out.push(order[k]);
   return out;
 }
 
@@ -93,7 +94,8 @@ function matches(c: Columns, f: RowFilter): boolean {
   return true;
 }
 
-const NO_FILTER = (f: RowFilter) => !f.operations && !f.statuses && !f.labels && !f.tags && !f.jobs;
+/** Whether a filter lets every row through. */
+export const NO_FILTER = (f: RowFilter) => !f.operations && !f.statuses && !f.labels && !f.tags && !f.jobs;
 
 /** Whether row r of a table passes the filter. */
 export function runMatches(table: RunTable, r: number, f: RowFilter): boolean {

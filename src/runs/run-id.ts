@@ -6,7 +6,7 @@
  * LAST 32 bits of its id, which are random in a v7 UUID: names of runs made in the same millisecond
  * differ, and a name says nothing about when the run was made. Written `xxxxx-xxxxx`, e.g. `lusab-babad`.
  */
-import { v7 as uuidv7 } from "uuid";
+import { createRequire } from "node:module";
 
 const CONSONANTS = "bdfghjklmnprstvz";
 const VOWELS = "aiou";
@@ -16,9 +16,20 @@ const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/
 /** A run name: two proquint words. */
 const NAME_RE = /^[bdfghjklmnprstvz][aiou][bdfghjklmnprstvz][aiou][bdfghjklmnprstvz]-[bdfghjklmnprstvz][aiou][bdfghjklmnprstvz][aiou][bdfghjklmnprstvz]$/;
 
+let v7: (() => string) | undefined;
+
+/**
+ * A new time-ordered UUID v7: run and group ids, and the names of attribute-log and trash files. The
+ * library is loaded at the first call: commands that only read (most of them) do not pay for it.
+ */
+export function newUuidV7(): string {
+  v7 ??= (createRequire(import.meta.url)("uuid") as typeof import("uuid")).v7;
+  return v7();
+}
+
 /** A new run id: a time-ordered UUID v7. */
 export function newRunId(): string {
-  return uuidv7();
+  return newUuidV7();
 }
 
 /** Whether `s` has the form of a run id (a lowercase UUID). */

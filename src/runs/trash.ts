@@ -10,12 +10,12 @@
  */
 import fs from "node:fs";
 import path from "node:path";
-import { v7 as uuidv7 } from "uuid";
 import { dumpJson, parseJson } from "../dataspace/json.js";
 import { isPlainObject } from "../dataspace/value.js";
 import { writeFileAtomic } from "../util/fs.js";
 import { changeFiles, currentAuthor, readChangeFile } from "./attributes.js";
 import { nowMicros, runMetaDir, runsDir } from "./record.js";
+import { newUuidV7 } from "./run-id.js";
 
 export type TrashState = "present" | "deleted" | "purged";
 export type TrashAction = "trash" | "restore" | "purge";
@@ -56,7 +56,7 @@ export function trashState(projectRoot: string, id: string): TrashState {
 function mark(projectRoot: string, id: string, action: TrashAction): void {
   const dir = moveDir(projectRoot, id);
   fs.mkdirSync(dir, { recursive: true });
-  writeFileAtomic(path.join(dir, `${uuidv7()}.json`), dumpJson({ action, author: currentAuthor(), time: nowMicros() }) + "\n");
+  writeFileAtomic(path.join(dir, `${newUuidV7()}.json`), dumpJson({ action, author: currentAuthor(), time: nowMicros() }) + "\n");
 }
 
 export function deleteRun(projectRoot: string, id: string): void {

@@ -1,9 +1,10 @@
+import { createHash } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { writeChange } from "../../src/runs/attributes.js";
 import { cacheFile } from "../../src/runs/catalog-cache.js";
-import { CatalogFiles, RUN_TEXT } from "../../src/runs/catalog-worker.js";
+import { CatalogFiles, RUN_TEXT, SAME } from "../../src/runs/catalog-worker.js";
 import { readCatalog, type Catalog } from "../../src/runs/catalog.js";
 import { RunGroup } from "../../src/runs/groups.js";
 import { foldedRows, listedRows } from "../../src/runs/listing.js";
@@ -12,11 +13,15 @@ import { deleteRun, purgeRun, restoreRun, userDir } from "../../src/runs/trash.j
 import { tempDir } from "../helpers.js";
 import { makeRun, type Made } from "./make-runs.js";
 
-/** Puts the times of `.cohort/runs` and of every directory in it ten seconds back, past the trust margin. */
+/** Puts the times of `.cohort/runs`, of every directory in it and of records' `proc/` ten seconds back, past the trust margin. */
 function age(root: string): void {
   const dir = runsDir(root);
   const past = new Date(Date.now() - 10_000);
-  for (const name of fs.readdirSync(dir)) fs.utimesSync(path.join(dir, name), past, past);
+  for (const name of fs.readdirSync(dir)) {
+    fs.utimesSync(path.join(dir, name), past, past);
+    const proc = path.join(dir, name, "proc");
+    if (fs.existsSync(proc)) fs.utimesSync(proc, past, past);
+  }
   fs.utimesSync(dir, past, past);
 }
 
@@ -49,39 +54,43 @@ function settled(states: Made[] = ["completed"]) {
 const runOf = (cat: Catalog, id: string) => cat.runs.find((r) => r.id === id);
 
 const MAGIC = "cohort run catalog\n";
+/** Where the header's length is: after the magic line and the digest. */
+const AT = MAGIC.length + 32;
 
 /** A cache file's header (JSON) and the bytes after it (runs' columns, then groups' members). */
 function splitCache(file: Buffer): { header: Record<string, unknown>; body: Buffer } {
-  const length = file.readUInt32LE(MAGIC.length);
-  const end = MAGIC.length + 4 + length;
-  return { header: JSON.parse(file.toString("utf8", MAGIC.length + 4, end)) as Record<string, unknown>, body: file.subarray((end + 7) & ~7) };
+  const length = file.readUInt32LE(AT);
+  const end = AT + 4 + length;
+  return { header: JSON.parse(file.toString("utf8", AT + 4, end)) as Record<string, unknown>, body: file.subarray((end + 7) & ~7) };
 }
 
-function joinCache(header: object, body: Buffer): Buffer {
+/** A cache file from its parts; its digest made right when `digest`, else left as zeros (a damaged file). */
+function joinCache(header: object, body: Buffer, digest = false): Buffer {
   const text = Buffer.from(JSON.stringify(header));
-  const start = (MAGIC.length + 4 + text.length + 7) & ~7;
+  const start = (AT + 4 + text.length + 7) & ~7;
   const out = Buffer.alloc(start + body.length);
   out.write(MAGIC, 0, "latin1");
-  out.writeUInt32LE(text.length, MAGIC.length);
-  text.copy(out, MAGIC.length + 4);
+  out.writeUInt32LE(text.length, AT);
+  text.copy(out, AT + 4);
   body.copy(out, start);
+  if (digest) createHash("sha256").update(out.subarray(AT)).digest().copy(out, MAGIC.length);
   return out;
 }
 
-/** A cache file with its header changed by `change`. */
+/** A cache file with its header changed by `change`; `digest`: as if cohort had written it so. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-const editHeader = (file: Buffer, change: (d: any) => void) => {
+const editHeader = (file: Buffer, change: (d: any) => void, digest = false) => {
   const { header, body } = splitCache(file);
   change(header);
-  return joinCache(header, body);
+  return joinCache(header, body, digest);
 };
 
 /** A cache file with the bytes after its header changed by `change` (on a copy). */
-const editBody = (file: Buffer, change: (body: Buffer) => void) => {
+const editBody = (file: Buffer, change: (body: Buffer) => void, digest = false) => {
   const { header, body } = splitCache(file);
   const copy = Buffer.from(body);
   change(copy);
-  return joinCache(header, copy);
+  return joinCache(header, copy, digest);
 };
 
 describe("the run catalog's cache", () => {
@@ -205,6 +214,19 @@ describe("the run catalog's cache", () => {
       expect(runOf(read(root), runs[1].id)).toMatchObject({ label: "live", status: "completed" });
     });
 
+    it("a run that has not ended: its files are read again only when its directories change", () => {
+      const { root, runs } = settled(["completed", "running"]);
+      const running = runs[1];
+      age(root);
+      read(root);
+      // rewritten in place, behind cohort's back: the directories' times do not move
+      fs.writeFileSync(path.join(running.dir, "started"), "42\n");
+      expect(runOf(readCatalog(root), running.id)).toMatchObject({ status: "running", started: running.started });
+      // a step of the run creates a file: read again
+      running.finish(0);
+      expect(runOf(read(root), running.id)).toMatchObject({ status: "completed", started: 42 });
+    });
+
     it("a group's members when runs are added before them in id order", () => {
       const { root, runs } = settled(["completed", "error"]);
       // the cached group names its member by its place among the cached runs, which a new first run shifts
@@ -291,13 +313,14 @@ describe("the run catalog's cache", () => {
       ["it is not one", () => "{garbage"],
       ["it is empty", () => ""],
       ["it is another program's JSON", () => JSON.stringify({ v: 1, runs: [1, 2, 3] })],
-      ["it is of another version", (file) => editHeader(file, (d) => (d.v += 1))],
-      ["its header does not parse", (file) => Buffer.concat([file.subarray(0, MAGIC.length + 4), Buffer.from("{not json"), file.subarray(MAGIC.length + 13)])],
+      ["it is of another version", (file) => editHeader(file, (d) => (d.v += 1), true)],
+      ["a byte of it changed", (file) => Buffer.concat([file.subarray(0, file.length - 1), Buffer.from([file[file.length - 1] ^ 1])])],
+      ["its header does not parse", (file) => Buffer.concat([file.subarray(0, AT + 4), Buffer.from("{not json"), file.subarray(AT + 13)])],
       ["it is cut short", (file) => file.subarray(0, file.length - 8)],
       ["a run's operation is not listed", (file) => editHeader(file, (d) => (d.operations = []))],
-      ["a group names a member beyond the runs", (file) => editBody(file, (body) => body.writeInt32LE(99, body.length - 4))],
+      ["its header is not this version's", (file) => editHeader(file, (d) => (d.users = [["x", "y"]]), true)],
       ["an id is not one", (file) => editBody(file, (body) => body.write("z", 8, "latin1"))],
-      ["a log names a run beyond the runs", (file) => editHeader(file, (d) => (d.users[0][5] = 7))],
+      ["a log's entry is not a pair", (file) => editHeader(file, (d) => (d.users[0] = [d.users[0][0]]), true)],
     ];
     it.each(cases)("%s", (_name, damage) => {
       const { root, runs } = settled(["completed", "error"]);
@@ -310,13 +333,30 @@ describe("the run catalog's cache", () => {
     });
   });
 
-  it("gives groups as they were when it was read, though their rows are derived when first asked for", () => {
+  it("reads groups when first asked for, once: a listing without groups does not read them", () => {
     const { root, runs, group } = settled(["completed", "error"]);
     const cat = readCatalog(root);
     group.addMembers([runs[1].id]);
-    expect(cat.groups[0]).toMatchObject({ members: [runs[0].id], status: "completed" });
+    expect(cat.groups[0]).toMatchObject({ members: [runs[0].id, runs[1].id], status: "error" });
+    group.removeMembers([runs[1].id]);
     expect(cat.groups).toBe(cat.groups);
+    expect(cat.groups[0].members).toEqual([runs[0].id, runs[1].id]);
     expect(Object.keys(cat)).toContain("groups");
+  });
+
+  it("reads a log again when its entry in the cache is damaged, and uses the rest", () => {
+    const { root, runs, group } = settled(["completed", "error"]);
+    fs.writeFileSync(path.join(runs[0].dir, "opref"), '{"project": "p", "operation": "rewritten"}\n');
+    const file = cacheFile(root);
+    const damaged = editBody(
+      editHeader(fs.readFileSync(file), (d) => (d.users[0][1] = "[1, 2]")),
+      (body) => body.writeInt32LE(99, body.length - 4),
+      true,
+    );
+    fs.writeFileSync(file, damaged);
+    const cat = readCatalog(root);
+    expect(runOf(cat, runs[0].id)).toMatchObject({ operation: "op0", label: "first", tags: ["a"] });
+    expect(cat.groups.find((g) => g.id === group.id)).toMatchObject({ members: [runs[0].id], label: "G" });
   });
 
   it("is neither read nor written with cache: false", () => {
@@ -355,7 +395,16 @@ describe("the files of a reading, shared with a worker thread", () => {
       expect(texts[1][RUN_TEXT.opref]).toContain('"operation": "op1"');
       expect(texts[5][RUN_TEXT.opref]).toBeNull(); // not full: opref and jobs are not read
       expect(texts[3][RUN_TEXT.lock]).toMatch(/ \d+\n$/);
-      expect(texts.at(-1)).toEqual([null, null, null, null, null, null, null, null]);
+      expect(texts.at(-1)).toEqual([null, null, null, null, null, null, null, null, null]);
+      // keys for runs that have not ended only; given back, their files are not read again
+      const keys = texts.map((t) => (t === SAME ? null : t[RUN_TEXT.keys]));
+      expect(keys.filter((k) => k !== null)).toHaveLength(150);
+      const again = new CatalogFiles(runsDir(root), { minForWorker: { records: 1, stats: 1 }, waitForWorker: true }).begin(ids, full, [], keys);
+      try {
+        expect(again.readRecords()).toEqual(texts.map((t, i) => (keys[i] === null ? t : SAME)));
+      } finally {
+        again.close();
+      }
       expect(alone.stat(dirs.length - 2)).toMatchObject({ ino: fs.statSync(userDir(root, ids[0])).ino });
       expect(alone.stat(dirs.length - 1)).toBeUndefined();
     } finally {

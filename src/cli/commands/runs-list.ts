@@ -2,7 +2,7 @@ import { dumpJson } from "../../dataspace/json.js";
 import type { JsonObject } from "../../dataspace/value.js";
 import type { Catalog } from "../../runs/catalog.js";
 import type { GroupStatus } from "../../runs/group-columns.js";
-import { foldedRows, groupMatches, listedRows, runMatches, type Row, type RowFilter } from "../../runs/listing.js";
+import { foldedRows, groupMatches, listedRows, NO_FILTER, runMatches, type Row, type RowFilter } from "../../runs/listing.js";
 import { resolveGroup, resolveJobRef } from "../../runs/select.js";
 import { UserError } from "../../util/errors.js";
 import { out } from "../context.js";
@@ -75,9 +75,15 @@ export default function runsList(command: string | undefined, opts: RunsListOpti
   } else {
     const order = listedRows(catalog, opts.deleted ?? false);
     const members = typeof opts.group === "string" ? new Set(catalog.memberRows(resolveGroup(catalog, opts.group))) : undefined;
-    order.forEach((r, i) => {
-      if ((!members || members.has(r)) && runMatches(table, r, filter)) take({ type: "run", row: r }, i + 1);
-    });
+    if (!members && NO_FILTER(filter)) {
+      // every run is listed: only the shown ones are looked at
+      order.slice(0, Math.min(limit, order.length)).forEach((r, i) => take({ type: "run", row: r }, i + 1));
+      matched = order.length;
+    } else {
+      order.forEach((r, i) => {
+        if ((!members || members.has(r)) && runMatches(table, r, filter)) take({ type: "run", row: r }, i + 1);
+      });
+    }
   }
   if (opts.json) {
     const rows: JsonObject[] = shown.map(({ row, index }) => (row.type === "run" ? runJson(table.summary(row.row), index) : groupJson(row.group, index, catalog)));
