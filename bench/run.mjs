@@ -172,6 +172,15 @@ async function runTracking() {
   fs.mkdirSync(dir);
   execFileSync(process.execPath, [cohort, "init"], { cwd: dir, stdio: "ignore" });
   makeRunsProject(dir, { runs: n, groups: Math.max(1, Math.round(n / 100)) });
+  // What a cold listing cannot do without: list .cohort/runs and read the three files that give a run's
+  // operation, start and status (SPEC §6), split over the machine's cores, nothing else.
+  const slots = os.availableParallelism();
+  const floorScript = (part) =>
+    `const fs=require("fs");const d=".cohort/runs/";const b=Buffer.alloc(4096);` +
+    `const n=fs.readdirSync(d).filter((x)=>x.endsWith(".meta"));` +
+    `for(let i=${part};i<n.length;i+=${slots})for(const f of ["opref","started","proc/exit"]){try{const fd=fs.openSync(d+n[i]+"/"+f,"r");fs.readSync(fd,b,0,4096,0);fs.closeSync(fd)}catch{}}`;
+  const floorCmd = Array.from({ length: slots }, (_, p) => `${JSON.stringify(process.execPath)} -e ${JSON.stringify(floorScript(p)).replace(/\$/g, "\\$")} &`).join(" ") + " wait";
+  row(`floor: list ${k} runs and read opref, started, proc/exit of each on ${slots} processes`, median([0, 1, 2].map(() => measure("bash", ["-c", floorCmd], dir))), undefined);
   for (const args of [["runs"], ["runs", "-g"]]) {
     const cold = [0, 1, 2].map(() => {
       fs.rmSync(path.join(dir, ".cohort", "cache"), { recursive: true, force: true });
@@ -188,7 +197,6 @@ async function runTracking() {
   fs.mkdirSync(batch);
   execFileSync(process.execPath, [cohort, "init"], { cwd: batch, stdio: "ignore" });
   fs.writeFileSync(path.join(batch, "cohort.toml"), '[project]\nname = "batch"\n\n[operations.noop]\ncommand = "true"\nflags = { i = 0 }\n');
-  const slots = os.availableParallelism();
   const m = measure(process.execPath, [cohort, "run", "noop", `i={1..${members}}`, "--parallel", "--quiet"], batch);
   const floor = measure("bash", ["-c", `seq ${members} | xargs -P ${slots} -n 1 sh -c true`], base);
   row(`batch of ${members} (--parallel): ${(members / m.seconds).toFixed(0)} runs/s, ${(((m.seconds - floor.seconds) / members) * slots * 1000).toFixed(1)} ms per run over sh -c true`, m);

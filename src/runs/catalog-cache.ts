@@ -1,8 +1,9 @@
 /**
- * The run catalog's cache, `.cohort/cache/runs.json`: what the catalog read of `.cohort/runs/`, kept
+ * The run catalog's cache, `.cohort/cache/runs.bin`: what the catalog read of `.cohort/runs/`, kept
  * so that a listing of a project where nothing changed reads almost nothing. It is derived only:
- * deleting it loses nothing, and a file that does not parse or has another shape is ignored (and
- * replaced by the next listing). What is kept, and how each part is checked before it is used:
+ * deleting it loses nothing, and a file that is not exactly as this version wrote it (its digest says
+ * so) is ignored and replaced by the next listing. What is kept, and how each part is checked before
+ * it is used:
  *
  * - **The listing** of `.cohort/runs/` (which records, attribute logs, trash logs and groups exist),
  *   keyed by the directory's modification time, change time and inode, as the job index keys the
@@ -10,18 +11,20 @@
  *   directory had been quiet for two seconds when it was read (a second change in the same clock tick
  *   could keep the times); otherwise the directory is read again.
  * - **Ended runs**: operation, FlowGroup, jobs, start time and status. A run's record does not change
- *   once `proc/exit` holds its exit code, so these are used as long as the record is listed. Of a run
- *   that has not ended only the operation and jobs are kept: its status depends on files that change
- *   and on whether its process lives.
+ *   once `proc/exit` holds its exit code, so these are used as long as the record is listed.
+ * - **Runs that have not ended**: operation and jobs, and what their other files said, keyed by the
+ *   record's directory and its `proc/` (catalog-worker.ts): read again when either changed. The status
+ *   is derived every time, since it depends on whether the run's process lives.
  * - **Attribute logs, trash logs and groups**, each keyed by one `stat` of its directory (modification
  *   time, change time, inode), as the document cache keys documents: every change adds a file to the
  *   directory, which moves its times. A directory that was not quiet for two seconds when read is listed
- *   without a key, so it is read again every time until it is.
+ *   without a key, so it is read again every time until it is. Entries are decoded when asked for.
  *
  * At 100,000 runs the file's size and the time to read it matter, so it is binary: a small JSON
  * header, then the ended runs as columns (ids as text, numbers as typed arrays, the jobs as one text)
  * with their newest-first order, and the groups' members as indices into them. A listing where
- * nothing changed copies the columns it needs and decodes nothing else (see CacheHeader).
+ * nothing changed copies the columns it needs and decodes nothing else (see CacheHeader). The file
+ * name changed from the `runs.json` of cohort's first releases, which a save removes.
  */
 import { createHash } from "node:crypto";
 import fs from "node:fs";

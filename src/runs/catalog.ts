@@ -287,8 +287,13 @@ class CatalogReader {
     const opts = this.opts;
     const summarize = (): GroupSummary[] =>
       found().map(([id, group]) => {
-        const memberRows = Int32Array.from(group.members, (m) => (typeof m === "number" ? rowOfOld(m) : rowOf(rows, m)));
-        const summary = groupSummary(id, group.attrs, memberIds(group), memberRows, table, opts);
+        const { members } = group;
+        const memberRows = new Int32Array(members.length);
+        for (let k = 0; k < members.length; k++) {
+          const m = members[k];
+          memberRows[k] = typeof m === "number" ? rowOfOld(m) : rowOf(rows, m);
+        }
+        const summary = groupSummary(id, group.attrs, () => memberIds(group), memberRows, table, opts);
         rowsOf.set(summary, memberRows);
         return summary;
       });
@@ -680,7 +685,7 @@ function listDir(dir: string): Listing | undefined {
  * `table`, -1 where a member has none). Its attributes, members' keys included, are put together when
  * first read.
  */
-function groupSummary(id: string, compact: CompactAttributes, members: string[], memberRows: Int32Array, table: RunTable, opts: CatalogOptions): GroupSummary {
+function groupSummary(id: string, compact: CompactAttributes, memberIds: () => string[], memberRows: Int32Array, table: RunTable, opts: CatalogOptions): GroupSummary {
   const counted: number[] = [];
   for (const r of memberRows) if (r !== -1 && table.isPresent(r)) counted.push(r);
   const statuses: GroupStatus[] = counted.map((r) => table.status(r));
@@ -705,15 +710,24 @@ function groupSummary(id: string, compact: CompactAttributes, members: string[],
     status: "unknown",
     label: labelOf(own),
     tags: tagsOf(own),
-    members,
   } as GroupSummary;
+  // A group's member ids and its attributes (a key per member) are put together when first read: a
+  // listing of groups needs neither.
+  let members: string[] | undefined;
+  Object.defineProperty(summary, "members", {
+    get: () => (members ??= memberIds()),
+    set: (value: string[]) => (members = value),
+    enumerable: true,
+    configurable: true,
+  });
   Object.defineProperty(summary, "attributes", {
-    get: () => (attributes ??= expandAttributes(compact, members)),
+    get: () => (attributes ??= expandAttributes(compact, summary.members)),
     set: (value: Attributes) => (attributes = value),
     enumerable: true,
     configurable: true,
   });
-  const cluster = opts.clusterJob?.(summary);
+  // Only a submission has a cluster job.
+  const cluster = summary.kind === "submission" ? opts.clusterJob?.(summary) : undefined;
   if (cluster !== undefined) {
     const extra = clusterJobStatus(cluster);
     if (extra !== undefined) statuses.push(extra);

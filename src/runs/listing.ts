@@ -45,12 +45,17 @@ export function listedRows(catalog: Catalog, deleted = false): number[] {
 export function foldedRows(catalog: Catalog): Row[] {
   const table = catalog.table;
   const grouped = new Uint8Array(table.length);
-  for (const g of catalog.groups) for (const r of catalog.memberRows(g)) if (r !== -1) grouped[r] = 1;
+  for (const g of catalog.groups) {
+    const rows = catalog.memberRows(g);
+    for (let k = 0; k < rows.length; k++) if (rows[k] !== -1) grouped[rows[k]] = 1;
+  }
   const groups = newestFirst(catalog.groups);
   const out: Row[] = [];
   let k = 0;
   // Both lists are newest first already: merged, not sorted again.
-  for (const r of table.newestFirst()) {
+  const order = table.newestFirst();
+  for (let i = 0; i < order.length; i++) {
+    const r = order[i];
     if (!table.isPresent(r) || grouped[r]) continue;
     const t = table.sortTime(r);
     const id = table.id(r);
