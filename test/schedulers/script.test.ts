@@ -66,6 +66,20 @@ describe("built-in templates (golden files; UPDATE_GOLDEN=1 rewrites them)", () 
   }
 });
 
+describe("a script whose directives have all been read renders unwatched, and reads the same", () => {
+  for (const scheduler of SCHEDULERS) {
+    for (const [name, c] of Object.entries(CASES)) {
+      it(`${scheduler} × ${name}`, () => {
+        const read = new Set<string>();
+        const watched = renderScript(context(scheduler, c), read).text;
+        // The second time every key the first read is known read: the directives are given as they are.
+        expect(renderScript(context(scheduler, c), read)).toEqual({ text: watched, unread: [] });
+        expect(watched).toBe(fs.readFileSync(path.join(GOLDEN, `${scheduler}-${name}.sh`), "utf8"));
+      });
+    }
+  }
+});
+
 describe("resources in scripts (SPEC §4)", () => {
   it("a group takes the max of np and ngpu and the sum of walltime", () => {
     const { text } = renderScript(context("slurm", CASES["group-ex"]));
@@ -116,6 +130,15 @@ describe("project templates", () => {
     const r = renderScript({ ...context("slurm", c), project: { name: "demo", root } });
     expect(r.text).toContain("#SBATCH --constraint=a100\n");
     expect(r.unread).toEqual([]);
+  });
+  it("scripts of one submission share what templates read: a key is reported until a template reads it", () => {
+    const read = new Set<string>();
+    const plain = { bundle: [entry("train", A, [["train", d({ ngpu: 1, walltime: 600 })]])] };
+    const constrained = { bundle: [entry("train", B, [["train", d({ ngpu: 1, constraint: "a100" })]])] };
+    expect(renderScript(context("slurm", plain), read).unread).toEqual([]);
+    expect([...read]).toEqual(expect.arrayContaining(["ngpu", "walltime"]));
+    expect(renderScript(context("slurm", constrained), read).unread).toEqual(["constraint"]);
+    expect(renderScript(context("slurm", constrained), read).unread).toEqual(["constraint"]);
   });
   it("built-ins can be shown; an unknown one is an error naming them", () => {
     expect(builtinTemplate("slurm")).toContain('{% extends "cohort/base.sh" %}');

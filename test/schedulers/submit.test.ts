@@ -5,18 +5,18 @@
 import fs from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { initProject, type Project } from "../../src/dataspace/project.js";
+import { initProject, openProject, type Project } from "../../src/dataspace/project.js";
 import { RunGroup } from "../../src/runs/groups.js";
 import { SubmitError } from "../../src/schedulers/commands.js";
 import type { FinalState, PartitionInfo, QueuedJob, Scheduler } from "../../src/schedulers/scheduler.js";
 import { slurmTimeLimit } from "../../src/schedulers/slurm.js";
-import { checkPartition, dependencyExpression, submit, type SubmitOptions } from "../../src/schedulers/submit.js";
+import { checkPartition, dependencyExpression, submit, type PlannedJob, type SubmitOptions } from "../../src/schedulers/submit.js";
 import { clusterStates, listSubmissions, operationStates, pendingClusterView } from "../../src/schedulers/tracking.js";
 import { resolveDirectives } from "../../src/workflow/directives.js";
 import type { Directives } from "../../src/workflow/model.js";
 import { parseProjectToml } from "../../src/workflow/toml.js";
 import { Workflow } from "../../src/workflow/workflow.js";
-import { tempDir } from "../helpers.js";
+import { cohort, tempDir } from "../helpers.js";
 
 class FakeScheduler implements Scheduler {
   readonly name = "slurm" as const;
@@ -195,6 +195,23 @@ describe("submit", () => {
     expect(warnings).toEqual(["directive constraint is set but the slurm template does not use it"]);
   });
 
+  it("pretending, a promise onJob returns is waited for before the next job is shown", async () => {
+    const p = setup(3);
+    const events: string[] = [];
+    const onJob = (job: PlannedJob) => {
+      events.push(`shown ${job.entries[0].aggregate}`);
+      return new Promise<void>((resolve) =>
+        setImmediate(() => {
+          events.push(`done ${job.entries[0].aggregate}`);
+          resolve();
+        }),
+      );
+    };
+    const r = await plan(p, undefined, { names: ["ex"], pretend: true, onJob });
+    expect(events).toEqual(r.jobs.flatMap((j) => [`shown ${j.entries[0].aggregate}`, `done ${j.entries[0].aggregate}`]));
+    expect(events).toHaveLength(6);
+  });
+
   it("--hold and --after reach the script", async () => {
     const p = setup(1);
     const s = new FakeScheduler();
@@ -260,5 +277,28 @@ describe("limits the scheduler tells", () => {
     expect(dependencyExpression("pbs", ["1"])).toBe("afterok:1");
     expect(dependencyExpression("lsf", ["1", "2"])).toBe("done(1) && done(2)");
     expect(dependencyExpression("slurm", [])).toBeUndefined();
+  });
+});
+
+describe("cohort submit --pretend", () => {
+  it("prints every script, in submission order, when the output spans many blocks", async () => {
+    // About 600 bytes a script: 300 scripts fill more than two of the blocks the output is written in.
+    const dir = tempDir();
+    expect(cohort(["init", "i={1..300}"], { cwd: dir }).code).toBe(0);
+    fs.writeFileSync(path.join(dir, "cohort.toml"), TOML);
+    const r = cohort(["submit", "-o", "ex", "--pretend", "--scheduler", "slurm"], { cwd: dir, env: { PATH: path.join(dir, "no-bin") } });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout.length).toBeGreaterThan(2 * 64 * 1024);
+    const shown = [...r.stdout.matchAll(/^# cluster job (\S+): 1 \(group, aggregate\) pair\n#!\/bin\/bash\n#SBATCH --job-name=(\S+)\n/gm)];
+    expect(shown).toHaveLength(300);
+    expect(shown.every((m) => m[1] === m[2])).toBe(true);
+    // Each script is followed by its own submit command, and the groups it names are all different.
+    const files = [...r.stdout.matchAll(/^export COHORT_SUBMISSION_GROUP=(\S+)\n[^]*?^# submit with: sbatch --parsable \S+\/(\S+)\.sh\n\n/gm)];
+    expect(files).toHaveLength(300);
+    expect(files.every((m) => m[1] === m[2])).toBe(true);
+    expect(new Set(files.map((m) => m[1])).size).toBe(300);
+    // The order the planner gives (job names do not depend on the run).
+    const planned = await plan({ project: openProject(dir), workflow: new Workflow([parseProjectToml(TOML)]) }, undefined, { names: ["ex"], pretend: true });
+    expect(shown.map((m) => m[1])).toEqual(planned.jobs.map((j) => j.jobName));
   });
 });

@@ -28,6 +28,17 @@ export interface SubmitCliOptions {
 /** Characters of pretended scripts gathered before one write. */
 const PRINT_BLOCK = 64 * 1024;
 
+/** Resolves once stdout has written what it holds (or has closed: a closed pipe ends the process). */
+function drained(): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      process.stdout.off("drain", done).off("close", done);
+      resolve();
+    };
+    process.stdout.on("drain", done).on("close", done);
+  });
+}
+
 function parseBundle(v: string | boolean | undefined): number | true | undefined {
   if (v === undefined || v === false) return undefined;
   if (v === true) return true;
@@ -64,14 +75,17 @@ export default async function submitCommand(names: string[], opts: SubmitCliOpti
     if (pending) out(pending);
     pending = "";
   };
-  const shown = (job: PlannedJob) => {
+  const shown = (job: PlannedJob): Promise<void> | undefined => {
     if (opts.pretend) {
       const n = job.entries.length;
       pending +=
         `# cluster job ${job.jobName}: ${n} (group, aggregate) pair${n === 1 ? "" : "s"}${job.tasks ? `, an array of ${job.tasks.length} tasks` : ""}\n` +
         (job.script.endsWith("\n") ? job.script : job.script + "\n") +
         `# submit with: ${job.submitCommand.join(" ")}\n\n`;
-      if (pending.length >= PRINT_BLOCK) flush();
+      if (pending.length < PRINT_BLOCK) return undefined;
+      flush();
+      // A pipe read slower than scripts are printed: wait, rather than hold every script in memory.
+      if (process.stdout.writableNeedDrain) return drained();
     } else {
       out(`${job.jobId}\t${job.jobName}\t${job.entries.map((e) => `${e.group} on ${e.aggregate}`).join(", ")}\n`);
     }
