@@ -130,7 +130,7 @@ Error.stackTraceLimit = 0;
 ${READ_SOURCE}
 const { port } = workerData;
 function run({ base, ids, full, known: knownText, dirs, ctrl: ctrlBuffer, stats: statsBuffer }) {
-  const known = knownText.split("\n");
+  const known = knownText.split("\\n");
   const ctrl = new Int32Array(ctrlBuffer);
   const stats = new Float64Array(statsBuffer);
   const list = ids === "" ? [] : ids.split("\\n");
@@ -199,6 +199,8 @@ export class CatalogFiles {
   private readonly base: string;
   private worker: Worker | undefined;
   private port: MessagePort | undefined;
+  /** How many records the worker read and handed over (a test sees that it helped). */
+  handedOver = 0;
   private task: Task = { ids: [], full: [], known: [], dirs: [], ctrl: new Int32Array(4), stats: new Float64Array(0) };
 
   constructor(
@@ -281,7 +283,10 @@ export class CatalogFiles {
         const { lo, texts } = m.message as { lo: number; texts: (RunRead | null)[] };
         for (let j = 0; j < texts.length; j++) {
           const run = texts[j];
-          if (lo + j >= i && run) out[lo + j] = run;
+          if (lo + j >= i && run) {
+            out[lo + j] = run;
+            this.handedOver++;
+          }
         }
       }
     }

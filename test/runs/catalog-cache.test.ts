@@ -388,6 +388,9 @@ describe("the files of a reading, shared with a worker thread", () => {
       const texts = alone.readRecords();
       expect(shared.readRecords()).toEqual(texts);
       expect(early.readRecords()).toEqual(texts);
+      // the worker read some of them (it waits for none: a broken worker would leave all to the caller)
+      expect(shared.handedOver).toBeGreaterThan(0);
+      expect(early.handedOver).toBeGreaterThan(0);
       await Promise.all([shared.statsDone(), early.statsDone()]);
       expect(dirs.map((_, k) => shared.stat(k))).toEqual(dirs.map((_, k) => alone.stat(k)));
       expect(dirs.map((_, k) => early.stat(k))).toEqual(dirs.map((_, k) => alone.stat(k)));
@@ -402,6 +405,7 @@ describe("the files of a reading, shared with a worker thread", () => {
       const again = new CatalogFiles(runsDir(root), { minForWorker: { records: 1, stats: 1 }, waitForWorker: true }).begin(ids, full, [], keys);
       try {
         expect(again.readRecords()).toEqual(texts.map((t, i) => (keys[i] === null ? t : SAME)));
+        expect(again.handedOver).toBeGreaterThan(0);
       } finally {
         again.close();
       }
