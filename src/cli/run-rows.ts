@@ -7,12 +7,12 @@ import { readCatalog, type Catalog, type GroupSummary, type RunSummary } from ".
 import { groupJobs } from "../runs/listing.js";
 import { clusterJobOf, liveJobIds, pendingClusterView, submissionsOf } from "../schedulers/tracking.js";
 import { warn } from "./context.js";
-import { loadProject } from "./project.js";
+import { projectRootOf } from "../dataspace/root.js";
 import { humanTime, isoTime } from "./when.js";
 
 /** The project root of the working directory and its catalog: every command reads it once. */
 export function openCatalog(): { root: string; catalog: Catalog } {
-  const root = loadProject({ index: false }).root;
+  const root = projectRootOf(process.cwd());
   // A submission group's cluster job counts as a member while the scheduler knows it (SPEC §7). The
   // scheduler is asked when the first group row is derived (`cohort runs` without -g never asks),
   // about every submission of the catalog at once.

@@ -1,4 +1,16 @@
-import stringWidth from "string-width";
+import { createRequire } from "node:module";
+
+let wideWidth: ((text: string) => number) | undefined;
+
+/**
+ * The display width of a cell: its length when it is printable ASCII, else as string-width counts
+ * (loaded only then: it compiles a large pattern, a cost every listing would pay).
+ */
+function width(text: string): number {
+  if (/^[\x20-\x7e]*$/.test(text)) return text.length;
+  wideWidth ??= createRequire(import.meta.url)("string-width") as (text: string) => number;
+  return wideWidth(text);
+}
 
 /**
  * A borderless table with a header row, columns padded to their widest cell (by display width: wide
@@ -8,14 +20,14 @@ import stringWidth from "string-width";
 export function renderTable(head: string[], rows: string[][]): string {
   const bold = process.stdout.isTTY && !process.env.NO_COLOR;
   const cells = [head, ...rows].map((row) => head.map((_, c) => String(row[c] ?? "").split("\n")));
-  const widths = head.map((_, c) => Math.max(...cells.map((row) => Math.max(...row[c].map(stringWidth)))));
+  const widths = head.map((_, c) => Math.max(...cells.map((row) => Math.max(...row[c].map(width)))));
   const out: string[] = [];
   cells.forEach((row, r) => {
     const height = Math.max(...row.map((lines) => lines.length));
     for (let l = 0; l < height; l++) {
       const parts = row.map((lines, c) => {
         const text = lines[l] ?? "";
-        const pad = " ".repeat(widths[c] - stringWidth(text));
+        const pad = " ".repeat(widths[c] - width(text));
         return r === 0 && bold && text !== "" ? `\u001b[1m${text}\u001b[22m${pad}` : text + pad;
       });
       out.push(parts.join("  ").trimEnd());

@@ -25,7 +25,7 @@ import path from "node:path";
 import { readSmallFileSync, writeFileAtomic } from "../util/fs.js";
 import { UserError } from "../util/errors.js";
 import type { DocumentSnapshots } from "./document.js";
-import { collectTyped, restoreTyped } from "./job-index.js";
+import { collectTyped, restoreTyped } from "./typed-json.js";
 import { parseJson } from "./json.js";
 import { isPlainObject, type JsonObject } from "./value.js";
 

@@ -12,7 +12,8 @@ import path from "node:path";
 import { isErrno, readSmallFileSync, writeFileAtomic } from "../util/fs.js";
 import { jobId, JOB_ID } from "./id.js";
 import { parseJson } from "./json.js";
-import { Float, isPlainObject, type JsonObject, type JsonValue, pythonFloatRepr } from "./value.js";
+import { collectTyped, restoreTyped } from "./typed-json.js";
+import { isPlainObject, type JsonObject, type JsonValue } from "./value.js";
 
 export const STATEPOINT_FILE = "signac_statepoint.json";
 const CACHE_VERSION = 1;
@@ -249,27 +250,6 @@ function readCache(file: string): CacheFile | undefined {
   }
   restoreTyped(data.sps, data.typed);
   return data;
-}
-
-/** Puts back into values read by JSON.parse what collectTyped recorded: Floats and big integers. */
-export function restoreTyped(values: unknown[], typed: (string | number)[][]): void {
-  for (const [idx, text, ...keys] of typed) {
-    let parent = values[idx as number] as Record<string | number, unknown>;
-    for (let k = 0; k < keys.length - 1; k++) parent = parent[keys[k]] as Record<string | number, unknown>;
-    const t = text as string;
-    parent[keys[keys.length - 1]] = /^-?\d+$/.test(t) ? BigInt(t) : new Float(Number(t));
-  }
-}
-
-/**
- * Finds the values JSON.parse would read back wrongly: integer-valued floats and big integers, as
- * [index, exact text, ...path] (`at` starts with the index of the value in its list).
- */
-export function collectTyped(v: JsonValue, at: (string | number)[], out: (string | number)[][]): void {
-  if (v instanceof Float) out.push([at[0], pythonFloatRepr(v.value), ...at.slice(1)]);
-  else if (typeof v === "bigint") out.push([at[0], v.toString(), ...at.slice(1)]);
-  else if (Array.isArray(v)) v.forEach((x, i) => collectTyped(x, [...at, i], out));
-  else if (isPlainObject(v)) for (const k of Object.keys(v)) collectTyped(v[k], [...at, k], out);
 }
 
 function sortTogether(ids: string[], sps: JsonObject[]): [string[], JsonObject[]] {

@@ -1,7 +1,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { UserError } from "../util/errors.js";
-import { isErrno, writeFileAtomic } from "../util/fs.js";
+import { writeFileAtomic } from "../util/fs.js";
 import { Document, readDocumentFile } from "./document.js";
 import { compileFilter, filterNeedsDoc } from "./filter.js";
 import { jobId } from "./id.js";
@@ -9,63 +9,15 @@ import { JobIndex } from "./job-index.js";
 import { Job, JOB_DOCUMENT_FILE, writeStatepoint } from "./job.js";
 import { canonicalJson } from "./json.js";
 import { assertValidKeys, splitPath } from "./keys.js";
+import { checkSchemaVersion, PROJECT_FILE, projectRootOf, SIGNAC_DIR } from "./root.js";
 import { isPlainObject, type JsonObject, type JsonValue } from "./value.js";
 
-export const PROJECT_FILE = "cohort.toml";
 export const PROJECT_DOCUMENT_FILE = "signac_project_document.json";
-const SIGNAC_DIR = ".signac";
-
-/** Walks up from `start` to the nearest directory holding `cohort.toml` or `.signac/`. */
-export function findProjectRoot(start: string): string {
-  let dir = path.resolve(start);
-  for (;;) {
-    if (fs.existsSync(path.join(dir, PROJECT_FILE)) || isDirectory(path.join(dir, SIGNAC_DIR))) return dir;
-    for (const old of ["signac.rc", ".signac.rc"]) {
-      if (fs.existsSync(path.join(dir, old))) {
-        throw new UserError(
-          `${path.join(dir, old)} marks a signac project of schema version 1, which cohort does not open`,
-          "migrate it with signac 2: run 'signac migrate' in that directory",
-        );
-      }
-    }
-    const parent = path.dirname(dir);
-    if (parent === dir) {
-      throw new UserError(`not inside a cohort or signac project: ${path.resolve(start)}`, "run 'cohort init' or pass -C DIR");
-    }
-    dir = parent;
-  }
-}
-
-function isDirectory(p: string): boolean {
-  try {
-    return fs.statSync(p).isDirectory();
-  } catch {
-    return false;
-  }
-}
-
-function checkSchemaVersion(root: string): void {
-  let text: string;
-  try {
-    text = fs.readFileSync(path.join(root, SIGNAC_DIR, "config"), "utf8");
-  } catch (err) {
-    if (isErrno(err, "ENOENT")) return;
-    throw err;
-  }
-  const m = /^\s*schema_version\s*=\s*"?(\d+)"?\s*$/m.exec(text);
-  if (m && m[1] !== "2") {
-    throw new UserError(
-      `${root} is a signac project of schema version ${m[1]}; cohort opens version 2`,
-      "migrate it with signac 2: run 'signac migrate' in that directory",
-    );
-  }
-}
+export { findProjectRoot, PROJECT_FILE } from "./root.js";
 
 /** Opens the project that holds `dir` (default: the working directory), looking upwards. */
 export function openProject(dir: string = process.cwd()): Project {
-  const root = findProjectRoot(dir);
-  checkSchemaVersion(root);
-  return new Project(root);
+  return new Project(projectRootOf(dir));
 }
 
 /** Makes `dir` a project (idempotent): `cohort.toml`, `.signac/config`, `workspace/`. */

@@ -30,7 +30,7 @@ import { createHash } from "node:crypto";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { collectTyped, restoreTyped } from "../dataspace/job-index.js";
+import { collectTyped, restoreTyped } from "../dataspace/typed-json.js";
 import type { JsonValue } from "../dataspace/value.js";
 import { writeFileAtomic } from "../util/fs.js";
 import { isRunId } from "./run-id.js";
