@@ -90,7 +90,7 @@
  * in groups and `after` conditions are checked when the workflow is assembled, not here.
  */
 import { parse, TomlError } from "smol-toml";
-import { z } from "zod";
+import { z } from "../vendor/zod.js";
 import { Float, float, isPlainObject, type JsonObject, type JsonValue } from "../dataspace/value.js";
 import { UserError } from "../util/errors.js";
 import type {
