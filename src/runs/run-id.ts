@@ -6,7 +6,7 @@
  * LAST 32 bits of its id, which are random in a v7 UUID: names of runs made in the same millisecond
  * differ, and a name says nothing about when the run was made. Written `xxxxx-xxxxx`, e.g. `lusab-babad`.
  */
-import { createRequire } from "node:module";
+import { randomFillSync } from "node:crypto";
 
 const CONSONANTS = "bdfghjklmnprstvz";
 const VOWELS = "aiou";
@@ -16,15 +16,55 @@ const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/
 /** A run name: two proquint words. */
 const NAME_RE = /^[bdfghjklmnprstvz][aiou][bdfghjklmnprstvz][aiou][bdfghjklmnprstvz]-[bdfghjklmnprstvz][aiou][bdfghjklmnprstvz][aiou][bdfghjklmnprstvz]$/;
 
-let v7: (() => string) | undefined;
+/** Random bytes drawn 4 KB at a time: one system call per 512 ids. */
+const pool = Buffer.alloc(4096);
+let poolAt = pool.length;
+/** The last id's milliseconds and 12-bit counter (RFC 9562 §6.2, method 1): ids of one process sort in the order made. */
+let lastMs = -1;
+let counter = 0;
+const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, "0"));
 
 /**
- * A new time-ordered UUID v7: run and group ids, and the names of attribute-log and trash files. The
- * library is loaded at the first call: commands that only read (most of them) do not pay for it.
+ * A new UUID version 7 (RFC 9562): 48 bits of epoch milliseconds, the version, a 12-bit counter that
+ * starts at a random value each millisecond and counts up within it (on overflow the id borrows the
+ * next millisecond), the variant, and 62 random bits. Run and group ids, and the names of
+ * attribute-log and trash files. (Written here rather than taken from a library: loading one cost
+ * 35 ms on every command that writes, and 4 µs an id at 10,000 submission scripts.)
  */
 export function newUuidV7(): string {
-  v7 ??= (createRequire(import.meta.url)("uuid") as typeof import("uuid")).v7;
-  return v7();
+  if (poolAt + 10 > pool.length) {
+    randomFillSync(pool);
+    poolAt = 0;
+  }
+  const now = Date.now();
+  if (now > lastMs) {
+    lastMs = now;
+    counter = ((pool[poolAt] << 4) | (pool[poolAt + 1] >> 4)) & 0x7ff; // room to count up
+  } else if (++counter > 0xfff) {
+    lastMs++;
+    counter = 0;
+  }
+  const ms = lastMs;
+  const hi = Math.floor(ms / 0x10000);
+  const b = poolAt + 2;
+  poolAt += 10;
+  return (
+    hi.toString(16).padStart(8, "0") +
+    "-" +
+    (ms & 0xffff).toString(16).padStart(4, "0") +
+    "-" +
+    (0x7000 | counter).toString(16) +
+    "-" +
+    HEX[0x80 | (pool[b] & 0x3f)] +
+    HEX[pool[b + 1]] +
+    "-" +
+    HEX[pool[b + 2]] +
+    HEX[pool[b + 3]] +
+    HEX[pool[b + 4]] +
+    HEX[pool[b + 5]] +
+    HEX[pool[b + 6]] +
+    HEX[pool[b + 7]]
+  );
 }
 
 /** A new run id: a time-ordered UUID v7. */

@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { isRunId, isRunName, newRunId, parseProquint, proquint, runName } from "../../src/runs/run-id.js";
+import { isRunId, isRunName, newRunId, newUuidV7, parseProquint, proquint, runName } from "../../src/runs/run-id.js";
 
 const ip = (a: number, b: number, c: number, d: number) => ((a << 24) >>> 0) + (b << 16) + (c << 8) + d;
 
@@ -69,5 +69,34 @@ describe("run ids and names", () => {
   it("gives runs made in the same millisecond different names", () => {
     const names = new Set(Array.from({ length: 200 }, () => runName(newRunId())));
     expect(names.size).toBe(200);
+  });
+});
+
+describe("newUuidV7", () => {
+  it("makes RFC 9562 version 7 ids: the time in the first 48 bits, version 7, variant 10", () => {
+    const before = Date.now();
+    const id = newUuidV7();
+    const after = Date.now();
+    expect(isRunId(id)).toBe(true);
+    const ms = parseInt(id.slice(0, 8) + id.slice(9, 13), 16);
+    expect(ms).toBeGreaterThanOrEqual(before);
+    expect(ms).toBeLessThanOrEqual(after + 1);
+    expect(id[14]).toBe("7");
+    expect("89ab").toContain(id[19]);
+  });
+
+  it("ids made one after another sort in the order made and never repeat, however many in one millisecond", () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 2, max: 6000 }), (n) => {
+        const ids = Array.from({ length: n }, () => newUuidV7());
+        for (let i = 1; i < n; i++) expect(ids[i - 1] < ids[i]).toBe(true);
+      }),
+      { numRuns: 20 },
+    );
+  });
+
+  it("their names differ: the last 32 bits are random", () => {
+    const names = new Set(Array.from({ length: 2000 }, () => runName(newUuidV7())));
+    expect(names.size).toBeGreaterThan(1990);
   });
 });
