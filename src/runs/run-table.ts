@@ -81,6 +81,11 @@ export class RunTable {
     return this.c.n;
   }
 
+  /** The columns that derived values (a group's) are computed from, by row. */
+  get columns(): Pick<TableColumns, "trash" | "status" | "started" | "op"> {
+    return this.c;
+  }
+
   /** Every id, in increasing order. */
   get ids(): readonly string[] {
     return (this.allIds ??= Array.from({ length: this.c.n }, (_, r) => this.c.id(r)));
