@@ -10,7 +10,6 @@ import type { Workflow } from "../workflow/workflow.js";
 import {
   describeItem,
   execute,
-  itemDirectives,
   recordFailure,
   type ExecuteOptions,
   type ExecutionItem,
@@ -18,7 +17,8 @@ import {
   type RunInfo,
 } from "./execute.js";
 import { explainShortfall, poolOf, type MachineResources } from "./machine.js";
-import { EligibilityError, pairKey, Planner, type Order, type Selection } from "./plan.js";
+import { eligibleItems, itemDirectives } from "./items.js";
+import { pairKey, Planner, type Order, type Selection } from "./plan.js";
 import type { Grant, ResourcePool } from "./resources.js";
 import { WorkerPool } from "./worker-pool.js";
 
@@ -66,47 +66,6 @@ export interface RunSummary {
   stopped?: "failure" | "limit" | "interrupted" | "refused";
   /** With `stopped: "refused"`: why an item of a pass can never fit the machine (nothing of that pass ran). */
   refusal?: UserError;
-}
-
-/** The items eligible now, in the requested order, and those whose conditions raised. */
-export async function eligibleItems(
-  planner: Planner,
-  groups: GroupDefinition[],
-  order: Order = "by-job",
-  skip?: (item: ExecutionItem) => boolean,
-): Promise<{ items: ExecutionItem[]; raised: { item: ExecutionItem; error: EligibilityError }[] }> {
-  const items: ExecutionItem[] = [];
-  const raised: { item: ExecutionItem; error: EligibilityError }[] = [];
-  for (const group of groups) {
-    for (const aggregate of planner.aggregates(group)) {
-      for (const name of group.operations) {
-        const operation = planner.workflow.operation(name);
-        const item = { group, operation, aggregate };
-        if (skip?.(item)) continue;
-        try {
-          if ((await planner.eligibility(operation, aggregate)).eligible) items.push(item);
-        } catch (err) {
-          if (!(err instanceof EligibilityError)) throw err;
-          raised.push({ item, error: err });
-        }
-      }
-    }
-  }
-  return { items: orderItems(items, groups, order), raised };
-}
-
-function orderItems(items: ExecutionItem[], groups: GroupDefinition[], order: Order): ExecutionItem[] {
-  const opRank = new Map<string, number>();
-  for (const g of groups) for (const o of g.operations) if (!opRank.has(o)) opRank.set(o, opRank.size);
-  const byAgg = (a: ExecutionItem, b: ExecutionItem) => (a.aggregate.id < b.aggregate.id ? -1 : a.aggregate.id > b.aggregate.id ? 1 : 0);
-  const byOp = (a: ExecutionItem, b: ExecutionItem) => opRank.get(a.operation.name)! - opRank.get(b.operation.name)!;
-  if (order === "by-job") return items.sort((a, b) => byAgg(a, b) || byOp(a, b));
-  if (order === "cyclic") return items.sort((a, b) => byOp(a, b) || byAgg(a, b));
-  for (let i = items.length - 1; i > 0; i--) {
-    const j = Math.floor(Math.random() * (i + 1));
-    [items[i], items[j]] = [items[j], items[i]];
-  }
-  return items;
 }
 
 export async function runPasses(project: Project, workflow: Workflow, opts: RunOptions): Promise<RunSummary> {

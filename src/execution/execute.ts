@@ -11,22 +11,15 @@ import { errorText, UserError } from "../util/errors.js";
 import { formatScalar } from "../dataspace/multivalue.js";
 import { RunRecord, runConfig } from "../runs/record.js";
 import { runWorkDir } from "../runs/trash.js";
-import { resolveDirectives, directivesFor, type ResolvedDirectives } from "../workflow/directives.js";
+import type { ResolvedDirectives } from "../workflow/directives.js";
 import type { GroupDefinition, HookFn, HookName, OperationDefinition } from "../workflow/model.js";
 import type { Workflow } from "../workflow/workflow.js";
+import { itemDirectives, type ExecutionItem } from "./items.js";
 import { expandCommand, shellQuote } from "./placeholders.js";
-import type { Aggregate } from "./plan.js";
 import { runShell } from "./process.js";
 import { workerScript, type WorkerPool } from "./worker-pool.js";
 
-export interface ExecutionItem {
-  group: GroupDefinition;
-  operation: OperationDefinition;
-  /** The jobs; none for a flag run. */
-  aggregate: Aggregate;
-  /** A flag run: the operation's whole flag set (defaults merged). It runs in a fresh run directory. */
-  flags?: JsonObject;
-}
+export type { ExecutionItem } from "./items.js";
 
 /** A run of a flag operation with one flag set: no job, a fresh working directory. */
 export function flagItem(group: GroupDefinition, operation: OperationDefinition, flags: JsonObject): ExecutionItem {
@@ -70,12 +63,6 @@ export interface ExecuteContext {
   onRun?: (run: RunInfo) => void;
   /** Long-lived workers for function operations (`worker` set, `fork` not set). */
   workers?: WorkerPool;
-}
-
-/** The directives of an item: group-specific ones replace the operation's own inside a group. */
-export function itemDirectives(workflow: Workflow, item: ExecutionItem): ResolvedDirectives {
-  const group = workflow.isSingleton(item.group) ? undefined : item.group;
-  return resolveDirectives(directivesFor(item.operation, group), item.aggregate.jobs, `operation ${item.operation.name}`);
 }
 
 /** The shell command an item runs, or undefined for a function operation (known only when it runs). */

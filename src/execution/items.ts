@@ -1,0 +1,67 @@
+/**
+ * What is to run: an item is one operation of a group on one aggregate (or a flag run); which items
+ * are eligible now, in the order asked for; the directives an item runs with. Apart from the engine
+ * that executes them, so that planning (`cohort submit`, `run --pretend`) does not load it.
+ */
+import type { JsonObject } from "../dataspace/value.js";
+import { directivesFor, resolveDirectives, type ResolvedDirectives } from "../workflow/directives.js";
+import type { GroupDefinition, OperationDefinition } from "../workflow/model.js";
+import type { Workflow } from "../workflow/workflow.js";
+import { EligibilityError, type Aggregate, type Order, type Planner } from "./plan.js";
+
+export interface ExecutionItem {
+  group: GroupDefinition;
+  operation: OperationDefinition;
+  /** The jobs; none for a flag run. */
+  aggregate: Aggregate;
+  /** A flag run: the operation's whole flag set (defaults merged). It runs in a fresh run directory. */
+  flags?: JsonObject;
+}
+
+/** The items eligible now, in the requested order, and those whose conditions raised. */
+export async function eligibleItems(
+  planner: Planner,
+  groups: GroupDefinition[],
+  order: Order = "by-job",
+  skip?: (item: ExecutionItem) => boolean,
+): Promise<{ items: ExecutionItem[]; raised: { item: ExecutionItem; error: EligibilityError }[] }> {
+  const items: ExecutionItem[] = [];
+  const raised: { item: ExecutionItem; error: EligibilityError }[] = [];
+  for (const group of groups) {
+    for (const aggregate of planner.aggregates(group)) {
+      for (const name of group.operations) {
+        const operation = planner.workflow.operation(name);
+        const item = { group, operation, aggregate };
+        if (skip?.(item)) continue;
+        try {
+          if ((await planner.eligibility(operation, aggregate)).eligible) items.push(item);
+        } catch (err) {
+          if (!(err instanceof EligibilityError)) throw err;
+          raised.push({ item, error: err });
+        }
+      }
+    }
+  }
+  return { items: orderItems(items, groups, order), raised };
+}
+
+function orderItems(items: ExecutionItem[], groups: GroupDefinition[], order: Order): ExecutionItem[] {
+  const opRank = new Map<string, number>();
+  for (const g of groups) for (const o of g.operations) if (!opRank.has(o)) opRank.set(o, opRank.size);
+  const byAgg = (a: ExecutionItem, b: ExecutionItem) => (a.aggregate.id < b.aggregate.id ? -1 : a.aggregate.id > b.aggregate.id ? 1 : 0);
+  const byOp = (a: ExecutionItem, b: ExecutionItem) => opRank.get(a.operation.name)! - opRank.get(b.operation.name)!;
+  if (order === "by-job") return items.sort((a, b) => byAgg(a, b) || byOp(a, b));
+  if (order === "cyclic") return items.sort((a, b) => byOp(a, b) || byAgg(a, b));
+  for (let i = items.length - 1; i > 0; i--) {
+    const j = Math.floor(Math.random() * (i + 1));
+    [items[i], items[j]] = [items[j], items[i]];
+  }
+  return items;
+}
+
+/** The directives of an item: group-specific ones replace the operation's own inside a group. */
+export function itemDirectives(workflow: Workflow, item: ExecutionItem): ResolvedDirectives {
+  const group = workflow.isSingleton(item.group) ? undefined : item.group;
+  return resolveDirectives(directivesFor(item.operation, group), item.aggregate.jobs, `operation ${item.operation.name}`);
+}
+
