@@ -154,8 +154,9 @@ export class KeyedLogs<T> {
     return ids;
   }
 
-  /** The entries of the given ids, still undecoded. */
-  only(ids: Iterable<string>): KeyedLogs<T> {
+  /** The entries of the given ids, still undecoded; `all`: the ids are those it has (it is its own copy then). */
+  only(ids: Iterable<string>, all = false): KeyedLogs<T> {
+    if (all) return this;
     const texts = new Map<string, string>();
     const out = new KeyedLogs<T>(texts, this.decode);
     for (const id of ids) {
@@ -381,7 +382,7 @@ function fromFile(buf: Buffer): CatalogCache {
 
   // The columns are as this version wrote them (the digest says so): they are not checked one by one,
   // which at 100,000 runs would cost more than the rest of a listing.
-  const idText = bytes.toString("latin1", layout.ids, layout.ids + n * ID_LENGTH);
+  // An id is cut from the bytes when asked for: a listing asks for those it shows.
   const op = column(bytes, layout.op, n, Int32Array);
   const started = column(bytes, layout.started, n, Float64Array);
   const status = Uint8Array.from(bytes.subarray(layout.status, layout.status + n));
@@ -390,7 +391,7 @@ function fromFile(buf: Buffer): CatalogCache {
   let jobText: string | undefined;
   const runs: CachedRuns = {
     n,
-    id: (i) => idText.slice(i * ID_LENGTH, (i + 1) * ID_LENGTH),
+    id: (i) => bytes.toString("latin1", layout.ids + i * ID_LENGTH, layout.ids + (i + 1) * ID_LENGTH),
     jobs: (i) => (jobText ??= bytes.toString("utf8", layout.jobs, layout.jobs + jobsBytes)).slice(i === 0 ? 0 : jobEnds[i - 1], jobEnds[i]),
     op,
     started,

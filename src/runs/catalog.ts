@@ -228,10 +228,14 @@ class CatalogReader {
     }
     // The next cache keeps every listed log as the old one knew it (a new one as not read), unless read again.
     const withLog = new Set(users);
-    this.users = this.old.users.only(users);
-    for (const id of users) if (!this.users.has(id)) this.users.set(id, { key: UNTRUSTED_KEY, value: null });
-    this.groups = this.old.groups.only(groupIds);
-    for (const id of groupIds) if (!this.groups.has(id)) this.groups.set(id, { key: UNTRUSTED_KEY, value: null });
+    // A listing from the cache lists the logs the cache has: those entries serve as they are.
+    const fromCache = !listing.metas;
+    this.users = this.old.users.only(users, fromCache);
+    this.groups = this.old.groups.only(groupIds, fromCache);
+    if (!fromCache) {
+      for (const id of users) if (!this.users.has(id)) this.users.set(id, { key: UNTRUSTED_KEY, value: null });
+      for (const id of groupIds) if (!this.groups.has(id)) this.groups.set(id, { key: UNTRUSTED_KEY, value: null });
+    }
     // Groups are read when first asked for (`cohort runs` without -g never asks); the worker has
     // taken their stats meanwhile.
     const firstGroupStat = d;
