@@ -689,14 +689,18 @@ function listDir(dir: string): Listing | undefined {
  */
 function groupSummary(id: string, compact: CompactAttributes, memberIds: () => string[], memberRows: Int32Array, table: RunTable, opts: CatalogOptions): GroupSummary {
   // From the table's columns directly: groups of 100,000 members in all are derived per listing.
-  const { trash, status: codes, started: times } = table.columns;
-  const counted: number[] = [];
+  const { trash, status: codes, started: times, op: opCodes } = table.columns;
+  // The members that count (neither deleted nor purged): their operations and starts, in member order.
+  const ops = new Int32Array(memberRows.length);
+  const starts = new Float64Array(memberRows.length);
+  let n = 0;
   const seen = new Uint8Array(STATUS_CODES.length);
   let started: number | undefined;
   for (let k = 0; k < memberRows.length; k++) {
     const r = memberRows[k];
     if (r === -1 || trash[r] !== 0) continue;
-    counted.push(r);
+    ops[n] = opCodes[r];
+    starts[n++] = times[r];
     seen[codes[r]] = 1;
     const t = times[r];
     if (t === t && (started === undefined || t < started)) started = t; // t === t: not NaN (not started)
@@ -710,11 +714,7 @@ function groupSummary(id: string, compact: CompactAttributes, memberIds: () => s
     id,
     name: runName(id),
     kind: typeof kind === "string" ? (kind as GroupKind) : undefined,
-    operation: groupOperationOf(
-      counted.length,
-      (k) => table.operation(counted[k]),
-      (k) => table.started(counted[k]),
-    ),
+    operation: groupOperationOf(ops.subarray(0, n), starts.subarray(0, n), (op) => (op === -1 ? "?" : table.operations[op][0])),
     started,
     status: "unknown",
     label: labelOf(own),

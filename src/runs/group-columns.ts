@@ -67,29 +67,38 @@ export function groupStatus(statuses: Iterable<GroupStatus>): GroupStatus {
  * order). No members: "".
  */
 export function groupOperation(members: readonly MemberFacts[]): string {
+  const names: string[] = [];
+  const index = new Map<string, number>();
+  const ops = members.map((m) => {
+    let i = index.get(m.operation);
+    if (i === undefined) {
+      i = names.push(m.operation) - 1;
+      index.set(m.operation, i);
+    }
+    return i;
+  });
   return groupOperationOf(
-    members.length,
-    (k) => members[k].operation,
-    (k) => members[k].started,
+    ops,
+    members.map((m) => m.started ?? NaN),
+    (i) => names[i],
   );
 }
 
-/** groupOperation over `count` members given by accessors, in one pass (a group may hold thousands). */
-export function groupOperationOf(count: number, operation: (k: number) => string, started: (k: number) => number | undefined): string {
-  // The earliest member, then the earliest whose operation differs from its: ties keep the order given.
-  const before = (k: number, best: number) => {
-    if (best === -1) return true;
-    const a = started(k) ?? Infinity;
-    const b = started(best) ?? Infinity;
-    return a < b;
-  };
-  let first = -1;
-  for (let k = 0; k < count; k++) if (before(k, first)) first = k;
-  if (first === -1) return "";
-  const op = operation(first);
+/**
+ * groupOperation over columns, in two passes (a listing derives groups of 100,000 members in all):
+ * member k's operation as a number (`name` gives its text) and start (NaN: not started).
+ */
+export function groupOperationOf(ops: ArrayLike<number>, started: ArrayLike<number>, name: (op: number) => string): string {
+  const n = ops.length;
+  if (n === 0) return "";
+  // Not started: after every start; ties keep the order given.
+  const time = (k: number) => (Number.isNaN(started[k]) ? Infinity : started[k]);
+  let first = 0;
+  for (let k = 1; k < n; k++) if (time(k) < time(first)) first = k;
+  const op = ops[first];
   let other = -1;
-  for (let k = 0; k < count; k++) if (operation(k) !== op && before(k, other)) other = k;
-  return other === -1 ? op : `${op}...${operation(other)}`;
+  for (let k = 0; k < n; k++) if (ops[k] !== op && (other === -1 || time(k) < time(other))) other = k;
+  return other === -1 ? name(op) : `${name(op)}...${name(ops[other])}`;
 }
 
 /** The started column: the start of the first member to start; undefined when none has. */

@@ -86,6 +86,11 @@ export class RunTable {
     return this.c;
   }
 
+  /** The (operation, FlowGroup) pairs that the `op` column refers to. */
+  get operations(): readonly [string, string | null][] {
+    return this.c.operations;
+  }
+
   /** Every id, in increasing order. */
   get ids(): readonly string[] {
     return (this.allIds ??= Array.from({ length: this.c.n }, (_, r) => this.c.id(r)));
