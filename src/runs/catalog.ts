@@ -236,8 +236,8 @@ class CatalogReader {
       for (const id of users) if (!this.users.has(id)) this.users.set(id, { key: UNTRUSTED_KEY, value: null });
       for (const id of groupIds) if (!this.groups.has(id)) this.groups.set(id, { key: UNTRUSTED_KEY, value: null });
     }
-    // Groups are read when first asked for (`cohort runs` without -g never asks); the worker has
-    // taken their stats meanwhile.
+    // Groups are read when first asked for (`cohort runs` without -g never asks); a worker thread, when
+    // one runs, has taken their stats meanwhile.
     const firstGroupStat = d;
     let foundGroups: [string, CachedGroup][] | undefined;
     const found = () => {
