@@ -226,9 +226,9 @@ class CatalogReader {
       rows = withoutPurged(rows);
       oldRows = rowsOfOld(rows, old.n);
     }
-    // The next cache keeps every listed log as the old one knew it (a new one as not read), unless read again.
     const withLog = new Set(users);
-    // A listing from the cache lists the logs the cache has: those entries serve as they are.
+    // The next cache keeps every listed log as the old one knew it (a new one as not read), unless read
+    // again. A listing from the cache lists the logs the cache has: those entries serve as they are.
     const fromCache = !listing.metas;
     this.users = this.old.users.only(users, fromCache);
     this.groups = this.old.groups.only(groupIds, fromCache);
@@ -283,8 +283,7 @@ class CatalogReader {
     });
     const memberIds = (g: CachedGroup) => g.members.map((m) => (typeof m === "number" ? old.id(m) : m));
     const rowsOf = new WeakMap<GroupSummary, Int32Array>();
-    // Every file is read by now; the groups' rows are derived when first asked for (`cohort runs`
-    // without -g never asks).
+    // The groups' rows are derived when first asked for, from their members' columns.
     const opts = this.opts;
     const summarize = (): GroupSummary[] =>
       found().map(([id, group]) => {
