@@ -25,10 +25,14 @@ export function cohort(args: string[], opts: { cwd: string; env?: NodeJS.Process
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
+/** Directories tempDir made, removed by one exit listener (one per directory passed Node's limit of ten). */
+const madeDirs: string[] = [];
+
 /** A fresh empty directory, removed when the process exits. */
 export function tempDir(prefix = "cohort-test-"): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
-  process.on("exit", () => fs.rmSync(dir, { recursive: true, force: true }));
+  if (madeDirs.length === 0) process.on("exit", () => madeDirs.forEach((d) => fs.rmSync(d, { recursive: true, force: true })));
+  madeDirs.push(dir);
   return dir;
 }
 
