@@ -171,10 +171,13 @@ export class KeyedLogs<T> {
     return out;
   }
 
-  /** Each entry as text: as it was read unless decoded (then by `encode`). */
+  /**
+   * Each entry as text: as it was read unless decoded (then by `encode`). One that did not decode is
+   * kept as it was, so that its log stays listed (and is read when asked for).
+   */
   encoded(encode: (entry: Keyed<T>) => string): [string, string][] {
     const out: [string, string][] = [];
-    for (const [id, text] of this.texts) if (!this.decoded.has(id)) out.push([id, text]);
+    for (const [id, text] of this.texts) if (this.decoded.get(id) === undefined) out.push([id, text]);
     for (const [id, entry] of this.decoded) if (entry) out.push([id, encode(entry)]);
     return out;
   }

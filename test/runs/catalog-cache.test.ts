@@ -359,6 +359,20 @@ describe("the run catalog's cache", () => {
     expect(cat.groups.find((g) => g.id === group.id)).toMatchObject({ members: [runs[0].id], label: "G" });
   });
 
+  it("keeps a log listed whose entry does not decode, when the cache is written again without reading it", () => {
+    const { root, runs } = settled(["completed", "error"]);
+    const file = cacheFile(root);
+    fs.writeFileSync(file, editHeader(fs.readFileSync(file), (d) => (d.users[0][1] = "[1, 2]"), true));
+    // a new run: the cache is written again, with every entry decoded to renumber its run; no label is asked for
+    makeRun(root, "later");
+    age(root);
+    readCatalog(root);
+    // the next listing comes from the cache's listing: the log must still be in it
+    const cat = readCatalog(root);
+    expect(runOf(cat, runs[0].id)).toMatchObject({ label: "first", tags: ["a"] });
+    expect(cat.groups[0].members).toEqual([runs[0].id]);
+  });
+
   it("is neither read nor written with cache: false", () => {
     const root = tempDir();
     makeRun(root, "op");
