@@ -1,7 +1,7 @@
 /**
  * What is to run: an item is one operation of a group on one aggregate (or a flag run); which items
  * are eligible now, in the order asked for; the directives an item runs with. Apart from the engine
- * that executes them, so that planning (`cohort submit`, `run --pretend`) does not load it.
+ * that executes them, so that planning without running (`cohort submit`) does not load it.
  */
 import type { JsonObject } from "../dataspace/value.js";
 import { directivesFor, resolveDirectives, type ResolvedDirectives } from "../workflow/directives.js";
