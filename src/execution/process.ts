@@ -9,7 +9,8 @@
  *   decoded as UTF-8, to `output.echo`.
  * - On timeout or abort, the whole group gets SIGTERM, and SIGKILL after a grace period (2 s); the
  *   exit code is then negative, minus the signal number (-15 or -9), even when the command caught the
- *   signal and exited by itself, so that the caller marks the run `terminated`.
+ *   signal and exited by itself, so that the caller marks the run `terminated`. So is a command the
+ *   shell reports killed by a signal (exit 128+N) when this process is aborted at about the same time.
  * - A run leaves nothing behind: when the command's shell ends, processes it started that are still
  *   in its group (background jobs, daemons that did not leave the group) get the same SIGTERM, then
  *   SIGKILL. A process that must outlive its run has to leave the group itself (`setsid`).
@@ -236,6 +237,13 @@ export async function runShell(command: string, opts: RunShellOptions): Promise<
     else if (result.signal) exitCode = -(os.constants.signals[result.signal] ?? lastSignal);
     else exitCode = result.code ?? 127;
     if (stopped && exitCode >= 0) exitCode = -lastSignal;
+    else if (exitCode > 128 && exitCode <= 128 + 64 && opts.signal) {
+      // The shell reports a command killed by signal N as 128+N. When the same signal reached this process
+      // (a scheduler signalling the job's whole process tree at its time limit), the shell may end before this
+      // process sees it: the run was stopped, not failed, so the signal gets a moment to arrive.
+      if (!opts.signal.aborted) await sleep(50);
+      if (opts.signal.aborted) exitCode = -(exitCode - 128);
+    }
     if (startError !== undefined) throw startError;
     return { exitCode, pid, timedOut };
   } finally {

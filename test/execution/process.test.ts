@@ -139,6 +139,26 @@ describe("runShell", () => {
     for (const p of r.members) expect(isLive(p.pid), `process ${p.pid}`).toBe(false);
   });
 
+  /** Kills the command's `sleep` the way a scheduler signals a whole process tree, then maybe aborts after `abortAfterMs`. */
+  async function killedFromOutside(abortAfterMs: number | undefined) {
+    const controller = new AbortController();
+    const s = setup({ signal: controller.signal });
+    const pidFile = path.join(s.dir, "pid");
+    const running = runShell(`sleep 30 & echo $! > ${pidFile}; wait $!`, s.opts);
+    while (!fs.existsSync(pidFile) || fs.readFileSync(pidFile, "utf8").trim() === "") await new Promise((r) => setTimeout(r, 10));
+    process.kill(Number(fs.readFileSync(pidFile, "utf8")), "SIGTERM");
+    if (abortAfterMs !== undefined) setTimeout(() => controller.abort(), abortAfterMs);
+    return (await running).exitCode;
+  }
+
+  it("reads a command killed by the signal that also stops cohort as terminated, even when the shell ends first", async () => {
+    expect(await killedFromOutside(20)).toBe(-15);
+  });
+
+  it("reads a command killed by a signal that does not stop cohort as an error (the shell's 128+N)", async () => {
+    expect(await killedFromOutside(undefined)).toBe(143);
+  });
+
   it("leaves no background process behind when the command ends", async () => {
     const r = await runWatched("sleep 30 & sleep 30 >/dev/null 2>&1 & sleep 0.5; echo done");
     expect(r.result.exitCode).toBe(0);
