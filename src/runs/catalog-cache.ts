@@ -233,11 +233,17 @@ export type CompactAttributes = ([string, JsonValue] | string)[];
 /**
  * A group: its attributes in log order but for its members' keys, and its members in id order, each as
  * its index in `runs` when it is an ended run there (so that a listing finds the member's run without
- * looking its id up), else as its id.
+ * looking its id up), else as -1 - k for its id `ids[k]`.
  */
 export interface CachedGroup {
   attrs: CompactAttributes;
-  members: (number | string)[];
+  members: Int32Array;
+  ids: readonly string[];
+}
+
+/** A member's id. */
+export function memberId(group: CachedGroup, m: number, runId: (i: number) => string): string {
+  return m >= 0 ? runId(m) : group.ids[-1 - m];
 }
 
 export function emptyCache(): CatalogCache {
@@ -404,12 +410,7 @@ function fromFile(buf: Buffer): CatalogCache {
   };
 
   const entries = column(buf, membersStart, d.members, Int32Array);
-  const member = (v: number): number | string => {
-    if (v >= 0 && v < n) return v;
-    const id = d.memberIds[-1 - v];
-    if (id === undefined) throw new Error("the cache's members are damaged");
-    return id;
-  };
+  const ids = d.memberIds.length;
   const ranIndex = (x: unknown) => Number.isInteger(x) && (x as number) >= -1 && (x as number) < n;
   const runLog = <T>(valid: (v: unknown) => boolean) => (text: string) => {
     const e = JSON.parse(text) as unknown[];
@@ -427,9 +428,9 @@ function fromFile(buf: Buffer): CatalogCache {
     const g = entry.value;
     if (!g) return { key: entry.key, value: null };
     restoreTyped([g[0]], typed as (string | number)[][]);
-    const members: (number | string)[] = new Array(g[2]);
-    for (let k = 0; k < g[2]; k++) members[k] = member(entries[g[1] + k]);
-    return { key: entry.key, value: { attrs: g[0], members } };
+    const members = entries.subarray(g[1], g[1] + g[2]);
+    for (let k = 0; k < members.length; k++) if (members[k] >= n || -1 - members[k] >= ids) throw new Error("the cache's members are damaged");
+    return { key: entry.key, value: { attrs: g[0], members, ids: d.memberIds } };
   };
   const [mtimeMs, ctimeMs, ino] = d.listing;
   return {
@@ -485,7 +486,7 @@ export function saveCache(file: string, cache: CacheToSave): void {
     const g = entry.value;
     if (!g) return [id, entryText(entry, [])];
     const start = entries.length;
-    for (const x of g.members) entries.push(typeof x === "number" ? x : -1 - (memberIds.push(x) - 1));
+    for (const x of g.members) entries.push(x >= 0 ? x : -1 - (memberIds.push(g.ids[-1 - x]) - 1));
     const typed: (string | number)[][] = [];
     collectTyped(g.attrs as JsonValue, [0], typed);
     // A replacer is slow: use one only when a big integer needs it.

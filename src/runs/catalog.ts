@@ -14,30 +14,17 @@ import path from "node:path";
 import { parseJson } from "../dataspace/json.js";
 import { isErrno } from "../util/fs.js";
 import { labelOf, readAttributes, tagsOf, type Attributes } from "./attributes.js";
-import { cacheFile, emptyCache, KeyedLogs, keyToKeep, TRUST_MARGIN_MS, loadCache, sameKey, saveCache, statKey, UNTRUSTED_KEY, type CacheToSave, type CachedGroup, type CatalogCache, type CompactAttributes, type DirKey, type RunColumns, type Unsettled } from "./catalog-cache.js";
+import { cacheFile, emptyCache, KeyedLogs, keyToKeep, TRUST_MARGIN_MS, loadCache, sameKey, saveCache, statKey, UNTRUSTED_KEY, memberId, type CacheToSave, type CachedGroup, type CatalogCache, type DirKey, type RunColumns, type Unsettled } from "./catalog-cache.js";
 import { CatalogFiles, RUN_TEXT, SAME, type RunRead, type RunTexts } from "./catalog-worker.js";
-import { clusterJobStatus, groupOperationOf, groupStatus, type ClusterJobState, type GroupStatus } from "./group-columns.js";
-import { MEMBER_PREFIX, membersOf, RunGroup, type GroupKind } from "./groups.js";
+import type { ClusterJobState } from "./group-columns.js";
+import { compactAttributes, compactValue, expandAttributes, GroupRow, type GroupSummary } from "./group-row.js";
+import { membersOf, RunGroup } from "./groups.js";
 import { deriveRunStatus, parseClusterJob, parseJobs, parseLock, parseMicros, parseOpRef, runsDir, type ClusterJobRef, type OpRef, type StatusOptions } from "./record.js";
-import { runName } from "./run-id.js";
-import { compareNewest, exitStatusCode, idTime, lowerBound, RunTable, STATUS_CODES, statusCode, trashCode, type RunSummary, type UserFacts } from "./run-table.js";
+import { compareNewest, exitStatusCode, idTime, lowerBound, RunTable, statusCode, trashCode, type RunSummary, type UserFacts } from "./run-table.js";
 import { trashState, type TrashState } from "./trash.js";
 
 export type { RunSummary } from "./run-table.js";
-
-export interface GroupSummary {
-  id: string;
-  name: string;
-  kind?: GroupKind;
-  operation: string;
-  started?: number;
-  status: GroupStatus;
-  label: string;
-  tags: string[];
-  /** Member run ids, oldest first, deleted and purged ones included. */
-  members: string[];
-  attributes: Attributes;
-}
+export type { GroupSummary } from "./group-row.js";
 
 export interface Catalog {
   /** Every run with a record (purged runs have none), oldest first; made from `table` when first read. */
@@ -252,7 +239,8 @@ class CatalogReader {
           } catch {
             return null;
           }
-          return { attrs: compactAttributes(attrs), members: membersOf(attrs) };
+          const ids = membersOf(attrs);
+          return { attrs: compactAttributes(attrs), members: Int32Array.from(ids, (_, k) => -1 - k), ids };
         });
         if (group) foundGroups!.push([id, group]);
       });
@@ -281,10 +269,9 @@ class CatalogReader {
       },
       order: this.order(rows, oldRows),
     });
-    const memberIds = (g: CachedGroup) => g.members.map((m) => (typeof m === "number" ? old.id(m) : m));
-    const rowsOf = new WeakMap<GroupSummary, Int32Array>();
-    // The groups' rows are derived when first asked for, from their members' columns.
-    const opts = this.opts;
+    const memberIds = (g: CachedGroup) => Array.from(g.members, (m) => memberId(g, m, old.id));
+    // The groups' rows are derived from their members' columns, each column when first read.
+    const clusterJob = this.opts.clusterJob;
     const summarize = (): GroupSummary[] =>
       found().map(([id, group]) => {
         const { members } = group;
@@ -292,15 +279,15 @@ class CatalogReader {
         const ofOld = oldRows;
         for (let k = 0; k < members.length; k++) {
           const m = members[k];
-          memberRows[k] = typeof m === "number" ? ofOld[m] : rowOf(rows, m);
+          memberRows[k] = m >= 0 ? ofOld[m] : rowOf(rows, group.ids[-1 - m]);
         }
-        const summary = groupSummary(id, group.attrs, () => memberIds(group), memberRows, table, opts);
-        rowsOf.set(summary, memberRows);
-        return summary;
+        return new GroupRow(id, group.attrs, memberRows, table, () => memberIds(group), clusterJob);
       });
     const groupsOfKind = (kind: string) =>
-      found().filter(([, group]) => group.attrs.some((kv) => typeof kv !== "string" && kv[0] === "kind" && kv[1] === kind)).map(([id, group]) => ({ id, attributes: expandAttributes(group.attrs, memberIds(group)) }));
-    const memberRows = (g: GroupSummary) => rowsOf.get(g) ?? Int32Array.from(g.members, (m) => rowOf(rows, m));
+      found()
+        .filter(([, group]) => compactValue(group.attrs, "kind") === kind)
+        .map(([id, group]) => ({ id, attributes: expandAttributes(group.attrs, memberIds(group)) }));
+    const memberRows = (g: GroupSummary) => (g instanceof GroupRow ? g.rows : Int32Array.from(g.members, (m) => rowOf(rows, m)));
     return catalogOf(table, purged, summarize, groupsOfKind, memberRows);
   }
 
@@ -546,12 +533,18 @@ class CatalogReader {
     // Group members as indices into the next cache's runs (a cached group's numbers are indices into the old ones).
     const groups = new KeyedLogs<CachedGroup | null>();
     for (const [id, { key, value }] of this.groups.all()) {
-      const members = value?.members.map((m) => {
-        const memberId = typeof m === "number" ? old.id(m) : m;
-        const i = same && typeof m === "number" ? m : find(memberId);
-        return i === -1 ? memberId : i;
+      if (!value) {
+        groups.set(id, { key, value: null });
+        continue;
+      }
+      const ids: string[] = [];
+      const members = value.members.map((m) => {
+        if (same && m >= 0) return m;
+        const mid = memberId(value, m, old.id);
+        const i = find(mid);
+        return i === -1 ? -1 - (ids.push(mid) - 1) : i;
       });
-      groups.set(id, { key, value: value && members ? { attrs: value.attrs, members } : null });
+      groups.set(id, { key, value: { attrs: value.attrs, members, ids } });
     }
     // Each log names its run's index: entries kept as text hold the old cache's, still right when the runs are the same.
     const withRuns = <T>(logs: KeyedLogs<T>) => {
@@ -641,24 +634,6 @@ function clusterJobOf(text: string | null): ClusterJobRef | undefined {
   }
 }
 
-/** A group's attributes as the cache keeps them, its members apart: a key alone stands for the key with value "". */
-function compactAttributes(attrs: Attributes): CompactAttributes {
-  const out: CompactAttributes = [];
-  for (const [k, v] of attrs) if (!k.startsWith(MEMBER_PREFIX)) out.push(v === "" ? k : [k, v]);
-  return out;
-}
-
-/** A group's attributes from the cache: the members' keys come after the others (a log interleaves them). */
-function expandAttributes(compact: CompactAttributes, members: string[]): Attributes {
-  const attrs: Attributes = new Map();
-  for (const kv of compact) {
-    if (typeof kv === "string") attrs.set(kv, "");
-    else attrs.set(kv[0], kv[1]);
-  }
-  for (const m of members) attrs.set(MEMBER_PREFIX + m, "");
-  return attrs;
-}
-
 /** Reads `.cohort/runs/`; undefined when it is gone. */
 function listDir(dir: string): Listing | undefined {
   let names: string[];
@@ -679,67 +654,4 @@ function listDir(dir: string): Listing | undefined {
   }
   listing.groups.sort();
   return listing;
-}
-
-/**
- * A group's row: its columns derived from the members that are neither deleted nor purged (rows of
- * `table`, -1 where a member has none). Its attributes, members' keys included, are put together when
- * first read.
- */
-function groupSummary(id: string, compact: CompactAttributes, memberIds: () => string[], memberRows: Int32Array, table: RunTable, opts: CatalogOptions): GroupSummary {
-  // From the table's columns directly: groups of 100,000 members in all are derived per listing.
-  const { trash, status: codes, started: times, op: opCodes } = table.columns;
-  // The members that count (neither deleted nor purged): their operations and starts, in member order.
-  const ops = new Int32Array(memberRows.length);
-  const starts = new Float64Array(memberRows.length);
-  let n = 0;
-  const seen = new Uint8Array(STATUS_CODES.length);
-  let started: number | undefined;
-  for (let k = 0; k < memberRows.length; k++) {
-    const r = memberRows[k];
-    if (r === -1 || trash[r] !== 0) continue;
-    ops[n] = opCodes[r];
-    starts[n++] = times[r];
-    seen[codes[r]] = 1;
-    const t = times[r];
-    if (t === t && (started === undefined || t < started)) started = t; // t === t: not NaN (not started)
-  }
-  // The ladder looks at which statuses occur, not how often.
-  const statuses: GroupStatus[] = STATUS_CODES.filter((_, c) => seen[c] === 1);
-  const own = expandAttributes(compact, []);
-  const kind = own.get("kind");
-  let attributes: Attributes | undefined;
-  const summary = {
-    id,
-    name: runName(id),
-    kind: typeof kind === "string" ? (kind as GroupKind) : undefined,
-    operation: groupOperationOf(ops.subarray(0, n), starts.subarray(0, n), (op) => (op === -1 ? "?" : table.operations[op][0])),
-    started,
-    status: "unknown",
-    label: labelOf(own),
-    tags: tagsOf(own),
-  } as GroupSummary;
-  // A group's member ids and its attributes (a key per member) are put together when first read: a
-  // listing of groups needs neither.
-  let members: string[] | undefined;
-  Object.defineProperty(summary, "members", {
-    get: () => (members ??= memberIds()),
-    set: (value: string[]) => (members = value),
-    enumerable: true,
-    configurable: true,
-  });
-  Object.defineProperty(summary, "attributes", {
-    get: () => (attributes ??= expandAttributes(compact, summary.members)),
-    set: (value: Attributes) => (attributes = value),
-    enumerable: true,
-    configurable: true,
-  });
-  // Only a submission has a cluster job.
-  const cluster = summary.kind === "submission" ? opts.clusterJob?.(summary) : undefined;
-  if (cluster !== undefined) {
-    const extra = clusterJobStatus(cluster);
-    if (extra !== undefined) statuses.push(extra);
-  }
-  summary.status = groupStatus(statuses);
-  return summary;
 }

@@ -5,7 +5,7 @@ import { describe, expect, it } from "vitest";
 import { writeChange } from "../../src/runs/attributes.js";
 import { cacheFile } from "../../src/runs/catalog-cache.js";
 import { CatalogFiles, RUN_TEXT, SAME } from "../../src/runs/catalog-worker.js";
-import { readCatalog, type Catalog } from "../../src/runs/catalog.js";
+import { readCatalog, type Catalog, type GroupSummary } from "../../src/runs/catalog.js";
 import { RunGroup } from "../../src/runs/groups.js";
 import { foldedRows, listedRows } from "../../src/runs/listing.js";
 import { runsDir } from "../../src/runs/record.js";
@@ -29,7 +29,10 @@ function age(root: string): void {
 function read(root: string): Catalog {
   const cached = readCatalog(root);
   const fresh = readCatalog(root, { cache: false });
-  expect(cached).toEqual(fresh);
+  // Group rows work out their columns when read: compared column by column.
+  const columns = (g: GroupSummary) => ({ id: g.id, name: g.name, kind: g.kind, operation: g.operation, started: g.started, status: g.status, label: g.label, tags: g.tags, members: g.members, attributes: g.attributes });
+  const plain = (cat: Catalog) => ({ runs: cat.runs, purged: cat.purged, groups: cat.groups.map(columns) });
+  expect(plain(cached)).toEqual(plain(fresh));
   const ids = (cat: Catalog, rows: number[]) => rows.map((r) => cat.table.id(r));
   for (const deleted of [false, true]) expect(ids(cached, listedRows(cached, deleted))).toEqual(ids(fresh, listedRows(fresh, deleted)));
   const folded = (cat: Catalog) => foldedRows(cat).map((row) => (row.type === "run" ? cat.table.id(row.row) : row.group.id));
