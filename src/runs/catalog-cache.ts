@@ -349,9 +349,8 @@ function validHeader(d: CacheHeader): boolean {
   return entries(d.users) && entries(d.moves) && entries(d.groups);
 }
 
-/** The decoding of a log's entry: its key, and its value when `valid`; undefined (read the log again) otherwise. */
-function keyedOf<T>(text: string, valid: (value: unknown, rest: unknown[]) => boolean): Keyed<T> | undefined {
-  const e = JSON.parse(text) as unknown[];
+/** The decoding of a log's entry (its text parsed): its key, and its value when `valid`; undefined (read the log again) otherwise. */
+function keyedOf<T>(e: unknown, valid: (value: unknown, rest: unknown[]) => boolean): Keyed<T> | undefined {
   if (!Array.isArray(e) || e.length < 4 || !isNum(e[0]) || !isNum(e[1]) || !isNum(e[2]) || !valid(e[3], e.slice(4))) return undefined;
   return { key: { mtimeMs: e[0], ctimeMs: e[1], ino: e[2] }, value: e[3] as T };
 }
@@ -410,17 +409,26 @@ function fromFile(buf: Buffer): CatalogCache {
   };
 
   const entries = column(buf, membersStart, d.members, Int32Array);
-  const ids = d.memberIds.length;
+  // Checked in one pass when a group is first decoded: one loop over them all runs optimized, a
+  // thousand short ones do not.
+  let membersValid: boolean | undefined;
+  const validMembers = () => {
+    if (membersValid !== undefined) return membersValid;
+    const ids = d.memberIds.length;
+    let k = 0;
+    while (k < entries.length && entries[k] < n && -1 - entries[k] < ids) k++;
+    return (membersValid = k === entries.length);
+  };
   const ranIndex = (x: unknown) => Number.isInteger(x) && (x as number) >= -1 && (x as number) < n;
   const runLog = <T>(valid: (v: unknown) => boolean) => (text: string) => {
     const e = JSON.parse(text) as unknown[];
-    const entry = keyedOf<T>(text, (v, rest) => valid(v) && ranIndex(rest[0]));
+    const entry = keyedOf<T>(e, (v, rest) => valid(v) && ranIndex(rest[0]));
     if (entry && (e[4] as number) >= 0) entry.run = e[4] as number;
     return entry;
   };
   const group = (text: string): Keyed<CachedGroup | null> | undefined => {
     let typed: unknown;
-    const entry = keyedOf<[CompactAttributes, number, number] | null>(text, (g, rest) => {
+    const entry = keyedOf<[CompactAttributes, number, number] | null>(JSON.parse(text), (g, rest) => {
       typed = rest[0];
       return g === null || (Array.isArray(g) && g.length === 3 && validPairs(g[0]) && Number.isSafeInteger(g[1]) && Number.isSafeInteger(g[2]) && g[1] >= 0 && g[2] >= 0 && g[1] + g[2] <= d.members);
     });
@@ -428,9 +436,8 @@ function fromFile(buf: Buffer): CatalogCache {
     const g = entry.value;
     if (!g) return { key: entry.key, value: null };
     restoreTyped([g[0]], typed as (string | number)[][]);
-    const members = entries.subarray(g[1], g[1] + g[2]);
-    for (let k = 0; k < members.length; k++) if (members[k] >= n || -1 - members[k] >= ids) throw new Error("the cache's members are damaged");
-    return { key: entry.key, value: { attrs: g[0], members, ids: d.memberIds } };
+    if (!validMembers()) return undefined;
+    return { key: entry.key, value: { attrs: g[0], members: entries.subarray(g[1], g[1] + g[2]), ids: d.memberIds } };
   };
   const [mtimeMs, ctimeMs, ino] = d.listing;
   return {
