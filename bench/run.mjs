@@ -236,6 +236,9 @@ async function submission() {
   }
 }
 
+// Every cohort command pays node's own start-up first; its environment can make that slower (below).
+row("floor: node start-up (node -e 0)", median([0, 1, 2, 3, 4].map(() => measure(process.execPath, ["-e", "0"], base))));
+
 if (!only || only === "dataspace") await dataspace();
 if (!only || only === "workflow") await workflow();
 if (!only || only === "submit") await submission();
@@ -251,3 +254,5 @@ for (const r of rows) {
 const widths = table[0].map((_, c) => Math.max(...table.map((r) => r[c].length)));
 console.log(`\ncohort bench: ${jobs} jobs, ${os.cpus().length} cores, node ${process.version}`);
 for (const r of table) console.log(r.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join("  "));
+// Node 20 parses this bundle of certificates at start-up, before any of cohort runs (tens of ms here).
+if (process.env.NODE_EXTRA_CA_CERTS) console.log(`note: NODE_EXTRA_CA_CERTS is set (${process.env.NODE_EXTRA_CA_CERTS}); node parses it at every start, in the floor row too`);
