@@ -50,16 +50,17 @@ export function foldedRows(catalog: Catalog): Row[] {
     for (let k = 0; k < rows.length; k++) if (rows[k] !== -1) grouped[rows[k]] = 1;
   }
   const groups = newestFirst(catalog.groups);
+  const groupTimes = groups.map(sortTime);
   const out: Row[] = [];
   let k = 0;
-  // Both lists are newest first already: merged, not sorted again.
+  // Both lists are newest first already: merged, not sorted again. A run's id is looked at only
+  // when a group started at the same time (making 100,000 id strings costs more than the merge).
   const order = table.newestFirst();
   for (let i = 0; i < order.length; i++) {
     const r = order[i];
     if (!table.isPresent(r) || grouped[r]) continue;
     const t = table.sortTime(r);
-    const id = table.id(r);
-    for (; k < groups.length && compareNewest(sortTime(groups[k]), groups[k].id, t, id) < 0; k++) out.push({ type: "group", group: groups[k] });
+    for (; k < groups.length && (groupTimes[k] > t || (groupTimes[k] === t && compareNewest(t, groups[k].id, t, table.id(r)) < 0)); k++) out.push({ type: "group", group: groups[k] });
     out.push({ type: "run", row: r });
   }
   for (; k < groups.length; k++) out.push({ type: "group", group: groups[k] });

@@ -1,3 +1,5 @@
+import fs from "node:fs";
+import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { readCatalog } from "../../src/runs/catalog.js";
 import { RunGroup } from "../../src/runs/groups.js";
@@ -42,6 +44,18 @@ describe("run lists: order and index", () => {
     // r4 has not started: it was created after r3 started, so it is newest
     expect(listedRows(cat).map((r) => cat.table.id(r))).toEqual([ids[3], ids[2], ids[0]]);
     expect(listedRows(cat, true).map((r) => cat.table.id(r))).toEqual([ids[1]]);
+  });
+
+  it("-g: a group and a run that started at the same time go by id, the later first", () => {
+    const root = tempDir();
+    const member = makeRun(root, "prepare");
+    const before = makeRun(root, "other");
+    const group = RunGroup.create(root, { kind: "manual", members: [member.id] });
+    const after = makeRun(root, "other");
+    for (const r of [member, before, after]) fs.writeFileSync(path.join(r.dir, "started"), "1700000000000000\n");
+    const cat = readCatalog(root);
+    const ids = foldedRows(cat).map((row) => (row.type === "run" ? cat.table.id(row.row) : row.group.id));
+    expect(ids).toEqual([after.id, group.id, before.id]);
   });
 
   it("newestFirst: start time, else the id's time; ties to the later id", () => {
