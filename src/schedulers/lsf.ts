@@ -2,6 +2,8 @@
 import { checked, firstLine, runCommand, SubmitError } from "./commands.js";
 import type { FinalState, PartitionInfo, QueuedJob, Scheduler } from "./scheduler.js";
 
+const BJOBS = ["bjobs", "-noheader", "-o", "jobid job_name stat exit_code delimiter='|'"];
+
 export class Lsf implements Scheduler {
   readonly name = "lsf" as const;
 
@@ -18,8 +20,12 @@ export class Lsf implements Scheduler {
     return id;
   }
 
+  askCommands(): string[][] {
+    return [[...BJOBS]];
+  }
+
   private bjobs(extra: string[]): { id: string; name: string; stat: string; exit: string }[] {
-    const argv = ["bjobs", "-noheader", "-o", "jobid job_name stat exit_code delimiter='|'", ...extra];
+    const argv = [...BJOBS, ...extra];
     const r = checked(argv, runCommand(argv));
     if (r.status !== 0 && r.stdout.trim() === "") return [];
     return r.stdout

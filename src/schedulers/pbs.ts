@@ -2,6 +2,8 @@
 import { checked, firstLine, runCommand, SubmitError } from "./commands.js";
 import type { FinalState, PartitionInfo, QueuedJob, Scheduler } from "./scheduler.js";
 
+const QUEUE = ["qstat", "-f", "-F", "json"];
+
 export class Pbs implements Scheduler {
   readonly name = "pbs" as const;
 
@@ -17,8 +19,12 @@ export class Pbs implements Scheduler {
     return id;
   }
 
+  askCommands(): string[][] {
+    return [QUEUE];
+  }
+
   queue(): QueuedJob[] {
-    const argv = ["qstat", "-f", "-F", "json"];
+    const argv = QUEUE;
     const r = checked(argv, runCommand(argv));
     if (r.status !== 0) throw new SubmitError(`qstat failed: ${firstLine(r.stderr)}`, "is the scheduler up?");
     const jobs: QueuedJob[] = [];

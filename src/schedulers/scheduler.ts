@@ -2,7 +2,8 @@
  * The cluster schedulers cohort submits to (SPEC §9), behind one interface: submit a script, list
  * this user's jobs with ONE call, and look up final states of jobs that left the queue.
  */
-import { spawnSync } from "node:child_process";
+import fs from "node:fs";
+import path from "node:path";
 import { UserError } from "../util/errors.js";
 import type { SchedulerName } from "./script.js";
 import { Lsf } from "./lsf.js";
@@ -33,6 +34,8 @@ export interface Scheduler {
   finalStates(ids: readonly string[]): Map<string, FinalState>;
   /** What the scheduler says of its partitions/queues, where it can tell: limits to check before submitting. */
   partitions(): PartitionInfo[] | undefined;
+  /** The commands queue() and partitions() run, so that they can be started ahead (startCommands). */
+  askCommands(): string[][];
 }
 
 export interface PartitionInfo {
@@ -50,9 +53,18 @@ const PROBES: [string, SchedulerName][] = [
   ["bsub", "lsf"],
 ];
 
+/** Whether an executable file of this name is in a directory of the PATH (what `command -v` finds, without a shell). */
 function onPath(cmd: string): boolean {
-  const r = spawnSync("sh", ["-c", `command -v ${cmd}`], { stdio: ["ignore", "pipe", "ignore"] });
-  return r.status === 0;
+  for (const dir of (process.env.PATH ?? "").split(path.delimiter)) {
+    try {
+      const file = path.join(dir || ".", cmd);
+      fs.accessSync(file, fs.constants.X_OK);
+      if (fs.statSync(file).isFile()) return true;
+    } catch {
+      // not here
+    }
+  }
+  return false;
 }
 
 /** The scheduler of this machine (`sbatch` → SLURM, `qsub` → PBS, `bsub` → LSF), or the one named. */

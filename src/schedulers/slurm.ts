@@ -31,6 +31,8 @@ export function slurmTimeLimit(text: string): number | undefined {
   }
 }
 
+const PARTITIONS = ["sinfo", "-h", "-o", "%P|%l|%G"];
+
 function user(): string {
   return process.env.USER || os.userInfo().username;
 }
@@ -50,8 +52,16 @@ export class Slurm implements Scheduler {
     return id;
   }
 
+  askCommands(): string[][] {
+    return [this.queueCommand(), PARTITIONS];
+  }
+
+  private queueCommand(): string[] {
+    return ["squeue", "-h", "-u", user(), "-o", "%i|%j|%T|%r"];
+  }
+
   queue(): QueuedJob[] {
-    const argv = ["squeue", "-h", "-u", user(), "-o", "%i|%j|%T|%r"];
+    const argv = this.queueCommand();
     const r = checked(argv, runCommand(argv));
     if (r.status !== 0) throw new SubmitError(`squeue failed: ${firstLine(r.stderr)}`, "is the scheduler up?");
     const jobs: QueuedJob[] = [];
@@ -95,7 +105,7 @@ export class Slurm implements Scheduler {
   }
 
   partitions(): PartitionInfo[] | undefined {
-    const r = runCommand(["sinfo", "-h", "-o", "%P|%l|%G"]);
+    const r = runCommand(PARTITIONS);
     if (r.missing || r.status !== 0) return undefined;
     const parts = new Map<string, PartitionInfo>();
     for (const line of r.stdout.split("\n")) {

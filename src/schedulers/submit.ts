@@ -32,6 +32,7 @@ import { afterNames } from "../workflow/conditions.js";
 import { combineParallel, combineSerial, directivesFor, type ResolvedDirectives } from "../workflow/directives.js";
 import type { GroupDefinition } from "../workflow/model.js";
 import type { Workflow } from "../workflow/workflow.js";
+import { commandsAnswered, startCommands } from "./commands.js";
 import { clusterJobName } from "./job-name.js";
 import type { PartitionInfo, Scheduler } from "./scheduler.js";
 import { renderScript, type BundleEntry, type SchedulerName, type ScriptOptions } from "./script.js";
@@ -173,6 +174,8 @@ export async function submit(
   const warn = opts.warn ?? (() => {});
   const ident = projectId(project, workflow);
   // Nothing runs while submitting: conditions are answered from one snapshot, documents through the cache.
+  // The scheduler's queue and partitions are asked now and read once eligibility is known.
+  if (scheduler) startCommands(scheduler.askCommands());
   const documents = DocumentCache.open(path.join(project.dataDir, "cache"));
   const allJobs = project.jobs();
   for (const job of allJobs) job.readDocumentsFrom(documents);
@@ -196,6 +199,7 @@ export async function submit(
   const skipped: string[] = [];
   const jobsOfOp = new Map<string, string[]>(); // op\0aggregate -> cluster job ids already queued
   let view: ReturnType<typeof clusterStates> | undefined;
+  await commandsAnswered();
   try {
     view = scheduler && clusterStates(project.root, scheduler);
   } catch (err) {

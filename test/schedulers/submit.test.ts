@@ -51,6 +51,9 @@ class FakeScheduler implements Scheduler {
   partitions(): PartitionInfo[] | undefined {
     return this.parts;
   }
+  askCommands(): string[][] {
+    return [];
+  }
   end(id: string, state: FinalState): void {
     this.queued = this.queued.filter((q) => q.id !== id);
     this.finals.set(id, state);
