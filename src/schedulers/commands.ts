@@ -26,7 +26,9 @@ const keyOf = (argv: readonly string[]) => argv.join("\0");
 export function startCommands(argvs: readonly (readonly string[])[]): void {
   for (const argv of argvs) {
     const key = keyOf(argv);
-    if (ahead.has(key)) continue;
+    // One still running will do; an answer nobody took is old by now.
+    if (ahead.has(key) && !answered.has(key)) continue;
+    answered.delete(key);
     const answer = new Promise<CommandResult>((resolve) => {
       let stdout = "";
       let stderr = "";

@@ -19,6 +19,17 @@ describe("scheduler commands started ahead", () => {
     expect(fs.readFileSync(log, "utf8")).toBe("call\ncall\n");
   });
 
+  it("started again, an answer nobody took is replaced by a new one", async () => {
+    const dir = tempDir();
+    const log = path.join(dir, "calls");
+    const argv = ["sh", "-c", `echo call >> ${log}; wc -l < ${log}`];
+    startCommands([argv]);
+    await commandsAnswered();
+    startCommands([argv]);
+    await commandsAnswered();
+    expect(runCommand(argv).stdout.trim()).toBe("2");
+  });
+
   it("tell a command that is not installed, as runCommand does", async () => {
     const argv = ["cohort-no-such-command"];
     startCommands([argv]);
