@@ -38,7 +38,13 @@ case "${{ array.index_var }}" in
 *) echo "no task ${{ array.index_var }} in this array" >&2; exit 1;;
 esac
 {% else %}
-{{ run_entries(bundle) }}
+{#- the loop of run_entries, written out: a macro call costs more than the rest of a script -#}
+{% for entry in bundle %}
+{{ cohort }} run -o {{ entry.group | quote }} -j {{ entry.aggregate | quote }}{{ " &" if parallel }}
+{% endfor %}
+{% if parallel %}
+wait
+{% endif %}
 {%- endif %}
 {% endblock %}
 {% block footer %}{% endblock %}
