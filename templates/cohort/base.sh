@@ -20,31 +20,29 @@ export COHORT_MPI_LAUNCHER={{ mpi_launcher }}
 {% block project %}
 cd {{ project.root | quote }}
 {% endblock %}
-{% macro run_entries(entries) %}
-{% for entry in entries %}
-{{ cohort }} run -o {{ entry.group | quote }} -j {{ entry.aggregate | quote }}{{ " &" if parallel }}
-{% endfor %}
-{% if parallel %}
-wait
-{% endif %}
-{% endmacro %}
+{#- One loop writes every script's runs: an array's tasks each in a case of their own, else the bundle.
+    (A macro for it cost more than the rest of a one-job script.) -#}
 {% block body %}
 {% if array %}
 case "${{ array.index_var }}" in
-{% for task in array.tasks %}
+{% endif %}
+{% for task in (array.tasks if array else [bundle]) %}
+{% if array %}
 {{ loop.index0 + array.first }})
-{{ run_entries(task) }};;
-{% endfor %}
-*) echo "no task ${{ array.index_var }} in this array" >&2; exit 1;;
-esac
-{% else %}
-{#- the loop of run_entries, written out: a macro call costs more than the rest of a script -#}
-{% for entry in bundle %}
+{% endif %}
+{% for entry in task %}
 {{ cohort }} run -o {{ entry.group | quote }} -j {{ entry.aggregate | quote }}{{ " &" if parallel }}
 {% endfor %}
 {% if parallel %}
 wait
 {% endif %}
-{%- endif %}
+{% if array %}
+;;
+{% endif %}
+{% endfor %}
+{% if array %}
+*) echo "no task ${{ array.index_var }} in this array" >&2; exit 1;;
+esac
+{% endif %}
 {% endblock %}
 {% block footer %}{% endblock %}
