@@ -3,7 +3,7 @@
  * shows as a table row or as JSON.
  */
 import type { JsonObject } from "../dataspace/value.js";
-import { readCatalog, type Catalog, type GroupSummary, type RunSummary } from "../runs/catalog.js";
+import { readCatalog, type Catalog, type GroupRow, type GroupSummary, type RunSummary } from "../runs/catalog.js";
 import { groupJobs } from "../runs/listing.js";
 import { clusterJobOf, liveJobIds, pendingClusterView, submissionsOf } from "../schedulers/tracking.js";
 import { warn } from "./context.js";
@@ -67,7 +67,7 @@ export function runJson(run: RunSummary, index: number | undefined): JsonObject 
 }
 
 /** A group as JSON; `jobs` are those of its members that count (neither deleted nor purged). */
-export function groupJson(group: GroupSummary, index: number | undefined, catalog: Catalog): JsonObject {
+export function groupJson(group: GroupRow, index: number | undefined, catalog: Catalog): JsonObject {
   return {
     index: index ?? null,
     type: "group",

@@ -24,18 +24,17 @@ import { compareNewest, exitStatusCode, idTime, lowerBound, RunTable, statusCode
 import { trashState, type TrashState } from "./trash.js";
 
 export type { RunSummary } from "./run-table.js";
-export type { GroupSummary } from "./group-row.js";
+export type { GroupRow, GroupSummary } from "./group-row.js";
 
 export interface Catalog {
   /** Every run with a record (purged runs have none), oldest first; made from `table` when first read. */
   runs: RunSummary[];
-  groups: GroupSummary[];
+  /** Every group, as rows of run lists (each holds its members' rows in `table`). */
+  groups: GroupRow[];
   /** Ids of runs that were purged (only their marker is left). */
   purged: Set<string>;
   /** The runs as columns, row r being `runs[r]`. */
   table: RunTable;
-  /** The rows in `table` of a group's members, in the order of its `members`; -1 where a member has none. */
-  memberRows(group: GroupSummary): Int32Array;
   /**
    * Writes the cache again if what was read since the catalog was made (runs' attribute logs are read
    * when a label or tags are first asked for) would change it: a listing calls it when done.
@@ -163,7 +162,7 @@ class CatalogReader {
   read(): Catalog {
     const dirKey = statKey(this.dir);
     const listing = dirKey && (sameKey(this.old.listing, dirKey) ? this.cachedListing() : listDir(this.dir));
-    if (!dirKey || !listing) return catalogOf(RunTable.empty(), new Set(), () => [], () => [], () => new Int32Array(0));
+    if (!dirKey || !listing) return catalogOf(RunTable.empty(), new Set(), () => [], () => []);
     this.listingKey = keyToKeep(dirKey, this.now);
     // Once the directory is old enough, keeping its listing lets the next reading skip it.
     if (listing.metas && this.listingKey !== UNTRUSTED_KEY) this.dirty = true;
@@ -272,7 +271,7 @@ class CatalogReader {
     const memberIds = (g: CachedGroup) => Array.from(g.members, (m) => memberId(g, m, old.id));
     // The groups' rows are derived from their members' columns, each column when first read.
     const clusterJob = this.opts.clusterJob;
-    const summarize = (): GroupSummary[] =>
+    const summarize = (): GroupRow[] =>
       found().map(([id, group]) => {
         const { members } = group;
         const memberRows = new Int32Array(members.length);
@@ -287,8 +286,7 @@ class CatalogReader {
       found()
         .filter(([, group]) => compactValue(group.attrs, "kind") === kind)
         .map(([id, group]) => ({ id, attributes: expandAttributes(group.attrs, memberIds(group)) }));
-    const memberRows = (g: GroupSummary) => (g instanceof GroupRow ? g.rows : Int32Array.from(g.members, (m) => rowOf(rows, m)));
-    return catalogOf(table, purged, summarize, groupsOfKind, memberRows);
+    return catalogOf(table, purged, summarize, groupsOfKind);
   }
 
   /** The listing the cache holds. */
@@ -559,32 +557,15 @@ class CatalogReader {
   }
 }
 
-/** A catalog: `runs` and `groups` made when first read (ordinary properties from then on); its functions kept out of its enumerable data (comparisons, JSON). */
-function catalogOf(
-  table: RunTable,
-  purged: Set<string>,
-  summarize: () => GroupSummary[],
-  groupsOfKind: Catalog["groupsOfKind"],
-  memberRows: Catalog["memberRows"],
-): Catalog {
+/** A catalog: `runs` and `groups` made when first read; its functions kept out of its enumerable data (comparisons, JSON). */
+function catalogOf(table: RunTable, purged: Set<string>, summarize: () => GroupRow[], groupsOfKind: Catalog["groupsOfKind"]): Catalog {
   const catalog = { purged } as Catalog;
   let runs: RunSummary[] | undefined;
-  let groups: GroupSummary[] | undefined;
-  Object.defineProperty(catalog, "runs", {
-    get: () => (runs ??= Array.from({ length: table.length }, (_, r) => table.summary(r))),
-    set: (value: RunSummary[]) => (runs = value),
-    enumerable: true,
-    configurable: true,
-  });
-  Object.defineProperty(catalog, "groups", {
-    get: () => (groups ??= summarize()),
-    set: (value: GroupSummary[]) => (groups = value),
-    enumerable: true,
-    configurable: true,
-  });
+  let groups: GroupRow[] | undefined;
+  Object.defineProperty(catalog, "runs", { get: () => (runs ??= Array.from({ length: table.length }, (_, r) => table.summary(r))), enumerable: true });
+  Object.defineProperty(catalog, "groups", { get: () => (groups ??= summarize()), enumerable: true });
   Object.defineProperty(catalog, "table", { value: table, enumerable: false });
   Object.defineProperty(catalog, "groupsOfKind", { value: groupsOfKind, enumerable: false });
-  Object.defineProperty(catalog, "memberRows", { value: memberRows, enumerable: false });
   return catalog;
 }
 

@@ -7,7 +7,7 @@
  */
 import { labelOf, tagsOf, type Attributes } from "./attributes.js";
 import type { CompactAttributes } from "./catalog-cache.js";
-import { clusterJobStatus, groupOperationOf, groupStatus, type ClusterJobState, type GroupStatus } from "./group-columns.js";
+import { clusterJobStatus, groupOperationOf, groupStartedOf, groupStatus, type ClusterJobState, type GroupStatus } from "./group-columns.js";
 import { MEMBER_PREFIX, type GroupKind } from "./groups.js";
 import { runName } from "./run-id.js";
 import { STATUS_CODES, type RunTable } from "./run-table.js";
@@ -86,15 +86,7 @@ export class GroupRow implements GroupSummary {
     this.#table = table;
     this.#memberIds = memberIds;
     this.#clusterJob = clusterJob;
-    const { trash, started: times } = table.columns;
-    let started: number | undefined;
-    for (let k = 0; k < rows.length; k++) {
-      const r = rows[k];
-      if (r === -1 || trash[r] !== 0) continue;
-      const t = times[r];
-      if (t === t && (started === undefined || t < started)) started = t; // t === t: not NaN (not started)
-    }
-    this.started = started;
+    this.started = groupStartedOf(this.#counted().starts);
   }
 
   get name(): string {
@@ -130,12 +122,13 @@ export class GroupRow implements GroupSummary {
     return (this.#attributes ??= expandAttributes(this.#compact, this.members));
   }
 
-  /** Operation and status from the members that count (neither deleted nor purged), in member order. */
-  #derive(): { operation: string; status: GroupStatus } {
-    if (this.#derived) return this.#derived;
+  /**
+   * The members that count (neither deleted nor purged), in member order: their operations and starts
+   * in the shared scratch columns (valid until the next call), and which statuses occur among them.
+   */
+  #counted(): { ops: Int32Array; starts: Float64Array } {
     const { rows } = this;
-    const table = this.#table;
-    const { trash, status: codes, started: times, op: opCodes } = table.columns;
+    const { trash, status: codes, started: times, op: opCodes } = this.#table.columns;
     if (scratchOps.length < rows.length) {
       scratchOps = new Int32Array(rows.length);
       scratchStarts = new Float64Array(rows.length);
@@ -149,9 +142,17 @@ export class GroupRow implements GroupSummary {
       scratchStarts[n++] = times[r];
       seen[codes[r]] = 1;
     }
+    return { ops: scratchOps.subarray(0, n), starts: scratchStarts.subarray(0, n) };
+  }
+
+  /** Operation and status from the members that count. */
+  #derive(): { operation: string; status: GroupStatus } {
+    if (this.#derived) return this.#derived;
+    const table = this.#table;
+    const { ops, starts } = this.#counted();
     // The ladder looks at which statuses occur, not how often.
     const statuses: GroupStatus[] = STATUS_CODES.filter((_, c) => seen[c] === 1);
-    const operation = groupOperationOf(scratchOps.subarray(0, n), scratchStarts.subarray(0, n), (op) => (op === -1 ? "?" : table.operations[op][0]));
+    const operation = groupOperationOf(ops, starts, (op) => (op === -1 ? "?" : table.operations[op][0]));
     // Only a submission has a cluster job.
     const cluster = this.kind === "submission" ? this.#clusterJob?.(this) : undefined;
     const extra = cluster !== undefined ? clusterJobStatus(cluster) : undefined;

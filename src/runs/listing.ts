@@ -6,12 +6,12 @@
  * Order: newest first by start time; a run or group that has not started counts from its creation
  * (the time in its v7 id). Ties go to the later id.
  */
-import type { Catalog, GroupSummary } from "./catalog.js";
+import type { Catalog, GroupRow } from "./catalog.js";
 import type { GroupStatus } from "./group-columns.js";
 import { compareNewest, idTime, type RunTable } from "./run-table.js";
 
 /** A row of `cohort runs -g`: a run (its row in the catalog's table) or a group. */
-export type Row = { type: "run"; row: number } | { type: "group"; group: GroupSummary };
+export type Row = { type: "run"; row: number } | { type: "group"; group: GroupRow };
 
 function sortTime(x: { id: string; started?: number }): number {
   return x.started ?? idTime(x.id);
@@ -46,7 +46,7 @@ export function foldedRows(catalog: Catalog): Row[] {
   const table = catalog.table;
   const grouped = new Uint8Array(table.length);
   for (const g of catalog.groups) {
-    const rows = catalog.memberRows(g);
+    const rows = g.rows;
     for (let k = 0; k < rows.length; k++) if (rows[k] !== -1) grouped[rows[k]] = 1;
   }
   const groups = newestFirst(catalog.groups);
@@ -113,15 +113,15 @@ export function runMatches(table: RunTable, r: number, f: RowFilter): boolean {
  * A group row matches by its own columns (derived operation and status, its label and tags); for
  * `-j`, by the jobs of its members that count (neither deleted nor purged).
  */
-export function groupMatches(group: GroupSummary, f: RowFilter, catalog: Catalog): boolean {
+export function groupMatches(group: GroupRow, f: RowFilter, catalog: Catalog): boolean {
   if (NO_FILTER(f)) return true;
   return matches({ operation: () => group.operation, status: () => group.status, label: () => group.label, tags: () => group.tags, jobs: () => groupJobs(group, catalog) }, f);
 }
 
 /** The jobs of a group's members that count (neither deleted nor purged), each once, in member order. */
-export function groupJobs(group: GroupSummary, catalog: Catalog): string[] {
+export function groupJobs(group: GroupRow, catalog: Catalog): string[] {
   const jobs = new Set<string>();
   const table = catalog.table;
-  for (const r of catalog.memberRows(group)) if (r !== -1 && table.isPresent(r)) for (const j of table.jobs(r)) jobs.add(j);
+  for (const r of group.rows) if (r !== -1 && table.isPresent(r)) for (const j of table.jobs(r)) jobs.add(j);
   return [...jobs];
 }

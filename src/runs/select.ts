@@ -12,7 +12,7 @@
  * such run exists.
  */
 import { UserError } from "../util/errors.js";
-import type { Catalog, GroupSummary, RunSummary } from "./catalog.js";
+import type { Catalog, GroupRow, RunSummary } from "./catalog.js";
 import { foldedRows, listedRows } from "./listing.js";
 import { isRunName, runName } from "./run-id.js";
 
@@ -87,7 +87,7 @@ export function resolveRuns(catalog: Catalog, refs: readonly string[], opts: Run
 }
 
 /** The group that `ref` names: its name, a unique id prefix, or its row `#` in `cohort runs -g`. */
-export function resolveGroup(catalog: Catalog, ref: string): GroupSummary {
+export function resolveGroup(catalog: Catalog, ref: string): GroupRow {
   const want = ref.trim().toLowerCase();
   if (INDEX_RE.test(want)) {
     const rows = foldedRows(catalog);
@@ -108,8 +108,8 @@ export function resolveGroup(catalog: Catalog, ref: string): GroupSummary {
 }
 
 /** The groups that `refs` name, each once. */
-export function resolveGroups(catalog: Catalog, refs: readonly string[]): GroupSummary[] {
-  const seen = new Map<string, GroupSummary>();
+export function resolveGroups(catalog: Catalog, refs: readonly string[]): GroupRow[] {
+  const seen = new Map<string, GroupRow>();
   for (const ref of refs) {
     const g = resolveGroup(catalog, ref);
     if (!seen.has(g.id)) seen.set(g.id, g);

@@ -18,7 +18,7 @@ export default function groupShow(ref: string, opts: { json?: boolean }): void {
   const { catalog } = openCatalog();
   const group = resolveGroup(catalog, ref);
   const table = catalog.table;
-  const rows = catalog.memberRows(group);
+  const rows = group.rows;
   const index = new Map(listedRows(catalog).map((r, i) => [r, i + 1]));
   const details: JsonObject = {};
   for (const [k, v] of group.attributes) if (!OWN_KEYS.test(k)) details[k] = v;

@@ -74,7 +74,7 @@ export default function runsList(command: string | undefined, opts: RunsListOpti
     });
   } else {
     const order = listedRows(catalog, opts.deleted ?? false);
-    const members = typeof opts.group === "string" ? new Set(catalog.memberRows(resolveGroup(catalog, opts.group))) : undefined;
+    const members = typeof opts.group === "string" ? new Set(resolveGroup(catalog, opts.group).rows) : undefined;
     if (!members && NO_FILTER(filter)) {
       // every run is listed: only the shown ones are looked at
       order.slice(0, Math.min(limit, order.length)).forEach((r, i) => take({ type: "run", row: r }, i + 1));
