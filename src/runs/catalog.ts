@@ -20,7 +20,7 @@ import type { ClusterJobState } from "./group-columns.js";
 import { compactAttributes, compactValue, expandAttributes, GroupRow, type GroupSummary } from "./group-row.js";
 import { membersOf, RunGroup } from "./groups.js";
 import { deriveRunStatus, parseClusterJob, parseJobs, parseLock, parseMicros, parseOpRef, runsDir, type ClusterJobRef, type OpRef, type StatusOptions } from "./record.js";
-import { compareNewest, exitStatusCode, idTime, lowerBound, RunTable, statusCode, trashCode, type RunSummary, type UserFacts } from "./run-table.js";
+import { compareNewest, idTime, lowerBound, RunTable, statusCode, trashCode, type RunSummary, type UserFacts } from "./run-table.js";
 import { trashState, type TrashState } from "./trash.js";
 
 export type { RunSummary } from "./run-table.js";
@@ -448,7 +448,7 @@ class CatalogReader {
     const exit = parseMicros(t[RUN_TEXT.exit] ?? undefined);
     if (exit !== undefined) {
       this.dirty = true;
-      return { id, op, jobs, jobsText, started, status: exitStatusCode(exit), ended: true };
+      return { id, op, jobs, jobsText, started, status: statusCode(deriveRunStatus({ exitCode: exit })), ended: true };
     }
     const lock = parseLock(t[RUN_TEXT.lock] ?? undefined);
     const staged = parseMicros(t[RUN_TEXT.staged] ?? undefined);

@@ -15,11 +15,6 @@ export const TRASH_CODES: readonly TrashState[] = ["present", "deleted", "purged
 export const statusCode = (s: RunStatus): number => STATUS_CODES.indexOf(s);
 export const trashCode = (s: TrashState): number => TRASH_CODES.indexOf(s);
 
-/** The status code of an ended run's exit code (as record.ts's deriveRunStatus reads it). */
-export function exitStatusCode(exit: number): number {
-  return exit === 0 ? 0 : exit > 0 ? 1 : 2;
-}
-
 export interface RunSummary {
   id: string;
   name: string;
