@@ -2,7 +2,7 @@
  * The command line: a thin layer over the library. Each command's code is loaded only when that
  * command runs, so that start-up stays short on projects of any size.
  */
-import { Command, CommanderError } from "commander";
+import { Command, CommanderError } from "../vendor/commander.js";
 import { errorText, UserError } from "../util/errors.js";
 import { fail, setDebug } from "./context.js";
 

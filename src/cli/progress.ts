@@ -1,4 +1,4 @@
-import cliProgress from "cli-progress";
+import cliProgress from "../vendor/cli-progress.js";
 
 export interface Progress {
   update(done: number): void;

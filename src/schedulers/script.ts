@@ -25,7 +25,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import nunjucks from "nunjucks";
+import nunjucks from "../vendor/nunjucks.js";
 import { UserError } from "../util/errors.js";
 import { shellQuote } from "../execution/placeholders.js";
 import type { ResolvedDirectives } from "../workflow/directives.js";

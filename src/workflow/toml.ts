@@ -89,8 +89,9 @@
  * indices from 0: `operations.simulate.pre[1]` is the second condition. Names of operations and groups
  * in groups and `after` conditions are checked when the workflow is assembled, not here.
  */
-import { parse, TomlError } from "smol-toml";
-import { z } from "../vendor/zod.js";
+import { parse, TomlError } from "../vendor/smol-toml.js";
+import * as z from "../vendor/zod.js";
+import type { $RefinementCtx, $ZodIssue } from "zod/v4/core";
 import { Float, float, isPlainObject, type JsonObject, type JsonValue } from "../dataspace/value.js";
 import { UserError } from "../util/errors.js";
 import type {
@@ -299,7 +300,7 @@ function withHint(message: string, hint?: string): string {
 }
 
 /** A strict table: unknown keys are reported with the known ones; `what` describes it when it is not a table. */
-function table<S extends z.ZodRawShape>(shape: S, what: string, hint?: string) {
+function table<S extends Record<string, z.ZodMiniType>>(shape: S, what: string, hint?: string) {
   const known = Object.keys(shape).join(",");
   return z.strictObject(shape, {
     error: (iss) => (iss.code === "unrecognized_keys" ? KNOWN + known : withHint(what, hint)),
@@ -308,20 +309,21 @@ function table<S extends z.ZodRawShape>(shape: S, what: string, hint?: string) {
 
 /** A required string: `needs` names it when it is missing. */
 function requiredString(needs: string, what: string) {
-  return z.string({ error: (iss) => (iss.input === undefined ? NEEDS + needs : what) }).min(1, { error: "must not be empty" });
+  return z.string({ error: (iss) => (iss.input === undefined ? NEEDS + needs : what) }).check(z.minLength(1, { error: "must not be empty" }));
 }
 
 function optionalString(what: string) {
-  return z.string({ error: what }).optional();
+  return z.optional(z.string({ error: what }));
 }
 
 const SHELL = "must be a shell command (a string)";
 
-const hook = z
-  .union([z.string().min(1), z.array(z.string().min(1))], {
+const nonEmpty = () => z.string().check(z.minLength(1));
+const hook = z.optional(
+  z.union([nonEmpty(), z.array(nonEmpty())], {
     error: withHint("must be a shell command or a list of shell commands", 'e.g. on_success = "echo done"'),
-  })
-  .optional();
+  }),
+);
 const hookShape = { on_start: hook, on_success: hook, on_exception: hook, on_exit: hook };
 const HOOK_NAMES = Object.keys(hookShape) as HookName[];
 
@@ -351,7 +353,7 @@ const CONDITION_HINT = "conditions: isfile, true, false, after, never, not, comm
 
 /** Reports a table that does not have exactly one of its keys set. */
 function exactlyOne(what: string, hint: string) {
-  return (value: Record<string, unknown>, ctx: z.RefinementCtx) => {
+  return (value: Record<string, unknown>, ctx: $RefinementCtx<Record<string, unknown>>) => {
     const keys = Object.keys(value).filter((k) => value[k] !== undefined);
     if (keys.length === 0) ctx.addIssue({ code: "custom", message: withHint(what, hint) });
     else if (keys.length > 1) {
@@ -360,58 +362,60 @@ function exactlyOne(what: string, hint: string) {
   };
 }
 
-const conditionSchema: z.ZodType<RawCondition> = table(
+/** An optional non-empty string; `what` describes it when it is not a string. */
+function optionalName(what: string) {
+  return z.optional(z.string({ error: what }).check(z.minLength(1, { error: "must not be empty" })));
+}
+
+const conditionSchema: z.ZodMiniType<RawCondition> = table(
   {
-    isfile: z.string({ error: "must be a file name (a string)" }).min(1, { error: "must not be empty" }).optional(),
-    true: z.string({ error: "must be a document key (a string)" }).min(1, { error: "must not be empty" }).optional(),
-    false: z.string({ error: "must be a document key (a string)" }).min(1, { error: "must not be empty" }).optional(),
-    after: z
-      .union([z.string().min(1, { error: "must not be empty" }), z.array(z.string().min(1)).min(1, { error: "must name at least one operation" })], {
-        error: withHint("must be an operation name or a non-empty list of them", 'e.g. { after = ["prepare"] }'),
-      })
-      .optional(),
-    never: z.literal(true, { error: "must be true" }).optional(),
-    not: z.lazy(() => conditionSchema).optional(),
-    command: z.string({ error: SHELL }).min(1, { error: "must not be empty" }).optional(),
+    isfile: optionalName("must be a file name (a string)"),
+    true: optionalName("must be a document key (a string)"),
+    false: optionalName("must be a document key (a string)"),
+    after: z.optional(
+      z.union(
+        [z.string().check(z.minLength(1, { error: "must not be empty" })), z.array(nonEmpty()).check(z.minLength(1, { error: "must name at least one operation" }))],
+        { error: withHint("must be an operation name or a non-empty list of them", 'e.g. { after = ["prepare"] }') },
+      ),
+    ),
+    never: z.optional(z.literal(true, { error: "must be true" })),
+    not: z.optional(z.lazy(() => conditionSchema)),
+    command: optionalName(SHELL),
   },
   CONDITION,
   CONDITION_HINT,
-).superRefine(exactlyOne(CONDITION, CONDITION_HINT));
+).check(z.superRefine(exactlyOne(CONDITION, CONDITION_HINT)));
 
-const conditionList = z
-  .array(conditionSchema, { error: withHint("must be a list of conditions", 'e.g. [{ isfile = "out.dat" }]') })
-  .optional();
+const conditionList = z.optional(z.array(conditionSchema, { error: withHint("must be a list of conditions", 'e.g. [{ isfile = "out.dat" }]') }));
 
 const AGGREGATOR = 'must be "all", { groups_of = N } or { group_by = "key" }';
-const aggregatorSchema = z
-  .union(
+const aggregatorSchema = z.optional(
+  z.union(
     [
       z.literal("all"),
       table(
         {
           // custom checks do not abort the union, so that their messages come through
-          groups_of: z
-            .custom<number>((v) => typeof v === "number" && Number.isSafeInteger(v) && v >= 1, { error: "must be a positive integer", abort: false })
-            .optional(),
-          group_by: z.custom<string>((v) => typeof v === "string" && v !== "", { error: "must be a key (a non-empty string)", abort: false }).optional(),
+          groups_of: z.optional(
+            z.custom<number>((v) => typeof v === "number" && Number.isSafeInteger(v) && v >= 1, { error: "must be a positive integer", abort: false }),
+          ),
+          group_by: z.optional(z.custom<string>((v) => typeof v === "string" && v !== "", { error: "must be a key (a non-empty string)", abort: false })),
         },
         AGGREGATOR,
-      ).superRefine(exactlyOne(AGGREGATOR, "one key: groups_of or group_by")),
+      ).check(z.superRefine(exactlyOne(AGGREGATOR, "one key: groups_of or group_by"))),
     ],
     { error: AGGREGATOR },
-  )
-  .optional();
+  ),
+);
 
 const operationSchema = table(
   {
     command: requiredString(withHint("a command", 'e.g. command = "python run.py"'), SHELL),
     pre: conditionList,
     post: conditionList,
-    directives: directivesSchema.optional(),
+    directives: z.optional(directivesSchema),
     aggregator: aggregatorSchema,
-    flags: z
-      .record(z.string(), jsonValue, { error: withHint("must be a table of flag values", "e.g. flags = { lr = 0.01 }") })
-      .optional(),
+    flags: z.optional(z.record(z.string(), jsonValue, { error: withHint("must be a table of flag values", "e.g. flags = { lr = 0.01 }") })),
     ...hookShape,
   },
   "must be a table with a command",
@@ -428,12 +432,12 @@ const groupSchema = table(
             'e.g. operations = ["prepare", "simulate"]',
           ),
       })
-      .min(1, { error: withHint("must list at least one operation", 'e.g. operations = ["prepare", "simulate"]') }),
-    directives: z
-      .record(z.string(), directivesSchema, {
+      .check(z.minLength(1, { error: withHint("must list at least one operation", 'e.g. operations = ["prepare", "simulate"]') })),
+    directives: z.optional(
+      z.record(z.string(), directivesSchema, {
         error: withHint("must be a table of directives per member operation", "e.g. directives = { simulate = { ngpu = 2 } }"),
-      })
-      .optional(),
+      }),
+    ),
     submit_options: optionalString("must be a string of options"),
     run_options: optionalString("must be a string of options"),
   },
@@ -443,21 +447,19 @@ const groupSchema = table(
 
 const documentSchema = table(
   {
-    project: table({ name: optionalString("must be a string"), ...hookShape }, "must be a table", "e.g. [project] name = \"demo\"").optional(),
-    operations: z
-      .record(z.string(), operationSchema, { error: withHint("must be a table of operations", "e.g. [operations.NAME]") })
-      .optional(),
-    groups: z.record(z.string(), groupSchema, { error: withHint("must be a table of groups", "e.g. [groups.NAME]") }).optional(),
-    labels: z
-      .record(z.string(), conditionSchema, { error: withHint("must be a table of labels", 'e.g. [labels] done = { isfile = "out.dat" }') })
-      .optional(),
+    project: z.optional(table({ name: optionalString("must be a string"), ...hookShape }, "must be a table", "e.g. [project] name = \"demo\"")),
+    operations: z.optional(z.record(z.string(), operationSchema, { error: withHint("must be a table of operations", "e.g. [operations.NAME]") })),
+    groups: z.optional(z.record(z.string(), groupSchema, { error: withHint("must be a table of groups", "e.g. [groups.NAME]") })),
+    labels: z.optional(
+      z.record(z.string(), conditionSchema, { error: withHint("must be a table of labels", 'e.g. [labels] done = { isfile = "out.dat" }') }),
+    ),
   },
   "must be a table",
 );
 
 type Document = z.output<typeof documentSchema>;
 
-function issueProblems(issue: z.core.$ZodIssue, locator: Locator): Problem[] {
+function issueProblems(issue: $ZodIssue, locator: Locator): Problem[] {
   const path = issue.path.filter((seg): seg is string | number => typeof seg !== "symbol");
   const [text, hint] = issue.message.split(HINT);
   if (issue.code === "unrecognized_keys") {
