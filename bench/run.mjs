@@ -219,8 +219,13 @@ async function runTracking() {
  * `cohort status` and one `cohort runs -g` call the scheduler while submissions are open.
  */
 async function submission() {
-  // No scheduler on the PATH: --pretend renders without asking one.
-  const noScheduler = { ...process.env, PATH: path.dirname(process.execPath) + ":/bin" };
+  // No scheduler on the PATH: --pretend renders without asking one. The PATH holds node and sh alone,
+  // since /bin can be /usr/bin, where a machine with SLURM installed has squeue.
+  const noSchedulerBin = path.join(base, "no-scheduler-bin");
+  fs.mkdirSync(noSchedulerBin);
+  fs.symlinkSync(process.execPath, path.join(noSchedulerBin, "node"));
+  fs.symlinkSync("/bin/sh", path.join(noSchedulerBin, "sh"));
+  const noScheduler = { ...process.env, PATH: noSchedulerBin };
   for (const n of [...new Set([10000, jobs])].sort((a, b) => a - b)) {
     const k = n >= 1000 ? `${n / 1000}k` : String(n);
     const dir = fs.existsSync(path.join(base, `toml-${n}`)) ? path.join(base, `toml-${n}`) : workflowProject(`submit-${n}`, n, { "cohort.toml": TOML });
