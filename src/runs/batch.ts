@@ -18,9 +18,9 @@ import { expandGrid, parseAssignments, type Assignment, type GridOptions } from 
 import type { JsonObject } from "../dataspace/value.js";
 import { UserError } from "../util/errors.js";
 import { RunGroup, type GroupKind } from "./groups.js";
-import { listRunIds, RunRecord } from "./record.js";
+import { readCatalog } from "./catalog.js";
+import { RunRecord } from "./record.js";
 import { isRunId } from "./run-id.js";
-import { trashState } from "./trash.js";
 
 /** The environment variable a cluster job sets so that its runs join its submission group. */
 export const SUBMISSION_GROUP_ENV = "COHORT_SUBMISSION_GROUP";
@@ -82,22 +82,27 @@ export interface Completed {
 /**
  * The completed runs (exit code 0, not deleted) of these operations, for `--needed`: for each
  * operation, the canonical JSON of the flags of its flag runs and the job ids its job runs ran on.
+ * The run catalog says which runs those are (from its cache, where nothing changed); only their
+ * flags are read.
  */
 export function completedRuns(projectRoot: string, operations: Iterable<string>): Map<string, Completed> {
   const out = new Map<string, Completed>();
   for (const op of operations) out.set(op, { configs: new Set(), jobs: new Set() });
-  for (const id of listRunIds(projectRoot)) {
-    let record: RunRecord;
-    try {
-      record = RunRecord.open(projectRoot, id);
-    } catch {
-      continue; // a record being made or removed
-    }
-    const done = out.get(record.opref?.operation ?? "");
-    if (!done || record.exitCode !== 0 || trashState(projectRoot, id) !== "present") continue;
-    const jobs = record.jobs;
+  const { table } = readCatalog(projectRoot);
+  for (let r = 0; r < table.length; r++) {
+    const done = out.get(table.operation(r));
+    if (!done || table.status(r) !== "completed" || !table.isPresent(r)) continue;
+    const jobs = table.jobs(r);
     if (jobs.length > 0) for (const job of jobs) done.jobs.add(job);
-    else if (record.config) done.configs.add(canonicalJson(record.config));
+    else {
+      let config: JsonObject | undefined;
+      try {
+        config = RunRecord.open(projectRoot, table.id(r)).config;
+      } catch {
+        continue; // a record being removed
+      }
+      if (config) done.configs.add(canonicalJson(config));
+    }
   }
   return out;
 }
