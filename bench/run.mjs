@@ -265,12 +265,18 @@ fs.rmSync(base, { recursive: true, force: true });
 settle();
 
 const fmt = (x, d = 2) => (x === undefined || Number.isNaN(x) ? "" : x.toFixed(d));
-const table = [["scenario", "seconds", "peak MB", "target s", "signac s", "vs signac"]];
+const table = [["scenario", "seconds", "peak MB", "target s", "met", "signac s", "vs signac"]];
 for (const r of rows) {
-  table.push([r.name, fmt(r.seconds), fmt(r.mb, 0), fmt(r.target, 1), fmt(r.reference, 1), r.reference ? (r.reference >= r.seconds ? `${(r.reference / r.seconds).toFixed(1)}x faster` : `${(r.seconds / r.reference).toFixed(1)}x slower`) : ""]);
+  const met = r.target === undefined ? "" : r.seconds <= r.target ? "yes" : "NO";
+  table.push([r.name, fmt(r.seconds), fmt(r.mb, 0), fmt(r.target, 1), met, fmt(r.reference, 1), r.reference ? (r.reference >= r.seconds ? `${(r.reference / r.seconds).toFixed(1)}x faster` : `${(r.seconds / r.reference).toFixed(1)}x slower`) : ""]);
 }
+const targeted = rows.filter((r) => r.target !== undefined);
+const missed = targeted.filter((r) => r.seconds > r.target);
 const widths = table[0].map((_, c) => Math.max(...table.map((r) => r[c].length)));
 console.log(`\ncohort bench: ${jobs} jobs, ${os.cpus().length} cores, node ${process.version}`);
 for (const r of table) console.log(r.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join("  "));
 // Node 20 parses this bundle of certificates at start-up, before any of cohort runs (tens of ms here).
 if (process.env.NODE_EXTRA_CA_CERTS) console.log(`note: NODE_EXTRA_CA_CERTS is set (${process.env.NODE_EXTRA_CA_CERTS}); node parses it at every start, in the floor row too`);
+console.log(`${targeted.length - missed.length} of ${targeted.length} targets met${missed.length ? `; missed: ${missed.map((r) => r.name).join("; ")}` : ""}`);
+// A missed target fails the bench, as a failed test fails the suite.
+if (missed.length > 0) process.exitCode = 1;
