@@ -7,19 +7,16 @@
  *   distribution ({@link expandBatch}). A single flag set of plain values is one run, not a batch.
  * - A flag operation's flag sets are merged over its declared defaults; a key it does not declare is
  *   an error ({@link withDefaults}).
- * - `--needed` skips flag sets that already have a completed run ({@link completedRuns}).
+ * - `--needed` skips flag sets that already have a completed run (`completed.ts`).
  * - {@link InvocationGroup}: the one run group of an invocation (a batch or a pipeline), made at its
  *   first run and given each later run as the run is created, so that a crash leaves the runs made so
  *   far grouped, and an invocation that runs nothing leaves no empty group. With
  *   `COHORT_SUBMISSION_GROUP=<group-id>` (set in a cluster job), runs join that group instead.
  */
-import { canonicalJson } from "../dataspace/json.js";
 import { expandGrid, parseAssignments, type Assignment, type GridOptions } from "../dataspace/multivalue.js";
 import type { JsonObject } from "../dataspace/value.js";
 import { UserError } from "../util/errors.js";
 import { RunGroup, type GroupKind } from "./groups.js";
-import { readCatalog } from "./catalog.js";
-import { RunRecord } from "./record.js";
 import { isRunId } from "./run-id.js";
 
 /** The environment variable a cluster job sets so that its runs join its submission group. */
@@ -71,45 +68,6 @@ export function withDefaults(operation: string, defaults: JsonObject, sets: read
     }
   }
   return sets.map((set) => ({ ...defaults, ...set }));
-}
-
-/** What completed runs of an operation cover: flag sets (canonical JSON) and job ids. */
-export interface Completed {
-  configs: Set<string>;
-  jobs: Set<string>;
-}
-
-/**
- * The completed runs (exit code 0, not deleted) of these operations, for `--needed`: for each
- * operation, the canonical JSON of the flags of its flag runs and the job ids its job runs ran on.
- * The run catalog says which runs those are (from its cache, where nothing changed); only their
- * flags are read.
- */
-export function completedRuns(projectRoot: string, operations: Iterable<string>): Map<string, Completed> {
-  const out = new Map<string, Completed>();
-  for (const op of operations) out.set(op, { configs: new Set(), jobs: new Set() });
-  const { table } = readCatalog(projectRoot);
-  for (let r = 0; r < table.length; r++) {
-    const done = out.get(table.operation(r));
-    if (!done || table.status(r) !== "completed" || !table.isPresent(r)) continue;
-    const jobs = table.jobs(r);
-    if (jobs.length > 0) for (const job of jobs) done.jobs.add(job);
-    else {
-      let config: JsonObject | undefined;
-      try {
-        config = RunRecord.open(projectRoot, table.id(r)).config;
-      } catch {
-        continue; // a record being removed
-      }
-      if (config) done.configs.add(canonicalJson(config));
-    }
-  }
-  return out;
-}
-
-/** Whether a completed run of `operation` had exactly these flags. */
-export function hasCompletedFlags(completed: Map<string, Completed>, operation: string, flags: JsonObject): boolean {
-  return completed.get(operation)?.configs.has(canonicalJson(flags)) ?? false;
 }
 
 /** The group an invocation makes: its kind and details. */

@@ -4,9 +4,7 @@ import { describe, expect, it } from "vitest";
 import { canonicalJson, dumpJson } from "../../src/dataspace/json.js";
 import { Float, pyType, type JsonObject } from "../../src/dataspace/value.js";
 import {
-  completedRuns,
   expandBatch,
-  hasCompletedFlags,
   InvocationGroup,
   splitRunArgs,
   SUBMISSION_GROUP_ENV,
@@ -14,7 +12,6 @@ import {
 } from "../../src/runs/batch.js";
 import { listGroupIds, RunGroup } from "../../src/runs/groups.js";
 import { RunRecord } from "../../src/runs/record.js";
-import { deleteRun } from "../../src/runs/trash.js";
 import { UserError } from "../../src/util/errors.js";
 import { tempDir } from "../helpers.js";
 
@@ -173,38 +170,6 @@ describe("withDefaults", () => {
     expect(caught).toBeInstanceOf(UserError);
     expect((caught as UserError).message).toBe("operation train has no flag momentum");
     expect((caught as UserError).hint).toBe("its flags are lr, epochs");
-  });
-});
-
-describe("completedRuns", () => {
-  function flagRun(root: string, operation: string, config: JsonObject, exit: number | undefined): string {
-    const rec = RunRecord.create(root, { project: "p", operation, config, cmd: { shell: "true" } });
-    if (exit !== undefined) rec.finish(exit);
-    return rec.id;
-  }
-
-  it("knows the flags and jobs of completed runs that are not deleted, compared canonically", () => {
-    const root = tempDir();
-    flagRun(root, "train", { lr: 0.1, epochs: 3 }, 0);
-    flagRun(root, "train", { lr: 0.2, epochs: 3 }, 1); // failed
-    flagRun(root, "train", { lr: 0.3, epochs: 3 }, undefined); // not finished
-    deleteRun(root, flagRun(root, "train", { lr: 0.4, epochs: 3 }, 0));
-    flagRun(root, "other", { lr: 0.5, epochs: 3 }, 0);
-    flagRun(root, "train", { lr: f(1), epochs: 3 }, 0);
-    const job = RunRecord.create(root, { project: "p", operation: "simulate", config: { T: 1 }, jobs: ["a".repeat(32)], cmd: { shell: "true" } });
-    job.finish(0);
-    const done = completedRuns(root, ["train", "simulate"]);
-    // key order does not matter; an int is not a float
-    expect(hasCompletedFlags(done, "train", { epochs: 3, lr: 0.1 })).toBe(true);
-    expect(hasCompletedFlags(done, "train", { lr: 0.2, epochs: 3 })).toBe(false);
-    expect(hasCompletedFlags(done, "train", { lr: 0.3, epochs: 3 })).toBe(false);
-    expect(hasCompletedFlags(done, "train", { lr: 0.4, epochs: 3 })).toBe(false);
-    expect(hasCompletedFlags(done, "train", { lr: 0.5, epochs: 3 })).toBe(false);
-    expect(hasCompletedFlags(done, "train", { lr: f(1), epochs: 3 })).toBe(true);
-    expect(hasCompletedFlags(done, "train", { lr: 1, epochs: 3 })).toBe(false);
-    expect(hasCompletedFlags(done, "unknown", { lr: 0.1, epochs: 3 })).toBe(false);
-    expect([...done.get("simulate")!.jobs]).toEqual(["a".repeat(32)]);
-    expect(done.get("train")!.jobs.size).toBe(0);
   });
 });
 

@@ -10,7 +10,7 @@ import { describeItem, flagItem, itemCommand, type ExecutionItem, type Execution
 import { eligibleItems, itemDirectives } from "../../execution/items.js";
 import { machineResources, type MachineResources } from "../../execution/machine.js";
 import { parseOrder, Planner, type Order, type Selection } from "../../execution/plan.js";
-import { completedRuns, expandBatch, hasCompletedFlags, InvocationGroup, splitRunArgs, withDefaults, type Batch, type GroupPlan } from "../../runs/batch.js";
+import { expandBatch, InvocationGroup, splitRunArgs, withDefaults, type Batch, type GroupPlan } from "../../runs/batch.js";
 import type { GroupDefinition } from "../../workflow/model.js";
 import type { Workflow } from "../../workflow/workflow.js";
 import { UserError } from "../../util/errors.js";
@@ -73,7 +73,9 @@ export default async function run(positional: string[], cliOpts: RunCliOptions, 
   const selection = selectionOf(opts);
   const machine = machineFor(opts.parallel);
   const timeoutMs = opts.timeout !== undefined ? parseSeconds(opts.timeout, "--timeout") * 1000 : undefined;
-  const work = planWork(project, workflow, groups, names, assignments, opts);
+  // --needed reads the run catalog: its module is loaded only then, which a plain `cohort run` does not pay for.
+  const needed = opts.needed ? await import("../../runs/completed.js") : undefined;
+  const work = planWork(project, workflow, groups, names, assignments, opts, needed);
   if (opts.printRuns) {
     printFlagSets(work, Boolean(opts.json));
     return;
@@ -131,7 +133,15 @@ function isFlagGroup(workflow: Workflow, group: GroupDefinition): boolean {
 }
 
 /** Checks the selection against the arguments and expands them into flag runs and state points. */
-function planWork(project: Project, workflow: Workflow, groups: GroupDefinition[], names: string[], assignments: string[], opts: RunCliOptions): Work {
+function planWork(
+  project: Project,
+  workflow: Workflow,
+  groups: GroupDefinition[],
+  names: string[],
+  assignments: string[],
+  opts: RunCliOptions,
+  needed: typeof import("../../runs/completed.js") | undefined,
+): Work {
   let flagGroups = groups.filter((g) => isFlagGroup(workflow, g));
   const jobGroups = groups.filter((g) => !isFlagGroup(workflow, g));
   for (const g of flagGroups) {
@@ -169,11 +179,11 @@ function planWork(project: Project, workflow: Workflow, groups: GroupDefinition[
     return withDefaults(op.name, op.flags!, batch ? batch.sets : [{}]).map((flags) => flagItem(g, op, flags));
   });
   let statepoints = batch && jobGroups.length > 0 ? batch.sets.map((sp) => validateStatepoint(sp)) : undefined;
-  if (opts.needed) {
+  if (needed) {
     if (!batch && flagItems.length === 0) throw new UserError("--needed applies to flag operations and batches", "without KEY=VALUE arguments, eligibility already skips what is complete");
-    const completed = completedRuns(project.root, groups.flatMap((g) => g.operations));
+    const completed = needed.completedRuns(project.root, groups.flatMap((g) => g.operations));
     const before = flagItems.length + (statepoints?.length ?? 0);
-    flagItems = flagItems.filter((item) => !hasCompletedFlags(completed, item.operation.name, item.flags!));
+    flagItems = flagItems.filter((item) => !needed.hasCompletedFlags(completed, item.operation.name, item.flags!));
     statepoints = statepoints?.filter((sp) => {
       const id = project.openJob(sp).id;
       return !jobGroups.every((g) => g.operations.every((o) => completed.get(o)!.jobs.has(id)));
