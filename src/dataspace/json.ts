@@ -19,10 +19,20 @@ export class JsonSyntaxError extends UserError {
 
 // Text without fractional or exponent numbers and without 16+ digit runs is read exactly by JSON.parse.
 const NEEDS_TYPED_PARSE = /[0-9][.eE]|[0-9]{16}|-0(?![.0-9eE])/;
+const STRINGS = /"(?:[^"\\]|\\.)*"/g;
+
+/**
+ * Whether JSON.parse could misread the text. Where the pattern is found, it is looked for again with
+ * the strings taken out: run and job ids are hex ("3e5f..."), which the pattern takes for exponents,
+ * and an attribute log full of them would otherwise always take the typed parser, several times slower.
+ */
+function needsTypedParse(text: string): boolean {
+  return NEEDS_TYPED_PARSE.test(text) && NEEDS_TYPED_PARSE.test(text.replace(STRINGS, '""'));
+}
 
 /** Parses JSON text keeping ints, floats and big integers apart. `source` names the text in errors. */
 export function parseJson(text: string, source?: string): JsonValue {
-  if (!NEEDS_TYPED_PARSE.test(text)) {
+  if (!needsTypedParse(text)) {
     try {
       return JSON.parse(text) as JsonValue;
     } catch {

@@ -526,6 +526,21 @@ describe("the JSON.parse fast path agrees with the typed parser", () => {
     fc.assert(fc.property(text, same), { numRuns: 1000 });
   });
 
+  it("for text whose strings look like numbers (hex ids, 1e5, 1.5, long digit runs) and whose numbers may not", () => {
+    const lookalike = fc.oneof(
+      fc.stringMatching(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/),
+      fc.constantFrom("3e5f", "1e5", "1.5", "-0", "12345678901234567", 'a\\"1e5', "\\u0031e5", "run:019b76da-a800-797d-a284-9d73eb438a90"),
+      fc.string({ unit: fc.constantFrom("0", "9", "e", "E", ".", "-", '"', "\\", "a"), maxLength: 8 }),
+    );
+    const number = fc.oneof(
+      fc.integer({ min: -1000, max: 1000 }).map(String),
+      fc.constantFrom("1.0", "1e5", "-0", "-0.0", "2.5E-3", "12345678901234567", "0"),
+    );
+    const value = fc.oneof(lookalike.map((s) => JSON.stringify(s)), number, fc.constantFrom("true", "null", '""'));
+    const text = fc.array(fc.tuple(lookalike, value), { maxLength: 6 }).map((es) => "{" + es.map(([k, v]) => JSON.stringify(k) + ": " + v).join(", ") + "}");
+    fc.assert(fc.property(text, same), { numRuns: 2000 });
+  });
+
   it("for text written in many styles, and both read what Python would", () => {
     fc.assert(
       fc.property(writtenDocument, ({ v, t }) => {
