@@ -309,6 +309,25 @@ describe("the run catalog's cache", () => {
       fs.utimesSync(dir, mtime, mtime);
       expect(runOf(read(root), sneaky.id)).toBeDefined();
     });
+
+    it("group members found by id: a few searched for, many through one index of the rows", () => {
+      const root = tempDir();
+      const runs = Array.from({ length: 40 }, (_, i) => makeRun(root, `op${i % 3}`, i % 5 === 0 ? "error" : "completed"));
+      const all = RunGroup.create(root, { kind: "manual", members: runs.map((r) => r.id) });
+      age(root);
+      // Without a cache every member is found by id: 40 of them, past the searches, go through the index.
+      const cold = readCatalog(root, { cache: false }).groups.find((g) => g.id === all.id)!;
+      expect(new Set(cold.members)).toEqual(new Set(runs.map((r) => r.id)));
+      expect([...cold.rows].every((r) => r >= 0)).toBe(true);
+      expect(cold.status).toBe("error");
+      read(root);
+      // Cached, then one new run in a new group: found by one search.
+      const late = makeRun(root, "late", "completed");
+      const one = RunGroup.create(root, { kind: "manual", members: [late.id, runs[3].id] });
+      const cat = read(root);
+      const g = cat.groups.find((x) => x.id === one.id)!;
+      expect(new Set([...g.rows].map((r) => cat.table.id(r)))).toEqual(new Set([late.id, runs[3].id]));
+    });
   });
 
   describe("is ignored and rebuilt when", () => {
