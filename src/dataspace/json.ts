@@ -19,15 +19,25 @@ export class JsonSyntaxError extends UserError {
 
 // Text without fractional or exponent numbers and without 16+ digit runs is read exactly by JSON.parse.
 const NEEDS_TYPED_PARSE = /[0-9][.eE]|[0-9]{16}|-0(?![.0-9eE])/;
-const STRINGS = /"(?:[^"\\]|\\.)*"/g;
 
 /**
- * Whether JSON.parse could misread the text. Where the pattern is found, it is looked for again with
- * the strings taken out: run and job ids are hex ("3e5f..."), which the pattern takes for exponents,
- * and an attribute log full of them would otherwise always take the typed parser, several times slower.
+ * Whether JSON.parse could misread the text. Where the pattern is found, it is looked for again in the
+ * text between strings only: run and job ids are hex ("3e5f..."), which the pattern takes for
+ * exponents, and an attribute log full of them would otherwise always take the typed parser, several
+ * times slower. (A regular expression for strings overflows V8's stack on a string of megabytes.)
  */
 function needsTypedParse(text: string): boolean {
-  return NEEDS_TYPED_PARSE.test(text) && NEEDS_TYPED_PARSE.test(text.replace(STRINGS, '""'));
+  if (!NEEDS_TYPED_PARSE.test(text)) return false;
+  let from = 0;
+  for (let i = text.indexOf('"'); i !== -1; i = text.indexOf('"', from)) {
+    if (NEEDS_TYPED_PARSE.test(text.slice(from, i))) return true;
+    // past the string's closing quote (an escaped one does not close it)
+    let j = i + 1;
+    while (j < text.length && text.charCodeAt(j) !== 34) j += text.charCodeAt(j) === 92 ? 2 : 1;
+    from = j + 1;
+    if (from >= text.length) return false;
+  }
+  return NEEDS_TYPED_PARSE.test(text.slice(from));
 }
 
 /** Parses JSON text keeping ints, floats and big integers apart. `source` names the text in errors. */

@@ -541,6 +541,14 @@ describe("the JSON.parse fast path agrees with the typed parser", () => {
     fc.assert(fc.property(text, same), { numRuns: 2000 });
   });
 
+  it("for a string of megabytes that looks like numbers, next to a float and an int", () => {
+    const long = "3e5.".repeat(3_000_000);
+    expect(typed(parseJson(`{"a": "${long}", "b": 1.5}`))).toBe(typed(parseJsonTyped(`{"a": "${long}", "b": 1.5}`)));
+    const v = parseJson(`{"a": "${long}\\"", "b": 1}`) as JsonObject;
+    expect((v.a as string).length).toBe(long.length + 1);
+    expect(typed(v.b)).toBe("num(1)");
+  });
+
   it("for text written in many styles, and both read what Python would", () => {
     fc.assert(
       fc.property(writtenDocument, ({ v, t }) => {
