@@ -21,7 +21,7 @@ export class Lsf implements Scheduler {
   }
 
   askCommands(): string[][] {
-    return [[...BJOBS]];
+    return [BJOBS];
   }
 
   private bjobs(extra: string[]): { id: string; name: string; stat: string; exit: string }[] {

@@ -73,9 +73,12 @@ export function openScheduler(name?: string): Scheduler {
   if (chosen !== undefined && !PROBES.some(([, n]) => n === chosen)) {
     throw new UserError(`there is no scheduler ${name}`, "choose --scheduler slurm, pbs or lsf");
   }
-  chosen ??= PROBES.find(([cmd]) => onPath(cmd))?.[1];
-  if (chosen === undefined) throw new UserError("no cluster scheduler found: none of sbatch, qsub, bsub is on the PATH", "name one with --scheduler, or use --pretend to see the scripts");
-  const command = PROBES.find(([, n]) => n === chosen)![0];
-  if (!onPath(command)) throw new UserError(`${command} is not installed or not on the PATH`, "submit where the scheduler's commands exist, or use --pretend to see the scripts");
+  if (chosen === undefined) {
+    chosen = PROBES.find(([cmd]) => onPath(cmd))?.[1];
+    if (chosen === undefined) throw new UserError("no cluster scheduler found: none of sbatch, qsub, bsub is on the PATH", "name one with --scheduler, or use --pretend to see the scripts");
+  } else {
+    const command = PROBES.find(([, n]) => n === chosen)![0];
+    if (!onPath(command)) throw new UserError(`${command} is not installed or not on the PATH`, "submit where the scheduler's commands exist, or use --pretend to see the scripts");
+  }
   return new SCHEDULER_CLASSES[chosen]();
 }
