@@ -3,7 +3,7 @@
  * shows as a table row or as JSON.
  */
 import type { JsonObject } from "../dataspace/value.js";
-import { readCatalog, type Catalog, type GroupRow, type GroupSummary, type RunSummary } from "../runs/catalog.js";
+import { readCatalog, type Catalog, type CatalogOptions, type GroupRow, type GroupSummary, type RunSummary } from "../runs/catalog.js";
 import { groupJobs } from "../runs/listing.js";
 import { clusterJobOf, liveJobIds, pendingClusterView, submissionsOf } from "../schedulers/tracking.js";
 import { warn } from "./context.js";
@@ -11,7 +11,7 @@ import { projectRootOf } from "../dataspace/root.js";
 import { humanTime, isoTime } from "./when.js";
 
 /** The project root of the working directory and its catalog: every command reads it once. */
-export function openCatalog(): { root: string; catalog: Catalog } {
+export function openCatalog(opts: Pick<CatalogOptions, "startOnlyFrom" | "saveLater"> = {}): { root: string; catalog: Catalog } {
   const root = projectRootOf(process.cwd());
   // A submission group's cluster job counts as a member while the scheduler knows it (SPEC §7). The
   // scheduler is asked when the first group row is derived (`cohort runs` without -g never asks),
@@ -20,6 +20,7 @@ export function openCatalog(): { root: string; catalog: Catalog } {
   // A run locked on another host runs until its cluster job has left the queue: one queue call, if any.
   let live: Set<string> | undefined | null = null;
   const catalog: Catalog = readCatalog(root, {
+    ...opts,
     clusterJobLive: (job) => {
       if (live === null) live = liveJobIds(job.scheduler, warn);
       return live === undefined || live.has(job.job_id);

@@ -17,7 +17,8 @@ import os from "node:os";
 import path from "node:path";
 import { dumpJson, parseJson } from "../dataspace/json.js";
 import { isPlainObject, type JsonObject, type JsonValue } from "../dataspace/value.js";
-import { isErrno, readFileIfExists, writeFileAtomic } from "../util/fs.js";
+import { isErrno, readSmallFileSync, writeFileAtomic } from "../util/fs.js";
+import { scanChange } from "./change-text.js";
 import { newUuidV7 } from "./run-id.js";
 
 export interface AttributeChange {
@@ -48,14 +49,16 @@ export function currentAuthor(): string {
 /** The change files of a log, in the order they apply. */
 export function changeFiles(dir: string): string[] {
   try {
-    return fs
-      .readdirSync(dir)
-      .filter((n) => CHANGE_RE.test(n))
-      .sort();
+    return changeFilesAmong(fs.readdirSync(dir));
   } catch (err) {
     if (isErrno(err, "ENOENT")) return [];
     throw err;
   }
+}
+
+/** The change files among the names a log's directory holds, in the order they apply. */
+export function changeFilesAmong(names: readonly string[]): string[] {
+  return names.filter((n) => CHANGE_RE.test(n)).sort();
 }
 
 /**
@@ -117,15 +120,32 @@ export function readChanges(dir: string): AttributeChange[] {
  */
 export function readChangeFile(file: string): string | undefined {
   try {
-    return readFileIfExists(file);
+    return readSmallFileSync(file);
   } catch {
     return undefined;
   }
 }
 
-/** The attributes of the log in `dir` (empty when there is none). */
-export function readAttributes(dir: string): Attributes {
-  return applyChanges(readChanges(dir));
+/** The attributes of the log in `dir` (empty when there is none); `names`: its listing, when read already. */
+export function readAttributes(dir: string, names?: readonly string[]): Attributes {
+  const into: Attributes = new Map();
+  for (const name of names ? changeFilesAmong(names) : changeFiles(dir)) {
+    const text = readChangeFile(path.join(dir, name));
+    if (text !== undefined) applyChangeText(text, into);
+  }
+  return into;
+}
+
+/** Applies the change a file's text holds (nothing when it holds none), as `applyChanges(parseChange(text))` would. */
+export function applyChangeText(text: string, into: Attributes): void {
+  const scanned = scanChange(text);
+  if (!scanned) {
+    const change = parseChange(text);
+    if (change) applyChanges([change], into);
+    return;
+  }
+  if (scanned.set) for (const [k, v] of scanned.set) into.set(k, v);
+  if (scanned.delete) for (const k of scanned.delete) into.delete(k);
 }
 
 /** Copies into `to` the change files of `from` that `to` lacks; returns how many were copied. */

@@ -12,6 +12,8 @@
  *   could keep the times); otherwise the directory is read again.
  * - **Ended runs**: operation, FlowGroup, jobs, start time and status. A run's record does not change
  *   once `proc/exit` holds its exit code, so these are used as long as the record is listed.
+ * - **Runs read for their start alone** (catalog.ts), among the ended ones with status UNREAD: the
+ *   start time only, which does not change once written; the rest is read from the record when asked for.
  * - **Runs that have not ended**: operation and jobs, and what their other files said, keyed by the
  *   record's directory and its `proc/` (catalog-worker.ts): read again when either changed. The status
  *   is derived every time, since it depends on whether the run's process lives.
@@ -41,7 +43,7 @@ const MAGIC = Buffer.from("cohort run catalog\n", "latin1");
 /** The SHA-256 of everything after it: a file that is not exactly as written is not used. */
 const DIGEST_LENGTH = 32;
 const HEADER_AT = MAGIC.length + DIGEST_LENGTH;
-const VERSION = 3;
+const VERSION = 4;
 const ID_LENGTH = 36;
 /** A time older than the read by this much cannot hide a later change made in the same clock tick. */
 export const TRUST_MARGIN_MS = 2000;

@@ -26,9 +26,27 @@ import { statKey, type DirKey } from "./catalog-cache.js";
  */
 export type RunTexts = (string | null)[];
 
-/** What reading a record gives: its texts, or SAME when its directories' keys are those it was asked to compare with. */
-export type RunRead = RunTexts | typeof SAME;
+/** What a record read for its start alone gives (its `started` file's text), when it has started. */
+export interface StartOnly {
+  started: string;
+}
+
+/**
+ * What reading a record gives: its texts; SAME when its directories' keys are those it was asked to
+ * compare with; its start alone when asked for only that.
+ */
+export type RunRead = RunTexts | typeof SAME | StartOnly;
 export const SAME = "same";
+
+export const isStartOnly = (read: RunRead): read is StartOnly => typeof read === "object" && !Array.isArray(read);
+
+/**
+ * How much of a record to read: `all` its files; `status` all but opref and jobs (which never change);
+ * `start` only `started` when it holds a time, else all (a run that has not started may start later,
+ * so what its other files say is needed now).
+ */
+export type ReadMode = "all" | "status" | "start";
+const MODE_CHAR: Record<ReadMode, string> = { all: "a", status: "s", start: "t" };
 
 /** Where each file's text is in RunTexts. */
 export const RUN_TEXT = { exit: 0, started: 1, opref: 2, jobs: 3, lock: 4, staged: 5, initialized: 6, scheduler: 7, keys: 8 } as const;
@@ -40,8 +58,8 @@ export const RUN_TEXT = { exit: 0, started: 1, opref: 2, jobs: 3, lock: 4, stage
  * readSmallFileSync does (a worker cannot import that module under the test runner); null when the
  * file does not exist.
  *
- * `readRun` reads a record (`dir` ends with a separator); `full`: also its opref and jobs, which never
- * change. `proc/exit` comes first: once it holds the exit code, no other file of the record changes, so
+ * `readRun` reads a record (`dir` ends with a separator) as much as its mode (a ReadMode's character)
+ * says. `proc/exit` comes first: once it holds the exit code, no other file of the record changes, so
  * what is read after it is final. Of a run that has not ended, the keys of the record's directory and of
  * `proc/` are taken first (every step of a run creates or removes a file in one of them, which moves its
  * times): when they are `known`, the files are not read again (SAME). Then it is read as
@@ -86,7 +104,12 @@ function dirKeys(dir) {
   return a.mtimeMs + " " + a.ctimeMs + " " + a.ino + " " + b.mtimeMs + " " + b.ctimeMs + " " + b.ino;
 }
 const ended = (exit) => exit !== null && exit.trim() !== "";
-function readRun(dir, full, known) {
+function readRun(dir, mode, known) {
+  if (mode === "t") {
+    const started = readText(dir + "started");
+    if (started !== null && started.trim() !== "") return { started };
+  }
+  const full = mode !== "s";
   let exit = known ? null : readText(dir + "proc/exit");
   let lock = null, staged = null, initialized = null, scheduler = null, keys = null;
   if (!ended(exit)) {
@@ -108,7 +131,7 @@ function readRun(dir, full, known) {
 }
 `;
 
-const readRun = new Function("fs", "Buffer", `${READ_SOURCE}; return readRun;`)(fs, Buffer) as (dir: string, full: boolean, known: string | null) => RunRead;
+const readRun = new Function("fs", "Buffer", `${READ_SOURCE}; return readRun;`)(fs, Buffer) as (dir: string, mode: string, known: string | null) => RunRead;
 
 /** Below this many records to read, or directories to stat, a thread costs more than it saves. */
 export const MIN_FOR_WORKER = { records: 2000, stats: 2000 };
@@ -129,7 +152,7 @@ const fs = require("node:fs");
 Error.stackTraceLimit = 0;
 ${READ_SOURCE}
 const { port } = workerData;
-function run({ base, ids, full, known: knownText, dirs, ctrl: ctrlBuffer, stats: statsBuffer }) {
+function run({ base, ids, modes, known: knownText, dirs, ctrl: ctrlBuffer, stats: statsBuffer }) {
   const known = knownText.split("\\n");
   const ctrl = new Int32Array(ctrlBuffer);
   const stats = new Float64Array(statsBuffer);
@@ -148,7 +171,7 @@ function run({ base, ids, full, known: knownText, dirs, ctrl: ctrlBuffer, stats:
     if (Atomics.load(ctrl, 1) >= k) break;
     let run;
     try {
-      run = readRun(base + list[k] + ${JSON.stringify(path.sep)}, full[k] === "1", known[k] || null);
+      run = readRun(base + list[k] + ${JSON.stringify(path.sep)}, modes[k], known[k] || null);
     } catch {
       run = null; // the caller reads this one itself, and meets the error
     }
@@ -182,7 +205,8 @@ export interface FilesOptions {
 
 interface Task {
   ids: readonly string[];
-  full: readonly boolean[];
+  /** ReadMode characters, one per id. */
+  modes: string;
   known: readonly (string | null)[];
   dirs: readonly string[];
   /** [lowest record the worker has posted, highest record the caller has claimed, stats done, stop] */
@@ -191,7 +215,7 @@ interface Task {
 }
 
 /**
- * The records `<dir>/<id>.meta` to read (opref and jobs only where `full`) and the directories
+ * The records `<dir>/<id>.meta` to read (each as much as its ReadMode says) and the directories
  * `<dir>/<name>` to stat, for one reading of the catalog: `start` (optional, as early as possible),
  * then `begin` with the task, then `readRecords` and `stat`, then `close`.
  */
@@ -201,7 +225,7 @@ export class CatalogFiles {
   private port: MessagePort | undefined;
   /** How many records the worker read and handed over (a test sees that it helped). */
   handedOver = 0;
-  private task: Task = { ids: [], full: [], known: [], dirs: [], ctrl: new Int32Array(4), stats: new Float64Array(0) };
+  private task: Task = { ids: [], modes: "", known: [], dirs: [], ctrl: new Int32Array(4), stats: new Float64Array(0) };
 
   constructor(
     dir: string,
@@ -217,18 +241,18 @@ export class CatalogFiles {
   }
 
   /** Sets the task, and hands it to the worker (started now if the task is big enough). */
-  begin(ids: readonly string[], full: readonly boolean[], dirs: readonly string[], known: readonly (string | null)[] = []): this {
+  begin(ids: readonly string[], modes: readonly ReadMode[], dirs: readonly string[], known: readonly (string | null)[] = []): this {
     const ctrl = new Int32Array(new SharedArrayBuffer(16));
     ctrl[0] = ids.length;
     ctrl[1] = -1;
-    const task: Task = { ids, full, known, dirs, ctrl, stats: new Float64Array(new SharedArrayBuffer(Math.max(1, dirs.length) * 24)) };
+    const task: Task = { ids, modes: modes.map((m) => MODE_CHAR[m]).join(""), known, dirs, ctrl, stats: new Float64Array(new SharedArrayBuffer(Math.max(1, dirs.length) * 24)) };
     this.task = task;
     const min = this.opts.minForWorker ?? MIN_FOR_WORKER;
     const big = ids.length >= min.records || dirs.length >= min.stats;
     const data = {
       base: this.base,
       ids: ids.map((id) => id + ".meta").join("\n"),
-      full: full.map((f) => (f ? "1" : "0")).join(""),
+      modes: task.modes,
       known: ids.map((_, i) => known[i] ?? "").join("\n"),
       dirs: dirs.join("\n"),
       ctrl: ctrl.buffer,
@@ -256,7 +280,7 @@ export class CatalogFiles {
 
   /** The texts of every record, in the order of the task's ids. */
   readRecords(): RunRead[] {
-    const { ids, full, known, ctrl } = this.task;
+    const { ids, modes, known, ctrl } = this.task;
     const base = this.base;
     const out: RunRead[] = new Array(ids.length);
     const helped = this.worker !== undefined && ids.length > 0;
@@ -271,7 +295,7 @@ export class CatalogFiles {
           if (i >= Atomics.load(ctrl, 0)) break;
           Atomics.store(ctrl, 1, i);
         }
-        out[i] = readRun(base + ids[i] + ".meta" + path.sep, full[i], known[i] ?? null);
+        out[i] = readRun(base + ids[i] + ".meta" + path.sep, modes[i], known[i] ?? null);
       }
     } finally {
       Error.stackTraceLimit = stackTraceLimit;
@@ -290,7 +314,7 @@ export class CatalogFiles {
         }
       }
     }
-    for (let j = i; j < ids.length; j++) out[j] ??= readRun(base + ids[j] + ".meta" + path.sep, full[j], known[j] ?? null);
+    for (let j = i; j < ids.length; j++) out[j] ??= readRun(base + ids[j] + ".meta" + path.sep, modes[j], known[j] ?? null);
     return out;
   }
 

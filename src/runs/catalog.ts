@@ -6,8 +6,12 @@
  * it is asked for.
  *
  * A directory `<run-id>.meta` is a run's record when it holds an `opref` file (every record has one
- * from the moment it appears, being assembled elsewhere and renamed into place); one whose `opref` is
- * empty or damaged is listed with operation "?".
+ * from the moment it appears, being assembled elsewhere and renamed into place) or a `started` time;
+ * one whose `opref` is missing, empty or damaged is listed with operation "?".
+ *
+ * A reading that finds many records the cache does not hold (a first listing, or one after the cache
+ * was deleted) reads only their `started` files, which order the list, and reads the rest of a record
+ * when its operation, status or jobs are first asked for (run-table.ts): a listing shows 20 runs.
  */
 import fs from "node:fs";
 import path from "node:path";
@@ -15,12 +19,12 @@ import { parseJson } from "../dataspace/json.js";
 import { isErrno } from "../util/fs.js";
 import { labelOf, readAttributes, tagsOf, type Attributes } from "./attributes.js";
 import { cacheFile, emptyCache, KeyedLogs, keyToKeep, TRUST_MARGIN_MS, loadCache, sameKey, saveCache, statKey, UNTRUSTED_KEY, memberId, type CacheToSave, type CachedGroup, type CatalogCache, type DirKey, type RunColumns, type Unsettled } from "./catalog-cache.js";
-import { CatalogFiles, RUN_TEXT, SAME, type RunRead, type RunTexts } from "./catalog-worker.js";
+import { CatalogFiles, isStartOnly, RUN_TEXT, SAME, type ReadMode, type RunRead, type RunTexts } from "./catalog-worker.js";
 import type { ClusterJobState } from "./group-columns.js";
 import { compactAttributes, compactValue, expandAttributes, GroupRow, type GroupSummary } from "./group-row.js";
 import { membersOf, RunGroup } from "./groups.js";
 import { deriveRunStatus, parseClusterJob, parseJobs, parseLock, parseMicros, parseOpRef, runsDir, type ClusterJobRef, type OpRef, type StatusOptions } from "./record.js";
-import { compareNewest, idTime, lowerBound, RunTable, statusCode, trashCode, type RunSummary, type UserFacts } from "./run-table.js";
+import { compareNewest, idFinder, idTime, lowerBound, RunTable, statusCode, trashCode, UNREAD, type RunSummary, type UserFacts } from "./run-table.js";
 import { trashState, type TrashState } from "./trash.js";
 
 export type { RunSummary } from "./run-table.js";
@@ -54,6 +58,13 @@ export interface CatalogOptions extends StatusOptions {
   clusterJob?(group: RunGroup | GroupSummary): ClusterJobState | undefined;
   /** false: read every record and log afresh, and neither use nor write the cache. */
   cache?: boolean;
+  /**
+   * From this many records to read that the cache does not hold, read them for their start alone
+   * (default START_ONLY_FROM); Infinity for a caller that will look at every run's operation or status.
+   */
+  startOnlyFrom?: number;
+  /** The caller calls `save()` when done: the cache is written once, with all that the caller read. */
+  saveLater?: boolean;
 }
 
 /** Which entries `.cohort/runs/` holds: run ids with a record, an attribute log, a trash log; group ids. */
@@ -75,9 +86,13 @@ interface FreshRun {
   jobsText: string;
   /** NaN: not started. */
   started: number;
+  /** UNREAD when only its start was read. */
   status: number;
   ended?: boolean;
 }
+
+/** From this many records to read that the cache does not hold, they are read for their start alone. */
+export const START_ONLY_FROM = 1000;
 
 /**
  * Reads every run and group of a project, through the cache (catalog-cache.ts tells what it keeps and
@@ -93,6 +108,8 @@ export function readCatalog(projectRoot: string, opts: CatalogOptions = {}): Cat
   const files = [new CatalogFiles(dir)];
   try {
     const old = useCache ? loadCache(file) : undefined;
+    // Without a cache every record is to be read: the thread boots while the directory is listed.
+    if (!old) files[0].start();
     let reader = new CatalogReader(projectRoot, dir, opts, old ?? emptyCache(), files[0]);
     let catalog: Catalog;
     try {
@@ -110,7 +127,7 @@ export function readCatalog(projectRoot: string, opts: CatalogOptions = {}): Cat
       saveCache(file, final.nextCache());
       final.dirty = false;
     };
-    save();
+    if (!opts.saveLater) save();
     return Object.defineProperty(catalog, "save", { value: save, enumerable: false });
   } finally {
     for (const f of files) f.close();
@@ -141,6 +158,8 @@ class CatalogReader {
   /** The old cache's ended runs that are listed (indices, increasing), and the records read now (in id order). */
   private keep = new Int32Array(0);
   private fresh: FreshRun[] = [];
+  /** Old cache runs read for their start alone and read in full since (by index): null, no record. */
+  private readSince = new Map<number, FreshRun | null>();
   /** Per fresh run (when every cached run is kept): how many cached runs come before it, if the cache knew. */
   private freshAt: (number | undefined)[] = [];
   private readonly unsettled: Unsettled[] = [];
@@ -169,10 +188,13 @@ class CatalogReader {
 
     const toRead = this.plan(listing);
     const { moves, users, groups: groupIds } = listing;
+    let unknown = 0;
+    for (const u of toRead) if (u.op === undefined) unknown++;
+    const firstRead: ReadMode = unknown >= (this.opts.startOnlyFrom ?? START_ONLY_FROM) ? "start" : "all";
     // Attribute logs are looked at when a run's label or tags are asked for (a listing shows 20 runs).
     const files = this.files.begin(
       toRead.map((u) => u.id),
-      toRead.map((u) => u.op === undefined),
+      toRead.map((u) => (u.op === undefined ? firstRead : "status")),
       [...moves.map((id) => id + ".move"), ...groupIds.map((id) => id + ".group")],
       toRead.map((u) => (u.texts ? u.keys ?? null : null)),
     );
@@ -232,12 +254,16 @@ class CatalogReader {
       groupIds.forEach((id, k) => {
         const group = this.keyed(this.groups, this.groups, id, files.stat(firstGroupStat + k), () => {
           // A directory named like a group but without its id file is not one (made by hand, or half-copied).
-          let attrs: Attributes;
+          // As for records, the file's presence is enough for a list: its listing is read anyway.
+          const dir = path.join(this.dir, id + ".group");
+          let names: string[];
           try {
-            attrs = RunGroup.open(this.projectRoot, id).attributes;
+            names = fs.readdirSync(dir);
           } catch {
             return null;
           }
+          if (!names.includes("id")) return null;
+          const attrs = readAttributes(dir, names);
           const ids = membersOf(attrs);
           return { attrs: compactAttributes(attrs), members: Int32Array.from(ids, (_, k) => -1 - k), ids };
         });
@@ -248,6 +274,8 @@ class CatalogReader {
 
     const fresh = this.fresh;
     const src = rows.src;
+    const readSince = this.readSince;
+    const final = rows;
     const table = new RunTable({
       n: rows.n,
       id: rows.id,
@@ -256,7 +284,8 @@ class CatalogReader {
       started: rows.started,
       status: rows.status,
       trash: rows.trash,
-      jobs: (r) => (src[r] >= 0 ? splitJobs(old.jobs(src[r])) : fresh[-1 - src[r]].jobs),
+      jobs: (r) => (src[r] < 0 ? fresh[-1 - src[r]].jobs : (readSince.get(src[r])?.jobs ?? splitJobs(old.jobs(src[r])))),
+      read: (unread) => this.readInFull(final, unread),
       user: (r) => {
         const id = rows.id(r);
         if (!withLog.has(id)) return undefined;
@@ -272,7 +301,7 @@ class CatalogReader {
     // The groups' rows are derived from their members' columns, each column when first read.
     const clusterJob = this.opts.clusterJob;
     const summarize = (): GroupRow[] => {
-      const rowOfMember = memberFinder(rows);
+      const rowOfMember = idFinder(rows.n, rows.id);
       return found().map(([id, group]) => {
         const { members } = group;
         const memberRows = new Int32Array(members.length);
@@ -289,6 +318,33 @@ class CatalogReader {
         .filter(([, group]) => compactValue(group.attrs, "kind") === kind)
         .map(([id, group]) => ({ id, attributes: expandAttributes(group.attrs, memberIds(group)) }));
     return catalogOf(table, purged, summarize, groupsOfKind);
+  }
+
+  /**
+   * Reads the records of rows that were read for their start alone, and puts their operation and status
+   * in the rows' columns (the start stays: it orders the list already, and a started run's does not
+   * change). The next cache holds what was read.
+   */
+  private readInFull(rows: Rows, unread: number[]): void {
+    const ids = unread.map((r) => rows.id(r));
+    const files = new CatalogFiles(this.dir);
+    let texts: RunRead[];
+    try {
+      texts = files.begin(ids, new Array<ReadMode>(ids.length).fill("all"), []).readRecords();
+    } finally {
+      files.close();
+    }
+    const memo = new Map<string, number>();
+    unread.forEach((r, k) => {
+      // A record gone since its start was read (purged meanwhile) lists as damaged until the next reading.
+      const run = this.freshRun({ id: ids[k] }, texts[k], memo);
+      rows.op[r] = run ? run.op : -1;
+      rows.status[r] = run ? run.status : statusCode("unknown");
+      const s = rows.src[r];
+      if (s >= 0) this.readSince.set(s, run ?? null);
+      else this.fresh[-1 - s] = run ?? { id: ids[k], op: -1, jobs: [], jobsText: "", started: rows.started[r], status: statusCode("unknown") };
+    });
+    this.dirty = true;
   }
 
   /** The listing the cache holds. */
@@ -427,6 +483,10 @@ class CatalogReader {
   /** A run from the texts of its files; undefined when the directory holds no record (no opref). */
   private freshRun(u: Unsettled, read: RunRead, memo: Map<string, number>): FreshRun | undefined {
     const id = u.id;
+    if (isStartOnly(read)) {
+      this.dirty = true;
+      return { id, op: -1, jobs: [], jobsText: "", started: parseMicros(read.started) ?? NaN, status: UNREAD };
+    }
     // SAME: nothing was created or removed in its directories since the cache read its files.
     const t: RunTexts = read === SAME ? u.texts! : read;
     let op = u.op;
@@ -434,14 +494,15 @@ class CatalogReader {
     let jobsText = u.jobs;
     if (op === undefined || jobsText === undefined) {
       const opText = t[RUN_TEXT.opref];
-      if (opText === null) {
+      const startText = t[RUN_TEXT.started];
+      if (opText === null && (startText === null || startText.trim() === "")) {
         this.unsettled.push({ id });
         return undefined;
       }
-      op = memo.get(opText);
+      op = opText === null ? -1 : memo.get(opText);
       if (op === undefined) {
-        op = this.operationIndex(opText);
-        memo.set(opText, op);
+        op = this.operationIndex(opText!);
+        memo.set(opText!, op);
       }
       jobs = parseJobs(t[RUN_TEXT.jobs] ?? undefined);
       jobsText = jobs.join("\n");
@@ -493,12 +554,14 @@ class CatalogReader {
   nextCache(): CacheToSave {
     const old = this.old.runs;
     const kept = this.keep;
-    const read = this.fresh.filter((f) => f.ended);
+    // Runs read for their start alone are kept as such, until read in full.
+    const read = this.fresh.filter((f) => f.ended || f.status === UNREAD);
+    const readSince = this.readSince;
     let runs: CacheToSave["runs"];
     /** The index of a run among the next cache's ended runs (-1: none), and how many come before an id. */
     let find: (id: string) => number;
     let before: (id: string) => number;
-    if (old.file && read.length === 0 && kept.length === old.n) {
+    if (old.file && read.length === 0 && kept.length === old.n && readSince.size === 0) {
       // The same ended runs (a log changed, or a run that has not ended): the runs as the old cache has them.
       runs = old.file;
       before = (id) => lowerBound(old.n, old.id, id);
@@ -520,13 +583,14 @@ class CatalogReader {
       for (const i of kept) {
         const id = old.id(i);
         for (; j < read.length && read[j].id < id; j++) pushRead(read[j]);
-        push(id, old.op[i], old.jobs(i), old.started[i], old.status[i]);
+        const since = readSince.get(i);
+        // One read in full since that has not ended is among the unsettled runs now.
+        if (since === undefined) push(id, old.op[i], old.jobs(i), old.started[i], old.status[i]);
+        else if (since?.ended) pushRead(since);
       }
       for (; j < read.length; j++) pushRead(read[j]);
       runs = columns;
-      const index = new Map<string, number>();
-      columns.ids.forEach((id, i) => index.set(id, i));
-      find = (id) => index.get(id) ?? -1;
+      find = idFinder(columns.ids.length, (k) => columns.ids[k]);
       before = (id) => lowerBound(columns.ids.length, (k) => columns.ids[k], id);
     }
     const same = runs === old.file;
@@ -564,7 +628,11 @@ function catalogOf(table: RunTable, purged: Set<string>, summarize: () => GroupR
   const catalog = { purged } as Catalog;
   let runs: RunSummary[] | undefined;
   let groups: GroupRow[] | undefined;
-  Object.defineProperty(catalog, "runs", { get: () => (runs ??= Array.from({ length: table.length }, (_, r) => table.summary(r))), enumerable: true });
+  const allRuns = () => {
+    table.readAll();
+    return Array.from({ length: table.length }, (_, r) => table.summary(r));
+  };
+  Object.defineProperty(catalog, "runs", { get: () => (runs ??= allRuns()), enumerable: true });
   Object.defineProperty(catalog, "groups", { get: () => (groups ??= summarize()), enumerable: true });
   Object.defineProperty(catalog, "table", { value: table, enumerable: false });
   Object.defineProperty(catalog, "groupsOfKind", { value: groupsOfKind, enumerable: false });
@@ -576,24 +644,6 @@ function rowsOfOld(rows: Rows, n: number): Int32Array {
   const out = new Int32Array(n).fill(-1);
   for (let r = 0; r < rows.n; r++) if (rows.src[r] >= 0) out[rows.src[r]] = r;
   return out;
-}
-
-/**
- * Finds group members the old cache did not hold by id. A few are each searched for; past one in 16
- * rows (a read without a cache, where every member is found by id: 100,000 at the bench's scale), one
- * index of every row's id costs less than the searches would.
- */
-function memberFinder(rows: Rows): (id: string) => number {
-  let searches = 0;
-  let index: Map<string, number> | undefined;
-  return (id) => {
-    if (index === undefined) {
-      if (++searches <= rows.n / 16) return rowOf(rows, id);
-      index = new Map();
-      for (let r = 0; r < rows.n; r++) index.set(rows.id(r), r);
-    }
-    return index.get(id) ?? -1;
-  };
 }
 
 /** The row of run `id`; -1 when it has none. */

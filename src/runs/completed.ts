@@ -22,7 +22,9 @@ export interface Completed {
 export function completedRuns(projectRoot: string, operations: Iterable<string>): Map<string, Completed> {
   const out = new Map<string, Completed>();
   for (const op of operations) out.set(op, { configs: new Set(), jobs: new Set() });
-  const { table } = readCatalog(projectRoot);
+  // Every run's operation and status are looked at: no record is read for its start alone.
+  const catalog = readCatalog(projectRoot, { startOnlyFrom: Infinity });
+  const { table } = catalog;
   for (let r = 0; r < table.length; r++) {
     const done = out.get(table.operation(r));
     if (!done || table.status(r) !== "completed" || !table.isPresent(r)) continue;

@@ -86,7 +86,7 @@ export class GroupRow implements GroupSummary {
     this.#table = table;
     this.#memberIds = memberIds;
     this.#clusterJob = clusterJob;
-    this.started = groupStartedOf(this.#counted().starts);
+    this.started = groupStartedOf(this.#counted(false).starts);
   }
 
   get name(): string {
@@ -125,8 +125,9 @@ export class GroupRow implements GroupSummary {
   /**
    * The members that count (neither deleted nor purged), in member order: their operations and starts
    * in the shared scratch columns (valid until the next call), and which statuses occur among them.
+   * Without `read`, the starts alone (which a listing reads for every run) are right.
    */
-  #counted(): { ops: Int32Array; starts: Float64Array } {
+  #counted(read = true): { ops: Int32Array; starts: Float64Array } {
     const { rows } = this;
     const { trash, status: codes, started: times, op: opCodes } = this.#table.columns;
     if (scratchOps.length < rows.length) {
@@ -140,7 +141,7 @@ export class GroupRow implements GroupSummary {
       if (r === -1 || trash[r] !== 0) continue;
       scratchOps[n] = opCodes[r];
       scratchStarts[n++] = times[r];
-      seen[codes[r]] = 1;
+      if (read) seen[codes[r]] = 1;
     }
     return { ops: scratchOps.subarray(0, n), starts: scratchStarts.subarray(0, n) };
   }
@@ -149,6 +150,7 @@ export class GroupRow implements GroupSummary {
   #derive(): { operation: string; status: GroupStatus } {
     if (this.#derived) return this.#derived;
     const table = this.#table;
+    table.read(this.rows);
     const { ops, starts } = this.#counted();
     // The ladder looks at which statuses occur, not how often.
     const statuses: GroupStatus[] = STATUS_CODES.filter((_, c) => seen[c] === 1);

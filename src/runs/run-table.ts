@@ -13,6 +13,12 @@ export const STATUS_CODES: readonly RunStatus[] = ["completed", "error", "termin
 export const TRASH_CODES: readonly TrashState[] = ["present", "deleted", "purged"];
 
 export const statusCode = (s: RunStatus): number => STATUS_CODES.indexOf(s);
+
+/**
+ * In the `status` column: a row whose record was read for its start alone (a listing without a cache
+ * reads only what orders the rows); its operation, status and jobs are read when first asked for.
+ */
+export const UNREAD = 255;
 export const trashCode = (s: TrashState): number => TRASH_CODES.indexOf(s);
 
 export interface RunSummary {
@@ -45,7 +51,7 @@ export interface TableColumns {
   op: Int32Array;
   /** Epoch microseconds; NaN: not started. */
   started: Float64Array;
-  /** Index into STATUS_CODES. */
+  /** Index into STATUS_CODES; UNREAD: see `read`. */
   status: Uint8Array;
   /** Index into TRASH_CODES. */
   trash: Uint8Array;
@@ -55,6 +61,8 @@ export interface TableColumns {
   user: (r: number) => UserFacts | undefined;
   /** Rows newest first (see listing.ts), when known; else sorted when first asked for. */
   order?: Int32Array;
+  /** Reads the records of UNREAD rows, filling in their `op` and `status` (and what `jobs` gives). */
+  read?: (rows: number[]) => void;
 }
 
 export class RunTable {
@@ -76,9 +84,35 @@ export class RunTable {
     return this.c.n;
   }
 
-  /** The columns that derived values (a group's) are computed from, by row. */
+  /**
+   * The columns that derived values (a group's) are computed from, by row. Rows' `op` and `status`
+   * hold what their records say only once `read` has been given them.
+   */
   get columns(): Pick<TableColumns, "trash" | "status" | "started" | "op"> {
     return this.c;
+  }
+
+  /** Reads the records of those of `rows` that were read for their start alone: one pass for many rows. */
+  read(rows: ArrayLike<number>): void {
+    const { status } = this.c;
+    const unread: number[] = [];
+    for (let k = 0; k < rows.length; k++) {
+      const r = rows[k];
+      if (r >= 0 && status[r] === UNREAD) unread.push(r);
+    }
+    if (unread.length > 0) this.c.read!(unread);
+  }
+
+  /** Reads every record read for its start alone: before a pass that looks at every row's operation, status or jobs. */
+  readAll(): void {
+    const { status } = this.c;
+    const unread: number[] = [];
+    for (let r = 0; r < this.c.n; r++) if (status[r] === UNREAD) unread.push(r);
+    if (unread.length > 0) this.c.read!(unread);
+  }
+
+  private known(r: number): void {
+    if (this.c.status[r] === UNREAD) this.c.read!([r]);
   }
 
   /** The (operation, FlowGroup) pairs that the `op` column refers to. */
@@ -100,16 +134,19 @@ export class RunTable {
   }
 
   operation(r: number): string {
+    this.known(r);
     const op = this.c.op[r];
     return op === -1 ? "?" : this.c.operations[op][0];
   }
 
   flowgroup(r: number): string | undefined {
+    this.known(r);
     const op = this.c.op[r];
     return op === -1 ? undefined : this.c.operations[op][1] ?? undefined;
   }
 
   jobs(r: number): string[] {
+    this.known(r);
     return this.c.jobs(r);
   }
 
@@ -126,6 +163,7 @@ export class RunTable {
   }
 
   status(r: number): RunStatus {
+    this.known(r);
     return STATUS_CODES[this.c.status[r]];
   }
 
@@ -213,6 +251,34 @@ export function compareNewest(ta: number, ida: string, tb: number, idb: string):
 /** The creation time of a run or group, epoch microseconds, from the 48-bit millisecond prefix of its v7 id. */
 export function idTime(id: string): number {
   return parseInt(id.slice(0, 8) + id.slice(9, 13), 16) * 1000;
+}
+
+/**
+ * Finds ids among `n` in increasing order (the k-th is `idAt(k)`); -1 for one not there. Each is
+ * first looked for right after the last one found, since the ids asked for come mostly in order (a
+ * group's members, oldest first, are mostly runs made one after another); else searched for. Past one
+ * search per 16 ids (members from all over the list), one index of every id costs less than the
+ * searches would.
+ */
+export function idFinder(n: number, idAt: (k: number) => string): (id: string) => number {
+  let last = -1;
+  let searches = 0;
+  let index: Map<string, number> | undefined;
+  return (id) => {
+    if (last + 1 < n && idAt(last + 1) === id) return ++last;
+    let k: number;
+    if (index !== undefined) k = index.get(id) ?? -1;
+    else if (++searches <= n / 16) {
+      k = lowerBound(n, idAt, id);
+      if (k === n || idAt(k) !== id) k = -1;
+    } else {
+      index = new Map();
+      for (let i = 0; i < n; i++) index.set(idAt(i), i);
+      k = index.get(id) ?? -1;
+    }
+    if (k !== -1) last = k;
+    return k;
+  };
 }
 
 /** The first of `n` keys in increasing order (the k-th is `keyAt(k)`) that is not below `key`. */

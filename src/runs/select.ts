@@ -126,6 +126,7 @@ export function resolveJobRef(catalog: Catalog, ref: string): string[] {
   if (!/^[0-9a-f]+$/.test(want)) throw new UserError(`-j ${ref} is not a job id or prefix`, "a job id is 32 hex digits; give its first few");
   const found = new Set<string>();
   const table = catalog.table;
+  table.readAll();
   for (let r = 0; r < table.length; r++) for (const j of table.jobs(r)) if (j.startsWith(want)) found.add(j);
   if (found.size > 1) {
     const ids = [...found].sort();

@@ -4,7 +4,7 @@ import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { writeChange } from "../../src/runs/attributes.js";
 import { cacheFile } from "../../src/runs/catalog-cache.js";
-import { CatalogFiles, RUN_TEXT, SAME } from "../../src/runs/catalog-worker.js";
+import { CatalogFiles, isStartOnly, RUN_TEXT, SAME, type ReadMode, type RunRead, type RunTexts } from "../../src/runs/catalog-worker.js";
 import { readCatalog, type Catalog, type GroupSummary } from "../../src/runs/catalog.js";
 import { RunGroup } from "../../src/runs/groups.js";
 import { foldedRows, listedRows } from "../../src/runs/listing.js";
@@ -12,6 +12,7 @@ import { runsDir } from "../../src/runs/record.js";
 import { deleteRun, purgeRun, restoreRun, userDir } from "../../src/runs/trash.js";
 import { tempDir } from "../helpers.js";
 import { makeRun, type Made } from "./make-runs.js";
+import { UNREAD } from "../../src/runs/run-table.js";
 
 /** Puts the times of `.cohort/runs`, of every directory in it and of records' `proc/` ten seconds back, past the trust margin. */
 function age(root: string): void {
@@ -404,6 +405,95 @@ describe("the run catalog's cache", () => {
   });
 });
 
+describe("records read for their start alone", () => {
+  /** Every kind of record, in groups, with a label and a deleted run. */
+  function mixed() {
+    const root = tempDir();
+    const states: Made[] = ["completed", "error", "terminated", "running", "staged", "pending"];
+    const runs = states.flatMap((s, i) => [makeRun(root, `op${i % 3}`, s, { jobs: [String(i).repeat(32)] }), makeRun(root, "flag", s)]);
+    // a record without opref that has started, and a directory with neither (not a record)
+    const noOpref = makeRun(root, "lost", "completed");
+    fs.rmSync(path.join(noOpref.dir, "opref"));
+    const notRecord = makeRun(root, "never", "pending");
+    fs.rmSync(path.join(notRecord.dir, "opref"));
+    writeChange(userDir(root, runs[1].id), { set: { label: "L", "tag:t": "" } });
+    deleteRun(root, runs[2].id);
+    RunGroup.create(root, { kind: "batch", members: runs.slice(0, 6).map((r) => r.id), label: "B" });
+    RunGroup.create(root, { kind: "manual", members: [runs[3].id, runs[7].id, noOpref.id] });
+    return { root, runs, noOpref, notRecord };
+  }
+
+  /** What lists show of a catalog: every run, every group's columns, and both orders. */
+  const shown = (cat: Catalog) => ({
+    runs: cat.runs,
+    groups: cat.groups.map((g) => ({ id: g.id, operation: g.operation, started: g.started, status: g.status, label: g.label, members: g.members })),
+    listed: listedRows(cat).map((r) => cat.table.id(r)),
+    folded: foldedRows(cat).map((row) => (row.type === "run" ? cat.table.id(row.row) : row.group.id)),
+  });
+
+  it("list as a read of every file does, each record read in full when first asked for", () => {
+    const { root, runs, noOpref, notRecord } = mixed();
+    const full = readCatalog(root, { cache: false });
+    const lazy = readCatalog(root, { cache: false, startOnlyFrom: 1 });
+    const unread = (cat: Catalog) => cat.table.ids.filter((_, r) => cat.table.columns.status[r] === UNREAD);
+    // the started ones were read for their start alone; staged and pending ones in full
+    const started = runs.filter((r) => r.started !== undefined).map((r) => r.id);
+    expect(unread(lazy).sort()).toEqual([...started, noOpref.id].sort());
+    expect(unread(full)).toEqual([]);
+    // the order needs no more than the starts
+    expect(listedRows(lazy).map((r) => lazy.table.id(r))).toEqual(listedRows(full).map((r) => full.table.id(r)));
+    expect(unread(lazy)).toHaveLength(started.length + 1);
+    expect(shown(lazy)).toEqual(shown(full));
+    expect(unread(lazy)).toEqual([]);
+    expect(runOf(full, noOpref.id)).toMatchObject({ operation: "?", status: "completed" });
+    expect(runOf(full, notRecord.id)).toBeUndefined();
+  });
+
+  it("are cached as such, and read in full from their files when asked for, however long after", () => {
+    const { root, runs } = mixed();
+    age(root);
+    readCatalog(root, { startOnlyFrom: 1 });
+    // the running one ends, and a run that had not started starts, after the cache was written
+    const running = runs.find((r) => r.status() === "running")!;
+    running.finish(1);
+    const staged = runs.find((r) => r.status() === "staged")!;
+    staged.markStarted();
+    const cat = read(root);
+    expect(runOf(cat, running.id)).toMatchObject({ status: "error" });
+    expect(runOf(cat, staged.id)).toMatchObject({ status: "running" });
+  });
+
+  it("once read in full, are cached as read", () => {
+    const { root, runs } = mixed();
+    age(root);
+    const unread = (cat: Catalog, run: { id: string }) => cat.table.columns.status[cat.table.indexOf(run.id)] === UNREAD;
+    // runs[0] read in full in the reading that found it, runs[4] in a later one, from the cache
+    const first = readCatalog(root, { startOnlyFrom: 1, saveLater: true });
+    expect([unread(first, runs[0]), unread(first, runs[4])]).toEqual([true, true]);
+    expect(first.table.operation(first.table.indexOf(runs[0].id))).toBe("op0");
+    first.save();
+    const second = readCatalog(root, { saveLater: true });
+    expect([unread(second, runs[0]), unread(second, runs[4])]).toEqual([false, true]);
+    expect(second.table.operation(second.table.indexOf(runs[4].id))).toBe("op2");
+    second.save();
+    // behind cohort's back: an ended run's record does not change, so the cache's reading stands
+    for (const run of [runs[0], runs[4], runs[3]]) fs.writeFileSync(path.join(run.dir, "opref"), '{"project": "p", "operation": "rewritten"}\n');
+    const third = readCatalog(root);
+    expect([unread(third, runs[0]), unread(third, runs[4]), unread(third, runs[3])]).toEqual([false, false, true]);
+    expect([runs[0], runs[4], runs[3]].map((run) => runOf(third, run.id)?.operation)).toEqual(["op0", "op2", "rewritten"]);
+    expect(runOf(third, runs[4].id)?.status).toBe("terminated");
+  });
+
+  it("whose record is gone when read in full list as damaged, then not at all", () => {
+    const { root, runs } = mixed();
+    const cat = readCatalog(root, { startOnlyFrom: 1, saveLater: true });
+    fs.rmSync(runs[0].dir, { recursive: true });
+    expect(runOf(cat, runs[0].id)).toMatchObject({ operation: "?", status: "unknown", jobs: [] });
+    cat.save();
+    expect(runOf(readCatalog(root), runs[0].id)).toBeUndefined();
+  });
+});
+
 describe("the files of a reading, shared with a worker thread", () => {
   it("give what one thread finds, whichever thread looks", async () => {
     const root = tempDir();
@@ -413,15 +503,17 @@ describe("the files of a reading, shared with a worker thread", () => {
     const gone = makeRun(root, "gone");
     fs.rmSync(gone.dir, { recursive: true });
     ids.push(gone.id);
-    const full = ids.map((_, i) => i % 5 !== 0);
+    // every fifth without opref and jobs; some for their start alone (taken only when they have started)
+    const modes = ids.map((_, i): ReadMode => (i % 5 === 0 ? "status" : i % 7 === 2 ? "start" : "all"));
     writeChange(userDir(root, ids[0]), { set: { label: "x" } });
     const dirs = [...ids.map((id) => id + ".meta"), ids[0] + ".user", "no-such-dir"];
-    const alone = new CatalogFiles(runsDir(root), { minForWorker: { records: Infinity, stats: Infinity } }).begin(ids, full, dirs);
-    const shared = new CatalogFiles(runsDir(root), { minForWorker: { records: 1, stats: 1 }, waitForWorker: true }).begin(ids, full, dirs);
+    const alone = new CatalogFiles(runsDir(root), { minForWorker: { records: Infinity, stats: Infinity } }).begin(ids, modes, dirs);
+    const shared = new CatalogFiles(runsDir(root), { minForWorker: { records: 1, stats: 1 }, waitForWorker: true }).begin(ids, modes, dirs);
     // a worker started before its task is known
-    const early = new CatalogFiles(runsDir(root), { waitForWorker: true }).start().begin(ids, full, dirs);
+    const early = new CatalogFiles(runsDir(root), { waitForWorker: true }).start().begin(ids, modes, dirs);
     try {
-      const texts = alone.readRecords();
+      // (the records read for their start alone are objects: looked at as such below)
+      const texts = alone.readRecords() as RunTexts[];
       expect(shared.readRecords()).toEqual(texts);
       expect(early.readRecords()).toEqual(texts);
       // the worker read some of them (it waits for none: a broken worker would leave all to the caller)
@@ -434,11 +526,19 @@ describe("the files of a reading, shared with a worker thread", () => {
       expect(texts[1][RUN_TEXT.opref]).toContain('"operation": "op1"');
       expect(texts[5][RUN_TEXT.opref]).toBeNull(); // not full: opref and jobs are not read
       expect(texts[3][RUN_TEXT.lock]).toMatch(/ \d+\n$/);
+      // for its start: a terminated run (2) and a running one (9) give their start alone, a staged one (16) everything
+      expect(texts[2]).toEqual({ started: expect.stringMatching(/^\d+\n$/) });
+      expect(texts[9]).toEqual({ started: expect.stringMatching(/^\d+\n$/) });
+      expect(texts[16][RUN_TEXT.opref]).toContain('"operation": "op1"');
+      expect(texts[16][RUN_TEXT.started]).toBeNull();
       expect(texts.at(-1)).toEqual([null, null, null, null, null, null, null, null, null]);
       // keys for runs that have not ended only; given back, their files are not read again
-      const keys = texts.map((t) => (t === SAME ? null : t[RUN_TEXT.keys]));
-      expect(keys.filter((k) => k !== null)).toHaveLength(150);
-      const again = new CatalogFiles(runsDir(root), { minForWorker: { records: 1, stats: 1 }, waitForWorker: true }).begin(ids, full, [], keys);
+      const keys = texts.map((t: RunRead) => (t === SAME || isStartOnly(t) ? null : t[RUN_TEXT.keys]));
+      const unended = ids.filter((_, i) => i < 300 && !["completed", "error", "terminated"].includes(states[i % 6]));
+      const runningForStart = ids.filter((_, i) => i < 300 && states[i % 6] === "running" && modes[i] === "start");
+      expect(runningForStart.length).toBeGreaterThan(0);
+      expect(keys.filter((k) => k !== null)).toHaveLength(unended.length - runningForStart.length);
+      const again = new CatalogFiles(runsDir(root), { minForWorker: { records: 1, stats: 1 }, waitForWorker: true }).begin(ids, modes, [], keys);
       try {
         expect(again.readRecords()).toEqual(texts.map((t, i) => (keys[i] === null ? t : SAME)));
         expect(again.handedOver).toBeGreaterThan(0);

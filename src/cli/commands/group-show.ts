@@ -19,6 +19,7 @@ export default function groupShow(ref: string, opts: { json?: boolean }): void {
   const group = resolveGroup(catalog, ref);
   const table = catalog.table;
   const rows = group.rows;
+  table.read(rows);
   const index = new Map(listedRows(catalog).map((r, i) => [r, i + 1]));
   const details: JsonObject = {};
   for (const [k, v] of group.attributes) if (!OWN_KEYS.test(k)) details[k] = v;

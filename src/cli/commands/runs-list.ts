@@ -58,9 +58,14 @@ export default function runsList(command: string | undefined, opts: RunsListOpti
   if (command !== undefined) throw new UserError(`'${command}' is not a command of 'cohort runs'`, "'cohort runs --help' lists them; 'cohort runs show RUN' shows a run");
   if (opts.all && opts.num !== undefined) throw new UserError("-a and -n both limit the list", "give one of them");
   const limit = opts.all ? Infinity : parseCount(opts.num ?? "20", "-n");
-  const { catalog } = openCatalog();
+  // Every run's operation or status is looked at with -a or these filters: no record is then read
+  // for its start alone (catalog.ts), which would read the rest of each again.
+  const everyRun = opts.all === true || opts.operation !== undefined || opts.status !== undefined || opts.job !== undefined;
+  const { catalog } = openCatalog({ saveLater: true, startOnlyFrom: everyRun ? Infinity : undefined });
   const table = catalog.table;
   const filter = filterOf(opts, catalog);
+  // The cache may hold runs read for their start alone by an earlier listing: read in one pass.
+  if (filter.operations || filter.statuses) table.readAll();
   // Only the rows shown are kept: at 100,000 runs, the others are only counted.
   const shown: Listed[] = [];
   let matched = 0;
@@ -85,6 +90,7 @@ export default function runsList(command: string | undefined, opts: RunsListOpti
       });
     }
   }
+  table.read(shown.flatMap(({ row }) => (row.type === "run" ? [row.row] : Array.from(row.group.rows))));
   if (opts.json) {
     const rows: JsonObject[] = shown.map(({ row, index }) => (row.type === "run" ? runJson(table.summary(row.row), index) : groupJson(row.group, index, catalog)));
     out(dumpJson(rows) + "\n");
