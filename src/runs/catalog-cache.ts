@@ -227,6 +227,8 @@ export interface RunColumns {
   jobs: string[];
   started: number[];
   status: number[];
+  /** The runs newest first, when the reading had them so (else they are sorted here). */
+  order?: Int32Array;
 }
 
 /** Attributes as [key, value], or just the key when the value is "" (members, tags): a third of the size. */
@@ -480,7 +482,7 @@ function runsBytes(columns: RunColumns): RunsBytes {
   put(columns.started, Float64Array, layout.started);
   bytes.set(columns.status, layout.status);
   put(jobEnds, Int32Array, layout.jobEnds);
-  put(newestOrder(n, (i) => ids[i], columns.started), Int32Array, layout.order);
+  put(columns.order ?? newestOrder(n, (i) => ids[i], columns.started), Int32Array, layout.order);
   bytes.write(jobText, layout.jobs, "utf8");
   return { n, jobsBytes, bytes };
 }

@@ -51,7 +51,8 @@ export interface Catalog {
   groupsOfKind(kind: string): { id: string; attributes: Attributes }[];
 }
 
-const ENTRY_RE = /^([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\.(meta|user|move|group)$/;
+// Tested, not matched: at 100,000 entries, the match arrays cost more than the test.
+const ENTRY_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\.(?:meta|user|move|group)$/;
 
 export interface CatalogOptions extends StatusOptions {
   /** The state of a submission group's cluster job, when a scheduler was asked. */
@@ -108,8 +109,6 @@ export function readCatalog(projectRoot: string, opts: CatalogOptions = {}): Cat
   const files = [new CatalogFiles(dir)];
   try {
     const old = useCache ? loadCache(file) : undefined;
-    // Without a cache every record is to be read: the thread boots while the directory is listed.
-    if (!old) files[0].start();
     let reader = new CatalogReader(projectRoot, dir, opts, old ?? emptyCache(), files[0]);
     let catalog: Catalog;
     try {
@@ -160,6 +159,8 @@ class CatalogReader {
   private fresh: FreshRun[] = [];
   /** Old cache runs read for their start alone and read in full since (by index): null, no record. */
   private readSince = new Map<number, FreshRun | null>();
+  /** The rows and table of this reading, once made. */
+  private made?: { rows: Rows; table: RunTable };
   /** Per fresh run (when every cached run is kept): how many cached runs come before it, if the cache knew. */
   private freshAt: (number | undefined)[] = [];
   private readonly unsettled: Unsettled[] = [];
@@ -297,6 +298,7 @@ class CatalogReader {
       },
       order: this.order(rows, oldRows),
     });
+    this.made = { rows, table };
     const memberIds = (g: CachedGroup) => Array.from(g.members, (m) => memberId(g, m, old.id));
     // The groups' rows are derived from their members' columns, each column when first read.
     const clusterJob = this.opts.clusterJob;
@@ -550,12 +552,39 @@ class CatalogReader {
     return i;
   }
 
+  /**
+   * The next cache's runs newest first, from the order the table's rows were listed in (when they
+   * were), with each row's place among the columns: sorting them again costs tens of milliseconds at
+   * 100,000 runs. Undefined when some column is not a row (a purged run's record), or the rows were
+   * never ordered.
+   */
+  private columnOrder(colOfOld: Int32Array, colOfFresh: Int32Array, n: number): Int32Array | undefined {
+    const order = this.made?.table.knownOrder;
+    if (!order) return undefined;
+    const { src } = this.made!.rows;
+    const out = new Int32Array(n);
+    let k = 0;
+    for (let o = 0; o < order.length; o++) {
+      const s = src[order[o]];
+      const c = s >= 0 ? colOfOld[s] : colOfFresh[-1 - s];
+      if (c === -1) continue;
+      if (k === n) return undefined;
+      out[k++] = c;
+    }
+    return k === n ? out : undefined;
+  }
+
   /** What the next cache holds: everything this reading saw. */
   nextCache(): CacheToSave {
     const old = this.old.runs;
     const kept = this.keep;
     // Runs read for their start alone are kept as such, until read in full.
-    const read = this.fresh.filter((f) => f.ended || f.status === UNREAD);
+    const fresh = this.fresh;
+    // (indices into `fresh`)
+    const read: number[] = [];
+    fresh.forEach((f, k) => {
+      if (f.ended || f.status === UNREAD) read.push(k);
+    });
     const readSince = this.readSince;
     let runs: CacheToSave["runs"];
     /** The index of a run among the next cache's ended runs (-1: none), and how many come before an id. */
@@ -571,6 +600,9 @@ class CatalogReader {
       };
     } else {
       const columns: RunColumns = { ids: [], op: [], jobs: [], started: [], status: [] };
+      // Where each old and fresh run went among the columns (-1: not there), to keep the order lists had.
+      const colOfOld = new Int32Array(old.n).fill(-1);
+      const colOfFresh = new Int32Array(fresh.length).fill(-1);
       const push = (id: string, op: number, jobs: string, started: number, status: number) => {
         columns.ids.push(id);
         columns.op.push(op);
@@ -579,16 +611,23 @@ class CatalogReader {
         columns.status.push(status);
       };
       let j = 0;
-      const pushRead = (f: FreshRun) => push(f.id, f.op, f.jobsText, f.started, f.status);
+      const pushRead = (k: number) => {
+        const f = fresh[k];
+        colOfFresh[k] = columns.ids.length;
+        push(f.id, f.op, f.jobsText, f.started, f.status);
+      };
       for (const i of kept) {
         const id = old.id(i);
-        for (; j < read.length && read[j].id < id; j++) pushRead(read[j]);
+        for (; j < read.length && fresh[read[j]].id < id; j++) pushRead(read[j]);
         const since = readSince.get(i);
         // One read in full since that has not ended is among the unsettled runs now.
+        if (since !== undefined && !since?.ended) continue;
+        colOfOld[i] = columns.ids.length;
         if (since === undefined) push(id, old.op[i], old.jobs(i), old.started[i], old.status[i]);
-        else if (since?.ended) pushRead(since);
+        else push(since.id, since.op, since.jobsText, since.started, since.status);
       }
       for (; j < read.length; j++) pushRead(read[j]);
+      columns.order = this.columnOrder(colOfOld, colOfFresh, columns.ids.length);
       runs = columns;
       find = idFinder(columns.ids.length, (k) => columns.ids[k]);
       before = (id) => lowerBound(columns.ids.length, (k) => columns.ids[k], id);
@@ -696,12 +735,13 @@ function listDir(dir: string): Listing | undefined {
   }
   const listing: Listing = { metas: [], users: [], moves: [], groups: [] };
   for (const n of names) {
-    const m = ENTRY_RE.exec(n);
-    if (!m) continue;
-    if (m[2] === "meta") listing.metas!.push(m[1]);
-    else if (m[2] === "user") listing.users.push(m[1]);
-    else if (m[2] === "move") listing.moves.push(m[1]);
-    else listing.groups.push(m[1]);
+    if (!ENTRY_RE.test(n)) continue;
+    const id = n.slice(0, 36);
+    // the kind by its first letter: meta, user, move, group
+    const kind = n.charCodeAt(37);
+    if (kind === 0x6d) (n.charCodeAt(38) === 0x65 ? listing.metas! : listing.moves).push(id);
+    else if (kind === 0x75) listing.users.push(id);
+    else listing.groups.push(id);
   }
   listing.groups.sort();
   return listing;

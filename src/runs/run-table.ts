@@ -222,6 +222,11 @@ export class RunTable {
     return s;
   }
 
+  /** Every row newest first, if they were ordered already (by the cache, or by `newestFirst`). */
+  get knownOrder(): Int32Array | undefined {
+    return this.newest;
+  }
+
   /** Every row, newest first: by start time (creation time when not started), then by id. */
   newestFirst(): Int32Array {
     return (this.newest ??= newestOrder(this.c.n, this.c.id, this.c.started));
