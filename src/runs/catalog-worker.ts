@@ -251,9 +251,10 @@ export class CatalogFiles {
     const big = ids.length >= min.records || dirs.length >= min.stats;
     const data = {
       base: this.base,
-      ids: ids.map((id) => id + ".meta").join("\n"),
+      ids: ids.length === 0 ? "" : ids.join(".meta\n") + ".meta",
       modes: task.modes,
-      known: ids.map((_, i) => known[i] ?? "").join("\n"),
+      // (none known, as without a cache: empty)
+      known: known.some((k) => k) ? ids.map((_, i) => known[i] ?? "").join("\n") : "",
       dirs: dirs.join("\n"),
       ctrl: ctrl.buffer,
       stats: task.stats.buffer,

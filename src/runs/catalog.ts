@@ -382,6 +382,9 @@ class CatalogReader {
       this.keep = new Int32Array(old.n);
       for (let i = 0; i < old.n; i++) this.keep[i] = i;
       toRead = this.old.unsettled.slice();
+    } else if (old.n === 0 && this.old.unsettled.length === 0) {
+      // Nothing cached: every listed record is to be read.
+      toRead = listing.metas.map((id) => ({ id }));
     } else {
       // The directory changed: every listed record is looked up among the cached ones.
       const index = new Map<string, number>();
@@ -396,7 +399,10 @@ class CatalogReader {
       }
       this.keep = Int32Array.from(keep).sort();
     }
-    toRead.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    // The listing comes sorted on this system (libuv sorts it): then there is nothing to do.
+    let sorted = true;
+    for (let k = 1; k < toRead.length && sorted; k++) sorted = toRead[k - 1].id < toRead[k].id;
+    if (!sorted) toRead.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
     return toRead;
   }
 

@@ -22,9 +22,12 @@ export interface Completed {
 export function completedRuns(projectRoot: string, operations: Iterable<string>): Map<string, Completed> {
   const out = new Map<string, Completed>();
   for (const op of operations) out.set(op, { configs: new Set(), jobs: new Set() });
-  // Every run's operation and status are looked at: no record is read for its start alone.
-  const catalog = readCatalog(projectRoot, { startOnlyFrom: Infinity });
+  // Every run's operation and status are looked at: no record is read for its start alone, and those
+  // an earlier listing so read are read in full now, in one pass, and cached.
+  const catalog = readCatalog(projectRoot, { startOnlyFrom: Infinity, saveLater: true });
   const { table } = catalog;
+  table.readAll();
+  catalog.save();
   for (let r = 0; r < table.length; r++) {
     const done = out.get(table.operation(r));
     if (!done || table.status(r) !== "completed" || !table.isPresent(r)) continue;

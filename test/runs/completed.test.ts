@@ -3,8 +3,11 @@ import type { JsonObject } from "../../src/dataspace/value.js";
 import { Float } from "../../src/dataspace/value.js";
 import { completedRuns, hasCompletedFlags } from "../../src/runs/completed.js";
 import { RunRecord } from "../../src/runs/record.js";
+import { readCatalog } from "../../src/runs/catalog.js";
+import { UNREAD } from "../../src/runs/run-table.js";
 import { deleteRun } from "../../src/runs/trash.js";
 import { tempDir } from "../helpers.js";
+import { makeRun } from "./make-runs.js";
 
 const f = (x: number) => new Float(x);
 
@@ -37,5 +40,20 @@ describe("completedRuns", () => {
     expect(hasCompletedFlags(done, "unknown", { lr: 0.1, epochs: 3 })).toBe(false);
     expect([...done.get("simulate")!.jobs]).toEqual(["a".repeat(32)]);
     expect(done.get("train")!.jobs.size).toBe(0);
+  });
+
+  it("reads in full, in one pass that the cache keeps, the runs an earlier listing read for their start alone", () => {
+    const root = tempDir();
+    makeRun(root, "train", "completed", { jobs: ["0".repeat(32)] });
+    makeRun(root, "train", "error", { jobs: ["1".repeat(32)] });
+    makeRun(root, "other", "completed", { jobs: ["2".repeat(32)] });
+    readCatalog(root, { startOnlyFrom: 1 });
+    const unread = () => {
+      const { table } = readCatalog(root);
+      return table.ids.filter((_, r) => table.columns.status[r] === UNREAD).length;
+    };
+    expect(unread()).toBe(3);
+    expect([...completedRuns(root, ["train"]).get("train")!.jobs]).toEqual(["0".repeat(32)]);
+    expect(unread()).toBe(0);
   });
 });
