@@ -488,7 +488,7 @@ class CatalogReader {
     return out;
   }
 
-  /** A run from the texts of its files; undefined when the directory holds no record (no opref). */
+  /** A run from the texts of its files; undefined when the directory holds no record (no opref, no start). */
   private freshRun(u: Unsettled, read: RunRead, memo: Map<string, number>): FreshRun | undefined {
     const id = u.id;
     if (isStartOnly(read)) {
