@@ -21,6 +21,7 @@ import {
 import { jobId } from "../../src/dataspace/id.js";
 import { Float, type JsonObject, type JsonValue, float, pyType, pythonFloatRepr } from "../../src/dataspace/value.js";
 import { UserError } from "../../src/util/errors.js";
+import { editedTexts } from "../edits.js";
 
 // ---------------------------------------------------------------------------------------------
 // Helpers
@@ -456,20 +457,7 @@ describe("parseJson errors", () => {
   });
 
   it("accepts and refuses the same texts as JSON.parse (except floats too large to store)", () => {
-    const noise = fc.constantFrom(..."{}[]\",:0123456789.eE+- \n\\/untrfalsNIy\u0001\u00e9".split(""));
-    const edit = fc.record({ at: fc.nat(), op: fc.constantFrom("insert", "delete", "replace"), ch: noise });
-    const mutated = fc
-      .tuple(fc.oneof(fc.json({ maxDepth: 3 }), writtenDocument.map((w) => w.t)), fc.array(edit, { maxLength: 3 }))
-      .map(([text, edits]) => {
-        let t = text;
-        for (const { at, op, ch } of edits) {
-          const i = t.length ? at % (t.length + 1) : 0;
-          if (op === "insert") t = t.slice(0, i) + ch + t.slice(i);
-          else if (op === "delete") t = t.slice(0, i) + t.slice(i + 1);
-          else t = t.slice(0, i) + ch + t.slice(i + 1);
-        }
-        return t;
-      });
+    const mutated = editedTexts(fc.oneof(fc.json({ maxDepth: 3 }), writtenDocument.map((w) => w.t)), '{}[]",:0123456789.eE+- \n\\/untrfalsNIy\u0001\u00e9');
     fc.assert(
       fc.property(mutated, (t) => {
         let referenceOk = true;

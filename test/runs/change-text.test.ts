@@ -4,6 +4,7 @@ import { dumpJson } from "../../src/dataspace/json.js";
 import { Float, type JsonObject, type JsonValue } from "../../src/dataspace/value.js";
 import { applyChanges, applyChangeText, parseChange, type Attributes } from "../../src/runs/attributes.js";
 import { scanChange } from "../../src/runs/change-text.js";
+import { editedTexts } from "../edits.js";
 
 /** What the parser of whole documents makes of a text, as attributes in order. */
 function reference(text: string): [string, JsonValue][] {
@@ -67,18 +68,8 @@ describe("a change file's text", () => {
   });
 
   it("in any other form reads as the parser of whole documents reads it", () => {
-    const noise = fc.constantFrom(..."{}[]\",:0123456789.eE+- \n\t\\/untrfalsNIy\u0001\u00e9".split(""));
-    const edit = fc.record({ at: fc.nat(), op: fc.constantFrom("insert", "delete", "replace"), ch: noise });
-    const mutated = fc.tuple(change, fc.array(edit, { minLength: 1, maxLength: 3 })).map(([c, edits]) => {
-      let t = dumpJson(c as JsonObject) + "\n";
-      for (const { at, op, ch } of edits) {
-        const i = at % (t.length + 1);
-        if (op === "insert") t = t.slice(0, i) + ch + t.slice(i);
-        else if (op === "delete") t = t.slice(0, i) + t.slice(i + 1);
-        else t = t.slice(0, i) + ch + t.slice(i + 1);
-      }
-      return t;
-    });
+    const written = change.map((c) => dumpJson(c as JsonObject) + "\n");
+    const mutated = editedTexts(written, '{}[]",:0123456789.eE+- \n\t\\/untrfalsNIy\u0001\u00e9', { minEdits: 1 });
     fc.assert(
       fc.property(mutated, (t) => {
         expect(scanned(t)).toEqual(reference(t));
