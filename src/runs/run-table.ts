@@ -13,13 +13,13 @@ export const STATUS_CODES: readonly RunStatus[] = ["completed", "error", "termin
 export const TRASH_CODES: readonly TrashState[] = ["present", "deleted", "purged"];
 
 export const statusCode = (s: RunStatus): number => STATUS_CODES.indexOf(s);
+export const trashCode = (s: TrashState): number => TRASH_CODES.indexOf(s);
 
 /**
  * In the `status` column: a row whose record was read for its start alone (a listing without a cache
  * reads only what orders the rows); its operation, status and jobs are read when first asked for.
  */
 export const UNREAD = 255;
-export const trashCode = (s: TrashState): number => TRASH_CODES.indexOf(s);
 
 export interface RunSummary {
   id: string;
@@ -94,20 +94,22 @@ export class RunTable {
 
   /** Reads the records of those of `rows` that were read for their start alone: one pass for many rows. */
   read(rows: ArrayLike<number>): void {
-    const { status } = this.c;
-    const unread: number[] = [];
-    for (let k = 0; k < rows.length; k++) {
-      const r = rows[k];
-      if (r >= 0 && status[r] === UNREAD) unread.push(r);
-    }
-    if (unread.length > 0) this.c.read!(unread);
+    this.readOf(rows.length, (k) => rows[k]);
   }
 
   /** Reads every record read for its start alone: before a pass that looks at every row's operation, status or jobs. */
   readAll(): void {
+    this.readOf(this.c.n, (k) => k);
+  }
+
+  /** Reads those of `count` rows (the k-th is `rowAt(k)`; -1: none) that were read for their start alone. */
+  private readOf(count: number, rowAt: (k: number) => number): void {
     const { status } = this.c;
     const unread: number[] = [];
-    for (let r = 0; r < this.c.n; r++) if (status[r] === UNREAD) unread.push(r);
+    for (let k = 0; k < count; k++) {
+      const r = rowAt(k);
+      if (r >= 0 && status[r] === UNREAD) unread.push(r);
+    }
     if (unread.length > 0) this.c.read!(unread);
   }
 
