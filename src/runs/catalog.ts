@@ -21,7 +21,7 @@ import { labelOf, readAttributes, tagsOf, type Attributes } from "./attributes.j
 import { cacheFile, emptyCache, KeyedLogs, keyToKeep, TRUST_MARGIN_MS, loadCache, sameKey, saveCache, statKey, UNTRUSTED_KEY, memberId, type CacheToSave, type CachedGroup, type CatalogCache, type DirKey, type RunColumns, type Unsettled } from "./catalog-cache.js";
 import { CatalogFiles, isStartOnly, RUN_TEXT, SAME, type ReadMode, type RunRead, type RunTexts } from "./catalog-worker.js";
 import type { ClusterJobState } from "./group-columns.js";
-import { compactAttributes, compactValue, expandAttributes, GroupRow, type GroupSummary } from "./group-row.js";
+import { compactAttributes, compactValue, expandAttributes, GroupRow, groupStarts, type GroupSummary } from "./group-row.js";
 import { membersOf, RunGroup } from "./groups.js";
 import { deriveRunStatus, parseClusterJob, parseJobs, parseLock, parseMicros, parseOpRef, runsDir, type ClusterJobRef, type OpRef, type StatusOptions } from "./record.js";
 import { compareNewest, idFinder, idTime, lowerBound, RunTable, statusCode, trashCode, UNREAD, type RunSummary, type UserFacts } from "./run-table.js";
@@ -303,17 +303,22 @@ class CatalogReader {
     // The groups' rows are derived from their members' columns, each column when first read.
     const clusterJob = this.opts.clusterJob;
     const summarize = (): GroupRow[] => {
+      const list = found();
+      // Every group's members' rows in one array, made in one pass (see groupStarts).
+      const ends = new Int32Array(list.length);
+      let total = 0;
+      list.forEach(([, group], g) => (ends[g] = total += group.members.length));
+      const all = new Int32Array(total);
       const rowOfMember = idFinder(rows.n, rows.id);
-      return found().map(([id, group]) => {
-        const { members } = group;
-        const memberRows = new Int32Array(members.length);
-        const ofOld = oldRows;
-        for (let k = 0; k < members.length; k++) {
-          const m = members[k];
-          memberRows[k] = m >= 0 ? ofOld[m] : rowOfMember(group.ids[-1 - m]);
+      for (let g = 0, k = 0; g < list.length; g++) {
+        const { members, ids } = list[g][1];
+        for (let j = 0; j < members.length; j++, k++) {
+          const m = members[j];
+          all[k] = m >= 0 ? oldRows[m] : rowOfMember(ids[-1 - m]);
         }
-        return new GroupRow(id, group.attrs, memberRows, table, () => memberIds(group), clusterJob);
-      });
+      }
+      const starts = groupStarts(table, all, ends);
+      return list.map(([id, group], g) => new GroupRow(id, group.attrs, all.subarray(g === 0 ? 0 : ends[g - 1], ends[g]), table, () => memberIds(group), clusterJob, starts[g]));
     };
     const groupsOfKind = (kind: string) =>
       found()

@@ -1,3 +1,4 @@
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import {
   clusterJobStatus,
@@ -8,6 +9,8 @@ import {
   type GroupStatus,
   type MemberFacts,
 } from "../../src/runs/group-columns.js";
+import { groupStarts } from "../../src/runs/group-row.js";
+import { RunTable } from "../../src/runs/run-table.js";
 
 describe("group status: the ladder, first rule that matches", () => {
   const table: [string, GroupStatus[], GroupStatus][] = [
@@ -107,5 +110,52 @@ describe("started column", () => {
   ];
   it.each(table)("%s", (_name, members, expected) => {
     expect(groupStarted(members)).toBe(expected);
+  });
+});
+
+describe("every group's start in one pass", () => {
+  // A table of runs (start or NaN; trash code 0 present, 1 deleted, 2 purged) and groups of its rows
+  // (-1: a member without a row), laid end to end as groupStarts takes them.
+  const run = fc.record({ started: fc.oneof(fc.constant(NaN), fc.integer({ min: 0, max: 50 })), trash: fc.constantFrom(0, 0, 1, 2) });
+  const campaign = fc.array(run, { minLength: 1, maxLength: 12 }).chain((runs) =>
+    fc.record({ runs: fc.constant(runs), groups: fc.array(fc.array(fc.integer({ min: -1, max: runs.length - 1 }), { maxLength: 8 }), { maxLength: 6 }) }),
+  );
+  const tableOf = (runs: { started: number; trash: number }[]) =>
+    new RunTable({
+      n: runs.length,
+      id: (r) => String(r),
+      operations: [["op", null]],
+      op: new Int32Array(runs.length),
+      started: Float64Array.from(runs, (x) => x.started),
+      status: new Uint8Array(runs.length),
+      trash: Uint8Array.from(runs, (x) => x.trash),
+      jobs: () => [],
+      user: () => undefined,
+    });
+
+  it("is each group's started column, its deleted, purged and missing members left out", () => {
+    fc.assert(
+      fc.property(campaign, ({ runs, groups }) => {
+        const ends = new Int32Array(groups.length);
+        groups.reduce((total, g, i) => (ends[i] = total + g.length), 0);
+        const starts = groupStarts(tableOf(runs), Int32Array.from(groups.flat()), ends);
+        groups.forEach((g, i) => {
+          const counted = g.filter((r) => r !== -1 && runs[r].trash === 0).map((r): MemberFacts => ({ operation: "op", started: Number.isNaN(runs[r].started) ? undefined : runs[r].started, status: "completed" }));
+          expect(starts[i]).toBe(groupStarted(counted) ?? NaN);
+        });
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it("takes each group's members from where the last one's ended", () => {
+    const runs = [
+      { started: 5, trash: 0 },
+      { started: 1, trash: 0 },
+      { started: NaN, trash: 0 },
+      { started: 0, trash: 1 },
+    ];
+    const rows = Int32Array.of(0, 1, 2, 3, -1, 0);
+    expect(Array.from(groupStarts(tableOf(runs), rows, Int32Array.of(2, 3, 3, 5, 6)))).toEqual([1, NaN, NaN, NaN, 5]);
   });
 });
