@@ -35,6 +35,11 @@ export interface Catalog {
   runs: RunSummary[];
   /** Every group, as rows of run lists (each holds its members' rows in `table`). */
   groups: GroupRow[];
+  /**
+   * The rows of every group's members (-1: a member without one), the groups end to end in the order
+   * of `groups`: one array to loop over, where a loop per group would cost more at 1,000 groups.
+   */
+  memberRows(): Int32Array;
   /** Ids of runs that were purged (only their marker is left). */
   purged: Set<string>;
   /** The runs as columns, row r being `runs[r]`. */
@@ -182,7 +187,7 @@ class CatalogReader {
   read(): Catalog {
     const dirKey = statKey(this.dir);
     const listing = dirKey && (sameKey(this.old.listing, dirKey) ? this.cachedListing() : listDir(this.dir));
-    if (!dirKey || !listing) return catalogOf(RunTable.empty(), new Set(), () => [], () => []);
+    if (!dirKey || !listing) return catalogOf(RunTable.empty(), new Set(), () => ({ groups: [], memberRows: new Int32Array(0) }), () => []);
     this.listingKey = keyToKeep(dirKey, this.now);
     // Once the directory is old enough, keeping its listing lets the next reading skip it.
     if (listing.metas && this.listingKey !== UNTRUSTED_KEY) this.dirty = true;
@@ -302,23 +307,27 @@ class CatalogReader {
     const memberIds = (g: CachedGroup) => Array.from(g.members, (m) => memberId(g, m, old.id));
     // The groups' rows are derived from their members' columns, each column when first read.
     const clusterJob = this.opts.clusterJob;
-    const summarize = (): GroupRow[] => {
+    const summarize = (): Summaries => {
       const list = found();
       // Every group's members' rows in one array, made in one pass (see groupStarts).
       const ends = new Int32Array(list.length);
       let total = 0;
       list.forEach(([, group], g) => (ends[g] = total += group.members.length));
       const all = new Int32Array(total);
-      const rowOfMember = idFinder(rows.n, rows.id);
-      for (let g = 0, k = 0; g < list.length; g++) {
-        const { members, ids } = list[g][1];
-        for (let j = 0; j < members.length; j++, k++) {
-          const m = members[j];
-          all[k] = m >= 0 ? oldRows[m] : rowOfMember(ids[-1 - m]);
+      list.forEach(([, group], g) => all.set(group.members, g === 0 ? 0 : ends[g - 1]));
+      // The cache's runs by their index, in one flat loop (see groupStarts); then the others by id.
+      const others = rowsOfCached(all, oldRows);
+      if (others.length > 0) {
+        const rowOfMember = idFinder(rows.n, rows.id);
+        let g = 0;
+        for (const k of others) {
+          while (ends[g] <= k) g++;
+          all[k] = rowOfMember(list[g][1].ids[-1 - all[k]]);
         }
       }
       const starts = groupStarts(table, all, ends);
-      return list.map(([id, group], g) => new GroupRow(id, group.attrs, all.subarray(g === 0 ? 0 : ends[g - 1], ends[g]), table, () => memberIds(group), clusterJob, starts[g]));
+      const groups = list.map(([id, group], g) => new GroupRow(id, group.attrs, all.subarray(g === 0 ? 0 : ends[g - 1], ends[g]), table, () => memberIds(group), clusterJob, starts[g]));
+      return { groups, memberRows: all };
     };
     const groupsOfKind = (kind: string) =>
       found()
@@ -674,19 +683,40 @@ class CatalogReader {
 }
 
 /** A catalog: `runs` and `groups` made when first read; its functions kept out of its enumerable data (comparisons, JSON). */
-function catalogOf(table: RunTable, purged: Set<string>, summarize: () => GroupRow[], groupsOfKind: Catalog["groupsOfKind"]): Catalog {
+/** The groups' rows, and their members' rows end to end (each group's `rows` is its part). */
+interface Summaries {
+  groups: GroupRow[];
+  memberRows: Int32Array;
+}
+
+function catalogOf(table: RunTable, purged: Set<string>, summarize: () => Summaries, groupsOfKind: Catalog["groupsOfKind"]): Catalog {
   const catalog = { purged } as Catalog;
   let runs: RunSummary[] | undefined;
-  let groups: GroupRow[] | undefined;
+  let summaries: Summaries | undefined;
   const allRuns = () => {
     table.readAll();
     return Array.from({ length: table.length }, (_, r) => table.summary(r));
   };
   Object.defineProperty(catalog, "runs", { get: () => (runs ??= allRuns()), enumerable: true });
-  Object.defineProperty(catalog, "groups", { get: () => (groups ??= summarize()), enumerable: true });
+  Object.defineProperty(catalog, "groups", { get: () => (summaries ??= summarize()).groups, enumerable: true });
+  Object.defineProperty(catalog, "memberRows", { value: () => (summaries ??= summarize()).memberRows, enumerable: false });
   Object.defineProperty(catalog, "table", { value: table, enumerable: false });
   Object.defineProperty(catalog, "groupsOfKind", { value: groupsOfKind, enumerable: false });
   return catalog;
+}
+
+/**
+ * Replaces each member that is a run of the old cache (m >= 0) by its row; returns where the others
+ * are (-1 - j for the j-th id of their group), left as they are.
+ */
+function rowsOfCached(members: Int32Array, oldRows: Int32Array): number[] {
+  const others: number[] = [];
+  for (let k = 0; k < members.length; k++) {
+    const m = members[k];
+    if (m >= 0) members[k] = oldRows[m];
+    else others.push(k);
+  }
+  return others;
 }
 
 /** Per run of the old cache, its row (-1: none). */

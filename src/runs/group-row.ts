@@ -61,17 +61,19 @@ export function compactValue(compact: CompactAttributes, key: string): unknown {
  */
 export function groupStarts(table: RunTable, rows: Int32Array, ends: Int32Array): Float64Array {
   const { trash, started } = table.columns;
-  const out = new Float64Array(ends.length);
-  let k = 0;
-  for (let g = 0; g < ends.length; g++) {
-    let first = NaN;
-    for (const end = ends[g]; k < end; k++) {
-      const r = rows[k];
-      if (r === -1 || trash[r] !== 0) continue;
+  const out = new Float64Array(ends.length).fill(NaN);
+  // One flat loop, not one per group: optimized while it runs, V8 leaves an inner loop's code at its
+  // first exit, and a thousand exits cost more than the loop.
+  let g = 0;
+  while (g < ends.length && ends[g] === 0) g++;
+  for (let k = 0; k < rows.length; k++) {
+    const r = rows[k];
+    if (r !== -1 && trash[r] === 0) {
       const t = started[r];
-      if (t < first || first !== first) first = t; // first !== first: none yet (a NaN t never wins)
+      const first = out[g];
+      if (t < first || first !== first) out[g] = t; // first !== first: none yet (a NaN t never wins)
     }
-    out[g] = first;
+    if (k + 1 === ends[g]) while (g < ends.length && ends[g] === k + 1) g++;
   }
   return out;
 }

@@ -45,10 +45,8 @@ export function listedRows(catalog: Catalog, deleted = false): number[] {
 export function foldedRows(catalog: Catalog): Row[] {
   const table = catalog.table;
   const grouped = new Uint8Array(table.length);
-  for (const g of catalog.groups) {
-    const rows = g.rows;
-    for (let k = 0; k < rows.length; k++) if (rows[k] !== -1) grouped[rows[k]] = 1;
-  }
+  const members = catalog.memberRows();
+  for (let k = 0; k < members.length; k++) if (members[k] !== -1) grouped[members[k]] = 1;
   const groups = newestFirst(catalog.groups);
   const groupTimes = groups.map(sortTime);
   const out: Row[] = [];

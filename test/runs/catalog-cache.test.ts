@@ -32,7 +32,9 @@ function read(root: string): Catalog {
   const fresh = readCatalog(root, { cache: false });
   // Group rows work out their columns when read: compared column by column.
   const columns = (g: GroupSummary) => ({ id: g.id, name: g.name, kind: g.kind, operation: g.operation, started: g.started, status: g.status, label: g.label, tags: g.tags, members: g.members, attributes: g.attributes });
-  const plain = (cat: Catalog) => ({ runs: cat.runs, purged: cat.purged, groups: cat.groups.map(columns) });
+  // and each member's row, by the id of its run (null: none)
+  const memberRows = (cat: Catalog) => cat.groups.map((g) => Array.from(g.rows, (r) => (r === -1 ? null : cat.table.id(r))));
+  const plain = (cat: Catalog) => ({ runs: cat.runs, purged: cat.purged, groups: cat.groups.map(columns), rows: memberRows(cat) });
   expect(plain(cached)).toEqual(plain(fresh));
   const ids = (cat: Catalog, rows: number[]) => rows.map((r) => cat.table.id(r));
   for (const deleted of [false, true]) expect(ids(cached, listedRows(cached, deleted))).toEqual(ids(fresh, listedRows(fresh, deleted)));
@@ -178,6 +180,18 @@ describe("the run catalog's cache", () => {
       read(root);
       deleteRun(root, earlier.id);
       expect(read(root).groups[0]).toMatchObject({ status: "completed", operation: "op0...op1" });
+    });
+
+    it("a purged member of a group that also has members the cache holds apart (runs that have not ended)", () => {
+      const { root, runs, group } = settled(["completed", "running"]);
+      group.addMembers([runs[1].id]);
+      age(root);
+      read(root);
+      // the group's entry is used as cached: its ended member by index, its running one by id
+      purgeRun(root, runs[0].id);
+      const cat = read(root);
+      expect(Array.from(cat.groups[0].rows, (r) => (r === -1 ? null : cat.table.id(r)))).toEqual([null, runs[1].id]);
+      expect(cat.groups[0]).toMatchObject({ status: "running", members: [runs[0].id, runs[1].id] });
     });
 
     it("runs in the list's order: new ones placed among the cached by start time, not by id", () => {
