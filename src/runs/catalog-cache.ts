@@ -365,7 +365,12 @@ function validUser(u: unknown): boolean {
 }
 
 function validPairs(p: unknown): boolean {
-  return Array.isArray(p) && p.every((kv) => typeof kv === "string" || (Array.isArray(kv) && kv.length === 2 && typeof kv[0] === "string"));
+  if (!Array.isArray(p)) return false;
+  for (let i = 0; i < p.length; i++) {
+    const kv: unknown = p[i];
+    if (typeof kv !== "string" && !(Array.isArray(kv) && kv.length === 2 && typeof kv[0] === "string")) return false;
+  }
+  return true;
 }
 
 /** A copy of `count` numbers of a typed array type from `bytes` at `offset` (a file's buffer need not be aligned). */
@@ -430,18 +435,21 @@ function fromFile(buf: Buffer): CatalogCache {
     if (entry && (e[4] as number) >= 0) entry.run = e[4] as number;
     return entry;
   };
+  // Every group is decoded at each `cohort runs -g`: plain checks, without the closures and copies of keyedOf.
   const group = (text: string): Keyed<CachedGroup | null> | undefined => {
-    let typed: unknown;
-    const entry = keyedOf<[CompactAttributes, number, number] | null>(JSON.parse(text), (g, rest) => {
-      typed = rest[0];
-      return g === null || (Array.isArray(g) && g.length === 3 && validPairs(g[0]) && Number.isSafeInteger(g[1]) && Number.isSafeInteger(g[2]) && g[1] >= 0 && g[2] >= 0 && g[1] + g[2] <= d.members);
-    });
-    if (!entry || !Array.isArray(typed)) return undefined;
-    const g = entry.value;
-    if (!g) return { key: entry.key, value: null };
-    restoreTyped([g[0]], typed as (string | number)[][]);
+    const e: unknown = JSON.parse(text);
+    if (!Array.isArray(e) || !isNum(e[0]) || !isNum(e[1]) || !isNum(e[2])) return undefined;
+    const key: DirKey = { mtimeMs: e[0], ctimeMs: e[1], ino: e[2] };
+    const g: unknown = e[3];
+    const typed: unknown = e[4];
+    if (!Array.isArray(typed)) return undefined;
+    if (g === null) return { key, value: null };
+    if (!Array.isArray(g) || g.length !== 3 || !validPairs(g[0])) return undefined;
+    const [attrs, first, count]: unknown[] = g;
+    if (!Number.isSafeInteger(first) || !Number.isSafeInteger(count) || (first as number) < 0 || (count as number) < 0 || (first as number) + (count as number) > d.members) return undefined;
+    if (typed.length > 0) restoreTyped([attrs], typed as (string | number)[][]);
     if (!validMembers()) return undefined;
-    return { key: entry.key, value: { attrs: g[0], members: entries.subarray(g[1], g[1] + g[2]), ids: d.memberIds } };
+    return { key, value: { attrs: attrs as CompactAttributes, members: entries.subarray(first as number, (first as number) + (count as number)), ids: d.memberIds } };
   };
   const [mtimeMs, ctimeMs, ino] = d.listing;
   return {

@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
+import { Float } from "../../src/dataspace/value.js";
 import { writeChange } from "../../src/runs/attributes.js";
 import { cacheFile } from "../../src/runs/catalog-cache.js";
 import { CatalogFiles, isStartOnly, RUN_TEXT, SAME, type ReadMode, type RunRead, type RunTexts } from "../../src/runs/catalog-worker.js";
@@ -394,6 +395,53 @@ describe("the run catalog's cache", () => {
     const cat = readCatalog(root);
     expect(runOf(cat, runs[0].id)).toMatchObject({ operation: "op0", label: "first", tags: ["a"] });
     expect(cat.groups.find((g) => g.id === group.id)).toMatchObject({ members: [runs[0].id], label: "G" });
+  });
+
+  it("gives a group's attributes that JSON cannot carry back as they were", () => {
+    const { root, group } = settled(["completed"]);
+    group.change({ set: { flags: "lr={1.0,2.0}", lr: new Float(2), seed: 12345678901234567890123n, nested: { at: [new Float(1), 2n ** 64n] } } });
+    age(root);
+    read(root);
+    // from the cache now, checked by read against the files
+    const attrs = read(root).groups[0].attributes;
+    expect(attrs.get("lr")).toEqual(new Float(2));
+    expect(attrs.get("seed")).toBe(12345678901234567890123n);
+    expect(attrs.get("nested")).toEqual({ at: [new Float(1), 2n ** 64n] });
+  });
+
+  describe("reads a group's log again when its entry, written so by cohort, is damaged:", () => {
+    // A group's entry: [mtimeMs, ctimeMs, ino, [attributes, first member entry, member count], typed].
+    // Each damage also sets the cached label, which shows if the entry is wrongly used.
+    type Entry = [unknown, unknown, unknown, [unknown, unknown, unknown] | unknown, unknown];
+    const cases: [string, (e: Entry) => void, string][] = [
+      ["none (the entry is used)", () => {}, "from cache"],
+      ["a key that is not a number", (e) => (e[1] = "1"), "G"],
+      ["attributes that are not pairs", (e) => (e[3] as unknown[])[0] = [...((e[3] as unknown[][])[0]), [1, 2]], "G"],
+      ["an attribute of three parts", (e) => (e[3] as unknown[])[0] = [...((e[3] as unknown[][])[0]), ["a", 1, 2]], "G"],
+      ["a negative first member", (e) => ((e[3] as unknown[])[1] = -1), "G"],
+      ["more members than the file has", (e) => ((e[3] as unknown[])[2] = 1000), "G"],
+      ["a member count that is not an integer", (e) => ((e[3] as unknown[])[2] = 0.5), "G"],
+      ["a value not of three parts", (e) => (e[3] as unknown[]).push(0), "G"],
+      ["typed values that are not a list", (e) => (e[4] = {}), "G"],
+      ["no typed values", (e) => (e as unknown[]).pop(), "G"],
+    ];
+    it.each(cases)("%s", (_name, damage, label) => {
+      const { root, group } = settled(["completed", "error"]);
+      const file = cacheFile(root);
+      const edited = editHeader(
+        fs.readFileSync(file),
+        (d: { groups: [string, string][] }) => {
+          const e = JSON.parse(d.groups[0][1]) as Entry;
+          (e[3] as [[string, unknown][] | string[], number, number])[0] = (e[3] as [unknown[]])[0].map((kv) => (Array.isArray(kv) && kv[0] === "label" ? ["label", "from cache"] : kv)) as [string, unknown][];
+          damage(e);
+          d.groups[0][1] = JSON.stringify(e);
+        },
+        true,
+      );
+      fs.writeFileSync(file, edited);
+      const cat = readCatalog(root);
+      expect(cat.groups.map((g) => [g.id, g.label, g.members])).toEqual([[group.id, label, group.members]]);
+    });
   });
 
   it("keeps a log listed whose entry does not decode, when the cache is written again without reading it", () => {
