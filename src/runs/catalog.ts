@@ -35,11 +35,8 @@ export interface Catalog {
   runs: RunSummary[];
   /** Every group, as rows of run lists (each holds its members' rows in `table`). */
   groups: GroupRow[];
-  /**
-   * The rows of every group's members (-1: a member without one), the groups end to end in the order
-   * of `groups`: one array to loop over, where a loop per group would cost more at 1,000 groups.
-   */
-  memberRows(): Int32Array;
+  /** Per row of `table`: 1 when its run is a member of a group (worked out with the groups' rows). */
+  grouped(): Uint8Array;
   /** Ids of runs that were purged (only their marker is left). */
   purged: Set<string>;
   /** The runs as columns, row r being `runs[r]`. */
@@ -148,6 +145,12 @@ interface Rows {
   trash: Uint8Array;
   /** Per row: the index of its run in the old cache, or -1 - k for the k-th fresh run. */
   src: Int32Array;
+  /**
+   * Whether row i is the old cache's run i for every one of them, the fresh runs coming after: what a
+   * listing where nothing changed finds (runs that have not ended are the newest). Row and index are
+   * then the same, and passes that map one to the other are left out.
+   */
+  keptFirst: boolean;
 }
 
 /** One reading of the catalog: the cache it starts from (`old`), and what the next cache will hold. */
@@ -187,7 +190,7 @@ class CatalogReader {
   read(): Catalog {
     const dirKey = statKey(this.dir);
     const listing = dirKey && (sameKey(this.old.listing, dirKey) ? this.cachedListing() : listDir(this.dir));
-    if (!dirKey || !listing) return catalogOf(RunTable.empty(), new Set(), () => ({ groups: [], memberRows: new Int32Array(0) }), () => []);
+    if (!dirKey || !listing) return catalogOf(RunTable.empty(), new Set(), () => ({ groups: [], grouped: new Uint8Array(0) }), () => []);
     this.listingKey = keyToKeep(dirKey, this.now);
     // Once the directory is old enough, keeping its listing lets the next reading skip it.
     if (listing.metas && this.listingKey !== UNTRUSTED_KEY) this.dirty = true;
@@ -216,7 +219,7 @@ class CatalogReader {
     let rows = this.rows();
     const old = this.old.runs;
     // The old cache's runs as rows: its logs and groups name runs by these indices.
-    let oldRows = rowsOfOld(rows, old.n);
+    let oldRows = rowsOfOld(rows, old.n, this.keep);
     const rowOfOld = (i: number) => oldRows[i];
     const rowOfLog = (id: string, from: KeyedLogs<unknown>) => {
       const run = from.get(id)?.run;
@@ -238,7 +241,7 @@ class CatalogReader {
     // A purged run's marker is written before its record is removed: such a record is not listed.
     if (purging) {
       rows = withoutPurged(rows);
-      oldRows = rowsOfOld(rows, old.n);
+      oldRows = rowsOfOld(rows, old.n, this.keep);
     }
     const withLog = new Set(users);
     // The next cache keeps every listed log as the old one knew it (a new one as not read), unless read
@@ -325,9 +328,10 @@ class CatalogReader {
           all[k] = rowOfMember(list[g][1].ids[-1 - all[k]]);
         }
       }
-      const starts = groupStarts(table, all, ends);
+      const grouped = new Uint8Array(rows.n);
+      const starts = groupStarts(table, all, ends, grouped);
       const groups = list.map(([id, group], g) => new GroupRow(id, group.attrs, all.subarray(g === 0 ? 0 : ends[g - 1], ends[g]), table, () => memberIds(group), clusterJob, starts[g]));
-      return { groups, memberRows: all };
+      return { groups, grouped };
     };
     const groupsOfKind = (kind: string) =>
       found()
@@ -393,8 +397,7 @@ class CatalogReader {
     const old = this.old.runs;
     let toRead: Unsettled[];
     if (!listing.metas) {
-      this.keep = new Int32Array(old.n);
-      for (let i = 0; i < old.n; i++) this.keep[i] = i;
+      this.keep = iota(old.n);
       toRead = this.old.unsettled.slice();
     } else if (old.n === 0 && this.old.unsettled.length === 0) {
       // Nothing cached: every listed record is to be read.
@@ -435,6 +438,7 @@ class CatalogReader {
       status: new Uint8Array(n),
       trash: new Uint8Array(n),
       src: new Int32Array(n),
+      keptFirst: allKept,
     };
     const { op, started, status, src } = rows;
     // Kept runs from keep[i] up to keep[to], into rows from r on; returns the next row.
@@ -444,8 +448,8 @@ class CatalogReader {
         op.set(old.op.subarray(i, to), r);
         started.set(old.started.subarray(i, to), r);
         status.set(old.status.subarray(i, to), r);
-        for (; i < to; i++, r++) src[r] = i;
-        return r;
+        src.set(keep.subarray(i, to), r);
+        return r + to - i;
       }
       for (; i < to; i++, r++) {
         const k = keep[i];
@@ -462,6 +466,7 @@ class CatalogReader {
       const f = fresh[j];
       const known = allKept ? this.freshAt[j] : undefined;
       const at = Math.min(keep.length, Math.max(i, known ?? lowerBound(keep.length, keptId, f.id)));
+      if (at < keep.length) rows.keptFirst = false;
       r = putKept(i, at, r);
       i = at;
       op[r] = f.op;
@@ -482,11 +487,20 @@ class CatalogReader {
     const old = this.old.runs;
     if (old.n === 0) return undefined;
     const freshRows: number[] = [];
-    for (let r = 0; r < rows.n; r++) if (rows.src[r] < 0) freshRows.push(r);
+    if (rows.keptFirst) for (let r = old.n; r < rows.n; r++) freshRows.push(r);
+    else for (let r = 0; r < rows.n; r++) if (rows.src[r] < 0) freshRows.push(r);
     const time = (r: number) => (Number.isNaN(rows.started[r]) ? idTime(rows.id(r)) : rows.started[r]);
     const before = (a: number, ta: number, b: number, tb: number) => tb - ta || compareNewest(0, rows.id(a), 0, rows.id(b));
     const fresh = freshRows.map((r) => ({ r, t: time(r) })).sort((a, b) => before(a.r, a.t, b.r, b.t));
     const out = new Int32Array(rows.n);
+    // Rows as the cache's runs, and every fresh one newer than the newest of them: the fresh ones, then
+    // the cache's order as it is.
+    const last = fresh[fresh.length - 1];
+    if (rows.keptFirst && old.order.length === old.n && (!last || before(last.r, last.t, old.order[0], time(old.order[0])) < 0)) {
+      fresh.forEach((f, k) => (out[k] = f.r));
+      out.set(old.order, fresh.length);
+      return out;
+    }
     let o = 0;
     let j = 0;
     for (let k = 0; k < old.order.length; k++) {
@@ -683,10 +697,10 @@ class CatalogReader {
 }
 
 /** A catalog: `runs` and `groups` made when first read; its functions kept out of its enumerable data (comparisons, JSON). */
-/** The groups' rows, and their members' rows end to end (each group's `rows` is its part). */
+/** The groups' rows, and which rows are in a group. */
 interface Summaries {
   groups: GroupRow[];
-  memberRows: Int32Array;
+  grouped: Uint8Array;
 }
 
 function catalogOf(table: RunTable, purged: Set<string>, summarize: () => Summaries, groupsOfKind: Catalog["groupsOfKind"]): Catalog {
@@ -699,7 +713,7 @@ function catalogOf(table: RunTable, purged: Set<string>, summarize: () => Summar
   };
   Object.defineProperty(catalog, "runs", { get: () => (runs ??= allRuns()), enumerable: true });
   Object.defineProperty(catalog, "groups", { get: () => (summaries ??= summarize()).groups, enumerable: true });
-  Object.defineProperty(catalog, "memberRows", { value: () => (summaries ??= summarize()).memberRows, enumerable: false });
+  Object.defineProperty(catalog, "grouped", { value: () => (summaries ??= summarize()).grouped, enumerable: false });
   Object.defineProperty(catalog, "table", { value: table, enumerable: false });
   Object.defineProperty(catalog, "groupsOfKind", { value: groupsOfKind, enumerable: false });
   return catalog;
@@ -719,8 +733,17 @@ function rowsOfCached(members: Int32Array, oldRows: Int32Array): number[] {
   return others;
 }
 
-/** Per run of the old cache, its row (-1: none). */
-function rowsOfOld(rows: Rows, n: number): Int32Array {
+/** 0, 1, ..., n - 1. */
+function iota(n: number): Int32Array<ArrayBuffer> {
+  const out = new Int32Array(n);
+  for (let i = 0; i < n; i++) out[i] = i;
+  return out;
+}
+
+/** Per run of the old cache, its row (-1: none); not to be changed (it may be `keep`). */
+function rowsOfOld(rows: Rows, n: number, keep: Int32Array): Int32Array {
+  // (keep is 0 to n - 1 then)
+  if (rows.keptFirst) return keep;
   const out = new Int32Array(n).fill(-1);
   for (let r = 0; r < rows.n; r++) if (rows.src[r] >= 0) out[rows.src[r]] = r;
   return out;
@@ -737,7 +760,7 @@ function withoutPurged(rows: Rows): Rows {
   const purged = trashCode("purged");
   let n = 0;
   for (let r = 0; r < rows.n; r++) if (rows.trash[r] !== purged) n++;
-  const out: Rows = { n, id: (r) => rows.id(map[r]), op: new Int32Array(n), started: new Float64Array(n), status: new Uint8Array(n), trash: new Uint8Array(n), src: new Int32Array(n) };
+  const out: Rows = { n, id: (r) => rows.id(map[r]), op: new Int32Array(n), started: new Float64Array(n), status: new Uint8Array(n), trash: new Uint8Array(n), src: new Int32Array(n), keptFirst: false };
   const map = new Int32Array(n);
   for (let r = 0, k = 0; r < rows.n; r++) {
     if (rows.trash[r] === purged) continue;

@@ -58,8 +58,9 @@ export function compactValue(compact: CompactAttributes, key: string): unknown {
  * Each group's start, in one pass over the members of every group: `rows` holds the members' rows
  * (-1: none) of group g at `ends[g - 1]` (0 for the first) up to `ends[g]`; NaN where no member that
  * counts has started. One loop over 100,000 members runs optimized; a thousand short ones mostly do not.
+ * `grouped` (one per row of `table`) is set to 1 at each member's row on the way.
  */
-export function groupStarts(table: RunTable, rows: Int32Array, ends: Int32Array): Float64Array {
+export function groupStarts(table: RunTable, rows: Int32Array, ends: Int32Array, grouped: Uint8Array): Float64Array {
   const { trash, started } = table.columns;
   const out = new Float64Array(ends.length).fill(NaN);
   // One flat loop, not one per group: optimized while it runs, V8 leaves an inner loop's code at its
@@ -68,6 +69,7 @@ export function groupStarts(table: RunTable, rows: Int32Array, ends: Int32Array)
   while (g < ends.length && ends[g] === 0) g++;
   for (let k = 0; k < rows.length; k++) {
     const r = rows[k];
+    if (r !== -1) grouped[r] = 1;
     if (r !== -1 && trash[r] === 0) {
       const t = started[r];
       const first = out[g];

@@ -44,9 +44,7 @@ export function listedRows(catalog: Catalog, deleted = false): number[] {
  */
 export function foldedRows(catalog: Catalog): Row[] {
   const table = catalog.table;
-  const grouped = new Uint8Array(table.length);
-  const members = catalog.memberRows();
-  for (let k = 0; k < members.length; k++) if (members[k] !== -1) grouped[members[k]] = 1;
+  const grouped = catalog.grouped();
   const groups = newestFirst(catalog.groups);
   const groupTimes = groups.map(sortTime);
   const out: Row[] = [];

@@ -195,6 +195,27 @@ describe("the run catalog's cache", () => {
       expect(cat.groups[0]).toMatchObject({ status: "running", members: [runs[0].id, runs[1].id] });
     });
 
+    it("runs in the list's order when a run that has not ended, the newest by id, started before a cached one", () => {
+      const root = tempDir();
+      const ids = [3, 4, 9].map((n) => `0190000${n}-0000-7000-8000-00000000000${n}`);
+      const [x, y] = ids.slice(0, 2).map((id) => makeRun(root, "op", "completed", { id }));
+      const w = makeRun(root, "op", "running", { id: ids[2] });
+      // as a runner writes it: a new file renamed into place (which moves the directory's times)
+      const setStart = (dir: string, micros: number) => {
+        fs.writeFileSync(path.join(dir, "started.tmp"), `${micros}\n`);
+        fs.renameSync(path.join(dir, "started.tmp"), path.join(dir, "started"));
+      };
+      setStart(x.dir, 1_000_000);
+      setStart(y.dir, 3_000_000);
+      const order = (cat: Catalog) => listedRows(cat).map((r) => cat.table.id(r));
+      age(root);
+      expect(order(read(root))).toEqual([w.id, y.id, x.id]);
+      age(root);
+      expect(order(read(root))).toEqual([w.id, y.id, x.id]);
+      setStart(w.dir, 2_000_000);
+      expect(order(read(root))).toEqual([y.id, w.id, x.id]);
+    });
+
     it("runs in the list's order: new ones placed among the cached by start time, not by id", () => {
       const root = tempDir();
       // ids and start times in opposite orders: a later id started earlier

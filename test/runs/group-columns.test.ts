@@ -133,12 +133,14 @@ describe("every group's start in one pass", () => {
       user: () => undefined,
     });
 
-  it("is each group's started column, its deleted, purged and missing members left out", () => {
+  it("is each group's started column, its deleted, purged and missing members left out; and marks every member's row", () => {
     fc.assert(
       fc.property(campaign, ({ runs, groups }) => {
         const ends = new Int32Array(groups.length);
         groups.reduce((total, g, i) => (ends[i] = total + g.length), 0);
-        const starts = groupStarts(tableOf(runs), Int32Array.from(groups.flat()), ends);
+        const grouped = new Uint8Array(runs.length);
+        const starts = groupStarts(tableOf(runs), Int32Array.from(groups.flat()), ends, grouped);
+        expect(Array.from(grouped, (x) => x === 1)).toEqual(runs.map((_, r) => groups.some((g) => g.includes(r))));
         groups.forEach((g, i) => {
           const counted = g.filter((r) => r !== -1 && runs[r].trash === 0).map((r): MemberFacts => ({ operation: "op", started: Number.isNaN(runs[r].started) ? undefined : runs[r].started, status: "completed" }));
           expect(starts[i]).toBe(groupStarted(counted) ?? NaN);
@@ -156,6 +158,8 @@ describe("every group's start in one pass", () => {
       { started: 0, trash: 1 },
     ];
     const rows = Int32Array.of(0, 1, 2, 3, -1, 0);
-    expect(Array.from(groupStarts(tableOf(runs), rows, Int32Array.of(2, 3, 3, 5, 6)))).toEqual([1, NaN, NaN, NaN, 5]);
+    const grouped = new Uint8Array(runs.length);
+    expect(Array.from(groupStarts(tableOf(runs), rows, Int32Array.of(2, 3, 3, 5, 6), grouped))).toEqual([1, NaN, NaN, NaN, 5]);
+    expect(Array.from(grouped)).toEqual([1, 1, 1, 1]);
   });
 });
