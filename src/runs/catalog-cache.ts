@@ -373,8 +373,19 @@ function validPairs(p: unknown): boolean {
   return true;
 }
 
-/** A copy of `count` numbers of a typed array type from `bytes` at `offset` (a file's buffer need not be aligned). */
-function column<T extends Int32Array | Float64Array>(bytes: Buffer, offset: number, count: number, Type: { new (n: number): T; BYTES_PER_ELEMENT: number }): T {
+/**
+ * `count` numbers of a typed array type in `bytes` at `offset`: a view of the file's buffer where the
+ * numbers are aligned in it (the file aligns them, and a file's buffer of this size starts its own
+ * memory), else a copy. Either is only read.
+ */
+function column<T extends Int32Array | Float64Array>(
+  bytes: Buffer,
+  offset: number,
+  count: number,
+  Type: { new (n: number): T; new (buffer: ArrayBufferLike, at: number, n: number): T; BYTES_PER_ELEMENT: number },
+): T {
+  const at = bytes.byteOffset + offset;
+  if (at % Type.BYTES_PER_ELEMENT === 0) return new Type(bytes.buffer, at, count);
   const out = new Type(count);
   new Uint8Array(out.buffer).set(bytes.subarray(offset, offset + count * Type.BYTES_PER_ELEMENT));
   return out;

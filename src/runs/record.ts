@@ -193,11 +193,17 @@ export function nowMicros(): number {
 /** Whether a process of this host exists (EPERM: it exists but belongs to someone else). */
 export function pidIsAlive(pid: number): boolean {
   if (!Number.isSafeInteger(pid) || pid <= 0) return false;
+  // The error is the common answer (a listing asks about every stale lock): its stack, unused, would
+  // cost more than the call.
+  const stackTraceLimit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
   try {
     process.kill(pid, 0);
     return true;
   } catch (err) {
     return isErrno(err, "EPERM");
+  } finally {
+    Error.stackTraceLimit = stackTraceLimit;
   }
 }
 
