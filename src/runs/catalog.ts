@@ -696,13 +696,13 @@ class CatalogReader {
   }
 }
 
-/** A catalog: `runs` and `groups` made when first read; its functions kept out of its enumerable data (comparisons, JSON). */
 /** The groups' rows, and which rows are in a group. */
 interface Summaries {
   groups: GroupRow[];
   grouped: Uint8Array;
 }
 
+/** A catalog: `runs` and `groups` made when first read; its functions kept out of its enumerable data (comparisons, JSON). */
 function catalogOf(table: RunTable, purged: Set<string>, summarize: () => Summaries, groupsOfKind: Catalog["groupsOfKind"]): Catalog {
   const catalog = { purged } as Catalog;
   let runs: RunSummary[] | undefined;
