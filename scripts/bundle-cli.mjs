@@ -8,8 +8,9 @@
 // What cohort's library (dist/index.js) reaches is not bundled: a project module imports the library,
 // and the CLI imports those modules from dist/ as they are, so that both share one copy of each (a
 // Float, a UserError or a FlowProject is known by its class). Nor are the vendor bundles (one module
-// each already). The modules that find files next to them (templates, bin/cohort, the worker and
-// loader-hook scripts) sit at the same depth in dist/cli-bundle/ as in dist/, or fall back to dist/.
+// each already), nor packages from node_modules. The modules that find files next to them (templates,
+// bin/cohort, the worker and loader-hook scripts) sit at the same depth in dist/cli-bundle/ as in
+// dist/, or fall back to dist/.
 import { build } from "esbuild";
 import fs from "node:fs";
 import path from "node:path";
@@ -30,6 +31,8 @@ const cli = await build({
   ...common,
   entryPoints: [path.join(dist, "cli", "main.js")],
   splitting: true,
+  // Packages are loaded from node_modules as they are: esbuild's own API finds its binary from there.
+  packages: "external",
   metafile: true,
   outdir,
   sourcemap: "linked",

@@ -14,6 +14,10 @@ describe("the CLI's bundle", () => {
     expect(modules.bundled.filter((m) => modules.shared.includes(m) || m.startsWith("dist/vendor/"))).toEqual([]);
   });
 
+  it("holds no package: each is loaded from node_modules, where it finds its own files", () => {
+    expect(modules.bundled.filter((m) => !m.startsWith("dist/"))).toEqual([]);
+  });
+
   it("imports what it left out from dist/, where each such module is", () => {
     const imported = new Set<string>();
     for (const name of fs.readdirSync(outdir).filter((f) => f.endsWith(".js"))) {

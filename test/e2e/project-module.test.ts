@@ -159,4 +159,13 @@ export default project;
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/^cohort: error: [^\n]*project\.ts:2:\d+[^\n]*\n$/);
   });
+
+  it("a syntax error in a JavaScript project module names the file, line and column", () => {
+    const dir = moduleProject("", "i=1");
+    fs.rmSync(path.join(dir, "project.ts"));
+    fs.writeFileSync(path.join(dir, "project.mjs"), `import { FlowProject } from "cohort";\nconst project = new FlowProject(;\nexport default project;\n`);
+    const r = cohort(["status"], { cwd: dir });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/^cohort: error: project\.mjs:2:\d+: [^\n]*\n$/);
+  });
 });
