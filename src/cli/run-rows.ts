@@ -11,7 +11,7 @@ import { projectRootOf } from "../dataspace/root.js";
 import { humanTime, isoTime } from "./when.js";
 
 /** The project root of the working directory and its catalog: every command reads it once. */
-export function openCatalog(opts: Pick<CatalogOptions, "startOnlyFrom" | "saveLater"> = {}): { root: string; catalog: Catalog } {
+export function openCatalog(opts: Pick<CatalogOptions, "startOnlyFrom" | "saveLater" | "groups"> = {}): { root: string; catalog: Catalog } {
   const root = projectRootOf(process.cwd());
   // A submission group's cluster job counts as a member while the scheduler knows it (SPEC §7). The
   // scheduler is asked when the first group row is derived (`cohort runs` without -g never asks),

@@ -126,11 +126,14 @@ export function readChangeFile(file: string): string | undefined {
   }
 }
 
-/** The attributes of the log in `dir` (empty when there is none); `names`: its listing, when read already. */
-export function readAttributes(dir: string, names?: readonly string[]): Attributes {
+/**
+ * The attributes of the log in `dir` (empty when there is none); `names`: its listing, when read
+ * already; `texts`: files read already, by name.
+ */
+export function readAttributes(dir: string, names?: readonly string[], texts: Record<string, string> = {}): Attributes {
   const into: Attributes = new Map();
   for (const name of names ? changeFilesAmong(names) : changeFiles(dir)) {
-    const text = readChangeFile(path.join(dir, name));
+    const text = Object.hasOwn(texts, name) ? texts[name] : readChangeFile(path.join(dir, name));
     if (text !== undefined) applyChangeText(text, into);
   }
   return into;

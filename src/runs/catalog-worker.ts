@@ -9,6 +9,9 @@
  * - Then the `stat` of each log directory (attribute logs, trash logs, groups) that the cache keys,
  *   which the worker writes into shared memory; the caller stats for itself any the worker has not
  *   reached yet.
+ * - Then, when asked, the groups' logs (none is cached): the worker reads from the last backwards while
+ *   the caller works out the runs, and hands them over as it does records; the caller reads from the
+ *   first onwards when it comes to groups, and they stop where they meet.
  *
  * Both threads read a record by the same function, whose source is written once below and compiled
  * in each thread, since a worker started from this file cannot import TypeScript under the test runner.
@@ -104,6 +107,22 @@ function dirKeys(dir) {
   return a.mtimeMs + " " + a.ctimeMs + " " + a.ino + " " + b.mtimeMs + " " + b.ctimeMs + " " + b.ino;
 }
 const ended = (exit) => exit !== null && exit.trim() !== "";
+// A group's log (dir ends with a separator): its listing and the texts of its JSON files; null when it cannot be listed.
+function readGroup(dir) {
+  let names;
+  try {
+    names = fs.readdirSync(dir);
+  } catch {
+    return null;
+  }
+  const texts = {};
+  for (const name of names) {
+    if (!name.endsWith(".json")) continue;
+    const text = readText(dir + name);
+    if (text !== null) texts[name] = text;
+  }
+  return { names, texts };
+}
 function readRun(dir, mode, known) {
   if (mode === "t") {
     const started = readText(dir + "started");
@@ -131,7 +150,21 @@ function readRun(dir, mode, known) {
 }
 `;
 
-const readRun = new Function("fs", "Buffer", `${READ_SOURCE}; return readRun;`)(fs, Buffer) as (dir: string, mode: string, known: string | null) => RunRead;
+/** A group's log as read: its listing, and the texts of its JSON files by name. */
+export interface GroupRead {
+  names: string[];
+  texts: Record<string, string>;
+}
+
+const { readRun, readGroup } = new Function("fs", "Buffer", `${READ_SOURCE}; return { readRun, readGroup };`)(fs, Buffer) as {
+  readRun: (dir: string, mode: string, known: string | null) => RunRead;
+  readGroup: (dir: string) => GroupRead | null;
+};
+
+/** A group's log in `dir`, read as a worker reads it; null when the directory cannot be listed. */
+export function readGroupLog(dir: string): GroupRead | null {
+  return readGroup(dir + path.sep);
+}
 
 /** Below this many records to read, or directories to stat, a thread costs more than it saves. */
 export const MIN_FOR_WORKER = { records: 2000, stats: 2000 };
@@ -152,7 +185,7 @@ const fs = require("node:fs");
 Error.stackTraceLimit = 0;
 ${READ_SOURCE}
 const { port } = workerData;
-function run({ base, ids, modes, known: knownText, dirs, ctrl: ctrlBuffer, stats: statsBuffer }) {
+function run({ base, ids, modes, known: knownText, dirs, groups: groupText, ctrl: ctrlBuffer, stats: statsBuffer }) {
   const known = knownText.split("\\n");
   const ctrl = new Int32Array(ctrlBuffer);
   const stats = new Float64Array(statsBuffer);
@@ -191,6 +224,26 @@ function run({ base, ids, modes, known: knownText, dirs, ctrl: ctrlBuffer, stats
     }
     Atomics.store(ctrl, 2, d + 1);
   }
+  const groups = groupText === "" ? [] : groupText.split("\\n");
+  let read = [];
+  const postGroups = (lo) => {
+    port.postMessage({ groupsLo: lo, groups: read });
+    Atomics.store(ctrl, 4, lo);
+    read = [];
+  };
+  let g = groups.length - 1;
+  for (; g >= 0; g--) {
+    if (Atomics.load(ctrl, 5) >= g) break;
+    let group;
+    try {
+      group = readGroup(base + groups[g] + ${JSON.stringify(path.sep)});
+    } catch {
+      group = undefined; // the caller reads this one itself
+    }
+    read.unshift(group);
+    if (read.length === ${BATCH}) postGroups(g);
+  }
+  postGroups(g + 1);
 }
 if (workerData.task) run(workerData.task);
 else port.once("message", run);
@@ -209,7 +262,12 @@ interface Task {
   modes: string;
   known: readonly (string | null)[];
   dirs: readonly string[];
-  /** [lowest record the worker has posted, highest record the caller has claimed, stats done, stop] */
+  /** Group logs' directories to read. */
+  groups: readonly string[];
+  /**
+   * [lowest record the worker has posted, highest record the caller has claimed, stats done, stop
+   * stats, lowest group the worker has posted, highest group the caller has claimed]
+   */
   ctrl: Int32Array;
   stats: Float64Array;
 }
@@ -223,9 +281,12 @@ export class CatalogFiles {
   private readonly base: string;
   private worker: Worker | undefined;
   private port: MessagePort | undefined;
-  /** How many records the worker read and handed over (a test sees that it helped). */
+  /** How many records and groups the worker read and handed over (a test sees that it helped). */
   handedOver = 0;
-  private task: Task = { ids: [], modes: "", known: [], dirs: [], ctrl: new Int32Array(4), stats: new Float64Array(0) };
+  groupsHandedOver = 0;
+  /** Groups the worker handed over, by index; undefined: it could not read that one. */
+  private readonly groupsRead = new Map<number, GroupRead | null | undefined>();
+  private task: Task = { ids: [], modes: "", known: [], dirs: [], groups: [], ctrl: new Int32Array(6), stats: new Float64Array(0) };
 
   constructor(
     dir: string,
@@ -240,12 +301,17 @@ export class CatalogFiles {
     return this;
   }
 
-  /** Sets the task, and hands it to the worker (started now if the task is big enough). */
-  begin(ids: readonly string[], modes: readonly ReadMode[], dirs: readonly string[], known: readonly (string | null)[] = []): this {
-    const ctrl = new Int32Array(new SharedArrayBuffer(16));
+  /**
+   * Sets the task, and hands it to the worker (started now if the task is big enough). `groups`: group
+   * logs the caller will read through `group()`, read by the worker meanwhile if one runs.
+   */
+  begin(ids: readonly string[], modes: readonly ReadMode[], dirs: readonly string[], known: readonly (string | null)[] = [], groups: readonly string[] = []): this {
+    const ctrl = new Int32Array(new SharedArrayBuffer(24));
     ctrl[0] = ids.length;
     ctrl[1] = -1;
-    const task: Task = { ids, modes: modes.map((m) => MODE_CHAR[m]).join(""), known, dirs, ctrl, stats: new Float64Array(new SharedArrayBuffer(Math.max(1, dirs.length) * 24)) };
+    ctrl[4] = groups.length;
+    ctrl[5] = -1;
+    const task: Task = { ids, modes: modes.map((m) => MODE_CHAR[m]).join(""), known, dirs, groups, ctrl, stats: new Float64Array(new SharedArrayBuffer(Math.max(1, dirs.length) * 24)) };
     this.task = task;
     const min = this.opts.minForWorker ?? MIN_FOR_WORKER;
     const big = ids.length >= min.records || dirs.length >= min.stats;
@@ -256,6 +322,7 @@ export class CatalogFiles {
       // (none known, as without a cache: empty)
       known: known.some((k) => k) ? ids.map((_, i) => known[i] ?? "").join("\n") : "",
       dirs: dirs.join("\n"),
+      groups: groups.join("\n"),
       ctrl: ctrl.buffer,
       stats: task.stats.buffer,
     };
@@ -302,10 +369,9 @@ export class CatalogFiles {
       Error.stackTraceLimit = stackTraceLimit;
       Atomics.store(ctrl, 1, ids.length);
     }
-    if (i < ids.length && this.port) {
+    if (i < ids.length) {
       // Everything from i on was posted before the worker said so; a message is there once posted.
-      for (let m = receiveMessageOnPort(this.port); m; m = receiveMessageOnPort(this.port)) {
-        const { lo, texts } = m.message as { lo: number; texts: (RunRead | null)[] };
+      this.receive((lo, texts) => {
         for (let j = 0; j < texts.length; j++) {
           const run = texts[j];
           if (lo + j >= i && run) {
@@ -313,10 +379,37 @@ export class CatalogFiles {
             this.handedOver++;
           }
         }
-      }
+      });
     }
     for (let j = i; j < ids.length; j++) out[j] ??= readRun(base + ids[j] + ".meta" + path.sep, modes[j], known[j] ?? null);
     return out;
+  }
+
+  /** Takes what the worker posted: records' batches to `records` (none: dropped), groups kept for group(). */
+  private receive(records?: (lo: number, texts: (RunRead | null)[]) => void): void {
+    if (!this.port) return;
+    for (let m = receiveMessageOnPort(this.port); m; m = receiveMessageOnPort(this.port)) {
+      const message = m.message as { lo: number; texts: (RunRead | null)[] } | { groupsLo: number; groups: (GroupRead | null | undefined)[] };
+      if ("groups" in message) message.groups.forEach((g, j) => this.groupsRead.set(message.groupsLo + j, g));
+      else records?.(message.lo, message.texts);
+    }
+  }
+
+  /** The task's group k: as the worker read it when it has, else read now. */
+  group(k: number): GroupRead | null {
+    const { groups, ctrl } = this.task;
+    if (k >= Atomics.load(ctrl, 4)) {
+      // posted before announced: it is in the port
+      this.receive();
+      const read = this.groupsRead.get(k);
+      this.groupsRead.delete(k);
+      if (read !== undefined) {
+        this.groupsHandedOver++;
+        return read;
+      }
+    }
+    Atomics.store(ctrl, 5, k);
+    return readGroup(this.base + groups[k] + path.sep);
   }
 
   /** The key of the task's directory k: the worker's stat when it has been there, else one of its own. */
@@ -336,10 +429,23 @@ export class CatalogFiles {
     for (let waited = 0; this.worker && Atomics.load(ctrl, 2) < dirs.length && waited < 10_000; waited += 5) await new Promise((r) => setTimeout(r, 5));
   }
 
-  /** Stops the worker. */
+  /** For tests: resolves once the worker has read every group (or after ten seconds). */
+  async groupsDone(): Promise<void> {
+    const { ctrl } = this.task;
+    // (done when it has met the caller, who reads from the first)
+    for (let waited = 0; this.worker && Atomics.load(ctrl, 4) > Atomics.load(ctrl, 5) + 1 && waited < 10_000; waited += 5) await new Promise((r) => setTimeout(r, 5));
+  }
+
+  /** Stops the worker: at once, or when it has groups to read, once it has (or `endGroups`). */
   close(): void {
     Atomics.store(this.task.ctrl, 1, this.task.ids.length);
     Atomics.store(this.task.ctrl, 3, 1);
+    if (this.task.groups.length === 0) this.endGroups();
+  }
+
+  /** Stops the worker, groups read or not. */
+  endGroups(): void {
+    Atomics.store(this.task.ctrl, 5, this.task.groups.length);
     this.port?.close();
     void this.worker?.terminate();
   }

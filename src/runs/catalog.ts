@@ -19,7 +19,7 @@ import { parseJson } from "../dataspace/json.js";
 import { isErrno } from "../util/fs.js";
 import { labelOf, readAttributes, tagsOf, type Attributes } from "./attributes.js";
 import { cacheFile, emptyCache, KeyedLogs, keyToKeep, TRUST_MARGIN_MS, loadCache, sameKey, saveCache, statKey, UNTRUSTED_KEY, memberId, type CacheToSave, type CachedGroup, type CatalogCache, type DirKey, type RunColumns, type Unsettled } from "./catalog-cache.js";
-import { CatalogFiles, isStartOnly, RUN_TEXT, SAME, type ReadMode, type RunRead, type RunTexts } from "./catalog-worker.js";
+import { CatalogFiles, readGroupLog, isStartOnly, RUN_TEXT, SAME, type ReadMode, type RunRead, type RunTexts } from "./catalog-worker.js";
 import type { ClusterJobState } from "./group-columns.js";
 import { compactAttributes, compactValue, expandAttributes, GroupRow, groupStarts, type GroupSummary } from "./group-row.js";
 import { membersOf, RunGroup } from "./groups.js";
@@ -68,6 +68,8 @@ export interface CatalogOptions extends StatusOptions {
   startOnlyFrom?: number;
   /** The caller calls `save()` when done: the cache is written once, with all that the caller read. */
   saveLater?: boolean;
+  /** The caller will ask for groups: a worker thread, when one runs, reads them meanwhile if the cache has none. */
+  groups?: boolean;
 }
 
 /** Which entries `.cohort/runs/` holds: run ids with a record, an attribute log, a trash log; group ids. */
@@ -200,12 +202,15 @@ class CatalogReader {
     let unknown = 0;
     for (const u of toRead) if (u.op === undefined) unknown++;
     const firstRead: ReadMode = unknown >= (this.opts.startOnlyFrom ?? START_ONLY_FROM) ? "start" : "all";
+    const groupsAlong = this.opts.groups === true && this.old.groups.keys().length === 0;
+    const groupDirs = groupIds.map((id) => id + ".group");
     // Attribute logs are looked at when a run's label or tags are asked for (a listing shows 20 runs).
     const files = this.files.begin(
       toRead.map((u) => u.id),
       toRead.map((u) => (u.op === undefined ? firstRead : "status")),
-      [...moves.map((id) => id + ".move"), ...groupIds.map((id) => id + ".group")],
+      [...moves.map((id) => id + ".move"), ...groupDirs],
       toRead.map((u) => (u.texts ? u.keys ?? null : null)),
+      groupsAlong ? groupDirs : [],
     );
     const texts = files.readRecords();
     const memo = new Map<string, number>();
@@ -265,19 +270,15 @@ class CatalogReader {
           // A directory named like a group but without its id file is not one (made by hand, or half-copied).
           // As for records, the file's presence is enough for a list: its listing is read anyway.
           const dir = path.join(this.dir, id + ".group");
-          let names: string[];
-          try {
-            names = fs.readdirSync(dir);
-          } catch {
-            return null;
-          }
-          if (!names.includes("id")) return null;
-          const attrs = readAttributes(dir, names);
+          const log = groupsAlong ? files.group(k) : readGroupLog(dir);
+          if (!log || !log.names.includes("id")) return null;
+          const attrs = readAttributes(dir, log.names, log.texts);
           const ids = membersOf(attrs);
           return { attrs: compactAttributes(attrs), members: Int32Array.from(ids, (_, k) => -1 - k), ids };
         });
         if (group) foundGroups!.push([id, group]);
       });
+      if (groupsAlong) files.endGroups();
       return foundGroups;
     };
 

@@ -3,7 +3,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { Float } from "../../src/dataspace/value.js";
-import { writeChange } from "../../src/runs/attributes.js";
+import { readAttributes, writeChange } from "../../src/runs/attributes.js";
 import { cacheFile } from "../../src/runs/catalog-cache.js";
 import { CatalogFiles, isStartOnly, RUN_TEXT, SAME, type ReadMode, type RunRead, type RunTexts } from "../../src/runs/catalog-worker.js";
 import { readCatalog, type Catalog, type GroupSummary } from "../../src/runs/catalog.js";
@@ -636,4 +636,37 @@ describe("the files of a reading, shared with a worker thread", () => {
       early.close();
     }
   });
+
+  it("give the groups' logs one thread reads, whichever reads them, and the worker reads them while the caller does not", async () => {
+    const root = tempDir();
+    const runs = Array.from({ length: 3 }, (_, i) => makeRun(root, `op${i}`));
+    const groups = Array.from({ length: 150 }, (_, i) => RunGroup.create(root, { kind: "manual", members: runs.slice(0, 1 + (i % 3)).map((r) => r.id), label: `g${i}` }));
+    groups[7].change({ set: { note: "two changes" } });
+    // a directory gone, and one that is not a group's log
+    fs.rmSync(path.join(runsDir(root), groups[9].id + ".group"), { recursive: true });
+    const dirs = groups.map((g) => g.id + ".group");
+    const alone = new CatalogFiles(runsDir(root), { minForWorker: { records: Infinity, stats: Infinity } }).begin([], [], [], [], dirs);
+    const shared = new CatalogFiles(runsDir(root), { minForWorker: { records: 0, stats: 0 } }).begin([], [], [], [], dirs);
+    const meeting = new CatalogFiles(runsDir(root), { minForWorker: { records: 0, stats: 0 } }).begin([], [], [], [], dirs);
+    try {
+      const logs = dirs.map((_, k) => alone.group(k));
+      expect(logs[9]).toBeNull();
+      expect(logs[0]!.names).toContain("id");
+      expect(Object.keys(logs[7]!.texts)).toHaveLength(2);
+      expect(readAttributes(path.join(runsDir(root), dirs[7]), logs[7]!.names, logs[7]!.texts).get("note")).toBe("two changes");
+      await shared.groupsDone();
+      expect(dirs.map((_, k) => shared.group(k))).toEqual(logs);
+      expect(shared.groupsHandedOver).toBe(dirs.length);
+      // the caller reading from the first while the worker reads from the last
+      expect(dirs.map((_, k) => meeting.group(k))).toEqual(logs);
+      expect(alone.groupsHandedOver).toBe(0);
+    } finally {
+      alone.close();
+      shared.close();
+      meeting.close();
+      shared.endGroups();
+      meeting.endGroups();
+    }
+  });
 });
+

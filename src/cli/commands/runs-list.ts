@@ -61,7 +61,7 @@ export default function runsList(command: string | undefined, opts: RunsListOpti
   // Every run's operation or status is looked at with -a or these filters: no record is then read
   // for its start alone (catalog.ts), which would read the rest of each again.
   const everyRun = opts.all === true || opts.operation !== undefined || opts.status !== undefined || opts.job !== undefined;
-  const { catalog } = openCatalog({ saveLater: true, startOnlyFrom: everyRun ? Infinity : undefined });
+  const { catalog } = openCatalog({ saveLater: true, startOnlyFrom: everyRun ? Infinity : undefined, groups: opts.group === true });
   const table = catalog.table;
   const filter = filterOf(opts, catalog);
   // The cache may hold runs read for their start alone by an earlier listing: read in one pass.
