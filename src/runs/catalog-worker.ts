@@ -19,7 +19,8 @@
  */
 import fs from "node:fs";
 import path from "node:path";
-import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from "node:worker_threads";
+import { createRequire } from "node:module";
+import type { MessagePort, Worker } from "node:worker_threads";
 import { statKey, type DirKey } from "./catalog-cache.js";
 
 /**
@@ -166,6 +167,11 @@ export function readGroupLog(dir: string): GroupRead | null {
   return readGroup(dir + path.sep);
 }
 
+// Loaded when a worker is started: a listing where little changed has none, and would load it for nothing.
+const require = createRequire(import.meta.url);
+let workerThreads: typeof import("node:worker_threads") | undefined;
+const threads = () => (workerThreads ??= require("node:worker_threads") as typeof import("node:worker_threads"));
+
 /** Below this many records to read, or directories to stat, a thread costs more than it saves. */
 export const MIN_FOR_WORKER = { records: 2000, stats: 2000 };
 const BATCH = 64;
@@ -281,7 +287,7 @@ export class CatalogFiles {
   private readonly base: string;
   private worker: Worker | undefined;
   private port: MessagePort | undefined;
-  /** How many records and groups the worker read and handed over (a test sees that it helped). */
+  /** How many records, and groups, the worker read and handed over (a test sees that it helped). */
   handedOver = 0;
   groupsHandedOver = 0;
   /** Groups the worker handed over, by index; undefined: it could not read that one. */
@@ -332,6 +338,7 @@ export class CatalogFiles {
   }
 
   private spawn(task: object | undefined): Worker | undefined {
+    const { MessageChannel, Worker } = threads();
     const { port1, port2 } = new MessageChannel();
     let worker: Worker;
     try {
@@ -388,6 +395,7 @@ export class CatalogFiles {
   /** Takes what the worker posted: records' batches to `records` (none: dropped), groups kept for group(). */
   private receive(records?: (lo: number, texts: (RunRead | null)[]) => void): void {
     if (!this.port) return;
+    const { receiveMessageOnPort } = threads();
     for (let m = receiveMessageOnPort(this.port); m; m = receiveMessageOnPort(this.port)) {
       const message = m.message as { lo: number; texts: (RunRead | null)[] } | { groupsLo: number; groups: (GroupRead | null | undefined)[] };
       if ("groups" in message) message.groups.forEach((g, j) => this.groupsRead.set(message.groupsLo + j, g));
