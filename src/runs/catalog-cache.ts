@@ -43,7 +43,7 @@ const MAGIC = Buffer.from("cohort run catalog\n", "latin1");
 /** The SHA-256 of everything after it: a file that is not exactly as written is not used. */
 const DIGEST_LENGTH = 32;
 const HEADER_AT = MAGIC.length + DIGEST_LENGTH;
-const VERSION = 4;
+const VERSION = 5;
 const ID_LENGTH = 36;
 /** A time older than the read by this much cannot hide a later change made in the same clock tick. */
 export const TRUST_MARGIN_MS = 2000;
@@ -115,11 +115,31 @@ export interface CatalogCache {
  */
 export class KeyedLogs<T> {
   private readonly decoded = new Map<string, Keyed<T> | undefined>();
+  private textsOrJson: Map<string, string> | string;
+  /** Set when the JSON the entries came from was not a list of entries: they are read as none. */
+  damaged = false;
 
+  /** `texts`: by id; or the JSON of their [id, text] list, parsed when first needed. */
   constructor(
-    private readonly texts: Map<string, string> = new Map(),
+    texts: Map<string, string> | string = new Map(),
     private readonly decode: (text: string) => Keyed<T> | undefined = () => undefined,
-  ) {}
+  ) {
+    this.textsOrJson = texts;
+  }
+
+  private get texts(): Map<string, string> {
+    if (typeof this.textsOrJson === "string") {
+      let list: unknown;
+      try {
+        list = JSON.parse(this.textsOrJson);
+      } catch {
+        list = undefined;
+      }
+      this.damaged = !validEntries(list);
+      this.textsOrJson = this.damaged ? new Map() : new Map(list as [string, string][]);
+    }
+    return this.textsOrJson;
+  }
 
   get(id: string): Keyed<T> | undefined {
     if (this.decoded.has(id)) return this.decoded.get(id);
@@ -182,6 +202,11 @@ export class KeyedLogs<T> {
     for (const [id, text] of this.texts) if (this.decoded.get(id) === undefined) out.push([id, text]);
     for (const [id, entry] of this.decoded) if (entry) out.push([id, encode(entry)]);
     return out;
+  }
+
+  /** encoded(), as the JSON of the list: the JSON given when no entry was needed. */
+  encodedJson(encode: (entry: Keyed<T>) => string): string {
+    return typeof this.textsOrJson === "string" && this.decoded.size === 0 ? this.textsOrJson : JSON.stringify(this.encoded(encode));
   }
 
   /** Every entry, decoded. */
@@ -264,8 +289,8 @@ export function emptyCache(): CatalogCache {
 
 /**
  * The file: MAGIC, the digest of the rest (DIGEST_LENGTH), the header's length (uint32 little-endian),
- * the header (JSON), then from the next
- * multiple of 8 the runs' columns (RunsLayout) and after them, again 8-aligned, the groups' members
+ * the header (JSON), the entries of attribute logs (the JSON of their [id, text] list, `usersBytes`
+ * long: a listing of groups never parses them), then from the next multiple of 8 the runs' columns (RunsLayout) and after them, again 8-aligned, the groups' members
  * (int32 each: an index into the runs, or -1 - k for `memberIds[k]`). The logs' entries are
  * [id, text], the text being the JSON of [mtimeMs, ctimeMs, ino, value, ...]: decoded when asked for.
  */
@@ -283,8 +308,9 @@ interface CacheHeader {
   memberIds: string[];
   /** [id] or [id, op, jobs, at, keys, texts] */
   unsettled: ([string] | [string, number, string, number, string | null, (string | null)[] | null])[];
-  /** [..., value, the run's index among the ended runs (-1: none)]. */
-  users: [string, string][];
+  /** The length of the attribute logs' entries after the header: [..., value, the run's index among the ended runs (-1: none)]. */
+  usersBytes: number;
+  /** As the attribute logs'. */
   moves: [string, string][];
   /**
    * [..., value, typed]: a group's value is [attributes, first member entry, member count]; typed, the
@@ -349,8 +375,12 @@ function validHeader(d: CacheHeader): boolean {
     (u.length === 1 ||
       (u.length === 6 && Number.isInteger(u[1]) && (u[1] as number) >= -1 && (u[1] as number) < ops.length && typeof u[2] === "string" && index(u[3], 0) && (u[4] === null || typeof u[4] === "string") && validTexts(u[5]) && (u[4] === null) === (u[5] === null)));
   if (!Array.isArray(d.unsettled) || !d.unsettled.every((u) => Array.isArray(u) && validUnsettled(u))) return false;
-  const entries = (list: unknown) => Array.isArray(list) && list.every((e) => Array.isArray(e) && e.length === 2 && idLike(e[0]) && typeof e[1] === "string");
-  return entries(d.users) && entries(d.moves) && entries(d.groups);
+  return Number.isSafeInteger(d.usersBytes) && d.usersBytes >= 0 && validEntries(d.moves) && validEntries(d.groups);
+}
+
+/** Whether `list` is a list of logs' entries: [run or group id, text]. */
+function validEntries(list: unknown): list is [string, string][] {
+  return Array.isArray(list) && list.every((e) => Array.isArray(e) && e.length === 2 && idLike(e[0]) && typeof e[1] === "string");
 }
 
 /** The decoding of a log's entry (its text parsed): its key, and its value when `valid`; undefined (read the log again) otherwise. */
@@ -403,7 +433,8 @@ function fromFile(buf: Buffer): CatalogCache {
   if (!validHeader(d)) throw new Error("not a run catalog of this version");
   const { n, jobs: jobsBytes } = d.runs;
   const layout = runsLayout(n, jobsBytes);
-  const runsStart = align8(headerEnd);
+  const usersEnd = headerEnd + d.usersBytes;
+  const runsStart = align8(usersEnd);
   const membersStart = runsStart + layout.size;
   if (buf.length !== membersStart + d.members * 4) throw new Error("the cache's length is wrong");
   const bytes = buf.subarray(runsStart, membersStart);
@@ -468,7 +499,7 @@ function fromFile(buf: Buffer): CatalogCache {
     operations: d.operations,
     runs,
     unsettled: d.unsettled.map((u) => (u.length === 1 ? { id: u[0] } : { id: u[0], op: u[1], jobs: u[2], at: u[3], keys: u[4] ?? undefined, texts: u[5] ?? undefined })),
-    users: new KeyedLogs(new Map(d.users), runLog<UserFacts | null>((v) => v === null || validUser(v))),
+    users: new KeyedLogs(buf.toString("utf8", headerEnd, usersEnd), runLog<UserFacts | null>((v) => v === null || validUser(v))),
     moves: new KeyedLogs(new Map(d.moves), runLog<TrashState>((v) => TRASH_STATES.has(v as string))),
     groups: new KeyedLogs(new Map(d.groups), group),
   };
@@ -526,6 +557,7 @@ export function saveCache(file: string, cache: CacheToSave): void {
     return [id, big ? JSON.stringify([k.mtimeMs, k.ctimeMs, k.ino, value, typed], (_k, v: unknown) => (typeof v === "bigint" ? v.toString() : v)) : entryText({ key: k, value }, typed)];
   });
   const runLog = <T>(entry: Keyed<T>) => entryText(entry, entry.run ?? -1);
+  const users = Buffer.from(cache.users.encodedJson(runLog), "utf8");
   const header: CacheHeader = {
     format: "cohort run catalog",
     v: VERSION,
@@ -536,16 +568,17 @@ export function saveCache(file: string, cache: CacheToSave): void {
     members: entries.length,
     memberIds,
     unsettled: cache.unsettled.map((u) => (u.op === undefined || u.jobs === undefined || u.at === undefined ? [u.id] : [u.id, u.op, u.jobs, u.at, u.keys ?? null, (u.keys !== undefined && u.texts) || null])),
-    users: cache.users.encoded(runLog),
+    usersBytes: users.length,
     moves: cache.moves.encoded(runLog),
     groups,
   };
   const headerBytes = Buffer.from(JSON.stringify(header), "utf8");
-  const runsStart = align8(HEADER_AT + 4 + headerBytes.length);
+  const runsStart = align8(HEADER_AT + 4 + headerBytes.length + users.length);
   const out = Buffer.alloc(runsStart + runs.bytes.length + entries.length * 4);
   MAGIC.copy(out, 0);
   out.writeUInt32LE(headerBytes.length, HEADER_AT);
   headerBytes.copy(out, HEADER_AT + 4);
+  users.copy(out, HEADER_AT + 4 + headerBytes.length);
   runs.bytes.copy(out, runsStart);
   const members = Int32Array.from(entries);
   out.set(new Uint8Array(members.buffer), runsStart + runs.bytes.length);

@@ -76,7 +76,8 @@ export interface CatalogOptions extends StatusOptions {
 interface Listing {
   /** Undefined when the listing came from the cache: the cache's ended and unsettled runs. */
   metas?: string[];
-  users: string[];
+  /** Undefined when the listing came from the cache: the cache's entries of attribute logs (read when first asked for). */
+  users?: string[];
   moves: string[];
   /** Sorted. */
   groups: string[];
@@ -248,13 +249,12 @@ class CatalogReader {
       rows = withoutPurged(rows);
       oldRows = rowsOfOld(rows, old.n, this.keep);
     }
-    const withLog = new Set(users);
     // The next cache keeps every listed log as the old one knew it (a new one as not read), unless read
     // again. A listing from the cache lists the logs the cache has: those entries serve as they are.
-    const fromCache = !listing.metas;
-    this.users = this.old.users.only(users, fromCache);
-    this.groups = this.old.groups.only(groupIds, fromCache);
-    if (!fromCache) {
+    const withLog = users && new Set(users);
+    this.users = users ? this.old.users.only(users) : this.old.users;
+    this.groups = this.old.groups.only(groupIds, !users);
+    if (users) {
       for (const id of users) if (!this.users.has(id)) this.users.set(id, { key: UNTRUSTED_KEY, value: null });
       for (const id of groupIds) if (!this.groups.has(id)) this.groups.set(id, { key: UNTRUSTED_KEY, value: null });
     }
@@ -298,7 +298,9 @@ class CatalogReader {
       read: (unread) => this.readInFull(final, unread),
       user: (r) => {
         const id = rows.id(r);
-        if (!withLog.has(id)) return undefined;
+        // From the cache's listing, its entries tell which runs have a log; when they could not be read, any run may.
+        if (withLog ? !withLog.has(id) : !this.users.has(id) && !this.users.damaged) return undefined;
+        if (this.users.damaged) this.dirty = true;
         const user = this.keyed(this.users, this.users, id, statKey(path.join(this.dir, id + ".user")), () => {
           const attrs = readAttributes(path.join(this.dir, id + ".user"));
           return { label: labelOf(attrs), tags: tagsOf(attrs) };
@@ -371,7 +373,7 @@ class CatalogReader {
   /** The listing the cache holds. */
   private cachedListing(): Listing {
     const old = this.old;
-    return { users: [...old.users.keys()], moves: [...old.moves.keys()], groups: [...old.groups.keys()] };
+    return { moves: [...old.moves.keys()], groups: [...old.groups.keys()] };
   }
 
   /**
@@ -693,7 +695,9 @@ class CatalogReader {
       return logs;
     };
     const unsettled = this.unsettled.map((u) => ({ ...u, at: before(u.id) }));
-    return { listing: this.listingKey, operations: this.operations, runs, unsettled, users: withRuns(this.users), moves: withRuns(this.moves), groups };
+    // Entries of attribute logs that could not be read leave the cache's listing incomplete: the next reading lists the directory.
+    const listing = this.users.damaged ? UNTRUSTED_KEY : this.listingKey;
+    return { listing, operations: this.operations, runs, unsettled, users: withRuns(this.users), moves: withRuns(this.moves), groups };
   }
 }
 
@@ -805,7 +809,7 @@ function listDir(dir: string): Listing | undefined {
     // the kind by its first letter: meta, user, move, group
     const kind = n.charCodeAt(37);
     if (kind === 0x6d) (n.charCodeAt(38) === 0x65 ? listing.metas! : listing.moves).push(id);
-    else if (kind === 0x75) listing.users.push(id);
+    else if (kind === 0x75) listing.users!.push(id);
     else listing.groups.push(id);
   }
   listing.groups.sort();

@@ -64,21 +64,31 @@ const MAGIC = "cohort run catalog\n";
 /** Where the header's length is: after the magic line and the digest. */
 const AT = MAGIC.length + 32;
 
-/** A cache file's header (JSON) and the bytes after it (runs' columns, then groups' members). */
+/**
+ * A cache file's header (JSON) and the bytes after it (runs' columns, then groups' members). The
+ * attribute logs' entries, which follow the header in the file, are its `users` here (their JSON).
+ */
 function splitCache(file: Buffer): { header: Record<string, unknown>; body: Buffer } {
   const length = file.readUInt32LE(AT);
   const end = AT + 4 + length;
-  return { header: JSON.parse(file.toString("utf8", AT + 4, end)) as Record<string, unknown>, body: file.subarray((end + 7) & ~7) };
+  const { usersBytes, ...header } = JSON.parse(file.toString("utf8", AT + 4, end)) as Record<string, unknown>;
+  const usersEnd = end + (usersBytes as number);
+  return { header: { ...header, users: JSON.parse(file.toString("utf8", end, usersEnd)) }, body: file.subarray((usersEnd + 7) & ~7) };
 }
 
-/** A cache file from its parts; its digest made right when `digest`, else left as zeros (a damaged file). */
-function joinCache(header: object, body: Buffer, digest = false): Buffer {
-  const text = Buffer.from(JSON.stringify(header));
-  const start = (AT + 4 + text.length + 7) & ~7;
+/**
+ * A cache file from its parts; its digest made right when `digest`, else left as zeros (a damaged
+ * file). `users` as text: written as it is; `usersBytes`: as given, else their length.
+ */
+function joinCache({ users, usersBytes, ...header }: Record<string, unknown>, body: Buffer, digest = false): Buffer {
+  const usersText = Buffer.from(typeof users === "string" ? users : JSON.stringify(users));
+  const text = Buffer.from(JSON.stringify({ ...header, usersBytes: usersBytes ?? usersText.length }));
+  const start = (AT + 4 + text.length + usersText.length + 7) & ~7;
   const out = Buffer.alloc(start + body.length);
   out.write(MAGIC, 0, "latin1");
   out.writeUInt32LE(text.length, AT);
   text.copy(out, AT + 4);
+  usersText.copy(out, AT + 4 + text.length);
   body.copy(out, start);
   if (digest) createHash("sha256").update(out.subarray(AT)).digest().copy(out, MAGIC.length);
   return out;
@@ -377,9 +387,10 @@ describe("the run catalog's cache", () => {
       ["its header does not parse", (file) => Buffer.concat([file.subarray(0, AT + 4), Buffer.from("{not json"), file.subarray(AT + 13)])],
       ["it is cut short", (file) => file.subarray(0, file.length - 8)],
       ["a run's operation is not listed", (file) => editHeader(file, (d) => (d.operations = []))],
-      ["its header is not this version's", (file) => editHeader(file, (d) => (d.users = [["x", "y"]]), true)],
+      ["its header is not this version's", (file) => editHeader(file, (d) => (d.moves = [["x", "y"]]), true)],
+      ["its attribute logs' entries run past the file", (file) => editHeader(file, (d) => (d.usersBytes = 1 << 30), true)],
       ["an id is not one", (file) => editBody(file, (body) => body.write("z", 8, "latin1"))],
-      ["a log's entry is not a pair", (file) => editHeader(file, (d) => (d.users[0] = [d.users[0][0]]), true)],
+      ["a group's entry is not a pair", (file) => editHeader(file, (d) => (d.groups[0] = [d.groups[0][0]]), true)],
     ];
     it.each(cases)("%s", (_name, damage) => {
       const { root, runs } = settled(["completed", "error"]);
@@ -463,6 +474,50 @@ describe("the run catalog's cache", () => {
       const cat = readCatalog(root);
       expect(cat.groups.map((g) => [g.id, g.label, g.members])).toEqual([[group.id, label, group.members]]);
     });
+  });
+
+  it.each([
+    ["not JSON", "[[\"x"],
+    ["not a list of entries", JSON.stringify([["x", "y"]])],
+  ])("reads attribute logs from their directories when the cache's entries of them are %s, and lists the directory again next time", (_name, users) => {
+    const { root, runs, group } = settled(["completed", "error"]);
+    // the cache is used all the same (the rewritten opref does not show)
+    fs.writeFileSync(path.join(runs[0].dir, "opref"), '{"project": "p", "operation": "rewritten"}\n');
+    const file = cacheFile(root);
+    fs.writeFileSync(file, editHeader(fs.readFileSync(file), (d) => (d.users = users), true));
+    const cat = readCatalog(root);
+    expect(cat.groups.find((g) => g.id === group.id)).toMatchObject({ label: "G" });
+    expect(runOf(cat, runs[0].id)).toMatchObject({ operation: "op0", label: "first", tags: ["a"] });
+    cat.save();
+    expect(splitCache(fs.readFileSync(file)).header.listing).toEqual([-1, -1, -1]);
+    expect(runOf(readCatalog(root), runs[0].id)).toMatchObject({ operation: "op0", label: "first", tags: ["a"] });
+  });
+
+  it("keeps the attribute logs' entries when written again by a listing that asked for no label", () => {
+    const { root, runs, group } = settled(["completed", "error"]);
+    // behind cohort's back, a label rewritten in place: it shows only if the log is read again
+    const change = fs.readdirSync(userDir(root, runs[0].id))[0];
+    fs.writeFileSync(path.join(userDir(root, runs[0].id), change), '{"author": "x", "set": {"label": "rewritten"}}\n');
+    group.addMembers([runs[1].id]);
+    const before = splitCache(fs.readFileSync(cacheFile(root))).header;
+    const cat = readCatalog(root, { saveLater: true });
+    expect(cat.groups[0].members).toEqual([runs[0].id, runs[1].id]);
+    cat.save();
+    const after = splitCache(fs.readFileSync(cacheFile(root))).header;
+    // written again (the group's entry changed), with the same entries of attribute logs
+    expect(after.groups).not.toEqual(before.groups);
+    expect(after.users).toEqual(before.users);
+    expect(runOf(readCatalog(root), runs[0].id)).toMatchObject({ label: "first", tags: ["a"] });
+  });
+
+  it("keeps a label read again in the next cache", () => {
+    const { root, runs } = settled(["completed", "error"]);
+    writeChange(userDir(root, runs[0].id), { set: { label: "second" } });
+    age(root);
+    expect(runOf(read(root), runs[0].id)).toMatchObject({ label: "second" });
+    const [, change] = fs.readdirSync(userDir(root, runs[0].id)).sort();
+    fs.writeFileSync(path.join(userDir(root, runs[0].id), change), '{"author": "x", "set": {"label": "rewritten"}}\n');
+    expect(runOf(readCatalog(root), runs[0].id)).toMatchObject({ label: "second" });
   });
 
   it("keeps a log listed whose entry does not decode, when the cache is written again without reading it", () => {
