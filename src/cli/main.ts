@@ -19,7 +19,15 @@ function examples(lines: string[]): string {
   return "\nExamples:\n" + lines.map((l) => "  $ " + l).join("\n") + "\n";
 }
 
-export function buildProgram(): Command {
+/** Every command's name, as buildProgram declares them. */
+export const COMMAND_NAMES = ["init", "job", "doc", "find", "schema", "check", "status", "run", "exec", "next", "runs", "group", "submit", "template"] as const;
+
+/**
+ * The program with every command, or with only `only` (help, suggestions and errors about names need
+ * them all; declaring them all takes a few milliseconds that a command alone need not wait for).
+ */
+export function buildProgram(only?: string): Command {
+  const want = (name: (typeof COMMAND_NAMES)[number]) => only === undefined || only === name;
   const program = new Command("cohort")
     .description("Workflow manager and run tracker for computational campaigns (signac-compatible data space).")
     .version(process.env.npm_package_version ?? "0.1.0", "-V, --version")
@@ -29,231 +37,245 @@ export function buildProgram(): Command {
     .enablePositionalOptions()
     .addHelpText("after", examples(["cohort init T={1.0,2.0} N={100,1000}", "cohort find T 1.0", "cohort doc 3fa prepared true"]));
 
-  program
-    .command("init")
-    .summary("make a project; optionally create a grid of jobs")
-    .description(
-      "Make DIR (default: the working directory) a project: cohort.toml, .signac/config and workspace/.\n" +
-        "KEY=VALUES arguments create one job per point of their grid: {a,b} lists, {1..5} and {0..1..0.25}\n" +
-        "inclusive ranges, typed values (1 is an int, 1.0 a float, 'x' a string); the first key is outermost.",
-    )
-    .argument("[args...]", "DIR and/or KEY=VALUES")
-    .option("--name <name>", "project name written to cohort.toml (default: the directory's name)")
-    .addHelpText("after", examples(["cohort init", "cohort init T={1.0,2.0} N={100,1000}", "cohort init runs/ seed={1..10} model=lj"]))
-    .action(lazy(() => import("./commands/init.js")));
+  if (want("init"))
+    program
+      .command("init")
+      .summary("make a project; optionally create a grid of jobs")
+      .description(
+        "Make DIR (default: the working directory) a project: cohort.toml, .signac/config and workspace/.\n" +
+          "KEY=VALUES arguments create one job per point of their grid: {a,b} lists, {1..5} and {0..1..0.25}\n" +
+          "inclusive ranges, typed values (1 is an int, 1.0 a float, 'x' a string); the first key is outermost.",
+      )
+      .argument("[args...]", "DIR and/or KEY=VALUES")
+      .option("--name <name>", "project name written to cohort.toml (default: the directory's name)")
+      .addHelpText("after", examples(["cohort init", "cohort init T={1.0,2.0} N={100,1000}", "cohort init runs/ seed={1..10} model=lj"]))
+      .action(lazy(() => import("./commands/init.js")));
 
-  const job = program.command("job").description("create, inspect and remove jobs");
-  job
-    .command("init")
-    .description("create the job of a state point (idempotent) and print its id")
-    .argument("<sp...>", "the state point: JSON text or KEY=VALUE pairs")
-    .addHelpText("after", examples([`cohort job init '{"T": 1.0, "N": 100}'`, "cohort job init T=1.0 N=100"]))
-    .action(lazy(() => import("./commands/job-init.js")));
-  job
-    .command("id")
-    .description("print the id of a state point without creating the job")
-    .argument("<sp...>", "the state point: JSON text or KEY=VALUE pairs")
-    .addHelpText("after", examples([`cohort job id '{"a": 1.0}'`]))
-    .action(lazy(() => import("./commands/job-id.js")));
-  job
-    .command("show")
-    .description("show a job's id, path, state point and document")
-    .argument("<id>", "job id or unique prefix")
-    .option("--json", "print JSON")
-    .addHelpText("after", examples(["cohort job show 3fa2", "cohort job show 3fa2 --json"]))
-    .action(lazy(() => import("./commands/job-show.js")));
-  job
-    .command("rm")
-    .description("remove jobs and every file in them")
-    .argument("<ids...>", "job ids or unique prefixes")
-    .addHelpText("after", examples(["cohort job rm 3fa2 81bc"]))
-    .action(lazy(() => import("./commands/job-rm.js")));
+  if (want("job")) {
+    const job = program.command("job").description("create, inspect and remove jobs");
+    job
+      .command("init")
+      .description("create the job of a state point (idempotent) and print its id")
+      .argument("<sp...>", "the state point: JSON text or KEY=VALUE pairs")
+      .addHelpText("after", examples([`cohort job init '{"T": 1.0, "N": 100}'`, "cohort job init T=1.0 N=100"]))
+      .action(lazy(() => import("./commands/job-init.js")));
+    job
+      .command("id")
+      .description("print the id of a state point without creating the job")
+      .argument("<sp...>", "the state point: JSON text or KEY=VALUE pairs")
+      .addHelpText("after", examples([`cohort job id '{"a": 1.0}'`]))
+      .action(lazy(() => import("./commands/job-id.js")));
+    job
+      .command("show")
+      .description("show a job's id, path, state point and document")
+      .argument("<id>", "job id or unique prefix")
+      .option("--json", "print JSON")
+      .addHelpText("after", examples(["cohort job show 3fa2", "cohort job show 3fa2 --json"]))
+      .action(lazy(() => import("./commands/job-show.js")));
+    job
+      .command("rm")
+      .description("remove jobs and every file in them")
+      .argument("<ids...>", "job ids or unique prefixes")
+      .addHelpText("after", examples(["cohort job rm 3fa2 81bc"]))
+      .action(lazy(() => import("./commands/job-rm.js")));
+  }
 
-  program
-    .command("doc")
-    .description(
-      "print or change a job's document, or the project's with --project.\n" +
-        "KEY may be a dotted path into nested objects; VALUE is JSON (text that is not JSON is a string).",
-    )
-    .argument("[args...]", "ID [KEY [VALUE]], or KEY [VALUE] with --project")
-    .option("-p, --project", "the project document instead of a job's")
-    .option("-d, --delete <key>", "remove KEY")
-    .addHelpText(
-      "after",
-      examples(["cohort doc 3fa2", "cohort doc 3fa2 energy -1.5", "cohort doc 3fa2 --delete energy", "cohort doc --project stage '\"prod\"'"]),
-    )
-    .action(lazy(() => import("./commands/doc.js")));
+  if (want("doc"))
+    program
+      .command("doc")
+      .description(
+        "print or change a job's document, or the project's with --project.\n" +
+          "KEY may be a dotted path into nested objects; VALUE is JSON (text that is not JSON is a string).",
+      )
+      .argument("[args...]", "ID [KEY [VALUE]], or KEY [VALUE] with --project")
+      .option("-p, --project", "the project document instead of a job's")
+      .option("-d, --delete <key>", "remove KEY")
+      .addHelpText(
+        "after",
+        examples(["cohort doc 3fa2", "cohort doc 3fa2 energy -1.5", "cohort doc 3fa2 --delete energy", "cohort doc --project stage '\"prod\"'"]),
+      )
+      .action(lazy(() => import("./commands/doc.js")));
 
-  program
-    .command("find")
-    .description(
-      "print the ids of jobs matching a filter: JSON, or KEY VALUE pairs (VALUE is JSON, /re/ a regex,\n" +
-        "a lone KEY means it exists; KEY.$op VALUE applies an operator; doc.KEY reads the document).",
-    )
-    .argument("[filter...]", "JSON filter or KEY VALUE pairs")
-    .option("--sp [keys...]", "show state-point keys (all without KEYS)")
-    .option("--doc [keys...]", "show document keys (all without KEYS)")
-    .option("--json", "print JSON")
-    .addHelpText(
-      "after",
-      examples([
-        "cohort find T 1.0",
-        "cohort find 'i.$lt' 100",
-        `cohort find '{"$or": [{"T": 1.0}, {"N": {"$gt": 100}}]}'`,
-        "cohort find doc.prepared true --sp T N",
-        "cohort find model /^w/ --json",
-      ]),
-    )
-    .action(lazy(() => import("./commands/find.js")));
+  if (want("find"))
+    program
+      .command("find")
+      .description(
+        "print the ids of jobs matching a filter: JSON, or KEY VALUE pairs (VALUE is JSON, /re/ a regex,\n" +
+          "a lone KEY means it exists; KEY.$op VALUE applies an operator; doc.KEY reads the document).",
+      )
+      .argument("[filter...]", "JSON filter or KEY VALUE pairs")
+      .option("--sp [keys...]", "show state-point keys (all without KEYS)")
+      .option("--doc [keys...]", "show document keys (all without KEYS)")
+      .option("--json", "print JSON")
+      .addHelpText(
+        "after",
+        examples([
+          "cohort find T 1.0",
+          "cohort find 'i.$lt' 100",
+          `cohort find '{"$or": [{"T": 1.0}, {"N": {"$gt": 100}}]}'`,
+          "cohort find doc.prepared true --sp T N",
+          "cohort find model /^w/ --json",
+        ]),
+      )
+      .action(lazy(() => import("./commands/find.js")));
 
-  program
-    .command("schema")
-    .description("print each state-point key with its types and value ranges")
-    .argument("[filter...]", "only jobs matching this filter")
-    .option("--json", "print JSON")
-    .option("--max-values <n>", "values listed per key", "5")
-    .addHelpText("after", examples(["cohort schema", "cohort schema model lj --json"]))
-    .action(lazy(() => import("./commands/schema.js")));
+  if (want("schema"))
+    program
+      .command("schema")
+      .description("print each state-point key with its types and value ranges")
+      .argument("[filter...]", "only jobs matching this filter")
+      .option("--json", "print JSON")
+      .option("--max-values <n>", "values listed per key", "5")
+      .addHelpText("after", examples(["cohort schema", "cohort schema model lj --json"]))
+      .action(lazy(() => import("./commands/schema.js")));
 
-  program
-    .command("check")
-    .description(
-      "verify the workspace: every job directory's state point must exist, parse, and hash to its name;\n" +
-        "entries that are not job directories are reported. Exit code 1 when anything was found.",
-    )
-    .option("--json", "print JSON")
-    .addHelpText("after", examples(["cohort check", "cohort check --json"]))
-    .action(lazy(() => import("./commands/check.js")));
+  if (want("check"))
+    program
+      .command("check")
+      .description(
+        "verify the workspace: every job directory's state point must exist, parse, and hash to its name;\n" +
+          "entries that are not job directories are reported. Exit code 1 when anything was found.",
+      )
+      .option("--json", "print JSON")
+      .addHelpText("after", examples(["cohort check", "cohort check --json"]))
+      .action(lazy(() => import("./commands/check.js")));
 
-  program
-    .command("status")
-    .description(
-      "show where the campaign stands: per operation and group, how many aggregates are eligible, complete\n" +
-        "and waiting (and what they wait for); label ratios; -d a table per job. Exit code 1 when a label or\n" +
-        "condition raised (the status is shown all the same).",
-    )
-    .argument("[names...]", "operations or groups to show (full regular expressions, as -o)")
-    .option("-o, --operation <names...>", "operations or groups to show (full regular expressions)")
-    .option("-d, --detailed", "a table per job: each operation's state and each label")
-    .option("-p, --parameters <keys...>", "state-point keys (or doc.KEY) as columns of the table per job (implies -d)")
-    .option("-j, --job-id <ids...>", "only these jobs or aggregates (ids or unique prefixes)")
-    .option("-f, --filter <filter...>", "only jobs matching this filter (JSON or KEY VALUE pairs)")
-    .option("--json", "print JSON")
-    .addHelpText(
-      "after",
-      examples(["cohort status", "cohort status -o 'sim.*' -d", "cohort status -d -p T doc.energy", "cohort status -f T 1.0 --json"]),
-    )
-    .action(lazy(() => import("./commands/status.js")));
+  if (want("status"))
+    program
+      .command("status")
+      .description(
+        "show where the campaign stands: per operation and group, how many aggregates are eligible, complete\n" +
+          "and waiting (and what they wait for); label ratios; -d a table per job. Exit code 1 when a label or\n" +
+          "condition raised (the status is shown all the same).",
+      )
+      .argument("[names...]", "operations or groups to show (full regular expressions, as -o)")
+      .option("-o, --operation <names...>", "operations or groups to show (full regular expressions)")
+      .option("-d, --detailed", "a table per job: each operation's state and each label")
+      .option("-p, --parameters <keys...>", "state-point keys (or doc.KEY) as columns of the table per job (implies -d)")
+      .option("-j, --job-id <ids...>", "only these jobs or aggregates (ids or unique prefixes)")
+      .option("-f, --filter <filter...>", "only jobs matching this filter (JSON or KEY VALUE pairs)")
+      .option("--json", "print JSON")
+      .addHelpText(
+        "after",
+        examples(["cohort status", "cohort status -o 'sim.*' -d", "cohort status -d -p T doc.energy", "cohort status -f T 1.0 --json"]),
+      )
+      .action(lazy(() => import("./commands/status.js")));
 
-  program
-    .command("run")
-    .description(
-      "run eligible operations in passes until nothing is eligible: each pass finds every eligible\n" +
-        "(operation, job) of the selected groups, then runs them. Without -o, every operation runs as its\n" +
-        "own group (flag operations only when named). KEY=VALUE arguments give flags: a flag operation\n" +
-        "runs once per flag set in a fresh run directory; for a job operation each flag set is a state\n" +
-        "point whose job is made if needed. Multi-value flags ({a,b}, {1..5}, uniform[a:b]) make a batch,\n" +
-        "recorded as one run group; running a FlowGroup makes one pipeline group. Exit code 1 when an\n" +
-        "operation failed.",
-    )
-    .argument("[names...]", "operations or groups to run (full regular expressions, as -o), and KEY=VALUE flags")
-    .option("-o, --operation <names...>", "operations or groups to run (full regular expressions)")
-    .option("-j, --job-id <ids...>", "only these jobs or aggregates (ids or unique prefixes)")
-    .option("-f, --filter <filter...>", "only jobs matching this filter (JSON or KEY VALUE pairs)")
-    .option("-n, --num <n>", "run at most N operations in all")
-    .option("--num-passes <n>", "executions of one (operation, job) per invocation", "1")
-    .option("--order <order>", "by-job, cyclic or random", "by-job")
-    .option("--pretend", "show what would run, with resolved directives, and run nothing")
-    .option("--keep-going", "go on after a failed operation")
-    .option("--timeout <seconds>", "stop an operation that runs longer and mark its run terminated")
-    .option("--parallel [n]", "run operations at once on up to N CPU slots (default: every core); each holds np slots, ngpu GPUs")
-    .option("-q, --quiet", "show only the summary, not the operations' output")
-    .option("--force", "in a batch of a job operation: run on its jobs whatever their conditions")
-    .option("--print-runs", "show the table of flag sets and run nothing")
-    .option("--json", "with --print-runs: print JSON")
-    .option("--needed", "skip flag sets that already have a completed run")
-    .option("--max-runs <n>", "sample a grid down to N flag sets; N random draws (default 20)")
-    .option("--seed <s>", "make sampling and random draws repeatable")
-    .addHelpText(
-      "after",
-      examples([
-        "cohort run",
-        "cohort run train lr={1e-4,1e-3,1e-2} epochs=3",
-        "cohort run train lr=loguniform[1e-5:1e-1] --max-runs 8 --seed 1 --print-runs",
-        "cohort run simulate T={1.0,2.0} N={100,1000} --parallel",
-        "cohort run -o ex --num-passes 2",
-        "cohort run -o 'prep.*' -f T 1.0 --pretend",
-        "cohort run simulate -j 3fa2 81bc --keep-going",
-        "cohort run -o ex --parallel 8 --quiet",
-      ]),
-    )
-    .action(lazy(() => import("./commands/run.js")));
+  if (want("run"))
+    program
+      .command("run")
+      .description(
+        "run eligible operations in passes until nothing is eligible: each pass finds every eligible\n" +
+          "(operation, job) of the selected groups, then runs them. Without -o, every operation runs as its\n" +
+          "own group (flag operations only when named). KEY=VALUE arguments give flags: a flag operation\n" +
+          "runs once per flag set in a fresh run directory; for a job operation each flag set is a state\n" +
+          "point whose job is made if needed. Multi-value flags ({a,b}, {1..5}, uniform[a:b]) make a batch,\n" +
+          "recorded as one run group; running a FlowGroup makes one pipeline group. Exit code 1 when an\n" +
+          "operation failed.",
+      )
+      .argument("[names...]", "operations or groups to run (full regular expressions, as -o), and KEY=VALUE flags")
+      .option("-o, --operation <names...>", "operations or groups to run (full regular expressions)")
+      .option("-j, --job-id <ids...>", "only these jobs or aggregates (ids or unique prefixes)")
+      .option("-f, --filter <filter...>", "only jobs matching this filter (JSON or KEY VALUE pairs)")
+      .option("-n, --num <n>", "run at most N operations in all")
+      .option("--num-passes <n>", "executions of one (operation, job) per invocation", "1")
+      .option("--order <order>", "by-job, cyclic or random", "by-job")
+      .option("--pretend", "show what would run, with resolved directives, and run nothing")
+      .option("--keep-going", "go on after a failed operation")
+      .option("--timeout <seconds>", "stop an operation that runs longer and mark its run terminated")
+      .option("--parallel [n]", "run operations at once on up to N CPU slots (default: every core); each holds np slots, ngpu GPUs")
+      .option("-q, --quiet", "show only the summary, not the operations' output")
+      .option("--force", "in a batch of a job operation: run on its jobs whatever their conditions")
+      .option("--print-runs", "show the table of flag sets and run nothing")
+      .option("--json", "with --print-runs: print JSON")
+      .option("--needed", "skip flag sets that already have a completed run")
+      .option("--max-runs <n>", "sample a grid down to N flag sets; N random draws (default 20)")
+      .option("--seed <s>", "make sampling and random draws repeatable")
+      .addHelpText(
+        "after",
+        examples([
+          "cohort run",
+          "cohort run train lr={1e-4,1e-3,1e-2} epochs=3",
+          "cohort run train lr=loguniform[1e-5:1e-1] --max-runs 8 --seed 1 --print-runs",
+          "cohort run simulate T={1.0,2.0} N={100,1000} --parallel",
+          "cohort run -o ex --num-passes 2",
+          "cohort run -o 'prep.*' -f T 1.0 --pretend",
+          "cohort run simulate -j 3fa2 81bc --keep-going",
+          "cohort run -o ex --parallel 8 --quiet",
+        ]),
+      )
+      .action(lazy(() => import("./commands/run.js")));
 
-  program
-    .command("exec")
-    .description(
-      "run an operation on the given jobs (all when none are given), ignoring its conditions;\n" +
-        "a flag operation runs once with its flags (KEY=VALUE overrides; multi-value flags make a batch)",
-    )
-    .argument("<operation>", "the operation")
-    .argument("[args...]", "job or aggregate ids or unique prefixes; for a flag operation, KEY=VALUE flags")
-    .option("--timeout <seconds>", "stop an operation that runs longer and mark its run terminated")
-    .option("--parallel [n]", "run on several jobs at once on up to N CPU slots (default: every core)")
-    .option("-q, --quiet", "show only the summary, not the operation's output")
-    .addHelpText("after", examples(["cohort exec prepare", "cohort exec simulate 3fa2", "cohort exec simulate --parallel 4", "cohort exec train lr=0.1"]))
-    .action(lazy(() => import("./commands/exec.js")));
+  if (want("exec"))
+    program
+      .command("exec")
+      .description(
+        "run an operation on the given jobs (all when none are given), ignoring its conditions;\n" +
+          "a flag operation runs once with its flags (KEY=VALUE overrides; multi-value flags make a batch)",
+      )
+      .argument("<operation>", "the operation")
+      .argument("[args...]", "job or aggregate ids or unique prefixes; for a flag operation, KEY=VALUE flags")
+      .option("--timeout <seconds>", "stop an operation that runs longer and mark its run terminated")
+      .option("--parallel [n]", "run on several jobs at once on up to N CPU slots (default: every core)")
+      .option("-q, --quiet", "show only the summary, not the operation's output")
+      .addHelpText("after", examples(["cohort exec prepare", "cohort exec simulate 3fa2", "cohort exec simulate --parallel 4", "cohort exec train lr=0.1"]))
+      .action(lazy(() => import("./commands/exec.js")));
 
-  program
-    .command("next")
-    .description("print the ids of the jobs (or aggregates) on which an operation is eligible")
-    .argument("<operation>", "the operation")
-    .addHelpText("after", examples(["cohort next simulate", "cohort next simulate | head -1"]))
-    .action(lazy(() => import("./commands/next.js")));
+  if (want("next"))
+    program
+      .command("next")
+      .description("print the ids of the jobs (or aggregates) on which an operation is eligible")
+      .argument("<operation>", "the operation")
+      .addHelpText("after", examples(["cohort next simulate", "cohort next simulate | head -1"]))
+      .action(lazy(() => import("./commands/next.js")));
 
-  addRunsCommands(program);
-  addGroupCommands(program);
+  if (want("runs")) addRunsCommands(program);
+  if (want("group")) addGroupCommands(program);
 
-  program
-    .command("submit")
-    .description(
-      "submit eligible (group, aggregate) pairs to the cluster scheduler, one cluster job per pair or\n" +
-        "per bundle; each cluster job is recorded as a submission run group. Words after -- go to the\n" +
-        "scheduler's submit command.",
-    )
-    .argument("[names...]", "operations or groups to submit (full regular expressions, as -o)")
-    .option("-o, --operation <names...>", "operations or groups to submit (full regular expressions)")
-    .option("-j, --job-id <ids...>", "only these jobs or aggregates (ids or unique prefixes)")
-    .option("-f, --filter <filter...>", "only jobs matching this filter (JSON or KEY VALUE pairs)")
-    .option("-n, --num <n>", "submit at most N (group, aggregate) pairs")
-    .option("-b, --bundle [n]", "put N pairs in one script (all of them without N)")
-    .option("--parallel", "run the pairs of a bundle at once, not one after another")
-    .option("--pretend", "print each script and its submit command; submit nothing")
-    .option("--force", "submit pairs whose cluster job is already queued or running")
-    .option("--hold", "submit held: the jobs wait until released")
-    .option("--after <jobids...>", "every job waits for these cluster jobs to succeed")
-    .option("--partition <p>", "the partition (queue) to submit to")
-    .option("--account <a>", "the account to charge")
-    .option("--scheduler <name>", "slurm, pbs or lsf (default: detected from sbatch, qsub, bsub)")
-    .option("--chain", "also submit downstream operations now, each depending on what it waits for")
-    .option("--array", "submit scripts with identical resources as one job array")
-    .addHelpText(
-      "after",
-      examples([
-        "cohort submit -o ex --pretend",
-        "cohort submit -o simulate -b 8 --parallel --partition gpu",
-        "cohort submit -o prepare --chain",
-        "cohort submit simulate --array -- --qos=high",
-      ]),
-    )
-    .action(lazy(() => import("./commands/submit.js")));
+  if (want("submit"))
+    program
+      .command("submit")
+      .description(
+        "submit eligible (group, aggregate) pairs to the cluster scheduler, one cluster job per pair or\n" +
+          "per bundle; each cluster job is recorded as a submission run group. Words after -- go to the\n" +
+          "scheduler's submit command.",
+      )
+      .argument("[names...]", "operations or groups to submit (full regular expressions, as -o)")
+      .option("-o, --operation <names...>", "operations or groups to submit (full regular expressions)")
+      .option("-j, --job-id <ids...>", "only these jobs or aggregates (ids or unique prefixes)")
+      .option("-f, --filter <filter...>", "only jobs matching this filter (JSON or KEY VALUE pairs)")
+      .option("-n, --num <n>", "submit at most N (group, aggregate) pairs")
+      .option("-b, --bundle [n]", "put N pairs in one script (all of them without N)")
+      .option("--parallel", "run the pairs of a bundle at once, not one after another")
+      .option("--pretend", "print each script and its submit command; submit nothing")
+      .option("--force", "submit pairs whose cluster job is already queued or running")
+      .option("--hold", "submit held: the jobs wait until released")
+      .option("--after <jobids...>", "every job waits for these cluster jobs to succeed")
+      .option("--partition <p>", "the partition (queue) to submit to")
+      .option("--account <a>", "the account to charge")
+      .option("--scheduler <name>", "slurm, pbs or lsf (default: detected from sbatch, qsub, bsub)")
+      .option("--chain", "also submit downstream operations now, each depending on what it waits for")
+      .option("--array", "submit scripts with identical resources as one job array")
+      .addHelpText(
+        "after",
+        examples([
+          "cohort submit -o ex --pretend",
+          "cohort submit -o simulate -b 8 --parallel --partition gpu",
+          "cohort submit -o prepare --chain",
+          "cohort submit simulate --array -- --qos=high",
+        ]),
+      )
+      .action(lazy(() => import("./commands/submit.js")));
 
-  const template = program.command("template").description("the built-in submission-script templates");
-  template
-    .command("show")
-    .description("print a built-in template (slurm, pbs, lsf, base) to start your own templates/<scheduler>.sh from")
-    .argument("<name>", "slurm, pbs, lsf or base")
-    .addHelpText("after", examples(["cohort template show slurm", "cohort template show slurm > templates/slurm.sh"]))
-    .action(lazy(() => import("./commands/template.js")));
+  if (want("template")) {
+    const template = program.command("template").description("the built-in submission-script templates");
+    template
+      .command("show")
+      .description("print a built-in template (slurm, pbs, lsf, base) to start your own templates/<scheduler>.sh from")
+      .argument("<name>", "slurm, pbs, lsf or base")
+      .addHelpText("after", examples(["cohort template show slurm", "cohort template show slurm > templates/slurm.sh"]))
+      .action(lazy(() => import("./commands/template.js")));
+  }
 
   return program;
 }
@@ -407,7 +429,7 @@ export async function main(argv: string[]): Promise<void> {
     if (err.code === "EPIPE") process.exit(process.exitCode ?? 0);
     throw err;
   });
-  const program = buildProgram();
+  const program = buildProgram(commandIn(argv));
   program.exitOverride();
   program.configureOutput({
     outputError: () => {
@@ -446,6 +468,17 @@ export async function main(argv: string[]): Promise<void> {
     }
     fail(err);
   }
+}
+
+/** The command that argv names before its own arguments, when it is one of COMMAND_NAMES and no global option asks for help or the version. */
+export function commandIn(argv: readonly string[]): string | undefined {
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === "-C" || a === "--directory") i++;
+    else if (["-h", "--help", "-V", "--version", "--"].includes(a)) return undefined;
+    else if (!a.startsWith("-")) return (COMMAND_NAMES as readonly string[]).includes(a) ? a : undefined;
+  }
+  return undefined;
 }
 
 function allCommands(cmd: Command): Command[] {
