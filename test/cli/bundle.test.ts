@@ -14,6 +14,22 @@ describe("the CLI's bundle", () => {
     expect(modules.bundled.filter((m) => modules.shared.includes(m) || m.startsWith("dist/vendor/"))).toEqual([]);
   });
 
+  it("shares what main.js reaches with the command it runs: one copy of the debug switch, of UserError", () => {
+    expect(modules.shared).toEqual(expect.arrayContaining(["dist/cli/context.js", "dist/util/errors.js"]));
+  });
+
+  it("is main.js and one module per command, which imports no other module of the bundle", () => {
+    const files = fs.readdirSync(outdir).filter((f) => f.endsWith(".js"));
+    const commands = fs.readdirSync(path.join(root, "dist", "cli", "commands")).filter((f) => f.endsWith(".js"));
+    expect(files.sort()).toEqual(["main.js", ...commands].sort());
+    for (const name of commands) {
+      const text = fs.readFileSync(path.join(outdir, name), "utf8");
+      expect([...text.matchAll(/(?:from|import)\s*\(?\s*"(\.\/[^"]+)"/g)].map((m) => m[1]), name).toEqual([]);
+    }
+    const main = fs.readFileSync(path.join(outdir, "main.js"), "utf8");
+    expect([...main.matchAll(/import\("(\.\/[^"]+)"\)/g)].map((m) => m[1].slice(2)).sort()).toEqual([...new Set(commands)].sort());
+  });
+
   it("holds no package: each is loaded from node_modules, where it finds its own files", () => {
     expect(modules.bundled.filter((m) => !m.startsWith("dist/"))).toEqual([]);
   });
