@@ -290,8 +290,9 @@ export function emptyCache(): CatalogCache {
 /**
  * The file: MAGIC, the digest of the rest (DIGEST_LENGTH), the header's length (uint32 little-endian),
  * the header (JSON), the entries of attribute logs (the JSON of their [id, text] list, `usersBytes`
- * long: a listing of groups never parses them), then from the next multiple of 8 the runs' columns (RunsLayout) and after them, again 8-aligned, the groups' members
- * (int32 each: an index into the runs, or -1 - k for `memberIds[k]`). The logs' entries are
+ * long: a listing of groups never parses them), then from the next multiple of 8 the runs' columns
+ * (RunsLayout) and after them, again 8-aligned, the groups' members (int32 each: an index into the
+ * runs, or -1 - k for `memberIds[k]`). The logs' entries are
  * [id, text], the text being the JSON of [mtimeMs, ctimeMs, ino, value, ...]: decoded when asked for.
  */
 interface CacheHeader {
