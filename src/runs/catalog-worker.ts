@@ -287,7 +287,7 @@ export class CatalogFiles {
   private readonly base: string;
   private worker: Worker | undefined;
   private port: MessagePort | undefined;
-  /** How many records, and groups, the worker read and handed over (a test sees that it helped). */
+  /** How many records, and how many groups, the worker read and handed over (a test sees that it helped). */
   handedOver = 0;
   groupsHandedOver = 0;
   /** Groups the worker handed over, by index; undefined: it could not read that one. */

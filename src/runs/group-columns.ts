@@ -103,15 +103,7 @@ export function groupOperationOf(ops: ArrayLike<number>, started: ArrayLike<numb
 
 /** The started column: the start of the first member to start; undefined when none has. */
 export function groupStarted(members: readonly MemberFacts[]): number | undefined {
-  return groupStartedOf(members.map((m) => m.started ?? NaN));
-}
-
-/** groupStarted over a column of the members' starts (NaN: not started). */
-export function groupStartedOf(started: ArrayLike<number>): number | undefined {
   let first: number | undefined;
-  for (let k = 0; k < started.length; k++) {
-    const t = started[k];
-    if (t === t && (first === undefined || t < first)) first = t; // t === t: not NaN
-  }
+  for (const { started: t } of members) if (t !== undefined && !Number.isNaN(t) && (first === undefined || t < first)) first = t;
   return first;
 }
