@@ -15,7 +15,7 @@ export interface Result {
   stderr: string;
 }
 
-/** Runs bin/cohort as a user would. */
+/** Runs bin/cohort with this node; its shell part decides only how node starts (test/cli/launcher.test.ts). */
 export function cohort(args: string[], opts: { cwd: string; env?: NodeJS.ProcessEnv }): Result {
   const r = spawnSync(process.execPath, [COHORT, ...args], {
     cwd: opts.cwd,
