@@ -308,6 +308,16 @@ export class CatalogFiles {
   }
 
   /**
+   * Starts the worker when a directory of `bytes` (its size) likely lists enough records for one, so
+   * that it boots while the directory is listed (booting takes 30–50 ms, a listing of 100,000 entries
+   * 0.15–0.3 s). On ext4 an entry `<id>.meta` takes about 74 bytes.
+   */
+  startForListing(bytes: number): this {
+    const min = this.opts.minForWorker ?? MIN_FOR_WORKER;
+    return bytes >= min.records * 64 ? this.start() : this;
+  }
+
+  /**
    * Sets the task, and hands it to the worker (started now if the task is big enough). `groups`: group
    * logs the caller will read through `group()`, read by the worker meanwhile if one runs.
    */

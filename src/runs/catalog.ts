@@ -192,7 +192,10 @@ class CatalogReader {
 
   read(): Catalog {
     const dirKey = statKey(this.dir);
-    const listing = dirKey && (sameKey(this.old.listing, dirKey) ? this.cachedListing() : listDir(this.dir));
+    const listed = dirKey && sameKey(this.old.listing, dirKey);
+    // Without a cache, a big directory holds many records to read: a worker boots while it is listed.
+    if (dirKey && !listed && this.old.runs.n === 0) this.files.startForListing(fs.statSync(this.dir, { throwIfNoEntry: false })?.size ?? 0);
+    const listing = dirKey && (listed ? this.cachedListing() : listDir(this.dir));
     if (!dirKey || !listing) return catalogOf(RunTable.empty(), new Set(), () => ({ groups: [], grouped: new Uint8Array(0) }), () => []);
     this.listingKey = keyToKeep(dirKey, this.now);
     // Once the directory is old enough, keeping its listing lets the next reading skip it.

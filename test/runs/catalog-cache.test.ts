@@ -692,6 +692,24 @@ describe("the files of a reading, shared with a worker thread", () => {
     }
   });
 
+  it("start a worker before the task when the directory's size says it lists enough records for one", () => {
+    const root = tempDir();
+    const ids = Array.from({ length: 50 }, (_, i) => makeRun(root, `op${i % 3}`).id);
+    const modes = ids.map((): ReadMode => "all");
+    const opts = { minForWorker: { records: 100, stats: 100 }, waitForWorker: true };
+    // 64 bytes per entry: 100 records' worth starts one, though the task (50 records) is too small to
+    const big = new CatalogFiles(runsDir(root), opts).startForListing(100 * 64).begin(ids, modes, []);
+    const small = new CatalogFiles(runsDir(root), opts).startForListing(100 * 64 - 1).begin(ids, modes, []);
+    try {
+      expect(big.readRecords()).toEqual(small.readRecords());
+      expect(big.handedOver).toBeGreaterThan(0);
+      expect(small.handedOver).toBe(0);
+    } finally {
+      big.close();
+      small.close();
+    }
+  });
+
   it("give the groups' logs one thread reads, whichever reads them, and the worker reads them while the caller does not", async () => {
     const root = tempDir();
     const runs = Array.from({ length: 3 }, (_, i) => makeRun(root, `op${i}`));
