@@ -261,11 +261,12 @@ export function idTime(id: string): number {
 }
 
 /**
- * Finds ids among `n` in increasing order (the k-th is `idAt(k)`); -1 for one not there. Each is
- * first looked for right after the last one found, since the ids asked for come mostly in order (a
- * group's members, oldest first, are mostly runs made one after another); else searched for. Past one
- * search per 16 ids (members from all over the list), one index of every id costs less than the
- * searches would.
+ * Finds ids among `n` in increasing order (the k-th is `idAt(k)`); -1 for one not there. The ids asked
+ * for come mostly in increasing order (a group's members, oldest first, are mostly runs made one after
+ * another; logs are listed in id order): each is first looked for right after the last one found,
+ * then, when it is beyond that one, by steps doubling from there (as many compares as twice the log
+ * of the distance). One before the last found is searched for; past one such search per 16 ids
+ * (members from all over the list), one index of every id costs less than the searches would.
  */
 export function idFinder(n: number, idAt: (k: number) => string): (id: string) => number {
   let last = -1;
@@ -275,8 +276,8 @@ export function idFinder(n: number, idAt: (k: number) => string): (id: string) =
     if (last + 1 < n && idAt(last + 1) === id) return ++last;
     let k: number;
     if (index !== undefined) k = index.get(id) ?? -1;
-    else if (++searches <= n / 16) {
-      k = lowerBound(n, idAt, id);
+    else if (last === -1 || id > idAt(last) || ++searches <= n / 16) {
+      k = last !== -1 && id > idAt(last) ? gallop(n, idAt, id, last + 1) : lowerBound(n, idAt, id);
       if (k === n || idAt(k) !== id) k = -1;
     } else {
       index = new Map();
@@ -288,9 +289,20 @@ export function idFinder(n: number, idAt: (k: number) => string): (id: string) =
   };
 }
 
-/** The first of `n` keys in increasing order (the k-th is `keyAt(k)`) that is not below `key`. */
-export function lowerBound(n: number, keyAt: (k: number) => string, key: string): number {
-  let lo = 0;
+/** lowerBound among keys from `from` on, where the answer is expected near `from`. */
+function gallop(n: number, keyAt: (k: number) => string, key: string, from: number): number {
+  let lo = from;
+  let step = 1;
+  while (lo + step < n && keyAt(lo + step - 1) < key) {
+    lo += step;
+    step *= 2;
+  }
+  return lowerBound(Math.min(n, lo + step), keyAt, key, lo);
+}
+
+/** The first of `n` keys in increasing order (the k-th is `keyAt(k)`), from `from` on, that is not below `key`. */
+export function lowerBound(n: number, keyAt: (k: number) => string, key: string, from = 0): number {
+  let lo = from;
   let hi = n;
   while (lo < hi) {
     const mid = (lo + hi) >> 1;
