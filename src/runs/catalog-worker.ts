@@ -30,10 +30,12 @@ import { statKey, type DirKey } from "./catalog-cache.js";
  */
 export type RunTexts = (string | null)[];
 
-/** What a record read for its start alone gives (its `started` file's text), when it has started. */
-export interface StartOnly {
-  started: string;
-}
+/**
+ * What a record read for its start alone gives, when it has started: the time its `started` file
+ * holds (epoch microseconds, as record.ts's parseMicros reads it; NaN when the file holds no integer).
+ * A number crosses from the worker thread for much less than an object holding the file's text.
+ */
+export type StartOnly = number;
 
 /**
  * What reading a record gives: its texts; SAME when its directories' keys are those it was asked to
@@ -42,7 +44,7 @@ export interface StartOnly {
 export type RunRead = RunTexts | typeof SAME | StartOnly;
 export const SAME = "same";
 
-export const isStartOnly = (read: RunRead): read is StartOnly => typeof read === "object" && !Array.isArray(read);
+export const isStartOnly = (read: RunRead): read is StartOnly => typeof read === "number";
 
 /**
  * How much of a record to read: `all` its files; `status` all but opref and jobs (which never change);
@@ -108,6 +110,11 @@ function dirKeys(dir) {
   return a.mtimeMs + " " + a.ctimeMs + " " + a.ino + " " + b.mtimeMs + " " + b.ctimeMs + " " + b.ino;
 }
 const ended = (exit) => exit !== null && exit.trim() !== "";
+// As record.ts's parseMicros, NaN for undefined.
+function micros(text) {
+  const t = text.trim();
+  return /^-?\\d+$/.test(t) ? Number(t) : NaN;
+}
 // A group's log (dir ends with a separator): its listing and the texts of its JSON files; null when it cannot be listed.
 function readGroup(dir) {
   let names;
@@ -127,7 +134,7 @@ function readGroup(dir) {
 function readRun(dir, mode, known) {
   if (mode === "t") {
     const started = readText(dir + "started");
-    if (started !== null && started.trim() !== "") return { started };
+    if (started !== null && started.trim() !== "") return micros(started);
   }
   const full = mode !== "s";
   let exit = known ? null : readText(dir + "proc/exit");
@@ -157,10 +164,14 @@ export interface GroupRead {
   texts: Record<string, string>;
 }
 
-const { readRun, readGroup } = new Function("fs", "Buffer", `${READ_SOURCE}; return { readRun, readGroup };`)(fs, Buffer) as {
+const { readRun, readGroup, micros } = new Function("fs", "Buffer", `${READ_SOURCE}; return { readRun, readGroup, micros };`)(fs, Buffer) as {
   readRun: (dir: string, mode: string, known: string | null) => RunRead;
   readGroup: (dir: string) => GroupRead | null;
+  micros: (text: string) => number;
 };
+
+/** For tests: a start as a record read for its start alone gives it. */
+export const startOfText = micros;
 
 /** A group's log in `dir`, read as a worker reads it; null when the directory cannot be listed. */
 export function readGroupLog(dir: string): GroupRead | null {

@@ -97,6 +97,9 @@ interface FreshRun {
   ended?: boolean;
 }
 
+/** The jobs of a run read for its start alone (one array for all: frozen, since callers are handed it). */
+const NO_JOBS: string[] = Object.freeze([]) as unknown as string[];
+
 /** From this many records to read that the cache does not hold, they are read for their start alone. */
 export const START_ONLY_FROM = 1000;
 
@@ -527,7 +530,7 @@ class CatalogReader {
     const id = u.id;
     if (isStartOnly(read)) {
       this.dirty = true;
-      return { id, op: -1, jobs: [], jobsText: "", started: parseMicros(read.started) ?? NaN, status: UNREAD };
+      return { id, op: -1, jobs: NO_JOBS, jobsText: "", started: read, status: UNREAD };
     }
     // SAME: nothing was created or removed in its directories since the cache read its files.
     const t: RunTexts = read === SAME ? u.texts! : read;

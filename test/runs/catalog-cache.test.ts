@@ -5,11 +5,12 @@ import { describe, expect, it } from "vitest";
 import { Float } from "../../src/dataspace/value.js";
 import { readAttributes, writeChange } from "../../src/runs/attributes.js";
 import { cacheFile } from "../../src/runs/catalog-cache.js";
-import { CatalogFiles, isStartOnly, RUN_TEXT, SAME, type ReadMode, type RunRead, type RunTexts } from "../../src/runs/catalog-worker.js";
+import fc from "fast-check";
+import { CatalogFiles, isStartOnly, RUN_TEXT, SAME, startOfText, type ReadMode, type RunRead, type RunTexts } from "../../src/runs/catalog-worker.js";
 import { readCatalog, type Catalog, type GroupSummary } from "../../src/runs/catalog.js";
 import { RunGroup } from "../../src/runs/groups.js";
 import { foldedRows, listedRows } from "../../src/runs/listing.js";
-import { runsDir } from "../../src/runs/record.js";
+import { parseMicros, runsDir } from "../../src/runs/record.js";
 import { deleteRun, purgeRun, restoreRun, userDir } from "../../src/runs/trash.js";
 import { tempDir } from "../helpers.js";
 import { makeRun, type Made } from "./make-runs.js";
@@ -650,7 +651,7 @@ describe("the files of a reading, shared with a worker thread", () => {
     // a worker started before its task is known
     const early = new CatalogFiles(runsDir(root), { waitForWorker: true }).start().begin(ids, modes, dirs);
     try {
-      // (the records read for their start alone are objects: looked at as such below)
+      // (the records read for their start alone are numbers: looked at as such below)
       const texts = alone.readRecords() as RunTexts[];
       expect(shared.readRecords()).toEqual(texts);
       expect(early.readRecords()).toEqual(texts);
@@ -665,8 +666,9 @@ describe("the files of a reading, shared with a worker thread", () => {
       expect(texts[5][RUN_TEXT.opref]).toBeNull(); // not full: opref and jobs are not read
       expect(texts[3][RUN_TEXT.lock]).toMatch(/ \d+\n$/);
       // for its start: a terminated run (2) and a running one (9) give their start alone, a staged one (16) everything
-      expect(texts[2]).toEqual({ started: expect.stringMatching(/^\d+\n$/) });
-      expect(texts[9]).toEqual({ started: expect.stringMatching(/^\d+\n$/) });
+      expect(texts[2]).toBe(Number(fs.readFileSync(path.join(runsDir(root), ids[2] + ".meta", "started"), "utf8")));
+      expect(texts[9]).toBe(Number(fs.readFileSync(path.join(runsDir(root), ids[9] + ".meta", "started"), "utf8")));
+      expect(texts[9]).toBeGreaterThan(0);
       expect(texts[16][RUN_TEXT.opref]).toContain('"operation": "op1"');
       expect(texts[16][RUN_TEXT.started]).toBeNull();
       expect(texts.at(-1)).toEqual([null, null, null, null, null, null, null, null, null]);
@@ -690,6 +692,11 @@ describe("the files of a reading, shared with a worker thread", () => {
       shared.close();
       early.close();
     }
+  });
+
+  it("read a start as the record's own reading does (parseMicros), on either thread", () => {
+    const text = fc.oneof(fc.string(), fc.bigInt().map((n) => ` ${n}\n`), fc.constantFrom("", "\n", "12a", "-0", "1e3", "0x10", " 17 "));
+    fc.assert(fc.property(text, (t) => Object.is(startOfText(t), parseMicros(t) ?? NaN)));
   });
 
   it("start a worker before the task when the directory's size says it lists enough records for one", () => {
