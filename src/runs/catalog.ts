@@ -452,6 +452,8 @@ class CatalogReader {
     const { op, started, status, src } = rows;
     // Kept runs from keep[i] up to keep[to], into rows from r on; returns the next row.
     const putKept = (i: number, to: number, r: number) => {
+      // (most calls put none: one per fresh run, and without a cache every run is fresh)
+      if (i === to) return r;
       if (allKept) {
         // keep[i] is i: the columns go over as they are
         op.set(old.op.subarray(i, to), r);
