@@ -272,14 +272,14 @@ export function idFinder(n: number, idAt: (k: number) => string): (id: string) =
   let last = -1;
   let searches = 0;
   let index: Map<string, number> | undefined;
+  const at = (k: number, id: string) => (k < n && idAt(k) === id ? k : -1);
   return (id) => {
     if (last + 1 < n && idAt(last + 1) === id) return ++last;
     let k: number;
     if (index !== undefined) k = index.get(id) ?? -1;
-    else if (last === -1 || id > idAt(last) || ++searches <= n / 16) {
-      k = last !== -1 && id > idAt(last) ? gallop(n, idAt, id, last + 1) : lowerBound(n, idAt, id);
-      if (k === n || idAt(k) !== id) k = -1;
-    } else {
+    else if (last !== -1 && id > idAt(last)) k = at(gallop(n, idAt, id, last + 1), id);
+    else if (++searches <= n / 16) k = at(lowerBound(n, idAt, id), id);
+    else {
       index = new Map();
       for (let i = 0; i < n; i++) index.set(idAt(i), i);
       k = index.get(id) ?? -1;
