@@ -245,7 +245,8 @@ async function submission() {
   for (const [cmd, body] of [["sbatch", 'n=$(($(cat "$0.n" 2>/dev/null || echo 0)+1)); echo $n > "$0.n"; echo $n'], ["squeue", 'for i in 1 2 3; do echo "$i|x|PENDING|None"; done'], ["sacct", "true"], ["scontrol", "true"], ["sinfo", "exit 1"]]) {
     fs.writeFileSync(path.join(bin, cmd), `#!/bin/sh\necho ${cmd} >> "${calls}"\n${body}\n`, { mode: 0o755 });
   }
-  const fake = { ...process.env, PATH: `${bin}:/usr/bin:/bin` };
+  // (node's own directory too: bin/cohort starts the node it finds on the PATH)
+  const fake = { ...process.env, PATH: `${bin}:${path.dirname(process.execPath)}:/usr/bin:/bin` };
   const dir = workflowProject("submit-calls", 3, { "cohort.toml": TOML });
   measure(cohort, ["submit", "-o", "prep_and_sim"], dir, fake);
   for (const args of [["status"], ["runs", "-g"]]) {

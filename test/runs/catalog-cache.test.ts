@@ -1,11 +1,11 @@
 import { createHash } from "node:crypto";
+import fc from "fast-check";
 import fs from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { Float } from "../../src/dataspace/value.js";
 import { readAttributes, writeChange } from "../../src/runs/attributes.js";
 import { cacheFile } from "../../src/runs/catalog-cache.js";
-import fc from "fast-check";
 import { CatalogFiles, isStartOnly, RUN_TEXT, SAME, startOfText, type ReadMode, type RunRead, type RunTexts } from "../../src/runs/catalog-worker.js";
 import { readCatalog, type Catalog, type GroupSummary } from "../../src/runs/catalog.js";
 import { RunGroup } from "../../src/runs/groups.js";
@@ -694,7 +694,7 @@ describe("the files of a reading, shared with a worker thread", () => {
     }
   });
 
-  it("read a start as the record's own reading does (parseMicros), on either thread", () => {
+  it("read a start as parseMicros does, in the reading that both threads compile", () => {
     const text = fc.oneof(fc.string(), fc.bigInt().map((n) => ` ${n}\n`), fc.constantFrom("", "\n", "12a", "-0", "1e3", "0x10", " 17 "));
     fc.assert(fc.property(text, (t) => Object.is(startOfText(t), parseMicros(t) ?? NaN)));
   });
