@@ -73,7 +73,7 @@ describe("bin/cohort", () => {
     expect(COMMAND_NAMES.filter((c) => !loadsProject(c))).toEqual(names);
   });
 
-  it("gives the variable back to the processes cohort starts", () => {
+  it("puts the variable back into cohort's environment, which every process it starts inherits", () => {
     // A module node loads before bin/cohort: what the variables are at start and at exit.
     const dir = tempDir();
     const report = path.join(dir, "report.json");
