@@ -60,7 +60,12 @@ export const UNTRUSTED_KEY: DirKey = { mtimeMs: -1, ctimeMs: -1, ino: -1 };
 /** The key of a directory; undefined when it does not exist. */
 export function statKey(dir: string): DirKey | undefined {
   const st = fs.statSync(dir, { throwIfNoEntry: false });
-  return st && { mtimeMs: st.mtimeMs, ctimeMs: st.ctimeMs, ino: st.ino };
+  return st && keyOf(st);
+}
+
+/** The key of a directory whose stats were taken. */
+export function keyOf(st: fs.Stats): DirKey {
+  return { mtimeMs: st.mtimeMs, ctimeMs: st.ctimeMs, ino: st.ino };
 }
 
 /** The key to keep for a directory read at `readAt`: its own when it had been quiet long enough. */

@@ -18,7 +18,7 @@ import path from "node:path";
 import { parseJson } from "../dataspace/json.js";
 import { isErrno } from "../util/fs.js";
 import { labelOf, readAttributes, tagsOf, type Attributes } from "./attributes.js";
-import { cacheFile, emptyCache, KeyedLogs, keyToKeep, TRUST_MARGIN_MS, loadCache, sameKey, saveCache, statKey, UNTRUSTED_KEY, memberId, type CacheToSave, type CachedGroup, type CatalogCache, type DirKey, type RunColumns, type Unsettled } from "./catalog-cache.js";
+import { cacheFile, emptyCache, KeyedLogs, keyOf, keyToKeep, TRUST_MARGIN_MS, loadCache, sameKey, saveCache, statKey, UNTRUSTED_KEY, memberId, type CacheToSave, type CachedGroup, type CatalogCache, type DirKey, type RunColumns, type Unsettled } from "./catalog-cache.js";
 import { CatalogFiles, readGroupLog, isStartOnly, RUN_TEXT, SAME, type ReadMode, type RunRead, type RunTexts } from "./catalog-worker.js";
 import type { ClusterJobState } from "./group-columns.js";
 import { compactAttributes, compactValue, expandAttributes, GroupRow, groupStarts, type GroupSummary } from "./group-row.js";
@@ -194,10 +194,11 @@ class CatalogReader {
   }
 
   read(): Catalog {
-    const dirKey = statKey(this.dir);
+    const st = fs.statSync(this.dir, { throwIfNoEntry: false });
+    const dirKey = st && keyOf(st);
     const listed = dirKey && sameKey(this.old.listing, dirKey);
     // Without a cache, a big directory holds many records to read: a worker boots while it is listed.
-    if (dirKey && !listed && this.old.runs.n === 0) this.files.startForListing(fs.statSync(this.dir, { throwIfNoEntry: false })?.size ?? 0);
+    if (st && !listed && this.old.runs.n === 0) this.files.startForListing(st.size);
     const listing = dirKey && (listed ? this.cachedListing() : listDir(this.dir));
     if (!dirKey || !listing) return catalogOf(RunTable.empty(), new Set(), () => ({ groups: [], grouped: new Uint8Array(0) }), () => []);
     this.listingKey = keyToKeep(dirKey, this.now);
