@@ -1,0 +1,132 @@
+/**
+ * Claims (SPEC §6): two runners on one project — two shells, or cluster jobs on many nodes sharing
+ * its file system — never execute the same (operation, aggregate) at once.
+ *
+ * A runner claims pairs in batches, each under a short lock: the lock is `.cohort/journal/claims.lock`,
+ * created exclusively (`O_CREAT|O_EXCL`, atomic on local file systems and on NFS from version 3 on)
+ * and removed at once. Holding it, the runner reads what the other journals gained since it last looked,
+ * takes every pair that no live writer holds and that no other writer has run since this runner
+ * began, appends one `claim` event, and syncs its journal to disk (so that the next holder, perhaps on
+ * another host, reads it) before removing the lock. A run's `end` gives its pair back; a `release`
+ * gives back pairs claimed and not run. A dead writer's claims are stale: they count for nothing.
+ *
+ * The lock is judged stale when the process that holds it is dead on this host, or when it is older
+ * than `STALE_LOCK_MS` (a holder keeps it for milliseconds).
+ */
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { isErrno } from "../util/fs.js";
+import { journalDir, nowMicros, type JournalWriter } from "./journal.js";
+import { claimKey, JournalTail } from "./ledger.js";
+import { Liveness, pidIsAlive } from "./run-status.js";
+
+export const STALE_LOCK_MS = 60_000;
+
+export type Pair = [operation: string, aggregate: string];
+
+export class Claims {
+  private readonly tail: JournalTail;
+  private readonly live = new Liveness();
+  /** Pairs claimed and not given back. */
+  private readonly held = new Set<string>();
+  private readonly since = nowMicros();
+
+  constructor(private readonly journal: JournalWriter) {
+    this.tail = new JournalTail(journal.projectRoot);
+  }
+
+  /** Whether this runner holds the pair. */
+  holds(operation: string, aggregate: string): boolean {
+    return this.held.has(claimKey(operation, aggregate));
+  }
+
+  /** Claims what it can of `pairs`; returns the pairs another runner holds or has run since this one began. */
+  take(pairs: readonly Pair[]): Pair[] {
+    const wanted = pairs.filter(([op, agg]) => !this.held.has(claimKey(op, agg)));
+    if (wanted.length === 0) return [];
+    const lock = path.join(journalDir(this.journal.projectRoot), "claims.lock");
+    acquire(lock, this.journal.id);
+    try {
+      const ledger = this.tail.read();
+      const taken: Pair[] = [];
+      const refused: Pair[] = [];
+      for (const pair of wanted) {
+        const key = claimKey(pair[0], pair[1]);
+        let free = true;
+        for (const [writer, keys] of ledger.claims) {
+          if (writer !== this.journal.id && keys.has(key) && this.live.alive(ledger.writers.get(writer))) {
+            free = false;
+            break;
+          }
+        }
+        const last = ledger.lastMade.get(key);
+        if (last && last.writer !== this.journal.id && last.t >= this.since) free = false;
+        if (free) taken.push(pair);
+        else refused.push(pair);
+      }
+      if (taken.length > 0) {
+        this.journal.append({ e: "claim", t: nowMicros(), items: taken });
+        this.journal.sync();
+        for (const [op, agg] of taken) this.held.add(claimKey(op, agg));
+      }
+      return refused;
+    } finally {
+      fs.rmSync(lock, { force: true });
+    }
+  }
+
+  /** A run of the pair ended (its `end` event gives the claim back). */
+  ended(operation: string, aggregate: string): void {
+    this.held.delete(claimKey(operation, aggregate));
+  }
+
+  /** Gives back every pair claimed and not run. */
+  releaseAll(): void {
+    if (this.held.size === 0) return;
+    const items = [...this.held].map((k) => k.split("\0") as Pair);
+    this.held.clear();
+    this.journal.append({ e: "release", t: nowMicros(), items });
+  }
+}
+
+const sleep = (ms: number) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+
+/** Takes the lock file, waiting while another holds it and breaking it when stale. */
+function acquire(lock: string, writer: string): void {
+  fs.mkdirSync(path.dirname(lock), { recursive: true });
+  const me = `${writer} ${os.hostname()} ${process.pid}\n`;
+  for (let attempt = 0; ; attempt++) {
+    try {
+      const fd = fs.openSync(lock, "wx");
+      try {
+        fs.writeSync(fd, me);
+      } finally {
+        fs.closeSync(fd);
+      }
+      return;
+    } catch (err) {
+      if (!isErrno(err, "EEXIST")) throw err;
+    }
+    if (isStale(lock)) {
+      fs.rmSync(lock, { force: true });
+      continue;
+    }
+    sleep(Math.min(50, 1 + attempt));
+  }
+}
+
+function isStale(lock: string): boolean {
+  let text: string;
+  let st: fs.Stats;
+  try {
+    st = fs.statSync(lock);
+    text = fs.readFileSync(lock, "utf8");
+  } catch {
+    return false; // gone: the next attempt takes it
+  }
+  if (Date.now() - st.mtimeMs > STALE_LOCK_MS) return true;
+  const [, host, pid] = text.trim().split(" ");
+  // A holder still writing its line has written nothing yet: not stale.
+  return host === os.hostname() && pid !== undefined && !pidIsAlive(Number(pid));
+}

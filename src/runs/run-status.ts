@@ -1,0 +1,105 @@
+/**
+ * Run and group status, derived from the journals and never stored (SPEC §6, §7).
+ *
+ * A run with an `end` is `completed` (exit 0), `error` (> 0) or `terminated` (< 0: a signal). Without
+ * one, it depends on its writer (the process whose journal made it): alive → `running` once started,
+ * `pending` before; dead on this host → `terminated`; on another host → alive until the cluster job it
+ * ran in has left the scheduler (when the caller can ask), then dead.
+ */
+import os from "node:os";
+import type { ClusterJobRef } from "./cluster-job.js";
+import { groupOperation, groupStarted, groupStatus, clusterJobStatus, type ClusterJobState, type GroupStatus, type MemberFacts } from "./group-columns.js";
+import { bootId, processStart } from "./journal.js";
+import type { Group, Ledger, Run, Writer } from "./ledger.js";
+
+export type RunStatus = "completed" | "error" | "terminated" | "running" | "pending";
+
+export interface StatusOptions {
+  /** Whether the scheduler still holds a cluster job; without it, a writer on another host counts as alive. */
+  clusterJobLive?(job: ClusterJobRef): boolean;
+  /** The state of a submission group's cluster job, when a scheduler was asked. */
+  clusterJob?(group: Group): ClusterJobState | undefined;
+}
+
+/** Whether a process of this host exists (EPERM: it exists but belongs to someone else). */
+export function pidIsAlive(pid: number): boolean {
+  if (!Number.isSafeInteger(pid) || pid <= 0) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+/** Tells whether writers are alive, asking each once. */
+export class Liveness {
+  private readonly known = new Map<string, boolean>();
+  private readonly host = os.hostname();
+  private readonly boot = bootId();
+
+  constructor(private readonly opts: StatusOptions = {}) {}
+
+  alive(writer: Writer | undefined): boolean {
+    if (!writer) return false;
+    let alive = this.known.get(writer.id);
+    if (alive === undefined) {
+      alive = this.ask(writer);
+      this.known.set(writer.id, alive);
+    }
+    return alive;
+  }
+
+  private ask(w: Writer): boolean {
+    if (w.host !== this.host) return !(w.cluster && this.opts.clusterJobLive && !this.opts.clusterJobLive(w.cluster));
+    if (w.boot !== undefined && this.boot !== undefined && w.boot !== this.boot) return false;
+    if (!pidIsAlive(w.pid)) return false;
+    // A pid may have been given to another process since.
+    return w.pstart === undefined || processStart(w.pid) === w.pstart;
+  }
+}
+
+export function runStatus(run: Run, ledger: Ledger, live: Liveness): RunStatus {
+  if (run.exit !== undefined) return run.exit === 0 ? "completed" : run.exit > 0 ? "error" : "terminated";
+  if (run.ended !== undefined) return "error";
+  // The writer that started it runs it (the same one that made it, for cohort's own runners).
+  const writer = ledger.writers.get(run.segmentWriter ?? run.writer);
+  if (!live.alive(writer)) return "terminated";
+  return run.started !== undefined ? "running" : "pending";
+}
+
+/** Whether a run was deleted (to the trash) or purged. */
+export function trashOf(run: { attrs: Map<string, unknown> }): "present" | "deleted" | "purged" {
+  if (run.attrs.has("purged")) return "purged";
+  return run.attrs.has("trash") ? "deleted" : "present";
+}
+
+/** A group's derived columns (SPEC §7). */
+export interface GroupColumns {
+  operation: string;
+  started?: number;
+  status: GroupStatus;
+  /** Members counted: not deleted, not purged. */
+  members: Run[];
+}
+
+export function groupColumns(group: Group, ledger: Ledger, live: Liveness, opts: StatusOptions = {}): GroupColumns {
+  const members: Run[] = [];
+  for (const id of ledger.members(group)) {
+    const run = ledger.runs.get(id);
+    if (run && trashOf(run) === "present") members.push(run);
+  }
+  members.sort((a, b) => a.made - b.made || (a.id < b.id ? -1 : 1));
+  const facts: MemberFacts[] = members.map((r) => ({ operation: r.operation, started: r.started, status: runStatus(r, ledger, live) }));
+  const statuses: GroupStatus[] = facts.map((f) => f.status);
+  if (group.kind === "submission") {
+    const s = clusterJobStatus(opts.clusterJob?.(group));
+    if (s) statuses.push(s);
+  } else if (group.kind === "batch" || group.kind === "pipeline") {
+    // The runner making the group counts as one more member until it has finished: running while it
+    // lives, terminated when it died before making every run it planned.
+    if (group.ended === undefined) statuses.push(live.alive(ledger.writers.get(group.writer)) ? "running" : "terminated");
+    else if (group.planned !== undefined && ledger.members(group).length < group.planned) statuses.push("terminated");
+  }
+  return { operation: groupOperation(facts), started: groupStarted(facts), status: groupStatus(statuses), members };
+}

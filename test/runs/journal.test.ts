@@ -1,0 +1,241 @@
+import { spawnSync } from "node:child_process";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import { Claims } from "../../src/runs/claims.js";
+import { journalDir, JournalWriter, nowMicros, segmentFile } from "../../src/runs/journal.js";
+import { JournalTail, readLedger } from "../../src/runs/ledger.js";
+import { newRunId } from "../../src/runs/run-id.js";
+import { groupColumns, Liveness, runStatus } from "../../src/runs/run-status.js";
+import { tempDir } from "../helpers.js";
+
+function project(): string {
+  const root = tempDir();
+  fs.mkdirSync(path.join(root, ".cohort"));
+  return root;
+}
+
+/** A journal as another (dead) process left it: its writer line, then the given events. */
+function foreignJournal(root: string, writer: string, events: object[], header: object = {}): string {
+  fs.mkdirSync(journalDir(root), { recursive: true });
+  const file = path.join(journalDir(root), `${writer}.jsonl`);
+  const head = { e: "writer", v: 1, id: writer, t: 1, host: "elsewhere", pid: 1, cohort: "0", user: "x", ...header };
+  fs.writeFileSync(file, [head, ...events].map((e) => JSON.stringify(e) + "\n").join(""));
+  return file;
+}
+
+/** The pid of a process that has ended. */
+function deadPid(): number {
+  return Number(spawnSync(process.execPath, ["-e", "console.log(process.pid)"], { encoding: "utf8" }).stdout.trim());
+}
+
+describe("the journal", () => {
+  it("writes its writer line first, one event per line, and nothing before the first event", () => {
+    const root = project();
+    const w = JournalWriter.of(root);
+    expect(fs.existsSync(w.file)).toBe(false);
+    const id = newRunId();
+    w.append({ e: "run", t: nowMicros(), id, op: "prepare", jobs: ["a".repeat(32)], config: '{"T": 1.0}' });
+    w.append({ e: "start", t: nowMicros(), id, slot: 0, off: 0 });
+    w.append({ e: "end", t: nowMicros(), id, exit: 0, len: 0 });
+    const lines = fs.readFileSync(w.file, "utf8").split("\n");
+    expect(lines.pop()).toBe("");
+    expect(lines.map((l) => JSON.parse(l).e)).toEqual(["writer", "run", "start", "end"]);
+    const head = JSON.parse(lines[0]);
+    expect(head).toMatchObject({ e: "writer", id: w.id, pid: process.pid });
+    expect(path.basename(w.file)).toBe(`${w.id}.jsonl`);
+  });
+
+  it("writes a directive set or command template once and refers to it", () => {
+    const root = project();
+    const w = JournalWriter.of(root);
+    const d1 = w.define("directives", { np: 1 });
+    const d2 = w.define("directives", { np: 1 });
+    const c = w.define("command", "echo {sp.N}");
+    expect(d2).toBe(d1);
+    expect(c).not.toBe(d1);
+    for (let i = 0; i < 3; i++) w.append({ e: "run", t: nowMicros(), id: newRunId(), op: "p", config: "{}", d: d1, c });
+    const text = fs.readFileSync(w.file, "utf8");
+    expect(text.match(/"np"/g)).toHaveLength(1);
+    const runs = [...readLedger(root).runs.values()];
+    expect(runs).toHaveLength(3);
+    expect(runs.every((r) => r.command === "echo {sp.N}" && r.directives?.np === 1)).toBe(true);
+  });
+
+  it("a reader ignores a torn last line, and reads it once it is whole", () => {
+    const root = project();
+    const writer = newRunId();
+    const id = newRunId();
+    const file = foreignJournal(root, writer, [{ e: "run", t: 5, id, op: "p", config: "{}" }]);
+    const tail = new JournalTail(root);
+    fs.appendFileSync(file, JSON.stringify({ e: "end", t: 6, id, exit: 0 }).slice(0, 12));
+    let ledger = tail.read();
+    expect(ledger.runs.get(id)?.exit).toBeUndefined();
+    expect(ledger.skipped).toBe(0);
+    fs.appendFileSync(file, JSON.stringify({ e: "end", t: 6, id, exit: 0 }).slice(12) + "\n");
+    ledger = tail.read();
+    expect(ledger.runs.get(id)?.exit).toBe(0);
+  });
+
+  it("skips damaged lines and keeps the rest", () => {
+    const root = project();
+    const id = newRunId();
+    const file = foreignJournal(root, newRunId(), [{ e: "run", t: 5, id, op: "p", config: "{}" }]);
+    fs.appendFileSync(file, "garbage\n[1]\n" + JSON.stringify({ e: "end", t: 6, id, exit: 3 }) + "\n");
+    const ledger = readLedger(root);
+    expect(ledger.skipped).toBe(2);
+    expect(ledger.runs.get(id)?.exit).toBe(3);
+  });
+
+  it("ends a line a failed write left torn before writing the next", () => {
+    const root = project();
+    const w = JournalWriter.of(root);
+    w.append({ e: "attr", t: nowMicros(), of: newRunId(), set: { label: "a" }, author: "me" });
+    // What a write cut short by a full disk leaves:
+    fs.appendFileSync(w.file, '{"e":"attr","t":');
+    (w as unknown as { torn: boolean }).torn = true;
+    const run = newRunId();
+    w.append({ e: "run", t: nowMicros(), id: run, op: "p", config: "{}" });
+    const ledger = readLedger(root);
+    expect(ledger.runs.has(run)).toBe(true);
+    expect(ledger.skipped).toBe(1);
+  });
+
+  it("output segments hold each run's bytes back to back, with offsets", () => {
+    const root = project();
+    const w = JournalWriter.of(root);
+    const seg = w.segment(0);
+    seg.open();
+    const a = seg.size;
+    seg.write("first\n");
+    const b = seg.size;
+    seg.write(Buffer.from([0xff, 0x00, 0x0a]));
+    const bytes = fs.readFileSync(segmentFile(root, w.id, 0));
+    expect(bytes.subarray(a, b).toString()).toBe("first\n");
+    expect([...bytes.subarray(b)]).toEqual([0xff, 0x00, 0x0a]);
+  });
+});
+
+describe("status from the journal", () => {
+  it("a run without end is running while its writer lives, terminated when it died on this host", () => {
+    const root = project();
+    const id = newRunId();
+    const w = JournalWriter.of(root);
+    w.append({ e: "run", t: nowMicros(), id, op: "p", config: "{}" });
+    let ledger = readLedger(root);
+    expect(runStatus(ledger.runs.get(id)!, ledger, new Liveness())).toBe("pending");
+    w.append({ e: "start", t: nowMicros(), id, slot: 0, off: 0 });
+    ledger = readLedger(root);
+    expect(runStatus(ledger.runs.get(id)!, ledger, new Liveness())).toBe("running");
+
+    // A writer of this host whose process is gone.
+    const dead = spawnSync(process.execPath, ["-e", "console.log(process.pid)"], { encoding: "utf8" });
+    const deadRun = newRunId();
+    foreignJournal(root, newRunId(), [{ e: "run", t: 2, id: deadRun, op: "p", config: "{}" }, { e: "start", t: 3, id: deadRun, slot: 0, off: 0 }], {
+      host: os.hostname(),
+      pid: Number(dead.stdout.trim()),
+    });
+    ledger = readLedger(root);
+    expect(runStatus(ledger.runs.get(deadRun)!, ledger, new Liveness())).toBe("terminated");
+  });
+
+  it("a writer on another host: running until its cluster job is gone", () => {
+    const root = project();
+    const id = newRunId();
+    foreignJournal(root, newRunId(), [{ e: "run", t: 2, id, op: "p", config: "{}" }, { e: "start", t: 3, id, slot: 0, off: 0 }], { cluster: { scheduler: "slurm", job_id: "7" } });
+    const ledger = readLedger(root);
+    const run = ledger.runs.get(id)!;
+    expect(runStatus(run, ledger, new Liveness())).toBe("running");
+    expect(runStatus(run, ledger, new Liveness({ clusterJobLive: () => true }))).toBe("running");
+    expect(runStatus(run, ledger, new Liveness({ clusterJobLive: () => false }))).toBe("terminated");
+  });
+
+  it("exit codes: 0 completed, > 0 error, < 0 terminated", () => {
+    const root = project();
+    const ids = [newRunId(), newRunId(), newRunId()];
+    foreignJournal(
+      root,
+      newRunId(),
+      ids.flatMap((id, i) => [
+        { e: "run", t: 2, id, op: "p", config: "{}" },
+        { e: "end", t: 3, id, exit: [0, 2, -9][i] },
+      ]),
+    );
+    const ledger = readLedger(root);
+    expect(ids.map((id) => runStatus(ledger.runs.get(id)!, ledger, new Liveness()))).toEqual(["completed", "error", "terminated"]);
+  });
+
+  it("attributes from several journals apply in time order, deletes after sets", () => {
+    const root = project();
+    const id = newRunId();
+    foreignJournal(root, newRunId(), [
+      { e: "run", t: 1, id, op: "p", config: "{}" },
+      { e: "attr", t: 30, of: id, set: { label: "late" }, author: "a" },
+    ]);
+    foreignJournal(root, newRunId(), [
+      { e: "attr", t: 20, of: id, set: { label: "early", "tag:x": "" }, author: "b" },
+      { e: "attr", t: 20, of: id, set: { "tag:y": "" }, delete: ["tag:y"], author: "b" },
+    ]);
+    const run = readLedger(root).runs.get(id)!;
+    expect(run.attrs.get("label")).toBe("late");
+    expect([...run.attrs.keys()].sort()).toEqual(["label", "tag:x"]);
+  });
+
+  it("a batch whose runner died before making every run reads terminated; a finished one completed", () => {
+    const root = project();
+    const g1 = newRunId();
+    const g2 = newRunId();
+    const runs = [newRunId(), newRunId()];
+    const third = newRunId();
+    foreignJournal(root, newRunId(), [
+      { e: "group", t: 1, id: g1, kind: "batch", op: "p", planned: 3 },
+      ...runs.flatMap((id) => [
+        { e: "run", t: 2, id, op: "p", config: "{}", in: [g1] },
+        { e: "end", t: 3, id, exit: 0 },
+      ]),
+      { e: "group", t: 4, id: g2, kind: "batch", op: "p", planned: 1 },
+      { e: "run", t: 5, id: third, op: "p", config: "{}", in: [g2] },
+      { e: "end", t: 6, id: third, exit: 0 },
+      { e: "end", t: 7, id: g2 },
+    ], { host: os.hostname(), pid: deadPid() });
+    const ledger = readLedger(root);
+    const live = new Liveness();
+    expect(groupColumns(ledger.groups.get(g1)!, ledger, live).status).toBe("terminated");
+    expect(groupColumns(ledger.groups.get(g2)!, ledger, live).status).toBe("completed");
+  });
+});
+
+describe("claims", () => {
+  it("a pair claimed by a live runner is refused to another; a run's end gives it back", () => {
+    const root = project();
+    const a = JournalWriter.of(root);
+    const claimsA = new Claims(a);
+    expect(claimsA.take([["prepare", "j1"], ["prepare", "j2"]])).toEqual([]);
+    // Another writer in the same process stands for a second runner.
+    const b = (JournalWriter as unknown as { writers: Map<string, JournalWriter> }).writers;
+    b.delete(root);
+    const second = JournalWriter.of(root);
+    const claimsB = new Claims(second);
+    expect(claimsB.take([["prepare", "j1"], ["prepare", "j3"]])).toEqual([["prepare", "j1"]]);
+    expect(claimsB.holds("prepare", "j3")).toBe(true);
+  });
+
+  it("claims of a dead writer are stale and taken over", () => {
+    const root = project();
+    const dead = spawnSync(process.execPath, ["-e", "console.log(process.pid)"], { encoding: "utf8" });
+    foreignJournal(root, newRunId(), [{ e: "claim", t: 1, items: [["prepare", "j1"]] }], { host: os.hostname(), pid: Number(dead.stdout.trim()) });
+    const claims = new Claims(JournalWriter.of(root));
+    expect(claims.take([["prepare", "j1"]])).toEqual([]);
+  });
+
+  it("a stale lock file of a dead process is broken", () => {
+    const root = project();
+    const dead = spawnSync(process.execPath, ["-e", "console.log(process.pid)"], { encoding: "utf8" });
+    fs.mkdirSync(journalDir(root), { recursive: true });
+    fs.writeFileSync(path.join(journalDir(root), "claims.lock"), `w ${os.hostname()} ${dead.stdout.trim()}\n`);
+    const claims = new Claims(JournalWriter.of(root));
+    expect(claims.take([["p", "j"]])).toEqual([]);
+    expect(fs.existsSync(path.join(journalDir(root), "claims.lock"))).toBe(false);
+  });
+});
