@@ -3,7 +3,8 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { runName } from "../src/runs/run-id.js";
+import { readLedger } from "../src/runs/ledger.js";
+import { outputPlace, readOutput } from "../src/runs/output.js";
 
 export const ROOT = fileURLToPath(new URL("..", import.meta.url));
 export const COHORT = path.join(ROOT, "bin", "cohort");
@@ -61,30 +62,24 @@ export interface RunMeta {
   output: string;
 }
 
-/** Every run record of a project, read straight from its files, by start time. */
+/** Every run of a project, as its journals say, by start time (those not started last). */
 export function readRuns(dir: string): RunMeta[] {
-  const root = path.join(dir, ".cohort", "runs");
-  if (!fs.existsSync(root)) return [];
-  const read = (d: string, f: string) => fs.readFileSync(path.join(root, d, f), "utf8");
-  const has = (d: string, f: string) => fs.existsSync(path.join(root, d, f));
-  return fs
-    .readdirSync(root)
-    .filter((d) => d.endsWith(".meta"))
-    .map((d) => {
-      const id = read(d, "id").trim();
-      const opref = JSON.parse(read(d, "opref"));
+  const ledger = readLedger(dir);
+  return [...ledger.runs.values()]
+    .map((r) => {
+      const place = outputPlace(dir, r, ledger);
       return {
-        id,
-        name: runName(id),
-        operation: opref.operation,
-        group: opref.group,
-        jobs: has(d, "jobs") ? lines(read(d, "jobs")) : [],
-        started: has(d, "started") ? Number(read(d, "started")) : NaN,
-        stopped: has(d, "stopped") ? Number(read(d, "stopped")) : NaN,
-        exit: has(d, "proc/exit") ? Number(read(d, "proc/exit")) : NaN,
-        directives: JSON.parse(read(d, "directives.json")),
-        output: has(d, "output") ? read(d, "output") : "",
+        id: r.id,
+        name: r.name,
+        operation: r.operation,
+        group: r.flowgroup,
+        jobs: r.jobs,
+        started: r.started ?? NaN,
+        stopped: r.ended ?? NaN,
+        exit: r.exit ?? NaN,
+        directives: r.directives ?? {},
+        output: place ? readOutput(place).toString("utf8") : "",
       };
     })
-    .sort((a, b) => a.started - b.started);
+    .sort((a, b) => (Number.isNaN(a.started) ? Infinity : a.started) - (Number.isNaN(b.started) ? Infinity : b.started));
 }

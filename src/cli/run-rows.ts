@@ -1,36 +1,35 @@
 /**
- * What the run commands share: the project's catalog of runs and groups, and how a run or a group
- * shows as a table row or as JSON.
+ * What the run commands share: the project's runs and groups (read from its journals), and how a run
+ * or a group shows as a table row or as JSON.
  */
 import type { JsonObject } from "../dataspace/value.js";
-import { readCatalog, type Catalog, type CatalogOptions, type GroupRow, type GroupSummary, type RunSummary } from "../runs/catalog.js";
+import { projectRootOf } from "../dataspace/root.js";
 import { groupJobs } from "../runs/listing.js";
+import { RunsView, type Group, type GroupSummary, type RunSummary } from "../runs/view.js";
 import { clusterJobOf, liveJobIds, pendingClusterView, submissionsOf } from "../schedulers/tracking.js";
 import { warn } from "./context.js";
-import { projectRootOf } from "../dataspace/root.js";
 import { humanTime, isoTime } from "./when.js";
 
-/** The project root of the working directory and its catalog: every command reads it once. */
-export function openCatalog(opts: Pick<CatalogOptions, "startOnlyFrom" | "saveLater" | "groups"> = {}): { root: string; catalog: Catalog } {
+/** The project root of the working directory and its runs: every command reads them once. */
+export function openRuns(): { root: string; view: RunsView } {
   const root = projectRootOf(process.cwd());
   // A submission group's cluster job counts as a member while the scheduler knows it (SPEC §7). The
-  // scheduler is asked when the first group row is derived (`cohort runs` without -g never asks),
-  // about every submission of the catalog at once.
+  // scheduler is asked when the first group's columns are derived (`cohort runs` without -g never
+  // asks), about every submission at once.
   let lookup: ReturnType<typeof clusterJobOf> | undefined;
-  // A run locked on another host runs until its cluster job has left the queue: one queue call, if any.
+  // A run of another host runs until its cluster job has left the queue: one queue call, if any.
   let live: Set<string> | undefined | null = null;
-  const catalog: Catalog = readCatalog(root, {
-    ...opts,
+  const view: RunsView = RunsView.read(root, {
     clusterJobLive: (job) => {
       if (live === null) live = liveJobIds(job.scheduler, warn);
       return live === undefined || live.has(job.job_id);
     },
     clusterJob: (group) => {
-      lookup ??= clusterJobOf(pendingClusterView(root, warn, submissionsOf(root, catalog.groupsOfKind("submission"))));
+      lookup ??= clusterJobOf(pendingClusterView(root, warn, submissionsOf(view.groupsOfKind("submission"))));
       return lookup(group);
     },
   });
-  return { root, catalog };
+  return { root, view };
 }
 
 export const ROW_HEAD = ["#", "name", "operation", "started", "status", "label"];
@@ -68,20 +67,21 @@ export function runJson(run: RunSummary, index: number | undefined): JsonObject 
 }
 
 /** A group as JSON; `jobs` are those of its members that count (neither deleted nor purged). */
-export function groupJson(group: GroupRow, index: number | undefined, catalog: Catalog): JsonObject {
+export function groupJson(view: RunsView, g: Group, index: number | undefined): JsonObject {
+  const group = view.groupSummary(g);
   return {
     index: index ?? null,
     type: "group",
     id: group.id,
     name: group.name,
-    kind: group.kind ?? null,
+    kind: group.kind,
     operation: group.operation,
     started: group.started ?? null,
     started_iso: isoTime(group.started),
     status: group.status,
     label: group.label,
     tags: group.tags,
-    jobs: groupJobs(group, catalog),
+    jobs: groupJobs(view, g),
     members: group.members,
   };
 }

@@ -21,9 +21,12 @@ import { eligibleItems, itemDirectives } from "./items.js";
 import { pairKey, Planner, type Order, type Selection } from "./plan.js";
 import type { Grant, ResourcePool } from "./resources.js";
 import { WorkerPool } from "./worker-pool.js";
+import type { ClaimGate } from "./claim-gate.js";
 
 /** What cohort tells its caller while items run (progress, messages). */
 export interface ExecutionEvents {
+  /** Claims (operation, aggregate) pairs before they run, so that runners sharing a project never run one twice. */
+  gate?: ClaimGate;
   /** A pass (or a batch) is about to run these items. */
   onPass?: (items: ExecutionItem[]) => void;
   /** An item's run exists and is about to start. */
@@ -84,7 +87,7 @@ async function passesOf(project: Project, workflow: Workflow, opts: RunOptions, 
   const counts = new Map<string, number>();
   const results: ExecutionResult[] = [];
   const maxFor = (item: ExecutionItem) => (item.operation.post.length === 0 ? 1 : numPasses);
-  const exhausted = (item: ExecutionItem) => (counts.get(pairKey(item.operation.name, item.aggregate.id)) ?? 0) >= maxFor(item);
+  const exhausted = (item: ExecutionItem) => (counts.get(pairKey(item.operation.name, item.aggregate.id)) ?? 0) >= maxFor(item) || opts.gate?.isRefused(item) === true;
   const pool = opts.machine ? poolOf(opts.machine) : undefined;
   let passes = 0;
   for (;;) {
@@ -101,7 +104,7 @@ async function passesOf(project: Project, workflow: Workflow, opts: RunOptions, 
     // A condition that raised is a failed run of its operation; it is not evaluated again.
     for (const { item, error } of raised) {
       counts.set(pairKey(item.operation.name, item.aggregate.id), Number.MAX_SAFE_INTEGER);
-      const result = recordFailure(project, workflow, item, error.message);
+      const result = recordFailure(project, workflow, item, error.message, opts);
       results.push(result);
       opts.onFinish?.(result);
     }
@@ -171,10 +174,13 @@ export async function runItems(project: Project, workflow: Workflow, items: Exec
   }
   const results: ExecutionResult[] = [];
   opts.onPass?.(items);
-  for (const item of items) {
+  for (let k = 0; k < items.length; k++) {
+    const item = items[k];
     if (opts.signal?.aborted) return { results, passes: 1, stopped: "interrupted" };
     if (opts.limit !== undefined && results.length >= opts.limit) return { results, passes: 1, stopped: "limit" };
+    if (opts.gate && !opts.gate.admit(item, items.slice(k + 1, k + 257))) continue;
     const result = await execute(project, workflow, item, opts, { onRun: (run) => opts.onStart?.(item, run) });
+    opts.gate?.ended(item);
     results.push(result);
     opts.onFinish?.(result);
     if (result.exitCode !== 0) {
@@ -241,7 +247,15 @@ export async function runConcurrently(
   const onAbort = () => wake?.();
   opts.signal?.addEventListener("abort", onAbort);
   const mayStart = () => !stopped && !thrown && !opts.signal?.aborted && (opts.limit === undefined || started < opts.limit);
-  const execOpts: ExecuteOptions = { timeoutMs: opts.timeoutMs, signal: opts.signal, echo: opts.echo, worker: true };
+  const execOpts: ExecuteOptions = { timeoutMs: opts.timeoutMs, signal: opts.signal, echo: opts.echo, worker: true, joins: opts.joins };
+  // Each run at once writes its output to a slot of its own: the lowest free.
+  const busySlots = new Set<number>();
+  const takeSlot = () => {
+    let slot = 0;
+    while (busySlots.has(slot)) slot++;
+    busySlots.add(slot);
+    return slot;
+  };
   opts.onPass?.(items.map((p) => p.item));
   const workers = opts.workers ?? new WorkerPool(project.root);
   try {
@@ -253,16 +267,27 @@ export async function runConcurrently(
           continue;
         }
         const [{ item, directives }] = queue.splice(i, 1);
+        if (opts.gate && !opts.gate.admit(item, queue.slice(i, i + 256).map((p) => p.item))) {
+          pool.release(grant);
+          continue;
+        }
         started++;
+        const slot = takeSlot();
         const task: Promise<void> = execute(project, workflow, item, execOpts, {
           directives,
           gpus: grant.gpus,
           workers,
+          slot,
           onRun: (run) => opts.onStart?.(item, run),
-        }).then(
-          (result) => finish(task, grant, result),
-          (error: unknown) => finish(task, grant, undefined, error),
-        );
+        })
+          .finally(() => {
+            busySlots.delete(slot);
+            opts.gate?.ended(item);
+          })
+          .then(
+            (result) => finish(task, grant, result),
+            (error: unknown) => finish(task, grant, undefined, error),
+          );
         running.add(task);
       }
       if (running.size === 0) break;

@@ -1,6 +1,6 @@
 /**
- * Executes one operation on one aggregate as a run: the run's record is written before anything
- * starts, hooks run around the operation, and the record gets the exit code at the end.
+ * Executes one operation on one aggregate as a run: the run is recorded in the journal before anything
+ * starts, hooks run around the operation, and its end is recorded with the exit code.
  */
 import { AsyncLocalStorage } from "node:async_hooks";
 import fs from "node:fs";
@@ -9,7 +9,9 @@ import type { Project } from "../dataspace/project.js";
 import type { JsonObject } from "../dataspace/value.js";
 import { errorText, UserError } from "../util/errors.js";
 import { formatScalar } from "../dataspace/multivalue.js";
-import { RunRecord, runConfig } from "../runs/record.js";
+import { dumpJson } from "../dataspace/json.js";
+import { JournalWriter } from "../runs/journal.js";
+import { RecordedRun, runConfig } from "../runs/recorder.js";
 import { runWorkDir } from "../runs/trash.js";
 import type { ResolvedDirectives } from "../workflow/directives.js";
 import type { GroupDefinition, HookFn, HookName, OperationDefinition } from "../workflow/model.js";
@@ -51,6 +53,8 @@ export interface ExecuteOptions {
   echo?: (chunk: string, run: RunInfo) => void;
   /** Run TypeScript function operations in a worker process (as the `fork` directive does for one). */
   worker?: boolean;
+  /** The run groups a run joins, asked as each run is made. */
+  joins?: () => string[];
 }
 
 /** What `execute` needs beyond the options: set by the engine when it runs items concurrently. */
@@ -63,6 +67,8 @@ export interface ExecuteContext {
   onRun?: (run: RunInfo) => void;
   /** Long-lived workers for function operations (`worker` set, `fork` not set). */
   workers?: WorkerPool;
+  /** The execution slot whose output segment the run writes to (default 0). */
+  slot?: number;
 }
 
 /** The shell command an item runs, or undefined for a function operation (known only when it runs). */
@@ -85,22 +91,32 @@ export function mpiLaunched(command: string | undefined, directives: ResolvedDir
 }
 
 /** A run that failed before its operation could start (a condition raised): recorded as an error. */
-export function recordFailure(project: Project, workflow: Workflow, item: ExecutionItem, message: string): ExecutionResult {
-  const record = createRecord(project, workflow, item, undefined, undefined);
-  record.appendOutput(message + "\n");
-  record.finish(1);
+export function recordFailure(project: Project, workflow: Workflow, item: ExecutionItem, message: string, opts: Pick<ExecuteOptions, "joins"> = {}): ExecutionResult {
+  const journal = JournalWriter.of(project.root);
+  const record = createRecord(journal, workflow, item, undefined, undefined, opts.joins?.());
+  record.start(journal.segment(0));
+  record.output(message + "\n");
+  record.end(1);
   return { item, runId: record.id, runName: record.name, exitCode: 1, reason: message };
 }
 
-function createRecord(project: Project, workflow: Workflow, item: ExecutionItem, directives: ResolvedDirectives | undefined, command: string | undefined): RunRecord {
-  return RunRecord.create(project.root, {
-    project: workflow.name ?? project.root,
+function createRecord(
+  journal: JournalWriter,
+  workflow: Workflow,
+  item: ExecutionItem,
+  directives: ResolvedDirectives | undefined,
+  command: string | undefined,
+  groups: string[] | undefined,
+): RecordedRun {
+  const body = item.operation.body;
+  return new RecordedRun(journal, {
     operation: item.operation.name,
-    group: workflow.isSingleton(item.group) ? undefined : item.group.name,
+    flowgroup: workflow.isSingleton(item.group) ? undefined : item.group.name,
     config: configOf(item),
     jobs: item.aggregate.jobs.map((j) => j.id),
     directives,
-    cmd: command !== undefined ? { shell: command } : { function: item.operation.name },
+    command: command !== undefined && body.kind === "command" ? { template: body.command, run: command } : undefined,
+    groups,
   });
 }
 
@@ -115,7 +131,8 @@ export async function execute(
   const jobs = aggregate.jobs;
   const directives = context.directives ?? itemDirectives(workflow, item);
   const command = mpiLaunched(itemCommand(project, item), directives);
-  const record = createRecord(project, workflow, item, directives, command);
+  const journal = JournalWriter.of(project.root);
+  const record = createRecord(journal, workflow, item, directives, command, opts.joins?.());
   const run: RunInfo = { id: record.id, name: record.name };
   const result = (exitCode: number, reason?: string): ExecutionResult => ({ item, runId: record.id, runName: record.name, exitCode, reason });
   // A flag run's directory exists before anything of it runs, hooks included.
@@ -134,14 +151,14 @@ export async function execute(
   if (context.gpus !== undefined) env.CUDA_VISIBLE_DEVICES = context.gpus.join(",");
   const echo = opts.echo ? (text: string) => opts.echo!(text, run) : undefined;
   const write = (text: string) => {
-    record.appendOutput(text);
+    record.output(text);
     echo?.(text);
   };
   const hooks = (name: HookName) => [...(op.hooks[name] ?? []), ...(workflow.hooks[name] ?? [])];
   const runHooks = async (name: HookName, error?: Error): Promise<string | undefined> => {
     for (const hook of hooks(name)) {
       try {
-        await runHook(hook, { operation: op.name, jobs, error, runId: record.id }, cwd, env, record.outputPath, write);
+        await runHook(hook, { operation: op.name, jobs, error, runId: record.id }, cwd, env, record.outputFile!, write);
       } catch (err) {
         return `hook ${name} of ${describeItem(item)} failed: ${errorText(err)}`;
       }
@@ -149,14 +166,13 @@ export async function execute(
     return undefined;
   };
 
-  record.markStaged();
+  record.start(journal.segment(context.slot ?? 0));
   let exitCode = 0;
   let reason = await runHooks("on_start");
   if (reason) {
     write(reason + "\n");
     exitCode = 1;
   } else {
-    record.markStarted(process.pid);
     try {
       const body = await runBody(item, command, { cwd, env, record, write, echo, project, opts, fork: directives.fork, workers: context.workers });
       exitCode = body.exitCode;
@@ -181,7 +197,7 @@ export async function execute(
     if (exitCode === 0) exitCode = 1;
     reason ??= exitHook;
   }
-  record.finish(exitCode === TIMED_OUT ? -15 : exitCode);
+  record.end(exitCode === TIMED_OUT ? -15 : exitCode);
   return result(exitCode === TIMED_OUT ? -15 : exitCode, reason);
 }
 
@@ -190,7 +206,7 @@ const TIMED_OUT = -1000;
 interface BodyContext {
   cwd: string;
   env: Record<string, string>;
-  record: RunRecord;
+  record: RecordedRun;
   write: (text: string) => void;
   echo: ((text: string) => void) | undefined;
   project: Project;
@@ -236,7 +252,7 @@ async function shell(command: string, ctx: BodyContext, timeoutMs: number | unde
   const r = await runShell(command, {
     cwd: ctx.cwd,
     env: ctx.env,
-    output: { file: ctx.record.outputPath, echo: ctx.echo },
+    output: { file: ctx.record.outputFile!, echo: ctx.echo },
     timeoutMs,
     signal: ctx.opts.signal,
   });
@@ -250,7 +266,8 @@ async function inPoolWorker(item: ExecutionItem, ctx: BodyContext): Promise<Body
     operation: item.operation.name,
     jobIds: item.aggregate.jobs.map((j) => j.id),
     env: ctx.env,
-    outputFile: ctx.record.outputPath,
+    outputFile: ctx.record.outputFile!,
+    flags: item.flags ? dumpJson(item.flags) : undefined,
     echo: ctx.echo,
     timeoutMs: ctx.opts.timeoutMs,
     signal: ctx.opts.signal,
@@ -276,11 +293,12 @@ async function inWorker(item: ExecutionItem, ctx: BodyContext): Promise<BodyResu
   fs.mkdirSync(tmp, { recursive: true });
   const resultFile = path.join(tmp, `worker-${ctx.record.id}.json`);
   const argv = [process.execPath, workerScript(), ctx.project.root, ctx.record.id];
+  const request = { operation: item.operation.name, jobs: item.aggregate.jobs.map((j) => j.id), flags: item.flags ? dumpJson(item.flags) : undefined };
   try {
     const r = await runShell("exec " + argv.map(shellQuote).join(" "), {
       cwd: process.cwd(),
-      env: { ...ctx.env, COHORT_WORKER_RESULT: resultFile },
-      output: { file: ctx.record.outputPath, echo: ctx.echo },
+      env: { ...ctx.env, COHORT_WORKER_RESULT: resultFile, COHORT_WORKER_RUN: JSON.stringify(request) },
+      output: { file: ctx.record.outputFile!, echo: ctx.echo },
       timeoutMs: ctx.opts.timeoutMs,
       signal: ctx.opts.signal,
     });

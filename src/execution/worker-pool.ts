@@ -33,6 +33,8 @@ export interface WorkerRequest {
   env: Record<string, string>;
   /** The run's output file (appended to). */
   outputFile: string;
+  /** A flag run's flags, as JSON text. */
+  flags?: string;
   echo?: (text: string) => void;
   timeoutMs?: number;
   signal?: AbortSignal;
@@ -170,7 +172,7 @@ class Worker {
             stop();
           }, request.timeoutMs);
         }
-        const message: RunRequest = { type: "run", runId: request.runId, operation: request.operation, jobs: request.jobIds, env: request.env };
+        const message: RunRequest = { type: "run", runId: request.runId, operation: request.operation, jobs: request.jobIds, flags: request.flags, env: request.env };
         try {
           this.child.send(message);
         } catch {

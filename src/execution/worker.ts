@@ -6,8 +6,8 @@
  *
  * **One run** (the `fork` directive): `node worker.js PROJECT_ROOT RUN_ID`. cohort starts it like a
  * shell command (execute.ts): in a process group of its own, stdout and stderr merged into the run's
- * output, stopped with its group on a timeout or Ctrl-C. It reads the run's record (the operation from
- * `opref`, the jobs from `jobs`), calls the function, writes a small JSON result to
+ * output, stopped with its group on a timeout or Ctrl-C. `$COHORT_WORKER_RUN` names what to call:
+ * `{"operation", "jobs": [ids], "flags"?: JSON text}`. It calls the function, writes a small JSON result to
  * `$COHORT_WORKER_RESULT` — `{"command": "..."}` for a `cmd` operation, `{}` otherwise, or
  * `{"error": MESSAGE}` — and exits: 0 when the function returned, 1 when it threw (the stack goes to
  * the output) or could not be called. It exits when the function has returned, even if the function
@@ -15,7 +15,7 @@
  *
  * **Serving** (`--parallel`): `node worker.js --serve PROJECT_ROOT`, with an IPC channel (worker-pool.ts).
  * It loads the workflow once, sends `{"type": "ready"}` (or `{"type": "fatal", "error"}` and exits 1),
- * then runs one request at a time: `{"type": "run", "runId", "operation", "jobs": [ids], "env"}`. While
+ * then runs one request at a time: `{"type": "run", "runId", "operation", "jobs": [ids], "flags"?, "env"}`. While
  * a request runs, `env` is added to `process.env` (and taken away after), and what the process writes
  * to stdout and stderr is sent as `{"type": "output", "text"}`; it ends with
  * `{"type": "done", "ok": true, "command"?}` or `{"type": "done", "ok": false, "error"}`. Output
@@ -28,7 +28,6 @@ import { STATEPOINT_FILE } from "../dataspace/job-index.js";
 import { parseJson } from "../dataspace/json.js";
 import { Project } from "../dataspace/project.js";
 import { isPlainObject } from "../dataspace/value.js";
-import { RunRecord } from "../runs/record.js";
 import { errorText } from "../util/errors.js";
 import { writeFileAtomic } from "../util/fs.js";
 import { aggregateId } from "../workflow/aggregate.js";
@@ -40,6 +39,8 @@ export interface RunRequest {
   runId: string;
   operation: string;
   jobs: string[];
+  /** A flag run's flags, as JSON text. */
+  flags?: string;
   env: Record<string, string>;
 }
 
@@ -71,13 +72,13 @@ function raisedText(what: string, err: unknown): string {
  * Calls an operation's function with the jobs of the run, or a flag operation's with the run's flag
  * set (its record's config.json): the command it returned for a `cmd` operation.
  */
-async function call(project: Project, workflow: Workflow, operation: string, runId: string, jobIds: string[], describe: (what: string) => void): Promise<string | undefined> {
+async function call(project: Project, workflow: Workflow, operation: string, jobIds: string[], flags: string | undefined, describe: (what: string) => void): Promise<string | undefined> {
   const op = workflow.operation(operation);
   const jobs = jobIds.map((id) => jobOf(project, id));
   describe(`${op.name} on ${jobs.length > 0 ? aggregateId(jobs) : "its flags"}`);
   if (op.body.kind !== "function") throw new Error(`operation ${op.name} is not a function`);
   const fn = op.body.fn as (...args: unknown[]) => unknown;
-  const args: unknown[] = op.flags ? [RunRecord.open(project.root, runId).config] : jobs;
+  const args: unknown[] = op.flags ? [parseJson(flags ?? "{}")] : jobs;
   const returned = await fn(...args);
   if (!op.body.cmd) return undefined;
   if (typeof returned !== "string") throw new Error(`operation ${op.name} has cmd set but returned ${typeof returned}, not a command`);
@@ -92,11 +93,10 @@ async function oneRun(root: string, runId: string): Promise<void> {
   let what = `run ${runId}`;
   try {
     const project = new Project(path.resolve(root));
-    const record = RunRecord.open(project.root, runId);
-    const opref = record.opref;
-    if (!opref) throw new Error(`the record of run ${runId} names no operation`);
+    const request = JSON.parse(process.env.COHORT_WORKER_RUN ?? "null") as { operation?: unknown; jobs?: unknown; flags?: unknown } | null;
+    if (typeof request?.operation !== "string" || !Array.isArray(request.jobs)) throw new Error(`COHORT_WORKER_RUN does not name the operation of run ${runId}`);
     const workflow = await loadWorkflow(project);
-    const command = await call(project, workflow, opref.operation, runId, record.jobs, (w) => (what = w));
+    const command = await call(project, workflow, request.operation, request.jobs as string[], typeof request.flags === "string" ? request.flags : undefined, (w) => (what = w));
     report(command === undefined ? {} : { command });
     exit(0);
   } catch (err) {
@@ -139,7 +139,7 @@ async function serve(root: string): Promise<void> {
       let what = `run ${message.runId}`;
       let reply: WorkerMessage;
       try {
-        const command = await call(project, workflow, message.operation, message.runId, message.jobs, (w) => (what = w));
+        const command = await call(project, workflow, message.operation, message.jobs, message.flags, (w) => (what = w));
         reply = command === undefined ? { type: "done", ok: true } : { type: "done", ok: true, command };
       } catch (err) {
         process.stderr.write(raisedText(what, err));

@@ -9,14 +9,15 @@
  *   an error ({@link withDefaults}).
  * - `--needed` skips flag sets that already have a completed run (`completed.ts`).
  * - {@link InvocationGroup}: the one run group of an invocation (a batch or a pipeline), made at its
- *   first run and given each later run as the run is created, so that a crash leaves the runs made so
- *   far grouped, and an invocation that runs nothing leaves no empty group. With
- *   `COHORT_SUBMISSION_GROUP=<group-id>` (set in a cluster job), runs join that group instead.
+ *   first run, which each run joins as it is made, so that a crash leaves the runs made so far grouped,
+ *   and an invocation that runs nothing leaves no empty group. The group ends when the invocation has
+ *   made every run it will make. With `COHORT_SUBMISSION_GROUP=<group-id>` (set in a cluster job),
+ *   runs join that group instead.
  */
 import { expandGrid, parseAssignments, type Assignment, type GridOptions } from "../dataspace/multivalue.js";
 import type { JsonObject } from "../dataspace/value.js";
 import { UserError } from "../util/errors.js";
-import { RunGroup, type GroupKind } from "./groups.js";
+import { endGroup, makeGroup, type GroupKind } from "./groups.js";
 import { isRunId } from "./run-id.js";
 
 /** The environment variable a cluster job sets so that its runs join its submission group. */
@@ -70,64 +71,60 @@ export function withDefaults(operation: string, defaults: JsonObject, sets: read
   return sets.map((set) => ({ ...defaults, ...set }));
 }
 
-/** The group an invocation makes: its kind and details. */
+/** The group an invocation makes: its kind and details, and for a batch how many runs it will make. */
 export interface GroupPlan {
   kind: Extract<GroupKind, "batch" | "pipeline">;
   details: JsonObject;
+  planned?: number;
 }
 
-/** The one run group of an invocation: made lazily, given each run as it is created. */
+/** The one run group of an invocation: made at its first run, joined by each run as it is made. */
 export class InvocationGroup {
-  private group: RunGroup | undefined;
-  private readonly members = new Set<string>();
+  private made: { id: string; name: string } | undefined;
 
   private constructor(
     private readonly projectRoot: string,
     private readonly plan: GroupPlan | undefined,
-    joined: RunGroup | undefined,
-  ) {
-    this.group = joined;
-  }
+    private readonly joined: string | undefined,
+  ) {}
 
   /**
    * The group of an invocation that would make `plan` (none: no group). When the environment names
-   * a submission group, runs join it instead and no group is made; a name that is no group is a
+   * a submission group, runs join it instead and no group is made; a value that is no group id is a
    * UserError, raised before anything runs.
    */
   static start(projectRoot: string, plan: GroupPlan | undefined, env: NodeJS.ProcessEnv = process.env): InvocationGroup {
     const joinId = env[SUBMISSION_GROUP_ENV]?.trim();
     if (!joinId) return new InvocationGroup(projectRoot, plan, undefined);
-    let joined: RunGroup;
-    try {
-      if (!isRunId(joinId)) throw new Error("not a group id");
-      joined = RunGroup.open(projectRoot, joinId);
-    } catch {
-      throw new UserError(`${SUBMISSION_GROUP_ENV}=${joinId} names no run group of this project`, `cohort's cluster jobs set it; unset it to run outside one`);
-    }
-    return new InvocationGroup(projectRoot, undefined, joined);
+    if (!isRunId(joinId)) throw new UserError(`${SUBMISSION_GROUP_ENV}=${joinId} is not a run group id`, `cohort's cluster jobs set it; unset it to run outside one`);
+    return new InvocationGroup(projectRoot, undefined, joinId);
   }
 
   /** The group's id, once it exists (or the joined group's). */
   get id(): string | undefined {
-    return this.group?.id;
+    return this.joined ?? this.made?.id;
   }
 
   /** The group's short name, once it exists. */
   get name(): string | undefined {
-    return this.group?.name;
+    return this.made?.name;
   }
 
-  /** The kind of group the runs go to: the plan's, or the joined group's. */
+  /** The kind of group the runs go to: the plan's, or a submission. */
   get kind(): GroupKind | undefined {
-    return this.plan?.kind ?? this.group?.kind;
+    return this.plan?.kind ?? (this.joined ? "submission" : undefined);
   }
 
-  /** Adds a run (once); the first run of an invocation with a plan makes the group. */
-  add(runId: string): void {
-    if (this.members.has(runId)) return;
-    if (!this.group && !this.plan) return;
-    this.members.add(runId);
-    if (this.group) this.group.addMembers([runId]);
-    else this.group = RunGroup.create(this.projectRoot, { kind: this.plan!.kind, members: [runId], details: this.plan!.details });
+  /** The groups a run about to be made joins: the first makes the group. */
+  forNewRun(): string[] {
+    if (this.joined) return [this.joined];
+    if (!this.plan) return [];
+    this.made ??= makeGroup(this.projectRoot, { kind: this.plan.kind, details: this.plan.details, planned: this.plan.planned });
+    return [this.made.id];
+  }
+
+  /** The invocation has made every run it will make. */
+  finish(): void {
+    if (this.made) endGroup(this.projectRoot, this.made.id);
   }
 }

@@ -5,8 +5,8 @@
  * A runner claims pairs in batches, each under a short lock: the lock is `.cohort/journal/claims.lock`,
  * created exclusively (`O_CREAT|O_EXCL`, atomic on local file systems and on NFS from version 3 on)
  * and removed at once. Holding it, the runner reads what the other journals gained since it last looked,
- * takes every pair that no live writer holds and that no other writer has run since this runner
- * began, appends one `claim` event, and syncs its journal to disk (so that the next holder, perhaps on
+ * takes every pair that no live writer holds and that no other writer has run (made or ended a run
+ * of) since this runner began — its eligibility, judged since, may be stale —, appends one `claim` event, and syncs its journal to disk (so that the next holder, perhaps on
  * another host, reads it) before removing the lock. A run's `end` gives its pair back; a `release`
  * gives back pairs claimed and not run. A dead writer's claims are stale: they count for nothing.
  *

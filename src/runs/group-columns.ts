@@ -2,10 +2,10 @@
  * The columns a run group shows in run lists, derived from its members (SPEC §7). Pure functions:
  * the caller reads the members; members that were deleted or purged are left out before calling.
  */
-import type { RunStatus } from "./record.js";
+import type { RunStatus } from "./run-status.js";
 
-/** A group's status: a run status, or `queued` (a submission whose cluster job waits). */
-export type GroupStatus = RunStatus | "queued";
+/** A group's status: a run status, `queued` (a submission whose cluster job waits), or `unknown` (no members). */
+export type GroupStatus = RunStatus | "queued" | "unknown";
 
 /** What a group needs to know of one member. */
 export interface MemberFacts {
@@ -42,9 +42,8 @@ export function clusterJobStatus(state: ClusterJobState | undefined): GroupStatu
 
 /**
  * The status ladder, first rule that matches: all completed → completed; any error → error; any
- * running → running; any terminated → terminated; any queued → queued; any staged or pending →
- * pending; no members → unknown. A member of status `unknown` among others leaves the ladder to its
- * last rule: the group is `unknown` only when nothing else matched.
+ * running → running; any terminated → terminated; any queued → queued; any pending → pending; no
+ * members → unknown.
  */
 export function groupStatus(statuses: Iterable<GroupStatus>): GroupStatus {
   const seen = new Set<GroupStatus>();
@@ -56,7 +55,7 @@ export function groupStatus(statuses: Iterable<GroupStatus>): GroupStatus {
   if (count === 0) return "unknown";
   if (seen.size === 1 && seen.has("completed")) return "completed";
   for (const s of ["error", "running", "terminated", "queued"] as const) if (seen.has(s)) return s;
-  if (seen.has("staged") || seen.has("pending")) return "pending";
+  if (seen.has("pending")) return "pending";
   return "unknown";
 }
 
@@ -67,38 +66,14 @@ export function groupStatus(statuses: Iterable<GroupStatus>): GroupStatus {
  * order). No members: "".
  */
 export function groupOperation(members: readonly MemberFacts[]): string {
-  const names: string[] = [];
-  const index = new Map<string, number>();
-  const ops = members.map((m) => {
-    let i = index.get(m.operation);
-    if (i === undefined) {
-      i = names.push(m.operation) - 1;
-      index.set(m.operation, i);
-    }
-    return i;
-  });
-  return groupOperationOf(
-    ops,
-    members.map((m) => m.started ?? NaN),
-    (i) => names[i],
-  );
-}
-
-/**
- * groupOperation over columns, in two passes (a listing derives groups of 100,000 members in all):
- * member k's operation as a number (`name` gives its text) and start (NaN: not started).
- */
-export function groupOperationOf(ops: ArrayLike<number>, started: ArrayLike<number>, name: (op: number) => string): string {
-  const n = ops.length;
-  if (n === 0) return "";
+  if (members.length === 0) return "";
   // Not started: after every start; ties keep the order given.
-  const time = (k: number) => (Number.isNaN(started[k]) ? Infinity : started[k]);
-  let first = 0;
-  for (let k = 1; k < n; k++) if (time(k) < time(first)) first = k;
-  const op = ops[first];
-  let other = -1;
-  for (let k = 0; k < n; k++) if (ops[k] !== op && (other === -1 || time(k) < time(other))) other = k;
-  return other === -1 ? name(op) : `${name(op)}...${name(ops[other])}`;
+  const time = (m: MemberFacts) => m.started ?? Infinity;
+  let first = members[0];
+  for (const m of members) if (time(m) < time(first)) first = m;
+  let other: MemberFacts | undefined;
+  for (const m of members) if (m.operation !== first.operation && (other === undefined || time(m) < time(other))) other = m;
+  return other === undefined ? first.operation : `${first.operation}...${other.operation}`;
 }
 
 /** The started column: the start of the first member to start; undefined when none has. */

@@ -116,21 +116,19 @@ export interface AttrEvent {
 
 export type GroupKind = "batch" | "pipeline" | "submission" | "manual";
 
+/**
+ * A run group is made. `set` holds its first attributes: the details of its kind (`flowgroup` of a
+ * pipeline or submission; `operation` and `flags` of a batch; `scheduler`, `scheduler_job_id`,
+ * `job_name` and `pairs` of a submission), a `label`, and members (`run:<id>` keys).
+ */
 export interface GroupEvent {
   e: "group";
   t: number;
   id: string;
   kind: GroupKind;
-  /** The FlowGroup of a pipeline or submission. */
-  fg?: string;
-  /** A batch's operation and flag spec (JSON text), and how many runs it will make. */
-  op?: string;
-  flags?: string;
+  /** How many runs a batch will make. */
   planned?: number;
-  /** A submission's cluster job. */
-  cluster?: ClusterJobRef;
-  label?: string;
-  members?: string[];
+  set?: Record<string, unknown>;
 }
 
 /** (operation, aggregate id) pairs a runner is about to execute, or gives back. */

@@ -65,14 +65,11 @@ export interface Group {
   writer: string;
   kind: GroupKind;
   made: number;
-  flowgroup?: string;
-  operation?: string;
-  /** JSON text of a batch's flag spec. */
-  flags?: string;
+  /** How many runs a batch will make. */
   planned?: number;
-  cluster?: ClusterJobRef;
   /** When its runner finished making it. */
   ended?: number;
+  /** Details of its kind, label, tags, comments, members (`run:<id>`). */
   attrs: Attributes;
 }
 
@@ -102,7 +99,7 @@ export class Ledger {
   private seq = 0;
   /** Claims: per writer, the (operation, aggregate) keys it holds. */
   readonly claims = new Map<string, Set<string>>();
-  /** The last run made of each (operation, aggregate) key: its writer and time. */
+  /** The last run made or ended of each (operation, aggregate) key: its writer and that time. */
   readonly lastMade = new Map<string, { writer: string; t: number }>();
 
   /** Applies one event of writer `writer`'s journal. */
@@ -202,28 +199,15 @@ export class Ledger {
       // A run's end gives back the claim of what it executed.
       const key = claimKey(run.operation, aggregateOf(run));
       this.claims.get(writer)?.delete(key);
+      const last = this.lastMade.get(key);
+      if (!last || ev.t >= last.t) this.lastMade.set(key, { writer: run.writer, t: ev.t });
     }
   }
 
   private addGroup(writer: string, ev: GroupEvent): void {
     if (typeof ev.id !== "string" || this.groups.has(ev.id)) return;
-    this.groups.set(ev.id, {
-      id: ev.id,
-      name: runName(ev.id),
-      writer,
-      kind: ev.kind,
-      made: ev.t,
-      flowgroup: ev.fg,
-      operation: ev.op,
-      flags: ev.flags,
-      planned: ev.planned,
-      cluster: parseClusterJob(ev.cluster),
-      attrs: new Map(),
-    });
-    const set: Record<string, unknown> = {};
-    if (ev.label) set.label = ev.label;
-    for (const m of ev.members ?? []) set[MEMBER + m] = "";
-    if (Object.keys(set).length > 0) this.changes.push({ t: ev.t, seq: this.seq++, of: ev.id, set });
+    this.groups.set(ev.id, { id: ev.id, name: runName(ev.id), writer, kind: ev.kind, made: ev.t, planned: ev.planned, attrs: new Map() });
+    if (ev.set) this.changes.push({ t: ev.t, seq: this.seq++, of: ev.id, set: ev.set });
   }
 
   /**
@@ -246,11 +230,11 @@ export class Ledger {
     this.changes = waiting;
   }
 
-  /** A group's members (run ids), in the order they joined. */
+  /** A group's members (run ids), oldest first (run ids sort by time). */
   members(group: Group): string[] {
     const ids: string[] = [];
     for (const k of group.attrs.keys()) if (k.startsWith(MEMBER)) ids.push(k.slice(MEMBER.length));
-    return ids;
+    return ids.sort();
   }
 }
 

@@ -1,40 +1,38 @@
 /**
  * The order, folding and filtering of run lists (SPEC §7), shared by `cohort runs` and by the
- * selection of runs and groups by their list index (select.ts), so that the `#` a list shows is
- * the number a command accepts. Runs are rows of the catalog's table (run-table.ts).
+ * selection of runs and groups by their list index (select.ts), so that the `#` a list shows is the
+ * number a command accepts.
  *
- * Order: newest first by start time; a run or group that has not started counts from its creation
- * (the time in its v7 id). Ties go to the later id.
+ * Order: newest first by start time; a run or group that has not started counts from its creation.
+ * Ties go to the later id.
  */
-import type { Catalog, GroupRow } from "./catalog.js";
 import type { GroupStatus } from "./group-columns.js";
-import { compareNewest, idTime, type RunTable } from "./run-table.js";
+import type { Group, Run, RunsView } from "./view.js";
+import { trashOf } from "./run-status.js";
 
-/** A row of `cohort runs -g`: a run (its row in the catalog's table) or a group. */
-export type Row = { type: "run"; row: number } | { type: "group"; group: GroupRow };
+/** A row of `cohort runs -g`: a run or a group. */
+export type Row = { type: "run"; run: Run } | { type: "group"; group: Group };
 
-function sortTime(x: { id: string; started?: number }): number {
-  return x.started ?? idTime(x.id);
+function compareNewest(ta: number, ida: string, tb: number, idb: string): number {
+  return tb - ta || (ida < idb ? 1 : ida > idb ? -1 : 0);
 }
 
-/** Newest first: by start time (creation time when not started), then by id. */
-export function newestFirst<T extends { id: string; started?: number }>(items: readonly T[]): T[] {
-  return items
-    .map((x) => ({ x, t: sortTime(x) }))
-    .sort((a, b) => compareNewest(a.t, a.x.id, b.t, b.x.id))
-    .map((e) => e.x);
+function runTime(r: Run): number {
+  return r.started ?? r.made;
 }
 
 /**
- * The runs of a plain `cohort runs` listing, newest first, as rows of the catalog's table: those not
- * deleted, or with `deleted` only the deleted ones. Run `#N` is element N-1.
+ * The runs of a plain `cohort runs` listing, newest first: those not deleted (purged ones never), or
+ * with `deleted` only the deleted ones. Run `#N` is element N-1.
  */
-export function listedRows(catalog: Catalog, deleted = false): number[] {
-  const table = catalog.table;
-  const order = table.newestFirst();
-  const out: number[] = [];
-  for (let k = 0; k < order.length; k++) if (table.isDeleted(order[k]) === deleted) out.push(order[k]);
-  return out;
+export function listedRuns(view: RunsView, deleted = false): Run[] {
+  const out: Run[] = [];
+  for (const r of view.runs) {
+    const t = trashOf(r);
+    if (t === "purged" || (t === "deleted") !== deleted) continue;
+    out.push(r);
+  }
+  return out.sort((a, b) => compareNewest(runTime(a), a.id, runTime(b), b.id));
 }
 
 /**
@@ -42,25 +40,14 @@ export function listedRows(catalog: Catalog, deleted = false): number[] {
  * groups is folded into each), and every run that is in no group as itself. Deleted runs are left out.
  * Row `#N` is element N-1.
  */
-export function foldedRows(catalog: Catalog): Row[] {
-  const table = catalog.table;
-  const grouped = catalog.grouped();
-  const groups = newestFirst(catalog.groups);
-  const groupTimes = groups.map(sortTime);
-  const out: Row[] = [];
-  let k = 0;
-  // Both lists are newest first already: merged, not sorted again. A run's id is looked at only
-  // when a group started at the same time (making 100,000 id strings costs more than the merge).
-  const order = table.newestFirst();
-  for (let i = 0; i < order.length; i++) {
-    const r = order[i];
-    if (!table.isPresent(r) || grouped[r]) continue;
-    const t = table.sortTime(r);
-    for (; k < groups.length && (groupTimes[k] > t || (groupTimes[k] === t && compareNewest(t, groups[k].id, t, table.id(r)) < 0)); k++) out.push({ type: "group", group: groups[k] });
-    out.push({ type: "run", row: r });
-  }
-  for (; k < groups.length; k++) out.push({ type: "group", group: groups[k] });
-  return out;
+export function foldedRows(view: RunsView): Row[] {
+  const grouped = new Set<string>();
+  const groups = view.groups();
+  for (const g of groups) for (const id of view.ledger.members(g)) grouped.add(id);
+  const rows: { row: Row; t: number; id: string }[] = [];
+  for (const r of listedRuns(view)) if (!grouped.has(r.id)) rows.push({ row: { type: "run", run: r }, t: runTime(r), id: r.id });
+  for (const g of groups) rows.push({ row: { type: "group", group: g }, t: view.groupColumns(g).started ?? g.made, id: g.id });
+  return rows.sort((a, b) => compareNewest(a.t, a.id, b.t, b.id)).map((x) => x.row);
 }
 
 /**
@@ -99,25 +86,25 @@ function matches(c: Columns, f: RowFilter): boolean {
 /** Whether a filter lets every row through. */
 export const NO_FILTER = (f: RowFilter) => !f.operations && !f.statuses && !f.labels && !f.tags && !f.jobs;
 
-/** Whether row r of a table passes the filter. */
-export function runMatches(table: RunTable, r: number, f: RowFilter): boolean {
+export function runMatches(view: RunsView, run: Run, f: RowFilter): boolean {
   if (NO_FILTER(f)) return true;
-  return matches({ operation: () => table.operation(r), status: () => table.status(r), label: () => table.label(r), tags: () => table.tags(r), jobs: () => table.jobs(r) }, f);
+  const s = () => view.summary(run);
+  return matches({ operation: () => run.operation, status: () => view.status(run), label: () => s().label, tags: () => s().tags, jobs: () => run.jobs }, f);
 }
 
 /**
  * A group row matches by its own columns (derived operation and status, its label and tags); for
  * `-j`, by the jobs of its members that count (neither deleted nor purged).
  */
-export function groupMatches(group: GroupRow, f: RowFilter, catalog: Catalog): boolean {
+export function groupMatches(view: RunsView, group: Group, f: RowFilter): boolean {
   if (NO_FILTER(f)) return true;
-  return matches({ operation: () => group.operation, status: () => group.status, label: () => group.label, tags: () => group.tags, jobs: () => groupJobs(group, catalog) }, f);
+  const s = () => view.groupSummary(group);
+  return matches({ operation: () => s().operation, status: () => s().status, label: () => s().label, tags: () => s().tags, jobs: () => groupJobs(view, group) }, f);
 }
 
 /** The jobs of a group's members that count (neither deleted nor purged), each once, in member order. */
-export function groupJobs(group: GroupRow, catalog: Catalog): string[] {
+export function groupJobs(view: RunsView, group: Group): string[] {
   const jobs = new Set<string>();
-  const table = catalog.table;
-  for (const r of group.rows) if (r !== -1 && table.isPresent(r)) for (const j of table.jobs(r)) jobs.add(j);
+  for (const r of view.groupColumns(group).members) for (const j of r.jobs) jobs.add(j);
   return [...jobs];
 }

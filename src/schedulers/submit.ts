@@ -25,7 +25,7 @@ import type { Project } from "../dataspace/project.js";
 import { eligibleItems, itemDirectives, type ExecutionItem } from "../execution/items.js";
 import { shellQuote } from "../execution/placeholders.js";
 import { Planner, type Aggregate, type Selection } from "../execution/plan.js";
-import { RunGroup } from "../runs/groups.js";
+import { makeGroup } from "../runs/groups.js";
 import { newRunId } from "../runs/run-id.js";
 import { UserError } from "../util/errors.js";
 import { afterNames } from "../workflow/conditions.js";
@@ -348,27 +348,28 @@ function defaultSubmitCommand(scheduler: SchedulerName, file: string, extra: rea
 
 function submitOne(project: Project, scheduler: Scheduler, schedulerName: SchedulerName, job: PlannedJob, opts: SubmitOptions): void {
   const flowgroups = [...new Set(job.entries.map((e) => e.group))];
-  const group = RunGroup.create(project.root, {
-    id: job.groupId,
-    kind: "submission",
-    details: {
-      flowgroup: flowgroups.join(","),
-      scheduler: schedulerName,
-      job_name: job.jobName,
-      script: path.relative(project.root, job.scriptFile),
-      pairs: job.entries.map((e) => [e.group, e.aggregate]),
-    },
-  });
   fs.mkdirSync(path.dirname(job.scriptFile), { recursive: true });
   fs.writeFileSync(job.scriptFile, job.script);
   try {
     job.jobId = scheduler.submit(job.scriptFile, project.root, opts.extra);
   } catch (err) {
-    group.delete();
     fs.rmSync(job.scriptFile, { force: true });
     throw err;
   }
-  group.change({ set: { scheduler_job_id: job.jobId } });
+  // The group is recorded once the scheduler has the job: runs the job starts join it by its id
+  // (COHORT_SUBMISSION_GROUP in the script), whichever is read first.
+  makeGroup(project.root, {
+    id: job.groupId,
+    kind: "submission",
+    details: {
+      flowgroup: flowgroups.join(","),
+      scheduler: schedulerName,
+      scheduler_job_id: job.jobId,
+      job_name: job.jobName,
+      script: path.relative(project.root, job.scriptFile),
+      pairs: job.entries.map((e) => [e.group, e.aggregate]),
+    },
+  });
 }
 
 /**

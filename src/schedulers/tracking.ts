@@ -7,13 +7,20 @@
  * (`sacct`, or `scontrol show job` without accounting) and their final state is written into their
  * group, so that later listings need no scheduler at all for them.
  */
-import type { Attributes } from "../runs/attributes.js";
+import { changeAttributes, type Attributes } from "../runs/attributes.js";
 import type { ClusterJobState } from "../runs/group-columns.js";
-import { listGroupIds, RunGroup } from "../runs/groups.js";
+import { readLedger } from "../runs/ledger.js";
 import { openScheduler, type FinalState, type QueuedJob, type Scheduler } from "./scheduler.js";
 
+/** A submission group: its id and attributes. */
+export interface SubmissionGroup {
+  id: string;
+  kind: string;
+  attrs: Attributes;
+}
+
 export interface Submission {
-  group: RunGroup;
+  group: SubmissionGroup;
   scheduler: string;
   jobId: string | undefined;
   jobName: string;
@@ -27,9 +34,9 @@ function asPairs(v: unknown): [string, string][] {
   return v.filter((p): p is [string, string] => Array.isArray(p) && p.length === 2 && typeof p[0] === "string" && typeof p[1] === "string");
 }
 
-export function submissionOf(group: RunGroup): Submission | undefined {
-  if (group.kind !== "submission") return undefined;
-  const a = group.attributes;
+export function submissionOf(group: SubmissionGroup): Submission | undefined {
+  if (group.kind !== "submission" || group.attrs.has("trash")) return undefined;
+  const a = group.attrs;
   const str = (k: string) => {
     const v = a.get(k);
     return typeof v === "string" && v !== "" ? v : undefined;
@@ -44,11 +51,11 @@ export function submissionOf(group: RunGroup): Submission | undefined {
   };
 }
 
-/** The submission groups among groups already read (the run catalog's), oldest first. */
-export function submissionsOf(projectRoot: string, groups: { id: string; attributes: Attributes }[]): Submission[] {
+/** The submission groups among groups already read, oldest first. */
+export function submissionsOf(groups: Iterable<SubmissionGroup>): Submission[] {
   const out: Submission[] = [];
   for (const g of groups) {
-    const s = submissionOf(RunGroup.withAttributes(projectRoot, g.id, g.attributes));
+    const s = submissionOf(g);
     if (s) out.push(s);
   }
   return out;
@@ -56,18 +63,7 @@ export function submissionsOf(projectRoot: string, groups: { id: string; attribu
 
 /** Every submission group of a project, oldest first. */
 export function listSubmissions(projectRoot: string): Submission[] {
-  const out: Submission[] = [];
-  for (const id of listGroupIds(projectRoot)) {
-    let group: RunGroup;
-    try {
-      group = RunGroup.open(projectRoot, id);
-    } catch {
-      continue;
-    }
-    const s = submissionOf(group);
-    if (s) out.push(s);
-  }
-  return out;
+  return submissionsOf(readLedger(projectRoot).groups.values());
 }
 
 export interface ClusterView {
@@ -100,7 +96,8 @@ export function clusterStates(projectRoot: string, scheduler: Scheduler, submiss
       const f = finals.get(s.jobId!);
       if (!f) continue;
       byGroup.set(s.group.id, f);
-      s.group.change({ set: { scheduler_state: f } });
+      changeAttributes(projectRoot, s.group.id, { set: { scheduler_state: f } });
+      s.group.attrs.set("scheduler_state", f);
       s.finalState = f;
     }
   }
@@ -162,11 +159,11 @@ const LIVE_RANK: Record<LiveState, number> = { held: 0, queued: 1, running: 2 };
  * A submission group's cluster job state for the group's status: the scheduler's live answer where
  * it was asked, else the final state recorded in the group.
  */
-export function clusterJobOf(view: ClusterView | undefined): (group: { id: string; attributes: Map<string, unknown> }) => ClusterJobState | undefined {
+export function clusterJobOf(view: ClusterView | undefined): (group: { id: string; attrs: Map<string, unknown> }) => ClusterJobState | undefined {
   return (group) => {
     const live = view?.byGroup.get(group.id);
     if (live !== undefined) return live;
-    const recorded = group.attributes.get("scheduler_state");
+    const recorded = group.attrs.get("scheduler_state");
     return typeof recorded === "string" && FINAL_STATES.has(recorded) ? (recorded as FinalState) : undefined;
   };
 }

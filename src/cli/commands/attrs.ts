@@ -1,19 +1,17 @@
 /**
- * `label`, `tag` and `comment` of runs (`cohort runs ...`, into `<run-id>.user/`) and of groups
- * (`cohort group ...`, into `<group-id>.group/`): one implementation for both. Each change to one
- * run or group is one change file of its attribute log.
+ * `label`, `tag` and `comment` of runs (`cohort runs ...`) and of groups (`cohort group ...`): one
+ * implementation for both. Each change to one run or group is one `attr` event of this process's
+ * journal.
  */
 import crypto from "node:crypto";
 import { dumpJson } from "../../dataspace/json.js";
 import type { JsonObject } from "../../dataspace/value.js";
-import { commentsOf, currentAuthor, readAttributes, tagsOf, writeChange, type Attributes, type Comment } from "../../runs/attributes.js";
-import { groupDir } from "../../runs/groups.js";
-import { nowMicros } from "../../runs/record.js";
+import { changeAttributes, commentsOf, tagsOf, type Attributes, type Comment } from "../../runs/attributes.js";
+import { currentAuthor, nowMicros } from "../../runs/journal.js";
 import { resolveGroups, resolveRuns } from "../../runs/select.js";
-import { userDir } from "../../runs/trash.js";
 import { UserError } from "../../util/errors.js";
 import { out, warn } from "../context.js";
-import { openCatalog } from "../run-rows.js";
+import { openRuns } from "../run-rows.js";
 import { renderTable } from "../table.js";
 import { isoTime } from "../when.js";
 
@@ -22,18 +20,14 @@ export type Noun = "run" | "group";
 interface Target {
   id: string;
   name: string;
-  /** The attribute log. */
-  dir: string;
   attributes: Attributes;
+  change(change: { set?: JsonObject; delete?: string[] }): void;
 }
 
 function targets(noun: Noun, refs: string[]): Target[] {
-  const { root, catalog } = openCatalog();
-  if (noun === "group") return resolveGroups(catalog, refs).map((g) => ({ id: g.id, name: g.name, dir: groupDir(root, g.id), attributes: g.attributes }));
-  return resolveRuns(catalog, refs).map((r) => {
-    const dir = userDir(root, r.id);
-    return { id: r.id, name: r.name, dir, attributes: readAttributes(dir) };
-  });
+  const { root, view } = openRuns();
+  const found = noun === "group" ? resolveGroups(view, refs) : resolveRuns(view, refs);
+  return found.map((x) => ({ id: x.id, name: x.name, attributes: x.attrs, change: (c) => changeAttributes(root, x.id, c) }));
 }
 
 /** The one option given among `names`; a UserError when none or several are. */
@@ -54,8 +48,8 @@ function label(noun: Noun, refs: string[], opts: LabelOptions): void {
   const which = oneOf(opts, { "--set": "set", "--clear": "clear" });
   if (which === "--set" && opts.set === "") throw new UserError("--set '' is an empty label", "--clear removes a label");
   for (const t of targets(noun, refs)) {
-    if (which === "--set") writeChange(t.dir, { set: { label: opts.set! } });
-    else writeChange(t.dir, { delete: ["label"] });
+    if (which === "--set") t.change({ set: { label: opts.set! } });
+    else t.change({ delete: ["label"] });
     out(`${t.name}  ${which === "--set" ? `label ${opts.set}` : "no label"}\n`);
   }
 }
@@ -78,12 +72,12 @@ function tag(noun: Noun, refs: string[], opts: TagOptions): void {
     if (which === "--add") {
       const set: JsonObject = {};
       for (const x of tags) set[`tag:${x}`] = "";
-      writeChange(t.dir, { set });
+      t.change({ set });
       for (const x of tags) have.add(x);
     } else {
       const absent = tags.filter((x) => !have.has(x));
       if (absent.length > 0) warn(`${noun} ${t.name} has no tag ${absent.join(", ")}`);
-      writeChange(t.dir, { delete: tags.filter((x) => have.has(x)).map((x) => `tag:${x}`) });
+      t.change({ delete: tags.filter((x) => have.has(x)).map((x) => `tag:${x}`) });
       for (const x of tags) have.delete(x);
     }
     out(`${t.name}  tags ${[...have].sort().join(", ")}\n`);
@@ -129,7 +123,7 @@ function comment(noun: Noun, refs: string[], opts: CommentOptions): void {
     if (opts.message!.trim() === "") throw new UserError("-m '' is an empty comment", "give the comment's text");
     for (const t of all) {
       const id = newCommentId();
-      writeChange(t.dir, { set: { [`comment:${id}`]: { msg: opts.message!, author: currentAuthor(), time: nowMicros() } } });
+      t.change({ set: { [`comment:${id}`]: { msg: opts.message!, author: currentAuthor(), time: nowMicros() } } });
       out(`${t.name}  comment ${id}\n`);
     }
     return;
@@ -145,7 +139,7 @@ function comment(noun: Noun, refs: string[], opts: CommentOptions): void {
     return { t, id: ids[0] };
   });
   for (const { t, id } of found) {
-    writeChange(t.dir, { delete: [`comment:${id}`] });
+    t.change({ delete: [`comment:${id}`] });
     out(`${t.name}  comment ${id} deleted\n`);
   }
 }

@@ -38,7 +38,7 @@ export default async function exec(operation: string, args: string[], opts: Exec
   }
   const machine = machineFor(opts.parallel);
   const timeoutMs = opts.timeout !== undefined ? parseSeconds(opts.timeout, "--timeout") * 1000 : undefined;
-  const invocation = InvocationGroup.start(project.root, groupPlan(workflow, [group], batch));
+  const invocation = InvocationGroup.start(project.root, groupPlan(workflow, [group], batch, items.length));
   const signal = catchInterrupts();
   const terminal = new RunConsole({ quiet: opts.quiet, prefix: machine !== undefined && machine.slots > 1 });
   let summary;
@@ -55,6 +55,7 @@ export default async function exec(operation: string, args: string[], opts: Exec
   } finally {
     terminal.close();
   }
+  invocation.finish();
   if (summary.stopped === "refused") throw summary.refusal!;
   reportSummary(summary.results, signal.aborted ? "interrupted" : summary.stopped, invocation);
 }

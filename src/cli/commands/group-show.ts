@@ -1,33 +1,33 @@
 import { dumpJson, prettyJson } from "../../dataspace/json.js";
 import type { JsonObject } from "../../dataspace/value.js";
 import { commentsOf } from "../../runs/attributes.js";
-import { listedRows } from "../../runs/listing.js";
+import { listedRuns } from "../../runs/listing.js";
 import { runName } from "../../runs/run-id.js";
 import { resolveGroup } from "../../runs/select.js";
 import { out } from "../context.js";
-import { groupCells, groupJson, openCatalog, ROW_HEAD, runCells, runJson } from "../run-rows.js";
+import { groupCells, groupJson, openRuns, ROW_HEAD, runCells, runJson } from "../run-rows.js";
 import { renderTable } from "../table.js";
 import { isoTime } from "../when.js";
 import { commentLines, commentsJson } from "./attrs.js";
 
 /** Attribute keys that are not details of a group's kind. */
-const OWN_KEYS = /^(run:|tag:|comment:|label$|kind$)/;
+const OWN_KEYS = /^(run:|tag:|comment:|label$|kind$|trash$)/;
 
 /** `cohort group show GROUP`: its attributes, derived columns and members. */
 export default function groupShow(ref: string, opts: { json?: boolean }): void {
-  const { catalog } = openCatalog();
-  const group = resolveGroup(catalog, ref);
-  const table = catalog.table;
-  const rows = group.rows;
-  table.read(rows);
-  const index = new Map(listedRows(catalog).map((r, i) => [r, i + 1]));
+  const { view } = openRuns();
+  const g = resolveGroup(view, ref);
+  const group = view.groupSummary(g);
+  const index = new Map(listedRuns(view).map((r, i) => [r.id, i + 1]));
   const details: JsonObject = {};
-  for (const [k, v] of group.attributes) if (!OWN_KEYS.test(k)) details[k] = v;
+  for (const [k, v] of group.attributes) if (!OWN_KEYS.test(k)) details[k] = v as JsonObject;
   const comments = commentsOf(group.attributes);
+  const members = group.members.map((id) => view.ledger.runs.get(id));
+  const purged = (id: string, k: number) => members[k] === undefined || members[k]!.attrs.has("purged");
   if (opts.json) {
     // `members` are ids, as in `cohort runs -g --json`; `runs` describe them.
-    const memberRuns = group.members.map((id, k) => (rows[k] !== -1 ? runJson(table.summary(rows[k]), index.get(rows[k])) : { id, name: runName(id), purged: true }));
-    out(dumpJson({ ...groupJson(group, undefined, catalog), details, runs: memberRuns, comments: commentsJson(comments) }) + "\n");
+    const memberRuns = group.members.map((id, k) => (purged(id, k) ? { id, name: runName(id), purged: true } : runJson(view.summary(members[k]!), index.get(id))));
+    out(dumpJson({ ...groupJson(view, g, undefined), details, runs: memberRuns, comments: commentsJson(comments) }) + "\n");
     return;
   }
   const now = Date.now();
@@ -35,7 +35,7 @@ export default function groupShow(ref: string, opts: { json?: boolean }): void {
   const fields: [string, string][] = [
     ["id", group.id],
     ["name", group.name],
-    ["kind", group.kind ?? "?"],
+    ["kind", group.kind],
     ["label", group.label],
     ["tags", group.tags.join(", ")],
     ...Object.entries(details).map(([k, v]): [string, string] => [k, typeof v === "string" ? v : prettyJson(v)]),
@@ -45,7 +45,7 @@ export default function groupShow(ref: string, opts: { json?: boolean }): void {
   ];
   const width = Math.max(...fields.map(([k]) => k.length)) + 2;
   let text = fields.map(([k, v]) => (k.padEnd(width) + v).trimEnd()).join("\n") + "\n";
-  const cells = group.members.map((id, k) => (rows[k] !== -1 ? runCells(table.summary(rows[k]), index.get(rows[k]), now) : ["", runName(id), "", "", "(purged)", ""]));
+  const cells = group.members.map((id, k) => (purged(id, k) ? ["", runName(id), "", "", "(purged)", ""] : runCells(view.summary(members[k]!), index.get(id), now)));
   text += `members (${cells.length})\n` + (cells.length ? indent(renderTable(ROW_HEAD, cells)) + "\n" : "");
   const lines = commentLines(comments);
   if (lines.length > 0) text += "comments\n" + indent(lines.join("\n")) + "\n";

@@ -11,6 +11,9 @@ import { eligibleItems, itemDirectives } from "../../execution/items.js";
 import { machineResources, type MachineResources } from "../../execution/machine.js";
 import { parseOrder, Planner, type Order, type Selection } from "../../execution/plan.js";
 import { expandBatch, InvocationGroup, splitRunArgs, withDefaults, type Batch, type GroupPlan } from "../../runs/batch.js";
+import { Claims } from "../../runs/claims.js";
+import { JournalWriter } from "../../runs/journal.js";
+import { ClaimGate } from "../../execution/claim-gate.js";
 import type { GroupDefinition } from "../../workflow/model.js";
 import type { Workflow } from "../../workflow/workflow.js";
 import { UserError } from "../../util/errors.js";
@@ -84,7 +87,9 @@ export default async function run(positional: string[], cliOpts: RunCliOptions, 
     await pretend(project, workflow, work, selection, order, limit, machine);
     return;
   }
-  const invocation = InvocationGroup.start(project.root, groupPlan(workflow, groups, work.batch));
+  // A batch of a flag operation knows how many runs it will make; one of job operations, as many as are eligible.
+  const planned = work.jobGroups.length === 0 ? work.flagItems.length : undefined;
+  const invocation = InvocationGroup.start(project.root, groupPlan(workflow, groups, work.batch, planned));
   const terminal = new RunConsole({ quiet: opts.quiet, prefix: machine !== undefined && machine.slots > 1 });
   const signal = catchInterrupts();
   const common = {
@@ -104,11 +109,21 @@ export default async function run(positional: string[], cliOpts: RunCliOptions, 
       const jobs = work.statepoints ? await batchJobs(project, work.statepoints, signal) : selection;
       if (signal.aborted) summary = { ...summary, stopped: "interrupted" };
       else if (jobs && opts.force) summary = appendSummary(summary, await forceRun(project, workflow, work.jobGroups, jobs, { ...common, remaining }));
-      else if (jobs) summary = appendSummary(summary, await runPasses(project, workflow, { ...common, groups: work.jobGroups, selection: jobs, numPasses, limit: remaining(), order }));
+      else if (jobs) {
+        // Runners sharing the project (other shells, cluster jobs) never run one (operation, aggregate) at once.
+        const gate = new ClaimGate(new Claims(JournalWriter.of(project.root)));
+        try {
+          summary = appendSummary(summary, await runPasses(project, workflow, { ...common, gate, groups: work.jobGroups, selection: jobs, numPasses, limit: remaining(), order }));
+        } finally {
+          gate.close();
+        }
+        if (gate.skipped > 0) process.stderr.write(`cohort: ${gate.skipped} skipped: another runner of this project runs ${gate.skipped === 1 ? "it" : "them"}, or ran ${gate.skipped === 1 ? "it" : "them"} since this one began\n`);
+      }
     }
   } finally {
     terminal.close();
   }
+  invocation.finish();
   if (summary.stopped === "refused") {
     // An item of a later pass cannot fit: what ran before is summed up, then the refusal (exit code 2).
     if (summary.results.length > 0) reportSummary(summary.results, undefined, invocation);
@@ -263,25 +278,19 @@ async function pretend(
  * The run group an invocation makes (SPEC §7): a batch for a batch; else a pipeline when a FlowGroup
  * that is not an operation's own is selected; else none.
  */
-export function groupPlan(workflow: Workflow, groups: GroupDefinition[], batch: Batch | undefined): GroupPlan | undefined {
-  if (batch?.isBatch) return { kind: "batch", details: { operation: groups.map((g) => g.name).join(" "), flags: batch.args } };
+export function groupPlan(workflow: Workflow, groups: GroupDefinition[], batch: Batch | undefined, planned?: number): GroupPlan | undefined {
+  if (batch?.isBatch) return { kind: "batch", details: { operation: groups.map((g) => g.name).join(" "), flags: batch.args }, planned };
   const flowgroups = groups.filter((g) => !workflow.isSingleton(g)).map((g) => g.name);
   if (flowgroups.length > 0) return { kind: "pipeline", details: { flowgroup: flowgroups.join(" ") } };
   return undefined;
 }
 
-/** The terminal's start and finish events, which also put each run into the invocation's group as it is made. */
-export function trackedEvents(terminal: RunConsole, invocation: InvocationGroup): Required<Pick<ExecutionEvents, "onStart" | "onFinish">> {
+/** The terminal's start and finish events, and the invocation's group, which each run joins as it is made. */
+export function trackedEvents(terminal: RunConsole, invocation: InvocationGroup): Required<Pick<ExecutionEvents, "onStart" | "onFinish">> & { joins: () => string[] } {
   return {
-    onStart: (item, run) => {
-      invocation.add(run.id);
-      terminal.started(item, run);
-    },
-    onFinish: (result) => {
-      // A run recorded as failed before it started (a condition raised) is seen only here.
-      invocation.add(result.runId);
-      terminal.finished(result);
-    },
+    onStart: (item, run) => terminal.started(item, run),
+    onFinish: (result) => terminal.finished(result),
+    joins: () => invocation.forNewRun(),
   };
 }
 

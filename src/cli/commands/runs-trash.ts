@@ -1,15 +1,15 @@
 /**
- * `cohort runs delete|restore|purge RUN...`. Delete and restore write a marker (trash.ts) and can be
- * undone; purge removes the run's files for good. Purge asks first when standard input is a
+ * `cohort runs delete|restore|purge RUN...`. Delete and restore change the `trash` attribute
+ * (trash.ts) and can be undone; purge removes the run's output and directory for good. Purge asks first when standard input is a
  * terminal, unless `-y`; a script (no terminal) is not asked.
  */
 import readline from "node:readline/promises";
-import type { RunSummary } from "../../runs/catalog.js";
+import type { RunSummary } from "../../runs/view.js";
 import { resolveRuns } from "../../runs/select.js";
 import { deleteRun, purgeRun, restoreRun } from "../../runs/trash.js";
 import { UserError } from "../../util/errors.js";
 import { out, warn } from "../context.js";
-import { openCatalog } from "../run-rows.js";
+import { openRuns } from "../run-rows.js";
 
 export type TrashCommand = "delete" | "restore" | "purge";
 
@@ -26,9 +26,10 @@ async function confirmed(runs: RunSummary[]): Promise<boolean> {
 
 export function trashCommand(action: TrashCommand) {
   return async (refs: string[], opts: { yes?: boolean }): Promise<void> => {
-    const { root, catalog } = openCatalog();
+    const { root, view } = openRuns();
     // A number counts in the list the command acts on: restore in `cohort runs --deleted`.
-    const runs = resolveRuns(catalog, refs, { deleted: action === "restore" });
+    const found = resolveRuns(view, refs, { deleted: action === "restore" });
+    const runs = found.map((r) => view.summary(r));
     if (action === "purge") {
       const running = runs.filter((r) => r.status === "running");
       if (running.length > 0) {
@@ -48,7 +49,8 @@ export function trashCommand(action: TrashCommand) {
         warn(`run ${r.name} is not deleted`);
         continue;
       }
-      ({ delete: deleteRun, restore: restoreRun, purge: purgeRun })[action](root, r.id);
+      if (action === "purge") purgeRun(root, view.ledger.runs.get(r.id)!, view.ledger);
+      else (action === "delete" ? deleteRun : restoreRun)(root, r.id);
       out(`${r.name}  ${{ delete: "deleted", restore: "restored", purge: "purged" }[action]}\n`);
     }
   };

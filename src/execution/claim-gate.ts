@@ -1,0 +1,61 @@
+/**
+ * Which items of a pass this runner may execute (SPEC §6, claims): before an item runs, its
+ * (operation, aggregate) pair must be claimed. Claims are taken in batches of the items about to run,
+ * sized so that a batch lasts about a second at the pace runs have taken so far: one lock per second
+ * of work at most, and a runner holds little that another could be running meanwhile.
+ */
+import type { Claims } from "../runs/claims.js";
+import type { ExecutionItem } from "./items.js";
+
+const BATCH_SECONDS = 1;
+const MAX_BATCH = 256;
+
+export class ClaimGate {
+  private done = 0;
+  private readonly began = Date.now();
+  /** Pairs (`operation\0aggregate`) another runner holds or has run: not tried again in this invocation. */
+  private readonly refused = new Set<string>();
+
+  constructor(private readonly claims: Claims) {}
+
+  /** Whether `item` may run now; `upcoming` are the items expected to run after it, in order. */
+  admit(item: ExecutionItem, upcoming: readonly ExecutionItem[]): boolean {
+    if (this.isRefused(item)) return this.skip();
+    if (this.claims.holds(item.operation.name, item.aggregate.id)) return true;
+    const wanted = (i: ExecutionItem) => i !== item && !this.isRefused(i) && !this.claims.holds(i.operation.name, i.aggregate.id);
+    const batch = [item, ...upcoming.filter(wanted).slice(0, this.batchSize() - 1)];
+    for (const [op, agg] of this.claims.take(batch.map((i): [string, string] => [i.operation.name, i.aggregate.id]))) this.refused.add(op + "\0" + agg);
+    return this.isRefused(item) ? this.skip() : true;
+  }
+
+  /** Whether another runner holds or has run the item's pair (so it is not tried again). */
+  isRefused(item: ExecutionItem): boolean {
+    return this.refused.has(item.operation.name + "\0" + item.aggregate.id);
+  }
+
+  /** A run of an admitted item ended. */
+  ended(item: ExecutionItem): void {
+    this.done++;
+    this.claims.ended(item.operation.name, item.aggregate.id);
+  }
+
+  /** Gives back what was claimed and not run. */
+  close(): void {
+    this.claims.releaseAll();
+  }
+
+  private skip(): false {
+    return false;
+  }
+
+  /** How many pairs another runner held or had run. */
+  get skipped(): number {
+    return this.refused.size;
+  }
+
+  private batchSize(): number {
+    if (this.done === 0) return 1;
+    const perRun = (Date.now() - this.began) / this.done;
+    return Math.max(1, Math.min(MAX_BATCH, Math.floor((BATCH_SECONDS * 1000) / Math.max(perRun, 1))));
+  }
+}

@@ -1,0 +1,85 @@
+/**
+ * Recording a run in this process's journal (SPEC §6): a `run` event before anything of it runs,
+ * `start` when its operation starts (naming the output segment of the slot that executes it and
+ * where its output begins there), `end` with the exit code and the length of its output.
+ */
+import { dumpJson } from "../dataspace/json.js";
+import type { JsonObject } from "../dataspace/value.js";
+import { nowMicros, type JournalWriter, type RunEvent, type Segment } from "./journal.js";
+import { newRunId, runName } from "./run-id.js";
+
+export interface RunInit {
+  operation: string;
+  /** The FlowGroup the operation runs in; undefined for the operation's own singleton group. */
+  flowgroup?: string;
+  /** Job ids of the aggregate; empty for a flag run. */
+  jobs: string[];
+  /** The flags; the state point for one job; `{"jobs": [SP, ...]}` for several (see `runConfig`). */
+  config: JsonObject;
+  /** Resolved directives. */
+  directives?: object;
+  /** A command operation: its template and the command as run. */
+  command?: { template: string; run: string };
+  /** Groups the run joins. */
+  groups?: string[];
+}
+
+/** The config of a run: the flags of a flag run, the state point of one job, `{"jobs": [...]}` for several. */
+export function runConfig(opts: { flags?: JsonObject; statepoints?: JsonObject[] }): JsonObject {
+  if (opts.flags) return opts.flags;
+  const sps = opts.statepoints ?? [];
+  return sps.length === 1 ? sps[0] : { jobs: sps };
+}
+
+/** A run this process records. */
+export class RecordedRun {
+  readonly id = newRunId();
+  readonly name = runName(this.id);
+  private segment: Segment | undefined;
+  private offset = 0;
+
+  constructor(
+    private readonly journal: JournalWriter,
+    init: RunInit,
+  ) {
+    const ev: RunEvent = { e: "run", t: nowMicros(), id: this.id, op: init.operation, config: dumpJson(init.config) };
+    if (init.flowgroup !== undefined) ev.fg = init.flowgroup;
+    if (init.jobs.length > 0) ev.jobs = init.jobs;
+    if (init.directives) ev.d = journal.define("directives", withoutUndefined(init.directives));
+    if (init.command) {
+      ev.c = journal.define("command", init.command.template);
+      if (init.command.run !== init.command.template) ev.cmd = init.command.run;
+    } else ev.fn = true;
+    if (init.groups && init.groups.length > 0) ev.in = init.groups;
+    journal.append(ev);
+  }
+
+  /** The segment file the run's output goes to, once started. */
+  get outputFile(): string | undefined {
+    return this.segment?.file;
+  }
+
+  /** The operation starts, its output going to `segment` (the slot's). */
+  start(segment: Segment): void {
+    this.segment = segment;
+    this.offset = segment.refresh();
+    this.journal.append({ e: "start", t: nowMicros(), id: this.id, slot: segment.slot, off: this.offset });
+  }
+
+  /** Appends output (cohort's own lines about the run, an in-process function's prints). */
+  output(chunk: string | Uint8Array): void {
+    this.segment?.write(chunk);
+  }
+
+  /** The run ended with `exit` (negative: killed by signal -exit). */
+  end(exit: number): void {
+    const len = this.segment ? this.segment.refresh() - this.offset : undefined;
+    this.journal.append({ e: "end", t: nowMicros(), id: this.id, exit, len });
+  }
+}
+
+function withoutUndefined(o: object): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(o)) if (v !== undefined) out[k] = v;
+  return out;
+}

@@ -1,0 +1,108 @@
+import { spawn } from "node:child_process";
+import fs from "node:fs";
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import { COHORT, cohort, readRuns, tempDir, type Result } from "../helpers.js";
+
+/** Runs bin/cohort in the background. */
+function cohortAsync(args: string[], cwd: string) {
+  const child = spawn(process.execPath, [COHORT, ...args], { cwd, env: { ...process.env, NO_COLOR: "1" }, stdio: ["ignore", "pipe", "pipe"] });
+  let stdout = "";
+  let stderr = "";
+  child.stdout.on("data", (d) => (stdout += d));
+  child.stderr.on("data", (d) => (stderr += d));
+  const done = new Promise<Result>((resolve) => child.on("close", (code) => resolve({ code, stdout, stderr })));
+  return { child, done };
+}
+
+const TOML = `
+[operations.prep]
+command = "sleep 0.02; echo {sp.i} > a.txt; echo prep >> log.txt"
+post = [{ isfile = "a.txt" }]
+
+[operations.sim]
+command = "echo x > b.txt; echo sim >> log.txt"
+pre = [{ after = ["prep"] }]
+post = [{ isfile = "b.txt" }]
+`;
+
+const PROJECT_TS = `
+import { FlowProject, post, pre } from "cohort";
+import fs from "node:fs";
+const project = new FlowProject();
+project.operation(post.isFile("a.txt"), function prep(job) {
+  const t = Date.now(); while (Date.now() - t < 20) {}
+  job.writeFile("a.txt", "1");
+  fs.appendFileSync(job.path + "/log.txt", "prep\\n");
+});
+project.operation(pre.after("prep"), post.isFile("b.txt"), function sim(job) {
+  job.writeFile("b.txt", "1");
+  fs.appendFileSync(job.path + "/log.txt", "sim\\n");
+});
+export default project;
+`;
+
+function project(kind: "shell" | "function", n: number): string {
+  const dir = tempDir();
+  if (kind === "shell") fs.writeFileSync(path.join(dir, "cohort.toml"), TOML);
+  else fs.writeFileSync(path.join(dir, "project.ts"), PROJECT_TS);
+  const r = cohort(["init", `i={1..${n}}`], { cwd: dir });
+  expect(r.code, r.stderr).toBe(0);
+  return dir;
+}
+
+/** How often each operation ran in each job, from the operations' own log files. */
+function executions(dir: string): number[] {
+  const ws = path.join(dir, "workspace");
+  return fs.readdirSync(ws).flatMap((id) => {
+    const log = fs.readFileSync(path.join(ws, id, "log.txt"), "utf8").trim().split("\n");
+    return [log.filter((l) => l === "prep").length, log.filter((l) => l === "sim").length];
+  });
+}
+
+describe("claims: runners sharing a project", () => {
+  for (const kind of ["shell", "function"] as const) {
+    for (const [runners, extra] of [
+      [2, []],
+      [4, []],
+      [2, ["--parallel", "2"]],
+    ] as const) {
+      it(`${runners} runners ${extra.join(" ") || "serial"}, ${kind} operations: each (operation, job) runs once`, async () => {
+        const dir = project(kind, 24);
+        const all = Array.from({ length: runners }, () => cohortAsync(["run", "-q", ...extra], dir));
+        const results = await Promise.all(all.map((r) => r.done));
+        for (const r of results) expect(r.code, r.stderr).toBe(0);
+        expect(executions(dir)).toEqual(Array(48).fill(1));
+        const recorded = readRuns(dir);
+        expect(recorded).toHaveLength(48);
+        expect(new Set(recorded.map((r) => r.operation + r.jobs[0])).size).toBe(48);
+        // The work was shared, not done by one runner while the others waited.
+        const counts = results.map((r) => Number(/(\d+) runs?,/.exec(r.stderr)?.[1] ?? 0));
+        expect(counts.reduce((a, b) => a + b)).toBe(48);
+      }, 120_000);
+    }
+  }
+
+  it("a runner killed with kill -9 leaves claims that the next cohort run takes over", async () => {
+    const dir = tempDir();
+    fs.writeFileSync(path.join(dir, "cohort.toml"), `[operations.slow]\ncommand = "sleep 0.3; echo done > out.txt"\npost = [{ isfile = "out.txt" }]\n`);
+    expect(cohort(["init", "i={1..6}"], { cwd: dir }).code).toBe(0);
+    const first = cohortAsync(["run", "-q"], dir);
+    // Let it claim and start; its claims now name work it will never do.
+    const journal = path.join(dir, ".cohort", "journal");
+    for (let i = 0; i < 100 && !(fs.existsSync(journal) && fs.readdirSync(journal).some((f) => f.endsWith(".jsonl") && /"claim"/.test(fs.readFileSync(path.join(journal, f), "utf8")))); i++) {
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    first.child.kill("SIGKILL");
+    await first.done;
+    const second = cohort(["run", "-q"], { cwd: dir });
+    expect(second.code, second.stderr).toBe(0);
+    expect(second.stderr).not.toMatch(/skipped/);
+    const ws = path.join(dir, "workspace");
+    for (const id of fs.readdirSync(ws)) expect(fs.existsSync(path.join(ws, id, "out.txt"))).toBe(true);
+    // The run the killed runner had started reads terminated, not running.
+    const statuses = JSON.parse(cohort(["runs", "-a", "--json"], { cwd: dir }).stdout).map((r: { status: string }) => r.status);
+    expect(statuses).not.toContain("running");
+    expect(statuses.filter((s: string) => s === "completed")).toHaveLength(6);
+  }, 60_000);
+});
