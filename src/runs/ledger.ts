@@ -266,15 +266,43 @@ function applyText(ledger: Ledger, writer: string, text: string): void {
       } catch {
         ev = undefined;
       }
-      if (isEvent(ev)) ledger.apply(writer, ev);
+      if (wellFormed(ev)) ledger.apply(writer, ev);
       else ledger.skipped++;
     }
     at = nl + 1;
   }
 }
 
-function isEvent(v: unknown): v is JournalEvent {
-  return typeof v === "object" && v !== null && !Array.isArray(v) && typeof (v as { e?: unknown }).e === "string";
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
+const isTime = (v: unknown) => typeof v === "number" && Number.isFinite(v);
+const isCount = (v: unknown) => Number.isSafeInteger(v) && (v as number) >= 0;
+const isStrings = (v: unknown) => Array.isArray(v) && v.every((x) => typeof x === "string");
+
+/**
+ * Whether a parsed line is an event the ledger can apply: what it reads of it has the type it needs.
+ * A damaged or foreign line is skipped rather than break every listing (an `attr` whose `delete` is
+ * no list, a `start` whose slot would name a file outside the journal directory).
+ */
+function wellFormed(v: unknown): v is JournalEvent {
+  if (!isObject(v)) return false;
+  switch (v.e) {
+    case "run":
+      return isTime(v.t) && typeof v.id === "string" && (v.in === undefined || isStrings(v.in));
+    case "start":
+      return isTime(v.t) && typeof v.id === "string" && isCount(v.slot) && isCount(v.off);
+    case "end":
+      return isTime(v.t) && typeof v.id === "string" && (v.exit === undefined || Number.isSafeInteger(v.exit)) && (v.len === undefined || isCount(v.len));
+    case "attr":
+      return isTime(v.t) && typeof v.of === "string" && (v.set === undefined || isObject(v.set)) && (v.delete === undefined || isStrings(v.delete));
+    case "group":
+      return isTime(v.t) && typeof v.id === "string" && typeof v.kind === "string" && (v.set === undefined || isObject(v.set));
+    case "claim":
+    case "release":
+      return Array.isArray(v.items) && v.items.every((p) => Array.isArray(p) && p.length === 2 && typeof p[0] === "string" && typeof p[1] === "string");
+    default:
+      // The writer line and definitions are read leniently; an event of a later format applies nothing.
+      return typeof v.e === "string";
+  }
 }
 
 /** How far each journal of a project has been read; reads only what was appended since. */

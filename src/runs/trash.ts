@@ -10,8 +10,8 @@ import fs from "node:fs";
 import path from "node:path";
 import { isRunId } from "./run-id.js";
 import { changeAttributes } from "./attributes.js";
-import { segmentFile } from "./journal.js";
 import type { Ledger, Run } from "./ledger.js";
+import { outputPlace } from "./output.js";
 
 /** The working directory of a flag operation's run: `<project>/.cohort/runs/<run-id>/`. */
 export function runWorkDir(projectRoot: string, id: string): string {
@@ -32,27 +32,28 @@ export function purgeRun(projectRoot: string, run: Run, ledger: Ledger): void {
   changeAttributes(projectRoot, run.id, { set: { purged: "" } });
   run.attrs.set("purged", "");
   fs.rmSync(runWorkDir(projectRoot, run.id), { recursive: true, force: true });
-  if (run.segmentWriter === undefined || run.slot === undefined || run.offset === undefined) return;
-  const file = segmentFile(projectRoot, run.segmentWriter, run.slot);
+  const place = outputPlace(projectRoot, run, ledger);
+  if (!place) return;
   const sharers = [...ledger.runs.values()].filter((r) => r.segmentWriter === run.segmentWriter && r.slot === run.slot);
   if (sharers.every((r) => r.attrs.has("purged") && r.ended !== undefined)) {
-    fs.rmSync(file, { force: true });
+    fs.rmSync(place.file, { force: true });
     return;
   }
-  const length = run.length ?? 0;
-  if (length <= 0) return;
   let fd: number;
   try {
-    fd = fs.openSync(file, "r+");
+    fd = fs.openSync(place.file, "r+");
   } catch {
     return;
   }
   try {
-    const zeros = Buffer.alloc(Math.min(length, 1 << 20));
-    for (let done = 0; done < length; ) {
-      const n = Math.min(zeros.length, length - done);
-      fs.writeSync(fd, zeros, 0, n, run.offset + done);
-      done += n;
+    // A run without an end (its runner was killed) has its output up to the next run of its slot, or
+    // to the end of the segment.
+    const end = Math.min(place.end ?? Infinity, fs.fstatSync(fd).size);
+    const zeros = Buffer.alloc(Math.min(Math.max(end - place.start, 0), 1 << 20));
+    for (let at = place.start; at < end; ) {
+      const n = Math.min(zeros.length, end - at);
+      fs.writeSync(fd, zeros, 0, n, at);
+      at += n;
     }
   } finally {
     fs.closeSync(fd);
