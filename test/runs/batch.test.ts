@@ -1,5 +1,4 @@
 import fs from "node:fs";
-import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { canonicalJson, dumpJson } from "../../src/dataspace/json.js";
 import { Float, pyType, type JsonObject } from "../../src/dataspace/value.js";
@@ -10,10 +9,14 @@ import {
   SUBMISSION_GROUP_ENV,
   withDefaults,
 } from "../../src/runs/batch.js";
-import { listGroupIds, RunGroup } from "../../src/runs/groups.js";
-import { RunRecord } from "../../src/runs/record.js";
+import { makeGroup } from "../../src/runs/groups.js";
+import { journalDir } from "../../src/runs/journal.js";
+import { readLedger } from "../../src/runs/ledger.js";
+import { newRunId } from "../../src/runs/run-id.js";
+import { groupColumns, Liveness } from "../../src/runs/run-status.js";
 import { UserError } from "../../src/util/errors.js";
 import { tempDir } from "../helpers.js";
+import { makeRun, ownEvents } from "./make-runs.js";
 
 /** Flag sets as text that tells ints, floats and strings apart: `{"lr": 1.0}` is not `{"lr": 1}`. */
 const typed = (sets: JsonObject[]): string[] => sets.map((s) => Object.entries(s).map(([k, v]) => `${k}=${pyType(v)}:${canonicalJson(v)}`).join(" "));
@@ -174,47 +177,90 @@ describe("withDefaults", () => {
 });
 
 describe("InvocationGroup", () => {
-  const run = (root: string) => RunRecord.create(root, { project: "p", operation: "op", config: {}, cmd: { shell: "true" } }).id;
+  /** A run recorded as `cohort run` records one: joining the groups the invocation gives it. */
+  const run = (root: string, group: InvocationGroup) => makeRun(root, "train", "completed", { groups: group.forNewRun() }).id;
 
-  it("makes no group before the first run, then one group that gets each run once", () => {
+  it("makes no group before the first run, then one group that each run joins as it is made", () => {
     const root = tempDir();
-    const group = InvocationGroup.start(root, { kind: "batch", details: { operation: "train", flags: ["lr={1,2}"] } }, {});
+    const group = InvocationGroup.start(root, { kind: "batch", details: { operation: "train", flags: ["lr={1,2}"] }, planned: 2 }, {});
     expect(group.id).toBeUndefined();
-    expect(listGroupIds(root)).toEqual([]);
-    const [a, b] = [run(root), run(root)];
-    group.add(a);
-    group.add(a);
-    group.add(b);
-    expect(listGroupIds(root)).toEqual([group.id]);
-    const made = RunGroup.open(root, group.id!);
+    expect(fs.existsSync(journalDir(root))).toBe(false);
+    const a = run(root, group);
+    expect(group.id).toBeDefined();
+    expect(group.forNewRun()).toEqual([group.id]); // asked again: the same group, not a new one
+    const b = run(root, group);
+    const ledger = readLedger(root);
+    expect([...ledger.groups.keys()]).toEqual([group.id]);
+    const made = ledger.groups.get(group.id!)!;
     expect(made.kind).toBe("batch");
-    expect(made.get("operation")).toBe("train");
-    expect(made.get("flags")).toEqual(["lr={1,2}"]);
-    expect(made.members).toEqual([a, b]);
+    expect(made.planned).toBe(2);
+    expect(made.attrs.get("operation")).toBe("train");
+    expect(made.attrs.get("flags")).toEqual(["lr={1,2}"]);
+    expect(ledger.members(made)).toEqual([a, b]);
     expect(group.kind).toBe("batch");
+    expect(group.name).toBe(made.name);
+    // each run names the group in its own event: no event of the group's per member
+    expect(ownEvents(root).filter((e) => e.e === "attr")).toEqual([]);
   });
 
-  it("makes nothing without a plan", () => {
+  it("is running until finished, then takes its status from its runs", () => {
+    const root = tempDir();
+    const group = InvocationGroup.start(root, { kind: "pipeline", details: { flowgroup: "ex" } }, {});
+    run(root, group);
+    const status = () => {
+      const ledger = readLedger(root);
+      return groupColumns(ledger.groups.get(group.id!)!, ledger, new Liveness()).status;
+    };
+    expect(status()).toBe("running"); // its runner may still make runs
+    group.finish();
+    expect(readLedger(root).groups.get(group.id!)!.ended).toBeDefined();
+    expect(status()).toBe("completed");
+  });
+
+  it("makes nothing without a plan, and finishing it records nothing", () => {
     const root = tempDir();
     const group = InvocationGroup.start(root, undefined, {});
-    group.add(run(root));
+    expect(group.forNewRun()).toEqual([]);
+    run(root, group);
+    group.finish();
     expect(group.id).toBeUndefined();
-    expect(fs.readdirSync(path.join(root, ".cohort", "runs")).filter((n) => n.endsWith(".group"))).toEqual([]);
+    expect(readLedger(root).groups.size).toBe(0);
+    expect(ownEvents(root).map((e) => e.e)).toEqual(["writer", "run", "start", "end"]);
+  });
+
+  it("an invocation that made no run makes no group, and finishing it records nothing", () => {
+    const root = tempDir();
+    InvocationGroup.start(root, { kind: "batch", details: { operation: "train", flags: [] }, planned: 3 }, {}).finish();
+    expect(fs.existsSync(journalDir(root))).toBe(false);
   });
 
   it(`joins the group ${SUBMISSION_GROUP_ENV} names instead of making one`, () => {
     const root = tempDir();
-    const submission = RunGroup.create(root, { kind: "submission", details: { flowgroup: "ex" } });
+    const submission = makeGroup(root, { kind: "submission", details: { flowgroup: "ex" } });
     const group = InvocationGroup.start(root, { kind: "pipeline", details: { flowgroup: "ex" } }, { [SUBMISSION_GROUP_ENV]: submission.id });
-    const id = run(root);
-    group.add(id);
-    expect(listGroupIds(root)).toEqual([submission.id]);
-    expect(submission.refresh().members).toEqual([id]);
+    const id = run(root, group);
+    group.finish();
+    const ledger = readLedger(root);
+    expect([...ledger.groups.keys()]).toEqual([submission.id]);
+    expect(ledger.members(ledger.groups.get(submission.id)!)).toEqual([id]);
+    expect(ledger.groups.get(submission.id)!.ended).toBeUndefined(); // a submission is not this runner's to end
     expect(group.kind).toBe("submission");
   });
 
-  it.each([["not-an-id"], ["01a22957-a14c-733c-bc9b-c3acc87750d3"]])(`refuses ${SUBMISSION_GROUP_ENV}=%s, which names no group`, (value) => {
+  it(`runs join the group ${SUBMISSION_GROUP_ENV} names even when its group event is read later`, () => {
+    // The cluster job may start before the submitting process has recorded the group.
     const root = tempDir();
-    userError(() => InvocationGroup.start(root, undefined, { [SUBMISSION_GROUP_ENV]: value }), /names no run group/);
+    const later = newRunId();
+    const group = InvocationGroup.start(root, undefined, { [SUBMISSION_GROUP_ENV]: later });
+    const id = run(root, group);
+    expect(readLedger(root).groups.size).toBe(0);
+    makeGroup(root, { kind: "submission", id: later, details: { flowgroup: "ex" } });
+    const ledger = readLedger(root);
+    expect(ledger.members(ledger.groups.get(later)!)).toEqual([id]);
+  });
+
+  it.each([["not-an-id"], ["01A22957-A14C-733C-BC9B-C3ACC87750D3/.."], ["../x"]])(`refuses ${SUBMISSION_GROUP_ENV}=%s, which is no group id`, (value) => {
+    const root = tempDir();
+    userError(() => InvocationGroup.start(root, undefined, { [SUBMISSION_GROUP_ENV]: value }), /is not a run group id/);
   });
 });

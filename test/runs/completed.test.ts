@@ -2,19 +2,20 @@ import { describe, expect, it } from "vitest";
 import type { JsonObject } from "../../src/dataspace/value.js";
 import { Float } from "../../src/dataspace/value.js";
 import { completedRuns, hasCompletedFlags } from "../../src/runs/completed.js";
-import { RunRecord } from "../../src/runs/record.js";
-import { readCatalog } from "../../src/runs/catalog.js";
-import { UNREAD } from "../../src/runs/run-table.js";
-import { deleteRun } from "../../src/runs/trash.js";
+import { JournalWriter } from "../../src/runs/journal.js";
+import { readLedger } from "../../src/runs/ledger.js";
+import { RecordedRun } from "../../src/runs/recorder.js";
+import { newRunId } from "../../src/runs/run-id.js";
+import { deleteRun, purgeRun } from "../../src/runs/trash.js";
 import { tempDir } from "../helpers.js";
-import { makeRun } from "./make-runs.js";
+import { foreignJournal, makeRun } from "./make-runs.js";
 
 const f = (x: number) => new Float(x);
 
 describe("completedRuns", () => {
   function flagRun(root: string, operation: string, config: JsonObject, exit: number | undefined): string {
-    const rec = RunRecord.create(root, { project: "p", operation, config, cmd: { shell: "true" } });
-    if (exit !== undefined) rec.finish(exit);
+    const rec = new RecordedRun(JournalWriter.of(root), { operation, config, jobs: [], command: { template: "true", run: "true" } });
+    if (exit !== undefined) rec.end(exit);
     return rec.id;
   }
 
@@ -23,16 +24,18 @@ describe("completedRuns", () => {
     flagRun(root, "train", { lr: 0.1, epochs: 3 }, 0);
     flagRun(root, "train", { lr: 0.2, epochs: 3 }, 1); // failed
     flagRun(root, "train", { lr: 0.3, epochs: 3 }, undefined); // not finished
+    flagRun(root, "train", { lr: 0.6, epochs: 3 }, -15); // terminated
     deleteRun(root, flagRun(root, "train", { lr: 0.4, epochs: 3 }, 0));
     flagRun(root, "other", { lr: 0.5, epochs: 3 }, 0);
     flagRun(root, "train", { lr: f(1), epochs: 3 }, 0);
-    const job = RunRecord.create(root, { project: "p", operation: "simulate", config: { T: 1 }, jobs: ["a".repeat(32)], cmd: { shell: "true" } });
-    job.finish(0);
+    const job = new RecordedRun(JournalWriter.of(root), { operation: "simulate", config: { T: 1 }, jobs: ["a".repeat(32)], command: { template: "true", run: "true" } });
+    job.end(0);
     const done = completedRuns(root, ["train", "simulate"]);
     // key order does not matter; an int is not a float
     expect(hasCompletedFlags(done, "train", { epochs: 3, lr: 0.1 })).toBe(true);
     expect(hasCompletedFlags(done, "train", { lr: 0.2, epochs: 3 })).toBe(false);
     expect(hasCompletedFlags(done, "train", { lr: 0.3, epochs: 3 })).toBe(false);
+    expect(hasCompletedFlags(done, "train", { lr: 0.6, epochs: 3 })).toBe(false);
     expect(hasCompletedFlags(done, "train", { lr: 0.4, epochs: 3 })).toBe(false);
     expect(hasCompletedFlags(done, "train", { lr: 0.5, epochs: 3 })).toBe(false);
     expect(hasCompletedFlags(done, "train", { lr: f(1), epochs: 3 })).toBe(true);
@@ -42,18 +45,29 @@ describe("completedRuns", () => {
     expect(done.get("train")!.jobs.size).toBe(0);
   });
 
-  it("reads in full, in one pass that the cache keeps, the runs an earlier listing read for their start alone", () => {
+  it("reads every journal: a run's end in another journal counts; a purged run and a damaged config do not", () => {
     const root = tempDir();
-    makeRun(root, "train", "completed", { jobs: ["0".repeat(32)] });
-    makeRun(root, "train", "error", { jobs: ["1".repeat(32)] });
-    makeRun(root, "other", "completed", { jobs: ["2".repeat(32)] });
-    readCatalog(root, { startOnlyFrom: 1 });
-    const unread = () => {
-      const { table } = readCatalog(root);
-      return table.ids.filter((_, r) => table.columns.status[r] === UNREAD).length;
-    };
-    expect(unread()).toBe(3);
-    expect([...completedRuns(root, ["train"]).get("train")!.jobs]).toEqual(["0".repeat(32)]);
-    expect(unread()).toBe(0);
+    const elsewhere = newRunId();
+    const damaged = newRunId();
+    // made and ended by another process
+    foreignJournal(root, newRunId(), [
+      { e: "run", t: 1, id: elsewhere, op: "train", config: '{"lr": 0.7}' },
+      { e: "run", t: 2, id: damaged, op: "train", config: '{"lr": 0.' },
+      { e: "end", t: 3, id: damaged, exit: 0 },
+    ]);
+    const split = newRunId();
+    makeRun(root, "train", "pending", { id: split, config: '{"lr": 0.8}' });
+    foreignJournal(root, newRunId(), [{ e: "end", t: Date.now() * 1000, id: split, exit: 0 }]);
+    expect(hasCompletedFlags(completedRuns(root, ["train"]), "train", { lr: 0.7 })).toBe(false); // no end yet
+    foreignJournal(root, newRunId(), [{ e: "end", t: 4, id: elsewhere, exit: 0 }]);
+    const purged = makeRun(root, "train", "completed", { jobs: ["b".repeat(32)] });
+    makeRun(root, "train", "completed", { jobs: ["c".repeat(32)] });
+    const ledger = readLedger(root);
+    purgeRun(root, ledger.runs.get(purged.id)!, ledger);
+    const done = completedRuns(root, ["train"]);
+    expect(hasCompletedFlags(done, "train", { lr: 0.7 })).toBe(true);
+    expect(hasCompletedFlags(done, "train", { lr: 0.8 })).toBe(true);
+    expect([...done.get("train")!.configs].sort()).toEqual(['{"lr": 0.7}', '{"lr": 0.8}']);
+    expect([...done.get("train")!.jobs]).toEqual(["c".repeat(32)]);
   });
 });

@@ -9,8 +9,8 @@ import {
   type GroupStatus,
   type MemberFacts,
 } from "../../src/runs/group-columns.js";
-import { groupStarts } from "../../src/runs/group-row.js";
-import { RunTable } from "../../src/runs/run-table.js";
+import { Ledger } from "../../src/runs/ledger.js";
+import { groupColumns, Liveness } from "../../src/runs/run-status.js";
 
 describe("group status: the ladder, first rule that matches", () => {
   const table: [string, GroupStatus[], GroupStatus][] = [
@@ -19,18 +19,17 @@ describe("group status: the ladder, first rule that matches", () => {
     ["all completed", ["completed", "completed", "completed"], "completed"],
     ["any error", ["completed", "error"], "error"],
     ["error beats running", ["running", "error", "completed"], "error"],
-    ["error beats every other status", ["terminated", "queued", "pending", "staged", "unknown", "error"], "error"],
+    ["error beats every other status", ["terminated", "queued", "pending", "unknown", "error"], "error"],
     ["any running", ["completed", "running"], "running"],
     ["running beats terminated", ["terminated", "running"], "running"],
     ["running beats queued and pending", ["queued", "pending", "running"], "running"],
     ["any terminated", ["completed", "terminated"], "terminated"],
     ["terminated beats queued", ["queued", "terminated"], "terminated"],
-    ["terminated beats pending", ["pending", "terminated", "staged"], "terminated"],
+    ["terminated beats pending", ["pending", "terminated"], "terminated"],
     ["any queued", ["completed", "queued"], "queued"],
     ["queued beats pending", ["pending", "queued"], "queued"],
-    ["staged → pending", ["staged"], "pending"],
     ["pending", ["pending"], "pending"],
-    ["staged and pending", ["completed", "staged", "pending"], "pending"],
+    ["pending among completed", ["completed", "pending", "pending"], "pending"],
     ["unknown member alone", ["unknown"], "unknown"],
     ["unknown among completed: not all completed, nothing else matches", ["completed", "unknown"], "unknown"],
     ["unknown does not hide an error", ["unknown", "error"], "error"],
@@ -71,7 +70,7 @@ describe("a submission's cluster job counts as one more member", () => {
     ["OUT_OF_MEMORY job: the killed run looks terminated, the group is error", ["completed", "terminated"], "OUT_OF_MEMORY", "error"],
     ["CANCELLED before any member ran", [], "CANCELLED", "terminated"],
     ["CANCELLED with completed members", ["completed"], "CANCELLED", "terminated"],
-    ["TIMEOUT with a member left running (its lock on the node)", ["completed", "running"], "TIMEOUT", "running"],
+    ["TIMEOUT with a member still running (its runner on the node not yet gone)", ["completed", "running"], "TIMEOUT", "running"],
     ["TIMEOUT with completed members", ["completed"], "TIMEOUT", "terminated"],
     ["queued job, a member error from an earlier node", ["error"], "queued", "error"],
   ];
@@ -113,53 +112,77 @@ describe("started column", () => {
   });
 });
 
-describe("every group's start in one pass", () => {
-  // A table of runs (start or NaN; trash code 0 present, 1 deleted, 2 purged) and groups of its rows
-  // (-1: a member without a row), laid end to end as groupStarts takes them.
-  const run = fc.record({ started: fc.oneof(fc.constant(NaN), fc.integer({ min: 0, max: 50 })), trash: fc.constantFrom(0, 0, 1, 2) });
-  const campaign = fc.array(run, { minLength: 1, maxLength: 12 }).chain((runs) =>
-    fc.record({ runs: fc.constant(runs), groups: fc.array(fc.array(fc.integer({ min: -1, max: runs.length - 1 }), { maxLength: 8 }), { maxLength: 6 }) }),
+describe("a group's columns from the journal", () => {
+  // Runs that ended (statuses need no live writer), their starts, and whether each was deleted or
+  // purged; groups of them (-1: a member whose run no journal holds).
+  const W = "00000000-0000-7000-8000-00000000000a";
+  const id = (i: number) => `00000000-0000-7000-8000-${String(i + 1).padStart(12, "0")}`;
+  const run = fc.record({
+    op: fc.constantFrom("a", "b", "c"),
+    started: fc.option(fc.integer({ min: 10, max: 60 }), { nil: undefined }),
+    exit: fc.constantFrom(0, 0, 1, -15),
+    trash: fc.constantFrom<"" | "trash" | "purged">("", "", "trash", "purged"),
+  });
+  type R = { op: string; started?: number; exit: number; trash: "" | "trash" | "purged" };
+  const campaign = fc.array(run, { minLength: 1, maxLength: 10 }).chain((runs) =>
+    fc.record({ runs: fc.constant(runs), groups: fc.array(fc.uniqueArray(fc.integer({ min: -1, max: runs.length - 1 }), { maxLength: 8 }), { maxLength: 5 }) }),
   );
-  const tableOf = (runs: { started: number; trash: number }[]) =>
-    new RunTable({
-      n: runs.length,
-      id: (r) => String(r),
-      operations: [["op", null]],
-      op: new Int32Array(runs.length),
-      started: Float64Array.from(runs, (x) => x.started),
-      status: new Uint8Array(runs.length),
-      trash: Uint8Array.from(runs, (x) => x.trash),
-      jobs: () => [],
-      user: () => undefined,
-    });
 
-  it("is each group's started column, its deleted, purged and missing members left out; and marks every member's row", () => {
+  function ledgerOf(runs: R[], groups: number[][]): Ledger {
+    const ledger = new Ledger();
+    ledger.apply(W, { e: "writer", v: 1, id: W, t: 0, host: "elsewhere", pid: 1, cohort: "0", user: "x" });
+    runs.forEach((r, i) => {
+      ledger.apply(W, { e: "run", t: i + 1, id: id(i), op: r.op, config: "{}" });
+      if (r.started !== undefined) ledger.apply(W, { e: "start", t: r.started, id: id(i), slot: 0, off: 0 });
+      ledger.apply(W, { e: "end", t: 100, id: id(i), exit: r.exit });
+      if (r.trash) ledger.apply(W, { e: "attr", t: 200, of: id(i), set: { [r.trash]: "" }, author: "x" });
+    });
+    groups.forEach((g, k) => {
+      const set: Record<string, string> = {};
+      for (const m of g) set["run:" + (m === -1 ? `ffffffff-0000-7000-8000-${String(k).padStart(12, "0")}` : id(m))] = "";
+      ledger.apply(W, { e: "group", t: 300 + k, id: `00000000-0000-7000-9000-${String(k).padStart(12, "0")}`, kind: "manual", set });
+    });
+    ledger.settle();
+    return ledger;
+  }
+
+  it("operation, started and status are those of the members that count: neither deleted, purged nor missing", () => {
     fc.assert(
       fc.property(campaign, ({ runs, groups }) => {
-        const ends = new Int32Array(groups.length);
-        groups.reduce((total, g, i) => (ends[i] = total + g.length), 0);
-        const grouped = new Uint8Array(runs.length);
-        const starts = groupStarts(tableOf(runs), Int32Array.from(groups.flat()), ends, grouped);
-        expect(Array.from(grouped, (x) => x === 1)).toEqual(runs.map((_, r) => groups.some((g) => g.includes(r))));
-        groups.forEach((g, i) => {
-          const counted = g.filter((r) => r !== -1 && runs[r].trash === 0).map((r): MemberFacts => ({ operation: "op", started: Number.isNaN(runs[r].started) ? undefined : runs[r].started, status: "completed" }));
-          expect(starts[i]).toBe(groupStarted(counted) ?? NaN);
+        const ledger = ledgerOf(runs, groups);
+        const live = new Liveness();
+        groups.forEach((g, k) => {
+          const group = ledger.groups.get(`00000000-0000-7000-9000-${String(k).padStart(12, "0")}`)!;
+          const cols = groupColumns(group, ledger, live);
+          // members in the order made (their run events), as groupOperation expects them
+          const counted = [...new Set(g)].filter((m) => m !== -1 && runs[m].trash === "").sort((x, y) => x - y);
+          const facts = counted.map(
+            (m): MemberFacts => ({ operation: runs[m].op, started: runs[m].started, status: runs[m].exit === 0 ? "completed" : runs[m].exit > 0 ? "error" : "terminated" }),
+          );
+          expect(cols.members.map((r) => r.id)).toEqual(counted.map(id));
+          expect(cols.started).toBe(groupStarted(facts));
+          expect(cols.operation).toBe(groupOperation(facts));
+          expect(cols.status).toBe(groupStatus(facts.map((x) => x.status)));
         });
       }),
-      { numRuns: 500 },
+      { numRuns: 300 },
     );
   });
 
-  it("takes each group's members from where the last one's ended", () => {
-    const runs = [
-      { started: 5, trash: 0 },
-      { started: 1, trash: 0 },
-      { started: NaN, trash: 0 },
-      { started: 0, trash: 1 },
-    ];
-    const rows = Int32Array.of(0, 1, 2, 3, -1, 0);
-    const grouped = new Uint8Array(runs.length);
-    expect(Array.from(groupStarts(tableOf(runs), rows, Int32Array.of(2, 3, 3, 5, 6), grouped))).toEqual([1, NaN, NaN, NaN, 5]);
-    expect(Array.from(grouped)).toEqual([1, 1, 1, 1]);
+  it("a submission counts its cluster job as one more member; a batch its runner until it has made every run", () => {
+    const runs: R[] = [{ op: "a", started: 10, exit: 0, trash: "" }];
+    const ledger = ledgerOf(runs, [[0]]);
+    const group = [...ledger.groups.values()][0];
+    const live = new Liveness();
+    const as = (kind: "submission" | "batch", state?: ClusterJobState) => groupColumns({ ...group, kind }, ledger, live, { clusterJob: () => state }).status;
+    expect(as("submission")).toBe("completed");
+    expect(as("submission", "running")).toBe("running");
+    expect(as("submission", "held")).toBe("queued");
+    expect(as("submission", "COMPLETED")).toBe("completed");
+    expect(as("submission", "TIMEOUT")).toBe("terminated");
+    // a batch whose runner (of another host, alive as far as this host can tell) has not finished it
+    expect(as("batch")).toBe("running");
+    expect(groupColumns({ ...group, kind: "batch", ended: 400, planned: 1 }, ledger, live).status).toBe("completed");
+    expect(groupColumns({ ...group, kind: "batch", ended: 400, planned: 3 }, ledger, live).status).toBe("terminated");
   });
 });

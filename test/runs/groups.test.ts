@@ -1,91 +1,118 @@
 import fs from "node:fs";
-import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { changeFiles } from "../../src/runs/attributes.js";
-import { groupDir, listGroupIds, membersOf, RunGroup } from "../../src/runs/groups.js";
-import { runsDir } from "../../src/runs/record.js";
+import { changeAttributes } from "../../src/runs/attributes.js";
+import { addMembers, deleteGroup, endGroup, makeGroup, membersOf, removeMembers } from "../../src/runs/groups.js";
+import { journalDir, JournalWriter } from "../../src/runs/journal.js";
+import { readLedger } from "../../src/runs/ledger.js";
 import { isRunId, newRunId, runName } from "../../src/runs/run-id.js";
+import { RunsView } from "../../src/runs/view.js";
 import { tempDir } from "../helpers.js";
+import { foreignJournal, makeRun, ownEvents } from "./make-runs.js";
 
 describe("run groups", () => {
-  it("are made whole in one step: id file and a first change with kind, members, label and details", () => {
+  it("are made whole by one group event: kind, members, label and details", () => {
     const root = tempDir();
     const [a, b] = [newRunId(), newRunId()];
-    const g = RunGroup.create(root, { kind: "batch", members: [b, a], label: "sweep", details: { operation: "train", flags: { lr: [0.1, 0.2] } } });
+    const g = makeGroup(root, { kind: "batch", members: [b, a], label: "sweep", planned: 2, details: { operation: "train", flags: { lr: [0.1, 0.2] } } });
     expect(isRunId(g.id)).toBe(true);
     expect(g.name).toBe(runName(g.id));
-    expect(g.dir).toBe(path.join(runsDir(root), g.id + ".group"));
-    expect(fs.readFileSync(path.join(g.dir, "id"), "utf8")).toBe(g.id + "\n");
-    expect(changeFiles(g.dir)).toHaveLength(1);
-    // no temporary directory is left beside it
-    expect(fs.readdirSync(runsDir(root))).toEqual([g.id + ".group"]);
-    const opened = RunGroup.open(root, g.id);
-    expect(opened.kind).toBe("batch");
-    expect(opened.members).toEqual([a, b].sort());
-    expect(opened.get("label")).toBe("sweep");
-    expect(opened.get("operation")).toBe("train");
-    expect(opened.get("flags")).toEqual({ lr: [0.1, 0.2] });
+    const events = ownEvents(root);
+    expect(events.map((e) => e.e)).toEqual(["writer", "group"]);
+    expect(events[1]).toEqual({
+      e: "group",
+      t: expect.any(Number),
+      id: g.id,
+      kind: "batch",
+      planned: 2,
+      set: { operation: "train", flags: { lr: [0.1, 0.2] }, label: "sweep", [`run:${b}`]: "", [`run:${a}`]: "" },
+    });
+    // the journal is the only file
+    expect(fs.readdirSync(journalDir(root))).toEqual([`${JournalWriter.of(root).id}.jsonl`]);
+    const ledger = readLedger(root);
+    const read = ledger.groups.get(g.id)!;
+    expect(read.kind).toBe("batch");
+    expect(read.planned).toBe(2);
+    expect(ledger.members(read)).toEqual([a, b].sort());
+    expect(read.attrs.get("label")).toBe("sweep");
+    expect(read.attrs.get("operation")).toBe("train");
+    expect(read.attrs.get("flags")).toEqual({ lr: [0.1, 0.2] });
   });
 
-  it("an empty label is not written", () => {
-    const g = RunGroup.create(tempDir(), { kind: "manual", label: "" });
-    expect(g.attributes.has("label")).toBe(false);
-    expect(g.members).toEqual([]);
+  it("an empty label is not written; a group may have no members", () => {
+    const root = tempDir();
+    const g = makeGroup(root, { kind: "manual", label: "" });
+    expect(ownEvents(root)[1]).not.toHaveProperty("set");
+    const read = readLedger(root).groups.get(g.id)!;
+    expect(read.attrs.has("label")).toBe(false);
+    expect(membersOf(read.attrs)).toEqual([]);
   });
 
-  it("members are added and removed by changes to the log", () => {
+  it("members are added and removed by attr events, one per change", () => {
     const root = tempDir();
     const [a, b, c] = [newRunId(), newRunId(), newRunId()];
-    const g = RunGroup.create(root, { kind: "manual", members: [a] });
-    g.addMembers([b, c]);
-    expect(g.members).toEqual([a, b, c]);
-    g.removeMembers([a, c]);
-    expect(g.members).toEqual([b]);
-    g.change({ set: { label: "x", "tag:t": "" } });
-    expect(RunGroup.open(root, g.id).attributes).toEqual(new Map<string, unknown>([[`run:${b}`, ""], ["kind", "manual"], ["label", "x"], ["tag:t", ""]]));
-    expect(changeFiles(g.dir)).toHaveLength(4);
+    const g = makeGroup(root, { kind: "manual", members: [a] });
+    addMembers(root, g.id, [b, c]);
+    expect(membersOf(readLedger(root).groups.get(g.id)!.attrs)).toEqual([a, b, c]);
+    removeMembers(root, g.id, [a, c]);
+    expect(membersOf(readLedger(root).groups.get(g.id)!.attrs)).toEqual([b]);
+    changeAttributes(root, g.id, { set: { label: "x", "tag:t": "" } });
+    expect(readLedger(root).groups.get(g.id)!.attrs).toEqual(new Map<string, unknown>([[`run:${b}`, ""], ["label", "x"], ["tag:t", ""]]));
+    const changes = ownEvents(root).filter((e) => e.e === "attr");
+    expect(changes.map((e) => [e.of, e.set, e.delete])).toEqual([
+      [g.id, { [`run:${b}`]: "", [`run:${c}`]: "" }, undefined],
+      [g.id, undefined, [`run:${a}`, `run:${c}`]],
+      [g.id, { label: "x", "tag:t": "" }, undefined],
+    ]);
   });
 
-  it("a run may belong to several groups", () => {
+  it("a run may belong to several groups, by their events or by its own", () => {
     const root = tempDir();
     const r = newRunId();
-    const g1 = RunGroup.create(root, { kind: "pipeline", members: [r] });
-    const g2 = RunGroup.create(root, { kind: "manual", members: [r] });
-    expect(listGroupIds(root)).toEqual([g1.id, g2.id].sort());
-    expect(RunGroup.open(root, g1.id).members).toEqual([r]);
-    expect(RunGroup.open(root, g2.id).members).toEqual([r]);
+    const g1 = makeGroup(root, { kind: "pipeline", members: [r] });
+    const g2 = makeGroup(root, { kind: "manual", members: [r] });
+    const g3 = makeGroup(root, { kind: "batch" });
+    const own = makeRun(root, "op", "completed", { groups: [g1.id, g3.id] });
+    const ledger = readLedger(root);
+    expect([...ledger.groups.keys()]).toEqual([g1.id, g2.id, g3.id]);
+    expect(ledger.members(ledger.groups.get(g1.id)!)).toEqual([r, own.id]);
+    expect(ledger.members(ledger.groups.get(g2.id)!)).toEqual([r]);
+    expect(ledger.members(ledger.groups.get(g3.id)!)).toEqual([own.id]);
   });
 
-  it("delete removes the group, not its runs' files", () => {
+  it("delete puts the group in the trash; its runs stay", () => {
     const root = tempDir();
-    const r = newRunId();
-    fs.mkdirSync(path.join(runsDir(root), r + ".meta"), { recursive: true });
-    const g = RunGroup.create(root, { kind: "manual", members: [r] });
-    g.delete();
-    expect(listGroupIds(root)).toEqual([]);
-    expect(fs.readdirSync(runsDir(root))).toEqual([r + ".meta"]);
-    expect(() => RunGroup.open(root, g.id)).toThrow(/no run group/);
+    const r = makeRun(root, "op");
+    const g = makeGroup(root, { kind: "manual", members: [r.id] });
+    const other = makeGroup(root, { kind: "manual" });
+    deleteGroup(root, g.id);
+    const view = RunsView.read(root);
+    expect(view.groups().map((x) => x.id)).toEqual([other.id]);
+    expect([...view.runs].map((x) => x.id)).toEqual([r.id]);
+    expect(view.ledger.groups.get(g.id)!.attrs.has("trash")).toBe(true);
   });
 
-  it("open refuses a directory without a matching id file, and ids that are not ids", () => {
+  it("the runner that makes a batch or pipeline ends it when it has made every run", () => {
     const root = tempDir();
-    const id = newRunId();
-    fs.mkdirSync(groupDir(root, id), { recursive: true });
-    expect(() => RunGroup.open(root, id)).toThrow(/no run group/);
-    fs.writeFileSync(path.join(groupDir(root, id), "id"), newRunId() + "\n");
-    expect(() => RunGroup.open(root, id)).toThrow(/no run group/);
-    expect(() => groupDir(root, "../escape")).toThrow(/not a group id/);
+    const g = makeGroup(root, { kind: "pipeline" });
+    expect(readLedger(root).groups.get(g.id)!.ended).toBeUndefined();
+    endGroup(root, g.id);
+    expect(readLedger(root).groups.get(g.id)!.ended).toEqual(ownEvents(root).at(-1)!.t);
   });
 
-  it("listGroupIds: only group directories, oldest first; none without .cohort/runs", () => {
+  it("groups list in the order made; a second group event of one id and one without an id are passed over", () => {
     const root = tempDir();
-    expect(listGroupIds(root)).toEqual([]);
-    const g1 = RunGroup.create(root, { kind: "manual" });
-    const g2 = RunGroup.create(root, { kind: "manual" });
-    fs.mkdirSync(path.join(runsDir(root), newRunId() + ".meta"));
-    fs.mkdirSync(path.join(runsDir(root), `.${newRunId()}.group.1.tmp`));
-    fs.mkdirSync(path.join(runsDir(root), "junk.group"));
-    expect(listGroupIds(root)).toEqual([g1.id, g2.id]);
+    const g1 = makeGroup(root, { kind: "manual", label: "one" });
+    const g2 = makeGroup(root, { kind: "manual" });
+    // a journal of a later writer (read after this process's)
+    foreignJournal(root, "ffffffff-ffff-7fff-bfff-ffffffffffff", [
+      { e: "group", t: 1, id: g1.id, kind: "batch", set: { label: "impostor" } },
+      { e: "group", t: 2, kind: "manual" },
+    ]);
+    makeRun(root, "op"); // runs are no groups
+    const ledger = readLedger(root);
+    expect([...ledger.groups.keys()]).toEqual([g1.id, g2.id]);
+    expect(ledger.groups.get(g1.id)!.kind).toBe("manual");
+    expect(ledger.groups.get(g1.id)!.attrs.get("label")).toBe("one");
   });
 
   it("membersOf: the run:ID keys, sorted", () => {

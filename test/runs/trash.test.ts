@@ -1,73 +1,149 @@
 import fs from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { changeFiles, writeChange } from "../../src/runs/attributes.js";
-import { runsDir } from "../../src/runs/record.js";
-import { deleteRun, moveDir, purgeRun, restoreRun, runWorkDir, trashState, userDir } from "../../src/runs/trash.js";
+import { changeAttributes } from "../../src/runs/attributes.js";
+import { journalDir, JournalWriter, segmentFile } from "../../src/runs/journal.js";
+import { readLedger } from "../../src/runs/ledger.js";
+import { outputPlace, readOutput } from "../../src/runs/output.js";
+import { newRunId } from "../../src/runs/run-id.js";
+import { trashOf } from "../../src/runs/run-status.js";
+import { deleteRun, purgeRun, restoreRun, runWorkDir } from "../../src/runs/trash.js";
 import { tempDir } from "../helpers.js";
-import { makeRun } from "./make-runs.js";
+import { deadPid, foreignJournal, makeRun, ownEvents } from "./make-runs.js";
 
-describe("trash markers", () => {
-  it("delete, restore, delete again: the last marker decides; the record is never touched", () => {
+const state = (root: string, id: string) => trashOf(readLedger(root).runs.get(id)!);
+
+/** The output of a run, as `runs show` reads it. */
+function output(root: string, id: string): string {
+  const ledger = readLedger(root);
+  const place = outputPlace(root, ledger.runs.get(id)!, ledger);
+  return place ? readOutput(place).toString() : "";
+}
+
+function purge(root: string, id: string): void {
+  const ledger = readLedger(root);
+  purgeRun(root, ledger.runs.get(id)!, ledger);
+}
+
+describe("delete and restore", () => {
+  it("delete, restore, delete again: the last change decides; the run's own events are never touched", () => {
     const root = tempDir();
-    const run = makeRun(root, "op");
-    const before = fs.readdirSync(run.dir).sort();
-    expect(trashState(root, run.id)).toBe("present");
+    const run = makeRun(root, "op", "completed", { output: "kept\n" });
+    const before = ownEvents(root);
+    const segment = fs.readFileSync(segmentFile(root, JournalWriter.of(root).id, 0));
+    expect(state(root, run.id)).toBe("present");
     deleteRun(root, run.id);
-    expect(trashState(root, run.id)).toBe("deleted");
+    expect(state(root, run.id)).toBe("deleted");
     restoreRun(root, run.id);
-    expect(trashState(root, run.id)).toBe("present");
+    expect(state(root, run.id)).toBe("present");
     deleteRun(root, run.id);
-    expect(trashState(root, run.id)).toBe("deleted");
-    expect(fs.readdirSync(run.dir).sort()).toEqual(before);
-    const markers = changeFiles(moveDir(root, run.id));
-    expect(markers).toHaveLength(3);
-    const last = JSON.parse(fs.readFileSync(path.join(moveDir(root, run.id), markers[2]), "utf8"));
-    expect(last).toMatchObject({ action: "trash" });
-    expect(typeof last.author).toBe("string");
-    expect(Number.isSafeInteger(last.time)).toBe(true);
+    expect(state(root, run.id)).toBe("deleted");
+    const after = ownEvents(root);
+    expect(after.slice(0, before.length)).toEqual(before);
+    const changes = after.slice(before.length);
+    expect(changes.map((e) => [e.e, e.of, e.set, e.delete])).toEqual([
+      ["attr", run.id, { trash: "" }, undefined],
+      ["attr", run.id, undefined, ["trash"]],
+      ["attr", run.id, { trash: "" }, undefined],
+    ]);
+    for (const c of changes) {
+      expect(typeof c.author).toBe("string");
+      expect(Number.isSafeInteger(c.t)).toBe(true);
+    }
+    expect(fs.readFileSync(segmentFile(root, JournalWriter.of(root).id, 0))).toEqual(segment);
+    expect(output(root, run.id)).toBe("kept\n");
   });
 
-  it("markers that do not parse are passed over", () => {
+  it("lines that are not events are passed over", () => {
     const root = tempDir();
     const run = makeRun(root, "op");
     deleteRun(root, run.id);
-    const dir = moveDir(root, run.id);
-    fs.writeFileSync(path.join(dir, "ffffffff-ffff-7fff-bfff-fffffffffff0.json"), "garbage");
-    fs.writeFileSync(path.join(dir, "ffffffff-ffff-7fff-bfff-fffffffffff1.json"), '{"action": "explode"}');
-    fs.mkdirSync(path.join(dir, "ffffffff-ffff-7fff-bfff-fffffffffff2.json"));
-    expect(trashState(root, run.id)).toBe("deleted");
+    const file = foreignJournal(root, newRunId(), []);
+    fs.appendFileSync(file, 'garbage\n{"e": "attr", "of": "' + run.id + '", "delete": ["tr\n[]\n');
+    expect(state(root, run.id)).toBe("deleted");
   });
+});
 
-  it("purge removes the record, the attribute log and the run directory, and keeps its marker", () => {
+describe("purge", () => {
+  it("zeroes the run's output, removes its directory, keeps its events and a purged attribute", () => {
     const root = tempDir();
-    const run = makeRun(root, "op");
-    const keep = makeRun(root, "op");
-    writeChange(userDir(root, run.id), { set: { label: "x" } });
-    fs.mkdirSync(runWorkDir(root, run.id));
+    const before = makeRun(root, "op", "completed", { output: "before\n" });
+    const run = makeRun(root, "op", "completed", { output: "secret\n" });
+    const after = makeRun(root, "op", "error", { output: "after\n" });
+    fs.mkdirSync(runWorkDir(root, run.id), { recursive: true });
     fs.writeFileSync(path.join(runWorkDir(root, run.id), "model.bin"), "data");
-    purgeRun(root, run.id);
-    expect(trashState(root, run.id)).toBe("purged");
-    expect(fs.readdirSync(runsDir(root)).sort()).toEqual([keep.id + ".meta", run.id + ".move"].sort());
+    changeAttributes(root, run.id, { set: { label: "x" } });
+    const file = segmentFile(root, JournalWriter.of(root).id, 0);
+    const size = fs.statSync(file).size;
+    purge(root, run.id);
+    expect(state(root, run.id)).toBe("purged");
+    expect(readLedger(root).runs.get(run.id)!.operation).toBe("op");
+    expect(fs.existsSync(runWorkDir(root, run.id))).toBe(false);
+    // the segment keeps its length, so the other runs' outputs stay where their events say
+    expect(fs.statSync(file).size).toBe(size);
+    expect(fs.readFileSync(file, "utf8")).toBe("before\n" + "\0".repeat(7) + "after\n");
+    expect(output(root, before.id)).toBe("before\n");
+    expect(output(root, after.id)).toBe("after\n");
+    expect(ownEvents(root).at(-1)).toMatchObject({ e: "attr", of: run.id, set: { purged: "" } });
   });
 
-  it("purge gets past the leftover of an interrupted purge", () => {
+  it("removes a segment once every run in it is purged", () => {
     const root = tempDir();
-    const run = makeRun(root, "op");
-    const leftover = path.join(runsDir(root), `.${run.id}.purge.${process.pid}.tmp`);
-    fs.mkdirSync(leftover);
-    fs.writeFileSync(path.join(leftover, "x"), "");
-    purgeRun(root, run.id);
-    expect(fs.existsSync(run.dir)).toBe(false);
-    expect(fs.existsSync(leftover)).toBe(false);
+    const a = makeRun(root, "op", "completed", { output: "a\n" });
+    const b = makeRun(root, "op", "completed", { output: "b\n" });
+    const file = segmentFile(root, JournalWriter.of(root).id, 0);
+    purge(root, a.id);
+    expect(fs.existsSync(file)).toBe(true);
+    purge(root, b.id);
+    expect(fs.existsSync(file)).toBe(false);
+    expect(output(root, a.id)).toBe("");
+    expect(fs.readdirSync(journalDir(root))).toEqual([path.basename(JournalWriter.of(root).file)]);
   });
 
-  it("the paths of a run's directories", () => {
+  it("zeroes the output of a run whose runner was killed before its end", () => {
+    const root = tempDir();
+    const writer = newRunId();
+    const killed = newRunId();
+    const next = newRunId();
+    // a runner of this host that died in the middle of its second run: no end, so no length
+    foreignJournal(
+      root,
+      writer,
+      [
+        { e: "run", t: 1, id: next, op: "op", config: "{}" },
+        { e: "start", t: 2, id: next, slot: 0, off: 0 },
+        { e: "end", t: 3, id: next, exit: 0, len: 6 },
+        { e: "run", t: 4, id: killed, op: "op", config: "{}" },
+        { e: "start", t: 5, id: killed, slot: 0, off: 6 },
+      ],
+      { host: os.hostname(), pid: deadPid() },
+    );
+    fs.writeFileSync(segmentFile(root, writer, 0), "first\nhalf of a sec");
+    expect(output(root, killed)).toBe("half of a sec");
+    purge(root, killed);
+    expect(output(root, killed)).toBe("\0".repeat(13));
+    expect(output(root, next)).toBe("first\n");
+  });
+
+  it("a purge cut short after its attribute, or of a run that never started, can be done (again)", () => {
+    const root = tempDir();
+    const run = makeRun(root, "op", "completed", { output: "data\n" });
+    makeRun(root, "op", "completed", { output: "other\n" });
+    // what an interrupted purge leaves: the attribute, not yet the zeros
+    changeAttributes(root, run.id, { set: { purged: "" } });
+    purge(root, run.id);
+    expect(fs.readFileSync(segmentFile(root, JournalWriter.of(root).id, 0), "utf8")).toBe("\0".repeat(5) + "other\n");
+    const pending = makeRun(root, "op", "pending");
+    purge(root, pending.id);
+    expect(state(root, pending.id)).toBe("purged");
+  });
+
+  it("a flag run's working directory is .cohort/runs/<run-id>; anything else is refused", () => {
     const root = tempDir();
     const id = "01900000-0000-7000-8000-000000000000";
-    expect(moveDir(root, id)).toBe(path.join(runsDir(root), id + ".move"));
-    expect(userDir(root, id)).toBe(path.join(runsDir(root), id + ".user"));
-    expect(runWorkDir(root, id)).toBe(path.join(runsDir(root), id));
-    expect(() => userDir(root, "../../x")).toThrow(/not a run id/);
+    expect(runWorkDir(root, id)).toBe(path.join(root, ".cohort", "runs", id));
+    expect(() => runWorkDir(root, "../../x")).toThrow(/not a run id/);
+    expect(() => runWorkDir(root, id + "/..")).toThrow(/not a run id/);
   });
 });
