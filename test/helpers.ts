@@ -83,3 +83,29 @@ export function readRuns(dir: string): RunMeta[] {
     })
     .sort((a, b) => (Number.isNaN(a.started) ? Infinity : a.started) - (Number.isNaN(b.started) ? Infinity : b.started));
 }
+
+/** `<project>/.cohort/journal`. */
+export const journalDirOf = (dir: string) => path.join(dir, ".cohort", "journal");
+
+/** A journal file as it lies on disk: its writer line and the events after it. */
+export interface JournalFile {
+  file: string;
+  writer: Record<string, unknown>;
+  events: Record<string, unknown>[];
+}
+
+/** Every journal of a project, oldest writer first, read straight from the files (each must end with a whole line). */
+export function readJournals(dir: string): JournalFile[] {
+  const jd = journalDirOf(dir);
+  if (!fs.existsSync(jd)) return [];
+  return fs
+    .readdirSync(jd)
+    .filter((n) => n.endsWith(".jsonl"))
+    .sort()
+    .map((n) => {
+      const text = fs.readFileSync(path.join(jd, n), "utf8");
+      if (!text.endsWith("\n")) throw new Error(`${n} ends in the middle of a line`);
+      const [writer, ...events] = lines(text).map((l) => JSON.parse(l) as Record<string, unknown>);
+      return { file: path.join(jd, n), writer, events };
+    });
+}

@@ -1,8 +1,9 @@
-import { spawn } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import fs from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { COHORT, cohort, lines, tempDir, type Result } from "../helpers.js";
+import { COHORT, cohort, journalDirOf, lines, readJournals, tempDir, type Result } from "../helpers.js";
 
 function project(toml: string, ...grid: string[]): string {
   const dir = tempDir();
@@ -32,8 +33,6 @@ async function until<T>(what: string, check: () => T | undefined): Promise<T> {
   throw new Error(`gave up waiting for ${what}`);
 }
 
-const runsDir = (dir: string) => path.join(dir, ".cohort", "runs");
-
 interface Listed {
   id: string;
   name: string;
@@ -42,25 +41,31 @@ interface Listed {
   jobs: string[];
 }
 
-const listed = (dir: string): Listed[] => {
-  const r = cohort(["runs", "-a", "--json"], { cwd: dir });
+const listed = (dir: string, env: NodeJS.ProcessEnv = {}): Listed[] => {
+  const r = cohort(["runs", "-a", "--json"], { cwd: dir, env });
   expect(r.code, r.stderr).toBe(0);
   return JSON.parse(r.stdout);
 };
 
+/** The pid of a process that has ended. */
+const deadPid = () => Number(spawnSync(process.execPath, ["-e", "console.log(process.pid)"], { encoding: "utf8" }).stdout.trim());
+
+/** A journal file with its first line, the writer's, replaced: the same events as if another process had written them. */
+function rewriteWriter(file: string, change: (writer: Record<string, unknown>) => Record<string, unknown>): void {
+  const [head, ...rest] = fs.readFileSync(file, "utf8").split("\n");
+  fs.writeFileSync(file, [JSON.stringify(change(JSON.parse(head))), ...rest].join("\n"));
+}
+
 describe("run status when the runner is gone", () => {
-  it("kill -9 of the runner leaves its run terminated; a lock of another host reads running", async () => {
+  it("kill -9 of the runner leaves its run terminated; a writer of another host reads running, until its cluster job is gone", async () => {
     const dir = project(`[project]\nname = "k"\n\n[operations.long]\ncommand = "echo $$ > sleep.pid; exec sleep 300"\n`, "T=1");
     const job = lines(cohort(["find"], { cwd: dir }).stdout)[0];
     const pidFile = path.join(dir, "workspace", job, "sleep.pid");
     const runner = background(["exec", "long"], dir);
     let sleeper: number | undefined;
     try {
-      const lock = await until("the run's lock", () => {
-        const meta = fs.existsSync(runsDir(dir)) ? fs.readdirSync(runsDir(dir)).find((n) => n.endsWith(".meta")) : undefined;
-        const file = meta && path.join(runsDir(dir), meta, "proc", "lock");
-        return file && fs.existsSync(file) && fs.readFileSync(file, "utf8").trim() ? file : undefined;
-      });
+      const journal = await until("the run's start in the journal", () => readJournals(dir).find((j) => j.events.some((e) => e.e === "start")));
+      expect(journal.writer.pid).toBe(runner.child.pid);
       sleeper = await until("the command's pid", () => {
         const text = fs.existsSync(pidFile) ? fs.readFileSync(pidFile, "utf8").trim() : "";
         return text ? Number(text) : undefined;
@@ -69,14 +74,32 @@ describe("run status when the runner is gone", () => {
       runner.child.kill("SIGKILL");
       const ended = await runner.done;
       expect(ended.code).toBeNull(); // killed, not exited
-      // its lock is still there, naming a process that is gone
-      expect(fs.readFileSync(lock, "utf8")).toBe(`${fs.readFileSync(lock, "utf8").split(" ")[0]} ${runner.child.pid}\n`);
+      // its journal says the run started and nothing more: the writer is gone, so the run is over
+      expect(readJournals(dir).find((j) => j.file === journal.file)!.events.map((e) => e.e)).not.toContain("end");
       expect(listed(dir).map((r) => r.status)).toEqual(["terminated"]);
       expect(cohort(["runs", "show", "1"], { cwd: dir }).stdout).toMatch(/^status +terminated$/m);
-      // the same lock written on another host: cohort cannot look at that process, so it is running
-      fs.writeFileSync(lock, "otherhost 12345\n");
+
+      // the same journal written on another host: cohort cannot look at that process, so it is running
+      rewriteWriter(journal.file, (w) => ({ ...w, host: "otherhost", pid: 12345 }));
       expect(listed(dir).map((r) => r.status)).toEqual(["running"]);
       expect(JSON.parse(cohort(["runs", "-s", "running", "--json"], { cwd: dir }).stdout)).toHaveLength(1);
+
+      // ... inside a cluster job: running while the scheduler holds the job, terminated once it is gone
+      rewriteWriter(journal.file, (w) => ({ ...w, cluster: { scheduler: "slurm", job_id: "77" } }));
+      const bin = path.join(tempDir(), "bin");
+      fs.mkdirSync(bin);
+      const queue = path.join(bin, "queue");
+      fs.writeFileSync(path.join(bin, "squeue"), `#!/bin/sh\ncat "${queue}"\n`, { mode: 0o755 });
+      const fake = { PATH: `${bin}:/usr/bin:/bin` };
+      fs.writeFileSync(queue, "77|x|RUNNING|None\n");
+      expect(listed(dir, fake).map((r) => r.status)).toEqual(["running"]);
+      fs.writeFileSync(queue, "78|y|RUNNING|None\n");
+      expect(listed(dir, fake).map((r) => r.status)).toEqual(["terminated"]);
+      // a scheduler that cannot be asked proves nothing: the run still counts as running
+      fs.rmSync(path.join(bin, "squeue"));
+      const unasked = cohort(["runs", "-a", "--json"], { cwd: dir, env: fake });
+      expect(JSON.parse(unasked.stdout).map((r: Listed) => r.status)).toEqual(["running"]);
+      expect(unasked.stderr).toMatch(/cannot ask the slurm scheduler/);
     } finally {
       runner.child.kill("SIGKILL");
       // the command runs in a process group of its own: it outlives the killed runner
@@ -118,47 +141,84 @@ describe("concurrent writers", () => {
     expect([...perJob.keys()].sort()).toEqual([...jobs].sort());
     expect(perJob.get(jobs[0])).toBe(2);
     expect(all.find((r) => r.id === finished.id)!.tags).toEqual([...tags].sort());
-    expect(fs.readdirSync(path.join(runsDir(dir), finished.id + ".user"))).toHaveLength(tags.length);
-    // nothing half-made is left
-    expect(fs.readdirSync(runsDir(dir)).filter((n) => n.startsWith("."))).toEqual([]);
+
+    // Each process wrote its own journal, whole lines only (readJournals checks), its writer line first
+    // and only there: the exec, the two runners and the six tag commands.
+    const journals = readJournals(dir);
+    expect(journals).toHaveLength(1 + 2 + tags.length);
+    expect(new Set(journals.map((j) => j.writer.pid)).size).toBe(journals.length);
+    for (const j of journals) {
+      expect(j.writer.e).toBe("writer");
+      expect(j.events.some((e) => e.e === "writer")).toBe(false);
+    }
+    const runsPer = journals.map((j) => j.events.filter((e) => e.e === "run").length).sort((x, y) => x - y);
+    expect(runsPer).toEqual([0, 0, 0, 0, 0, 0, 1, 10, 10]);
+    // every tag is one attr event, each in the journal of the command that added it
+    const changes = journals.map((j) => j.events.filter((e) => e.e === "attr" && e.of === finished.id));
+    expect(changes.filter((c) => c.length > 0).map((c) => c.length)).toEqual(tags.map(() => 1));
+    expect(changes.flat().map((e) => Object.keys(e.set as object)[0]).sort()).toEqual(tags.map((t) => `tag:${t}`).sort());
+    // nothing half-made is left: only journals and output segments, no claim lock
+    for (const name of fs.readdirSync(journalDirOf(dir))) expect(name).toMatch(/^[0-9a-f-]{36}\.(jsonl|\d+\.out)$/);
   });
 
-  it("half-made or damaged records never break cohort runs: it lists the rest", () => {
+  it("damaged journals never break cohort runs: a torn last line, garbage lines, a truncated file; it lists the rest", () => {
     const dir = project(`[project]\nname = "h"\n\n[operations.op]\ncommand = "echo hi"\n`, "i={1,2}");
     expect(cohort(["exec", "op"], { cwd: dir }).code).toBe(0);
     const good = listed(dir);
     expect(good).toHaveLength(2);
-    const rd = runsDir(dir);
-    // a record still being assembled
-    fs.mkdirSync(path.join(rd, `.01900000-0000-7000-8000-000000000001.meta.4242.tmp`, "proc"), { recursive: true });
-    fs.writeFileSync(path.join(rd, `.01900000-0000-7000-8000-000000000001.meta.4242.tmp`, "id"), "01900000-0000-7000-8000-000000000001\n");
-    // a record with empty files, and one with none
-    const empty = "01900000-0000-7000-8000-000000000002";
-    fs.mkdirSync(path.join(rd, empty + ".meta", "proc"), { recursive: true });
-    fs.writeFileSync(path.join(rd, empty + ".meta", "id"), empty + "\n");
-    for (const f of ["opref", "config.json", "jobs", "cmd.json", "initialized", "started", "proc/lock", "proc/exit"]) fs.writeFileSync(path.join(rd, empty + ".meta", f), "");
-    fs.mkdirSync(path.join(rd, "01900000-0000-7000-8000-000000000003.meta"));
-    // garbage in an attribute log, a trash log and a group
-    const user = path.join(rd, good[0].id + ".user");
-    fs.mkdirSync(user);
-    fs.writeFileSync(path.join(user, "01900000-0000-7000-8000-00000000000a.json"), "{{{ not json");
-    fs.writeFileSync(path.join(user, "garbage"), "x");
-    fs.mkdirSync(path.join(rd, good[1].id + ".move"));
-    fs.writeFileSync(path.join(rd, good[1].id + ".move", "01900000-0000-7000-8000-00000000000b.json"), "[]");
-    fs.mkdirSync(path.join(rd, "01900000-0000-7000-8000-000000000004.group"));
-    fs.writeFileSync(path.join(rd, "notes.txt"), "mine");
+    const jd = journalDirOf(dir);
+    const here = { host: os.hostname(), pid: deadPid(), cohort: "0", user: "x", v: 1 };
+    const line = (o: object) => JSON.stringify(o) + "\n";
+    const id = (n: number) => `01900000-0000-7000-8000-00000000000${n}`;
+    const w = (n: number) => `01900000-0000-7000-8000-0000000000f${n}`;
+    const t = Date.now() * 1000 - 60_000_000;
+    // a run whose runner died writing its end: the torn line is not read, the run was terminated
+    fs.writeFileSync(
+      path.join(jd, `${w(1)}.jsonl`),
+      line({ e: "writer", id: w(1), t, ...here }) +
+        line({ e: "run", t: t + 1, id: id(1), op: "torn", config: "{}" }) +
+        line({ e: "start", t: t + 2, id: id(1), slot: 0, off: 0 }) +
+        '{"e":"end","t":' + (t + 3) + ',"id":"' + id(1) + '","ex',
+    );
+    fs.writeFileSync(path.join(jd, `${w(1)}.0.out`), "torn output\n");
+    // garbage, wrong shapes and foreign events among good lines; a damaged config
+    fs.writeFileSync(
+      path.join(jd, `${w(2)}.jsonl`),
+      line({ e: "writer", id: w(2), t, ...here }) +
+        "garbage\n\n[1, 2]\n\x00\x00\x00\n" +
+        line({ e: "run", t: t + 1, id: id(2), op: "damaged", config: '{"T": 1.', jobs: "not a list" }) +
+        line({ e: "attr", t: t + 2, of: good[0].id, delete: "label", author: "x" }) +
+        line({ e: "attr", t: t + 2, of: good[1].id, set: { "tag:ok": "" }, delete: { x: 1 }, author: "x" }) +
+        line({ e: "claim", t: t + 3, items: "all of them" }) +
+        line({ e: "start", t: t + 3, id: id(2), slot: "../../../../x", off: 0 }) +
+        line({ e: "metric", t: t + 4, id: id(2), loss: 0.5 }) +
+        line({ e: "end", t: t + 5, id: id(2), exit: 0, len: 999 }),
+    );
+    // a journal truncated to nothing, one cut inside its writer line, and a file that is no journal
+    fs.writeFileSync(path.join(jd, `${w(3)}.jsonl`), "");
+    fs.writeFileSync(path.join(jd, `${w(4)}.jsonl`), '{"e":"writer","id":"' + w(4));
+    fs.writeFileSync(path.join(jd, "notes.txt"), line({ e: "run", t, id: id(5), op: "foreign", config: "{}" }));
+    // a segment cut shorter than the output its runs' events name
+    const seg = fs.readdirSync(jd).find((n) => n.endsWith(".out") && !n.startsWith(w(1)))!;
+    fs.truncateSync(path.join(jd, seg), 4);
 
-    for (const args of [["runs"], ["runs", "-g"], ["runs", "show", "1"], ["runs", "show", empty], ["runs", "show", empty, "--json"]]) {
+    for (const args of [["runs"], ["runs", "-g"], ["runs", "show", "1"], ["runs", "show", id(1)], ["runs", "show", id(2), "--json"], ["runs", "show", good[1].id]]) {
       const r = cohort(args, { cwd: dir });
       expect(r.code, `${args.join(" ")}: ${r.stderr}`).toBe(0);
+      expect(r.stderr, args.join(" ")).toBe("");
     }
     const now = listed(dir);
-    expect(now.map((r) => r.id)).toEqual(expect.arrayContaining(good.map((r) => r.id)));
+    expect(now.map((r) => r.id).sort()).toEqual([...good.map((r) => r.id), id(1), id(2)].sort());
     expect(now.filter((r) => good.some((g) => g.id === r.id)).every((r) => r.status === "completed")).toBe(true);
-    // the record with empty files is listed as far as it can be read; the one without files is not
-    expect(now.map((r) => r.id).sort()).toEqual([...good.map((r) => r.id), empty].sort());
-    expect(now.find((r) => r.id === empty)).toMatchObject({ status: "unknown" });
-    // and changes still work on the damaged logs
+    expect(now.find((r) => r.id === id(1))).toMatchObject({ status: "terminated" });
+    expect(now.find((r) => r.id === id(2))).toMatchObject({ status: "completed", jobs: [] });
+    const shown = JSON.parse(cohort(["runs", "show", id(1), "--json"], { cwd: dir }).stdout);
+    expect(shown).toMatchObject({ status: "terminated", exit_code: null, output: ["torn output"] });
+    // the start with a slot that is no number is skipped: the run has no output, rather than another file's
+    expect(JSON.parse(cohort(["runs", "show", id(2), "--json"], { cwd: dir }).stdout)).toMatchObject({ config: null, output: [] });
+    // a wrong-shaped change is passed over whole; the good ones apply
+    expect(now.find((r) => r.id === good[1].id)!.tags).toEqual([]);
+    // and changes still work
     expect(cohort(["runs", "tag", good[0].name, "--add", "ok"], { cwd: dir }).code).toBe(0);
     expect(listed(dir).find((r) => r.id === good[0].id)!.tags).toEqual(["ok"]);
   });

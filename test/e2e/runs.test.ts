@@ -2,7 +2,7 @@ import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { COHORT, cohort, lines, readRuns, tempDir } from "../helpers.js";
+import { COHORT, cohort, journalDirOf, lines, readJournals, readRuns, tempDir } from "../helpers.js";
 
 const TOML = `
 [project]
@@ -184,10 +184,14 @@ describe("cohort runs show", () => {
     expect(o.config).toHaveProperty("T");
     expect(o.groups).toEqual([{ id: expect.any(String), name: expect.stringMatching(/^[a-z]{5}-[a-z]{5}$/), kind: "manual" }]);
     expect(o.comments).toEqual([{ id: expect.any(String), msg: "why did it fail?", author: expect.any(String), time: expect.any(Number), time_iso: expect.any(String) }]);
-    for (const k of ["initialized", "staged", "started", "stopped"]) {
-      expect(typeof o[k]).toBe("number");
-      expect(o[`${k}_iso`]).toMatch(/Z$/);
+    // times from its run, start and end events, in that order
+    for (const k of ["created", "started", "stopped"]) {
+      expect(Number.isSafeInteger(o[k])).toBe(true);
+      expect(new Date(o[`${k}_iso`]).getTime()).toBe(Math.floor(o[k] / 1000));
     }
+    expect(o.created <= o.started && o.started <= o.stopped).toBe(true);
+    expect(o.directives).toMatchObject({ np: 1 });
+    expect(o.jobs).toHaveLength(1);
   });
 });
 
@@ -224,17 +228,25 @@ describe("label, tag, comment", () => {
     expectUserError(c("runs", "comment", "1"), /give one of -m, --list, --delete/);
   });
 
-  it("every change is one file in <run-id>.user/", () => {
+  it("every change is one attr event, in the journal of the command that made it", () => {
     const { dir, newest, c } = project();
+    const before = readJournals(dir).length;
     c("runs", "label", "1", "--set", "x");
     c("runs", "tag", "1", "--add", "t1", "t2");
     c("runs", "comment", "1", "-m", "hi");
-    const files = fs.readdirSync(path.join(dir, ".cohort", "runs", newest[0] + ".user"));
-    expect(files).toHaveLength(3);
-    const changes = files.sort().map((f) => JSON.parse(fs.readFileSync(path.join(dir, ".cohort", "runs", newest[0] + ".user", f), "utf8")));
+    c("runs", "tag", "2", "--remove", "nope"); // changes nothing: records nothing
+    const added = readJournals(dir).slice(before);
+    expect(added).toHaveLength(3);
+    const changes = added.map((j) => {
+      expect(j.events).toHaveLength(1);
+      return j.events[0];
+    });
+    for (const e of changes) expect(e).toMatchObject({ e: "attr", of: newest[0], t: expect.any(Number), author: expect.any(String) });
     expect(changes[0].set).toEqual({ label: "x" });
     expect(changes[1].set).toEqual({ "tag:t1": "", "tag:t2": "" });
-    expect(Object.values(changes[2].set)[0]).toMatchObject({ msg: "hi" });
+    const [key, comment] = Object.entries(changes[2].set as object)[0];
+    expect(key).toMatch(/^comment:[0-9a-f-]+$/);
+    expect(comment).toMatchObject({ msg: "hi", author: changes[2].author });
   });
 });
 
@@ -256,13 +268,20 @@ describe("delete, restore, purge", () => {
     expect(c("runs", "--deleted").stderr).toBe("no deleted runs\n");
   });
 
-  it("purge removes the files; the run is then 'purged' wherever it is named", () => {
+  it("purge removes the output; the run is then 'purged' wherever it is named", () => {
     const { dir, newest, c } = project();
     const name = json(c("runs", "--json").stdout)[0].name;
+    // the newest run (fail) is the only run of its exec, whose segment holds its output alone
+    const journal = readJournals(dir).find((j) => j.events.some((e) => e.id === newest[0]))!;
+    const segment = path.join(journalDirOf(dir), `${journal.writer.id}.0.out`);
+    expect(fs.readFileSync(segment, "utf8")).toBe("failing\n");
     const r = c("runs", "purge", "1");
     expect(r.code, r.stderr).toBe(0); // no terminal: not asked
     expect(r.stdout).toBe(`${name}  purged\n`);
-    expect(fs.existsSync(path.join(dir, ".cohort", "runs", newest[0] + ".meta"))).toBe(false);
+    expect(fs.existsSync(segment)).toBe(false);
+    // its events stay, and a purged attribute is recorded
+    expect(readJournals(dir).find((j) => j.file === journal.file)!.events).toEqual(journal.events);
+    expect(readJournals(dir).at(-1)!.events).toEqual([expect.objectContaining({ e: "attr", of: newest[0], set: { purged: "" } })]);
     expect(json(c("runs", "-a", "--json").stdout).map((x) => x.id)).toEqual(newest.slice(1));
     expectUserError(c("runs", "show", name), new RegExp(`run ${name} was purged`));
     expectUserError(c("runs", "label", name, "--set", "x"), /was purged/);
