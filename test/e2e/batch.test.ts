@@ -3,8 +3,8 @@ import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { jobId } from "../../src/dataspace/id.js";
 import { Float } from "../../src/dataspace/value.js";
-import { listGroupIds, RunGroup } from "../../src/runs/groups.js";
-import { cohort, lines, readRuns, tempDir } from "../helpers.js";
+import { readLedger } from "../../src/runs/ledger.js";
+import { cohort, journalDirOf, lines, readRuns, tempDir } from "../helpers.js";
 
 const TOML = `
 [project]
@@ -31,8 +31,20 @@ function project(): string {
 
 const runsDir = (dir: string) => path.join(dir, ".cohort", "runs");
 const readIn = (dir: string, runId: string, file: string) => fs.readFileSync(path.join(runsDir(dir), runId, file), "utf8");
-const meta = (dir: string, runId: string, file: string) => path.join(runsDir(dir), `${runId}.meta`, file);
-const groups = (dir: string) => listGroupIds(dir).map((id) => RunGroup.open(dir, id));
+/** The config text of a run's event: its flags or its state point, as signac writes JSON. */
+const configOf = (dir: string, runId: string) => readLedger(dir).runs.get(runId)!.config;
+
+/** The run groups of the project, in the order made. */
+function groups(dir: string) {
+  const ledger = readLedger(dir);
+  return [...ledger.groups.values()].map((g) => ({ id: g.id, name: g.name, kind: g.kind, planned: g.planned, get: (k: string) => g.attrs.get(k), members: ledger.members(g) }));
+}
+
+/** Nothing was recorded: no journal, no run directory. */
+function nothingRecorded(dir: string): void {
+  expect(fs.existsSync(journalDirOf(dir))).toBe(false);
+  expect(fs.existsSync(runsDir(dir))).toBe(false);
+}
 
 function ok(dir: string, ...args: string[]) {
   const r = cohort(args, { cwd: dir });
@@ -49,8 +61,7 @@ describe("flag operations", () => {
     const [run] = readRuns(dir);
     expect(run.operation).toBe("train");
     expect(run.jobs).toEqual([]);
-    expect(fs.existsSync(meta(dir, run.id, "jobs"))).toBe(false);
-    expect(fs.readFileSync(meta(dir, run.id, "config.json"), "utf8")).toBe('{"lr": 0.01, "epochs": 10}\n');
+    expect(configOf(dir, run.id)).toBe('{"lr": 0.01, "epochs": 10}');
     const runDir = fs.realpathSync(path.join(runsDir(dir), run.id));
     expect(readIn(dir, run.id, "lr.txt")).toBe("0.01\n");
     expect(readIn(dir, run.id, "cwd.txt").trim()).toBe(runDir);
@@ -62,7 +73,7 @@ describe("flag operations", () => {
     const dir = project();
     ok(dir, "run", "train", "lr=0.5", "epochs=3");
     const [run] = readRuns(dir);
-    expect(fs.readFileSync(meta(dir, run.id, "config.json"), "utf8")).toBe('{"lr": 0.5, "epochs": 3}\n');
+    expect(configOf(dir, run.id)).toBe('{"lr": 0.5, "epochs": 3}');
     expect(readIn(dir, run.id, "lr.txt")).toBe("0.5\n");
     expect(groups(dir)).toEqual([]);
   });
@@ -85,7 +96,7 @@ describe("batches of a flag operation", () => {
     expect(runs.map((run) => readIn(dir, run.id, "lr.txt")).sort()).toEqual(["0.0001\n", "0.001\n", "0.01\n"]);
     for (const run of runs) {
       const lr = readIn(dir, run.id, "lr.txt").trim();
-      expect(fs.readFileSync(meta(dir, run.id, "config.json"), "utf8")).toBe(`{"lr": ${lr}, "epochs": 10}\n`);
+      expect(configOf(dir, run.id)).toBe(`{"lr": ${lr}, "epochs": 10}`);
     }
     const all = groups(dir);
     expect(all).toHaveLength(1);
@@ -94,14 +105,16 @@ describe("batches of a flag operation", () => {
     expect(batch.get("operation")).toBe("train");
     expect(batch.get("flags")).toEqual(["lr={1e-4,1e-3,1e-2}"]);
     expect(batch.members).toEqual(runs.map((run) => run.id).sort());
+    expect(batch.planned).toBe(3);
     expect(r.stderr).toContain(`batch group ${batch.name}`);
+    expect(JSON.parse(ok(dir, "runs", "-g", "--json").stdout)).toMatchObject([{ type: "group", id: batch.id, kind: "batch", status: "completed" }]);
   });
 
   it("key=a key=b is key={a,b}; a grid runs every combination, the first flag outermost", () => {
     const dir = project();
     ok(dir, "run", "train", "lr=0.5", "lr=0.25", "epochs={1,2}");
     const runs = readRuns(dir);
-    const configs = runs.map((run) => fs.readFileSync(meta(dir, run.id, "config.json"), "utf8").trim());
+    const configs = runs.map((run) => configOf(dir, run.id));
     expect(configs).toEqual(['{"lr": 0.5, "epochs": 1}', '{"lr": 0.5, "epochs": 2}', '{"lr": 0.25, "epochs": 1}', '{"lr": 0.25, "epochs": 2}']);
     const [batch] = groups(dir);
     expect(batch.get("flags")).toEqual(["lr=0.5", "lr=0.25", "epochs={1,2}"]);
@@ -126,7 +139,7 @@ describe("batches of a flag operation", () => {
     expect(ok(dir, "run", ...random).stdout).toBe(drawn); // the same seed draws the same values
     expect(JSON.parse(ok(dir, "run", "train", "lr=uniform[0:1]", "--print-runs", "--json").stdout)).toHaveLength(20);
     expect(lines(ok(dir, "run", "train", "lr={1..10}", "epochs={1..10}", "--max-runs", "5", "--print-runs").stdout)).toHaveLength(6);
-    expect(fs.existsSync(runsDir(dir))).toBe(false);
+    nothingRecorded(dir);
   });
 
   it("--needed skips flag sets that have a completed run", () => {
@@ -220,7 +233,7 @@ describe("bad batch input: one line, exit code 2, nothing run", () => {
     expect(r.code).toBe(2);
     expect(lines(r.stderr)).toHaveLength(1);
     expect(r.stderr).toMatch(message);
-    expect(fs.existsSync(runsDir(dir))).toBe(false);
+    nothingRecorded(dir);
   });
 
   it("exec of a flag operation refuses job ids, and exec of a job operation refuses flags", () => {
@@ -230,7 +243,7 @@ describe("bad batch input: one line, exit code 2, nothing run", () => {
       expect(r.code).toBe(2);
       expect(lines(r.stderr)).toHaveLength(1);
     }
-    expect(fs.existsSync(runsDir(dir))).toBe(false);
+    nothingRecorded(dir);
   });
 });
 

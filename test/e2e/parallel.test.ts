@@ -2,7 +2,7 @@ import { execFileSync, spawn } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { COHORT, cohort, lines, readRuns, tempDir, type Result } from "../helpers.js";
+import { COHORT, cohort, journalDirOf, lines, readJournals, readRuns, tempDir, type Result } from "../helpers.js";
 
 /** A project with a cohort.toml (and optionally a project.ts) and a grid of jobs. */
 function project(toml: string, grid: string[], projectTs?: string): string {
@@ -402,10 +402,14 @@ describe("cohort run --parallel: stopping", () => {
     expect(r.code).toBe(130);
     expect(r.stderr).toContain("interrupted");
     const all = runs(dir);
-    expect(all).toHaveLength(2); // the third never started
+    expect(all).toHaveLength(2); // the third was never made
     for (const m of all) expect(m.exit).toBeLessThan(0);
     expect(liveInGroups(pgids)).toEqual([]);
-    expect(fs.readdirSync(path.join(dir, ".cohort", "runs")).filter((d) => d.startsWith("."))).toEqual([]); // nothing half-made
+    // nothing half-made: whole lines only (readJournals checks), an end for each run, no claim lock left
+    const [journal] = readJournals(dir);
+    expect(journal.events.filter((e) => e.e === "end" && all.some((m) => m.id === e.id))).toHaveLength(2);
+    expect(fs.readdirSync(journalDirOf(dir)).filter((n) => !/\.(jsonl|out)$/.test(n))).toEqual([]);
+    expect(JSON.parse(cohort(["runs", "--json"], { cwd: dir }).stdout).map((x: { status: string }) => x.status)).toEqual(["terminated", "terminated"]);
   });
 
   it("SIGTERM stops worker functions too; a second signal exits at once and still kills the groups", async () => {

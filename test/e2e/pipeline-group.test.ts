@@ -1,8 +1,10 @@
 import fs from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { listGroupIds, RunGroup } from "../../src/runs/groups.js";
-import { cohort, readRuns, tempDir } from "../helpers.js";
+import { makeGroup } from "../../src/runs/groups.js";
+import { readLedger } from "../../src/runs/ledger.js";
+import { newRunId } from "../../src/runs/run-id.js";
+import { cohort, readJournals, readRuns, tempDir } from "../helpers.js";
 
 const TOML = `
 [operations.prepare]
@@ -37,7 +39,13 @@ function ok(dir: string, args: string[], env?: NodeJS.ProcessEnv) {
   return r;
 }
 
-const groups = (dir: string) => listGroupIds(dir).map((id) => RunGroup.open(dir, id));
+/** The run groups of the project, in the order made. */
+function groups(dir: string) {
+  const ledger = readLedger(dir);
+  return [...ledger.groups.values()].map((g) => ({ id: g.id, name: g.name, kind: g.kind, ended: g.ended, get: (k: string) => g.attrs.get(k), members: ledger.members(g) }));
+}
+
+const group = (dir: string, id: string) => groups(dir).find((g) => g.id === id)!;
 
 describe("pipeline groups", () => {
   it("cohort run -o GROUP makes one pipeline group per invocation holding every run it executed", () => {
@@ -51,6 +59,9 @@ describe("pipeline groups", () => {
     expect(pipeline.get("flowgroup")).toBe("ex");
     expect(pipeline.members).toEqual(runs.map((r) => r.id).sort());
     expect(first.stderr).toContain(`pipeline group ${pipeline.name}`);
+    expect(pipeline.ended).toBeDefined(); // its runner finished it
+    // the runs joined it as they were made: no attribute change of the group's for its members
+    expect(readJournals(dir).flatMap((j) => j.events).filter((e) => e.e === "attr")).toEqual([]);
 
     // a second invocation makes a second group, with the runs of that invocation only
     ok(dir, ["run", "notes"]);
@@ -60,7 +71,7 @@ describe("pipeline groups", () => {
     const notes = readRuns(dir).filter((r) => r.operation === "note");
     expect(notes).toHaveLength(3);
     expect(all[1].members).toEqual(notes.map((r) => r.id).sort());
-    expect(all[0].refresh().members).toEqual(pipeline.members);
+    expect(group(dir, pipeline.id).members).toEqual(pipeline.members);
   });
 
   it("makes no group when nothing ran, nor for operations run as their own groups", () => {
@@ -89,15 +100,28 @@ describe("pipeline groups", () => {
   it("with COHORT_SUBMISSION_GROUP, runs join that group and no pipeline group is made", () => {
     const dir = project();
     ok(dir, ["run", "note"]); // some run, to make a group by hand from
-    const submission = RunGroup.create(dir, { kind: "submission", details: { flowgroup: "ex" } });
+    const submission = makeGroup(dir, { kind: "submission", details: { flowgroup: "ex" } });
     ok(dir, ["run", "-o", "ex"], { COHORT_SUBMISSION_GROUP: submission.id });
     expect(groups(dir).map((g) => g.id)).toEqual([submission.id]);
     const ex = readRuns(dir).filter((r) => r.operation !== "note");
     expect(ex).toHaveLength(6);
-    expect(submission.refresh().members).toEqual(ex.map((r) => r.id).sort());
+    expect(group(dir, submission.id).members).toEqual(ex.map((r) => r.id).sort());
+    expect(group(dir, submission.id).ended).toBeUndefined(); // the runner on a node does not end a submission
 
-    const bad = cohort(["run", "-o", "ex"], { cwd: dir, env: { COHORT_SUBMISSION_GROUP: "01a22957-a14c-733c-bc9b-c3acc87750d3" } });
+    const bad = cohort(["run", "-o", "ex"], { cwd: dir, env: { COHORT_SUBMISSION_GROUP: "../01a22957" } });
     expect(bad.code).toBe(2);
-    expect(bad.stderr).toMatch(/^cohort: error: COHORT_SUBMISSION_GROUP=\S+ names no run group of this project \(/);
+    expect(bad.stderr).toMatch(/^cohort: error: COHORT_SUBMISSION_GROUP=\S+ is not a run group id \(/);
+  });
+
+  it("a cluster job that starts before its submission group is recorded: its runs join the group once it is", () => {
+    const dir = project();
+    const later = newRunId();
+    ok(dir, ["run", "notes"], { COHORT_SUBMISSION_GROUP: later });
+    const notes = readRuns(dir);
+    expect(notes).toHaveLength(3);
+    expect(groups(dir)).toEqual([]);
+    makeGroup(dir, { id: later, kind: "submission", details: { flowgroup: "notes" } });
+    expect(group(dir, later).members).toEqual(notes.map((r) => r.id).sort());
+    expect(JSON.parse(ok(dir, ["runs", "-g", "--json"]).stdout)).toMatchObject([{ type: "group", id: later, kind: "submission", operation: "note", status: "completed" }]);
   });
 });

@@ -6,7 +6,7 @@ import { spawn, spawnSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { cohort, COHORT, lines, ROOT, tempDir, type Result } from "../helpers.js";
+import { cohort, COHORT, journalDirOf, lines, readJournals, ROOT, tempDir, type Result } from "../helpers.js";
 
 const cluster = inject("slurm");
 const env = cluster ? { SLURM_CONF: cluster.conf, PATH: `${process.env.PATH}:/usr/sbin:/sbin` } : {};
@@ -284,12 +284,11 @@ describe("cohort submit without a real scheduler", () => {
     expect(r.stdout.match(/^#!\/bin\/bash$/gm)).toHaveLength(2);
     expect(r.stdout).toContain("#SBATCH --gpus=1");
     expect(r.stdout).toMatch(/# submit with: sbatch --parsable .*\.sh/);
-    expect(fs.existsSync(path.join(dir, ".cohort", "runs"))).toBe(false);
+    expect(fs.existsSync(journalDirOf(dir))).toBe(false); // nothing recorded
   });
 
-  it("a run locked on another host reads running while its cluster job is queued, then terminated", () => {
+  it("runs a writer of another host made in a cluster job read running (or pending) while the job is queued or running, then terminated", () => {
     const dir = project(`[operations.long]\ncommand = "sleep 60"\n`, "T=1");
-    // The record a cluster node leaves while it runs: a lock naming that node, and the job.
     const bin = path.join(tempDir(), "bin");
     fs.mkdirSync(bin);
     const queue = path.join(bin, "queue");
@@ -297,16 +296,31 @@ describe("cohort submit without a real scheduler", () => {
     fs.writeFileSync(path.join(bin, "sbatch"), "#!/bin/sh\nexit 1\n", { mode: 0o755 });
     const fakeEnv = { PATH: `${bin}:/usr/bin:/bin` };
     expect(cohort(["exec", "long", "--timeout", "0.1"], { cwd: dir }).code).toBe(1);
-    const runsDir = path.join(dir, ".cohort", "runs");
-    const meta = path.join(runsDir, fs.readdirSync(runsDir).find((n) => n.endsWith(".meta"))!);
-    for (const f of ["proc/exit", "stopped"]) fs.rmSync(path.join(meta, f));
-    fs.writeFileSync(path.join(meta, "proc", "lock"), "node042 4242\n");
-    fs.writeFileSync(path.join(meta, "scheduler.json"), '{"scheduler": "slurm", "job_id": "77"}\n');
-    fs.writeFileSync(queue, "77|x|RUNNING|None\n");
-    const status = () => (JSON.parse(cohort(["runs", "--json"], { cwd: dir, env: fakeEnv }).stdout) as RunRow[])[0].status;
-    expect(status()).toBe("running");
-    fs.writeFileSync(queue, "");
-    expect(status()).toBe("terminated");
+    // What a cluster node leaves while it runs: the same journal without the run's end, its writer
+    // line naming that node and the job it runs in; and a second run it made and has not started.
+    const [journal] = readJournals(dir);
+    const run = journal.events.find((e) => e.e === "run")!;
+    const waiting = { ...run, id: "01900000-0000-7000-8000-000000000001", t: Date.now() * 1000 };
+    const writer = { ...journal.writer, host: "node042", pid: 4242, cluster: { scheduler: "slurm", job_id: "77" } };
+    const kept = journal.events.filter((e) => e.e !== "end");
+    fs.writeFileSync(journal.file, [writer, ...kept, waiting].map((e) => JSON.stringify(e) + "\n").join(""));
+    const statuses = () => {
+      const r = cohort(["runs", "--json"], { cwd: dir, env: fakeEnv });
+      expect(r.code, r.stderr).toBe(0);
+      return (JSON.parse(r.stdout) as RunRow[]).map((x) => [x.id, x.status]);
+    };
+    for (const state of ["77|x|PENDING|Priority", "77|x|RUNNING|None", "12|y|RUNNING|None\n77|x|COMPLETING|None"]) {
+      fs.writeFileSync(queue, state + "\n");
+      expect(statuses()).toEqual([
+        [waiting.id, "pending"],
+        [run.id, "running"],
+      ]);
+    }
+    fs.writeFileSync(queue, "12|y|RUNNING|None\n");
+    expect(statuses()).toEqual([
+      [waiting.id, "terminated"],
+      [run.id, "terminated"],
+    ]);
   });
 
   it("sbatch missing is one clear line", () => {
@@ -325,7 +339,9 @@ describe("cohort submit without a real scheduler", () => {
     // A slow scheduler: each sbatch takes a second and hands out the next id.
     const bin = path.join(tempDir(), "bin");
     fs.mkdirSync(bin);
-    fs.writeFileSync(path.join(bin, "sbatch"), `#!/bin/sh\nsleep 1\nn=$(cat "${bin}/n" 2>/dev/null || echo 100)\necho $((n+1)) > "${bin}/n"\necho $((n+1))\n`, { mode: 0o755 });
+    // It notes how many submission groups the journal holds when it is called.
+    const count = `cat "${dir}"/.cohort/journal/*.jsonl 2>/dev/null | grep -c '"e":"group"' >> "${bin}/calls"`;
+    fs.writeFileSync(path.join(bin, "sbatch"), `#!/bin/sh\n${count}\nsleep 1\nn=$(cat "${bin}/n" 2>/dev/null || echo 100)\necho $((n+1)) > "${bin}/n"\necho $((n+1))\n`, { mode: 0o755 });
     fs.writeFileSync(path.join(bin, "squeue"), "#!/bin/sh\nexit 0\n", { mode: 0o755 });
     fs.writeFileSync(path.join(bin, "sinfo"), "#!/bin/sh\nexit 1\n", { mode: 0o755 });
     const child = spawn(process.execPath, [COHORT, "submit", "-o", "prepare"], { cwd: dir, env: { ...process.env, PATH: `${bin}:/usr/bin:/bin`, NO_COLOR: "1" } });
@@ -341,12 +357,19 @@ describe("cohort submit without a real scheduler", () => {
     expect(printed.length).toBeGreaterThanOrEqual(1);
     expect(printed.length).toBeLessThan(6);
     expect(stderr).toContain("before the interruption");
-    const recorded = fs
-      .readdirSync(path.join(dir, ".cohort", "runs"))
-      .filter((n) => n.endsWith(".group"))
-      .map((n) => fs.readFileSync(path.join(dir, ".cohort", "runs", n, "id"), "utf8").trim());
-    expect(recorded).toHaveLength(printed.length);
-    const jobIds = recorded.map((id) => cohort(["group", "show", id.slice(0, 13), "--json"], { cwd: dir }).stdout);
-    for (const p of printed) expect(jobIds.join("\n")).toContain(`"${p}"`);
+    // One group event per job the scheduler accepted, each written once sbatch had returned its id:
+    // when sbatch was called for job k, the journal held the groups of the k - 1 before it.
+    const [journal] = readJournals(dir);
+    const recorded = journal.events.filter((e) => e.e === "group");
+    expect(recorded.map((g) => [g.kind, (g.set as Record<string, unknown>).scheduler_job_id])).toEqual(printed.map((p) => ["submission", p]));
+    expect(lines(fs.readFileSync(path.join(bin, "calls"), "utf8"))).toEqual(printed.map((_, k) => String(k)));
+    // nothing but those groups was recorded
+    expect(journal.events.filter((e) => e.e !== "group")).toEqual([]);
+    const listedGroups = JSON.parse(cohort(["runs", "-g", "-a", "--json"], { cwd: dir, env: { PATH: `${bin}:/usr/bin:/bin` } }).stdout) as GroupRow[];
+    expect(listedGroups.map((g) => g.kind)).toEqual(printed.map(() => "submission"));
+    // the script of each is kept, and no other
+    const scripts = recorded.map((g) => (g.set as Record<string, unknown>).script as string);
+    for (const script of scripts) expect(fs.existsSync(path.join(dir, script))).toBe(true);
+    expect(fs.readdirSync(path.dirname(path.join(dir, scripts[0]))).sort()).toEqual(scripts.map((x) => path.basename(x)).sort());
   });
 });

@@ -1,7 +1,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { cohort, lines, readRuns, tempDir } from "../helpers.js";
+import { COHORT, cohort, lines, readJournals, readRuns, tempDir } from "../helpers.js";
 
 /** A project with a cohort.toml and a grid of jobs. */
 function tomlProject(toml: string, ...grid: string[]): string {
@@ -186,27 +186,38 @@ on_exception = "echo exception >> $COHORT_PROJECT/hooks.txt"
 });
 
 describe("runs and their records", () => {
-  it("writes the run record before the operation starts, complete when it ends", () => {
+  it("records the run before the operation starts: running while it runs, its output so far readable; its end after", () => {
+    const look = [
+      "echo before",
+      // what the journals say of this run while it runs, straight from the files and through cohort
+      `grep -h "$COHORT_RUN_ID" "$COHORT_PROJECT"/.cohort/journal/*.jsonl > seen.txt`,
+      `"${process.execPath}" "${COHORT}" runs show "$COHORT_RUN_ID" --json > shown.json`,
+      "echo after",
+    ].join("; ");
     const dir = tomlProject(`
 [operations.look]
-command = "ls $COHORT_PROJECT/.cohort/runs/$COHORT_RUN_ID.meta > seen.txt; cat $COHORT_PROJECT/.cohort/runs/$COHORT_RUN_ID.meta/proc/lock >> seen.txt"
+command = ${JSON.stringify(look)}
 directives = { np = 1, walltime = 1.5, my_key = "kept" }
 `, "T=1.0");
     expect(cohort(["run"], { cwd: dir }).code).toBe(0);
     const id = lines(cohort(["find"], { cwd: dir }).stdout)[0];
-    const seen = fs.readFileSync(path.join(dir, "workspace", id, "seen.txt"), "utf8");
-    for (const f of ["id", "opref", "config.json", "jobs", "directives.json", "cmd.json", "initialized", "staged", "started", "proc", "output"]) {
-      expect(seen.split("\n"), f).toContain(f);
-    }
-    expect(seen).toMatch(new RegExp(`^\\S+ ${"\\d+"}$`, "m")); // the lock: host pid
     const [meta] = runs(dir);
-    const metaDir = path.join(dir, ".cohort", "runs", `${meta.id}.meta`);
-    expect(fs.readFileSync(path.join(metaDir, "config.json"), "utf8")).toBe('{"T": 1.0}\n');
-    expect(JSON.parse(fs.readFileSync(path.join(metaDir, "cmd.json"), "utf8")).shell).toContain("ls ");
+    const seen = lines(fs.readFileSync(path.join(dir, "workspace", id, "seen.txt"), "utf8")).map((l) => JSON.parse(l));
+    expect(seen.map((e) => e.e)).toEqual(["run", "start"]);
+    expect(seen[0]).toMatchObject({ id: meta.id, op: "look", jobs: [id], config: '{"T": 1.0}' });
+    const shown = JSON.parse(fs.readFileSync(path.join(dir, "workspace", id, "shown.json"), "utf8"));
+    expect(shown).toMatchObject({ id: meta.id, status: "running", exit_code: null, stopped: null, output: ["before"] });
+    expect(shown.directives).toMatchObject({ np: 1, walltime: 5400, my_key: "kept" });
+    // complete once it has ended
     expect(meta.directives).toMatchObject({ np: 1, walltime: 5400, my_key: "kept" });
     expect(meta.exit).toBe(0);
     expect(meta.stopped).toBeGreaterThanOrEqual(meta.started);
-    expect(fs.existsSync(path.join(metaDir, "proc", "lock"))).toBe(false);
+    expect(meta.output).toBe("before\nafter\n");
+    const events = readJournals(dir).flatMap((j) => j.events.filter((e) => e.id === meta.id));
+    expect(events.map((e) => e.e)).toEqual(["run", "start", "end"]);
+    expect(events.slice(0, 2)).toEqual(seen);
+    expect(events[2]).toMatchObject({ exit: 0, len: "before\nafter\n".length });
+    expect(cohort(["runs", "show", meta.id], { cwd: dir }).stdout).toMatch(/^status +completed$/m);
   });
 
   it("--timeout stops an operation, kills its processes and marks the run terminated", () => {

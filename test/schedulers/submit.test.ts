@@ -6,7 +6,8 @@ import fs from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { initProject, openProject, type Project } from "../../src/dataspace/project.js";
-import { RunGroup } from "../../src/runs/groups.js";
+import { makeGroup } from "../../src/runs/groups.js";
+import { journalDir, JournalWriter } from "../../src/runs/journal.js";
 import { SubmitError } from "../../src/schedulers/commands.js";
 import type { FinalState, PartitionInfo, QueuedJob, Scheduler } from "../../src/schedulers/scheduler.js";
 import { slurmTimeLimit } from "../../src/schedulers/slurm.js";
@@ -103,6 +104,14 @@ describe("submit", () => {
     expect(subs.map((x) => x.jobId)).toEqual(["101", "102", "103"]);
     expect(subs.every((x) => x.pairs.length === 1 && x.pairs[0][0] === "ex")).toBe(true);
     expect(s.queueCalls).toBe(1);
+    // each is one group event, written once the scheduler gave the job its id
+    const events = fs
+      .readFileSync(JournalWriter.of(p.project.root).file, "utf8")
+      .split("\n")
+      .filter((l) => l)
+      .map((l) => JSON.parse(l));
+    expect(events.map((e) => e.e)).toEqual(["writer", "group", "group", "group"]);
+    expect(events.slice(1).map((e) => [e.kind, e.id, e.set.scheduler_job_id])).toEqual(r.jobs.map((j) => ["submission", j.groupId, j.jobId]));
   });
 
   it("leaves out pairs already queued, and pairs of groups sharing an operation with them; --force does not", async () => {
@@ -176,7 +185,7 @@ describe("submit", () => {
     const r = await plan(p, undefined, { names: ["ex"], pretend: true, chain: true });
     expect(r.jobs).toHaveLength(4);
     expect(r.jobs[2].script).toMatch(/--dependency=afterok:<plan\.[^>]+>/);
-    expect(fs.existsSync(path.join(p.project.root, ".cohort", "runs"))).toBe(false);
+    expect(fs.existsSync(journalDir(p.project.root))).toBe(false);
   });
 
   it("a refused submission leaves no group and no script", async () => {
@@ -185,6 +194,7 @@ describe("submit", () => {
     s.refuse = "invalid partition specified: nope";
     await expect(plan(p, s, { names: ["ex"] })).rejects.toThrow(/invalid partition specified/);
     expect(listSubmissions(p.project.root)).toEqual([]);
+    expect(fs.existsSync(journalDir(p.project.root))).toBe(false);
     expect(fs.readdirSync(path.join(p.project.root, ".cohort", "cluster"))).toEqual([]);
   });
 
@@ -227,7 +237,7 @@ describe("submit", () => {
 describe("tracking", () => {
   it("asks no scheduler when every submission has its final state", () => {
     const root = tempDir();
-    RunGroup.create(root, { kind: "submission", details: { scheduler: "slurm", scheduler_job_id: "5", scheduler_state: "COMPLETED", pairs: [["ex", "a"]] } });
+    makeGroup(root, { kind: "submission", details: { scheduler: "slurm", scheduler_job_id: "5", scheduler_state: "COMPLETED", pairs: [["ex", "a"]] } });
     const warnings: string[] = [];
     expect(pendingClusterView(root, (m) => warnings.push(m))).toBeUndefined();
     expect(warnings).toEqual([]);
@@ -235,8 +245,8 @@ describe("tracking", () => {
 
   it("gives each operation of a live job its most active state", () => {
     const root = tempDir();
-    RunGroup.create(root, { kind: "submission", details: { scheduler: "slurm", scheduler_job_id: "1", pairs: [["ex", "a"]] } });
-    RunGroup.create(root, { kind: "submission", details: { scheduler: "slurm", scheduler_job_id: "2", pairs: [["analyze", "a"]] } });
+    makeGroup(root, { kind: "submission", details: { scheduler: "slurm", scheduler_job_id: "1", pairs: [["ex", "a"]] } });
+    makeGroup(root, { kind: "submission", details: { scheduler: "slurm", scheduler_job_id: "2", pairs: [["analyze", "a"]] } });
     const s = new FakeScheduler();
     s.queued = [
       { id: "1", name: "x", state: "running" },
