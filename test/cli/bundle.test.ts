@@ -10,7 +10,7 @@ const modules = JSON.parse(fs.readFileSync(path.join(outdir, "modules.json"), "u
 describe("the CLI's bundle", () => {
   it("holds no module of the library: the CLI and a project module share one copy of each", () => {
     expect(modules.shared).toEqual(expect.arrayContaining(["dist/index.js", "dist/dataspace/value.js", "dist/util/errors.js", "dist/workflow/flow-project.js"]));
-    expect(modules.bundled).toEqual(expect.arrayContaining(["dist/cli/main.js", "dist/cli/commands/runs-list.js", "dist/runs/catalog.js"]));
+    expect(modules.bundled).toEqual(expect.arrayContaining(["dist/cli/main.js", "dist/cli/commands/runs-list.js", "dist/runs/ledger.js"]));
     expect(modules.bundled.filter((m) => modules.shared.includes(m) || m.startsWith("dist/vendor/"))).toEqual([]);
   });
 
