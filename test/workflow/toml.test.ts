@@ -3,7 +3,8 @@ import { describe, expect, it } from "vitest";
 import { Float, float, type JsonObject, type JsonValue } from "../../src/dataspace/value.js";
 import { UserError } from "../../src/util/errors.js";
 import type { Condition, Directives, GroupDefinition, Hooks, OperationDefinition, WorkflowDefinition } from "../../src/workflow/model.js";
-import { closeNames, Locator, parseProjectToml, showPath } from "../../src/workflow/toml.js";
+import { closeNames } from "../../src/util/names.js";
+import { Locator, parseProjectToml, showPath } from "../../src/workflow/toml.js";
 
 /** The error `parseProjectToml` throws for `text`; fails the test when it throws none or another kind. */
 function errorOf(text: string): UserError {
