@@ -1,6 +1,7 @@
 /**
  * The blocks of README.md's Quick start, and how their output is compared (docs/development.md, "The
- * README's Quick start"): test/e2e/readme.test.ts runs them.
+ * README's Quick start"): test/e2e/readme.test.ts runs them; test/e2e/help-examples.test.ts makes its
+ * project with the same workflow, and runs the examples of docs/cli.md.
  */
 import fs from "node:fs";
 import path from "node:path";
