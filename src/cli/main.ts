@@ -4,6 +4,7 @@
  */
 import { Command, CommanderError } from "../vendor/commander.js";
 import { errorText, UserError } from "../util/errors.js";
+import { closeNames } from "../util/names.js";
 import { fail, setDebug } from "./context.js";
 
 type Loader = () => Promise<{ default: (...args: never[]) => unknown }>;
@@ -332,7 +333,7 @@ function addRunsCommands(program: Command): void {
     .description("list and inspect runs; label, tag, comment, delete, restore and purge them")
     .enablePositionalOptions()
     .addHelpText("after", examples(["cohort runs", "cohort runs -g", "cohort runs show 1", "cohort runs tag 1 --add best", "cohort runs delete 3"]));
-  runs
+  const list = runs
     .command("list", { isDefault: true })
     .summary("list runs newest first (the default; 'cohort runs list --help' shows its options)")
     .description(
@@ -355,7 +356,12 @@ function addRunsCommands(program: Command): void {
       "after",
       examples(["cohort runs", "cohort runs -o train -s error -n 5", "cohort runs -g", "cohort runs -g 2", "cohort runs -j 8ecc --json", "cohort runs --deleted -a"]),
     )
-    .action(lazy(() => import("./commands/runs-list.js")));
+    .action(async (command: string | undefined, ...rest: unknown[]) => {
+      // `cohort runs X` with X no command of runs lands here as the default command's argument.
+      if (command !== undefined) throw unknownCommand(runs, command);
+      await lazy(() => import("./commands/runs-list.js"))(undefined, ...rest);
+    });
+  defaultCommands.add(list);
   runs
     .command("show")
     .description("show a run: operation, status, state point or flags, command, times, attributes, groups and the end of its output")
@@ -438,14 +444,14 @@ export async function main(argv: string[]): Promise<void> {
     throw err;
   });
   const program = buildProgram(commandIn(argv));
-  program.exitOverride();
-  program.configureOutput({
-    outputError: () => {
-      // reported below in cohort's one-line format
-    },
-  });
-  for (const cmd of allCommands(program)) {
-    cmd.exitOverride();
+  // Which command raised an error decides whose --help the message points to.
+  const raisedBy = new WeakMap<CommanderError, Command>();
+  for (const cmd of [program, ...allCommands(program)]) {
+    cmd.exitOverride((err) => {
+      raisedBy.set(err, cmd);
+      throw err;
+    });
+    // reported below in cohort's one-line format
     cmd.configureOutput({ outputError: () => {} });
   }
   program.hook("preAction", (thisCommand) => {
@@ -471,7 +477,7 @@ export async function main(argv: string[]): Promise<void> {
         process.exitCode = 2;
         return;
       }
-      fail(new UserError(err.message.replace(/^error: /, ""), "see 'cohort --help'"));
+      fail(usageError(err, raisedBy.get(err) ?? program));
       return;
     }
     fail(err);
@@ -487,6 +493,41 @@ export function commandIn(argv: readonly string[]): string | undefined {
     else if (!a.startsWith("-")) return (COMMAND_NAMES as readonly string[]).includes(a) ? a : undefined;
   }
   return undefined;
+}
+
+/** `cohort runs list` and the like: a command that runs when its parent is given no command of its own. */
+const defaultCommands = new WeakSet<Command>();
+
+/** A command's words as typed: `cohort runs show`. */
+function commandPath(cmd: Command): string {
+  return cmd.parent ? `${commandPath(cmd.parent)} ${cmd.name()}` : cmd.name();
+}
+
+/**
+ * A word in the place of a command of `parent` that is none, as SPEC §12 words it: one line that names
+ * the closest commands and the help to read.
+ */
+function unknownCommand(parent: Command, word: string): UserError {
+  const names = parent.commands.filter((c) => !defaultCommands.has(c)).map((c) => c.name());
+  const close = closeNames(word, names);
+  const help = close.length === 1 ? `${commandPath(parent)} ${close[0]}` : commandPath(parent);
+  const meant = close.length === 0 ? "" : `did you mean ${close.length === 1 ? close[0] : `one of ${close.join(", ")}`}? `;
+  return new UserError(`unknown command '${word}'`, `${meant}see '${help} --help'`);
+}
+
+/**
+ * A usage error commander raised in `cmd`, as one line: commander's message, its "(Did you mean X?)"
+ * folded into the hint, and the --help to read (of the command suggested, when it suggests one).
+ */
+function usageError(err: CommanderError, cmd: Command): UserError {
+  // `cohort runs lable 1`: the word that is no command of runs reached runs' default command.
+  const first = cmd.args[0];
+  if (defaultCommands.has(cmd) && cmd.parent && first !== undefined && !first.startsWith("-")) return unknownCommand(cmd.parent, first);
+  const lines = err.message.replace(/^error: /, "").split("\n");
+  const suggestion = lines.map((l) => /^\(Did you mean (.+)\?\)$/.exec(l.trim())?.[1]).find((m) => m !== undefined);
+  const what = lines.filter((l) => !/^\(Did you mean /.test(l.trim())).join(" ");
+  const help = err.code === "commander.unknownCommand" && suggestion && !suggestion.startsWith("one of ") ? `${commandPath(cmd)} ${suggestion}` : commandPath(cmd);
+  return new UserError(what, `${suggestion ? `did you mean ${suggestion}? ` : ""}see '${help} --help'`);
 }
 
 function allCommands(cmd: Command): Command[] {
