@@ -40,6 +40,7 @@ import { fileURLToPath } from "node:url";
 import type { Job } from "../dataspace/job.js";
 import { Float, isPlainObject, type JsonObject } from "../dataspace/value.js";
 import { UserError } from "../util/errors.js";
+import { checkGroupOptions } from "./group-options.js";
 import type {
   Aggregator,
   Condition,
@@ -349,6 +350,7 @@ export class FlowProject {
     if (made) throw new UserError(`${where} is made twice: ${made.origin} and ${origin}`, "each group needs its own name");
     for (const key of ["runOptions", "submitOptions"] as const) {
       if (opts[key] !== undefined && typeof opts[key] !== "string") throw new UserError(`${where}: ${key} must be a string`, `${key}: "--num-passes=2"`);
+      if (opts[key] !== undefined) checkGroupOptions(opts[key], `${where} (${origin}): ${key}`);
     }
     const group = new FlowGroup(this, name, opts.runOptions, opts.submitOptions, origin);
     if (opts.operations !== undefined) {

@@ -67,8 +67,10 @@
  *   - `directives` (table, optional): group-specific directives per member operation, e.g.
  *     `{ simulate = { ngpu = 2 } }`; each key must be a member. They replace the member's own directives
  *     (no merge) when it runs through the group.
- *   - `submit_options`, `run_options` (string, optional): options applied when the group is submitted or
- *     run, e.g. `"--num-passes=2"`.
+ *   - `submit_options`, `run_options` (string, optional): options of `cohort run`, as shell words, e.g.
+ *     `"--num-passes=2"`: submit_options are added to the `cohort run` line of the group's cluster jobs,
+ *     run_options apply whenever `cohort run` runs the group. Only `--num-passes`, `--order`,
+ *     `--keep-going` and `--timeout` are taken (group-options.ts says why the others are not).
  *
  * - `[labels]`: `NAME = CONDITION`; `status` shows each label whose condition holds for a job.
  *
@@ -95,6 +97,7 @@ import type { $RefinementCtx, $ZodIssue } from "zod/v4/core";
 import { Float, float, isPlainObject, type JsonObject, type JsonValue } from "../dataspace/value.js";
 import { UserError } from "../util/errors.js";
 import { closeNames } from "../util/names.js";
+import { groupOptionWords } from "./group-options.js";
 import type {
   Aggregator,
   Condition,
@@ -281,6 +284,22 @@ function optionalString(what: string) {
   return z.optional(z.string({ error: what }));
 }
 
+/** A group's `submit_options` or `run_options`: a string of options, checked by group-options.ts. */
+function groupOptions() {
+  return z.optional(
+    z.string({ error: "must be a string of options" }).check(
+      z.superRefine((text: string, ctx: $RefinementCtx<string>) => {
+        try {
+          groupOptionWords(text);
+        } catch (err) {
+          if (!(err instanceof UserError)) throw err;
+          ctx.addIssue({ code: "custom", message: withHint(err.message, err.hint) });
+        }
+      }),
+    ),
+  );
+}
+
 const SHELL = "must be a shell command (a string)";
 
 const nonEmpty = () => z.string().check(z.minLength(1));
@@ -403,8 +422,8 @@ const groupSchema = table(
         error: withHint("must be a table of directives per member operation", "e.g. directives = { simulate = { ngpu = 2 } }"),
       }),
     ),
-    submit_options: optionalString("must be a string of options"),
-    run_options: optionalString("must be a string of options"),
+    submit_options: groupOptions(),
+    run_options: groupOptions(),
   },
   "must be a table with a list of operations",
   'e.g. [groups.NAME] operations = ["a", "b"]',

@@ -170,14 +170,14 @@ describe("FlowProject.operation", () => {
 
   it("lets a group list members by name and give them directives", () => {
     const project = new FlowProject();
-    const g = project.makeGroup({ name: "g", operations: ["fromToml"], directives: { fromToml: { np: 2 } }, submitOptions: "--num-passes=2", runOptions: "-n 1" });
+    const g = project.makeGroup({ name: "g", operations: ["fromToml"], directives: { fromToml: { np: 2 } }, submitOptions: "--num-passes=2", runOptions: "--order cyclic" });
     project.operation(g, function a(_job) {});
     expect(project.definition().groups[0]).toMatchObject({
       name: "g",
       operations: ["fromToml", "a"],
       directives: { fromToml: { np: 2 } },
       submitOptions: "--num-passes=2",
-      runOptions: "-n 1",
+      runOptions: "--order cyclic",
     });
     expect(new FlowProject().makeGroup("h").name).toBe("h");
   });

@@ -538,6 +538,8 @@ const conditionArb: fc.Arbitrary<RawCond> = fc.letrec<{ cond: RawCond }>((tie) =
   ),
 })).cond;
 
+/** A group's run_options or submit_options: options a group may carry (test/workflow/group-options.test.ts checks the rest). */
+const groupOptionsArb = fc.constantFrom("", "--num-passes=2", "--order 'cyclic' --keep-going", '--timeout "60"');
 const hookArb = fc.option(fc.oneof(textArb, fc.array(textArb, { maxLength: 2 })), { nil: undefined });
 const hooksArb = fc.record({ on_start: hookArb, on_success: hookArb, on_exception: hookArb, on_exit: hookArb });
 
@@ -567,8 +569,8 @@ const definitionArb = fc
         fc.tuple(
           nameArb,
           fc.subarray(base.names, { minLength: 1 }),
-          fc.option(textArb, { nil: undefined }),
-          fc.option(textArb, { nil: undefined }),
+          fc.option(groupOptionsArb, { nil: undefined }),
+          fc.option(groupOptionsArb, { nil: undefined }),
           tableArb,
         ),
         { maxLength: 2, selector: ([n]) => n },

@@ -11,6 +11,7 @@ import { eligibleItems, itemDirectives } from "../../execution/items.js";
 import { machineResources, type MachineResources } from "../../execution/machine.js";
 import { parseOrder, Planner, type Order, type Selection } from "../../execution/plan.js";
 import { expandBatch, InvocationGroup, splitRunArgs, withDefaults, type Batch, type GroupPlan } from "../../runs/batch.js";
+import { shellWords } from "../../workflow/group-options.js";
 import type { GroupDefinition } from "../../workflow/model.js";
 import type { Workflow } from "../../workflow/workflow.js";
 import { UserError } from "../../util/errors.js";
@@ -350,7 +351,7 @@ function withGroupRunOptions(opts: RunCliOptions, groups: GroupDefinition[], com
     .option("--timeout <seconds>");
   const text = withOptions[0].runOptions!;
   try {
-    parser.parse(text.split(/\s+/).filter(Boolean), { from: "user" });
+    parser.parse(shellWords(text), { from: "user" });
   } catch (err) {
     throw new UserError(`run_options of group ${withOptions[0].name} are not valid: ${(err as Error).message.replace(/^error: /, "")}`, "they take --num-passes, --order, --keep-going and --timeout");
   }
