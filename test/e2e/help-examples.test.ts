@@ -71,7 +71,7 @@ describe("the examples", () => {
     expect(json("runs").map((row) => row.operation)).toEqual(["train", "train", "train", "prepare", "prepare", "simulate", "simulate", "prepare", "prepare"]);
     expect(json("runs --deleted").map((row) => row.operation)).toEqual(["train"]);
     expect(json("runs -g").map((row) => row.kind ?? row.type)).toEqual(["manual", "batch", "run", "run", "pipeline"]);
-  });
+  }, 120_000);
 
   const cwd = tempDir();
   const help: [string, string][] = commandPaths().flatMap((words) => examplesOf(helpPage(words, cwd)).map((e): [string, string] => [["cohort", ...words, "--help"].join(" "), e]));
