@@ -28,7 +28,7 @@ import { DocumentCache } from "../dataspace/document-cache.js";
 import type { Job } from "../dataspace/job.js";
 import { splitPath } from "../dataspace/keys.js";
 import { lookupPath, type Project } from "../dataspace/project.js";
-import type { JsonValue } from "../dataspace/value.js";
+import { Float, type JsonValue } from "../dataspace/value.js";
 import { EligibilityError, Planner, type Aggregate, type Eligibility, type Selection } from "../execution/plan.js";
 import { errorText } from "../util/errors.js";
 import { ConditionError, describeCondition, evaluateConditionNow, isPromiseLike, type MaybePromise } from "../workflow/conditions.js";
@@ -483,7 +483,8 @@ function labelResult(v: unknown): LabelCell {
   if (v === undefined || v === null || v === false) return false;
   if (v === true) return true;
   if (typeof v === "string") return v === "" ? false : v;
-  if (typeof v === "number" || typeof v === "bigint") return String(v);
+  // A Float (a state-point value like job.sp.T) reads as Python writes it: 2.0
+  if (typeof v === "number" || typeof v === "bigint" || v instanceof Float) return String(v);
   const what = typeof v === "function" ? "a function" : Array.isArray(v) ? "an array" : typeof v === "object" ? "an object" : typeof v;
   throw new Error(`it returned ${what}; a label returns true/false or a string`);
 }
@@ -505,7 +506,7 @@ function jobRows(jobs: Job[], scans: OperationScan[], labels: LabelDefinition[],
   const getters = parameters.map((key) => {
     const isDoc = key.startsWith("doc.");
     const keys = splitPath(isDoc ? key.slice(4) : key.startsWith("sp.") ? key.slice(3) : key);
-    return (job: Job): JsonValue => (lookupPath(isDoc ? (job.documentView() as JsonValue) : job.sp, keys) ?? null);
+    return (job: Job): JsonValue => (lookupPath(isDoc ? (job.documentView() as JsonValue) : job.spData, keys) ?? null);
   });
   return jobs.map((job, i) => {
     const operations: Record<string, State | null> = {};

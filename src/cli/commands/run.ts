@@ -255,9 +255,19 @@ async function pretend(
   }
   const lines = shown.map((item) => {
     const command = itemCommand(project, item) ?? `${item.operation.name}(${item.aggregate.jobs.map((j) => j.id.slice(0, 8)).join(", ")})  [function]`;
-    return `${describeItem(item)}\n  command: ${command}\n  directives: ${dumpJson(itemDirectives(workflow, item) as unknown as JsonObject)}\n`;
+    return `${describeItem(item)}\n  command: ${command}\n  directives: ${dumpJson(pretendDirectives(workflow, item))}\n`;
   });
   out(lines.join("") || "nothing is eligible\n");
+}
+
+/**
+ * The directives `--pretend` shows for an item: all resolved ones, but `executable` only for a function
+ * operation, where it is the interpreter (a shell command runs under /bin/sh whatever it says).
+ */
+export function pretendDirectives(workflow: Workflow, item: ExecutionItem): JsonObject {
+  const directives = { ...itemDirectives(workflow, item) } as unknown as JsonObject;
+  if (item.operation.body.kind === "command") delete directives.executable;
+  return directives;
 }
 
 /**
