@@ -4,6 +4,7 @@
  */
 import { Command, CommanderError } from "../vendor/commander.js";
 import { errorText, UserError } from "../util/errors.js";
+import { closeNames } from "../util/names.js";
 import { fail, setDebug } from "./context.js";
 
 type Loader = () => Promise<{ default: (...args: never[]) => unknown }>;
@@ -35,15 +36,15 @@ export function buildProgram(only?: string): Command {
     .option("--debug", "show stack traces for errors")
     .showSuggestionAfterError()
     .enablePositionalOptions()
-    .addHelpText("after", examples(["cohort init T={1.0,2.0} N={100,1000}", "cohort find T 1.0", "cohort doc 3fa prepared true"]));
+    .addHelpText("after", examples(["cohort init T={1.0,1.5,2.0} N={64,128}", "cohort find T 1.5", "cohort doc 8ecc energy -1.25"]));
 
   if (want("init"))
     program
       .command("init")
       .summary("make a project; optionally create a grid of jobs")
       .description(
-        "Make DIR (default: the working directory) a project: cohort.toml, .signac/config and workspace/.\n" +
-          "KEY=VALUES arguments create one job per point of their grid: {a,b} lists, {1..5} and {0..1..0.25}\n" +
+        "Make DIR (default: the working directory) a project: cohort.toml, .signac/config and workspace/. " +
+          "KEY=VALUES arguments create one job per point of their grid: {a,b} lists, {1..5} and {0..1..0.25} " +
           "inclusive ranges, typed values (1 is an int, 1.0 a float, 'x' a string); the first key is outermost.",
       )
       .argument("[args...]", "DIR and/or KEY=VALUES")
@@ -70,21 +71,22 @@ export function buildProgram(only?: string): Command {
       .description("show a job's id, path, state point and document")
       .argument("<id>", "job id or unique prefix")
       .option("--json", "print JSON")
-      .addHelpText("after", examples(["cohort job show 3fa2", "cohort job show 3fa2 --json"]))
+      .addHelpText("after", examples(["cohort job show 8ecc", "cohort job show 8ecc --json"]))
       .action(lazy(() => import("./commands/job-show.js")));
     job
       .command("rm")
       .description("remove jobs and every file in them")
       .argument("<ids...>", "job ids or unique prefixes")
-      .addHelpText("after", examples(["cohort job rm 3fa2 81bc"]))
+      .addHelpText("after", examples(["cohort job rm 7b9a 80df"]))
       .action(lazy(() => import("./commands/job-rm.js")));
   }
 
   if (want("doc"))
     program
       .command("doc")
+      .summary("print or change a job's document, or the project's")
       .description(
-        "print or change a job's document, or the project's with --project.\n" +
+        "print or change a job's document, or the project's with --project. " +
           "KEY may be a dotted path into nested objects; VALUE is JSON (text that is not JSON is a string).",
       )
       .argument("[args...]", "ID [KEY [VALUE]], or KEY [VALUE] with --project")
@@ -92,15 +94,16 @@ export function buildProgram(only?: string): Command {
       .option("-d, --delete <key>", "remove KEY")
       .addHelpText(
         "after",
-        examples(["cohort doc 3fa2", "cohort doc 3fa2 energy -1.5", "cohort doc 3fa2 --delete energy", "cohort doc --project stage '\"prod\"'"]),
+        examples(["cohort doc 8ecc", "cohort doc 8ecc energy -1.5", "cohort doc 8ecc --delete energy", "cohort doc --project stage '\"prod\"'"]),
       )
       .action(lazy(() => import("./commands/doc.js")));
 
   if (want("find"))
     program
       .command("find")
+      .summary("print the ids of the jobs matching a filter")
       .description(
-        "print the ids of jobs matching a filter: JSON, or KEY VALUE pairs (VALUE is JSON, /re/ a regex,\n" +
+        "print the ids of jobs matching a filter: JSON, or KEY VALUE pairs (VALUE is JSON, /re/ a regex, " +
           "a lone KEY means it exists; KEY.$op VALUE applies an operator; doc.KEY reads the document).",
       )
       .argument("[filter...]", "JSON filter or KEY VALUE pairs")
@@ -111,10 +114,10 @@ export function buildProgram(only?: string): Command {
         "after",
         examples([
           "cohort find T 1.0",
-          "cohort find 'i.$lt' 100",
+          "cohort find 'N.$lt' 100",
           `cohort find '{"$or": [{"T": 1.0}, {"N": {"$gt": 100}}]}'`,
-          "cohort find doc.prepared true --sp T N",
-          "cohort find model /^w/ --json",
+          "cohort find 'doc.energy.$lt' 0 --sp T N",
+          "cohort find N 64 --doc --json",
         ]),
       )
       .action(lazy(() => import("./commands/find.js")));
@@ -126,14 +129,15 @@ export function buildProgram(only?: string): Command {
       .argument("[filter...]", "only jobs matching this filter")
       .option("--json", "print JSON")
       .option("--max-values <n>", "values listed per key", "5")
-      .addHelpText("after", examples(["cohort schema", "cohort schema model lj --json"]))
+      .addHelpText("after", examples(["cohort schema", "cohort schema T 1.5 --json"]))
       .action(lazy(() => import("./commands/schema.js")));
 
   if (want("check"))
     program
       .command("check")
+      .summary("verify every job directory of the workspace")
       .description(
-        "verify the workspace: every job directory's state point must exist, parse, and hash to its name;\n" +
+        "verify the workspace: every job directory's state point must exist, parse, and hash to its name; " +
           "entries that are not job directories are reported. Exit code 1 when anything was found.",
       )
       .option("--json", "print JSON")
@@ -143,9 +147,10 @@ export function buildProgram(only?: string): Command {
   if (want("status"))
     program
       .command("status")
+      .summary("show where the campaign stands: eligible, complete, waiting")
       .description(
-        "show where the campaign stands: per operation and group, how many aggregates are eligible, complete\n" +
-          "and waiting (and what they wait for); label ratios; -d a table per job. Exit code 1 when a label or\n" +
+        "show where the campaign stands: per operation and group, how many aggregates are eligible, complete " +
+          "and waiting (and what they wait for); label ratios; -d a table per job. Exit code 1 when a label or " +
           "condition raised (the status is shown all the same).",
       )
       .argument("[names...]", "operations or groups to show (full regular expressions, as -o)")
@@ -164,14 +169,16 @@ export function buildProgram(only?: string): Command {
   if (want("run"))
     program
       .command("run")
+      .summary("run eligible operations, or a flag operation with its flags")
       .description(
-        "run eligible operations in passes until nothing is eligible: each pass finds every eligible\n" +
-          "(operation, job) of the selected groups, then runs them. Without -o, every operation runs as its\n" +
-          "own group (flag operations only when named). KEY=VALUE arguments give flags: a flag operation\n" +
-          "runs once per flag set in a fresh run directory; for a job operation each flag set is a state\n" +
-          "point whose job is made if needed. Multi-value flags ({a,b}, {1..5}, uniform[a:b]) make a batch,\n" +
-          "recorded as one run group; running a FlowGroup makes one pipeline group. Exit code 1 when an\n" +
-          "operation failed.",
+        "run eligible operations in passes until nothing is eligible: each pass finds every eligible " +
+          "(operation, job) of the selected groups, then runs them. Without -o, every operation runs as its " +
+          "own group (flag operations only when named).\n\n" +
+          "KEY=VALUE arguments give flags: a flag operation runs once per flag set in a fresh run directory; " +
+          "for a job operation each flag set is a state point whose job is made if needed. Multi-value flags " +
+          "({a,b}, {1..5}, uniform[a:b]) make a batch, recorded as one run group; running a FlowGroup makes " +
+          "one pipeline group.\n\n" +
+          "Exit code 1 when an operation failed.",
       )
       .argument("[names...]", "operations or groups to run (full regular expressions, as -o), and KEY=VALUE flags")
       .option("-o, --operation <names...>", "operations or groups to run (full regular expressions)")
@@ -197,11 +204,11 @@ export function buildProgram(only?: string): Command {
           "cohort run",
           "cohort run train lr={1e-4,1e-3,1e-2} epochs=3",
           "cohort run train lr=loguniform[1e-5:1e-1] --max-runs 8 --seed 1 --print-runs",
-          "cohort run simulate T={1.0,2.0} N={100,1000} --parallel",
-          "cohort run -o ex --num-passes 2",
-          "cohort run -o 'prep.*' -f T 1.0 --pretend",
-          "cohort run simulate -j 3fa2 81bc --keep-going",
-          "cohort run -o ex --parallel 8 --quiet",
+          "cohort run prepare T={2.5,3.0} N={64,128} --parallel",
+          "cohort run -o pipeline --num-passes 2",
+          "cohort run -o 'prep.*' -f T 2.0 --pretend",
+          "cohort run simulate -j 44ab 2016 --keep-going",
+          "cohort run -o pipeline --parallel 8 --quiet",
         ]),
       )
       .action(lazy(() => import("./commands/run.js")));
@@ -209,8 +216,9 @@ export function buildProgram(only?: string): Command {
   if (want("exec"))
     program
       .command("exec")
+      .summary("run an operation on jobs, ignoring its conditions")
       .description(
-        "run an operation on the given jobs (all when none are given), ignoring its conditions;\n" +
+        "run an operation on the given jobs (all when none are given), ignoring its conditions; " +
           "a flag operation runs once with its flags (KEY=VALUE overrides; multi-value flags make a batch)",
       )
       .argument("<operation>", "the operation")
@@ -218,7 +226,7 @@ export function buildProgram(only?: string): Command {
       .option("--timeout <seconds>", "stop an operation that runs longer and mark its run terminated")
       .option("--parallel [n]", "run on several jobs at once on up to N CPU slots (default: every core)")
       .option("-q, --quiet", "show only the summary, not the operation's output")
-      .addHelpText("after", examples(["cohort exec prepare", "cohort exec simulate 3fa2", "cohort exec simulate --parallel 4", "cohort exec train lr=0.1"]))
+      .addHelpText("after", examples(["cohort exec prepare", "cohort exec simulate 8ecc", "cohort exec prepare --parallel 4", "cohort exec train lr=0.1"]))
       .action(lazy(() => import("./commands/exec.js")));
 
   if (want("next"))
@@ -235,9 +243,10 @@ export function buildProgram(only?: string): Command {
   if (want("submit"))
     program
       .command("submit")
+      .summary("submit eligible operations to the cluster scheduler")
       .description(
-        "submit eligible (group, aggregate) pairs to the cluster scheduler, one cluster job per pair or\n" +
-          "per bundle; each cluster job is recorded as a submission run group. Words after -- go to the\n" +
+        "submit eligible (group, aggregate) pairs to the cluster scheduler, one cluster job per pair or " +
+          "per bundle; each cluster job is recorded as a submission run group. Words after -- go to the " +
           "scheduler's submit command.",
       )
       .argument("[names...]", "operations or groups to submit (full regular expressions, as -o)")
@@ -259,7 +268,7 @@ export function buildProgram(only?: string): Command {
       .addHelpText(
         "after",
         examples([
-          "cohort submit -o ex --pretend",
+          "cohort submit -o pipeline --pretend",
           "cohort submit -o simulate -b 8 --parallel --partition gpu",
           "cohort submit -o prepare --chain",
           "cohort submit simulate --array -- --qos=high",
@@ -273,7 +282,7 @@ export function buildProgram(only?: string): Command {
       .command("show")
       .description("print a built-in template (slurm, pbs, lsf, base) to start your own templates/<scheduler>.sh from")
       .argument("<name>", "slurm, pbs, lsf or base")
-      .addHelpText("after", examples(["cohort template show slurm", "cohort template show slurm > templates/slurm.sh"]))
+      .addHelpText("after", examples(["cohort template show slurm", "mkdir -p templates && cohort template show slurm > templates/slurm.sh"]))
       .action(lazy(() => import("./commands/template.js")));
   }
 
@@ -296,7 +305,7 @@ function addAttributeCommands(parent: Command, noun: "run" | "group"): void {
     .argument(args[0], args[1])
     .option("--set <label>", "the new label")
     .option("--clear", "remove the label")
-    .addHelpText("after", examples([`${cli} label 1 --set baseline`, `${cli} label lusab-babad 0190a3 --clear`]))
+    .addHelpText("after", examples([`${cli} label 1 --set baseline`, `${cli} label 1 2 --clear`]))
     .action(attrs("label"));
   parent
     .command("tag")
@@ -304,7 +313,7 @@ function addAttributeCommands(parent: Command, noun: "run" | "group"): void {
     .argument(args[0], args[1])
     .option("--add <tags...>", "tags to add: words or KEY=VALUE")
     .option("--remove <tags...>", "tags to remove")
-    .addHelpText("after", examples([`${cli} tag 1 2 --add best lr=0.01`, `${cli} tag lusab-babad --remove best`]))
+    .addHelpText("after", examples([`${cli} tag 1 2 --add best lr=0.01`, `${cli} tag 1 --remove best`]))
     .action(attrs("tag"));
   parent
     .command("comment")
@@ -314,7 +323,7 @@ function addAttributeCommands(parent: Command, noun: "run" | "group"): void {
     .option("--list", "list the comments")
     .option("--delete <id>", "delete the comment with this id (or unique id prefix)")
     .option("--json", "with --list: print JSON")
-    .addHelpText("after", examples([`${cli} comment 1 -m 'diverged after epoch 3'`, `${cli} comment 1 --list`, `${cli} comment 1 --delete 3fa2c1d0`]))
+    .addHelpText("after", examples([`${cli} comment 1 -m 'diverged after epoch 3'`, `${cli} comment 1 --list`]))
     .action(attrs("comment"));
 }
 
@@ -324,7 +333,7 @@ function addRunsCommands(program: Command): void {
     .description("list and inspect runs; label, tag, comment, delete, restore and purge them")
     .enablePositionalOptions()
     .addHelpText("after", examples(["cohort runs", "cohort runs -g", "cohort runs show 1", "cohort runs tag 1 --add best", "cohort runs delete 3"]));
-  runs
+  const list = runs
     .command("list", { isDefault: true })
     .summary("list runs newest first (the default; 'cohort runs list --help' shows its options)")
     .description(
@@ -345,16 +354,21 @@ function addRunsCommands(program: Command): void {
     .option("--json", "print JSON")
     .addHelpText(
       "after",
-      examples(["cohort runs", "cohort runs -o train -s error -n 5", "cohort runs -g", "cohort runs -g lusab-babad", "cohort runs -j 3fa2 --json", "cohort runs --deleted -a"]),
+      examples(["cohort runs", "cohort runs -o train -s error -n 5", "cohort runs -g", "cohort runs -g 2", "cohort runs -j 8ecc --json", "cohort runs --deleted -a"]),
     )
-    .action(lazy(() => import("./commands/runs-list.js")));
+    .action(async (command: string | undefined, ...rest: unknown[]) => {
+      // `cohort runs X` with X no command of runs lands here as the default command's argument.
+      if (command !== undefined) throw unknownCommand(runs, command);
+      await lazy(() => import("./commands/runs-list.js"))(undefined, ...rest);
+    });
+  defaultCommands.add(list);
   runs
     .command("show")
     .description("show a run: operation, status, state point or flags, command, times, attributes, groups and the end of its output")
     .argument("<run>", "name, unique id prefix, or # of 'cohort runs'")
     .option("--tail <n>", "lines of output to show", "20")
     .option("--json", "print JSON")
-    .addHelpText("after", examples(["cohort runs show 1", "cohort runs show lusab-babad --tail 100", "cohort runs show 0190a3 --json"]))
+    .addHelpText("after", examples(["cohort runs show 1", "cohort runs show 2 --tail 100", "cohort runs show 1 --json"]))
     .action(lazy(() => import("./commands/runs-show.js")));
   addAttributeCommands(runs, "run");
   const trash = (action: "delete" | "restore" | "purge") => lazyNamed(() => import("./commands/runs-trash.js"), (m) => m.trashCommand(action));
@@ -362,20 +376,20 @@ function addRunsCommands(program: Command): void {
     .command("delete")
     .description("move runs to the trash (a marker; their files stay): 'cohort runs --deleted' lists them")
     .argument("<runs...>", "names, unique id prefixes or # of 'cohort runs'")
-    .addHelpText("after", examples(["cohort runs delete 1 2", "cohort runs delete lusab-babad"]))
+    .addHelpText("after", examples(["cohort runs delete 1 2"]))
     .action(trash("delete"));
   runs
     .command("restore")
     .description("take deleted runs out of the trash; a number counts as in 'cohort runs --deleted'")
     .argument("<runs...>", "names, unique id prefixes or # of 'cohort runs --deleted'")
-    .addHelpText("after", examples(["cohort runs restore 1", "cohort runs restore lusab-babad"]))
+    .addHelpText("after", examples(["cohort runs restore 1"]))
     .action(trash("restore"));
   runs
     .command("purge")
     .description("remove runs' files for good (asks first on a terminal, unless -y); naming a purged run later says so")
     .argument("<runs...>", "names, unique id prefixes or # of 'cohort runs'")
     .option("-y, --yes", "do not ask")
-    .addHelpText("after", examples(["cohort runs purge 3 -y", "cohort runs purge lusab-babad"]))
+    .addHelpText("after", examples(["cohort runs purge 3 -y"]))
     .action(trash("purge"));
 }
 
@@ -384,42 +398,42 @@ function addGroupCommands(program: Command): void {
     .command("group")
     .description("make and change run groups by hand; 'cohort runs -g' lists groups")
     .enablePositionalOptions()
-    .addHelpText("after", examples(["cohort group create 1 2 3 --label sweep", "cohort group show 1", "cohort group add lusab-babad 4"]));
+    .addHelpText("after", examples(["cohort group create 1 2 3 --label sweep", "cohort group show 1", "cohort group add 1 4"]));
   const named = (pick: (m: typeof import("./commands/group.js")) => (...args: never[]) => unknown) => lazyNamed(() => import("./commands/group.js"), pick);
   group
     .command("create")
     .description("make a group (kind manual) of runs and print its name")
     .argument("<runs...>", "names, unique id prefixes or # of 'cohort runs'")
     .option("--label <label>", "the group's label")
-    .addHelpText("after", examples(["cohort group create 1 2 3", "cohort group create lusab-babad 0190a3 --label best"]))
+    .addHelpText("after", examples(["cohort group create 1 2 3", "cohort group create 4 5 --label prepared"]))
     .action(named((m) => m.create));
   group
     .command("add")
     .description("add runs to a group")
     .argument("<group>", "name, unique id prefix, or # of 'cohort runs -g'")
     .argument("<runs...>", "names, unique id prefixes or # of 'cohort runs'")
-    .addHelpText("after", examples(["cohort group add lusab-babad 4 5"]))
+    .addHelpText("after", examples(["cohort group add 1 4 5"]))
     .action(named((m) => m.add));
   group
     .command("remove")
     .description("take runs out of a group (the runs stay)")
     .argument("<group>", "name, unique id prefix, or # of 'cohort runs -g'")
     .argument("<runs...>", "names, unique id prefixes or # of 'cohort runs'")
-    .addHelpText("after", examples(["cohort group remove lusab-babad 4"]))
+    .addHelpText("after", examples(["cohort group remove 1 2"]))
     .action(named((m) => m.remove));
   group
     .command("show")
     .description("show a group: kind, label, tags, details, derived operation, start and status, members, comments")
     .argument("<group>", "name, unique id prefix, or # of 'cohort runs -g'")
     .option("--json", "print JSON")
-    .addHelpText("after", examples(["cohort group show 1", "cohort group show lusab-babad --json"]))
+    .addHelpText("after", examples(["cohort group show 1", "cohort group show 2 --json"]))
     .action(lazy(() => import("./commands/group-show.js")));
   addAttributeCommands(group, "group");
   group
     .command("delete")
     .description("delete groups; their member runs stay")
     .argument("<groups...>", "names, unique id prefixes or # of 'cohort runs -g'")
-    .addHelpText("after", examples(["cohort group delete lusab-babad"]))
+    .addHelpText("after", examples(["cohort group delete 1"]))
     .action(named((m) => m.deleteGroups));
 }
 
@@ -430,14 +444,14 @@ export async function main(argv: string[]): Promise<void> {
     throw err;
   });
   const program = buildProgram(commandIn(argv));
-  program.exitOverride();
-  program.configureOutput({
-    outputError: () => {
-      // reported below in cohort's one-line format
-    },
-  });
-  for (const cmd of allCommands(program)) {
-    cmd.exitOverride();
+  // Which command raised an error decides whose --help the message points to.
+  const raisedBy = new WeakMap<CommanderError, Command>();
+  for (const cmd of [program, ...allCommands(program)]) {
+    cmd.exitOverride((err) => {
+      raisedBy.set(err, cmd);
+      throw err;
+    });
+    // reported below in cohort's one-line format
     cmd.configureOutput({ outputError: () => {} });
   }
   program.hook("preAction", (thisCommand) => {
@@ -463,7 +477,7 @@ export async function main(argv: string[]): Promise<void> {
         process.exitCode = 2;
         return;
       }
-      fail(new UserError(err.message.replace(/^error: /, ""), "see 'cohort --help'"));
+      fail(usageError(err, raisedBy.get(err) ?? program));
       return;
     }
     fail(err);
@@ -479,6 +493,41 @@ export function commandIn(argv: readonly string[]): string | undefined {
     else if (!a.startsWith("-")) return (COMMAND_NAMES as readonly string[]).includes(a) ? a : undefined;
   }
   return undefined;
+}
+
+/** `cohort runs list` and the like: a command that runs when its parent is given no command of its own. */
+const defaultCommands = new WeakSet<Command>();
+
+/** A command's words as typed: `cohort runs show`. */
+function commandPath(cmd: Command): string {
+  return cmd.parent ? `${commandPath(cmd.parent)} ${cmd.name()}` : cmd.name();
+}
+
+/**
+ * A word in the place of a command of `parent` that is none, as SPEC §12 words it: one line that names
+ * the closest commands and the help to read.
+ */
+function unknownCommand(parent: Command, word: string): UserError {
+  const names = parent.commands.filter((c) => !defaultCommands.has(c)).map((c) => c.name());
+  const close = closeNames(word, names);
+  const help = close.length === 1 ? `${commandPath(parent)} ${close[0]}` : commandPath(parent);
+  const meant = close.length === 0 ? "" : `did you mean ${close.length === 1 ? close[0] : `one of ${close.join(", ")}`}? `;
+  return new UserError(`unknown command '${word}'`, `${meant}see '${help} --help'`);
+}
+
+/**
+ * A usage error commander raised in `cmd`, as one line: commander's message, its "(Did you mean X?)"
+ * folded into the hint, and the --help to read (of the command suggested, when it suggests one).
+ */
+function usageError(err: CommanderError, cmd: Command): UserError {
+  // `cohort runs lable 1`: the word that is no command of runs reached runs' default command.
+  const first = cmd.args[0];
+  if (defaultCommands.has(cmd) && cmd.parent && first !== undefined && !first.startsWith("-")) return unknownCommand(cmd.parent, first);
+  const lines = err.message.replace(/^error: /, "").split("\n");
+  const suggestion = lines.map((l) => /^\(Did you mean (.+)\?\)$/.exec(l.trim())?.[1]).find((m) => m !== undefined);
+  const what = lines.filter((l) => !/^\(Did you mean /.test(l.trim())).join(" ");
+  const help = err.code === "commander.unknownCommand" && suggestion && !suggestion.startsWith("one of ") ? `${commandPath(cmd)} ${suggestion}` : commandPath(cmd);
+  return new UserError(what, `${suggestion ? `did you mean ${suggestion}? ` : ""}see '${help} --help'`);
 }
 
 function allCommands(cmd: Command): Command[] {

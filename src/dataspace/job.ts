@@ -1,10 +1,13 @@
 import fs from "node:fs";
 import path from "node:path";
-import { isErrno, writeFileAtomic } from "../util/fs.js";
+import { UserError } from "../util/errors.js";
+import { isErrno, tempNameFor, writeFileAtomic } from "../util/fs.js";
 import { Document, EMPTY, type DocumentSnapshots } from "./document.js";
+import { jobId } from "./id.js";
 import { dumpJson } from "./json.js";
-import { STATEPOINT_FILE } from "./job-index.js";
-import type { JsonObject } from "./value.js";
+import { readStatepoint, STATEPOINT_FILE } from "./job-index.js";
+import { copyStatepoint, readOnlyStatepoint } from "./statepoint.js";
+import { isPlainObject, type JsonObject } from "./value.js";
 
 export const JOB_DOCUMENT_FILE = "signac_job_document.json";
 /** A file name that path.join would leave as it is. */
@@ -13,6 +16,24 @@ const SIMPLE_NAME = /^(?!\.\.?$)[^/\\]+$/;
 /** Facts about job files already looked up (see Job.useFileFacts): undefined for a name not looked up. */
 export interface JobFileFacts {
   exists(index: number, name: string): boolean | undefined;
+}
+
+/** Who learns of a job's move: its project, whose index lists it under its old id. */
+export interface JobOwner {
+  jobMoved(job: Job, oldId: string): void;
+}
+
+/** signac's error for a state point whose job exists already: the job cannot move there. */
+export class DestinationExistsError extends Error {
+  constructor(
+    /** The id of the job that was to move. */
+    readonly source: string,
+    /** The id of the existing job. */
+    readonly destination: string,
+  ) {
+    super(`cannot change the state point of job ${source}: the job of the new state point, ${destination}, exists (remove it or choose another state point)`);
+    this.name = "DestinationExistsError";
+  }
 }
 
 /** A snapshot of the document not taken yet. */
@@ -32,14 +53,120 @@ export class Job {
   /** Known to exist: set once `init()` has made or found the job, so later writes skip the check. */
   private initialized = false;
 
+  private jobId: string;
+  private statepoint_: JsonObject;
+  private dir: string;
+  /** The read-only view `sp` returns, made when first read. */
+  private spView: JsonObject | undefined;
+
   constructor(
     /** The md5 of the state point's canonical JSON. */
-    readonly id: string,
-    /** The state point. Treat it as read-only: a changed state point is another job. */
-    readonly sp: JsonObject,
+    id: string,
+    /** The state point, as stored: the Job never changes it, and neither may the caller. */
+    sp: JsonObject,
     /** The job's directory. */
-    readonly path: string,
-  ) {}
+    path: string,
+    /** Told when the job moves to another state point (its project, to update its index). */
+    private readonly owner?: JobOwner,
+  ) {
+    this.jobId = id;
+    this.statepoint_ = sp;
+    this.dir = path;
+  }
+
+  /** The md5 of the state point's canonical JSON (signac's id). */
+  get id(): string {
+    return this.jobId;
+  }
+
+  /** The job's directory. */
+  get path(): string {
+    return this.dir;
+  }
+
+  /**
+   * The state point, read-only: changing a value in it throws a TypeError that names
+   * `updateStatepoint`. Assigning a new one (`job.sp = {...}`) moves the job (resetStatepoint).
+   */
+  get sp(): Readonly<JsonObject> {
+    return (this.spView ??= readOnlyStatepoint(this.statepoint_));
+  }
+
+  set sp(sp: JsonObject) {
+    this.resetStatepoint(sp);
+  }
+
+  /** signac's name for `sp`. */
+  get statepoint(): Readonly<JsonObject> {
+    return this.sp;
+  }
+
+  set statepoint(sp: JsonObject) {
+    this.resetStatepoint(sp);
+  }
+
+  /**
+   * The stored state point, for cohort's own reading where the view's cost would show (a scan of
+   * every job). Never change it: it is shared with the project's index.
+   * @internal
+   */
+  get spData(): Readonly<JsonObject> {
+    return this.statepoint_;
+  }
+
+  /**
+   * Moves the job to another state point, as signac's `reset_statepoint` does: the job directory is
+   * renamed to the new id and its state-point file rewritten; the document and the files stay with it.
+   * Throws DestinationExistsError when the job of the new state point exists (nothing is changed).
+   * A job that does not exist yet only changes in memory. Returns the job, now under its new id.
+   */
+  resetStatepoint(sp: JsonObject): this {
+    const copy = copyStatepoint(sp);
+    const id = jobId(copy); // refuses NaN, Infinity and values JSON cannot hold
+    if (id === this.jobId) return this;
+    const oldId = this.jobId;
+    const to = path.join(path.dirname(this.dir), id);
+    const moved = moveJobDirectory(this.dir, to, copy, oldId, id);
+    this.adopt(id, copy, to);
+    if (moved) this.owner?.jobMoved(this, oldId);
+    return this;
+  }
+
+  /**
+   * Changes some keys of the state point (the others are kept) and moves the job, like
+   * resetStatepoint: `job.updateStatepoint({ T: 2 })`. Unlike signac's `update_statepoint`, a key
+   * the state point has is overwritten: this is the call for what `job.sp.T = 2` means.
+   */
+  updateStatepoint(changes: JsonObject): this {
+    if (!isPlainObject(changes)) throw new UserError("updateStatepoint takes an object of the keys to change", "e.g. job.updateStatepoint({ T: 2 })");
+    return this.resetStatepoint({ ...this.statepoint_, ...changes });
+  }
+
+  /**
+   * Follows a move made elsewhere (an operation in a worker process moved this job): reads the state
+   * point of job `id`, in the same workspace.
+   * @internal
+   */
+  movedTo(id: string): void {
+    if (id === this.jobId) return;
+    const oldId = this.jobId;
+    const to = path.join(path.dirname(this.dir), id);
+    const sp = readStatepoint(to, id);
+    if (typeof sp === "string") throw new Error(`job ${oldId} moved to ${id}, whose directory is not a valid job: ${sp}`);
+    this.adopt(id, sp, to);
+    this.owner?.jobMoved(this, oldId);
+  }
+
+  private adopt(id: string, sp: JsonObject, dir: string): void {
+    this.jobId = id;
+    this.statepoint_ = sp;
+    this.dir = dir;
+    this.spView = undefined;
+    this.document = undefined;
+    this.docSnapshot = NOT_READ;
+    this.fileFacts = undefined;
+    this.fileFactsIndex = -1;
+  }
 
   /** The job document (`signac_job_document.json`); writing to it creates the job if needed. */
   get doc(): Document {
@@ -117,7 +244,7 @@ export class Job {
   /** Creates the job directory and its state-point file unless they exist; returns the job. */
   init(): this {
     if (!this.initialized) {
-      writeStatepoint(this.path, this.sp);
+      writeStatepoint(this.dir, this.statepoint_);
       this.initialized = true;
     }
     return this;
@@ -169,5 +296,37 @@ export function writeStatepoint(dir: string, sp: JsonObject): boolean {
     if (!isErrno(err, "EEXIST")) throw err;
     return false;
   }
+  return true;
+}
+
+/**
+ * Moves a job directory to the id of a new state point; false when there is no directory (the job
+ * does not exist yet: only its Job changes). The order keeps every failure but a crash harmless:
+ * 1. the new state-point file is written beside the old one under a temporary name, so that a full
+ *    disk or a missing directory fails before anything visible changes;
+ * 2. the directory is renamed: the one step that finds the destination taken (a job directory is
+ *    never empty, and rename refuses a non-empty target), so two processes cannot both get it;
+ * 3. the new state-point file replaces the old one by a rename within the directory.
+ * A crash between 2 and 3 leaves the directory under its new name with the old state point and the
+ * new one beside it; `cohort check` reports it (the state point does not hash to the name).
+ */
+function moveJobDirectory(from: string, to: string, sp: JsonObject, oldId: string, newId: string): boolean {
+  const file = from + path.sep + STATEPOINT_FILE;
+  const tmp = tempNameFor(file);
+  try {
+    fs.writeFileSync(tmp, dumpJson(sp), { flag: "wx" });
+  } catch (err) {
+    if (isErrno(err, "ENOENT")) return false;
+    throw err;
+  }
+  try {
+    fs.renameSync(from, to);
+  } catch (err) {
+    fs.rmSync(tmp, { force: true });
+    if (isErrno(err, "EEXIST") || isErrno(err, "ENOTEMPTY")) throw new DestinationExistsError(oldId, newId);
+    if (isErrno(err, "ENOENT")) throw new UserError(`job ${oldId} is gone: another process moved or removed it`, "open the job again");
+    throw err;
+  }
+  fs.renameSync(to + path.sep + path.basename(tmp), to + path.sep + STATEPOINT_FILE);
   return true;
 }

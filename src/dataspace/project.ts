@@ -6,10 +6,11 @@ import { Document, readDocumentFile } from "./document.js";
 import { compileFilter, filterNeedsDoc } from "./filter.js";
 import { jobId } from "./id.js";
 import { JobIndex } from "./job-index.js";
-import { Job, JOB_DOCUMENT_FILE, writeStatepoint } from "./job.js";
+import { Job, JOB_DOCUMENT_FILE, writeStatepoint, type JobOwner } from "./job.js";
 import { canonicalJson } from "./json.js";
 import { assertValidKeys, splitPath } from "./keys.js";
 import { checkSchemaVersion, PROJECT_FILE, projectRootOf, SIGNAC_DIR } from "./root.js";
+import { copyStatepoint } from "./statepoint.js";
 import { isPlainObject, type JsonObject, type JsonValue } from "./value.js";
 
 export const PROJECT_DOCUMENT_FILE = "signac_project_document.json";
@@ -45,7 +46,7 @@ export function validateStatepoint(sp: unknown): JsonObject {
 
 export type GroupKey = string | string[] | ((job: Job) => JsonValue);
 
-export class Project {
+export class Project implements JobOwner {
   readonly workspace: string;
   private jobIndex: JobIndex | undefined;
 
@@ -72,17 +73,29 @@ export class Project {
     return this.jobIndex;
   }
 
-  /** The job of a state point; it exists on disk once `init()` is called or something is written to it. */
+  /**
+   * The job of a state point; it exists on disk once `init()` is called or something is written to it.
+   * The job keeps a copy: changing `sp` afterwards does not change the job.
+   */
   openJob(sp: JsonObject): Job {
-    validateStatepoint(sp);
-    const id = jobId(sp);
-    return new Job(id, sp, path.join(this.workspace, id));
+    const copy = copyStatepoint(sp);
+    const id = jobId(copy); // refuses NaN, Infinity and values JSON cannot hold
+    return new Job(id, copy, path.join(this.workspace, id), this);
+  }
+
+  /**
+   * A job of this project moved to another state point (Job.resetStatepoint): the index read in this
+   * process lists it under its old id, so it is read again when next used. (The index in the cache
+   * sees the move by itself: renaming a job directory changes the workspace's modification time.)
+   */
+  jobMoved(): void {
+    this.jobIndex = undefined;
   }
 
   /** The job with this id or unique id prefix. */
   job(idOrPrefix: string): Job {
     const id = this.resolveJobId(idOrPrefix);
-    return new Job(id, this.index.statepoint(id)!, path.join(this.workspace, id));
+    return new Job(id, this.index.statepoint(id)!, path.join(this.workspace, id), this);
   }
 
   /** The full id of an existing job given by id or unique prefix. */
@@ -105,7 +118,7 @@ export class Project {
   jobs(): Job[] {
     const { jobIds, statepoints } = this.index;
     const prefix = this.workspace + path.sep;
-    return jobIds.map((id, i) => new Job(id, statepoints[i], prefix + id));
+    return jobIds.map((id, i) => new Job(id, statepoints[i], prefix + id, this));
   }
 
   /** The jobs matching a filter in signac's query language (SPEC §2.2), ordered by id. */
@@ -119,7 +132,7 @@ export class Project {
     // Paths and document readers are made only where needed: this loop runs over every job.
     for (let i = 0; i < jobIds.length; i++) {
       const doc = needsDoc ? () => readDocumentFile(prefix + jobIds[i] + path.sep + JOB_DOCUMENT_FILE) ?? {} : noDoc;
-      if (match(statepoints[i], doc)) out.push(new Job(jobIds[i], statepoints[i], prefix + jobIds[i]));
+      if (match(statepoints[i], doc)) out.push(new Job(jobIds[i], statepoints[i], prefix + jobIds[i], this));
     }
     return out;
   }
@@ -165,9 +178,9 @@ export class Project {
           if (ids.length % 1024 === 0) opts.onProgress?.(ids.length);
         }
         const job = this.openJob(sp);
-        if (writeStatepoint(job.path, sp)) created++;
+        if (writeStatepoint(job.path, job.spData)) created++;
         ids.push(job.id);
-        made.push([job.id, sp]);
+        made.push([job.id, job.spData]);
       }
     } finally {
       index.add(made);
@@ -206,7 +219,7 @@ function groupKeyFunction(key: GroupKey): (job: Job) => JsonValue | undefined {
   }
   const isDoc = key.startsWith("doc.");
   const keys = splitPath(isDoc ? key.slice(4) : key.startsWith("sp.") ? key.slice(3) : key);
-  return (job) => lookupPath(isDoc ? job.doc.data : job.sp, keys);
+  return (job) => lookupPath(isDoc ? job.doc.data : job.spData, keys);
 }
 
 /** The value at a path of keys, or undefined when any step is missing. */

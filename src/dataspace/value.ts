@@ -10,6 +10,9 @@
  * - `Float`: a Python `float` whose value is integer-valued (`1.0`, `1e16`, `-0.0`), which a plain
  *   `number` would turn into an `int`. The parser returns a `Float` only in that case.
  */
+/** util.inspect.custom, without importing node:util into the value model. */
+const INSPECT = Symbol.for("nodejs.util.inspect.custom");
+
 export class Float {
   constructor(readonly value: number) {}
   valueOf(): number {
@@ -19,8 +22,14 @@ export class Float {
   toString(): string {
     return pythonFloatRepr(this.value);
   }
+  /** A number for JSON.stringify, which cannot write `1.0`: cohort's dumpJson keeps it a float. */
   toJSON(): number {
     return this.value;
+  }
+  /** `console.log` and `util.inspect` show it as a number, the way Python writes it: `{ T: 1.0 }`. */
+  [INSPECT](_depth: number, options: { stylize?: (text: string, style: string) => string }): string {
+    const text = pythonFloatRepr(this.value);
+    return options?.stylize ? options.stylize(text, "number") : text;
   }
 }
 

@@ -5,6 +5,7 @@
 import { AsyncLocalStorage } from "node:async_hooks";
 import fs from "node:fs";
 import path from "node:path";
+import { JOB_ID } from "../dataspace/id.js";
 import type { Project } from "../dataspace/project.js";
 import type { JsonObject } from "../dataspace/value.js";
 import { errorText, UserError } from "../util/errors.js";
@@ -18,8 +19,10 @@ import type { GroupDefinition, HookFn, HookName, OperationDefinition } from "../
 import type { Workflow } from "../workflow/workflow.js";
 import { itemDirectives, type ExecutionItem } from "./items.js";
 import { expandCommand, shellQuote } from "./placeholders.js";
+import { setLongTimeout, type LongTimer } from "../util/timer.js";
 import { runShell } from "./process.js";
 import { workerScript, type WorkerPool } from "./worker-pool.js";
+import type { Moves } from "./worker.js";
 
 export type { ExecutionItem } from "./items.js";
 
@@ -45,7 +48,10 @@ export interface RunInfo {
 }
 
 export interface ExecuteOptions {
-  /** Stop the operation after this long: its run is `terminated`. */
+  /**
+   * Stop the operation after this long: its run is `terminated`. Any length is honoured (beyond
+   * setTimeout's 24.8 days too); 0, undefined or Infinity: no limit; negative or NaN: a RangeError.
+   */
   timeoutMs?: number;
   /** Stop the operation when aborted (Ctrl-C): its run is `terminated`. */
   signal?: AbortSignal;
@@ -128,6 +134,7 @@ export async function execute(
   context: ExecuteContext = {},
 ): Promise<ExecutionResult> {
   const { operation: op, aggregate } = item;
+  if (opts.timeoutMs !== undefined && !(opts.timeoutMs >= 0)) throw new RangeError(`timeoutMs must be a number of milliseconds of at least 0, not ${opts.timeoutMs}`);
   const jobs = aggregate.jobs;
   const directives = context.directives ?? itemDirectives(workflow, item);
   const command = mpiLaunched(itemCommand(project, item), directives);
@@ -139,7 +146,8 @@ export async function execute(
   const runDir = item.flags ? runWorkDir(project.root, record.id) : undefined;
   if (runDir) fs.mkdirSync(runDir, { recursive: true });
   context.onRun?.(run);
-  const cwd = runDir ?? (jobs.length === 1 ? jobs[0].path : project.root);
+  // Read when needed: an operation that moves its job (`job.sp = ...`) moves its directory.
+  const cwd = () => runDir ?? (jobs.length === 1 ? jobs[0].path : project.root);
   for (const job of jobs) job.init();
   const env: Record<string, string> = {
     COHORT_PROJECT: project.root,
@@ -158,7 +166,7 @@ export async function execute(
   const runHooks = async (name: HookName, error?: Error): Promise<string | undefined> => {
     for (const hook of hooks(name)) {
       try {
-        await runHook(hook, { operation: op.name, jobs, error, runId: record.id }, cwd, env, record.outputFile!, write);
+        await runHook(hook, { operation: op.name, jobs, error, runId: record.id }, cwd(), env, record.outputFile!, write);
       } catch (err) {
         return `hook ${name} of ${describeItem(item)} failed: ${errorText(err)}`;
       }
@@ -204,7 +212,8 @@ export async function execute(
 const TIMED_OUT = -1000;
 
 interface BodyContext {
-  cwd: string;
+  /** The working directory of commands, now. */
+  cwd: () => string;
   env: Record<string, string>;
   record: RecordedRun;
   write: (text: string) => void;
@@ -250,7 +259,7 @@ async function runBody(item: ExecutionItem, command: string | undefined, ctx: Bo
 
 async function shell(command: string, ctx: BodyContext, timeoutMs: number | undefined): Promise<BodyResult> {
   const r = await runShell(command, {
-    cwd: ctx.cwd,
+    cwd: ctx.cwd(),
     env: ctx.env,
     output: { file: ctx.record.outputFile!, echo: ctx.echo },
     timeoutMs,
@@ -272,6 +281,7 @@ async function inPoolWorker(item: ExecutionItem, ctx: BodyContext): Promise<Body
     timeoutMs: ctx.opts.timeoutMs,
     signal: ctx.opts.signal,
   });
+  followMoves(item, r.moved);
   if (r.timedOut) return { exitCode: TIMED_OUT };
   if (r.exitCode !== 0) return { exitCode: r.exitCode, reason: r.reason };
   if (item.operation.body.kind === "function" && item.operation.body.cmd && typeof r.command !== "string") {
@@ -303,12 +313,13 @@ async function inWorker(item: ExecutionItem, ctx: BodyContext): Promise<BodyResu
       signal: ctx.opts.signal,
     });
     if (r.timedOut) return { exitCode: TIMED_OUT };
-    let reported: { error?: string; command?: unknown } | undefined;
+    let reported: { error?: string; command?: unknown; moved?: Moves } | undefined;
     try {
-      reported = JSON.parse(fs.readFileSync(resultFile, "utf8")) as { error?: string; command?: unknown };
+      reported = JSON.parse(fs.readFileSync(resultFile, "utf8")) as { error?: string; command?: unknown; moved?: Moves };
     } catch {
       reported = undefined;
     }
+    followMoves(item, reported?.moved);
     if (r.exitCode !== 0) return { exitCode: r.exitCode, reason: r.exitCode > 0 ? reported?.error : undefined };
     if (item.operation.body.kind === "function" && item.operation.body.cmd) {
       if (typeof reported?.command !== "string") {
@@ -321,6 +332,19 @@ async function inWorker(item: ExecutionItem, ctx: BodyContext): Promise<BodyResu
     return { exitCode: 0 };
   } finally {
     fs.rmSync(resultFile, { force: true });
+  }
+}
+
+/**
+ * The jobs a function in a worker process moved to another state point (`job.sp = ...`) move here
+ * too, so that what follows in this process (the command a `cmd` function returned, hooks, conditions)
+ * finds them where they are now.
+ */
+function followMoves(item: ExecutionItem, moved: Moves | undefined): void {
+  if (!moved) return;
+  for (const job of item.aggregate.jobs) {
+    const to = Object.hasOwn(moved, job.id) ? moved[job.id] : undefined;
+    if (to !== undefined && JOB_ID.test(to)) job.movedTo(to);
   }
 }
 
@@ -361,12 +385,12 @@ const TIMEOUT = Symbol("timeout");
 
 async function withTimeout<T>(promise: Promise<T>, ms: number | undefined): Promise<T | typeof TIMEOUT> {
   if (!ms) return promise;
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<typeof TIMEOUT>((resolve) => (timer = setTimeout(() => resolve(TIMEOUT), ms)));
+  let timer: LongTimer | undefined;
+  const timeout = new Promise<typeof TIMEOUT>((resolve) => (timer = setLongTimeout(() => resolve(TIMEOUT), ms)));
   try {
     return await Promise.race([promise, timeout]);
   } finally {
-    clearTimeout(timer);
+    timer?.clear();
   }
 }
 
@@ -409,7 +433,7 @@ async function captureOutput<T>(fn: () => T | Promise<T>, write: (text: string) 
 
 function configOf(item: ExecutionItem): JsonObject {
   if (item.flags) return item.flags;
-  const sps = item.aggregate.jobs.map((j) => j.sp);
+  const sps = item.aggregate.jobs.map((j) => j.spData);
   return runConfig({ flags: item.operation.flags, statepoints: sps });
 }
 

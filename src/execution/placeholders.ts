@@ -191,7 +191,7 @@ function placeholderValues(
       if (ctx.jobs.length === 0) throw fail("this operation runs without a job", "use {flags.KEY} or {project.path}");
       return ctx.jobs.map((job) => {
         if (root === "job") return path[0] === "path" ? job.path : job.id;
-        const obj = root === "sp" ? job.sp : docOf(job);
+        const obj = root === "sp" ? job.spData : docOf(job);
         const v = lookup(obj, path);
         if (v === undefined) {
           throw fail(

@@ -162,7 +162,7 @@ export class Planner {
     if (filter && Object.keys(filter).length > 0) {
       const match = compileFilter(filter);
       const matching = new Set(
-        this.allJobs.filter((j) => match(j.sp, () => j.documentView() as JsonObject)).map((j) => j.id),
+        this.allJobs.filter((j) => match(j.spData, () => j.documentView() as JsonObject)).map((j) => j.id),
       );
       jobIds = jobIds ? new Set([...jobIds].filter((id) => matching.has(id))) : matching;
     }

@@ -24,6 +24,7 @@ import os from "node:os";
 import { StringDecoder } from "node:string_decoder";
 import { errorText } from "../util/errors.js";
 import { isErrno } from "../util/fs.js";
+import { setLongTimeout } from "../util/timer.js";
 
 export interface RunShellOptions {
   cwd: string;
@@ -35,7 +36,7 @@ export interface RunShellOptions {
     /** Gets the output as it comes, for live display. */
     echo?: (chunk: string) => void;
   };
-  /** Stop the command after this long (0 or undefined: no limit). */
+  /** Stop the command after this long (0, undefined or Infinity: no limit; any length, see util/timer.ts). */
   timeoutMs?: number;
   /** Stop the command when aborted. */
   signal?: AbortSignal;
@@ -193,7 +194,7 @@ export async function runShell(command: string, opts: RunShellOptions): Promise<
       }, grace);
     };
     const timer = opts.timeoutMs
-      ? setTimeout(() => {
+      ? setLongTimeout(() => {
           timedOut = true;
           terminate();
         }, opts.timeoutMs)
@@ -208,7 +209,7 @@ export async function runShell(command: string, opts: RunShellOptions): Promise<
     }
 
     const result = await exited;
-    clearTimeout(timer);
+    timer?.clear();
     opts.signal?.removeEventListener("abort", terminate);
     const stopped = termAt !== undefined;
 

@@ -22,8 +22,9 @@ import fs from "node:fs";
 import os from "node:os";
 import { StringDecoder } from "node:string_decoder";
 import { fileURLToPath } from "node:url";
+import { setLongTimeout, type LongTimer } from "../util/timer.js";
 import { DEFAULT_GRACE_MS, groupAlive, signalGroup, trackGroup, untrackGroup } from "./process.js";
-import type { RunRequest, WorkerMessage } from "./worker.js";
+import type { Moves, RunRequest, WorkerMessage } from "./worker.js";
 
 export interface WorkerRequest {
   runId: string;
@@ -48,6 +49,8 @@ export interface WorkerResult {
   reason?: string;
   /** What a `cmd` operation returned. */
   command?: string;
+  /** Jobs the function moved to another state point: new id by old id. */
+  moved?: Moves;
 }
 
 const SIGNALS = os.constants.signals;
@@ -136,8 +139,8 @@ class Worker {
     if (!c) return;
     if (m.type === "output") this.output(m.text);
     else if (m.type === "done") {
-      if (m.ok) c.finish({ exitCode: 0, timedOut: false, command: m.command });
-      else c.finish({ exitCode: 1, timedOut: false, reason: m.error });
+      if (m.ok) c.finish({ exitCode: 0, timedOut: false, command: m.command, moved: m.moved });
+      else c.finish({ exitCode: 1, timedOut: false, reason: m.error, moved: m.moved });
     }
   }
 
@@ -145,7 +148,7 @@ class Worker {
   async run(request: WorkerRequest): Promise<WorkerResult> {
     if (request.signal?.aborted) return { exitCode: -SIGNALS.SIGTERM, timedOut: false };
     const fd = fs.openSync(request.outputFile, "a");
-    let timer: NodeJS.Timeout | undefined;
+    let timer: LongTimer | undefined;
     const stop = () => void this.stop();
     try {
       const result = await new Promise<WorkerResult>((resolve) => {
@@ -167,7 +170,7 @@ class Worker {
         }
         request.signal?.addEventListener("abort", stop, { once: true });
         if (request.timeoutMs) {
-          timer = setTimeout(() => {
+          timer = setLongTimeout(() => {
             current.timedOut = true;
             stop();
           }, request.timeoutMs);
@@ -181,7 +184,7 @@ class Worker {
       });
       return result;
     } finally {
-      clearTimeout(timer);
+      timer?.clear();
       request.signal?.removeEventListener("abort", stop);
       this.current = undefined;
       fs.closeSync(fd);

@@ -9,7 +9,8 @@
  * output, stopped with its group on a timeout or Ctrl-C. `$COHORT_WORKER_RUN` names what to call:
  * `{"operation", "jobs": [ids], "flags"?: JSON text}`. It calls the function, writes a small JSON result to
  * `$COHORT_WORKER_RESULT` — `{"command": "..."}` for a `cmd` operation, `{}` otherwise, or
- * `{"error": MESSAGE}` — and exits: 0 when the function returned, 1 when it threw (the stack goes to
+ * `{"error": MESSAGE}`, with `"moved": {OLD_ID: NEW_ID}` added when the function moved a job to another
+ * state point (`job.sp = ...`) — and exits: 0 when the function returned, 1 when it threw (the stack goes to
  * the output) or could not be called. It exits when the function has returned, even if the function
  * left timers or servers open.
  *
@@ -18,7 +19,8 @@
  * then runs one request at a time: `{"type": "run", "runId", "operation", "jobs": [ids], "flags"?, "env"}`. While
  * a request runs, `env` is added to `process.env` (and taken away after), and what the process writes
  * to stdout and stderr is sent as `{"type": "output", "text"}`; it ends with
- * `{"type": "done", "ok": true, "command"?}` or `{"type": "done", "ok": false, "error"}`. Output
+ * `{"type": "done", "ok": true, "command"?}` or `{"type": "done", "ok": false, "error"}`, with
+ * `"moved"` as above. Output
  * written outside a request (the module printing while it loads) is not sent.
  */
 import fs from "node:fs";
@@ -48,8 +50,20 @@ export type WorkerMessage =
   | { type: "ready" }
   | { type: "fatal"; error: string }
   | { type: "output"; text: string }
-  | { type: "done"; ok: true; command?: string }
-  | { type: "done"; ok: false; error: string };
+  | { type: "done"; ok: true; command?: string; moved?: Moves }
+  | { type: "done"; ok: false; error: string; moved?: Moves };
+
+/** Jobs an operation moved to another state point (`job.sp = ...`): new id by old id. */
+export type Moves = Record<string, string>;
+
+/** The moves among the jobs of a run, or undefined when none moved. */
+function movesOf(jobIds: string[], jobs: Job[]): Moves | undefined {
+  let moved: Moves | undefined;
+  jobs.forEach((job, i) => {
+    if (job.id !== jobIds[i]) (moved ??= {})[jobIds[i]] = job.id;
+  });
+  return moved;
+}
 
 /** Ends the process once what it wrote has gone out. */
 function exit(code: number): void {
@@ -72,9 +86,17 @@ function raisedText(what: string, err: unknown): string {
  * Calls an operation's function with the jobs of the run, or a flag operation's with the run's flag
  * set (its record's config.json): the command it returned for a `cmd` operation.
  */
-async function call(project: Project, workflow: Workflow, operation: string, jobIds: string[], flags: string | undefined, describe: (what: string) => void): Promise<string | undefined> {
+async function call(
+  project: Project,
+  workflow: Workflow,
+  operation: string,
+  jobIds: string[],
+  flags: string | undefined,
+  describe: (what: string) => void,
+  jobs: Job[] = [],
+): Promise<string | undefined> {
   const op = workflow.operation(operation);
-  const jobs = jobIds.map((id) => jobOf(project, id));
+  jobs.push(...jobIds.map((id) => jobOf(project, id)));
   describe(`${op.name} on ${jobs.length > 0 ? aggregateId(jobs) : "its flags"}`);
   if (op.body.kind !== "function") throw new Error(`operation ${op.name} is not a function`);
   const fn = op.body.fn as (...args: unknown[]) => unknown;
@@ -87,8 +109,11 @@ async function call(project: Project, workflow: Workflow, operation: string, job
 
 async function oneRun(root: string, runId: string): Promise<void> {
   const resultFile = process.env.COHORT_WORKER_RESULT;
+  let jobIds: string[] = [];
+  const jobs: Job[] = [];
   const report = (result: { command?: string; error?: string }) => {
-    if (resultFile) writeFileAtomic(resultFile, JSON.stringify(result));
+    const moved = movesOf(jobIds, jobs);
+    if (resultFile) writeFileAtomic(resultFile, JSON.stringify(moved ? { ...result, moved } : result));
   };
   let what = `run ${runId}`;
   try {
@@ -96,7 +121,8 @@ async function oneRun(root: string, runId: string): Promise<void> {
     const request = JSON.parse(process.env.COHORT_WORKER_RUN ?? "null") as { operation?: unknown; jobs?: unknown; flags?: unknown } | null;
     if (typeof request?.operation !== "string" || !Array.isArray(request.jobs)) throw new Error(`COHORT_WORKER_RUN does not name the operation of run ${runId}`);
     const workflow = await loadWorkflow(project);
-    const command = await call(project, workflow, request.operation, request.jobs as string[], typeof request.flags === "string" ? request.flags : undefined, (w) => (what = w));
+    jobIds = request.jobs as string[];
+    const command = await call(project, workflow, request.operation, jobIds, typeof request.flags === "string" ? request.flags : undefined, (w) => (what = w), jobs);
     report(command === undefined ? {} : { command });
     exit(0);
   } catch (err) {
@@ -138,8 +164,9 @@ async function serve(root: string): Promise<void> {
       active = true;
       let what = `run ${message.runId}`;
       let reply: WorkerMessage;
+      const jobs: Job[] = [];
       try {
-        const command = await call(project, workflow, message.operation, message.jobs, message.flags, (w) => (what = w));
+        const command = await call(project, workflow, message.operation, message.jobs, message.flags, (w) => (what = w), jobs);
         reply = command === undefined ? { type: "done", ok: true } : { type: "done", ok: true, command };
       } catch (err) {
         process.stderr.write(raisedText(what, err));
@@ -151,7 +178,8 @@ async function serve(root: string): Promise<void> {
           else process.env[k] = v;
         }
       }
-      send(reply);
+      const moved = movesOf(message.jobs, jobs);
+      send(moved ? { ...reply, moved } : reply);
     });
   });
   // cohort going away (its channel closing) ends the worker.

@@ -11,16 +11,34 @@
  *   `mpi_launcher` (`srun`, `mpirun` or "" — how MPI operations are launched).
  * - `bundle`: one entry per (group, aggregate): `group`, `aggregate`, `jobs` (ids), `operations` (each
  *   `name` and `directives`), `resources` (the group's, SPEC §4: max of np/ngpu/nranks/
- *   omp_num_threads/memory, sum of walltime).
+ *   omp_num_threads/memory, sum of walltime), `submit_options` (the words of the group's
+ *   submit_options, for its `cohort run` line).
  * - `array` (a job array, else undefined): `first` (the first task's index), `index_var` (the
  *   scheduler's variable holding a task's index), `tasks` (each a list of entries like `bundle`'s).
  * - `resources`: the whole script's (serial or parallel combination of the entries); memory in GB,
  *   walltime in seconds. `options`: partition, account, hold, dependency.
- * - Filters: `quote` (shell), `hms` (seconds → H:MM:SS), `hm` (→ H:MM), `megabytes` (GB → whole MB,
- *   rounded up), `pbs_name` (a name PBS accepts).
+ * - Filters: `quote` (shell), `exact` (a name → the `-o` pattern that matches only it), `header` (a
+ *   value for a scheduler's directive line), `hms` (seconds → H:MM:SS), `hm` (→ H:MM), `megabytes`
+ *   (GB → whole MB, rounded up), `pbs_name` (a name PBS accepts).
+ *
+ * No value can add a line to a script (SPEC §12):
+ * - Every `{{ value }}` is shell-quoted unless marked otherwise (nunjucks' autoescape, with the shell's
+ *   quoting in place of HTML's), so a template that forgets `| quote` on a shell line is still safe;
+ *   an empty value writes nothing. `| quote` does the same explicitly (an empty value becomes `''`).
+ * - A value holding a control character (a line break, a carriage return, ...) is refused wherever it
+ *   is written: no quoting makes a line break safe in a `#SBATCH` line, which the shell skips as a
+ *   comment. The refusal is a UserError naming the value.
+ * - `| header` is for the scheduler's directive lines, which its own parser reads, not the shell: it
+ *   writes the value as it is (no shell quotes, which the scheduler would take literally) and refuses
+ *   what that parser would misread inside a double-quoted value: control characters, `"`, `\` and `#`.
+ *   Values cohort writes there are also checked where they come in (submit.ts: the project's path,
+ *   partition, account, dependency ids).
+ * - `| safe` writes text as it is, unchecked: only for text the template itself trusts. `cohort` (the
+ *   command line, already quoted word by word) is given as such text.
  *
  * A directive set on an operation that no template read is reported once as a warning, so that a
- * request the scheduler never saw does not pass silently.
+ * request the scheduler never saw does not pass silently. Set means given by the user, whatever the
+ * value (`0` and `false` too; `null` is "not set"); defaults cohort fills in are not reported.
  */
 import fs from "node:fs";
 import path from "node:path";
@@ -28,7 +46,8 @@ import { fileURLToPath } from "node:url";
 import nunjucks from "../vendor/nunjucks.js";
 import { UserError } from "../util/errors.js";
 import { shellQuote } from "../execution/placeholders.js";
-import type { ResolvedDirectives } from "../workflow/directives.js";
+import { givenKeys, type ResolvedDirectives } from "../workflow/directives.js";
+import { CONTROL } from "../workflow/group-options.js";
 
 export type SchedulerName = "slurm" | "pbs" | "lsf";
 export const SCHEDULERS: readonly SchedulerName[] = ["slurm", "pbs", "lsf"];
@@ -42,6 +61,11 @@ export interface BundleEntry {
   jobs: string[];
   operations: { name: string; directives: ResolvedDirectives }[];
   resources: ResolvedDirectives;
+  /**
+   * The words of the group's `submit_options`, added to its `cohort run` line. Named as templates
+   * see it: an entry is given to templates as it is.
+   */
+  submit_options: readonly string[];
 }
 
 export interface ScriptOptions {
@@ -92,6 +116,62 @@ function hm(seconds: number): string {
   return `${Math.floor(minutes / 60)}:${String(minutes % 60).padStart(2, "0")}`;
 }
 
+/** The value a filter refused while rendering, thrown again as it is once nunjucks has wrapped it. */
+let refused: UserError | undefined;
+
+/** A value for a script: refused when it holds a control character. */
+function checked(v: unknown, where: string): string {
+  const text = String(v);
+  if (CONTROL.test(text)) {
+    refused = new UserError(
+      `${JSON.stringify(text)} cannot be written into a ${where}: it holds a control character such as a line break`,
+      "names, paths and options that go into a submission script must be one line of printable text",
+    );
+    throw refused;
+  }
+  return text;
+}
+
+/** A word for a shell line of a script: quoted, and never holding a control character. */
+export function scriptWord(v: unknown, what = "shell line of a submission script"): string {
+  return shellQuote(checked(v, what));
+}
+
+/** What autoescape does to a `{{ value }}` not marked safe: shell-quotes it; nothing stays nothing. */
+function autoescaped(text: string): string {
+  return text === "" ? "" : scriptWord(text);
+}
+
+/** Characters the directive-line parsers of the schedulers read as quoting, escaping or a comment. */
+const HEADER_SPECIAL = /["\\#]/;
+
+/** A value for a scheduler's directive line (`#SBATCH` ...), written as it is; see the module's doc. */
+function header(v: unknown): nunjucks.runtime.SafeString {
+  if (v === undefined || v === null) return new nunjucks.runtime.SafeString("");
+  const text = checked(v, "scheduler's directive line");
+  const bad = HEADER_SPECIAL.exec(text);
+  if (bad) {
+    refused = new UserError(`${JSON.stringify(text)} cannot be written into a scheduler's directive line: it holds ${bad[0]}`, `the scheduler would read ${bad[0]} as quoting, an escape or a comment`);
+    throw refused;
+  }
+  return new nunjucks.runtime.SafeString(text);
+}
+
+/**
+ * The `-o` pattern that matches exactly `name`: `-o` takes full regular expressions (workflow.ts),
+ * so `s.a` would also select `sXa`. Regex syntax is escaped with `\`; `=` is written `\x3d` (a word
+ * with `=` is a KEY=VALUE flag to `cohort run`) and a leading `-` `\x2d` (it would read as an option).
+ */
+export function exactPattern(name: string): string {
+  return name
+    .replace(/[\\^$.*+?()[\]{}|/]/g, "\\$&")
+    .replaceAll("=", "\\x3d")
+    .replace(/^-/, "\\x2d");
+}
+
+/** The HTML escape nunjucks' autoescape calls, swapped for the shell's while cohort renders (renderScript). */
+const nunjucksLib = (nunjucks as unknown as { lib: { escape: (s: string) => string } }).lib;
+
 /** One environment per project and process: each template is read and compiled once, not per script. */
 const environments = new Map<string, nunjucks.Environment>();
 
@@ -100,12 +180,14 @@ function environment(projectRoot: string): nunjucks.Environment {
   if (cached) return cached;
   const dirs = [path.join(projectRoot, "templates"), BUILTIN_TEMPLATES];
   const env = new nunjucks.Environment(new nunjucks.FileSystemLoader(dirs), {
-    autoescape: false,
+    autoescape: true,
     trimBlocks: true,
     lstripBlocks: true,
     throwOnUndefined: false,
   });
-  env.addFilter("quote", (v: unknown) => shellQuote(String(v)));
+  env.addFilter("quote", (v: unknown) => new nunjucks.runtime.SafeString(scriptWord(v ?? "")));
+  env.addFilter("exact", (name: unknown) => exactPattern(String(name)));
+  env.addFilter("header", header);
   env.addFilter("hms", hms);
   env.addFilter("hm", hm);
   env.addFilter("megabytes", (gb: number) => Math.ceil(Number(gb) * 1024));
@@ -182,15 +264,17 @@ export function renderScript(ctx: ScriptContext, read: Set<string> = new Set()):
         jobs: e.jobs,
         operations: e.operations.map((o) => ({ name: o.name, directives: watch(o.directives) })),
         resources: watch(e.resources),
+        submit_options: e.submit_options,
       }))
     : ctx.bundle;
+  checked(ctx.cohort, "submission script (the cohort command)");
   const data = {
     project: ctx.project,
     scheduler: ctx.scheduler,
     job_name: ctx.jobName,
     submission_group: ctx.submissionGroup,
     output_dir: ctx.outputDir,
-    cohort: ctx.cohort,
+    cohort: new nunjucks.runtime.SafeString(ctx.cohort),
     parallel: ctx.parallel,
     mpi_launcher: ctx.mpiLauncher,
     bundle,
@@ -199,21 +283,27 @@ export function renderScript(ctx: ScriptContext, read: Set<string> = new Set()):
     array: ctx.array && {
       first: ctx.array.first,
       index_var: ARRAY_INDEX_VAR[ctx.scheduler],
-      tasks: ctx.array.tasks.map((task) => task.map((e) => ({ group: e.group, aggregate: e.aggregate, jobs: e.jobs }))),
+      tasks: ctx.array.tasks.map((task) => task.map((e) => ({ group: e.group, aggregate: e.aggregate, jobs: e.jobs, submit_options: e.submit_options }))),
     },
   };
   let text: string;
+  const htmlEscape = nunjucksLib.escape;
+  nunjucksLib.escape = autoescaped;
+  refused = undefined;
   try {
     text = compiled(ctx.project.root, ctx.scheduler).render(data);
   } catch (err) {
+    if (refused) throw refused;
     throw new UserError(`the ${ctx.scheduler} template failed: ${(err as Error).message.split("\n").map((l) => l.trim()).filter(Boolean).join(" ")}`, "check templates/ in the project, or start from `cohort template show " + ctx.scheduler + "`");
+  } finally {
+    nunjucksLib.escape = htmlEscape;
   }
   return { text: text.replace(/\n{3,}/g, "\n\n"), unread: watching ? unreadKeys(ctx, read) : [] };
 }
 
 /**
- * The directive keys of a directives object that a template could be blamed for not reading (set,
- * and not for cohort itself), once per object: the operations of a group with static directives
+ * The directive keys of a directives object that a template could be blamed for not reading (given
+ * by the user, and not for cohort itself), once per object: the operations of a group with static directives
  * share one object across all its scripts.
  */
 const reportable = new WeakMap<ResolvedDirectives, readonly string[]>();
@@ -221,9 +311,8 @@ const reportable = new WeakMap<ResolvedDirectives, readonly string[]>();
 function reportableKeys(directives: ResolvedDirectives): readonly string[] {
   let keys = reportable.get(directives);
   if (!keys) {
-    keys = Object.entries(directives)
-      .filter(([k, v]) => !NOT_FOR_TEMPLATES.has(k) && v !== null && v !== 0 && v !== false)
-      .map(([k]) => k);
+    // Given by the user, whatever the value (0 and false too); null is "not set".
+    keys = givenKeys(directives).filter((k) => !NOT_FOR_TEMPLATES.has(k) && directives[k] !== null && directives[k] !== undefined);
     reportable.set(directives, keys);
   }
   return keys;

@@ -23,20 +23,20 @@ import { fileURLToPath } from "node:url";
 import { DocumentCache } from "../dataspace/document-cache.js";
 import type { Project } from "../dataspace/project.js";
 import { eligibleItems, itemDirectives, type ExecutionItem } from "../execution/items.js";
-import { shellQuote } from "../execution/placeholders.js";
 import { Planner, type Aggregate, type Selection } from "../execution/plan.js";
 import { makeGroup } from "../runs/groups.js";
 import { newRunId } from "../runs/run-id.js";
 import { UserError } from "../util/errors.js";
 import { afterNames } from "../workflow/conditions.js";
 import { combineParallel, combineSerial, directivesFor, type ResolvedDirectives } from "../workflow/directives.js";
+import { checkGroupOptions, CONTROL } from "../workflow/group-options.js";
 import type { GroupDefinition } from "../workflow/model.js";
 import type { Workflow } from "../workflow/workflow.js";
 import { commandsAnswered, startCommands } from "./commands.js";
 import { clusterJobName } from "./job-name.js";
 import type { PartitionInfo, Scheduler } from "./scheduler.js";
-import { renderScript, type BundleEntry, type SchedulerName, type ScriptOptions } from "./script.js";
-import { clusterStates, pairKey, pairsInQueue } from "./tracking.js";
+import { renderScript, scriptWord, type BundleEntry, type SchedulerName, type ScriptOptions } from "./script.js";
+import { clusterStates, listSubmissions, pairKey, pairsInQueue, type Submission } from "./tracking.js";
 
 export interface SubmitOptions {
   groups: GroupDefinition[];
@@ -99,8 +99,15 @@ export function clusterDir(project: Project): string {
 
 const COHORT_BIN = fileURLToPath(new URL("../../bin/cohort", import.meta.url));
 
+/** A cluster job id as schedulers print them: `123`, `123_4` (SLURM), `123.server`, `123[].server` (PBS). */
+export const CLUSTER_JOB_ID = /^[A-Za-z0-9_.[\]-]+$/;
+
 export function dependencyExpression(scheduler: SchedulerName, ids: readonly string[]): string | undefined {
   if (ids.length === 0) return undefined;
+  for (const id of ids) {
+    // A job of this submission not submitted yet (pretending) is shown by its name: `<NAME>`.
+    if (!CLUSTER_JOB_ID.test(id.replace(/^<(.*)>$/, "$1"))) throw new UserError(`${JSON.stringify(id)} is not a cluster job id`, "e.g. --after 12345");
+  }
   if (scheduler === "lsf") return ids.map((id) => `done(${id})`).join(" && ");
   return "afterok:" + ids.join(":");
 }
@@ -113,9 +120,21 @@ function isStatic(workflow: Workflow, group: GroupDefinition): boolean {
 /** Resolved operations and resources of groups whose directives are static, computed once per group. */
 const staticEntries = new WeakMap<GroupDefinition, Pick<BundleEntry, "operations" | "resources">>();
 
+/** The words of each group's submit_options (checked when the workflow was loaded), split once per group. */
+const submitWords = new WeakMap<GroupDefinition, readonly string[]>();
+
+function submitOptionsOf(group: GroupDefinition): readonly string[] {
+  let words = submitWords.get(group);
+  if (!words) {
+    words = group.submitOptions ? checkGroupOptions(group.submitOptions, `group ${group.name} (${group.origin}): submit_options`) : [];
+    submitWords.set(group, words);
+  }
+  return words;
+}
+
 function entryOf(workflow: Workflow, pair: Pair): BundleEntry {
   const known = staticEntries.get(pair.group);
-  if (known) return { group: pair.group.name, aggregate: pair.aggregate.id, jobs: pair.aggregate.jobs.map((j) => j.id), ...known };
+  if (known) return { group: pair.group.name, aggregate: pair.aggregate.id, jobs: pair.aggregate.jobs.map((j) => j.id), ...known, submit_options: submitOptionsOf(pair.group) };
   const operations = pair.group.operations.map((name) => {
     const item: ExecutionItem = { group: pair.group, operation: workflow.operation(name), aggregate: pair.aggregate };
     return { name, directives: itemDirectives(workflow, item) };
@@ -126,6 +145,7 @@ function entryOf(workflow: Workflow, pair: Pair): BundleEntry {
     jobs: pair.aggregate.jobs.map((j) => j.id),
     operations,
     resources: combineSerial(operations.map((o) => o.directives)),
+    submit_options: submitOptionsOf(pair.group),
   };
   if (isStatic(workflow, pair.group)) staticEntries.set(pair.group, { operations: entry.operations, resources: entry.resources });
   return entry;
@@ -173,6 +193,7 @@ export async function submit(
 ): Promise<SubmitResult> {
   const warn = opts.warn ?? (() => {});
   const ident = projectId(project, workflow);
+  checkScriptValues(ident, clusterDir(project), schedulerName, opts);
   // Nothing runs while submitting: conditions are answered from one snapshot, documents through the cache.
   // The scheduler's queue and partitions are asked now and read once eligibility is known.
   if (scheduler) startCommands(scheduler.askCommands());
@@ -203,9 +224,12 @@ export async function submit(
   try {
     view = scheduler && clusterStates(project.root, scheduler);
   } catch (err) {
-    // Pretending needs no scheduler: without its queue, every eligible pair is shown.
+    // Pretending needs no scheduler: without its queue, every eligible pair is shown. That is said
+    // only where the queue could have left a pair out: one this project's records show submitted
+    // to a cluster job that has not ended (or sharing an operation with one).
     if (!opts.pretend || !(err instanceof UserError)) throw err;
-    warn(`${err.message}; showing every eligible pair`);
+    const unsure = pairsMaybeQueued(workflow, pairs, listSubmissions(project.root).filter((s) => s.scheduler === schedulerName && s.jobId !== undefined && !s.finalState));
+    if (unsure > 0) warn(`${unsure} of these (group, aggregate) pairs ${unsure === 1 ? "is" : "are"} shown though ${unsure === 1 ? "it" : "they"} may be queued already: ${err.message}`);
   }
   if (view) {
     const held = pairsInQueue(view);
@@ -263,8 +287,8 @@ export async function submit(
   /** Ids of cluster jobs already queued that a chained job waits for. */
   const queuedAfter = new Map<PlannedJob, string[]>();
   const dir = clusterDir(project);
-  const cohortBin = shellQuote(COHORT_BIN);
-  const cohortCmd = (r: ResolvedDirectives) => `${shellQuote(r.executable)} ${cohortBin}`;
+  const cohortBin = scriptWord(COHORT_BIN, "submission script (the path of cohort)");
+  const cohortCmd = (r: ResolvedDirectives) => `${scriptWord(r.executable, "submission script (the executable directive)")} ${cohortBin}`;
   // Pretending, nothing is rendered again with the ids of submitted jobs.
   const renderAgain = scheduler !== undefined && !opts.pretend;
   // Scripts are rendered on this thread only. A worker thread rendering a share of them was tried on
@@ -334,6 +358,55 @@ export async function submit(
     opts.onJob?.(job);
   }
   return { jobs: scheduler && !opts.pretend ? jobs.filter((j) => j.jobId !== undefined) : jobs, skipped, interrupted };
+}
+
+/** How many pairs a cluster job of `open` (submissions not known to have ended) runs, or shares an operation with. */
+function pairsMaybeQueued(workflow: Workflow, pairs: readonly Pair[], open: readonly Submission[]): number {
+  if (open.length === 0) return 0;
+  const busy = new Set<string>();
+  for (const s of open) for (const [g, a] of s.pairs) for (const op of workflow.groups.get(g)?.operations ?? []) busy.add(pairKey(op, a));
+  return pairs.filter((p) => p.group.operations.some((op) => busy.has(pairKey(op, p.aggregate.id)))).length;
+}
+
+/** Partition and account names: one word of a scheduler's directive line, as every scheduler names them. */
+const PLACE_NAME = /^[A-Za-z0-9_.:@,+=-]+$/;
+
+/** What each character the output path cannot hold would become in a scheduler's directive line. */
+const PATH_PROBLEMS: [RegExp, string, SchedulerName[]][] = [
+  [CONTROL, "a control character such as a line break", ["slurm", "pbs", "lsf"]],
+  [/"/, '", which ends the quoted path', ["slurm", "pbs", "lsf"]],
+  [/\\/, "\\, which the scheduler reads as an escape", ["slurm", "pbs", "lsf"]],
+  [/#/, "#, which starts a comment", ["slurm", "pbs", "lsf"]],
+  [/%/, "%, which the scheduler reads as a file name pattern (%j)", ["slurm", "lsf"]],
+  [/:/, ":, which PBS reads as host:path", ["pbs"]],
+];
+
+/**
+ * Refuses, before anything is planned, values that a submission script cannot hold (SPEC §12; the
+ * templates quote the rest): the project's path (the scheduler's output path is in a directive
+ * line, where no quoting makes a line break or a `"` safe), the project's name, partition and
+ * account names, `--after` ids, and words for the submit command.
+ */
+function checkScriptValues(ident: { name: string; root: string }, outputDir: string, scheduler: SchedulerName, opts: SubmitOptions): void {
+  for (const [option, value] of [["--partition", opts.partition], ["--account", opts.account]] as const) {
+    if (value !== undefined && !PLACE_NAME.test(value)) {
+      throw new UserError(`${option} ${JSON.stringify(value)} is not a${option === "--account" ? "n account" : " partition"} name`, "a name holds only letters, digits and _ . - + : @ , =");
+    }
+  }
+  for (const id of opts.after ?? []) if (!CLUSTER_JOB_ID.test(id)) throw new UserError(`--after ${JSON.stringify(id)} is not a cluster job id`, "e.g. --after 12345");
+  for (const word of opts.extra ?? []) {
+    if (CONTROL.test(word)) throw new UserError(`${JSON.stringify(word)} (after --) holds a control character such as a line break`, "words for the submit command must be one line of printable text");
+  }
+  for (const [re, what, schedulers] of PATH_PROBLEMS) {
+    if (schedulers.includes(scheduler) && re.test(outputDir)) {
+      throw new UserError(
+        `the project's path ${JSON.stringify(ident.root)} cannot go into the ${scheduler} script's output path: it holds ${what}`,
+        "move or rename the project's directory",
+      );
+    }
+  }
+  // The name is the directory's when no name is given: the path is checked first.
+  if (CONTROL.test(ident.name)) throw new UserError(`the project's name ${JSON.stringify(ident.name)} holds a control character such as a line break`, "give [project] name one line of printable text");
 }
 
 function projectId(project: Project, workflow: Workflow): { name: string; root: string } {

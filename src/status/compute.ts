@@ -28,12 +28,12 @@ import { DocumentCache } from "../dataspace/document-cache.js";
 import type { Job } from "../dataspace/job.js";
 import { splitPath } from "../dataspace/keys.js";
 import { lookupPath, type Project } from "../dataspace/project.js";
-import type { JsonValue } from "../dataspace/value.js";
+import { Float, type JsonValue } from "../dataspace/value.js";
 import { EligibilityError, Planner, type Aggregate, type Eligibility, type Selection } from "../execution/plan.js";
-import { errorText, UserError } from "../util/errors.js";
+import { errorText } from "../util/errors.js";
 import { ConditionError, describeCondition, evaluateConditionNow, isPromiseLike, type MaybePromise } from "../workflow/conditions.js";
 import type { Condition, GroupDefinition, LabelDefinition, OperationDefinition } from "../workflow/model.js";
-import type { Workflow } from "../workflow/workflow.js";
+import { matchNames, type Workflow } from "../workflow/workflow.js";
 import { FileFacts, MIN_JOBS_FOR_WORKER } from "./file-facts.js";
 
 export type State = "eligible" | "complete" | "waiting" | "error";
@@ -135,28 +135,23 @@ const WAITING = 2;
 const ERROR = 3;
 const NONE = 255;
 
-/** The shown entries: `-o` patterns matched in full against operation and group names (no overlap rule). */
+/**
+ * The shown entries: `-o` patterns matched in full against operation and group names by matchNames
+ * (no overlap rule). A flag operation's name counts as a match, with a warning: it has no jobs to show.
+ */
 export function selectEntries(workflow: Workflow, patterns: string[] | undefined, warn: (message: string) => void = () => {}): GroupDefinition[] {
   const operations = [...workflow.operations.values()].filter((op) => op.flags === undefined).map((op) => workflow.groups.get(op.name)!);
   const groups = [...workflow.groups.values()].filter((g) => !workflow.isSingleton(g));
   const all = [...operations, ...groups];
   if (!patterns || patterns.length === 0) return all;
-  const keep = new Set<GroupDefinition>();
-  for (const pattern of patterns) {
-    let re: RegExp;
-    try {
-      re = new RegExp(`^(?:${pattern})$`);
-    } catch (err) {
-      throw new UserError(`-o ${pattern} is not a valid regular expression: ${errorText(err)}`, "names are matched as full regular expressions");
-    }
-    const hits = all.filter((g) => re.test(g.name));
-    if (hits.length === 0) {
-      const flagOp = [...workflow.operations.values()].find((op) => op.flags !== undefined && re.test(op.name));
-      warn(flagOp ? `${flagOp.name} is a flag operation, which has no jobs; see 'cohort runs'` : `no operation or group matches ${pattern}; skipped`);
-    }
-    for (const g of hits) keep.add(g);
+  const flagOps = new Set([...workflow.operations.values()].filter((op) => op.flags !== undefined).map((op) => op.name));
+  const keep = new Set<string>();
+  for (const hits of matchNames(patterns, [...all.map((g) => g.name), ...flagOps], warn)) {
+    const shown = hits.filter((name) => !flagOps.has(name));
+    if (shown.length === 0 && hits.length > 0) warn(`${hits[0]} is a flag operation, which has no jobs; see 'cohort runs'`);
+    for (const name of shown) keep.add(name);
   }
-  return all.filter((g) => keep.has(g));
+  return all.filter((g) => keep.has(g.name));
 }
 
 /** The states of one operation on its selected aggregates. */
@@ -488,7 +483,8 @@ function labelResult(v: unknown): LabelCell {
   if (v === undefined || v === null || v === false) return false;
   if (v === true) return true;
   if (typeof v === "string") return v === "" ? false : v;
-  if (typeof v === "number" || typeof v === "bigint") return String(v);
+  // A Float (a state-point value like job.sp.T) reads as Python writes it: 2.0
+  if (typeof v === "number" || typeof v === "bigint" || v instanceof Float) return String(v);
   const what = typeof v === "function" ? "a function" : Array.isArray(v) ? "an array" : typeof v === "object" ? "an object" : typeof v;
   throw new Error(`it returned ${what}; a label returns true/false or a string`);
 }
@@ -510,7 +506,7 @@ function jobRows(jobs: Job[], scans: OperationScan[], labels: LabelDefinition[],
   const getters = parameters.map((key) => {
     const isDoc = key.startsWith("doc.");
     const keys = splitPath(isDoc ? key.slice(4) : key.startsWith("sp.") ? key.slice(3) : key);
-    return (job: Job): JsonValue => (lookupPath(isDoc ? (job.documentView() as JsonValue) : job.sp, keys) ?? null);
+    return (job: Job): JsonValue => (lookupPath(isDoc ? (job.documentView() as JsonValue) : job.spData, keys) ?? null);
   });
   return jobs.map((job, i) => {
     const operations: Record<string, State | null> = {};

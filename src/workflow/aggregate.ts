@@ -66,7 +66,7 @@ function keyFunction(key: string | JobsFn<JsonValue>): (job: Job) => JsonValue |
     return (job) => lookupPath(job.doc.data, path);
   }
   const path = splitPath(key.startsWith("sp.") ? key.slice(3) : key);
-  return (job) => lookupPath(job.sp, path);
+  return (job) => lookupPath(job.spData, path);
 }
 
 function groupJobs(key: string | JobsFn<JsonValue>, jobs: Job[]): Job[][] {

@@ -285,7 +285,19 @@ export function resolveDirectives(d: Directives, jobs: Job[], where: string): Re
     processor_fraction: (given.processor_fraction ?? 1) as number,
   };
   for (const [key, value] of user) setOwn(out, key, value);
+  userSet.set(out, [...Object.keys(given), ...user.map(([key]) => key)]);
   return out;
+}
+
+/** The keys each resolved object got from the directives given, not from cohort's defaults. */
+const userSet = new WeakMap<ResolvedDirectives, readonly string[]>();
+
+/**
+ * The keys of resolved directives that were given (a default cohort filled in is not), in the order
+ * given; for directives not made by `resolveDirectives` (combined ones, tests), every key.
+ */
+export function givenKeys(d: ResolvedDirectives): readonly string[] {
+  return userSet.get(d) ?? Object.keys(d);
 }
 
 /**

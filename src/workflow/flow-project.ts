@@ -40,6 +40,7 @@ import { fileURLToPath } from "node:url";
 import type { Job } from "../dataspace/job.js";
 import { Float, isPlainObject, type JsonObject } from "../dataspace/value.js";
 import { UserError } from "../util/errors.js";
+import { checkGroupOptions } from "./group-options.js";
 import type {
   Aggregator,
   Condition,
@@ -344,11 +345,14 @@ export class FlowProject {
     const name = nonEmptyString(opts.name, "makeGroup", "a group name");
     const where = `group ${name}`;
     checkKeys(opts, ["name", "directives", "operations", "runOptions", "submitOptions"], where);
-    if (this.groupList.some((g) => g.name === name)) throw new UserError(`${where} is made twice`, "each group needs its own name");
+    const origin = callerOrigin();
+    const made = this.groupList.find((g) => g.name === name);
+    if (made) throw new UserError(`${where} is made twice: ${made.origin} and ${origin}`, "each group needs its own name");
     for (const key of ["runOptions", "submitOptions"] as const) {
       if (opts[key] !== undefined && typeof opts[key] !== "string") throw new UserError(`${where}: ${key} must be a string`, `${key}: "--num-passes=2"`);
+      if (opts[key] !== undefined) checkGroupOptions(opts[key], `${where} (${origin}): ${key}`);
     }
-    const group = new FlowGroup(this, name, opts.runOptions, opts.submitOptions, callerOrigin());
+    const group = new FlowGroup(this, name, opts.runOptions, opts.submitOptions, origin);
     if (opts.operations !== undefined) {
       if (!Array.isArray(opts.operations)) throw new UserError(`${where}: operations must be a list`, `operations: ["prepare", "simulate"]`);
       for (const ref of operationRefs(opts.operations, `${where}: operations`)) group.add(ref, undefined, `operation ${refName(ref)}`);
@@ -372,9 +376,10 @@ export class FlowProject {
     const rest = args.slice(name === undefined ? 0 : 1, -1) as unknown[];
     for (const arg of rest) if (isObject(arg) && !isWrapper(arg) && typeof arg.name === "string") name ??= arg.name;
     if (typeof fn !== "function") {
+      const wrapper = isWrapper(fn) ? describeWrapper(fn) : undefined;
       throw new UserError(
-        `operation ${name ?? "(unnamed)"} (${origin}): the last argument must be the operation's function, not ${describe(fn)}`,
-        "project.operation(...wrappers, function name(job) { ... })",
+        `operation ${name ?? "(unnamed)"} (${origin}): the last argument must be the operation's function, not ${wrapper ?? describe(fn)}`,
+        wrapper ? `end with the function: project.operation(${wrapper}, function name(job) { ... })` : "project.operation(...wrappers, function name(job) { ... })",
       );
     }
     name ??= fn.name;
@@ -389,7 +394,13 @@ export class FlowProject {
     for (const arg of rest) {
       if (isWrapper(arg)) apply(arg);
       else if (isObject(arg)) for (const w of optionWrappers(arg, where)) apply(w);
-      else throw new UserError(`${where}: ${describe(arg)} is not a wrapper`, "pass directives(...), pre.*(...), post.*(...), hooks.*(...), a group, an aggregator or cmd");
+      else if (typeof arg === "function") {
+        const other = this.ops.find((o) => o.fn === arg);
+        throw new UserError(
+          `${where}: ${other ? `the operation ${other.name} (${other.origin})` : describe(arg)} is passed where a wrapper goes`,
+          other ? `to run after it: pre.after(${other.name})` : `a condition of the job goes in pre(${arg.name || "fn"}) or post(${arg.name || "fn"}); the operation's function comes last`,
+        );
+      } else throw new UserError(`${where}: ${describe(arg)} is not a wrapper`, "pass directives(...), pre.*(...), post.*(...), hooks.*(...), a group, an aggregator or cmd");
     }
     for (const { group, directives: d } of groups) group.add(fn, d, where);
     this.ops.push(entry);
@@ -456,6 +467,32 @@ export class FlowProject {
           return spec;
       }
     };
+
+    // An operation's function as a condition (`pre(prepare)` for `pre.after(prepare)`) would run the
+    // operation to decide whether another may run.
+    const opOf = new Map(this.ops.map((o) => [o.fn, o]));
+    const asOperation = (spec: ConditionSpec | undefined): OperationEntry | undefined =>
+      spec?.kind === "fn" ? opOf.get(spec.fn) : spec?.kind === "not" ? asOperation(spec.condition) : undefined;
+    for (const op of this.ops) {
+      for (const which of ["pre", "post"] as const) {
+        const other = op[which].map(asOperation).find((o) => o !== undefined);
+        if (other) {
+          throw new UserError(
+            `operation ${op.name} (${op.origin}) has the operation ${other.name} (${other.origin}) as a ${which}-condition, which would run it`,
+            `to wait until ${other.name} is complete: ${which}.after(${other.name})`,
+          );
+        }
+      }
+    }
+    for (const l of this.labelList) {
+      const other = (l.fn && opOf.get(l.fn)) || asOperation(l.condition as ConditionSpec | undefined);
+      if (other) {
+        throw new UserError(
+          `label ${l.name} (${l.origin}) is the operation ${other.name} (${other.origin}), which status would run`,
+          `to show whether ${other.name} is complete: project.label("${l.name}", post.after(${other.name}))`,
+        );
+      }
+    }
 
     const operations: OperationDefinition[] = this.ops.map((op) => {
       if (op.flags && op.aggregator) throw new UserError(`operation ${op.name} (${op.origin}) has flags and an aggregator`, "a flag operation has no jobs to aggregate: remove one of them");
@@ -677,6 +714,49 @@ function knownOps(ops: OperationEntry[]): string {
 
 function camel(hook: HookName): string {
   return hook.replace(/_(\w)/g, (_, c: string) => c.toUpperCase());
+}
+
+/** A wrapper as it is written: `post.isFile("x")`, `directives(...)`, `group ex`. */
+function describeWrapper(w: unknown): string {
+  if (w instanceof FlowGroup) return `group ${w.name}`;
+  const o = w as Record<string, unknown>;
+  switch (o.wrapper) {
+    case "pre":
+    case "post": {
+      const c = (isObject(o.condition) ? o.condition : {}) as Record<string, unknown>;
+      const args = (list: unknown) => (Array.isArray(list) ? list.map((r) => (typeof r === "function" ? r.name || "fn" : JSON.stringify(r))).join(", ") : "...");
+      switch (c.kind) {
+        case "isfile":
+          return `${o.wrapper}.isFile(${JSON.stringify(c.file)})`;
+        case "true":
+        case "false":
+          return `${o.wrapper}.${c.kind}(${JSON.stringify(c.key)})`;
+        case "after":
+        case "copyFrom":
+          return `${o.wrapper}.${c.kind}(${args(c.operations)})`;
+        case "never":
+          return `${o.wrapper}.never`;
+        case "not":
+          return `${o.wrapper}.not(...)`;
+        case "fn":
+          return `${o.wrapper}(${String(c.name)})`;
+        default:
+          return `${o.wrapper}(...)`;
+      }
+    }
+    case "group":
+      return isObject(o.group) ? `${String(o.group.name)}.withDirectives(...)` : "a group";
+    case "hook":
+      return `hooks.${camel(o.hook as HookName)}(...)`;
+    case "aggregator": {
+      const a = (isObject(o.aggregator) ? o.aggregator : {}) as Record<string, unknown>;
+      return a.kind === "groupsOf" ? `groupsOf(${String(a.n)})` : a.kind === "all" ? "allJobs()" : a.kind === "groupBy" ? "groupBy(...)" : "an aggregator";
+    }
+    case "cmd":
+      return "cmd";
+    default:
+      return `${String(o.wrapper)}(...)`;
+  }
 }
 
 function describe(v: unknown): string {

@@ -7,7 +7,8 @@
  *   the ones the engine checks against).
  * - Files of a registered project root (outside node_modules) and files they import by relative path
  *   are the user's; the user's `.ts`/`.mts` files are transpiled by esbuild (loader "ts", ESM, with an
- *   inline source map so that stack traces show the user's lines). Relative imports may name a `.ts`
+ *   inline source map so that stack traces show the user's lines, and with `keepNames`, so that a
+ *   function keeps the name written, which is an operation's name). Relative imports may name a `.ts`
  *   file by its `.js` name (as tsc's NodeNext wants), by its own name, or without extension.
  * - A syntax error is thrown as an error with `code: "COHORT_SYNTAX_ERROR"` and its location
  *   (`file`, 1-based `line` and `column`), which module-loader.ts turns into a UserError.
@@ -124,6 +125,10 @@ export const load: LoadHook = async (url, context, nextLoad) => {
       sourcemap: "inline",
       sourcefile: path.basename(file),
       target: "node20",
+      // esbuild renames a function whose name another binding of the module has (`const prepare =
+      // project.operation(..., function prepare(job) {...})` would make `prepare2`); an operation's
+      // name is its function's name, so names are kept as written.
+      keepNames: true,
     });
     return { format: "module", source: result.code, shortCircuit: true };
   } catch (err) {

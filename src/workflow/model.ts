@@ -4,7 +4,7 @@
  * merged into one `Workflow` (workflow.ts) that the engine runs.
  */
 import type { Job } from "../dataspace/job.js";
-import type { JsonObject, JsonValue } from "../dataspace/value.js";
+import type { Float, JsonObject, JsonValue } from "../dataspace/value.js";
 
 /** What an operation, condition or directive function receives: one job, or the jobs of an aggregate. */
 export type JobsFn<T> = (...jobs: Job[]) => T;
@@ -83,9 +83,10 @@ export interface GroupDefinition {
 
 /**
  * What a label function returns for a job: true (the label is set), false/null/undefined (it is not),
- * or a text value shown as `name: value` (a number counts as its text; "" as not set). It may be async.
+ * or a text value shown as `name: value` (a number counts as its text, a Float as Python writes it:
+ * `2.0`; "" as not set). It may be async.
  */
-export type LabelValue = string | number | boolean | null | undefined;
+export type LabelValue = string | number | Float | boolean | null | undefined;
 
 /** A label shown by `status`: a condition that holds for the job, or a function returning text or a flag. */
 export interface LabelDefinition {

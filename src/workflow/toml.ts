@@ -67,8 +67,10 @@
  *   - `directives` (table, optional): group-specific directives per member operation, e.g.
  *     `{ simulate = { ngpu = 2 } }`; each key must be a member. They replace the member's own directives
  *     (no merge) when it runs through the group.
- *   - `submit_options`, `run_options` (string, optional): options applied when the group is submitted or
- *     run, e.g. `"--num-passes=2"`.
+ *   - `submit_options`, `run_options` (string, optional): options of `cohort run`, as shell words, e.g.
+ *     `"--num-passes=2"`: submit_options are added to the `cohort run` line of the group's cluster jobs,
+ *     run_options apply whenever `cohort run` runs the group. Only `--num-passes`, `--order`,
+ *     `--keep-going` and `--timeout` are taken (group-options.ts says why the others are not).
  *
  * - `[labels]`: `NAME = CONDITION`; `status` shows each label whose condition holds for a job.
  *
@@ -94,6 +96,8 @@ import * as z from "../vendor/zod.js";
 import type { $RefinementCtx, $ZodIssue } from "zod/v4/core";
 import { Float, float, isPlainObject, type JsonObject, type JsonValue } from "../dataspace/value.js";
 import { UserError } from "../util/errors.js";
+import { closeNames } from "../util/names.js";
+import { groupOptionWords } from "./group-options.js";
 import type {
   Aggregator,
   Condition,
@@ -176,42 +180,6 @@ export function showPath(path: Path): string {
 /** A name as written in messages: quoted when it is not plain. */
 function showName(name: string): string {
   return /^[A-Za-z0-9_.-]+$/.test(name) ? name : JSON.stringify(name);
-}
-
-/** Names among `candidates` close to `word` (edit distance), best first. */
-export function closeNames(word: string, candidates: readonly string[]): string[] {
-  const limit = Math.max(1, Math.floor(word.length / 3));
-  let best = Infinity;
-  let names: string[] = [];
-  for (const c of candidates) {
-    const d = c.toLowerCase() === word.toLowerCase() ? 0 : editDistance(word, c);
-    if (d > limit || d >= word.length || d > best) continue;
-    if (d < best) {
-      best = d;
-      names = [];
-    }
-    names.push(c);
-  }
-  return names;
-}
-
-/** Optimal string alignment distance: insertions, deletions, substitutions and adjacent swaps. */
-function editDistance(a: string, b: string): number {
-  const rows: number[][] = [];
-  for (let i = 0; i <= a.length; i++) {
-    rows.push([i]);
-    for (let j = 1; j <= b.length; j++) {
-      if (i === 0) {
-        rows[0].push(j);
-        continue;
-      }
-      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
-      let d = Math.min(rows[i - 1][j] + 1, rows[i][j - 1] + 1, rows[i - 1][j - 1] + cost);
-      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) d = Math.min(d, rows[i - 2][j - 2] + 1);
-      rows[i].push(d);
-    }
-  }
-  return rows[a.length][b.length];
 }
 
 function suggestion(word: string, known: readonly string[]): string {
@@ -314,6 +282,22 @@ function requiredString(needs: string, what: string) {
 
 function optionalString(what: string) {
   return z.optional(z.string({ error: what }));
+}
+
+/** A group's `submit_options` or `run_options`: a string of options, checked by group-options.ts. */
+function groupOptions() {
+  return z.optional(
+    z.string({ error: "must be a string of options" }).check(
+      z.superRefine((text: string, ctx: $RefinementCtx<string>) => {
+        try {
+          groupOptionWords(text);
+        } catch (err) {
+          if (!(err instanceof UserError)) throw err;
+          ctx.addIssue({ code: "custom", message: withHint(err.message, err.hint) });
+        }
+      }),
+    ),
+  );
 }
 
 const SHELL = "must be a shell command (a string)";
@@ -438,8 +422,8 @@ const groupSchema = table(
         error: withHint("must be a table of directives per member operation", "e.g. directives = { simulate = { ngpu = 2 } }"),
       }),
     ),
-    submit_options: optionalString("must be a string of options"),
-    run_options: optionalString("must be a string of options"),
+    submit_options: groupOptions(),
+    run_options: groupOptions(),
   },
   "must be a table with a list of operations",
   'e.g. [groups.NAME] operations = ["a", "b"]',

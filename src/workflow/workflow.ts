@@ -4,6 +4,7 @@
  * checked as a whole: one namespace for group and operation names, known references, no `after` cycle.
  */
 import { UserError } from "../util/errors.js";
+import { closeNames } from "../util/names.js";
 import { checkAfterReferences, findAfterCycle } from "./conditions.js";
 import { validateDirectives } from "./directives.js";
 import type {
@@ -70,10 +71,13 @@ export class Workflow {
     if (cycle) throw new UserError(`the after conditions form a cycle: ${cycle.join(" -> ")}`, "an operation cannot wait for itself");
   }
 
+  /** The operation of this exact name; an unknown name is an error with the closest names as a hint. */
   operation(name: string): OperationDefinition {
     const op = this.operations.get(name);
-    if (!op) throw new UserError(`unknown operation ${name}`, knownHint([...this.operations.keys()]));
-    return op;
+    if (op) return op;
+    const group = this.groups.get(name);
+    if (group) throw new UserError(`${name} is a group, not an operation`, `name one of its operations: ${group.operations.join(", ")}`);
+    throw new UserError(`unknown operation ${name}`, closestHint([name], [...this.operations.keys()]));
   }
 
   /** A group's single aggregator (its members share it). */
@@ -88,22 +92,14 @@ export class Workflow {
 
   /**
    * The groups selected by `-o` patterns (full-regex matches over group and operation names).
-   * Without patterns, every operation as its own singleton group. A pattern matching nothing is
-   * reported through `warn` and skipped; selected groups may not share an operation.
+   * Without patterns, every operation as its own singleton group. Patterns are matched by
+   * `matchNames` (one matching nothing is skipped, none matching anything is an error); selected
+   * groups may not share an operation.
    */
   select(patterns: string[] | undefined, warn: (message: string) => void): GroupDefinition[] {
     if (!patterns || patterns.length === 0) return [...this.operations.keys()].map((n) => this.groups.get(n)!);
-    const names = [...this.groups.keys()];
     const chosen: GroupDefinition[] = [];
-    for (const pattern of patterns) {
-      let re: RegExp;
-      try {
-        re = new RegExp(`^(?:${pattern})$`);
-      } catch (err) {
-        throw new UserError(`-o ${pattern} is not a valid regular expression: ${(err as Error).message}`, "names are matched as full regular expressions");
-      }
-      const hits = names.filter((n) => re.test(n));
-      if (hits.length === 0) warn(`no operation or group matches ${pattern}; skipped`);
+    for (const hits of matchNames(patterns, [...this.groups.keys()], warn)) {
       for (const name of hits) {
         const group = this.groups.get(name)!;
         if (!chosen.includes(group)) chosen.push(group);
@@ -140,6 +136,36 @@ function groupAggregator(group: GroupDefinition, operations: Map<string, Operati
 
 function fnSafe(_key: string, v: unknown): unknown {
   return typeof v === "function" ? `fn:${v.name}:${v.toString()}` : v;
+}
+
+/**
+ * The names each `-o` pattern matches in full, as a regular expression (run, submit, status). A
+ * pattern that matches none of `names` is reported through `warn` and skipped; when no pattern
+ * matches any, the selection is an error (exit code 2) with the closest names as a hint.
+ */
+export function matchNames(patterns: readonly string[], names: readonly string[], warn: (message: string) => void): string[][] {
+  const hits = patterns.map((pattern) => {
+    let re: RegExp;
+    try {
+      re = new RegExp(`^(?:${pattern})$`);
+    } catch (err) {
+      throw new UserError(`-o ${pattern} is not a valid regular expression: ${(err as Error).message}`, "names are matched as full regular expressions");
+    }
+    return names.filter((n) => re.test(n));
+  });
+  const missed = patterns.filter((_, i) => hits[i].length === 0);
+  if (missed.length === patterns.length) throw new UserError(`no operation or group matches ${missed.join(" or ")}`, closestHint(missed, names));
+  for (const pattern of missed) {
+    const close = closeNames(pattern, names);
+    warn(`no operation or group matches ${pattern}; skipped${close.length ? ` (did you mean ${close.join(" or ")}?)` : ""}`);
+  }
+  return hits;
+}
+
+/** The hint for names that match nothing: the known names closest to them, else the known names. */
+export function closestHint(words: readonly string[], names: readonly string[]): string {
+  const close = [...new Set(words.flatMap((w) => closeNames(w, names)))];
+  return close.length ? `did you mean ${close.join(" or ")}?` : knownHint([...names]);
 }
 
 export function knownHint(names: string[]): string {

@@ -1,6 +1,8 @@
 {#- The skeleton every built-in script extends. To change a part, write templates/<scheduler>.sh in
     your project: {% extends "cohort/<scheduler>.sh" %} and override a block. Blocks: shebang, header
-    (the scheduler's directives), preamble, environment, project, body, footer. -#}
+    (the scheduler's directives), preamble, environment, project, body, footer.
+    Values are shell-quoted when written, even without | quote; in the scheduler's directive lines use
+    | header instead (docs/submission.md, "Quoting"). -#}
 {% block shebang %}
 #!/bin/bash
 {% endblock %}
@@ -12,16 +14,17 @@ set -eu
 {% if resources.omp_num_threads %}
 export OMP_NUM_THREADS={{ resources.omp_num_threads }}
 {% endif %}
-export COHORT_SUBMISSION_GROUP={{ submission_group }}
+export COHORT_SUBMISSION_GROUP={{ submission_group | quote }}
 {% if mpi_launcher %}
-export COHORT_MPI_LAUNCHER={{ mpi_launcher }}
+export COHORT_MPI_LAUNCHER={{ mpi_launcher | quote }}
 {% endif %}
 {% endblock %}
 {% block project %}
 cd {{ project.root | quote }}
 {% endblock %}
 {#- One loop writes every script's runs: an array's tasks each in a case of their own, else the bundle.
-    (A macro for it cost more than the rest of a one-job script.) -#}
+    (A macro for it cost more than the rest of a one-job script.) `exact` makes the -o pattern match
+    the group's name only (-o takes regular expressions); the group's submit_options follow. -#}
 {% block body %}
 {% if array %}
 case "${{ array.index_var }}" in
@@ -31,7 +34,7 @@ case "${{ array.index_var }}" in
 {{ loop.index0 + array.first }})
 {% endif %}
 {% for entry in task %}
-{{ cohort }} run -o {{ entry.group | quote }} -j {{ entry.aggregate | quote }}{{ " &" if parallel }}
+{{ cohort }} run -o {{ entry.group | exact | quote }} -j {{ entry.aggregate | quote }}{% for option in entry.submit_options %} {{ option | quote }}{% endfor %}{{ " &" | safe if parallel }}
 {% endfor %}
 {% if parallel %}
 wait

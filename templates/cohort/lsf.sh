@@ -1,11 +1,11 @@
 {% extends "cohort/base.sh" %}
 {% block header %}
-#BSUB -J "{{ job_name }}{{ "[" ~ array.first ~ "-" ~ (array.first + array.tasks | length - 1) ~ "]" if array }}"
+#BSUB -J "{{ job_name | header }}{% if array %}[{{ array.first }}-{{ array.first + array.tasks | length - 1 }}]{% endif %}"
 {% if options.partition %}
-#BSUB -q {{ options.partition }}
+#BSUB -q {{ options.partition | header }}
 {% endif %}
 {% if options.account %}
-#BSUB -P {{ options.account }}
+#BSUB -P {{ options.account | header }}
 {% endif %}
 #BSUB -n {{ resources.nranks or resources.np }}
 #BSUB -R "span[hosts=1]"
@@ -22,7 +22,7 @@
 #BSUB -H
 {% endif %}
 {% if options.dependency %}
-#BSUB -w "{{ options.dependency }}"
+#BSUB -w "{{ options.dependency | header }}"
 {% endif %}
-#BSUB -o "{{ output_dir }}/%J.out"
+#BSUB -o "{{ output_dir | header }}/%J.out"
 {% endblock %}

@@ -1,14 +1,14 @@
 {% extends "cohort/base.sh" %}
 {% block header %}
-#SBATCH --job-name={{ job_name }}
+#SBATCH --job-name={{ job_name | header }}
 {% if array %}
 #SBATCH --array={{ array.first }}-{{ array.first + array.tasks | length - 1 }}
 {% endif %}
 {% if options.partition %}
-#SBATCH --partition={{ options.partition }}
+#SBATCH --partition={{ options.partition | header }}
 {% endif %}
 {% if options.account %}
-#SBATCH --account={{ options.account }}
+#SBATCH --account={{ options.account | header }}
 {% endif %}
 #SBATCH --nodes=1
 {% if resources.nranks %}
@@ -31,7 +31,7 @@
 #SBATCH --hold
 {% endif %}
 {% if options.dependency %}
-#SBATCH --dependency={{ options.dependency }}
+#SBATCH --dependency={{ options.dependency | header }}
 {% endif %}
-#SBATCH --output="{{ output_dir }}/{{ "%x-%A_%a.out" if array else "%x-%j.out" }}"
+#SBATCH --output="{{ output_dir | header }}/{{ "%x-%A_%a.out" if array else "%x-%j.out" }}"
 {% endblock %}

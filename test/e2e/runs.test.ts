@@ -405,7 +405,7 @@ describe("naming runs", () => {
     expectUserError(c("runs", "label", "1"), /give one of --set, --clear/);
     expectUserError(c("group", "label", "1", "--set", "x"), /row #1 .* not a group/);
     expectUserError(c("runs", "tag", "1", "--add", "x", "--remove", "y"), /--add and --remove cannot go together/);
-    expectUserError(c("runs", "bogus"), /'bogus' is not a command of 'cohort runs'/);
+    expectUserError(c("runs", "bogus"), /unknown command 'bogus' \(see 'cohort runs --help'\)/);
     expectUserError(c("runs", "delete"), /missing required argument/);
   });
 

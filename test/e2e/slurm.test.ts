@@ -225,6 +225,26 @@ describe.skipIf(!cluster)("cohort submit on SLURM", () => {
     expect(lines(ranks).sort()).toEqual(["rank=0", "rank=1"]);
   });
 
+  it("a project whose path holds spaces, quotes and $(...) runs where it is; the node runs exactly the operation submitted", async () => {
+    const top = tempDir("cohort-slurm-");
+    fs.chmodSync(top, 0o755);
+    const dir = path.join(top, "p $(touch M1) `touch M2` ; 'q' é");
+    fs.mkdirSync(dir);
+    expect(cohort(["init", "T=1"], { cwd: dir }).code).toBe(0);
+    // s.a is also a pattern that matches sXa: the node must run s.a alone.
+    fs.writeFileSync(path.join(dir, "cohort.toml"), `[project]\nname = "slurmtest"\n\n[operations."s.a"]\ncommand = "echo s.a >> log"\n\n[operations.sXa]\ncommand = "echo sXa >> log"\n`);
+    const r = run(dir, ["submit", "-o", "s\\.a"]);
+    expect(r.code, r.stderr).toBe(0);
+    const ids = submitted(r);
+    await finished(ids);
+    const [g] = await settled(dir, 1);
+    expect(g.status).toBe("completed");
+    const [job] = fs.readdirSync(path.join(dir, "workspace"));
+    expect(fs.readFileSync(path.join(dir, "workspace", job, "log"), "utf8")).toBe("s.a\n");
+    expect(fs.readdirSync(path.join(dir, ".cohort", "cluster")).filter((f) => f.endsWith(".out"))).toHaveLength(1);
+    expect((fs.readdirSync(top, { recursive: true }) as string[]).filter((f) => /(^|\/)M\d$/.test(f))).toEqual([]);
+  });
+
   it("a partition the scheduler rejects: its message, exit 2, nothing recorded as submitted", () => {
     const dir = project(PIPELINE, "T=1");
     const r = run(dir, ["submit", "-o", "prepare", "--partition", "nosuchpartition"]);

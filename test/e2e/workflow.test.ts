@@ -269,9 +269,11 @@ post = [{ isfile = "marked" }]
 
   it("-o matches whole names only", () => {
     const dir = tomlProject(PIPELINE, "T=1.0");
+    // prep matches no name, and no other name is given: an error (exit code 2), with the known names.
     const partial = cohort(["run", "-o", "prep", "--pretend"], { cwd: dir });
-    expect(partial.stderr).toContain("no operation or group matches prep");
-    expect(partial.stdout).toBe("nothing is eligible\n");
+    expect(partial.code).toBe(2);
+    expect(partial.stderr).toBe("cohort: error: no operation or group matches prep (known: ex, prepare, simulate)\n");
+    expect(partial.stdout).toBe("");
     expect(cohort(["run", "-o", "prep.*", "--pretend"], { cwd: dir }).stdout).toContain("prepare on");
   });
 });

@@ -111,6 +111,15 @@ describe("runShell", () => {
     expect(groupAlive(r.result.pid)).toBe(false);
   });
 
+  it("honours a timeout beyond setTimeout's 24.8 days: the command completes", async () => {
+    for (const days of [30, 365 * 5]) {
+      const s = setup({ timeoutMs: days * 86_400_000 });
+      const r = await runShell("sleep 0.3; echo done", s.opts);
+      expect(r).toMatchObject({ exitCode: 0, timedOut: false });
+      expect(s.output()).toBe("done\n");
+    }
+  });
+
   it("stops the whole process tree on abort", async () => {
     const controller = new AbortController();
     setTimeout(() => controller.abort(), 300);

@@ -1,9 +1,12 @@
 import fs from "node:fs";
 import path from "node:path";
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { builtinTemplate, renderScript, SCHEDULERS, type BundleEntry, type SchedulerName, type ScriptContext } from "../../src/schedulers/script.js";
+import { builtinTemplate, exactPattern, renderScript, SCHEDULERS, type BundleEntry, type SchedulerName, type ScriptContext } from "../../src/schedulers/script.js";
 import { clusterJobName, MAX_JOB_NAME } from "../../src/schedulers/job-name.js";
-import { combineParallel, combineSerial, type ResolvedDirectives } from "../../src/workflow/directives.js";
+import { UserError } from "../../src/util/errors.js";
+import { combineParallel, combineSerial, resolveDirectives, type ResolvedDirectives } from "../../src/workflow/directives.js";
+import type { Directives } from "../../src/workflow/model.js";
 import { tempDir } from "../helpers.js";
 
 const GOLDEN = path.join(import.meta.dirname, "..", "golden", "scripts");
@@ -14,8 +17,8 @@ function d(o: Partial<ResolvedDirectives> = {}): ResolvedDirectives {
 }
 
 /** One (group, aggregate) whose operations run one after another: the group's resources are their serial combination. */
-function entry(group: string, aggregate: string, ops: [string, ResolvedDirectives][]): BundleEntry {
-  return { group, aggregate, jobs: [aggregate], operations: ops.map(([name, directives]) => ({ name, directives })), resources: combineSerial(ops.map(([, x]) => x)) };
+function entry(group: string, aggregate: string, ops: [string, ResolvedDirectives][], submitOptions: string[] = []): BundleEntry {
+  return { group, aggregate, jobs: [aggregate], operations: ops.map(([name, directives]) => ({ name, directives })), resources: combineSerial(ops.map(([, x]) => x)), submit_options: submitOptions };
 }
 
 const A = "3fa2c0ffee00000000000000000000aa";
@@ -33,6 +36,8 @@ const CASES: Record<string, { bundle: BundleEntry[]; parallel?: boolean; mpi?: b
   // Two submissions with identical resources as one job array: one task each.
   array: { array: true, bundle: [entry("simulate", A, [["simulate", d({ np: 2, walltime: 3600 })]]), entry("simulate", B, [["simulate", d({ np: 2, walltime: 3600 })]])] },
   "memory-walltime": { bundle: [entry("big", A, [["big", d({ memory: 0.5, walltime: 90061 })]])] },
+  // A group whose name is also a pattern (-o must select it alone), with submit_options.
+  "group-options": { bundle: [entry("fit.v2", A, [["fit.v2", d({ walltime: 600 })]], ["--num-passes=2", "--order", "cyclic"])] },
 };
 
 function context(scheduler: SchedulerName, c: (typeof CASES)[string]): ScriptContext {
@@ -155,5 +160,106 @@ describe("cluster job names", () => {
     const long = clusterJobName({ name: "p".repeat(300), root: "/r" }, [{ group: "g $(x)".repeat(50), aggregate: A }]);
     expect(long.length).toBeLessThanOrEqual(MAX_JOB_NAME);
     expect(long).not.toMatch(/[\s$()]/);
+  });
+});
+
+describe("directives no template reads (whatever their value)", () => {
+  const given = (o: Directives) => resolveDirectives(o, [], "test");
+  /** A project template whose header reads none of the resources. */
+  function bare(): string {
+    const root = tempDir();
+    fs.mkdirSync(path.join(root, "templates"));
+    fs.writeFileSync(path.join(root, "templates", "slurm.sh"), '{% extends "cohort/base.sh" %}\n{% block header %}#SBATCH --job-name={{ job_name | header }}\n{% endblock %}\n');
+    return root;
+  }
+
+  it("a directive the user set is reported even when it is 0 or false; null is not set", () => {
+    const c = { bundle: [entry("train", A, [["train", given({ constraint: false, exclusive: 0, reservation: null, walltime: "1h" })]])] };
+    expect(renderScript(context("slurm", c)).unread).toEqual(["constraint", "exclusive"]);
+  });
+
+  it("a standard directive set to 0 is reported where no template reads it; the default cohort fills in is not", () => {
+    const root = bare();
+    const set = { bundle: [entry("train", A, [["train", given({ ngpu: 0, nranks: null })]])] };
+    expect(renderScript({ ...context("slurm", set), project: { name: "demo", root } }).unread).toEqual(["ngpu"]);
+    const defaults = { bundle: [entry("train", A, [["train", given({})]])] };
+    expect(renderScript({ ...context("slurm", defaults), project: { name: "demo", root } }).unread).toEqual([]);
+    // The built-in reads ngpu, whatever its value.
+    expect(renderScript(context("slurm", set)).unread).toEqual([]);
+  });
+});
+
+describe("values in scripts are quoted or refused", () => {
+  /** A project whose slurm template is `text`. */
+  function withTemplate(text: string): string {
+    const root = tempDir();
+    fs.mkdirSync(path.join(root, "templates"));
+    fs.writeFileSync(path.join(root, "templates", "slurm.sh"), text);
+    return root;
+  }
+  const render = (root: string, over: Partial<ScriptContext> = {}) => renderScript({ ...context("slurm", CASES["one-operation"]), project: { name: "demo", root }, ...over }).text;
+
+  it("a value a template writes without | quote is shell-quoted all the same; nothing writes nothing", () => {
+    const root = withTemplate("echo {{ project.name }} {{ bundle[0].group }}{{ undefined_name }} {{ '' | quote }} {{ 4 }}\n");
+    expect(render(root, { project: { name: "x $(touch M) `y`", root } })).toBe("echo 'x $(touch M) `y`' prepare '' 4\n");
+  });
+
+  it("| safe writes text as it is; cohort is such text (quoted word by word)", () => {
+    const root = withTemplate("{{ cohort }} {{ '$HOME' | safe }} {{ '$HOME' }}\n");
+    expect(render(root)).toBe("'/usr/bin/node' '/opt/cohort/bin/cohort' $HOME '$HOME'\n");
+  });
+
+  it("a value with a control character is refused wherever it goes, as one clear line", () => {
+    const root = withTemplate("echo {{ project.name }}\n");
+    for (const name of ["a\nb", "a\rb", "a\u2028b", "\u0085"]) {
+      const err = (() => {
+        try {
+          render(root, { project: { name, root } });
+        } catch (e) {
+          return e as UserError;
+        }
+      })();
+      expect(err).toBeInstanceOf(UserError);
+      expect(err!.message).toBe(`${JSON.stringify(name)} cannot be written into a shell line of a submission script: it holds a control character such as a line break`);
+    }
+    // In the scheduler's lines too, and through | quote.
+    expect(() => render(tempDir(), { options: { partition: "a\nb" } })).toThrow(/"a\\nb" cannot be written into a scheduler's directive line: it holds a control character/);
+    expect(() => render(withTemplate("cd {{ project.root | quote }}\n"), { project: { name: "demo", root: "/a\nb" } })).toThrow(UserError);
+    expect(() => render(tempDir(), { cohort: "'/usr/bin/node'\n'/x'" })).toThrow(/cannot be written into a submission script \(the cohort command\)/);
+  });
+
+  it("| header refuses what a scheduler reads as quoting, escape or comment", () => {
+    for (const [partition, char] of [['a"b', '"'], ["a\\b", "\\"], ["a#b", "#"]]) {
+      expect(() => render(tempDir(), { options: { partition } })).toThrow(`it holds ${char}`);
+    }
+    expect(render(tempDir(), { outputDir: "/home/o'neil/x y/.cohort/cluster" })).toContain(`#SBATCH --output="/home/o'neil/x y/.cohort/cluster/%x-%j.out"\n`);
+  });
+});
+
+describe("the -o pattern of a group's name matches that name only", () => {
+  it.each([
+    ["s.a", "s\\.a"],
+    ["a+b(c)|d", "a\\+b\\(c\\)\\|d"],
+    ["k=v", "k\\x3dv"],
+    ["-x", "\\x2dx"],
+    ["plain_name-1", "plain_name-1"],
+  ])("%s → %s", (name, pattern) => {
+    expect(exactPattern(name)).toBe(pattern);
+  });
+
+  it("for any two names, the pattern of one matches it and not the other, in every regex mode (property)", () => {
+    const name = fc.string({ unit: fc.oneof(fc.constantFrom(..."\\^$.*+?()[]{}|/-=a"), fc.string({ unit: "grapheme", minLength: 1, maxLength: 1 })), minLength: 1, maxLength: 8 });
+    fc.assert(
+      fc.property(name, name, (a, b) => {
+        const pattern = exactPattern(a);
+        expect(pattern).not.toMatch(/^-|=/);
+        for (const flags of ["", "u", "v"]) {
+          const re = new RegExp(`^(?:${pattern})$`, flags);
+          expect(re.test(a)).toBe(true);
+          if (a !== b) expect(re.test(b)).toBe(false);
+        }
+      }),
+      { numRuns: 500 },
+    );
   });
 });

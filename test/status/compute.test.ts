@@ -113,7 +113,9 @@ operations = ["a", "b"]
     const warnings: string[] = [];
     expect(selectEntries(workflow, ["sim.*", "prep_and_sim", "nothing"], (w) => warnings.push(w)).map((g) => g.name)).toEqual(["simulate", "prep_and_sim"]);
     expect(warnings).toEqual(["no operation or group matches nothing; skipped"]);
-    expect(selectEntries(workflow, ["prep"]).map((g) => g.name)).toEqual([]);
+    // No pattern matching anything is an error (exit code 2), whose hint gives the closest names.
+    expect(() => selectEntries(workflow, ["prep"])).toThrow(/^no operation or group matches prep$/);
+    expect(() => selectEntries(workflow, ["simulat"])).toThrow(expect.objectContaining({ hint: "did you mean simulate?" }));
     const r = await status(project, workflow, { names: ["analyze"] });
     expect(r.entries.map((e) => e.name)).toEqual(["analyze"]);
     expect(entry(r, "analyze").eligible).toBe(1);

@@ -170,14 +170,14 @@ describe("FlowProject.operation", () => {
 
   it("lets a group list members by name and give them directives", () => {
     const project = new FlowProject();
-    const g = project.makeGroup({ name: "g", operations: ["fromToml"], directives: { fromToml: { np: 2 } }, submitOptions: "--num-passes=2", runOptions: "-n 1" });
+    const g = project.makeGroup({ name: "g", operations: ["fromToml"], directives: { fromToml: { np: 2 } }, submitOptions: "--num-passes=2", runOptions: "--order cyclic" });
     project.operation(g, function a(_job) {});
     expect(project.definition().groups[0]).toMatchObject({
       name: "g",
       operations: ["fromToml", "a"],
       directives: { fromToml: { np: 2 } },
       submitOptions: "--num-passes=2",
-      runOptions: "-n 1",
+      runOptions: "--order cyclic",
     });
     expect(new FlowProject().makeGroup("h").name).toBe("h");
   });
@@ -252,13 +252,53 @@ describe("FlowProject: bad usage", () => {
         p.makeGroup({ name: "ex" });
         p.makeGroup({ name: "ex" });
       }).message,
-    ).toMatch(/group ex is made twice/);
+    ).toMatch(/^group ex is made twice: flow-project\.test\.ts:\d+ and flow-project\.test\.ts:\d+$/);
     expect(
       bad((p) => {
         p.operation(function op(_job) {});
         p.operation(function op(_job) {});
       }).message,
-    ).toMatch(/operation op is defined twice/);
+    ).toMatch(/^operation op is defined twice: flow-project\.test\.ts:\d+ and flow-project\.test\.ts:\d+$/);
+  });
+
+  it("refuses an operation's function given as a condition or a label, naming both places and pre.after", () => {
+    // The types refuse a function returning void as a condition; esbuild, which loads project.ts, does not check them.
+    const asPre = bad((p) => {
+      const prepare = p.operation(post.isFile("a"), function prepare(_job) {});
+      p.operation(pre(prepare as never), function simulate(_job) {});
+      p.definition();
+    });
+    expect(asPre.message).toMatch(/^operation simulate \(flow-project\.test\.ts:\d+\) has the operation prepare \(flow-project\.test\.ts:\d+\) as a pre-condition/);
+    expect(asPre.hint).toBe("to wait until prepare is complete: pre.after(prepare)");
+    // Registered after the condition names it, in the options form, inside not, as a post-condition.
+    function later(_job: Job) {}
+    const written = bad((p) => {
+      p.operation("simulate", { post: [pre.not(later as never)] }, () => {});
+      p.operation(later);
+      p.definition();
+    });
+    expect(written.message).toMatch(/^operation simulate .* has the operation later .* as a post-condition/);
+    expect(written.hint).toMatch(/post\.after\(later\)$/);
+    const label = bad((p) => {
+      p.operation(post.isFile("a"), later);
+      p.label("prepared", later as never);
+      p.definition();
+    });
+    expect(label.message).toMatch(/^label prepared \(flow-project\.test\.ts:\d+\) is the operation later/);
+    // An operation's function where a wrapper goes.
+    const wrapper = bad((p) => {
+      const prepare = p.operation(post.isFile("a"), function prepare(_job) {});
+      p.operation(prepare as never, function simulate(_job) {});
+    });
+    expect(wrapper.message).toMatch(/^operation simulate .*: the operation prepare \(flow-project\.test\.ts:\d+\) is passed where a wrapper goes$/);
+    expect(wrapper.hint).toBe("to run after it: pre.after(prepare)");
+  });
+
+  it("refuses a condition in the operation function's place, naming the condition", () => {
+    const err = bad((p) => (p.operation as (...a: unknown[]) => unknown)(post.isFile("x")));
+    expect(err.message).toMatch(/^operation \(unnamed\) \(flow-project\.test\.ts:\d+\): the last argument must be the operation's function, not post\.isFile\("x"\)$/);
+    expect(err.hint).toBe(`end with the function: project.operation(post.isFile("x"), function name(job) { ... })`);
+    expect(bad((p) => (p.operation as (...a: unknown[]) => unknown)(post.isFile("x"), pre.after("a"))).message).toMatch(/not pre\.after\("a"\)$/);
   });
 
   it("refuses a group given twice, another project's group, and directives for a non-member", () => {

@@ -165,6 +165,20 @@ describe("loadProjectModule: finding and importing the module", () => {
     expectSeedB(b, "project.mts");
   });
 
+  it("keeps the names written: a function named like the const that holds it is not renamed", () => {
+    const source = (ext: string) => `import { FlowProject, pre } from "cohort";
+const project = new FlowProject();
+const prepare = project.operation(function prepare(job${ext === "ts" ? ": unknown" : ""}) {});
+project.operation(pre.after(prepare), function simulate() {});
+export default project;
+`;
+    const outcomes = load(...["ts", "mts", "mjs", "js"].map((ext) => project({ [`project.${ext}`]: source(ext) })));
+    for (const o of outcomes) {
+      expect(o.definition!.operations.map((op) => op.name)).toEqual(["prepare", "simulate"]);
+      expect(o.definition!.operations[1].pre).toEqual([{ kind: "after", operations: ["prepare"] }]);
+    }
+  });
+
   it("prefers project.ts to project.mjs", () => {
     const root = project({ "project.ts": SEED_B_WRAPPERS, "project.mjs": "throw new Error('not me');\n" });
     expectSeedB(load(root)[0]);

@@ -3,7 +3,8 @@ import { describe, expect, it } from "vitest";
 import { Float, float, type JsonObject, type JsonValue } from "../../src/dataspace/value.js";
 import { UserError } from "../../src/util/errors.js";
 import type { Condition, Directives, GroupDefinition, Hooks, OperationDefinition, WorkflowDefinition } from "../../src/workflow/model.js";
-import { closeNames, Locator, parseProjectToml, showPath } from "../../src/workflow/toml.js";
+import { closeNames } from "../../src/util/names.js";
+import { Locator, parseProjectToml, showPath } from "../../src/workflow/toml.js";
 
 /** The error `parseProjectToml` throws for `text`; fails the test when it throws none or another kind. */
 function errorOf(text: string): UserError {
@@ -537,6 +538,8 @@ const conditionArb: fc.Arbitrary<RawCond> = fc.letrec<{ cond: RawCond }>((tie) =
   ),
 })).cond;
 
+/** A group's run_options or submit_options: options a group may carry (test/workflow/group-options.test.ts checks the rest). */
+const groupOptionsArb = fc.constantFrom("", "--num-passes=2", "--order 'cyclic' --keep-going", '--timeout "60"');
 const hookArb = fc.option(fc.oneof(textArb, fc.array(textArb, { maxLength: 2 })), { nil: undefined });
 const hooksArb = fc.record({ on_start: hookArb, on_success: hookArb, on_exception: hookArb, on_exit: hookArb });
 
@@ -566,8 +569,8 @@ const definitionArb = fc
         fc.tuple(
           nameArb,
           fc.subarray(base.names, { minLength: 1 }),
-          fc.option(textArb, { nil: undefined }),
-          fc.option(textArb, { nil: undefined }),
+          fc.option(groupOptionsArb, { nil: undefined }),
+          fc.option(groupOptionsArb, { nil: undefined }),
           tableArb,
         ),
         { maxLength: 2, selector: ([n]) => n },

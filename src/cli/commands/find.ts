@@ -26,7 +26,7 @@ export default async function find(filterArgs: string[], opts: FindOptions): Pro
   const docOf = (dir: string): JsonObject => readDocumentFile(path.join(dir, JOB_DOCUMENT_FILE)) ?? {};
   const rows = jobs.map((job) => ({
     id: job.id,
-    sp: opts.sp || opts.json ? pick(job.sp, opts.sp) : undefined,
+    sp: opts.sp || opts.json ? pick(job.spData, opts.sp) : undefined,
     doc: opts.doc ? pick(docOf(job.path), opts.doc) : undefined,
   }));
   if (opts.json) {

@@ -6,8 +6,8 @@ export default function jobShow(id: string, opts: { json?: boolean }): void {
   const job = loadProject().job(id);
   const doc = job.doc.data;
   if (opts.json) {
-    out(dumpJson({ id: job.id, path: job.path, sp: job.sp, doc }) + "\n");
+    out(dumpJson({ id: job.id, path: job.path, sp: job.spData, doc }) + "\n");
     return;
   }
-  out(`id    ${job.id}\npath  ${job.path}\nsp    ${prettyJson(job.sp, "      ")}\ndoc   ${prettyJson(doc, "      ")}\n`);
+  out(`id    ${job.id}\npath  ${job.path}\nsp    ${prettyJson(job.spData, "      ")}\ndoc   ${prettyJson(doc, "      ")}\n`);
 }

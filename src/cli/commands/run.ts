@@ -14,6 +14,7 @@ import { expandBatch, InvocationGroup, splitRunArgs, withDefaults, type Batch, t
 import { Claims } from "../../runs/claims.js";
 import { JournalWriter } from "../../runs/journal.js";
 import { ClaimGate } from "../../execution/claim-gate.js";
+import { shellWords } from "../../workflow/group-options.js";
 import type { GroupDefinition } from "../../workflow/model.js";
 import type { Workflow } from "../../workflow/workflow.js";
 import { UserError } from "../../util/errors.js";
@@ -269,9 +270,19 @@ async function pretend(
   }
   const lines = shown.map((item) => {
     const command = itemCommand(project, item) ?? `${item.operation.name}(${item.aggregate.jobs.map((j) => j.id.slice(0, 8)).join(", ")})  [function]`;
-    return `${describeItem(item)}\n  command: ${command}\n  directives: ${dumpJson(itemDirectives(workflow, item) as unknown as JsonObject)}\n`;
+    return `${describeItem(item)}\n  command: ${command}\n  directives: ${dumpJson(pretendDirectives(workflow, item))}\n`;
   });
   out(lines.join("") || "nothing is eligible\n");
+}
+
+/**
+ * The directives `--pretend` shows for an item: all resolved ones, but `executable` only for a function
+ * operation, where it is the interpreter (a shell command runs under /bin/sh whatever it says).
+ */
+export function pretendDirectives(workflow: Workflow, item: ExecutionItem): JsonObject {
+  const directives = { ...itemDirectives(workflow, item) } as unknown as JsonObject;
+  if (item.operation.body.kind === "command") delete directives.executable;
+  return directives;
 }
 
 /**
@@ -359,7 +370,7 @@ function withGroupRunOptions(opts: RunCliOptions, groups: GroupDefinition[], com
     .option("--timeout <seconds>");
   const text = withOptions[0].runOptions!;
   try {
-    parser.parse(text.split(/\s+/).filter(Boolean), { from: "user" });
+    parser.parse(shellWords(text), { from: "user" });
   } catch (err) {
     throw new UserError(`run_options of group ${withOptions[0].name} are not valid: ${(err as Error).message.replace(/^error: /, "")}`, "they take --num-passes, --order, --keep-going and --timeout");
   }

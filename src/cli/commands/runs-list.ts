@@ -53,9 +53,8 @@ interface Listed {
 }
 
 /** `cohort runs`: runs newest first; `-g` folds groups; `-g GROUP` lists one group's members. */
-export default function runsList(command: string | undefined, opts: RunsListOptions): void {
-  // `cohort runs X` with X no command of `runs` lands here as the default command's argument.
-  if (command !== undefined) throw new UserError(`'${command}' is not a command of 'cohort runs'`, "'cohort runs --help' lists them; 'cohort runs show RUN' shows a run");
+export default function runsList(_command: undefined, opts: RunsListOptions): void {
+  // (`cohort runs X` with X no command of runs is an error before this: src/cli/main.ts)
   if (opts.all && opts.num !== undefined) throw new UserError("-a and -n both limit the list", "give one of them");
   const limit = opts.all ? Infinity : parseCount(opts.num ?? "20", "-n");
   const { view } = openRuns();

@@ -1,3 +1,4 @@
+import { shellQuote } from "../../execution/placeholders.js";
 import { openScheduler, type Scheduler } from "../../schedulers/scheduler.js";
 import { SCHEDULERS, type SchedulerName } from "../../schedulers/script.js";
 import { submit, type PlannedJob } from "../../schedulers/submit.js";
@@ -81,7 +82,7 @@ export default async function submitCommand(names: string[], opts: SubmitCliOpti
       pending +=
         `# cluster job ${job.jobName}: ${n} (group, aggregate) pair${n === 1 ? "" : "s"}${job.tasks ? `, an array of ${job.tasks.length} tasks` : ""}\n` +
         (job.script.endsWith("\n") ? job.script : job.script + "\n") +
-        `# submit with: ${job.submitCommand.join(" ")}\n\n`;
+        `# submit with: ${job.submitCommand.map((w) => (w === "<" ? w : shellQuote(w))).join(" ")}\n\n`;
       if (pending.length < PRINT_BLOCK) return undefined;
       flush();
       // A pipe read slower than scripts are printed: wait, rather than hold every script in memory.
