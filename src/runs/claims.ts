@@ -33,7 +33,8 @@ export class Claims {
   private readonly since = nowMicros();
 
   constructor(private readonly journal: JournalWriter) {
-    this.tail = new JournalTail(journal.projectRoot);
+    // Its own claims and runs it knows: only the other journals are read.
+    this.tail = new JournalTail(journal.projectRoot, journal.id);
   }
 
   /** Whether this runner holds the pair. */

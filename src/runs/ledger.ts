@@ -81,6 +81,8 @@ interface Change {
   of: string;
   set?: Record<string, unknown>;
   delete?: string[];
+  /** A run joining group `of` (kept apart from `set`: an object per run with a key of its own is slow to make). */
+  join?: string;
 }
 
 const MEMBER = "run:";
@@ -178,7 +180,7 @@ export class Ledger {
     };
     this.runs.set(ev.id, run);
     this.lastMade.set(claimKey(run.operation, aggregateOf(run)), { writer, t: ev.t });
-    if (ev.in) for (const g of ev.in) this.changes.push({ t: ev.t, seq: this.seq++, of: g, set: { [MEMBER + ev.id]: "" } });
+    if (ev.in) for (const g of ev.in) this.changes.push({ t: ev.t, seq: this.seq++, of: g, join: ev.id });
     const early = this.early.get(ev.id);
     if (early) {
       this.early.delete(ev.id);
@@ -224,6 +226,7 @@ export class Ledger {
         waiting.push(c);
         continue;
       }
+      if (c.join !== undefined) target.attrs.set(MEMBER + c.join, "");
       if (c.set) for (const [k, v] of Object.entries(c.set)) target.attrs.set(k, v);
       if (c.delete) for (const k of c.delete) target.attrs.delete(k);
     }
@@ -310,7 +313,11 @@ export class JournalTail {
   private readonly offsets = new Map<string, number>();
   readonly ledger = new Ledger();
 
-  constructor(readonly projectRoot: string) {}
+  /** `skip`: a writer whose journal is not read (a runner knows its own events). */
+  constructor(
+    readonly projectRoot: string,
+    private readonly skip?: string,
+  ) {}
 
   /** Reads what the journals gained since the last call, and returns the ledger. */
   read(): Ledger {
@@ -326,7 +333,7 @@ export class JournalTail {
     names.sort();
     for (const name of names) {
       const m = JOURNAL_RE.exec(name);
-      if (!m) continue;
+      if (!m || m[1] === this.skip) continue;
       this.readFile(path.join(dir, name), m[1]);
     }
     this.ledger.settle();
