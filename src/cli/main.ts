@@ -367,8 +367,10 @@ function addRunsCommands(program: Command): void {
     .description("show a run: operation, status, state point or flags, command, times, attributes, groups and the end of its output")
     .argument("<run>", "name, unique id prefix, or # of 'cohort runs'")
     .option("--tail <n>", "lines of output to show", "20")
+    .option("--output", "print the run's output alone, byte for byte (so far, for a running run)")
+    .option("-f, --follow", "print the run's output so far, then what it prints until it ends")
     .option("--json", "print JSON")
-    .addHelpText("after", examples(["cohort runs show 1", "cohort runs show 2 --tail 100", "cohort runs show 1 --json"]))
+    .addHelpText("after", examples(["cohort runs show 1", "cohort runs show 2 --tail 100", "cohort runs show 1 --output", "cohort runs show 1 --follow", "cohort runs show 1 --json"]))
     .action(lazy(() => import("./commands/runs-show.js")));
   addAttributeCommands(runs, "run");
   const trash = (action: "delete" | "restore" | "purge") => lazyNamed(() => import("./commands/runs-trash.js"), (m) => m.trashCommand(action));
