@@ -23,9 +23,11 @@ const hostile = (n: number) => `$(touch M${n}a) \`touch M${n}b\`; touch M${n}c &
 /** A shell script that records its arguments, one NUL after each, one line per call. */
 function recorder(dir: string): { file: string; calls: () => string[][] } {
   const file = path.join(dir, "rec");
+  // Each call records into a file of its own: calls of a parallel bundle run at once.
   const out = path.join(dir, "calls");
-  fs.writeFileSync(file, `#!/bin/sh\nfor a; do printf '%s\\0' "$a"; done >> ${scriptWord(out)}\necho >> ${scriptWord(out)}\n`, { mode: 0o755 });
-  return { file, calls: () => (fs.existsSync(out) ? fs.readFileSync(out, "utf8").split("\n").slice(0, -1).map((l) => l.split("\0").slice(0, -1)) : []) };
+  fs.mkdirSync(out);
+  fs.writeFileSync(file, `#!/bin/sh\nfor a; do printf '%s\\0' "$a"; done > ${scriptWord(out)}/$$\n`, { mode: 0o755 });
+  return { file, calls: () => fs.readdirSync(out).map((f) => fs.readFileSync(path.join(out, f), "utf8").split("\0").slice(0, -1)) };
 }
 
 /** Files named like a marker anywhere under `dir`. */
