@@ -205,7 +205,17 @@ export async function execute(
     if (exitCode === 0) exitCode = 1;
     reason ??= exitHook;
   }
-  record.end(exitCode === TIMED_OUT ? -15 : exitCode);
+  if (record.outputError !== undefined && exitCode === 0) {
+    exitCode = 1;
+    reason = record.outputError;
+  }
+  try {
+    record.end(exitCode === TIMED_OUT ? -15 : exitCode);
+  } catch (err) {
+    // A full disk: the run cannot be ended in the journal, and reads terminated once this runner is gone.
+    reason = `${reason ?? "it ended"}, and its end could not be recorded: ${errorText(err)}`;
+    if (exitCode === 0) exitCode = 1;
+  }
   return result(exitCode === TIMED_OUT ? -15 : exitCode, reason);
 }
 
@@ -265,6 +275,7 @@ async function shell(command: string, ctx: BodyContext, timeoutMs: number | unde
     timeoutMs,
     signal: ctx.opts.signal,
   });
+  if (r.outputError !== undefined) return { exitCode: 1, reason: r.outputError };
   return { exitCode: r.timedOut ? TIMED_OUT : r.exitCode };
 }
 

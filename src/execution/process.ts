@@ -53,6 +53,8 @@ export interface ShellResult {
   pid: number;
   /** Whether it was stopped because `timeoutMs` ran out. */
   timedOut: boolean;
+  /** Why its output could not be kept (a full disk): the command was stopped, and failed. */
+  outputError?: string;
 }
 
 export const DEFAULT_GRACE_MS = 2000;
@@ -136,9 +138,19 @@ export async function runShell(command: string, opts: RunShellOptions): Promise<
   const grace = opts.graceMs ?? DEFAULT_GRACE_MS;
   const fd = fs.openSync(opts.output.file, "a");
   const decoder = new StringDecoder("utf8");
+  // Output that cannot be kept (a full disk) stops the command: it would run on unrecorded.
+  let outputError: string | undefined;
+  let stopForOutput: (() => void) | undefined;
   const write = (chunk: Buffer | string) => {
-    if (typeof chunk === "string") fs.writeSync(fd, chunk);
-    else fs.writeSync(fd, chunk);
+    if (outputError === undefined) {
+      try {
+        if (typeof chunk === "string") fs.writeSync(fd, chunk);
+        else fs.writeSync(fd, chunk);
+      } catch (err) {
+        outputError = `its output could not be written: ${errorText(err)}`;
+        stopForOutput?.();
+      }
+    }
     if (opts.output.echo) {
       const text = typeof chunk === "string" ? chunk : decoder.write(chunk);
       if (text) opts.output.echo(text);
@@ -200,6 +212,8 @@ export async function runShell(command: string, opts: RunShellOptions): Promise<
         }, opts.timeoutMs)
       : undefined;
     opts.signal?.addEventListener("abort", terminate, { once: true });
+    stopForOutput = terminate;
+    if (outputError !== undefined) terminate();
     let startError: unknown;
     try {
       opts.onStarted?.(pid);
@@ -246,6 +260,7 @@ export async function runShell(command: string, opts: RunShellOptions): Promise<
       if (opts.signal.aborted) exitCode = -(exitCode - 128);
     }
     if (startError !== undefined) throw startError;
+    if (outputError !== undefined) return { exitCode: 1, pid, timedOut: false, outputError };
     return { exitCode, pid, timedOut };
   } finally {
     fs.closeSync(fd);

@@ -66,9 +66,17 @@ export class RecordedRun {
     this.journal.append({ e: "start", t: nowMicros(), id: this.id, slot: segment.slot, off: this.offset });
   }
 
+  /** Why output could not be kept, once a write failed (a full disk); later output is dropped. */
+  outputError: string | undefined;
+
   /** Appends output (cohort's own lines about the run, an in-process function's prints). */
   output(chunk: string | Uint8Array): void {
-    this.segment?.write(chunk);
+    if (this.outputError !== undefined) return;
+    try {
+      this.segment?.write(chunk);
+    } catch (err) {
+      this.outputError = `its output could not be written: ${(err as Error).message}`;
+    }
   }
 
   /** The run ended with `exit` (negative: killed by signal -exit). */

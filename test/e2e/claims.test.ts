@@ -100,9 +100,12 @@ describe("claims: runners sharing a project", () => {
     expect(second.stderr).not.toMatch(/skipped/);
     const ws = path.join(dir, "workspace");
     for (const id of fs.readdirSync(ws)) expect(fs.existsSync(path.join(ws, id, "out.txt"))).toBe(true);
-    // The run the killed runner had started reads terminated, not running.
-    const statuses = JSON.parse(cohort(["runs", "-a", "--json"], { cwd: dir }).stdout).map((r: { status: string }) => r.status);
-    expect(statuses).not.toContain("running");
-    expect(statuses.filter((s: string) => s === "completed")).toHaveLength(6);
+    // The run the killed runner was in reads terminated, not running; it may have done its work
+    // before it was killed (then nobody runs that job again), else the second runner did it.
+    const statuses: string[] = JSON.parse(cohort(["runs", "-a", "--json"], { cwd: dir }).stdout).map((r: { status: string }) => r.status);
+    expect(statuses.filter((s) => s !== "completed" && s !== "terminated")).toEqual([]);
+    const terminated = statuses.filter((s) => s === "terminated").length;
+    expect(terminated).toBeLessThanOrEqual(1);
+    expect(statuses.filter((s) => s === "completed").length).toBeGreaterThanOrEqual(6 - terminated);
   }, 60_000);
 });
