@@ -94,8 +94,12 @@ export interface JournalFile {
   events: Record<string, unknown>[];
 }
 
-/** Every journal of a project, oldest writer first, read straight from the files (each must end with a whole line). */
-export function readJournals(dir: string): JournalFile[] {
+/**
+ * Every journal of a project, oldest writer first, read straight from the files. Each must end with a
+ * whole line, unless `whileWriting` (a writer may be in the middle of one): then, as cohort does, up to
+ * the last newline.
+ */
+export function readJournals(dir: string, whileWriting = false): JournalFile[] {
   const jd = journalDirOf(dir);
   if (!fs.existsSync(jd)) return [];
   return fs
@@ -103,8 +107,9 @@ export function readJournals(dir: string): JournalFile[] {
     .filter((n) => n.endsWith(".jsonl"))
     .sort()
     .map((n) => {
-      const text = fs.readFileSync(path.join(jd, n), "utf8");
-      if (!text.endsWith("\n")) throw new Error(`${n} ends in the middle of a line`);
+      let text = fs.readFileSync(path.join(jd, n), "utf8");
+      if (whileWriting) text = text.slice(0, text.lastIndexOf("\n") + 1);
+      else if (!text.endsWith("\n")) throw new Error(`${n} ends in the middle of a line`);
       const [writer, ...events] = lines(text).map((l) => JSON.parse(l) as Record<string, unknown>);
       return { file: path.join(jd, n), writer, events };
     });

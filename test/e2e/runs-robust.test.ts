@@ -64,7 +64,7 @@ describe("run status when the runner is gone", () => {
     const runner = background(["exec", "long"], dir);
     let sleeper: number | undefined;
     try {
-      const journal = await until("the run's start in the journal", () => readJournals(dir).find((j) => j.events.some((e) => e.e === "start")));
+      const journal = await until("the run's start in the journal", () => readJournals(dir, true).find((j) => j.events.some((e) => e.e === "start")));
       expect(journal.writer.pid).toBe(runner.child.pid);
       sleeper = await until("the command's pid", () => {
         const text = fs.existsSync(pidFile) ? fs.readFileSync(pidFile, "utf8").trim() : "";
