@@ -1,4 +1,4 @@
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -24,6 +24,17 @@ export function cohort(args: string[], opts: { cwd: string; env?: NodeJS.Process
     encoding: "utf8",
   });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** Runs bin/cohort in the background: the child at once, its result when it ends. */
+export function cohortInBackground(args: string[], opts: { cwd: string; env?: NodeJS.ProcessEnv }) {
+  const child = spawn(process.execPath, [COHORT, ...args], { cwd: opts.cwd, env: { ...process.env, NO_COLOR: "1", ...opts.env }, stdio: ["ignore", "pipe", "pipe"] });
+  let stdout = "";
+  let stderr = "";
+  child.stdout.on("data", (d) => (stdout += d));
+  child.stderr.on("data", (d) => (stderr += d));
+  const done = new Promise<Result>((resolve) => child.on("close", (code) => resolve({ code, stdout, stderr })));
+  return { pid: child.pid!, child, done };
 }
 
 /** Directories tempDir made, removed by one exit listener (one per directory passed Node's limit of ten). */

@@ -1,19 +1,9 @@
-import { spawn } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { COHORT, cohort, readRuns, tempDir, type Result } from "../helpers.js";
+import { cohort, cohortInBackground, readRuns, tempDir } from "../helpers.js";
 
-/** Runs bin/cohort in the background. */
-function cohortAsync(args: string[], cwd: string) {
-  const child = spawn(process.execPath, [COHORT, ...args], { cwd, env: { ...process.env, NO_COLOR: "1" }, stdio: ["ignore", "pipe", "pipe"] });
-  let stdout = "";
-  let stderr = "";
-  child.stdout.on("data", (d) => (stdout += d));
-  child.stderr.on("data", (d) => (stderr += d));
-  const done = new Promise<Result>((resolve) => child.on("close", (code) => resolve({ code, stdout, stderr })));
-  return { child, done };
-}
+const cohortAsync = (args: string[], cwd: string) => cohortInBackground(args, { cwd });
 
 const TOML = `
 [operations.prep]

@@ -1,8 +1,8 @@
-import { execFileSync, spawn } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { COHORT, cohort, journalDirOf, lines, readJournals, readRuns, tempDir, type Result } from "../helpers.js";
+import { cohort, cohortInBackground, journalDirOf, lines, readJournals, readRuns, tempDir } from "../helpers.js";
 
 /** A project with a cohort.toml (and optionally a project.ts) and a grid of jobs. */
 function project(toml: string, grid: string[], projectTs?: string): string {
@@ -16,20 +16,7 @@ function project(toml: string, grid: string[], projectTs?: string): string {
 
 const runs = readRuns;
 
-/** Runs bin/cohort in the background: its pid at once, its result when it ends. */
-function cohortAsync(args: string[], opts: { cwd: string; env?: NodeJS.ProcessEnv }) {
-  const child = spawn(process.execPath, [COHORT, ...args], {
-    cwd: opts.cwd,
-    env: { ...process.env, NO_COLOR: "1", ...opts.env },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let stdout = "";
-  let stderr = "";
-  child.stdout.on("data", (d) => (stdout += d));
-  child.stderr.on("data", (d) => (stderr += d));
-  const done = new Promise<Result>((resolve) => child.on("close", (code) => resolve({ code, stdout, stderr })));
-  return { pid: child.pid!, child, done };
-}
+const cohortAsync = cohortInBackground;
 
 /** Lines `WHAT RUN NANOSECONDS [EXTRA]` appended by operations to a shared log. */
 interface Event {

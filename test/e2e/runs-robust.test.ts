@@ -1,9 +1,9 @@
-import { spawn, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { COHORT, cohort, journalDirOf, lines, readJournals, tempDir, type Result } from "../helpers.js";
+import { cohort, cohortInBackground, journalDirOf, lines, readJournals, tempDir } from "../helpers.js";
 
 function project(toml: string, ...grid: string[]): string {
   const dir = tempDir();
@@ -13,15 +13,7 @@ function project(toml: string, ...grid: string[]): string {
   return dir;
 }
 
-function background(args: string[], cwd: string) {
-  const child = spawn(process.execPath, [COHORT, ...args], { cwd, env: { ...process.env, NO_COLOR: "1" }, stdio: ["ignore", "pipe", "pipe"] });
-  let stdout = "";
-  let stderr = "";
-  child.stdout.on("data", (d) => (stdout += d));
-  child.stderr.on("data", (d) => (stderr += d));
-  const done = new Promise<Result>((resolve) => child.on("close", (code) => resolve({ code, stdout, stderr })));
-  return { child, done };
-}
+const background = (args: string[], cwd: string) => cohortInBackground(args, { cwd });
 
 /** Waits until `check` gives a value; gives up (failing the test) after a generous bound. */
 async function until<T>(what: string, check: () => T | undefined): Promise<T> {
