@@ -273,6 +273,8 @@ export class Job {
  * A state-point file left empty by a crash is rewritten.
  */
 export function writeStatepoint(dir: string, sp: JsonObject): boolean {
+  // The common case, a job that exists, in one stat (failed calls cost an exception each).
+  if ((fs.statSync(path.join(dir, STATEPOINT_FILE), { throwIfNoEntry: false })?.size ?? 0) > 0) return false;
   try {
     fs.mkdirSync(dir);
   } catch (err) {

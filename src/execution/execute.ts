@@ -166,7 +166,7 @@ export async function execute(
   const runHooks = async (name: HookName, error?: Error): Promise<string | undefined> => {
     for (const hook of hooks(name)) {
       try {
-        await runHook(hook, { operation: op.name, jobs, error, runId: record.id }, cwd(), env, record.outputFile!, write);
+        await runHook(hook, { operation: op.name, jobs, error, runId: record.id }, cwd(), env, record, write);
       } catch (err) {
         return `hook ${name} of ${describeItem(item)} failed: ${errorText(err)}`;
       }
@@ -271,7 +271,7 @@ async function shell(command: string, ctx: BodyContext, timeoutMs: number | unde
   const r = await runShell(command, {
     cwd: ctx.cwd(),
     env: ctx.env,
-    output: { file: ctx.record.outputFile!, echo: ctx.echo },
+    output: { file: ctx.record.lendOutputFile(), echo: ctx.echo },
     timeoutMs,
     signal: ctx.opts.signal,
   });
@@ -286,7 +286,7 @@ async function inPoolWorker(item: ExecutionItem, ctx: BodyContext): Promise<Body
     operation: item.operation.name,
     jobIds: item.aggregate.jobs.map((j) => j.id),
     env: ctx.env,
-    outputFile: ctx.record.outputFile!,
+    outputFile: ctx.record.lendOutputFile(),
     flags: item.flags ? dumpJson(item.flags) : undefined,
     echo: ctx.echo,
     timeoutMs: ctx.opts.timeoutMs,
@@ -319,7 +319,7 @@ async function inWorker(item: ExecutionItem, ctx: BodyContext): Promise<BodyResu
     const r = await runShell("exec " + argv.map(shellQuote).join(" "), {
       cwd: process.cwd(),
       env: { ...ctx.env, COHORT_WORKER_RESULT: resultFile, COHORT_WORKER_RUN: JSON.stringify(request) },
-      output: { file: ctx.record.outputFile!, echo: ctx.echo },
+      output: { file: ctx.record.lendOutputFile(), echo: ctx.echo },
       timeoutMs: ctx.opts.timeoutMs,
       signal: ctx.opts.signal,
     });
@@ -364,14 +364,14 @@ async function runHook(
   info: Parameters<Exclude<HookFn, { command: string }>>[0],
   cwd: string,
   env: Record<string, string>,
-  outputFile: string,
+  record: RecordedRun,
   write: (text: string) => void,
 ): Promise<void> {
   if (typeof hook === "function") {
     await captureOutput(() => hook(info), write);
     return;
   }
-  const r = await runShell(hook.command, { cwd, env: { ...env, COHORT_ERROR: info.error?.message ?? "" }, output: { file: outputFile } });
+  const r = await runShell(hook.command, { cwd, env: { ...env, COHORT_ERROR: info.error?.message ?? "" }, output: { file: record.lendOutputFile() } });
   if (r.exitCode !== 0) throw new Error(`${JSON.stringify(hook.command)} exited with ${r.exitCode}`);
 }
 

@@ -7,7 +7,8 @@ import type { JsonObject } from "../dataspace/value.js";
 import { directivesFor, resolveDirectives, type ResolvedDirectives } from "../workflow/directives.js";
 import type { GroupDefinition, OperationDefinition } from "../workflow/model.js";
 import type { Workflow } from "../workflow/workflow.js";
-import { EligibilityError, type Aggregate, type Order, type Planner } from "./plan.js";
+import { isPromiseLike } from "../workflow/conditions.js";
+import { EligibilityError, type Aggregate, type Eligibility, type Order, type Planner } from "./plan.js";
 
 export interface ExecutionItem {
   group: GroupDefinition;
@@ -27,21 +28,25 @@ export async function eligibleItems(
 ): Promise<{ items: ExecutionItem[]; raised: { item: ExecutionItem; error: EligibilityError }[] }> {
   const items: ExecutionItem[] = [];
   const raised: { item: ExecutionItem; error: EligibilityError }[] = [];
-  for (const group of groups) {
-    for (const aggregate of planner.aggregates(group)) {
-      for (const name of group.operations) {
-        const operation = planner.workflow.operation(name);
-        const item = { group, operation, aggregate };
-        if (skip?.(item)) continue;
-        try {
-          if ((await planner.eligibility(operation, aggregate)).eligible) items.push(item);
-        } catch (err) {
-          if (!(err instanceof EligibilityError)) throw err;
-          raised.push({ item, error: err });
+  // Nothing runs while eligibility is judged: the project is one moment throughout.
+  await planner.atOneMoment(async () => {
+    for (const group of groups) {
+      for (const aggregate of planner.aggregates(group)) {
+        for (const name of group.operations) {
+          const operation = planner.workflow.operation(name);
+          const item = { group, operation, aggregate };
+          if (skip?.(item)) continue;
+          try {
+            const e = planner.eligibilityNow(operation, aggregate);
+            if ((isPromiseLike<Eligibility>(e) ? await e : e).eligible) items.push(item);
+          } catch (err) {
+            if (!(err instanceof EligibilityError)) throw err;
+            raised.push({ item, error: err });
+          }
         }
       }
     }
-  }
+  });
   return { items: orderItems(items, groups, order), raised };
 }
 

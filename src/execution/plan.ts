@@ -82,7 +82,7 @@ export class Planner {
   private readonly formedCache = new Map<unknown, Aggregate[]>();
   /** (operation, aggregate) pairs that completed in this process: `after` an operation without post-conditions. */
   readonly completedHere = new Set<string>();
-  private readonly snapshot: boolean;
+  private snapshot: boolean;
   /** Snapshot mode: whether the post-conditions of an operation hold (see OperationMemo). */
   private readonly postMemo = new Map<OperationDefinition, OperationMemo>();
   /** Ids of aggregates of several jobs, by their jobs array (aggregateId hashes the ids). */
@@ -102,6 +102,22 @@ export class Planner {
       postHolds: (operation, jobs) => this.postHoldsNow(this.workflow.operation(operation), jobs),
       runCommand: (command, jobs) => Promise.resolve(runConditionCommand(command, jobs, project.root)),
     };
+  }
+
+  /**
+   * Evaluates `fn` (the eligibility of a whole pass) as one moment of the project: nothing runs while
+   * a pass is planned, so each post-condition is evaluated once, as in snapshot mode, even for `run`.
+   */
+  async atOneMoment<T>(fn: () => Promise<T>): Promise<T> {
+    const was = this.snapshot;
+    this.snapshot = true;
+    this.postMemo.clear();
+    try {
+      return await fn();
+    } finally {
+      this.snapshot = was;
+      this.postMemo.clear();
+    }
   }
 
   /** The context conditions are evaluated in: `after` answers through postHoldsNow. */

@@ -255,14 +255,15 @@ export class JournalWriter {
     return fd;
   }
 
-  /** Writes one line with one `write`. */
-  private write(event: JournalEvent): void {
+  /** Writes one line per event with one `write`. */
+  private write(events: JournalEvent | JournalEvent[]): void {
     const fd = this.fd!;
     if (this.torn) {
       fs.writeSync(fd, "\n");
       this.torn = false;
     }
-    const line = Buffer.from(JSON.stringify(event) + "\n");
+    const text = Array.isArray(events) ? events.map((e) => JSON.stringify(e) + "\n").join("") : JSON.stringify(events) + "\n";
+    const line = Buffer.from(text);
     let written = 0;
     try {
       written = fs.writeSync(fd, line);
@@ -281,6 +282,12 @@ export class JournalWriter {
   append(event: AppendedEvent): void {
     this.open();
     this.write(event);
+  }
+
+  /** Appends events as lines of one `write` (a run made and started at once). */
+  appendAll(events: AppendedEvent[]): void {
+    this.open();
+    this.write(events);
   }
 
   /** The number of a shared value (a directive set, a command template), written the first time it is seen. */
@@ -326,8 +333,10 @@ export class JournalWriter {
  */
 export class Segment {
   private fd: number | undefined;
-  /** Bytes in the file: where the next run's output begins. */
-  size = 0;
+  /** Bytes in the file as far as this process wrote them: where the next run's output begins. */
+  private size = 0;
+  /** Another writer (a command, a worker) was given the file since `size` was learnt from it. */
+  private lent = false;
 
   constructor(
     readonly file: string,
@@ -340,28 +349,49 @@ export class Segment {
       fs.mkdirSync(path.dirname(this.file), { recursive: true });
       this.fd = fs.openSync(this.file, "a");
       this.size = fs.fstatSync(this.fd).size;
+      this.lent = false;
     }
     return this.fd;
   }
 
-  /** Appends bytes; a write that fails (a full disk) throws, and `size` says what the file holds. */
+  /** Appends bytes; a write that fails (a full disk) throws, and `position()` says what the file holds. */
   write(chunk: string | Uint8Array): void {
     const fd = this.open();
+    if (this.lent) this.position();
     const data = typeof chunk === "string" ? Buffer.from(chunk) : chunk;
     let at = 0;
     while (at < data.length) {
-      const n = fs.writeSync(fd, data, at, data.length - at);
+      let n: number;
+      try {
+        n = fs.writeSync(fd, data, at, data.length - at);
+      } catch (err) {
+        // Part of it may have reached the file: ask the file next time.
+        this.lent = true;
+        throw err;
+      }
       if (n <= 0) throw Object.assign(new Error(`no space left for output in ${this.file}`), { code: "ENOSPC" });
       at += n;
       this.size += n;
     }
   }
 
-  /** The file's size now (another process, a worker, may have appended to it). */
-  refresh(): number {
+  /**
+   * The file's size: what this process wrote, or, after the file was lent to another writer, what
+   * the file says (one fstat, only then).
+   */
+  position(): number {
     const fd = this.open();
-    this.size = fs.fstatSync(fd).size;
+    if (this.lent) {
+      this.size = fs.fstatSync(fd).size;
+      this.lent = false;
+    }
     return this.size;
+  }
+
+  /** The file, for another writer (a command's output, a worker's) to append to. */
+  lend(): string {
+    this.lent = true;
+    return this.file;
   }
 
   close(): void {

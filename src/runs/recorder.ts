@@ -31,10 +31,14 @@ export function runConfig(opts: { flags?: JsonObject; statepoints?: JsonObject[]
   return sps.length === 1 ? sps[0] : { jobs: sps };
 }
 
-/** A run this process records. */
+/**
+ * A run this process records. Its `run` event is written with its `start` (one `write`), when its
+ * operation is about to start: nothing of it has run before.
+ */
 export class RecordedRun {
   readonly id = newRunId();
   readonly name = runName(this.id);
+  private readonly made: RunEvent;
   private segment: Segment | undefined;
   private offset = 0;
 
@@ -45,25 +49,26 @@ export class RecordedRun {
     const ev: RunEvent = { e: "run", t: nowMicros(), id: this.id, op: init.operation, config: dumpJson(init.config) };
     if (init.flowgroup !== undefined) ev.fg = init.flowgroup;
     if (init.jobs.length > 0) ev.jobs = init.jobs;
-    if (init.directives) ev.d = journal.define("directives", withoutUndefined(init.directives));
+    // Keys whose value is undefined are left out by JSON, in the definition's key and in the file.
+    if (init.directives) ev.d = journal.define("directives", init.directives as Record<string, unknown>);
     if (init.command) {
       ev.c = journal.define("command", init.command.template);
       if (init.command.run !== init.command.template) ev.cmd = init.command.run;
     } else ev.fn = true;
     if (init.groups && init.groups.length > 0) ev.in = init.groups;
-    journal.append(ev);
+    this.made = ev;
   }
 
-  /** The segment file the run's output goes to, once started. */
-  get outputFile(): string | undefined {
-    return this.segment?.file;
+  /** The segment file the run's output goes to, for another writer (a command, a worker) to append to. */
+  lendOutputFile(): string {
+    return this.segment!.lend();
   }
 
-  /** The operation starts, its output going to `segment` (the slot's). */
+  /** The run is recorded and its operation starts, its output going to `segment` (the slot's). */
   start(segment: Segment): void {
     this.segment = segment;
-    this.offset = segment.refresh();
-    this.journal.append({ e: "start", t: nowMicros(), id: this.id, slot: segment.slot, off: this.offset });
+    this.offset = segment.position();
+    this.journal.appendAll([this.made, { e: "start", t: nowMicros(), id: this.id, slot: segment.slot, off: this.offset }]);
   }
 
   /** Why output could not be kept, once a write failed (a full disk); later output is dropped. */
@@ -81,13 +86,7 @@ export class RecordedRun {
 
   /** The run ended with `exit` (negative: killed by signal -exit). */
   end(exit: number): void {
-    const len = this.segment ? this.segment.refresh() - this.offset : undefined;
+    const len = this.segment ? this.segment.position() - this.offset : undefined;
     this.journal.append({ e: "end", t: nowMicros(), id: this.id, exit, len });
   }
-}
-
-function withoutUndefined(o: object): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(o)) if (v !== undefined) out[k] = v;
-  return out;
 }

@@ -15,6 +15,7 @@ const f = (x: number) => new Float(x);
 describe("completedRuns", () => {
   function flagRun(root: string, operation: string, config: JsonObject, exit: number | undefined): string {
     const rec = new RecordedRun(JournalWriter.of(root), { operation, config, jobs: [], command: { template: "true", run: "true" } });
+    rec.start(JournalWriter.of(root).segment(0));
     if (exit !== undefined) rec.end(exit);
     return rec.id;
   }
@@ -29,6 +30,7 @@ describe("completedRuns", () => {
     flagRun(root, "other", { lr: 0.5, epochs: 3 }, 0);
     flagRun(root, "train", { lr: f(1), epochs: 3 }, 0);
     const job = new RecordedRun(JournalWriter.of(root), { operation: "simulate", config: { T: 1 }, jobs: ["a".repeat(32)], command: { template: "true", run: "true" } });
+    job.start(JournalWriter.of(root).segment(0));
     job.end(0);
     const done = completedRuns(root, ["train", "simulate"]);
     // key order does not matter; an int is not a float

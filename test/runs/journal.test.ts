@@ -107,9 +107,9 @@ describe("the journal", () => {
     const w = JournalWriter.of(root);
     const seg = w.segment(0);
     seg.open();
-    const a = seg.size;
+    const a = seg.position();
     seg.write("first\n");
-    const b = seg.size;
+    const b = seg.position();
     seg.write(Buffer.from([0xff, 0x00, 0x0a]));
     const bytes = fs.readFileSync(segmentFile(root, w.id, 0));
     expect(bytes.subarray(a, b).toString()).toBe("first\n");

@@ -38,12 +38,12 @@ export function makeRun(root: string, operation: string, state: Made = "complete
   w.append({ e: "run", t: opts.made ?? nowMicros(), id, op: operation, jobs: opts.jobs, config: opts.config ?? "{}", fn: true, in: opts.groups });
   if (state === "pending") return { id, name: runName(id) };
   const seg = w.segment(0);
-  const off = seg.refresh();
+  const off = seg.position();
   w.append({ e: "start", t: opts.started ?? nowMicros(), id, slot: 0, off });
   if (opts.output !== undefined) seg.write(opts.output);
   if (state === "running") return { id, name: runName(id) };
   const exit = state === "completed" ? 0 : state === "error" ? 1 : -15;
-  w.append({ e: "end", t: nowMicros(), id, exit, len: seg.refresh() - off });
+  w.append({ e: "end", t: nowMicros(), id, exit, len: seg.position() - off });
   return { id, name: runName(id) };
 }
 
