@@ -260,7 +260,8 @@ export async function runConcurrently(
   const workers = opts.workers ?? new WorkerPool(project.root);
   try {
     for (;;) {
-      for (let i = 0; i < queue.length && mayStart(); ) {
+      // A full pool grants nothing: the queue is not scanned again until a run ends.
+      for (let i = 0; i < queue.length && !pool.full && mayStart(); ) {
         const grant = pool.tryAcquire(requestOf(queue[i].directives));
         if (!grant) {
           i++;

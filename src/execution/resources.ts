@@ -92,6 +92,11 @@ export class ResourcePool {
     return undefined;
   }
 
+  /** Whether no request can be granted now: every request needs a slot, and none is free. */
+  get full(): boolean {
+    return this.freeSlots === 0;
+  }
+
   /** Whether the free resources cover the request now. */
   fitsNow(req: ResourceRequest): boolean {
     checkRequest(req);
