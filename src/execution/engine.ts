@@ -21,6 +21,7 @@ import { eligibleItems, itemDirectives } from "./items.js";
 import { pairKey, Planner, type Order, type Selection } from "./plan.js";
 import type { Grant, ResourcePool } from "./resources.js";
 import { WorkerPool } from "./worker-pool.js";
+import { Launchers } from "./launcher.js";
 import type { ClaimGate } from "./claim-gate.js";
 
 /** What cohort tells its caller while items run (progress, messages). */
@@ -43,6 +44,8 @@ export interface ConcurrentOptions extends ExecuteOptions, ExecutionEvents {
   limit?: number;
   /** Workers for function operations; default: a pool of its own, closed at the end. */
   workers?: WorkerPool;
+  /** Launchers of shell commands by slot; default: launchers of its own, closed at the end. */
+  launchers?: Launchers;
 }
 
 export interface RunOptions extends ExecuteOptions, ExecutionEvents {
@@ -72,16 +75,17 @@ export interface RunSummary {
 }
 
 export async function runPasses(project: Project, workflow: Workflow, opts: RunOptions): Promise<RunSummary> {
-  if (!opts.machine) return passesOf(project, workflow, opts, undefined);
-  const workers = new WorkerPool(project.root);
+  const launchers = new Launchers();
+  const workers = opts.machine ? new WorkerPool(project.root) : undefined;
   try {
-    return await passesOf(project, workflow, opts, workers);
+    return await passesOf(project, workflow, opts, workers, launchers);
   } finally {
-    await workers.close();
+    launchers.close();
+    await workers?.close();
   }
 }
 
-async function passesOf(project: Project, workflow: Workflow, opts: RunOptions, workers: WorkerPool | undefined): Promise<RunSummary> {
+async function passesOf(project: Project, workflow: Workflow, opts: RunOptions, workers: WorkerPool | undefined, launchers: Launchers): Promise<RunSummary> {
   const planner = new Planner(project, workflow, opts.selection);
   const numPasses = opts.numPasses ?? 1;
   const counts = new Map<string, number>();
@@ -130,6 +134,7 @@ async function passesOf(project: Project, workflow: Workflow, opts: RunOptions, 
         ...opts,
         machine: opts.machine!,
         workers,
+        launchers,
         limit: opts.limit !== undefined ? opts.limit - results.length : undefined,
         ...events,
       });
@@ -140,6 +145,7 @@ async function passesOf(project: Project, workflow: Workflow, opts: RunOptions, 
     }
     const serial = await runItems(project, workflow, items, {
       ...opts,
+      launchers,
       machine: undefined,
       limit: opts.limit !== undefined ? opts.limit - results.length : undefined,
       ...events,
@@ -158,6 +164,8 @@ export interface ItemsOptions extends ExecuteOptions, ExecutionEvents {
   keepGoing?: boolean;
   /** Start at most this many items. */
   limit?: number;
+  /** Launchers of shell commands by slot; default: launchers of its own, closed at the end. */
+  launchers?: Launchers;
 }
 
 /**
@@ -174,12 +182,21 @@ export async function runItems(project: Project, workflow: Workflow, items: Exec
   }
   const results: ExecutionResult[] = [];
   opts.onPass?.(items);
+  const launchers = opts.launchers ?? new Launchers();
+  try {
+    return await serially(project, workflow, items, opts, launchers, results);
+  } finally {
+    if (!opts.launchers) launchers.close();
+  }
+}
+
+async function serially(project: Project, workflow: Workflow, items: ExecutionItem[], opts: ItemsOptions, launchers: Launchers, results: ExecutionResult[]): Promise<RunSummary> {
   for (let k = 0; k < items.length; k++) {
     const item = items[k];
     if (opts.signal?.aborted) return { results, passes: 1, stopped: "interrupted" };
     if (opts.limit !== undefined && results.length >= opts.limit) return { results, passes: 1, stopped: "limit" };
     if (opts.gate && !opts.gate.admit(item, items.slice(k + 1, k + 257))) continue;
-    const result = await execute(project, workflow, item, opts, { onRun: (run) => opts.onStart?.(item, run) });
+    const result = await execute(project, workflow, item, opts, { launchers, onRun: (run) => opts.onStart?.(item, run) });
     opts.gate?.ended(item);
     results.push(result);
     opts.onFinish?.(result);
@@ -258,6 +275,7 @@ export async function runConcurrently(
   };
   opts.onPass?.(items.map((p) => p.item));
   const workers = opts.workers ?? new WorkerPool(project.root);
+  const launchers = opts.launchers ?? new Launchers();
   try {
     for (;;) {
       // A full pool grants nothing: the queue is not scanned again until a run ends.
@@ -278,6 +296,7 @@ export async function runConcurrently(
           directives,
           gpus: grant.gpus,
           workers,
+          launchers,
           slot,
           onRun: (run) => opts.onStart?.(item, run),
         })
@@ -297,6 +316,7 @@ export async function runConcurrently(
     }
   } finally {
     opts.signal?.removeEventListener("abort", onAbort);
+    if (!opts.launchers) launchers.close();
     if (!opts.workers) await workers.close();
   }
   if (thrown) throw thrown.error;

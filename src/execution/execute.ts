@@ -20,7 +20,8 @@ import type { Workflow } from "../workflow/workflow.js";
 import { itemDirectives, type ExecutionItem } from "./items.js";
 import { expandCommand, shellQuote } from "./placeholders.js";
 import { setLongTimeout, type LongTimer } from "../util/timer.js";
-import { runShell } from "./process.js";
+import { runShell, type RunShellOptions } from "./process.js";
+import type { Launcher, Launchers } from "./launcher.js";
 import { workerScript, type WorkerPool } from "./worker-pool.js";
 import type { Moves } from "./worker.js";
 
@@ -75,6 +76,8 @@ export interface ExecuteContext {
   workers?: WorkerPool;
   /** The execution slot whose output segment the run writes to (default 0). */
   slot?: number;
+  /** Launchers of shell commands, by slot (launcher.ts); without them, cohort starts commands itself. */
+  launchers?: Launchers;
 }
 
 /** The shell command an item runs, or undefined for a function operation (known only when it runs). */
@@ -182,7 +185,8 @@ export async function execute(
     exitCode = 1;
   } else {
     try {
-      const body = await runBody(item, command, { cwd, env, record, write, echo, project, opts, fork: directives.fork, workers: context.workers });
+      const launcher = context.launchers?.for(context.slot ?? 0);
+      const body = await runBody(item, command, { cwd, env, record, write, echo, project, opts, fork: directives.fork, workers: context.workers, launcher });
       exitCode = body.exitCode;
       if (exitCode > 0) reason = body.reason ?? `exit code ${exitCode}`;
       else if (exitCode < 0) reason = exitCode === TIMED_OUT ? "timed out" : `killed by signal ${-exitCode}`;
@@ -233,6 +237,8 @@ interface BodyContext {
   /** The `fork` directive. */
   fork: boolean;
   workers: WorkerPool | undefined;
+  /** The slot's launcher of shell commands, if any. */
+  launcher?: Launcher;
 }
 
 interface BodyResult {
@@ -268,13 +274,14 @@ async function runBody(item: ExecutionItem, command: string | undefined, ctx: Bo
 }
 
 async function shell(command: string, ctx: BodyContext, timeoutMs: number | undefined): Promise<BodyResult> {
-  const r = await runShell(command, {
+  const o: RunShellOptions = {
     cwd: ctx.cwd(),
     env: ctx.env,
     output: { file: ctx.record.lendOutputFile(), echo: ctx.echo },
     timeoutMs,
     signal: ctx.opts.signal,
-  });
+  };
+  const r = ctx.launcher ? await ctx.launcher.run(command, o) : await runShell(command, o);
   if (r.outputError !== undefined) return { exitCode: 1, reason: r.outputError };
   return { exitCode: r.timedOut ? TIMED_OUT : r.exitCode };
 }

@@ -2,7 +2,9 @@ import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { groupAlive, runShell, type RunShellOptions } from "../../src/execution/process.js";
+import { afterAll, beforeAll } from "vitest";
+import { Launcher } from "../../src/execution/launcher.js";
+import { groupAlive, runShell as runHere, type RunShellOptions, type ShellResult } from "../../src/execution/process.js";
 import { tempDir } from "../helpers.js";
 
 interface Proc {
@@ -37,6 +39,8 @@ function isLive(pid: number): boolean {
 }
 
 const base = tempDir();
+/** The runner under test: cohort itself, or a launcher (launcher.ts), which must behave the same. */
+let runShell: (command: string, opts: RunShellOptions) => Promise<ShellResult> = runHere;
 let count = 0;
 
 function setup(extra: Partial<RunShellOptions> = {}) {
@@ -68,7 +72,17 @@ async function runWatched(command: string, extra: Partial<RunShellOptions> = {})
   return { ...s, result, members, startedPid, elapsed: Date.now() - t0 };
 }
 
-describe("runShell", () => {
+const launcher = new Launcher();
+afterAll(() => launcher.close());
+
+describe.each([
+  ["runShell", runHere],
+  ["a launcher", (command: string, opts: RunShellOptions) => launcher.run(command, opts)],
+])("%s", (_name, runner) => {
+  beforeAll(() => {
+    runShell = runner;
+  });
+
   it("runs a command, merging stdout and stderr in order into the file and the echo", async () => {
     const s = setup();
     fs.writeFileSync(s.file, "before\n");
@@ -215,5 +229,35 @@ describe("runShell", () => {
       },
     });
     await expect(runShell("sleep 30", s.opts)).rejects.toThrow("lock failed");
+  });
+});
+
+describe("a launcher", () => {
+  it("that dies during a command reads that command as killed, and starts again for the next", async () => {
+    const l = new Launcher();
+    try {
+      const s = setup();
+      // The command's parent is the launcher.
+      const r = await l.run("kill -9 $PPID; sleep 0.5", s.opts);
+      expect(r.exitCode).toBe(-9);
+      const next = await l.run("echo again", s.opts);
+      expect(next.exitCode).toBe(0);
+      expect(s.output()).toBe("again\n");
+    } finally {
+      l.close();
+    }
+  });
+
+  it("is a process of its own: the command's parent is not cohort", async () => {
+    const l = new Launcher();
+    try {
+      const s = setup();
+      expect((await l.run("echo $PPID", s.opts)).exitCode).toBe(0);
+      const ppid = Number(s.output().trim());
+      expect(ppid).toBeGreaterThan(0);
+      expect(ppid).not.toBe(process.pid);
+    } finally {
+      l.close();
+    }
   });
 });
