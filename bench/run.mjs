@@ -172,12 +172,19 @@ async function workflow() {
     row(`${k}: status (warm)`, median([0, 1, 2].map(() => measure(cohort, ["status"], dir))), n === 100000 ? 1 : undefined, reference.status);
     row(`${k}: run -o prep_and_sim --pretend`, measure(cohort, ["run", "-o", "prep_and_sim", "--pretend"], dir), n === 100000 ? 3 : undefined, reference.pretend);
     if (n !== 10000 && !full) continue;
-    // Executing, from nothing done: 2 operations per job, 2n runs.
+    // Executing, from nothing done: 2 operations per job, 2n runs. Every project is made first, and each
+    // floor and each measured run gets one of its own: on a file system where many files were just
+    // deleted, making new ones is slower (ext4 skips recently freed inodes), which would weigh on
+    // whatever ran after a deletion.
+    const tsFloorDir = workflowProject(`ts-floor-${n}`, n, { "project.ts": MODULE });
     const ts = workflowProject(`ts-${n}`, n, { "project.ts": MODULE });
-    const tsFloor = { ...measure(process.execPath, ["-e", operationsFloorScript()], ts), label: "floor" };
-    row(`${k}: floor: the TypeScript operations' file writes from a small process`, tsFloor);
-    for (const id of fs.readdirSync(path.join(ts, "workspace"))) for (const f of ["signac_job_document.json", "out.dat"]) fs.rmSync(path.join(ts, "workspace", id, f));
+    const tsp = workflowProject(`tsp-${n}`, n, { "project.ts": MODULE });
+    const shFloorDir = workflowProject(`sh-floor-${n}`, n, { "cohort.toml": TOML });
+    const sh = workflowProject(`sh-${n}`, n, { "cohort.toml": TOML });
+    const shp = workflowProject(`shp-${n}`, n, { "cohort.toml": TOML });
     settle();
+    const tsFloor = { ...measure(process.execPath, ["-e", operationsFloorScript()], tsFloorDir), label: "floor" };
+    row(`${k}: floor: the TypeScript operations' file writes from a small process`, tsFloor);
     const serial = measure(cohort, ["run", "-o", "prep_and_sim", "--quiet"], ts);
     row(`${k}: run -o prep_and_sim (TypeScript functions, serial) [${(serial.seconds / tsFloor.seconds).toFixed(2)}x floor]`, serial, n === 10000 ? 2.3 : undefined, reference.exec);
     const journal = path.join(ts, ".cohort");
@@ -185,17 +192,12 @@ async function workflow() {
     const journalBytes = fs.readdirSync(path.join(journal, "journal")).filter((f) => f.endsWith(".jsonl")).reduce((a, f) => a + fs.statSync(path.join(journal, "journal", f)).size, 0);
     counts.push({ name: `${k}: files made under .cohort (cache aside) per job run`, value: made / (2 * n), aim: 0.01 });
     counts.push({ name: `${k}: journal bytes per run (output aside)`, value: journalBytes / (2 * n), aim: 1000 });
-    const tsp = workflowProject(`tsp-${n}`, n, { "project.ts": MODULE });
     ratioRow(`${k}: run -o prep_and_sim (TypeScript functions, --parallel 2)`, measure(cohort, ["run", "-o", "prep_and_sim", "--parallel", "2", "--quiet"], tsp), { ...serial, label: "serial" }, 1);
 
-    const sh = workflowProject(`sh-${n}`, n, { "cohort.toml": TOML });
-    const shFloor = { ...measure(process.execPath, ["-e", spawnFloorScript([`echo '{"prepared": true}' > signac_job_document.json`, "echo x > out.dat"])], sh), label: "floor" };
+    const shFloor = { ...measure(process.execPath, ["-e", spawnFloorScript([`echo '{"prepared": true}' > signac_job_document.json`, "echo x > out.dat"])], shFloorDir), label: "floor" };
     row(`${k}: floor: the same ${2 * n} sh -c commands spawned one after another from a small process`, shFloor);
-    for (const id of fs.readdirSync(path.join(sh, "workspace"))) for (const f of ["signac_job_document.json", "out.dat"]) fs.rmSync(path.join(sh, "workspace", id, f));
-    settle();
     const shSerial = { ...measure(cohort, ["run", "-o", "prep_and_sim", "--quiet"], sh), label: "serial" };
     ratioRow(`${k}: run -o prep_and_sim (shell commands, serial)`, shSerial, shFloor, 1.3);
-    const shp = workflowProject(`shp-${n}`, n, { "cohort.toml": TOML });
     ratioRow(`${k}: run -o prep_and_sim (shell commands, --parallel 2)`, measure(cohort, ["run", "-o", "prep_and_sim", "--parallel", "2", "--quiet"], shp), shSerial, 0.65);
   }
 }
