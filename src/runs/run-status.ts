@@ -69,7 +69,7 @@ export function runStatus(run: Run, ledger: Ledger, live: Liveness): RunStatus {
 }
 
 /** Whether a run was deleted (to the trash) or purged. */
-export function trashOf(run: { attrs: Map<string, unknown> }): "present" | "deleted" | "purged" {
+export function trashOf(run: { attrs: ReadonlyMap<string, unknown> }): "present" | "deleted" | "purged" {
   if (run.attrs.has("purged")) return "purged";
   return run.attrs.has("trash") ? "deleted" : "present";
 }
@@ -83,13 +83,18 @@ export interface GroupColumns {
   members: Run[];
 }
 
-export function groupColumns(group: Group, ledger: Ledger, live: Liveness, opts: StatusOptions = {}): GroupColumns {
+/** The members of a group that count (known runs, neither deleted nor purged), in the order made. */
+export function countedMembers(group: Group, ledger: Ledger, ids = ledger.members(group)): Run[] {
   const members: Run[] = [];
-  for (const id of ledger.members(group)) {
+  for (const id of ids) {
     const run = ledger.runs.get(id);
     if (run && trashOf(run) === "present") members.push(run);
   }
-  members.sort((a, b) => a.made - b.made || (a.id < b.id ? -1 : 1));
+  return members.sort((a, b) => a.made - b.made || (a.id < b.id ? -1 : 1));
+}
+
+export function groupColumns(group: Group, ledger: Ledger, live: Liveness, opts: StatusOptions = {}, ids = ledger.members(group)): GroupColumns {
+  const members = countedMembers(group, ledger, ids);
   const facts: MemberFacts[] = members.map((r) => ({ operation: r.operation, started: r.started, status: runStatus(r, ledger, live) }));
   const statuses: GroupStatus[] = facts.map((f) => f.status);
   if (group.kind === "submission") {
@@ -99,7 +104,7 @@ export function groupColumns(group: Group, ledger: Ledger, live: Liveness, opts:
     // The runner making the group counts as one more member until it has finished: running while it
     // lives, terminated when it died before making every run it planned.
     if (group.ended === undefined) statuses.push(live.alive(ledger.writers.get(group.writer)) ? "running" : "terminated");
-    else if (group.planned !== undefined && ledger.members(group).length < group.planned) statuses.push("terminated");
+    else if (group.planned !== undefined && ids.length < group.planned) statuses.push("terminated");
   }
   return { operation: groupOperation(facts), started: groupStarted(facts), status: groupStatus(statuses), members };
 }
