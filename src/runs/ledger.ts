@@ -229,7 +229,9 @@ export class Ledger {
     this.runs.set(ev.id, run);
     if (this.tracksClaims) this.lastMade.set(claimKey(run.operation, aggregateOf(run)), { writer, t: ev.t });
     if (ev.in) {
-      for (const g of ev.in) {
+      for (let i = 0; i < ev.in.length; i++) {
+        const g = ev.in[i];
+        if (ev.in.indexOf(g) !== i) continue; // named twice: joins once
         const group = this.groups.get(g);
         if (group) group.joined.push(run);
         else {
@@ -300,6 +302,25 @@ export class Ledger {
     const list = this.waiting.get(of);
     if (list) list.push({ stamp, set, delete: del });
     else this.waiting.set(of, [{ stamp, set, delete: del }]);
+  }
+
+  /**
+   * A group's members that are runs read (deleted and purged ones too), each once, in no particular
+   * order: those that joined it by their own event unless a later change of the group removed them,
+   * and those its attributes name.
+   */
+  memberRuns(group: Group): Run[] {
+    let changed = false;
+    for (const k of group.attrs.keys()) if (k.startsWith(MEMBER)) changed = true;
+    if (group.stamps) for (const k of group.stamps.keys()) if (k.startsWith(MEMBER)) changed = true;
+    // (most groups: only runs joining by their own event)
+    if (!changed) return group.joined.slice();
+    const runs: Run[] = [];
+    for (const id of this.members(group)) {
+      const r = this.runs.get(id);
+      if (r) runs.push(r);
+    }
+    return runs;
   }
 
   /** A group's members (run ids), oldest first (run ids sort by time). */
@@ -429,6 +450,9 @@ export interface TailOptions {
   claims?: boolean;
 }
 
+/** Where journals are read into (their text is decoded from it), reused: a buffer per journal costs memory of its own at 2,000 journals. */
+let scratch = Buffer.allocUnsafe(1 << 16);
+
 /** How far each journal of a project has been read; reads only what was appended since. */
 export class JournalTail {
   readonly ledger: Ledger;
@@ -476,15 +500,17 @@ export class JournalTail {
       const mark = { read: from, size: st.size, mtimeMs: st.mtimeMs };
       this.marks.set(name, mark);
       if (st.size <= from) return;
-      const buf = Buffer.allocUnsafe(st.size - from);
+      const want = st.size - from;
+      if (scratch.length < want) scratch = Buffer.allocUnsafe(Math.max(want, scratch.length * 2));
+      const buf = scratch;
       let got = 0;
-      while (got < buf.length) {
-        const n = fs.readSync(fd, buf, got, buf.length - got, from + got);
+      while (got < want) {
+        const n = fs.readSync(fd, buf, got, want - got, from + got);
         if (n === 0) break;
         got += n;
       }
       // Up to the last newline: a line still being written waits for the next reading.
-      const end = buf.lastIndexOf(10, got - 1) + 1;
+      const end = got === 0 ? 0 : buf.lastIndexOf(10, got - 1) + 1;
       if (end === 0) return;
       applyText(this.ledger, writer, buf.toString("utf8", 0, end));
       mark.read = from + end;

@@ -83,18 +83,21 @@ export interface GroupColumns {
   members: Run[];
 }
 
-/** The members of a group that count (known runs, neither deleted nor purged), in the order made. */
-export function countedMembers(group: Group, ledger: Ledger, ids = ledger.members(group)): Run[] {
-  const members: Run[] = [];
-  for (const id of ids) {
-    const run = ledger.runs.get(id);
-    if (run && trashOf(run) === "present") members.push(run);
-  }
-  return members.sort((a, b) => a.made - b.made || (a.id < b.id ? -1 : 1));
+/** The members of a group that count (runs read, neither deleted nor purged), in the order made. */
+function countedMembers(runs: readonly Run[]): Run[] {
+  return runs.filter((r) => trashOf(r) === "present").sort((a, b) => a.made - b.made || (a.id < b.id ? -1 : 1));
 }
 
-export function groupColumns(group: Group, ledger: Ledger, live: Liveness, opts: StatusOptions = {}, ids = ledger.members(group)): GroupColumns {
-  const members = countedMembers(group, ledger, ids);
+/** `members`: the group's member ids; `runs`: the runs among them (Ledger.members, Ledger.memberRuns). */
+export function groupColumns(
+  group: Group,
+  ledger: Ledger,
+  live: Liveness,
+  opts: StatusOptions = {},
+  ids = ledger.members(group),
+  runs = ledger.memberRuns(group),
+): GroupColumns {
+  const members = countedMembers(runs);
   const facts: MemberFacts[] = members.map((r) => ({ operation: r.operation, started: r.started, status: runStatus(r, ledger, live) }));
   const statuses: GroupStatus[] = facts.map((f) => f.status);
   if (group.kind === "submission") {

@@ -48,6 +48,7 @@ export class RunsView {
   private readonly statuses = new Map<string, RunStatus>();
   private readonly columns = new Map<string, GroupColumns>();
   private readonly memberIds = new Map<string, string[]>();
+  private readonly memberRunsOf = new Map<string, Run[]>();
 
   constructor(
     readonly ledger: Ledger,
@@ -107,10 +108,20 @@ export class RunsView {
     return ids;
   }
 
+  /** A group's members that are runs read (deleted and purged ones too), in no particular order. */
+  memberRuns(group: Group): Run[] {
+    let runs = this.memberRunsOf.get(group.id);
+    if (!runs) {
+      runs = this.ledger.memberRuns(group);
+      this.memberRunsOf.set(group.id, runs);
+    }
+    return runs;
+  }
+
   groupColumns(group: Group): GroupColumns {
     let c = this.columns.get(group.id);
     if (!c) {
-      c = groupColumns(group, this.ledger, this.live, this.opts, this.members(group));
+      c = groupColumns(group, this.ledger, this.live, this.opts, this.members(group), this.memberRuns(group));
       this.columns.set(group.id, c);
     }
     return c;
@@ -121,9 +132,8 @@ export class RunsView {
     const c = this.columns.get(group.id);
     if (c) return c.started;
     let first: number | undefined;
-    for (const id of this.members(group)) {
-      const r = this.ledger.runs.get(id);
-      if (r && r.started !== undefined && (first === undefined || r.started < first) && trashOf(r) === "present") first = r.started;
+    for (const r of this.memberRuns(group)) {
+      if (r.started !== undefined && (first === undefined || r.started < first) && trashOf(r) === "present") first = r.started;
     }
     return first;
   }
