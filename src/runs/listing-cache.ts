@@ -30,7 +30,7 @@ import type { RunsView } from "./view.js";
 export const CACHED_ROWS = 20;
 
 /** Changes whenever what the cache holds changes; a cache of another format is rebuilt. */
-const FORMAT = 1;
+const FORMAT = 2;
 
 export type ListKind = "runs" | "groups";
 
@@ -48,8 +48,32 @@ function cacheFile(projectRoot: string, kind: ListKind): string {
   return path.join(projectRoot, ".cohort", "cache", kind === "runs" ? "runs-list.v8" : "runs-groups.v8");
 }
 
-/** A run as kept: its fields, without its class. */
-type RunFields = Omit<Run, "name">;
+/**
+ * A run as kept: its fields in a fixed order, its writers by their place in `writerIds` (field names
+ * repeated for every run made the file three times bigger, and slower to read).
+ */
+type RunTuple = [
+  id: string,
+  writer: number,
+  operation: string,
+  made: number,
+  jobs: string[],
+  config: string,
+  flowgroup: string | undefined,
+  directives: Record<string, unknown> | undefined,
+  command: string | undefined,
+  commandExpanded: boolean,
+  isFunction: boolean,
+  started: number | undefined,
+  segmentWriter: number,
+  slot: number | undefined,
+  offset: number | undefined,
+  ended: number | undefined,
+  exit: number | undefined,
+  length: number | undefined,
+  attrs: ReadonlyMap<string, unknown> | undefined,
+  stamps: Map<string, Stamp> | undefined,
+];
 
 interface GroupFields extends Omit<Group, "joined"> {
   joined: string[];
@@ -63,7 +87,8 @@ interface Contents {
   total: number;
   rows: ["run" | "group", string][];
   writers: Writer[];
-  runs: RunFields[];
+  writerIds: string[];
+  runs: RunTuple[];
   groups: GroupFields[];
 }
 
@@ -78,7 +103,7 @@ export function loadListing(projectRoot: string, kind: ListKind): CachedListing 
   if (c.format !== FORMAT || !journalsAre(projectRoot, c.journals)) return undefined;
   const ledger = new Ledger();
   for (const w of c.writers) ledger.writers.set(w.id, w);
-  for (const f of c.runs) ledger.runs.set(f.id, reviveRun(f));
+  for (const t of c.runs) ledger.runs.set(t[0], reviveRun(t, c.writerIds));
   for (const g of c.groups) ledger.groups.set(g.id, { ...g, joined: g.joined.map((id) => ledger.runs.get(id)!) });
   const rows = c.rows.map(([type, id]): Row => (type === "run" ? { type, run: ledger.runs.get(id)! } : { type, group: ledger.groups.get(id)! }));
   return { total: c.total, rows, ledger };
@@ -104,9 +129,13 @@ export function saveListing(projectRoot: string, kind: ListKind, view: RunsView,
       }
     }
   }
-  const writers = new Set<string>();
-  for (const r of runs.values()) writers.add(r.writer).add(r.segmentWriter ?? r.writer);
-  for (const g of groups.values()) writers.add(g.writer);
+  const writers = new Map<string, number>();
+  const writerOf = (id: string) => {
+    let i = writers.get(id);
+    if (i === undefined) writers.set(id, (i = writers.size));
+    return i;
+  };
+  for (const g of groups.values()) writerOf(g.writer);
   const names = [...view.journals.keys()].sort();
   const marks = names.map((n) => view.journals.get(n)!);
   const contents: Contents = {
@@ -114,9 +143,9 @@ export function saveListing(projectRoot: string, kind: ListKind, view: RunsView,
     journals: { name: names, size: marks.map((m) => m.size), mtimeMs: marks.map((m) => m.mtimeMs) },
     total,
     rows: first.map((row) => (row.type === "run" ? ["run", row.run.id] : ["group", row.group.id])),
-    writers: [...writers].flatMap((id) => view.ledger.writers.get(id) ?? []),
-    // (an empty `attrs` is the one every run without attributes shares: left out)
-    runs: [...runs.values()].map((r) => (r.attrs.size > 0 ? { ...r } : { ...r, attrs: undefined })) as RunFields[],
+    runs: [...runs.values()].map((r) => runTuple(r, writerOf)),
+    writerIds: [...writers.keys()],
+    writers: [...writers.keys()].flatMap((id) => view.ledger.writers.get(id) ?? []),
     groups: [...groups.values()].map((g) => ({ ...g, joined: g.joined.map((r) => r.id) })),
   };
   const file = cacheFile(projectRoot, kind);
@@ -158,17 +187,25 @@ function journalsAre(projectRoot: string, j: Contents["journals"]): boolean {
   return true;
 }
 
-function reviveRun(f: RunFields): Run {
-  const run = new Run(f.id, f.writer, f.operation, f.made, f.jobs, f.config, f.flowgroup, f.directives, f.command, f.commandExpanded, f.function);
-  run.started = f.started;
-  run.segmentWriter = f.segmentWriter;
-  run.slot = f.slot;
-  run.offset = f.offset;
-  run.ended = f.ended;
-  run.exit = f.exit;
-  run.length = f.length;
-  if (f.attrs) run.attrs = f.attrs;
-  run.stamps = f.stamps as Map<string, Stamp> | undefined;
+function runTuple(r: Run, writerOf: (id: string) => number): RunTuple {
+  const seg = r.segmentWriter === undefined ? -1 : writerOf(r.segmentWriter);
+  // (an empty `attrs` is the one every run without attributes shares: left out)
+  const attrs = r.attrs.size > 0 ? r.attrs : undefined;
+  return [r.id, writerOf(r.writer), r.operation, r.made, r.jobs, r.config, r.flowgroup, r.directives, r.command, r.commandExpanded, r.function, r.started, seg, r.slot, r.offset, r.ended, r.exit, r.length, attrs, r.stamps];
+}
+
+function reviveRun(t: RunTuple, writerIds: string[]): Run {
+  const [id, writer, operation, made, jobs, config, flowgroup, directives, command, commandExpanded, isFunction, started, seg, slot, offset, ended, exit, length, attrs, stamps] = t;
+  const run = new Run(id, writerIds[writer], operation, made, jobs, config, flowgroup, directives, command, commandExpanded, isFunction);
+  run.started = started;
+  run.segmentWriter = seg < 0 ? undefined : writerIds[seg];
+  run.slot = slot;
+  run.offset = offset;
+  run.ended = ended;
+  run.exit = exit;
+  run.length = length;
+  if (attrs) run.attrs = attrs;
+  run.stamps = stamps;
   return run;
 }
 
