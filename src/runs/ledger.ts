@@ -120,14 +120,14 @@ export interface Group {
 }
 
 /** A change of attributes whose run or group is not known yet. */
-export interface Waiting {
+interface Waiting {
   stamp: Stamp;
   set?: Record<string, unknown>;
   delete?: string[];
 }
 
 /** A `start` or `end` of a run not known yet, or an `end` of a group not known yet. */
-export interface Early {
+interface Early {
   writer: string;
   event: JournalEvent;
 }
@@ -302,6 +302,11 @@ export class Ledger {
     const list = this.waiting.get(of);
     if (list) list.push({ stamp, set, delete: del });
     else this.waiting.set(of, [{ stamp, set, delete: del }]);
+  }
+
+  /** Sets attributes in this reading only: what this process has just recorded, as a later reading of its journal will find it. */
+  note(target: Run | Group, set: Record<string, unknown>): void {
+    changeAttrs(target, { t: Infinity, writer: "" }, set, undefined);
   }
 
   /**

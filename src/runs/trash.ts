@@ -30,11 +30,12 @@ export function restoreRun(projectRoot: string, id: string): void {
 /** Removes a run's output and directory for good, keeping its events and a `purged` attribute. */
 export function purgeRun(projectRoot: string, run: Run, ledger: Ledger): void {
   changeAttributes(projectRoot, run.id, { set: { purged: "" } });
+  ledger.note(run, { purged: "" });
   fs.rmSync(runWorkDir(projectRoot, run.id), { recursive: true, force: true });
   const place = outputPlace(projectRoot, run, ledger);
   if (!place) return;
   const sharers = [...ledger.runs.values()].filter((r) => r.segmentWriter === run.segmentWriter && r.slot === run.slot);
-  if (sharers.every((r) => (r === run || r.attrs.has("purged")) && r.ended !== undefined)) {
+  if (sharers.every((r) => r.attrs.has("purged") && r.ended !== undefined)) {
     fs.rmSync(place.file, { force: true });
     return;
   }
