@@ -58,6 +58,7 @@ interface Def {
   command?: string;
 }
 
+/** A run: what its events say. (The listing cache keeps runs field by field, listing-cache.ts: a new field goes there too.) */
 export class Run {
   /** Epoch microseconds, and where its output is: the segment of writer `segmentWriter`, slot `slot`, from `offset`. */
   started?: number = undefined;
