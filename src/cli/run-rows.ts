@@ -5,6 +5,7 @@
 import type { JsonObject } from "../dataspace/value.js";
 import { projectRootOf } from "../dataspace/root.js";
 import { groupJobs } from "../runs/listing.js";
+import type { StatusOptions } from "../runs/run-status.js";
 import { RunsView, type Group, type GroupSummary, type RunSummary } from "../runs/view.js";
 import { clusterJobOf, liveJobIds, pendingClusterView, submissionsOf } from "../schedulers/tracking.js";
 import { warn } from "./context.js";
@@ -13,13 +14,19 @@ import { humanTime, isoTime } from "./when.js";
 /** The project root of the working directory and its runs: every command reads them once. */
 export function openRuns(): { root: string; view: RunsView } {
   const root = projectRootOf(process.cwd());
-  // A submission group's cluster job counts as a member while the scheduler knows it (SPEC §7). The
-  // scheduler is asked when the first group's columns are derived (`cohort runs` without -g never
-  // asks), about every submission at once.
+  return { root, view: viewWithScheduler(root, (opts) => RunsView.read(root, opts)) };
+}
+
+/**
+ * A view made by `make`, whose statuses ask the scheduler as commands do. A submission group's cluster
+ * job counts as a member while the scheduler knows it (SPEC §7): the scheduler is asked when the first
+ * group's columns are derived (`cohort runs` without -g never asks), about every submission at once.
+ */
+export function viewWithScheduler(root: string, make: (opts: StatusOptions) => RunsView): RunsView {
   let lookup: ReturnType<typeof clusterJobOf> | undefined;
   // A run of another host runs until its cluster job has left the queue: one queue call, if any.
   let live: Set<string> | undefined | null = null;
-  const view: RunsView = RunsView.read(root, {
+  const view: RunsView = make({
     clusterJobLive: (job) => {
       if (live === null) live = liveJobIds(job.scheduler, warn);
       return live === undefined || live.has(job.job_id);
@@ -29,7 +36,7 @@ export function openRuns(): { root: string; view: RunsView } {
       return lookup(group);
     },
   });
-  return { root, view };
+  return view;
 }
 
 export const ROW_HEAD = ["#", "name", "operation", "started", "status", "label"];

@@ -7,7 +7,7 @@ import type { JsonObject } from "../dataspace/value.js";
 import { currentAuthor, JournalWriter, nowMicros } from "./journal.js";
 
 /** The attributes of a run or group now. */
-export type Attributes = Map<string, unknown>;
+export type Attributes = ReadonlyMap<string, unknown>;
 
 /** Records one change of the attributes of run or group `of`; a change of nothing records nothing. */
 export function changeAttributes(projectRoot: string, of: string, change: { set?: JsonObject; delete?: string[] }): void {

@@ -34,7 +34,7 @@ export class Claims {
 
   constructor(private readonly journal: JournalWriter) {
     // Its own claims and runs it knows: only the other journals are read.
-    this.tail = new JournalTail(journal.projectRoot, journal.id);
+    this.tail = new JournalTail(journal.projectRoot, { skip: journal.id, claims: true });
   }
 
   /** Whether this runner holds the pair. */

@@ -3,9 +3,19 @@
  *
  * A journal is read up to its last newline: a last line still being written is left for the next
  * reading. A line that is not an event (damage, a foreign line) is skipped and counted. The events
- * of one run may lie in several journals; attribute changes from all journals apply in time order.
- * `JournalTail` keeps how far each journal was read, so that a long-lived reader (a runner claiming
- * work, `runs show --follow`) reads only what was appended since.
+ * of one run may lie in several journals.
+ *
+ * What the fold keeps of the events of several journals does not depend on the order those journals
+ * are read in, so that a long-lived reader (`JournalTail`: a runner claiming work, `runs show
+ * --follow`) may read only what each journal gained since it last looked:
+ * - Attributes are last-writer-wins per key (SPEC §6: later wins, deletes after sets): a change of a
+ *   key applies unless the key was last changed by a later event. Events are ordered by time, then by
+ *   the name of their journal; within one journal, the later line wins. A run joining a group by its
+ *   own event (its `in`) counts as a change of the group's key `run:ID` at the time the run was made.
+ * - A `start` or an `end` applies unless its run already has a later one.
+ * - What refers to a run or group not read yet (a `start`, an `end`, an `attr`, a run joining a
+ *   group) waits for it.
+ * A run or group made twice (damage, or a foreign journal) is the one of the first event read.
  */
 import { createHash } from "node:crypto";
 import fs from "node:fs";
@@ -28,35 +38,69 @@ export interface Writer {
   cluster?: ClusterJobRef;
 }
 
-export type Attributes = Map<string, unknown>;
-
-export interface Run {
-  id: string;
-  name: string;
-  /** The writer whose journal made the run. */
+/** When a change was made: its event's time and journal (writer). */
+export interface Stamp {
+  t: number;
   writer: string;
-  operation: string;
-  /** The FlowGroup it ran in, when not the operation's own. */
-  flowgroup?: string;
-  /** Job ids of the aggregate; empty for a flag run. */
-  jobs: string[];
-  /** JSON text of the flags or the state point(s). */
-  config: string;
+}
+
+/** Whether stamp `a` comes before `b`. */
+function before(a: Stamp, b: Stamp): boolean {
+  return a.t < b.t || (a.t === b.t && a.writer < b.writer);
+}
+
+/** The attributes of every run that has none (most): shared, never changed. */
+const NO_ATTRIBUTES: ReadonlyMap<string, unknown> = new Map();
+
+/** A definition (`def` event) a run refers to. */
+interface Def {
   directives?: Record<string, unknown>;
-  /** The command template, or the command as run (`commandExpanded`). */
   command?: string;
-  commandExpanded?: boolean;
-  function?: boolean;
-  made: number;
-  started?: number;
-  /** Where its output is: the segment of writer `segmentWriter`, slot `slot`, from `offset`. */
-  segmentWriter?: string;
-  slot?: number;
-  offset?: number;
-  ended?: number;
-  exit?: number;
-  length?: number;
-  attrs: Attributes;
+}
+
+/** A run: what its events say. (The listing cache keeps runs field by field, listing-cache.ts: a new field goes there too.) */
+export class Run {
+  /** Epoch microseconds, and where its output is: the segment of writer `segmentWriter`, slot `slot`, from `offset`. */
+  started?: number = undefined;
+  segmentWriter?: string = undefined;
+  slot?: number = undefined;
+  offset?: number = undefined;
+  ended?: number = undefined;
+  exit?: number = undefined;
+  length?: number = undefined;
+  attrs: ReadonlyMap<string, unknown> = NO_ATTRIBUTES;
+  /** When each attribute key was last changed (only runs whose attributes changed). */
+  stamps?: Map<string, Stamp> = undefined;
+
+  /** A function operation. */
+  readonly function: boolean;
+
+  constructor(
+    readonly id: string,
+    /** The writer whose journal made the run. */
+    readonly writer: string,
+    readonly operation: string,
+    /** Epoch microseconds. */
+    readonly made: number,
+    /** Job ids of the aggregate; empty for a flag run. */
+    readonly jobs: string[],
+    /** JSON text of the flags or the state point(s). */
+    readonly config: string,
+    /** The FlowGroup it ran in, when not the operation's own. */
+    readonly flowgroup: string | undefined,
+    readonly directives: Record<string, unknown> | undefined,
+    /** The command template, or the command as run (`commandExpanded`). */
+    readonly command: string | undefined,
+    readonly commandExpanded: boolean,
+    isFunction: boolean,
+  ) {
+    this.function = isFunction;
+  }
+
+  /** Its short name: the proquint of the id's last 32 bits. */
+  get name(): string {
+    return runName(this.id);
+  }
 }
 
 export interface Group {
@@ -69,23 +113,32 @@ export interface Group {
   planned?: number;
   /** When its runner finished making it. */
   ended?: number;
-  /** Details of its kind, label, tags, comments, members (`run:<id>`). */
-  attrs: Attributes;
+  /** Details of its kind, label, tags, comments, members added by `group` and `attr` events (`run:<id>`). */
+  attrs: Map<string, unknown>;
+  stamps?: Map<string, Stamp>;
+  /** The runs that joined it by their own event. */
+  joined: Run[];
 }
 
-/** A change of attributes, from an `attr` event or implied by a `run` or `group` event. */
-interface Change {
-  t: number;
-  /** Order of reading: breaks ties of `t`. */
-  seq: number;
-  of: string;
+/** A change of attributes whose run or group is not known yet. */
+interface Waiting {
+  stamp: Stamp;
   set?: Record<string, unknown>;
   delete?: string[];
-  /** A run joining group `of` (kept apart from `set`: an object per run with a key of its own is slow to make). */
-  join?: string;
+}
+
+/** A `start` or `end` of a run not known yet, or an `end` of a group not known yet. */
+interface Early {
+  writer: string;
+  event: JournalEvent;
 }
 
 const MEMBER = "run:";
+
+export interface LedgerOptions {
+  /** Keep what runners claim (`claims`, `lastMade`): a runner claiming work needs it, a listing does not. */
+  claims?: boolean;
+}
 
 /** What the journals hold; `JournalTail.read` adds to it. */
 export class Ledger {
@@ -94,15 +147,23 @@ export class Ledger {
   readonly groups = new Map<string, Group>();
   /** Lines that were not events. */
   skipped = 0;
-  private readonly defs = new Map<string, Map<number, { directives?: Record<string, unknown>; command?: string }>>();
-  /** start/end events read before their run's event. */
-  private readonly early = new Map<string, { writer: string; event: JournalEvent }[]>();
-  private changes: Change[] = [];
-  private seq = 0;
-  /** Claims: per writer, the (operation, aggregate) keys it holds. */
+  /** Per writer, the definitions its runs refer to. */
+  private readonly defs = new Map<string, Map<number, Def>>();
+  /** start/end events read before the event that made their run or group. */
+  private readonly early = new Map<string, Early[]>();
+  /** Attribute changes read before their run or group was made. */
+  private readonly waiting = new Map<string, Waiting[]>();
+  /** Runs that joined a group not made yet, by group id. */
+  private readonly joining = new Map<string, Run[]>();
+  /** Claims: per writer, the (operation, aggregate) keys it holds (kept with `claims`). */
   readonly claims = new Map<string, Set<string>>();
-  /** The last run made or ended of each (operation, aggregate) key: its writer and that time. */
+  /** The last run made or ended of each (operation, aggregate) key: its writer and that time (kept with `claims`). */
   readonly lastMade = new Map<string, { writer: string; t: number }>();
+  private readonly tracksClaims: boolean;
+
+  constructor(opts: LedgerOptions = {}) {
+    this.tracksClaims = opts.claims === true;
+  }
 
   /** Applies one event of writer `writer`'s journal. */
   apply(writer: string, ev: JournalEvent): void {
@@ -132,22 +193,19 @@ export class Ledger {
         const run = this.runs.get(ev.id);
         if (run) return this.progress(run, writer, ev);
         const group = ev.e === "end" ? this.groups.get(ev.id) : undefined;
-        if (group) {
-          group.ended = ev.t;
-          return;
-        }
-        const list = this.early.get(ev.id) ?? [];
-        list.push({ writer, event: ev });
-        this.early.set(ev.id, list);
+        if (group) return endGroup(group, ev.t);
+        const list = this.early.get(ev.id);
+        if (list) list.push({ writer, event: ev });
+        else this.early.set(ev.id, [{ writer, event: ev }]);
         return;
       }
       case "attr":
-        this.changes.push({ t: ev.t, seq: this.seq++, of: ev.of, set: ev.set, delete: ev.delete });
-        return;
+        return this.change(ev.of, { t: ev.t, writer }, ev.set, ev.delete);
       case "group":
         return this.addGroup(writer, ev);
       case "claim":
       case "release": {
+        if (!this.tracksClaims) return;
         let held = this.claims.get(writer);
         if (!held) this.claims.set(writer, (held = new Set()));
         for (const [op, agg] of ev.items) {
@@ -160,44 +218,77 @@ export class Ledger {
   }
 
   private addRun(writer: string, ev: RunEvent): void {
-    if (typeof ev.id !== "string" || this.runs.has(ev.id)) return;
+    if (typeof ev.id !== "string") return;
+    // Made twice (damage, or a foreign journal): the first event read counts.
+    if (this.runs.has(ev.id)) return;
     const def = this.defs.get(writer);
     const command = ev.cmd ?? (ev.c !== undefined ? def?.get(ev.c)?.command : undefined);
-    const run: Run = {
-      id: ev.id,
-      name: runName(ev.id),
-      writer,
-      operation: String(ev.op),
-      flowgroup: ev.fg,
-      jobs: Array.isArray(ev.jobs) ? ev.jobs : [],
-      config: typeof ev.config === "string" ? ev.config : "{}",
-      directives: ev.d !== undefined ? def?.get(ev.d)?.directives : undefined,
-      command,
-      commandExpanded: ev.cmd !== undefined,
-      function: ev.fn === true,
-      made: ev.t,
-      attrs: new Map(),
-    };
+    const directives = ev.d !== undefined ? def?.get(ev.d)?.directives : undefined;
+    const jobs = Array.isArray(ev.jobs) ? ev.jobs : [];
+    const config = typeof ev.config === "string" ? ev.config : "{}";
+    const run = new Run(ev.id, writer, String(ev.op), ev.t, jobs, config, ev.fg, directives, command, ev.cmd !== undefined, ev.fn === true);
     this.runs.set(ev.id, run);
-    this.lastMade.set(claimKey(run.operation, aggregateOf(run)), { writer, t: ev.t });
-    if (ev.in) for (const g of ev.in) this.changes.push({ t: ev.t, seq: this.seq++, of: g, join: ev.id });
-    const early = this.early.get(ev.id);
+    if (this.tracksClaims) this.lastMade.set(claimKey(run.operation, aggregateOf(run)), { writer, t: ev.t });
+    if (ev.in) {
+      for (let i = 0; i < ev.in.length; i++) {
+        const g = ev.in[i];
+        if (ev.in.indexOf(g) !== i) continue; // named twice: joins once
+        const group = this.groups.get(g);
+        if (group) group.joined.push(run);
+        else {
+          const list = this.joining.get(g);
+          if (list) list.push(run);
+          else this.joining.set(g, [run]);
+        }
+      }
+    }
+    this.settle(ev.id, run);
+  }
+
+  private addGroup(writer: string, ev: GroupEvent): void {
+    if (typeof ev.id !== "string") return;
+    if (this.groups.has(ev.id)) return;
+    const group: Group = { id: ev.id, name: runName(ev.id), writer, kind: ev.kind, made: ev.t, planned: ev.planned, ended: undefined, attrs: new Map(), stamps: undefined, joined: [] };
+    this.groups.set(ev.id, group);
+    const joining = this.joining.get(ev.id);
+    if (joining) {
+      this.joining.delete(ev.id);
+      for (const r of joining) group.joined.push(r);
+    }
+    if (ev.set) this.change(ev.id, { t: ev.t, writer }, ev.set, undefined);
+    this.settle(ev.id, group);
+  }
+
+  /** Applies what was waiting for run or group `id`, just made. */
+  private settle(id: string, target: Run | Group): void {
+    const early = this.early.get(id);
     if (early) {
-      this.early.delete(ev.id);
-      for (const x of early) this.progress(run, x.writer, x.event);
+      this.early.delete(id);
+      for (const x of early) {
+        if (target instanceof Run) this.progress(target, x.writer, x.event);
+        else if (x.event.e === "end") endGroup(target, x.event.t);
+      }
+    }
+    const waiting = this.waiting.get(id);
+    if (waiting) {
+      this.waiting.delete(id);
+      for (const w of waiting) changeAttrs(target, w.stamp, w.set, w.delete);
     }
   }
 
   private progress(run: Run, writer: string, ev: JournalEvent): void {
     if (ev.e === "start") {
+      if (run.started !== undefined && ev.t < run.started) return;
       run.started = ev.t;
       run.segmentWriter = writer;
       run.slot = ev.slot;
       run.offset = ev.off;
     } else if (ev.e === "end") {
+      if (run.ended !== undefined && ev.t < run.ended) return;
       run.ended = ev.t;
       run.exit = ev.exit;
       run.length = ev.len;
+      if (!this.tracksClaims) return;
       // A run's end gives back the claim of what it executed.
       const key = claimKey(run.operation, aggregateOf(run));
       this.claims.get(writer)?.delete(key);
@@ -206,38 +297,80 @@ export class Ledger {
     }
   }
 
-  private addGroup(writer: string, ev: GroupEvent): void {
-    if (typeof ev.id !== "string" || this.groups.has(ev.id)) return;
-    this.groups.set(ev.id, { id: ev.id, name: runName(ev.id), writer, kind: ev.kind, made: ev.t, planned: ev.planned, attrs: new Map() });
-    if (ev.set) this.changes.push({ t: ev.t, seq: this.seq++, of: ev.id, set: ev.set });
+  private change(of: string, stamp: Stamp, set: Record<string, unknown> | undefined, del: string[] | undefined): void {
+    const target = this.runs.get(of) ?? this.groups.get(of);
+    if (target) return changeAttrs(target, stamp, set, del);
+    const list = this.waiting.get(of);
+    if (list) list.push({ stamp, set, delete: del });
+    else this.waiting.set(of, [{ stamp, set, delete: del }]);
+  }
+
+  /** Sets attributes in this reading only: what this process has just recorded, as a later reading of its journal will find it. */
+  note(target: Run | Group, set: Record<string, unknown>): void {
+    changeAttrs(target, { t: Infinity, writer: "" }, set, undefined);
   }
 
   /**
-   * Applies the attribute changes read so far, in time order, to the runs and groups they name.
-   * Called after a reading; changes of ids not (yet) known wait for a later call.
+   * A group's members that are runs read (deleted and purged ones too), each once, in no particular
+   * order: those that joined it by their own event unless a later change of the group removed them,
+   * and those its attributes name.
    */
-  settle(): void {
-    if (this.changes.length === 0) return;
-    this.changes.sort((a, b) => a.t - b.t || a.seq - b.seq);
-    const waiting: Change[] = [];
-    for (const c of this.changes) {
-      const target = this.runs.get(c.of) ?? this.groups.get(c.of);
-      if (!target) {
-        waiting.push(c);
-        continue;
-      }
-      if (c.join !== undefined) target.attrs.set(MEMBER + c.join, "");
-      if (c.set) for (const [k, v] of Object.entries(c.set)) target.attrs.set(k, v);
-      if (c.delete) for (const k of c.delete) target.attrs.delete(k);
+  memberRuns(group: Group): Run[] {
+    let changed = false;
+    for (const k of group.attrs.keys()) if (k.startsWith(MEMBER)) changed = true;
+    if (group.stamps) for (const k of group.stamps.keys()) if (k.startsWith(MEMBER)) changed = true;
+    // (most groups: only runs joining by their own event)
+    if (!changed) return group.joined.slice();
+    const runs: Run[] = [];
+    for (const id of this.members(group)) {
+      const r = this.runs.get(id);
+      if (r) runs.push(r);
     }
-    this.changes = waiting;
+    return runs;
   }
 
   /** A group's members (run ids), oldest first (run ids sort by time). */
   members(group: Group): string[] {
     const ids: string[] = [];
+    for (const r of group.joined) {
+      // A change of its key made after the run joined decides (it is in `attrs` if set).
+      const s = group.stamps?.get(MEMBER + r.id);
+      if (s === undefined || before(s, { t: r.made, writer: r.writer })) ids.push(r.id);
+    }
     for (const k of group.attrs.keys()) if (k.startsWith(MEMBER)) ids.push(k.slice(MEMBER.length));
-    return ids.sort();
+    // (joined in the order read: mostly sorted already, which the sort finds in one pass)
+    ids.sort();
+    let n = 0;
+    for (let i = 0; i < ids.length; i++) if (i === 0 || ids[i] !== ids[i - 1]) ids[n++] = ids[i];
+    ids.length = n;
+    return ids;
+  }
+}
+
+function endGroup(group: Group, t: number): void {
+  if (group.ended === undefined || t > group.ended) group.ended = t;
+}
+
+/** Applies a change to a run's or group's attributes, key by key: the latest change of a key wins. */
+function changeAttrs(target: Run | Group, stamp: Stamp, set: Record<string, unknown> | undefined, del: string[] | undefined): void {
+  let attrs = target.attrs as Map<string, unknown>;
+  if (attrs === NO_ATTRIBUTES) (target as Run).attrs = attrs = new Map();
+  const stamps = (target.stamps ??= new Map());
+  if (set) {
+    for (const k of Object.keys(set)) {
+      const s = stamps.get(k);
+      if (s !== undefined && before(stamp, s)) continue;
+      attrs.set(k, set[k]);
+      stamps.set(k, stamp);
+    }
+  }
+  if (del) {
+    for (const k of del) {
+      const s = stamps.get(k);
+      if (s !== undefined && before(stamp, s)) continue;
+      attrs.delete(k);
+      stamps.set(k, stamp);
+    }
   }
 }
 
@@ -257,7 +390,7 @@ export function aggregateOf(run: Run): string {
 // Reading
 
 /** Parses a journal's complete lines; bad lines are counted in `ledger.skipped`. */
-function applyText(ledger: Ledger, writer: string, text: string): void {
+export function applyText(ledger: Ledger, writer: string, text: string): void {
   let at = 0;
   while (at < text.length) {
     let nl = text.indexOf("\n", at);
@@ -308,16 +441,36 @@ function wellFormed(v: unknown): v is JournalEvent {
   }
 }
 
+/** What a journal was when it was read: its size (what was read of it ends at its last newline) and modification time. */
+export interface ReadMark {
+  /** Bytes read: up to the last newline. */
+  read: number;
+  size: number;
+  mtimeMs: number;
+}
+
+export interface TailOptions {
+  /** A writer whose journal is not read (a runner knows its own events). */
+  skip?: string;
+  /** Keep claims (ledger.claims, ledger.lastMade). */
+  claims?: boolean;
+}
+
+/** Where journals are read into (their text is decoded from it), reused: a buffer per journal costs memory of its own at 2,000 journals. */
+let scratch = Buffer.allocUnsafe(1 << 16);
+
 /** How far each journal of a project has been read; reads only what was appended since. */
 export class JournalTail {
-  private readonly offsets = new Map<string, number>();
-  readonly ledger = new Ledger();
+  readonly ledger: Ledger;
+  /** Each journal as it was when last read, by file name. */
+  readonly marks = new Map<string, ReadMark>();
 
-  /** `skip`: a writer whose journal is not read (a runner knows its own events). */
   constructor(
     readonly projectRoot: string,
-    private readonly skip?: string,
-  ) {}
+    private readonly opts: TailOptions = {},
+  ) {
+    this.ledger = new Ledger({ claims: opts.claims });
+  }
 
   /** Reads what the journals gained since the last call, and returns the ledger. */
   read(): Ledger {
@@ -333,15 +486,14 @@ export class JournalTail {
     names.sort();
     for (const name of names) {
       const m = JOURNAL_RE.exec(name);
-      if (!m || m[1] === this.skip) continue;
-      this.readFile(path.join(dir, name), m[1]);
+      if (!m || m[1] === this.opts.skip) continue;
+      this.readFile(path.join(dir, name), name, m[1]);
     }
-    this.ledger.settle();
     return this.ledger;
   }
 
-  private readFile(file: string, writer: string): void {
-    const from = this.offsets.get(writer) ?? 0;
+  private readFile(file: string, name: string, writer: string): void {
+    const from = this.marks.get(name)?.read ?? 0;
     let fd: number;
     try {
       fd = fs.openSync(file, "r");
@@ -350,20 +502,24 @@ export class JournalTail {
       throw err;
     }
     try {
-      const size = fs.fstatSync(fd).size;
-      if (size <= from) return;
-      const buf = Buffer.allocUnsafe(size - from);
+      const st = fs.fstatSync(fd);
+      const mark = { read: from, size: st.size, mtimeMs: st.mtimeMs };
+      this.marks.set(name, mark);
+      if (st.size <= from) return;
+      const want = st.size - from;
+      if (scratch.length < want) scratch = Buffer.allocUnsafe(Math.max(want, scratch.length * 2));
+      const buf = scratch;
       let got = 0;
-      while (got < buf.length) {
-        const n = fs.readSync(fd, buf, got, buf.length - got, from + got);
+      while (got < want) {
+        const n = fs.readSync(fd, buf, got, want - got, from + got);
         if (n === 0) break;
         got += n;
       }
       // Up to the last newline: a line still being written waits for the next reading.
-      const end = buf.lastIndexOf(10, got - 1) + 1;
+      const end = got === 0 ? 0 : buf.lastIndexOf(10, got - 1) + 1;
       if (end === 0) return;
       applyText(this.ledger, writer, buf.toString("utf8", 0, end));
-      this.offsets.set(writer, from + end);
+      mark.read = from + end;
     } finally {
       fs.closeSync(fd);
     }

@@ -41,12 +41,12 @@ export function listedRuns(view: RunsView, deleted = false): Run[] {
  * Row `#N` is element N-1.
  */
 export function foldedRows(view: RunsView): Row[] {
-  const grouped = new Set<string>();
+  const grouped = new Set<Run>();
   const groups = view.groups();
-  for (const g of groups) for (const id of view.ledger.members(g)) grouped.add(id);
+  for (const g of groups) for (const r of view.memberRuns(g)) grouped.add(r);
   const rows: { row: Row; t: number; id: string }[] = [];
-  for (const r of listedRuns(view)) if (!grouped.has(r.id)) rows.push({ row: { type: "run", run: r }, t: runTime(r), id: r.id });
-  for (const g of groups) rows.push({ row: { type: "group", group: g }, t: view.groupColumns(g).started ?? g.made, id: g.id });
+  for (const r of view.runs) if (!grouped.has(r) && trashOf(r) === "present") rows.push({ row: { type: "run", run: r }, t: runTime(r), id: r.id });
+  for (const g of groups) rows.push({ row: { type: "group", group: g }, t: view.groupStarted(g) ?? g.made, id: g.id });
   return rows.sort((a, b) => compareNewest(a.t, a.id, b.t, b.id)).map((x) => x.row);
 }
 

@@ -69,7 +69,7 @@ export function runStatus(run: Run, ledger: Ledger, live: Liveness): RunStatus {
 }
 
 /** Whether a run was deleted (to the trash) or purged. */
-export function trashOf(run: { attrs: Map<string, unknown> }): "present" | "deleted" | "purged" {
+export function trashOf(run: { attrs: ReadonlyMap<string, unknown> }): "present" | "deleted" | "purged" {
   if (run.attrs.has("purged")) return "purged";
   return run.attrs.has("trash") ? "deleted" : "present";
 }
@@ -83,13 +83,21 @@ export interface GroupColumns {
   members: Run[];
 }
 
-export function groupColumns(group: Group, ledger: Ledger, live: Liveness, opts: StatusOptions = {}): GroupColumns {
-  const members: Run[] = [];
-  for (const id of ledger.members(group)) {
-    const run = ledger.runs.get(id);
-    if (run && trashOf(run) === "present") members.push(run);
-  }
-  members.sort((a, b) => a.made - b.made || (a.id < b.id ? -1 : 1));
+/** The members of a group that count (runs read, neither deleted nor purged), in the order made. */
+function countedMembers(runs: readonly Run[]): Run[] {
+  return runs.filter((r) => trashOf(r) === "present").sort((a, b) => a.made - b.made || (a.id < b.id ? -1 : 1));
+}
+
+/** `members`: the group's member ids; `runs`: the runs among them (Ledger.members, Ledger.memberRuns). */
+export function groupColumns(
+  group: Group,
+  ledger: Ledger,
+  live: Liveness,
+  opts: StatusOptions = {},
+  ids = ledger.members(group),
+  runs = ledger.memberRuns(group),
+): GroupColumns {
+  const members = countedMembers(runs);
   const facts: MemberFacts[] = members.map((r) => ({ operation: r.operation, started: r.started, status: runStatus(r, ledger, live) }));
   const statuses: GroupStatus[] = facts.map((f) => f.status);
   if (group.kind === "submission") {
@@ -99,7 +107,7 @@ export function groupColumns(group: Group, ledger: Ledger, live: Liveness, opts:
     // The runner making the group counts as one more member until it has finished: running while it
     // lives, terminated when it died before making every run it planned.
     if (group.ended === undefined) statuses.push(live.alive(ledger.writers.get(group.writer)) ? "running" : "terminated");
-    else if (group.planned !== undefined && ledger.members(group).length < group.planned) statuses.push("terminated");
+    else if (group.planned !== undefined && ids.length < group.planned) statuses.push("terminated");
   }
   return { operation: groupOperation(facts), started: groupStarted(facts), status: groupStatus(statuses), members };
 }

@@ -30,7 +30,7 @@ export function restoreRun(projectRoot: string, id: string): void {
 /** Removes a run's output and directory for good, keeping its events and a `purged` attribute. */
 export function purgeRun(projectRoot: string, run: Run, ledger: Ledger): void {
   changeAttributes(projectRoot, run.id, { set: { purged: "" } });
-  run.attrs.set("purged", "");
+  ledger.note(run, { purged: "" });
   fs.rmSync(runWorkDir(projectRoot, run.id), { recursive: true, force: true });
   const place = outputPlace(projectRoot, run, ledger);
   if (!place) return;

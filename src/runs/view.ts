@@ -5,7 +5,7 @@
  */
 import { labelOf, tagsOf, type Attributes } from "./attributes.js";
 import type { GroupStatus } from "./group-columns.js";
-import { readLedger, type Group, type Ledger, type Run } from "./ledger.js";
+import { JournalTail, type Group, type Ledger, type ReadMark, type Run } from "./ledger.js";
 import { groupColumns, Liveness, runStatus, trashOf, type GroupColumns, type RunStatus, type StatusOptions } from "./run-status.js";
 
 export type { Group, Run } from "./ledger.js";
@@ -47,16 +47,21 @@ export class RunsView {
   readonly live: Liveness;
   private readonly statuses = new Map<string, RunStatus>();
   private readonly columns = new Map<string, GroupColumns>();
+  private readonly memberIds = new Map<string, string[]>();
+  private readonly memberRunsOf = new Map<string, Run[]>();
 
   constructor(
     readonly ledger: Ledger,
     private readonly opts: StatusOptions = {},
+    /** The journals the ledger was read from, as they were then (by file name). */
+    readonly journals: ReadonlyMap<string, ReadMark> = new Map(),
   ) {
     this.live = new Liveness(opts);
   }
 
   static read(projectRoot: string, opts: StatusOptions = {}): RunsView {
-    return new RunsView(readLedger(projectRoot), opts);
+    const tail = new JournalTail(projectRoot);
+    return new RunsView(tail.read(), opts, tail.marks);
   }
 
   /** Every run, purged ones included, in the order made. */
@@ -93,13 +98,44 @@ export class RunsView {
     };
   }
 
+  /** A group's member run ids, oldest first (deleted and purged ones included). */
+  members(group: Group): string[] {
+    let ids = this.memberIds.get(group.id);
+    if (!ids) {
+      ids = this.ledger.members(group);
+      this.memberIds.set(group.id, ids);
+    }
+    return ids;
+  }
+
+  /** A group's members that are runs read (deleted and purged ones too), in no particular order. */
+  memberRuns(group: Group): Run[] {
+    let runs = this.memberRunsOf.get(group.id);
+    if (!runs) {
+      runs = this.ledger.memberRuns(group);
+      this.memberRunsOf.set(group.id, runs);
+    }
+    return runs;
+  }
+
   groupColumns(group: Group): GroupColumns {
     let c = this.columns.get(group.id);
     if (!c) {
-      c = groupColumns(group, this.ledger, this.live, this.opts);
+      c = groupColumns(group, this.ledger, this.live, this.opts, this.members(group), this.memberRuns(group));
       this.columns.set(group.id, c);
     }
     return c;
+  }
+
+  /** A group's started column alone: the start of its first counted member to start (no status is derived). */
+  groupStarted(group: Group): number | undefined {
+    const c = this.columns.get(group.id);
+    if (c) return c.started;
+    let first: number | undefined;
+    for (const r of this.memberRuns(group)) {
+      if (r.started !== undefined && (first === undefined || r.started < first) && trashOf(r) === "present") first = r.started;
+    }
+    return first;
   }
 
   groupSummary(group: Group): GroupSummary {
@@ -113,7 +149,7 @@ export class RunsView {
       status: c.status,
       label: labelOf(group.attrs),
       tags: tagsOf(group.attrs),
-      members: this.ledger.members(group),
+      members: this.members(group),
       attributes: group.attrs,
     };
   }

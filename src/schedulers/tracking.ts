@@ -7,7 +7,7 @@
  * (`sacct`, or `scontrol show job` without accounting) and their final state is written into their
  * group, so that later listings need no scheduler at all for them.
  */
-import { changeAttributes, type Attributes } from "../runs/attributes.js";
+import { changeAttributes } from "../runs/attributes.js";
 import type { ClusterJobState } from "../runs/group-columns.js";
 import { readLedger } from "../runs/ledger.js";
 import { openScheduler, type FinalState, type QueuedJob, type Scheduler } from "./scheduler.js";
@@ -16,7 +16,7 @@ import { openScheduler, type FinalState, type QueuedJob, type Scheduler } from "
 export interface SubmissionGroup {
   id: string;
   kind: string;
-  attrs: Attributes;
+  attrs: Map<string, unknown>;
 }
 
 export interface Submission {

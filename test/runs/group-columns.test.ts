@@ -142,7 +142,6 @@ describe("a group's columns from the journal", () => {
       for (const m of g) set["run:" + (m === -1 ? `ffffffff-0000-7000-8000-${String(k).padStart(12, "0")}` : id(m))] = "";
       ledger.apply(W, { e: "group", t: 300 + k, id: `00000000-0000-7000-9000-${String(k).padStart(12, "0")}`, kind: "manual", set });
     });
-    ledger.settle();
     return ledger;
   }
 

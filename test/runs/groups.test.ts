@@ -2,7 +2,7 @@ import fs from "node:fs";
 import { describe, expect, it } from "vitest";
 import { changeAttributes } from "../../src/runs/attributes.js";
 import { addMembers, deleteGroup, endGroup, makeGroup, membersOf, removeMembers } from "../../src/runs/groups.js";
-import { journalDir, JournalWriter } from "../../src/runs/journal.js";
+import { journalDir, JournalWriter, nowMicros } from "../../src/runs/journal.js";
 import { readLedger } from "../../src/runs/ledger.js";
 import { isRunId, newRunId, runName } from "../../src/runs/run-id.js";
 import { RunsView } from "../../src/runs/view.js";
@@ -77,6 +77,29 @@ describe("run groups", () => {
     expect(ledger.members(ledger.groups.get(g1.id)!)).toEqual([r, own.id]);
     expect(ledger.members(ledger.groups.get(g2.id)!)).toEqual([r]);
     expect(ledger.members(ledger.groups.get(g3.id)!)).toEqual([own.id]);
+  });
+
+  it("a run that joined by its own event leaves by a later change of the group, not an earlier one", () => {
+    const root = tempDir();
+    const g = makeGroup(root, { kind: "pipeline" });
+    const [a, b, c] = [makeRun(root, "op", "completed", { groups: [g.id, g.id] }), makeRun(root, "op", "completed", { groups: [g.id] }), makeRun(root, "op", "completed", { groups: [g.id] })];
+    removeMembers(root, g.id, [b.id]);
+    // from another journal: removing c before c was made, and a run not in the group added
+    const other = makeRun(root, "op");
+    foreignJournal(root, "ffffffff-ffff-7fff-bfff-ffffffffffff", [
+      { e: "attr", t: 1, of: g.id, delete: [`run:${c.id}`], author: "x" },
+      { e: "attr", t: nowMicros(), of: g.id, set: { [`run:${other.id}`]: "" }, author: "x" },
+    ]);
+    const ledger = readLedger(root);
+    const group = ledger.groups.get(g.id)!;
+    expect(ledger.members(group)).toEqual([a.id, c.id, other.id]);
+    expect(ledger.memberRuns(group).map((r) => r.id).sort()).toEqual([a.id, c.id, other.id]);
+    // a group no attribute changed: its runs as they joined, each once
+    const g2 = makeGroup(root, { kind: "batch" });
+    const d = makeRun(root, "op", "completed", { groups: [g2.id, g2.id] });
+    const l2 = readLedger(root);
+    expect(l2.members(l2.groups.get(g2.id)!)).toEqual([d.id]);
+    expect(l2.memberRuns(l2.groups.get(g2.id)!).map((r) => r.id)).toEqual([d.id]);
   });
 
   it("delete puts the group in the trash; its runs stay", () => {

@@ -101,6 +101,18 @@ describe("purge", () => {
     expect(fs.readdirSync(journalDir(root))).toEqual([path.basename(JournalWriter.of(root).file)]);
   });
 
+  it("removes the segment when the runs that share it are purged by one command (one reading)", () => {
+    const root = tempDir();
+    const a = makeRun(root, "op", "completed", { output: "a\n" });
+    const b = makeRun(root, "op", "completed", { output: "b\n" });
+    const file = segmentFile(root, JournalWriter.of(root).id, 0);
+    const ledger = readLedger(root);
+    purgeRun(root, ledger.runs.get(a.id)!, ledger);
+    expect(ledger.runs.get(a.id)!.attrs.has("purged")).toBe(true);
+    purgeRun(root, ledger.runs.get(b.id)!, ledger);
+    expect(fs.existsSync(file)).toBe(false);
+  });
+
   it("zeroes the output of a run whose runner was killed before its end", () => {
     const root = tempDir();
     const writer = newRunId();

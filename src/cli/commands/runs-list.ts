@@ -3,11 +3,13 @@ import type { JsonObject } from "../../dataspace/value.js";
 import type { GroupStatus } from "../../runs/group-columns.js";
 import { foldedRows, groupMatches, listedRuns, runMatches, type Row, type RowFilter } from "../../runs/listing.js";
 import { resolveGroup, resolveJobRef } from "../../runs/select.js";
-import type { RunsView } from "../../runs/view.js";
+import { RunsView } from "../../runs/view.js";
+import { CACHED_ROWS, loadListing, saveListing, type ListKind } from "../../runs/listing-cache.js";
+import { projectRootOf } from "../../dataspace/root.js";
 import { UserError } from "../../util/errors.js";
 import { out } from "../context.js";
 import { parseCount } from "../numbers.js";
-import { groupCells, groupJson, openRuns, ROW_HEAD, runCells, runJson } from "../run-rows.js";
+import { groupCells, groupJson, ROW_HEAD, runCells, runJson, viewWithScheduler } from "../run-rows.js";
 import { renderTable } from "../table.js";
 
 export interface RunsListOptions {
@@ -47,17 +49,42 @@ function filterOf(opts: RunsListOptions, view: RunsView): RowFilter {
   };
 }
 
-interface Listed {
+export interface Listed {
   row: Row;
   index: number;
 }
 
-/** `cohort runs`: runs newest first; `-g` folds groups; `-g GROUP` lists one group's members. */
-export default function runsList(_command: undefined, opts: RunsListOptions): void {
-  // (`cohort runs X` with X no command of runs is an error before this: src/cli/main.ts)
-  if (opts.all && opts.num !== undefined) throw new UserError("-a and -n both limit the list", "give one of them");
-  const limit = opts.all ? Infinity : parseCount(opts.num ?? "20", "-n");
-  const { view } = openRuns();
+/**
+ * Which list the listing cache keeps, when these options ask for it as it is: the plain list or the
+ * `-g` rows, unfiltered, newest first, no more rows than the cache holds.
+ */
+function cachedKind(opts: RunsListOptions, limit: number): ListKind | undefined {
+  const filtered = opts.operation || opts.status || opts.label || opts.tag || opts.job || opts.deleted;
+  if (filtered || limit > CACHED_ROWS || typeof opts.group === "string") return undefined;
+  return opts.group === true ? "groups" : "runs";
+}
+
+/** The rows a listing shows (at most `limit`), how many rows matched, and the view to show them with. */
+export interface Listing {
+  view: RunsView;
+  shown: Listed[];
+  matched: number;
+  /** Whether the rows came from the listing cache. */
+  cached: boolean;
+  /** Keeps what the listing cache holds of this listing (nothing when it came from the cache or is not kept). */
+  save(): void;
+}
+
+/** The rows of `cohort runs` with these options in project `root`: from the listing cache when it holds them. */
+export function listing(root: string, opts: RunsListOptions, limit: number): Listing {
+  const kind = cachedKind(opts, limit);
+  const cached = kind && loadListing(root, kind);
+  if (cached) {
+    const view = viewWithScheduler(root, (o) => new RunsView(cached.ledger, o));
+    const shown = cached.rows.slice(0, limit).map((row, i) => ({ row, index: i + 1 }));
+    return { view, shown, matched: cached.total, cached: true, save: () => {} };
+  }
+  const view = viewWithScheduler(root, (o) => RunsView.read(root, o));
   const filter = filterOf(opts, view);
   // Only the rows shown are kept: the others are only counted.
   const shown: Listed[] = [];
@@ -65,29 +92,50 @@ export default function runsList(_command: undefined, opts: RunsListOptions): vo
   const take = (row: Row, index: number) => {
     if (matched++ < limit) shown.push({ row, index });
   };
+  let save = () => {};
   if (opts.group === true) {
-    if (opts.deleted) throw new UserError("--deleted lists deleted runs, which no group row stands for", "give -g a group to see its deleted members");
-    foldedRows(view).forEach((row, i) => {
+    const rows = foldedRows(view);
+    rows.forEach((row, i) => {
       if (row.type === "run" ? runMatches(view, row.run, filter) : groupMatches(view, row.group, filter)) take(row, i + 1);
     });
+    if (kind) save = () => saveListing(root, kind, view, rows.slice(0, CACHED_ROWS), rows.length);
   } else {
     const members = typeof opts.group === "string" ? new Set(view.ledger.members(resolveGroup(view, opts.group))) : undefined;
-    listedRuns(view, opts.deleted ?? false).forEach((run, i) => {
+    const runs = listedRuns(view, opts.deleted ?? false);
+    runs.forEach((run, i) => {
       if ((!members || members.has(run.id)) && runMatches(view, run, filter)) take({ type: "run", run }, i + 1);
     });
+    const first = runs.slice(0, CACHED_ROWS).map((run): Row => ({ type: "run", run }));
+    if (kind) save = () => saveListing(root, kind, view, first, runs.length);
   }
+  return { view, shown, matched, cached: false, save };
+}
+
+/** `cohort runs`: runs newest first; `-g` folds groups; `-g GROUP` lists one group's members. */
+export default function runsList(_command: undefined, opts: RunsListOptions): void {
+  // (`cohort runs X` with X no command of runs is an error before this: src/cli/main.ts)
+  if (opts.all && opts.num !== undefined) throw new UserError("-a and -n both limit the list", "give one of them");
+  if (opts.group === true && opts.deleted) throw new UserError("--deleted lists deleted runs, which no group row stands for", "give -g a group to see its deleted members");
+  const limit = opts.all ? Infinity : parseCount(opts.num ?? "20", "-n");
+  const { view, shown, matched, save } = listing(projectRootOf(process.cwd()), opts, limit);
   if (opts.json) {
-    const rows: JsonObject[] = shown.map(({ row, index }) => (row.type === "run" ? runJson(view.summary(row.run), index) : groupJson(view, row.group, index)));
-    out(dumpJson(rows) + "\n");
-    return;
+    out(dumpJson(jsonRows(view, shown)) + "\n");
+  } else {
+    const now = Date.now();
+    const folded = opts.group === true;
+    const head = folded ? [...ROW_HEAD, "kind"] : ROW_HEAD;
+    const cells = shown.map(({ row, index }) =>
+      row.type === "run" ? [...runCells(view.summary(row.run), index, now), ...(folded ? ["run"] : [])] : [...groupCells(view.groupSummary(row.group), index, now), row.group.kind],
+    );
+    if (cells.length > 0) out(renderTable(head, cells) + "\n");
+    else process.stderr.write(opts.deleted ? "no deleted runs\n" : "no runs\n");
+    if (shown.length < matched) process.stderr.write(`${shown.length} of ${matched} shown; -a shows all, -n N the newest N\n`);
   }
-  const now = Date.now();
-  const folded = opts.group === true;
-  const head = folded ? [...ROW_HEAD, "kind"] : ROW_HEAD;
-  const cells = shown.map(({ row, index }) =>
-    row.type === "run" ? [...runCells(view.summary(row.run), index, now), ...(folded ? ["run"] : [])] : [...groupCells(view.groupSummary(row.group), index, now), row.group.kind],
-  );
-  if (cells.length > 0) out(renderTable(head, cells) + "\n");
-  else process.stderr.write(opts.deleted ? "no deleted runs\n" : "no runs\n");
-  if (shown.length < matched) process.stderr.write(`${shown.length} of ${matched} shown; -a shows all, -n N the newest N\n`);
+  // (after the rows are out: the cache only speeds up the next listing)
+  save();
+}
+
+/** The rows of `--json`. */
+export function jsonRows(view: RunsView, shown: readonly Listed[]): JsonObject[] {
+  return shown.map(({ row, index }) => (row.type === "run" ? runJson(view.summary(row.run), index) : groupJson(view, row.group, index)));
 }

@@ -36,7 +36,7 @@ export default async function runsShow(ref: string, opts: RunsShowOptions): Prom
   const run = resolveRun(view, ref);
   if (opts.output || opts.follow) return printOutput(root, run, opts.follow === true);
   const summary = view.summary(run);
-  const groups = view.groups().filter((g) => g.attrs.has("run:" + run.id)).map((g) => ({ id: g.id, name: g.name, kind: g.kind }));
+  const groups = view.groups().filter((g) => view.ledger.members(g).includes(run.id)).map((g) => ({ id: g.id, name: g.name, kind: g.kind }));
   const times = { created: run.made, started: run.started, stopped: run.ended };
   const place = outputPlace(root, run, view.ledger);
   const output = tailLines(place ? readOutput(place) : Buffer.alloc(0), tail);

@@ -1,0 +1,223 @@
+/**
+ * The listing cache (docs/runs.md, "The listing cache"): the first rows of `cohort runs` and of
+ * `cohort runs -g` as a full reading of the journals found them, with everything those rows are made
+ * from (their runs, groups, member runs and writers), kept in `.cohort/cache/runs-list.v8` and
+ * `runs-groups.v8` with the name, size and modification time of every journal read.
+ *
+ * A listing finds the cache valid when the journals are exactly those files with those sizes and
+ * times: then nothing was appended, made or removed since, and it reads no journal. Statuses are
+ * derived when shown, as in any listing (whether a writer is alive, what the scheduler says): the
+ * cache keeps events, never a status. Anything else — a journal changed, added or gone, a cache file
+ * damaged, of another format or unreadable — makes the listing read the journals as if there were no
+ * cache, and write the cache anew. The cache is never needed for a right answer: deleting it only
+ * makes the next listing read every journal.
+ *
+ * Each journal is opened to check it (not only `stat`ed): on NFS, opening a file revalidates its
+ * size, as a reading would (close-to-open consistency), where a `stat` may answer from the attribute
+ * cache.
+ */
+import { createHash } from "node:crypto";
+import fs from "node:fs";
+import path from "node:path";
+import v8 from "node:v8";
+import { isErrno, writeFileAtomic } from "../util/fs.js";
+import { JOURNAL_RE, journalDir } from "./journal.js";
+import { Ledger, Run, type Group, type Stamp, type Writer } from "./ledger.js";
+import type { Row } from "./listing.js";
+import type { RunsView } from "./view.js";
+
+/** How many rows the cache keeps: the rows `cohort runs` shows by default. */
+export const CACHED_ROWS = 20;
+
+/** Changes whenever what the cache holds changes; a cache of another format is rebuilt. */
+const FORMAT = 2;
+
+export type ListKind = "runs" | "groups";
+
+/**
+ * A listing as the cache gives it: how many rows the whole list has, its first rows, and a ledger
+ * holding what they show (a view over it shows them as a view over every run would).
+ */
+export interface CachedListing {
+  total: number;
+  rows: Row[];
+  ledger: Ledger;
+}
+
+function cacheFile(projectRoot: string, kind: ListKind): string {
+  return path.join(projectRoot, ".cohort", "cache", kind === "runs" ? "runs-list.v8" : "runs-groups.v8");
+}
+
+/**
+ * A run as kept: its fields in a fixed order, its writers by their place in `writerIds` (field names
+ * repeated for every run made the file three times bigger, and slower to read).
+ */
+type RunTuple = [
+  id: string,
+  writer: number,
+  operation: string,
+  made: number,
+  jobs: string[],
+  config: string,
+  flowgroup: string | undefined,
+  directives: Record<string, unknown> | undefined,
+  command: string | undefined,
+  commandExpanded: boolean,
+  isFunction: boolean,
+  started: number | undefined,
+  segmentWriter: number,
+  slot: number | undefined,
+  offset: number | undefined,
+  ended: number | undefined,
+  exit: number | undefined,
+  length: number | undefined,
+  attrs: ReadonlyMap<string, unknown> | undefined,
+  stamps: Map<string, Stamp> | undefined,
+];
+
+interface GroupFields extends Omit<Group, "joined"> {
+  joined: string[];
+}
+
+/** What a cache file holds, under a SHA-1 of its bytes. */
+interface Contents {
+  format: number;
+  /** Every journal read, in name order, with its size and modification time. */
+  journals: { name: string[]; size: number[]; mtimeMs: number[] };
+  total: number;
+  rows: ["run" | "group", string][];
+  writers: Writer[];
+  writerIds: string[];
+  runs: RunTuple[];
+  groups: GroupFields[];
+}
+
+/** The cached first rows of a listing, when the journals are as they were; undefined otherwise. */
+export function loadListing(projectRoot: string, kind: ListKind): CachedListing | undefined {
+  let c: Contents;
+  try {
+    c = unwrap(fs.readFileSync(cacheFile(projectRoot, kind)));
+  } catch {
+    return undefined; // none, unreadable or damaged
+  }
+  if (c.format !== FORMAT || !journalsAre(projectRoot, c.journals)) return undefined;
+  const ledger = new Ledger();
+  for (const w of c.writers) ledger.writers.set(w.id, w);
+  for (const t of c.runs) ledger.runs.set(t[0], reviveRun(t, c.writerIds));
+  for (const g of c.groups) ledger.groups.set(g.id, { ...g, joined: g.joined.map((id) => ledger.runs.get(id)!) });
+  const rows = c.rows.map(([type, id]): Row => (type === "run" ? { type, run: ledger.runs.get(id)! } : { type, group: ledger.groups.get(id)! }));
+  return { total: c.total, rows, ledger };
+}
+
+/**
+ * Keeps the first rows of a listing that `view` (a full reading of the journals) gives. A cache that
+ * cannot be written is left out: it is only ever a shortcut.
+ */
+export function saveListing(projectRoot: string, kind: ListKind, view: RunsView, rows: readonly Row[], total: number): void {
+  const first = rows.slice(0, CACHED_ROWS);
+  const runs = new Map<string, Run>();
+  const groups = new Map<string, Group>();
+  for (const row of first) {
+    if (row.type === "run") runs.set(row.run.id, row.run);
+    else {
+      const g = row.group;
+      groups.set(g.id, g);
+      // What its columns are made of: every member run, deleted and purged ones too (`--json` lists them).
+      for (const id of view.members(g)) {
+        const r = view.ledger.runs.get(id);
+        if (r) runs.set(id, r);
+      }
+    }
+  }
+  const writers = new Map<string, number>();
+  const writerOf = (id: string) => {
+    let i = writers.get(id);
+    if (i === undefined) writers.set(id, (i = writers.size));
+    return i;
+  };
+  for (const g of groups.values()) writerOf(g.writer);
+  const names = [...view.journals.keys()].sort();
+  const marks = names.map((n) => view.journals.get(n)!);
+  const contents: Contents = {
+    format: FORMAT,
+    journals: { name: names, size: marks.map((m) => m.size), mtimeMs: marks.map((m) => m.mtimeMs) },
+    total,
+    rows: first.map((row) => (row.type === "run" ? ["run", row.run.id] : ["group", row.group.id])),
+    runs: [...runs.values()].map((r) => runTuple(r, writerOf)),
+    writerIds: [...writers.keys()],
+    writers: [...writers.keys()].flatMap((id) => view.ledger.writers.get(id) ?? []),
+    groups: [...groups.values()].map((g) => ({ ...g, joined: g.joined.map((r) => r.id) })),
+  };
+  const file = cacheFile(projectRoot, kind);
+  try {
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    writeFileAtomic(file, wrap(contents));
+  } catch {
+    // a read-only project, a full disk: the next listing reads the journals again
+  }
+}
+
+/** Whether the project's journals are exactly these files, with these sizes and times. */
+function journalsAre(projectRoot: string, j: Contents["journals"]): boolean {
+  const dir = journalDir(projectRoot);
+  let names: string[];
+  try {
+    names = fs.readdirSync(dir).filter((n) => JOURNAL_RE.test(n));
+  } catch (err) {
+    if (!isErrno(err, "ENOENT")) return false;
+    names = [];
+  }
+  if (names.length !== j.name.length) return false;
+  names.sort();
+  for (let i = 0; i < names.length; i++) {
+    if (names[i] !== j.name[i]) return false;
+    let fd: number;
+    try {
+      fd = fs.openSync(dir + path.sep + names[i], "r");
+    } catch {
+      return false;
+    }
+    try {
+      const st = fs.fstatSync(fd);
+      if (st.size !== j.size[i] || st.mtimeMs !== j.mtimeMs[i]) return false;
+    } finally {
+      fs.closeSync(fd);
+    }
+  }
+  return true;
+}
+
+function runTuple(r: Run, writerOf: (id: string) => number): RunTuple {
+  const seg = r.segmentWriter === undefined ? -1 : writerOf(r.segmentWriter);
+  // (an empty `attrs` is the one every run without attributes shares: left out)
+  const attrs = r.attrs.size > 0 ? r.attrs : undefined;
+  return [r.id, writerOf(r.writer), r.operation, r.made, r.jobs, r.config, r.flowgroup, r.directives, r.command, r.commandExpanded, r.function, r.started, seg, r.slot, r.offset, r.ended, r.exit, r.length, attrs, r.stamps];
+}
+
+function reviveRun(t: RunTuple, writerIds: string[]): Run {
+  const [id, writer, operation, made, jobs, config, flowgroup, directives, command, commandExpanded, isFunction, started, seg, slot, offset, ended, exit, length, attrs, stamps] = t;
+  const run = new Run(id, writerIds[writer], operation, made, jobs, config, flowgroup, directives, command, commandExpanded, isFunction);
+  run.started = started;
+  run.segmentWriter = seg < 0 ? undefined : writerIds[seg];
+  run.slot = slot;
+  run.offset = offset;
+  run.ended = ended;
+  run.exit = exit;
+  run.length = length;
+  if (attrs) run.attrs = attrs;
+  run.stamps = stamps;
+  return run;
+}
+
+/** The bytes of a cache file: its contents (node's own serialization) and a SHA-1 of them. */
+function wrap(contents: Contents): Buffer {
+  const body = v8.serialize(contents);
+  return v8.serialize({ sha1: createHash("sha1").update(body).digest("hex"), body });
+}
+
+/** The contents of a cache file; throws when it is damaged. */
+function unwrap(bytes: Buffer): Contents {
+  const { sha1, body } = v8.deserialize(bytes) as { sha1: string; body: Uint8Array };
+  if (createHash("sha1").update(body).digest("hex") !== sha1) throw new Error("damaged");
+  return v8.deserialize(body) as Contents;
+}
