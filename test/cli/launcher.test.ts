@@ -36,22 +36,18 @@ function droppedBy(text: string): string[] {
   return line!.trim().replace(/\)$/, "").split(/\s*\|\s*/);
 }
 
-/** The heap options bin/cohort gives node for `runs` and `group`, which fold every journal. */
-const HEAP = ["--max-semi-space-size=2", "--initial-old-space-size=128"];
-
 describe("bin/cohort", () => {
-  // each command line, with the options node starts with before bin/cohort's own path
-  const dropped: [string[], string[]][] = [
-    [["runs", "-g"], HEAP],
-    [["-C", "status", "runs"], HEAP],
-    [["--debug", "group", "show", "1"], HEAP],
-    [["-C=x", "job", "id", "{}"], []],
-    [["--directory", "run", "find", "a"], []],
+  const dropped = [
+    ["runs", "-g"],
+    ["-C", "status", "runs"],
+    ["--debug", "group", "show", "1"],
+    ["-C=x", "job", "id", "{}"],
+    ["--directory", "run", "find", "a"],
   ];
   const kept = [["status"], ["run", "-o", "train"], ["exec", "op"], ["next", "op"], ["submit"], ["-C", "runs", "status"], ["--help"], [], ["frobnicate", "runs"], ["--", "runs"]];
 
-  it.each(dropped)("starts node without NODE_EXTRA_CA_CERTS for %j and holds it in COHORT_NODE_EXTRA_CA_CERTS", (args, heap) => {
-    expect(launch(args, { NODE_EXTRA_CA_CERTS: CERTS })).toEqual({ extra: "unset", held: CERTS, argv: [...heap, COHORT, ...args] });
+  it.each(dropped)("starts node without NODE_EXTRA_CA_CERTS for %j and holds it in COHORT_NODE_EXTRA_CA_CERTS", (...args) => {
+    expect(launch(args, { NODE_EXTRA_CA_CERTS: CERTS })).toEqual({ extra: "unset", held: CERTS, argv: [COHORT, ...args] });
   });
 
   it.each(kept)("leaves NODE_EXTRA_CA_CERTS alone for %j", (...args) => {
@@ -60,9 +56,8 @@ describe("bin/cohort", () => {
 
   it("leaves an unset or empty variable as it is, and passes arguments on verbatim", () => {
     const args = ["runs", "-l", "a b", "$HOME", "*", "-C"];
-    expect(launch(args, {})).toEqual({ extra: "unset", held: "unset", argv: [...HEAP, COHORT, ...args] });
-    expect(launch(args, { NODE_EXTRA_CA_CERTS: "" })).toEqual({ extra: "", held: "unset", argv: [...HEAP, COHORT, ...args] });
-    expect(launch(["status", "-C"], {})).toEqual({ extra: "unset", held: "unset", argv: [COHORT, "status", "-C"] });
+    expect(launch(args, {})).toEqual({ extra: "unset", held: "unset", argv: [COHORT, ...args] });
+    expect(launch(args, { NODE_EXTRA_CA_CERTS: "" })).toEqual({ extra: "", held: "unset", argv: [COHORT, ...args] });
   });
 
   it("drops the variable only for commands that never load a project's code", () => {
