@@ -142,7 +142,7 @@ function isDirectory(p: string): boolean {
 export async function runShell(command: string, opts: RunShellOptions): Promise<ShellResult> {
   const grace = opts.graceMs ?? DEFAULT_GRACE_MS;
   const fd = fs.openSync(opts.output.file, "a");
-  const echo = opts.output.echo ? new Echo(opts.output.file, fs.fstatSync(fd).size, opts.output.echo) : undefined;
+  const echo = opts.output.echo ? new OutputEcho(opts.output.file, fs.fstatSync(fd).size, opts.output.echo) : undefined;
   const notStarted = (exitCode: number, why: string): ShellResult => {
     try {
       fs.writeSync(fd, `cohort: ${why}\n`);
@@ -262,7 +262,7 @@ function noSpaceLeft(file: string): string | undefined {
 }
 
 /** Passes what a command appends to its output file on to `echo`, decoded, while it runs. */
-class Echo {
+export class OutputEcho {
   private readonly decoder = new StringDecoder("utf8");
   private readonly timer: NodeJS.Timeout;
   private fd: number | undefined;
