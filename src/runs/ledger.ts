@@ -456,9 +456,6 @@ export interface TailOptions {
   claims?: boolean;
 }
 
-/** Where journals are read into (their text is decoded from it), reused: a buffer per journal costs memory of its own at 2,000 journals. */
-let scratch = Buffer.allocUnsafe(1 << 16);
-
 /** How far each journal of a project has been read; reads only what was appended since. */
 export class JournalTail {
   readonly ledger: Ledger;
@@ -507,8 +504,7 @@ export class JournalTail {
       this.marks.set(name, mark);
       if (st.size <= from) return;
       const want = st.size - from;
-      if (scratch.length < want) scratch = Buffer.allocUnsafe(Math.max(want, scratch.length * 2));
-      const buf = scratch;
+      const buf = Buffer.allocUnsafe(want);
       let got = 0;
       while (got < want) {
         const n = fs.readSync(fd, buf, got, want - got, from + got);
