@@ -59,6 +59,8 @@ export class Launcher {
       });
       child.once("exit", () => {
         resolve(false);
+        // A launcher closed earlier may end after a new one started: that one stays.
+        if (this.child !== child) return;
         this.child = undefined;
         this.ready = undefined;
         // A launcher killed during a command: the run was stopped from outside.
@@ -74,9 +76,14 @@ export class Launcher {
     if (this.current) throw new Error("internal error: a launcher runs one command at a time");
     // What needs no process is answered here (a command interrupted before it started).
     if (opts.signal?.aborted || !(await (this.ready ?? this.start()))) return runShell(command, opts);
+    // A launcher gone since it was ready (killed between two commands): this command runs here.
+    const child = this.child;
+    if (!child?.connected) return runShell(command, opts);
     const start = fs.statSync(opts.output.file, { throwIfNoEntry: false })?.size ?? 0;
     const echo = opts.output.echo ? new OutputEcho(opts.output.file, start, opts.output.echo) : undefined;
-    const stop = () => this.child?.send({ type: "stop" } satisfies LauncherRequest);
+    const stop = () => {
+      if (child.connected) child.send({ type: "stop" } satisfies LauncherRequest);
+    };
     try {
       const current: Current = { opts, pid: 0, done: () => {} };
       const result = await new Promise<ShellResult>((resolve) => {
@@ -84,7 +91,11 @@ export class Launcher {
         this.current = current;
         opts.signal?.addEventListener("abort", stop, { once: true });
         const request: LauncherRequest = { type: "run", command, cwd: opts.cwd, env: opts.env ?? {}, file: opts.output.file, timeoutMs: opts.timeoutMs };
-        this.child!.send(request);
+        try {
+          child.send(request);
+        } catch {
+          // the launcher is gone: its exit ends the request
+        }
       });
       if (current.startError) throw current.startError.error;
       return result;
