@@ -21,7 +21,7 @@ import { eligibleItems, itemDirectives } from "./items.js";
 import { pairKey, Planner, type Order, type Selection } from "./plan.js";
 import type { Grant, ResourcePool } from "./resources.js";
 import { WorkerPool } from "./worker-pool.js";
-import { Launchers } from "./launcher.js";
+import { Starters } from "./starter.js";
 import type { ClaimGate } from "./claim-gate.js";
 
 /** What cohort tells its caller while items run (progress, messages). */
@@ -44,8 +44,8 @@ export interface ConcurrentOptions extends ExecuteOptions, ExecutionEvents {
   limit?: number;
   /** Workers for function operations; default: a pool of its own, closed at the end. */
   workers?: WorkerPool;
-  /** Launchers of shell commands by slot; default: launchers of its own, closed at the end. */
-  launchers?: Launchers;
+  /** Starters of shell commands by slot; default: starters of its own, closed at the end. */
+  starters?: Starters;
 }
 
 export interface RunOptions extends ExecuteOptions, ExecutionEvents {
@@ -75,17 +75,17 @@ export interface RunSummary {
 }
 
 export async function runPasses(project: Project, workflow: Workflow, opts: RunOptions): Promise<RunSummary> {
-  const launchers = new Launchers();
+  const starters = new Starters();
   const workers = opts.machine ? new WorkerPool(project.root) : undefined;
   try {
-    return await passesOf(project, workflow, opts, workers, launchers);
+    return await passesOf(project, workflow, opts, workers, starters);
   } finally {
-    launchers.close();
+    starters.close();
     await workers?.close();
   }
 }
 
-async function passesOf(project: Project, workflow: Workflow, opts: RunOptions, workers: WorkerPool | undefined, launchers: Launchers): Promise<RunSummary> {
+async function passesOf(project: Project, workflow: Workflow, opts: RunOptions, workers: WorkerPool | undefined, starters: Starters): Promise<RunSummary> {
   const planner = new Planner(project, workflow, opts.selection);
   const numPasses = opts.numPasses ?? 1;
   const counts = new Map<string, number>();
@@ -134,7 +134,7 @@ async function passesOf(project: Project, workflow: Workflow, opts: RunOptions, 
         ...opts,
         machine: opts.machine!,
         workers,
-        launchers,
+        starters,
         limit: opts.limit !== undefined ? opts.limit - results.length : undefined,
         ...events,
       });
@@ -145,7 +145,7 @@ async function passesOf(project: Project, workflow: Workflow, opts: RunOptions, 
     }
     const serial = await runItems(project, workflow, items, {
       ...opts,
-      launchers,
+      starters,
       machine: undefined,
       limit: opts.limit !== undefined ? opts.limit - results.length : undefined,
       ...events,
@@ -164,8 +164,8 @@ export interface ItemsOptions extends ExecuteOptions, ExecutionEvents {
   keepGoing?: boolean;
   /** Start at most this many items. */
   limit?: number;
-  /** Launchers of shell commands by slot; default: launchers of its own, closed at the end. */
-  launchers?: Launchers;
+  /** Starters of shell commands by slot; default: starters of its own, closed at the end. */
+  starters?: Starters;
 }
 
 /**
@@ -182,21 +182,21 @@ export async function runItems(project: Project, workflow: Workflow, items: Exec
   }
   const results: ExecutionResult[] = [];
   opts.onPass?.(items);
-  const launchers = opts.launchers ?? new Launchers();
+  const starters = opts.starters ?? new Starters();
   try {
-    return await serially(project, workflow, items, opts, launchers, results);
+    return await serially(project, workflow, items, opts, starters, results);
   } finally {
-    if (!opts.launchers) launchers.close();
+    if (!opts.starters) starters.close();
   }
 }
 
-async function serially(project: Project, workflow: Workflow, items: ExecutionItem[], opts: ItemsOptions, launchers: Launchers, results: ExecutionResult[]): Promise<RunSummary> {
+async function serially(project: Project, workflow: Workflow, items: ExecutionItem[], opts: ItemsOptions, starters: Starters, results: ExecutionResult[]): Promise<RunSummary> {
   for (let k = 0; k < items.length; k++) {
     const item = items[k];
     if (opts.signal?.aborted) return { results, passes: 1, stopped: "interrupted" };
     if (opts.limit !== undefined && results.length >= opts.limit) return { results, passes: 1, stopped: "limit" };
     if (opts.gate && !opts.gate.admit(item, items.slice(k + 1, k + 257))) continue;
-    const result = await execute(project, workflow, item, opts, { launchers, onRun: (run) => opts.onStart?.(item, run) });
+    const result = await execute(project, workflow, item, opts, { starters, onRun: (run) => opts.onStart?.(item, run) });
     opts.gate?.ended(item);
     results.push(result);
     opts.onFinish?.(result);
@@ -275,7 +275,7 @@ export async function runConcurrently(
   };
   opts.onPass?.(items.map((p) => p.item));
   const workers = opts.workers ?? new WorkerPool(project.root);
-  const launchers = opts.launchers ?? new Launchers();
+  const starters = opts.starters ?? new Starters();
   try {
     for (;;) {
       // A full pool grants nothing: the queue is not scanned again until a run ends.
@@ -296,7 +296,7 @@ export async function runConcurrently(
           directives,
           gpus: grant.gpus,
           workers,
-          launchers,
+          starters,
           slot,
           onRun: (run) => opts.onStart?.(item, run),
         })
@@ -316,7 +316,7 @@ export async function runConcurrently(
     }
   } finally {
     opts.signal?.removeEventListener("abort", onAbort);
-    if (!opts.launchers) launchers.close();
+    if (!opts.starters) starters.close();
     if (!opts.workers) await workers.close();
   }
   if (thrown) throw thrown.error;

@@ -21,7 +21,7 @@ import { itemDirectives, type ExecutionItem } from "./items.js";
 import { expandCommand, shellQuote } from "./placeholders.js";
 import { setLongTimeout, type LongTimer } from "../util/timer.js";
 import { runShell, type RunShellOptions } from "./process.js";
-import type { Launcher, Launchers } from "./launcher.js";
+import type { Starter, Starters } from "./starter.js";
 import { workerScript, type WorkerPool } from "./worker-pool.js";
 import type { Moves } from "./worker.js";
 
@@ -76,8 +76,8 @@ export interface ExecuteContext {
   workers?: WorkerPool;
   /** The execution slot whose output segment the run writes to (default 0). */
   slot?: number;
-  /** Launchers of shell commands, by slot (launcher.ts); without them, cohort starts commands itself. */
-  launchers?: Launchers;
+  /** Starters of shell commands, by slot (starter.ts); without them, cohort starts commands itself. */
+  starters?: Starters;
 }
 
 /** The shell command an item runs, or undefined for a function operation (known only when it runs). */
@@ -185,8 +185,8 @@ export async function execute(
     exitCode = 1;
   } else {
     try {
-      const launcher = context.launchers?.for(context.slot ?? 0);
-      const body = await runBody(item, command, { cwd, env, record, write, echo, project, opts, fork: directives.fork, workers: context.workers, launcher });
+      const starter = context.starters?.for(context.slot ?? 0);
+      const body = await runBody(item, command, { cwd, env, record, write, echo, project, opts, fork: directives.fork, workers: context.workers, starter });
       exitCode = body.exitCode;
       if (exitCode > 0) reason = body.reason ?? `exit code ${exitCode}`;
       else if (exitCode < 0) reason = exitCode === TIMED_OUT ? "timed out" : `killed by signal ${-exitCode}`;
@@ -237,8 +237,8 @@ interface BodyContext {
   /** The `fork` directive. */
   fork: boolean;
   workers: WorkerPool | undefined;
-  /** The slot's launcher of shell commands, if any. */
-  launcher?: Launcher;
+  /** The slot's starter of shell commands, if any. */
+  starter?: Starter;
 }
 
 interface BodyResult {
@@ -281,7 +281,7 @@ async function shell(command: string, ctx: BodyContext, timeoutMs: number | unde
     timeoutMs,
     signal: ctx.opts.signal,
   };
-  const r = ctx.launcher ? await ctx.launcher.run(command, o) : await runShell(command, o);
+  const r = ctx.starter ? await ctx.starter.run(command, o) : await runShell(command, o);
   if (r.outputError !== undefined) return { exitCode: 1, reason: r.outputError };
   return { exitCode: r.timedOut ? TIMED_OUT : r.exitCode };
 }

@@ -3,7 +3,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { afterAll, beforeAll } from "vitest";
-import { Launcher } from "../../src/execution/launcher.js";
+import { Starter } from "../../src/execution/starter.js";
 import { groupAlive, runShell as runHere, type RunShellOptions, type ShellResult } from "../../src/execution/process.js";
 import { tempDir } from "../helpers.js";
 
@@ -39,7 +39,7 @@ function isLive(pid: number): boolean {
 }
 
 const base = tempDir();
-/** The runner under test: cohort itself, or a launcher (launcher.ts), which must behave the same. */
+/** The runner under test: cohort itself, or a starter (starter.ts), which must behave the same. */
 let runShell: (command: string, opts: RunShellOptions) => Promise<ShellResult> = runHere;
 let count = 0;
 
@@ -72,12 +72,12 @@ async function runWatched(command: string, extra: Partial<RunShellOptions> = {})
   return { ...s, result, members, startedPid, elapsed: Date.now() - t0 };
 }
 
-const launcher = new Launcher();
-afterAll(() => launcher.close());
+const starter = new Starter();
+afterAll(() => starter.close());
 
 describe.each([
   ["runShell", runHere],
-  ["a launcher", (command: string, opts: RunShellOptions) => launcher.run(command, opts)],
+  ["a starter", (command: string, opts: RunShellOptions) => starter.run(command, opts)],
 ])("%s", (_name, runner) => {
   beforeAll(() => {
     runShell = runner;
@@ -232,12 +232,12 @@ describe.each([
   });
 });
 
-describe("a launcher", () => {
+describe("a starter", () => {
   it("that dies during a command reads that command as killed, and starts again for the next", async () => {
-    const l = new Launcher();
+    const l = new Starter();
     try {
       const s = setup();
-      // The command's parent is the launcher.
+      // The command's parent is the starter.
       const r = await l.run("kill -9 $PPID; sleep 0.5", s.opts);
       expect(r.exitCode).toBe(-9);
       const next = await l.run("echo again", s.opts);
@@ -249,7 +249,7 @@ describe("a launcher", () => {
   });
 
   it("is a process of its own: the command's parent is not cohort", async () => {
-    const l = new Launcher();
+    const l = new Starter();
     try {
       const s = setup();
       expect((await l.run("echo $PPID", s.opts)).exitCode).toBe(0);

@@ -1,5 +1,5 @@
 /**
- * A launcher process (launcher.ts): `node launcher-process.js` with an IPC channel. It starts the
+ * A starter process (starter.ts): `node starter-process.js` with an IPC channel. It starts the
  * shell commands of one execution slot, one at a time, with `runShell` (process.ts): requests
  * `{"type": "run", "command", "cwd", "env", "file", "timeoutMs"?}`, answered with
  * `{"type": "started", "pid"}` and `{"type": "done", "result"}`; `{"type": "stop"}` stops the command
@@ -11,15 +11,15 @@
  * SIGKILL (process.ts).
  */
 import { runShell } from "./process.js";
-import type { LauncherMessage, LauncherRequest } from "./launcher.js";
+import type { StarterMessage, StarterRequest } from "./starter.js";
 
-const send = (m: LauncherMessage) => process.send!(m);
+const send = (m: StarterMessage) => process.send!(m);
 let stopping: AbortController | undefined;
 
 process.on("SIGINT", () => {});
 process.on("SIGTERM", () => {});
 process.on("disconnect", () => process.exit(0));
-process.on("message", (m: LauncherRequest) => {
+process.on("message", (m: StarterRequest) => {
   if (m.type === "stop") {
     stopping?.abort();
     return;

@@ -1,14 +1,14 @@
 /**
- * Launchers: a small process per execution slot that starts that slot's shell commands.
+ * Starters: a small process per execution slot that starts that slot's shell commands.
  *
  * Why: node starts a process by fork(), and the child's work between fork and exec grows with the
  * parent's memory. On the 2-core development machine `sh -c` took about 6 ms from fork to exec when
  * cohort (holding its project and journal) started it, and 4 ms from a small node process; and a fork
  * holds cohort's one thread, so runs of several slots could not start commands at the same time.
- * Each slot's launcher is a small node process (launcher-process.ts) started at its slot's first
- * command and kept until the end of `cohort run`; it runs `runShell` (process.ts) for cohort, which
- * keeps the command's timeout, stopping and output semantics, and shows the output live itself
- * (read back from the output file).
+ * Each slot's starter is a small node process (starter-process.ts) started at its slot's first
+ * command and kept until the end of `cohort run`; it runs `runShell` (process.ts) for cohort, with the
+ * same timeout, stopping and output rules. cohort shows the output live itself, read back from the
+ * output file.
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
@@ -16,16 +16,16 @@ import os from "node:os";
 import { fileURLToPath } from "node:url";
 import { OutputEcho, runShell, type RunShellOptions, type ShellResult } from "./process.js";
 
-export type LauncherRequest =
+export type StarterRequest =
   | { type: "run"; command: string; cwd: string; env: Record<string, string>; file: string; timeoutMs?: number }
   | { type: "stop" };
 
-export type LauncherMessage = { type: "ready" } | { type: "started"; pid: number } | { type: "done"; result: ShellResult };
+export type StarterMessage = { type: "ready" } | { type: "started"; pid: number } | { type: "done"; result: ShellResult };
 
-/** The launcher script: dist/execution/launcher-process.js beside this file (from the sources, in tests: the built copy). */
-function launcherScript(): string {
-  const here = fileURLToPath(new URL("./launcher-process.js", import.meta.url));
-  return fs.existsSync(here) ? here : fileURLToPath(new URL("../../dist/execution/launcher-process.js", import.meta.url));
+/** The starter script: dist/execution/starter-process.js beside this file (from the sources, in tests: the built copy). */
+function starterScript(): string {
+  const here = fileURLToPath(new URL("./starter-process.js", import.meta.url));
+  return fs.existsSync(here) ? here : fileURLToPath(new URL("../../dist/execution/starter-process.js", import.meta.url));
 }
 
 interface Current {
@@ -36,16 +36,16 @@ interface Current {
   done: (result: ShellResult) => void;
 }
 
-export class Launcher {
+export class Starter {
   private child: ChildProcess | undefined;
   private ready: Promise<boolean> | undefined;
   private current: Current | undefined;
 
   private start(): Promise<boolean> {
-    const child = spawn(process.execPath, [launcherScript()], { stdio: ["ignore", "inherit", "inherit", "ipc"], serialization: "json" });
+    const child = spawn(process.execPath, [starterScript()], { stdio: ["ignore", "inherit", "inherit", "ipc"], serialization: "json" });
     this.child = child;
     this.ready = new Promise((resolve) => {
-      child.on("message", (m: LauncherMessage) => {
+      child.on("message", (m: StarterMessage) => {
         if (m.type === "ready") resolve(true);
         else if (m.type === "started" && this.current) {
           this.current.pid = m.pid;
@@ -53,17 +53,17 @@ export class Launcher {
             this.current.opts.onStarted?.(m.pid);
           } catch (error) {
             this.current.startError = { error: error ?? new Error("onStarted failed") };
-            child.send({ type: "stop" } satisfies LauncherRequest);
+            child.send({ type: "stop" } satisfies StarterRequest);
           }
         } else if (m.type === "done") this.current?.done(m.result);
       });
       child.once("exit", () => {
         resolve(false);
-        // A launcher closed earlier may end after a new one started: that one stays.
+        // A starter closed earlier may end after a new one started: that one stays.
         if (this.child !== child) return;
         this.child = undefined;
         this.ready = undefined;
-        // A launcher killed during a command: the run was stopped from outside.
+        // A starter killed during a command: the run was stopped from outside.
         this.current?.done({ exitCode: -os.constants.signals.SIGKILL, pid: this.current.pid, timedOut: false });
       });
       child.once("error", () => resolve(false));
@@ -71,18 +71,18 @@ export class Launcher {
     return this.ready;
   }
 
-  /** Runs `/bin/sh -c command` as runShell does, started by the launcher (one command at a time). */
+  /** Runs `/bin/sh -c command` as runShell does, started by the starter (one command at a time). */
   async run(command: string, opts: RunShellOptions): Promise<ShellResult> {
-    if (this.current) throw new Error("internal error: a launcher runs one command at a time");
+    if (this.current) throw new Error("internal error: a starter runs one command at a time");
     // What needs no process is answered here (a command interrupted before it started).
     if (opts.signal?.aborted || !(await (this.ready ?? this.start()))) return runShell(command, opts);
-    // A launcher gone since it was ready (killed between two commands): this command runs here.
+    // A starter gone since it was ready (killed between two commands): this command runs here.
     const child = this.child;
     if (!child?.connected) return runShell(command, opts);
     const start = fs.statSync(opts.output.file, { throwIfNoEntry: false })?.size ?? 0;
     const echo = opts.output.echo ? new OutputEcho(opts.output.file, start, opts.output.echo) : undefined;
     const stop = () => {
-      if (child.connected) child.send({ type: "stop" } satisfies LauncherRequest);
+      if (child.connected) child.send({ type: "stop" } satisfies StarterRequest);
     };
     try {
       const current: Current = { opts, pid: 0, done: () => {} };
@@ -90,11 +90,11 @@ export class Launcher {
         current.done = resolve;
         this.current = current;
         opts.signal?.addEventListener("abort", stop, { once: true });
-        const request: LauncherRequest = { type: "run", command, cwd: opts.cwd, env: opts.env ?? {}, file: opts.output.file, timeoutMs: opts.timeoutMs };
+        const request: StarterRequest = { type: "run", command, cwd: opts.cwd, env: opts.env ?? {}, file: opts.output.file, timeoutMs: opts.timeoutMs };
         try {
           child.send(request);
         } catch {
-          // the launcher is gone: its exit ends the request
+          // the starter is gone: its exit ends the request
         }
       });
       if (current.startError) throw current.startError.error;
@@ -106,7 +106,7 @@ export class Launcher {
     }
   }
 
-  /** Ends the launcher (it has no command running). */
+  /** Ends the starter (it has no command running). */
   close(): void {
     this.child?.disconnect();
     this.child = undefined;
@@ -114,13 +114,13 @@ export class Launcher {
   }
 }
 
-/** The launchers of a `cohort run`, one per execution slot, each started at its slot's first command. */
-export class Launchers {
-  private readonly bySlot = new Map<number, Launcher>();
+/** The starters of a `cohort run`, one per execution slot, each started at its slot's first command. */
+export class Starters {
+  private readonly bySlot = new Map<number, Starter>();
 
-  for(slot: number): Launcher {
+  for(slot: number): Starter {
     let l = this.bySlot.get(slot);
-    if (!l) this.bySlot.set(slot, (l = new Launcher()));
+    if (!l) this.bySlot.set(slot, (l = new Starter()));
     return l;
   }
 
