@@ -93,6 +93,8 @@ export class Run {
     readonly command: string | undefined,
     readonly commandExpanded: boolean,
     isFunction: boolean,
+    /** Its place among the ledger's runs, in the order read (0, 1, 2, ...): what side tables go by. */
+    readonly index: number,
   ) {
     this.function = isFunction;
   }
@@ -226,7 +228,7 @@ export class Ledger {
     const directives = ev.d !== undefined ? def?.get(ev.d)?.directives : undefined;
     const jobs = Array.isArray(ev.jobs) ? ev.jobs : [];
     const config = typeof ev.config === "string" ? ev.config : "{}";
-    const run = new Run(ev.id, writer, String(ev.op), ev.t, jobs, config, ev.fg, directives, command, ev.cmd !== undefined, ev.fn === true);
+    const run = new Run(ev.id, writer, String(ev.op), ev.t, jobs, config, ev.fg, directives, command, ev.cmd !== undefined, ev.fn === true, this.runs.size);
     this.runs.set(ev.id, run);
     if (this.tracksClaims) this.lastMade.set(claimKey(run.operation, aggregateOf(run)), { writer, t: ev.t });
     if (ev.in) {
@@ -315,12 +317,12 @@ export class Ledger {
    * order: those that joined it by their own event unless a later change of the group removed them,
    * and those its attributes name.
    */
-  memberRuns(group: Group): Run[] {
+  memberRuns(group: Group): readonly Run[] {
     let changed = false;
     for (const k of group.attrs.keys()) if (k.startsWith(MEMBER)) changed = true;
     if (group.stamps) for (const k of group.stamps.keys()) if (k.startsWith(MEMBER)) changed = true;
     // (most groups: only runs joining by their own event)
-    if (!changed) return group.joined.slice();
+    if (!changed) return group.joined;
     const runs: Run[] = [];
     for (const id of this.members(group)) {
       const r = this.runs.get(id);
