@@ -196,7 +196,7 @@ function runTuple(r: Run, writerOf: (id: string) => number): RunTuple {
 
 function reviveRun(t: RunTuple, writerIds: string[], index: number): Run {
   const [id, writer, operation, made, jobs, config, flowgroup, directives, command, commandExpanded, isFunction, started, seg, slot, offset, ended, exit, length, attrs, stamps] = t;
-  const run = new Run(id, writerIds[writer], operation, made, jobs, config, flowgroup, directives, command, commandExpanded, isFunction, index);
+  const run = new Run(id, writerIds[writer], operation, made, jobs, config, { flowgroup, directives, command, commandExpanded, function: isFunction }, index);
   run.started = started;
   run.segmentWriter = seg < 0 ? undefined : writerIds[seg];
   run.slot = slot;
