@@ -52,6 +52,15 @@ function before(a: Stamp, b: Stamp): boolean {
 /** The attributes of every run that has none (most): shared, never changed. */
 const NO_ATTRIBUTES: ReadonlyMap<string, unknown> = new Map();
 
+/** How a run was defined: what many runs of one writer share. */
+export interface How {
+  flowgroup: string | undefined;
+  directives: Record<string, unknown> | undefined;
+  command: string | undefined;
+  commandExpanded: boolean;
+  function: boolean;
+}
+
 /** A definition (`def` event) a run refers to. */
 interface Def {
   directives?: Record<string, unknown>;
@@ -72,9 +81,6 @@ export class Run {
   /** When each attribute key was last changed (only runs whose attributes changed). */
   stamps?: Map<string, Stamp> = undefined;
 
-  /** A function operation. */
-  readonly function: boolean;
-
   constructor(
     readonly id: string,
     /** The writer whose journal made the run. */
@@ -82,19 +88,43 @@ export class Run {
     readonly operation: string,
     /** Epoch microseconds. */
     readonly made: number,
-    /** Job ids of the aggregate; empty for a flag run. */
-    readonly jobs: string[],
+    /** Its job's id, or the job ids of its aggregate (none for a flag run): `jobs`. */
+    private readonly jobIds: string | string[],
     /** JSON text of the flags or the state point(s). */
     readonly config: string,
-    /** The FlowGroup it ran in, when not the operation's own. */
-    readonly flowgroup: string | undefined,
-    readonly directives: Record<string, unknown> | undefined,
-    /** The command template, or the command as run (`commandExpanded`). */
-    readonly command: string | undefined,
-    readonly commandExpanded: boolean,
-    isFunction: boolean,
-  ) {
-    this.function = isFunction;
+    /** How it was defined, which most runs of one writer share. */
+    readonly how: How,
+    /** Its place among the ledger's runs, in the order read (0, 1, 2, ...): what side tables go by. */
+    readonly index: number,
+  ) {}
+
+  /** Job ids of the aggregate; empty for a flag run. */
+  get jobs(): string[] {
+    const j = this.jobIds;
+    return typeof j === "string" ? [j] : j;
+  }
+
+  /** The FlowGroup it ran in, when not the operation's own. */
+  get flowgroup(): string | undefined {
+    return this.how.flowgroup;
+  }
+
+  get directives(): Record<string, unknown> | undefined {
+    return this.how.directives;
+  }
+
+  /** The command template, or the command as run (`commandExpanded`). */
+  get command(): string | undefined {
+    return this.how.command;
+  }
+
+  get commandExpanded(): boolean {
+    return this.how.commandExpanded;
+  }
+
+  /** A function operation. */
+  get function(): boolean {
+    return this.how.function;
   }
 
   /** Its short name: the proquint of the id's last 32 bits. */
@@ -134,6 +164,7 @@ interface Early {
 }
 
 const MEMBER = "run:";
+const NO_JOBS: string[] = Object.freeze([]) as unknown as string[];
 
 export interface LedgerOptions {
   /** Keep what runners claim (`claims`, `lastMade`): a runner claiming work needs it, a listing does not. */
@@ -147,6 +178,8 @@ export class Ledger {
   readonly groups = new Map<string, Group>();
   /** Lines that were not events. */
   skipped = 0;
+  /** Per writer, how its last run was defined (most of its runs share it). */
+  private readonly lastHow = new Map<string, How>();
   /** Per writer, the definitions its runs refer to. */
   private readonly defs = new Map<string, Map<number, Def>>();
   /** start/end events read before the event that made their run or group. */
@@ -221,12 +254,9 @@ export class Ledger {
     if (typeof ev.id !== "string") return;
     // Made twice (damage, or a foreign journal): the first event read counts.
     if (this.runs.has(ev.id)) return;
-    const def = this.defs.get(writer);
-    const command = ev.cmd ?? (ev.c !== undefined ? def?.get(ev.c)?.command : undefined);
-    const directives = ev.d !== undefined ? def?.get(ev.d)?.directives : undefined;
-    const jobs = Array.isArray(ev.jobs) ? ev.jobs : [];
+    const jobs = Array.isArray(ev.jobs) ? (ev.jobs.length === 1 ? ev.jobs[0] : ev.jobs) : NO_JOBS;
     const config = typeof ev.config === "string" ? ev.config : "{}";
-    const run = new Run(ev.id, writer, String(ev.op), ev.t, jobs, config, ev.fg, directives, command, ev.cmd !== undefined, ev.fn === true);
+    const run = new Run(ev.id, writer, String(ev.op), ev.t, jobs, config, this.how(writer, ev), this.runs.size);
     this.runs.set(ev.id, run);
     if (this.tracksClaims) this.lastMade.set(claimKey(run.operation, aggregateOf(run)), { writer, t: ev.t });
     if (ev.in) {
@@ -243,6 +273,18 @@ export class Ledger {
       }
     }
     this.settle(ev.id, run);
+  }
+
+  /** How run event `ev` of `writer` defines its run: the same object as the last run of that writer's when it is the same. */
+  private how(writer: string, ev: RunEvent): How {
+    const def = this.defs.get(writer);
+    const command = ev.cmd ?? (ev.c !== undefined ? def?.get(ev.c)?.command : undefined);
+    const directives = ev.d !== undefined ? def?.get(ev.d)?.directives : undefined;
+    const h: How = { flowgroup: ev.fg, directives, command, commandExpanded: ev.cmd !== undefined, function: ev.fn === true };
+    const last = this.lastHow.get(writer);
+    if (last && last.flowgroup === h.flowgroup && last.directives === h.directives && last.command === h.command && last.commandExpanded === h.commandExpanded && last.function === h.function) return last;
+    this.lastHow.set(writer, h);
+    return h;
   }
 
   private addGroup(writer: string, ev: GroupEvent): void {
@@ -315,12 +357,12 @@ export class Ledger {
    * order: those that joined it by their own event unless a later change of the group removed them,
    * and those its attributes name.
    */
-  memberRuns(group: Group): Run[] {
+  memberRuns(group: Group): readonly Run[] {
     let changed = false;
     for (const k of group.attrs.keys()) if (k.startsWith(MEMBER)) changed = true;
     if (group.stamps) for (const k of group.stamps.keys()) if (k.startsWith(MEMBER)) changed = true;
     // (most groups: only runs joining by their own event)
-    if (!changed) return group.joined.slice();
+    if (!changed) return group.joined;
     const runs: Run[] = [];
     for (const id of this.members(group)) {
       const r = this.runs.get(id);

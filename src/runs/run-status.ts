@@ -95,7 +95,7 @@ export function groupColumns(
   live: Liveness,
   opts: StatusOptions = {},
   ids = ledger.members(group),
-  runs = ledger.memberRuns(group),
+  runs: readonly Run[] = ledger.memberRuns(group),
 ): GroupColumns {
   const members = countedMembers(runs);
   const facts: MemberFacts[] = members.map((r) => ({ operation: r.operation, started: r.started, status: runStatus(r, ledger, live) }));

@@ -48,7 +48,7 @@ export class RunsView {
   private readonly statuses = new Map<string, RunStatus>();
   private readonly columns = new Map<string, GroupColumns>();
   private readonly memberIds = new Map<string, string[]>();
-  private readonly memberRunsOf = new Map<string, Run[]>();
+  private readonly memberRunsOf = new Map<string, readonly Run[]>();
 
   constructor(
     readonly ledger: Ledger,
@@ -109,7 +109,7 @@ export class RunsView {
   }
 
   /** A group's members that are runs read (deleted and purged ones too), in no particular order. */
-  memberRuns(group: Group): Run[] {
+  memberRuns(group: Group): readonly Run[] {
     let runs = this.memberRunsOf.get(group.id);
     if (!runs) {
       runs = this.ledger.memberRuns(group);
