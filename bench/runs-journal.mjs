@@ -67,9 +67,11 @@ export function makeRunsProject(dir, { runs = 100000, groups = 1000 } = {}) {
       const ev = { e: "run", t: micros, id, op: OPERATIONS[i % OPERATIONS.length], config: flagRun ? `{"lr": ${0.001 * (i % 7)}}` : `{"i": ${i}}`, d: 1, c: 2 };
       if (!flagRun) ev.jobs = [hex(rand, 32)];
       ev.in = [gid];
+      // made as it starts, as cohort writes a run: the run event holds its start
+      ev.slot = 0;
+      ev.off = out.length;
       lines.push(ev);
       const text = `run ${i}\n`;
-      lines.push({ e: "start", t: micros + 200, id, slot: 0, off: out.length });
       out += text;
       if (i >= runs - Math.ceil(runs / 200)) continue; // the last runner died: these never ended
       lines.push({ e: "end", t: micros + 900000, id, exit: i % 100 === 7 ? -15 : i % 33 === 5 ? 1 : 0, len: text.length });

@@ -84,8 +84,12 @@ export interface RunEvent {
   fn?: true;
   /** Groups the run joins as it is made. */
   in?: string[];
+  /** Its start, when it starts as it is made (as every run cohort writes does): as in a `start` event. */
+  slot?: number;
+  off?: number;
 }
 
+/** A run made earlier starts (a run made as it starts carries `slot` and `off` itself). */
 export interface StartEvent {
   e: "start";
   t: number;
@@ -255,15 +259,14 @@ export class JournalWriter {
     return fd;
   }
 
-  /** Writes one line per event with one `write`. */
-  private write(events: JournalEvent | JournalEvent[]): void {
+  /** Writes one event's line with one `write`. */
+  private write(event: JournalEvent): void {
     const fd = this.fd!;
     if (this.torn) {
       fs.writeSync(fd, "\n");
       this.torn = false;
     }
-    const text = Array.isArray(events) ? events.map((e) => JSON.stringify(e) + "\n").join("") : JSON.stringify(events) + "\n";
-    const line = Buffer.from(text);
+    const line = Buffer.from(JSON.stringify(event) + "\n");
     let written = 0;
     try {
       written = fs.writeSync(fd, line);
@@ -282,12 +285,6 @@ export class JournalWriter {
   append(event: AppendedEvent): void {
     this.open();
     this.write(event);
-  }
-
-  /** Appends events as lines of one `write` (a run made and started at once). */
-  appendAll(events: AppendedEvent[]): void {
-    this.open();
-    this.write(events);
   }
 
   /** The number of a shared value (a directive set, a command template), written the first time it is seen. */

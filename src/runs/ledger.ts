@@ -258,6 +258,13 @@ export class Ledger {
     const config = typeof ev.config === "string" ? ev.config : "{}";
     const run = new Run(ev.id, writer, String(ev.op), ev.t, jobs, config, this.how(writer, ev), this.runs.size);
     this.runs.set(ev.id, run);
+    if (ev.slot !== undefined) {
+      // Made as it started: the event holds its start.
+      run.started = ev.t;
+      run.segmentWriter = writer;
+      run.slot = ev.slot;
+      run.offset = ev.off;
+    }
     if (this.tracksClaims) this.lastMade.set(claimKey(run.operation, aggregateOf(run)), { writer, t: ev.t });
     if (ev.in) {
       for (let i = 0; i < ev.in.length; i++) {
@@ -465,7 +472,7 @@ function wellFormed(v: unknown): v is JournalEvent {
   if (!isObject(v)) return false;
   switch (v.e) {
     case "run":
-      return isTime(v.t) && typeof v.id === "string" && (v.in === undefined || isStrings(v.in));
+      return isTime(v.t) && typeof v.id === "string" && (v.in === undefined || isStrings(v.in)) && (v.slot === undefined ? v.off === undefined : isCount(v.slot) && isCount(v.off));
     case "start":
       return isTime(v.t) && typeof v.id === "string" && isCount(v.slot) && isCount(v.off);
     case "end":

@@ -1,7 +1,8 @@
 /**
- * Recording a run in this process's journal (SPEC §6): a `run` event before anything of it runs,
- * `start` when its operation starts (naming the output segment of the slot that executes it and
- * where its output begins there), `end` with the exit code and the length of its output.
+ * Recording a run in this process's journal (SPEC §6): a `run` event as its operation starts, before
+ * anything of it runs, naming the output segment of the slot that executes it and where its output begins
+ * there (the start a separate `start` event would carry: one line fewer per run), then `end` with the exit
+ * code and the length of its output.
  */
 import { dumpJson } from "../dataspace/json.js";
 import type { JsonObject } from "../dataspace/value.js";
@@ -32,8 +33,8 @@ export function runConfig(opts: { flags?: JsonObject; statepoints?: JsonObject[]
 }
 
 /**
- * A run this process records. Its `run` event is written with its `start` (one `write`), when its
- * operation is about to start: nothing of it has run before.
+ * A run this process records. Its `run` event is written when its operation is about to start, and
+ * holds that start: nothing of it has run before.
  */
 export class RecordedRun {
   readonly id = newRunId();
@@ -68,7 +69,7 @@ export class RecordedRun {
   start(segment: Segment): void {
     this.segment = segment;
     this.offset = segment.position();
-    this.journal.appendAll([this.made, { e: "start", t: nowMicros(), id: this.id, slot: segment.slot, off: this.offset }]);
+    this.journal.append({ ...this.made, t: nowMicros(), slot: segment.slot, off: this.offset });
   }
 
   /** Why output could not be kept, once a write failed (a full disk); later output is dropped. */

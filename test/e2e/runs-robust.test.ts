@@ -56,7 +56,7 @@ describe("run status when the runner is gone", () => {
     const runner = background(["exec", "long"], dir);
     let sleeper: number | undefined;
     try {
-      const journal = await until("the run's start in the journal", () => readJournals(dir, true).find((j) => j.events.some((e) => e.e === "start")));
+      const journal = await until("the run's start in the journal", () => readJournals(dir, true).find((j) => j.events.some((e) => e.e === "run" && e.slot !== undefined)));
       expect(journal.writer.pid).toBe(runner.child.pid);
       sleeper = await until("the command's pid", () => {
         const text = fs.existsSync(pidFile) ? fs.readFileSync(pidFile, "utf8").trim() : "";
@@ -183,6 +183,7 @@ describe("concurrent writers", () => {
         line({ e: "attr", t: t + 2, of: good[1].id, set: { "tag:ok": "" }, delete: { x: 1 }, author: "x" }) +
         line({ e: "claim", t: t + 3, items: "all of them" }) +
         line({ e: "start", t: t + 3, id: id(2), slot: "../../../../x", off: 0 }) +
+        line({ e: "run", t: t + 3, id: id(6), op: "escaping", config: "{}", slot: "../../../../x", off: 0 }) +
         line({ e: "metric", t: t + 4, id: id(2), loss: 0.5 }) +
         line({ e: "end", t: t + 5, id: id(2), exit: 0, len: 999 }),
     );
