@@ -94,8 +94,6 @@ export class Run {
     readonly config: string,
     /** How it was defined, which most runs of one writer share. */
     readonly how: How,
-    /** Its place among the ledger's runs, in the order read (0, 1, 2, ...): what side tables go by. */
-    readonly index: number,
   ) {}
 
   /** Job ids of the aggregate; empty for a flag run. */
@@ -256,7 +254,7 @@ export class Ledger {
     if (this.runs.has(ev.id)) return;
     const jobs = Array.isArray(ev.jobs) ? (ev.jobs.length === 1 ? ev.jobs[0] : ev.jobs) : NO_JOBS;
     const config = typeof ev.config === "string" ? ev.config : "{}";
-    const run = new Run(ev.id, writer, String(ev.op), ev.t, jobs, config, this.how(writer, ev), this.runs.size);
+    const run = new Run(ev.id, writer, String(ev.op), ev.t, jobs, config, this.how(writer, ev));
     this.runs.set(ev.id, run);
     if (ev.slot !== undefined) {
       // Made as it started: the event holds its start.

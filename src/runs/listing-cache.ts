@@ -103,7 +103,7 @@ export function loadListing(projectRoot: string, kind: ListKind): CachedListing 
   if (c.format !== FORMAT || !journalsAre(projectRoot, c.journals)) return undefined;
   const ledger = new Ledger();
   for (const w of c.writers) ledger.writers.set(w.id, w);
-  for (const t of c.runs) ledger.runs.set(t[0], reviveRun(t, c.writerIds, ledger.runs.size));
+  for (const t of c.runs) ledger.runs.set(t[0], reviveRun(t, c.writerIds));
   for (const g of c.groups) ledger.groups.set(g.id, { ...g, joined: g.joined.map((id) => ledger.runs.get(id)!) });
   const rows = c.rows.map(([type, id]): Row => (type === "run" ? { type, run: ledger.runs.get(id)! } : { type, group: ledger.groups.get(id)! }));
   return { total: c.total, rows, ledger };
@@ -194,9 +194,9 @@ function runTuple(r: Run, writerOf: (id: string) => number): RunTuple {
   return [r.id, writerOf(r.writer), r.operation, r.made, r.jobs, r.config, r.flowgroup, r.directives, r.command, r.commandExpanded, r.function, r.started, seg, r.slot, r.offset, r.ended, r.exit, r.length, attrs, r.stamps];
 }
 
-function reviveRun(t: RunTuple, writerIds: string[], index: number): Run {
+function reviveRun(t: RunTuple, writerIds: string[]): Run {
   const [id, writer, operation, made, jobs, config, flowgroup, directives, command, commandExpanded, isFunction, started, seg, slot, offset, ended, exit, length, attrs, stamps] = t;
-  const run = new Run(id, writerIds[writer], operation, made, jobs, config, { flowgroup, directives, command, commandExpanded, function: isFunction }, index);
+  const run = new Run(id, writerIds[writer], operation, made, jobs, config, { flowgroup, directives, command, commandExpanded, function: isFunction });
   run.started = started;
   run.segmentWriter = seg < 0 ? undefined : writerIds[seg];
   run.slot = slot;

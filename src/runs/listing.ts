@@ -41,12 +41,11 @@ export function listedRuns(view: RunsView, deleted = false): Run[] {
  * Row `#N` is element N-1.
  */
 export function foldedRows(view: RunsView): Row[] {
-  // runs by their place in the ledger (Run.index): 1 when in a group
-  const grouped = new Uint8Array(view.ledger.runs.size);
+  const grouped = new Set<Run>();
   const groups = view.groups();
-  for (const g of groups) for (const r of view.memberRuns(g)) grouped[r.index] = 1;
+  for (const g of groups) for (const r of view.memberRuns(g)) grouped.add(r);
   const rows: { row: Row; t: number; id: string }[] = [];
-  for (const r of view.runs) if (grouped[r.index] === 0 && trashOf(r) === "present") rows.push({ row: { type: "run", run: r }, t: runTime(r), id: r.id });
+  for (const r of view.runs) if (!grouped.has(r) && trashOf(r) === "present") rows.push({ row: { type: "run", run: r }, t: runTime(r), id: r.id });
   for (const g of groups) rows.push({ row: { type: "group", group: g }, t: view.groupStarted(g) ?? g.made, id: g.id });
   return rows.sort((a, b) => compareNewest(a.t, a.id, b.t, b.id)).map((x) => x.row);
 }
