@@ -20,7 +20,7 @@ import type { Workflow } from "../workflow/workflow.js";
 import { itemDirectives, type ExecutionItem } from "./items.js";
 import { expandCommand, shellQuote } from "./placeholders.js";
 import { setLongTimeout, type LongTimer } from "../util/timer.js";
-import { runShell, type RunShellOptions } from "./process.js";
+import { runShell, stopCarriers, trackEntry, untrackEntry, type RunShellOptions } from "./process.js";
 import type { Starter, Starters } from "./starter.js";
 import { workerScript, type WorkerPool } from "./worker-pool.js";
 import type { Moves } from "./worker.js";
@@ -184,6 +184,10 @@ export async function execute(
     write(reason + "\n");
     exitCode = 1;
   } else {
+    // Every process of the run carries its id: on Ctrl-C or a timeout, those that left its process
+    // group (`setsid`) are found by it and stopped too (Linux); so they are if cohort exits meanwhile.
+    const carrier = `COHORT_RUN_ID=${record.id}`;
+    trackEntry(carrier);
     try {
       const starter = context.starters?.for(context.slot ?? 0);
       const body = await runBody(item, command, { cwd, env, record, write, echo, project, opts, fork: directives.fork, workers: context.workers, starter });
@@ -195,6 +199,8 @@ export async function execute(
       reason = errorText(err);
       write(`${describeItem(item)} raised: ${err instanceof Error && err.stack ? err.stack : reason}\n`);
     }
+    if (opts.signal?.aborted || exitCode === TIMED_OUT) await stopCarriers(carrier);
+    untrackEntry(carrier);
     const error = exitCode === 0 ? undefined : new Error(reason);
     const hookFailure = await runHooks(exitCode === 0 ? "on_success" : "on_exception", error);
     if (hookFailure) {
