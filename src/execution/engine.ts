@@ -273,11 +273,7 @@ export async function runConcurrently(
   let wake: (() => void) | undefined;
   const onAbort = () => wake?.();
   opts.signal?.addEventListener("abort", onAbort);
-  const mayStart = () => {
-    if (stopped || thrown || opts.signal?.aborted || (opts.limit !== undefined && started >= opts.limit)) return false;
-    if (opts.place?.moved()) stopped = "moved";
-    return !stopped;
-  };
+  const mayStart = () => !stopped && !thrown && !opts.signal?.aborted && (opts.limit === undefined || started < opts.limit);
   const execOpts: ExecuteOptions = { timeoutMs: opts.timeoutMs, signal: opts.signal, echo: opts.echo, worker: true, joins: opts.joins };
   // Each run at once writes its output to a slot of its own: the lowest free.
   const busySlots = new Set<number>();
@@ -292,6 +288,8 @@ export async function runConcurrently(
   const starters = opts.starters ?? new Starters();
   try {
     for (;;) {
+      // Once per scan of the queue (a stat), not per item tried.
+      if (!stopped && queue.length > 0 && opts.place?.moved()) stopped = "moved";
       // A full pool grants nothing: the queue is not scanned again until a run ends.
       for (let i = 0; i < queue.length && !pool.full && mayStart(); ) {
         const grant = pool.tryAcquire(requestOf(queue[i].directives));

@@ -73,7 +73,7 @@ describe("cohort job", () => {
 });
 
 describe("cohort job rm of a job a run is executing on", () => {
-  it("is refused with the run and operation named, --force removes it; once the run has ended, rm works", async () => {
+  it("is refused with the run and operation named; once the run has ended, rm works", async () => {
     const dir = project();
     fs.writeFileSync(path.join(dir, "cohort.toml"), `[operations.wait]\ncommand = "touch started; while [ ! -e \\"$COHORT_PROJECT/go\\" ]; do sleep 0.05; done"\n`);
     cohort(["init", "a={1,2}"], { cwd: dir });
