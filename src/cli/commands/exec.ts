@@ -9,7 +9,7 @@ import { catchInterrupts } from "../interrupt.js";
 import { parseSeconds } from "../numbers.js";
 import { RunConsole } from "../run-output.js";
 import { loadProjectWorkflow } from "../workflow.js";
-import { groupPlan, machineFor, reportSummary, trackedEvents } from "./run.js";
+import { endIfMoved, groupPlan, machineFor, reportSummary, trackedEvents } from "./run.js";
 
 export interface ExecCliOptions {
   timeout?: string;
@@ -63,9 +63,6 @@ export default async function exec(operation: string, args: string[], opts: Exec
   }
   invocation.finish();
   if (summary.stopped === "refused") throw summary.refusal!;
-  if (summary.stopped === "moved") {
-    reportSummary(summary.results, undefined, invocation);
-    throw movedAway(place);
-  }
+  endIfMoved(summary, place, invocation);
   reportSummary(summary.results, signal.aborted ? "interrupted" : summary.stopped, invocation);
 }

@@ -131,10 +131,7 @@ export default async function run(positional: string[], cliOpts: RunCliOptions, 
     terminal.close();
   }
   invocation.finish();
-  if (summary.stopped === "moved") {
-    reportSummary(summary.results, undefined, invocation);
-    throw movedAway(place);
-  }
+  endIfMoved(summary, place, invocation);
   if (summary.stopped === "refused") {
     // An item of a later pass cannot fit: what ran before is summed up, then the refusal (exit code 2).
     if (summary.results.length > 0) reportSummary(summary.results, undefined, invocation);
@@ -345,6 +342,13 @@ async function forceRun(
 
 function appendSummary(a: RunSummary, b: RunSummary): RunSummary {
   return { results: [...a.results, ...b.results], passes: a.passes + b.passes, stopped: b.stopped, refusal: b.refusal };
+}
+
+/** A summary stopped because the project moved away: the runs made, then the one-line error. */
+export function endIfMoved(summary: RunSummary, place: ProjectPlace, invocation: InvocationGroup): void {
+  if (summary.stopped !== "moved") return;
+  reportSummary(summary.results, undefined, invocation);
+  throw movedAway(place);
 }
 
 export function reportSummary(results: ExecutionResult[], stopped?: string, invocation?: InvocationGroup): void {
