@@ -37,6 +37,15 @@ export function cohortInBackground(args: string[], opts: { cwd: string; env?: No
   return { pid: child.pid!, child, done };
 }
 
+/** Waits until `check` holds, looking every 50 ms; fails after `ms` saying what it waited for. */
+export async function waitFor(what: string, check: () => boolean, ms = 20_000): Promise<void> {
+  const until = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
 /** Directories tempDir made, removed by one exit listener (one per directory passed Node's limit of ten). */
 const madeDirs: string[] = [];
 

@@ -75,8 +75,9 @@ export function buildProgram(only?: string): Command {
       .action(lazy(() => import("./commands/job-show.js")));
     job
       .command("rm")
-      .description("remove jobs and every file in them")
+      .description("remove jobs and every file in them; a job a run is executing on is refused without --force")
       .argument("<ids...>", "job ids or unique prefixes")
+      .option("--force", "remove jobs also while a run of this project is executing on them")
       .addHelpText("after", examples(["cohort job rm 7b9a 80df"]))
       .action(lazy(() => import("./commands/job-rm.js")));
   }

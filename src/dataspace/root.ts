@@ -63,3 +63,26 @@ export function projectRootOf(dir: string = process.cwd()): string {
   checkSchemaVersion(root);
   return root;
 }
+
+/**
+ * Where a project's directory was when a command began, to tell whether it has been moved (or removed)
+ * since: its path then names another directory, or none. Work that goes on through open files (the
+ * run journal) still reaches it; anything reached by its path would not.
+ */
+export class ProjectPlace {
+  private readonly identity: string | undefined;
+
+  constructor(readonly root: string) {
+    this.identity = identityOf(root);
+  }
+
+  /** Whether the path no longer names the directory it named (one stat). */
+  moved(): boolean {
+    return this.identity !== undefined && identityOf(this.root) !== this.identity;
+  }
+}
+
+function identityOf(dir: string): string | undefined {
+  const st = fs.statSync(dir, { bigint: true, throwIfNoEntry: false });
+  return st ? `${st.dev}:${st.ino}` : undefined;
+}

@@ -23,11 +23,17 @@ import type { Grant, ResourcePool } from "./resources.js";
 import { WorkerPool } from "./worker-pool.js";
 import { Starters } from "./starter.js";
 import type { ClaimGate } from "./claim-gate.js";
+import type { ProjectPlace } from "../dataspace/root.js";
 
 /** What cohort tells its caller while items run (progress, messages). */
 export interface ExecutionEvents {
   /** Claims (operation, aggregate) pairs before they run, so that runners sharing a project never run one twice. */
   gate?: ClaimGate;
+  /**
+   * Where the project was when the command began: once it has moved away, nothing more starts (the
+   * runs going on end, recorded through the journal's open file) and the summary says `moved`.
+   */
+  place?: ProjectPlace;
   /** A pass (or a batch) is about to run these items. */
   onPass?: (items: ExecutionItem[]) => void;
   /** An item's run exists and is about to start. */
@@ -69,7 +75,7 @@ export interface RunSummary {
   results: ExecutionResult[];
   passes: number;
   /** Why the run stopped early, if it did. */
-  stopped?: "failure" | "limit" | "interrupted" | "refused";
+  stopped?: "failure" | "limit" | "interrupted" | "refused" | "moved";
   /** With `stopped: "refused"`: why an item of a pass can never fit the machine (nothing of that pass ran). */
   refusal?: UserError;
 }
@@ -95,6 +101,7 @@ async function passesOf(project: Project, workflow: Workflow, opts: RunOptions, 
   const pool = opts.machine ? poolOf(opts.machine) : undefined;
   let passes = 0;
   for (;;) {
+    if (opts.place?.moved()) return { results, passes, stopped: "moved" };
     const { items, raised } = await eligibleItems(planner, opts.groups, opts.order, exhausted);
     // Before anything of the pass runs (before even the failures of conditions are recorded):
     // an item that can never fit the machine refuses the whole pass.
@@ -195,6 +202,7 @@ async function serially(project: Project, workflow: Workflow, items: ExecutionIt
     const item = items[k];
     if (opts.signal?.aborted) return { results, passes: 1, stopped: "interrupted" };
     if (opts.limit !== undefined && results.length >= opts.limit) return { results, passes: 1, stopped: "limit" };
+    if (opts.place?.moved()) return { results, passes: 1, stopped: "moved" };
     if (opts.gate && !opts.gate.admit(item, items.slice(k + 1, k + 257))) continue;
     const result = await execute(project, workflow, item, opts, { starters, onRun: (run) => opts.onStart?.(item, run) });
     opts.gate?.ended(item);
@@ -202,6 +210,8 @@ async function serially(project: Project, workflow: Workflow, items: ExecutionIt
     opts.onFinish?.(result);
     if (result.exitCode !== 0) {
       if (opts.signal?.aborted) return { results, passes: 1, stopped: "interrupted" };
+      // A run that failed as the project moved away failed for that, likely (its files were gone).
+      if (opts.place?.moved()) return { results, passes: 1, stopped: "moved" };
       if (!opts.keepGoing) return { results, passes: 1, stopped: "failure" };
     }
   }
@@ -253,12 +263,12 @@ export async function runConcurrently(
   items: PreparedItem[],
   pool: ResourcePool,
   opts: ConcurrentOptions,
-): Promise<{ results: ExecutionResult[]; stopped?: "failure" | "limit" | "interrupted" }> {
+): Promise<{ results: ExecutionResult[]; stopped?: "failure" | "limit" | "interrupted" | "moved" }> {
   const queue = [...items];
   const results: ExecutionResult[] = [];
   const running = new Set<Promise<void>>();
   let started = 0;
-  let stopped: "failure" | "limit" | "interrupted" | undefined;
+  let stopped: "failure" | "limit" | "interrupted" | "moved" | undefined;
   let thrown: { error: unknown } | undefined;
   let wake: (() => void) | undefined;
   const onAbort = () => wake?.();
@@ -278,6 +288,8 @@ export async function runConcurrently(
   const starters = opts.starters ?? new Starters();
   try {
     for (;;) {
+      // Once per scan of the queue (a stat), not per item tried.
+      if (!stopped && queue.length > 0 && opts.place?.moved()) stopped = "moved";
       // A full pool grants nothing: the queue is not scanned again until a run ends.
       for (let i = 0; i < queue.length && !pool.full && mayStart(); ) {
         const grant = pool.tryAcquire(requestOf(queue[i].directives));
@@ -333,6 +345,7 @@ export async function runConcurrently(
       opts.onFinish?.(result);
       if (result.exitCode !== 0 && !stopped) {
         if (opts.signal?.aborted) stopped = "interrupted";
+        else if (opts.place?.moved()) stopped = "moved";
         else if (!opts.keepGoing) stopped = "failure";
       }
     } else {

@@ -9,6 +9,7 @@ import { JOB_ID } from "../dataspace/id.js";
 import type { Project } from "../dataspace/project.js";
 import type { JsonObject } from "../dataspace/value.js";
 import { errorText, UserError } from "../util/errors.js";
+import { mkdirBelow } from "../util/fs.js";
 import { formatScalar } from "../dataspace/multivalue.js";
 import { dumpJson } from "../dataspace/json.js";
 import { JournalWriter } from "../runs/journal.js";
@@ -20,7 +21,7 @@ import type { Workflow } from "../workflow/workflow.js";
 import { itemDirectives, type ExecutionItem } from "./items.js";
 import { expandCommand, shellQuote } from "./placeholders.js";
 import { setLongTimeout, type LongTimer } from "../util/timer.js";
-import { runShell, type RunShellOptions } from "./process.js";
+import { runShell, stopCarriers, trackEntry, untrackEntry, type RunShellOptions } from "./process.js";
 import type { Starter, Starters } from "./starter.js";
 import { workerScript, type WorkerPool } from "./worker-pool.js";
 import type { Moves } from "./worker.js";
@@ -147,7 +148,7 @@ export async function execute(
   const result = (exitCode: number, reason?: string): ExecutionResult => ({ item, runId: record.id, runName: record.name, exitCode, reason });
   // A flag run's directory exists before anything of it runs, hooks included.
   const runDir = item.flags ? runWorkDir(project.root, record.id) : undefined;
-  if (runDir) fs.mkdirSync(runDir, { recursive: true });
+  if (runDir) mkdirBelow(project.root, runDir);
   context.onRun?.(run);
   // Read when needed: an operation that moves its job (`job.sp = ...`) moves its directory.
   const cwd = () => runDir ?? (jobs.length === 1 ? jobs[0].path : project.root);
@@ -184,6 +185,10 @@ export async function execute(
     write(reason + "\n");
     exitCode = 1;
   } else {
+    // Every process of the run carries its id: on Ctrl-C or a timeout, those that left its process
+    // group (`setsid`) are found by it and stopped too (Linux); so they are if cohort exits meanwhile.
+    const carrier = `COHORT_RUN_ID=${record.id}`;
+    trackEntry(carrier);
     try {
       const starter = context.starters?.for(context.slot ?? 0);
       const body = await runBody(item, command, { cwd, env, record, write, echo, project, opts, fork: directives.fork, workers: context.workers, starter });
@@ -195,6 +200,8 @@ export async function execute(
       reason = errorText(err);
       write(`${describeItem(item)} raised: ${err instanceof Error && err.stack ? err.stack : reason}\n`);
     }
+    if (opts.signal?.aborted || exitCode === TIMED_OUT) await stopCarriers(carrier);
+    untrackEntry(carrier);
     const error = exitCode === 0 ? undefined : new Error(reason);
     const hookFailure = await runHooks(exitCode === 0 ? "on_success" : "on_exception", error);
     if (hookFailure) {
@@ -318,7 +325,7 @@ async function inPoolWorker(item: ExecutionItem, ctx: BodyContext): Promise<Body
  */
 async function inWorker(item: ExecutionItem, ctx: BodyContext): Promise<BodyResult & { command?: unknown }> {
   const tmp = path.join(ctx.project.dataDir, "tmp");
-  fs.mkdirSync(tmp, { recursive: true });
+  mkdirBelow(ctx.project.root, tmp);
   const resultFile = path.join(tmp, `worker-${ctx.record.id}.json`);
   const argv = [process.execPath, workerScript(), ctx.project.root, ctx.record.id];
   const request = { operation: item.operation.name, jobs: item.aggregate.jobs.map((j) => j.id), flags: item.flags ? dumpJson(item.flags) : undefined };

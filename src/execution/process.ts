@@ -16,7 +16,8 @@
  *   shell reports killed by a signal (exit 128+N) when this process is aborted at about the same time.
  * - A run leaves nothing behind: when the command's shell ends, processes it started that are still
  *   in its group (background jobs, daemons that did not leave the group) get the same SIGTERM, then
- *   SIGKILL. A process that must outlive its run has to leave the group itself (`setsid`).
+ *   SIGKILL. A process that must outlive its run has to leave the group itself (`setsid`); it then
+ *   outlives a run that ends by itself, not one that is interrupted or times out (`stopCarriers`).
  * - If this process exits while commands run (e.g. a second Ctrl-C), their groups get SIGKILL.
  * - A command that cannot start (missing working directory, aborted before it started) is not an
  *   exception: the reason goes to the output and the exit code is 127 (-15 when aborted), pid 0.
@@ -68,6 +69,8 @@ const SIGKILL = os.constants.signals.SIGKILL;
 
 /** Process groups of commands running now, killed if this process exits. */
 const liveGroups = new Set<number>();
+/** Environment entries of runs going on (`COHORT_RUN_ID=...`): their processes are killed if this process exits. */
+const liveEntries = new Set<string>();
 let exitHookInstalled = false;
 
 function installExitHook(): void {
@@ -75,6 +78,8 @@ function installExitHook(): void {
   exitHookInstalled = true;
   process.on("exit", () => {
     for (const pgid of liveGroups) signalGroup(pgid, "SIGKILL");
+    // Only a process exiting while runs go on (a second Ctrl-C, a crash) gets here with entries.
+    for (const entry of liveEntries) for (const pid of processesCarrying(entry)) signalPid(pid, "SIGKILL");
   });
 }
 
@@ -97,6 +102,103 @@ export function signalGroup(pgid: number, signal: NodeJS.Signals): void {
   }
 }
 
+function signalPid(pid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(pid, signal);
+  } catch (err) {
+    if (!isErrno(err, "ESRCH") && !isErrno(err, "EPERM")) throw err;
+  }
+}
+
+/** The pids in /proc, or undefined where there is none (macOS). */
+function procPids(): number[] | undefined {
+  let entries: string[];
+  try {
+    entries = fs.readdirSync("/proc");
+  } catch {
+    return undefined;
+  }
+  return entries.filter((name) => /^\d+$/.test(name)).map(Number);
+}
+
+/** The fields of /proc/PID/stat after the command name ("state ppid pgrp ..."), or undefined when it is gone. */
+function statFields(pid: number): string[] | undefined {
+  let stat: string;
+  try {
+    stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
+  } catch {
+    return undefined;
+  }
+  // "pid (comm) state ppid pgrp ...": comm may hold spaces and parentheses.
+  return stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+}
+
+/** Whether a process exists and is not a zombie (which holds nothing). */
+function running(pid: number): boolean {
+  const state = statFields(pid)?.[0];
+  return state !== undefined && state !== "Z" && state !== "X";
+}
+
+const NUL = Buffer.from([0]);
+
+/**
+ * The processes of this user, other than this one, whose environment as they were started holds
+ * `entry` (`NAME=VALUE`): what a run started, also processes that left its process group (`setsid`)
+ * and were given another parent. Linux (/proc); elsewhere none. It reads the environment of every
+ * process of the user, so it is for runs being stopped, not for every run.
+ */
+export function processesCarrying(entry: string): number[] {
+  const uid = process.getuid?.();
+  const needle = Buffer.from("\0" + entry + "\0");
+  const found: number[] = [];
+  for (const pid of procPids() ?? []) {
+    if (pid === process.pid) continue;
+    let environ: Buffer;
+    try {
+      if (uid !== undefined && fs.statSync(`/proc/${pid}`).uid !== uid) continue;
+      environ = fs.readFileSync(`/proc/${pid}/environ`);
+    } catch {
+      continue; // gone, or not ours to read
+    }
+    if (Buffer.concat([NUL, environ, NUL]).includes(needle) && running(pid)) found.push(pid);
+  }
+  return found;
+}
+
+/**
+ * Stops the processes that carry `entry` (processesCarrying): SIGTERM, and SIGKILL to those still there
+ * after `graceMs`. Looks again until none is left (one may start another while it is stopped), at
+ * most `graceMs` + 2 s. Called when a run is interrupted or timed out, after its process group.
+ */
+export async function stopCarriers(entry: string, graceMs = DEFAULT_GRACE_MS): Promise<void> {
+  const start = Date.now();
+  const termed = new Set<number>();
+  for (;;) {
+    const pids = processesCarrying(entry);
+    if (pids.length === 0) return;
+    const late = Date.now() - start >= graceMs;
+    if (Date.now() - start >= graceMs + 2000) return;
+    for (const pid of pids) {
+      if (late) signalPid(pid, "SIGKILL");
+      else if (!termed.has(pid)) {
+        termed.add(pid);
+        signalPid(pid, "SIGTERM");
+      }
+    }
+    await sleep(50);
+  }
+}
+
+/** Marks `entry` as a run going on: if this process exits before `untrackEntry`, its carriers get SIGKILL. */
+export function trackEntry(entry: string): void {
+  installExitHook();
+  liveEntries.add(entry);
+}
+
+export function untrackEntry(entry: string): void {
+  liveEntries.delete(entry);
+}
+
 /**
  * Whether the process group has a member that is not a zombie. An orphan that has ended stays a
  * zombie where the init process does not reap (some containers); it holds nothing, so it does not count.
@@ -107,23 +209,11 @@ export function groupAlive(pgid: number): boolean {
   } catch (err) {
     return !isErrno(err, "ESRCH");
   }
-  let entries: string[];
-  try {
-    entries = fs.readdirSync("/proc");
-  } catch {
-    return true; // no /proc (macOS): trust kill
-  }
-  for (const name of entries) {
-    if (!/^\d+$/.test(name)) continue;
-    let stat: string;
-    try {
-      stat = fs.readFileSync(`/proc/${name}/stat`, "utf8");
-    } catch {
-      continue;
-    }
-    // "pid (comm) state ppid pgrp ...": comm may hold spaces and parentheses.
-    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    if (Number(fields[2]) === pgid && fields[0] !== "Z" && fields[0] !== "X") return true;
+  const pids = procPids();
+  if (!pids) return true; // no /proc (macOS): trust kill
+  for (const pid of pids) {
+    const fields = statFields(pid);
+    if (fields && Number(fields[2]) === pgid && fields[0] !== "Z" && fields[0] !== "X") return true;
   }
   return false;
 }

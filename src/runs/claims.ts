@@ -16,7 +16,7 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { isErrno } from "../util/fs.js";
+import { isErrno, mkdirBelow } from "../util/fs.js";
 import { journalDir, nowMicros, type JournalWriter } from "./journal.js";
 import { claimKey, JournalTail } from "./ledger.js";
 import { Liveness, pidIsAlive } from "./run-status.js";
@@ -47,7 +47,7 @@ export class Claims {
     const wanted = pairs.filter(([op, agg]) => !this.held.has(claimKey(op, agg)));
     if (wanted.length === 0) return [];
     const lock = path.join(journalDir(this.journal.projectRoot), "claims.lock");
-    acquire(lock, this.journal.id);
+    acquire(this.journal.projectRoot, lock, this.journal.id);
     try {
       const ledger = this.tail.read();
       const taken: Pair[] = [];
@@ -94,8 +94,8 @@ export class Claims {
 const sleep = (ms: number) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 
 /** Takes the lock file, waiting while another holds it and breaking it when stale. */
-function acquire(lock: string, writer: string): void {
-  fs.mkdirSync(path.dirname(lock), { recursive: true });
+function acquire(projectRoot: string, lock: string, writer: string): void {
+  mkdirBelow(projectRoot, path.dirname(lock));
   const me = `${writer} ${os.hostname()} ${process.pid}\n`;
   for (let attempt = 0; ; attempt++) {
     try {

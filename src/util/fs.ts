@@ -33,6 +33,23 @@ export function readFileIfExists(file: string): string | undefined {
   }
 }
 
+/**
+ * Makes `dir` and the directories between it and `base`, never `base` itself: where `base` is gone
+ * (a project moved away meanwhile), this fails with ENOENT instead of making it again, empty.
+ */
+export function mkdirBelow(base: string, dir: string): void {
+  let at = base;
+  for (const part of path.relative(base, dir).split(path.sep)) {
+    if (part === "") continue;
+    at = path.join(at, part);
+    try {
+      fs.mkdirSync(at);
+    } catch (err) {
+      if (!isErrno(err, "EEXIST")) throw err;
+    }
+  }
+}
+
 export function isErrno(err: unknown, code: string): boolean {
   return (err as NodeJS.ErrnoException | undefined)?.code === code;
 }

@@ -2,7 +2,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { jobId } from "../../src/dataspace/id.js";
-import { cohort, lines, tempDir } from "../helpers.js";
+import { cohort, cohortInBackground, lines, readRuns, tempDir, waitFor } from "../helpers.js";
 
 function project(): string {
   const dir = tempDir();
@@ -69,6 +69,44 @@ describe("cohort job", () => {
     expect(lines(cohort(["find"], { cwd: dir }).stdout)).toEqual([jobId({ a: 3 })]);
     expect(fs.readdirSync(path.join(dir, "workspace"))).toEqual([jobId({ a: 3 })]);
     expect(fs.readdirSync(path.join(dir, ".cohort", "tmp"))).toEqual([]);
+  });
+});
+
+describe("cohort job rm of a job a run is executing on", () => {
+  it("is refused with the run and operation named; once the run has ended, rm works", async () => {
+    const dir = project();
+    fs.writeFileSync(path.join(dir, "cohort.toml"), `[operations.wait]\ncommand = "touch started; while [ ! -e \\"$COHORT_PROJECT/go\\" ]; do sleep 0.05; done"\n`);
+    cohort(["init", "a={1,2}"], { cwd: dir });
+    const [busy, idle] = [jobId({ a: 1 }), jobId({ a: 2 })];
+    const run = cohortInBackground(["run", "-j", busy], { cwd: dir });
+    await waitFor("the run to start", () => fs.existsSync(path.join(dir, "workspace", busy, "started")));
+    const [made] = readRuns(dir);
+
+    const refused = cohort(["job", "rm", idle, busy.slice(0, 6)], { cwd: dir });
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toBe(
+      `cohort: error: job ${busy} is in use: run ${made.name} (wait) is running on it; nothing was removed ` +
+        "(wait for the run to end or stop it; --force removes the job anyway)\n",
+    );
+    expect(fs.readdirSync(path.join(dir, "workspace")).sort()).toEqual([busy, idle].sort());
+
+    fs.writeFileSync(path.join(dir, "go"), "");
+    expect((await run.done).code).toBe(0);
+    expect(cohort(["job", "rm", busy], { cwd: dir }).code).toBe(0);
+    expect(fs.readdirSync(path.join(dir, "workspace"))).toEqual([idle]);
+  });
+
+  it("--force removes a job a run is executing on", async () => {
+    const dir = project();
+    fs.writeFileSync(path.join(dir, "cohort.toml"), `[operations.wait]\ncommand = "touch \\"$COHORT_PROJECT/started\\"; sleep 30"\n`);
+    cohort(["init", "a=1"], { cwd: dir });
+    const run = cohortInBackground(["run"], { cwd: dir });
+    await waitFor("the run to start", () => fs.existsSync(path.join(dir, "started")));
+    const r = cohort(["job", "rm", "--force", jobId({ a: 1 })], { cwd: dir });
+    expect(r.code, r.stderr).toBe(0);
+    expect(fs.readdirSync(path.join(dir, "workspace"))).toEqual([]);
+    run.child.kill("SIGTERM");
+    await run.done;
   });
 });
 

@@ -2,7 +2,7 @@ import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { cohort, cohortInBackground, journalDirOf, lines, readJournals, readRuns, tempDir } from "../helpers.js";
+import { cohort, cohortInBackground, journalDirOf, lines, readJournals, readRuns, tempDir, waitFor } from "../helpers.js";
 
 /** A project with a cohort.toml (and optionally a project.ts) and a grid of jobs. */
 function project(toml: string, grid: string[], projectTs?: string): string {
@@ -74,14 +74,6 @@ function liveInGroups(pgids: number[]): string[] {
     .map((l) => l.trim().split(/\s+/))
     .filter(([, pgid, stat]) => pgids.includes(Number(pgid)) && !stat.startsWith("Z"))
     .map((f) => f.join(" "));
-}
-
-async function waitFor(what: string, check: () => boolean, ms = 20_000): Promise<void> {
-  const until = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
 
 // Each temporary project adds an exit listener (helpers.ts).

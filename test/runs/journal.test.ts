@@ -115,6 +115,29 @@ describe("the journal", () => {
     expect(bytes.subarray(a, b).toString()).toBe("first\n");
     expect([...bytes.subarray(b)]).toEqual([0xff, 0x00, 0x0a]);
   });
+
+  it("a project moved away is never made again at its old path; what is open goes on in the moved one", () => {
+    const root = project();
+    const w = JournalWriter.of(root);
+    w.segment(0).open();
+    w.append({ e: "end", t: nowMicros(), id: newRunId() });
+    const moved = root + "-moved";
+    fs.renameSync(root, moved);
+    // Open files: still written, in the moved project.
+    w.append({ e: "end", t: nowMicros(), id: newRunId() });
+    w.segment(0).write("still\n");
+    // What has to be made by its path fails, and makes nothing there.
+    expect(() => w.segment(1).open()).toThrow(/ENOENT/);
+    expect(() => new Claims(w).take([["op", "agg"]])).toThrow(/ENOENT/);
+    const other = JournalWriter.of(root + "-other");
+    expect(() => other.append({ e: "end", t: nowMicros(), id: newRunId() })).toThrow(/ENOENT/);
+    expect(fs.existsSync(root)).toBe(false);
+    expect(fs.existsSync(root + "-other")).toBe(false);
+    const text = fs.readFileSync(path.join(journalDir(moved), `${w.id}.jsonl`), "utf8");
+    expect(text.split("\n").filter((l) => l.includes('"e":"end"'))).toHaveLength(2);
+    expect(fs.readFileSync(segmentFile(moved, w.id, 0), "utf8")).toBe("still\n");
+    fs.renameSync(moved, root); // for the exit cleanup
+  });
 });
 
 describe("status from the journal", () => {

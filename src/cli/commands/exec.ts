@@ -3,11 +3,13 @@ import { flagItem, type ExecutionItem } from "../../execution/execute.js";
 import { Planner } from "../../execution/plan.js";
 import { expandBatch, InvocationGroup, splitRunArgs, withDefaults, type Batch } from "../../runs/batch.js";
 import { UserError } from "../../util/errors.js";
+import { ProjectPlace } from "../../dataspace/root.js";
+import { movedAway } from "../project.js";
 import { catchInterrupts } from "../interrupt.js";
 import { parseSeconds } from "../numbers.js";
 import { RunConsole } from "../run-output.js";
 import { loadProjectWorkflow } from "../workflow.js";
-import { groupPlan, machineFor, reportSummary, trackedEvents } from "./run.js";
+import { endIfMoved, groupPlan, machineFor, reportSummary, trackedEvents } from "./run.js";
 
 export interface ExecCliOptions {
   timeout?: string;
@@ -40,10 +42,12 @@ export default async function exec(operation: string, args: string[], opts: Exec
   const timeoutMs = opts.timeout !== undefined ? parseSeconds(opts.timeout, "--timeout") * 1000 : undefined;
   const invocation = InvocationGroup.start(project.root, groupPlan(workflow, [group], batch, items.length));
   const signal = catchInterrupts();
+  const place = new ProjectPlace(project.root);
   const terminal = new RunConsole({ quiet: opts.quiet, prefix: machine !== undefined && machine.slots > 1 });
   let summary;
   try {
     summary = await runItems(project, workflow, items, {
+      place,
       machine,
       keepGoing: true,
       signal,
@@ -52,10 +56,13 @@ export default async function exec(operation: string, args: string[], opts: Exec
       onPass: (planned) => terminal.planned(planned),
       ...trackedEvents(terminal, invocation),
     });
+  } catch (err) {
+    throw movedAway(place, err);
   } finally {
     terminal.close();
   }
   invocation.finish();
   if (summary.stopped === "refused") throw summary.refusal!;
+  endIfMoved(summary, place, invocation);
   reportSummary(summary.results, signal.aborted ? "interrupted" : summary.stopped, invocation);
 }

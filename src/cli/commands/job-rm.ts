@@ -1,8 +1,35 @@
+import type { Run } from "../../runs/ledger.js";
+import { UserError } from "../../util/errors.js";
 import { loadProject } from "../project.js";
+import { openRuns } from "../run-rows.js";
 
-export default function jobRm(prefixes: string[]): void {
+export default function jobRm(prefixes: string[], opts: { force?: boolean }): void {
   const project = loadProject();
   const ids = [...new Set(prefixes.map((p) => project.resolveJobId(p)))];
+  if (!opts.force) refuseJobsInUse(ids);
   project.removeJobs(ids);
   for (const id of ids) process.stderr.write(`removed ${id}\n`);
+}
+
+/**
+ * A job that a run is executing on (as the journal says: a run not ended whose writer lives, SPEC §6)
+ * is not removed: the run would lose its directory under it. No lock of its own: the runs are the record.
+ */
+function refuseJobsInUse(ids: string[]): void {
+  const wanted = new Set(ids);
+  const { view } = openRuns();
+  const busy: [string, Run][] = [];
+  for (const run of view.runs) {
+    if (run.exit !== undefined || run.ended !== undefined) continue;
+    const status = view.status(run);
+    if (status !== "running" && status !== "pending") continue;
+    for (const id of run.jobs) if (wanted.has(id)) busy.push([id, run]);
+  }
+  if (busy.length === 0) return;
+  const [id, run] = busy[0];
+  const more = busy.length > 1 ? ` (and ${busy.length - 1} more job${busy.length === 2 ? "" : "s"} in use)` : "";
+  throw new UserError(
+    `job ${id} is in use: run ${run.name} (${run.operation}) is ${view.status(run)} on it${more}; nothing was removed`,
+    "wait for the run to end or stop it; --force removes the job anyway",
+  );
 }

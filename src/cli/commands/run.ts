@@ -18,6 +18,8 @@ import { shellWords } from "../../workflow/group-options.js";
 import type { GroupDefinition } from "../../workflow/model.js";
 import type { Workflow } from "../../workflow/workflow.js";
 import { UserError } from "../../util/errors.js";
+import { ProjectPlace } from "../../dataspace/root.js";
+import { movedAway } from "../project.js";
 import { out, warn } from "../context.js";
 import { catchInterrupts } from "../interrupt.js";
 import { parseCount, parseSeconds } from "../numbers.js";
@@ -93,7 +95,9 @@ export default async function run(positional: string[], cliOpts: RunCliOptions, 
   const invocation = InvocationGroup.start(project.root, groupPlan(workflow, groups, work.batch, planned));
   const terminal = new RunConsole({ quiet: opts.quiet, prefix: machine !== undefined && machine.slots > 1 });
   const signal = catchInterrupts();
+  const place = new ProjectPlace(project.root);
   const common = {
+    place,
     keepGoing: opts.keepGoing,
     timeoutMs,
     machine,
@@ -121,10 +125,13 @@ export default async function run(positional: string[], cliOpts: RunCliOptions, 
         if (gate.skipped > 0) process.stderr.write(`cohort: ${gate.skipped} skipped: another runner of this project runs ${gate.skipped === 1 ? "it" : "them"}, or ran ${gate.skipped === 1 ? "it" : "them"} since this one began\n`);
       }
     }
+  } catch (err) {
+    throw movedAway(place, err);
   } finally {
     terminal.close();
   }
   invocation.finish();
+  endIfMoved(summary, place, invocation);
   if (summary.stopped === "refused") {
     // An item of a later pass cannot fit: what ran before is summed up, then the refusal (exit code 2).
     if (summary.results.length > 0) reportSummary(summary.results, undefined, invocation);
@@ -335,6 +342,13 @@ async function forceRun(
 
 function appendSummary(a: RunSummary, b: RunSummary): RunSummary {
   return { results: [...a.results, ...b.results], passes: a.passes + b.passes, stopped: b.stopped, refusal: b.refusal };
+}
+
+/** A summary stopped because the project moved away: the runs made, then the one-line error. */
+export function endIfMoved(summary: RunSummary, place: ProjectPlace, invocation: InvocationGroup): void {
+  if (summary.stopped !== "moved") return;
+  reportSummary(summary.results, undefined, invocation);
+  throw movedAway(place);
 }
 
 export function reportSummary(results: ExecutionResult[], stopped?: string, invocation?: InvocationGroup): void {
