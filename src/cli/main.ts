@@ -5,6 +5,7 @@
 import { Command, CommanderError } from "../vendor/commander.js";
 import { errorText, UserError } from "../util/errors.js";
 import { closeNames } from "../util/names.js";
+import { checkArgsUtf8 } from "./argv.js";
 import { fail, setDebug } from "./context.js";
 
 type Loader = () => Promise<{ default: (...args: never[]) => unknown }>;
@@ -445,6 +446,12 @@ export async function main(argv: string[]): Promise<void> {
     if (err.code === "EPIPE") process.exit(process.exitCode ?? 0);
     throw err;
   });
+  try {
+    checkArgsUtf8(argv);
+  } catch (err) {
+    fail(err);
+    return;
+  }
   const program = buildProgram(commandIn(argv));
   // Which command raised an error decides whose --help the message points to.
   const raisedBy = new WeakMap<CommanderError, Command>();
