@@ -16,11 +16,17 @@ type Outcome = { value: string } | { refused: string };
 
 /** What one parser makes of a text: the value (as canonical JSON, which keeps 1 and 1.0 apart) or a refusal. */
 function outcome(parse: () => JsonValue): Outcome {
+  let v: JsonValue;
   try {
-    return { value: canonicalJson([parse()]) };
+    v = parse();
   } catch (err) {
     if (err instanceof UserError) return { refused: "UserError" };
     throw err;
+  }
+  try {
+    return { value: canonicalJson([v]) };
+  } catch {
+    return { value: `not JSON: ${String(v)}` }; // Infinity, NaN: a value all the same, not a refusal
   }
 }
 
