@@ -88,7 +88,7 @@ export function buildProgram(only?: string): Command {
       .summary("print or change a job's document, or the project's")
       .description(
         "print or change a job's document, or the project's with --project. " +
-          "KEY may be a dotted path into nested objects; VALUE is JSON (text that is not JSON is a string).",
+          "KEY may be a dotted path into nested objects; VALUE is typed as in cohort init: 1 is an int, 1.0 a float, 'x' a string, JSON text is JSON, other text is a string.",
       )
       .argument("[args...]", "ID [KEY [VALUE]], or KEY [VALUE] with --project")
       .option("-p, --project", "the project document instead of a job's")
@@ -104,7 +104,7 @@ export function buildProgram(only?: string): Command {
       .command("find")
       .summary("print the ids of the jobs matching a filter")
       .description(
-        "print the ids of jobs matching a filter: JSON, or KEY VALUE pairs (VALUE is JSON, /re/ a regex, " +
+        "print the ids of jobs matching a filter: JSON, or KEY VALUE pairs (VALUE is typed as in cohort init, /re/ a regex, " +
           "a lone KEY means it exists; KEY.$op VALUE applies an operator; doc.KEY reads the document).",
       )
       .argument("[filter...]", "JSON filter or KEY VALUE pairs")
