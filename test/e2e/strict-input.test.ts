@@ -84,6 +84,21 @@ describe("invalid UTF-8 in a file", () => {
     fs.writeFileSync(file, bytes('[project]\nname = "d', [0xff], '"\n'));
     expectRefused(cohort(["status"], { cwd: dir }), /cohort\.toml is not valid UTF-8: byte 0xff at line 2, column 10/);
   });
+  it("a submission template holding a Latin-1 byte is refused with its line; one holding U+FFFD is used", () => {
+    const dir = newProject();
+    fs.writeFileSync(path.join(dir, "cohort.toml"), '[operations.a]\ncommand = "true"\n');
+    expect(cohort(["job", "init", "i=1"], { cwd: dir }).code).toBe(0);
+    fs.mkdirSync(path.join(dir, "templates"));
+    const template = (...middle: (string | number[])[]) =>
+      fs.writeFileSync(path.join(dir, "templates", "slurm.sh"), bytes('{% extends "cohort/slurm.sh" %}\n{% block header %}\n{{ super() }}\n# ', ...middle, "\n{% endblock %}\n"));
+    const submit = () => cohort(["submit", "--pretend", "--scheduler", "slurm"], { cwd: dir });
+    template("caf", [0xe9]);
+    expectRefused(submit(), /templates\/slurm\.sh is not valid UTF-8: byte 0xe9 at line 4, column 6/);
+    template("caf\uFFFD");
+    const shown = submit();
+    expect(shown.code, shown.stderr).toBe(0);
+    expect(shown.stdout).toContain("# caf\uFFFD\n");
+  });
 });
 
 describe("invalid UTF-8 in an argument", () => {
