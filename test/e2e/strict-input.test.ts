@@ -149,6 +149,14 @@ describe("one typing of command-line values", () => {
     expect(fs.readdirSync(path.join(dir, "workspace"))).toEqual([id]);
   });
 
+  it("schema --max-values takes a whole number only, as every count option does", () => {
+    const dir = newProject();
+    for (const bad of ["", " ", "1e3", "1e999", "-1", "2.5"]) {
+      expectRefused(cohort(["schema", "--max-values", bad], { cwd: dir }), /--max-values .* is not a whole number of at least 0/);
+    }
+    expect(cohort(["schema", "--max-values", "0"], { cwd: dir }).code).toBe(0);
+  });
+
   it("doc stores a value as job init types it", () => {
     const dir = newProject();
     const id = cohort(["job", "init", "a=1"], { cwd: dir }).stdout.trim();
