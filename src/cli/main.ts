@@ -5,6 +5,7 @@
 import { Command, CommanderError } from "../vendor/commander.js";
 import { errorText, UserError } from "../util/errors.js";
 import { closeNames } from "../util/names.js";
+import { checkArgsUtf8 } from "./argv.js";
 import { fail, setDebug } from "./context.js";
 
 type Loader = () => Promise<{ default: (...args: never[]) => unknown }>;
@@ -88,7 +89,7 @@ export function buildProgram(only?: string): Command {
       .summary("print or change a job's document, or the project's")
       .description(
         "print or change a job's document, or the project's with --project. " +
-          "KEY may be a dotted path into nested objects; VALUE is JSON (text that is not JSON is a string).",
+          "KEY may be a dotted path into nested objects; VALUE is typed as in cohort init: 1 is an int, 1.0 a float, 'x' a string, JSON text is JSON, other text is a string.",
       )
       .argument("[args...]", "ID [KEY [VALUE]], or KEY [VALUE] with --project")
       .option("-p, --project", "the project document instead of a job's")
@@ -104,7 +105,7 @@ export function buildProgram(only?: string): Command {
       .command("find")
       .summary("print the ids of the jobs matching a filter")
       .description(
-        "print the ids of jobs matching a filter: JSON, or KEY VALUE pairs (VALUE is JSON, /re/ a regex, " +
+        "print the ids of jobs matching a filter: JSON, or KEY VALUE pairs (VALUE is typed as in cohort init, /re/ a regex, " +
           "a lone KEY means it exists; KEY.$op VALUE applies an operator; doc.KEY reads the document).",
       )
       .argument("[filter...]", "JSON filter or KEY VALUE pairs")
@@ -446,6 +447,12 @@ export async function main(argv: string[]): Promise<void> {
     if (err.code === "EPIPE") process.exit(process.exitCode ?? 0);
     throw err;
   });
+  try {
+    checkArgsUtf8(argv);
+  } catch (err) {
+    fail(err);
+    return;
+  }
   const program = buildProgram(commandIn(argv));
   // Which command raised an error decides whose --help the message points to.
   const raisedBy = new WeakMap<CommanderError, Command>();

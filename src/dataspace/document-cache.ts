@@ -22,7 +22,7 @@
  */
 import fs from "node:fs";
 import path from "node:path";
-import { readSmallFileSync, writeFileAtomic } from "../util/fs.js";
+import { readSmallFileSync, readTextFile, writeFileAtomic } from "../util/fs.js";
 import { UserError } from "../util/errors.js";
 import type { DocumentSnapshots } from "./document.js";
 import { collectTyped, restoreTyped } from "./typed-json.js";
@@ -205,7 +205,7 @@ function readCache(file: string): Map<string, Entry> {
   const entries = new Map<string, Entry>();
   let data: CacheFile;
   try {
-    data = JSON.parse(fs.readFileSync(file, "utf8")) as CacheFile;
+    data = JSON.parse(readTextFile(file)) as CacheFile;
     if (
       data?.v !== CACHE_VERSION ||
       !Array.isArray(data.ids) ||

@@ -54,18 +54,22 @@
  *
  * The short CLI form (`parseFilterArgs`) follows signac's `parse_filter_arg`: `key value key value ...`
  * taken pairwise by position; a key without a value (the last of an odd count) or with the value `!`
- * means `{"$exists": true}`; `/re/` is `{"$regex": "re"}`; a value written as a JSON object or list is
- * parsed as JSON (and malformed JSON is an error); `true`, `false`, `null` and Python int/float literals
- * (`42`, `-1_000`, `1.`, `.5`, `1e-3`, `inf`, `nan`) become values; anything else is a string. Keys keep
- * their dotted form (`i.$lt 100` gives `{"i.$lt": 100}`, which is what signac prints). Differences:
- * 12. A value that is valid JSON is read as JSON, so `'"1"'` is the string "1" (signac keeps the quotes and
- *    has no way to ask for a string that looks like a number).
+ * means `{"$exists": true}`; `/re/` is `{"$regex": "re"}`; any other value is typed by `parseScalar`
+ * (multivalue.ts), as every value on cohort's command line is. Keys keep their dotted form (`i.$lt 100`
+ * gives `{"i.$lt": 100}`, which is what signac prints). Differences:
+ * 12. Values are typed as `cohort init` and `cohort run` type them, so that a value finds the jobs that
+ *    the same text made: `'"1"'` and `"'1'"` are the string "1" (signac keeps the quotes and has no way
+ *    to ask for a string that looks like a number); a number with a leading zero (`01`) or an
+ *    underscore (`1_000`) and `inf`/`nan` are strings, where signac reads Python literals; a float
+ *    beyond a double's range (`1e400`) is an error; text starting with `[` or `{` must be JSON, and
+ *    other text must pair its brackets (`a}` is an error: quote it, `"'a}'"`).
  * 13. A single argument that starts with `{` is always the JSON form (signac wants it to end with `}` as
  *    well, else takes it as a key); a JSON list as the whole filter is an error.
  * 14. `/` alone is the string "/" (signac reads it as the empty regex).
  */
 import { UserError } from "../util/errors.js";
 import { compareCodePoints, parseJson } from "./json.js";
+import { parseScalar } from "./multivalue.js";
 import { Float, type JsonObject, type JsonValue } from "./value.js";
 
 /** Tests one job: its state point, and its document fetched lazily (at most once per call). */
@@ -144,45 +148,21 @@ export function parseFilterArgs(args: readonly string[], options: ParseFilterOpt
 
 function parseFilterValue(key: string, text: string | undefined, options: ParseFilterOptions): JsonValue {
   if (text === undefined || text === "!") return { $exists: true };
-  if (isJsonLike(text)) return parseJson(text, `the value of ${JSON.stringify(key)}`);
   if (text.length >= 2 && text.startsWith("/") && text.endsWith("/")) return { $regex: text.slice(1, -1) };
-  if (text === "true") return true;
-  if (text === "false") return false;
-  if (text === "null") return null;
   if (Object.hasOwn(PY_LITERAL_HINTS, text)) {
     options.warn?.(`the value ${JSON.stringify(text)} of ${JSON.stringify(key)} is a string: did you mean ${PY_LITERAL_HINTS[text]}?`);
   }
+  // typed as every command-line value is, so that `find` finds what `init` and `run` made
   try {
-    return parseJson(text);
-  } catch {
-    // not JSON: a Python int or float literal, else a string
+    return parseScalar(text);
+  } catch (err) {
+    if (err instanceof UserError) throw new UserError(`the value of ${JSON.stringify(key)}: ${err.message}`, err.hint);
+    throw err;
   }
-  return pythonNumber(text) ?? text;
 }
 
 function isJsonLike(s: string): boolean {
   return (s.startsWith("{") && s.endsWith("}")) || (s.startsWith("[") && s.endsWith("]"));
-}
-
-const PY_INT = /^[+-]?[0-9](?:_?[0-9])*$/;
-const PY_FLOAT = /^[+-]?(?:(?:[0-9](?:_?[0-9])*)?\.[0-9](?:_?[0-9])*|[0-9](?:_?[0-9])*\.?)(?:[eE][+-]?[0-9](?:_?[0-9])*)?$/;
-const PY_SPECIAL = /^([+-]?)(inf|infinity|nan)$/i;
-
-/** What Python's `int(s)`, else `float(s)`, makes of `s` (ASCII digits only), or undefined. */
-function pythonNumber(s: string): JsonValue | undefined {
-  const t = s.trim();
-  if (PY_INT.test(t)) {
-    const big = BigInt(t.replace(/_/g, ""));
-    return big >= BigInt(Number.MIN_SAFE_INTEGER) && big <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(big) : big;
-  }
-  let x: number;
-  if (PY_FLOAT.test(t)) x = Number(t.replace(/_/g, ""));
-  else {
-    const m = PY_SPECIAL.exec(t);
-    if (!m) return undefined;
-    x = m[2].toLowerCase() === "nan" ? NaN : m[1] === "-" ? -Infinity : Infinity;
-  }
-  return Number.isInteger(x) || Object.is(x, -0) ? new Float(x) : x;
 }
 
 // ---------------------------------------------------------------------------------------------------------

@@ -9,7 +9,8 @@
  */
 import fs from "node:fs";
 import path from "node:path";
-import { isErrno, readSmallFileSync, writeFileAtomic } from "../util/fs.js";
+import { isErrno, readSmallFileSync, readTextFile, writeFileAtomic } from "../util/fs.js";
+import { Utf8Error } from "../util/utf8.js";
 import { jobId, JOB_ID } from "./id.js";
 import { parseJson } from "./json.js";
 import { collectTyped, restoreTyped } from "./typed-json.js";
@@ -43,6 +44,7 @@ export function readStatepoint(dir: string, expectedId?: string): JsonObject | s
   try {
     text = readSmallFileSync(dir + path.sep + STATEPOINT_FILE);
   } catch (err) {
+    if (err instanceof Utf8Error) return `state-point file is not valid UTF-8: ${err.detail}`;
     return isErrno(err, "ENOENT") ? "no state-point file" : `state-point file unreadable: ${(err as Error).message}`;
   }
   let sp: JsonValue;
@@ -241,7 +243,7 @@ function statMtime(dir: string): number | undefined {
 function readCache(file: string): CacheFile | undefined {
   let data: CacheFile;
   try {
-    data = JSON.parse(fs.readFileSync(file, "utf8")) as CacheFile;
+    data = JSON.parse(readTextFile(file)) as CacheFile;
   } catch {
     return undefined;
   }

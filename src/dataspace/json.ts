@@ -3,7 +3,7 @@
  * signac's job ids hash `json.dumps(sp, sort_keys=True)`, so the writer must match it byte for byte.
  */
 import { UserError } from "../util/errors.js";
-import { Float, type JsonObject, type JsonValue, pythonFloatRepr } from "./value.js";
+import { float, Float, type JsonObject, type JsonValue, pythonFloatRepr } from "./value.js";
 
 export class JsonSyntaxError extends UserError {
   constructor(
@@ -38,6 +38,22 @@ function needsTypedParse(text: string): boolean {
     if (from >= text.length) return false;
   }
   return NEEDS_TYPED_PARSE.test(text.slice(from));
+}
+
+/** Why a float literal beyond a double's range is refused, wherever it is read (JSON, command-line values). */
+export function floatRangeMessage(lexeme: string): string {
+  return `${lexeme} is too large for a float`;
+}
+export const FLOAT_RANGE_HINT = "floats are at most about 1.8e308";
+
+/**
+ * The float of a decimal literal already known to be one (`1.5`, `1e-4`, `1.0`): a `Float` when
+ * integer-valued; undefined when it is beyond a double's range (±1e309 and the like), which cohort
+ * refuses rather than store as infinity. A literal too small for a double reads as 0.0, as in Python.
+ */
+export function floatOfLiteral(lexeme: string): number | Float | undefined {
+  const x = Number(lexeme);
+  return Number.isFinite(x) ? float(x) : undefined;
 }
 
 /** Parses JSON text keeping ints, floats and big integers apart. `source` names the text in errors. */
@@ -242,11 +258,7 @@ class Parser {
       while (t[this.pos] >= "0" && t[this.pos] <= "9") this.pos++;
     }
     const lexeme = t.slice(start, this.pos);
-    if (isFloat) {
-      const x = Number(lexeme);
-      if (!Number.isFinite(x)) this.fail(`${lexeme} is too large for a float`, start);
-      return Number.isInteger(x) || Object.is(x, -0) ? new Float(x) : x;
-    }
+    if (isFloat) return floatOfLiteral(lexeme) ?? this.fail(floatRangeMessage(lexeme), start);
     if (intDigits < 16) return Number(lexeme) || 0; // `|| 0` reads "-0" as the int 0, as Python does
     const big = BigInt(lexeme);
     return big >= BigInt(Number.MIN_SAFE_INTEGER) && big <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(big) : big;

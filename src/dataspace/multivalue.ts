@@ -16,23 +16,26 @@
  * | `loguniform[a:b]`          | random float draws, uniform in log space; 0 < a < b                    |
  *
  * Rules, precisely:
- * - **Scalars** (`parseScalar`): surrounding whitespace is ignored for typing. `true`, `false`, `null`
- *   (lowercase, as in JSON). Integers `[+-]?(0|[1-9][0-9]*)` → an int (a `bigint` beyond 2^53). Floats
- *   are decimal literals with a `.` or an exponent, Python's `float()` syntax without `inf`/`nan`:
- *   `1e-4`, `1.5`, `.5`, `5.`, `-0.0`; an integer-valued float is a `Float` (`1.0` ≠ `1`). A number with
- *   a leading zero (`007`, `00.5`) is a string, so that identifiers like `001` stay as written. A
- *   value wrapped in one matching pair of quotes (`'x'` or `"x"`) is that string, quotes removed,
- *   nothing unescaped. A value starting with `[` or `{` is JSON and must be valid. Anything else is
- *   a string, exactly as given.
+ * - **Scalars** (`parseScalar`, the one function that types a value on cohort's command line): surrounding
+ *   whitespace is ignored for typing. `true`, `false`, `null` (lowercase, as in JSON). Integers
+ *   `[+-]?(0|[1-9][0-9]*)` → an int (a `bigint` beyond 2^53). Floats are decimal literals with a `.` or
+ *   an exponent, Python's `float()` syntax without `inf`/`nan`: `1e-4`, `1.5`, `.5`, `5.`, `-0.0`; an
+ *   integer-valued float is a `Float` (`1.0` ≠ `1`); one beyond a double's range (`1e999`) is an error,
+ *   as in JSON text, and one too small for a double is 0.0, as in Python. A number with a leading zero
+ *   (`007`, `00.5`) is a string, so that identifiers like `001` stay as written. A value in single
+ *   quotes (`'x'`) is that string as written, quotes removed; a value in double quotes is a JSON string
+ *   (`"a\"b"`), and must be one. A value starting with `[` or `{` is JSON and must be valid. Anything
+ *   else is a string, exactly as given, whose brackets must pair up (`1}` and `a[` are errors).
  * - **Braces** (`parseValueSpec`): a value starting with `{` that is valid JSON is a JSON object (so
  *   `{}` and `{"a": 1}` are single values); otherwise it must end with `}` and is a range or a list.
  *   The inside is a **range** when it holds no `,`, does not start with a quote, and splits at `..`
  *   into 2 or 3 parts of which the first is not empty (`{../data}` stays a one-item list); the parts
  *   must then be numbers. Otherwise it is a **list**, split at top-level commas: an item that starts
  *   with a quote runs to the matching quote that is followed by `,` or the end (so `'a, b'` keeps its
- *   comma); commas inside `[...]`, `{...}` and JSON strings within them do not split. Unquoted items
- *   are trimmed; an empty one is an error (write `''` for an empty string). Nested lists and ranges
- *   are not supported. Duplicates are kept (a repeated value means a repeated run).
+ *   comma; in a double-quoted item a `\"` does not end it); commas inside `[...]`, `{...}` and JSON
+ *   strings within them do not split, and those brackets must pair up. Unquoted items are trimmed;
+ *   an empty one is an error (write `''` for an empty string). Nested lists and ranges are not
+ *   supported. Duplicates are kept (a repeated value means a repeated run).
  * - **Ranges** are computed exactly in decimal: every value is `start + i*step` for `i = 0, 1, ...`
  *   while it does not pass `end`, and each is then the double nearest to that exact decimal, so
  *   `{0..1..0.1}` gives `0.3`, never `0.30000000000000004`, and the end is included whenever it is
@@ -53,7 +56,7 @@
  *   listed key's value uniformly from its list. Without `seed` the draws differ on every call.
  */
 import { UserError } from "../util/errors.js";
-import { dumpJson, parseJson } from "./json.js";
+import { dumpJson, FLOAT_RANGE_HINT, floatOfLiteral, floatRangeMessage, parseJson } from "./json.js";
 import { float, isPlainObject, pyType, type JsonObject, type JsonValue } from "./value.js";
 
 /** The most points a grid, a range or a batch may have. */
@@ -76,24 +79,28 @@ function parseInteger(t: string): number | bigint {
   return big >= BigInt(Number.MIN_SAFE_INTEGER) && big <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(big) : big;
 }
 
-function parseFloatText(t: string): number | JsonValue {
-  const x = Number(t);
-  if (!Number.isFinite(x)) throw new UserError(`${t} is too large for a float`, "floats are at most about 1.8e308");
-  return float(x);
+function parseFloatText(t: string): JsonValue {
+  const v = floatOfLiteral(t);
+  if (v === undefined) throw new UserError(floatRangeMessage(t), FLOAT_RANGE_HINT);
+  return v;
 }
 
-function isQuoted(t: string): boolean {
-  return t.length >= 2 && (t[0] === "'" || t[0] === '"') && t[t.length - 1] === t[0];
-}
+const DOUBLE_QUOTE_HINT = "write text taken as written in single quotes, e.g. 'C:\\data'";
 
 /**
- * One typed value from its text: `true`/`false`/`null`, ints (bigint beyond 2^53), floats (`1.0` is a
- * `Float`), a quoted string (quotes removed), JSON for text starting with `[` or `{`, else the text
- * itself as a string. See the module comment for the exact rules.
+ * One typed value from its text: the one function that types a value given on the command line
+ * (`cohort init`, `job init`, `run` and `exec` flags, `doc`, and the values of `find` and `-f`).
+ * `true`/`false`/`null`, ints (bigint beyond 2^53), floats (`1.0` is a `Float`; beyond a double's
+ * range refused), `'text'` as written, `"text"` as a JSON string, JSON for text starting with `[` or
+ * `{`, else the text itself as a string, whose brackets must balance. See the module comment.
  */
 export function parseScalar(text: string): JsonValue {
   const t = text.trim();
-  if (isQuoted(t)) return t.slice(1, -1);
+  if (t[0] === "'") {
+    if (t.length >= 2 && t[t.length - 1] === "'") return t.slice(1, -1);
+    throw new UserError(`unterminated quote in ${t}`, `end it with ', or quote the whole value in double quotes: "${t}"`);
+  }
+  if (t[0] === '"') return parseJsonString(t);
   switch (t) {
     case "true":
       return true;
@@ -112,21 +119,61 @@ export function parseScalar(text: string): JsonValue {
       throw new UserError(`${t} starts like JSON but is not valid JSON: ${err.message}`, QUOTE_HINT);
     }
   }
+  bracketsEnd(t, 0, false, t);
   return text;
+}
+
+function parseJsonString(t: string): string {
+  let v: JsonValue;
+  try {
+    v = parseJson(t);
+  } catch (err) {
+    if (!(err instanceof UserError)) throw err;
+    throw new UserError(`${t} starts with a double quote but is not a JSON string: ${err.message}`, DOUBLE_QUOTE_HINT);
+  }
+  if (typeof v !== "string") throw new UserError(`${t} starts with a double quote but is not one JSON string`, DOUBLE_QUOTE_HINT);
+  return v;
+}
+
+/**
+ * Where unquoted text that starts at `from` ends: at the first `,` outside brackets when `commas`,
+ * else at the end. Brackets (`[]`, `{}`) must pair up, and JSON strings inside them are skipped;
+ * `1}` or `{1,2}}` is a mistake, never the string it would otherwise be.
+ */
+function bracketsEnd(s: string, from: number, commas: boolean, whole: string): number {
+  const closers: string[] = [];
+  let k = from;
+  for (; k < s.length; k++) {
+    const c = s[k];
+    if (c === '"' && closers.length > 0) {
+      k++;
+      while (k < s.length && s[k] !== '"') k += s[k] === "\\" ? 2 : 1;
+    } else if (c === "[") closers.push("]");
+    else if (c === "{") closers.push("}");
+    else if (c === "]" || c === "}") {
+      if (closers.pop() !== c) throw unbalanced(whole);
+    } else if (c === "," && commas && closers.length === 0) break;
+  }
+  if (closers.length > 0) throw unbalanced(whole);
+  return k;
+}
+
+function unbalanced(whole: string): UserError {
+  return new UserError(`unbalanced brackets in ${whole}`, `each { or [ needs its } or ]; or ${QUOTE_HINT}`);
 }
 
 // A string printed bare reads back as itself, also as an item of a {a,b} list.
 const BARE_RE = /^[A-Za-z0-9_\-+./:@%^~=]+$/;
 
 /**
- * The text that {@link parseScalar} reads back as `v` (and that a `{a,b}` list item reads back as `v`
- * unless a string holds both kinds of quote): ints and floats as Python prints them (`1.0`, `1e-05`),
- * lists and objects as JSON, strings bare when that is unambiguous, else quoted.
+ * The text that {@link parseScalar} reads back as `v`, also as an item of a `{a,b}` list: ints and
+ * floats as Python prints them (`1.0`, `1e-05`), lists and objects as JSON, strings bare when that is
+ * unambiguous, else in single quotes, or as a JSON string when they hold a single quote.
  */
 export function formatScalar(v: JsonValue): string {
   if (typeof v !== "string") return dumpJson(v);
   if (BARE_RE.test(v) && !v.includes("..") && parseScalar(v) === v) return v;
-  return v.includes("'") && !v.includes('"') ? `"${v}"` : `'${v}'`;
+  return v.includes("'") ? JSON.stringify(v) : `'${v}'`;
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -227,8 +274,9 @@ function splitList(body: string, whole: string): string[] {
     while (j < n && isWs(body[j])) j++;
     const q = body[j];
     if (q === "'" || q === '"') {
-      // The item ends at the first matching quote followed by optional blanks and `,` or the end.
-      let k = body.indexOf(q, j + 1);
+      // The item ends at the first matching quote followed by optional blanks and `,` or the end; in
+      // a JSON string ("..."), a quote after a backslash does not end it.
+      let k = closingQuote(body, j + 1, q);
       let after = -1;
       while (k !== -1) {
         let e = k + 1;
@@ -237,7 +285,7 @@ function splitList(body: string, whole: string): string[] {
           after = e;
           break;
         }
-        k = body.indexOf(q, k + 1);
+        k = closingQuote(body, k + 1, q);
       }
       if (after < 0) {
         throw new UserError(
@@ -250,27 +298,23 @@ function splitList(body: string, whole: string): string[] {
       i = after + 1;
       continue;
     }
-    let depth = 0;
-    let k = j;
-    while (k < n) {
-      const c = body[k];
-      if (depth > 0 && c === '"') {
-        k++;
-        while (k < n && body[k] !== '"') k += body[k] === "\\" ? 2 : 1;
-        k++;
-        continue;
-      }
-      if (c === "[" || c === "{") depth++;
-      else if ((c === "]" || c === "}") && depth > 0) depth--;
-      else if (c === "," && depth === 0) break;
-      k++;
-    }
-    const item = body.slice(j, Math.min(k, n)).trimEnd();
+    const k = bracketsEnd(body, j, true, whole);
+    const item = body.slice(j, k).trimEnd();
     if (item === "") throw new UserError(`empty value in ${whole}`, "write '' for an empty string");
     items.push(item);
     if (k >= n) return items;
     i = k + 1;
   }
+}
+
+/** The next `q` at or after `from` (-1: none); for `"`, one after a backslash does not count. */
+function closingQuote(s: string, from: number, q: string): number {
+  if (q === "'") return s.indexOf(q, from);
+  for (let k = from; k < s.length; k++) {
+    if (s[k] === "\\") k++;
+    else if (s[k] === q) return k;
+  }
+  return -1;
 }
 
 interface Decimal {
@@ -295,9 +339,8 @@ function decimalOf(part: string, what: string, whole: string): Decimal {
   const mm = DECIMAL_RE.exec(p)!;
   const frac = mm[3] ?? "";
   const exp = Number(mm[4] ?? 0);
-  if (!Number.isFinite(Number(p)) || Math.abs(exp) > MAX_EXPONENT) {
-    throw new UserError(`the ${what} of the range ${whole} is out of range: ${p}`, "use numbers a float can hold");
-  }
+  if (!Number.isFinite(Number(p))) throw new UserError(`the ${what} of the range ${whole}: ${floatRangeMessage(p)}`, FLOAT_RANGE_HINT);
+  if (Math.abs(exp) > MAX_EXPONENT) throw new UserError(`the ${what} of the range ${whole} is out of range: ${p}`, "use numbers a float can hold");
   let m = BigInt(mm[2] + frac || "0");
   if (mm[1] === "-") m = -m;
   return { m, e: exp - frac.length, isFloat: !isInt };
@@ -309,6 +352,7 @@ function parseRange(body: string, whole: string): JsonValue[] | null {
   if (b.includes(",") || b[0] === "'" || b[0] === '"') return null;
   const parts = b.split("..");
   if (parts.length < 2 || parts[0].trim() === "") return null;
+  bracketsEnd(b, 0, false, whole);
   const format = "write {START..END} or {START..END..STEP}, e.g. {1..5} or {0..1..0.25}";
   if (parts.length > 3 || b.includes("...") || parts.some((p) => p.trim() === "")) {
     throw new UserError(`malformed range ${whole}`, format);

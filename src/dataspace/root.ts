@@ -6,7 +6,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { UserError } from "../util/errors.js";
-import { isErrno } from "../util/fs.js";
+import { isErrno, readTextFile } from "../util/fs.js";
 
 export const PROJECT_FILE = "cohort.toml";
 export const SIGNAC_DIR = ".signac";
@@ -43,7 +43,7 @@ function isDirectory(p: string): boolean {
 export function checkSchemaVersion(root: string): void {
   let text: string;
   try {
-    text = fs.readFileSync(path.join(root, SIGNAC_DIR, "config"), "utf8");
+    text = readTextFile(path.join(root, SIGNAC_DIR, "config"));
   } catch (err) {
     if (isErrno(err, "ENOENT")) return;
     throw err;

@@ -23,7 +23,6 @@
  * `"moved"` as above. Output
  * written outside a request (the module printing while it loads) is not sent.
  */
-import fs from "node:fs";
 import path from "node:path";
 import { Job } from "../dataspace/job.js";
 import { STATEPOINT_FILE } from "../dataspace/job-index.js";
@@ -31,7 +30,7 @@ import { parseJson } from "../dataspace/json.js";
 import { Project } from "../dataspace/project.js";
 import { isPlainObject } from "../dataspace/value.js";
 import { errorText } from "../util/errors.js";
-import { writeFileAtomic } from "../util/fs.js";
+import { readTextFile, writeFileAtomic } from "../util/fs.js";
 import { aggregateId } from "../workflow/aggregate.js";
 import { loadWorkflow } from "../workflow/load.js";
 import type { Workflow } from "../workflow/workflow.js";
@@ -73,7 +72,7 @@ function exit(code: number): void {
 function jobOf(project: Project, id: string): Job {
   const dir = path.join(project.workspace, id);
   const file = path.join(dir, STATEPOINT_FILE);
-  const sp = parseJson(fs.readFileSync(file, "utf8"), file);
+  const sp = parseJson(readTextFile(file), file);
   if (!isPlainObject(sp)) throw new Error(`${file} does not hold a state point`);
   return new Job(id, sp, dir);
 }

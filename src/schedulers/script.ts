@@ -45,6 +45,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import nunjucks from "../vendor/nunjucks.js";
 import { UserError } from "../util/errors.js";
+import { readTextFile } from "../util/fs.js";
 import { shellQuote } from "../execution/placeholders.js";
 import { givenKeys, type ResolvedDirectives } from "../workflow/directives.js";
 import { CONTROL } from "../workflow/group-options.js";
@@ -172,6 +173,19 @@ export function exactPattern(name: string): string {
 /** The HTML escape nunjucks' autoescape calls, swapped for the shell's while cohort renders (renderScript). */
 const nunjucksLib = (nunjucks as unknown as { lib: { escape: (s: string) => string } }).lib;
 
+/**
+ * Reads templates as strict UTF-8: nunjucks decodes a byte that is not UTF-8 as U+FFFD, which would
+ * reach the script in its place. A template holding U+FFFD is read again, strictly, so that such a byte
+ * is refused with the file and line named (a U+FFFD really written stays).
+ */
+class StrictLoader extends nunjucks.FileSystemLoader {
+  override getSource(name: string): nunjucks.LoaderSource {
+    const source = super.getSource(name);
+    if (source?.src.includes("\uFFFD")) readTextFile(source.path);
+    return source;
+  }
+}
+
 /** One environment per project and process: each template is read and compiled once, not per script. */
 const environments = new Map<string, nunjucks.Environment>();
 
@@ -179,7 +193,7 @@ function environment(projectRoot: string): nunjucks.Environment {
   const cached = environments.get(projectRoot);
   if (cached) return cached;
   const dirs = [path.join(projectRoot, "templates"), BUILTIN_TEMPLATES];
-  const env = new nunjucks.Environment(new nunjucks.FileSystemLoader(dirs), {
+  const env = new nunjucks.Environment(new StrictLoader(dirs), {
     autoescape: true,
     trimBlocks: true,
     lstripBlocks: true,

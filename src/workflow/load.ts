@@ -1,5 +1,6 @@
 import fs from "node:fs";
 import path from "node:path";
+import { readTextFile } from "../util/fs.js";
 import { PROJECT_FILE, type Project } from "../dataspace/project.js";
 import type { WorkflowDefinition } from "./model.js";
 import { loadProjectModule } from "./module-loader.js";
@@ -10,7 +11,7 @@ import { Workflow } from "./workflow.js";
 export async function loadWorkflow(project: Project): Promise<Workflow> {
   const definitions: WorkflowDefinition[] = [];
   const tomlFile = path.join(project.root, PROJECT_FILE);
-  if (fs.existsSync(tomlFile)) definitions.push(parseProjectToml(fs.readFileSync(tomlFile, "utf8"), PROJECT_FILE));
+  if (fs.existsSync(tomlFile)) definitions.push(parseProjectToml(readTextFile(tomlFile), PROJECT_FILE));
   const fromModule = await loadProjectModule(project.root);
   if (fromModule) definitions.push(fromModule);
   return new Workflow(definitions);

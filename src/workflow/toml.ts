@@ -196,7 +196,19 @@ const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
 /** Integers → numbers (bigints beyond 2^53), integer-valued floats → `Float`; reports dates and `__proto__`. */
 function normalize(value: unknown, path: Path, problems: Problem[], locator: Locator): unknown {
   if (typeof value === "bigint") return value >= MIN_SAFE && value <= MAX_SAFE ? Number(value) : value;
-  if (typeof value === "number") return float(value);
+  if (typeof value === "number") {
+    // TOML's inf and nan, and a float beyond a double's range (1e999), which smol-toml reads as infinity:
+    // refused here, with the line, rather than when a run stores them
+    if (!Number.isFinite(value)) {
+      problems.push({
+        line: locator.lineOf(path),
+        message: `${showPath(path)} is ${Number.isNaN(value) ? "nan" : "infinite (inf, or a float beyond a double's range)"}, which cohort does not store`,
+        hint: "give a finite number, or quote it to make it a string",
+        rank: 0,
+      });
+    }
+    return float(value);
+  }
   if (value instanceof Date) {
     problems.push({
       line: locator.lineOf(path),

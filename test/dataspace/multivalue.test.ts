@@ -70,7 +70,6 @@ describe("parseScalar", () => {
     ["''", ""],
     ['"a b"', "a b"],
     ["'it's'", "it's"],
-    ["'a", "'a"],
     ["lj", "lj"],
     ["True", "True"],
     ["None", "None"],
@@ -102,6 +101,25 @@ describe("parseScalar", () => {
   });
 
   it.each(["[1,", "{1,2}", "[a]", "{'a': 1}", "1e400", "-1e999"])("rejects %j", (text) => userError(() => parseScalar(text)));
+
+  it.each([
+    ["1e999", /1e999 is too large for a float/],
+    ["-1.5e400", /too large for a float/],
+    ["1}", /unbalanced brackets in 1}/],
+    ["a]", /unbalanced brackets/],
+    ["x{y", /unbalanced brackets/],
+    ["a[b}", /unbalanced brackets/],
+    ["'a", /unterminated quote in 'a/],
+    ['"a', /not a JSON string/],
+    ['"a"b"', /not a JSON string/],
+    ['"C:\\data"', /not a JSON string/],
+  ])("refuses %j with a message", (text, message) => userError(() => parseScalar(text), message));
+
+  it("reads a double-quoted value as a JSON string and a single-quoted one as written", () => {
+    expect(parseScalar('"a\\"b\\n"')).toBe('a"b\n');
+    expect(parseScalar("'a\\nb'")).toBe("a\\nb");
+    expect(parseScalar("f(x){y}[z]")).toBe("f(x){y}[z]");
+  });
 });
 
 describe("formatScalar", () => {
@@ -209,7 +227,8 @@ describe("parseValueSpec", () => {
     ["{0..100000000}", /more than/],
     ["{0..1..1e-9}", /more than/],
     ["{0..1e-999}", /out of range/],
-    ["{0..1e999}", /out of range/],
+    ["{0..1e999}", /1e999 is too large for a float/],
+    ["{1..5}}", /unbalanced brackets in \{1..5\}\}/],
   ])("rejects the range %j", (text, message) => userError(() => parseValueSpec(text), message));
 
   it.each([
@@ -221,7 +240,10 @@ describe("parseValueSpec", () => {
     ["{1,2", /neither a JSON object nor/],
     ["{", /neither a JSON object nor/],
     ['{"a": 1,}', /neither a JSON object .* nor a list/],
-    ["{[1,2}", /not valid JSON/],
+    ["{[1,2}", /unbalanced brackets in \{\[1,2\}/],
+    ["{1,2}}", /unbalanced brackets in \{1,2\}\}/],
+    ["{a,b]}", /unbalanced brackets/],
+    ["{a},b}", /unbalanced brackets/],
     ["{{1,2},3}", /not valid JSON/],
     ["[1,2", /not valid JSON/],
   ])("rejects the list %j", (text, message) => userError(() => parseValueSpec(text), message));

@@ -1,12 +1,12 @@
 import { Document } from "../../dataspace/document.js";
 import { prettyJson } from "../../dataspace/json.js";
 import { splitPath } from "../../dataspace/keys.js";
+import { parseScalar } from "../../dataspace/multivalue.js";
 import { lookupPath } from "../../dataspace/project.js";
 import { isPlainObject, type JsonObject, type JsonValue } from "../../dataspace/value.js";
 import { UserError } from "../../util/errors.js";
 import { out } from "../context.js";
 import { loadProject } from "../project.js";
-import { parseValueArg } from "../value-arg.js";
 
 export default function doc(args: string[], opts: { project?: boolean; delete?: string }): void {
   const project = loadProject({ index: !opts.project });
@@ -45,7 +45,7 @@ export default function doc(args: string[], opts: { project?: boolean; delete?: 
     return;
   }
   const data = document.data;
-  setPath(data, keys, parseValueArg(rest[1], "the value"), rest[0]);
+  setPath(data, keys, parseScalar(rest[1]), rest[0]);
   document.replace(data);
 }
 
