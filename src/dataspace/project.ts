@@ -92,6 +92,15 @@ export class Project implements JobOwner {
     this.jobIndex = undefined;
   }
 
+  /**
+   * A job's directory holds another state point than the index gave it (Job.verify): the index cache is
+   * wrong, so it is dropped, here and on disk.
+   */
+  statepointDiffered(): void {
+    this.index.discardCache();
+    this.jobIndex = undefined;
+  }
+
   /** The job with this id or unique id prefix. */
   job(idOrPrefix: string): Job {
     const id = this.resolveJobId(idOrPrefix);

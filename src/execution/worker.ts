@@ -23,13 +23,11 @@
  * `"moved"` as above. Output
  * written outside a request (the module printing while it loads) is not sent.
  */
-import fs from "node:fs";
 import path from "node:path";
 import { Job } from "../dataspace/job.js";
-import { STATEPOINT_FILE } from "../dataspace/job-index.js";
+import { readStatepoint } from "../dataspace/job-index.js";
 import { parseJson } from "../dataspace/json.js";
 import { Project } from "../dataspace/project.js";
-import { isPlainObject } from "../dataspace/value.js";
 import { errorText } from "../util/errors.js";
 import { writeFileAtomic } from "../util/fs.js";
 import { aggregateId } from "../workflow/aggregate.js";
@@ -72,9 +70,8 @@ function exit(code: number): void {
 
 function jobOf(project: Project, id: string): Job {
   const dir = path.join(project.workspace, id);
-  const file = path.join(dir, STATEPOINT_FILE);
-  const sp = parseJson(fs.readFileSync(file, "utf8"), file);
-  if (!isPlainObject(sp)) throw new Error(`${file} does not hold a state point`);
+  const sp = readStatepoint(dir, id);
+  if (typeof sp === "string") throw new Error(`job directory ${id} is invalid: ${sp}`);
   return new Job(id, sp, dir);
 }
 
