@@ -1,7 +1,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { UserError } from "../util/errors.js";
-import { isErrno, tempNameFor, writeFileAtomic } from "../util/fs.js";
+import { isErrno, sweepStaleTemps, tempNameFor, writeFileAtomic } from "../util/fs.js";
 import { Document, EMPTY, type DocumentSnapshots } from "./document.js";
 import { jobId } from "./id.js";
 import { dumpJson } from "./json.js";
@@ -166,7 +166,8 @@ export class Job {
    * with is its own file's state point, never a cache's alone (SPEC §12). A state point the job was
    * opened with that differs (a damaged index) gives way to the file's, and the owner is told. A job
    * not made yet is made, when the state point it was opened with is its own. Throws a UserError when
-   * the directory holds no state point of this id. Reads the file once per Job.
+   * the directory holds no state point of this id. Reads the file once per Job, and lists the
+   * directory to remove the temporary files a killed process left there (util/fs.ts, isStaleTemp).
    */
   verify(): this {
     if (this.verified) return this;
@@ -183,6 +184,7 @@ export class Job {
     } else {
       throw new UserError(`job directory ${this.jobId} is invalid: ${read}`, "run 'cohort check'");
     }
+    sweepStaleTemps(this.dir);
     this.verified = true;
     return this;
   }

@@ -8,8 +8,10 @@ let counter = 0;
 /** This host as temporary names carry it: a pid tells something only on the host that wrote it (NFS). */
 const HOST = os.hostname().replace(/[^A-Za-z0-9-]/g, "_") || "host";
 
-/** `.<name>.<host>.<pid>.<time, base 36>.<counter>.tmp`; older versions wrote no host. */
+/** `.<name>.<host>.<pid>.<time, base 36>.<counter>.tmp`. */
 const TEMP_NAME = /^\..+\.([A-Za-z0-9_-]+)\.(\d+)\.([0-9a-z]+)\.\d+\.tmp$/;
+/** What older versions wrote: no host. */
+const OLD_TEMP_NAME = /^\..+\.(\d+)\.([0-9a-z]+)\.\d+\.tmp$/;
 
 /**
  * A temporary file this old is left over whatever its pid says: no write of cohort's takes hours, and
@@ -28,9 +30,11 @@ export function tempNameFor(file: string): string {
  */
 export function isStaleTemp(name: string, now = Date.now()): boolean {
   const m = TEMP_NAME.exec(name);
-  if (!m) return false;
-  const made = parseInt(m[3], 36);
-  if (!(now - made < STALE_TEMP_MS)) return true;
+  if (!m) {
+    const old = OLD_TEMP_NAME.exec(name);
+    return old !== null && !(now - parseInt(old[2], 36) < STALE_TEMP_MS);
+  }
+  if (!(now - parseInt(m[3], 36) < STALE_TEMP_MS)) return true;
   const pid = Number(m[2]);
   return m[1] === HOST && pid !== process.pid && !pidIsAlive(pid);
 }
