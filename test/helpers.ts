@@ -5,6 +5,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { readLedger } from "../src/runs/ledger.js";
 import { outputPlace, readOutput } from "../src/runs/output.js";
+import { tempNameFor } from "../src/util/fs.js";
 
 export const ROOT = fileURLToPath(new URL("..", import.meta.url));
 export const COHORT = path.join(ROOT, "bin", "cohort");
@@ -133,4 +134,15 @@ export function readJournals(dir: string, whileWriting = false): JournalFile[] {
       const [writer, ...events] = lines(text).map((l) => JSON.parse(l) as Record<string, unknown>);
       return { file: path.join(jd, n), writer, events };
     });
+}
+
+/** The pid of a process that has ended. */
+export function deadPid(): number {
+  return spawnSync(process.execPath, ["-e", ""]).pid!;
+}
+
+/** A temporary name for `base` as src/util/fs.ts tempNameFor makes them, with another host, pid or time. */
+export function tempName(base: string, change: { host?: string; pid?: number; made?: number } = {}): string {
+  const m = /^(\..+)\.([A-Za-z0-9_-]+)\.(\d+)\.([0-9a-z]+)\.(\d+)\.tmp$/.exec(path.basename(tempNameFor(base)))!;
+  return `${m[1]}.${change.host ?? m[2]}.${change.pid ?? m[3]}.${(change.made ?? Date.now()).toString(36)}.${m[5]}.tmp`;
 }

@@ -1,5 +1,6 @@
 import fs from "node:fs";
 import path from "node:path";
+import { removeStaleTemps, sweepStaleTemps } from "../util/fs.js";
 import { JOB_ID } from "./id.js";
 import { readStatepoint } from "./job-index.js";
 
@@ -13,6 +14,7 @@ export interface WorkspaceProblem {
 /**
  * Reads every entry of the workspace afresh (no cache): job directories whose state point is
  * missing, corrupt or does not hash to their name, and entries that are not job directories.
+ * Temporary files a killed process left, in the workspace and in job directories, are removed.
  */
 export function checkWorkspace(workspace: string, onProgress?: (done: number, total: number) => void): WorkspaceProblem[] {
   let entries: fs.Dirent[];
@@ -25,13 +27,17 @@ export function checkWorkspace(workspace: string, onProgress?: (done: number, to
   entries.forEach((entry, i) => {
     if (onProgress && i % 1000 === 0) onProgress(i, entries.length);
     const name = entry.name;
-    if (!JOB_ID.test(name)) {
+    if (removeStaleTemps(workspace, [name]) === 1) {
+      // a temporary file a killed process left: removed, not a problem
+    } else if (!JOB_ID.test(name)) {
       problems.push({ name, kind: "foreign", reason: entry.isDirectory() ? "directory not named by a job id" : "not a job directory" });
     } else if (!entry.isDirectory()) {
       problems.push({ name, kind: "foreign", reason: "a file named like a job id" });
     } else {
-      const sp = readStatepoint(path.join(workspace, name), name);
+      const dir = path.join(workspace, name);
+      const sp = readStatepoint(dir, name);
       if (typeof sp === "string") problems.push({ name, kind: "invalid-job", reason: sp });
+      sweepStaleTemps(dir);
     }
   });
   return problems.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));

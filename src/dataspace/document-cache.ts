@@ -5,6 +5,8 @@
  * one `stat` per job otherwise.
  *
  * It is never trusted blindly:
+ * - The cache file carries a SHA-1 of its content (checked-file.ts): one edited or damaged is read as an
+ *   empty cache, and written anew.
  * - A document is always `stat`ed. Any difference in mtime, ctime, size or inode (a rename gives a new
  *   inode, an in-place write a new mtime and ctime, and no program can set a ctime back) reads the file
  *   again. A missing file is an empty document, whatever the cache holds.
@@ -22,7 +24,8 @@
  */
 import fs from "node:fs";
 import path from "node:path";
-import { readSmallFileSync, readTextFile, writeFileAtomic } from "../util/fs.js";
+import { readCheckedFile, writeCheckedFile } from "../util/checked-file.js";
+import { readSmallFileSync } from "../util/fs.js";
 import { UserError } from "../util/errors.js";
 import type { DocumentSnapshots } from "./document.js";
 import { collectTyped, restoreTyped } from "./typed-json.js";
@@ -37,7 +40,7 @@ export interface DocumentStat {
   ino: number;
 }
 
-const CACHE_VERSION = 1;
+const CACHE_VERSION = 2;
 const CACHE_FILE = "documents.json";
 /** A time older than the read by this much cannot hide a later change made in the same clock tick. */
 const TRUST_MARGIN_MS = 2000;
@@ -182,7 +185,7 @@ export class DocumentCache implements DocumentSnapshots {
       fs.mkdirSync(path.dirname(this.file), { recursive: true });
       // A replacer is slow at 100,000 documents: use one only when a big integer needs it.
       const hasBig = data.typed.some(([, text]) => /^-?\d+$/.test(text as string));
-      writeFileAtomic(this.file, hasBig ? JSON.stringify(data, (_k, v: unknown) => (typeof v === "bigint" ? v.toString() : v)) : JSON.stringify(data));
+      writeCheckedFile(this.file, hasBig ? JSON.stringify(data, (_k, v: unknown) => (typeof v === "bigint" ? v.toString() : v)) : JSON.stringify(data));
       this.dirty = false;
     } catch {
       // read-only project or full disk: the next command reads the files again
@@ -205,7 +208,9 @@ function readCache(file: string): Map<string, Entry> {
   const entries = new Map<string, Entry>();
   let data: CacheFile;
   try {
-    data = JSON.parse(readTextFile(file)) as CacheFile;
+    const body = readCheckedFile(file);
+    if (!body) return entries;
+    data = JSON.parse(body.toString("utf8")) as CacheFile;
     if (
       data?.v !== CACHE_VERSION ||
       !Array.isArray(data.ids) ||

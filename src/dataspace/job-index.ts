@@ -6,10 +6,15 @@
  * of directories; the index sees that through the workspace directory's modification time, and reads
  * the directory again whenever that time moved or is too recent to be trusted. `cohort check` reads
  * every file again regardless.
+ *
+ * The cache file carries a SHA-1 of its content (checked-file.ts): one edited or damaged is read as no
+ * cache, and the index is built again from the job directories. What runs a job does not take the
+ * state point from here alone: it reads the job's own file first (Job.verify).
  */
 import fs from "node:fs";
 import path from "node:path";
-import { isErrno, readSmallFileSync, readTextFile, writeFileAtomic } from "../util/fs.js";
+import { readCheckedFile, writeCheckedFile } from "../util/checked-file.js";
+import { isErrno, readSmallFileSync, removeStaleTemps } from "../util/fs.js";
 import { Utf8Error } from "../util/utf8.js";
 import { jobId, JOB_ID } from "./id.js";
 import { parseJson } from "./json.js";
@@ -17,7 +22,7 @@ import { collectTyped, restoreTyped } from "./typed-json.js";
 import { isPlainObject, type JsonObject, type JsonValue } from "./value.js";
 
 export const STATEPOINT_FILE = "signac_statepoint.json";
-const CACHE_VERSION = 1;
+const CACHE_VERSION = 2;
 /** A directory time older than the scan by this much cannot hide a change made in the same clock tick. */
 const TRUST_MARGIN_MS = 2000;
 
@@ -38,6 +43,9 @@ interface CacheFile {
   invalid: InvalidJobDir[];
 }
 
+/** readStatepoint's reason when a directory has no state-point file. */
+export const NO_STATEPOINT_FILE = "no state-point file";
+
 /** Reads one job directory's state point; a reason string when it is missing or wrong. */
 export function readStatepoint(dir: string, expectedId?: string): JsonObject | string {
   let text: string;
@@ -45,7 +53,7 @@ export function readStatepoint(dir: string, expectedId?: string): JsonObject | s
     text = readSmallFileSync(dir + path.sep + STATEPOINT_FILE);
   } catch (err) {
     if (err instanceof Utf8Error) return `state-point file is not valid UTF-8: ${err.detail}`;
-    return isErrno(err, "ENOENT") ? "no state-point file" : `state-point file unreadable: ${(err as Error).message}`;
+    return isErrno(err, "ENOENT") ? NO_STATEPOINT_FILE : `state-point file unreadable: ${(err as Error).message}`;
   }
   let sp: JsonValue;
   try {
@@ -64,6 +72,8 @@ export function readStatepoint(dir: string, expectedId?: string): JsonObject | s
 export class JobIndex {
   private byId: Map<string, JsonObject> | undefined;
   private dirty = false;
+  /** Whether loading read the workspace directory (the cache could not be trusted). */
+  rescanned = false;
 
   private constructor(
     private readonly workspace: string,
@@ -92,6 +102,7 @@ export class JobIndex {
 
   /** Reads the workspace directory and reconciles it with the index. */
   private rescan(mtimeBefore: number | undefined, previouslyInvalid: InvalidJobDir[]): void {
+    this.rescanned = true;
     const scannedAt = Date.now();
     let names: string[];
     try {
@@ -105,8 +116,12 @@ export class JobIndex {
     const ids: string[] = [];
     const sps: JsonObject[] = [];
     let added = false;
+    let others: string[] | undefined;
     for (const name of names) {
-      if (!JOB_ID.test(name)) continue;
+      if (!JOB_ID.test(name)) {
+        (others ??= []).push(name);
+        continue;
+      }
       const sp = known.get(name);
       if (sp !== undefined) {
         ids.push(name);
@@ -122,6 +137,8 @@ export class JobIndex {
         added = true;
       }
     }
+    // Temporary files a killed process left: found by this reading of the directory, at no extra cost.
+    if (others) removeStaleTemps(this.workspace, others);
     const removed = known.size > 0;
     let sorted: [string[], JsonObject[]];
     if (added) sorted = sortTogether(ids, sps);
@@ -208,6 +225,15 @@ export class JobIndex {
     this.dirty = true;
   }
 
+  /**
+   * The cache held something the job directories contradict: it is removed, so that the next command
+   * builds the index again from the directories.
+   */
+  discardCache(): void {
+    fs.rmSync(this.cacheFile, { force: true });
+    this.dirty = false;
+  }
+
   /** Writes the cache if anything changed. A failure to write it is not an error: it is only a cache. */
   save(): void {
     if (!this.dirty) return;
@@ -224,7 +250,7 @@ export class JobIndex {
     };
     try {
       fs.mkdirSync(path.dirname(this.cacheFile), { recursive: true });
-      writeFileAtomic(this.cacheFile, JSON.stringify(file, (_k, v) => (typeof v === "bigint" ? v.toString() : v)));
+      writeCheckedFile(this.cacheFile, JSON.stringify(file, (_k, v) => (typeof v === "bigint" ? v.toString() : v)));
       this.dirty = false;
     } catch {
       // read-only project or full disk: the next command scans again
@@ -243,7 +269,9 @@ function statMtime(dir: string): number | undefined {
 function readCache(file: string): CacheFile | undefined {
   let data: CacheFile;
   try {
-    data = JSON.parse(readTextFile(file)) as CacheFile;
+    const body = readCheckedFile(file);
+    if (!body) return undefined;
+    data = JSON.parse(body.toString("utf8")) as CacheFile;
   } catch {
     return undefined;
   }

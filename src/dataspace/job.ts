@@ -1,11 +1,11 @@
 import fs from "node:fs";
 import path from "node:path";
 import { UserError } from "../util/errors.js";
-import { isErrno, tempNameFor, writeFileAtomic } from "../util/fs.js";
+import { isErrno, sweepStaleTemps, tempNameFor, writeFileAtomic } from "../util/fs.js";
 import { Document, EMPTY, type DocumentSnapshots } from "./document.js";
 import { jobId } from "./id.js";
 import { dumpJson } from "./json.js";
-import { readStatepoint, STATEPOINT_FILE } from "./job-index.js";
+import { NO_STATEPOINT_FILE, readStatepoint, STATEPOINT_FILE } from "./job-index.js";
 import { copyStatepoint, readOnlyStatepoint } from "./statepoint.js";
 import { isPlainObject, type JsonObject } from "./value.js";
 
@@ -21,6 +21,8 @@ export interface JobFileFacts {
 /** Who learns of a job's move: its project, whose index lists it under its old id. */
 export interface JobOwner {
   jobMoved(job: Job, oldId: string): void;
+  /** The state point the job was opened with is not the one in its directory (a damaged index). */
+  statepointDiffered?(job: Job): void;
 }
 
 /** signac's error for a state point whose job exists already: the job cannot move there. */
@@ -52,6 +54,8 @@ export class Job {
   private fileFactsIndex = -1;
   /** Known to exist: set once `init()` has made or found the job, so later writes skip the check. */
   private initialized = false;
+  /** Set once verify() found the job directory's state point to be this job's. */
+  private verified = false;
 
   private jobId: string;
   private statepoint_: JsonObject;
@@ -157,11 +161,40 @@ export class Job {
     this.owner?.jobMoved(this, oldId);
   }
 
+  /**
+   * Reads the state point in the job directory and checks that it hashes to the id: what a job runs
+   * with is its own file's state point, never a cache's alone (SPEC §12). A state point the job was
+   * opened with that differs (a damaged index) gives way to the file's, and the owner is told. A job
+   * not made yet is made, when the state point it was opened with is its own. Throws a UserError when
+   * the directory holds no state point of this id. Reads the file once per Job, and lists the
+   * directory to remove the temporary files a killed process left there (util/fs.ts, isStaleTemp).
+   */
+  verify(): this {
+    if (this.verified) return this;
+    const read = readStatepoint(this.dir, this.jobId);
+    const heldIsOwn = () => jobId(this.statepoint_) === this.jobId;
+    if (typeof read !== "string") {
+      if (!heldIsOwn()) {
+        this.statepoint_ = read;
+        this.spView = undefined;
+        this.owner?.statepointDiffered?.(this);
+      }
+    } else if (read === NO_STATEPOINT_FILE && !fs.existsSync(this.dir) && heldIsOwn()) {
+      this.init();
+    } else {
+      throw new UserError(`job directory ${this.jobId} is invalid: ${read}`, "run 'cohort check'");
+    }
+    sweepStaleTemps(this.dir);
+    this.verified = true;
+    return this;
+  }
+
   private adopt(id: string, sp: JsonObject, dir: string): void {
     this.jobId = id;
     this.statepoint_ = sp;
     this.dir = dir;
     this.spView = undefined;
+    this.verified = false;
     this.document = undefined;
     this.docSnapshot = NOT_READ;
     this.fileFacts = undefined;
@@ -267,38 +300,78 @@ export class Job {
   }
 }
 
+/** An empty state-point file this old was left by a crash; a younger one is being written by its maker. */
+const LEFT_EMPTY_MS = 10_000;
+
 /**
- * Creates `dir` with its state-point file; returns false when the job already existed.
- * The file is created exclusively, so two processes creating the same job cannot both write it.
- * A state-point file left empty by a crash is rewritten.
+ * Creates `dir` with its state-point file; returns true only when this call made the file, so that
+ * processes creating jobs together count each job once: the exclusive create of the file decides
+ * who made it. A failure (a full disk) removes what this call made. A state-point file left empty
+ * by a crash is replaced, by one process only.
  */
 export function writeStatepoint(dir: string, sp: JsonObject): boolean {
+  const file = dir + path.sep + STATEPOINT_FILE;
   // The common case, a job that exists, in one stat (failed calls cost an exception each).
-  if ((fs.statSync(path.join(dir, STATEPOINT_FILE), { throwIfNoEntry: false })?.size ?? 0) > 0) return false;
+  if ((fs.statSync(file, { throwIfNoEntry: false })?.size ?? 0) > 0) return false;
+  let madeDir = false;
   try {
     fs.mkdirSync(dir);
+    madeDir = true;
   } catch (err) {
     if (!isErrno(err, "EEXIST")) throw err;
-    const file = path.join(dir, STATEPOINT_FILE);
-    let size: number | undefined;
+  }
+  for (let attempt = 0; ; attempt++) {
+    let fd: number | undefined;
     try {
-      size = fs.statSync(file).size;
-    } catch (e) {
-      if (!isErrno(e, "ENOENT")) throw e;
+      fd = fs.openSync(file, "wx");
+    } catch (err) {
+      if (!isErrno(err, "EEXIST")) {
+        if (madeDir) removeEmptyDir(dir);
+        throw err;
+      }
+      if (attempt === 0 && removeLeftEmpty(file)) continue;
+      return false;
     }
-    if (size === undefined || size === 0) {
-      writeFileAtomic(file, dumpJson(sp));
+    try {
+      fs.writeFileSync(fd, dumpJson(sp));
+      const closing = fd;
+      fd = undefined;
+      fs.closeSync(closing); // on NFS, a full disk may show only here
       return true;
+    } catch (err) {
+      if (fd !== undefined) fs.closeSync(fd);
+      fs.rmSync(file, { force: true });
+      if (madeDir) removeEmptyDir(dir);
+      throw err;
     }
-    return false;
   }
+}
+
+/**
+ * Takes away a state-point file a crash left empty, so that the caller may create it again: the
+ * rename lets one process only take it. False when the file is not empty, or young (its maker is
+ * writing it).
+ */
+function removeLeftEmpty(file: string): boolean {
+  const st = fs.statSync(file, { throwIfNoEntry: false });
+  if (!st || st.size > 0 || Date.now() - st.mtimeMs < LEFT_EMPTY_MS) return false;
+  const away = tempNameFor(file);
   try {
-    fs.writeFileSync(path.join(dir, STATEPOINT_FILE), dumpJson(sp), { flag: "wx" });
+    fs.renameSync(file, away);
   } catch (err) {
-    if (!isErrno(err, "EEXIST")) throw err;
-    return false;
+    if (isErrno(err, "ENOENT")) return true; // another process took it: creating again decides
+    throw err;
   }
+  fs.rmSync(away, { force: true });
   return true;
+}
+
+function removeEmptyDir(dir: string): void {
+  try {
+    fs.rmdirSync(dir);
+  } catch {
+    // not empty (another process is making the same job) or already gone
+  }
 }
 
 /**

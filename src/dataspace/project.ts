@@ -1,7 +1,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { UserError } from "../util/errors.js";
-import { writeFileAtomic } from "../util/fs.js";
+import { sweepStaleTemps, tempNameFor, writeFileAtomic } from "../util/fs.js";
 import { Document, readDocumentFile } from "./document.js";
 import { compileFilter, filterNeedsDoc } from "./filter.js";
 import { jobId } from "./id.js";
@@ -67,8 +67,15 @@ export class Project implements JobOwner {
   /** The index of every job's id and state point, current as of its first use in this process. */
   get index(): JobIndex {
     if (!this.jobIndex) {
-      this.jobIndex = JobIndex.load(this.workspace, path.join(this.dataDir, "cache"));
+      const cache = path.join(this.dataDir, "cache");
+      this.jobIndex = JobIndex.load(this.workspace, cache);
       this.jobIndex.save();
+      // Something changed in the workspace: a moment to look for what killed processes left in
+      // cohort's own directories (two small listings, beside the workspace's).
+      if (this.jobIndex.rescanned) {
+        sweepStaleTemps(cache);
+        sweepStaleTemps(path.join(this.dataDir, "tmp"));
+      }
     }
     return this.jobIndex;
   }
@@ -89,6 +96,15 @@ export class Project implements JobOwner {
    * sees the move by itself: renaming a job directory changes the workspace's modification time.)
    */
   jobMoved(): void {
+    this.jobIndex = undefined;
+  }
+
+  /**
+   * A job's directory holds another state point than the index gave it (Job.verify): the index cache is
+   * wrong, so it is dropped, here and on disk.
+   */
+  statepointDiffered(): void {
+    this.index.discardCache();
     this.jobIndex = undefined;
   }
 
@@ -196,7 +212,8 @@ export class Project implements JobOwner {
     const removed: string[] = [];
     try {
       for (const id of ids) {
-        const target = path.join(trash, `rm-${id}-${process.pid}-${Date.now()}`);
+        // A temporary name: what a killed process leaves here is removed later (sweepStaleTemps).
+        const target = tempNameFor(path.join(trash, `rm-${id}`));
         fs.renameSync(path.join(this.workspace, id), target);
         removed.push(id);
         fs.rmSync(target, { recursive: true, force: true });

@@ -103,6 +103,8 @@ async function passesOf(project: Project, workflow: Workflow, opts: RunOptions, 
   for (;;) {
     if (opts.place?.moved()) return { results, passes, stopped: "moved" };
     const { items, raised } = await eligibleItems(planner, opts.groups, opts.order, exhausted);
+    const invalid = verifyJobs(items);
+    if (invalid) return { results, passes, stopped: "refused", refusal: invalid };
     // Before anything of the pass runs (before even the failures of conditions are recorded):
     // an item that can never fit the machine refuses the whole pass.
     let prepared: PreparedItem[] | undefined;
@@ -181,6 +183,8 @@ export interface ItemsOptions extends ExecuteOptions, ExecutionEvents {
  * summary says why, `stopped: "refused"`).
  */
 export async function runItems(project: Project, workflow: Workflow, items: ExecutionItem[], opts: ItemsOptions): Promise<RunSummary> {
+  const invalid = verifyJobs(items);
+  if (invalid) return { results: [], passes: 0, stopped: "refused", refusal: invalid };
   if (opts.machine) {
     const prepared = prepareItems(workflow, opts.limit !== undefined ? items.slice(0, opts.limit) : items, opts.machine);
     if (prepared instanceof UserError) return { results: [], passes: 0, stopped: "refused", refusal: prepared };
@@ -216,6 +220,21 @@ async function serially(project: Project, workflow: Workflow, items: ExecutionIt
     }
   }
   return { results, passes: 1 };
+}
+
+/**
+ * Reads the state point of every job the items run from the job's directory (Job.verify: one small
+ * file and one MD5 each, once per process), so that nothing runs with a state point a cache alone
+ * gave: the error of the first invalid job directory, before anything of the items runs.
+ */
+function verifyJobs(items: readonly ExecutionItem[]): UserError | undefined {
+  try {
+    for (const item of items) for (const job of item.aggregate.jobs) job.verify();
+  } catch (err) {
+    if (err instanceof UserError) return err;
+    throw err;
+  }
+  return undefined;
 }
 
 /** An item with its resolved directives. */

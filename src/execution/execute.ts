@@ -9,7 +9,7 @@ import { JOB_ID } from "../dataspace/id.js";
 import type { Project } from "../dataspace/project.js";
 import type { JsonObject } from "../dataspace/value.js";
 import { errorText, UserError } from "../util/errors.js";
-import { mkdirBelow } from "../util/fs.js";
+import { mkdirBelow, tempNameFor } from "../util/fs.js";
 import { formatScalar } from "../dataspace/multivalue.js";
 import { dumpJson } from "../dataspace/json.js";
 import { JournalWriter } from "../runs/journal.js";
@@ -326,7 +326,8 @@ async function inPoolWorker(item: ExecutionItem, ctx: BodyContext): Promise<Body
 async function inWorker(item: ExecutionItem, ctx: BodyContext): Promise<BodyResult & { command?: unknown }> {
   const tmp = path.join(ctx.project.dataDir, "tmp");
   mkdirBelow(ctx.project.root, tmp);
-  const resultFile = path.join(tmp, `worker-${ctx.record.id}.json`);
+  // A temporary name: a result left by a killed cohort is removed later (sweepStaleTemps).
+  const resultFile = tempNameFor(path.join(tmp, `worker-${ctx.record.id}.json`));
   const argv = [process.execPath, workerScript(), ctx.project.root, ctx.record.id];
   const request = { operation: item.operation.name, jobs: item.aggregate.jobs.map((j) => j.id), flags: item.flags ? dumpJson(item.flags) : undefined };
   try {

@@ -25,12 +25,11 @@
  */
 import path from "node:path";
 import { Job } from "../dataspace/job.js";
-import { STATEPOINT_FILE } from "../dataspace/job-index.js";
+import { readStatepoint } from "../dataspace/job-index.js";
 import { parseJson } from "../dataspace/json.js";
 import { Project } from "../dataspace/project.js";
-import { isPlainObject } from "../dataspace/value.js";
 import { errorText } from "../util/errors.js";
-import { readTextFile, writeFileAtomic } from "../util/fs.js";
+import { writeFileAtomic } from "../util/fs.js";
 import { aggregateId } from "../workflow/aggregate.js";
 import { loadWorkflow } from "../workflow/load.js";
 import type { Workflow } from "../workflow/workflow.js";
@@ -71,9 +70,8 @@ function exit(code: number): void {
 
 function jobOf(project: Project, id: string): Job {
   const dir = path.join(project.workspace, id);
-  const file = path.join(dir, STATEPOINT_FILE);
-  const sp = parseJson(readTextFile(file), file);
-  if (!isPlainObject(sp)) throw new Error(`${file} does not hold a state point`);
+  const sp = readStatepoint(dir, id);
+  if (typeof sp === "string") throw new Error(`job directory ${id} is invalid: ${sp}`);
   return new Job(id, sp, dir);
 }
 

@@ -19,7 +19,8 @@ import path from "node:path";
 import { isErrno, mkdirBelow } from "../util/fs.js";
 import { journalDir, nowMicros, type JournalWriter } from "./journal.js";
 import { claimKey, JournalTail } from "./ledger.js";
-import { Liveness, pidIsAlive } from "./run-status.js";
+import { pidIsAlive } from "../util/process.js";
+import { Liveness } from "./run-status.js";
 
 export const STALE_LOCK_MS = 60_000;
 

@@ -16,11 +16,11 @@
  * size, as a reading would (close-to-open consistency), where a `stat` may answer from the attribute
  * cache.
  */
-import { createHash } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 import v8 from "node:v8";
-import { isErrno, writeFileAtomic } from "../util/fs.js";
+import { readCheckedFile, writeCheckedFile } from "../util/checked-file.js";
+import { isErrno } from "../util/fs.js";
 import { JOURNAL_RE, journalDir } from "./journal.js";
 import { Ledger, Run, type Group, type Stamp, type Writer } from "./ledger.js";
 import type { Row } from "./listing.js";
@@ -79,7 +79,7 @@ interface GroupFields extends Omit<Group, "joined"> {
   joined: string[];
 }
 
-/** What a cache file holds, under a SHA-1 of its bytes. */
+/** What a cache file holds (node's own serialization), under a SHA-1 of its bytes (checked-file.ts). */
 interface Contents {
   format: number;
   /** Every journal read, in name order, with its size and modification time. */
@@ -94,11 +94,13 @@ interface Contents {
 
 /** The cached first rows of a listing, when the journals are as they were; undefined otherwise. */
 export function loadListing(projectRoot: string, kind: ListKind): CachedListing | undefined {
+  const body = readCheckedFile(cacheFile(projectRoot, kind));
+  if (!body) return undefined; // none, unreadable or damaged
   let c: Contents;
   try {
-    c = unwrap(fs.readFileSync(cacheFile(projectRoot, kind)));
+    c = v8.deserialize(body) as Contents;
   } catch {
-    return undefined; // none, unreadable or damaged
+    return undefined;
   }
   if (c.format !== FORMAT || !journalsAre(projectRoot, c.journals)) return undefined;
   const ledger = new Ledger();
@@ -151,7 +153,7 @@ export function saveListing(projectRoot: string, kind: ListKind, view: RunsView,
   const file = cacheFile(projectRoot, kind);
   try {
     fs.mkdirSync(path.dirname(file), { recursive: true });
-    writeFileAtomic(file, wrap(contents));
+    writeCheckedFile(file, v8.serialize(contents));
   } catch {
     // a read-only project, a full disk: the next listing reads the journals again
   }
@@ -207,17 +209,4 @@ function reviveRun(t: RunTuple, writerIds: string[]): Run {
   if (attrs) run.attrs = attrs;
   run.stamps = stamps;
   return run;
-}
-
-/** The bytes of a cache file: its contents (node's own serialization) and a SHA-1 of them. */
-function wrap(contents: Contents): Buffer {
-  const body = v8.serialize(contents);
-  return v8.serialize({ sha1: createHash("sha1").update(body).digest("hex"), body });
-}
-
-/** The contents of a cache file; throws when it is damaged. */
-function unwrap(bytes: Buffer): Contents {
-  const { sha1, body } = v8.deserialize(bytes) as { sha1: string; body: Uint8Array };
-  if (createHash("sha1").update(body).digest("hex") !== sha1) throw new Error("damaged");
-  return v8.deserialize(body) as Contents;
 }

@@ -11,6 +11,7 @@ import type { ClusterJobRef } from "./cluster-job.js";
 import { groupOperation, groupStarted, groupStatus, clusterJobStatus, type ClusterJobState, type GroupStatus, type MemberFacts } from "./group-columns.js";
 import { bootId, processStart } from "./journal.js";
 import type { Group, Ledger, Run, Writer } from "./ledger.js";
+import { pidIsAlive } from "../util/process.js";
 
 export type RunStatus = "completed" | "error" | "terminated" | "running" | "pending";
 
@@ -19,17 +20,6 @@ export interface StatusOptions {
   clusterJobLive?(job: ClusterJobRef): boolean;
   /** The state of a submission group's cluster job, when a scheduler was asked. */
   clusterJob?(group: Group): ClusterJobState | undefined;
-}
-
-/** Whether a process of this host exists (EPERM: it exists but belongs to someone else). */
-export function pidIsAlive(pid: number): boolean {
-  if (!Number.isSafeInteger(pid) || pid <= 0) return false;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === "EPERM";
-  }
 }
 
 /** Tells whether writers are alive, asking each once. */

@@ -214,6 +214,8 @@ export async function submit(
     seen.add(key);
     pairs.push({ group: item.group, aggregate: item.aggregate });
   }
+  // What a script runs is the state point in each job's directory, not the index's alone (Job.verify).
+  for (const pair of pairs) for (const job of pair.aggregate.jobs) job.verify();
 
   // What the scheduler holds now: one queue call.
   const busyOps = new Set<string>();

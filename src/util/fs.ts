@@ -1,12 +1,74 @@
 import fs from "node:fs";
+import os from "node:os";
 import path from "node:path";
+import { pidIsAlive } from "./process.js";
 import { decodeUtf8 } from "./utf8.js";
 
 let counter = 0;
 
+/** This host as temporary names carry it: a pid tells something only on the host that wrote it (NFS). */
+const HOST = os.hostname().replace(/[^A-Za-z0-9-]/g, "_") || "host";
+
+/** `.<name>.<host>.<pid>.<time, base 36>.<counter>.tmp`. */
+const TEMP_NAME = /^\..+\.([A-Za-z0-9_-]+)\.(\d+)\.([0-9a-z]+)\.\d+\.tmp$/;
+/** What older versions wrote: no host. */
+const OLD_TEMP_NAME = /^\..+\.(\d+)\.([0-9a-z]+)\.\d+\.tmp$/;
+
+/**
+ * A temporary file this old is left over whatever its pid says: no write of cohort's takes hours, and
+ * the margin covers clocks of hosts sharing a project that disagree by minutes.
+ */
+export const STALE_TEMP_MS = 6 * 3600 * 1000;
+
 /** A temporary name beside `file`, unique across processes and hosts sharing the directory. */
 export function tempNameFor(file: string): string {
-  return path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.${Date.now().toString(36)}.${counter++}.tmp`);
+  return path.join(path.dirname(file), `.${path.basename(file)}.${HOST}.${process.pid}.${Date.now().toString(36)}.${counter++}.tmp`);
+}
+
+/**
+ * Whether `name` is a temporary name (tempNameFor) whose writer is gone: its process is not alive on
+ * this host, or it is older than STALE_TEMP_MS. A name from another host is judged by its age alone.
+ */
+export function isStaleTemp(name: string, now = Date.now()): boolean {
+  const m = TEMP_NAME.exec(name);
+  if (!m) {
+    const old = OLD_TEMP_NAME.exec(name);
+    return old !== null && !(now - parseInt(old[2], 36) < STALE_TEMP_MS);
+  }
+  if (!(now - parseInt(m[3], 36) < STALE_TEMP_MS)) return true;
+  const pid = Number(m[2]);
+  return m[1] === HOST && pid !== process.pid && !pidIsAlive(pid);
+}
+
+/**
+ * Removes the stale temporaries (isStaleTemp) among `names`, entries of `dir` some scan has already
+ * read, so that finding them costs no more reading. Returns how many it removed; failures are left
+ * for a later command.
+ */
+export function removeStaleTemps(dir: string, names: Iterable<string>): number {
+  let removed = 0;
+  const now = Date.now();
+  for (const name of names) {
+    if (!name.endsWith(".tmp") || !isStaleTemp(name, now)) continue;
+    try {
+      fs.rmSync(dir + path.sep + name, { recursive: true, force: true });
+      removed++;
+    } catch {
+      // another process removed it, or it cannot be: the next command tries again
+    }
+  }
+  return removed;
+}
+
+/** Lists `dir` and removes its stale temporaries; a directory that cannot be read is left alone. */
+export function sweepStaleTemps(dir: string): number {
+  let names: string[];
+  try {
+    names = fs.readdirSync(dir);
+  } catch {
+    return 0;
+  }
+  return removeStaleTemps(dir, names);
 }
 
 /**

@@ -106,6 +106,17 @@ describe("DocumentCache", () => {
     expect(readFresh(job)).toEqual({ doc: { a: 2 }, filesRead: 1 });
     expect(readFresh(job).filesRead).toBe(0);
   });
+
+  it("a document edited inside the cache file is not served: the file fails its check", () => {
+    const job = newJob('{"a": 3}');
+    age(docFile(job));
+    readFresh(job);
+    const file = path.join(cacheDir, "documents.json");
+    const text = fs.readFileSync(file, "utf8");
+    expect(text).toContain('{"a":3}');
+    fs.writeFileSync(file, text.replace('{"a":3}', '{"a":4}'));
+    expect(readFresh(job)).toEqual({ doc: { a: 3 }, filesRead: 1 });
+  });
 });
 
 describe("a job reading its document from a snapshot", () => {

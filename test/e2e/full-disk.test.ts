@@ -52,3 +52,41 @@ describe.skipIf(!disk && !process.env.CI)("a full disk while a run writes its ou
     expect((JSON.parse(listed.stdout) as { status: string; operation: string }[]).map((x) => `${x.operation} ${x.status}`).sort()).toEqual(["flood error", "small completed", "small completed", "small completed"]);
   });
 });
+
+const tiny = smallDisk(200);
+if (tiny) mounted.push(tiny);
+
+describe.skipIf(!tiny && !process.env.CI)("a full disk while jobs are made", () => {
+  /** Every job directory holds its whole state point: no empty or half-made job, no temporary file. */
+  function expectWholeJobs(dir: string): string[] {
+    const ws = path.join(dir, "workspace");
+    const names = fs.readdirSync(ws);
+    for (const name of names) expect(fs.readdirSync(path.join(ws, name)), name).toEqual(["signac_statepoint.json"]);
+    const check = cohort(["check"], { cwd: dir });
+    expect(check.stdout + check.stderr).toBe("workspace OK\n");
+    return names;
+  }
+
+  it("cohort init stops with one line and leaves only whole jobs, each counted", () => {
+    expect(tiny, "mounting a tmpfs needs root, which CI has").toBeDefined();
+    const dir = path.join(tiny!, "init");
+    fs.mkdirSync(dir);
+    expect(cohort(["init"], { cwd: dir }).code).toBe(0);
+    const r = cohort(["init", "i={1..2000}"], { cwd: dir });
+    expect(r.code).toBe(1);
+    expect(lines(r.stderr).filter((l) => l.startsWith("cohort: error:"))).toHaveLength(1);
+    expect(r.stderr).toMatch(/ENOSPC|no space/i);
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+    const names = expectWholeJobs(dir);
+    expect(names.length).toBeGreaterThan(0);
+    const found = cohort(["find"], { cwd: dir });
+    expect(found.stderr).toBe("");
+    expect(lines(found.stdout).sort()).toEqual(names.sort());
+
+    // cohort job init on the full disk: nothing is left of the job it could not make
+    const one = cohort(["job", "init", '{"j": 1}'], { cwd: dir });
+    expect(one.code).toBe(1);
+    expect(one.stderr).toMatch(/^cohort: error: .*(ENOSPC|no space)/i);
+    expect(expectWholeJobs(dir).sort()).toEqual(names.sort());
+  });
+});

@@ -2,6 +2,7 @@ import { spawn, spawnSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
+import { readCheckedFile } from "../../src/util/checked-file.js";
 import { COHORT, cohort, lines, tempDir } from "../helpers.js";
 
 describe("interrupting and piping", () => {
@@ -20,7 +21,7 @@ describe("interrupting and piping", () => {
     const made = fs.readdirSync(ws);
     expect(made.length).toBeLessThan(200000);
     // the index written on the way out holds exactly the jobs on disk
-    const cache = JSON.parse(fs.readFileSync(path.join(dir, ".cohort", "cache", "jobs.json"), "utf8"));
+    const cache = JSON.parse(readCheckedFile(path.join(dir, ".cohort", "cache", "jobs.json"))!.toString("utf8"));
     expect([...cache.ids].sort()).toEqual([...made].sort());
     expect(cohort(["check"], { cwd: dir }).stdout).toBe("workspace OK\n");
     expect(lines(cohort(["find"], { cwd: dir }).stdout)).toHaveLength(made.length);

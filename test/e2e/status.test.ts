@@ -2,6 +2,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { jobId } from "../../src/dataspace/id.js";
+import { readCheckedFile } from "../../src/util/checked-file.js";
 import { cohort, lines, tempDir } from "../helpers.js";
 
 const TOML = `
@@ -205,7 +206,7 @@ export default project;
     const before = cohort(["status"], { cwd: dir });
     expect(before.stdout).toMatch(/^prepare +op +4 +2 +2 +0$/m);
     expect(before.stdout).toMatch(/^simulate +op +4 +1 +1 +2 +after\(prepare\)$/m);
-    const cached = JSON.parse(fs.readFileSync(path.join(dir, ".cohort", "cache", "documents.json"), "utf8"));
+    const cached = JSON.parse(readCheckedFile(path.join(dir, ".cohort", "cache", "documents.json"))!.toString("utf8"));
     expect(cached.ids).toContain(id(1)); // the document below is served from the cache until it changes
     // another program: deletes simulate's product of T=0.5, rewrites T=1.5's document in place (same size)
     fs.rmSync(path.join(dir, "workspace", id(0), "traj.dat"));
