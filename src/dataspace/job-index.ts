@@ -9,7 +9,7 @@
  */
 import fs from "node:fs";
 import path from "node:path";
-import { isErrno, readSmallFileSync, writeFileAtomic } from "../util/fs.js";
+import { isErrno, makeDirs, readSmallFileSync, writeFileAtomic } from "../util/fs.js";
 import { jobId, JOB_ID } from "./id.js";
 import { parseJson } from "./json.js";
 import { collectTyped, restoreTyped } from "./typed-json.js";
@@ -221,7 +221,7 @@ export class JobIndex {
       invalid: this.invalid,
     };
     try {
-      fs.mkdirSync(path.dirname(this.cacheFile), { recursive: true });
+      makeDirs(path.dirname(this.cacheFile));
       writeFileAtomic(this.cacheFile, JSON.stringify(file, (_k, v) => (typeof v === "bigint" ? v.toString() : v)));
       this.dirty = false;
     } catch {

@@ -9,6 +9,7 @@ import { JOB_ID } from "../dataspace/id.js";
 import type { Project } from "../dataspace/project.js";
 import type { JsonObject } from "../dataspace/value.js";
 import { errorText, UserError } from "../util/errors.js";
+import { makeDirs } from "../util/fs.js";
 import { formatScalar } from "../dataspace/multivalue.js";
 import { dumpJson } from "../dataspace/json.js";
 import { JournalWriter } from "../runs/journal.js";
@@ -147,7 +148,7 @@ export async function execute(
   const result = (exitCode: number, reason?: string): ExecutionResult => ({ item, runId: record.id, runName: record.name, exitCode, reason });
   // A flag run's directory exists before anything of it runs, hooks included.
   const runDir = item.flags ? runWorkDir(project.root, record.id) : undefined;
-  if (runDir) fs.mkdirSync(runDir, { recursive: true });
+  if (runDir) makeDirs(runDir);
   context.onRun?.(run);
   // Read when needed: an operation that moves its job (`job.sp = ...`) moves its directory.
   const cwd = () => runDir ?? (jobs.length === 1 ? jobs[0].path : project.root);
@@ -318,7 +319,7 @@ async function inPoolWorker(item: ExecutionItem, ctx: BodyContext): Promise<Body
  */
 async function inWorker(item: ExecutionItem, ctx: BodyContext): Promise<BodyResult & { command?: unknown }> {
   const tmp = path.join(ctx.project.dataDir, "tmp");
-  fs.mkdirSync(tmp, { recursive: true });
+  makeDirs(tmp);
   const resultFile = path.join(tmp, `worker-${ctx.record.id}.json`);
   const argv = [process.execPath, workerScript(), ctx.project.root, ctx.record.id];
   const request = { operation: item.operation.name, jobs: item.aggregate.jobs.map((j) => j.id), flags: item.flags ? dumpJson(item.flags) : undefined };

@@ -13,7 +13,7 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { isErrno } from "../util/fs.js";
+import { isErrno, makeDirs } from "../util/fs.js";
 import type { ClusterJobRef } from "./cluster-job.js";
 import { clusterJobFromEnv } from "./cluster-job.js";
 import { newUuidV7 } from "./run-id.js";
@@ -227,7 +227,7 @@ export class JournalWriter {
 
   private open(): number {
     if (this.fd !== undefined) return this.fd;
-    fs.mkdirSync(journalDir(this.projectRoot), { recursive: true });
+    makeDirs(journalDir(this.projectRoot));
     // "ax": appended, and made by this process alone.
     const fd = fs.openSync(this.file, "ax");
     this.fd = fd;
@@ -346,7 +346,7 @@ export class Segment {
   /** Opens the file for appending (made if needed) and learns its size. */
   open(): number {
     if (this.fd === undefined) {
-      fs.mkdirSync(path.dirname(this.file), { recursive: true });
+      makeDirs(path.dirname(this.file));
       this.fd = fs.openSync(this.file, "a");
       this.size = fs.fstatSync(this.fd).size;
       this.lent = false;

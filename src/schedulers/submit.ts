@@ -27,6 +27,7 @@ import { Planner, type Aggregate, type Selection } from "../execution/plan.js";
 import { makeGroup } from "../runs/groups.js";
 import { newRunId } from "../runs/run-id.js";
 import { UserError } from "../util/errors.js";
+import { makeDirs } from "../util/fs.js";
 import { afterNames } from "../workflow/conditions.js";
 import { combineParallel, combineSerial, directivesFor, type ResolvedDirectives } from "../workflow/directives.js";
 import { checkGroupOptions, CONTROL } from "../workflow/group-options.js";
@@ -421,7 +422,7 @@ function defaultSubmitCommand(scheduler: SchedulerName, file: string, extra: rea
 
 function submitOne(project: Project, scheduler: Scheduler, schedulerName: SchedulerName, job: PlannedJob, opts: SubmitOptions): void {
   const flowgroups = [...new Set(job.entries.map((e) => e.group))];
-  fs.mkdirSync(path.dirname(job.scriptFile), { recursive: true });
+  makeDirs(path.dirname(job.scriptFile));
   fs.writeFileSync(job.scriptFile, job.script);
   try {
     job.jobId = scheduler.submit(job.scriptFile, project.root, opts.extra);

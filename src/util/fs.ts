@@ -64,3 +64,35 @@ export function readSmallFileSync(file: string): string {
     fs.closeSync(fd);
   }
 }
+
+/**
+ * Makes a directory and its missing parents, like `mkdirSync(dir, { recursive: true })`. Node's own
+ * loops forever where the kernel says ENOENT under a parent that exists (`/proc/x`), and reports ENOENT
+ * where it said EROFS or EACCES about a parent; this one throws the error of the directory that failed.
+ */
+export function makeDirs(dir: string): void {
+  const missing: string[] = [];
+  let d = path.resolve(dir);
+  for (;;) {
+    try {
+      fs.mkdirSync(d);
+      break;
+    } catch (err) {
+      if (isErrno(err, "EEXIST") && fs.statSync(d).isDirectory()) {
+        // Made by another process meanwhile, or a parent that exists: ENOENT below it was no missing parent.
+        if (missing.length === 0) return;
+        break;
+      }
+      if (!isErrno(err, "ENOENT") || path.dirname(d) === d) throw err;
+      missing.push(d);
+      d = path.dirname(d);
+    }
+  }
+  for (let i = missing.length - 1; i >= 0; i--) {
+    try {
+      fs.mkdirSync(missing[i]);
+    } catch (err) {
+      if (!isErrno(err, "EEXIST") || !fs.statSync(missing[i]).isDirectory()) throw err;
+    }
+  }
+}
