@@ -96,7 +96,7 @@ async function call(
   jobs: Job[] = [],
 ): Promise<string | undefined> {
   const op = workflow.operation(operation);
-  jobs.push(...jobIds.map((id) => jobOf(project, id)));
+  for (const id of jobIds) jobs.push(jobOf(project, id)); // an aggregate of all jobs may be too many to spread
   describe(`${op.name} on ${jobs.length > 0 ? aggregateId(jobs) : "its flags"}`);
   if (op.body.kind !== "function") throw new Error(`operation ${op.name} is not a function`);
   const fn = op.body.fn as (...args: unknown[]) => unknown;
