@@ -29,6 +29,6 @@ export function warn(message: string): void {
 }
 
 /** Writes to stdout; a closed pipe (`cohort find | head`) ends the output quietly. */
-export function out(text: string): void {
+export function out(text: string | Uint8Array): void {
   process.stdout.write(text);
 }

@@ -59,7 +59,8 @@ export default async function runsShow(ref: string, opts: RunsShowOptions): Prom
       tags: summary.tags,
       groups,
       comments: commentsJson(commentsOf(run.attrs)),
-      output,
+      // JSON holds text: bytes that are not UTF-8 become U+FFFD here (--output gives them as they are)
+      output: output.map((line) => line.toString("utf8")),
     };
     for (const [k, v] of Object.entries(times)) {
       o[k] = v ?? null;
@@ -87,9 +88,13 @@ export default async function runsShow(ref: string, opts: RunsShowOptions): Prom
   let text = fields.map(([k, v]) => (k.padEnd(width) + v).trimEnd()).join("\n") + "\n";
   const comments = commentLines(commentsOf(run.attrs));
   if (comments.length > 0) text += "comments\n" + comments.map((l) => "  " + l).join("\n") + "\n";
-  if (tail > 0) text += `output (last ${tail} lines)\n` + output.map((l) => "  " + l).join("\n") + (output.length ? "\n" : "");
-  out(text);
+  if (tail > 0) text += `output (last ${tail} lines)\n`;
+  // The output's lines as the run wrote them, bytes that are not UTF-8 included.
+  out(Buffer.concat([Buffer.from(text), ...output.flatMap((line) => [INDENT, line, NEWLINE])]));
 }
+
+const INDENT = Buffer.from("  ");
+const NEWLINE = Buffer.from("\n");
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
