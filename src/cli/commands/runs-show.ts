@@ -8,7 +8,7 @@ import { resolveRun } from "../../runs/select.js";
 import type { Run } from "../../runs/view.js";
 import { out } from "../context.js";
 import { parseCount } from "../numbers.js";
-import { openRuns } from "../run-rows.js";
+import { openRuns, warnDamaged } from "../run-rows.js";
 import { isoTime } from "../when.js";
 import { commentLines, commentsJson } from "./attrs.js";
 
@@ -33,6 +33,7 @@ function parsed(text: string | undefined): unknown {
 export default async function runsShow(ref: string, opts: RunsShowOptions): Promise<void> {
   const tail = parseCount(opts.tail, "--tail", 0);
   const { root, view } = openRuns();
+  warnDamaged(view);
   const run = resolveRun(view, ref);
   if (opts.output || opts.follow) return printOutput(root, run, opts.follow === true);
   const summary = view.summary(run);
