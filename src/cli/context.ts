@@ -1,4 +1,4 @@
-import { errorText, systemErrorText, UserError } from "../util/errors.js";
+import { errorText, Interrupted, systemErrorText, UserError } from "../util/errors.js";
 
 let debug = false;
 
@@ -15,6 +15,11 @@ export function fail(err: unknown): void {
     process.stderr.write(`cohort: error: ${err.message}${err.hint ? ` (${err.hint})` : ""}\n`);
     if (debug && err.stack) process.stderr.write(err.stack + "\n");
     process.exitCode = 2;
+    return;
+  }
+  if (err instanceof Interrupted) {
+    process.stderr.write(`cohort: ${err.message}\n`);
+    process.exitCode = 130;
     return;
   }
   const system = systemErrorText(err);

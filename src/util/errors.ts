@@ -12,6 +12,18 @@ export class UserError extends Error {
   }
 }
 
+/**
+ * Work stopped by Ctrl-C or SIGTERM while a command cohort ran had it: a Ctrl-C at a terminal reaches
+ * the whole foreground process group, the command cohort waits for included. The CLI prints the
+ * message as one line and exits with code 130, as for any interruption.
+ */
+export class Interrupted extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "Interrupted";
+  }
+}
+
 /** The text of a thrown value, for messages. */
 export function errorText(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
