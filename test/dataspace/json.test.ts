@@ -487,10 +487,10 @@ describe("parseJson errors", () => {
 });
 
 describe("nesting depth", () => {
-  /** `n` objects and lists in one another, in a pattern `kinds` picks, around `leaf`; with strings holding brackets. */
+  /** `n` objects and lists in one another, in a pattern `kinds` picks, around `leaf`; with strings holding brackets, quotes and backslashes. */
   const nested = (n: number, kinds: number[], leaf: string): string => {
     let t = leaf;
-    for (let i = 0; i < n; i++) t = kinds[i % kinds.length] ? `{"k[{": ${t}}` : `["]}", ${t}]`;
+    for (let i = 0; i < n; i++) t = kinds[i % kinds.length] ? `{"k\\\\[{\\"]": ${t}}` : `["]}\\\\", ${t}]`;
     return t;
   };
   const thrown = (fn: () => unknown): unknown => {
