@@ -1,4 +1,4 @@
-import { errorText, UserError } from "../util/errors.js";
+import { errorText, Interrupted, systemErrorText, UserError } from "../util/errors.js";
 
 let debug = false;
 
@@ -6,7 +6,10 @@ export function setDebug(on: boolean): void {
   debug = on;
 }
 
-/** Reports an error as SPEC §12 asks: one line, exit code 2 for the user's mistakes, 1 otherwise. */
+/**
+ * Reports an error as SPEC §12 asks: one line, exit code 2 for the user's mistakes, 1 otherwise. An
+ * error the system reported (a read-only file system, a permission) names what failed, where and why.
+ */
 export function fail(err: unknown): void {
   if (err instanceof UserError) {
     process.stderr.write(`cohort: error: ${err.message}${err.hint ? ` (${err.hint})` : ""}\n`);
@@ -14,7 +17,14 @@ export function fail(err: unknown): void {
     process.exitCode = 2;
     return;
   }
-  process.stderr.write(`cohort: error: ${errorText(err)}${debug ? "" : " (run with --debug for details)"}\n`);
+  if (err instanceof Interrupted) {
+    process.stderr.write(`cohort: ${err.message}\n`);
+    process.exitCode = 130;
+    return;
+  }
+  const system = systemErrorText(err);
+  if (system !== undefined) process.stderr.write(`cohort: error: ${system}\n`);
+  else process.stderr.write(`cohort: error: ${errorText(err)}${debug ? "" : " (run with --debug for details)"}\n`);
   if (debug && err instanceof Error && err.stack) process.stderr.write(err.stack + "\n");
   process.exitCode = 1;
 }
@@ -24,6 +34,6 @@ export function warn(message: string): void {
 }
 
 /** Writes to stdout; a closed pipe (`cohort find | head`) ends the output quietly. */
-export function out(text: string): void {
+export function out(text: string | Uint8Array): void {
   process.stdout.write(text);
 }

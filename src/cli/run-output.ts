@@ -2,6 +2,7 @@
  * What `cohort run` and `cohort exec` show while operations run (SPEC §5): each run's output as it
  * comes, a line on stderr when a run starts, and a progress bar.
  *
+ * - Output is written as the bytes the runs wrote, never decoded (it need not be UTF-8 text).
  * - Serial runs: the output is passed through as it comes, partial lines included.
  * - Several runs at once (`prefix`): every line is prefixed with its run's name (`[babab-dodod] ...`)
  *   and written whole, so lines of different runs never mix; a run's last line without a newline is
@@ -14,6 +15,8 @@ import cliProgress from "../vendor/cli-progress.js";
 import type { ExecutionItem, ExecutionResult, RunInfo } from "../execution/execute.js";
 import { describeItem } from "../execution/execute.js";
 
+const NEWLINE = 0x0a;
+
 export interface RunConsoleOptions {
   quiet?: boolean;
   /** Prefix each line with its run's name (several runs at once). */
@@ -23,7 +26,7 @@ export interface RunConsoleOptions {
 }
 
 export class RunConsole {
-  private readonly partial = new Map<string, { name: string; text: string }>();
+  private readonly partial = new Map<string, { name: string; bytes: Buffer }>();
   private readonly runningIds = new Set<string>();
   private readonly bars: cliProgress.MultiBar | undefined;
   private readonly bar: cliProgress.SingleBar | undefined;
@@ -59,9 +62,10 @@ export class RunConsole {
   }
 
   /** Writes whole lines of run output to the terminal. */
-  private writeOutput(text: string): void {
-    if (this.bars && process.stdout.isTTY) this.bars.log(text);
-    else process.stdout.write(text);
+  private writeOutput(bytes: Buffer): void {
+    // The bar writes what it logs to its stream as it is (cli-progress's raw write), bytes included.
+    if (this.bars && process.stdout.isTTY) this.bars.log(bytes as unknown as string);
+    else process.stdout.write(bytes);
   }
 
   /** Writes a message of cohort's to stderr. */
@@ -71,29 +75,36 @@ export class RunConsole {
   }
 
   /** Output of a run, as it comes (pass as ExecuteOptions.echo). */
-  readonly echo = (chunk: string, run: RunInfo): void => {
+  readonly echo = (chunk: Buffer, run: RunInfo): void => {
     if (this.opts.quiet) return;
     if (!this.lineBuffered) {
       process.stdout.write(chunk);
       return;
     }
-    const entry = this.partial.get(run.id) ?? { name: run.name, text: "" };
-    const text = entry.text + chunk;
-    const end = text.lastIndexOf("\n");
-    if (end < 0) {
-      entry.text = text;
-      this.partial.set(run.id, entry);
-      return;
-    }
-    entry.text = text.slice(end + 1);
-    if (entry.text) this.partial.set(run.id, entry);
+    const before = this.partial.get(run.id)?.bytes;
+    const bytes = before ? Buffer.concat([before, chunk]) : chunk;
+    const end = bytes.lastIndexOf(NEWLINE);
+    if (end < bytes.length - 1) this.partial.set(run.id, { name: run.name, bytes: bytes.subarray(end + 1) });
     else this.partial.delete(run.id);
-    this.writeOutput(this.prefixed(text.slice(0, end + 1), run.name));
+    if (end >= 0) this.writeOutput(this.prefixed(bytes.subarray(0, end + 1), run.name));
   };
 
-  private prefixed(lines: string, name: string): string {
+  /** Whole lines, each prefixed with the run's name when several runs share the terminal. */
+  private prefixed(lines: Buffer, name: string): Buffer {
     if (!this.opts.prefix) return lines;
-    return lines.replace(/[^\n]*\n/g, (line) => `[${name}] ${line}`);
+    const prefix = Buffer.from(`[${name}] `);
+    const parts: Buffer[] = [];
+    for (let from = 0; from < lines.length; ) {
+      const to = lines.indexOf(NEWLINE, from) + 1 || lines.length;
+      parts.push(prefix, lines.subarray(from, to));
+      from = to;
+    }
+    return Buffer.concat(parts);
+  }
+
+  /** A run's last line, which had no newline, completed. */
+  private lastLine(entry: { name: string; bytes: Buffer }): Buffer {
+    return this.prefixed(Buffer.concat([entry.bytes, Buffer.from("\n")]), entry.name);
   }
 
   /** Items about to run (a pass): they count towards the progress bar's total. */
@@ -113,7 +124,7 @@ export class RunConsole {
     const rest = this.partial.get(result.runId);
     if (rest) {
       this.partial.delete(result.runId);
-      if (!this.opts.quiet) this.writeOutput(this.prefixed(rest.text + "\n", rest.name));
+      if (!this.opts.quiet) this.writeOutput(this.lastLine(rest));
     }
     // A failure found before its run started (a condition that raised) was never counted as running.
     if (this.runningIds.delete(result.runId)) this.running--;
@@ -136,7 +147,7 @@ export class RunConsole {
   close(): void {
     for (const [id, entry] of this.partial) {
       this.partial.delete(id);
-      if (!this.opts.quiet) this.writeOutput(this.prefixed(entry.text + "\n", entry.name));
+      if (!this.opts.quiet) this.writeOutput(this.lastLine(entry));
     }
     if (this.bars) {
       this.bars.update(); // writes what was logged since the last redraw

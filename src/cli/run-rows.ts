@@ -18,6 +18,15 @@ export function openRuns(): { root: string; view: RunsView } {
 }
 
 /**
+ * Says that damaged journal lines were skipped, for the commands that show one run or group in full
+ * (`runs show`, `group show`): what the damage held may have been about it. Listings skip them quietly.
+ */
+export function warnDamaged(view: RunsView): void {
+  const n = view.ledger.skipped;
+  if (n > 0) warn(`${n} damaged journal line${n === 1 ? " was" : "s were"} skipped (lines of .cohort/journal/ that are not events cohort can read)`);
+}
+
+/**
  * A view made by `make`, whose statuses ask the scheduler as commands do. A submission group's cluster
  * job counts as a member while the scheduler knows it (SPEC §7): the scheduler is asked when the first
  * group's columns are derived (`cohort runs` without -g never asks), about every submission at once.

@@ -20,7 +20,8 @@ function width(text: string): number {
 export function renderTable(head: string[], rows: string[][]): string {
   const bold = process.stdout.isTTY && !process.env.NO_COLOR;
   const cells = [head, ...rows].map((row) => head.map((_, c) => String(row[c] ?? "").split("\n")));
-  const widths = head.map((_, c) => Math.max(...cells.map((row) => Math.max(...row[c].map(width)))));
+  // Not Math.max(...cells): a spread of 200,000 rows overflows the stack.
+  const widths = head.map((_, c) => cells.reduce((w, row) => row[c].reduce((v, line) => Math.max(v, width(line)), w), 0));
   const out: string[] = [];
   cells.forEach((row, r) => {
     const height = Math.max(...row.map((lines) => lines.length));

@@ -25,7 +25,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { readCheckedFile, writeCheckedFile } from "../util/checked-file.js";
-import { readSmallFileSync } from "../util/fs.js";
+import { makeDirs, readSmallFileSync } from "../util/fs.js";
 import { UserError } from "../util/errors.js";
 import type { DocumentSnapshots } from "./document.js";
 import { collectTyped, restoreTyped } from "./typed-json.js";
@@ -182,7 +182,7 @@ export class DocumentCache implements DocumentSnapshots {
       data.docs.push(e.doc);
     }
     try {
-      fs.mkdirSync(path.dirname(this.file), { recursive: true });
+      makeDirs(path.dirname(this.file));
       // A replacer is slow at 100,000 documents: use one only when a big integer needs it.
       const hasBig = data.typed.some(([, text]) => /^-?\d+$/.test(text as string));
       writeCheckedFile(this.file, hasBig ? JSON.stringify(data, (_k, v: unknown) => (typeof v === "bigint" ? v.toString() : v)) : JSON.stringify(data));

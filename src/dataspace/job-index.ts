@@ -14,7 +14,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { readCheckedFile, writeCheckedFile } from "../util/checked-file.js";
-import { isErrno, readSmallFileSync, removeStaleTemps } from "../util/fs.js";
+import { isErrno, makeDirs, readSmallFileSync, removeStaleTemps } from "../util/fs.js";
 import { Utf8Error } from "../util/utf8.js";
 import { jobId, JOB_ID } from "./id.js";
 import { parseJson } from "./json.js";
@@ -249,7 +249,7 @@ export class JobIndex {
       invalid: this.invalid,
     };
     try {
-      fs.mkdirSync(path.dirname(this.cacheFile), { recursive: true });
+      makeDirs(path.dirname(this.cacheFile));
       writeCheckedFile(this.cacheFile, JSON.stringify(file, (_k, v) => (typeof v === "bigint" ? v.toString() : v)));
       this.dirty = false;
     } catch {

@@ -11,10 +11,41 @@ export class JsonSyntaxError extends UserError {
     readonly line: number,
     readonly column: number,
     source?: string,
+    hint?: string,
   ) {
-    super(`malformed JSON${source ? ` in ${source}` : ""}: ${what} at line ${line}, column ${column}`);
+    super(`malformed JSON${source ? ` in ${source}` : ""}: ${what} at line ${line}, column ${column}`, hint);
     this.name = "JsonSyntaxError";
   }
+}
+
+/**
+ * How deep objects and lists may nest in values cohort reads and writes. Python's json, and so signac,
+ * stops short of 1000 (its recursion limit); cohort's code that walks values by recursion stays well
+ * within Node's stack at this depth, and refuses deeper values with exit code 2 instead of crashing.
+ */
+export const MAX_DEPTH = 1000;
+const TOO_DEEP = `values nest deeper than ${MAX_DEPTH} levels`;
+const TOO_DEEP_HINT = `cohort reads and writes JSON nested at most ${MAX_DEPTH} levels deep`;
+
+/** Whether JSON text nests objects and lists deeper than MAX_DEPTH (strings skipped). */
+function nestsTooDeep(text: string): boolean {
+  let depth = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 34) {
+      // to the closing quote, one after an even number of backslashes (indexOf: twice as fast as a loop)
+      for (;;) {
+        i = text.indexOf('"', i + 1);
+        if (i === -1) return false;
+        let b = i - 1;
+        while (text.charCodeAt(b) === 92) b--;
+        if ((i - b) % 2 === 1) break;
+      }
+    } else if (c === 123 || c === 91) {
+      if (++depth > MAX_DEPTH) return true;
+    } else if (c === 125 || c === 93) depth--;
+  }
+  return false;
 }
 
 // Text without fractional or exponent numbers and without 16+ digit runs is read exactly by JSON.parse.
@@ -58,7 +89,8 @@ export function floatOfLiteral(lexeme: string): number | Float | undefined {
 
 /** Parses JSON text keeping ints, floats and big integers apart. `source` names the text in errors. */
 export function parseJson(text: string, source?: string): JsonValue {
-  if (!needsTypedParse(text)) {
+  // Text this short cannot nest too deep (each level takes two characters at least).
+  if (!needsTypedParse(text) && (text.length <= 2 * MAX_DEPTH || !nestsTooDeep(text))) {
     try {
       return JSON.parse(text) as JsonValue;
     } catch {
@@ -75,6 +107,7 @@ export function parseJsonTyped(text: string, source?: string): JsonValue {
 
 class Parser {
   private pos = 0;
+  private depth = 0;
   constructor(
     private readonly text: string,
     private readonly source?: string,
@@ -88,7 +121,7 @@ class Parser {
     return v;
   }
 
-  private fail(what: string, at = this.pos): never {
+  private fail(what: string, at = this.pos, hint?: string): never {
     let line = 1;
     let col = 1;
     for (let i = 0; i < at && i < this.text.length; i++) {
@@ -97,7 +130,7 @@ class Parser {
         col = 1;
       } else col++;
     }
-    throw new JsonSyntaxError(what, line, col, this.source);
+    throw new JsonSyntaxError(what, line, col, this.source, hint);
   }
 
   private skipWs(): void {
@@ -126,12 +159,19 @@ class Parser {
     this.fail(`unexpected character ${JSON.stringify(c)}`);
   }
 
+  /** Enters an object or a list: refused beyond MAX_DEPTH, where recursion would near the stack's end. */
+  private enter(): void {
+    if (++this.depth > MAX_DEPTH) this.fail(TOO_DEEP, this.pos, TOO_DEEP_HINT);
+  }
+
   private object(): JsonObject {
     const out: JsonObject = {};
+    this.enter();
     this.pos++;
     this.skipWs();
     if (this.text[this.pos] === "}") {
       this.pos++;
+      this.depth--;
       return out;
     }
     for (;;) {
@@ -149,6 +189,7 @@ class Parser {
       if (c === ",") this.pos++;
       else if (c === "}") {
         this.pos++;
+        this.depth--;
         return out;
       } else this.fail("expected ',' or '}'");
     }
@@ -156,10 +197,12 @@ class Parser {
 
   private array(): JsonValue[] {
     const out: JsonValue[] = [];
+    this.enter();
     this.pos++;
     this.skipWs();
     if (this.text[this.pos] === "]") {
       this.pos++;
+      this.depth--;
       return out;
     }
     for (;;) {
@@ -170,6 +213,7 @@ class Parser {
       if (c === ",") this.pos++;
       else if (c === "]") {
         this.pos++;
+        this.depth--;
         return out;
       } else this.fail("expected ',' or ']'");
     }
@@ -338,7 +382,7 @@ function numberText(v: number): string {
   return Number.isSafeInteger(v) && !Object.is(v, -0) ? String(v) : pythonFloatRepr(v);
 }
 
-function write(v: JsonValue, sortKeys: boolean, parts: string[]): void {
+function write(v: JsonValue, sortKeys: boolean, parts: string[], depth: number): void {
   if (v === null) parts.push("null");
   else if (v === true) parts.push("true");
   else if (v === false) parts.push("false");
@@ -349,20 +393,22 @@ function write(v: JsonValue, sortKeys: boolean, parts: string[]): void {
     if (!Number.isFinite(v.value)) numberText(v.value);
     parts.push(pythonFloatRepr(v.value));
   } else if (Array.isArray(v)) {
+    if (depth >= MAX_DEPTH) throw new UserError(TOO_DEEP, TOO_DEEP_HINT);
     parts.push("[");
     for (let i = 0; i < v.length; i++) {
       if (i) parts.push(", ");
-      write(v[i], sortKeys, parts);
+      write(v[i], sortKeys, parts, depth + 1);
     }
     parts.push("]");
   } else if (typeof v === "object") {
+    if (depth >= MAX_DEPTH) throw new UserError(TOO_DEEP, TOO_DEEP_HINT);
     const keys = Object.keys(v);
     if (sortKeys) keys.sort(compareCodePoints);
     parts.push("{");
     for (let i = 0; i < keys.length; i++) {
       if (i) parts.push(", ");
       parts.push(quoteString(keys[i]), ": ");
-      write(v[keys[i]], sortKeys, parts);
+      write(v[keys[i]], sortKeys, parts, depth + 1);
     }
     parts.push("}");
   } else {
@@ -373,14 +419,14 @@ function write(v: JsonValue, sortKeys: boolean, parts: string[]): void {
 /** `json.dumps(v, sort_keys=True)`: the text signac hashes into a job id. */
 export function canonicalJson(v: JsonValue): string {
   const parts: string[] = [];
-  write(v, true, parts);
+  write(v, true, parts, 0);
   return parts.join("");
 }
 
 /** `json.dumps(v)`: Python's separators, keys in insertion order; what signac writes to its files. */
 export function dumpJson(v: JsonValue): string {
   const parts: string[] = [];
-  write(v, false, parts);
+  write(v, false, parts, 0);
   return parts.join("");
 }
 

@@ -1,7 +1,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { UserError } from "../util/errors.js";
-import { sweepStaleTemps, tempNameFor, writeFileAtomic } from "../util/fs.js";
+import { makeDirs, sweepStaleTemps, tempNameFor, writeFileAtomic } from "../util/fs.js";
 import { Document, readDocumentFile } from "./document.js";
 import { compileFilter, filterNeedsDoc } from "./filter.js";
 import { jobId } from "./id.js";
@@ -24,7 +24,7 @@ export function openProject(dir: string = process.cwd()): Project {
 /** Makes `dir` a project (idempotent): `cohort.toml`, `.signac/config`, `workspace/`. */
 export function initProject(dir: string, name?: string): Project {
   const root = path.resolve(dir);
-  fs.mkdirSync(path.join(root, SIGNAC_DIR), { recursive: true });
+  makeDirs(path.join(root, SIGNAC_DIR));
   checkSchemaVersion(root);
   const config = path.join(root, SIGNAC_DIR, "config");
   if (!fs.existsSync(config)) writeFileAtomic(config, "schema_version = 2\n");
@@ -32,7 +32,7 @@ export function initProject(dir: string, name?: string): Project {
   if (!fs.existsSync(toml)) {
     writeFileAtomic(toml, `[project]\nname = ${JSON.stringify(name ?? path.basename(root))}\n`);
   }
-  fs.mkdirSync(path.join(root, "workspace"), { recursive: true });
+  makeDirs(path.join(root, "workspace"));
   return new Project(root);
 }
 
@@ -181,7 +181,7 @@ export class Project implements JobOwner {
     opts: { onProgress?: (done: number) => void; signal?: AbortSignal } = {},
   ): Promise<{ ids: string[]; created: number }> {
     const index = this.index;
-    fs.mkdirSync(this.workspace, { recursive: true });
+    makeDirs(this.workspace);
     const ids: string[] = [];
     const made: [string, JsonObject][] = [];
     let created = 0;
@@ -208,7 +208,7 @@ export class Project implements JobOwner {
   /** Removes jobs and all their files. Each leaves the workspace at once by a rename, then is deleted. */
   removeJobs(ids: string[]): void {
     const trash = path.join(this.dataDir, "tmp");
-    fs.mkdirSync(trash, { recursive: true });
+    makeDirs(trash);
     const removed: string[] = [];
     try {
       for (const id of ids) {

@@ -226,8 +226,9 @@ export function formatSchemaLines(schema: Schema, opts: FormatSchemaOptions = {}
       rows.push([entry.key, t.type, text]);
     }
   }
-  const keyWidth = Math.max(0, ...rows.map((r) => r[0].length));
-  const typeWidth = Math.max(0, ...rows.map((r) => r[1].length));
+  // Not Math.max(...widths): a spread of 200,000 arguments overflows the stack.
+  const keyWidth = rows.reduce((w, r) => Math.max(w, r[0].length), 0);
+  const typeWidth = rows.reduce((w, r) => Math.max(w, r[1].length), 0);
   return rows.map(([k, t, v]) => `${k.padEnd(keyWidth)}  ${t.padEnd(typeWidth)}  ${v}`);
 }
 

@@ -9,7 +9,7 @@ import { JOB_ID } from "../dataspace/id.js";
 import type { Project } from "../dataspace/project.js";
 import type { JsonObject } from "../dataspace/value.js";
 import { errorText, UserError } from "../util/errors.js";
-import { mkdirBelow, tempNameFor } from "../util/fs.js";
+import { makeDirs, tempNameFor } from "../util/fs.js";
 import { formatScalar } from "../dataspace/multivalue.js";
 import { dumpJson } from "../dataspace/json.js";
 import { JournalWriter } from "../runs/journal.js";
@@ -21,6 +21,7 @@ import type { Workflow } from "../workflow/workflow.js";
 import { itemDirectives, type ExecutionItem } from "./items.js";
 import { expandCommand, shellQuote } from "./placeholders.js";
 import { setLongTimeout, type LongTimer } from "../util/timer.js";
+import { divertStdio, type Sink } from "./capture.js";
 import { runShell, stopCarriers, trackEntry, untrackEntry, type RunShellOptions } from "./process.js";
 import type { Starter, Starters } from "./starter.js";
 import { workerScript, type WorkerPool } from "./worker-pool.js";
@@ -57,8 +58,8 @@ export interface ExecuteOptions {
   timeoutMs?: number;
   /** Stop the operation when aborted (Ctrl-C): its run is `terminated`. */
   signal?: AbortSignal;
-  /** Live output of the run (the terminal); the record always gets it. */
-  echo?: (chunk: string, run: RunInfo) => void;
+  /** Live output of the run (the terminal), its bytes as written; the record always gets it. */
+  echo?: (chunk: Buffer, run: RunInfo) => void;
   /** Run TypeScript function operations in a worker process (as the `fork` directive does for one). */
   worker?: boolean;
   /** The run groups a run joins, asked as each run is made. */
@@ -148,7 +149,7 @@ export async function execute(
   const result = (exitCode: number, reason?: string): ExecutionResult => ({ item, runId: record.id, runName: record.name, exitCode, reason });
   // A flag run's directory exists before anything of it runs, hooks included.
   const runDir = item.flags ? runWorkDir(project.root, record.id) : undefined;
-  if (runDir) mkdirBelow(project.root, runDir);
+  if (runDir) makeDirs(runDir, project.root);
   context.onRun?.(run);
   // Read when needed: an operation that moves its job (`job.sp = ...`) moves its directory.
   const cwd = () => runDir ?? (jobs.length === 1 ? jobs[0].path : project.root);
@@ -161,10 +162,11 @@ export async function execute(
   };
   if (runDir) env.COHORT_RUN_DIR = runDir;
   if (context.gpus !== undefined) env.CUDA_VISIBLE_DEVICES = context.gpus.join(",");
-  const echo = opts.echo ? (text: string) => opts.echo!(text, run) : undefined;
-  const write = (text: string) => {
-    record.output(text);
-    echo?.(text);
+  const echo = opts.echo ? (bytes: Buffer) => opts.echo!(bytes, run) : undefined;
+  /** Output of the run's own (cohort's lines about it, what an in-process function prints). */
+  const write = (chunk: string | Buffer) => {
+    record.output(chunk);
+    echo?.(typeof chunk === "string" ? Buffer.from(chunk) : chunk);
   };
   const hooks = (name: HookName) => [...(op.hooks[name] ?? []), ...(workflow.hooks[name] ?? [])];
   const runHooks = async (name: HookName, error?: Error): Promise<string | undefined> => {
@@ -237,8 +239,8 @@ interface BodyContext {
   cwd: () => string;
   env: Record<string, string>;
   record: RecordedRun;
-  write: (text: string) => void;
-  echo: ((text: string) => void) | undefined;
+  write: (chunk: string | Buffer) => void;
+  echo: ((bytes: Buffer) => void) | undefined;
   project: Project;
   opts: ExecuteOptions;
   /** The `fork` directive. */
@@ -325,7 +327,7 @@ async function inPoolWorker(item: ExecutionItem, ctx: BodyContext): Promise<Body
  */
 async function inWorker(item: ExecutionItem, ctx: BodyContext): Promise<BodyResult & { command?: unknown }> {
   const tmp = path.join(ctx.project.dataDir, "tmp");
-  mkdirBelow(ctx.project.root, tmp);
+  makeDirs(tmp, ctx.project.root);
   // A temporary name: a result left by a killed cohort is removed later (sweepStaleTemps).
   const resultFile = tempNameFor(path.join(tmp, `worker-${ctx.record.id}.json`));
   const argv = [process.execPath, workerScript(), ctx.project.root, ctx.record.id];
@@ -380,7 +382,7 @@ async function runHook(
   cwd: string,
   env: Record<string, string>,
   record: RecordedRun,
-  write: (text: string) => void,
+  write: (chunk: string | Buffer) => void,
 ): Promise<void> {
   if (typeof hook === "function") {
     await captureOutput(() => hook(info), write);
@@ -421,30 +423,8 @@ async function withTimeout<T>(promise: Promise<T>, ms: number | undefined): Prom
 }
 
 /** Where what an in-process function prints goes, by async context (see captureOutput). */
-const captured = new AsyncLocalStorage<(text: string) => void>();
-let streamsPatched = false;
-
-/**
- * Sends what this process writes to stdout and stderr to the sink of the async context it is written
- * from (captureOutput), or to the stream itself outside any. Installed once, on first use.
- */
-function patchStreams(): void {
-  if (streamsPatched) return;
-  streamsPatched = true;
-  for (const stream of [process.stdout, process.stderr]) {
-    const original = stream.write.bind(stream) as (...args: unknown[]) => boolean;
-    stream.write = ((chunk: string | Uint8Array, ...rest: unknown[]) => {
-      const sink = captured.getStore();
-      if (!sink) return original(chunk, ...rest);
-      const text = typeof chunk === "string" ? chunk : Buffer.from(chunk).toString("utf8");
-      // The sink may write to the terminal itself: it runs outside the capture.
-      captured.exit(() => sink(text));
-      const callback = rest.find((x) => typeof x === "function") as (() => void) | undefined;
-      if (callback) process.nextTick(callback);
-      return true;
-    }) as typeof stream.write;
-  }
-}
+const captured = new AsyncLocalStorage<Sink>();
+let streamsDiverted = false;
 
 /**
  * Runs an in-process function (an operation's body or a hook) with what it prints to stdout and
@@ -452,10 +432,19 @@ function patchStreams(): void {
  * function's async context, so functions of runs that overlap (hooks of parallel runs) each keep
  * their own output, and cohort's own messages are never captured.
  */
-async function captureOutput<T>(fn: () => T | Promise<T>, write: (text: string) => void): Promise<T> {
-  patchStreams();
+async function captureOutput<T>(fn: () => T | Promise<T>, write: Sink): Promise<T> {
+  if (!streamsDiverted) {
+    streamsDiverted = true;
+    const store = captured.getStore.bind(captured);
+    // The sink may write to the terminal itself: it runs outside the capture.
+    divertStdio(() => {
+      const sink = store();
+      return sink && ((bytes) => captured.exit(() => sink(bytes)));
+    });
+  }
   return captured.run(write, async () => await fn());
 }
+
 
 function configOf(item: ExecutionItem): JsonObject {
   if (item.flags) return item.flags;

@@ -8,8 +8,9 @@
  *   its bytes there directly, in the exact order it wrote them, and cohort copies nothing. (Output
  *   through a pipe cost a second shell to merge stdout and stderr, `exec 2>&1`, and a copy of every
  *   byte through cohort; on the 2-core development machine the second `exec` alone is about 3 ms of
- *   the 7-10 ms that starting a command costs.) `output.echo`, when given, gets what the command
- *   appends, decoded as UTF-8, read from the file every 100 ms and when the command ends.
+ *   the 7-10 ms that starting a command costs.) `output.echo`, when given, gets the bytes the command
+ *   appends, as they are (never decoded: they need not be text), read from the file every 100 ms and
+ *   when the command ends.
  * - On timeout or abort, the whole group gets SIGTERM, and SIGKILL after a grace period (2 s); the
  *   exit code is then negative, minus the signal number (-15 or -9), even when the command caught the
  *   signal and exited by itself, so that the caller marks the run `terminated`. So is a command the
@@ -27,7 +28,6 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
-import { StringDecoder } from "node:string_decoder";
 import { errorText } from "../util/errors.js";
 import { isErrno } from "../util/fs.js";
 import { setLongTimeout } from "../util/timer.js";
@@ -39,8 +39,8 @@ export interface RunShellOptions {
   output: {
     /** Appended to (created if needed). */
     file: string;
-    /** Gets the output as it comes, for live display. */
-    echo?: (chunk: string) => void;
+    /** Gets the output's bytes as they come, for live display. */
+    echo?: (chunk: Buffer) => void;
   };
   /** Stop the command after this long (0, undefined or Infinity: no limit; any length, see util/timer.ts). */
   timeoutMs?: number;
@@ -351,9 +351,8 @@ function noSpaceLeft(file: string): string | undefined {
   return free > 0 ? undefined : "its output could not be written: no space left on the device (ENOSPC)";
 }
 
-/** Passes what a command appends to its output file on to `echo`, decoded, while it runs. */
+/** Passes the bytes a command appends to its output file on to `echo` while it runs. */
 export class OutputEcho {
-  private readonly decoder = new StringDecoder("utf8");
   private readonly timer: NodeJS.Timeout;
   private fd: number | undefined;
   private done = false;
@@ -361,7 +360,7 @@ export class OutputEcho {
   constructor(
     private readonly file: string,
     private at: number,
-    private readonly echo: (chunk: string) => void,
+    private readonly echo: (chunk: Buffer) => void,
   ) {
     this.timer = setInterval(() => this.read(), 100);
   }
@@ -369,13 +368,13 @@ export class OutputEcho {
   private read(): void {
     try {
       this.fd ??= fs.openSync(this.file, "r");
-      const buf = Buffer.allocUnsafe(64 * 1024);
       for (;;) {
+        // a buffer of its own per read: `echo` may keep what it gets
+        const buf = Buffer.allocUnsafe(64 * 1024);
         const n = fs.readSync(this.fd, buf, 0, buf.length, this.at);
         if (n <= 0) break;
         this.at += n;
-        const text = this.decoder.write(buf.subarray(0, n));
-        if (text) this.echo(text);
+        this.echo(buf.subarray(0, n));
       }
     } catch {
       // The output is kept in the file whatever happens to its display.
@@ -388,8 +387,6 @@ export class OutputEcho {
     this.done = true;
     clearInterval(this.timer);
     this.read();
-    const rest = this.decoder.end();
-    if (rest) this.echo(rest);
     if (this.fd !== undefined) fs.closeSync(this.fd);
   }
 }

@@ -20,7 +20,6 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
-import { StringDecoder } from "node:string_decoder";
 import { fileURLToPath } from "node:url";
 import { setLongTimeout, type LongTimer } from "../util/timer.js";
 import { DEFAULT_GRACE_MS, groupAlive, signalGroup, trackGroup, untrackGroup } from "./process.js";
@@ -36,7 +35,7 @@ export interface WorkerRequest {
   outputFile: string;
   /** A flag run's flags, as JSON text. */
   flags?: string;
-  echo?: (text: string) => void;
+  echo?: (bytes: Buffer) => void;
   timeoutMs?: number;
   signal?: AbortSignal;
 }
@@ -103,10 +102,8 @@ class Worker {
       });
     });
     for (const stream of [this.child.stdout!, this.child.stderr!]) {
-      const decoder = new StringDecoder("utf8");
       stream.on("data", (chunk: Buffer) => {
-        const text = decoder.write(chunk);
-        if (text && this.current) this.output(text);
+        if (this.current) this.output(chunk);
       });
     }
     this.ready = new Promise((resolve) => {
@@ -128,16 +125,16 @@ class Worker {
     });
   }
 
-  private output(text: string): void {
+  private output(bytes: Buffer): void {
     const c = this.current!;
-    fs.writeSync(c.fd, text);
-    c.request.echo?.(text);
+    fs.writeSync(c.fd, bytes);
+    c.request.echo?.(bytes);
   }
 
   private onMessage(m: WorkerMessage): void {
     const c = this.current;
     if (!c) return;
-    if (m.type === "output") this.output(m.text);
+    if (m.type === "output") this.output(Buffer.from(m.bytes, "base64"));
     else if (m.type === "done") {
       if (m.ok) c.finish({ exitCode: 0, timedOut: false, command: m.command, moved: m.moved });
       else c.finish({ exitCode: 1, timedOut: false, reason: m.error, moved: m.moved });
@@ -240,7 +237,7 @@ export class WorkerPool {
       const failed = await worker.ready;
       if (failed !== undefined) {
         fs.appendFileSync(request.outputFile, failed + "\n");
-        request.echo?.(failed + "\n");
+        request.echo?.(Buffer.from(failed + "\n"));
         await worker.stop();
         return { exitCode: 1, timedOut: false, reason: failed };
       }

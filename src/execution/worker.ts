@@ -18,7 +18,7 @@
  * It loads the workflow once, sends `{"type": "ready"}` (or `{"type": "fatal", "error"}` and exits 1),
  * then runs one request at a time: `{"type": "run", "runId", "operation", "jobs": [ids], "flags"?, "env"}`. While
  * a request runs, `env` is added to `process.env` (and taken away after), and what the process writes
- * to stdout and stderr is sent as `{"type": "output", "text"}`; it ends with
+ * to stdout and stderr is sent as `{"type": "output", "bytes"}` (base64); it ends with
  * `{"type": "done", "ok": true, "command"?}` or `{"type": "done", "ok": false, "error"}`, with
  * `"moved"` as above. Output
  * written outside a request (the module printing while it loads) is not sent.
@@ -31,6 +31,7 @@ import { Project } from "../dataspace/project.js";
 import { errorText } from "../util/errors.js";
 import { writeFileAtomic } from "../util/fs.js";
 import { aggregateId } from "../workflow/aggregate.js";
+import { divertStdio } from "./capture.js";
 import { loadWorkflow } from "../workflow/load.js";
 import type { Workflow } from "../workflow/workflow.js";
 
@@ -47,7 +48,8 @@ export interface RunRequest {
 export type WorkerMessage =
   | { type: "ready" }
   | { type: "fatal"; error: string }
-  | { type: "output"; text: string }
+  /** Output bytes, in base64: JSON over the channel carries text only, and output need not be text. */
+  | { type: "output"; bytes: string }
   | { type: "done"; ok: true; command?: string; moved?: Moves }
   | { type: "done"; ok: false; error: string; moved?: Moves };
 
@@ -93,7 +95,7 @@ async function call(
   jobs: Job[] = [],
 ): Promise<string | undefined> {
   const op = workflow.operation(operation);
-  jobs.push(...jobIds.map((id) => jobOf(project, id)));
+  for (const id of jobIds) jobs.push(jobOf(project, id)); // an aggregate of all jobs may be too many to spread
   describe(`${op.name} on ${jobs.length > 0 ? aggregateId(jobs) : "its flags"}`);
   if (op.body.kind !== "function") throw new Error(`operation ${op.name} is not a function`);
   const fn = op.body.fn as (...args: unknown[]) => unknown;
@@ -142,16 +144,8 @@ async function serve(root: string): Promise<void> {
   }
   // Output of a request goes to cohort over the channel, in order with its end.
   let active = false;
-  for (const stream of [process.stdout, process.stderr]) {
-    const original = stream.write.bind(stream) as (...args: unknown[]) => boolean;
-    stream.write = ((chunk: string | Uint8Array, ...rest: unknown[]) => {
-      if (!active) return original(chunk, ...rest);
-      send({ type: "output", text: typeof chunk === "string" ? chunk : Buffer.from(chunk).toString("utf8") });
-      const callback = rest.find((x) => typeof x === "function") as (() => void) | undefined;
-      if (callback) process.nextTick(callback);
-      return true;
-    }) as typeof stream.write;
-  }
+  const toCohort = (bytes: Buffer) => send({ type: "output", bytes: bytes.toString("base64") });
+  divertStdio(() => (active ? toCohort : undefined));
   let queue = Promise.resolve();
   process.on("message", (message: RunRequest) => {
     if (message?.type !== "run") return;

@@ -16,7 +16,7 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { isErrno, mkdirBelow } from "../util/fs.js";
+import { isErrno, makeDirs } from "../util/fs.js";
 import { journalDir, nowMicros, type JournalWriter } from "./journal.js";
 import { claimKey, JournalTail } from "./ledger.js";
 import { pidIsAlive } from "../util/process.js";
@@ -96,7 +96,7 @@ const sleep = (ms: number) => Atomics.wait(new Int32Array(new SharedArrayBuffer(
 
 /** Takes the lock file, waiting while another holds it and breaking it when stale. */
 function acquire(projectRoot: string, lock: string, writer: string): void {
-  mkdirBelow(projectRoot, path.dirname(lock));
+  makeDirs(path.dirname(lock), projectRoot);
   const me = `${writer} ${os.hostname()} ${process.pid}\n`;
   for (let attempt = 0; ; attempt++) {
     try {

@@ -13,7 +13,7 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { isErrno, mkdirBelow } from "../util/fs.js";
+import { isErrno, makeDirs } from "../util/fs.js";
 import type { ClusterJobRef } from "./cluster-job.js";
 import { clusterJobFromEnv } from "./cluster-job.js";
 import { newUuidV7 } from "./run-id.js";
@@ -231,7 +231,7 @@ export class JournalWriter {
 
   private open(): number {
     if (this.fd !== undefined) return this.fd;
-    mkdirBelow(this.projectRoot, journalDir(this.projectRoot));
+    makeDirs(journalDir(this.projectRoot), this.projectRoot);
     // "ax": appended, and made by this process alone.
     const fd = fs.openSync(this.file, "ax");
     this.fd = fd;
@@ -338,14 +338,14 @@ export class Segment {
   constructor(
     readonly file: string,
     readonly slot: number,
-    /** The project's directory, which is never made again (mkdirBelow). */
+    /** The project's directory, which is never made again (makeDirs). */
     private readonly projectRoot: string,
   ) {}
 
   /** Opens the file for appending (made if needed) and learns its size. */
   open(): number {
     if (this.fd === undefined) {
-      mkdirBelow(this.projectRoot, path.dirname(this.file));
+      makeDirs(path.dirname(this.file), this.projectRoot);
       this.fd = fs.openSync(this.file, "a");
       this.size = fs.fstatSync(this.fd).size;
       this.lent = false;

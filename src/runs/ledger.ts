@@ -457,9 +457,19 @@ export function applyText(ledger: Ledger, writer: string, text: string): void {
 }
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
-const isTime = (v: unknown) => typeof v === "number" && Number.isFinite(v);
+/** Epoch microseconds that a Date can hold (±8.64e15 ms): shown times must not throw. */
+const isTime = (v: unknown) => typeof v === "number" && Math.abs(v) <= 8.64e18;
 const isCount = (v: unknown) => Number.isSafeInteger(v) && (v as number) >= 0;
 const isStrings = (v: unknown) => Array.isArray(v) && v.every((x) => typeof x === "string");
+
+/** Whether the attributes cohort reads with a type have it: a `label` is text, a comment `{msg, author, time}`. */
+function attributesWellFormed(set: Record<string, unknown>): boolean {
+  for (const k in set) {
+    const v = set[k];
+    if (k === "label" ? typeof v !== "string" : k.startsWith("comment:") && !(isObject(v) && typeof v.msg === "string" && typeof v.author === "string" && isTime(v.time))) return false;
+  }
+  return true;
+}
 
 /**
  * Whether a parsed line is an event the ledger can apply: what it reads of it has the type it needs.
@@ -476,9 +486,9 @@ function wellFormed(v: unknown): v is JournalEvent {
     case "end":
       return isTime(v.t) && typeof v.id === "string" && (v.exit === undefined || Number.isSafeInteger(v.exit)) && (v.len === undefined || isCount(v.len));
     case "attr":
-      return isTime(v.t) && typeof v.of === "string" && (v.set === undefined || isObject(v.set)) && (v.delete === undefined || isStrings(v.delete));
+      return isTime(v.t) && typeof v.of === "string" && (v.set === undefined || (isObject(v.set) && attributesWellFormed(v.set))) && (v.delete === undefined || isStrings(v.delete));
     case "group":
-      return isTime(v.t) && typeof v.id === "string" && typeof v.kind === "string" && (v.set === undefined || isObject(v.set));
+      return isTime(v.t) && typeof v.id === "string" && typeof v.kind === "string" && (v.set === undefined || (isObject(v.set) && attributesWellFormed(v.set)));
     case "claim":
     case "release":
       return Array.isArray(v.items) && v.items.every((p) => Array.isArray(p) && p.length === 2 && typeof p[0] === "string" && typeof p[1] === "string");

@@ -20,7 +20,7 @@ import fs from "node:fs";
 import path from "node:path";
 import v8 from "node:v8";
 import { readCheckedFile, writeCheckedFile } from "../util/checked-file.js";
-import { isErrno } from "../util/fs.js";
+import { isErrno, makeDirs } from "../util/fs.js";
 import { JOURNAL_RE, journalDir } from "./journal.js";
 import { Ledger, Run, type Group, type Stamp, type Writer } from "./ledger.js";
 import type { Row } from "./listing.js";
@@ -152,7 +152,7 @@ export function saveListing(projectRoot: string, kind: ListKind, view: RunsView,
   };
   const file = cacheFile(projectRoot, kind);
   try {
-    fs.mkdirSync(path.dirname(file), { recursive: true });
+    makeDirs(path.dirname(file));
     writeCheckedFile(file, v8.serialize(contents));
   } catch {
     // a read-only project, a full disk: the next listing reads the journals again

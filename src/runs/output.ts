@@ -52,10 +52,17 @@ export function readOutput(place: OutputPlace, from = place.start): Buffer {
   }
 }
 
-/** The last `n` lines of a run's output, decoded as UTF-8 for display. */
-export function tailLines(bytes: Buffer, n: number): string[] {
-  if (n === 0 || bytes.length === 0) return [];
-  const lines = bytes.toString("utf8").split("\n");
-  if (lines[lines.length - 1] === "") lines.pop();
-  return lines.slice(-n);
+/** The last `n` lines of a run's output, as bytes (without their newlines): output need not be text. */
+export function tailLines(bytes: Buffer, n: number): Buffer[] {
+  const lines: Buffer[] = [];
+  let end = bytes.length;
+  if (end > 0 && bytes[end - 1] === 0x0a) end--;
+  while (lines.length < n && end > 0) {
+    const start = bytes.lastIndexOf(0x0a, end - 1) + 1;
+    lines.push(bytes.subarray(start, end));
+    end = start - 1;
+  }
+  // an empty line at the very start was cut off by `end > 0`
+  if (lines.length < n && end === 0 && bytes[0] === 0x0a) lines.push(bytes.subarray(0, 0));
+  return lines.reverse();
 }

@@ -1,12 +1,14 @@
 /** Running a scheduler's commands, and what their failures become. */
 import { spawn, spawnSync } from "node:child_process";
-import { UserError } from "../util/errors.js";
+import { Interrupted, UserError } from "../util/errors.js";
 
 /** The scheduler refused a submission; its own message is kept. */
 export class SubmitError extends UserError {}
 
 export interface CommandResult {
   status: number | null;
+  /** The signal that ended it, if one did. */
+  signal?: NodeJS.Signals | null;
   stdout: string;
   stderr: string;
   missing: boolean;
@@ -43,7 +45,7 @@ export function startCommands(argvs: readonly (readonly string[])[]): void {
       child.stdout.setEncoding("utf8").on("data", (d: string) => (stdout += d));
       child.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d));
       child.on("error", (err: NodeJS.ErrnoException) => done({ status: null, stdout, stderr: err.code === "ENOENT" ? stderr : stderr + err.message, missing: err.code === "ENOENT" }));
-      child.on("close", (code) => done({ status: code, stdout, stderr, missing: false }));
+      child.on("close", (code, signal) => done({ status: code, signal, stdout, stderr, missing: false }));
     });
     ahead.set(key, answer);
   }
@@ -54,18 +56,31 @@ export async function commandsAnswered(): Promise<void> {
   await Promise.all(ahead.values());
 }
 
-/** Runs a scheduler command (or takes its answer, when it was started ahead); `missing` when it is not installed. */
+/**
+ * Runs a scheduler command (or takes its answer, when it was started ahead); `missing` when it is not
+ * installed. A command that Ctrl-C or SIGTERM stopped (it runs in cohort's process group, so a Ctrl-C
+ * at the terminal reaches it too) is an interruption, not the scheduler's answer: Interrupted.
+ */
 export function runCommand(argv: readonly string[], cwd?: string): CommandResult {
   const key = keyOf(argv);
   const early = cwd === undefined ? answered.get(key) : undefined;
   if (early) {
     answered.delete(key);
     ahead.delete(key);
-    return early;
+    return notInterrupted(argv, early);
   }
   const r = spawnSync(argv[0], argv.slice(1), { cwd, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], timeout: 120_000 });
   const missing = (r.error as NodeJS.ErrnoException | undefined)?.code === "ENOENT";
-  return { status: r.status, stdout: r.stdout ?? "", stderr: (r.stderr ?? "") + (r.error && !missing ? String(r.error.message) : ""), missing };
+  return notInterrupted(argv, { status: r.status, signal: r.signal, stdout: r.stdout ?? "", stderr: (r.stderr ?? "") + (r.error && !missing ? String(r.error.message) : ""), missing });
+}
+
+/** Exit statuses of a command that ended itself on SIGINT or SIGTERM (128 + the signal), as shells report it. */
+const INTERRUPTED_STATUS: Record<number, NodeJS.Signals> = { 130: "SIGINT", 143: "SIGTERM" };
+
+function notInterrupted(argv: readonly string[], r: CommandResult): CommandResult {
+  const signal = r.signal === "SIGINT" || r.signal === "SIGTERM" ? r.signal : r.status !== null ? INTERRUPTED_STATUS[r.status] : undefined;
+  if (signal) throw new Interrupted(`${argv[0]} was interrupted (${signal})`);
+  return r;
 }
 
 /** A scheduler's command must exist: one line naming it otherwise. */

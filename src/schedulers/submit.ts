@@ -26,7 +26,8 @@ import { eligibleItems, itemDirectives, type ExecutionItem } from "../execution/
 import { Planner, type Aggregate, type Selection } from "../execution/plan.js";
 import { makeGroup } from "../runs/groups.js";
 import { newRunId } from "../runs/run-id.js";
-import { UserError } from "../util/errors.js";
+import { Interrupted, UserError } from "../util/errors.js";
+import { makeDirs } from "../util/fs.js";
 import { afterNames } from "../workflow/conditions.js";
 import { combineParallel, combineSerial, directivesFor, type ResolvedDirectives } from "../workflow/directives.js";
 import { checkGroupOptions, CONTROL } from "../workflow/group-options.js";
@@ -356,7 +357,16 @@ export async function submit(
       continue;
     }
     renderers.get(job)!([...queuedAfter.get(job)!, ...job.dependsOn.map((d) => d.jobId!)]);
-    submitOne(project, scheduler, schedulerName, job, opts);
+    try {
+      submitOne(project, scheduler, schedulerName, job, opts);
+    } catch (err) {
+      if (!(err instanceof Interrupted)) throw err;
+      interrupted = true;
+      // cohort's own handler of the signal speaks first, as between two submissions
+      await new Promise((resolve) => setImmediate(resolve));
+      warn(`${err.message} while submitting ${job.jobName}: whether ${schedulerName} took it is unknown, and nothing was recorded of it (a later 'cohort submit' finds it by its name if it was)`);
+      break;
+    }
     opts.onJob?.(job);
   }
   return { jobs: scheduler && !opts.pretend ? jobs.filter((j) => j.jobId !== undefined) : jobs, skipped, interrupted };
@@ -423,7 +433,7 @@ function defaultSubmitCommand(scheduler: SchedulerName, file: string, extra: rea
 
 function submitOne(project: Project, scheduler: Scheduler, schedulerName: SchedulerName, job: PlannedJob, opts: SubmitOptions): void {
   const flowgroups = [...new Set(job.entries.map((e) => e.group))];
-  fs.mkdirSync(path.dirname(job.scriptFile), { recursive: true });
+  makeDirs(path.dirname(job.scriptFile));
   fs.writeFileSync(job.scriptFile, job.script);
   try {
     job.jobId = scheduler.submit(job.scriptFile, project.root, opts.extra);

@@ -123,7 +123,7 @@ export function renderLabels(labels: LabelStatus[], jobs: number, opts: RenderOp
     const rest = l.values.slice(maxValues);
     if (rest.length > 0) rows.push({ name: `${l.name}: (${rest.length} other values)`, count: rest.reduce((n, v) => n + v.count, 0), errors: 0 });
   }
-  const nameWidth = Math.max(...rows.map((r) => r.name.length));
+  const nameWidth = rows.reduce((w, r) => Math.max(w, r.name.length), 0);
   return rows
     .map((r) => {
       const ratio = jobs > 0 ? r.count / jobs : 0;

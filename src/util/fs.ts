@@ -101,23 +101,6 @@ export function readFileIfExists(file: string): string | undefined {
   }
 }
 
-/**
- * Makes `dir` and the directories between it and `base`, never `base` itself: where `base` is gone
- * (a project moved away meanwhile), this fails with ENOENT instead of making it again, empty.
- */
-export function mkdirBelow(base: string, dir: string): void {
-  let at = base;
-  for (const part of path.relative(base, dir).split(path.sep)) {
-    if (part === "") continue;
-    at = path.join(at, part);
-    try {
-      fs.mkdirSync(at);
-    } catch (err) {
-      if (!isErrno(err, "EEXIST")) throw err;
-    }
-  }
-}
-
 export function isErrno(err: unknown, code: string): boolean {
   return (err as NodeJS.ErrnoException | undefined)?.code === code;
 }
@@ -148,5 +131,44 @@ export function readSmallFileSync(file: string): string {
     return decodeUtf8(scratch.subarray(0, length), file);
   } finally {
     fs.closeSync(fd);
+  }
+}
+
+/**
+ * Makes a directory and its missing parents, like `mkdirSync(dir, { recursive: true })`. Node's own
+ * loops forever where the kernel says ENOENT under a parent that exists (`/proc/x`), and reports ENOENT
+ * where it said EROFS or EACCES about a parent; this one throws the error of the directory that failed.
+ * With `below`, it never makes `below` or what is above it: where `below` is gone (a project moved away
+ * meanwhile), it fails with ENOENT instead of making it again, empty.
+ */
+export function makeDirs(dir: string, below?: string): void {
+  const stop = below === undefined ? undefined : path.resolve(below);
+  const missing: string[] = [];
+  let d = path.resolve(dir);
+  for (;;) {
+    if (d === stop) {
+      fs.statSync(d); // ENOENT when it is gone
+      break;
+    }
+    try {
+      fs.mkdirSync(d);
+      break;
+    } catch (err) {
+      if (isErrno(err, "EEXIST") && fs.statSync(d).isDirectory()) {
+        // Made by another process meanwhile, or a parent that exists: ENOENT below it was no missing parent.
+        if (missing.length === 0) return;
+        break;
+      }
+      if (!isErrno(err, "ENOENT") || path.dirname(d) === d) throw err;
+      missing.push(d);
+      d = path.dirname(d);
+    }
+  }
+  for (let i = missing.length - 1; i >= 0; i--) {
+    try {
+      fs.mkdirSync(missing[i]);
+    } catch (err) {
+      if (!isErrno(err, "EEXIST") || !fs.statSync(missing[i]).isDirectory()) throw err;
+    }
   }
 }

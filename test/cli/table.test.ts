@@ -20,4 +20,12 @@ describe("renderTable", () => {
   it("fills a short row with empty cells", () => {
     expect(renderTable(["a", "b"], [["long value"]])).toBe(["a           b", "long value"].join("\n"));
   });
+
+  it("renders 200,000 rows (a spread of that many arguments overflows the stack)", () => {
+    const rows = Array.from({ length: 200_000 }, (_, i) => [String(i + 1), "x"]);
+    const lines = renderTable(["#", "name"], rows).split("\n");
+    expect(lines).toHaveLength(200_001);
+    expect(lines[1]).toBe("1       x");
+    expect(lines[200_000]).toBe("200000  x");
+  });
 });

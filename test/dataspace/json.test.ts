@@ -10,6 +10,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import {
   JsonSyntaxError,
+  MAX_DEPTH,
   canonicalJson,
   compareCodePoints,
   dumpJson,
@@ -481,6 +482,62 @@ describe("parseJson errors", () => {
         }
       }),
       { numRuns: 3000 },
+    );
+  });
+});
+
+describe("nesting depth", () => {
+  /** `n` objects and lists in one another, in a pattern `kinds` picks, around `leaf`; with strings holding brackets, quotes and backslashes. */
+  const nested = (n: number, kinds: number[], leaf: string): string => {
+    let t = leaf;
+    for (let i = 0; i < n; i++) t = kinds[i % kinds.length] ? `{"k\\\\[{\\"]": ${t}}` : `["]}\\\\", ${t}]`;
+    return t;
+  };
+  const thrown = (fn: () => unknown): unknown => {
+    try {
+      fn();
+    } catch (e) {
+      return e;
+    }
+    return undefined;
+  };
+
+  it("reads values nested MAX_DEPTH deep, and refuses deeper ones with a line that says so, fast path or not", () => {
+    for (const leaf of ["1", "1.5"]) {
+      const deepest = nested(MAX_DEPTH, [1, 0], leaf);
+      expect(canonicalJson(parseJson(deepest))).toBe(canonicalJson(parseJsonTyped(deepest)));
+      for (const parse of [parseJson, parseJsonTyped]) {
+        const err = thrown(() => parse(nested(5000, [1, 0], leaf), "the state point"));
+        expect(err).toBeInstanceOf(UserError);
+        expect((err as UserError).message).toMatch(/^malformed JSON in the state point: values nest deeper than 1000 levels at line 1, column \d+$/);
+        expect((err as UserError).hint).toMatch(/at most 1000 levels/);
+      }
+    }
+    expect(thrown(() => parseJson("[".repeat(100_000) + "]".repeat(100_000)))).toBeInstanceOf(JsonSyntaxError);
+  });
+
+  it("refuses to write values nested deeper than MAX_DEPTH (built in code, or one that holds itself)", () => {
+    let deep: JsonValue = 1;
+    for (let i = 0; i < 5000; i++) deep = { a: deep };
+    expect(thrown(() => canonicalJson(deep))).toBeInstanceOf(UserError);
+    expect(thrown(() => dumpJson([deep]))).toBeInstanceOf(UserError);
+    const cycle: JsonObject = {};
+    cycle.self = cycle;
+    expect((thrown(() => dumpJson(cycle)) as Error).message).toMatch(/nest deeper than 1000 levels/);
+    let ok: JsonValue = 1;
+    for (let i = 0; i < MAX_DEPTH; i++) ok = [ok];
+    expect(canonicalJson(ok)).toBe("[".repeat(MAX_DEPTH) + "1" + "]".repeat(MAX_DEPTH));
+  });
+
+  it("both parsers accept exactly the texts nested at most MAX_DEPTH deep", () => {
+    fc.assert(
+      fc.property(fc.integer({ min: MAX_DEPTH - 3, max: MAX_DEPTH + 3 }), fc.array(fc.integer({ min: 0, max: 1 }), { minLength: 1, maxLength: 4 }), fc.constantFrom("1", "2.5", '"x"', "[]", "{}"), (n, kinds, leaf) => {
+        // an empty list or object as the leaf is one more level
+        const depth = n + (leaf === "[]" || leaf === "{}" ? 1 : 0);
+        const t = nested(n, kinds, leaf);
+        for (const parse of [parseJson, parseJsonTyped]) expect(thrown(() => parse(t)) === undefined).toBe(depth <= MAX_DEPTH);
+      }),
+      { numRuns: 200 },
     );
   });
 });

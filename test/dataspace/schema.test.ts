@@ -150,6 +150,14 @@ describe("detectSchema", () => {
 });
 
 describe("formatSchema", () => {
+  it("formats a state point of 200,000 keys (a spread of that many widths overflows the stack)", () => {
+    const sp: JsonObject = {};
+    for (let i = 0; i < 200_000; i++) sp[`k${i}`] = i;
+    const lines = formatSchemaLines(detectSchema([sp]));
+    expect(lines).toHaveLength(200_000);
+    expect(lines[0]).toBe("k0       int  0");
+  });
+
   it("prints the fixture project's schema", () => {
     expect(formatSchemaLines(detectSchema(fixtureStatepoints()))).toEqual([
       "N               int    64 .. 128 (2 values)  [in 12 of 13]",

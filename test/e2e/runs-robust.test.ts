@@ -153,6 +153,45 @@ describe("concurrent writers", () => {
     for (const name of fs.readdirSync(journalDirOf(dir))) expect(name).toMatch(/^[0-9a-f-]{36}\.(jsonl|\d+\.out)$/);
   });
 
+  it("runs show and group show skip a damaged journal line with a warning: not JSON, or JSON with missing or ill-typed fields", () => {
+    const dir = project(`[project]\nname = "h"\n\n[operations.op]\ncommand = "echo hi"\n`, "i={1,2}");
+    expect(cohort(["exec", "op"], { cwd: dir }).code).toBe(0);
+    const runs = listed(dir);
+    expect(cohort(["group", "create", "1", "2", "--label", "g"], { cwd: dir }).code).toBe(0);
+    const gid = (JSON.parse(cohort(["runs", "-g", "--json"], { cwd: dir }).stdout) as { id: string; type: string }[]).find((x) => x.type === "group")!.id;
+    expect(cohort(["runs", "comment", "1", "-m", "fine"], { cwd: dir }).code).toBe(0);
+    const jd = journalDirOf(dir);
+    const w = "01900000-0000-7000-8000-0000000000f1";
+    const t = Date.now() * 1000 - 60_000_000;
+    const line = (o: object) => JSON.stringify(o) + "\n";
+    fs.writeFileSync(
+      path.join(jd, `${w}.jsonl`),
+      line({ e: "writer", id: w, t, host: os.hostname(), pid: deadPid(), cohort: "0", user: "x", v: 1 }) +
+        "not json\n" +
+        line({ e: "attr", t: t + 1, of: gid, set: { "comment:a": { msg: 5, author: 7, time: "x" } } }) +
+        line({ e: "attr", t: t + 1, of: runs[0].id, set: { "comment:b": { msg: "m", author: "x", time: 1e300 } } }) +
+        line({ e: "attr", t: t + 1, of: runs[1].id, set: { "comment:c": "text" } }) +
+        line({ e: "attr", t: t + 1, of: runs[1].id, set: { label: { a: 1 } } }) +
+        line({ e: "attr", of: gid, set: { label: "no time" } }) +
+        line({ e: "start", t: 1e300, id: runs[0].id, slot: 0, off: 0 }),
+    );
+    for (const args of [["group", "show", gid], ["group", "show", gid, "--json"], ["runs", "show", runs[0].id], ["runs", "show", runs[1].id, "--json"], ["runs", "show", runs[0].id, "--output"]]) {
+      const r = cohort(args, { cwd: dir });
+      expect(r.code, `${args.join(" ")}: ${r.stderr}`).toBe(0);
+      expect(r.stderr, args.join(" ")).toMatch(/^cohort: warning: 7 damaged journal lines were skipped \(.*\)\n$/);
+    }
+    // what was well formed still shows
+    const group = JSON.parse(cohort(["group", "show", gid, "--json"], { cwd: dir }).stdout) as { label: string; comments: unknown[] };
+    expect(group).toMatchObject({ label: "g", comments: [] });
+    const run = JSON.parse(cohort(["runs", "show", runs[1].id, "--json"], { cwd: dir }).stdout) as { label: string; comments: { msg: string }[] };
+    expect(run.label).toBe("");
+    const first = JSON.parse(cohort(["runs", "show", runs[0].id, "--json"], { cwd: dir }).stdout) as { comments: { msg: string }[]; status: string };
+    expect(first.comments.map((c) => c.msg)).toEqual(["fine"]);
+    expect(first.status).toBe("completed");
+    // listings stay quiet
+    expect(cohort(["runs"], { cwd: dir }).stderr).toBe("");
+  });
+
   it("damaged journals never break cohort runs: a torn last line, garbage lines, a truncated file; it lists the rest", () => {
     const dir = project(`[project]\nname = "h"\n\n[operations.op]\ncommand = "echo hi"\n`, "i={1,2}");
     expect(cohort(["exec", "op"], { cwd: dir }).code).toBe(0);
@@ -198,7 +237,9 @@ describe("concurrent writers", () => {
     for (const args of [["runs"], ["runs", "-g"], ["runs", "show", "1"], ["runs", "show", id(1)], ["runs", "show", id(2), "--json"], ["runs", "show", good[1].id]]) {
       const r = cohort(args, { cwd: dir });
       expect(r.code, `${args.join(" ")}: ${r.stderr}`).toBe(0);
-      expect(r.stderr, args.join(" ")).toBe("");
+      // Listings skip damaged lines quietly; showing one run says that some were skipped.
+      if (args[1] === "show") expect(r.stderr, args.join(" ")).toMatch(/^cohort: warning: 7 damaged journal lines were skipped \(.*\)\n$/);
+      else expect(r.stderr, args.join(" ")).toBe("");
     }
     const now = listed(dir);
     expect(now.map((r) => r.id).sort()).toEqual([...good.map((r) => r.id), id(1), id(2)].sort());

@@ -3,7 +3,7 @@
  * node is this machine) and prints a job id; `squeue` lists nothing, or fails when asked to. What
  * runs on the "node" is the real `cohort run` of the script. (A real SLURM: test/e2e/slurm.test.ts.)
  */
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
@@ -238,5 +238,54 @@ submit_options = ${JSON.stringify(`--timeout '60' --order="cyclic"`)}
     const r = submit(dir, ["-o", "work", "--pretend"]);
     expect(r.code).toBe(2);
     expect(r.stderr).toBe('cohort: error: the project\'s name "n\\ntouch M1" holds a control character such as a line break (give [project] name one line of printable text)\n');
+  });
+});
+
+describe("an interrupted cohort submit", () => {
+  /** Fake SLURM commands whose sbatch says it started, then takes 5 s to answer. */
+  function slowSlurm(): string {
+    const bin = tempDir("cohort-slow-slurm-");
+    const write = (name: string, body: string) => fs.writeFileSync(path.join(bin, name), `#!/bin/sh\n${body}`, { mode: 0o755 });
+    write("sbatch", `touch "$FAKE_SLURM/started"\nsleep 5\necho 101\n`);
+    write("squeue", "exit 0\n");
+    for (const name of ["sinfo", "sacct", "scontrol"]) write(name, "exit 1\n");
+    return bin;
+  }
+
+  /** Starts `cohort submit` in a process group of its own, as a shell starts a foreground command, and interrupts it once sbatch runs. */
+  async function interrupted(target: "group" | "cohort"): Promise<{ code: number | null; stderr: string; dir: string }> {
+    const dir = project(`[operations.a]\ncommand = "echo hi"\n`, ["i={1,2}"]);
+    const state = path.join(dir, ".fake-slurm");
+    fs.mkdirSync(state);
+    const child = spawn(process.execPath, [COHORT, "submit", "-o", "a"], {
+      cwd: dir,
+      detached: true,
+      env: { ...process.env, NO_COLOR: "1", PATH: `${slowSlurm()}:/usr/bin:/bin`, FAKE_SLURM: state },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let stderr = "";
+    child.stderr.on("data", (d) => (stderr += d));
+    const closed = new Promise<number | null>((resolve) => child.on("close", resolve));
+    while (!fs.existsSync(path.join(state, "started"))) await new Promise((r) => setTimeout(r, 50));
+    // Ctrl-C at a terminal signals the whole foreground group: sbatch too.
+    process.kill(target === "group" ? -child.pid! : child.pid!, "SIGINT");
+    return { code: await closed, stderr, dir };
+  }
+
+  it("Ctrl-C while sbatch runs (SIGINT to the whole group): exit code 130 and a line that says so, not 'sbatch refused'", async () => {
+    const r = await interrupted("group");
+    expect(r.code, r.stderr).toBe(130);
+    expect(r.stderr).not.toMatch(/refused/);
+    expect(r.stderr).toMatch(/^cohort: warning: sbatch was interrupted \(SIGINT\) while submitting \S+: whether slurm took it is unknown, and nothing was recorded of it/m);
+    expect(r.stderr).toMatch(/^cohort: 0 cluster jobs submitted to slurm before the interruption; nothing else was submitted$/m);
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+    expect(lines(cohort(["runs", "-g"], { cwd: r.dir }).stdout)).toEqual([]);
+  });
+
+  it("SIGINT to cohort alone: sbatch's submission is recorded, nothing more is submitted, exit code 130", async () => {
+    const r = await interrupted("cohort");
+    expect(r.code, r.stderr).toBe(130);
+    expect(r.stderr).toMatch(/^cohort: 1 cluster job submitted to slurm before the interruption; nothing else was submitted$/m);
+    expect(lines(cohort(["runs", "-g"], { cwd: r.dir }).stdout)).toHaveLength(2);
   });
 });

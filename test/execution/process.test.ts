@@ -47,9 +47,9 @@ function setup(extra: Partial<RunShellOptions> = {}) {
   const dir = path.join(base, String(count++));
   fs.mkdirSync(dir);
   const file = path.join(dir, "output");
-  const echoed: string[] = [];
-  const opts: RunShellOptions = { cwd: dir, output: { file, echo: (c) => echoed.push(c) }, ...extra };
-  return { dir, file, echoed, opts, output: () => fs.readFileSync(file, "utf8") };
+  const chunks: Buffer[] = [];
+  const opts: RunShellOptions = { cwd: dir, output: { file, echo: (c) => chunks.push(Buffer.from(c)) }, ...extra };
+  return { dir, file, chunks, echoed: () => Buffer.concat(chunks), opts, output: () => fs.readFileSync(file, "utf8") };
 }
 
 /** Runs a command, remembering the live members of its group shortly after it started. */
@@ -91,7 +91,19 @@ describe.each([
     expect(r.timedOut).toBe(false);
     expect(r.pid).toBeGreaterThan(0);
     expect(s.output()).toBe("before\nout\nerr\né\nmore\n");
-    expect(s.echoed.join("")).toBe("out\nerr\né\nmore\n");
+    expect(s.echoed().toString()).toBe("out\nerr\né\nmore\n");
+  });
+
+  it("echoes the bytes written, untouched: invalid UTF-8, and a character split across two reads", async () => {
+    const s = setup();
+    // 0xff 0xfe and a lone 0x80 are no UTF-8; "€" (e2 82 ac) comes in two writes 0.3 s apart, so in two reads.
+    const r = await runShell("printf '\\377\\376a\\200\\342\\202'; sleep 0.3; printf '\\254\\n'; head -c 3000000 /dev/urandom", s.opts);
+    expect(r.exitCode).toBe(0);
+    const written = fs.readFileSync(s.file);
+    expect(written.subarray(0, 8)).toEqual(Buffer.from([0xff, 0xfe, 0x61, 0x80, 0xe2, 0x82, 0xac, 0x0a]));
+    expect(written.length).toBe(3_000_008);
+    expect(s.chunks.length).toBeGreaterThan(1);
+    expect(s.echoed().equals(written)).toBe(true);
   });
 
   it("runs in its directory with the extra environment, stdin empty, in a group of its own", async () => {
@@ -206,7 +218,7 @@ describe.each([
     const r = await runShell("echo hi", { ...s.opts, cwd: path.join(s.dir, "missing") });
     expect(r).toEqual({ exitCode: 127, pid: 0, timedOut: false });
     expect(s.output()).toMatch(/working directory .*missing does not exist/);
-    expect(s.echoed.join("")).toBe(s.output());
+    expect(s.echoed().toString()).toBe(s.output());
 
     const controller = new AbortController();
     controller.abort();

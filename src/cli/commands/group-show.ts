@@ -5,7 +5,7 @@ import { listedRuns } from "../../runs/listing.js";
 import { runName } from "../../runs/run-id.js";
 import { resolveGroup } from "../../runs/select.js";
 import { out } from "../context.js";
-import { groupCells, groupJson, openRuns, ROW_HEAD, runCells, runJson } from "../run-rows.js";
+import { groupCells, groupJson, openRuns, ROW_HEAD, runCells, runJson, warnDamaged } from "../run-rows.js";
 import { renderTable } from "../table.js";
 import { isoTime } from "../when.js";
 import { commentLines, commentsJson } from "./attrs.js";
@@ -16,6 +16,7 @@ const OWN_KEYS = /^(run:|tag:|comment:|label$|kind$|trash$)/;
 /** `cohort group show GROUP`: its attributes, derived columns and members. */
 export default function groupShow(ref: string, opts: { json?: boolean }): void {
   const { view } = openRuns();
+  warnDamaged(view);
   const g = resolveGroup(view, ref);
   const group = view.groupSummary(g);
   const index = new Map(listedRuns(view).map((r, i) => [r.id, i + 1]));

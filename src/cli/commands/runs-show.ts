@@ -8,7 +8,7 @@ import { resolveRun } from "../../runs/select.js";
 import type { Run } from "../../runs/view.js";
 import { out } from "../context.js";
 import { parseCount } from "../numbers.js";
-import { openRuns } from "../run-rows.js";
+import { openRuns, warnDamaged } from "../run-rows.js";
 import { isoTime } from "../when.js";
 import { commentLines, commentsJson } from "./attrs.js";
 
@@ -33,6 +33,7 @@ function parsed(text: string | undefined): unknown {
 export default async function runsShow(ref: string, opts: RunsShowOptions): Promise<void> {
   const tail = parseCount(opts.tail, "--tail", 0);
   const { root, view } = openRuns();
+  warnDamaged(view);
   const run = resolveRun(view, ref);
   if (opts.output || opts.follow) return printOutput(root, run, opts.follow === true);
   const summary = view.summary(run);
@@ -59,7 +60,8 @@ export default async function runsShow(ref: string, opts: RunsShowOptions): Prom
       tags: summary.tags,
       groups,
       comments: commentsJson(commentsOf(run.attrs)),
-      output,
+      // JSON holds text: bytes that are not UTF-8 become U+FFFD here (--output gives them as they are)
+      output: output.map((line) => line.toString("utf8")),
     };
     for (const [k, v] of Object.entries(times)) {
       o[k] = v ?? null;
@@ -87,9 +89,13 @@ export default async function runsShow(ref: string, opts: RunsShowOptions): Prom
   let text = fields.map(([k, v]) => (k.padEnd(width) + v).trimEnd()).join("\n") + "\n";
   const comments = commentLines(commentsOf(run.attrs));
   if (comments.length > 0) text += "comments\n" + comments.map((l) => "  " + l).join("\n") + "\n";
-  if (tail > 0) text += `output (last ${tail} lines)\n` + output.map((l) => "  " + l).join("\n") + (output.length ? "\n" : "");
-  out(text);
+  if (tail > 0) text += `output (last ${tail} lines)\n`;
+  // The output's lines as the run wrote them, bytes that are not UTF-8 included.
+  out(Buffer.concat([Buffer.from(text), ...output.flatMap((line) => [INDENT, line, NEWLINE])]));
 }
+
+const INDENT = Buffer.from("  ");
+const NEWLINE = Buffer.from("\n");
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
