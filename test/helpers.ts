@@ -3,6 +3,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { afterAll } from "vitest";
 import { readLedger } from "../src/runs/ledger.js";
 import { outputPlace, readOutput } from "../src/runs/output.js";
 import { tempNameFor } from "../src/util/fs.js";
@@ -145,4 +146,18 @@ export function deadPid(): number {
 export function tempName(base: string, change: { host?: string; pid?: number; made?: number } = {}): string {
   const m = /^(\..+)\.([A-Za-z0-9_-]+)\.(\d+)\.([0-9a-z]+)\.(\d+)\.tmp$/.exec(path.basename(tempNameFor(base)))!;
   return `${m[1]}.${change.host ?? m[2]}.${change.pid ?? m[3]}.${(change.made ?? Date.now()).toString(36)}.${m[5]}.tmp`;
+}
+
+/**
+ * A small file system of its own for this test file — a tmpfs mounted with `options` ("size=400k",
+ * "size=64k,ro"), unmounted after the file's tests —, or undefined where one cannot be mounted (it needs
+ * root on Linux, which CI has).
+ */
+export function tmpfsDisk(options: string): string | undefined {
+  const dir = tempDir();
+  if (spawnSync("mount", ["-t", "tmpfs", "-o", options, "tmpfs", dir]).status !== 0) return undefined;
+  afterAll(() => {
+    spawnSync("umount", ["-l", dir]);
+  });
+  return dir;
 }

@@ -1,24 +1,10 @@
-import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { readLedger } from "../../src/runs/ledger.js";
-import { cohort, lines, tempDir } from "../helpers.js";
+import { cohort, lines, tmpfsDisk } from "../helpers.js";
 
-/** A small file system of its own (a tmpfs: root on Linux), or undefined where one cannot be mounted. */
-function smallDisk(kb: number): string | undefined {
-  const dir = tempDir();
-  const r = spawnSync("mount", ["-t", "tmpfs", "-o", `size=${kb}k`, "tmpfs", dir], { encoding: "utf8" });
-  return r.status === 0 ? dir : undefined;
-}
-
-const mounted: string[] = [];
-afterAll(() => {
-  for (const dir of mounted) spawnSync("umount", ["-l", dir]);
-});
-
-const disk = smallDisk(400);
-if (disk) mounted.push(disk);
+const disk = tmpfsDisk("size=400k");
 
 describe.skipIf(!disk && !process.env.CI)("a full disk while a run writes its output", () => {
   it("ends that run as error with one line, and damages nothing else", () => {
@@ -53,8 +39,7 @@ describe.skipIf(!disk && !process.env.CI)("a full disk while a run writes its ou
   });
 });
 
-const tiny = smallDisk(200);
-if (tiny) mounted.push(tiny);
+const tiny = tmpfsDisk("size=200k");
 
 describe.skipIf(!tiny && !process.env.CI)("a full disk while jobs are made", () => {
   /** Every job directory holds its whole state point: no empty or half-made job, no temporary file. */

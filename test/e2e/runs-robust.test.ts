@@ -238,7 +238,7 @@ describe("concurrent writers", () => {
       const r = cohort(args, { cwd: dir });
       expect(r.code, `${args.join(" ")}: ${r.stderr}`).toBe(0);
       // Listings skip damaged lines quietly; showing one run says that some were skipped.
-      if (args[1] === "show") expect(r.stderr, args.join(" ")).toMatch(/^cohort: warning: 7 damaged journal lines were skipped \(.*\)\n$/);
+      if (args[1] === "show") expect(r.stderr, args.join(" ")).toMatch(/^cohort: warning: 8 damaged journal lines were skipped \(.*\)\n$/);
       else expect(r.stderr, args.join(" ")).toBe("");
     }
     const now = listed(dir);

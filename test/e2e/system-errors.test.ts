@@ -1,21 +1,8 @@
 import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
-import { COHORT, cohort, lines, tempDir } from "../helpers.js";
-
-const mounted: string[] = [];
-afterAll(() => {
-  for (const dir of mounted) spawnSync("umount", ["-l", dir]);
-});
-
-/** A small tmpfs (root on Linux), or undefined where one cannot be mounted. */
-function smallDisk(): string | undefined {
-  const dir = tempDir();
-  if (spawnSync("mount", ["-t", "tmpfs", "-o", "size=1m", "tmpfs", dir]).status !== 0) return undefined;
-  mounted.push(dir);
-  return dir;
-}
+import { describe, expect, it } from "vitest";
+import { COHORT, cohort, lines, tempDir, tmpfsDisk } from "../helpers.js";
 
 /** One line naming the failure, exit code 1, no stack trace. */
 function expectOneLine(r: { code: number | null; stderr: string }, pattern: RegExp): void {
@@ -32,7 +19,7 @@ describe("an error the system reports", () => {
     expectOneLine({ code: r.status, stderr: r.stderr }, /^cohort: error: cannot create the directory \/proc\/x: no such file or directory \(ENOENT\)$/m);
   });
 
-  const disk = smallDisk();
+  const disk = tmpfsDisk("size=1m");
   describe.skipIf(!disk && !process.env.CI)("on a read-only file system", () => {
     it("is named read-only (EROFS), in one line, by every command that writes", () => {
       expect(disk, "mounting a tmpfs needs root, which CI has").toBeDefined();

@@ -203,8 +203,9 @@ directives = { np = 1, walltime = 1.5, my_key = "kept" }
     const id = lines(cohort(["find"], { cwd: dir }).stdout)[0];
     const [meta] = runs(dir);
     const seen = lines(fs.readFileSync(path.join(dir, "workspace", id, "seen.txt"), "utf8")).map((l) => JSON.parse(l));
-    expect(seen.map((e) => e.e)).toEqual(["run", "start"]);
-    expect(seen[0]).toMatchObject({ id: meta.id, op: "look", jobs: [id], config: '{"T": 1.0}' });
+    // one run event, which holds its start
+    expect(seen.map((e) => e.e)).toEqual(["run"]);
+    expect(seen[0]).toMatchObject({ id: meta.id, op: "look", jobs: [id], config: '{"T": 1.0}', slot: 0, off: expect.any(Number) });
     const shown = JSON.parse(fs.readFileSync(path.join(dir, "workspace", id, "shown.json"), "utf8"));
     expect(shown).toMatchObject({ id: meta.id, status: "running", exit_code: null, stopped: null, output: ["before"] });
     expect(shown.directives).toMatchObject({ np: 1, walltime: 5400, my_key: "kept" });
@@ -214,9 +215,9 @@ directives = { np = 1, walltime = 1.5, my_key = "kept" }
     expect(meta.stopped).toBeGreaterThanOrEqual(meta.started);
     expect(meta.output).toBe("before\nafter\n");
     const events = readJournals(dir).flatMap((j) => j.events.filter((e) => e.id === meta.id));
-    expect(events.map((e) => e.e)).toEqual(["run", "start", "end"]);
-    expect(events.slice(0, 2)).toEqual(seen);
-    expect(events[2]).toMatchObject({ exit: 0, len: "before\nafter\n".length });
+    expect(events.map((e) => e.e)).toEqual(["run", "end"]);
+    expect(events.slice(0, 1)).toEqual(seen);
+    expect(events[1]).toMatchObject({ exit: 0, len: "before\nafter\n".length });
     expect(cohort(["runs", "show", meta.id], { cwd: dir }).stdout).toMatch(/^status +completed$/m);
   });
 

@@ -99,9 +99,10 @@ describe("attribute changes", () => {
         "tag:lr=0.1": "",
         "comment:b": { msg: "second", author: "x", time: 20 },
         "comment:a": { msg: "first", author: "y", time: 10 },
-        "comment:bad": "not an object",
       },
     });
+    // a change holding an ill-typed comment is damage: skipped whole, its label too
+    changeAttributes(root, id, { set: { label: "not applied", "comment:bad": "not an object" } });
     const attrs = readLedger(root).runs.get(id)!.attrs;
     expect(labelOf(attrs)).toBe("L");
     expect(tagsOf(attrs)).toEqual(["lr=0.1", "z"]);
@@ -141,6 +142,7 @@ describe("two copies of a project", () => {
     const base = tempDir();
     const a = path.join(base, "a");
     const b = path.join(base, "b");
+    fs.mkdirSync(a);
     // A common past: one run with a label, made by a process that has ended.
     const first = makeRun(a, "prepare", "completed", { output: "prepared\n" });
     changeAttributes(a, first.id, { set: { label: "first", "tag:shared": "" } });

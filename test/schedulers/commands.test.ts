@@ -13,7 +13,7 @@ describe("scheduler commands started ahead", () => {
     startCommands([argv]);
     await commandsAnswered();
     expect(fs.readFileSync(log, "utf8")).toBe("call\n");
-    expect(runCommand(argv)).toEqual({ status: 3, stdout: "answer\n", stderr: "note\n", missing: false });
+    expect(runCommand(argv)).toEqual({ status: 3, signal: null, stdout: "answer\n", stderr: "note\n", missing: false });
     expect(fs.readFileSync(log, "utf8")).toBe("call\n");
     expect(runCommand(argv).stdout).toBe("answer\n");
     expect(fs.readFileSync(log, "utf8")).toBe("call\ncall\n");

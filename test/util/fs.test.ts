@@ -1,10 +1,9 @@
-import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import fc from "fast-check";
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { isStaleTemp, makeDirs, STALE_TEMP_MS, sweepStaleTemps, tempNameFor } from "../../src/util/fs.js";
-import { deadPid, tempDir, tempName } from "../helpers.js";
+import { deadPid, tempDir, tempName, tmpfsDisk } from "../helpers.js";
 
 describe("temporary files", () => {
   it("a name carries this host and pid, and is stale only when its process is gone or it is old", () => {
@@ -42,19 +41,6 @@ describe("temporary files", () => {
   });
 });
 
-const mounted: string[] = [];
-afterAll(() => {
-  for (const dir of mounted) spawnSync("umount", ["-l", dir]);
-});
-
-/** A small tmpfs mounted read-only (root on Linux), or undefined where one cannot be mounted. */
-function readOnlyDisk(): string | undefined {
-  const dir = tempDir();
-  if (spawnSync("mount", ["-t", "tmpfs", "-o", "size=64k,ro", "tmpfs", dir]).status !== 0) return undefined;
-  mounted.push(dir);
-  return dir;
-}
-
 describe("makeDirs", () => {
   it("makes a directory and its missing parents, and accepts one that exists", () => {
     const dir = path.join(tempDir(), "a", "b", "c");
@@ -86,7 +72,7 @@ describe("makeDirs", () => {
     expect(() => makeDirs("/proc/cohort-test/x")).toThrow(expect.objectContaining({ code: "ENOENT", path: "/proc/cohort-test" }));
   });
 
-  const ro = readOnlyDisk();
+  const ro = tmpfsDisk("size=64k,ro");
   describe.skipIf(!ro && !process.env.CI)("on a read-only file system", () => {
     it("reports EROFS for the first directory it could not make, not ENOENT", () => {
       expect(ro, "mounting a tmpfs needs root, which CI has").toBeDefined();
