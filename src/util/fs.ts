@@ -88,7 +88,10 @@ export function writeFileAtomic(file: string, data: string | Uint8Array): void {
 
 /** Reads a text file, which must be valid UTF-8 (a Utf8Error names the file and the first bad byte). */
 export function readTextFile(file: string): string {
-  return decodeUtf8(fs.readFileSync(file), file);
+  // Node's decoder puts U+FFFD for invalid bytes: only a text holding one has its bytes checked. (Reading
+  // the bytes and checking them always took node's slower path for every document: 5 % of a run.)
+  const text = fs.readFileSync(file, "utf8");
+  return text.includes("\uFFFD") ? decodeUtf8(fs.readFileSync(file), file) : text;
 }
 
 /** Reads a text file (valid UTF-8, as readTextFile), or returns undefined when it does not exist. */
