@@ -48,8 +48,8 @@
  *    InvalidKeyError when it meets one.
  * 11. `$regex` patterns use Python's syntax, translated to JavaScript (see `pythonRegex`): named groups
  *    `(?P<n>...)`/`(?P=n)`, `\A`, `\Z`, leading inline flags `(?imsxa)`, Python's `$`, `.`, `{`, and Unicode
- *    `\d`, `\w`, `\b` are honoured. Constructs JavaScript lacks (scoped flags `(?i:...)`, atomic groups,
- *    possessive quantifiers, conditionals, `\N{...}`) are errors; a few patterns Python rejects (`(?<n>...)`,
+ *    `\d`, `\w`, `\b` are honoured. Constructs JavaScript lacks (atomic groups, possessive quantifiers,
+ *    conditionals, `\N{...}`; scoped flags `(?i:...)` before node 23) are errors; a few patterns Python rejects (`(?<n>...)`,
  *    variable-width look-behind) are accepted; inside a class, `\W` is ASCII-only.
  *
  * The short CLI form (`parseFilterArgs`) follows signac's `parse_filter_arg`: `key value key value ...`
