@@ -88,10 +88,12 @@ describe("bin/cohort", () => {
     const job = run(["job", "id", "{}"]);
     expect(job.start).toEqual({ extra: null, held: missing });
     expect(job.exit).toEqual({ extra: missing, held: null });
-    // node names a bundle it cannot read on stderr: only when it started with the variable
+    // node names a bundle it cannot read on stderr, where it reads the bundle at start (node 20; node 24
+    // reads it when a TLS connection needs it): only when it started with the variable
+    const warnsAtStart = spawnSync(process.execPath, ["-e", "0"], { env: { ...process.env, NODE_EXTRA_CA_CERTS: missing }, encoding: "utf8" }).stderr.includes("extra certs");
     expect(job.stderr).not.toContain("extra certs");
     const status = run(["status"]);
     expect(status.start).toEqual({ extra: missing, held: null });
-    expect(status.stderr).toContain("Ignoring extra certs");
+    if (warnsAtStart) expect(status.stderr).toContain("Ignoring extra certs");
   });
 });
