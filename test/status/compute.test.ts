@@ -253,18 +253,28 @@ describe("computeStatus: the file worker and the document cache", () => {
     for (let i = 0; i < 300; i += 2) byI[i].doc.set("prepared", i % 3 === 0 ? true : 0);
     for (let i = 0; i < 300; i += 5) await byI[i].writeFile("traj.dat", "x");
     const fp = new FlowProject();
-    // a slow label keeps the scan busy, so that the worker gets ahead of it
+    // The label holds the scan at its first job until the worker has looked at the last 200 (or 10 s
+    // have passed), so that the worker is ahead however loaded the machine is.
+    let started: FileFacts | undefined;
+    const start = FileFacts.start.bind(FileFacts);
+    const spy = vi.spyOn(FileFacts, "start").mockImplementation((...args) => (started = start(...args)));
+    let waited = false;
     fp.label("slow", (job: Job) => {
-      const until = performance.now() + 0.3;
-      while (performance.now() < until);
+      if (started && !waited) {
+        waited = true;
+        const ctrl = (started as unknown as { ctrl: Int32Array }).ctrl;
+        const until = performance.now() + 10_000;
+        while (Atomics.load(ctrl, 0) > 100 && performance.now() < until);
+      }
       return job.isFile("traj.dat") ? "traj" : job.doc.get("prepared") === 0;
     });
     const workflow = new Workflow([parseProjectToml(PIPELINE), fp.definition()]);
     const plain = await status(project, workflow, { detailed: true, fileWorkerFrom: 0 });
     const claim = vi.spyOn(FileFacts.prototype, "claim");
     const ahead = await status(project, workflow, { detailed: true, fileWorkerFrom: 1 });
-    expect(claim.mock.results.filter((r) => r.value === true).length).toBeGreaterThan(50);
+    expect(claim.mock.results.filter((r) => r.value === true).length).toBeGreaterThan(150);
     claim.mockRestore();
+    spy.mockRestore();
     expect(ahead).toEqual(plain);
     expect(entry(plain, "prepare")).toMatchObject({ complete: 50, eligible: 250 });
   });
