@@ -5,10 +5,9 @@
  *   stdin from /dev/null, in a process group (and session) of its own, so that everything it starts
  *   can be stopped at once; Ctrl-C at the terminal does not reach it directly: the caller aborts it.
  * - Its stdout and stderr are both the output file itself, opened for appending: the command writes
- *   its bytes there directly, in the exact order it wrote them, and cohort copies nothing. (Output
- *   through a pipe cost a second shell to merge stdout and stderr, `exec 2>&1`, and a copy of every
- *   byte through cohort; on the 2-core development machine the second `exec` alone is about 3 ms of
- *   the 7-10 ms that starting a command costs.) `output.echo`, when given, gets the bytes the command
+ *   its bytes there directly, in the exact order it wrote them, and cohort copies nothing (a pipe would
+ *   need a second shell to merge stdout and stderr, and a copy of every byte through cohort).
+ *   `output.echo`, when given, gets the bytes the command
  *   appends, as they are (never decoded: they need not be text), read from the file every 100 ms and
  *   when the command ends.
  * - On timeout or abort, the whole group gets SIGTERM, and SIGKILL after a grace period (2 s); the
