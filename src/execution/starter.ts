@@ -2,9 +2,9 @@
  * Starters: a small process per execution slot that starts that slot's shell commands.
  *
  * Why: node starts a process by fork(), and the child's work between fork and exec grows with the
- * parent's memory. On the 2-core development machine `sh -c` took about 6 ms from fork to exec when
- * cohort (holding its project and journal) started it, and 4 ms from a small node process; and a fork
- * holds cohort's one thread, so runs of several slots could not start commands at the same time.
+ * parent's memory, so a small process starts commands faster than cohort holding its project and
+ * journal; and a fork holds cohort's one thread, so runs of several slots could not start commands at
+ * the same time.
  * Each slot's starter is a small node process (starter-process.ts) started at its slot's first
  * command and kept until the end of `cohort run`; it runs `runShell` (process.ts) for cohort, with the
  * same timeout, stopping and output rules. cohort shows the output live itself, read back from the
