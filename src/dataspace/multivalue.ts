@@ -622,8 +622,3 @@ function sampleGrid(assignments: readonly Assignment[], counts: number[], total:
   }
   return tuples.map((tuple) => makePoint(assignments, (a, i) => a.values[tuple[i]]));
 }
-
-/** `parseAssignments` then `expandGrid`. */
-export function expandArgs(args: readonly string[], opts: GridOptions = {}): JsonObject[] {
-  return expandGrid(parseAssignments(args), opts);
-}

@@ -61,10 +61,6 @@ export function pyType(v: JsonValue): PyType {
   return Array.isArray(v) ? "list" : "dict";
 }
 
-export function isNumeric(v: unknown): v is number | bigint | Float {
-  return typeof v === "number" || typeof v === "bigint" || v instanceof Float;
-}
-
 export function isPlainObject(v: unknown): v is JsonObject {
   return typeof v === "object" && v !== null && !Array.isArray(v) && !(v instanceof Float);
 }

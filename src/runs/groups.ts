@@ -5,14 +5,13 @@
  * made every run it will make: a group without one, whose runner is gone, was stopped half-way.
  */
 import type { JsonObject } from "../dataspace/value.js";
-import { changeAttributes, type Attributes } from "./attributes.js";
+import { changeAttributes } from "./attributes.js";
 import { JournalWriter, nowMicros, type GroupKind } from "./journal.js";
+import { MEMBER_PREFIX } from "./ledger.js";
 import { newRunId, runName } from "./run-id.js";
 
 export type { GroupKind } from "./journal.js";
 
-/** A member's key in a group's attributes is this prefix and the member's run id. */
-export const MEMBER_PREFIX = "run:";
 
 export interface NewGroup {
   kind: GroupKind;
@@ -56,9 +55,3 @@ export function deleteGroup(projectRoot: string, group: string): void {
   changeAttributes(projectRoot, group, { set: { trash: "" } });
 }
 
-/** The member run ids of a group's attributes, oldest first (run ids sort by time). */
-export function membersOf(attrs: Attributes): string[] {
-  const ids: string[] = [];
-  for (const k of attrs.keys()) if (k.startsWith(MEMBER_PREFIX)) ids.push(k.slice(MEMBER_PREFIX.length));
-  return ids.sort();
-}

@@ -161,7 +161,8 @@ interface Early {
   event: JournalEvent;
 }
 
-const MEMBER = "run:";
+/** A member's key in a group's attributes is this prefix and the member's run id. */
+export const MEMBER_PREFIX = "run:";
 const NO_JOBS: string[] = Object.freeze([]) as unknown as string[];
 
 export interface LedgerOptions {
@@ -364,8 +365,8 @@ export class Ledger {
    */
   memberRuns(group: Group): readonly Run[] {
     let changed = false;
-    for (const k of group.attrs.keys()) if (k.startsWith(MEMBER)) changed = true;
-    if (group.stamps) for (const k of group.stamps.keys()) if (k.startsWith(MEMBER)) changed = true;
+    for (const k of group.attrs.keys()) if (k.startsWith(MEMBER_PREFIX)) changed = true;
+    if (group.stamps) for (const k of group.stamps.keys()) if (k.startsWith(MEMBER_PREFIX)) changed = true;
     // (most groups: only runs joining by their own event)
     if (!changed) return group.joined;
     const runs: Run[] = [];
@@ -381,10 +382,10 @@ export class Ledger {
     const ids: string[] = [];
     for (const r of group.joined) {
       // A change of its key made after the run joined decides (it is in `attrs` if set).
-      const s = group.stamps?.get(MEMBER + r.id);
+      const s = group.stamps?.get(MEMBER_PREFIX + r.id);
       if (s === undefined || before(s, { t: r.made, writer: r.writer })) ids.push(r.id);
     }
-    for (const k of group.attrs.keys()) if (k.startsWith(MEMBER)) ids.push(k.slice(MEMBER.length));
+    for (const k of group.attrs.keys()) if (k.startsWith(MEMBER_PREFIX)) ids.push(k.slice(MEMBER_PREFIX.length));
     // (joined in the order read: mostly sorted already, which the sort finds in one pass)
     ids.sort();
     let n = 0;

@@ -4,7 +4,6 @@ import { canonicalJson, dumpJson } from "../../src/dataspace/json.js";
 import {
   createRng,
   DEFAULT_RANDOM_DRAWS,
-  expandArgs,
   expandGrid,
   formatScalar,
   gridSize,
@@ -15,9 +14,15 @@ import {
   sample,
   type Assignment,
   type Distribution,
+  type GridOptions,
 } from "../../src/dataspace/multivalue.js";
 import { Float, float, pyType, type JsonObject, type JsonValue } from "../../src/dataspace/value.js";
 import { UserError } from "../../src/util/errors.js";
+
+/** The points of a command line's assignments. */
+function expandArgs(args: readonly string[], opts: GridOptions = {}): JsonObject[] {
+  return expandGrid(parseAssignments(args), opts);
+}
 
 /** A typed value as text: `1` and `1.0` differ, so do `"1"` and `1`. */
 const typed = (v: JsonValue): string => `${pyType(v)}:${canonicalJson(v)}`;
