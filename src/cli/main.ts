@@ -374,6 +374,31 @@ function addRunsCommands(program: Command): void {
     .option("--json", "print JSON")
     .addHelpText("after", examples(["cohort runs show 1", "cohort runs show 2 --tail 100", "cohort runs show 1 --output", "cohort runs show 1 --follow", "cohort runs show 1 --json"]))
     .action(lazy(() => import("./commands/runs-show.js")));
+  runs
+    .command("compare")
+    .description(
+      "compare runs, one row per run: name, operation, status, start, duration, the flags or state-point keys " +
+        "that differ between the rows (every key with --all), then each metric's last value, or what -m asks " +
+        "for (min:, max:, first:, avg:, count: before a metric's name)",
+    )
+    .argument("[runs...]", "runs (names, unique id prefixes or # of 'cohort runs') or groups, which stand for their members; none: every run 'cohort runs' lists")
+    .option("-g, --group <group>", "the members of a group")
+    .option("-m, --metric <columns...>", "metric columns: NAME (its last value) or AGG:NAME, AGG one of last, first, min, max, avg, count")
+    .option("--all", "every flag and state-point key, not only those that differ")
+    .option("--sort <column>", "sort by a column (its heading); -COLUMN sorts descending")
+    .option("-o, --operation <names...>", "operations (full regular expressions)")
+    .option("-s, --status <statuses...>", "completed, error, running, terminated, queued, staged, pending, unknown")
+    .option("-l, --label <texts...>", "labels containing TEXT")
+    .option("-t, --tag <tags...>", "runs with TAG")
+    .option("-j, --job <ids...>", "runs on this job (id or unique prefix)")
+    .option("-n, --num <n>", "the first N rows")
+    .option("--csv", "print CSV")
+    .option("--json", "print JSON")
+    .addHelpText(
+      "after",
+      examples(["cohort runs compare -o train", "cohort runs compare -g 1 --sort loss", "cohort runs compare 1 2 3 -m min:loss max:acc", "cohort runs compare -o train --sort -max:acc --csv"]),
+    )
+    .action(lazy(() => import("./commands/runs-compare.js")));
   addAttributeCommands(runs, "run");
   const trash = (action: "delete" | "restore" | "purge") => lazyNamed(() => import("./commands/runs-trash.js"), (m) => m.trashCommand(action));
   runs

@@ -26,6 +26,7 @@ import { runShell, stopCarriers, trackEntry, untrackEntry, type RunShellOptions 
 import type { Starter, Starters } from "./starter.js";
 import { workerScript, type WorkerPool } from "./worker-pool.js";
 import type { Moves } from "./worker.js";
+import { gatherMetricFiles, markOf, metricsFile, MetricProblems, runContext } from "./run-metrics.js";
 
 export type { ExecutionItem } from "./items.js";
 
@@ -161,6 +162,11 @@ export async function execute(
     COHORT_JOB_IDS: jobs.map((j) => j.id).join(" "),
   };
   if (runDir) env.COHORT_RUN_DIR = runDir;
+  env.COHORT_METRICS = metricsFile(project.root, record.id);
+  const problems = new MetricProblems();
+  // A job's directory outlives its runs: its summary.json counts when this run wrote it.
+  const summaryFile = runDir ? path.join(runDir, "summary.json") : jobs.length === 1 ? path.join(jobs[0].path, "summary.json") : undefined;
+  const summary = summaryFile === undefined ? undefined : { file: summaryFile, before: runDir ? undefined : markOf(summaryFile) };
   if (context.gpus !== undefined) env.CUDA_VISIBLE_DEVICES = context.gpus.join(",");
   const echo = opts.echo ? (bytes: Buffer) => opts.echo!(bytes, run) : undefined;
   /** Output of the run's own (cohort's lines about it, what an in-process function prints). */
@@ -193,7 +199,7 @@ export async function execute(
     trackEntry(carrier);
     try {
       const starter = context.starters?.for(context.slot ?? 0);
-      const body = await runBody(item, command, { cwd, env, record, write, echo, project, opts, fork: directives.fork, workers: context.workers, starter });
+      const body = await runBody(item, command, { cwd, env, record, write, echo, project, opts, fork: directives.fork, workers: context.workers, starter, problems });
       exitCode = body.exitCode;
       if (exitCode > 0) reason = body.reason ?? `exit code ${exitCode}`;
       else if (exitCode < 0) reason = exitCode === TIMED_OUT ? "timed out" : `killed by signal ${-exitCode}`;
@@ -218,6 +224,9 @@ export async function execute(
     if (exitCode === 0) exitCode = 1;
     reason ??= exitHook;
   }
+  record.log(gatherMetricFiles(env.COHORT_METRICS, summary && { ...summary, file: path.join(cwd(), "summary.json") }, problems));
+  const skipped = problems.summary();
+  if (skipped) write(skipped + "\n");
   if (record.outputError !== undefined && exitCode === 0) {
     exitCode = 1;
     reason = record.outputError;
@@ -248,6 +257,8 @@ interface BodyContext {
   workers: WorkerPool | undefined;
   /** The slot's starter of shell commands, if any. */
   starter?: Starter;
+  /** What was wrong with metrics an in-process function logged. */
+  problems: MetricProblems;
 }
 
 interface BodyResult {
@@ -268,7 +279,8 @@ async function runBody(item: ExecutionItem, command: string | undefined, ctx: Bo
   } else {
     const args: unknown[] = item.flags ? [item.flags] : item.aggregate.jobs;
     const fn = body.fn as (...a: unknown[]) => unknown;
-    returned = await withTimeout(captureOutput(() => withEnv(ctx.env, () => fn(...args)), ctx.write), ctx.opts.timeoutMs);
+    const self = runContext(ctx.record, (row) => ctx.record.log([row]), ctx.problems);
+    returned = await withTimeout(captureOutput(() => withEnv(ctx.env, () => fn.apply(self, args)), ctx.write), ctx.opts.timeoutMs);
     if (returned === TIMEOUT) return { exitCode: TIMED_OUT };
     if (!body.cmd) return { exitCode: 0 };
     if (typeof returned !== "string") throw new Error(`operation ${item.operation.name} has cmd set but returned ${typeof returned}, not a command`);

@@ -32,6 +32,8 @@ import { errorText } from "../util/errors.js";
 import { writeFileAtomic } from "../util/fs.js";
 import { aggregateId } from "../workflow/aggregate.js";
 import { divertStdio } from "./capture.js";
+import { FileMetrics, type RunContext } from "./run-metrics.js";
+import { runName } from "../runs/run-id.js";
 import { loadWorkflow } from "../workflow/load.js";
 import type { Workflow } from "../workflow/workflow.js";
 
@@ -77,6 +79,13 @@ function jobOf(project: Project, id: string): Job {
   return new Job(id, sp, dir);
 }
 
+/** Writes what a run logged to its metrics file, and tells in its output what was skipped. */
+function tellMetrics(metrics: FileMetrics): void {
+  metrics.flush();
+  const skipped = metrics.problems.summary();
+  if (skipped) process.stderr.write(skipped + "\n");
+}
+
 function raisedText(what: string, err: unknown): string {
   return `${what} raised: ${err instanceof Error && err.stack ? err.stack : errorText(err)}\n`;
 }
@@ -92,6 +101,7 @@ async function call(
   jobIds: string[],
   flags: string | undefined,
   describe: (what: string) => void,
+  self: RunContext,
   jobs: Job[] = [],
 ): Promise<string | undefined> {
   const op = workflow.operation(operation);
@@ -100,7 +110,7 @@ async function call(
   if (op.body.kind !== "function") throw new Error(`operation ${op.name} is not a function`);
   const fn = op.body.fn as (...args: unknown[]) => unknown;
   const args: unknown[] = op.flags ? [parseJson(flags ?? "{}")] : jobs;
-  const returned = await fn(...args);
+  const returned = await fn.apply(self, args);
   if (!op.body.cmd) return undefined;
   if (typeof returned !== "string") throw new Error(`operation ${op.name} has cmd set but returned ${typeof returned}, not a command`);
   return returned;
@@ -121,7 +131,14 @@ async function oneRun(root: string, runId: string): Promise<void> {
     if (typeof request?.operation !== "string" || !Array.isArray(request.jobs)) throw new Error(`COHORT_WORKER_RUN does not name the operation of run ${runId}`);
     const workflow = await loadWorkflow(project);
     jobIds = request.jobs as string[];
-    const command = await call(project, workflow, request.operation, jobIds, typeof request.flags === "string" ? request.flags : undefined, (w) => (what = w), jobs);
+    const metrics = new FileMetrics(process.env.COHORT_METRICS);
+    const self = metrics.context({ id: runId, name: runName(runId) });
+    let command: string | undefined;
+    try {
+      command = await call(project, workflow, request.operation, jobIds, typeof request.flags === "string" ? request.flags : undefined, (w) => (what = w), self, jobs);
+    } finally {
+      tellMetrics(metrics);
+    }
     report(command === undefined ? {} : { command });
     exit(0);
   } catch (err) {
@@ -156,13 +173,16 @@ async function serve(root: string): Promise<void> {
       let what = `run ${message.runId}`;
       let reply: WorkerMessage;
       const jobs: Job[] = [];
+      const metrics = new FileMetrics(message.env.COHORT_METRICS);
       try {
-        const command = await call(project, workflow, message.operation, message.jobs, message.flags, (w) => (what = w), jobs);
+        const self = metrics.context({ id: message.runId, name: runName(message.runId) });
+        const command = await call(project, workflow, message.operation, message.jobs, message.flags, (w) => (what = w), self, jobs);
         reply = command === undefined ? { type: "done", ok: true } : { type: "done", ok: true, command };
       } catch (err) {
         process.stderr.write(raisedText(what, err));
         reply = { type: "done", ok: false, error: errorText(err) };
       } finally {
+        tellMetrics(metrics);
         active = false;
         for (const [k, v] of saved) {
           if (v === undefined) delete process.env[k];

@@ -259,14 +259,14 @@ export class JournalWriter {
     return fd;
   }
 
-  /** Writes one event's line with one `write`. */
-  private write(event: JournalEvent): void {
+  /** Writes one event's line (an event, or its line made already) with one `write`. */
+  private write(event: JournalEvent | string): void {
     const fd = this.fd!;
     if (this.torn) {
       fs.writeSync(fd, "\n");
       this.torn = false;
     }
-    const line = Buffer.from(JSON.stringify(event) + "\n");
+    const line = Buffer.from(typeof event === "string" ? event : JSON.stringify(event) + "\n");
     let written = 0;
     try {
       written = fs.writeSync(fd, line);
@@ -285,6 +285,12 @@ export class JournalWriter {
   append(event: AppendedEvent): void {
     this.open();
     this.write(event);
+  }
+
+  /** Appends the line of an event made by its own code (a `metric` event: metric-events.ts), newline included. */
+  appendLine(line: string): void {
+    this.open();
+    this.write(line);
   }
 
   /** The number of a shared value (a directive set, a command template), written the first time it is seen. */

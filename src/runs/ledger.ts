@@ -23,6 +23,7 @@ import path from "node:path";
 import { isErrno } from "../util/fs.js";
 import { parseClusterJob, type ClusterJobRef } from "./cluster-job.js";
 import { JOURNAL_RE, journalDir, type AttrEvent, type GroupEvent, type GroupKind, type JournalEvent, type RunEvent, type WriterEvent } from "./journal.js";
+import { METRIC_LINE_START } from "./metric-events.js";
 import { runName } from "./run-id.js";
 
 /** A journal's writer, from its first line. */
@@ -443,7 +444,8 @@ export function applyText(ledger: Ledger, writer: string, text: string): void {
   while (at < text.length) {
     let nl = text.indexOf("\n", at);
     if (nl < 0) nl = text.length;
-    if (nl > at) {
+    // Metrics are read by those who ask for them (metric-events.ts).
+    if (nl > at && !text.startsWith(METRIC_LINE_START, at)) {
       let ev: unknown;
       try {
         ev = JSON.parse(text.slice(at, nl));

@@ -2,11 +2,14 @@
  * Recording a run in this process's journal (SPEC §6): a `run` event as its operation starts, before
  * anything of it runs, naming the output segment of the slot that executes it and where its output begins
  * there (the start a separate `start` event would carry: one line fewer per run), then `end` with the exit
- * code and the length of its output.
+ * code and the length of its output. Metrics it records between the two are `metric` events, written in
+ * batches: within a second of the first row of a batch, every 1,000 rows, and at its end.
  */
 import { dumpJson } from "../dataspace/json.js";
 import type { JsonObject } from "../dataspace/value.js";
 import { nowMicros, type JournalWriter, type RunEvent, type Segment } from "./journal.js";
+import { metricLine } from "./metric-events.js";
+import type { MetricRow } from "./metrics.js";
 import { newRunId, runName } from "./run-id.js";
 
 export interface RunInit {
@@ -85,8 +88,36 @@ export class RecordedRun {
     }
   }
 
+  private metrics: MetricRow[] = [];
+  private metricsTimer: NodeJS.Timeout | undefined;
+  /** Why metrics could not be written, once a write failed (a full disk); later metrics are dropped. */
+  metricsError: string | undefined;
+
+  /** Records rows of metrics (SPEC §14); they reach the journal within a second, and before the run's end. */
+  log(rows: readonly MetricRow[]): void {
+    if (this.metricsError !== undefined) return;
+    for (const row of rows) this.metrics.push(row);
+    if (this.metrics.length >= 1000) this.flushMetrics();
+    else this.metricsTimer ??= setTimeout(() => this.flushMetrics(), 1000).unref();
+  }
+
+  /** Writes the metrics recorded since the last time as one event. */
+  flushMetrics(): void {
+    clearTimeout(this.metricsTimer);
+    this.metricsTimer = undefined;
+    if (this.metrics.length === 0) return;
+    const rows = this.metrics;
+    this.metrics = [];
+    try {
+      this.journal.appendLine(metricLine(this.id, rows, nowMicros()));
+    } catch (err) {
+      this.metricsError = `its metrics could not be recorded: ${(err as Error).message}`;
+    }
+  }
+
   /** The run ended with `exit` (negative: killed by signal -exit). */
   end(exit: number): void {
+    this.flushMetrics();
     const len = this.segment ? this.segment.position() - this.offset : undefined;
     this.journal.append({ e: "end", t: nowMicros(), id: this.id, exit, len });
   }

@@ -35,7 +35,8 @@ function fullMatch(pattern: string): RegExp {
   }
 }
 
-function filterOf(opts: RunsListOptions, view: RunsView): RowFilter {
+/** The filters of `cohort runs` (and `runs compare`): -o, -s, -l, -t, -j. */
+export function filterOf(opts: Pick<RunsListOptions, "operation" | "status" | "label" | "tag" | "job">, view: RunsView): RowFilter {
   for (const s of opts.status ?? []) {
     if (!STATUSES.includes(s as GroupStatus)) throw new UserError(`-s ${s} is not a status`, `one of ${STATUSES.join(", ")}`);
   }

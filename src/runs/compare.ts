@@ -1,0 +1,166 @@
+/**
+ * Comparing runs (SPEC §14): one row per run — name, operation, status, start, duration — then the
+ * flags or state-point keys that differ between the rows (every key with `all`), then metric columns:
+ * each metric's last value, or the aggregations asked for (`min:loss`). Rows come in the order given
+ * unless sorted by a column. This module works out the values; the CLI prints them.
+ */
+import { canonicalJson, parseJson } from "../dataspace/json.js";
+import { formatScalar } from "../dataspace/multivalue.js";
+import { isPlainObject, type JsonValue } from "../dataspace/value.js";
+import { UserError } from "../util/errors.js";
+import type { MetricsByRun } from "./metric-events.js";
+import { formatMetric, metricNumber, parseMetricColumn, type MetricColumn, type MetricValue } from "./metrics.js";
+import type { Run, RunsView, RunSummary } from "./view.js";
+
+/** A column of the comparison: what it holds decides how its cells print and sort. */
+export type CompareColumn =
+  | { kind: "name" | "operation" | "status" | "started" | "duration"; heading: string }
+  | { kind: "key"; heading: string; key: string }
+  | { kind: "metric"; heading: string; metric: MetricColumn };
+
+/** A cell's value: text, a number, a config value or a metric; undefined when the run has none. */
+export type CompareValue = string | number | JsonValue | MetricValue | undefined;
+
+export interface CompareRow {
+  run: RunSummary;
+  values: CompareValue[];
+}
+
+export interface Comparison {
+  columns: CompareColumn[];
+  rows: CompareRow[];
+}
+
+export interface CompareOptions {
+  /** Every key, not only those that differ. */
+  all?: boolean;
+  /** Metric columns as written (`loss`, `min:loss`); every metric's last value when none. */
+  metrics?: string[];
+  /** A column heading to sort by, `-` before it for descending. */
+  sort?: string;
+  /** Epoch ms: the end of a running run's duration. */
+  now?: number;
+}
+
+const FIXED = ["name", "operation", "status", "started", "duration"] as const;
+
+/**
+ * The keys of a run's config, flattened with dots (`model.layers`): a flag run's flags, a one-job run's
+ * state point. A run on several jobs has no keys of its own to compare.
+ */
+function configKeys(run: Run): Map<string, JsonValue> {
+  const keys = new Map<string, JsonValue>();
+  if (run.jobs.length > 1) return keys;
+  let config: JsonValue;
+  try {
+    config = parseJson(run.config);
+  } catch {
+    return keys;
+  }
+  const walk = (v: JsonValue, prefix: string) => {
+    if (isPlainObject(v) && Object.keys(v).length > 0) for (const [k, x] of Object.entries(v)) walk(x, prefix === "" ? k : `${prefix}.${k}`);
+    else if (prefix !== "") keys.set(prefix, v);
+  };
+  walk(config, "");
+  return keys;
+}
+
+/** The comparison of `runs` (in the order given), with the metrics of `metrics`. */
+export function compareRuns(view: RunsView, runs: readonly Run[], metrics: MetricsByRun, opts: CompareOptions = {}): Comparison {
+  const now = (opts.now ?? Date.now()) * 1000;
+  const configs = runs.map(configKeys);
+  // Keys in the order first met; with several rows, only those whose values differ (or are missing somewhere).
+  const keys: string[] = [];
+  const seen = new Set<string>();
+  for (const c of configs) for (const k of c.keys()) if (!seen.has(k) && seen.add(k)) keys.push(k);
+  const differs = (k: string) => {
+    const texts = new Set(configs.map((c) => (c.has(k) ? canonicalJson(c.get(k)!) : "\u0000missing")));
+    return texts.size > 1;
+  };
+  const shownKeys = opts.all || runs.length < 2 ? keys : keys.filter(differs);
+  let metricColumns: MetricColumn[];
+  if (opts.metrics && opts.metrics.length > 0) metricColumns = opts.metrics.map((m) => parseMetricColumn(m, "--metric"));
+  else {
+    const names = new Set<string>();
+    for (const r of runs) for (const k of metrics.runs.get(r.id)?.keys() ?? []) names.add(k);
+    metricColumns = [...names].sort().map((m) => parseMetricColumn(m, "--metric"));
+  }
+  const columns: CompareColumn[] = [
+    ...FIXED.map((kind) => ({ kind, heading: kind })),
+    ...shownKeys.map((key): CompareColumn => ({ kind: "key", heading: key, key })),
+    // A metric named as a key shows as `last:NAME`, so that each heading names one column.
+    ...metricColumns.map((metric): CompareColumn => ({ kind: "metric", heading: metric.text === metric.metric && shownKeys.includes(metric.metric) ? `last:${metric.metric}` : metric.text, metric })),
+  ];
+  const rows = runs.map((run, i): CompareRow => {
+    const summary = view.summary(run);
+    const values = columns.map((c): CompareValue => {
+      switch (c.kind) {
+        case "name":
+          return summary.name;
+        case "operation":
+          return summary.operation;
+        case "status":
+          return summary.status;
+        case "started":
+          return run.started === undefined ? undefined : run.started / 1000;
+        case "duration":
+          if (run.started === undefined) return undefined;
+          return ((run.ended ?? (summary.status === "running" ? now : undefined) ?? run.started) - run.started) / 1e6;
+        case "key":
+          return configs[i].get(c.key);
+        case "metric":
+          return metrics.runs.get(run.id)?.get(c.metric.metric)?.get(c.metric.aggregation);
+      }
+    });
+    return { run: summary, values };
+  });
+  if (opts.sort !== undefined) sortRows(columns, rows, opts.sort);
+  return { columns, rows };
+}
+
+/** A value as a number, for ordering; undefined when it is none. */
+function numberOf(v: CompareValue): number | undefined {
+  if (typeof v === "number") return v;
+  if (v !== null && typeof v === "object" && "value" in v && typeof v.value === "number") return v.value;
+  if (typeof v === "bigint") return Number(v);
+  return undefined;
+}
+
+/** Sorts rows by a column (`-` first: descending); runs without a value come last either way. */
+function sortRows(columns: CompareColumn[], rows: CompareRow[], sort: string): void {
+  const descending = sort.startsWith("-");
+  const heading = descending ? sort.slice(1) : sort;
+  let c = columns.findIndex((col) => col.heading === heading);
+  // A metric named as a key is headed `last:NAME`: its name alone names it too.
+  if (c < 0) c = columns.findIndex((col) => col.kind === "metric" && col.metric.aggregation === "last" && col.metric.metric === heading);
+  if (c < 0) throw new UserError(`--sort ${sort}: no column ${JSON.stringify(heading)}`, `columns: ${columns.map((col) => col.heading).join(", ")}`);
+  const sign = descending ? -1 : 1;
+  rows.sort((a, b) => {
+    const x = a.values[c];
+    const y = b.values[c];
+    if (x === undefined || y === undefined) return x === undefined ? (y === undefined ? 0 : 1) : -1;
+    const nx = numberOf(x);
+    const ny = numberOf(y);
+    // NaN has no order among numbers: it goes last, as a missing value does.
+    if (nx !== undefined && ny !== undefined) {
+      if (Number.isNaN(nx) || Number.isNaN(ny)) return Number.isNaN(nx) ? (Number.isNaN(ny) ? 0 : 1) : -1;
+      return sign * (nx - ny);
+    }
+    const tx = cellText(columns[c], x);
+    const ty = cellText(columns[c], y);
+    return sign * (tx < ty ? -1 : tx > ty ? 1 : 0);
+  });
+}
+
+/** A cell as text: config values as the CLI writes them, metrics as Python prints them; times stay numbers for the caller. */
+export function cellText(column: CompareColumn, v: CompareValue): string {
+  if (v === undefined) return "";
+  if (column.kind === "metric") return formatMetric(v as MetricValue);
+  if (column.kind === "key") return formatScalar(v as JsonValue);
+  return String(v);
+}
+
+/** The number a metric cell holds, for JSON and CSV (undefined: none). */
+export function metricCellNumber(v: CompareValue): number | undefined {
+  return v === undefined ? undefined : metricNumber(v as MetricValue);
+}

@@ -1,0 +1,127 @@
+/**
+ * Metrics from every kind of operation (SPEC §14), end to end: a TypeScript function through its
+ * context (`this.log`), in cohort and in worker processes; any program through `$COHORT_METRICS`; a
+ * `summary.json` the run leaves. Each lands as `metric` events in the runner's journal; what is wrong
+ * is told once per run, in its output, and never fails it.
+ */
+import fs from "node:fs";
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import { formatMetric, type MetricSummary } from "../../src/runs/metrics.js";
+import { readMetrics } from "../../src/runs/metric-events.js";
+import { cohort, journalDirOf, readJournals, readRuns, tempDir } from "../helpers.js";
+
+// (Command templates read "}}" as a brace: the JSON the commands write keeps its braces apart.)
+const TOML = `[project]
+name = "metrics"
+
+[operations.sh_lines]
+command = """printf '{"loss": 0.5, "step": 0}\\n{"loss": 0.25, "step": 1, "acc": 1.0}\\nnot json\\n{"acc": "high"}\\n' >> "$COHORT_METRICS"; echo ran"""
+
+[operations.sh_summary]
+command = """echo '{"metrics": {"acc": 0.75, "n": 3} }' > summary.json"""
+
+[operations.fit]
+command = """echo '{"loss": {flags.lr}, "step": 0}' >> "$COHORT_METRICS" """
+flags = { lr = 0.1 }
+
+[operations.train]
+command = """echo '{"metrics": {"final": 1e-05} }' > summary.json && echo '{"lr": {flags.lr} }' >> "$COHORT_METRICS" """
+flags = { lr = 0.1 }
+`;
+
+const MODULE = `import { FlowProject, directives, float } from "cohort";
+const project = new FlowProject();
+project.operation(function fn_log(job) {
+  for (let step = 0; step < 3; step++) this.log({ loss: 1 / (step + 1), step_size: 2 }, { step });
+  this.log({ bad: "x", fine: 7 });
+  this.log({ nothing: null });
+  console.log("ran", this.name === undefined ? "without a name" : "with a name");
+});
+project.operation(directives({ fork: true }), function fn_fork(job) { this.log({ forked: float(1) }, { step: 4 }); });
+export default project;
+`;
+
+function project(): string {
+  const dir = tempDir();
+  fs.writeFileSync(path.join(dir, "cohort.toml"), TOML);
+  fs.writeFileSync(path.join(dir, "project.ts"), MODULE);
+  expect(cohort(["init", "i=1"], { cwd: dir }).code).toBe(0);
+  return dir;
+}
+
+/** Each run's metrics by operation: metric name to its values' summary, printed. */
+function metricsByOperation(dir: string): Record<string, Record<string, { last: string; count: number; stepped: boolean }>> {
+  const read = readMetrics(dir);
+  expect(read.skipped).toBe(0);
+  const out: Record<string, Record<string, { last: string; count: number; stepped: boolean }>> = {};
+  for (const run of readRuns(dir)) {
+    const m = read.runs.get(run.id);
+    if (!m) continue;
+    out[run.operation] = Object.fromEntries([...m].map(([k, s]: [string, MetricSummary]) => [k, { last: formatMetric(s.last!), count: s.count, stepped: s.stepped }]));
+  }
+  return out;
+}
+
+describe("metrics", () => {
+  for (const mode of [[], ["--parallel", "2"]]) {
+    it(`are recorded from every source, with problems told once per run (${mode.join(" ") || "serial"})`, () => {
+      const dir = project();
+      // sh_lines and fn_log run after summary.json is there: only the run that wrote it counts it
+      for (const op of ["sh_summary", "sh_lines", "fn_log", "fn_fork"]) expect(cohort(["run", "-o", op, ...mode], { cwd: dir }).code).toBe(0);
+      expect(cohort(["run", "train", "lr=0.5"], { cwd: dir }).code).toBe(0);
+      expect(metricsByOperation(dir)).toEqual({
+        sh_lines: { loss: { last: "0.25", count: 2, stepped: true }, acc: { last: "1.0", count: 1, stepped: true } },
+        sh_summary: { acc: { last: "0.75", count: 1, stepped: false }, n: { last: "3", count: 1, stepped: false } },
+        fn_log: { loss: { last: "0.3333333333333333", count: 3, stepped: true }, step_size: { last: "2", count: 3, stepped: true }, fine: { last: "7", count: 1, stepped: false } },
+        fn_fork: { forked: { last: "1.0", count: 1, stepped: true } },
+        train: { lr: { last: "0.5", count: 1, stepped: false }, final: { last: "1e-05", count: 1, stepped: false } },
+      });
+      const outputs = Object.fromEntries(readRuns(dir).map((r) => [r.operation, r.output]));
+      expect(outputs.sh_lines).toBe("ran\ncohort: 2 metrics were skipped: $COHORT_METRICS line 3: not JSON\n");
+      expect(outputs.fn_log).toBe('ran with a name\ncohort: 2 metrics were skipped: "bad" is not a number: "x"\n');
+      // every run succeeded; no metrics file is left behind
+      expect(readRuns(dir).map((r) => r.exit)).toEqual([0, 0, 0, 0, 0]);
+      expect(fs.readdirSync(journalDirOf(dir)).filter((f) => f.includes("metrics"))).toEqual([]);
+    });
+  }
+
+  it("are metric events in the runner's journal, in batches: a run of many steps takes one line", () => {
+    const dir = project();
+    expect(cohort(["run", "-o", "fn_log"], { cwd: dir }).code).toBe(0);
+    const [journal] = readJournals(dir);
+    const metricEvents = journal.events.filter((e) => e.e === "metric");
+    expect(metricEvents).toHaveLength(1);
+    expect(metricEvents[0]).toMatchObject({ m: [[0, { loss: 1, step_size: 2 }], [1, { loss: 0.5, step_size: 2 }], [2, { loss: 1 / 3, step_size: 2 }], [null, { fine: 7 }]] });
+    const run = journal.events.find((e) => e.e === "run")!;
+    expect(metricEvents[0].id).toBe(run.id);
+  });
+
+  it("a batch is compared in one command: cohort runs compare -g GROUP, sorted by a metric, as a table, CSV or JSON", () => {
+    const dir = project();
+    expect(cohort(["run", "fit", "lr={1e-2,1e-4,1e-3}"], { cwd: dir }).code).toBe(0);
+    const table = cohort(["runs", "compare", "-g", "1", "--sort", "loss"], { cwd: dir });
+    expect(table.code).toBe(0);
+    const rows = table.stdout.trim().split("\n").map((l) => l.split(/\s{2,}/));
+    expect(rows[0]).toEqual(["name", "operation", "status", "started", "duration", "lr", "loss"]);
+    expect(rows.slice(1).map((r) => [r[5], r[6]])).toEqual([
+      ["0.0001", "0.0001"],
+      ["0.001", "0.001"],
+      ["0.01", "0.01"],
+    ]);
+    const csv = cohort(["runs", "compare", "-o", "fit", "--sort", "-loss", "--csv", "-m", "count:loss", "loss"], { cwd: dir });
+    expect(csv.stdout.split("\n").map((l) => l.split(",").slice(-3).join(","))).toEqual(["lr,count:loss,loss", "0.01,1,0.01", "0.001,1,0.001", "0.0001,1,0.0001", ""]);
+    const json = JSON.parse(cohort(["runs", "compare", "-o", "fit", "--json"], { cwd: dir }).stdout) as { metrics: { loss: number } }[];
+    expect(json.map((r) => r.metrics.loss).sort()).toEqual([0.0001, 0.001, 0.01]);
+    for (const [args, message] of [
+      [["--sort", "speed"], 'cohort: error: --sort speed: no column "speed"'],
+      [["-m", "best:loss"], 'cohort: error: --metric: unknown aggregation "best" in "best:loss" (use last, first, min, max, avg, count)'],
+      [["--csv", "--json"], "cohort: error: --csv and --json both choose the output"],
+    ] as const) {
+      const r = cohort(["runs", "compare", ...args], { cwd: dir });
+      expect(r.code).toBe(2);
+      expect(r.stderr.trim().split("\n")).toHaveLength(1);
+      expect(r.stderr.slice(0, message.length)).toBe(message);
+    }
+  });
+});
