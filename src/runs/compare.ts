@@ -9,7 +9,7 @@ import { formatScalar } from "../dataspace/multivalue.js";
 import { isPlainObject, type JsonValue } from "../dataspace/value.js";
 import { UserError } from "../util/errors.js";
 import type { MetricsByRun } from "./metric-events.js";
-import { formatMetric, metricNumber, parseMetricColumn, type MetricColumn, type MetricValue } from "./metrics.js";
+import { formatMetric, parseMetricColumn, type MetricColumn, type MetricValue } from "./metrics.js";
 import type { Run, RunsView, RunSummary } from "./view.js";
 
 /** A column of the comparison: what it holds decides how its cells print and sort. */
@@ -158,9 +158,4 @@ export function cellText(column: CompareColumn, v: CompareValue): string {
   if (column.kind === "metric") return formatMetric(v as MetricValue);
   if (column.kind === "key") return formatScalar(v as JsonValue);
   return String(v);
-}
-
-/** The number a metric cell holds, for JSON and CSV (undefined: none). */
-export function metricCellNumber(v: CompareValue): number | undefined {
-  return v === undefined ? undefined : metricNumber(v as MetricValue);
 }
