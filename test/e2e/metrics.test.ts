@@ -95,6 +95,13 @@ describe("metrics", () => {
     expect(metricEvents[0]).toMatchObject({ m: [[0, { loss: 1, step_size: 2 }], [1, { loss: 0.5, step_size: 2 }], [2, { loss: 1 / 3, step_size: 2 }], [null, { fine: 7 }]] });
     const run = journal.events.find((e) => e.e === "run")!;
     expect(metricEvents[0].id).toBe(run.id);
+    // cohort runs show: each metric's last value; for stepped ones a sparkline over the steps and the range
+    const shown = cohort(["runs", "show", "1"], { cwd: dir }).stdout;
+    expect(shown.slice(shown.indexOf("metrics\n"), shown.indexOf("output ("))).toBe(
+      ["metrics", "  fine       7", "  loss       0.3333333333333333  █▃▁  (3 values, min 0.3333333333333333, max 1)", "  step_size  2                   ▄▄▄  (3 values, min 2, max 2)", ""].join("\n"),
+    );
+    const json = JSON.parse(cohort(["runs", "show", "1", "--json"], { cwd: dir }).stdout) as { metrics: Record<string, unknown> };
+    expect(json.metrics.loss).toEqual({ stepped: true, last: 1 / 3, first: 1, min: 1 / 3, max: 1, avg: (1 + 1 / 2 + 1 / 3) / 3, count: 3 });
   });
 
   it("a batch is compared in one command: cohort runs compare -g GROUP, sorted by a metric, as a table, CSV or JSON", () => {

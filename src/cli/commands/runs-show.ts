@@ -1,6 +1,8 @@
 import { dumpJson } from "../../dataspace/json.js";
 import type { JsonObject } from "../../dataspace/value.js";
 import { commentsOf } from "../../runs/attributes.js";
+import { readMetrics } from "../../runs/metric-events.js";
+import { formatMetric, type MetricSummary } from "../../runs/metrics.js";
 import { JournalTail } from "../../runs/ledger.js";
 import { outputPlace, readOutput, tailLines } from "../../runs/output.js";
 import { Liveness, runStatus } from "../../runs/run-status.js";
@@ -8,6 +10,7 @@ import { resolveRun } from "../../runs/select.js";
 import type { Run } from "../../runs/view.js";
 import { out } from "../context.js";
 import { parseCount } from "../numbers.js";
+import { sparkline } from "../sparkline.js";
 import { openRuns, warnDamaged } from "../run-rows.js";
 import { isoTime } from "../when.js";
 import { commentLines, commentsJson } from "./attrs.js";
@@ -43,6 +46,7 @@ export default async function runsShow(ref: string, opts: RunsShowOptions): Prom
   const output = tailLines(place ? readOutput(place) : Buffer.alloc(0), tail);
   const config = parsed(run.config);
   const cmd = run.function ? `${run.operation}()  [function]` : (run.command ?? "");
+  const metrics = readMetrics(root, new Set([run.id])).runs.get(run.id) ?? new Map<string, MetricSummary>();
   if (opts.json) {
     const o: JsonObject = {
       id: run.id,
@@ -60,6 +64,7 @@ export default async function runsShow(ref: string, opts: RunsShowOptions): Prom
       tags: summary.tags,
       groups,
       comments: commentsJson(commentsOf(run.attrs)),
+      metrics: metricsJson(metrics),
       // JSON holds text: bytes that are not UTF-8 become U+FFFD here (--output gives them as they are)
       output: output.map((line) => line.toString("utf8")),
     };
@@ -89,9 +94,42 @@ export default async function runsShow(ref: string, opts: RunsShowOptions): Prom
   let text = fields.map(([k, v]) => (k.padEnd(width) + v).trimEnd()).join("\n") + "\n";
   const comments = commentLines(commentsOf(run.attrs));
   if (comments.length > 0) text += "comments\n" + comments.map((l) => "  " + l).join("\n") + "\n";
+  if (metrics.size > 0) text += "metrics\n" + metricLines(metrics).map((l) => "  " + l).join("\n") + "\n";
   if (tail > 0) text += `output (last ${tail} lines)\n`;
   // The output's lines as the run wrote them, bytes that are not UTF-8 included.
   out(Buffer.concat([Buffer.from(text), ...output.flatMap((line) => [INDENT, line, NEWLINE])]));
+}
+
+/** Each metric: its last value; for stepped ones a sparkline over the steps, its range and how many. */
+function metricLines(metrics: Map<string, MetricSummary>): string[] {
+  const names = [...metrics.keys()].sort();
+  const nameWidth = Math.max(...names.map((n) => n.length));
+  const lasts = names.map((n) => formatMetric(metrics.get(n)!.last!));
+  const lastWidth = Math.max(...lasts.map((l) => l.length));
+  return names.map((n, i) => {
+    const m = metrics.get(n)!;
+    let line = `${n.padEnd(nameWidth)}  ${lasts[i].padEnd(lastWidth)}`;
+    if (m.stepped) {
+      const order = m.steps.map((_, k) => k).sort((a, b) => (m.steps[a] || 0) - (m.steps[b] || 0));
+      const range = m.min === undefined ? "" : `, min ${formatMetric(m.min)}, max ${formatMetric(m.max!)}`;
+      line += `  ${sparkline(order.map((k) => m.values[k]))}  (${m.count} value${m.count === 1 ? "" : "s"}${range})`;
+    }
+    return line.trimEnd();
+  });
+}
+
+/** Each metric's aggregations, as numbers (NaN and infinities as Python prints them). */
+function metricsJson(metrics: Map<string, MetricSummary>): JsonObject {
+  const o: JsonObject = {};
+  for (const [name, m] of metrics) {
+    const entry: JsonObject = { stepped: m.stepped };
+    for (const agg of ["last", "first", "min", "max", "avg", "count"] as const) {
+      const v = m.get(agg);
+      entry[agg] = v === undefined ? null : typeof v === "number" && Number.isFinite(v) ? v : Number.isFinite(+v) ? v : formatMetric(v);
+    }
+    o[name] = entry;
+  }
+  return o;
 }
 
 const INDENT = Buffer.from("  ");
