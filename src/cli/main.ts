@@ -353,10 +353,11 @@ function addRunsCommands(program: Command): void {
     .option("-n, --num <n>", "show the newest N (default 20)")
     .option("-a, --all", "show every run")
     .option("--deleted", "show only the deleted runs")
+    .option("--best <min:METRIC|max:METRIC>", "with -g: each group's best member (lowest min:, highest max:) and its value")
     .option("--json", "print JSON")
     .addHelpText(
       "after",
-      examples(["cohort runs", "cohort runs -o train -s error -n 5", "cohort runs -g", "cohort runs -g 2", "cohort runs -j 8ecc --json", "cohort runs --deleted -a"]),
+      examples(["cohort runs", "cohort runs -o train -s error -n 5", "cohort runs -g", "cohort runs -g 2", "cohort runs -g --best min:loss", "cohort runs -j 8ecc --json", "cohort runs --deleted -a"]),
     )
     .action(async (command: string | undefined, ...rest: unknown[]) => {
       // `cohort runs X` with X no command of runs lands here as the default command's argument.

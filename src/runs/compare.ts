@@ -159,3 +159,26 @@ export function cellText(column: CompareColumn, v: CompareValue): string {
   if (column.kind === "key") return formatScalar(v as JsonValue);
   return String(v);
 }
+
+/** `--best AGG:METRIC`: which way is best (min: the lowest, max: the highest) and of what. */
+export function parseBest(text: string): MetricColumn {
+  const column = parseMetricColumn(text, "--best");
+  if (column.aggregation !== "min" && column.aggregation !== "max") {
+    throw new UserError(`--best ${text}: say which way is best with min: or max: (min:loss, max:acc)`, "the best member is the one whose lowest (min:) or highest (max:) value of the metric is best");
+  }
+  return column;
+}
+
+/** The best of `runs` by `column` (see parseBest), with its value; undefined when none has the metric. */
+export function bestRun(runs: Iterable<Run>, metrics: MetricsByRun, column: MetricColumn): { run: Run; value: MetricValue } | undefined {
+  let best: { run: Run; value: MetricValue } | undefined;
+  for (const run of runs) {
+    const v = metrics.runs.get(run.id)?.get(column.metric)?.get(column.aggregation);
+    if (v === undefined) continue;
+    const x = typeof v === "number" ? v : v.value;
+    if (Number.isNaN(x)) continue;
+    const b = best && (typeof best.value === "number" ? best.value : best.value.value);
+    if (b === undefined || (column.aggregation === "min" ? x < b : x > b)) best = { run, value: v };
+  }
+  return best;
+}

@@ -120,12 +120,31 @@ describe("metrics", () => {
     expect(csv.stdout.split("\n").map((l) => l.split(",").slice(-3).join(","))).toEqual(["lr,count:loss,loss", "0.01,1,0.01", "0.001,1,0.001", "0.0001,1,0.0001", ""]);
     const json = JSON.parse(cohort(["runs", "compare", "-o", "fit", "--json"], { cwd: dir }).stdout) as { metrics: { loss: number } }[];
     expect(json.map((r) => r.metrics.loss).sort()).toEqual([0.0001, 0.001, 0.01]);
+    // each group's best member: cohort runs -g --best; its members with their metrics: cohort group show
+    const low = json.find((r) => r.metrics.loss === 0.0001) as unknown as { name: string };
+    const groups = cohort(["runs", "-g", "--best", "min:loss"], { cwd: dir }).stdout.trim().split("\n").map((l) => l.split(/\s{2,}/));
+    expect(groups[0].slice(-2)).toEqual(["best", "min:loss"]);
+    expect(groups[1].slice(-3)).toEqual(["batch", low.name, "0.0001"]);
+    const best = JSON.parse(cohort(["runs", "-g", "--best", "max:loss", "--json"], { cwd: dir }).stdout) as { best: { value: number } }[];
+    expect(best[0].best.value).toBe(0.01);
+    const members = cohort(["group", "show", "1"], { cwd: dir }).stdout;
+    expect(members.slice(members.indexOf("members (3)")).split("\n")[1].trim().split(/\s{2,}/)).toEqual(["#", "name", "operation", "started", "status", "label", "loss"]);
     for (const [args, message] of [
       [["--sort", "speed"], 'cohort: error: --sort speed: no column "speed"'],
       [["-m", "best:loss"], 'cohort: error: --metric: unknown aggregation "best" in "best:loss" (use last, first, min, max, avg, count)'],
       [["--csv", "--json"], "cohort: error: --csv and --json both choose the output"],
     ] as const) {
       const r = cohort(["runs", "compare", ...args], { cwd: dir });
+      expect(r.code).toBe(2);
+      expect(r.stderr.trim().split("\n")).toHaveLength(1);
+      expect(r.stderr.slice(0, message.length)).toBe(message);
+    }
+    for (const [args, message] of [
+      [["-g", "--best", "best:loss"], 'cohort: error: --best: unknown aggregation "best" in "best:loss"'],
+      [["-g", "--best", "avg:loss"], "cohort: error: --best avg:loss: say which way is best with min: or max:"],
+      [["--best", "min:loss"], "cohort: error: --best goes with -g"],
+    ] as const) {
+      const r = cohort(["runs", ...args], { cwd: dir });
       expect(r.code).toBe(2);
       expect(r.stderr.trim().split("\n")).toHaveLength(1);
       expect(r.stderr.slice(0, message.length)).toBe(message);

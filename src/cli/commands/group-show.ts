@@ -2,6 +2,8 @@ import { dumpJson, prettyJson } from "../../dataspace/json.js";
 import type { JsonObject } from "../../dataspace/value.js";
 import { commentsOf } from "../../runs/attributes.js";
 import { listedRuns } from "../../runs/listing.js";
+import { readMetrics } from "../../runs/metric-events.js";
+import { formatMetric } from "../../runs/metrics.js";
 import { runName } from "../../runs/run-id.js";
 import { resolveGroup } from "../../runs/select.js";
 import { out } from "../context.js";
@@ -15,7 +17,7 @@ const OWN_KEYS = /^(run:|tag:|comment:|label$|kind$|trash$)/;
 
 /** `cohort group show GROUP`: its attributes, derived columns and members. */
 export default function groupShow(ref: string, opts: { json?: boolean }): void {
-  const { view } = openRuns();
+  const { root, view } = openRuns();
   warnDamaged(view);
   const g = resolveGroup(view, ref);
   const group = view.groupSummary(g);
@@ -25,9 +27,21 @@ export default function groupShow(ref: string, opts: { json?: boolean }): void {
   const comments = commentsOf(group.attributes);
   const members = group.members.map((id) => view.ledger.runs.get(id));
   const purged = (id: string, k: number) => members[k] === undefined || members[k]!.attrs.has("purged");
+  // Members' metrics: each metric's last value, a column each.
+  const metrics = readMetrics(root, new Set(group.members)).runs;
+  const names = [...new Set(group.members.flatMap((id) => [...(metrics.get(id)?.keys() ?? [])]))].sort();
+  const lastOf = (id: string, name: string) => metrics.get(id)?.get(name)?.last;
   if (opts.json) {
     // `members` are ids, as in `cohort runs -g --json`; `runs` describe them.
-    const memberRuns = group.members.map((id, k) => (purged(id, k) ? { id, name: runName(id), purged: true } : runJson(view.summary(members[k]!), index.get(id))));
+    const memberRuns = group.members.map((id, k): JsonObject => {
+      if (purged(id, k)) return { id, name: runName(id), purged: true };
+      const m: JsonObject = {};
+      for (const name of names) {
+        const v = lastOf(id, name);
+        if (v !== undefined) m[name] = Number.isFinite(+v) ? v : formatMetric(v);
+      }
+      return { ...runJson(view.summary(members[k]!), index.get(id)), metrics: m };
+    });
     out(dumpJson({ ...groupJson(view, g, undefined), details, runs: memberRuns, comments: commentsJson(comments) }) + "\n");
     return;
   }
@@ -46,8 +60,14 @@ export default function groupShow(ref: string, opts: { json?: boolean }): void {
   ];
   const width = Math.max(...fields.map(([k]) => k.length)) + 2;
   let text = fields.map(([k, v]) => (k.padEnd(width) + v).trimEnd()).join("\n") + "\n";
-  const cells = group.members.map((id, k) => (purged(id, k) ? ["", runName(id), "", "", "(purged)", ""] : runCells(view.summary(members[k]!), index.get(id), now)));
-  text += `members (${cells.length})\n` + (cells.length ? indent(renderTable(ROW_HEAD, cells)) + "\n" : "");
+  const cells = group.members.map((id, k) => [
+    ...(purged(id, k) ? ["", runName(id), "", "", "(purged)", ""] : runCells(view.summary(members[k]!), index.get(id), now)),
+    ...names.map((name) => {
+      const v = lastOf(id, name);
+      return v === undefined ? "" : formatMetric(v);
+    }),
+  ]);
+  text += `members (${cells.length})\n` + (cells.length ? indent(renderTable([...ROW_HEAD, ...names], cells)) + "\n" : "");
   const lines = commentLines(comments);
   if (lines.length > 0) text += "comments\n" + indent(lines.join("\n")) + "\n";
   out(text);

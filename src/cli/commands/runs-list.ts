@@ -1,5 +1,10 @@
 import { dumpJson } from "../../dataspace/json.js";
-import type { JsonObject } from "../../dataspace/value.js";
+import type { JsonObject, JsonValue } from "../../dataspace/value.js";
+import { bestRun, parseBest } from "../../runs/compare.js";
+import { readMetrics } from "../../runs/metric-events.js";
+import { formatMetric, type MetricColumn, type MetricValue } from "../../runs/metrics.js";
+import { trashOf } from "../../runs/run-status.js";
+import type { Run } from "../../runs/view.js";
 import type { GroupStatus } from "../../runs/group-columns.js";
 import { foldedRows, groupMatches, listedRuns, runMatches, type Row, type RowFilter } from "../../runs/listing.js";
 import { resolveGroup, resolveJobRef } from "../../runs/select.js";
@@ -23,6 +28,8 @@ export interface RunsListOptions {
   all?: boolean;
   deleted?: boolean;
   json?: boolean;
+  /** `-g --best min:loss`: each row's best member and its value. */
+  best?: string;
 }
 
 const STATUSES: readonly GroupStatus[] = ["completed", "error", "running", "terminated", "queued", "pending", "unknown"];
@@ -60,7 +67,8 @@ export interface Listed {
  * `-g` rows, unfiltered, newest first, no more rows than the cache holds.
  */
 function cachedKind(opts: RunsListOptions, limit: number): ListKind | undefined {
-  const filtered = opts.operation || opts.status || opts.label || opts.tag || opts.job || opts.deleted;
+  // (--best reads members' metrics, which the cache does not keep)
+  const filtered = opts.operation || opts.status || opts.label || opts.tag || opts.job || opts.deleted || opts.best;
   if (filtered || limit > CACHED_ROWS || typeof opts.group === "string") return undefined;
   return opts.group === true ? "groups" : "runs";
 }
@@ -118,22 +126,48 @@ export default function runsList(_command: undefined, opts: RunsListOptions): vo
   if (opts.all && opts.num !== undefined) throw new UserError("-a and -n both limit the list", "give one of them");
   if (opts.group === true && opts.deleted) throw new UserError("--deleted lists deleted runs, which no group row stands for", "give -g a group to see its deleted members");
   const limit = opts.all ? Infinity : parseCount(opts.num ?? "20", "-n");
-  const { view, shown, matched, save } = listing(projectRootOf(process.cwd()), opts, limit);
+  if (opts.best !== undefined && opts.group !== true) throw new UserError("--best goes with -g: it adds each group's best member to its row", "cohort runs -g --best min:loss");
+  const column = opts.best === undefined ? undefined : parseBest(opts.best);
+  const root = projectRootOf(process.cwd());
+  const { view, shown, matched, save } = listing(root, opts, limit);
+  const best = column && bestOfRows(root, view, shown, column);
   if (opts.json) {
-    out(dumpJson(jsonRows(view, shown)) + "\n");
+    const rows = jsonRows(view, shown);
+    if (best) rows.forEach((r, i) => (r.best = best[i] ? { id: best[i].run.id, name: best[i].run.name, value: metricJson(best[i].value) } : null));
+    out(dumpJson(rows) + "\n");
   } else {
     const now = Date.now();
     const folded = opts.group === true;
-    const head = folded ? [...ROW_HEAD, "kind"] : ROW_HEAD;
+    const head = folded ? [...ROW_HEAD, "kind"] : [...ROW_HEAD];
     const cells = shown.map(({ row, index }) =>
       row.type === "run" ? [...runCells(view.summary(row.run), index, now), ...(folded ? ["run"] : [])] : [...groupCells(view.groupSummary(row.group), index, now), row.group.kind],
     );
+    if (best) {
+      head.push("best", column!.text);
+      cells.forEach((row, i) => row.push(best[i]?.run.name ?? "", best[i] ? formatMetric(best[i].value) : ""));
+    }
     if (cells.length > 0) out(renderTable(head, cells) + "\n");
     else process.stderr.write(opts.deleted ? "no deleted runs\n" : "no runs\n");
     if (shown.length < matched) process.stderr.write(`${shown.length} of ${matched} shown; -a shows all, -n N the newest N\n`);
   }
   // (after the rows are out: the cache only speeds up the next listing)
   save();
+}
+
+/** Each row's best member by `column` (a run row: the run itself), reading only their metrics. */
+function bestOfRows(root: string, view: RunsView, shown: readonly Listed[], column: MetricColumn): ({ run: Run; value: MetricValue } | undefined)[] {
+  const candidates = shown.map(({ row }) => {
+    if (row.type === "run") return [row.run];
+    const members = new Set(view.members(row.group));
+    return view.memberRuns(row.group).filter((r) => trashOf(r) === "present" && members.has(r.id));
+  });
+  const metrics = readMetrics(root, new Set(candidates.flat().map((r) => r.id)));
+  return candidates.map((runs) => bestRun(runs, metrics, column));
+}
+
+/** A metric value in JSON: NaN and infinities, which JSON has not, as Python prints them. */
+function metricJson(v: MetricValue): JsonValue {
+  return Number.isFinite(typeof v === "number" ? v : v.value) ? v : formatMetric(v);
 }
 
 /** The rows of `--json`. */
