@@ -23,7 +23,7 @@ import path from "node:path";
 import { isErrno } from "../util/fs.js";
 import { parseClusterJob, type ClusterJobRef } from "./cluster-job.js";
 import { JOURNAL_RE, journalDir, type AttrEvent, type GroupEvent, type GroupKind, type JournalEvent, type RunEvent, type WriterEvent } from "./journal.js";
-import { METRIC_LINE_START } from "./metric-events.js";
+import { METRIC_LINE_START, splitMetricLines } from "./metric-events.js";
 import { runName } from "./run-id.js";
 
 /** A journal's writer, from its first line. */
@@ -574,7 +574,8 @@ export class JournalTail {
       // Up to the last newline: a line still being written waits for the next reading.
       const end = got === 0 ? 0 : buf.lastIndexOf(10, got - 1) + 1;
       if (end === 0) return;
-      applyText(this.ledger, writer, buf.toString("utf8", 0, end));
+      // Metric lines, which may be most of the bytes, are skipped undecoded (metric-events.ts reads them).
+      splitMetricLines(buf, end, (text) => applyText(this.ledger, writer, text), () => {});
       mark.read = from + end;
     } finally {
       fs.closeSync(fd);

@@ -67,11 +67,39 @@ export interface MetricsByRun {
   skipped: number;
 }
 
+const PREFIX = Buffer.from(METRIC_LINE_START);
+
+/**
+ * Splits journal bytes up to `end` (just after a newline) into stretches of other lines, given as text,
+ * and metric lines, given as byte ranges (without their newline): a reader of one kind skips the bytes
+ * of the other without decoding them.
+ */
+export function splitMetricLines(buf: Buffer, end: number, text: (text: string) => void, metric: (from: number, to: number) => void): void {
+  let pos = 0;
+  let search = 0;
+  while (pos < end) {
+    let m = buf.indexOf(PREFIX, search);
+    // Only at the start of a line: the same text could be inside another event's strings.
+    while (m > 0 && m < end && buf[m - 1] !== 10) m = buf.indexOf(PREFIX, m + 1);
+    if (m < 0 || m >= end) {
+      text(buf.toString("utf8", pos, end));
+      return;
+    }
+    if (m > pos) text(buf.toString("utf8", pos, m));
+    const nl = buf.indexOf(10, m);
+    metric(m, nl);
+    pos = search = nl + 1;
+  }
+}
+
+const ID_RE = /"id":"([^"\\]*)"/;
+
 /**
  * Reads the metrics of every run (or of the runs in `only`) from a project's journals, in the order
- * each journal holds them. A torn last line is left for the next reading.
+ * each journal holds them. A torn last line is left for the next reading. With `series`, each metric
+ * keeps its values and steps too (for sparklines and plots); comparisons need only the aggregations.
  */
-export function readMetrics(projectRoot: string, only?: ReadonlySet<string>): MetricsByRun {
+export function readMetrics(projectRoot: string, only?: ReadonlySet<string>, series = false): MetricsByRun {
   const dir = journalDir(projectRoot);
   const out: MetricsByRun = { runs: new Map(), skipped: 0 };
   let names: string[];
@@ -81,21 +109,26 @@ export function readMetrics(projectRoot: string, only?: ReadonlySet<string>): Me
     return out;
   }
   for (const name of names) {
-    let text: string;
+    let buf: Buffer;
     try {
-      text = fs.readFileSync(path.join(dir, name), "utf8");
+      buf = fs.readFileSync(path.join(dir, name));
     } catch {
       continue;
     }
-    let at = text.indexOf(METRIC_LINE_START);
-    while (at >= 0) {
-      const nl = text.indexOf("\n", at);
-      if (nl < 0) break;
-      // Only at the start of a line: the text could appear inside another event's strings.
-      if (at === 0 || text.charCodeAt(at - 1) === 10) {
+    const end = buf.lastIndexOf(10) + 1;
+    splitMetricLines(
+      buf,
+      end,
+      () => {},
+      (from, to) => {
+        if (only) {
+          // The run's id comes first in cohort's own lines: a run not asked for is not parsed.
+          const id = ID_RE.exec(buf.toString("latin1", from, Math.min(to, from + 120)))?.[1];
+          if (id !== undefined && !only.has(id)) return;
+        }
         let ev: unknown;
         try {
-          ev = JSON.parse(text.slice(at, nl));
+          ev = JSON.parse(buf.toString("utf8", from, to));
         } catch {
           ev = undefined;
         }
@@ -104,11 +137,10 @@ export function readMetrics(projectRoot: string, only?: ReadonlySet<string>): Me
         else if (!only || only.has(read.id)) {
           let metrics = out.runs.get(read.id);
           if (!metrics) out.runs.set(read.id, (metrics = new Map()));
-          summarize(read.rows, metrics);
+          summarize(read.rows, metrics, series);
         }
-      }
-      at = text.indexOf(METRIC_LINE_START, nl + 1);
-    }
+      },
+    );
   }
   return out;
 }

@@ -278,9 +278,11 @@ export class MetricSummary {
   sum = 0;
   /** Whether any value came with a step. */
   stepped = false;
-  /** The values in order, with their steps (NaN: none), for sparklines and plots. */
+  /** The values in order, with their steps (NaN: none), for sparklines and plots: kept with `series`. */
   readonly values: number[] = [];
   readonly steps: number[] = [];
+
+  constructor(private readonly series = true) {}
 
   add(v: MetricValue, step: number | undefined): void {
     const x = metricNumber(v);
@@ -294,6 +296,7 @@ export class MetricSummary {
     this.count++;
     this.sum += x;
     if (step !== undefined) this.stepped = true;
+    if (!this.series) return;
     this.values.push(x);
     this.steps.push(step ?? NaN);
   }
@@ -317,12 +320,13 @@ export class MetricSummary {
   }
 }
 
-/** A run's metrics by name, summed up from its rows. */
-export function summarize(rows: Iterable<MetricRow>, into = new Map<string, MetricSummary>()): Map<string, MetricSummary> {
+/** A run's metrics by name, summed up from its rows; with `series`, keeping every value too. */
+export function summarize(rows: Iterable<MetricRow>, into = new Map<string, MetricSummary>(), series = true): Map<string, MetricSummary> {
   for (const row of rows) {
-    for (const [name, v] of Object.entries(row.values)) {
+    for (const name in row.values) {
+      const v = row.values[name];
       let s = into.get(name);
-      if (!s) into.set(name, (s = new MetricSummary()));
+      if (!s) into.set(name, (s = new MetricSummary(series)));
       s.add(v, row.step);
     }
   }

@@ -46,7 +46,7 @@ export default async function runsShow(ref: string, opts: RunsShowOptions): Prom
   const output = tailLines(place ? readOutput(place) : Buffer.alloc(0), tail);
   const config = parsed(run.config);
   const cmd = run.function ? `${run.operation}()  [function]` : (run.command ?? "");
-  const metrics = readMetrics(root, new Set([run.id])).runs.get(run.id) ?? new Map<string, MetricSummary>();
+  const metrics = readMetrics(root, new Set([run.id]), true).runs.get(run.id) ?? new Map<string, MetricSummary>();
   if (opts.json) {
     const o: JsonObject = {
       id: run.id,
