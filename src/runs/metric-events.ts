@@ -1,24 +1,27 @@
 /**
- * Metrics in the journal (SPEC §14): a `metric` event holds rows of values a run recorded, each row a
- * step (or null) and an object of values:
+ * Metrics in the journal (SPEC §14): a `metric` event holds a batch of values a run recorded, by column:
+ * `s` the step of each row (null: none; left out when no row has one), and per metric its value in each
+ * row (null: not in that row):
  *
- *     {"e":"metric","t":1796522068273000,"id":"<run>","m":[[3,{"loss":0.12,"acc":"1.0"}],[null,{"n":7}]]}
+ *     {"e":"metric","t":1796522068273000,"id":"<run>","s":[3,4,null],"m":{"loss":[0.12,0.11,null],"n":[null,null,7]}}
  *
  * Integers and non-integer floats are JSON numbers; a float that is a whole number (`1.0`), NaN and the
  * infinities are strings as Python prints them (`"1.0"`, `"nan"`, `"inf"`), so that `JSON.parse` reads
- * every line exactly and fast. Runs record their metrics in batches (one event per second at most, and
- * one at the end), so a run of many steps costs few lines. Listings skip these lines unread.
+ * every line exactly. Columns keep a batch to a few arrays of numbers, which are quick to parse and to
+ * sum up. Runs record their metrics in batches (one event per second at most, and one at the end), so a
+ * run of many steps costs few lines. Listings skip these lines unread.
  */
 import fs from "node:fs";
 import path from "node:path";
 import { JOURNAL_RE, journalDir } from "./journal.js";
-import { formatMetric, parseMetricNumber, summarize, type MetricRow, type MetricSummary, type MetricValue } from "./metrics.js";
+import { formatMetric, MetricSummary, parseMetricNumber, type MetricRow, type MetricValue } from "./metrics.js";
 
 /** How every metric event's line begins: listings skip such lines without parsing them. */
 export const METRIC_LINE_START = '{"e":"metric",';
 
 /** A value as the event holds it. */
-function encode(v: MetricValue): string {
+function encode(v: MetricValue | undefined): string {
+  if (v === undefined) return "null";
   if (typeof v === "number" && Number.isFinite(v)) return String(v);
   const x = typeof v === "number" ? v : v.value;
   // Whole-number floats, NaN and infinities: JSON numbers cannot say them.
@@ -28,36 +31,87 @@ function encode(v: MetricValue): string {
 
 /** The line of a `metric` event (with its newline) holding `rows` of run `runId`, at time `t` (epoch µs). */
 export function metricLine(runId: string, rows: readonly MetricRow[], t: number): string {
-  const parts: string[] = [];
+  const names: string[] = [];
+  const seen = new Set<string>();
   for (const row of rows) {
-    const values: string[] = [];
-    for (const k in row.values) values.push(`${JSON.stringify(k)}:${encode(row.values[k])}`);
-    parts.push(`[${row.step ?? "null"},{${values.join(",")}}]`);
+    for (const k in row.values) {
+      if (seen.has(k)) continue;
+      seen.add(k);
+      names.push(k);
+    }
   }
-  return `${METRIC_LINE_START}"t":${t},"id":${JSON.stringify(runId)},"m":[${parts.join(",")}]}\n`;
+  const columns = names.map((k) => `${JSON.stringify(k)}:[${rows.map((r) => encode(r.values[k])).join(",")}]`);
+  const steps = rows.some((r) => r.step !== undefined) ? `"s":[${rows.map((r) => r.step ?? "null").join(",")}],` : "";
+  return `${METRIC_LINE_START}"t":${t},"id":${JSON.stringify(runId)},${steps}"m":{${columns.join(",")}}}\n`;
 }
 
-/** The rows of a parsed `metric` event; undefined when it is not one cohort can read (damaged, foreign). */
-export function metricRows(ev: unknown): { id: string; rows: MetricRow[] } | undefined {
+/** A metric event as parsed, checked: its run, steps (or none) and columns. */
+interface MetricColumns {
+  id: string;
+  steps: (number | null)[] | undefined;
+  columns: [string, unknown[]][];
+  rows: number;
+}
+
+/** The columns of a parsed `metric` event; undefined when it is not one cohort can read (damaged, foreign). */
+function columnsOf(ev: unknown): MetricColumns | undefined {
   if (typeof ev !== "object" || ev === null) return undefined;
-  const { id, m } = ev as { id?: unknown; m?: unknown };
-  if (typeof id !== "string" || !Array.isArray(m)) return undefined;
+  const { id, s, m } = ev as { id?: unknown; s?: unknown; m?: unknown };
+  if (typeof id !== "string" || typeof m !== "object" || m === null || Array.isArray(m)) return undefined;
+  const columns = Object.entries(m as Record<string, unknown>);
+  const rows = s === undefined ? (Array.isArray(columns[0]?.[1]) ? columns[0][1].length : 0) : Array.isArray(s) ? s.length : -1;
+  if (rows < 0) return undefined;
+  if (s !== undefined && !(s as unknown[]).every((x) => x === null || (Number.isSafeInteger(x) && (x as number) >= 0))) return undefined;
+  for (const [, col] of columns) if (!Array.isArray(col) || col.length !== rows) return undefined;
+  return { id, steps: s as (number | null)[] | undefined, columns: columns as [string, unknown[]][], rows };
+}
+
+/** A value of a column: undefined for null (not in that row), null when it is no metric value (damage). */
+function valueOf(raw: unknown): MetricValue | undefined | null {
+  if (raw === null) return undefined;
+  if (typeof raw === "number") return raw;
+  if (typeof raw === "string") return parseMetricNumber(raw) ?? null;
+  return null;
+}
+
+/** The rows of a parsed `metric` event; undefined when it is not one cohort can read. */
+export function metricRows(ev: unknown): { id: string; rows: MetricRow[] } | undefined {
+  const c = columnsOf(ev);
+  if (!c) return undefined;
   const rows: MetricRow[] = [];
-  for (const r of m) {
-    if (!Array.isArray(r) || r.length !== 2) return undefined;
-    const [step, values] = r as [unknown, unknown];
-    if (!(step === null || (Number.isSafeInteger(step) && (step as number) >= 0))) return undefined;
-    if (typeof values !== "object" || values === null || Array.isArray(values)) return undefined;
+  for (let i = 0; i < c.rows; i++) {
     const row: MetricRow = { values: {} };
-    if (step !== null) row.step = step as number;
-    for (const [k, raw] of Object.entries(values as Record<string, unknown>)) {
-      const v = typeof raw === "number" ? (raw as MetricValue) : typeof raw === "string" ? parseMetricNumber(raw) : undefined;
-      if (v === undefined) return undefined;
-      row.values[k] = v;
-    }
+    const step = c.steps?.[i];
+    if (step !== undefined && step !== null) row.step = step;
     rows.push(row);
   }
-  return { id, rows };
+  for (const [name, col] of c.columns) {
+    for (let i = 0; i < c.rows; i++) {
+      const v = valueOf(col[i]);
+      if (v === null) return undefined;
+      if (v !== undefined) rows[i].values[name] = v;
+    }
+  }
+  return { id: c.id, rows };
+}
+
+/** Adds a parsed `metric` event to its run's summaries in `runs`; false when it is not one cohort can read. */
+function addEvent(ev: unknown, runs: Map<string, Map<string, MetricSummary>>, only: ReadonlySet<string> | undefined, series: boolean): boolean {
+  const c = columnsOf(ev);
+  if (!c) return false;
+  for (const [, col] of c.columns) for (const raw of col) if (valueOf(raw) === null) return false;
+  if (only && !only.has(c.id)) return true;
+  let metrics = runs.get(c.id);
+  if (!metrics) runs.set(c.id, (metrics = new Map()));
+  for (const [name, col] of c.columns) {
+    let summary = metrics.get(name);
+    if (!summary) metrics.set(name, (summary = new MetricSummary(series)));
+    for (let i = 0; i < c.rows; i++) {
+      const v = valueOf(col[i]);
+      if (v !== undefined && v !== null) summary.add(v, c.steps?.[i] ?? undefined);
+    }
+  }
+  return true;
 }
 
 /** What the journals hold of each run's metrics. */
@@ -132,13 +186,7 @@ export function readMetrics(projectRoot: string, only?: ReadonlySet<string>, ser
         } catch {
           ev = undefined;
         }
-        const read = metricRows(ev);
-        if (!read) out.skipped++;
-        else if (!only || only.has(read.id)) {
-          let metrics = out.runs.get(read.id);
-          if (!metrics) out.runs.set(read.id, (metrics = new Map()));
-          summarize(read.rows, metrics, series);
-        }
+        if (!addEvent(ev, out.runs, only, series)) out.skipped++;
       },
     );
   }

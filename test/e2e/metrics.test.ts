@@ -92,7 +92,8 @@ describe("metrics", () => {
     const [journal] = readJournals(dir);
     const metricEvents = journal.events.filter((e) => e.e === "metric");
     expect(metricEvents).toHaveLength(1);
-    expect(metricEvents[0]).toMatchObject({ m: [[0, { loss: 1, step_size: 2 }], [1, { loss: 0.5, step_size: 2 }], [2, { loss: 1 / 3, step_size: 2 }], [null, { fine: 7 }]] });
+    // by column: the steps, then each metric's value in each row (null: not in that row)
+    expect(metricEvents[0]).toMatchObject({ s: [0, 1, 2, null], m: { loss: [1, 0.5, 1 / 3, null], step_size: [2, 2, 2, null], fine: [null, null, null, 7] } });
     const run = journal.events.find((e) => e.e === "run")!;
     expect(metricEvents[0].id).toBe(run.id);
     // cohort runs show: each metric's last value; for stepped ones a sparkline over the steps and the range

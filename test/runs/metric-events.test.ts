@@ -36,7 +36,8 @@ describe("metric events", () => {
   });
 
   it("refuse what is not one (a damaged or foreign event)", () => {
-    for (const bad of [{ id: 1, m: [] }, { id: "r", m: {} }, { id: "r", m: [[-1, {}]] }, { id: "r", m: [[null, { a: "x" }]] }, { id: "r", m: [[null]] }, { id: "r", m: [[0, [1]]] }]) {
+    expect(metricRows({ id: "r", m: {} })).toEqual({ id: "r", rows: [] });
+    for (const bad of [{ id: 1, m: {} }, { id: "r", m: [] }, { id: "r", s: [-1], m: { a: [1] } }, { id: "r", m: { a: ["x"] } }, { id: "r", m: { a: 1 } }, { id: "r", s: [0, 1], m: { a: [1] } }, { id: "r", m: { a: [1], b: [1, 2] } }, { id: "r", m: { a: [[1]] } }]) {
       expect(metricRows(bad), JSON.stringify(bad)).toBeUndefined();
     }
   });
@@ -78,7 +79,7 @@ describe("metric events", () => {
     const root = tempDir();
     fs.mkdirSync(journalDir(root), { recursive: true });
     const file = path.join(journalDir(root), "01900000-0000-7000-8000-000000000000.jsonl");
-    fs.writeFileSync(file, metricLine("a", [{ values: { x: 2 } }], 1) + '{"e":"metric","id":"b","m":[[null,{"x":"bad"}]]}\n' + '{"e":"metric",' + "\n" + metricLine("a", [{ values: { x: 3 } }], 2));
+    fs.writeFileSync(file, metricLine("a", [{ values: { x: 2 } }], 1) + '{"e":"metric","id":"b","m":{"x":["bad"]}}\n' + '{"e":"metric",' + "\n" + metricLine("a", [{ values: { x: 3 } }], 2));
     const read = readMetrics(root);
     expect(read.skipped).toBe(2);
     expect(read.runs.get("a")!.get("x")!.count).toBe(2);
