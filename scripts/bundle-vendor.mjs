@@ -11,6 +11,11 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 
 const dir = fileURLToPath(new URL("../dist/vendor/", import.meta.url));
+const sources = fileURLToPath(new URL("../src/vendor/", import.meta.url));
+// tsc leaves what an earlier build made: a library no longer in src/vendor (smol-toml) would be bundled again
+for (const file of fs.readdirSync(dir).filter((f) => /\.(js|d\.ts)$/.test(f))) {
+  if (!fs.existsSync(path.join(sources, file.replace(/\.(js|d\.ts)$/, ".ts")))) fs.rmSync(path.join(dir, file));
+}
 // CommonJS packages (commander, nunjucks, cli-progress) call require; an ES module has none of its own.
 const banner = { js: 'import { createRequire as cohortCreateRequire } from "node:module";\nconst require = cohortCreateRequire(import.meta.url);' };
 for (const file of fs.readdirSync(dir).filter((f) => f.endsWith(".js"))) {

@@ -5,5 +5,5 @@
  * the whole of zod in one module about 40 ms, the functions named here a few. From source (the
  * tests), this file is used as it is.
  */
-export { array, custom, lazy, literal, minLength, optional, record, strictObject, string, superRefine, union } from "zod/mini";
+export { array, custom, lazy, literal, looseObject, minLength, optional, record, string, superRefine, union, unknown } from "zod/mini";
 export type { output, ZodMiniType } from "zod/mini";

@@ -21,6 +21,9 @@
  * - The options form `project.operation(name?, options, fn)` accepts the same things by key; an
  *   unknown key is an error (a typo would otherwise be ignored silently). Wrappers and an options
  *   object may be mixed.
+ * - What a call is given is checked in cohort.toml's shape, with its schemas (definition-schema.ts):
+ *   `post.isFile(f)` as `{ isfile = f }`, `groupsOf(n)` as `{ groups_of = n }`, an operation's
+ *   directives, flags and aggregator as those keys of `[operations.NAME]`. A problem names the call.
  * - Operations referenced by `pre.after(...)` / `copyFrom(...)` may be names or the functions
  *   themselves; a function is resolved when `definition()` is called, to the name it was registered
  *   under in this project (else its own name), so references may precede the definition.
@@ -38,9 +41,25 @@
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Job } from "../dataspace/job.js";
-import { Float, isPlainObject, type JsonObject } from "../dataspace/value.js";
+import type { JsonObject } from "../dataspace/value.js";
 import { UserError } from "../util/errors.js";
-import { checkGroupOptions } from "./group-options.js";
+import * as z from "../vendor/zod.js";
+import {
+  aggregatorSchema,
+  check,
+  conditionSchema,
+  describeProblem,
+  groupOptionsSchema,
+  HOOK_NAMES,
+  hookItem,
+  operationShape,
+  operationTable,
+  showPath,
+  table,
+  toAggregator,
+  type RawAggregator,
+  type RawCondition,
+} from "./definition-schema.js";
 import type {
   Aggregator,
   Condition,
@@ -174,9 +193,9 @@ function conditionBuilder(which: "pre" | "post"): ConditionBuilder {
     return wrap({ kind: "fn", name: fn.name || "condition", fn });
   };
   return Object.assign(builder, {
-    isFile: (file: string) => wrap({ kind: "isfile", file: nonEmptyString(file, where("isFile"), "a file name") }),
-    true: (key: string) => wrap({ kind: "true", key: nonEmptyString(key, where("true"), "a document key") }),
-    false: (key: string) => wrap({ kind: "false", key: nonEmptyString(key, where("false"), "a document key") }),
+    isFile: (file: string) => wrap(checkedSpec({ kind: "isfile", file }, `${where("isFile")}(${describe(file)})`)),
+    true: (key: string) => wrap(checkedSpec({ kind: "true", key }, `${where("true")}(${describe(key)})`)),
+    false: (key: string) => wrap(checkedSpec({ kind: "false", key }, `${where("false")}(${describe(key)})`)),
     after: (...operations: OperationRef[]) => wrap({ kind: "after", operations: operationRefs(operations, where("after")) }),
     not: (condition: ConditionInput) => wrap({ kind: "not", condition: conditionSpec(condition, where("not")) }),
     copyFrom: (...operations: OperationRef[]) => wrap({ kind: "copyFrom", operations: operationRefs(operations, where("copyFrom")) }),
@@ -195,9 +214,42 @@ function conditionSpec(input: unknown, where: string): ConditionSpec {
   if (typeof input === "function") return { kind: "fn", name: input.name || "condition", fn: input as JobsFn<boolean> };
   if (isObject(input)) {
     if ((input.wrapper === "pre" || input.wrapper === "post") && isObject(input.condition)) return input.condition as ConditionSpec;
-    if (input.wrapper === undefined && typeof input.kind === "string" && CONDITION_KINDS.has(input.kind)) return input as ConditionSpec;
+    if (input.wrapper === undefined && typeof input.kind === "string" && CONDITION_KINDS.has(input.kind)) return checkedSpec(input as ConditionSpec, where);
   }
   throw new UserError(`${where}: ${describe(input)} is not a condition`, "use pre.isFile(...), post.true(...), a function of the job, ...");
+}
+
+/** A condition, checked as the same condition in cohort.toml is. */
+function checkedSpec<C extends ConditionSpec>(spec: C, where: string): C {
+  const raw = rawCondition(spec);
+  if (raw !== undefined) checked(conditionSchema, raw, where);
+  return spec;
+}
+
+/** A condition in cohort.toml's shape; a function, and copyFrom, have none (nor does what holds one). */
+function rawCondition(spec: ConditionSpec): RawCondition | undefined {
+  switch (spec.kind) {
+    case "isfile":
+      return { isfile: spec.file };
+    case "true":
+      return { true: spec.key };
+    case "false":
+      return { false: spec.key };
+    case "after":
+      return { after: spec.operations };
+    case "never":
+      return { never: true };
+    case "command":
+      return { command: spec.command };
+    case "not": {
+      // what is not a condition at all, the schema words
+      if (!isObject(spec.condition)) return { not: spec.condition } as RawCondition;
+      const inner = rawCondition(spec.condition);
+      return inner && { not: inner };
+    }
+    default:
+      return undefined;
+  }
 }
 
 function operationRefs(refs: unknown[], where: string): OperationRef[] {
@@ -233,24 +285,22 @@ function hookWrapper(hook: HookName, fn: HookInput): HookWrapper {
   return { wrapper: "hook", hook, fn: hookFn(fn, `hooks.${camel(hook)}`) };
 }
 
+/** A hook as `on_start = ...` in cohort.toml takes it (a shell command), or a function; `{ command }` is a shell command too. */
 function hookFn(fn: unknown, where: string): HookFn {
-  if (typeof fn === "function") return fn as HookFn;
-  if (typeof fn === "string" && fn.trim() !== "") return { command: fn };
-  if (isObject(fn) && typeof fn.command === "string" && Object.keys(fn).length === 1) return { command: fn.command };
-  throw new UserError(`${where}: ${describe(fn)} is not a hook`, "a hook is a function of { operation, jobs, error, runId } or a shell command");
+  const hook = isObject(fn) && typeof fn.command === "string" && Object.keys(fn).length === 1 ? fn.command : fn;
+  const valid = checked(hookItem, hook, where, "a hook is a function of { operation, jobs, error, runId } or a shell command");
+  return typeof valid === "string" ? { command: valid } : valid;
 }
 
 /** Aggregates of `n` jobs (the last may be smaller). */
 export function groupsOf(n: number): AggregatorWrapper {
-  if (!Number.isInteger(n) || n < 1) throw new UserError(`groupsOf(${describe(n)}): the size must be an integer of at least 1`, "groupsOf(2)");
+  checked(aggregatorSchema, { groups_of: n }, `groupsOf(${describe(n)})`, "groupsOf(2)");
   return { wrapper: "aggregator", aggregator: { kind: "groupsOf", n } };
 }
 
 /** Aggregates of the jobs sharing a value: a state-point key (dotted, `doc.` for the document) or a function. */
 export function groupBy(key: string | JobsFn<import("../dataspace/value.js").JsonValue>): AggregatorWrapper {
-  if (!((typeof key === "string" && key !== "") || typeof key === "function")) {
-    throw new UserError(`groupBy(${describe(key)}): give a key or a function of the job`, `groupBy("T")`);
-  }
+  checked(aggregatorSchema, { group_by: key }, `groupBy(${describe(key)})`, `groupBy("T") or groupBy((job) => ...)`);
   return { wrapper: "aggregator", aggregator: { kind: "groupBy", key } };
 }
 
@@ -343,24 +393,17 @@ export class FlowProject {
     const opts: GroupOptions = typeof options === "string" ? { name: options } : options;
     if (!isObject(opts)) throw new UserError(`makeGroup(${describe(options)}): give the group's options`, `project.makeGroup({ name: "ex" })`);
     const name = nonEmptyString(opts.name, "makeGroup", "a group name");
-    const where = `group ${name}`;
-    checkKeys(opts, ["name", "directives", "operations", "runOptions", "submitOptions"], where);
     const origin = callerOrigin();
+    const where = `group ${name} (${origin})`;
+    checked(GROUP_OPTIONS, opts, where);
     const made = this.groupList.find((g) => g.name === name);
-    if (made) throw new UserError(`${where} is made twice: ${made.origin} and ${origin}`, "each group needs its own name");
-    for (const key of ["runOptions", "submitOptions"] as const) {
-      if (opts[key] !== undefined && typeof opts[key] !== "string") throw new UserError(`${where}: ${key} must be a string`, `${key}: "--num-passes=2"`);
-      if (opts[key] !== undefined) checkGroupOptions(opts[key], `${where} (${origin}): ${key}`);
-    }
+    if (made) throw new UserError(`group ${name} is made twice: ${made.origin} and ${origin}`, "each group needs its own name");
     const group = new FlowGroup(this, name, opts.runOptions, opts.submitOptions, origin);
     if (opts.operations !== undefined) {
       if (!Array.isArray(opts.operations)) throw new UserError(`${where}: operations must be a list`, `operations: ["prepare", "simulate"]`);
       for (const ref of operationRefs(opts.operations, `${where}: operations`)) group.add(ref, undefined, `operation ${refName(ref)}`);
     }
-    if (opts.directives !== undefined) {
-      if (!isObject(opts.directives)) throw new UserError(`${where}: directives must map operation names to directives`, `directives: { op1: { ngpu: 2 } }`);
-      for (const [op, d] of Object.entries(opts.directives)) group.namedDirectives[op] = checkDirectives(d, `${where}: directives of ${op}`);
-    }
+    for (const [op, d] of Object.entries(opts.directives ?? {})) group.namedDirectives[op] = checkDirectives(d, `${where}: directives of ${op}`);
     this.groupList.push(group);
     return group;
   }
@@ -402,6 +445,12 @@ export class FlowProject {
         );
       } else throw new UserError(`${where}: ${describe(arg)} is not a wrapper`, "pass directives(...), pre.*(...), post.*(...), hooks.*(...), a group, an aggregator or cmd");
     }
+    // the operation as cohort.toml would write it (its conditions and hooks are checked as they are given)
+    checked(
+      OPERATION,
+      { directives: entry.directives, aggregator: entry.aggregator && rawAggregator(entry.aggregator, where), ...(entry.flags ? { flags: entry.flags } : {}) },
+      where,
+    );
     for (const { group, directives: d } of groups) group.add(fn, d, where);
     this.ops.push(entry);
     return fn;
@@ -495,7 +544,6 @@ export class FlowProject {
     }
 
     const operations: OperationDefinition[] = this.ops.map((op) => {
-      if (op.flags && op.aggregator) throw new UserError(`operation ${op.name} (${op.origin}) has flags and an aggregator`, "a flag operation has no jobs to aggregate: remove one of them");
       return {
         name: op.name,
         body: { kind: "function", fn: op.fn, cmd: op.cmd },
@@ -578,7 +626,7 @@ export class FlowProject {
       }
       case "aggregator": {
         if (entry.aggregator) throw new UserError(`${where} has two aggregators`, "give one of groupsOf(n), groupBy(key), allJobs()");
-        entry.aggregator = checkAggregator(w.aggregator, where);
+        entry.aggregator = toAggregator(rawAggregator(w.aggregator, where));
         return;
       }
       case "cmd":
@@ -586,7 +634,8 @@ export class FlowProject {
         return;
       case "flags":
         if (entry.flags) throw new UserError(`${where}: flags are given twice`, "give them once");
-        entry.flags = checkFlags(w.flags, where);
+        if (!isObject(w.flags) || isWrapper(w.flags)) throw new UserError(`${where}: flags must be an object of default values, not ${describe(w.flags)}`, "flags: { lr: 0.01, epochs: 10 }");
+        entry.flags = w.flags as JsonObject;
         return;
       default:
         throw new UserError(`${where}: ${describe(w)} is not a wrapper`, "pass directives(...), pre.*(...), post.*(...), hooks.*(...), a group, an aggregator or cmd");
@@ -594,8 +643,6 @@ export class FlowProject {
   }
 }
 
-const HOOK_NAMES: HookName[] = ["on_start", "on_success", "on_exception", "on_exit"];
-const OPTION_KEYS = ["name", "directives", "groups", "pre", "post", "aggregator", "hooks", "cmd", "flags"];
 const HOOK_OPTION_KEYS: Record<string, HookName> = {
   onStart: "on_start",
   onSuccess: "on_success",
@@ -607,16 +654,40 @@ const HOOK_OPTION_KEYS: Record<string, HookName> = {
   on_exit: "on_exit",
 };
 
+/** An operation's table in cohort.toml, but for its command: the API gives a function. */
+const OPERATION = operationTable({}, "must be an object");
+
+/** Keys whose values are checked once they are in cohort.toml's shape. */
+function keys(names: string[]) {
+  return table(Object.fromEntries(names.map((name) => [name, z.optional(z.unknown())])), "must be an object");
+}
+
+/** `FlowProject.operation`'s options: an operation's keys in cohort.toml (its hooks under `hooks`), and what only the API has. */
+const OPERATION_OPTIONS = keys(["name", "groups", "cmd", "hooks", ...Object.keys(operationShape).filter((key) => !HOOK_NAMES.includes(key as HookName))]);
+const HOOK_OPTIONS = keys(Object.keys(HOOK_OPTION_KEYS));
+const GROUP_MEMBER_OPTIONS = keys(["group", "directives"]);
+/** `makeGroup`'s options: a group's keys in cohort.toml, in camelCase, and its name. */
+const GROUP_OPTIONS = table(
+  {
+    name: z.unknown(),
+    operations: z.optional(z.unknown()),
+    directives: z.optional(z.record(z.string(), z.unknown(), { error: "must map operation names to directives" })),
+    runOptions: z.optional(groupOptionsSchema),
+    submitOptions: z.optional(groupOptionsSchema),
+  },
+  "must be an object",
+);
+
 /** The options form translated into wrappers, in the order: groups, directives, pre, post, hooks, aggregator, cmd. */
 function optionWrappers(opts: Record<string, unknown>, where: string): unknown[] {
-  checkKeys(opts, OPTION_KEYS, where);
+  checked(OPERATION_OPTIONS, opts, where);
   const out: unknown[] = [];
   if (opts.groups !== undefined) {
     if (!Array.isArray(opts.groups)) throw new UserError(`${where}: groups must be a list`, "groups: [ex] or groups: [{ group: ex, directives: { ngpu: 2 } }]");
     for (const g of opts.groups) {
       if (g instanceof FlowGroup || (isObject(g) && g.wrapper === "group")) out.push(g);
       else if (isObject(g) && g.group instanceof FlowGroup) {
-        checkKeys(g, ["group", "directives"], `${where}: groups`);
+        checked(GROUP_MEMBER_OPTIONS, g, `${where}: groups`);
         out.push({ wrapper: "group", group: g.group, directives: g.directives });
       } else throw new UserError(`${where}: ${describe(g)} in groups is not a group`, "groups: [ex] or groups: [{ group: ex, directives: { ngpu: 2 } }]");
     }
@@ -629,7 +700,7 @@ function optionWrappers(opts: Record<string, unknown>, where: string): unknown[]
   }
   if (opts.hooks !== undefined) {
     if (!isObject(opts.hooks)) throw new UserError(`${where}: hooks must be an object`, "hooks: { onStart: [fn] }");
-    checkKeys(opts.hooks, Object.keys(HOOK_OPTION_KEYS), `${where}: hooks`);
+    checked(HOOK_OPTIONS, opts.hooks, `${where}: hooks`);
     for (const [key, value] of Object.entries(opts.hooks)) {
       for (const fn of Array.isArray(value) ? value : [value]) out.push({ wrapper: "hook", hook: HOOK_OPTION_KEYS[key], fn });
     }
@@ -646,43 +717,37 @@ function optionWrappers(opts: Record<string, unknown>, where: string): unknown[]
   return out;
 }
 
-function checkAggregator(a: unknown, where: string): Aggregator {
+/** An aggregator in cohort.toml's shape (none for one job each); what is none of the kinds is an error here. */
+function rawAggregator(a: unknown, where: string): RawAggregator | undefined {
   if (isObject(a)) {
-    if (a.kind === "single" || a.kind === "all") return { kind: a.kind };
-    if (a.kind === "groupsOf" && Number.isInteger(a.n) && (a.n as number) >= 1) return { kind: "groupsOf", n: a.n as number };
-    if (a.kind === "groupBy" && ((typeof a.key === "string" && a.key !== "") || typeof a.key === "function")) return { kind: "groupBy", key: a.key as string };
+    if (a.kind === "single") return undefined;
+    if (a.kind === "all") return "all";
+    if (a.kind === "groupsOf") return { groups_of: a.n } as RawAggregator;
+    if (a.kind === "groupBy") return { group_by: a.key } as RawAggregator;
   }
   throw new UserError(`${where}: ${describe(a)} is not an aggregator`, "use groupsOf(n), groupBy(key) or allJobs()");
 }
 
-/** Default flags: an object of JSON values (numbers, strings, booleans, null, lists, objects). */
-function checkFlags(flags: unknown, where: string): JsonObject {
-  const isJson = (v: unknown): boolean =>
-    v === null ||
-    ["string", "boolean", "bigint"].includes(typeof v) ||
-    (typeof v === "number" && Number.isFinite(v)) ||
-    v instanceof Float ||
-    (Array.isArray(v) && v.every(isJson)) ||
-    (isPlainObject(v) && Object.values(v).every(isJson));
-  if (!isObject(flags) || isWrapper(flags)) throw new UserError(`${where}: flags must be an object of default values, not ${describe(flags)}`, "flags: { lr: 0.01, epochs: 10 }");
-  for (const [key, value] of Object.entries(flags)) {
-    if (!isJson(value)) throw new UserError(`${where}: flag ${key} is not a JSON value (${describe(value)})`, "give numbers, strings, booleans, null, lists or objects");
-  }
-  return flags as JsonObject;
-}
-
+/** Directives: an object (not a wrapper) whose values are checked as cohort.toml's. */
 function checkDirectives(d: unknown, where: string): Directives {
   if (!isObject(d) || isWrapper(d)) throw new UserError(`${where}: directives must be an object, not ${describe(d)}`, "directives({ np: 4, ngpu: 1, walltime: \"2h\" })");
-  for (const [key, value] of Object.entries(d)) {
-    if (value === undefined || typeof value === "symbol") throw new UserError(`${where}: directive ${key} has no value`, "give a JSON value or a function of the jobs");
-  }
+  checked(OPERATION, { directives: d }, where, "give a JSON value or a function of the jobs");
   return d as Directives;
 }
 
-function checkKeys(obj: Record<string, unknown>, allowed: string[], where: string): void {
-  for (const key of Object.keys(obj)) {
-    if (!allowed.includes(key)) throw new UserError(`${where}: unknown option ${key}`, `options are ${allowed.join(", ")}`);
-  }
+/**
+ * `value`, in cohort.toml's shape, checked with the schema cohort.toml is checked with; its first
+ * problem (an unknown key first) is a UserError naming `where`, the call. `hint` replaces the
+ * schema's, which shows TOML.
+ */
+function checked<T>(schema: z.ZodMiniType<T>, value: unknown, where: string, hint?: string): T {
+  const result = check(schema, value);
+  if (result.problems.length === 0) return result.data as T;
+  const problem = result.problems.find((p) => p.kind === "unknown key") ?? result.problems[0];
+  if (problem.kind === "unknown key") throw new UserError(`${where}: unknown option ${showPath(problem.path)}`, `options are ${problem.known.join(", ")}`);
+  const { message, hint: schemaHint } = describeProblem(problem);
+  const text = problem.path.length === 0 ? `${describe(value)} ${problem.kind === "invalid" ? problem.message : message}` : message;
+  throw new UserError(`${where}: ${text}`, hint ?? schemaHint);
 }
 
 function copyHooks(h: Hooks): Hooks {

@@ -104,7 +104,3 @@ export interface WorkflowDefinition {
   labels: LabelDefinition[];
   hooks: Hooks;
 }
-
-export function emptyDefinition(): WorkflowDefinition {
-  return { operations: [], groups: [], labels: [], hooks: {} };
-}

@@ -84,417 +84,94 @@
  *
  * Values: TOML integers become numbers (bigints beyond 2^53), floats numbers, and an integer-valued float
  * (`10.0`, `1e3`) a `Float`, so that `{ epochs = 10 }` and `{ epochs = 10.0 }` stay different. Date and
- * time values are errors anywhere (quote them). The key `__proto__` is rejected.
+ * time values are errors anywhere (quote them). The key `__proto__` is rejected. The text is parsed
+ * once, by toml-eslint-parser, whose syntax tree gives the line of every key; the schemas are in
+ * definition-schema.ts, which the TypeScript API shares.
  *
  * Every mistake is one `UserError` naming the file, the line and the key path, e.g.
  * `cohort.toml:14: unknown key operations.prepare.comand (did you mean command?)`. Key paths write list
  * indices from 0: `operations.simulate.pre[1]` is the second condition. Names of operations and groups
  * in groups and `after` conditions are checked when the workflow is assembled, not here.
  */
-import { parse, TomlError } from "../vendor/smol-toml.js";
-import * as z from "../vendor/zod.js";
-import type { $RefinementCtx, $ZodIssue } from "zod/v4/core";
-import { Float, float, isPlainObject, type JsonObject, type JsonValue } from "../dataspace/value.js";
+import { float, isPlainObject, type JsonObject } from "../dataspace/value.js";
 import { UserError } from "../util/errors.js";
-import { closeNames } from "../util/names.js";
-import { groupOptionWords } from "./group-options.js";
-import type {
-  Aggregator,
-  Condition,
-  Directives,
-  GroupDefinition,
-  HookName,
-  Hooks,
-  LabelDefinition,
-  OperationDefinition,
-  WorkflowDefinition,
-} from "./model.js";
+import { parseTOML, ParseError, type AST } from "../vendor/toml-eslint-parser.js";
+import {
+  check,
+  describeProblem,
+  documentSchema,
+  HOOK_NAMES,
+  toAggregator,
+  type Document,
+  type Path,
+  type Problem,
+  type RawCondition,
+} from "./definition-schema.js";
+import type { Condition, Directives, GroupDefinition, HookName, Hooks, LabelDefinition, OperationDefinition, Origin, WorkflowDefinition } from "./model.js";
 
 /** Operation and group names. */
-export const NAME_PATTERN = /^[A-Za-z_][A-Za-z0-9_.-]*$/;
+const NAME_PATTERN = /^[A-Za-z_][A-Za-z0-9_.-]*$/;
 
 /** Parses and validates `cohort.toml`; every problem is a `UserError` naming `file`, the line and the key. */
 export function parseProjectToml(text: string, file = "cohort.toml"): WorkflowDefinition {
-  let raw: unknown;
-  try {
-    raw = parse(text, { integersAsBigInt: true });
-  } catch (err) {
-    throw malformed(err, text, file);
-  }
-  const locator = new Locator(text);
+  const { value, lines, problems: valueProblems } = readToml(text, file);
+  // An unknown key, or a value cohort refuses, explains more than what follows from it (a misspelt key
+  // also makes the right key missing): those come first, wherever they are.
+  const ranked = valueProblems.map((problem) => ({ problem, rank: 0 }));
+  for (const problem of nameProblems(value)) ranked.push({ problem, rank: 1 });
+  const result = check(documentSchema, value);
+  for (const problem of result.problems) ranked.push({ problem, rank: problem.kind === "unknown key" ? 0 : 1 });
+  if (ranked.length > 0 || result.data === undefined) throw firstProblem(ranked, lines, file);
+  return build(result.data, lines, file);
+}
+
+function firstProblem(ranked: { problem: Problem; rank: number }[], lines: KeyLines, file: string): UserError {
+  if (ranked.length === 0) return new UserError(`${file}: invalid definition`);
+  const line = (p: Problem) => lines.lineOf(p.path) ?? Number.MAX_SAFE_INTEGER;
+  const [{ problem }] = ranked.map((r, i) => ({ ...r, i })).sort((a, b) => a.rank - b.rank || line(a.problem) - line(b.problem) || a.i - b.i);
+  const at = lines.lineOf(problem.path);
+  const { message, hint } = describeProblem(problem);
+  return new UserError(`${file}${at === undefined ? "" : `:${at}`}: ${message}`, hint);
+}
+
+/** Names of operations and groups, which only cohort.toml restricts (they become TOML keys and file names in scripts). */
+function nameProblems(data: Record<string, unknown>): Problem[] {
   const problems: Problem[] = [];
-  const data = normalize(raw, [], problems, locator);
-  checkNames(data, problems, locator);
-  const result = documentSchema.safeParse(data);
-  if (!result.success) for (const issue of result.error.issues) problems.push(...issueProblems(issue, locator));
-  if (!result.success || problems.length > 0) throw firstProblem(problems, file);
-  return build(result.data, locator, file);
-}
-
-// ---------------------------------------------------------------------------------------------------------
-// Problems
-
-type Path = (string | number)[];
-
-interface Problem {
-  line: number | undefined;
-  message: string;
-  hint?: string;
-  /** Lower first (an unknown key explains more than what follows from it, such as a missing key). */
-  rank: number;
-}
-
-function firstProblem(problems: Problem[], file: string): UserError {
-  const order = (p: Problem) => p.line ?? Number.MAX_SAFE_INTEGER;
-  if (problems.length === 0) return new UserError(`${file}: invalid definition`);
-  // A misspelt key also makes the right key missing: report the misspelling first, wherever it is.
-  const sorted = problems.map((p, i) => ({ p, i })).sort((a, b) => a.p.rank - b.p.rank || order(a.p) - order(b.p) || a.i - b.i);
-  const { line, message, hint } = sorted[0].p;
-  return new UserError(`${file}${line === undefined ? "" : `:${line}`}: ${message}`, hint);
-}
-
-function malformed(err: unknown, text: string, file: string): UserError {
-  if (err instanceof TomlError && Number.isInteger(err.line) && Number.isInteger(err.column)) {
-    const what = err.message.split("\n")[0].replace(/^Invalid TOML document:\s*/, "");
-    const source = (text.split(/\r?\n/)[err.line - 1] ?? "").trim();
-    const hint = source ? `at: ${source.length > 60 ? source.slice(0, 57) + "..." : source}` : undefined;
-    return new UserError(`${file}:${err.line}:${err.column}: malformed TOML: ${what}`, hint);
-  }
-  const what = err instanceof Error ? err.message.split("\n")[0] : String(err);
-  return new UserError(`${file}: malformed TOML: ${what}`);
-}
-
-/** `operations.simulate.pre[1]`, `groups."my group"`. */
-export function showPath(path: Path): string {
-  let out = "";
-  for (const seg of path) {
-    if (typeof seg === "number") out += `[${seg}]`;
-    else {
-      const key = /^[A-Za-z0-9_-]+$/.test(seg) ? seg : JSON.stringify(seg);
-      out += out ? `.${key}` : key;
-    }
-  }
-  return out || "the document";
-}
-
-/** A name as written in messages: quoted when it is not plain. */
-function showName(name: string): string {
-  return /^[A-Za-z0-9_.-]+$/.test(name) ? name : JSON.stringify(name);
-}
-
-function suggestion(word: string, known: readonly string[]): string {
-  const close = closeNames(word, known);
-  return close.length ? `did you mean ${close.join(" or ")}?` : `known keys: ${known.join(", ")}`;
-}
-
-// ---------------------------------------------------------------------------------------------------------
-// Values: TOML → the value model, and the checks that need no schema
-
-const MIN_SAFE = BigInt(Number.MIN_SAFE_INTEGER);
-const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
-
-/** Integers → numbers (bigints beyond 2^53), integer-valued floats → `Float`; reports dates and `__proto__`. */
-function normalize(value: unknown, path: Path, problems: Problem[], locator: Locator): unknown {
-  if (typeof value === "bigint") return value >= MIN_SAFE && value <= MAX_SAFE ? Number(value) : value;
-  if (typeof value === "number") {
-    // TOML's inf and nan, and a float beyond a double's range (1e999), which smol-toml reads as infinity:
-    // refused here, with the line, rather than when a run stores them
-    if (!Number.isFinite(value)) {
-      problems.push({
-        line: locator.lineOf(path),
-        message: `${showPath(path)} is ${Number.isNaN(value) ? "nan" : "infinite (inf, or a float beyond a double's range)"}, which cohort does not store`,
-        hint: "give a finite number, or quote it to make it a string",
-        rank: 0,
-      });
-    }
-    return float(value);
-  }
-  if (value instanceof Date) {
-    problems.push({
-      line: locator.lineOf(path),
-      message: `${showPath(path)} is a date/time value, which cohort.toml does not accept`,
-      hint: "quote it to make it a string",
-      rank: 0,
-    });
-    return value;
-  }
-  if (Array.isArray(value)) return value.map((v, i) => normalize(v, [...path, i], problems, locator));
-  if (typeof value === "object" && value !== null) {
-    const out: Record<string, unknown> = {};
-    for (const [key, v] of Object.entries(value)) {
-      if (key === "__proto__") {
-        problems.push({ line: locator.lineOf([...path, key]), message: `${showPath([...path, key])} is a reserved key`, hint: "rename it", rank: 0 });
-        continue;
-      }
-      out[key] = normalize(v, [...path, key], problems, locator);
-    }
-    return out;
-  }
-  return value;
-}
-
-const NAME_HINT = "a name starts with a letter or _ and holds only letters, digits, _, . and -";
-
-/** Names of operations and groups, members named by group directives, flags with an aggregator. */
-function checkNames(data: unknown, problems: Problem[], locator: Locator): void {
-  if (!isPlainObject(data)) return;
-  const problem = (path: Path, message: string, hint: string) => problems.push({ line: locator.lineOf(path), message, hint, rank: 1 });
   for (const section of ["operations", "groups"] as const) {
     const table = data[section];
     if (!isPlainObject(table)) continue;
-    for (const [name, def] of Object.entries(table)) {
-      const path = [section, name];
+    for (const name of Object.keys(table)) {
+      if (NAME_PATTERN.test(name)) continue;
       const kind = section === "operations" ? "operation" : "group";
-      if (!NAME_PATTERN.test(name)) problem(path, `${showPath(path)}: ${JSON.stringify(name)} is not a valid ${kind} name`, NAME_HINT);
-      if (!isPlainObject(def)) continue;
-      if (section === "operations" && def.flags !== undefined && def.aggregator !== undefined) {
-        problem([...path, "aggregator"], `${showPath([...path, "aggregator"])}: a flag operation has no jobs to aggregate`, "remove aggregator or flags");
-      }
-      if (section === "groups" && Array.isArray(def.operations) && isPlainObject(def.directives)) {
-        const members = def.operations.filter((m): m is string => typeof m === "string");
-        for (const member of Object.keys(def.directives)) {
-          if (members.includes(member)) continue;
-          const at = [...path, "directives", member];
-          const close = closeNames(member, members);
-          problem(
-            at,
-            `${showPath(at)}: ${showName(member)} is not a member of group ${showName(name)}`,
-            close.length ? `did you mean ${close.map(showName).join(" or ")}?` : `members: ${members.map(showName).join(", ")}`,
-          );
-        }
-      }
+      problems.push({
+        kind: "invalid",
+        path: [section, name],
+        message: `: ${JSON.stringify(name)} is not a valid ${kind} name`,
+        hint: "a name starts with a letter or _ and holds only letters, digits, _, . and -",
+      });
     }
   }
+  return problems;
 }
 
-// ---------------------------------------------------------------------------------------------------------
-// The schema. Issue messages carry markers that `issueProblems` turns into text:
-// KNOWN + the known keys of a table (for unknown keys), NEEDS + what a table lacks, HINT before a hint.
-
-const KNOWN = "\u0000known:";
-const NEEDS = "\u0000needs:";
-const HINT = "\u0000hint:";
-
-function withHint(message: string, hint?: string): string {
-  return hint === undefined ? message : message + HINT + hint;
-}
-
-/** A strict table: unknown keys are reported with the known ones; `what` describes it when it is not a table. */
-function table<S extends Record<string, z.ZodMiniType>>(shape: S, what: string, hint?: string) {
-  const known = Object.keys(shape).join(",");
-  return z.strictObject(shape, {
-    error: (iss) => (iss.code === "unrecognized_keys" ? KNOWN + known : withHint(what, hint)),
-  });
-}
-
-/** A required string: `needs` names it when it is missing. */
-function requiredString(needs: string, what: string) {
-  return z.string({ error: (iss) => (iss.input === undefined ? NEEDS + needs : what) }).check(z.minLength(1, { error: "must not be empty" }));
-}
-
-function optionalString(what: string) {
-  return z.optional(z.string({ error: what }));
-}
-
-/** A group's `submit_options` or `run_options`: a string of options, checked by group-options.ts. */
-function groupOptions() {
-  return z.optional(
-    z.string({ error: "must be a string of options" }).check(
-      z.superRefine((text: string, ctx: $RefinementCtx<string>) => {
-        try {
-          groupOptionWords(text);
-        } catch (err) {
-          if (!(err instanceof UserError)) throw err;
-          ctx.addIssue({ code: "custom", message: withHint(err.message, err.hint) });
-        }
-      }),
-    ),
-  );
-}
-
-const SHELL = "must be a shell command (a string)";
-
-const nonEmpty = () => z.string().check(z.minLength(1));
-const hook = z.optional(
-  z.union([nonEmpty(), z.array(nonEmpty())], {
-    error: withHint("must be a shell command or a list of shell commands", 'e.g. on_success = "echo done"'),
-  }),
-);
-const hookShape = { on_start: hook, on_success: hook, on_exception: hook, on_exit: hook };
-const HOOK_NAMES = Object.keys(hookShape) as HookName[];
-
-function isJsonValue(v: unknown): v is JsonValue {
-  if (v === null || ["string", "number", "bigint", "boolean"].includes(typeof v)) return true;
-  if (Array.isArray(v)) return v.every(isJsonValue);
-  return v instanceof Float || (isPlainObject(v) && !(v instanceof Date) && Object.values(v).every(isJsonValue));
-}
-
-const jsonValue = z.custom<JsonValue>(isJsonValue, { error: "must be a string, number, boolean, list or table" });
-const directivesSchema = z.record(z.string(), jsonValue, {
-  error: withHint("must be a table of directives", 'e.g. directives = { np = 4, walltime = "2h" }'),
-});
-
-interface RawCondition {
-  isfile?: string;
-  true?: string;
-  false?: string;
-  after?: string | string[];
-  never?: true;
-  not?: RawCondition;
-  command?: string;
-}
-
-const CONDITION = 'must be a condition such as { isfile = "out.dat" }';
-const CONDITION_HINT = "conditions: isfile, true, false, after, never, not, command";
-
-/** Reports a table that does not have exactly one of its keys set. */
-function exactlyOne(what: string, hint: string) {
-  return (value: Record<string, unknown>, ctx: $RefinementCtx<Record<string, unknown>>) => {
-    const keys = Object.keys(value).filter((k) => value[k] !== undefined);
-    if (keys.length === 0) ctx.addIssue({ code: "custom", message: withHint(what, hint) });
-    else if (keys.length > 1) {
-      ctx.addIssue({ code: "custom", message: withHint(`must have exactly one key, not ${keys.join(" and ")}`, hint) });
-    }
-  };
-}
-
-/** An optional non-empty string; `what` describes it when it is not a string. */
-function optionalName(what: string) {
-  return z.optional(z.string({ error: what }).check(z.minLength(1, { error: "must not be empty" })));
-}
-
-const conditionSchema: z.ZodMiniType<RawCondition> = table(
-  {
-    isfile: optionalName("must be a file name (a string)"),
-    true: optionalName("must be a document key (a string)"),
-    false: optionalName("must be a document key (a string)"),
-    after: z.optional(
-      z.union(
-        [z.string().check(z.minLength(1, { error: "must not be empty" })), z.array(nonEmpty()).check(z.minLength(1, { error: "must name at least one operation" }))],
-        { error: withHint("must be an operation name or a non-empty list of them", 'e.g. { after = ["prepare"] }') },
-      ),
-    ),
-    never: z.optional(z.literal(true, { error: "must be true" })),
-    not: z.optional(z.lazy(() => conditionSchema)),
-    command: optionalName(SHELL),
-  },
-  CONDITION,
-  CONDITION_HINT,
-).check(z.superRefine(exactlyOne(CONDITION, CONDITION_HINT)));
-
-const conditionList = z.optional(z.array(conditionSchema, { error: withHint("must be a list of conditions", 'e.g. [{ isfile = "out.dat" }]') }));
-
-const AGGREGATOR = 'must be "all", { groups_of = N } or { group_by = "key" }';
-const aggregatorSchema = z.optional(
-  z.union(
-    [
-      z.literal("all"),
-      table(
-        {
-          // custom checks do not abort the union, so that their messages come through
-          groups_of: z.optional(
-            z.custom<number>((v) => typeof v === "number" && Number.isSafeInteger(v) && v >= 1, { error: "must be a positive integer", abort: false }),
-          ),
-          group_by: z.optional(z.custom<string>((v) => typeof v === "string" && v !== "", { error: "must be a key (a non-empty string)", abort: false })),
-        },
-        AGGREGATOR,
-      ).check(z.superRefine(exactlyOne(AGGREGATOR, "one key: groups_of or group_by"))),
-    ],
-    { error: AGGREGATOR },
-  ),
-);
-
-const operationSchema = table(
-  {
-    command: requiredString(withHint("a command", 'e.g. command = "python run.py"'), SHELL),
-    pre: conditionList,
-    post: conditionList,
-    directives: z.optional(directivesSchema),
-    aggregator: aggregatorSchema,
-    flags: z.optional(z.record(z.string(), jsonValue, { error: withHint("must be a table of flag values", "e.g. flags = { lr = 0.01 }") })),
-    ...hookShape,
-  },
-  "must be a table with a command",
-  'e.g. [operations.NAME] command = "python run.py"',
-);
-
-const groupSchema = table(
-  {
-    operations: z
-      .array(z.string({ error: "must be an operation name (a string)" }), {
-        error: (iss) =>
-          withHint(
-            iss.input === undefined ? NEEDS + "operations, the list of its members" : "must be a list of operation names",
-            'e.g. operations = ["prepare", "simulate"]',
-          ),
-      })
-      .check(z.minLength(1, { error: withHint("must list at least one operation", 'e.g. operations = ["prepare", "simulate"]') })),
-    directives: z.optional(
-      z.record(z.string(), directivesSchema, {
-        error: withHint("must be a table of directives per member operation", "e.g. directives = { simulate = { ngpu = 2 } }"),
-      }),
-    ),
-    submit_options: groupOptions(),
-    run_options: groupOptions(),
-  },
-  "must be a table with a list of operations",
-  'e.g. [groups.NAME] operations = ["a", "b"]',
-);
-
-const documentSchema = table(
-  {
-    project: z.optional(table({ name: optionalString("must be a string"), ...hookShape }, "must be a table", "e.g. [project] name = \"demo\"")),
-    operations: z.optional(z.record(z.string(), operationSchema, { error: withHint("must be a table of operations", "e.g. [operations.NAME]") })),
-    groups: z.optional(z.record(z.string(), groupSchema, { error: withHint("must be a table of groups", "e.g. [groups.NAME]") })),
-    labels: z.optional(
-      z.record(z.string(), conditionSchema, { error: withHint("must be a table of labels", 'e.g. [labels] done = { isfile = "out.dat" }') }),
-    ),
-  },
-  "must be a table",
-);
-
-type Document = z.output<typeof documentSchema>;
-
-function issueProblems(issue: $ZodIssue, locator: Locator): Problem[] {
-  const path = issue.path.filter((seg): seg is string | number => typeof seg !== "symbol");
-  const [text, hint] = issue.message.split(HINT);
-  if (issue.code === "unrecognized_keys") {
-    const known = text.startsWith(KNOWN) ? text.slice(KNOWN.length).split(",") : [];
-    return issue.keys.map((key) => ({
-      line: locator.lineOf([...path, key]),
-      message: `unknown key ${showPath([...path, key])}`,
-      hint: suggestion(key, known),
-      rank: 0,
-    }));
-  }
-  if (text.startsWith(NEEDS)) {
-    const parent = path.slice(0, -1);
-    return [{ line: locator.lineOf(parent), message: `${showPath(parent)} needs ${text.slice(NEEDS.length)}`, hint, rank: 1 }];
-  }
-  return [{ line: locator.lineOf(path), message: `${showPath(path)} ${text}`, hint, rank: 1 }];
-}
-
-// ---------------------------------------------------------------------------------------------------------
-// The model
-
-function build(doc: Document, locator: Locator, file: string): WorkflowDefinition {
+function build(doc: Document, lines: KeyLines, file: string): WorkflowDefinition {
   const origin = (path: Path) => {
-    const line = locator.lineOf(path);
+    const line = lines.lineOf(path);
     return line === undefined ? file : `${file}:${line}`;
   };
-  const def: WorkflowDefinition = { operations: [], groups: [], labels: [], hooks: hooks(doc.project ?? {}) };
+  const def: WorkflowDefinition = { operations: [], groups: [], labels: [], hooks: toHooks(doc.project ?? {}) };
   if (doc.project?.name !== undefined) def.name = doc.project.name;
   for (const [name, op] of Object.entries(doc.operations ?? {})) {
     const path = ["operations", name];
-    const conditions = (key: "pre" | "post") => (op[key] ?? []).map((c, i) => condition(c, [...path, key, i], origin));
+    const conditions = (key: "pre" | "post") => (op[key] ?? []).map((c, i) => toCondition(c, [...path, key, i], origin));
     const operation: OperationDefinition = {
       name,
       body: { kind: "command", command: op.command },
       pre: conditions("pre"),
       post: conditions("post"),
       directives: { ...(op.directives ?? {}) } as Directives,
-      aggregator: aggregator(op.aggregator),
-      hooks: hooks(op),
+      aggregator: toAggregator(op.aggregator),
+      hooks: toHooks(op),
       origin: origin(path),
     };
     if (op.flags !== undefined) operation.flags = { ...op.flags } as JsonObject;
@@ -513,288 +190,178 @@ function build(doc: Document, locator: Locator, file: string): WorkflowDefinitio
   }
   for (const [name, c] of Object.entries(doc.labels ?? {})) {
     const path = ["labels", name];
-    const label: LabelDefinition = { name, condition: condition(c, path, origin), origin: origin(path) };
+    const label: LabelDefinition = { name, condition: toCondition(c, path, origin), origin: origin(path) };
     def.labels.push(label);
   }
   return def;
 }
 
-function condition(raw: RawCondition, path: Path, origin: (path: Path) => string): Condition {
+/** A checked condition in the model; `origin` says where each (nested) condition was written. */
+function toCondition(raw: RawCondition, path: Path, origin: (path: Path) => Origin): Condition {
   const at = origin(path);
   if (raw.isfile !== undefined) return { kind: "isfile", file: raw.isfile, origin: at };
   if (raw.true !== undefined) return { kind: "true", key: raw.true, origin: at };
   if (raw.false !== undefined) return { kind: "false", key: raw.false, origin: at };
-  if (raw.after !== undefined) return { kind: "after", operations: typeof raw.after === "string" ? [raw.after] : [...raw.after], origin: at };
+  // a TOML file names operations by their names: functions come only from TypeScript
+  if (raw.after !== undefined) return { kind: "after", operations: (typeof raw.after === "string" ? [raw.after] : raw.after).map(String), origin: at };
   if (raw.never !== undefined) return { kind: "never", origin: at };
-  if (raw.not !== undefined) return { kind: "not", condition: condition(raw.not, [...path, "not"], origin), origin: at };
+  if (raw.not !== undefined) return { kind: "not", condition: toCondition(raw.not, [...path, "not"], origin), origin: at };
   if (raw.command !== undefined) return { kind: "command", command: raw.command, origin: at };
   /* c8 ignore next: the schema lets no other table through */
   throw new Error("empty condition");
 }
 
-function aggregator(raw: "all" | { groups_of?: number; group_by?: string } | undefined): Aggregator {
-  if (raw === undefined) return { kind: "single" };
-  if (raw === "all") return { kind: "all" };
-  if (raw.groups_of !== undefined) return { kind: "groupsOf", n: raw.groups_of };
-  return { kind: "groupBy", key: raw.group_by ?? "" };
-}
-
-function hooks(raw: Partial<Record<HookName, string | string[] | undefined>>): Hooks {
+function toHooks(raw: Partial<Record<HookName, unknown>>): Hooks {
   const out: Hooks = {};
   for (const name of HOOK_NAMES) {
     const value = raw[name];
     if (value === undefined) continue;
-    const commands = typeof value === "string" ? [value] : value;
+    // a TOML file gives shell commands: functions come only from TypeScript
+    const commands = (Array.isArray(value) ? value : [value]).map(String);
     if (commands.length > 0) out[name] = commands.map((command) => ({ command }));
   }
   return out;
 }
 
 // ---------------------------------------------------------------------------------------------------------
-// The locator: the line of each key path, from a scan of the TOML text
+// The text → its values, the line where each key first appears, and the values cohort refuses (dates, inf
+// and nan, the key `__proto__`), each with its key path. One parse, by toml-eslint-parser, whose syntax
+// tree has the position of every key and value.
 
-function pathKey(path: Path): string {
-  return path.map(String).join("\u0000");
+interface TomlText {
+  value: Record<string, unknown>;
+  lines: KeyLines;
+  /** Values cohort does not take, in the order they appear. */
+  problems: Problem[];
 }
 
-/**
- * Records the line where each key path first appears: `[table]` and `[[array]]` headers (array elements
- * by index), `key = value` assignments (dotted and quoted keys), and inside inline tables and arrays
- * (which may span lines) each key and each element. Tolerant: it never throws, whatever the text.
- */
-export class Locator {
+/** The line where each key path first appears. */
+class KeyLines {
   private readonly lines = new Map<string, number>();
-  private readonly arrayCounts = new Map<string, number>();
-  private readonly lineStarts: number[] = [0];
-  private pos = 0;
 
-  constructor(private readonly text: string) {
-    for (let i = 0; i < text.length; i++) if (text[i] === "\n") this.lineStarts.push(i + 1);
-    if (text.startsWith("\ufeff")) this.pos = 1;
-    try {
-      this.document();
-    } catch {
-      // keep what was recorded: the text parsed, so this is only a limit of the scanner
-    }
-  }
-
-  /** The line of `path`, or of its nearest enclosing key that appears in the text. */
-  lineOf(path: Path): number | undefined {
-    for (let n = path.length; n > 0; n--) {
-      const line = this.lines.get(pathKey(path.slice(0, n)));
-      if (line !== undefined) return line;
-    }
-    return undefined;
-  }
-
-  private lineAt(pos: number): number {
-    let lo = 0;
-    let hi = this.lineStarts.length - 1;
-    while (lo < hi) {
-      const mid = (lo + hi + 1) >> 1;
-      if (this.lineStarts[mid] <= pos) lo = mid;
-      else hi = mid - 1;
-    }
-    return lo + 1;
-  }
-
-  private record(path: Path, line: number): void {
+  /** Records `line` for `path` and each of its prefixes not seen before. */
+  record(path: Path, line: number): void {
     for (let n = 1; n <= path.length; n++) {
-      const key = pathKey(path.slice(0, n));
+      const key = JSON.stringify(path.slice(0, n));
       if (!this.lines.has(key)) this.lines.set(key, line);
     }
   }
 
-  private document(): void {
-    let table: Path = [];
-    const text = this.text;
-    while (this.pos < text.length) {
-      this.skipBlank();
-      if (this.pos >= text.length) break;
-      const start = this.pos;
-      if (text[this.pos] === "[") table = this.header() ?? table;
-      else this.keyValue(table);
-      while (this.pos < text.length && text[this.pos] !== "\n") this.pos++;
-      if (this.pos === start) this.pos++;
+  /** The line of `path`, or of its nearest enclosing key. */
+  lineOf(path: Path): number | undefined {
+    for (let n = path.length; n > 0; n--) {
+      const line = this.lines.get(JSON.stringify(path.slice(0, n)));
+      if (line !== undefined) return line;
     }
-  }
-
-  /** `[a.b]` or `[[a.b]]`: the table that the following keys belong to. */
-  private header(): Path | undefined {
-    const line = this.lineAt(this.pos);
-    this.pos++;
-    const isArray = this.text[this.pos] === "[";
-    if (isArray) this.pos++;
-    const keys = this.keyPath();
-    this.skipWs();
-    if (keys.length === 0 || this.text[this.pos] !== "]") return undefined;
-    this.pos += isArray ? 2 : 1;
-    // a key naming an array of tables, inside a header, means its last element
-    const path: Path = [];
-    keys.forEach((key, i) => {
-      path.push(key);
-      const count = this.arrayCounts.get(pathKey(path));
-      if (i === keys.length - 1 && isArray) {
-        this.arrayCounts.set(pathKey(path), (count ?? 0) + 1);
-        path.push(count ?? 0);
-      } else if (count !== undefined) path.push(count - 1);
-    });
-    this.record(path, line);
-    return path;
-  }
-
-  private keyValue(table: Path): void {
-    const line = this.lineAt(this.pos);
-    const keys = this.keyPath();
-    this.skipWs();
-    if (keys.length === 0 || this.text[this.pos] !== "=") return;
-    this.pos++;
-    const path = [...table, ...keys];
-    this.record(path, line);
-    this.skipWs();
-    this.value(path);
-  }
-
-  private value(path: Path): void {
-    const c = this.text[this.pos];
-    if (c === '"' || c === "'") this.string();
-    else if (c === "[") this.array(path);
-    else if (c === "{") this.inlineTable(path);
-    else while (this.pos < this.text.length && !",]}#\r\n".includes(this.text[this.pos])) this.pos++;
-  }
-
-  private array(path: Path): void {
-    this.pos++;
-    let index = 0;
-    while (this.pos < this.text.length) {
-      this.skipBlank();
-      const c = this.text[this.pos];
-      if (c === undefined) return;
-      if (c === "]") {
-        this.pos++;
-        return;
-      }
-      if (c === ",") {
-        this.pos++;
-        index++;
-        continue;
-      }
-      const start = this.pos;
-      this.record([...path, index], this.lineAt(start));
-      this.value([...path, index]);
-      if (this.pos === start) this.pos++;
-    }
-  }
-
-  private inlineTable(path: Path): void {
-    this.pos++;
-    while (this.pos < this.text.length) {
-      this.skipBlank();
-      const c = this.text[this.pos];
-      if (c === undefined) return;
-      if (c === "}") {
-        this.pos++;
-        return;
-      }
-      if (c === ",") {
-        this.pos++;
-        continue;
-      }
-      const start = this.pos;
-      const keys = this.keyPath();
-      this.skipWs();
-      if (keys.length > 0 && this.text[this.pos] === "=") {
-        this.pos++;
-        this.record([...path, ...keys], this.lineAt(start));
-        this.skipWs();
-        this.value([...path, ...keys]);
-      }
-      if (this.pos === start) this.pos++;
-    }
-  }
-
-  /** `a."b.c".'d'`: the keys, possibly none. */
-  private keyPath(): string[] {
-    const keys: string[] = [];
-    for (;;) {
-      this.skipWs();
-      const key = this.simpleKey();
-      if (key === undefined) return keys;
-      keys.push(key);
-      this.skipWs();
-      if (this.text[this.pos] !== ".") return keys;
-      this.pos++;
-    }
-  }
-
-  private simpleKey(): string | undefined {
-    const text = this.text;
-    const c = text[this.pos];
-    if (c === '"' || c === "'") return this.string();
-    const start = this.pos;
-    while (this.pos < text.length && /[A-Za-z0-9_-]/.test(text[this.pos])) this.pos++;
-    return this.pos > start ? text.slice(start, this.pos) : undefined;
-  }
-
-  /** Skips a string of any of the four kinds and returns its value (escapes decoded for basic strings). */
-  private string(): string {
-    const text = this.text;
-    const quote = text[this.pos];
-    const triple = text.startsWith(quote.repeat(3), this.pos);
-    this.pos += triple ? 3 : 1;
-    let out = "";
-    while (this.pos < text.length) {
-      const c = text[this.pos];
-      if (c === quote && (!triple || text.startsWith(quote.repeat(3), this.pos))) {
-        this.pos += triple ? 3 : 1;
-        // a multi-line string may end with one or two quotes of its own before the closing three
-        for (let extra = 0; triple && extra < 2 && text[this.pos] === quote; extra++, this.pos++) out += quote;
-        return out;
-      }
-      if (!triple && c === "\n") return out;
-      if (c === "\\" && quote === '"') {
-        const [decoded, length] = unescape(text, this.pos);
-        out += decoded;
-        this.pos += length;
-        continue;
-      }
-      out += c;
-      this.pos++;
-    }
-    return out;
-  }
-
-  /** Spaces and tabs. */
-  private skipWs(): void {
-    while (this.text[this.pos] === " " || this.text[this.pos] === "\t") this.pos++;
-  }
-
-  /** Whitespace, newlines and comments. */
-  private skipBlank(): void {
-    const text = this.text;
-    while (this.pos < text.length) {
-      const c = text[this.pos];
-      if (c === " " || c === "\t" || c === "\r" || c === "\n") this.pos++;
-      else if (c === "#") while (this.pos < text.length && text[this.pos] !== "\n") this.pos++;
-      else return;
-    }
+    return undefined;
   }
 }
 
-const ESCAPES: Record<string, string> = { b: "\b", t: "\t", n: "\n", f: "\f", r: "\r", e: "\x1b", '"': '"', "\\": "\\" };
-
-/** The escape sequence at `pos` (which holds the backslash): its text and its length. */
-function unescape(text: string, pos: number): [string, number] {
-  const c = text[pos + 1];
-  if (c !== undefined && c in ESCAPES) return [ESCAPES[c], 2];
-  const digits = c === "u" ? 4 : c === "U" ? 8 : c === "x" ? 2 : 0;
-  if (digits > 0) {
-    const hex = text.slice(pos + 2, pos + 2 + digits);
-    const code = /^[0-9A-Fa-f]+$/.test(hex) ? parseInt(hex, 16) : NaN;
-    if (code <= 0x10ffff) return [String.fromCodePoint(code), 2 + digits];
+/** Reads `text`; malformed TOML is a `UserError` naming `file`, the line and the column. */
+function readToml(text: string, file: string): TomlText {
+  // the parser takes no byte order mark; lines and columns do not count it
+  const source = text.startsWith("\ufeff") ? text.slice(1) : text;
+  let program: AST.TOMLProgram;
+  try {
+    program = parseTOML(source);
+  } catch (err) {
+    if (err instanceof ParseError) throw malformed(err, source, file);
+    throw err;
   }
-  // a line-ending backslash in a multi-line string: the newline and the whitespace after it vanish
-  let end = pos + 1;
-  while (end < text.length && /\s/.test(text[end])) end++;
-  return ["", Math.max(end - pos, 2)];
+  const out: TomlText = { value: {}, lines: new KeyLines(), problems: [] };
+  for (const node of program.body[0].body) {
+    if (node.type === "TOMLKeyValue") keyValue(node, out.value, [], out);
+    else table(node, out);
+  }
+  return out;
+}
+
+/** toml-eslint-parser's messages for something missing before the token it stops at. */
+const MISSING = /same line|Unspecified value|Unterminated|Expected comma/;
+
+function malformed(err: ParseError, text: string, file: string): UserError {
+  let index = Math.min(err.index, text.length);
+  // What is missing (a value, a bracket) is reported at the next token, which may start a later line:
+  // the place to show is the end of the line where it is missing.
+  const startsLine = /(^|\n)[ \t]*$/.test(text.slice(0, index));
+  if (startsLine && MISSING.test(err.message)) index = text.slice(0, index).replace(/(\r?\n[ \t]*)+$/, "").length;
+  const lineStart = text.lastIndexOf("\n", index - 1) + 1;
+  const line = text.slice(0, lineStart).split("\n").length;
+  const lineEnd = text.indexOf("\n", lineStart);
+  const written = text.slice(lineStart, lineEnd < 0 ? text.length : lineEnd).trim();
+  const hint = written ? `at: ${written.length > 60 ? written.slice(0, 57) + "..." : written}` : undefined;
+  return new UserError(`${file}:${line}:${index - lineStart + 1}: malformed TOML: ${err.message.split("\n")[0]}`, hint);
+}
+
+/** `[a.b]` or `[[a.b]]`: its keys go into the table the header names (a new element, for `[[...]]`). */
+function table(node: AST.TOMLTable, out: TomlText): void {
+  const path = node.resolvedKey;
+  if (path.includes("__proto__")) return reserved(path.slice(0, path.indexOf("__proto__") + 1), node, out);
+  out.lines.record(path, node.loc.start.line);
+  let target: Record<string, unknown> | unknown[] = out.value;
+  path.forEach((key, i) => {
+    const container = target as Record<string | number, unknown>;
+    if (!Object.hasOwn(container, key)) container[key] = typeof path[i + 1] === "number" ? [] : {};
+    target = container[key] as Record<string, unknown> | unknown[];
+  });
+  for (const kv of node.body) keyValue(kv, target as Record<string, unknown>, path, out);
+}
+
+/** `a.b = value`, in a table at `base`: dotted keys make (or extend) tables. */
+function keyValue(node: AST.TOMLKeyValue, target: Record<string, unknown>, base: Path, out: TomlText): void {
+  const keys = node.key.keys.map((k) => (k.type === "TOMLBare" ? k.name : k.value));
+  const path = [...base, ...keys];
+  if (keys.includes("__proto__")) return reserved([...base, ...keys.slice(0, keys.indexOf("__proto__") + 1)], node, out);
+  out.lines.record(path, node.loc.start.line);
+  for (const key of keys.slice(0, -1)) {
+    if (!Object.hasOwn(target, key)) target[key] = {};
+    target = target[key] as Record<string, unknown>;
+  }
+  target[keys[keys.length - 1]] = content(node.value, path, out);
+}
+
+function content(node: AST.TOMLContentNode, path: Path, out: TomlText): unknown {
+  switch (node.type) {
+    case "TOMLArray":
+      return node.elements.map((element, i) => {
+        out.lines.record([...path, i], element.loc.start.line);
+        return content(element, [...path, i], out);
+      });
+    case "TOMLInlineTable": {
+      const table: Record<string, unknown> = {};
+      for (const kv of node.body) keyValue(kv, table, path, out);
+      return table;
+    }
+    default:
+      return scalar(node, path, out);
+  }
+}
+
+const MIN_SAFE = BigInt(Number.MIN_SAFE_INTEGER);
+const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
+
+function scalar(node: AST.TOMLValue, path: Path, out: TomlText): unknown {
+  switch (node.kind) {
+    case "integer":
+      return node.bigint >= MIN_SAFE && node.bigint <= MAX_SAFE ? Number(node.bigint) : node.bigint;
+    case "float":
+      // TOML's inf and nan, and a float beyond a double's range (1e999): refused here, with the line,
+      // rather than when a run stores them
+      if (!Number.isFinite(node.value)) {
+        const what = Number.isNaN(node.value) ? "nan" : "infinite (inf, or a float beyond a double's range)";
+        out.problems.push({ kind: "invalid", path, message: `is ${what}, which cohort does not store`, hint: "give a finite number, or quote it to make it a string" });
+      }
+      return float(node.value);
+    case "string":
+    case "boolean":
+      return node.value;
+    default:
+      out.problems.push({ kind: "invalid", path, message: "is a date/time value, which cohort.toml does not accept", hint: "quote it to make it a string" });
+      return node.value;
+  }
+}
+
+function reserved(path: Path, node: AST.TOMLNode, out: TomlText): void {
+  out.lines.record(path, node.loc.start.line);
+  out.problems.push({ kind: "invalid", path, message: "is a reserved key", hint: "rename it" });
 }

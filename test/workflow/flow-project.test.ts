@@ -232,7 +232,7 @@ describe("FlowProject: bad usage", () => {
 
   it("refuses two aggregators", () => {
     expect(bad((p) => p.operation(groupsOf(2), allJobs(), function op(..._jobs) {})).message).toMatch(/^operation op .*has two aggregators/);
-    expect(errorOf(() => groupsOf(0)).message).toMatch(/at least 1/);
+    expect(errorOf(() => groupsOf(0)).message).toBe("groupsOf(0): groups_of must be a positive integer");
   });
 
   it("refuses directives that are not an object", () => {
@@ -243,7 +243,11 @@ describe("FlowProject: bad usage", () => {
 
   it("refuses unknown options, naming the key", () => {
     expect(bad((p) => p.operation("op", { directive: { np: 1 } } as never, () => {})).message).toMatch(/^operation op .*unknown option directive/);
-    expect(bad((p) => p.makeGroup({ name: "g", submit_options: "x" } as never)).message).toMatch(/group g: unknown option submit_options/);
+    const group = bad((p) => p.makeGroup({ name: "g", submit_options: "x" } as never));
+    expect(group.message).toMatch(/^group g \(flow-project\.test\.ts:\d+\): unknown option submit_options$/);
+    expect(group.hint).toBe("options are name, operations, directives, runOptions, submitOptions");
+    const hook = bad((p) => p.operation("op", { hooks: { onStrat: "echo" } } as never, () => {}));
+    expect(hook.message).toMatch(/^operation op \(flow-project\.test\.ts:\d+\): hooks: unknown option onStrat$/);
   });
 
   it("refuses a group made twice and an operation defined twice", () => {
@@ -318,8 +322,30 @@ describe("FlowProject: bad usage", () => {
     ).toMatch(/group ex .*directives for ghost, which is not a member/);
   });
 
+  it("checks what it is given as cohort.toml checks the same keys, naming the call", () => {
+    const said = (fn: (p: FlowProject) => unknown) => bad(fn).message.replace(/flow-project\.test\.ts:\d+/, "LINE");
+    expect(said((p) => p.operation("op", { flags: { lr: () => 1 } } as never, () => {}))).toBe("operation op (LINE): flags.lr must be a string, number, boolean, list or table");
+    expect(said((p) => p.operation("op", { flags: { lr: NaN } }, () => {}))).toBe("operation op (LINE): flags.lr must be a string, number, boolean, list or table");
+    const both = bad((p) => p.operation("op", { flags: { lr: 1 }, aggregator: allJobs() }, () => {}));
+    expect(both.message).toMatch(/^operation op \(flow-project\.test\.ts:\d+\): aggregator: a flag operation has no jobs to aggregate$/);
+    expect(both.hint).toBe("remove aggregator or flags");
+    expect(said((p) => p.operation("op", { aggregator: { kind: "groupsOf", n: 1.5 } }, () => {}))).toBe("operation op (LINE): aggregator.groups_of must be a positive integer");
+    expect(said((p) => p.operation("op", { aggregator: { kind: "some" } } as never, () => {}))).toBe("operation op (LINE): an object is not an aggregator");
+    expect(errorOf(() => directives({ np: undefined } as never)).message).toBe("directives(...): directives.np must be a string, number, boolean, list or table");
+    expect(errorOf(() => groupBy("")).message).toBe('groupBy(""): group_by must be a key (a non-empty string)');
+    expect(errorOf(() => hooks.onStart(3 as never)).message).toBe("hooks.onStart: 3 must be a shell command or a function");
+    expect(errorOf(() => hooks.onExit({ command: "" })).message).toBe('hooks.onExit: "" must not be empty');
+    // a condition written as an object is checked as the condition itself
+    expect(said((p) => p.operation("op", { pre: [{ kind: "isfile", file: 3 }] } as never, () => {}))).toBe("operation op (LINE): pre: isfile must be a file name (a string)");
+    expect(said((p) => p.operation("op", { post: [{ kind: "not", condition: { kind: "after", operations: [] } }] }, () => {}))).toBe(
+      "operation op (LINE): post: not.after must name at least one operation",
+    );
+    expect(said((p) => p.makeGroup({ name: "g", runOptions: 2 } as never))).toBe("group g (LINE): runOptions must be a string of options");
+  });
+
   it("refuses bad condition arguments", () => {
-    expect(errorOf(() => pre.isFile("")).message).toMatch(/pre\.isFile/);
+    expect(errorOf(() => pre.isFile("")).message).toBe('pre.isFile(""): isfile must not be empty');
+    expect(errorOf(() => post.true(1 as never)).message).toBe("post.true(1): true must be a document key (a string)");
     expect(errorOf(() => post.after()).message).toMatch(/post\.after\(\) needs at least one operation/);
     expect(errorOf(() => pre.not(3 as never)).message).toMatch(/pre\.not: 3 is not a condition/);
     expect(errorOf(() => pre("x" as never)).message).toMatch(/takes a function/);

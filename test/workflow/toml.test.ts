@@ -4,7 +4,8 @@ import { Float, float, type JsonObject, type JsonValue } from "../../src/dataspa
 import { UserError } from "../../src/util/errors.js";
 import type { Condition, Directives, GroupDefinition, Hooks, OperationDefinition, WorkflowDefinition } from "../../src/workflow/model.js";
 import { closeNames } from "../../src/util/names.js";
-import { Locator, parseProjectToml, showPath } from "../../src/workflow/toml.js";
+import { showPath } from "../../src/workflow/definition-schema.js";
+import { parseProjectToml } from "../../src/workflow/toml.js";
 
 /** The error `parseProjectToml` throws for `text`; fails the test when it throws none or another kind. */
 function errorOf(text: string): UserError {
@@ -381,6 +382,12 @@ describe("parseProjectToml: errors", () => {
   it("reports malformed TOML with line, column and a one-line message", () => {
     const err = errorOf('[project]\nname = "x"\n[operations.a\n');
     expect(err.message).toMatch(/^cohort\.toml:3:\d+: malformed TOML: \S/);
+    // what is missing at the end of a line is shown there, not at the next line the parser reached
+    expect(errorOf('[operations.a\ncommand = "x"\n').message).toMatch(/^cohort\.toml:1:14: /);
+    expect(errorOf('[project]\nname = \n\n[operations.a]\n').message).toMatch(/^cohort\.toml:2:8: /);
+    expect(errorOf("[project]\nname = { a = 1\n  [x]\n").message).toMatch(/^cohort\.toml:2:15: /);
+    // what is wrong with the token itself is shown at the token
+    expect(errorOf('[project]\nname = "x"\nname = "y"\n').message).toMatch(/^cohort\.toml:3:1: /);
   });
 
   it("reports an unknown key first, then the first problem in the file", () => {
@@ -417,34 +424,19 @@ describe("helpers", () => {
     expect(showPath(["operations", "a.b"])).toBe('operations."a.b"');
   });
 
-  it("locates keys", () => {
-    const text = [
-      "top = 1 # [not.a.table]",
-      '[a."b.c"]',
-      "x.y = { z = [1,",
-      "  { w = 2 }] }",
-      "s = '''",
-      "q = 1",
-      "'''",
-      "[[arr]]",
-      "k = 1",
-      "[[arr]]",
-      "[arr.sub]",
-      "k = 2",
-      '"quoted \\" key" = 3',
-    ].join("\n");
-    const loc = new Locator(text);
-    expect(loc.lineOf(["top"])).toBe(1);
-    expect(loc.lineOf(["not"])).toBeUndefined();
-    expect(loc.lineOf(["a", "b.c"])).toBe(2);
-    expect(loc.lineOf(["a", "b.c", "x", "y", "z", 1, "w"])).toBe(4);
-    expect(loc.lineOf(["a", "b.c", "x", "y", "z", 0])).toBe(3);
-    expect(loc.lineOf(["a", "b.c", "q"])).toBe(2); // inside a string: falls back to the table
-    expect(loc.lineOf(["arr", 0, "k"])).toBe(9);
-    expect(loc.lineOf(["arr", 1])).toBe(10);
-    expect(loc.lineOf(["arr", 1, "sub", "k"])).toBe(12);
-    expect(loc.lineOf(["arr", 1, "quoted \" key"])).toBe(10);
-    expect(loc.lineOf(["arr", 1, "sub", 'quoted " key'])).toBe(13);
+  it("names the line where a key was written, however its table is written", () => {
+    // a date is refused wherever it is, with the line of its key (or list element)
+    const lineOf = (text: string) => {
+      const message = errorOf(`[operations.op]\ncommand = "x"\n${text}`).message;
+      expect(message).toMatch(/ is a date\/time value/);
+      return Number(/^cohort\.toml:(\d+):/.exec(message)?.[1]);
+    };
+    const D = "1979-05-27";
+    expect(lineOf(`flags.a = ${D} # [not.a.table]\n`)).toBe(3);
+    expect(lineOf(`[operations.op.flags."b.c"]\nx.y = { z = [1,\n  { w = ${D} }] }\n`)).toBe(5);
+    expect(lineOf(`[operations.op.flags]\ns = '''\nq = 1\n'''\nt = ${D}\n`)).toBe(7);
+    expect(lineOf(`[[operations.op.flags.arr]]\nk = 1\n[[operations.op.flags.arr]]\n[operations.op.flags.arr.sub]\nk = ${D}\n`)).toBe(7);
+    expect(lineOf(`[operations.op.flags]\n"quoted \\" key" = [\n  1,\n  ${D},\n]\n`)).toBe(6);
   });
 });
 
@@ -474,6 +466,15 @@ describe("properties", () => {
         }
       }),
       { numRuns: 1000 },
+    );
+  });
+
+  it("names the line of a refused value, however its table is written", () => {
+    fc.assert(
+      fc.property(layoutArb, ({ text, line, path }) => {
+        expect(errorOf(text).message).toBe(`cohort.toml:${line}: ${showPath(path)} is a date/time value, which cohort.toml does not accept`);
+      }),
+      { numRuns: 300 },
     );
   });
 
@@ -674,4 +675,67 @@ const definitionArb = fc
       expected.labels.push({ name, condition: c.make(origin()), origin: origin() });
     }
     return { text: lines.join("\n") + "\n", expected };
+  });
+
+/**
+ * Flags written as tables, arrays of tables, dotted keys and inline tables, with one of their values a
+ * date: the text, and the line and key path of the date.
+ */
+const keyArb = fc.string({ minLength: 1, maxLength: 5 }).filter((k) => k !== "__proto__");
+const layoutArb = fc
+  .tuple(
+    fc.uniqueArray(
+      fc.record({
+        name: keyArb,
+        form: fc.constantFrom("header" as const, "array" as const, "dotted" as const, "inline" as const),
+        entries: fc.uniqueArray(fc.tuple(keyArb, fc.array(scalarArb, { minLength: 1, maxLength: 3 }), fc.boolean()), {
+          minLength: 1,
+          maxLength: 4,
+          selector: ([k]) => k,
+        }),
+        comments: fc.nat({ max: 2 }),
+      }),
+      { minLength: 1, maxLength: 5, selector: (t) => t.name },
+    ),
+    fc.nat(),
+  )
+  .map(([tables, pick]) => {
+    const slots = tables.reduce((n, t) => n + t.entries.reduce((m, [, list]) => m + list.length, 0), 0);
+    const bad = pick % slots;
+    let slot = 0;
+    let found: { line: number; path: (string | number)[] } | undefined;
+    const lines = ['[operations.op]', 'command = "x"', "[operations.op.flags]"];
+    const FLAGS = ["operations", "op", "flags"];
+    // the text of each value of a list, the date in the one picked
+    const texts = (path: (string | number)[], list: Scalar[], line: (i: number) => number) =>
+      list.map((v, i) => {
+        if (slot++ !== bad) return v.text;
+        found = { line: line(i), path: [...path, i] };
+        return "1979-05-27";
+      });
+    // keys of the table [operations.op.flags] (dotted, inline tables) come before any header
+    const topLevel = (t: (typeof tables)[number]) => t.form === "dotted" || t.form === "inline";
+    for (const t of [...tables.filter(topLevel), ...tables.filter((t) => !topLevel(t))]) {
+      for (let i = 0; i < t.comments; i++) lines.push("# a comment, [not.a.header]");
+      const base = t.form === "array" ? [...FLAGS, t.name, 0] : [...FLAGS, t.name];
+      if (t.form === "inline") {
+        const line = lines.length + 1;
+        const inline = t.entries.map(([k, list]) => `${str(k)} = [${texts([...base, k], list, () => line).join(", ")}]`);
+        lines.push(`${str(t.name)} = { ${inline.join(", ")} }`);
+        continue;
+      }
+      if (t.form === "header") lines.push(`[operations.op.flags.${str(t.name)}]`);
+      if (t.form === "array") lines.push(`[[operations.op.flags.${str(t.name)}]]`);
+      for (const [k, list, multiline] of t.entries) {
+        const key = t.form === "dotted" ? `${str(t.name)}.${str(k)}` : str(k);
+        if (!multiline) {
+          const line = lines.length + 1;
+          lines.push(`${key} = [${texts([...base, k], list, () => line).join(", ")}]`);
+          continue;
+        }
+        const first = lines.length + 2;
+        lines.push(`${key} = [`, ...texts([...base, k], list, (i) => first + i).map((text) => `  ${text},`), "]");
+      }
+    }
+    return { text: lines.join("\n") + "\n", ...found! };
   });
