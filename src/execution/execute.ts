@@ -26,7 +26,7 @@ import { runShell, stopCarriers, trackEntry, untrackEntry, type RunShellOptions 
 import type { Starter, Starters } from "./starter.js";
 import { workerScript, type WorkerPool } from "./worker-pool.js";
 import type { Moves } from "./worker.js";
-import { gatherMetricFiles, markOf, metricsFile, MetricProblems, runContext } from "./run-metrics.js";
+import { gatherMetricFiles, markOf, metricsFile, MetricProblems, outputMetrics, runContext } from "./run-metrics.js";
 
 export type { ExecutionItem } from "./items.js";
 
@@ -224,6 +224,7 @@ export async function execute(
     if (exitCode === 0) exitCode = 1;
     reason ??= exitHook;
   }
+  if (op.metrics) record.log(outputMetrics(record.outputSoFar(), op.metrics, problems));
   record.log(gatherMetricFiles(env.COHORT_METRICS, summary && { ...summary, file: path.join(cwd(), "summary.json") }, problems));
   const skipped = problems.summary();
   if (skipped) write(skipped + "\n");

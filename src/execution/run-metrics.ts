@@ -17,7 +17,8 @@ import path from "node:path";
 import { parseJson } from "../dataspace/json.js";
 import { Float } from "../dataspace/value.js";
 import { journalDir } from "../runs/journal.js";
-import { formatMetric, readMetricLines, readSummary, type MetricRow, type MetricsRead, type MetricValue } from "../runs/metrics.js";
+import { formatMetric, readMetricLines, readOutputMetrics, readSummary, type MetricRow, type MetricsRead, type MetricValue } from "../runs/metrics.js";
+import { compileMetricPattern } from "../workflow/metric-patterns.js";
 import { errorText } from "../util/errors.js";
 import { readTextFile } from "../util/fs.js";
 
@@ -171,4 +172,13 @@ export function gatherMetricFiles(file: string, summary: { file: string; before:
     take(summary.file, (text) => readSummary(text, parseJson));
   }
   return rows;
+}
+
+/** Metrics an operation's output patterns find in what the run printed (its output as text). */
+export function outputMetrics(output: Buffer, patterns: readonly string[], problems: MetricProblems): MetricRow[] {
+  if (patterns.length === 0 || output.length === 0) return [];
+  // (patterns were checked with the workflow: these compile)
+  const read = readOutputMetrics(output.toString("utf8"), patterns.map(compileMetricPattern), "output");
+  for (const p of read.problems) problems.add(p);
+  return read.rows;
 }

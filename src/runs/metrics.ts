@@ -175,27 +175,10 @@ export function readSummary(text: string, parse: (text: string) => unknown, sour
   return { rows: row ? [row] : [], problems };
 }
 
-/** An output pattern, compiled: a regular expression with named groups, each group a metric. */
+/** An output pattern, compiled (workflow/metric-patterns.ts): a global regular expression and its named groups. */
 export interface OutputPattern {
-  source: string;
   re: RegExp;
   names: string[];
-}
-
-/**
- * Compiles an output pattern (`loss=(?<loss>\S+)`); `where` says where it was declared, for errors.
- * A group named `step` gives the step of the values its line holds.
- */
-export function compileOutputPattern(pattern: string, where: string): OutputPattern {
-  let re: RegExp;
-  try {
-    re = new RegExp(pattern, "g");
-  } catch (err) {
-    throw new UserError(`${where}: invalid regular expression ${JSON.stringify(pattern)}: ${(err as Error).message.replace(/^Invalid regular expression: /, "")}`);
-  }
-  const names = [...pattern.matchAll(/\(\?<([A-Za-z_$][\w$]*)>/g)].map((m) => m[1]);
-  if (names.filter((n) => n !== "step").length === 0) throw new UserError(`${where}: the pattern ${JSON.stringify(pattern)} names no metric: use a named group, as in "loss=(?<loss>\\S+)"`);
-  return { source: pattern, re, names };
 }
 
 /**

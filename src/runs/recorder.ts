@@ -5,6 +5,7 @@
  * code and the length of its output. Metrics it records between the two are `metric` events, written in
  * batches: within a second of the first row of a batch, every 1,000 rows, and at its end.
  */
+import fs from "node:fs";
 import { dumpJson } from "../dataspace/json.js";
 import type { JsonObject } from "../dataspace/value.js";
 import { nowMicros, type JournalWriter, type RunEvent, type Segment } from "./journal.js";
@@ -73,6 +74,25 @@ export class RecordedRun {
     this.segment = segment;
     this.offset = segment.position();
     this.journal.append({ ...this.made, t: nowMicros(), slot: segment.slot, off: this.offset });
+  }
+
+  /** The run's output so far, as bytes (what its segment holds from its start). */
+  outputSoFar(): Buffer {
+    if (!this.segment) return Buffer.alloc(0);
+    const length = this.segment.position() - this.offset;
+    const buf = Buffer.alloc(length);
+    const fd = fs.openSync(this.segment.file, "r");
+    try {
+      let got = 0;
+      while (got < length) {
+        const n = fs.readSync(fd, buf, got, length - got, this.offset + got);
+        if (n === 0) break;
+        got += n;
+      }
+      return buf.subarray(0, got);
+    } finally {
+      fs.closeSync(fd);
+    }
   }
 
   /** Why output could not be kept, once a write failed (a full disk); later output is dropped. */

@@ -16,6 +16,7 @@
 import * as z from "../vendor/zod.js";
 import type { $RefinementCtx, $ZodIssue } from "zod/v4/core";
 import { Float, isPlainObject, type JsonValue } from "../dataspace/value.js";
+import { compileMetricPattern } from "./metric-patterns.js";
 import { UserError } from "../util/errors.js";
 import { closeNames } from "../util/names.js";
 import { groupOptionWords } from "./group-options.js";
@@ -233,6 +234,18 @@ export const aggregatorSchema = z.union(
   { error: AGGREGATOR },
 );
 
+/** An output pattern: a regular expression with a named group per metric (metric-patterns.ts). */
+const metricPattern = z.string({ error: hinted("must be a regular expression (a string)", 'e.g. "loss=(?<loss>\\S+)"') }).check(
+  z.superRefine((pattern: string, ctx: $RefinementCtx<string>) => {
+    try {
+      compileMetricPattern(pattern);
+    } catch (err) {
+      if (!(err instanceof UserError)) throw err;
+      ctx.addIssue({ code: "custom", message: `: ${err.message}`, params: { hint: err.hint } });
+    }
+  }),
+);
+
 /** What an operation sets besides what it runs: the same keys in cohort.toml and in `FlowProject.operation`. */
 export const operationShape = {
   pre: conditionList,
@@ -240,6 +253,7 @@ export const operationShape = {
   directives: z.optional(directivesSchema),
   aggregator: z.optional(aggregatorSchema),
   flags: z.optional(flagsSchema),
+  metrics: z.optional(z.array(metricPattern, { error: hinted("must be a list of regular expressions", 'e.g. metrics = ["loss=(?<loss>\\S+)"]') })),
   ...hookShape,
 };
 

@@ -37,6 +37,8 @@
  *   function receives the run's flag set (defaults merged) instead of jobs, and cannot have an
  *   aggregator. In TypeScript, declare the parameter as `Record<string, any>`. JavaScript numbers
  *   cannot tell `1.0` from `1`: an integer default is an int (`float(1)` from the API makes a float).
+ * - `metrics: ["loss=(?<loss>\\S+)"]` in the options form: output patterns, as `metrics` in cohort.toml
+ *   (docs/metrics.md).
  */
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -147,6 +149,8 @@ export interface OperationOptions {
   cmd?: boolean;
   /** Makes a flag operation with these default flags: the function receives a flag set, not jobs. */
   flags?: JsonObject;
+  /** Output patterns whose named groups are metrics: `["loss=(?<loss>\\S+)"]` (docs/metrics.md). */
+  metrics?: string[];
 }
 
 export interface GroupOptions {
@@ -356,6 +360,7 @@ interface OperationEntry {
   aggregator: Aggregator | undefined;
   hooks: Hooks;
   flags?: JsonObject;
+  metrics?: string[];
   origin: Origin;
 }
 
@@ -448,7 +453,7 @@ export class FlowProject {
     // the operation as cohort.toml would write it (its conditions and hooks are checked as they are given)
     checked(
       OPERATION,
-      { directives: entry.directives, aggregator: entry.aggregator && rawAggregator(entry.aggregator, where), ...(entry.flags ? { flags: entry.flags } : {}) },
+      { directives: entry.directives, aggregator: entry.aggregator && rawAggregator(entry.aggregator, where), ...(entry.flags ? { flags: entry.flags } : {}), ...(entry.metrics ? { metrics: entry.metrics } : {}) },
       where,
     );
     for (const { group, directives: d } of groups) group.add(fn, d, where);
@@ -553,6 +558,7 @@ export class FlowProject {
         aggregator: op.aggregator ?? { kind: "single" },
         hooks: copyHooks(op.hooks),
         ...(op.flags ? { flags: { ...op.flags } } : {}),
+        ...(op.metrics && op.metrics.length > 0 ? { metrics: [...op.metrics] } : {}),
         origin: op.origin,
       };
     });
@@ -631,6 +637,10 @@ export class FlowProject {
       }
       case "cmd":
         entry.cmd = true;
+        return;
+      case "metrics":
+        if (entry.metrics) throw new UserError(`${where}: metrics are given twice`, "give them once");
+        entry.metrics = w.metrics as string[];
         return;
       case "flags":
         if (entry.flags) throw new UserError(`${where}: flags are given twice`, "give them once");
@@ -714,6 +724,7 @@ function optionWrappers(opts: Record<string, unknown>, where: string): unknown[]
     if (opts.cmd) out.push(cmd);
   }
   if (opts.flags !== undefined) out.push({ wrapper: "flags", flags: opts.flags });
+  if (opts.metrics !== undefined) out.push({ wrapper: "metrics", metrics: opts.metrics });
   return out;
 }
 

@@ -66,6 +66,8 @@ export interface OperationDefinition {
   hooks: Hooks;
   /** Flags of a flag operation (no job; a fresh run directory per run). */
   flags?: JsonObject;
+  /** Output patterns whose named groups are metrics (metric-patterns.ts). */
+  metrics?: string[];
   origin: Origin;
 }
 

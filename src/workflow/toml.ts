@@ -175,6 +175,7 @@ function build(doc: Document, lines: KeyLines, file: string): WorkflowDefinition
       origin: origin(path),
     };
     if (op.flags !== undefined) operation.flags = { ...op.flags } as JsonObject;
+    if (op.metrics !== undefined && op.metrics.length > 0) operation.metrics = [...op.metrics];
     def.operations.push(operation);
   }
   for (const [name, g] of Object.entries(doc.groups ?? {})) {

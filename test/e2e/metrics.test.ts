@@ -25,6 +25,10 @@ command = """echo '{"metrics": {"acc": 0.75, "n": 3} }' > summary.json"""
 command = """echo '{"loss": {flags.lr}, "step": 0}' >> "$COHORT_METRICS" """
 flags = { lr = 0.1 }
 
+[operations.sh_pattern]
+command = "echo 'epoch 1: loss=0.5 acc=0.25' && echo 'epoch 2: loss=1.25D-01 acc=x'"
+metrics = ["epoch (?<step>\\\\d+): loss=(?<loss>\\\\S+) acc=(?<acc>\\\\S+)"]
+
 [operations.train]
 command = """echo '{"metrics": {"final": 1e-05} }' > summary.json && echo '{"lr": {flags.lr} }' >> "$COHORT_METRICS" """
 flags = { lr = 0.1 }
@@ -38,6 +42,7 @@ project.operation(function fn_log(job) {
   this.log({ nothing: null });
   console.log("ran", this.name === undefined ? "without a name" : "with a name");
 });
+project.operation({ metrics: ["v=(?<v>\\\\d+)"] }, function fn_pattern(job) { console.log("v=3 and v=4"); });
 project.operation(directives({ fork: true }), function fn_fork(job) { this.log({ forked: float(1) }, { step: 4 }); });
 export default project;
 `;
@@ -68,20 +73,23 @@ describe("metrics", () => {
     it(`are recorded from every source, with problems told once per run (${mode.join(" ") || "serial"})`, () => {
       const dir = project();
       // sh_lines and fn_log run after summary.json is there: only the run that wrote it counts it
-      for (const op of ["sh_summary", "sh_lines", "fn_log", "fn_fork"]) expect(cohort(["run", "-o", op, ...mode], { cwd: dir }).code).toBe(0);
+      for (const op of ["sh_summary", "sh_lines", "fn_log", "fn_fork", "sh_pattern", "fn_pattern"]) expect(cohort(["run", "-o", op, ...mode], { cwd: dir }).code).toBe(0);
       expect(cohort(["run", "train", "lr=0.5"], { cwd: dir }).code).toBe(0);
       expect(metricsByOperation(dir)).toEqual({
         sh_lines: { loss: { last: "0.25", count: 2, stepped: true }, acc: { last: "1.0", count: 1, stepped: true } },
         sh_summary: { acc: { last: "0.75", count: 1, stepped: false }, n: { last: "3", count: 1, stepped: false } },
         fn_log: { loss: { last: "0.3333333333333333", count: 3, stepped: true }, step_size: { last: "2", count: 3, stepped: true }, fine: { last: "7", count: 1, stepped: false } },
         fn_fork: { forked: { last: "1.0", count: 1, stepped: true } },
+        sh_pattern: { loss: { last: "0.125", count: 2, stepped: true }, acc: { last: "0.25", count: 1, stepped: true } },
+        fn_pattern: { v: { last: "4", count: 2, stepped: false } },
         train: { lr: { last: "0.5", count: 1, stepped: false }, final: { last: "1e-05", count: 1, stepped: false } },
       });
       const outputs = Object.fromEntries(readRuns(dir).map((r) => [r.operation, r.output]));
       expect(outputs.sh_lines).toBe("ran\ncohort: 2 metrics were skipped: $COHORT_METRICS line 3: not JSON\n");
       expect(outputs.fn_log).toBe('ran with a name\ncohort: 2 metrics were skipped: "bad" is not a number: "x"\n');
       // every run succeeded; no metrics file is left behind
-      expect(readRuns(dir).map((r) => r.exit)).toEqual([0, 0, 0, 0, 0]);
+      expect(readRuns(dir).map((r) => r.exit)).toEqual([0, 0, 0, 0, 0, 0, 0]);
+      expect(outputs.sh_pattern).toBe('epoch 1: loss=0.5 acc=0.25\nepoch 2: loss=1.25D-01 acc=x\ncohort: a metric was skipped: output line 2: acc is not a number: "x"\n');
       expect(fs.readdirSync(journalDirOf(dir)).filter((f) => f.includes("metrics"))).toEqual([]);
     });
   }
@@ -150,5 +158,27 @@ describe("metrics", () => {
       expect(r.stderr.trim().split("\n")).toHaveLength(1);
       expect(r.stderr.slice(0, message.length)).toBe(message);
     }
+  });
+
+  it("a bad output pattern is an error of the workflow, with its place", () => {
+    const dir = tempDir();
+    expect(cohort(["init"], { cwd: dir }).code).toBe(0);
+    const cases: [string, RegExp][] = [
+      ['[operations.a]\ncommand = "true"\nmetrics = ["loss=\\\\S+"]\n', /^cohort: error: cohort.toml:3: operations.a.metrics\[0\]: "loss=\\\\S\+" names no metric/],
+      ['[operations.a]\ncommand = "true"\n\nmetrics = [\n  "ok=(?<ok>1)",\n  "loss=(?<loss>\\\\S+",\n]\n', /^cohort: error: cohort.toml:6: operations.a.metrics\[1\]: "loss=\(\?<loss>\\\\S\+" is not a regular expression: /],
+      ['[operations.a]\ncommand = "true"\nmetrics = "loss"\n', /^cohort: error: cohort.toml:3: operations.a.metrics must be a list of regular expressions/],
+    ];
+    for (const [toml, message] of cases) {
+      fs.writeFileSync(path.join(dir, "cohort.toml"), toml);
+      const r = cohort(["status"], { cwd: dir });
+      expect(r.code, toml).toBe(2);
+      expect(r.stderr.trim().split("\n"), toml).toHaveLength(1);
+      expect(r.stderr, toml).toMatch(message);
+    }
+    fs.writeFileSync(path.join(dir, "cohort.toml"), "");
+    fs.writeFileSync(path.join(dir, "project.ts"), 'import { FlowProject } from "cohort";\nconst p = new FlowProject();\np.operation({ metrics: ["x"] }, function f(job) {});\nexport default p;\n');
+    const r = cohort(["status"], { cwd: dir });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/^cohort: error: project.ts:3: operation f \(project.ts:3\): metrics\[0\]: "x" names no metric/);
   });
 });

@@ -3,7 +3,6 @@ import { describe, expect, it } from "vitest";
 import { parseJson } from "../../src/dataspace/json.js";
 import { Float, pythonFloatRepr } from "../../src/dataspace/value.js";
 import {
-  compileOutputPattern,
   formatMetric,
   MetricSummary,
   metricNumber,
@@ -16,6 +15,9 @@ import {
   type MetricValue,
 } from "../../src/runs/metrics.js";
 import { UserError } from "../../src/util/errors.js";
+import { compileMetricPattern } from "../../src/workflow/metric-patterns.js";
+
+const compileOutputPattern = (pattern: string, _where: string) => compileMetricPattern(pattern);
 
 /** A value and whether it is a float, for comparing what was read with what was meant. */
 const typed = (v: MetricValue | undefined) => (v === undefined ? undefined : { x: metricNumber(v), float: v instanceof Float || !Number.isInteger(v) });
@@ -151,11 +153,11 @@ describe("output patterns", () => {
     expect(r.problems).toEqual(['run output line 1: loss is not a number: "high"']);
   });
 
-  it("are refused without a named group, or when not a regular expression, saying where they were declared", () => {
-    expect(() => compileOutputPattern("loss=\\S+", "cohort.toml line 4: operations.train.metrics")).toThrow(UserError);
-    expect(() => compileOutputPattern("loss=\\S+", "cohort.toml line 4: operations.train.metrics")).toThrow(/^cohort.toml line 4: operations.train.metrics: the pattern "loss=\\\\S\+" names no metric/);
-    expect(() => compileOutputPattern("step (?<step>\\d+)", "w")).toThrow(/names no metric/);
-    expect(() => compileOutputPattern("loss=(?<loss>\\S+", "w")).toThrow(/^w: invalid regular expression "loss=\(\?<loss>\\\\S\+": /);
+  it("are refused without a named group, or when not a regular expression", () => {
+    expect(() => compileMetricPattern("loss=\\S+")).toThrow(UserError);
+    expect(() => compileMetricPattern("loss=\\S+")).toThrow('"loss=\\\\S+" names no metric');
+    expect(() => compileMetricPattern("step (?<step>\\d+)")).toThrow(/names no metric/);
+    expect(() => compileMetricPattern("loss=(?<loss>\\S+")).toThrow(/^"loss=\(\?<loss>\\\\S\+" is not a regular expression: /);
   });
 
   it("never throw, and never loop on a pattern that matches the empty string (property)", () => {
