@@ -91,8 +91,8 @@
  * indices from 0: `operations.simulate.pre[1]` is the second condition. Names of operations and groups
  * in groups and `after` conditions are checked when the workflow is assembled, not here.
  */
-import { parse, TomlError } from "../vendor/smol-toml.js";
-import * as z from "../vendor/zod.js";
+import { parse, TomlError } from "smol-toml";
+import * as z from "zod/mini";
 import type { $RefinementCtx, $ZodIssue } from "zod/v4/core";
 import { Float, float, isPlainObject, type JsonObject, type JsonValue } from "../dataspace/value.js";
 import { UserError } from "../util/errors.js";
