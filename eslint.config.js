@@ -12,21 +12,4 @@ export default tseslint.config(
       "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", varsIgnorePattern: "^_" }],
     },
   },
-  {
-    // These load through src/vendor (one bundled module each in dist: see scripts/bundle-vendor.mjs).
-    files: ["src/**/*.ts"],
-    ignores: ["src/vendor/**"],
-    rules: {
-      "@typescript-eslint/no-restricted-imports": [
-        "error",
-        {
-          paths: ["commander", "nunjucks", "smol-toml", "cli-progress", "zod", "zod/mini"].map((name) => ({
-            name,
-            message: `import ${name} from src/vendor`,
-            allowTypeImports: true,
-          })),
-        },
-      ],
-    },
-  },
 );

@@ -15,7 +15,7 @@ const args = process.argv.slice(2);
 const jobs = args.includes("--jobs") ? Number(args[args.indexOf("--jobs") + 1]) : 100000;
 const only = args.includes("--only") ? args[args.indexOf("--only") + 1] : undefined;
 const full = args.includes("--full");
-// Each command runs as users run it: bin/cohort itself, which decides how node starts (see the note at the end).
+// Each command runs as users run it: bin/cohort itself.
 const cohort = fileURLToPath(new URL("../bin/cohort", import.meta.url));
 const base = fs.mkdtempSync(path.join(process.env.BENCH_DIR ?? os.tmpdir(), "cohort-bench-"));
 const hasTime = fs.existsSync("/usr/bin/time");

@@ -18,7 +18,7 @@ export interface Result {
   stderr: string;
 }
 
-/** Runs bin/cohort with this node; its shell part decides only how node starts (test/cli/launcher.test.ts). */
+/** Runs bin/cohort with this node, as submission scripts do (test/cli/launcher.test.ts starts the file itself). */
 export function cohort(args: string[], opts: { cwd: string; env?: NodeJS.ProcessEnv }): Result {
   const r = spawnSync(process.execPath, [COHORT, ...args], {
     cwd: opts.cwd,

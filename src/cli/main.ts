@@ -2,7 +2,7 @@
  * The command line: a thin layer over the library. Each command's code is loaded only when that
  * command runs, so that start-up stays short on projects of any size.
  */
-import { Command, CommanderError } from "../vendor/commander.js";
+import { Command, CommanderError } from "commander";
 import { errorText, UserError } from "../util/errors.js";
 import { closeNames } from "../util/names.js";
 import { checkArgsUtf8 } from "./argv.js";

@@ -1,4 +1,4 @@
-import cliProgress from "../vendor/cli-progress.js";
+import cliProgress from "cli-progress";
 
 export interface Progress {
   update(done: number): void;

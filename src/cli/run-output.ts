@@ -11,7 +11,7 @@
  * - On a terminal (stderr a TTY), a progress bar counts finished, running and failed operations. While
  *   it shows, output is written in whole lines above it, through the bar, so that the two never mix.
  */
-import cliProgress from "../vendor/cli-progress.js";
+import cliProgress from "cli-progress";
 import type { ExecutionItem, ExecutionResult, RunInfo } from "../execution/execute.js";
 import { describeItem } from "../execution/execute.js";
 

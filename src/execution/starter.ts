@@ -13,7 +13,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
-import { fileURLToPath } from "node:url";
+import { packageFile } from "../util/package-file.js";
 import { OutputEcho, runShell, type RunShellOptions, type ShellResult } from "./process.js";
 
 export type StarterRequest =
@@ -22,10 +22,9 @@ export type StarterRequest =
 
 export type StarterMessage = { type: "ready" } | { type: "started"; pid: number } | { type: "done"; result: ShellResult };
 
-/** The starter script: dist/execution/starter-process.js beside this file (from the sources, in tests: the built copy). */
+/** The starter script, as built (an entry point of the build). */
 function starterScript(): string {
-  const here = fileURLToPath(new URL("./starter-process.js", import.meta.url));
-  return fs.existsSync(here) ? here : fileURLToPath(new URL("../../dist/execution/starter-process.js", import.meta.url));
+  return packageFile("dist/execution/starter-process.js");
 }
 
 interface Current {

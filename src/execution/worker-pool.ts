@@ -20,7 +20,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
-import { fileURLToPath } from "node:url";
+import { packageFile } from "../util/package-file.js";
 import { setLongTimeout, type LongTimer } from "../util/timer.js";
 import { DEFAULT_GRACE_MS, groupAlive, signalGroup, trackGroup, untrackGroup } from "./process.js";
 import type { Moves, RunRequest, WorkerMessage } from "./worker.js";
@@ -54,10 +54,9 @@ export interface WorkerResult {
 
 const SIGNALS = os.constants.signals;
 
-/** The worker script: dist/execution/worker.js beside this file (from the sources, in tests: the built copy). */
+/** The worker script, as built (an entry point of the build). */
 export function workerScript(): string {
-  const here = fileURLToPath(new URL("./worker.js", import.meta.url));
-  return fs.existsSync(here) ? here : fileURLToPath(new URL("../../dist/execution/worker.js", import.meta.url));
+  return packageFile("dist/execution/worker.js");
 }
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));

@@ -42,10 +42,10 @@
  */
 import fs from "node:fs";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
-import nunjucks from "../vendor/nunjucks.js";
+import nunjucks from "nunjucks";
 import { UserError } from "../util/errors.js";
 import { readTextFile } from "../util/fs.js";
+import { packageFile } from "../util/package-file.js";
 import { shellQuote } from "../execution/placeholders.js";
 import { givenKeys, type ResolvedDirectives } from "../workflow/directives.js";
 import { CONTROL } from "../workflow/group-options.js";
@@ -54,7 +54,7 @@ export type SchedulerName = "slurm" | "pbs" | "lsf";
 export const SCHEDULERS: readonly SchedulerName[] = ["slurm", "pbs", "lsf"];
 
 /** The package's built-in templates: `<package>/templates` (holding `cohort/*.sh`). */
-export const BUILTIN_TEMPLATES = fileURLToPath(new URL("../../templates/", import.meta.url));
+export const BUILTIN_TEMPLATES = packageFile("templates/");
 
 export interface BundleEntry {
   group: string;

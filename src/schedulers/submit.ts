@@ -19,7 +19,6 @@
  */
 import fs from "node:fs";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import { DocumentCache } from "../dataspace/document-cache.js";
 import type { Project } from "../dataspace/project.js";
 import { eligibleItems, itemDirectives, type ExecutionItem } from "../execution/items.js";
@@ -28,6 +27,7 @@ import { makeGroup } from "../runs/groups.js";
 import { newRunId } from "../runs/run-id.js";
 import { Interrupted, UserError } from "../util/errors.js";
 import { makeDirs } from "../util/fs.js";
+import { packageFile } from "../util/package-file.js";
 import { afterNames } from "../workflow/conditions.js";
 import { combineParallel, combineSerial, directivesFor, type ResolvedDirectives } from "../workflow/directives.js";
 import { checkGroupOptions, CONTROL } from "../workflow/group-options.js";
@@ -98,7 +98,7 @@ export function clusterDir(project: Project): string {
   return path.join(project.dataDir, "cluster");
 }
 
-const COHORT_BIN = fileURLToPath(new URL("../../bin/cohort", import.meta.url));
+const COHORT_BIN = packageFile("bin/cohort");
 
 /** A cluster job id as schedulers print them: `123`, `123_4` (SLURM), `123.server`, `123[].server` (PBS). */
 export const CLUSTER_JOB_ID = /^[A-Za-z0-9_.[\]-]+$/;

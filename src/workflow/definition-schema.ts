@@ -13,7 +13,7 @@
  * A failed check is a list of `Problem`s, plain data with the key path; each source words them with its
  * own place (the file and line, or the call).
  */
-import * as z from "../vendor/zod.js";
+import * as z from "zod/mini";
 import type { $RefinementCtx, $ZodIssue } from "zod/v4/core";
 import { Float, isPlainObject, type JsonValue } from "../dataspace/value.js";
 import { compileMetricPattern } from "./metric-patterns.js";

@@ -45,7 +45,7 @@ import { fileURLToPath } from "node:url";
 import type { Job } from "../dataspace/job.js";
 import type { JsonObject } from "../dataspace/value.js";
 import { UserError } from "../util/errors.js";
-import * as z from "../vendor/zod.js";
+import * as z from "zod/mini";
 import {
   aggregatorSchema,
   check,
@@ -872,10 +872,15 @@ export function stackLocations(stack: string | undefined): StackLocation[] {
   return out;
 }
 
-const SELF = /[\\/]workflow[\\/]flow-project\.[cm]?[jt]s$/;
+/**
+ * Whether a stack frame is in this module: in its file (built, a chunk of dist/ whose name the
+ * bundler chooses) or, where node maps stack traces through dist's source maps, in its source.
+ */
+const SELF_FILE = fileURLToPath(import.meta.url);
+const isSelf = (file: string) => file === SELF_FILE || /[\\/]workflow[\\/]flow-project\.[cm]?[jt]s$/.test(file);
 
 /** `project.ts:12`: the file and line that called into this module. */
 function callerOrigin(): Origin {
-  const frame = stackLocations(new Error().stack).find((l) => !SELF.test(l.file) && !l.file.startsWith("node:"));
+  const frame = stackLocations(new Error().stack).find((l) => !isSelf(l.file) && !l.file.startsWith("node:"));
   return frame ? `${path.basename(frame.file)}:${frame.line}` : "project module";
 }

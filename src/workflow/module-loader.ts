@@ -17,6 +17,7 @@ import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { MessageChannel, type MessagePort } from "node:worker_threads";
 import { errorText, UserError } from "../util/errors.js";
+import { packageFile } from "../util/package-file.js";
 import { FLOW_PROJECT, stackLocations } from "./flow-project.js";
 import type { TransformFailure } from "esbuild";
 import type { HooksData, RootMessage } from "./loader-hooks.js";
@@ -78,9 +79,8 @@ interface HooksState {
 const STATE = Symbol.for("cohort.loaderHooks");
 
 function hooksUrl(): URL {
-  // Built: dist/workflow/loader-hooks.js next to this file. From the sources (tests): the built copy.
-  const here = new URL("./loader-hooks.js", import.meta.url);
-  return fs.existsSync(fileURLToPath(here)) ? here : new URL("../../dist/workflow/loader-hooks.js", import.meta.url);
+  // Built as an entry point of its own: node runs it in a thread of its own.
+  return pathToFileURL(packageFile("dist/workflow/loader-hooks.js"));
 }
 
 function hooks(): HooksState {

@@ -95,7 +95,7 @@
  */
 import { float, isPlainObject, type JsonObject } from "../dataspace/value.js";
 import { UserError } from "../util/errors.js";
-import { parseTOML, ParseError, type AST } from "../vendor/toml-eslint-parser.js";
+import { parseTOML, ParseError, type AST } from "toml-eslint-parser";
 import {
   check,
   describeProblem,

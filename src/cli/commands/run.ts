@@ -1,5 +1,5 @@
 import os from "node:os";
-import { Command } from "../../vendor/commander.js";
+import { Command } from "commander";
 import type { Project } from "../../dataspace/project.js";
 import { validateStatepoint } from "../../dataspace/project.js";
 import { dumpJson } from "../../dataspace/json.js";

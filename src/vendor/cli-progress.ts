@@ -1,2 +1,0 @@
-/** cli-progress, as cohort imports it (bundled into one module by the build: see `scripts/bundle-vendor.mjs`). */
-export { default } from "cli-progress";

@@ -1,2 +1,0 @@
-/** nunjucks, as cohort imports it (bundled into one module by the build: see `scripts/bundle-vendor.mjs`). */
-export { default } from "nunjucks";
