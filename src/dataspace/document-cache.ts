@@ -17,8 +17,8 @@
  * - Documents are stored parsed, with the values JSON cannot carry (integer-valued floats, big
  *   integers) recorded apart, as the job index stores state points.
  *
- * Within one command a document is read once (a snapshot, kept by the job's Document): every later
- * read in the same command gets the same content, unless this process writes the document.
+ * Within one command a document is read once (a snapshot, job-files.ts): every later read in the same
+ * command gets the same content.
  */
 import fs from "node:fs";
 import path from "node:path";
@@ -26,7 +26,6 @@ import { readCheckedFile, writeCheckedFile } from "../util/checked-file.js";
 import { makeDirs, readSmallFileSync } from "../util/fs.js";
 import { keyAt, keyNumbers, keyOf, sameKey, settled, type StatKey } from "../util/stat-key.js";
 import { UserError } from "../util/errors.js";
-import type { DocumentSnapshots } from "./document.js";
 import { collectTyped, restoreTyped } from "./typed-json.js";
 import { parseJson } from "./json.js";
 import { isPlainObject, type JsonObject } from "./value.js";
@@ -50,10 +49,7 @@ interface Entry extends StatKey {
   doc: JsonObject;
 }
 
-export class DocumentCache implements DocumentSnapshots {
-  /** A stat already taken in this command for one job (see prime); NaN mtime: no file. */
-  private primedId: string | undefined;
-  private readonly primed: StatKey = { mtimeMs: NaN, ctimeMs: 0, size: 0, ino: 0 };
+export class DocumentCache {
   /** When the cache was opened: earlier than every stat, so that "quiet for two seconds" errs on the safe side. */
   private readonly openedAt = Date.now();
   private dirty = false;
@@ -84,11 +80,6 @@ export class DocumentCache implements DocumentSnapshots {
     return this.loaded;
   }
 
-  /** This process wrote the job's document: the next read goes to the file. */
-  written(jobId: string): void {
-    this.drop(jobId);
-  }
-
   private drop(jobId: string): void {
     if (this.entries.delete(jobId)) this.dirty = true;
   }
@@ -98,11 +89,7 @@ export class DocumentCache implements DocumentSnapshots {
    * this version of the file. Undefined when there is no file; throws when it cannot be read or parsed.
    */
   read(jobId: string, file: string): JsonObject | undefined {
-    let st: StatKey | undefined;
-    if (jobId === this.primedId) {
-      this.primedId = undefined;
-      st = Number.isNaN(this.primed.mtimeMs) ? undefined : this.primed;
-    } else st = fs.statSync(file, { throwIfNoEntry: false });
+    const st = fs.statSync(file, { throwIfNoEntry: false });
     const cached = this.entries.get(jobId);
     if (!st) {
       if (cached) this.drop(jobId);
@@ -110,18 +97,6 @@ export class DocumentCache implements DocumentSnapshots {
     }
     if (cached && sameKey(cached, st)) return cached.doc;
     return this.readFile(file, st, cached, jobId);
-  }
-
-  /**
-   * The stat of a job's document taken a moment ago in this command (mtimeMs NaN: no document), for the
-   * next read of that job's document instead of a stat of its own.
-   */
-  prime(jobId: string, mtimeMs: number, ctimeMs: number, size: number, ino: number): void {
-    this.primedId = jobId;
-    this.primed.mtimeMs = mtimeMs;
-    this.primed.ctimeMs = ctimeMs;
-    this.primed.size = size;
-    this.primed.ino = ino;
   }
 
   private readFile(file: string, st: StatKey, cached: Entry | undefined, jobId: string): JsonObject {
