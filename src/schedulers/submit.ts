@@ -200,7 +200,8 @@ export async function submit(
   // The scheduler's queue and partitions are asked now and read once eligibility is known.
   if (scheduler) startCommands(scheduler.askCommands());
   const documents = DocumentCache.open(path.join(project.dataDir, "cache"));
-  const planner = new Planner(project, workflow, opts.selection, { snapshot: true, files: new DocumentSnapshot(documents) });
+  const files = new DocumentSnapshot(documents);
+  const planner = new Planner(project, workflow, opts.selection, { jobs: files.jobs(project), snapshot: true, files });
   const { items, raised } = await eligibleItems(planner, opts.groups);
   documents.save(() => new Set(project.index.jobIds));
   if (raised.length > 0) throw raised[0].error;

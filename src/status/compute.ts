@@ -17,8 +17,7 @@
  *
  * Speed (100,000 jobs in about a second when nothing changed): the project is read once — state points
  * through the job index, documents through the document cache (one stat per job when nothing changed),
- * as one snapshot (job-files.ts) that the built-in conditions, `-f doc.` and `-p doc.` read; functions
- * in project.ts get the jobs themselves, which read the files now.
+ * as one snapshot (job-files.ts) that conditions, labels, `-f doc.` and `-p doc.` read.
  * The scan takes each aggregate through every operation that aggregates alike, in turn, with the
  * Planner in snapshot mode, so that `after` finds the post-conditions it needs already evaluated for
  * the aggregate in hand: each is evaluated once per (operation, aggregate). Conditions are evaluated
@@ -167,7 +166,7 @@ interface OperationScan {
 export async function computeStatus(project: Project, workflow: Workflow, opts: StatusOptions = {}): Promise<StatusReport> {
   const documents = opts.documents ?? DocumentCache.open(path.join(project.dataDir, "cache"));
   const files = new DocumentSnapshot(documents);
-  const planner = new Planner(project, workflow, opts.selection ?? {}, { snapshot: true, files });
+  const planner = new Planner(project, workflow, opts.selection ?? {}, { jobs: files.jobs(project), snapshot: true, files });
   const entries = selectEntries(workflow, opts.names, opts.warn);
   const detailed = Boolean(opts.detailed || (opts.parameters && opts.parameters.length > 0));
 

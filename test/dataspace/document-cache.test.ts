@@ -136,6 +136,28 @@ describe("a snapshot of the documents (job-files.ts)", () => {
     expect(LIVE_FILES.document(job)).toEqual({ a: 2, b: true });
   });
 
+  it("makes jobs for user code that read from it, give copies to change, and see their own writes", () => {
+    const own = initProject(tempDir());
+    own.openJob({ n: 1 }).doc.set("a", 1);
+    const cache = DocumentCache.inMemory();
+    const snapshot = new DocumentSnapshot(cache);
+    const [job] = snapshot.jobs(own);
+    expect(job.doc.get("a")).toBe(1);
+    fs.writeFileSync(docFile(job), '{"a": 2, "list": [1]}'); // another program, after the snapshot
+    expect(job.doc.get("a")).toBe(1);
+    expect(job.documentView()).toEqual({ a: 1 });
+    const copy = job.doc.data;
+    copy.a = 99;
+    expect(job.doc.view()).toEqual({ a: 1 });
+    job.doc.set("b", true); // this process writes: the next read goes to the file
+    expect(job.doc.data).toEqual({ a: 2, list: [1], b: true });
+    (job.doc.get("list") as number[]).push(2);
+    expect(snapshot.document(job)).toEqual({ a: 2, list: [1], b: true });
+    expect(cache.filesRead).toBe(2);
+    // the project's own job reads the file
+    expect(own.openJob({ n: 1 }).doc.get("a")).toBe(2);
+  });
+
   it("a job without a document has an empty one; an unreadable one raises at every question", () => {
     const snapshot = new DocumentSnapshot(DocumentCache.inMemory());
     expect(snapshot.document(newJob())).toEqual({});
