@@ -1,55 +1,43 @@
 /**
  * The document cache, `.cohort/cache/documents.json`: the text of every job document cohort has read,
- * keyed by what one `stat` of the file tells — modification time, change time, size and inode — so that
+ * keyed by what one `stat` of the file tells (its stat key, util/stat-key.ts), so that
  * a command showing the whole project (`status`) reads each document file only when it changed, with
  * one `stat` per job otherwise.
  *
  * It is never trusted blindly:
  * - The cache file carries a SHA-1 of its content (checked-file.ts): one edited or damaged is read as an
  *   empty cache, and written anew.
- * - A document is always `stat`ed. Any difference in mtime, ctime, size or inode (a rename gives a new
- *   inode, an in-place write a new mtime and ctime, and no program can set a ctime back) reads the file
- *   again. A missing file is an empty document, whatever the cache holds.
- * - A file whose mtime is less than two seconds older than the moment it was read is not cached: a
- *   second write in the same clock tick could keep the times and the size (the "racy git" problem).
- *   Such a file is read again by every command until it has been quiet for two seconds. (A program
- *   that sets an old mtime back after writing still changes the ctime, which no program can set.)
+ * - A document is always `stat`ed. Any change of its stat key reads the file again. A missing file is
+ *   an empty document, whatever the cache holds.
+ * - A file that is not settled (stat-key.ts: modified less than two seconds before the command began)
+ *   is not cached: a second write in the same clock tick could keep the key. Such a file is read again
+ *   by every command until it has been quiet for two seconds.
  * - Files larger than 64 KiB are not cached (read every time).
  * - A file that cannot be read or parsed is not cached: the error is raised by every read of it.
  * - Documents are stored parsed, with the values JSON cannot carry (integer-valued floats, big
  *   integers) recorded apart, as the job index stores state points.
  *
- * Within one command a document is read once (a snapshot, kept by the job's Document): every later
- * read in the same command gets the same content, unless this process writes the document.
+ * Within one command a document is read once (a snapshot, job-files.ts): every later read in the same
+ * command gets the same content.
  */
 import fs from "node:fs";
 import path from "node:path";
 import { readCheckedFile, writeCheckedFile } from "../util/checked-file.js";
 import { makeDirs, readSmallFileSync } from "../util/fs.js";
+import { keyAt, keyNumbers, keyOf, sameKey, settled, type StatKey } from "../util/stat-key.js";
 import { UserError } from "../util/errors.js";
-import type { DocumentSnapshots } from "./document.js";
 import { collectTyped, restoreTyped } from "./typed-json.js";
 import { parseJson } from "./json.js";
 import { isPlainObject, type JsonObject } from "./value.js";
 
-/** What the cache compares of a document's file. */
-export interface DocumentStat {
-  mtimeMs: number;
-  ctimeMs: number;
-  size: number;
-  ino: number;
-}
-
 const CACHE_VERSION = 2;
 const CACHE_FILE = "documents.json";
-/** A time older than the read by this much cannot hide a later change made in the same clock tick. */
-const TRUST_MARGIN_MS = 2000;
 const MAX_CACHED_BYTES = 64 * 1024;
 
 interface CacheFile {
   v: number;
   ids: string[];
-  /** Per id, four numbers: mtimeMs, ctimeMs, size, ino. */
+  /** Per id, its file's stat key as four numbers (keyNumbers). */
   stats: number[];
   /** Per id, the document (as JSON.parse reads it back, corrected by `typed`). */
   docs: JsonObject[];
@@ -57,18 +45,11 @@ interface CacheFile {
   typed: (string | number)[][];
 }
 
-interface Entry {
-  mtimeMs: number;
-  ctimeMs: number;
-  size: number;
-  ino: number;
+interface Entry extends StatKey {
   doc: JsonObject;
 }
 
-export class DocumentCache implements DocumentSnapshots {
-  /** A stat already taken in this command for one job (see prime); NaN mtime: no file. */
-  private primedId: string | undefined;
-  private readonly primed: DocumentStat = { mtimeMs: NaN, ctimeMs: 0, size: 0, ino: 0 };
+export class DocumentCache {
   /** When the cache was opened: earlier than every stat, so that "quiet for two seconds" errs on the safe side. */
   private readonly openedAt = Date.now();
   private dirty = false;
@@ -99,11 +80,6 @@ export class DocumentCache implements DocumentSnapshots {
     return this.loaded;
   }
 
-  /** This process wrote the job's document: the next read goes to the file. */
-  written(jobId: string): void {
-    this.drop(jobId);
-  }
-
   private drop(jobId: string): void {
     if (this.entries.delete(jobId)) this.dirty = true;
   }
@@ -113,35 +89,17 @@ export class DocumentCache implements DocumentSnapshots {
    * this version of the file. Undefined when there is no file; throws when it cannot be read or parsed.
    */
   read(jobId: string, file: string): JsonObject | undefined {
-    let st: DocumentStat | undefined;
-    if (jobId === this.primedId) {
-      this.primedId = undefined;
-      st = Number.isNaN(this.primed.mtimeMs) ? undefined : this.primed;
-    } else st = fs.statSync(file, { throwIfNoEntry: false });
+    const st = fs.statSync(file, { throwIfNoEntry: false });
     const cached = this.entries.get(jobId);
     if (!st) {
       if (cached) this.drop(jobId);
       return undefined;
     }
-    if (cached && cached.mtimeMs === st.mtimeMs && cached.ctimeMs === st.ctimeMs && cached.size === st.size && cached.ino === st.ino) {
-      return cached.doc;
-    }
+    if (cached && sameKey(cached, st)) return cached.doc;
     return this.readFile(file, st, cached, jobId);
   }
 
-  /**
-   * The stat of a job's document taken a moment ago in this command (mtimeMs NaN: no document), for the
-   * next read of that job's document instead of a stat of its own.
-   */
-  prime(jobId: string, mtimeMs: number, ctimeMs: number, size: number, ino: number): void {
-    this.primedId = jobId;
-    this.primed.mtimeMs = mtimeMs;
-    this.primed.ctimeMs = ctimeMs;
-    this.primed.size = size;
-    this.primed.ino = ino;
-  }
-
-  private readFile(file: string, st: DocumentStat, cached: Entry | undefined, jobId: string): JsonObject {
+  private readFile(file: string, st: StatKey, cached: Entry | undefined, jobId: string): JsonObject {
     let text: string;
     let doc: JsonObject;
     try {
@@ -152,11 +110,9 @@ export class DocumentCache implements DocumentSnapshots {
       if (cached) this.drop(jobId);
       throw error;
     }
-    // Old enough: a later write, which sets the modification time to its own moment, cannot keep it.
-    const quiet = this.openedAt - st.mtimeMs > TRUST_MARGIN_MS;
     // The length read must match the stat: otherwise the file changed between the two calls.
-    if (quiet && st.size <= MAX_CACHED_BYTES && Buffer.byteLength(text) === st.size) {
-      this.entries.set(jobId, { mtimeMs: st.mtimeMs, ctimeMs: st.ctimeMs, size: st.size, ino: st.ino, doc });
+    if (settled(st, this.openedAt) && st.size <= MAX_CACHED_BYTES && Buffer.byteLength(text) === st.size) {
+      this.entries.set(jobId, { ...keyOf(st), doc });
       this.dirty = true;
     } else if (cached) {
       this.drop(jobId);
@@ -178,7 +134,7 @@ export class DocumentCache implements DocumentSnapshots {
     for (const [id, e] of this.entries) {
       collectTyped(e.doc, [data.ids.length], data.typed);
       data.ids.push(id);
-      data.stats.push(e.mtimeMs, e.ctimeMs, e.size, e.ino);
+      data.stats.push(...keyNumbers(e));
       data.docs.push(e.doc);
     }
     try {
@@ -228,8 +184,7 @@ function readCache(file: string): Map<string, Entry> {
   }
   const { ids, stats, docs } = data;
   for (let i = 0; i < ids.length; i++) {
-    const s = i * 4;
-    entries.set(ids[i], { mtimeMs: stats[s], ctimeMs: stats[s + 1], size: stats[s + 2], ino: stats[s + 3], doc: docs[i] });
+    entries.set(ids[i], { ...keyAt(stats, i * 4), doc: docs[i] });
   }
   return entries;
 }

@@ -3,9 +3,9 @@
  *
  * A job's state point is fixed by its id (the id is its hash), so a cached state point stays right
  * for as long as the directory of that name exists. What can change behind cohort's back is the set
- * of directories; the index sees that through the workspace directory's modification time, and reads
- * the directory again whenever that time moved or is too recent to be trusted. `cohort check` reads
- * every file again regardless.
+ * of directories; the index sees that through the workspace directory's stat key (util/stat-key.ts),
+ * and reads the directory again whenever the key changed or is too recent to be trusted. `cohort
+ * check` reads every file again regardless.
  *
  * The cache file carries a SHA-1 of its content (checked-file.ts): one edited or damaged is read as no
  * cache, and the index is built again from the job directories. What runs a job does not take the
@@ -14,6 +14,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { readCheckedFile, writeCheckedFile } from "../util/checked-file.js";
+import { keyAt, keyNumbers, sameKey, settled, statKey, type StatKey } from "../util/stat-key.js";
 import { isErrno, makeDirs, readSmallFileSync, removeStaleTemps } from "../util/fs.js";
 import { Utf8Error } from "../util/utf8.js";
 import { jobId, JOB_ID } from "./id.js";
@@ -22,9 +23,7 @@ import { collectTyped, restoreTyped } from "./typed-json.js";
 import { isPlainObject, type JsonObject, type JsonValue } from "./value.js";
 
 export const STATEPOINT_FILE = "signac_statepoint.json";
-const CACHE_VERSION = 2;
-/** A directory time older than the scan by this much cannot hide a change made in the same clock tick. */
-const TRUST_MARGIN_MS = 2000;
+const CACHE_VERSION = 3;
 
 export interface InvalidJobDir {
   name: string;
@@ -33,8 +32,8 @@ export interface InvalidJobDir {
 
 interface CacheFile {
   v: number;
-  /** Modification time of workspace/ seen before the scan that produced this index; -1 when unknown. */
-  wsMtimeMs: number;
+  /** The stat key of workspace/ (keyNumbers) seen before the scan that produced this index; null when unknown. */
+  ws: number[] | null;
   scannedAt: number;
   ids: string[];
   sps: unknown[];
@@ -80,7 +79,7 @@ export class JobIndex {
     private readonly cacheFile: string,
     private ids: string[],
     private sps: JsonObject[],
-    private wsMtimeMs: number,
+    private wsKey: StatKey | undefined,
     private scannedAt: number,
     readonly invalid: InvalidJobDir[],
   ) {}
@@ -89,19 +88,20 @@ export class JobIndex {
   static load(workspace: string, cacheDir: string): JobIndex {
     const cacheFile = path.join(cacheDir, "jobs.json");
     const cached = readCache(cacheFile);
-    const mtime = statMtime(workspace);
-    if (cached && mtime !== undefined && cached.wsMtimeMs === mtime && cached.scannedAt - mtime > TRUST_MARGIN_MS) {
-      return new JobIndex(workspace, cacheFile, cached.ids, cached.sps as JsonObject[], cached.wsMtimeMs, cached.scannedAt, cached.invalid);
+    const key = workspaceKey(workspace);
+    const cachedKey = cached?.ws ? keyAt(cached.ws) : undefined;
+    if (cached && trusted(cachedKey, key, cached.scannedAt)) {
+      return new JobIndex(workspace, cacheFile, cached.ids, cached.sps as JsonObject[], cachedKey, cached.scannedAt, cached.invalid);
     }
     const index = cached
-      ? new JobIndex(workspace, cacheFile, cached.ids, cached.sps as JsonObject[], cached.wsMtimeMs, cached.scannedAt, [])
-      : new JobIndex(workspace, cacheFile, [], [], -1, 0, []);
-    index.rescan(mtime, cached?.invalid ?? []);
+      ? new JobIndex(workspace, cacheFile, cached.ids, cached.sps as JsonObject[], cachedKey, cached.scannedAt, [])
+      : new JobIndex(workspace, cacheFile, [], [], undefined, 0, []);
+    index.rescan(key, cached?.invalid ?? []);
     return index;
   }
 
   /** Reads the workspace directory and reconciles it with the index. */
-  private rescan(mtimeBefore: number | undefined, previouslyInvalid: InvalidJobDir[]): void {
+  private rescan(keyBefore: StatKey | undefined, previouslyInvalid: InvalidJobDir[]): void {
     this.rescanned = true;
     const scannedAt = Date.now();
     let names: string[];
@@ -149,12 +149,11 @@ export class JobIndex {
       sorted = [this.ids.filter((_, i) => keep[i]), this.sps.filter((_, i) => keep[i])];
     }
     const invalidChanged = JSON.stringify(previouslyInvalid) !== JSON.stringify(this.invalid);
-    // Once the directory time is old enough, saving it lets the next command skip the scan.
-    const wasTrustable = this.wsMtimeMs === mtimeBefore && this.scannedAt - this.wsMtimeMs > TRUST_MARGIN_MS;
-    const becameTrustable = mtimeBefore !== undefined && scannedAt - mtimeBefore > TRUST_MARGIN_MS && !wasTrustable;
+    // Once the directory's key is settled, saving it lets the next command skip the scan.
+    const becameTrustable = trusted(keyBefore, keyBefore, scannedAt) && !trusted(this.wsKey, keyBefore, this.scannedAt);
     this.dirty = added || removed || invalidChanged || becameTrustable;
     [this.ids, this.sps] = sorted;
-    this.wsMtimeMs = mtimeBefore ?? -1;
+    this.wsKey = keyBefore;
     this.scannedAt = scannedAt;
     this.byId = undefined;
   }
@@ -221,7 +220,7 @@ export class JobIndex {
   }
 
   private markChanged(): void {
-    this.wsMtimeMs = -1;
+    this.wsKey = undefined;
     this.dirty = true;
   }
 
@@ -241,7 +240,7 @@ export class JobIndex {
     this.sps.forEach((sp, i) => collectTyped(sp, [i], typed));
     const file: CacheFile = {
       v: CACHE_VERSION,
-      wsMtimeMs: this.wsMtimeMs,
+      ws: this.wsKey ? keyNumbers(this.wsKey) : null,
       scannedAt: this.scannedAt,
       ids: this.ids,
       sps: this.sps,
@@ -258,12 +257,17 @@ export class JobIndex {
   }
 }
 
-function statMtime(dir: string): number | undefined {
+function workspaceKey(dir: string): StatKey | undefined {
   try {
-    return fs.statSync(dir).mtimeMs;
+    return statKey(dir);
   } catch {
     return undefined;
   }
+}
+
+/** Whether an index made when workspace/ had the key `held` (scanned at `scannedAt`) is right while it has `now`. */
+function trusted(held: StatKey | undefined, now: StatKey | undefined, scannedAt: number): boolean {
+  return held !== undefined && now !== undefined && sameKey(held, now) && settled(held, scannedAt);
 }
 
 function readCache(file: string): CacheFile | undefined {
@@ -275,7 +279,7 @@ function readCache(file: string): CacheFile | undefined {
   } catch {
     return undefined;
   }
-  if (data.v !== CACHE_VERSION || !Array.isArray(data.ids) || !Array.isArray(data.sps) || data.ids.length !== data.sps.length) {
+  if (data.v !== CACHE_VERSION || (data.ws !== null && !Array.isArray(data.ws)) || !Array.isArray(data.ids) || !Array.isArray(data.sps) || data.ids.length !== data.sps.length) {
     return undefined;
   }
   restoreTyped(data.sps, data.typed);

@@ -2,7 +2,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { UserError } from "../util/errors.js";
 import { isErrno, sweepStaleTemps, tempNameFor, writeFileAtomic } from "../util/fs.js";
-import { Document, EMPTY, type DocumentSnapshots } from "./document.js";
+import { Document } from "./document.js";
 import { jobId } from "./id.js";
 import { dumpJson } from "./json.js";
 import { NO_STATEPOINT_FILE, readStatepoint, STATEPOINT_FILE } from "./job-index.js";
@@ -12,11 +12,6 @@ import { isPlainObject, type JsonObject } from "./value.js";
 export const JOB_DOCUMENT_FILE = "signac_job_document.json";
 /** A file name that path.join would leave as it is. */
 const SIMPLE_NAME = /^(?!\.\.?$)[^/\\]+$/;
-
-/** Facts about job files already looked up (see Job.useFileFacts): undefined for a name not looked up. */
-export interface JobFileFacts {
-  exists(index: number, name: string): boolean | undefined;
-}
 
 /** Who learns of a job's move: its project, whose index lists it under its old id. */
 export interface JobOwner {
@@ -38,20 +33,13 @@ export class DestinationExistsError extends Error {
   }
 }
 
-/** A snapshot of the document not taken yet. */
-const NOT_READ = Symbol("not read");
-/** A snapshot that could not be taken: the error is raised again. */
-class Unreadable {
-  constructor(readonly error: unknown) {}
-}
-
-/** A point of the data space: `workspace/<id>/`, named by the hash of its state point. */
+/**
+ * A point of the data space: `workspace/<id>/`, named by the hash of its state point. Its document and
+ * files are read from the file system at every call (a command that shows one moment of the project
+ * reads them through a JobFiles instead: job-files.ts).
+ */
 export class Job {
   private document: Document | undefined;
-  private snapshots: DocumentSnapshots | undefined;
-  private docSnapshot: JsonObject | undefined | Unreadable | typeof NOT_READ = NOT_READ;
-  private fileFacts: JobFileFacts | undefined;
-  private fileFactsIndex = -1;
   /** Known to exist: set once `init()` has made or found the job, so later writes skip the check. */
   private initialized = false;
   /** Set once verify() found the job directory's state point to be this job's. */
@@ -196,56 +184,17 @@ export class Job {
     this.spView = undefined;
     this.verified = false;
     this.document = undefined;
-    this.docSnapshot = NOT_READ;
-    this.fileFacts = undefined;
-    this.fileFactsIndex = -1;
   }
 
   /** The job document (`signac_job_document.json`); writing to it creates the job if needed. */
   get doc(): Document {
-    if (!this.document) {
-      const source = this.snapshots && {
-        snapshot: () => this.documentView(),
-        written: () => {
-          this.docSnapshot = NOT_READ;
-          this.snapshots!.written(this.id);
-        },
-      };
-      this.document = new Document(this.path + path.sep + JOB_DOCUMENT_FILE, () => this.init(), source);
-    }
+    this.document ??= new Document(this.path + path.sep + JOB_DOCUMENT_FILE, () => this.init());
     return this.document;
   }
 
-  /**
-   * Reads of this job's document come from `snapshots` (once per command, through the document cache)
-   * instead of the file; writes still go to the file. For commands that show one moment of the
-   * project, such as `status`.
-   */
-  readDocumentsFrom(snapshots: DocumentSnapshots): this {
-    this.snapshots = snapshots;
-    this.document = undefined;
-    this.docSnapshot = NOT_READ;
-    return this;
-  }
-
-  /**
-   * The document for reading only — do not change the object: `doc.data` gives a copy to change. From
-   * the snapshot when the job reads from one (taken at the first read), else from the file.
-   */
+  /** The document for reading only, as its file holds it now — do not change the object: `doc.data` gives a copy to change. */
   documentView(): Readonly<JsonObject> {
-    const snapshots = this.snapshots;
-    if (!snapshots) return this.doc.view();
-    let snap = this.docSnapshot;
-    if (snap === NOT_READ) {
-      try {
-        snap = snapshots.read(this.id, this.path + path.sep + JOB_DOCUMENT_FILE);
-      } catch (error) {
-        snap = new Unreadable(error);
-      }
-      this.docSnapshot = snap;
-    }
-    if (snap instanceof Unreadable) throw snap.error;
-    return snap ?? EMPTY;
+    return this.doc.view();
   }
 
   /** The path of a file in the job directory. */
@@ -253,21 +202,9 @@ export class Job {
     return SIMPLE_NAME.test(name) ? this.path + path.sep + name : path.join(this.path, name);
   }
 
+  /** Whether the job directory holds this file now. */
   isFile(name: string): boolean {
-    if (this.fileFacts) {
-      const known = this.fileFacts.exists(this.fileFactsIndex, name);
-      if (known !== undefined) return known;
-    }
     return fs.existsSync(this.fn(name));
-  }
-
-  /**
-   * Answers isFile from facts looked up a moment ago in this command (this job is entry `index` of
-   * them), until called again without them. For a scan that shows one moment of the project (`status`).
-   */
-  useFileFacts(facts: JobFileFacts | undefined, index = -1): void {
-    this.fileFacts = facts;
-    this.fileFactsIndex = index;
   }
 
   exists(): boolean {

@@ -4,6 +4,7 @@
  */
 import { spawnSync } from "node:child_process";
 import type { Job } from "../dataspace/job.js";
+import { LIVE_FILES, type JobFiles } from "../dataspace/job-files.js";
 import type { Project } from "../dataspace/project.js";
 import { compileFilter } from "../dataspace/filter.js";
 import type { JsonObject } from "../dataspace/value.js";
@@ -51,6 +52,8 @@ export interface PlannerOptions {
    * whose operations change what the conditions see.
    */
   snapshot?: boolean;
+  /** How conditions see the jobs' files (default: as they are at each question, LIVE_FILES). */
+  files?: JobFiles;
 }
 
 /** A memoized evaluation that raised. */
@@ -89,6 +92,7 @@ export class Planner {
   private readonly aggIds = new WeakMap<Job[], string>();
   private readonly blocked = new WeakMap<Condition, Eligibility>();
   private readonly ctx: ConditionContext;
+  private readonly files: JobFiles;
 
   constructor(
     readonly project: Project,
@@ -98,7 +102,9 @@ export class Planner {
   ) {
     this.allJobs = options.jobs ?? project.jobs();
     this.snapshot = options.snapshot ?? false;
+    this.files = options.files ?? LIVE_FILES;
     this.ctx = {
+      files: this.files,
       postHolds: (operation, jobs) => this.postHoldsNow(this.workflow.operation(operation), jobs),
       runCommand: (command, jobs) => Promise.resolve(runConditionCommand(command, jobs, project.root)),
     };
@@ -178,7 +184,7 @@ export class Planner {
     if (filter && Object.keys(filter).length > 0) {
       const match = compileFilter(filter);
       const matching = new Set(
-        this.allJobs.filter((j) => match(j.spData, () => j.documentView() as JsonObject)).map((j) => j.id),
+        this.allJobs.filter((j) => match(j.spData, () => this.files.document(j) as JsonObject)).map((j) => j.id),
       );
       jobIds = jobIds ? new Set([...jobIds].filter((id) => matching.has(id))) : matching;
     }

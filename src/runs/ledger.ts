@@ -21,6 +21,7 @@ import { createHash } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 import { isErrno } from "../util/fs.js";
+import { keyOf, type StatKey } from "../util/stat-key.js";
 import { parseClusterJob, type ClusterJobRef } from "./cluster-job.js";
 import { JOURNAL_RE, journalDir, type AttrEvent, type GroupEvent, type GroupKind, type JournalEvent, type RunEvent, type WriterEvent } from "./journal.js";
 import { METRIC_LINE_START, splitMetricLines } from "./metric-events.js";
@@ -501,12 +502,10 @@ function wellFormed(v: unknown): v is JournalEvent {
   }
 }
 
-/** What a journal was when it was read: its size (what was read of it ends at its last newline) and modification time. */
-export interface ReadMark {
+/** What a journal was when it was read: its stat key (stat-key.ts), and how much of it was read (up to its last newline). */
+export interface ReadMark extends StatKey {
   /** Bytes read: up to the last newline. */
   read: number;
-  size: number;
-  mtimeMs: number;
 }
 
 export interface TailOptions {
@@ -560,7 +559,7 @@ export class JournalTail {
     }
     try {
       const st = fs.fstatSync(fd);
-      const mark = { read: from, size: st.size, mtimeMs: st.mtimeMs };
+      const mark: ReadMark = { read: from, ...keyOf(st) };
       this.marks.set(name, mark);
       if (st.size <= from) return;
       const want = st.size - from;

@@ -2,10 +2,12 @@
  * The listing cache (docs/runs.md, "The listing cache"): the first rows of `cohort runs` and of
  * `cohort runs -g` as a full reading of the journals found them, with everything those rows are made
  * from (their runs, groups, member runs and writers), kept in `.cohort/cache/runs-list.v8` and
- * `runs-groups.v8` with the name, size and modification time of every journal read.
+ * `runs-groups.v8` with the name and stat key (util/stat-key.ts) of every journal read.
  *
- * A listing finds the cache valid when the journals are exactly those files with those sizes and
- * times: then nothing was appended, made or removed since, and it reads no journal. Statuses are
+ * A listing finds the cache valid when the journals are exactly those files with those keys: then
+ * nothing was appended, made, rewritten or removed since, and it reads no journal. (A journal only
+ * grows, and a write that appends changes its size: so the keys need not be settled, as the
+ * document cache's must, and a listing right after a run is cached.) Statuses are
  * derived when shown, as in any listing (whether a writer is alive, what the scheduler says): the
  * cache keeps events, never a status. Anything else — a journal changed, added or gone, a cache file
  * damaged, of another format or unreadable — makes the listing read the journals as if there were no
@@ -21,6 +23,7 @@ import path from "node:path";
 import v8 from "node:v8";
 import { readCheckedFile, writeCheckedFile } from "../util/checked-file.js";
 import { isErrno, makeDirs } from "../util/fs.js";
+import { keyAt, keyNumbers, sameKey } from "../util/stat-key.js";
 import { JOURNAL_RE, journalDir } from "./journal.js";
 import { Ledger, Run, type Group, type Stamp, type Writer } from "./ledger.js";
 import type { Row } from "./listing.js";
@@ -30,7 +33,7 @@ import type { RunsView } from "./view.js";
 export const CACHED_ROWS = 20;
 
 /** Changes whenever what the cache holds changes; a cache of another format is rebuilt. */
-const FORMAT = 2;
+const FORMAT = 3;
 
 export type ListKind = "runs" | "groups";
 
@@ -82,8 +85,8 @@ interface GroupFields extends Omit<Group, "joined"> {
 /** What a cache file holds (node's own serialization), under a SHA-1 of its bytes (checked-file.ts). */
 interface Contents {
   format: number;
-  /** Every journal read, in name order, with its size and modification time. */
-  journals: { name: string[]; size: number[]; mtimeMs: number[] };
+  /** Every journal read, in name order, with its stat key (four numbers each, keyNumbers). */
+  journals: { name: string[]; keys: number[] };
   total: number;
   rows: ["run" | "group", string][];
   writers: Writer[];
@@ -142,7 +145,7 @@ export function saveListing(projectRoot: string, kind: ListKind, view: RunsView,
   const marks = names.map((n) => view.journals.get(n)!);
   const contents: Contents = {
     format: FORMAT,
-    journals: { name: names, size: marks.map((m) => m.size), mtimeMs: marks.map((m) => m.mtimeMs) },
+    journals: { name: names, keys: marks.flatMap(keyNumbers) },
     total,
     rows: first.map((row) => (row.type === "run" ? ["run", row.run.id] : ["group", row.group.id])),
     runs: [...runs.values()].map((r) => runTuple(r, writerOf)),
@@ -159,7 +162,7 @@ export function saveListing(projectRoot: string, kind: ListKind, view: RunsView,
   }
 }
 
-/** Whether the project's journals are exactly these files, with these sizes and times. */
+/** Whether the project's journals are exactly these files, with these stat keys. */
 function journalsAre(projectRoot: string, j: Contents["journals"]): boolean {
   const dir = journalDir(projectRoot);
   let names: string[];
@@ -181,7 +184,7 @@ function journalsAre(projectRoot: string, j: Contents["journals"]): boolean {
     }
     try {
       const st = fs.fstatSync(fd);
-      if (st.size !== j.size[i] || st.mtimeMs !== j.mtimeMs[i]) return false;
+      if (!sameKey(st, keyAt(j.keys, i * 4))) return false;
     } finally {
       fs.closeSync(fd);
     }

@@ -20,6 +20,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { DocumentCache } from "../dataspace/document-cache.js";
+import { DocumentSnapshot } from "../dataspace/job-files.js";
 import type { Project } from "../dataspace/project.js";
 import { eligibleItems, itemDirectives, type ExecutionItem } from "../execution/items.js";
 import { Planner, type Aggregate, type Selection } from "../execution/plan.js";
@@ -199,9 +200,8 @@ export async function submit(
   // The scheduler's queue and partitions are asked now and read once eligibility is known.
   if (scheduler) startCommands(scheduler.askCommands());
   const documents = DocumentCache.open(path.join(project.dataDir, "cache"));
-  const allJobs = project.jobs();
-  for (const job of allJobs) job.readDocumentsFrom(documents);
-  const planner = new Planner(project, workflow, opts.selection, { jobs: allJobs, snapshot: true });
+  const files = new DocumentSnapshot(documents);
+  const planner = new Planner(project, workflow, opts.selection, { jobs: files.jobs(project), snapshot: true, files });
   const { items, raised } = await eligibleItems(planner, opts.groups);
   documents.save(() => new Set(project.index.jobIds));
   if (raised.length > 0) throw raised[0].error;

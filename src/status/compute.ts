@@ -16,16 +16,17 @@
  * its text. A label that raises is recorded as an error for that job, and the scan goes on.
  *
  * Speed (100,000 jobs in about a second when nothing changed): the project is read once — state points
- * through the job index, documents through the document cache (one stat per job when nothing changed).
+ * through the job index, documents through the document cache (one stat per job when nothing changed),
+ * as one snapshot (job-files.ts) that conditions, labels, `-f doc.` and `-p doc.` read.
  * The scan takes each aggregate through every operation that aggregates alike, in turn, with the
  * Planner in snapshot mode, so that `after` finds the post-conditions it needs already evaluated for
  * the aggregate in hand: each is evaluated once per (operation, aggregate). Conditions are evaluated
- * synchronously unless one of them is async. From 20,000 jobs a worker thread looks at the files ahead
- * of the scan (file-facts.ts).
+ * synchronously unless one of them is async.
  */
 import path from "node:path";
 import { DocumentCache } from "../dataspace/document-cache.js";
 import type { Job } from "../dataspace/job.js";
+import { DocumentSnapshot, type JobFiles } from "../dataspace/job-files.js";
 import { splitPath } from "../dataspace/keys.js";
 import { lookupPath, type Project } from "../dataspace/project.js";
 import { Float, type JsonValue } from "../dataspace/value.js";
@@ -34,7 +35,6 @@ import { errorText } from "../util/errors.js";
 import { ConditionError, describeCondition, evaluateConditionNow, isPromiseLike, type MaybePromise } from "../workflow/conditions.js";
 import type { Condition, GroupDefinition, LabelDefinition, OperationDefinition } from "../workflow/model.js";
 import { matchNames, type Workflow } from "../workflow/workflow.js";
-import { FileFacts, MIN_JOBS_FOR_WORKER } from "./file-facts.js";
 
 export type State = "eligible" | "complete" | "waiting" | "error";
 
@@ -124,8 +124,6 @@ export interface StatusOptions {
    * undefined when no scheduler was asked.
    */
   cluster?: Map<string, "queued" | "held" | "running">;
-  /** From how many jobs a worker thread looks at files ahead of the scan (default 20,000; 0: never). */
-  fileWorkerFrom?: number;
 }
 
 const STATE_CODES: readonly State[] = ["eligible", "complete", "waiting", "error"];
@@ -167,9 +165,8 @@ interface OperationScan {
 /** Computes the status of a project's workflow. */
 export async function computeStatus(project: Project, workflow: Workflow, opts: StatusOptions = {}): Promise<StatusReport> {
   const documents = opts.documents ?? DocumentCache.open(path.join(project.dataDir, "cache"));
-  const allJobs = project.jobs();
-  for (const job of allJobs) job.readDocumentsFrom(documents);
-  const planner = new Planner(project, workflow, opts.selection ?? {}, { jobs: allJobs, snapshot: true });
+  const files = new DocumentSnapshot(documents);
+  const planner = new Planner(project, workflow, opts.selection ?? {}, { jobs: files.jobs(project), snapshot: true, files });
   const entries = selectEntries(workflow, opts.names, opts.warn);
   const detailed = Boolean(opts.detailed || (opts.parameters && opts.parameters.length > 0));
 
@@ -261,37 +258,22 @@ export async function computeStatus(project: Project, workflow: Workflow, opts: 
 
   for (const [aggregates, cls] of classes) {
     const withLabels = aggregates === inline;
-    // One job per aggregate: a worker thread can look at the files ahead (file-facts.ts).
-    const single = aggregates.length > 0 && aggregates.every((a) => a.jobs.length === 1);
-    const needs = single ? fileNeeds(workflow, cls.map((s) => s.op), withLabels ? labels : []) : undefined;
-    const workerFrom = opts.fileWorkerFrom ?? MIN_JOBS_FOR_WORKER;
-    const facts = needs && workerFrom > 0 && aggregates.length >= workerFrom ? FileFacts.start(aggregates.map((a) => a.jobs[0]), needs.names, needs.documents) : undefined;
-    try {
-      for (let i = 0; i < aggregates.length; i++) {
-        const agg = aggregates[i];
-        const primed = facts !== undefined && facts.claim(i);
-        if (primed) {
-          agg.jobs[0].useFileFacts(facts, i);
-          if (needs!.documents) facts.primeDocument(documents, agg.jobs[0].id, i);
+    for (let i = 0; i < aggregates.length; i++) {
+      const agg = aggregates[i];
+      for (const scan of cls) {
+        let r: void | Promise<void> = undefined;
+        try {
+          r = record(scan, i, planner.eligibilityNow(scan.op, agg));
+        } catch (err) {
+          recordError(scan, i, err);
         }
-        for (const scan of cls) {
-          let r: void | Promise<void> = undefined;
-          try {
-            r = record(scan, i, planner.eligibilityNow(scan.op, agg));
-          } catch (err) {
-            recordError(scan, i, err);
-          }
-          if (r) await r;
-        }
-        if (withLabels) {
-          const r = labelJob(i);
-          if (r) await r;
-        }
-        if (primed) agg.jobs[0].useFileFacts(undefined);
-        tick();
+        if (r) await r;
       }
-    } finally {
-      facts?.stop();
+      if (withLabels) {
+        const r = labelJob(i);
+        if (r) await r;
+      }
+      tick();
     }
   }
   if (labels.length > 0 && !inline) {
@@ -313,58 +295,10 @@ export async function computeStatus(project: Project, workflow: Workflow, opts: 
     const shownOps = ops.filter((op) => entries.some((g) => g.operations.includes(op.name))).map((op) => op.name);
     const parameters = opts.parameters ?? [];
     report.columns = { operations: shownOps, labels: labels.map((l) => l.name), parameters };
-    report.rows = jobRows(shownJobs, shownOps.map((n) => scans.get(n)!), labels, labelValues, parameters);
+    report.rows = jobRows(files, shownJobs, shownOps.map((n) => scans.get(n)!), labels, labelValues, parameters);
   }
   if (!opts.documents) documents.save(() => new Set(project.index.jobIds));
   return report;
-}
-
-/**
- * The files the conditions of these operations (and of the operations their `after` names, and of
- * these labels) look at: the names of `isfile`, and whether documents are read (document keys, or
- * functions, which may read them).
- */
-function fileNeeds(workflow: Workflow, ops: OperationDefinition[], labels: readonly LabelDefinition[]): { names: string[]; documents: boolean } {
-  const names = new Set<string>();
-  let documents = false;
-  const postsSeen = new Set<string>();
-  const visit = (c: Condition): void => {
-    switch (c.kind) {
-      case "isfile":
-        names.add(c.file);
-        break;
-      case "true":
-      case "false":
-      case "fn":
-        documents = true;
-        break;
-      case "not":
-        visit(c.condition);
-        break;
-      case "after":
-        for (const name of c.operations) {
-          if (postsSeen.has(name)) continue;
-          postsSeen.add(name);
-          const op = workflow.operations.get(name);
-          if (op) op.post.forEach(visit);
-        }
-        break;
-      default:
-        break;
-    }
-  };
-  for (const op of ops) {
-    op.pre.forEach(visit);
-    if (!postsSeen.has(op.name)) {
-      postsSeen.add(op.name);
-      op.post.forEach(visit);
-    }
-  }
-  for (const l of labels) {
-    if (l.condition) visit(l.condition);
-    else documents = true;
-  }
-  return { names: [...names], documents };
 }
 
 /** The jobs a status covers: the selected ones, and every job of a selected aggregate (`-j agg-...`). */
@@ -489,7 +423,7 @@ function labelResult(v: unknown): LabelCell {
   throw new Error(`it returned ${what}; a label returns true/false or a string`);
 }
 
-function jobRows(jobs: Job[], scans: OperationScan[], labels: LabelDefinition[], labelValues: LabelCell[][], parameters: string[]): JobRow[] {
+function jobRows(files: JobFiles, jobs: Job[], scans: OperationScan[], labels: LabelDefinition[], labelValues: LabelCell[][], parameters: string[]): JobRow[] {
   // The state of each operation per job: from the aggregate that holds the job.
   const index = new Map<string, number>();
   jobs.forEach((j, i) => index.set(j.id, i));
@@ -506,7 +440,7 @@ function jobRows(jobs: Job[], scans: OperationScan[], labels: LabelDefinition[],
   const getters = parameters.map((key) => {
     const isDoc = key.startsWith("doc.");
     const keys = splitPath(isDoc ? key.slice(4) : key.startsWith("sp.") ? key.slice(3) : key);
-    return (job: Job): JsonValue => (lookupPath(isDoc ? (job.documentView() as JsonValue) : job.spData, keys) ?? null);
+    return (job: Job): JsonValue => (lookupPath(isDoc ? (files.document(job) as JsonValue) : job.spData, keys) ?? null);
   });
   return jobs.map((job, i) => {
     const operations: Record<string, State | null> = {};

@@ -18,6 +18,7 @@
  * that failed) and carrying the original error.
  */
 import type { Job } from "../dataspace/job.js";
+import type { JobFiles } from "../dataspace/job-files.js";
 import { splitPath } from "../dataspace/keys.js";
 import { lookupPath } from "../dataspace/project.js";
 import { Float, type JsonValue } from "../dataspace/value.js";
@@ -32,6 +33,8 @@ export function isPromiseLike<T>(v: unknown): v is PromiseLike<T> {
 }
 
 export interface ConditionContext {
+  /** How `isfile`, `true` and `false` see the jobs' files in this command (job-files.ts). */
+  files: JobFiles;
   /** Whether every post-condition of an operation holds on these jobs. */
   postHolds(operation: string, jobs: Job[]): MaybePromise<boolean>;
   /** Runs a `command` condition; resolves to its exit code. */
@@ -70,10 +73,10 @@ export function isTruthy(v: JsonValue | undefined): boolean {
 /** Dotted keys split once per key text: `true`/`false` conditions look the same key up on every job. */
 const splitKeys = new Map<string, string[]>();
 
-function documentValue(job: Job, key: string): JsonValue | undefined {
+function documentValue(files: JobFiles, job: Job, key: string): JsonValue | undefined {
   let keys = splitKeys.get(key);
   if (!keys) splitKeys.set(key, (keys = splitPath(key)));
-  return lookupPath(job.documentView(), keys);
+  return lookupPath(files.document(job), keys);
 }
 
 function functionResult(result: unknown): boolean {
@@ -104,13 +107,13 @@ function afterHolds(operations: readonly string[], from: number, jobs: Job[], ct
 function evaluate(c: Condition, jobs: Job[], ctx: ConditionContext): MaybePromise<boolean> {
   switch (c.kind) {
     case "isfile":
-      for (const j of jobs) if (!j.isFile(c.file)) return false;
+      for (const j of jobs) if (!ctx.files.isFile(j, c.file)) return false;
       return true;
     case "true":
-      for (const j of jobs) if (!isTruthy(documentValue(j, c.key))) return false;
+      for (const j of jobs) if (!isTruthy(documentValue(ctx.files, j, c.key))) return false;
       return true;
     case "false":
-      for (const j of jobs) if (isTruthy(documentValue(j, c.key))) return false;
+      for (const j of jobs) if (isTruthy(documentValue(ctx.files, j, c.key))) return false;
       return true;
     case "after":
       return afterHolds(c.operations, 0, jobs, ctx);

@@ -2,6 +2,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { DocumentCache } from "../../src/dataspace/document-cache.js";
+import { DocumentSnapshot, LIVE_FILES } from "../../src/dataspace/job-files.js";
 import type { Job } from "../../src/dataspace/job.js";
 import { initProject } from "../../src/dataspace/project.js";
 import { Float, float } from "../../src/dataspace/value.js";
@@ -119,19 +120,50 @@ describe("DocumentCache", () => {
   });
 });
 
-describe("a job reading its document from a snapshot", () => {
-  it("reads once per command, gives copies to change, and sees its own writes", () => {
+describe("a snapshot of the documents (job-files.ts)", () => {
+  it("reads each job's document once per command, while the job itself reads the file now", () => {
     const job = newJob('{"a": 1}');
     const cache = DocumentCache.inMemory();
-    job.readDocumentsFrom(cache);
-    expect(job.documentView()).toEqual({ a: 1 });
+    const snapshot = new DocumentSnapshot(cache);
+    expect(snapshot.document(job)).toEqual({ a: 1 });
     fs.writeFileSync(docFile(job), '{"a": 2}'); // another program, after the snapshot
+    expect(snapshot.document(job)).toEqual({ a: 1 });
+    expect(job.doc.get("a")).toBe(2);
+    expect(job.documentView()).toEqual({ a: 2 });
+    job.doc.set("b", true);
+    expect(snapshot.document(job)).toEqual({ a: 1 });
+    expect(cache.filesRead).toBe(1);
+    expect(LIVE_FILES.document(job)).toEqual({ a: 2, b: true });
+  });
+
+  it("makes jobs for user code that read from it, give copies to change, and see their own writes", () => {
+    const own = initProject(tempDir());
+    own.openJob({ n: 1 }).doc.set("a", 1);
+    const cache = DocumentCache.inMemory();
+    const snapshot = new DocumentSnapshot(cache);
+    const [job] = snapshot.jobs(own);
     expect(job.doc.get("a")).toBe(1);
+    fs.writeFileSync(docFile(job), '{"a": 2, "list": [1]}'); // another program, after the snapshot
+    expect(job.doc.get("a")).toBe(1);
+    expect(job.documentView()).toEqual({ a: 1 });
     const copy = job.doc.data;
     copy.a = 99;
-    expect(job.documentView()).toEqual({ a: 1 });
+    expect(job.doc.view()).toEqual({ a: 1 });
     job.doc.set("b", true); // this process writes: the next read goes to the file
-    expect(job.documentView()).toEqual({ a: 2, b: true });
+    expect(job.doc.data).toEqual({ a: 2, list: [1], b: true });
+    (job.doc.get("list") as number[]).push(2);
+    expect(snapshot.document(job)).toEqual({ a: 2, list: [1], b: true });
     expect(cache.filesRead).toBe(2);
+    // the project's own job reads the file
+    expect(own.openJob({ n: 1 }).doc.get("a")).toBe(2);
+  });
+
+  it("a job without a document has an empty one; an unreadable one raises at every question", () => {
+    const snapshot = new DocumentSnapshot(DocumentCache.inMemory());
+    expect(snapshot.document(newJob())).toEqual({});
+    const bad = newJob("{not json");
+    expect(() => snapshot.document(bad)).toThrow(/signac_job_document\.json/);
+    fs.writeFileSync(docFile(bad), "{}");
+    expect(() => snapshot.document(bad)).toThrow(/signac_job_document\.json/);
   });
 });

@@ -36,7 +36,7 @@ function project() {
  * relative times ("just now", "1 second ago") left out.
  */
 function listings(c: (...args: string[]) => { stdout: string; stderr: string }) {
-  const TIME = /^(started|just now|\d+ seconds? ago)$/;
+  const TIME = /^(started|just now|\d+ (seconds?|minutes?) ago)$/;
   return [[], ["-g"], ["-n", "2"], ["-g", "--json"], ["--json"], ["-g", "-n", "1", "--json"]].map((args) => {
     const r = c("runs", ...args);
     const out = args.includes("--json") ? r.stdout : lines(r.stdout).map((l) => l.split(/\s{2,}/).filter((cell) => !TIME.test(cell)).join(" | ")).join("\n");

@@ -1,12 +1,11 @@
 import fs from "node:fs";
 import path from "node:path";
-import { describe, expect, it, vi } from "vitest";
+import { describe, expect, it } from "vitest";
 import { DocumentCache } from "../../src/dataspace/document-cache.js";
 import type { Job } from "../../src/dataspace/job.js";
 import { initProject, type Project } from "../../src/dataspace/project.js";
 import { float } from "../../src/dataspace/value.js";
 import { computeStatus, selectEntries, type StatusOptions, type StatusReport } from "../../src/status/compute.js";
-import { FileFacts } from "../../src/status/file-facts.js";
 import { formatTable, renderLabels, renderStatus } from "../../src/status/render.js";
 import { FlowProject, groupsOf, post, pre } from "../../src/workflow/flow-project.js";
 import { parseProjectToml } from "../../src/workflow/toml.js";
@@ -247,56 +246,22 @@ describe("computeStatus: per job (-d, -p) and selection (-j, -f)", () => {
   });
 });
 
-describe("computeStatus: the file worker and the document cache", () => {
-  it("gives the same answers with the worker thread looking at files ahead", async () => {
+describe("computeStatus: files and the document cache", () => {
+  it("answers from the documents and files of many jobs: built-in conditions, and label functions reading the jobs", async () => {
     const { project, byI } = await projectWith(300);
     for (let i = 0; i < 300; i += 2) byI[i].doc.set("prepared", i % 3 === 0 ? true : 0);
     for (let i = 0; i < 300; i += 5) await byI[i].writeFile("traj.dat", "x");
     const fp = new FlowProject();
-    // The label holds the scan at its first job until the worker has looked at the last 200 (or 10 s
-    // have passed), so that the worker is ahead however loaded the machine is.
-    let started: FileFacts | undefined;
-    const start = FileFacts.start.bind(FileFacts);
-    const spy = vi.spyOn(FileFacts, "start").mockImplementation((...args) => (started = start(...args)));
-    let waited = false;
-    fp.label("slow", (job: Job) => {
-      if (started && !waited) {
-        waited = true;
-        const ctrl = (started as unknown as { ctrl: Int32Array }).ctrl;
-        const until = performance.now() + 10_000;
-        while (Atomics.load(ctrl, 0) > 100 && performance.now() < until);
-      }
-      return job.isFile("traj.dat") ? "traj" : job.doc.get("prepared") === 0;
-    });
+    fp.label("made", (job: Job) => (job.isFile("traj.dat") ? "traj" : job.doc.get("prepared") === 0));
     const workflow = new Workflow([parseProjectToml(PIPELINE), fp.definition()]);
-    const plain = await status(project, workflow, { detailed: true, fileWorkerFrom: 0 });
-    const claim = vi.spyOn(FileFacts.prototype, "claim");
-    const ahead = await status(project, workflow, { detailed: true, fileWorkerFrom: 1 });
-    expect(claim.mock.results.filter((r) => r.value === true).length).toBeGreaterThan(150);
-    claim.mockRestore();
-    spy.mockRestore();
-    expect(ahead).toEqual(plain);
-    expect(entry(plain, "prepare")).toMatchObject({ complete: 50, eligible: 250 });
-  });
-
-  it("the worker reports what the files are", async () => {
-    const { byI } = await projectWith(3);
-    byI[1].doc.set("x", 1);
-    await byI[2].writeFile("out.dat", "");
-    const facts = FileFacts.start(byI, ["out.dat", "sub/x"], true)!;
-    await facts.settled();
-    const cache = DocumentCache.inMemory();
-    for (let i = 0; i < 3; i++) {
-      expect(facts.claim(i)).toBe(true);
-      expect(facts.exists(i, "out.dat")).toBe(i === 2);
-      expect(facts.exists(i, "sub/x")).toBe(false);
-      expect(facts.exists(i, "other")).toBeUndefined();
-      facts.primeDocument(cache, byI[i].id, i);
-      // the primed stat decides: job 0 has no document, whatever file the path names
-      const file = path.join(byI[i].path, i === 1 ? "signac_job_document.json" : "signac_statepoint.json");
-      expect(cache.read(byI[i].id, file)).toEqual(i === 1 ? { x: 1 } : undefined);
-    }
-    facts.stop();
+    const r = await status(project, workflow, { detailed: true });
+    expect(entry(r, "prepare")).toMatchObject({ complete: 50, eligible: 250 });
+    // simulate: after(prepare) for the 50 prepared; complete where traj.dat is (i % 30 == 0: 10 of them)
+    expect(entry(r, "simulate")).toMatchObject({ complete: 10, eligible: 40, waiting: 250 });
+    const made = (i: number) => (i % 5 === 0 ? "traj" : i % 2 === 0 && i % 3 !== 0);
+    const byId = new Map(byI.map((j, i) => [j.id, i]));
+    for (const row of r.rows!) expect(row.labels.made, row.id).toBe(made(byId.get(row.id)!));
+    expect(r.labels.find((l) => l.name === "made")).toMatchObject({ count: 80, values: [{ value: "traj", count: 60 }] });
   });
 
   it("reads documents through .cohort/cache and sees in-place edits and deleted files", async () => {

@@ -1,5 +1,6 @@
 import { describe, expect, it, vi } from "vitest";
 import type { Job } from "../../src/dataspace/job.js";
+import { LIVE_FILES, type JobFiles } from "../../src/dataspace/job-files.js";
 import { initProject } from "../../src/dataspace/project.js";
 import { Float, type JsonValue } from "../../src/dataspace/value.js";
 import { UserError } from "../../src/util/errors.js";
@@ -24,6 +25,7 @@ function newJob(): Job {
 }
 
 const noPost: ConditionContext = {
+  files: LIVE_FILES,
   postHolds: () => Promise.reject(new Error("postHolds should not be called")),
 };
 
@@ -52,6 +54,16 @@ describe("evaluateCondition", () => {
     expect(await evaluateCondition(c, [a, b], noPost)).toBe(false);
     await b.writeFile("init.dat", "x");
     expect(await evaluateCondition(c, [a, b], noPost)).toBe(true);
+  });
+
+  it("isfile, true and false ask the command's JobFiles (a snapshot in status), not the job", async () => {
+    const a = newJob();
+    const files: JobFiles = { document: () => ({ done: 1 }), isFile: (_job, name) => name === "seen.dat" };
+    const ctx: ConditionContext = { ...noPost, files };
+    expect(await evaluateCondition({ kind: "isfile", file: "seen.dat" }, [a], ctx)).toBe(true);
+    expect(await evaluateCondition({ kind: "true", key: "done" }, [a], ctx)).toBe(true);
+    expect(await evaluateCondition({ kind: "false", key: "done" }, [a], ctx)).toBe(false);
+    expect(await evaluateCondition({ kind: "true", key: "done" }, [a], noPost)).toBe(false);
   });
 
   it("true / false: document key truthy / falsy or absent, for every job", async () => {
@@ -108,7 +120,7 @@ describe("evaluateCondition", () => {
       expect(jobs).toEqual([a]);
       return name !== "b";
     });
-    const ctx: ConditionContext = { postHolds };
+    const ctx: ConditionContext = { files: LIVE_FILES, postHolds };
     expect(await evaluateCondition(after("a"), [a], ctx)).toBe(true);
     expect(await evaluateCondition(after("a", "b", "c"), [a], ctx)).toBe(false);
     expect(postHolds.mock.calls.map((c) => c[0])).toEqual(["a", "a", "b"]);
@@ -184,11 +196,11 @@ describe("evaluateCondition", () => {
 
   it("after: a failure in postHolds is wrapped unless it is already a ConditionError", async () => {
     const a = newJob();
-    const plain: ConditionContext = { postHolds: () => Promise.reject(new Error("bad")) };
+    const plain: ConditionContext = { files: LIVE_FILES, postHolds: () => Promise.reject(new Error("bad")) };
     const e1 = await evaluateCondition(after("x"), [a], plain).catch((e: unknown) => e);
     expect((e1 as ConditionError).description).toBe("after(x)");
     const innerCond: Condition = { kind: "isfile", file: "f" };
-    const nested: ConditionContext = { postHolds: () => Promise.reject(new ConditionError(innerCond, new Error("deep"))) };
+    const nested: ConditionContext = { files: LIVE_FILES, postHolds: () => Promise.reject(new ConditionError(innerCond, new Error("deep"))) };
     const e2 = await evaluateCondition(after("x"), [a], nested).catch((e: unknown) => e);
     expect((e2 as ConditionError).condition).toBe(innerCond);
   });
