@@ -1,13 +1,13 @@
 import { runItems } from "../../execution/engine.js";
 import { flagItem, type ExecutionItem } from "../../execution/execute.js";
-import { Planner } from "../../execution/plan.js";
+import { Planner } from "../../workflow/planner.js";
 import { expandBatch, InvocationGroup, splitRunArgs, withDefaults, type Batch } from "../../runs/batch.js";
 import { UserError } from "../../util/errors.js";
 import { ProjectPlace } from "../../dataspace/root.js";
 import { movedAway } from "../project.js";
 import { catchInterrupts } from "../interrupt.js";
-import { parseSeconds } from "../numbers.js";
-import { RunConsole } from "../run-output.js";
+import { parseSeconds } from "../../util/numbers.js";
+import { RunConsole } from "../run-console.js";
 import { loadProjectWorkflow } from "../workflow.js";
 import { endIfMoved, groupPlan, machineFor, reportSummary, trackedEvents } from "./run.js";
 

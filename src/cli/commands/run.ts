@@ -9,7 +9,7 @@ import { prepareItems, runItems, runPasses, type ExecutionEvents, type ItemsOpti
 import { describeItem, flagItem, itemCommand, type ExecutionItem, type ExecutionResult } from "../../execution/execute.js";
 import { eligibleItems, itemDirectives } from "../../execution/items.js";
 import { machineResources, type MachineResources } from "../../execution/machine.js";
-import { parseOrder, Planner, type Order, type Selection } from "../../execution/plan.js";
+import { parseOrder, Planner, type Order, type Selection } from "../../workflow/planner.js";
 import { expandBatch, InvocationGroup, splitRunArgs, withDefaults, type Batch, type GroupPlan } from "../../runs/batch.js";
 import { Claims } from "../../runs/claims.js";
 import { JournalWriter } from "../../runs/journal.js";
@@ -22,8 +22,8 @@ import { ProjectPlace } from "../../dataspace/root.js";
 import { movedAway } from "../project.js";
 import { out, warn } from "../context.js";
 import { catchInterrupts } from "../interrupt.js";
-import { parseCount, parseSeconds } from "../numbers.js";
-import { RunConsole } from "../run-output.js";
+import { parseCount, parseSeconds } from "../../util/numbers.js";
+import { RunConsole } from "../run-console.js";
 import { renderTable } from "../table.js";
 import { loadProjectWorkflow, selectionOf } from "../workflow.js";
 
