@@ -111,13 +111,14 @@ export function isErrno(err: unknown, code: string): boolean {
 
 /**
  * Reads a small text file with one open/read/close: `readFileSync` also stats each file, which at
- * 100,000 files is felt. The buffer starts small enough for Node to take it from its shared pool.
- * The text must be valid UTF-8, as for readTextFile.
+ * 100,000 files is felt. The buffer starts under 4 KiB, which Node takes from its shared pool: a
+ * larger one is allocated on its own, for every file (bench/RESULTS.md). The text must be valid
+ * UTF-8, as for readTextFile.
  */
 export function readSmallFileSync(file: string): string {
   const fd = fs.openSync(file, "r");
   try {
-    let buffer = Buffer.allocUnsafe(4096);
+    let buffer = Buffer.allocUnsafe(1024);
     let length = 0;
     for (;;) {
       const want = buffer.length - length;
