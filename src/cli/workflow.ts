@@ -1,6 +1,6 @@
 import type { Project } from "../dataspace/project.js";
 import { parseFilterArgs } from "../dataspace/filter.js";
-import type { Selection } from "../execution/plan.js";
+import type { Selection } from "../workflow/planner.js";
 import { loadWorkflow } from "../workflow/load.js";
 import type { Workflow } from "../workflow/workflow.js";
 import { loadProject } from "./project.js";

@@ -18,7 +18,7 @@ import {
 } from "./execute.js";
 import { explainShortfall, poolOf, type MachineResources } from "./machine.js";
 import { eligibleItems, itemDirectives } from "./items.js";
-import { pairKey, Planner, type Order, type Selection } from "./plan.js";
+import { pairKey, Planner, type Order, type Selection } from "../workflow/planner.js";
 import type { Grant, ResourcePool } from "./resources.js";
 import { WorkerPool } from "./worker-pool.js";
 import { Starters } from "./starter.js";

@@ -8,7 +8,7 @@ import { directivesFor, resolveDirectives, type ResolvedDirectives } from "../wo
 import type { GroupDefinition, OperationDefinition } from "../workflow/model.js";
 import type { Workflow } from "../workflow/workflow.js";
 import { isPromiseLike } from "../workflow/conditions.js";
-import { EligibilityError, type Aggregate, type Eligibility, type Order, type Planner } from "./plan.js";
+import { EligibilityError, type Aggregate, type Eligibility, type Order, type Planner } from "../workflow/planner.js";
 
 export interface ExecutionItem {
   group: GroupDefinition;

@@ -54,6 +54,23 @@ export function detectGpus(): { gpus: number[]; source: string } {
   return { gpus, source: "detected by nvidia-smi" };
 }
 
+/** `--parallel [N]`: the number of CPU slots, or undefined when runs are serial. */
+export function parseParallel(value: string | boolean | undefined): number | undefined {
+  if (value === undefined || value === false) return undefined;
+  if (value === true) return os.availableParallelism();
+  const n = Number(value);
+  if (!/^\s*\d+\s*$/.test(value) || !Number.isSafeInteger(n) || n < 1) {
+    throw new UserError(`--parallel ${value} is not a number of CPU slots of at least 1`, "give --parallel a whole number like 2, or nothing for every core; put it after the operation names");
+  }
+  return n;
+}
+
+/** The machine's resources for `--parallel`, or undefined when runs are serial. */
+export function machineFor(parallel: string | boolean | undefined): MachineResources | undefined {
+  const slots = parseParallel(parallel);
+  return slots === undefined ? undefined : machineResources(slots);
+}
+
 /** The resources of this machine for `slots` CPU slots, from the environment or detection. */
 export function machineResources(slots: number, env: NodeJS.ProcessEnv = process.env): MachineResources {
   let gpus: number[];

@@ -10,7 +10,7 @@ import { isPlainObject, type JsonValue } from "../dataspace/value.js";
 import { UserError } from "../util/errors.js";
 import type { MetricsByRun } from "./metric-events.js";
 import { formatMetric, parseMetricColumn, type MetricColumn, type MetricValue } from "./metrics.js";
-import type { Run, RunsView, RunSummary } from "./view.js";
+import type { Run, RunsView, ListedRun } from "./view.js";
 
 /** A column of the comparison: what it holds decides how its cells print and sort. */
 export type CompareColumn =
@@ -22,7 +22,7 @@ export type CompareColumn =
 export type CompareValue = string | number | JsonValue | MetricValue | undefined;
 
 export interface CompareRow {
-  run: RunSummary;
+  run: ListedRun;
   values: CompareValue[];
 }
 

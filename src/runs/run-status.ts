@@ -15,7 +15,7 @@ import { pidIsAlive } from "../util/process.js";
 
 export type RunStatus = "completed" | "error" | "terminated" | "running" | "pending";
 
-export interface StatusOptions {
+export interface ClusterLookups {
   /** Whether the scheduler still holds a cluster job; without it, a writer on another host counts as alive. */
   clusterJobLive?(job: ClusterJobRef): boolean;
   /** The state of a submission group's cluster job, when a scheduler was asked. */
@@ -28,7 +28,7 @@ export class Liveness {
   private readonly host = os.hostname();
   private readonly boot = bootId();
 
-  constructor(private readonly opts: StatusOptions = {}) {}
+  constructor(private readonly opts: ClusterLookups = {}) {}
 
   alive(writer: Writer | undefined): boolean {
     if (!writer) return false;
@@ -83,7 +83,7 @@ export function groupColumns(
   group: Group,
   ledger: Ledger,
   live: Liveness,
-  opts: StatusOptions = {},
+  opts: ClusterLookups = {},
   ids = ledger.members(group),
   runs: readonly Run[] = ledger.memberRuns(group),
 ): GroupColumns {

@@ -6,13 +6,13 @@
 import { labelOf, tagsOf, type Attributes } from "./attributes.js";
 import type { GroupStatus } from "./group-columns.js";
 import { JournalTail, type Group, type Ledger, type ReadMark, type Run } from "./ledger.js";
-import { groupColumns, Liveness, runStatus, trashOf, type GroupColumns, type RunStatus, type StatusOptions } from "./run-status.js";
+import { groupColumns, Liveness, runStatus, trashOf, type GroupColumns, type RunStatus, type ClusterLookups } from "./run-status.js";
 
 export type { Group, Run } from "./ledger.js";
 export type { RunStatus } from "./run-status.js";
 
 /** A run as lists show it. */
-export interface RunSummary {
+export interface ListedRun {
   id: string;
   name: string;
   operation: string;
@@ -29,7 +29,7 @@ export interface RunSummary {
 }
 
 /** A group as lists show it. */
-export interface GroupSummary {
+export interface ListedGroup {
   id: string;
   name: string;
   kind: string;
@@ -52,14 +52,14 @@ export class RunsView {
 
   constructor(
     readonly ledger: Ledger,
-    private readonly opts: StatusOptions = {},
+    private readonly opts: ClusterLookups = {},
     /** The journals the ledger was read from, as they were then (by file name). */
     readonly journals: ReadonlyMap<string, ReadMark> = new Map(),
   ) {
     this.live = new Liveness(opts);
   }
 
-  static read(projectRoot: string, opts: StatusOptions = {}): RunsView {
+  static read(projectRoot: string, opts: ClusterLookups = {}): RunsView {
     const tail = new JournalTail(projectRoot);
     return new RunsView(tail.read(), opts, tail.marks);
   }
@@ -83,7 +83,7 @@ export class RunsView {
     return s;
   }
 
-  summary(run: Run): RunSummary {
+  summary(run: Run): ListedRun {
     return {
       id: run.id,
       name: run.name,
@@ -138,7 +138,7 @@ export class RunsView {
     return first;
   }
 
-  groupSummary(group: Group): GroupSummary {
+  groupSummary(group: Group): ListedGroup {
     const c = this.groupColumns(group);
     return {
       id: group.id,

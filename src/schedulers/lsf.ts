@@ -1,5 +1,5 @@
 /** LSF: `bsub < script`, one `bjobs` per query (it also lists recently ended jobs). */
-import { checked, firstLine, runCommand, SubmitError } from "./commands.js";
+import { askCommand, checked, firstLine, runCommand, SubmitError, type CommandResult } from "./commands.js";
 import type { FinalState, PartitionInfo, QueuedJob, Scheduler } from "./scheduler.js";
 
 const BJOBS = ["bjobs", "-noheader", "-o", "jobid job_name stat exit_code delimiter='|'"];
@@ -20,26 +20,18 @@ export class Lsf implements Scheduler {
     return id;
   }
 
-  askCommands(): string[][] {
-    return [BJOBS];
-  }
-
   private bjobs(extra: string[]): { id: string; name: string; stat: string; exit: string }[] {
     const argv = [...BJOBS, ...extra];
-    const r = checked(argv, runCommand(argv));
-    if (r.status !== 0 && r.stdout.trim() === "") return [];
-    return r.stdout
-      .split("\n")
-      .map((l) => l.split("|"))
-      .filter((p) => p.length >= 3)
-      .map(([id, name, stat, exit]) => ({ id: id.trim(), name: name.trim(), stat: stat.trim(), exit: (exit ?? "").trim() }));
+    return bjobsRows(checked(argv, runCommand(argv)));
   }
 
-  queue(): QueuedJob[] {
-    return this.bjobs([])
+  async queue(): Promise<QueuedJob[]> {
+    const r = checked(BJOBS, await askCommand(BJOBS));
+    return bjobsRows(r)
       .filter((j) => j.stat !== "DONE" && j.stat !== "EXIT")
       .map((j) => ({ id: j.id, name: j.name, state: j.stat === "RUN" ? ("running" as const) : /SUSP/.test(j.stat) ? ("held" as const) : ("queued" as const) }));
   }
+
 
   finalStates(ids: readonly string[]): Map<string, FinalState> {
     const out = new Map<string, FinalState>();
@@ -51,7 +43,17 @@ export class Lsf implements Scheduler {
     return out;
   }
 
-  partitions(): PartitionInfo[] | undefined {
-    return undefined;
+  partitions(): Promise<PartitionInfo[] | undefined> {
+    return Promise.resolve(undefined);
   }
+}
+
+/** The rows bjobs printed (none when it failed without printing any). */
+function bjobsRows(r: CommandResult): { id: string; name: string; stat: string; exit: string }[] {
+  if (r.status !== 0 && r.stdout.trim() === "") return [];
+  return r.stdout
+    .split("\n")
+    .map((l) => l.split("|"))
+    .filter((p) => p.length >= 3)
+    .map(([id, name, stat, exit]) => ({ id: id.trim(), name: name.trim(), stat: stat.trim(), exit: (exit ?? "").trim() }));
 }

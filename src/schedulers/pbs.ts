@@ -1,5 +1,5 @@
 /** PBS (OpenPBS/Torque): `qsub`, one `qstat` per query; ended jobs from `qstat -x` where supported. */
-import { checked, firstLine, runCommand, SubmitError } from "./commands.js";
+import { askCommand, checked, firstLine, runCommand, SubmitError } from "./commands.js";
 import type { FinalState, PartitionInfo, QueuedJob, Scheduler } from "./scheduler.js";
 
 const QUEUE = ["qstat", "-f", "-F", "json"];
@@ -19,13 +19,9 @@ export class Pbs implements Scheduler {
     return id;
   }
 
-  askCommands(): string[][] {
-    return [QUEUE];
-  }
-
-  queue(): QueuedJob[] {
+  async queue(): Promise<QueuedJob[]> {
     const argv = QUEUE;
-    const r = checked(argv, runCommand(argv));
+    const r = checked(argv, await askCommand(argv));
     if (r.status !== 0) throw new SubmitError(`qstat failed: ${firstLine(r.stderr)}`, "is the scheduler up?");
     const jobs: QueuedJob[] = [];
     try {
@@ -59,7 +55,7 @@ export class Pbs implements Scheduler {
     return out;
   }
 
-  partitions(): PartitionInfo[] | undefined {
-    return undefined;
+  partitions(): Promise<PartitionInfo[] | undefined> {
+    return Promise.resolve(undefined);
   }
 }

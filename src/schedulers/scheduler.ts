@@ -29,13 +29,11 @@ export interface Scheduler {
   /** Submits a script; returns the job id. Throws SubmitError with the scheduler's message. */
   submit(scriptFile: string, cwd: string, extra?: readonly string[]): string;
   /** This user's jobs the scheduler knows now (one call). */
-  queue(): QueuedJob[];
+  queue(): Promise<QueuedJob[]>;
   /** Final states of jobs no longer queued (one call where the scheduler allows); unknown ones are left out. */
   finalStates(ids: readonly string[]): Map<string, FinalState>;
   /** What the scheduler says of its partitions/queues, where it can tell: limits to check before submitting. */
-  partitions(): PartitionInfo[] | undefined;
-  /** The commands queue() and partitions() run, so that they can be started ahead (startCommands). */
-  askCommands(): string[][];
+  partitions(): Promise<PartitionInfo[] | undefined>;
 }
 
 export interface PartitionInfo {

@@ -186,7 +186,11 @@ class StrictLoader extends nunjucks.FileSystemLoader {
   }
 }
 
-/** One environment per project and process: each template is read and compiled once, not per script. */
+/**
+ * One environment per project and process, and below each compiled template: kept for the process
+ * because compiling a template costs far more than rendering it (bench/RESULTS.md), and `submit`
+ * renders one script per cluster job.
+ */
 const environments = new Map<string, nunjucks.Environment>();
 
 function environment(projectRoot: string): nunjucks.Environment {

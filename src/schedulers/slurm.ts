@@ -1,7 +1,7 @@
 /** SLURM: `sbatch --parsable`, one `squeue` per query, `sacct` (or `scontrol show job`) for final states. */
 import os from "node:os";
 import { parseWalltime } from "../workflow/directives.js";
-import { checked, firstLine, runCommand, SubmitError } from "./commands.js";
+import { askCommand, checked, firstLine, runCommand, SubmitError } from "./commands.js";
 import type { FinalState, PartitionInfo, QueuedJob, Scheduler } from "./scheduler.js";
 
 const FINAL: Record<string, FinalState> = {
@@ -52,17 +52,9 @@ export class Slurm implements Scheduler {
     return id;
   }
 
-  askCommands(): string[][] {
-    return [this.queueCommand(), PARTITIONS];
-  }
-
-  private queueCommand(): string[] {
-    return ["squeue", "-h", "-u", user(), "-o", "%i|%j|%T|%r"];
-  }
-
-  queue(): QueuedJob[] {
-    const argv = this.queueCommand();
-    const r = checked(argv, runCommand(argv));
+  async queue(): Promise<QueuedJob[]> {
+    const argv = ["squeue", "-h", "-u", user(), "-o", "%i|%j|%T|%r"];
+    const r = checked(argv, await askCommand(argv));
     if (r.status !== 0) throw new SubmitError(`squeue failed: ${firstLine(r.stderr)}`, "is the scheduler up?");
     const jobs: QueuedJob[] = [];
     for (const line of r.stdout.split("\n")) {
@@ -104,8 +96,8 @@ export class Slurm implements Scheduler {
     return out;
   }
 
-  partitions(): PartitionInfo[] | undefined {
-    const r = runCommand(PARTITIONS);
+  async partitions(): Promise<PartitionInfo[] | undefined> {
+    const r = await askCommand(PARTITIONS);
     if (r.missing || r.status !== 0) return undefined;
     const parts = new Map<string, PartitionInfo>();
     for (const line of r.stdout.split("\n")) {

@@ -16,29 +16,25 @@
  *   never bundled or put into arrays.
  * - The group is recorded before the scheduler is called (the script must name it); when the
  *   scheduler refuses, the group and the script are removed, so nothing is recorded as submitted.
+ *
+ * The steps: plan (submit-plan.ts: eligible pairs, less what is queued), bundle (submit-bundle.ts:
+ * pairs into cluster jobs), render (submit-render.ts: scripts, and `--chain`), submit (here).
  */
 import fs from "node:fs";
 import path from "node:path";
-import { DocumentCache } from "../dataspace/document-cache.js";
-import { DocumentSnapshot } from "../dataspace/job-files.js";
 import type { Project } from "../dataspace/project.js";
-import { eligibleItems, itemDirectives, type ExecutionItem } from "../execution/items.js";
-import { Planner, type Aggregate, type Selection } from "../execution/plan.js";
 import { makeGroup } from "../runs/groups.js";
-import { newRunId } from "../runs/run-id.js";
 import { Interrupted, UserError } from "../util/errors.js";
 import { makeDirs } from "../util/fs.js";
-import { packageFile } from "../util/package-file.js";
-import { afterNames } from "../workflow/conditions.js";
-import { combineParallel, combineSerial, directivesFor, type ResolvedDirectives } from "../workflow/directives.js";
-import { checkGroupOptions, CONTROL } from "../workflow/group-options.js";
+import { CONTROL } from "../workflow/group-options.js";
 import type { GroupDefinition } from "../workflow/model.js";
+import type { Selection } from "../workflow/planner.js";
 import type { Workflow } from "../workflow/workflow.js";
-import { commandsAnswered, startCommands } from "./commands.js";
-import { clusterJobName } from "./job-name.js";
-import type { PartitionInfo, Scheduler } from "./scheduler.js";
-import { renderScript, scriptWord, type BundleEntry, type SchedulerName, type ScriptOptions } from "./script.js";
-import { clusterStates, listSubmissions, pairKey, pairsInQueue, type Submission } from "./tracking.js";
+import type { Scheduler } from "./scheduler.js";
+import type { BundleEntry, SchedulerName } from "./script.js";
+import { bundleJobs, Entries } from "./submit-bundle.js";
+import { eligiblePairs, leaveOutQueued } from "./submit-plan.js";
+import { chainJobs, CLUSTER_JOB_ID, ScriptRenderer } from "./submit-render.js";
 
 export interface SubmitOptions {
   groups: GroupDefinition[];
@@ -89,97 +85,9 @@ export interface SubmitResult {
   interrupted: boolean;
 }
 
-interface Pair {
-  group: GroupDefinition;
-  aggregate: Aggregate;
-}
-
 /** `<project>/.cohort/cluster`: scripts and the scheduler's output files. */
 export function clusterDir(project: Project): string {
   return path.join(project.dataDir, "cluster");
-}
-
-const COHORT_BIN = packageFile("bin/cohort");
-
-/** A cluster job id as schedulers print them: `123`, `123_4` (SLURM), `123.server`, `123[].server` (PBS). */
-export const CLUSTER_JOB_ID = /^[A-Za-z0-9_.[\]-]+$/;
-
-export function dependencyExpression(scheduler: SchedulerName, ids: readonly string[]): string | undefined {
-  if (ids.length === 0) return undefined;
-  for (const id of ids) {
-    // A job of this submission not submitted yet (pretending) is shown by its name: `<NAME>`.
-    if (!CLUSTER_JOB_ID.test(id.replace(/^<(.*)>$/, "$1"))) throw new UserError(`${JSON.stringify(id)} is not a cluster job id`, "e.g. --after 12345");
-  }
-  if (scheduler === "lsf") return ids.map((id) => `done(${id})`).join(" && ");
-  return "afterok:" + ids.join(":");
-}
-
-/** Whether directives hold no function: then they resolve alike for every aggregate. */
-function isStatic(workflow: Workflow, group: GroupDefinition): boolean {
-  return group.operations.every((name) => Object.values(directivesFor(workflow.operation(name), workflow.isSingleton(group) ? undefined : group)).every((v) => typeof v !== "function"));
-}
-
-/** Resolved operations and resources of groups whose directives are static, computed once per group. */
-const staticEntries = new WeakMap<GroupDefinition, Pick<BundleEntry, "operations" | "resources">>();
-
-/** The words of each group's submit_options (checked when the workflow was loaded), split once per group. */
-const submitWords = new WeakMap<GroupDefinition, readonly string[]>();
-
-function submitOptionsOf(group: GroupDefinition): readonly string[] {
-  let words = submitWords.get(group);
-  if (!words) {
-    words = group.submitOptions ? checkGroupOptions(group.submitOptions, `group ${group.name} (${group.origin}): submit_options`) : [];
-    submitWords.set(group, words);
-  }
-  return words;
-}
-
-function entryOf(workflow: Workflow, pair: Pair): BundleEntry {
-  const known = staticEntries.get(pair.group);
-  if (known) return { group: pair.group.name, aggregate: pair.aggregate.id, jobs: pair.aggregate.jobs.map((j) => j.id), ...known, submit_options: submitOptionsOf(pair.group) };
-  const operations = pair.group.operations.map((name) => {
-    const item: ExecutionItem = { group: pair.group, operation: workflow.operation(name), aggregate: pair.aggregate };
-    return { name, directives: itemDirectives(workflow, item) };
-  });
-  const entry: BundleEntry = {
-    group: pair.group.name,
-    aggregate: pair.aggregate.id,
-    jobs: pair.aggregate.jobs.map((j) => j.id),
-    operations,
-    resources: combineSerial(operations.map((o) => o.directives)),
-    submit_options: submitOptionsOf(pair.group),
-  };
-  if (isStatic(workflow, pair.group)) staticEntries.set(pair.group, { operations: entry.operations, resources: entry.resources });
-  return entry;
-}
-
-function sameResources(a: ResolvedDirectives, b: ResolvedDirectives): boolean {
-  const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
-  for (const k of keys) if (JSON.stringify(a[k]) !== JSON.stringify(b[k])) return false;
-  return true;
-}
-
-/** Refuses what the scheduler's partitions can never run, where sinfo tells their limits. */
-export function checkPartition(resources: ResolvedDirectives, partitions: PartitionInfo[] | undefined, wanted: string | undefined): void {
-  if (!partitions || partitions.length === 0) return;
-  const part = wanted !== undefined ? partitions.find((p) => p.name === wanted) : partitions.find((p) => p.isDefault) ?? partitions[0];
-  if (!part) return; // the scheduler itself will name an unknown partition
-  const where = `partition ${part.name}`;
-  if (resources.ngpu > 0 && !partitions.some((p) => p.gpus > 0)) {
-    throw new UserError(`the job asks for ${resources.ngpu} GPU${resources.ngpu === 1 ? "" : "s"} but no partition of the scheduler has GPUs`, "remove the ngpu directive or submit to a cluster with GPU nodes");
-  }
-  if (resources.ngpu > part.gpus) {
-    throw new UserError(`the job asks for ${resources.ngpu} GPUs but ${where} has ${part.gpus === 0 ? "none" : `${part.gpus} per node`}`, `choose a GPU partition with --partition (${partitions.filter((p) => p.gpus > 0).map((p) => p.name).join(", ")})`);
-  }
-  if (resources.walltime !== null && part.maxWalltime !== undefined && resources.walltime > part.maxWalltime) {
-    throw new UserError(`the job asks for a walltime of ${fmtSeconds(resources.walltime)}, over the limit of ${where} (${fmtSeconds(part.maxWalltime)})`, "lower the walltime directive, bundle fewer operations, or choose another partition");
-  }
-}
-
-function fmtSeconds(s: number): string {
-  const h = Math.floor(s / 3600);
-  const m = Math.floor((s % 3600) / 60);
-  return `${h}:${String(m).padStart(2, "0")}:${String(Math.round(s % 60)).padStart(2, "0")}`;
 }
 
 /**
@@ -196,188 +104,55 @@ export async function submit(
   const warn = opts.warn ?? (() => {});
   const ident = projectId(project, workflow);
   checkScriptValues(ident, clusterDir(project), schedulerName, opts);
-  // Nothing runs while submitting: conditions are answered from one snapshot, documents through the cache.
-  // The scheduler's queue and partitions are asked now and read once eligibility is known.
-  if (scheduler) startCommands(scheduler.askCommands());
-  const documents = DocumentCache.open(path.join(project.dataDir, "cache"));
-  const files = new DocumentSnapshot(documents);
-  const planner = new Planner(project, workflow, opts.selection, { jobs: files.jobs(project), snapshot: true, files });
-  const { items, raised } = await eligibleItems(planner, opts.groups);
-  documents.save(() => new Set(project.index.jobIds));
-  if (raised.length > 0) throw raised[0].error;
+  // The scheduler is asked now and answers while eligibility is worked out; a failure is met where
+  // each answer is awaited.
+  const queue = scheduler?.queue();
+  const partitions = scheduler?.partitions();
+  queue?.catch(() => {});
+  partitions?.catch(() => {});
 
-  // Eligible pairs, in order, once each.
-  const pairs: Pair[] = [];
-  const seen = new Set<string>();
-  for (const item of items) {
-    const key = pairKey(item.group.name, item.aggregate.id);
-    if (seen.has(key)) continue;
-    seen.add(key);
-    pairs.push({ group: item.group, aggregate: item.aggregate });
-  }
-  // What a script runs is the state point in each job's directory, not the index's alone (Job.verify).
-  for (const pair of pairs) for (const job of pair.aggregate.jobs) job.verify();
-
-  // What the scheduler holds now: one queue call.
-  const busyOps = new Set<string>();
-  const skipped: string[] = [];
-  const jobsOfOp = new Map<string, string[]>(); // op\0aggregate -> cluster job ids already queued
-  let view: ReturnType<typeof clusterStates> | undefined;
-  await commandsAnswered();
-  try {
-    view = scheduler && clusterStates(project.root, scheduler);
-  } catch (err) {
-    // Pretending needs no scheduler: without its queue, every eligible pair is shown. That is said
-    // only where the queue could have left a pair out: one this project's records show submitted
-    // to a cluster job that has not ended (or sharing an operation with one).
-    if (!opts.pretend || !(err instanceof UserError)) throw err;
-    const unsure = pairsMaybeQueued(workflow, pairs, listSubmissions(project.root).filter((s) => s.scheduler === schedulerName && s.jobId !== undefined && !s.finalState));
-    if (unsure > 0) warn(`${unsure} of these (group, aggregate) pairs ${unsure === 1 ? "is" : "are"} shown though ${unsure === 1 ? "it" : "they"} may be queued already: ${err.message}`);
-  }
-  if (view) {
-    const held = pairsInQueue(view);
-    const liveNames = new Set(view.queue.map((j) => j.name));
-    for (const s of view.submissions) {
-      const st = view.byGroup.get(s.group.id);
-      if (!(st === "queued" || st === "held" || st === "running")) continue;
-      for (const [g, a] of s.pairs) {
-        for (const op of workflow.groups.get(g)?.operations ?? []) {
-          busyOps.add(pairKey(op, a));
-          const list = jobsOfOp.get(pairKey(op, a)) ?? [];
-          list.push(s.jobId!);
-          jobsOfOp.set(pairKey(op, a), list);
-        }
-      }
-    }
-    const free: Pair[] = [];
-    for (const p of pairs) {
-      const inQueue =
-        held.has(pairKey(p.group.name, p.aggregate.id)) ||
-        liveNames.has(clusterJobName(ident, [{ group: p.group.name, aggregate: p.aggregate.id }])) ||
-        p.group.operations.some((op) => busyOps.has(pairKey(op, p.aggregate.id)));
-      if (inQueue && !opts.force) skipped.push(`${p.group.name} on ${p.aggregate.id}`);
-      else free.push(p);
-    }
-    pairs.splice(0, pairs.length, ...free);
-  }
+  const { planner, pairs: eligible } = await eligiblePairs(project, workflow, opts);
+  const { pairs, skipped, queuedOps } = await leaveOutQueued(project, workflow, scheduler, schedulerName, eligible, queue, opts, ident);
   if (skipped.length > 0) warn(`${skipped.length} (group, aggregate) pair${skipped.length === 1 ? " is" : "s are"} already queued or running and not submitted again (--force submits anyway)`);
   if (opts.num !== undefined) pairs.splice(opts.num);
 
-  const partitions = scheduler?.partitions();
-  const entries = pairs.map((p) => entryOf(workflow, p));
+  const renderer = new ScriptRenderer({ project: ident, dir: clusterDir(project), scheduler, schedulerName, partitions: await partitions, opts });
+  const entries = new Entries(workflow);
+  const jobs = bundleJobs(pairs.map((p) => entries.of(p)), opts).map((p) => renderer.render(p));
+  if (opts.chain) jobs.push(...chainJobs(planner, workflow, jobs, queuedOps, entries, renderer));
+  for (const k of renderer.unreadDirectives()) warn(`directive ${k} is set but the ${schedulerName} template does not use it`);
 
-  // Bundles.
-  const size = opts.bundle === true ? Math.max(1, entries.length) : opts.bundle ?? 1;
-  const bundles: BundleEntry[][] = [];
-  for (let i = 0; i < entries.length; i += size) bundles.push(entries.slice(i, i + size));
-  const combined = (b: BundleEntry[]) => (b.length === 1 ? b[0].resources : (opts.parallel ? combineParallel : combineSerial)(b.map((e) => e.resources)));
+  const interrupted = await submitJobs(project, scheduler, schedulerName, jobs, renderer, opts);
+  return { jobs: scheduler && !opts.pretend ? jobs.filter((j) => j.jobId !== undefined) : jobs, skipped, interrupted };
+}
 
-  // Arrays: bundles of identical resources.
-  const planned: { tasks: BundleEntry[][]; resources: ResolvedDirectives; dependsOn: PlannedJob[]; afterIds: string[] }[] = [];
-  for (const b of bundles) {
-    const resources = combined(b);
-    const into = opts.array ? planned.find((p) => p.tasks.length > 0 && sameResources(p.resources, resources)) : undefined;
-    if (into) into.tasks.push(b);
-    else planned.push({ tasks: [b], resources, dependsOn: [], afterIds: [] });
-  }
-
-  const jobs: PlannedJob[] = [];
-  /** Renders a job's script once the ids of what it waits for are known. */
-  const renderers = new Map<PlannedJob, (afterIds: string[]) => void>();
-  /** Directive keys the template has read in any script of this submission, and those it may not have. */
-  const directivesRead = new Set<string>();
-  const maybeUnread = new Set<string>();
-  /** Ids of cluster jobs already queued that a chained job waits for. */
-  const queuedAfter = new Map<PlannedJob, string[]>();
-  const dir = clusterDir(project);
-  const cohortBin = scriptWord(COHORT_BIN, "submission script (the path of cohort)");
-  const cohortCmd = (r: ResolvedDirectives) => `${scriptWord(r.executable, "submission script (the executable directive)")} ${cohortBin}`;
-  // Pretending, nothing is rendered again with the ids of submitted jobs.
-  const renderAgain = scheduler !== undefined && !opts.pretend;
-  // Scripts are rendered on this thread only. A worker thread rendering a share of them was tried on
-  // two cores: two threads rendering with nunjucks each ran about 1.6 times slower, and the worker's
-  // start and the copying of the template data ate the rest, so 10,000 scripts took no less time.
-  const make = (p: (typeof planned)[number]): PlannedJob => {
-    // An array's tasks share these resources (that is what put them in one array).
-    if (partitions) checkPartition(p.resources, partitions, opts.partition);
-    const all = p.tasks.length === 1 ? p.tasks[0] : p.tasks.flat();
-    const isArray = p.tasks.length > 1;
-    const groupId = newRunId();
-    const jobName = clusterJobName(ident, all);
-    const options: ScriptOptions = { partition: opts.partition, account: opts.account, hold: opts.hold };
-    // The directory is normalized and a group id holds no separator: no path.join needed (it costs, at 100,000 scripts).
-    const scriptFile = dir + path.sep + groupId + ".sh";
-    const submitCommand = scheduler ? scheduler.submitCommand(scriptFile, opts.extra) : defaultSubmitCommand(schedulerName, scriptFile, opts.extra);
-    const job: PlannedJob = { entries: all, tasks: isArray ? p.tasks : undefined, dependsOn: p.dependsOn, groupId, jobName, script: "", scriptFile, submitCommand };
-    const render = (afterIds: string[]) => {
-      options.dependency = dependencyExpression(schedulerName, opts.after?.length ? [...opts.after, ...afterIds] : afterIds);
-      const rendered = renderScript({
-        project: ident,
-        scheduler: schedulerName,
-        jobName,
-        submissionGroup: groupId,
-        outputDir: dir,
-        cohort: cohortCmd(p.resources),
-        parallel: opts.parallel ?? false,
-        mpiLauncher: all.some((e) => e.operations.some((o) => o.directives.nranks)) ? (schedulerName === "slurm" ? "srun" : "mpirun") : "",
-        bundle: all,
-        resources: p.resources,
-        options,
-        array: isArray ? { first: 1, tasks: p.tasks } : undefined,
-      }, directivesRead);
-      for (const k of rendered.unread) maybeUnread.add(k);
-      job.script = rendered.text;
-    };
-    render(p.dependsOn.length > 0 ? [...p.afterIds, ...p.dependsOn.map((d) => d.jobId ?? `<${d.jobName}>`)] : p.afterIds);
-    if (renderAgain) {
-      renderers.set(job, render);
-      queuedAfter.set(job, p.afterIds);
-    }
-    return job;
-  };
-  for (const p of planned) jobs.push(make(p));
-
-  if (opts.chain) {
-    for (const job of chainJobs(planner, workflow, jobs, jobsOfOp, make)) jobs.push(job);
-  }
-  for (const k of [...maybeUnread].sort()) if (!directivesRead.has(k)) warn(`directive ${k} is set but the ${schedulerName} template does not use it`);
-
-  // Submit, in order (a dependent after what it depends on).
-  let interrupted = false;
+/**
+ * Submits the jobs in order (a dependent after what it depends on), or, pretending, tells each;
+ * whether a Ctrl-C stopped it.
+ */
+async function submitJobs(project: Project, scheduler: Scheduler | undefined, schedulerName: SchedulerName, jobs: PlannedJob[], renderer: ScriptRenderer, opts: SubmitOptions): Promise<boolean> {
   for (const job of jobs) {
     // Submitting blocks on the scheduler's command: a Ctrl-C is seen between two submissions.
     if (opts.signal) await new Promise((resolve) => setImmediate(resolve));
-    if (opts.signal?.aborted) {
-      interrupted = true;
-      break;
-    }
+    if (opts.signal?.aborted) return true;
     if (!scheduler || opts.pretend) {
       const told = opts.onJob?.(job);
       if (told) await told;
       continue;
     }
-    renderers.get(job)!([...queuedAfter.get(job)!, ...job.dependsOn.map((d) => d.jobId!)]);
+    renderer.renderAgain(job);
     try {
       submitOne(project, scheduler, schedulerName, job, opts);
     } catch (err) {
       if (!(err instanceof Interrupted)) throw err;
-      interrupted = true;
       // cohort's own handler of the signal speaks first, as between two submissions
       await new Promise((resolve) => setImmediate(resolve));
-      warn(`${err.message} while submitting ${job.jobName}: whether ${schedulerName} took it is unknown, and nothing was recorded of it (a later 'cohort submit' finds it by its name if it was)`);
-      break;
+      opts.warn?.(`${err.message} while submitting ${job.jobName}: whether ${schedulerName} took it is unknown, and nothing was recorded of it (a later 'cohort submit' finds it by its name if it was)`);
+      return true;
     }
     opts.onJob?.(job);
   }
-  return { jobs: scheduler && !opts.pretend ? jobs.filter((j) => j.jobId !== undefined) : jobs, skipped, interrupted };
-}
-
-/** How many pairs a cluster job of `open` (submissions not known to have ended) runs, or shares an operation with. */
-function pairsMaybeQueued(workflow: Workflow, pairs: readonly Pair[], open: readonly Submission[]): number {
-  if (open.length === 0) return 0;
-  const busy = new Set<string>();
-  for (const s of open) for (const [g, a] of s.pairs) for (const op of workflow.groups.get(g)?.operations ?? []) busy.add(pairKey(op, a));
-  return pairs.filter((p) => p.group.operations.some((op) => busy.has(pairKey(op, p.aggregate.id)))).length;
+  return false;
 }
 
 /** Partition and account names: one word of a scheduler's directive line, as every scheduler names them. */
@@ -425,12 +200,6 @@ function projectId(project: Project, workflow: Workflow): { name: string; root: 
   return { name: workflow.name ?? path.basename(project.root), root: project.root };
 }
 
-function defaultSubmitCommand(scheduler: SchedulerName, file: string, extra: readonly string[] = []): string[] {
-  if (scheduler === "slurm") return ["sbatch", "--parsable", ...extra, file];
-  if (scheduler === "pbs") return ["qsub", ...extra, file];
-  return ["bsub", ...extra, "<", file];
-}
-
 function submitOne(project: Project, scheduler: Scheduler, schedulerName: SchedulerName, job: PlannedJob, opts: SubmitOptions): void {
   const flowgroups = [...new Set(job.entries.map((e) => e.group))];
   makeDirs(path.dirname(job.scriptFile));
@@ -455,55 +224,4 @@ function submitOne(project: Project, scheduler: Scheduler, schedulerName: Schedu
       pairs: job.entries.map((e) => [e.group, e.aggregate]),
     },
   });
-}
-
-/**
- * Jobs for the operations downstream of `jobs` (`--chain`): an operation whose `after` conditions
- * name an operation submitted for an aggregate is submitted for that aggregate too, depending on
- * the jobs that run what it waits for; repeated until nothing new is downstream.
- */
-function chainJobs(
-  planner: Planner,
-  workflow: Workflow,
-  jobs: PlannedJob[],
-  queued: Map<string, string[]>,
-  make: (p: { tasks: BundleEntry[][]; resources: ResolvedDirectives; dependsOn: PlannedJob[]; afterIds: string[] }) => PlannedJob,
-): PlannedJob[] {
-  const byOp = new Map<string, PlannedJob[]>(); // op\0aggregate -> jobs running it
-  const note = (job: PlannedJob) => {
-    for (const e of job.entries) for (const o of e.operations) byOp.set(pairKey(o.name, e.aggregate), [...(byOp.get(pairKey(o.name, e.aggregate)) ?? []), job]);
-  };
-  jobs.forEach(note);
-  const added: PlannedJob[] = [];
-  let frontier = jobs;
-  while (frontier.length > 0) {
-    const next: PlannedJob[] = [];
-    const aggregates = new Map<string, Aggregate>();
-    for (const j of frontier) for (const e of j.entries) aggregates.set(e.aggregate, findAggregate(planner, workflow, e));
-    for (const op of workflow.operations.values()) {
-      const waits = afterNames(op.pre).map((a) => a.name);
-      if (waits.length === 0) continue;
-      const group = workflow.groups.get(op.name)!;
-      for (const [aggId, aggregate] of aggregates) {
-        if (byOp.has(pairKey(op.name, aggId))) continue;
-        const deps = waits.flatMap((w) => byOp.get(pairKey(w, aggId)) ?? []);
-        if (deps.length === 0) continue;
-        const afterIds = waits.flatMap((w) => queued.get(pairKey(w, aggId)) ?? []);
-        const entry = entryOf(workflow, { group, aggregate });
-        const job = make({ tasks: [[entry]], resources: entry.resources, dependsOn: [...new Set(deps)], afterIds });
-        note(job);
-        next.push(job);
-      }
-    }
-    added.push(...next);
-    frontier = next;
-  }
-  return added;
-}
-
-function findAggregate(planner: Planner, workflow: Workflow, e: BundleEntry): Aggregate {
-  const group = workflow.groups.get(e.group)!;
-  const agg = planner.aggregates(group).find((a) => a.id === e.aggregate);
-  if (!agg) throw new Error(`aggregate ${e.aggregate} of group ${e.group} not found`);
-  return agg;
 }

@@ -74,9 +74,12 @@ export interface ClusterView {
   submissions: Submission[];
 }
 
-/** One queue call, one final-state lookup for jobs that left the queue since the last look. */
-export function clusterStates(projectRoot: string, scheduler: Scheduler, submissions = listSubmissions(projectRoot)): ClusterView {
-  const queue = scheduler.queue();
+/**
+ * One queue call, one final-state lookup for jobs that left the queue since the last look. `asked`:
+ * the queue call, when the caller started it already.
+ */
+export async function clusterStates(projectRoot: string, scheduler: Scheduler, submissions = listSubmissions(projectRoot), asked?: Promise<QueuedJob[]>): Promise<ClusterView> {
+  const queue = await (asked ?? scheduler.queue());
   const live = new Map(queue.map((j) => [j.id.replace(/_\[.*\]$/, "").replace(/_\d+$/, ""), j]));
   const byGroup = new Map<string, ClusterJobState>();
   const gone: Submission[] = [];
@@ -109,13 +112,14 @@ export function pairsInQueue(view: ClusterView): Set<string> {
   const out = new Set<string>();
   for (const s of view.submissions) {
     const st = view.byGroup.get(s.group.id);
-    if (st === "queued" || st === "held" || st === "running") for (const [g, a] of s.pairs) out.add(pairKey(g, a));
+    if (st === "queued" || st === "held" || st === "running") for (const [g, a] of s.pairs) out.add(queueKey(g, a));
   }
   return out;
 }
 
-export function pairKey(group: string, aggregate: string): string {
-  return `${group}\0${aggregate}`;
+/** The key of a group's or an operation's pair with an aggregate, as the queue's submissions hold them. */
+export function queueKey(name: string, aggregate: string): string {
+  return `${name}\0${aggregate}`;
 }
 
 /**
@@ -123,12 +127,12 @@ export function pairKey(group: string, aggregate: string): string {
  * when every submission has its final state recorded. A scheduler that cannot be reached is a warning:
  * listings still show what the records say.
  */
-export function pendingClusterView(projectRoot: string, warn: (message: string) => void, submissions = listSubmissions(projectRoot)): ClusterView | undefined {
+export async function pendingClusterView(projectRoot: string, warn: (message: string) => void, submissions = listSubmissions(projectRoot)): Promise<ClusterView | undefined> {
   const open = submissions.filter((s) => s.jobId !== undefined && s.finalState === undefined);
   if (open.length === 0) return undefined;
   try {
     const scheduler = openScheduler(open[0].scheduler);
-    return clusterStates(projectRoot, scheduler, submissions);
+    return await clusterStates(projectRoot, scheduler, submissions);
   } catch (err) {
     warn(`cannot ask the ${open[0].scheduler} scheduler about ${open.length} submitted job${open.length === 1 ? "" : "s"}: ${(err as Error).message}`);
     return undefined;
@@ -143,7 +147,7 @@ export function operationStates(view: ClusterView, groupOperations: (group: stri
     if (st !== "queued" && st !== "held" && st !== "running") continue;
     for (const [g, a] of s.pairs) {
       for (const op of groupOperations(g) ?? []) {
-        const key = pairKey(op, a);
+        const key = queueKey(op, a);
         const prev = out.get(key);
         if (prev === undefined || LIVE_RANK[st] > LIVE_RANK[prev]) out.set(key, st);
       }
@@ -174,10 +178,10 @@ const FINAL_STATES = new Set<string>(["COMPLETED", "FAILED", "OUT_OF_MEMORY", "C
  * The ids of the jobs a scheduler holds now (array tasks also as `JOB_TASK`), from one queue call;
  * undefined when it cannot be asked, so that callers keep what the records say.
  */
-export function liveJobIds(schedulerName: string, warn: (message: string) => void): Set<string> | undefined {
+export async function liveJobIds(schedulerName: string, warn: (message: string) => void): Promise<Set<string> | undefined> {
   try {
     const ids = new Set<string>();
-    for (const j of openScheduler(schedulerName).queue()) ids.add(j.id);
+    for (const j of await openScheduler(schedulerName).queue()) ids.add(j.id);
     return ids;
   } catch (err) {
     warn(`cannot ask the ${schedulerName} scheduler whether runs of other hosts still run: ${(err as Error).message}`);

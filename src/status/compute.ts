@@ -30,7 +30,7 @@ import { DocumentSnapshot, type JobFiles } from "../dataspace/job-files.js";
 import { splitPath } from "../dataspace/keys.js";
 import { lookupPath, type Project } from "../dataspace/project.js";
 import { Float, type JsonValue } from "../dataspace/value.js";
-import { EligibilityError, Planner, type Aggregate, type Eligibility, type Selection } from "../execution/plan.js";
+import { EligibilityError, Planner, type Aggregate, type Eligibility, type Selection } from "../workflow/planner.js";
 import { errorText } from "../util/errors.js";
 import { ConditionError, describeCondition, evaluateConditionNow, isPromiseLike, type MaybePromise } from "../workflow/conditions.js";
 import type { Condition, GroupDefinition, LabelDefinition, OperationDefinition } from "../workflow/model.js";

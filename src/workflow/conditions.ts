@@ -70,7 +70,7 @@ export function isTruthy(v: JsonValue | undefined): boolean {
   return Object.keys(v).length > 0;
 }
 
-/** Dotted keys split once per key text: `true`/`false` conditions look the same key up on every job. */
+/** Dotted keys split once per key text, kept for the process: `true`/`false` conditions look the same key up on every job (bench/RESULTS.md). */
 const splitKeys = new Map<string, string[]>();
 
 function documentValue(files: JobFiles, job: Job, key: string): JsonValue | undefined {

@@ -20,7 +20,7 @@
  * or treat as an operator (`$`, backquotes, `;`, `|`, `&`, `<`, `>`, `(`, `)`, globs, `#`, `~`,
  * braces) must be quoted, and control characters are refused even inside quotes.
  */
-import { parseCount, parseSeconds } from "../cli/numbers.js";
+import { parseCount, parseSeconds } from "../util/numbers.js";
 import { UserError } from "../util/errors.js";
 
 /** Characters `sh` would treat specially outside quotes (operators, expansions, globs, comments). */
@@ -96,7 +96,7 @@ const ALLOWED_HINT = "a group's options are --num-passes N, --order ORDER, --kee
 const TAKEN: Record<string, ((value: string, option: string) => unknown) | null> = {
   "--num-passes": (v, o) => parseCount(v, o),
   "--order": (v) => {
-    // as parseOrder (execution/plan.ts), which this module does not load
+    // as parseOrder (workflow/planner.ts), which this module does not load
     if (v !== "by-job" && v !== "cyclic" && v !== "random") throw new UserError(`--order ${v} is not an order`, "use by-job, cyclic or random");
   },
   "--timeout": (v, o) => parseSeconds(v, o),

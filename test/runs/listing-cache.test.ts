@@ -17,20 +17,20 @@ import { foreignJournal, makeRun, nextProcess } from "./make-runs.js";
 const cacheDir = (root: string) => path.join(root, ".cohort", "cache");
 
 /** A listing as `cohort runs [-g] --json` gives it, and whether it came from the cache; the cache is kept, as the command does. */
-function list(root: string, opts: RunsListOptions = {}, limit = CACHED_ROWS) {
-  const l = listing(root, opts, limit);
+async function list(root: string, opts: RunsListOptions = {}, limit = CACHED_ROWS) {
+  const l = await listing(root, opts, limit);
   const shown = { matched: l.matched, rows: jsonRows(l.view, l.shown) };
   l.save();
   return { ...shown, cached: l.cached };
 }
 
 /** The listing read from the journals alone, as if there were no cache (which is left as it was). */
-function fresh(root: string, opts: RunsListOptions = {}, limit = CACHED_ROWS) {
+async function fresh(root: string, opts: RunsListOptions = {}, limit = CACHED_ROWS) {
   const saved = path.join(root, ".cohort", "cache-aside");
   fs.rmSync(saved, { recursive: true, force: true });
   if (fs.existsSync(cacheDir(root))) fs.renameSync(cacheDir(root), saved);
   try {
-    const l = listing(root, opts, limit);
+    const l = await listing(root, opts, limit);
     expect(l.cached).toBe(false);
     return { matched: l.matched, rows: jsonRows(l.view, l.shown) };
   } finally {
@@ -40,14 +40,14 @@ function fresh(root: string, opts: RunsListOptions = {}, limit = CACHED_ROWS) {
 }
 
 /** Both lists, from the cache where it holds them, equal to what the journals alone give. */
-function expectListsAsJournalsSay(root: string, cached: boolean) {
+async function expectListsAsJournalsSay(root: string, cached: boolean) {
   for (const opts of [{}, { group: true as const }]) {
-    const want = fresh(root, opts);
-    const got = list(root, opts);
+    const want = await fresh(root, opts);
+    const got = await list(root, opts);
     expect(got.cached, `cached ${JSON.stringify(opts)}`).toBe(cached);
     expect({ matched: got.matched, rows: got.rows }).toEqual(want);
     // kept now: the next listing comes from the cache, and says the same
-    const again = list(root, opts);
+    const again = await list(root, opts);
     expect(again.cached).toBe(true);
     expect({ matched: again.matched, rows: again.rows }).toEqual(want);
   }
@@ -89,107 +89,107 @@ function made<T extends { root: string }>(p: T): T {
 }
 
 describe("the listing cache", () => {
-  it("gives the first rows of both lists as the journals do, and is used while nothing changed", () => {
+  it("gives the first rows of both lists as the journals do, and is used while nothing changed", async () => {
     const { root, batch } = made(project());
-    expectListsAsJournalsSay(root, false);
+    await expectListsAsJournalsSay(root, false);
     expect(fs.readdirSync(cacheDir(root)).sort()).toEqual(["runs-groups.v8", "runs-list.v8"]);
-    expectListsAsJournalsSay(root, true);
+    await expectListsAsJournalsSay(root, true);
     // -n below the rows kept: from the cache; more rows, -a, filters, --deleted, -g GROUP: from the journals
-    expect(list(root, {}, 5)).toMatchObject({ cached: true, matched: 32 });
-    expect(list(root, {}, 5).rows).toEqual(fresh(root, {}, 5).rows);
-    expect(list(root, {}, CACHED_ROWS + 1).cached).toBe(false);
-    expect(list(root, {}, Infinity).cached).toBe(false);
+    expect(await list(root, {}, 5)).toMatchObject({ cached: true, matched: 32 });
+    expect((await list(root, {}, 5)).rows).toEqual((await fresh(root, {}, 5)).rows);
+    expect((await list(root, {}, CACHED_ROWS + 1)).cached).toBe(false);
+    expect((await list(root, {}, Infinity)).cached).toBe(false);
     for (const opts of [{ operation: ["train"] }, { status: ["error"] }, { label: ["x"] }, { tag: ["t"] }, { job: ["0".repeat(32)] }, { deleted: true }, { group: batch.name }]) {
-      expect(list(root, opts).cached, JSON.stringify(opts)).toBe(false);
+      expect((await list(root, opts)).cached, JSON.stringify(opts)).toBe(false);
     }
   });
 
-  it("reads the journals again when one was appended to, made, removed, truncated or rewritten", () => {
+  it("reads the journals again when one was appended to, made, removed, truncated or rewritten", async () => {
     const p = made(project());
     const { root } = p;
-    expectListsAsJournalsSay(root, false);
+    await expectListsAsJournalsSay(root, false);
     // appended to: a new run of this process's journal, joining the batch
     makeRun(root, "analyze", "running", { groups: [p.batch.id] });
-    expectListsAsJournalsSay(root, false);
+    await expectListsAsJournalsSay(root, false);
     // a new journal: another process labels a run shown and deletes another
     nextProcess(root);
     changeAttributes(root, p.runs[28].id, { set: { label: "look", "tag:keep": "" } });
     deleteRun(root, p.runs[27].id);
-    expectListsAsJournalsSay(root, false);
+    await expectListsAsJournalsSay(root, false);
     // an attribute change of a group in another journal, older than the last one read
     foreignJournal(root, "ffffffff-ffff-7fff-bfff-ffffffffffff", [{ e: "attr", t: 5, of: p.batch.id, set: { label: "older" }, author: "x" }]);
-    expectListsAsJournalsSay(root, false);
-    expect(list(root, { group: true }).rows.find((r) => r.id === p.batch.id)?.label).toBe("sweep");
+    await expectListsAsJournalsSay(root, false);
+    expect((await list(root, { group: true })).rows.find((r) => r.id === p.batch.id)?.label).toBe("sweep");
     // a journal removed
     fs.rmSync(path.join(journalDir(root), "ffffffff-ffff-7fff-bfff-ffffffffffff.jsonl"));
-    expectListsAsJournalsSay(root, false);
+    await expectListsAsJournalsSay(root, false);
     // truncated: the foreign journal loses its last run
     const text = fs.readFileSync(p.foreign, "utf8");
     fs.writeFileSync(p.foreign, text.slice(0, text.lastIndexOf('{"e":"run"')));
-    expectListsAsJournalsSay(root, false);
+    await expectListsAsJournalsSay(root, false);
     // rewritten in place, same size: told by its modification time
     const before = fs.statSync(p.foreign);
     fs.writeFileSync(p.foreign, fs.readFileSync(p.foreign, "utf8").replace('"exit":-15', '"exit": 15'));
     fs.utimesSync(p.foreign, before.atime, new Date(before.mtimeMs + 5000));
     expect(fs.statSync(p.foreign).size).toBe(before.size);
-    expectListsAsJournalsSay(root, false);
+    await expectListsAsJournalsSay(root, false);
   });
 
-  it("reads no journal while nothing changed", () => {
+  it("reads no journal while nothing changed", async () => {
     const { root } = made(project());
-    const want = list(root);
+    const want = await list(root);
     const reads = vi.spyOn(JournalTail.prototype, "read");
     try {
-      expect(list(root)).toEqual({ ...want, cached: true });
+      expect(await list(root)).toEqual({ ...want, cached: true });
       expect(reads).not.toHaveBeenCalled();
       // (without the cache, the journals are read)
       fs.rmSync(cacheDir(root), { recursive: true });
-      expect(list(root).cached).toBe(false);
+      expect((await list(root)).cached).toBe(false);
       expect(reads).toHaveBeenCalled();
     } finally {
       reads.mockRestore();
     }
   });
 
-  it("sees a journal rewritten with its size and modification time kept: its change time moved", () => {
+  it("sees a journal rewritten with its size and modification time kept: its change time moved", async () => {
     const { root, foreign, x } = made(project());
     // (a time the file system keeps exactly, to set it back to)
     fs.utimesSync(foreign, 1e9, 1e9);
-    const want = list(root);
+    const want = await list(root);
     expect(want.rows.find((r) => r.id === x)?.status).toBe("terminated");
     // run x's exit code -15 becomes 15 (error), in the same number of bytes, at the same time
     const st = fs.statSync(foreign);
     fs.writeFileSync(foreign, fs.readFileSync(foreign, "utf8").replace('"exit":-15', '"exit": 15'));
     fs.utimesSync(foreign, 1e9, 1e9);
     expect(fs.statSync(foreign)).toMatchObject({ size: st.size, mtimeMs: st.mtimeMs, ino: st.ino });
-    const got = list(root);
+    const got = await list(root);
     expect(got.cached).toBe(false);
     expect(got.rows.find((r) => r.id === x)?.status).toBe("error");
   });
 
-  it("a damaged, truncated, foreign or unreadable cache file is read past, and replaced", () => {
+  it("a damaged, truncated, foreign or unreadable cache file is read past, and replaced", async () => {
     const { root } = made(project());
-    expectListsAsJournalsSay(root, false);
+    await expectListsAsJournalsSay(root, false);
     const file = path.join(cacheDir(root), "runs-list.v8");
     const good = fs.readFileSync(file);
     const damaged = Buffer.from(good);
     damaged[damaged.length - 10] ^= 0x55;
     for (const bytes of [damaged, good.subarray(0, good.length >> 1), Buffer.from("not a cache\n"), Buffer.alloc(0)]) {
       fs.writeFileSync(file, bytes);
-      const got = list(root);
+      const got = await list(root);
       expect(got.cached).toBe(false);
-      expect({ matched: got.matched, rows: got.rows }).toEqual(fresh(root));
+      expect({ matched: got.matched, rows: got.rows }).toEqual((await fresh(root)));
       expect(fs.readFileSync(file)).toEqual(good);
     }
     // a directory where the file should be: nothing is kept, nothing fails
     fs.rmSync(file);
     fs.mkdirSync(file);
-    expect(list(root).cached).toBe(false);
-    expect(list(root).cached).toBe(false);
+    expect((await list(root)).cached).toBe(false);
+    expect((await list(root)).cached).toBe(false);
     // the cache directory not writable (a file in its place): the same
     fs.rmSync(cacheDir(root), { recursive: true });
     fs.writeFileSync(cacheDir(root), "");
-    expect(list(root)).toMatchObject({ cached: false, ...fresh(root) });
+    expect(await list(root)).toMatchObject({ cached: false, ...(await fresh(root)) });
     fs.rmSync(cacheDir(root));
   });
 
@@ -208,28 +208,28 @@ describe("the listing cache", () => {
         boot: bootId(),
       });
       for (const opts of [{}, { group: true as const }]) {
-        expect(list(root, opts).rows[0]).toMatchObject({ id, status: "running" });
+        expect((await list(root, opts)).rows[0]).toMatchObject({ id, status: "running" });
       }
-      expect(list(root).cached).toBe(true);
+      expect((await list(root)).cached).toBe(true);
       child.kill("SIGKILL");
       await new Promise((r) => child.once("exit", r));
       for (const opts of [{}, { group: true as const }]) {
-        const got = list(root, opts);
+        const got = await list(root, opts);
         expect(got.cached).toBe(true);
         expect(got.rows[0]).toMatchObject({ id, status: "terminated" });
-        expect({ matched: got.matched, rows: got.rows }).toEqual(fresh(root, opts));
+        expect({ matched: got.matched, rows: got.rows }).toEqual((await fresh(root, opts)));
       }
     } finally {
       child.kill("SIGKILL");
     }
   });
 
-  it("a group's row from the cache has its columns and members: operation, status, jobs, members deleted or not", () => {
+  it("a group's row from the cache has its columns and members: operation, status, jobs, members deleted or not", async () => {
     const p = made(project());
     deleteRun(p.root, p.runs[26].id);
-    const want = fresh(p.root, { group: true });
-    list(p.root, { group: true });
-    const got = list(p.root, { group: true });
+    const want = await fresh(p.root, { group: true });
+    (await list(p.root, { group: true }));
+    const got = await list(p.root, { group: true });
     expect(got.cached).toBe(true);
     expect(got.rows).toEqual(want.rows);
     const batch = got.rows.find((r) => r.id === p.batch.id)!;
@@ -238,11 +238,11 @@ describe("the listing cache", () => {
     expect(batch.jobs).toHaveLength(4);
   });
 
-  it("a project without journals lists nothing, from the cache too", () => {
+  it("a project without journals lists nothing, from the cache too", async () => {
     const root = made({ root: tempDir() }).root;
     fs.writeFileSync(path.join(root, "cohort.toml"), "");
-    expect(list(root)).toEqual({ matched: 0, rows: [], cached: false });
-    expect(list(root)).toEqual({ matched: 0, rows: [], cached: true });
+    expect(await list(root)).toEqual({ matched: 0, rows: [], cached: false });
+    expect(await list(root)).toEqual({ matched: 0, rows: [], cached: true });
     expect(fs.existsSync(journalDir(root))).toBe(false);
   });
 });

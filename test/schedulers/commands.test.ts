@@ -1,50 +1,33 @@
 import fs from "node:fs";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { commandsAnswered, runCommand, startCommands } from "../../src/schedulers/commands.js";
+import { askCommand, runCommand } from "../../src/schedulers/commands.js";
 import { openScheduler } from "../../src/schedulers/scheduler.js";
 import { tempDir } from "../helpers.js";
 
-describe("scheduler commands started ahead", () => {
-  it("answer the next runCommand of the same words once; the one after runs again", async () => {
+describe("askCommand", () => {
+  it("answers with the command's status and output, as runCommand does, without blocking", async () => {
     const dir = tempDir();
     const log = path.join(dir, "calls");
-    const argv = ["sh", "-c", `echo call >> ${log}; echo answer; echo note >&2; exit 3`];
-    startCommands([argv]);
-    await commandsAnswered();
-    expect(fs.readFileSync(log, "utf8")).toBe("call\n");
-    expect(runCommand(argv)).toEqual({ status: 3, signal: null, stdout: "answer\n", stderr: "note\n", missing: false });
-    expect(fs.readFileSync(log, "utf8")).toBe("call\n");
-    expect(runCommand(argv).stdout).toBe("answer\n");
-    expect(fs.readFileSync(log, "utf8")).toBe("call\ncall\n");
+    const go = path.join(dir, "go");
+    const argv = ["sh", "-c", `while [ ! -e ${go} ]; do sleep 0.01; done; echo call >> ${log}; echo answer; echo note >&2; exit 3`];
+    const asked = askCommand(argv);
+    // the command waits for this process, which goes on meanwhile
+    fs.writeFileSync(go, "");
+    expect(await asked).toEqual({ status: 3, signal: null, stdout: "answer\n", stderr: "note\n", missing: false });
+    expect(runCommand(argv)).toEqual(await askCommand(argv));
+    expect(fs.readFileSync(log, "utf8")).toBe("call\ncall\ncall\n");
   });
 
-  it("started again, an answer nobody took is replaced by a new one", async () => {
-    const dir = tempDir();
-    const log = path.join(dir, "calls");
-    const argv = ["sh", "-c", `echo call >> ${log}; wc -l < ${log}`];
-    startCommands([argv]);
-    await commandsAnswered();
-    startCommands([argv]);
-    await commandsAnswered();
-    expect(runCommand(argv).stdout.trim()).toBe("2");
-  });
-
-  it("tell a command that is not installed, as runCommand does", async () => {
+  it("tells a command that is not installed, as runCommand does", async () => {
     const argv = ["cohort-no-such-command"];
-    startCommands([argv]);
-    await commandsAnswered();
-    expect(runCommand(argv)).toMatchObject({ missing: true, status: null });
+    expect(await askCommand(argv)).toMatchObject({ missing: true, status: null });
     expect(runCommand(argv)).toMatchObject({ missing: true, status: null });
   });
 
-  it("are not taken by a command run in another directory", async () => {
-    const dir = tempDir();
-    const argv = ["pwd"];
-    startCommands([argv]);
-    await commandsAnswered();
-    expect(runCommand(argv, dir).stdout.trim()).toBe(fs.realpathSync(dir));
-    expect(runCommand(argv).stdout.trim()).toBe(process.cwd());
+  it("refuses the answer of a command that an interruption stopped", async () => {
+    await expect(askCommand(["sh", "-c", "exit 130"])).rejects.toThrow(/sh was interrupted \(SIGINT\)/);
+    await expect(askCommand(["sh", "-c", "kill -TERM $$"])).rejects.toThrow(/sh was interrupted \(SIGTERM\)/);
   });
 });
 

@@ -11,7 +11,8 @@ import { journalDir, JournalWriter } from "../../src/runs/journal.js";
 import { SubmitError } from "../../src/schedulers/commands.js";
 import type { FinalState, PartitionInfo, QueuedJob, Scheduler } from "../../src/schedulers/scheduler.js";
 import { slurmTimeLimit } from "../../src/schedulers/slurm.js";
-import { checkPartition, dependencyExpression, submit, type PlannedJob, type SubmitOptions } from "../../src/schedulers/submit.js";
+import { submit, type PlannedJob, type SubmitOptions } from "../../src/schedulers/submit.js";
+import { checkPartition, dependencyExpression } from "../../src/schedulers/submit-render.js";
 import { clusterStates, listSubmissions, operationStates, pendingClusterView } from "../../src/schedulers/tracking.js";
 import { resolveDirectives } from "../../src/workflow/directives.js";
 import type { Directives } from "../../src/workflow/model.js";
@@ -41,19 +42,16 @@ class FakeScheduler implements Scheduler {
     this.queued.push({ id, name, state: /--hold/.test(this.scripts.at(-1)!) ? "held" : "queued" });
     return id;
   }
-  queue(): QueuedJob[] {
+  queue(): Promise<QueuedJob[]> {
     this.queueCalls++;
-    return this.queued.slice();
+    return Promise.resolve(this.queued.slice());
   }
   finalStates(ids: readonly string[]): Map<string, FinalState> {
     this.finalCalls++;
     return new Map([...this.finals].filter(([id]) => ids.includes(id)));
   }
-  partitions(): PartitionInfo[] | undefined {
-    return this.parts;
-  }
-  askCommands(): string[][] {
-    return [];
+  partitions(): Promise<PartitionInfo[] | undefined> {
+    return Promise.resolve(this.parts);
   }
   end(id: string, state: FinalState): void {
     this.queued = this.queued.filter((q) => q.id !== id);
@@ -135,7 +133,7 @@ describe("submit", () => {
     const failed = listSubmissions(p.project.root).find((x) => x.jobId === "101")!;
     expect(failed.finalState).toBe("FAILED");
     const calls = s.finalCalls;
-    clusterStates(p.project.root, s);
+    await clusterStates(p.project.root, s);
     expect(s.finalCalls).toBe(calls); // 101 is final now; 102 is still queued
   });
 
@@ -235,15 +233,15 @@ describe("submit", () => {
 });
 
 describe("tracking", () => {
-  it("asks no scheduler when every submission has its final state", () => {
+  it("asks no scheduler when every submission has its final state", async () => {
     const root = tempDir();
     makeGroup(root, { kind: "submission", details: { scheduler: "slurm", scheduler_job_id: "5", scheduler_state: "COMPLETED", pairs: [["ex", "a"]] } });
     const warnings: string[] = [];
-    expect(pendingClusterView(root, (m) => warnings.push(m))).toBeUndefined();
+    expect(await pendingClusterView(root, (m) => warnings.push(m))).toBeUndefined();
     expect(warnings).toEqual([]);
   });
 
-  it("gives each operation of a live job its most active state", () => {
+  it("gives each operation of a live job its most active state", async () => {
     const root = tempDir();
     makeGroup(root, { kind: "submission", details: { scheduler: "slurm", scheduler_job_id: "1", pairs: [["ex", "a"]] } });
     makeGroup(root, { kind: "submission", details: { scheduler: "slurm", scheduler_job_id: "2", pairs: [["analyze", "a"]] } });
@@ -252,7 +250,7 @@ describe("tracking", () => {
       { id: "1", name: "x", state: "running" },
       { id: "2", name: "y", state: "held" },
     ];
-    const view = clusterStates(root, s);
+    const view = await clusterStates(root, s);
     const ops = operationStates(view, (g) => ({ ex: ["prepare", "simulate"], analyze: ["analyze"] })[g]);
     expect(Object.fromEntries(ops)).toEqual({ "prepare\0a": "running", "simulate\0a": "running", "analyze\0a": "held" });
   });

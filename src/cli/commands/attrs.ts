@@ -11,7 +11,7 @@ import { currentAuthor, nowMicros } from "../../runs/journal.js";
 import { resolveGroups, resolveRuns } from "../../runs/select.js";
 import { UserError } from "../../util/errors.js";
 import { out, warn } from "../context.js";
-import { openRuns } from "../run-rows.js";
+import { openRuns } from "../runs-rows.js";
 import { renderTable } from "../table.js";
 import { isoTime } from "../when.js";
 
@@ -24,8 +24,8 @@ interface Target {
   change(change: { set?: JsonObject; delete?: string[] }): void;
 }
 
-function targets(noun: Noun, refs: string[]): Target[] {
-  const { root, view } = openRuns();
+async function targets(noun: Noun, refs: string[]): Promise<Target[]> {
+  const { root, view } = await openRuns();
   const found = noun === "group" ? resolveGroups(view, refs) : resolveRuns(view, refs);
   return found.map((x) => ({ id: x.id, name: x.name, attributes: x.attrs, change: (c) => changeAttributes(root, x.id, c) }));
 }
@@ -44,10 +44,10 @@ export interface LabelOptions {
   clear?: boolean;
 }
 
-function label(noun: Noun, refs: string[], opts: LabelOptions): void {
+async function label(noun: Noun, refs: string[], opts: LabelOptions): Promise<void> {
   const which = oneOf(opts, { "--set": "set", "--clear": "clear" });
   if (which === "--set" && opts.set === "") throw new UserError("--set '' is an empty label", "--clear removes a label");
-  for (const t of targets(noun, refs)) {
+  for (const t of await targets(noun, refs)) {
     if (which === "--set") t.change({ set: { label: opts.set! } });
     else t.change({ delete: ["label"] });
     out(`${t.name}  ${which === "--set" ? `label ${opts.set}` : "no label"}\n`);
@@ -64,10 +64,10 @@ function checkTag(tag: string): string {
   return tag;
 }
 
-function tag(noun: Noun, refs: string[], opts: TagOptions): void {
+async function tag(noun: Noun, refs: string[], opts: TagOptions): Promise<void> {
   const which = oneOf(opts, { "--add": "add", "--remove": "remove" });
   const tags = (which === "--add" ? opts.add! : opts.remove!).map(checkTag);
-  for (const t of targets(noun, refs)) {
+  for (const t of await targets(noun, refs)) {
     const have = new Set(tagsOf(t.attributes));
     if (which === "--add") {
       const set: JsonObject = {};
@@ -105,9 +105,9 @@ export function commentLines(comments: Comment[]): string[] {
   return comments.map((c) => `${c.id}  ${isoTime(c.time)}  ${c.author}: ${c.msg}`);
 }
 
-function comment(noun: Noun, refs: string[], opts: CommentOptions): void {
+async function comment(noun: Noun, refs: string[], opts: CommentOptions): Promise<void> {
   const which = oneOf(opts, { "-m": "message", "--list": "list", "--delete": "delete" });
-  const all = targets(noun, refs);
+  const all = await targets(noun, refs);
   if (which === "--list") {
     const per = all.map((t) => ({ t, comments: commentsOf(t.attributes) }));
     if (opts.json) {
@@ -145,7 +145,7 @@ function comment(noun: Noun, refs: string[], opts: CommentOptions): void {
 }
 
 /** The action of `cohort runs|group label|tag|comment`. */
-export function attributeCommand(noun: Noun, what: "label" | "tag" | "comment"): (refs: string[], opts: object) => void {
-  const impl = { label, tag, comment }[what] as (noun: Noun, refs: string[], opts: object) => void;
+export function attributeCommand(noun: Noun, what: "label" | "tag" | "comment"): (refs: string[], opts: object) => Promise<void> {
+  const impl = { label, tag, comment }[what] as (noun: Noun, refs: string[], opts: object) => Promise<void>;
   return (refs, opts) => impl(noun, refs, opts);
 }

@@ -7,7 +7,7 @@ import { formatMetric } from "../../runs/metrics.js";
 import { runName } from "../../runs/run-id.js";
 import { resolveGroup } from "../../runs/select.js";
 import { out } from "../context.js";
-import { groupCells, groupJson, openRuns, ROW_HEAD, runCells, runJson, warnDamaged } from "../run-rows.js";
+import { groupCells, groupJson, openRuns, ROW_HEAD, runCells, runJson, warnDamaged } from "../runs-rows.js";
 import { renderTable } from "../table.js";
 import { isoTime } from "../when.js";
 import { commentLines, commentsJson } from "./attrs.js";
@@ -16,8 +16,8 @@ import { commentLines, commentsJson } from "./attrs.js";
 const OWN_KEYS = /^(run:|tag:|comment:|label$|kind$|trash$)/;
 
 /** `cohort group show GROUP`: its attributes, derived columns and members. */
-export default function groupShow(ref: string, opts: { json?: boolean }): void {
-  const { root, view } = openRuns();
+export default async function groupShow(ref: string, opts: { json?: boolean }): Promise<void> {
+  const { root, view } = await openRuns();
   warnDamaged(view);
   const g = resolveGroup(view, ref);
   const group = view.groupSummary(g);

@@ -4,20 +4,20 @@ import { resolveGroup, resolveGroups, resolveRunId, resolveRuns } from "../../ru
 import { runName } from "../../runs/run-id.js";
 import { UserError } from "../../util/errors.js";
 import { out, warn } from "../context.js";
-import { openRuns } from "../run-rows.js";
+import { openRuns } from "../runs-rows.js";
 
 /** `group create [--label L] RUN...`: a `manual` group; prints its name. */
-export function create(refs: string[], opts: { label?: string }): void {
+export async function create(refs: string[], opts: { label?: string }): Promise<void> {
   if (opts.label === "") throw new UserError("--label '' is an empty label", "leave --label out for a group without one");
-  const { root, view } = openRuns();
+  const { root, view } = await openRuns();
   const runs = resolveRuns(view, refs);
   const group = makeGroup(root, { kind: "manual", members: runs.map((r) => r.id), label: opts.label });
   out(group.name + "\n");
 }
 
 /** `group add GROUP RUN...`. */
-export function add(ref: string, refs: string[]): void {
-  const { root, view } = openRuns();
+export async function add(ref: string, refs: string[]): Promise<void> {
+  const { root, view } = await openRuns();
   const summary = resolveGroup(view, ref);
   const have = new Set(view.ledger.members(summary));
   const runs = resolveRuns(view, refs);
@@ -28,8 +28,8 @@ export function add(ref: string, refs: string[]): void {
 }
 
 /** `group remove GROUP RUN...`: a purged member can be removed too, by its name or id prefix. */
-export function remove(ref: string, refs: string[]): void {
-  const { root, view } = openRuns();
+export async function remove(ref: string, refs: string[]): Promise<void> {
+  const { root, view } = await openRuns();
   const summary = resolveGroup(view, ref);
   const have = new Set(view.ledger.members(summary));
   const ids = [...new Set(refs.map((r) => resolveRunId(view, r)))];
@@ -42,8 +42,8 @@ export function remove(ref: string, refs: string[]): void {
 }
 
 /** `group delete GROUP...`: the groups go, their member runs stay. */
-export function deleteGroups(refs: string[]): void {
-  const { root, view } = openRuns();
+export async function deleteGroups(refs: string[]): Promise<void> {
+  const { root, view } = await openRuns();
   for (const g of resolveGroups(view, refs)) {
     deleteGroup(root, g.id);
     const n = view.ledger.members(g).length;

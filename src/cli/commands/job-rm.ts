@@ -1,12 +1,12 @@
 import type { Run } from "../../runs/ledger.js";
 import { UserError } from "../../util/errors.js";
 import { loadProject } from "../project.js";
-import { openRuns } from "../run-rows.js";
+import { openRuns } from "../runs-rows.js";
 
-export default function jobRm(prefixes: string[], opts: { force?: boolean }): void {
+export default async function jobRm(prefixes: string[], opts: { force?: boolean }): Promise<void> {
   const project = loadProject();
   const ids = [...new Set(prefixes.map((p) => project.resolveJobId(p)))];
-  if (!opts.force) refuseJobsInUse(ids);
+  if (!opts.force) await refuseJobsInUse(ids);
   project.removeJobs(ids);
   for (const id of ids) process.stderr.write(`removed ${id}\n`);
 }
@@ -15,9 +15,9 @@ export default function jobRm(prefixes: string[], opts: { force?: boolean }): vo
  * A job that a run is executing on (as the journal says: a run not ended whose writer lives, SPEC §6)
  * is not removed: the run would lose its directory under it. No lock of its own: the runs are the record.
  */
-function refuseJobsInUse(ids: string[]): void {
+async function refuseJobsInUse(ids: string[]): Promise<void> {
   const wanted = new Set(ids);
-  const { view } = openRuns();
+  const { view } = await openRuns(false);
   const busy: [string, Run][] = [];
   for (const run of view.runs) {
     if (run.exit !== undefined || run.ended !== undefined) continue;

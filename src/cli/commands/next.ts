@@ -1,4 +1,4 @@
-import { Planner } from "../../execution/plan.js";
+import { Planner } from "../../workflow/planner.js";
 import { out } from "../context.js";
 import { loadProjectWorkflow } from "../workflow.js";
 

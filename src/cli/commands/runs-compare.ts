@@ -9,8 +9,8 @@ import { resolveGroup, resolveRun } from "../../runs/select.js";
 import type { Run, RunsView } from "../../runs/view.js";
 import { UserError } from "../../util/errors.js";
 import { out } from "../context.js";
-import { parseCount } from "../numbers.js";
-import { openRuns } from "../run-rows.js";
+import { parseCount } from "../../util/numbers.js";
+import { openRuns } from "../runs-rows.js";
 import { renderTable } from "../table.js";
 import { humanTime, isoTime } from "../when.js";
 import { filterOf, type RunsListOptions } from "./runs-list.js";
@@ -150,10 +150,10 @@ function fitted(cmp: Comparison, cells: string[][], width: number): { head: stri
 }
 
 /** `cohort runs compare`: one row per run, the keys that differ, and metrics. */
-export default function runsCompare(refs: string[], opts: RunsCompareOptions): void {
+export default async function runsCompare(refs: string[], opts: RunsCompareOptions): Promise<void> {
   if (opts.csv && opts.json) throw new UserError("--csv and --json both choose the output", "give one of them");
   const limit = opts.num !== undefined ? parseCount(opts.num, "-n") : Infinity;
-  const { root, view } = openRuns();
+  const { root, view } = await openRuns();
   const runs = comparedRuns(view, refs, opts).slice(0, limit);
   const metrics = readMetrics(root, new Set(runs.map((r) => r.id)));
   const now = Date.now();

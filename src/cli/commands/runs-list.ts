@@ -13,8 +13,8 @@ import { CACHED_ROWS, loadListing, saveListing, type ListKind } from "../../runs
 import { projectRootOf } from "../../dataspace/root.js";
 import { UserError } from "../../util/errors.js";
 import { out } from "../context.js";
-import { parseCount } from "../numbers.js";
-import { groupCells, groupJson, ROW_HEAD, runCells, runJson, viewWithScheduler } from "../run-rows.js";
+import { parseCount } from "../../util/numbers.js";
+import { groupCells, groupJson, ROW_HEAD, runCells, runJson, viewWithScheduler } from "../runs-rows.js";
 import { renderTable } from "../table.js";
 
 export interface RunsListOptions {
@@ -85,15 +85,15 @@ export interface Listing {
 }
 
 /** The rows of `cohort runs` with these options in project `root`: from the listing cache when it holds them. */
-export function listing(root: string, opts: RunsListOptions, limit: number): Listing {
+export async function listing(root: string, opts: RunsListOptions, limit: number): Promise<Listing> {
   const kind = cachedKind(opts, limit);
   const cached = kind && loadListing(root, kind);
   if (cached) {
-    const view = viewWithScheduler(root, (o) => new RunsView(cached.ledger, o));
+    const view = await viewWithScheduler(root, (o) => new RunsView(cached.ledger, o), opts.group !== undefined);
     const shown = cached.rows.slice(0, limit).map((row, i) => ({ row, index: i + 1 }));
     return { view, shown, matched: cached.total, cached: true, save: () => {} };
   }
-  const view = viewWithScheduler(root, (o) => RunsView.read(root, o));
+  const view = await viewWithScheduler(root, (o) => RunsView.read(root, o), opts.group !== undefined);
   const filter = filterOf(opts, view);
   // Only the rows shown are kept: the others are only counted.
   const shown: Listed[] = [];
@@ -121,7 +121,7 @@ export function listing(root: string, opts: RunsListOptions, limit: number): Lis
 }
 
 /** `cohort runs`: runs newest first; `-g` folds groups; `-g GROUP` lists one group's members. */
-export default function runsList(_command: undefined, opts: RunsListOptions): void {
+export default async function runsList(_command: undefined, opts: RunsListOptions): Promise<void> {
   // (`cohort runs X` with X no command of runs is an error before this: src/cli/main.ts)
   if (opts.all && opts.num !== undefined) throw new UserError("-a and -n both limit the list", "give one of them");
   if (opts.group === true && opts.deleted) throw new UserError("--deleted lists deleted runs, which no group row stands for", "give -g a group to see its deleted members");
@@ -129,7 +129,7 @@ export default function runsList(_command: undefined, opts: RunsListOptions): vo
   if (opts.best !== undefined && opts.group !== true) throw new UserError("--best goes with -g: it adds each group's best member to its row", "cohort runs -g --best min:loss");
   const column = opts.best === undefined ? undefined : parseBest(opts.best);
   const root = projectRootOf(process.cwd());
-  const { view, shown, matched, save } = listing(root, opts, limit);
+  const { view, shown, matched, save } = await listing(root, opts, limit);
   const best = column && bestOfRows(root, view, shown, column);
   if (opts.json) {
     const rows = jsonRows(view, shown);

@@ -9,9 +9,9 @@ import { Liveness, runStatus } from "../../runs/run-status.js";
 import { resolveRun } from "../../runs/select.js";
 import type { Run } from "../../runs/view.js";
 import { out } from "../context.js";
-import { parseCount } from "../numbers.js";
+import { parseCount } from "../../util/numbers.js";
+import { openRuns, warnDamaged } from "../runs-rows.js";
 import { sparkline } from "../sparkline.js";
-import { openRuns, warnDamaged } from "../run-rows.js";
 import { isoTime } from "../when.js";
 import { commentLines, commentsJson } from "./attrs.js";
 
@@ -35,7 +35,7 @@ function parsed(text: string | undefined): unknown {
 /** `cohort runs show RUN`: everything the journals say of a run; `--output` its output, `--follow` as it grows. */
 export default async function runsShow(ref: string, opts: RunsShowOptions): Promise<void> {
   const tail = parseCount(opts.tail, "--tail", 0);
-  const { root, view } = openRuns();
+  const { root, view } = await openRuns();
   warnDamaged(view);
   const run = resolveRun(view, ref);
   if (opts.output || opts.follow) return printOutput(root, run, opts.follow === true);

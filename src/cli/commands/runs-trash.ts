@@ -4,16 +4,16 @@
  * terminal, unless `-y`; a script (no terminal) is not asked.
  */
 import readline from "node:readline/promises";
-import type { RunSummary } from "../../runs/view.js";
+import type { ListedRun } from "../../runs/view.js";
 import { resolveRuns } from "../../runs/select.js";
 import { deleteRun, purgeRun, restoreRun } from "../../runs/trash.js";
 import { UserError } from "../../util/errors.js";
 import { out, warn } from "../context.js";
-import { openRuns } from "../run-rows.js";
+import { openRuns } from "../runs-rows.js";
 
 export type TrashCommand = "delete" | "restore" | "purge";
 
-async function confirmed(runs: RunSummary[]): Promise<boolean> {
+async function confirmed(runs: ListedRun[]): Promise<boolean> {
   const rl = readline.createInterface({ input: process.stdin, output: process.stderr });
   try {
     const what = runs.length === 1 ? `run ${runs[0].name}? Its files are` : `${runs.length} runs? Their files are`;
@@ -26,7 +26,7 @@ async function confirmed(runs: RunSummary[]): Promise<boolean> {
 
 export function trashCommand(action: TrashCommand) {
   return async (refs: string[], opts: { yes?: boolean }): Promise<void> => {
-    const { root, view } = openRuns();
+    const { root, view } = await openRuns();
     // A number counts in the list the command acts on: restore in `cohort runs --deleted`.
     const found = resolveRuns(view, refs, { deleted: action === "restore" });
     const runs = found.map((r) => view.summary(r));

@@ -2,7 +2,7 @@ import { parseFilterArgs } from "../../dataspace/filter.js";
 import { dumpJson } from "../../dataspace/json.js";
 import { detectSchema, formatSchema, schemaToJson } from "../../dataspace/schema.js";
 import { out } from "../context.js";
-import { parseCount } from "../numbers.js";
+import { parseCount } from "../../util/numbers.js";
 import { loadProject } from "../project.js";
 
 export default function schema(filterArgs: string[], opts: { json?: boolean; maxValues: string }): void {

@@ -25,7 +25,7 @@ export default async function status(names: string[], opts: StatusCliOptions): P
   // The bar shows only on a terminal: elsewhere its module is not even loaded.
   const progress = process.stderr.isTTY ? await import("../progress.js") : undefined;
   let bar: Progress | undefined;
-  const view = pendingClusterView(project.root, warn);
+  const view = await pendingClusterView(project.root, warn);
   const cluster = view && operationStates(view, (g) => workflow.groups.get(g)?.operations);
   const report = await computeStatus(project, workflow, {
     cluster,

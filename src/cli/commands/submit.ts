@@ -5,7 +5,7 @@ import { submit, type PlannedJob } from "../../schedulers/submit.js";
 import { UserError } from "../../util/errors.js";
 import { out, warn } from "../context.js";
 import { catchInterrupts } from "../interrupt.js";
-import { parseCount } from "../numbers.js";
+import { parseCount } from "../../util/numbers.js";
 import { loadProjectWorkflow, selectionOf } from "../workflow.js";
 
 export interface SubmitCliOptions {

@@ -2,19 +2,20 @@
  * What the run commands share: the project's runs and groups (read from its journals), and how a run
  * or a group shows as a table row or as JSON.
  */
+import os from "node:os";
 import type { JsonObject } from "../dataspace/value.js";
 import { projectRootOf } from "../dataspace/root.js";
 import { groupJobs } from "../runs/listing.js";
-import type { StatusOptions } from "../runs/run-status.js";
-import { RunsView, type Group, type GroupSummary, type RunSummary } from "../runs/view.js";
+import type { ClusterLookups } from "../runs/run-status.js";
+import { RunsView, type Group, type ListedGroup, type ListedRun } from "../runs/view.js";
 import { clusterJobOf, liveJobIds, pendingClusterView, submissionsOf } from "../schedulers/tracking.js";
 import { warn } from "./context.js";
 import { humanTime, isoTime } from "./when.js";
 
-/** The project root of the working directory and its runs: every command reads them once. */
-export function openRuns(): { root: string; view: RunsView } {
+/** The project root of the working directory and its runs: every command reads them once. `groups`: see viewWithScheduler. */
+export async function openRuns(groups = true): Promise<{ root: string; view: RunsView }> {
   const root = projectRootOf(process.cwd());
-  return { root, view: viewWithScheduler(root, (opts) => RunsView.read(root, opts)) };
+  return { root, view: await viewWithScheduler(root, (opts) => RunsView.read(root, opts), groups) };
 }
 
 /**
@@ -27,43 +28,55 @@ export function warnDamaged(view: RunsView): void {
 }
 
 /**
- * A view made by `make`, whose statuses ask the scheduler as commands do. A submission group's cluster
- * job counts as a member while the scheduler knows it (SPEC §7): the scheduler is asked when the first
- * group's columns are derived (`cohort runs` without -g never asks), about every submission at once.
+ * A view made by `make`, whose statuses ask the scheduler as commands do: a run of another host runs
+ * until its cluster job has left the queue, and a submission group's cluster job counts as a member
+ * while the scheduler knows it (SPEC §7). Statuses are derived synchronously, as rows need them, so
+ * the scheduler is asked first, and only when the journals hold such a run or an open submission
+ * (and, for the submission, only when the caller shows `groups`).
  */
-export function viewWithScheduler(root: string, make: (opts: StatusOptions) => RunsView): RunsView {
-  let lookup: ReturnType<typeof clusterJobOf> | undefined;
-  // A run of another host runs until its cluster job has left the queue: one queue call, if any.
-  let live: Set<string> | undefined | null = null;
-  const view: RunsView = make({
-    clusterJobLive: (job) => {
-      if (live === null) live = liveJobIds(job.scheduler, warn);
-      return live === undefined || live.has(job.job_id);
-    },
-    clusterJob: (group) => {
-      lookup ??= clusterJobOf(pendingClusterView(root, warn, submissionsOf(view.groupsOfKind("submission"))));
-      return lookup(group);
-    },
-  });
+export async function viewWithScheduler(root: string, make: (opts: ClusterLookups) => RunsView, groups = true): Promise<RunsView> {
+  // Filled in below, before anything derives a status.
+  const lookups: ClusterLookups = {};
+  const view = make(lookups);
+  const remote = remoteClusterScheduler(view);
+  if (remote !== undefined) {
+    const live = await liveJobIds(remote, warn);
+    lookups.clusterJobLive = (job) => live === undefined || live.has(job.job_id);
+  }
+  const pending = groups ? await pendingClusterView(root, warn, submissionsOf(view.groupsOfKind("submission"))) : undefined;
+  lookups.clusterJob = clusterJobOf(pending);
   return view;
+}
+
+/** The scheduler of a cluster job that a run not ended on another host ran in, if there is one. */
+function remoteClusterScheduler(view: RunsView): string | undefined {
+  const host = os.hostname();
+  const { writers, runs } = view.ledger;
+  if (![...writers.values()].some((w) => w.host !== host && w.cluster)) return undefined;
+  for (const run of runs.values()) {
+    if (run.exit !== undefined || run.ended !== undefined) continue;
+    const w = writers.get(run.segmentWriter ?? run.writer);
+    if (w && w.host !== host && w.cluster) return w.cluster.scheduler;
+  }
+  return undefined;
 }
 
 export const ROW_HEAD = ["#", "name", "operation", "started", "status", "label"];
 
 /** A run's status as lists show it: a deleted run says so. */
-function runStatus(run: RunSummary): string {
+function runStatus(run: ListedRun): string {
   return run.trash === "deleted" ? `${run.status} (deleted)` : run.status;
 }
 
-export function runCells(run: RunSummary, index: number | undefined, now: number): string[] {
+export function runCells(run: ListedRun, index: number | undefined, now: number): string[] {
   return [index === undefined ? "" : String(index), run.name, run.operation, humanTime(run.started, now), runStatus(run), run.label];
 }
 
-export function groupCells(group: GroupSummary, index: number | undefined, now: number): string[] {
+export function groupCells(group: ListedGroup, index: number | undefined, now: number): string[] {
   return [index === undefined ? "" : String(index), group.name, group.operation, humanTime(group.started, now), group.status, group.label];
 }
 
-export function runJson(run: RunSummary, index: number | undefined): JsonObject {
+export function runJson(run: ListedRun, index: number | undefined): JsonObject {
   const o: JsonObject = {
     index: index ?? null,
     type: "run",

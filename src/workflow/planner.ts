@@ -1,6 +1,6 @@
 /**
  * What can run: the aggregates of each selected group and the eligibility of each member operation,
- * as SPEC §4 defines them. Shared by `run`, `run --pretend`, `next` and (later) `status` and `submit`.
+ * as SPEC §4 defines them. Shared by `run` (and `--pretend`), `exec`, `next`, `status` and `submit`.
  */
 import { spawnSync } from "node:child_process";
 import type { Job } from "../dataspace/job.js";
@@ -9,16 +9,16 @@ import type { Project } from "../dataspace/project.js";
 import { compileFilter } from "../dataspace/filter.js";
 import type { JsonObject } from "../dataspace/value.js";
 import { UserError } from "../util/errors.js";
-import { aggregateId, aggregatesOf } from "../workflow/aggregate.js";
+import { aggregateId, aggregatesOf } from "./aggregate.js";
 import {
   ConditionError,
   evaluateConditionsNow,
   isPromiseLike,
   type ConditionContext,
   type MaybePromise,
-} from "../workflow/conditions.js";
-import type { Aggregator, Condition, GroupDefinition, OperationDefinition } from "../workflow/model.js";
-import type { Workflow } from "../workflow/workflow.js";
+} from "./conditions.js";
+import type { Aggregator, Condition, GroupDefinition, OperationDefinition } from "./model.js";
+import type { Workflow } from "./workflow.js";
 
 export interface Aggregate {
   id: string;

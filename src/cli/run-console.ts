@@ -1,6 +1,6 @@
 /**
  * What `cohort run` and `cohort exec` show while operations run (SPEC §5): each run's output as it
- * comes, a line on stderr when a run starts, and a progress bar.
+ * comes, a line on stderr when a run starts, a progress bar, and the summary at the end.
  *
  * - Output is written as the bytes the runs wrote, never decoded (it need not be UTF-8 text).
  * - Serial runs: the output is passed through as it comes, partial lines included.
@@ -14,6 +14,11 @@
 import cliProgress from "cli-progress";
 import type { ExecutionItem, ExecutionResult, RunInfo } from "../execution/execute.js";
 import { describeItem } from "../execution/execute.js";
+import type { RunSummary } from "../execution/engine.js";
+import type { InvocationEvents } from "../execution/invocation.js";
+import type { ProjectPlace } from "../dataspace/root.js";
+import type { InvocationGroup } from "../runs/batch.js";
+import { movedAway } from "./project.js";
 
 const NEWLINE = 0x0a;
 
@@ -107,6 +112,16 @@ export class RunConsole {
     return this.prefixed(Buffer.concat([entry.bytes, Buffer.from("\n")]), entry.name);
   }
 
+  /** What the library tells as items run (execution/invocation.ts), shown here. */
+  events(): Required<Pick<InvocationEvents, "echo" | "onPass" | "onStart" | "onFinish">> {
+    return {
+      echo: this.echo,
+      onPass: (items) => this.planned(items),
+      onStart: (item, run) => this.started(item, run),
+      onFinish: (result) => this.finished(result),
+    };
+  }
+
   /** Items about to run (a pass): they count towards the progress bar's total. */
   planned(items: ExecutionItem[]): void {
     this.total += items.length;
@@ -163,4 +178,25 @@ export class RunConsole {
     this.stopped = true;
     this.bars.stop();
   };
+}
+
+/** A summary stopped because the project moved away: the runs made, then the one-line error. */
+export function endIfMoved(summary: RunSummary, place: ProjectPlace, group: InvocationGroup): void {
+  if (summary.stopped !== "moved") return;
+  reportSummary(summary.results, undefined, group);
+  throw movedAway(place);
+}
+
+/** The summary line of `cohort run` and `cohort exec`, each failure, and the exit code it makes. */
+export function reportSummary(results: ExecutionResult[], stopped?: string, group?: InvocationGroup): void {
+  const failed = results.filter((r) => r.exitCode !== 0);
+  const lines = [`cohort: ${results.length} run${results.length === 1 ? "" : "s"}, ${results.length - failed.length} completed, ${failed.length} failed`];
+  for (const r of failed) {
+    lines.push(`  ${r.exitCode < 0 ? "terminated" : "error"}  ${describeItem(r.item)}  (run ${r.runName}): ${r.reason ?? `exit code ${r.exitCode}`}`);
+  }
+  if (stopped === "failure") lines.push("  stopped after the failure; --keep-going runs the rest");
+  if (stopped === "interrupted") lines.push("  interrupted");
+  if (group?.name) lines.push(`  the runs are in ${group.kind ?? "run"} group ${group.name}`);
+  process.stderr.write(lines.join("\n") + "\n");
+  if (failed.length > 0 || stopped === "interrupted") process.exitCode = stopped === "interrupted" ? 130 : 1;
 }

@@ -1,0 +1,190 @@
+/**
+ * The third step of `cohort submit`: each cluster job's script, rendered from the scheduler's
+ * template; and with `--chain`, the jobs of the operations downstream of those submitted.
+ */
+import path from "node:path";
+import { newRunId } from "../runs/run-id.js";
+import { UserError } from "../util/errors.js";
+import { packageFile } from "../util/package-file.js";
+import { afterNames } from "../workflow/conditions.js";
+import type { ResolvedDirectives } from "../workflow/directives.js";
+import type { Planner, Aggregate } from "../workflow/planner.js";
+import type { Workflow } from "../workflow/workflow.js";
+import { clusterJobName } from "./job-name.js";
+import type { PartitionInfo, Scheduler } from "./scheduler.js";
+import { renderScript, scriptWord, type BundleEntry, type SchedulerName, type ScriptOptions } from "./script.js";
+import type { PlannedJob, SubmitOptions } from "./submit.js";
+import type { Entries, JobPlan } from "./submit-bundle.js";
+import { queueKey } from "./tracking.js";
+
+const COHORT_BIN = packageFile("bin/cohort");
+
+/** A cluster job id as schedulers print them: `123`, `123_4` (SLURM), `123.server`, `123[].server` (PBS). */
+export const CLUSTER_JOB_ID = /^[A-Za-z0-9_.[\]-]+$/;
+
+export function dependencyExpression(scheduler: SchedulerName, ids: readonly string[]): string | undefined {
+  if (ids.length === 0) return undefined;
+  for (const id of ids) {
+    // A job of this submission not submitted yet (pretending) is shown by its name: `<NAME>`.
+    if (!CLUSTER_JOB_ID.test(id.replace(/^<(.*)>$/, "$1"))) throw new UserError(`${JSON.stringify(id)} is not a cluster job id`, "e.g. --after 12345");
+  }
+  if (scheduler === "lsf") return ids.map((id) => `done(${id})`).join(" && ");
+  return "afterok:" + ids.join(":");
+}
+
+/** Refuses what the scheduler's partitions can never run, where sinfo tells their limits. */
+export function checkPartition(resources: ResolvedDirectives, partitions: PartitionInfo[] | undefined, wanted: string | undefined): void {
+  if (!partitions || partitions.length === 0) return;
+  const part = wanted !== undefined ? partitions.find((p) => p.name === wanted) : partitions.find((p) => p.isDefault) ?? partitions[0];
+  if (!part) return; // the scheduler itself will name an unknown partition
+  const where = `partition ${part.name}`;
+  if (resources.ngpu > 0 && !partitions.some((p) => p.gpus > 0)) {
+    throw new UserError(`the job asks for ${resources.ngpu} GPU${resources.ngpu === 1 ? "" : "s"} but no partition of the scheduler has GPUs`, "remove the ngpu directive or submit to a cluster with GPU nodes");
+  }
+  if (resources.ngpu > part.gpus) {
+    throw new UserError(`the job asks for ${resources.ngpu} GPUs but ${where} has ${part.gpus === 0 ? "none" : `${part.gpus} per node`}`, `choose a GPU partition with --partition (${partitions.filter((p) => p.gpus > 0).map((p) => p.name).join(", ")})`);
+  }
+  if (resources.walltime !== null && part.maxWalltime !== undefined && resources.walltime > part.maxWalltime) {
+    throw new UserError(`the job asks for a walltime of ${fmtSeconds(resources.walltime)}, over the limit of ${where} (${fmtSeconds(part.maxWalltime)})`, "lower the walltime directive, bundle fewer operations, or choose another partition");
+  }
+}
+
+function fmtSeconds(s: number): string {
+  const h = Math.floor(s / 3600);
+  const m = Math.floor((s % 3600) / 60);
+  return `${h}:${String(m).padStart(2, "0")}:${String(Math.round(s % 60)).padStart(2, "0")}`;
+}
+
+export interface RenderSettings {
+  project: { name: string; root: string };
+  /** Where scripts and the scheduler's output files go. */
+  dir: string;
+  scheduler: Scheduler | undefined;
+  schedulerName: SchedulerName;
+  partitions: PartitionInfo[] | undefined;
+  opts: SubmitOptions;
+}
+
+/**
+ * Renders the scripts of one submission. A job that waits for jobs of this submission is rendered
+ * again, once they have their ids, just before it is submitted (`renderAgain`).
+ */
+export class ScriptRenderer {
+  /** Directive keys the template has read in any script of this submission, and those it may not have. */
+  private readonly directivesRead = new Set<string>();
+  private readonly maybeUnread = new Set<string>();
+  private readonly renderers = new Map<PlannedJob, (afterIds: string[]) => void>();
+  private readonly queuedAfter = new Map<PlannedJob, string[]>();
+  private readonly cohortBin = scriptWord(COHORT_BIN, "submission script (the path of cohort)");
+
+  constructor(private readonly settings: RenderSettings) {}
+
+  /** A planned job with its script. */
+  render(p: JobPlan): PlannedJob {
+    const { project, dir, scheduler, schedulerName, partitions, opts } = this.settings;
+    // An array's tasks share these resources (that is what put them in one array).
+    if (partitions) checkPartition(p.resources, partitions, opts.partition);
+    const all = p.tasks.length === 1 ? p.tasks[0] : p.tasks.flat();
+    const isArray = p.tasks.length > 1;
+    const groupId = newRunId();
+    const jobName = clusterJobName(project, all);
+    const options: ScriptOptions = { partition: opts.partition, account: opts.account, hold: opts.hold };
+    // The directory is normalized and a group id holds no separator: no path.join needed.
+    const scriptFile = dir + path.sep + groupId + ".sh";
+    const submitCommand = scheduler ? scheduler.submitCommand(scriptFile, opts.extra) : defaultSubmitCommand(schedulerName, scriptFile, opts.extra);
+    const job: PlannedJob = { entries: all, tasks: isArray ? p.tasks : undefined, dependsOn: p.dependsOn, groupId, jobName, script: "", scriptFile, submitCommand };
+    const cohort = `${scriptWord(p.resources.executable, "submission script (the executable directive)")} ${this.cohortBin}`;
+    const mpiLauncher = all.some((e) => e.operations.some((o) => o.directives.nranks)) ? (schedulerName === "slurm" ? "srun" : "mpirun") : "";
+    const render = (afterIds: string[]) => {
+      options.dependency = dependencyExpression(schedulerName, opts.after?.length ? [...opts.after, ...afterIds] : afterIds);
+      const rendered = renderScript(
+        {
+          project,
+          scheduler: schedulerName,
+          jobName,
+          submissionGroup: groupId,
+          outputDir: dir,
+          cohort,
+          parallel: opts.parallel ?? false,
+          mpiLauncher,
+          bundle: all,
+          resources: p.resources,
+          options,
+          array: isArray ? { first: 1, tasks: p.tasks } : undefined,
+        },
+        this.directivesRead,
+      );
+      for (const k of rendered.unread) this.maybeUnread.add(k);
+      job.script = rendered.text;
+    };
+    render(p.dependsOn.length > 0 ? [...p.afterIds, ...p.dependsOn.map((d) => d.jobId ?? `<${d.jobName}>`)] : p.afterIds);
+    // Pretending, nothing is rendered again with the ids of submitted jobs.
+    if (scheduler !== undefined && !opts.pretend) {
+      this.renderers.set(job, render);
+      this.queuedAfter.set(job, p.afterIds);
+    }
+    return job;
+  }
+
+  /** Renders a job again with the ids of the jobs of this submission it depends on, submitted by now. */
+  renderAgain(job: PlannedJob): void {
+    this.renderers.get(job)!([...this.queuedAfter.get(job)!, ...job.dependsOn.map((d) => d.jobId!)]);
+  }
+
+  /** Directives set on an operation that the template read in no script, sorted. */
+  unreadDirectives(): string[] {
+    return [...this.maybeUnread].sort().filter((k) => !this.directivesRead.has(k));
+  }
+}
+
+function defaultSubmitCommand(scheduler: SchedulerName, file: string, extra: readonly string[] = []): string[] {
+  if (scheduler === "slurm") return ["sbatch", "--parsable", ...extra, file];
+  if (scheduler === "pbs") return ["qsub", ...extra, file];
+  return ["bsub", ...extra, "<", file];
+}
+
+/**
+ * Jobs for the operations downstream of `jobs` (`--chain`): an operation whose `after` conditions
+ * name an operation submitted for an aggregate is submitted for that aggregate too, depending on
+ * the jobs that run what it waits for; repeated until nothing new is downstream. `queued`: ids of
+ * cluster jobs already queued, by queueKey(operation, aggregate).
+ */
+export function chainJobs(planner: Planner, workflow: Workflow, jobs: PlannedJob[], queued: Map<string, string[]>, entries: Entries, renderer: ScriptRenderer): PlannedJob[] {
+  const byOp = new Map<string, PlannedJob[]>(); // operation\0aggregate -> jobs running it
+  const note = (job: PlannedJob) => {
+    for (const e of job.entries) for (const o of e.operations) byOp.set(queueKey(o.name, e.aggregate), [...(byOp.get(queueKey(o.name, e.aggregate)) ?? []), job]);
+  };
+  jobs.forEach(note);
+  const added: PlannedJob[] = [];
+  let frontier = jobs;
+  while (frontier.length > 0) {
+    const next: PlannedJob[] = [];
+    const aggregates = new Map<string, Aggregate>();
+    for (const j of frontier) for (const e of j.entries) aggregates.set(e.aggregate, findAggregate(planner, workflow, e));
+    for (const op of workflow.operations.values()) {
+      const waits = afterNames(op.pre).map((a) => a.name);
+      if (waits.length === 0) continue;
+      const group = workflow.groups.get(op.name)!;
+      for (const [aggId, aggregate] of aggregates) {
+        if (byOp.has(queueKey(op.name, aggId))) continue;
+        const deps = waits.flatMap((w) => byOp.get(queueKey(w, aggId)) ?? []);
+        if (deps.length === 0) continue;
+        const afterIds = waits.flatMap((w) => queued.get(queueKey(w, aggId)) ?? []);
+        const entry = entries.of({ group, aggregate });
+        const job = renderer.render({ tasks: [[entry]], resources: entry.resources, dependsOn: [...new Set(deps)], afterIds });
+        note(job);
+        next.push(job);
+      }
+    }
+    added.push(...next);
+    frontier = next;
+  }
+  return added;
+}
+
+function findAggregate(planner: Planner, workflow: Workflow, e: BundleEntry): Aggregate {
+  const group = workflow.groups.get(e.group)!;
+  const agg = planner.aggregates(group).find((a) => a.id === e.aggregate);
+  if (!agg) throw new Error(`aggregate ${e.aggregate} of group ${e.group} not found`);
+  return agg;
+}
