@@ -17,7 +17,8 @@ function run(...args) {
 }
 
 console.log(`Example campaign in ${dir}`);
-// The workflow: two shell operations in cohort.toml, grouped as "pipeline", and a flag operation "fit";
+// The workflow: two shell operations in cohort.toml, grouped as "pipeline", and a flag operation "fit"
+// whose output gives a metric;
 // a TypeScript operation in project.ts.
 fs.writeFileSync(
   path.join(dir, "cohort.toml"),
@@ -40,8 +41,10 @@ operations = ["prepare", "simulate"]
 directives = { simulate = { np = 1, walltime = "0:30:00" } }
 
 [operations.fit]
-command = "echo fitting with lr={flags.lr} steps={flags.steps} && echo {flags.lr} > lr.txt"
+# a stand-in for training: the loss it prints, which the pattern below records as a metric, is lowest at lr = 0.01
+command = "echo fitting with lr={flags.lr} steps={flags.steps} && awk -v lr={flags.lr} 'BEGIN {{ printf \\"loss=%.4f\\\\n\\", (lr - 0.01) ^ 2 * 100 + 0.05 }}'"
 flags = { lr = 0.01, steps = 100 }
+metrics = ["loss=(?<loss>\\\\S+)"]
 `,
 );
 fs.writeFileSync(
@@ -76,5 +79,7 @@ run("check");
 // A batch of the flag operation: one run per flag set, each in its own directory, recorded as one group.
 run("run", "fit", "lr={1e-3,1e-2,1e-1}", "steps=10", "--print-runs");
 run("run", "fit", "lr={1e-3,1e-2,1e-1}", "steps=10");
-run("runs", "-g");
+run("runs", "-g", "--best", "min:loss");
+// Which learning rate did best: the batch's runs side by side, by their metric.
+run("runs", "compare", "-g", "1", "--sort", "loss");
 console.log(`\nDone. The project stays in ${dir}; remove it with: rm -r ${dir}`);
