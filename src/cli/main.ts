@@ -397,7 +397,7 @@ function addRunsCommands(program: Command): void {
     .option("--json", "print JSON")
     .addHelpText(
       "after",
-      examples(["cohort runs compare -o train", "cohort runs compare -g 1 --sort lr", "cohort runs compare 1 2 3 -m min:loss max:acc", "cohort runs compare -o train --sort -lr --csv"]),
+      examples(["cohort runs compare -o train", "cohort runs compare -g 2 --sort loss", "cohort runs compare 1 2 3 -m min:loss max:loss", "cohort runs compare -o train --sort -loss --csv"]),
     )
     .action(lazy(() => import("./commands/runs-compare.js")));
   addAttributeCommands(runs, "run");

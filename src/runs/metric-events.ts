@@ -154,41 +154,47 @@ const ID_RE = /"id":"([^"\\]*)"/;
  * keeps its values and steps too (for sparklines and plots); comparisons need only the aggregations.
  */
 export function readMetrics(projectRoot: string, only?: ReadonlySet<string>, series = false): MetricsByRun {
-  const dir = journalDir(projectRoot);
   const out: MetricsByRun = { runs: new Map(), skipped: 0 };
-  let names: string[];
-  try {
-    names = fs.readdirSync(dir).filter((n) => JOURNAL_RE.test(n)).sort();
-  } catch {
-    return out;
-  }
-  for (const name of names) {
+  for (const name of journalNames(projectRoot)) {
     let buf: Buffer;
     try {
-      buf = fs.readFileSync(path.join(dir, name));
+      buf = fs.readFileSync(path.join(journalDir(projectRoot), name));
     } catch {
       continue;
     }
-    const end = buf.lastIndexOf(10) + 1;
-    splitMetricLines(
-      buf,
-      end,
-      () => {},
-      (from, to) => {
-        if (only) {
-          // The run's id comes first in cohort's own lines: a run not asked for is not parsed.
-          const id = ID_RE.exec(buf.toString("latin1", from, Math.min(to, from + 120)))?.[1];
-          if (id !== undefined && !only.has(id)) return;
-        }
-        let ev: unknown;
-        try {
-          ev = JSON.parse(buf.toString("utf8", from, to));
-        } catch {
-          ev = undefined;
-        }
-        if (!addEvent(ev, out.runs, only, series)) out.skipped++;
-      },
-    );
+    addMetricLines(buf, buf.lastIndexOf(10) + 1, out, only, series);
   }
   return out;
+}
+
+/** The journals of a project, by name (oldest writer first). */
+export function journalNames(projectRoot: string): string[] {
+  try {
+    return fs.readdirSync(journalDir(projectRoot)).filter((n) => JOURNAL_RE.test(n)).sort();
+  } catch {
+    return [];
+  }
+}
+
+/** Adds the metric events among journal bytes up to `end` (just after a newline) to `out`. */
+export function addMetricLines(buf: Buffer, end: number, out: MetricsByRun, only?: ReadonlySet<string>, series = false): void {
+  splitMetricLines(
+    buf,
+    end,
+    () => {},
+    (from, to) => {
+      if (only) {
+        // The run's id comes first in cohort's own lines: a run not asked for is not parsed.
+        const id = ID_RE.exec(buf.toString("latin1", from, Math.min(to, from + 120)))?.[1];
+        if (id !== undefined && !only.has(id)) return;
+      }
+      let ev: unknown;
+      try {
+        ev = JSON.parse(buf.toString("utf8", from, to));
+      } catch {
+        ev = undefined;
+      }
+      if (!addEvent(ev, out.runs, only, series)) out.skipped++;
+    },
+  );
 }

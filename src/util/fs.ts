@@ -88,9 +88,8 @@ export function writeFileAtomic(file: string, data: string | Uint8Array): void {
 
 /** Reads a text file, which must be valid UTF-8 (a Utf8Error names the file and the first bad byte). */
 export function readTextFile(file: string): string {
-  // Node's decoder puts U+FFFD for invalid bytes: only a text holding one has its bytes checked. (Reading
-  // the bytes and checking them always took node's slower path for every document: about 8 % of a
-  // run of 10,000 TypeScript operations.)
+  // Node's decoder puts U+FFFD for invalid bytes: only a text holding one has its bytes checked, so that
+  // every other read takes node's fast path (bench/RESULTS.md).
   const text = fs.readFileSync(file, "utf8");
   return text.includes("\uFFFD") ? decodeUtf8(fs.readFileSync(file), file) : text;
 }

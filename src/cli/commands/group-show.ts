@@ -2,7 +2,7 @@ import { dumpJson, prettyJson } from "../../dataspace/json.js";
 import type { JsonObject } from "../../dataspace/value.js";
 import { commentsOf } from "../../runs/attributes.js";
 import { listedRuns } from "../../runs/listing.js";
-import { readMetrics } from "../../runs/metric-events.js";
+import { readMetricsCached } from "../../runs/metrics-cache.js";
 import { formatMetric } from "../../runs/metrics.js";
 import { runName } from "../../runs/run-id.js";
 import { resolveGroup } from "../../runs/select.js";
@@ -28,7 +28,7 @@ export default async function groupShow(ref: string, opts: { json?: boolean }): 
   const members = group.members.map((id) => view.ledger.runs.get(id));
   const purged = (id: string, k: number) => members[k] === undefined || members[k]!.attrs.has("purged");
   // Members' metrics: each metric's last value, a column each.
-  const metrics = readMetrics(root, new Set(group.members)).runs;
+  const metrics = readMetricsCached(root).runs;
   const names = [...new Set(group.members.flatMap((id) => [...(metrics.get(id)?.keys() ?? [])]))].sort();
   const lastOf = (id: string, name: string) => metrics.get(id)?.get(name)?.last;
   if (opts.json) {

@@ -2,7 +2,7 @@ import { dumpJson } from "../../dataspace/json.js";
 import type { JsonObject, JsonValue } from "../../dataspace/value.js";
 import { cellText, compareRuns, type CompareColumn, type Comparison, type CompareValue } from "../../runs/compare.js";
 import { listedRuns, runMatches } from "../../runs/listing.js";
-import { readMetrics } from "../../runs/metric-events.js";
+import { readMetricsCached } from "../../runs/metrics-cache.js";
 import { metricNumber, type MetricValue } from "../../runs/metrics.js";
 import { trashOf } from "../../runs/run-status.js";
 import { resolveGroup, resolveRun } from "../../runs/select.js";
@@ -155,7 +155,7 @@ export default async function runsCompare(refs: string[], opts: RunsCompareOptio
   const limit = opts.num !== undefined ? parseCount(opts.num, "-n") : Infinity;
   const { root, view } = await openRuns();
   const runs = comparedRuns(view, refs, opts).slice(0, limit);
-  const metrics = readMetrics(root, new Set(runs.map((r) => r.id)));
+  const metrics = readMetricsCached(root);
   const now = Date.now();
   const cmp = compareRuns(view, runs, metrics, { all: opts.all, metrics: opts.metric, sort: opts.sort, now });
   if (opts.json) return void out(dumpJson(comparisonJson(cmp)) + "\n");

@@ -1,7 +1,7 @@
 import { dumpJson } from "../../dataspace/json.js";
 import type { JsonObject, JsonValue } from "../../dataspace/value.js";
 import { bestRun, parseBest } from "../../runs/compare.js";
-import { readMetrics } from "../../runs/metric-events.js";
+import { readMetricsCached } from "../../runs/metrics-cache.js";
 import { formatMetric, type MetricColumn, type MetricValue } from "../../runs/metrics.js";
 import { trashOf } from "../../runs/run-status.js";
 import type { Run } from "../../runs/view.js";
@@ -161,7 +161,7 @@ function bestOfRows(root: string, view: RunsView, shown: readonly Listed[], colu
     const members = new Set(view.members(row.group));
     return view.memberRuns(row.group).filter((r) => trashOf(r) === "present" && members.has(r.id));
   });
-  const metrics = readMetrics(root, new Set(candidates.flat().map((r) => r.id)));
+  const metrics = readMetricsCached(root);
   return candidates.map((runs) => bestRun(runs, metrics, column));
 }
 
