@@ -192,11 +192,6 @@ export class Job {
     return this.document;
   }
 
-  /** The document for reading only, as its file holds it now — do not change the object: `doc.data` gives a copy to change. */
-  documentView(): Readonly<JsonObject> {
-    return this.doc.view();
-  }
-
   /** The path of a file in the job directory. */
   fn(name: string): string {
     return SIMPLE_NAME.test(name) ? this.path + path.sep + name : path.join(this.path, name);

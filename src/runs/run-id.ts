@@ -85,14 +85,3 @@ export function proquint(n: number): string {
   return word(n >>> 16) + "-" + word(n & 0xffff);
 }
 
-/** The 32-bit value of a proquint `xxxxx-xxxxx`; throws on anything else. */
-export function parseProquint(s: string): number {
-  if (!isRunName(s)) throw new Error(`not a proquint: ${JSON.stringify(s)}`);
-  let n = 0;
-  for (const ch of s) {
-    if (ch === "-") continue;
-    const c = CONSONANTS.indexOf(ch);
-    n = c >= 0 ? n * 16 + c : n * 4 + VOWELS.indexOf(ch);
-  }
-  return n;
-}

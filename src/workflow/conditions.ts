@@ -186,11 +186,6 @@ function failedAt(c: Condition): { holds: boolean; failed?: Condition } {
   return r;
 }
 
-/** Whether a condition holds on an aggregate. Throws ConditionError when it cannot be evaluated. */
-export async function evaluateCondition(c: Condition, jobs: Job[], ctx: ConditionContext): Promise<boolean> {
-  return await evaluateConditionNow(c, jobs, ctx);
-}
-
 /**
  * Evaluates conditions in order, stopping at the first that does not hold, which is returned as
  * `failed`. `holds` is true when all hold (so also for an empty list).

@@ -129,7 +129,7 @@ describe("a snapshot of the documents (job-files.ts)", () => {
     fs.writeFileSync(docFile(job), '{"a": 2}'); // another program, after the snapshot
     expect(snapshot.document(job)).toEqual({ a: 1 });
     expect(job.doc.get("a")).toBe(2);
-    expect(job.documentView()).toEqual({ a: 2 });
+    expect(job.doc.view()).toEqual({ a: 2 });
     job.doc.set("b", true);
     expect(snapshot.document(job)).toEqual({ a: 1 });
     expect(cache.filesRead).toBe(1);
@@ -145,7 +145,7 @@ describe("a snapshot of the documents (job-files.ts)", () => {
     expect(job.doc.get("a")).toBe(1);
     fs.writeFileSync(docFile(job), '{"a": 2, "list": [1]}'); // another program, after the snapshot
     expect(job.doc.get("a")).toBe(1);
-    expect(job.documentView()).toEqual({ a: 1 });
+    expect(job.doc.view()).toEqual({ a: 1 });
     const copy = job.doc.data;
     copy.a = 99;
     expect(job.doc.view()).toEqual({ a: 1 });

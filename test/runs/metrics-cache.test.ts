@@ -67,7 +67,8 @@ describe("the metrics cache", () => {
     const got = readMetricsCached(root);
     // journal a is opened and read from where the cache left off, for the line appended; b is not opened
     expect(open.mock.calls.map(([f]) => path.basename(String(f))).filter((f) => f.endsWith(".jsonl"))).toEqual([`${A}.jsonl`]);
-    expect(read.mock.calls.filter((c) => c[4] === before).map((c) => c[3])).toEqual([line.length]);
+    const calls = read.mock.calls as unknown as [number, Buffer, number, number, number][];
+    expect(calls.filter((c) => c[4] === before).map((c) => c[3])).toEqual([line.length]);
     expect(shown(got)).toEqual(shown(readMetrics(root)));
     expect(got.runs.get("r1")!.get("loss")!.count).toBe(3);
   });

@@ -1,6 +1,18 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { isRunId, isRunName, newRunId, newUuidV7, parseProquint, proquint, runName } from "../../src/runs/run-id.js";
+import { isRunId, isRunName, newRunId, newUuidV7, proquint, runName } from "../../src/runs/run-id.js";
+
+/** The 32-bit value of a proquint (the inverse of proquint, which cohort itself never needs). */
+function parseProquint(s: string): number {
+  if (!isRunName(s)) throw new Error(`not a proquint: ${JSON.stringify(s)}`);
+  let n = 0;
+  for (const ch of s) {
+    if (ch === "-") continue;
+    const c = "bdfghjklmnprstvz".indexOf(ch);
+    n = c >= 0 ? n * 16 + c : n * 4 + "aiou".indexOf(ch);
+  }
+  return n;
+}
 
 const ip = (a: number, b: number, c: number, d: number) => ((a << 24) >>> 0) + (b << 16) + (c << 8) + d;
 

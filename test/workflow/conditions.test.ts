@@ -8,13 +8,16 @@ import {
   checkAfterReferences,
   ConditionError,
   describeCondition,
-  evaluateCondition,
+  evaluateConditionNow,
   evaluateConditions,
   findAfterCycle,
   isTruthy,
   type ConditionContext,
 } from "../../src/workflow/conditions.js";
 import type { Condition, OperationDefinition } from "../../src/workflow/model.js";
+
+/** A condition's answer as a promise: what it raises, even at once, rejects it. */
+const evaluateCondition = async (c: Condition, jobs: Job[], ctx: ConditionContext): Promise<boolean> => evaluateConditionNow(c, jobs, ctx);
 import { tempDir } from "../helpers.js";
 
 const project = initProject(tempDir());
@@ -44,7 +47,7 @@ function op(name: string, pre: Condition[] = [], post: Condition[] = [], origin 
 
 const after = (...operations: string[]): Condition => ({ kind: "after", operations });
 
-describe("evaluateCondition", () => {
+describe("evaluateConditionNow", () => {
   it("isfile: every job has the file", async () => {
     const [a, b] = [newJob(), newJob()];
     const c: Condition = { kind: "isfile", file: "init.dat" };
