@@ -133,9 +133,9 @@ export class FileMetrics {
   }
 }
 
-/** The file a run's programs append metrics to: beside the journals, read and removed when the run ends. */
+/** The file a run's programs append metrics to (`$COHORT_METRICS`): beside the journals, read and removed when the run ends. */
 export function metricsFile(projectRoot: string, runId: string): string {
-  return path.join(journalDir(projectRoot), `${runId}.metrics.jsonl`);
+  return path.join(journalDir(projectRoot), `${runId}.logged`);
 }
 
 /** What is known of a file before a run: whether the run changed it is told by comparing. */

@@ -207,7 +207,7 @@ export class JournalWriter {
   readonly id = newUuidV7();
   private fd: number | undefined;
   /** A write that failed part-way left a line without its newline, which the next write ends first. */
-  private torn = false;
+  private readonly torn = { torn: false };
   private readonly defs = new Map<string, number>();
   private readonly segments = new Map<number, Segment>();
 
@@ -259,26 +259,9 @@ export class JournalWriter {
     return fd;
   }
 
-  /** Writes one event's line (an event, or its line made already) with one `write`. */
-  private write(event: JournalEvent | string): void {
-    const fd = this.fd!;
-    if (this.torn) {
-      fs.writeSync(fd, "\n");
-      this.torn = false;
-    }
-    const line = Buffer.from(typeof event === "string" ? event : JSON.stringify(event) + "\n");
-    let written = 0;
-    try {
-      written = fs.writeSync(fd, line);
-    } catch (err) {
-      // Nothing is known of what reached the file: end that line before the next.
-      this.torn = true;
-      throw err;
-    }
-    if (written !== line.length) {
-      this.torn = true;
-      throw Object.assign(new Error(`the journal ${this.file} took ${written} of ${line.length} bytes`), { code: "ENOSPC" });
-    }
+  /** Writes one event's line with one `write`. */
+  private write(event: JournalEvent): void {
+    writeLine(this.fd!, JSON.stringify(event) + "\n", this.torn, this.file);
   }
 
   /** Appends one event. */
@@ -287,10 +270,19 @@ export class JournalWriter {
     this.write(event);
   }
 
-  /** Appends the line of an event made by its own code (a `metric` event: metric-events.ts), newline included. */
-  appendLine(line: string): void {
+  private metricsFd: number | undefined;
+  private readonly metricsTorn = { torn: false };
+
+  /** The file of this writer's metric events, beside its journal: listings never read it. */
+  get metricsFile(): string {
+    return path.join(journalDir(this.projectRoot), `${this.id}.metrics.jsonl`);
+  }
+
+  /** Appends the line of a `metric` event (metric-events.ts, newline included) to this writer's metrics file. */
+  appendMetricLine(line: string): void {
     this.open();
-    this.write(line);
+    this.metricsFd ??= fs.openSync(this.metricsFile, "a");
+    writeLine(this.metricsFd, line, this.metricsTorn, this.metricsFile);
   }
 
   /** The number of a shared value (a directive set, a command template), written the first time it is seen. */
@@ -327,6 +319,31 @@ export class JournalWriter {
     this.segments.clear();
     if (this.fd !== undefined) fs.closeSync(this.fd);
     this.fd = undefined;
+    if (this.metricsFd !== undefined) fs.closeSync(this.metricsFd);
+    this.metricsFd = undefined;
+  }
+}
+
+/**
+ * Writes a line to a file opened for appending, with one `write`. A line a failed write left `torn`
+ * (part of it may have reached the file) is ended first, so that the next line stands on its own.
+ */
+function writeLine(fd: number, text: string, state: { torn: boolean }, file: string): void {
+  if (state.torn) {
+    fs.writeSync(fd, "\n");
+    state.torn = false;
+  }
+  const line = Buffer.from(text);
+  let written = 0;
+  try {
+    written = fs.writeSync(fd, line);
+  } catch (err) {
+    state.torn = true;
+    throw err;
+  }
+  if (written !== line.length) {
+    state.torn = true;
+    throw Object.assign(new Error(`the journal ${file} took ${written} of ${line.length} bytes`), { code: "ENOSPC" });
   }
 }
 

@@ -24,7 +24,6 @@ import { isErrno } from "../util/fs.js";
 import { keyOf, type StatKey } from "../util/stat-key.js";
 import { parseClusterJob, type ClusterJobRef } from "./cluster-job.js";
 import { JOURNAL_RE, journalDir, type AttrEvent, type GroupEvent, type GroupKind, type JournalEvent, type RunEvent, type WriterEvent } from "./journal.js";
-import { METRIC_LINE_START, splitMetricLines } from "./metric-events.js";
 import { runName } from "./run-id.js";
 
 /** A journal's writer, from its first line. */
@@ -445,8 +444,7 @@ export function applyText(ledger: Ledger, writer: string, text: string): void {
   while (at < text.length) {
     let nl = text.indexOf("\n", at);
     if (nl < 0) nl = text.length;
-    // Metrics are read by those who ask for them (metric-events.ts).
-    if (nl > at && !text.startsWith(METRIC_LINE_START, at)) {
+    if (nl > at) {
       let ev: unknown;
       try {
         ev = JSON.parse(text.slice(at, nl));
@@ -573,8 +571,7 @@ export class JournalTail {
       // Up to the last newline: a line still being written waits for the next reading.
       const end = got === 0 ? 0 : buf.lastIndexOf(10, got - 1) + 1;
       if (end === 0) return;
-      // Metric lines, which may be most of the bytes, are skipped undecoded (metric-events.ts reads them).
-      splitMetricLines(buf, end, (text) => applyText(this.ledger, writer, text), () => {});
+      applyText(this.ledger, writer, buf.toString("utf8", 0, end));
       mark.read = from + end;
     } finally {
       fs.closeSync(fd);

@@ -9,15 +9,19 @@
  * infinities are strings as Python prints them (`"1.0"`, `"nan"`, `"inf"`), so that `JSON.parse` reads
  * every line exactly. Columns keep a batch to a few arrays of numbers, which are quick to parse and to
  * sum up. Runs record their metrics in batches (one event per second at most, and one at the end), so a
- * run of many steps costs few lines. Listings skip these lines unread.
+ * run of many steps costs few lines. A writer appends its metric events to a file of their own beside
+ * its journal, `<writer>.metrics.jsonl`, so that listings, which read journals, never read metrics.
  */
 import fs from "node:fs";
 import path from "node:path";
-import { JOURNAL_RE, journalDir } from "./journal.js";
+import { journalDir } from "./journal.js";
 import { formatMetric, MetricSummary, parseMetricNumber, type MetricRow, type MetricValue } from "./metrics.js";
 
-/** How every metric event's line begins: listings skip such lines without parsing them. */
-export const METRIC_LINE_START = '{"e":"metric",';
+/** How every metric event's line begins. */
+const METRIC_LINE_START = '{"e":"metric",';
+
+/** A writer's metrics file: `<writer>.metrics.jsonl`. */
+export const METRICS_FILE_RE = /^([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\.metrics\.jsonl$/;
 
 /** A value as the event holds it. */
 function encode(v: MetricValue | undefined): string {
@@ -121,31 +125,6 @@ export interface MetricsByRun {
   skipped: number;
 }
 
-const PREFIX = Buffer.from(METRIC_LINE_START);
-
-/**
- * Splits journal bytes up to `end` (just after a newline) into stretches of other lines, given as text,
- * and metric lines, given as byte ranges (without their newline): a reader of one kind skips the bytes
- * of the other without decoding them.
- */
-export function splitMetricLines(buf: Buffer, end: number, text: (text: string) => void, metric: (from: number, to: number) => void): void {
-  let pos = 0;
-  let search = 0;
-  while (pos < end) {
-    let m = buf.indexOf(PREFIX, search);
-    // Only at the start of a line: the same text could be inside another event's strings.
-    while (m > 0 && m < end && buf[m - 1] !== 10) m = buf.indexOf(PREFIX, m + 1);
-    if (m < 0 || m >= end) {
-      text(buf.toString("utf8", pos, end));
-      return;
-    }
-    if (m > pos) text(buf.toString("utf8", pos, m));
-    const nl = buf.indexOf(10, m);
-    metric(m, nl);
-    pos = search = nl + 1;
-  }
-}
-
 const ID_RE = /"id":"([^"\\]*)"/;
 
 /**
@@ -155,7 +134,7 @@ const ID_RE = /"id":"([^"\\]*)"/;
  */
 export function readMetrics(projectRoot: string, only?: ReadonlySet<string>, series = false): MetricsByRun {
   const out: MetricsByRun = { runs: new Map(), skipped: 0 };
-  for (const name of journalNames(projectRoot)) {
+  for (const name of metricsFileNames(projectRoot)) {
     let buf: Buffer;
     try {
       buf = fs.readFileSync(path.join(journalDir(projectRoot), name));
@@ -167,34 +146,33 @@ export function readMetrics(projectRoot: string, only?: ReadonlySet<string>, ser
   return out;
 }
 
-/** The journals of a project, by name (oldest writer first). */
-export function journalNames(projectRoot: string): string[] {
+/** The metrics files of a project's writers, by name (oldest writer first). */
+export function metricsFileNames(projectRoot: string): string[] {
   try {
-    return fs.readdirSync(journalDir(projectRoot)).filter((n) => JOURNAL_RE.test(n)).sort();
+    return fs.readdirSync(journalDir(projectRoot)).filter((n) => METRICS_FILE_RE.test(n)).sort();
   } catch {
     return [];
   }
 }
 
-/** Adds the metric events among journal bytes up to `end` (just after a newline) to `out`. */
+/** Adds the metric events among the bytes of a metrics file up to `end` (just after a newline) to `out`. */
 export function addMetricLines(buf: Buffer, end: number, out: MetricsByRun, only?: ReadonlySet<string>, series = false): void {
-  splitMetricLines(
-    buf,
-    end,
-    () => {},
-    (from, to) => {
-      if (only) {
-        // The run's id comes first in cohort's own lines: a run not asked for is not parsed.
-        const id = ID_RE.exec(buf.toString("latin1", from, Math.min(to, from + 120)))?.[1];
-        if (id !== undefined && !only.has(id)) return;
+  let from = 0;
+  while (from < end) {
+    const to = buf.indexOf(10, from);
+    if (to > from) {
+      // The run's id comes first in cohort's own lines: a run not asked for is not parsed.
+      const id = only && ID_RE.exec(buf.toString("latin1", from, Math.min(to, from + 120)))?.[1];
+      if (!(id && !only.has(id))) {
+        let ev: unknown;
+        try {
+          ev = JSON.parse(buf.toString("utf8", from, to));
+        } catch {
+          ev = undefined;
+        }
+        if (!addEvent(ev, out.runs, only, series)) out.skipped++;
       }
-      let ev: unknown;
-      try {
-        ev = JSON.parse(buf.toString("utf8", from, to));
-      } catch {
-        ev = undefined;
-      }
-      if (!addEvent(ev, out.runs, only, series)) out.skipped++;
-    },
-  );
+    }
+    from = to + 1;
+  }
 }

@@ -1,10 +1,10 @@
 /**
  * The metrics cache: each run's metrics summed up (first, last, min, max, sum, count: what comparisons
- * show), with how far each journal was read and its stat key (util/stat-key.ts), kept in
- * `.cohort/cache/metrics.v8`. A journal whose key is unchanged is not read; one that only grew (same
- * inode, larger) is read from where the cache left off, since a journal is only ever appended to;
- * anything else — a journal rewritten, gone, or a cache damaged or of another format — makes the cache
- * start over from every journal. The cache is never needed for a right answer.
+ * show), with how far each writer's metrics file was read and its stat key (util/stat-key.ts), kept in
+ * `.cohort/cache/metrics.v8`. A file whose key is unchanged is not read; one that only grew (same
+ * inode, larger) is read from where the cache left off, since the file is only ever appended to;
+ * anything else — a file rewritten, gone, or a cache damaged or of another format — makes the cache
+ * start over from every file. The cache is never needed for a right answer.
  */
 import fs from "node:fs";
 import path from "node:path";
@@ -14,7 +14,7 @@ import { readCheckedFile, writeCheckedFile } from "../util/checked-file.js";
 import { makeDirs } from "../util/fs.js";
 import { keyAt, keyNumbers, keyOf, sameKey, type StatKey } from "../util/stat-key.js";
 import { journalDir } from "./journal.js";
-import { addMetricLines, journalNames, type MetricsByRun } from "./metric-events.js";
+import { addMetricLines, metricsFileNames, type MetricsByRun } from "./metric-events.js";
 import { MetricSummary, type MetricValue } from "./metrics.js";
 
 /** Changes whenever what the cache holds changes; a cache of another format starts over. */
@@ -106,7 +106,7 @@ function readFrom(file: string, from: number, out: MetricsByRun): { key: StatKey
  */
 export function readMetricsCached(projectRoot: string): MetricsByRun {
   const dir = journalDir(projectRoot);
-  const names = journalNames(projectRoot);
+  const names = metricsFileNames(projectRoot);
   const cached = load(projectRoot);
   const marks = new Map((cached?.journals ?? []).map((m) => [m[0], m]));
   // Whether every journal the cache read is still there, as it was or longer.

@@ -129,7 +129,7 @@ export class RecordedRun {
     const rows = this.metrics;
     this.metrics = [];
     try {
-      this.journal.appendLine(metricLine(this.id, rows, nowMicros()));
+      this.journal.appendMetricLine(metricLine(this.id, rows, nowMicros()));
     } catch (err) {
       this.metricsError = `its metrics could not be recorded: ${(err as Error).message}`;
     }

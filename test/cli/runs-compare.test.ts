@@ -43,7 +43,7 @@ function project(): string {
   events.push({ e: "run", t: T0 + 5 * 60_000_000, id: id(5), op: "eval", jobs: ["a".repeat(32)], config: '{"seed": 7, "model": "mlp"}', fn: true, slot: 0, off: 0 });
   events.push({ e: "end", t: T0 + 6 * 60_000_000, id: id(5), exit: 0, len: 0 });
   const file = foreignJournal(root, "019ca9e4-0000-7000-8000-000000000000", events);
-  fs.appendFileSync(file, lines.join(""));
+  fs.writeFileSync(file.replace(/\.jsonl$/, ".metrics.jsonl"), lines.join(""));
   return root;
 }
 

@@ -90,15 +90,21 @@ describe("metrics", () => {
       // every run succeeded; no metrics file is left behind
       expect(readRuns(dir).map((r) => r.exit)).toEqual([0, 0, 0, 0, 0, 0, 0]);
       expect(outputs.sh_pattern).toBe('epoch 1: loss=0.5 acc=0.25\nepoch 2: loss=1.25D-01 acc=x\ncohort: a metric was skipped: output line 2: acc is not a number: "x"\n');
-      expect(fs.readdirSync(journalDirOf(dir)).filter((f) => f.includes("metrics"))).toEqual([]);
+      expect(fs.readdirSync(journalDirOf(dir)).filter((f) => f.endsWith(".logged"))).toEqual([]);
     });
   }
 
-  it("are metric events in the runner's journal, in batches: a run of many steps takes one line", () => {
+  it("are metric events in the runner's metrics file, in batches: a run of many steps takes one line", () => {
     const dir = project();
     expect(cohort(["run", "-o", "fn_log"], { cwd: dir }).code).toBe(0);
     const [journal] = readJournals(dir);
-    const metricEvents = journal.events.filter((e) => e.e === "metric");
+    expect(journal.events.filter((e) => e.e === "metric")).toEqual([]);
+    // the writer's metric events are in its metrics file, beside its journal
+    const metricEvents = fs
+      .readFileSync(path.join(journalDirOf(dir), `${journal.writer.id as string}.metrics.jsonl`), "utf8")
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(metricEvents).toHaveLength(1);
     // by column: the steps, then each metric's value in each row (null: not in that row)
     expect(metricEvents[0]).toMatchObject({ s: [0, 1, 2, null], m: { loss: [1, 0.5, 1 / 3, null], step_size: [2, 2, 2, null], fine: [null, null, null, 7] } });

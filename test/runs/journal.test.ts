@@ -94,7 +94,7 @@ describe("the journal", () => {
     w.append({ e: "attr", t: nowMicros(), of: newRunId(), set: { label: "a" }, author: "me" });
     // What a write cut short by a full disk leaves:
     fs.appendFileSync(w.file, '{"e":"attr","t":');
-    (w as unknown as { torn: boolean }).torn = true;
+    (w as unknown as { torn: { torn: boolean } }).torn.torn = true;
     const run = newRunId();
     w.append({ e: "run", t: nowMicros(), id: run, op: "p", config: "{}" });
     const ledger = readLedger(root);

@@ -42,7 +42,7 @@ describe("metric events", () => {
     }
   });
 
-  it("are written in batches by a run, read by those who ask, and skipped unread by listings", () => {
+  it("are written in batches by a run, to its writer's metrics file, which listings never read", () => {
     const root = tempDir();
     const journal = JournalWriter.of(root);
     const run = new RecordedRun(journal, { operation: "op", jobs: [], config: {} });
@@ -50,8 +50,10 @@ describe("metric events", () => {
     for (let step = 0; step < 2500; step++) run.log([{ step, values: { loss: 1 / (step + 1) } }]);
     run.end(0);
     const lines = fs.readFileSync(path.join(journalDir(root), `${journal.id}.jsonl`), "utf8").trim().split("\n");
-    // 2,500 rows: two full batches of 1,000, and the rest at the end
-    expect(lines.map((l) => JSON.parse(l).e)).toEqual(["writer", "run", "metric", "metric", "metric", "end"]);
+    expect(lines.map((l) => JSON.parse(l).e)).toEqual(["writer", "run", "end"]);
+    // 2,500 rows: two full batches of 1,000, and the rest at the end, in the writer's metrics file
+    const metricLines = fs.readFileSync(path.join(journalDir(root), `${journal.id}.metrics.jsonl`), "utf8").trim().split("\n");
+    expect(metricLines.map((l) => JSON.parse(l).e)).toEqual(["metric", "metric", "metric"]);
     const read = readMetrics(root);
     expect(read.skipped).toBe(0);
     const loss = read.runs.get(run.id)!.get("loss")!;
@@ -78,7 +80,7 @@ describe("metric events", () => {
   it("a damaged metric line is counted and skipped, the others read", () => {
     const root = tempDir();
     fs.mkdirSync(journalDir(root), { recursive: true });
-    const file = path.join(journalDir(root), "01900000-0000-7000-8000-000000000000.jsonl");
+    const file = path.join(journalDir(root), "01900000-0000-7000-8000-000000000000.metrics.jsonl");
     fs.writeFileSync(file, metricLine("a", [{ values: { x: 2 } }], 1) + '{"e":"metric","id":"b","m":{"x":["bad"]}}\n' + '{"e":"metric",' + "\n" + metricLine("a", [{ values: { x: 3 } }], 2));
     const read = readMetrics(root);
     expect(read.skipped).toBe(2);

@@ -25,9 +25,9 @@ function shown(m: MetricsByRun): Record<string, Record<string, string>> {
 function project(): { root: string; a: string; b: string } {
   const root = tempDir();
   fs.mkdirSync(journalDir(root), { recursive: true });
-  const a = path.join(journalDir(root), `${A}.jsonl`);
-  const b = path.join(journalDir(root), `${B}.jsonl`);
-  fs.writeFileSync(a, '{"e":"writer","v":1,"id":"a"}\n' + metricLine("r1", [{ step: 0, values: { loss: 2, acc: 0.5 } }, { step: 1, values: { loss: 1.5 } }], 1));
+  const a = path.join(journalDir(root), `${A}.metrics.jsonl`);
+  const b = path.join(journalDir(root), `${B}.metrics.jsonl`);
+  fs.writeFileSync(a, metricLine("r1", [{ step: 0, values: { loss: 2, acc: 0.5 } }, { step: 1, values: { loss: 1.5 } }], 1));
   fs.writeFileSync(b, metricLine("r2", [{ values: { loss: NaN } }], 2) + metricLine("r2", [{ values: { loss: 3 } }], 3));
   return { root, a, b };
 }
@@ -37,7 +37,7 @@ function journalOpens<T>(fn: () => T): { result: T; opens: number } {
   const open = vi.spyOn(fs, "openSync");
   try {
     const result = fn();
-    return { result, opens: open.mock.calls.filter(([f]) => String(f).endsWith(".jsonl")).length };
+    return { result, opens: open.mock.calls.filter(([f]) => String(f).endsWith(".metrics.jsonl")).length };
   } finally {
     open.mockRestore();
   }
@@ -66,7 +66,7 @@ describe("the metrics cache", () => {
     const read = vi.spyOn(fs, "readSync");
     const got = readMetricsCached(root);
     // journal a is opened and read from where the cache left off, for the line appended; b is not opened
-    expect(open.mock.calls.map(([f]) => path.basename(String(f))).filter((f) => f.endsWith(".jsonl"))).toEqual([`${A}.jsonl`]);
+    expect(open.mock.calls.map(([f]) => path.basename(String(f))).filter((f) => f.endsWith(".jsonl"))).toEqual([`${A}.metrics.jsonl`]);
     const calls = read.mock.calls as unknown as [number, Buffer, number, number, number][];
     expect(calls.filter((c) => c[4] === before).map((c) => c[3])).toEqual([line.length]);
     expect(shown(got)).toEqual(shown(readMetrics(root)));
