@@ -20,7 +20,7 @@
 import { createHash } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
-import { isErrno } from "../util/fs.js";
+import { isErrno, readLinesFrom } from "../util/fs.js";
 import { keyOf, type StatKey } from "../util/stat-key.js";
 import { parseClusterJob, type ClusterJobRef } from "./cluster-job.js";
 import { JOURNAL_RE, journalDir, type AttrEvent, type GroupEvent, type GroupKind, type JournalEvent, type RunEvent, type WriterEvent } from "./journal.js";
@@ -560,16 +560,7 @@ export class JournalTail {
       const mark: ReadMark = { read: from, ...keyOf(st) };
       this.marks.set(name, mark);
       if (st.size <= from) return;
-      const want = st.size - from;
-      const buf = Buffer.allocUnsafe(want);
-      let got = 0;
-      while (got < want) {
-        const n = fs.readSync(fd, buf, got, want - got, from + got);
-        if (n === 0) break;
-        got += n;
-      }
-      // Up to the last newline: a line still being written waits for the next reading.
-      const end = got === 0 ? 0 : buf.lastIndexOf(10, got - 1) + 1;
+      const { buf, end } = readLinesFrom(fd, from, st.size);
       if (end === 0) return;
       applyText(this.ledger, writer, buf.toString("utf8", 0, end));
       mark.read = from + end;

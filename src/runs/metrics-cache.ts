@@ -11,7 +11,7 @@ import path from "node:path";
 import v8 from "node:v8";
 import { Float } from "../dataspace/value.js";
 import { readCheckedFile, writeCheckedFile } from "../util/checked-file.js";
-import { makeDirs } from "../util/fs.js";
+import { makeDirs, readLinesFrom } from "../util/fs.js";
 import { keyAt, keyNumbers, keyOf, sameKey, type StatKey } from "../util/stat-key.js";
 import { journalDir } from "./journal.js";
 import { addMetricLines, metricsFileNames, type MetricsByRun } from "./metric-events.js";
@@ -84,15 +84,7 @@ function readFrom(file: string, from: number, out: MetricsByRun): { key: StatKey
   }
   try {
     const st = fs.fstatSync(fd);
-    const want = Math.max(0, st.size - from);
-    const buf = Buffer.allocUnsafe(want);
-    let got = 0;
-    while (got < want) {
-      const n = fs.readSync(fd, buf, got, want - got, from + got);
-      if (n === 0) break;
-      got += n;
-    }
-    const end = got === 0 ? 0 : buf.lastIndexOf(10, got - 1) + 1;
+    const { buf, end } = readLinesFrom(fd, from, st.size);
     addMetricLines(buf, end, out);
     return { key: keyOf(st), read: from + end };
   } finally {

@@ -173,3 +173,20 @@ export function makeDirs(dir: string, below?: string): void {
     }
   }
 }
+
+/**
+ * The whole lines a file opened for reading holds from byte `from` to `size` (its size as just
+ * stat'ed): the bytes, and where the last complete line ends in them (0: none). A line still being
+ * written waits for the next reading.
+ */
+export function readLinesFrom(fd: number, from: number, size: number): { buf: Buffer; end: number } {
+  const want = Math.max(0, size - from);
+  const buf = Buffer.allocUnsafe(want);
+  let got = 0;
+  while (got < want) {
+    const n = fs.readSync(fd, buf, got, want - got, from + got);
+    if (n === 0) break;
+    got += n;
+  }
+  return { buf, end: got === 0 ? 0 : buf.lastIndexOf(10, got - 1) + 1 };
+}
