@@ -226,6 +226,9 @@ export async function execute(
   }
   if (op.metrics) record.log(outputMetrics(record.outputSoFar(), op.metrics, problems));
   record.log(gatherMetricFiles(env.COHORT_METRICS, summary && { ...summary, file: path.join(cwd(), "summary.json") }, problems));
+  // (the last batch is written now, so that a failed write is told with the rest)
+  record.flushMetrics();
+  if (record.metricsError !== undefined) problems.add(record.metricsError);
   const skipped = problems.summary();
   if (skipped) write(skipped + "\n");
   if (record.outputError !== undefined && exitCode === 0) {

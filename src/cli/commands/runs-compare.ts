@@ -41,7 +41,8 @@ function comparedRuns(view: RunsView, refs: string[], opts: RunsCompareOptions):
     };
     const membersOf = (ref: string) => {
       const g = resolveGroup(view, ref);
-      return view.memberRuns(g).filter((r) => view.members(g).includes(r.id)).sort((a, b) => (a.id < b.id ? -1 : 1));
+      const members = new Set(view.members(g));
+      return view.memberRuns(g).filter((r) => members.has(r.id)).sort((a, b) => (a.id < b.id ? -1 : 1));
     };
     if (opts.group !== undefined) membersOf(opts.group).forEach(add);
     for (const ref of refs) {
