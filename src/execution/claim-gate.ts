@@ -39,6 +39,11 @@ export class ClaimGate {
     this.claims.ended(item.operation.name, item.aggregate.id);
   }
 
+  /** Runs in `writer`'s journal are this runner's own (a worker of its `--parallel` records them). */
+  adopt(writer: string): void {
+    this.claims.adopt(writer);
+  }
+
   /** Gives back what was claimed and not run. */
   close(): void {
     this.claims.releaseAll();

@@ -7,9 +7,11 @@ import { UserError } from "../util/errors.js";
 import type { ResolvedDirectives } from "../workflow/directives.js";
 import type { GroupDefinition } from "../workflow/model.js";
 import type { Workflow } from "../workflow/workflow.js";
+import { dumpJson } from "../dataspace/json.js";
 import {
   describeItem,
   execute,
+  followMoves,
   recordFailure,
   type ExecuteOptions,
   type ExecutionItem,
@@ -293,7 +295,7 @@ export async function runConcurrently(
   const onAbort = () => wake?.();
   opts.signal?.addEventListener("abort", onAbort);
   const mayStart = () => !stopped && !thrown && !opts.signal?.aborted && (opts.limit === undefined || started < opts.limit);
-  const execOpts: ExecuteOptions = { timeoutMs: opts.timeoutMs, signal: opts.signal, echo: opts.echo, worker: true, joins: opts.joins };
+  const execOpts: ExecuteOptions = { timeoutMs: opts.timeoutMs, signal: opts.signal, echo: opts.echo, joins: opts.joins };
   // Each run at once writes its output to a slot of its own: the lowest free.
   const busySlots = new Set<number>();
   const takeSlot = () => {
@@ -305,6 +307,7 @@ export async function runConcurrently(
   opts.onPass?.(items.map((p) => p.item));
   const workers = opts.workers ?? new WorkerPool(project.root);
   const starters = opts.starters ?? new Starters();
+  const pace = new BatchPace(opts.machine.slots);
   try {
     for (;;) {
       // Once per scan of the queue (a stat), not per item tried.
@@ -316,30 +319,44 @@ export async function runConcurrently(
           i++;
           continue;
         }
-        const [{ item, directives }] = queue.splice(i, 1);
-        if (opts.gate && !opts.gate.admit(item, queue.slice(i, i + 256).map((p) => p.item))) {
+        const [first] = queue.splice(i, 1);
+        if (!admit(first.item, i)) {
           pool.release(grant);
           continue;
         }
         started++;
+        if (inWorker(first)) {
+          // Function operations go to a worker in batches of items that ask for the same resources.
+          const batch = [first];
+          const size = pace.size(queue.length);
+          for (let j = i; j < queue.length && batch.length < size && mayStart(); ) {
+            if (!inWorker(queue[j]) || !sameRequest(queue[j].directives, first.directives)) {
+              j++;
+              continue;
+            }
+            const [next] = queue.splice(j, 1);
+            if (!admit(next.item, j)) continue;
+            started++;
+            batch.push(next);
+          }
+          track(inBatch(batch, grant), grant);
+          continue;
+        }
         const slot = takeSlot();
-        const task: Promise<void> = execute(project, workflow, item, execOpts, {
+        const { item, directives } = first;
+        const task = execute(project, workflow, item, execOpts, {
           directives,
           gpus: grant.gpus,
-          workers,
           starters,
           slot,
           onRun: (run) => opts.onStart?.(item, run),
         })
-          .finally(() => {
-            busySlots.delete(slot);
+          .finally(() => busySlots.delete(slot))
+          .then((result) => {
             opts.gate?.ended(item);
-          })
-          .then(
-            (result) => finish(task, grant, result),
-            (error: unknown) => finish(task, grant, undefined, error),
-          );
-        running.add(task);
+            finish(result);
+          });
+        track(task, grant);
       }
       if (running.size === 0) break;
       await new Promise<void>((resolve) => (wake = resolve));
@@ -356,20 +373,99 @@ export async function runConcurrently(
   if (!stopped && queue.length > 0) throw new Error(`internal error: ${queue.length} items could not be started`);
   return { results, stopped };
 
-  function finish(task: Promise<void>, grant: Grant, result: ExecutionResult | undefined, error?: unknown): void {
-    running.delete(task);
-    pool.release(grant);
-    if (result) {
-      results.push(result);
-      opts.onFinish?.(result);
-      if (result.exitCode !== 0 && !stopped) {
-        if (opts.signal?.aborted) stopped = "interrupted";
-        else if (opts.place?.moved()) stopped = "moved";
-        else if (!opts.keepGoing) stopped = "failure";
-      }
-    } else {
-      thrown ??= { error };
+  function admit(item: ExecutionItem, at: number): boolean {
+    return !opts.gate || opts.gate.admit(item, queue.slice(at, at + 256).map((p) => p.item));
+  }
+
+  function track(task: Promise<void>, grant: Grant): void {
+    const done = task.then(undefined, (error: unknown) => void (thrown ??= { error })).finally(() => {
+      running.delete(done);
+      pool.release(grant);
+      wake?.();
+    });
+    running.add(done);
+  }
+
+  function finish(result: ExecutionResult): void {
+    results.push(result);
+    opts.onFinish?.(result);
+    if (result.exitCode !== 0 && !stopped) {
+      if (opts.signal?.aborted) stopped = "interrupted";
+      else if (opts.place?.moved()) stopped = "moved";
+      else if (!opts.keepGoing) stopped = "failure";
+      if (stopped) workers.stopStarting();
     }
-    wake?.();
+  }
+
+  /** Executes a batch of function items in a worker; what it did not start goes back to the queue. */
+  async function inBatch(batch: PreparedItem[], grant: Grant): Promise<void> {
+    const t0 = Date.now();
+    const end = await workers.run({
+      items: batch.map(({ item }) => ({
+        group: item.group.name,
+        operation: item.operation.name,
+        jobs: item.aggregate.jobs.map((j) => j.id),
+        flags: item.flags ? dumpJson(item.flags) : undefined,
+      })),
+      joins: opts.joins?.() ?? [],
+      gpus: grant.gpus.length > 0 ? [...grant.gpus] : undefined,
+      timeoutMs: opts.timeoutMs,
+      keepGoing: opts.keepGoing === true,
+      signal: opts.signal,
+      onOutput: opts.echo && ((bytes, run) => opts.echo!(bytes, run)),
+      onStarted: (index, run, writer) => {
+        opts.gate?.adopt(writer);
+        opts.onStart?.(batch[index].item, run);
+      },
+      onFinished: (index, r) => {
+        const { item } = batch[index];
+        followMoves(item, r.moved);
+        opts.gate?.ended(item);
+        finish({ item, runId: r.runId, runName: r.runName, exitCode: r.exitCode, reason: r.reason, ...(r.timedOut ? { timedOut: true } : {}) });
+      },
+    });
+    if (end.failed) {
+      const { item } = batch[end.failed.index];
+      opts.gate?.ended(item);
+      finish(recordFailure(project, workflow, item, end.failed.reason, opts));
+    }
+    pace.ran(batch.length - end.unstarted.length, Date.now() - t0);
+    // Not started (the worker stopped, or was told to): back to the front of the queue, in order.
+    started -= end.unstarted.length;
+    queue.unshift(...end.unstarted.map((k) => batch[k]));
   }
 }
+
+/** Whether an item's function runs in a pooled worker (a command runs from a starter; `fork` in a process of its own). */
+function inWorker(p: PreparedItem): boolean {
+  return p.item.operation.body.kind === "function" && !p.directives.fork;
+}
+
+function sameRequest(a: ResolvedDirectives, b: ResolvedDirectives): boolean {
+  return a.np === b.np && a.ngpu === b.ngpu && a.memory === b.memory;
+}
+
+/**
+ * How many function items a worker is given at once: about 50 ms of runs at the pace runs have
+ * taken so far (one at first), so that the channel is crossed once per batch and not once per run;
+ * and at most a share of what is left, so that the slots finish together.
+ */
+class BatchPace {
+  private runs = 0;
+  private ms = 0;
+
+  constructor(private readonly slots: number) {}
+
+  size(left: number): number {
+    if (this.runs === 0) return 1;
+    const byPace = Math.floor(50 / Math.max(this.ms / this.runs, 0.01));
+    return Math.max(1, Math.min(MAX_BATCH, byPace, Math.ceil(left / (2 * this.slots))));
+  }
+
+  ran(runs: number, ms: number): void {
+    this.runs += runs;
+    this.ms += ms;
+  }
+}
+
+const MAX_BATCH = 64;

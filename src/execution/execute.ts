@@ -24,7 +24,7 @@ import { setLongTimeout, type LongTimer } from "../util/timer.js";
 import { divertStdio, type Sink } from "./capture.js";
 import { runShell, stopCarriers, trackEntry, untrackEntry, type RunShellOptions } from "./process.js";
 import type { Starter, Starters } from "./starter.js";
-import { workerScript, type WorkerPool } from "./worker-pool.js";
+import { workerScript } from "./worker-pool.js";
 import type { Moves } from "./worker.js";
 import { gatherMetricFiles, markOf, metricsFile, MetricProblems, outputMetrics, runContext } from "./run-metrics.js";
 
@@ -43,6 +43,8 @@ export interface ExecutionResult {
   exitCode: number;
   /** What went wrong, for the summary. */
   reason?: string;
+  /** It was stopped by its time limit (`exitCode` -15). */
+  timedOut?: boolean;
 }
 
 /** A run as the terminal shows it. */
@@ -61,8 +63,6 @@ export interface ExecuteOptions {
   signal?: AbortSignal;
   /** Live output of the run (the terminal), its bytes as written; the record always gets it. */
   echo?: (chunk: Buffer, run: RunInfo) => void;
-  /** Run TypeScript function operations in a worker process (as the `fork` directive does for one). */
-  worker?: boolean;
   /** The run groups a run joins, asked as each run is made. */
   joins?: () => string[];
 }
@@ -75,8 +75,6 @@ export interface ExecuteContext {
   gpus?: readonly number[];
   /** Told once the run's record exists, before anything of it runs. */
   onRun?: (run: RunInfo) => void;
-  /** Long-lived workers for function operations (`worker` set, `fork` not set). */
-  workers?: WorkerPool;
   /** The execution slot whose output segment the run writes to (default 0). */
   slot?: number;
   /** Starters of shell commands, by slot (starter.ts); without them, cohort starts commands itself. */
@@ -147,7 +145,7 @@ export async function execute(
   const journal = JournalWriter.of(project.root);
   const record = createRecord(journal, workflow, item, directives, command, opts.joins?.());
   const run: RunInfo = { id: record.id, name: record.name };
-  const result = (exitCode: number, reason?: string): ExecutionResult => ({ item, runId: record.id, runName: record.name, exitCode, reason });
+  const result = (exitCode: number, reason?: string, timedOut = false): ExecutionResult => ({ item, runId: record.id, runName: record.name, exitCode, reason, ...(timedOut ? { timedOut } : {}) });
   // A flag run's directory exists before anything of it runs, hooks included.
   const runDir = item.flags ? runWorkDir(project.root, record.id) : undefined;
   if (runDir) makeDirs(runDir, project.root);
@@ -199,7 +197,7 @@ export async function execute(
     trackEntry(carrier);
     try {
       const starter = context.starters?.for(context.slot ?? 0);
-      const body = await runBody(item, command, { cwd, env, record, write, echo, project, opts, fork: directives.fork, workers: context.workers, starter, problems });
+      const body = await runBody(item, command, { cwd, env, record, write, echo, project, opts, fork: directives.fork, starter, problems });
       exitCode = body.exitCode;
       if (exitCode > 0) reason = body.reason ?? `exit code ${exitCode}`;
       else if (exitCode < 0) reason = exitCode === TIMED_OUT ? "timed out" : `killed by signal ${-exitCode}`;
@@ -242,7 +240,7 @@ export async function execute(
     reason = `${reason ?? "it ended"}, and its end could not be recorded: ${errorText(err)}`;
     if (exitCode === 0) exitCode = 1;
   }
-  return result(exitCode === TIMED_OUT ? -15 : exitCode, reason);
+  return result(exitCode === TIMED_OUT ? -15 : exitCode, reason, exitCode === TIMED_OUT);
 }
 
 const TIMED_OUT = -1000;
@@ -258,7 +256,6 @@ interface BodyContext {
   opts: ExecuteOptions;
   /** The `fork` directive. */
   fork: boolean;
-  workers: WorkerPool | undefined;
   /** The slot's starter of shell commands, if any. */
   starter?: Starter;
   /** What was wrong with metrics an in-process function logged. */
@@ -276,8 +273,8 @@ async function runBody(item: ExecutionItem, command: string | undefined, ctx: Bo
   if (body.kind === "command") return shell(command!, ctx, ctx.opts.timeoutMs);
   const startedAt = Date.now();
   let returned: unknown;
-  if (ctx.opts.worker || ctx.fork) {
-    const r = ctx.workers && !ctx.fork ? await inPoolWorker(item, ctx) : await inWorker(item, ctx);
+  if (ctx.fork) {
+    const r = await inWorker(item, ctx);
     if (r.exitCode !== 0 || !body.cmd) return r;
     returned = r.command;
   } else {
@@ -309,30 +306,6 @@ async function shell(command: string, ctx: BodyContext, timeoutMs: number | unde
   const r = ctx.starter ? await ctx.starter.run(command, o) : await runShell(command, o);
   if (r.outputError !== undefined) return { exitCode: 1, reason: r.outputError };
   return { exitCode: r.timedOut ? TIMED_OUT : r.exitCode };
-}
-
-/** Runs a function operation in one of the long-lived workers of `cohort run --parallel`. */
-async function inPoolWorker(item: ExecutionItem, ctx: BodyContext): Promise<BodyResult & { command?: unknown }> {
-  const r = await ctx.workers!.run({
-    runId: ctx.record.id,
-    operation: item.operation.name,
-    jobIds: item.aggregate.jobs.map((j) => j.id),
-    env: ctx.env,
-    outputFile: ctx.record.lendOutputFile(),
-    flags: item.flags ? dumpJson(item.flags) : undefined,
-    echo: ctx.echo,
-    timeoutMs: ctx.opts.timeoutMs,
-    signal: ctx.opts.signal,
-  });
-  followMoves(item, r.moved);
-  if (r.timedOut) return { exitCode: TIMED_OUT };
-  if (r.exitCode !== 0) return { exitCode: r.exitCode, reason: r.reason };
-  if (item.operation.body.kind === "function" && item.operation.body.cmd && typeof r.command !== "string") {
-    const why = `operation ${item.operation.name} has cmd set but its worker returned no command`;
-    ctx.write(why + "\n");
-    return { exitCode: 1, reason: why };
-  }
-  return { exitCode: 0, command: r.command };
 }
 
 /**
@@ -384,7 +357,7 @@ async function inWorker(item: ExecutionItem, ctx: BodyContext): Promise<BodyResu
  * too, so that what follows in this process (the command a `cmd` function returned, hooks, conditions)
  * finds them where they are now.
  */
-function followMoves(item: ExecutionItem, moved: Moves | undefined): void {
+export function followMoves(item: ExecutionItem, moved: Moves | undefined): void {
   if (!moved) return;
   for (const job of item.aggregate.jobs) {
     const to = Object.hasOwn(moved, job.id) ? moved[job.id] : undefined;
@@ -410,7 +383,8 @@ async function runHook(
 
 /**
  * Runs an in-process function with the run's variables in `process.env` (as a worker has them), put
- * back as they were when it returns. Only serial runs call functions in-process, so no two overlap.
+ * back as they were when it returns. Functions run in-process one at a time (in cohort when serial, in a
+ * worker of `--parallel`), so no two overlap.
  */
 async function withEnv<T>(env: Record<string, string>, fn: () => T | Promise<T>): Promise<T> {
   const saved = Object.keys(env).map((k) => [k, process.env[k]] as const);

@@ -15,45 +15,70 @@
  * left timers or servers open.
  *
  * **Serving** (`--parallel`): `node worker.js --serve PROJECT_ROOT`, with an IPC channel (worker-pool.ts).
- * It loads the workflow once, sends `{"type": "ready"}` (or `{"type": "fatal", "error"}` and exits 1),
- * then runs one request at a time: `{"type": "run", "runId", "operation", "jobs": [ids], "flags"?, "env"}`. While
- * a request runs, `env` is added to `process.env` (and taken away after), and what the process writes
- * to stdout and stderr is sent as `{"type": "output", "bytes"}` (base64); it ends with
- * `{"type": "done", "ok": true, "command"?}` or `{"type": "done", "ok": false, "error"}`, with
- * `"moved"` as above. Output
- * written outside a request (the module printing while it loads) is not sent.
+ * It loads the workflow once, sends `{"type": "ready", "writer"}` (its journal's writer id; or
+ * `{"type": "fatal", "error"}` and exits 1), then executes batches one at a time:
+ * `{"type": "batch", "items": [{"group", "operation", "jobs": [ids], "flags"?: JSON text}], "joins", "gpus"?,
+ * "timeoutMs"?, "echo", "keepGoing"}`. It executes each item as a serial `cohort run` would (execute.ts:
+ * the function in-process, hooks, metrics) and records the run in its own journal; it tells
+ * `{"type": "started", "index", "id", "name"}`, the run's output as `{"type": "output", "id", "name",
+ * "bytes"}` (base64; only with `echo`), and `{"type": "finished", "index", "id", "name", "exitCode",
+ * "reason"?, "timedOut"?, "moved"?}` for each, then `{"type": "batch-done"}`. After a failure (unless `keepGoing`),
+ * or once told `{"type": "stop"}`, it starts nothing more of the batch. A run that timed out leaves its
+ * function behind in the process: the worker ends itself once it has told so (`"ending": true`).
+ * What reaches the worker's own stdout and stderr outside a run's capture (processes a function
+ * started with inherited output) goes to cohort, which shows it.
  */
 import path from "node:path";
 import { Job } from "../dataspace/job.js";
 import { readStatepoint } from "../dataspace/job-index.js";
 import { parseJson } from "../dataspace/json.js";
 import { Project } from "../dataspace/project.js";
+import type { JsonObject } from "../dataspace/value.js";
 import { errorText } from "../util/errors.js";
 import { writeFileAtomic } from "../util/fs.js";
 import { aggregateId } from "../workflow/aggregate.js";
-import { divertStdio } from "./capture.js";
+import { JournalWriter } from "../runs/journal.js";
+import { execute, flagItem } from "./execute.js";
 import { FileMetrics, type RunContext } from "./run-metrics.js";
 import { runName } from "../runs/run-id.js";
 import { loadWorkflow } from "../workflow/load.js";
 import type { Workflow } from "../workflow/workflow.js";
 
-export interface RunRequest {
-  type: "run";
-  runId: string;
+/** One item of a batch: names the worker resolves in its own workflow and workspace. */
+export interface BatchItem {
+  group: string;
   operation: string;
   jobs: string[];
   /** A flag run's flags, as JSON text. */
   flags?: string;
-  env: Record<string, string>;
 }
 
+export type WorkerRequest =
+  | {
+      type: "batch";
+      items: BatchItem[];
+      /** The run groups each run joins. */
+      joins: string[];
+      /** The GPUs the batch holds. */
+      gpus?: number[];
+      timeoutMs?: number;
+      /** Send each run's output to cohort as it comes. */
+      echo: boolean;
+      keepGoing: boolean;
+    }
+  | { type: "stop" };
+
 export type WorkerMessage =
-  | { type: "ready" }
+  | { type: "ready"; writer: string }
   | { type: "fatal"; error: string }
+  | { type: "started"; index: number; id: string; name: string }
   /** Output bytes, in base64: JSON over the channel carries text only, and output need not be text. */
-  | { type: "output"; bytes: string }
-  | { type: "done"; ok: true; command?: string; moved?: Moves }
-  | { type: "done"; ok: false; error: string; moved?: Moves };
+  | { type: "output"; id: string; name: string; bytes: string }
+  | { type: "finished"; index: number; id: string; name: string; exitCode: number; reason?: string; timedOut?: boolean; moved?: Moves }
+  /** `ending`: the worker ends now (a function that timed out may still run in it). */
+  | { type: "batch-done"; ending?: boolean }
+  /** Messages sent together. */
+  | { type: "many"; messages: WorkerMessage[] };
 
 /** Jobs an operation moved to another state point (`job.sp = ...`): new id by old id. */
 export type Moves = Record<string, string>;
@@ -148,8 +173,36 @@ async function oneRun(root: string, runId: string): Promise<void> {
   }
 }
 
+/** The item a batch entry names, with its jobs as the workspace holds them. */
+function itemOf(project: Project, workflow: Workflow, entry: BatchItem) {
+  const group = workflow.groups.get(entry.group);
+  if (!group) throw new Error(`no group ${entry.group}`);
+  const operation = workflow.operation(entry.operation);
+  if (entry.flags !== undefined) return flagItem(group, operation, parseJson(entry.flags) as JsonObject);
+  const jobs = entry.jobs.map((id) => jobOf(project, id));
+  return { group, operation, aggregate: { id: aggregateId(jobs), jobs } };
+}
+
+/** How long a message may wait to go with others: crossing the channel costs more than a short run. */
+const GATHER_MS = 20;
+
 async function serve(root: string): Promise<void> {
   const send = (message: WorkerMessage) => process.send!(message);
+  let pending: WorkerMessage[] = [];
+  let timer: NodeJS.Timeout | undefined;
+  const flush = () => {
+    clearTimeout(timer);
+    timer = undefined;
+    if (pending.length === 0) return;
+    const messages = pending;
+    pending = [];
+    send(messages.length === 1 ? messages[0] : { type: "many", messages });
+  };
+  const tell = (message: WorkerMessage, now = false) => {
+    pending.push(message);
+    if (now || pending.length >= 256) flush();
+    else timer ??= setTimeout(flush, GATHER_MS);
+  };
   const project = new Project(path.resolve(root));
   let workflow: Workflow;
   try {
@@ -159,43 +212,59 @@ async function serve(root: string): Promise<void> {
     exit(1);
     return;
   }
-  // Output of a request goes to cohort over the channel, in order with its end.
-  let active = false;
-  const toCohort = (bytes: Buffer) => send({ type: "output", bytes: bytes.toString("base64") });
-  divertStdio(() => (active ? toCohort : undefined));
+  let stopping = false;
   let queue = Promise.resolve();
-  process.on("message", (message: RunRequest) => {
-    if (message?.type !== "run") return;
-    queue = queue.then(async () => {
-      const saved = new Map(Object.keys(message.env).map((k) => [k, process.env[k]]));
-      Object.assign(process.env, message.env);
-      active = true;
-      let what = `run ${message.runId}`;
-      let reply: WorkerMessage;
-      const jobs: Job[] = [];
-      const metrics = new FileMetrics(message.env.COHORT_METRICS);
+  const runBatch = async (batch: Extract<WorkerRequest, { type: "batch" }>) => {
+    stopping = false;
+    let slow = true;
+    for (let index = 0; index < batch.items.length && !stopping; index++) {
+      const entry = batch.items[index];
+      // (a turn of the event loop between runs: a "stop" from cohort is read in time)
+      if (index > 0) await new Promise<void>((resolve) => setImmediate(resolve));
+      if (stopping) break;
+      let item;
       try {
-        const self = metrics.context({ id: message.runId, name: runName(message.runId) });
-        const command = await call(project, workflow, message.operation, message.jobs, message.flags, (w) => (what = w), self, jobs);
-        reply = command === undefined ? { type: "done", ok: true } : { type: "done", ok: true, command };
+        item = itemOf(project, workflow, entry);
       } catch (err) {
-        process.stderr.write(raisedText(what, err));
-        reply = { type: "done", ok: false, error: errorText(err) };
-      } finally {
-        tellMetrics(metrics);
-        active = false;
-        for (const [k, v] of saved) {
-          if (v === undefined) delete process.env[k];
-          else process.env[k] = v;
-        }
+        tell({ type: "fatal", error: errorText(err) }, true);
+        exit(1);
+        return;
       }
-      const moved = movesOf(message.jobs, jobs);
-      send(moved ? { ...reply, moved } : reply);
-    });
+      const jobIds = item.aggregate.jobs.map((j) => j.id);
+      const t0 = Date.now();
+      const result = await execute(
+        project,
+        workflow,
+        item,
+        {
+          timeoutMs: batch.timeoutMs,
+          echo: batch.echo ? (bytes, run) => tell({ type: "output", id: run.id, name: run.name, bytes: bytes.toString("base64") }) : undefined,
+          joins: () => batch.joins,
+        },
+        // The start of a run that follows a quick one waits to go with others; that of the first, or
+        // of one after a slow run, goes at once (a function that blocks would hold it back until it ends).
+        { gpus: batch.gpus, onRun: (run) => tell({ type: "started", index, id: run.id, name: run.name }, slow) },
+      );
+      slow = Date.now() - t0 >= GATHER_MS;
+      const moved = movesOf(jobIds, item.aggregate.jobs);
+      tell({ type: "finished", index, id: result.runId, name: result.runName, exitCode: result.exitCode, reason: result.reason, timedOut: result.timedOut, ...(moved ? { moved } : {}) });
+      // A function that timed out may still be running here: this process ends with it.
+      if (result.timedOut) {
+        tell({ type: "batch-done", ending: true }, true);
+        exit(0);
+        return;
+      }
+      if (result.exitCode !== 0 && !batch.keepGoing) break;
+    }
+    tell({ type: "batch-done" }, true);
+  };
+  process.on("message", (message: WorkerRequest) => {
+    if (message?.type === "stop") stopping = true;
+    else if (message?.type === "batch") queue = queue.then(() => runBatch(message));
   });
   // cohort going away (its channel closing) ends the worker.
   process.on("disconnect", () => process.exit(0));
-  send({ type: "ready" });
+  send({ type: "ready", writer: JournalWriter.of(project.root).id });
 }
 
 const args = process.argv.slice(2);

@@ -32,6 +32,8 @@ export class Claims {
   /** Pairs claimed and not given back. */
   private readonly held = new Set<string>();
   private readonly since = nowMicros();
+  /** Journals whose runs are this runner's own: its workers'. */
+  private readonly own = new Set<string>();
 
   constructor(private readonly journal: JournalWriter) {
     // Its own claims and runs it knows: only the other journals are read.
@@ -63,7 +65,7 @@ export class Claims {
           }
         }
         const last = ledger.lastMade.get(key);
-        if (last && last.writer !== this.journal.id && last.t >= this.since) free = false;
+        if (last && last.writer !== this.journal.id && !this.own.has(last.writer) && last.t >= this.since) free = false;
         if (free) taken.push(pair);
         else refused.push(pair);
       }
@@ -76,6 +78,11 @@ export class Claims {
     } finally {
       fs.rmSync(lock, { force: true });
     }
+  }
+
+  /** Runs in `writer`'s journal are this runner's own: a pair one of them ran may be claimed again. */
+  adopt(writer: string): void {
+    this.own.add(writer);
   }
 
   /** A run of the pair ended (its `end` event gives the claim back). */

@@ -245,6 +245,11 @@ project.operation("spin", {}, (job: Job) => {
 project.operation("boom", {}, (job: Job) => { throw new Error("boom on " + String(job.sp.i)); });
 project.operation("make", { cmd: true }, (job: Job) => "echo made " + String(job.sp.i) + " by $$");
 project.operation("forked", { directives: { fork: true } }, (job: Job) => { console.log("forked pid", process.pid); });
+project.operation("quit", {}, (job: Job) => { console.log("quitting", String(job.sp.i)); process.exit(3); });
+project.operation("nap", {}, async (job: Job) => { await new Promise((r) => setTimeout(r, 60_000)); });
+project.operation("again", { post: [(job: Job) => job.isFile("never")] }, (job: Job) => {
+  fs.appendFileSync(job.fn("count.txt"), "x\\n");
+});
 export default project;
 `;
 
@@ -256,11 +261,15 @@ describe("cohort run --parallel: function operations in workers", () => {
     expect(r.code, r.stderr).toBe(0);
     const all = runs(dir);
     expect(all).toHaveLength(3);
+    // Each run is recorded in the journal of the worker that executed it, not in cohort's.
+    const writerOf = new Map<string, unknown>();
+    for (const j of readJournals(dir)) for (const e of j.events) if (e.e === "run") writerOf.set(e.id as string, j.writer.pid);
     for (const m of all) {
       const match = /^pid (\d+) ppid (\d+) i (\d)\nto stderr \3\n$/.exec(m.output);
       expect(match, m.output).not.toBeNull();
       expect(Number(match![1])).not.toBe(run.pid);
       expect(Number(match![2])).toBe(run.pid); // a worker cohort started
+      expect(writerOf.get(m.id)).toBe(Number(match![1]));
     }
     // serially, without fork, they run inside cohort
     const serial = cohortAsync(["run", "-o", "who"], { cwd: project("", ["i=1"], FUNCTIONS_TS) });
@@ -313,6 +322,44 @@ export default project;
       expect(m.output.slice(`hook start ${m.id}\nhook late ${m.id}\n`.length)).toMatch(body);
       expect(r.stdout).toContain(`[${m.name}] hook late ${m.id}\n`);
     }
+  });
+
+  it("a worker that exits during a run: the run is an error with its exit code, recorded by cohort; the rest run in new workers", () => {
+    const dir = project("", ["i={1..3}"], FUNCTIONS_TS);
+    const r = cohort(["run", "-o", "quit", "--parallel", "2", "--keep-going"], { cwd: dir });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain("3 runs, 0 completed, 3 failed");
+    expect(r.stderr).toContain("the worker process exited with code 3");
+    const all = runs(dir);
+    expect(all).toHaveLength(3);
+    for (const m of all) {
+      expect(m.exit).toBe(3);
+      expect(m.output).toMatch(/^quitting [123]\n$/);
+    }
+    // Their ends are in cohort's journal, their runs in the workers'.
+    const journals = readJournals(dir);
+    const ends = journals.filter((j) => j.events.some((e) => e.e === "end" && e.exit === 3));
+    expect(ends).toHaveLength(1);
+    expect(ends[0].events.some((e) => e.e === "run")).toBe(false);
+  });
+
+  it("--timeout ends a worker function that awaits at its limit: terminated, and the runs after it still run", () => {
+    const dir = project("", ["i={1..3}"], FUNCTIONS_TS);
+    const t0 = Date.now();
+    const r = cohort(["run", "-o", "nap", "--parallel", "2", "--timeout", "1", "--keep-going"], { cwd: dir });
+    expect(Date.now() - t0).toBeLessThan(20_000);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain("3 runs, 0 completed, 3 failed");
+    const all = runs(dir);
+    expect(all.map((m) => m.exit)).toEqual([-15, -15, -15]);
+  });
+
+  it("--num-passes runs a function again in later passes (its earlier runs were this runner's, through its workers)", () => {
+    const dir = project("", ["i={1,2}"], FUNCTIONS_TS);
+    const r = cohort(["run", "-o", "again", "--parallel", "2", "--num-passes", "3"], { cwd: dir });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain("6 runs, 6 completed");
+    for (const id of lines(cohort(["find"], { cwd: dir }).stdout)) expect(fs.readFileSync(path.join(dir, "workspace", id, "count.txt"), "utf8")).toBe("x\nx\nx\n");
   });
 
   it("--timeout stops a worker function that never returns and marks its run terminated", () => {
