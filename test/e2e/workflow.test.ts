@@ -1,3 +1,4 @@
+import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
@@ -298,4 +299,23 @@ describe("bad workflow definitions: one line, exit code 2", () => {
       expect(r.stderr).toMatch(message);
     });
   }
+});
+
+describe("what cohort run prints", () => {
+  it("keeps each run's start line before its output when stderr and stdout are one pipe, for many quick runs", () => {
+    const dir = tomlProject(`[operations.say]\ncommand = "echo said $COHORT_JOB_IDS"\n`, "i={1..30}");
+    fs.writeFileSync(
+      path.join(dir, "project.ts"),
+      `import { FlowProject } from "cohort";\nconst project = new FlowProject();\nproject.operation("tell", {}, (job) => { console.log("told " + job.id); });\nexport default project;\n`,
+    );
+    const r = spawnSync("sh", ["-c", `"${process.execPath}" "${COHORT}" run 2>&1`], { cwd: dir, encoding: "utf8", env: { ...process.env, NO_COLOR: "1" } });
+    expect(r.status, r.stdout).toBe(0);
+    const out = lines(r.stdout);
+    const starts = out.filter((l) => l.startsWith("cohort: ") && / on [0-9a-f]{32}$/.test(l));
+    expect(starts).toHaveLength(60);
+    for (const start of starts) {
+      const [, op, id] = /^cohort: (\w+) on ([0-9a-f]{32})$/.exec(start)!;
+      expect(out[out.indexOf(start) + 1]).toBe(`${op === "say" ? "said" : "told"} ${id}`);
+    }
+  });
 });
