@@ -167,6 +167,7 @@ export class Job {
         this.spView = undefined;
         this.owner?.statepointDiffered?.(this);
       }
+      this.initialized = true; // its state point file is there: init() need not look again
     } else if (read === NO_STATEPOINT_FILE && !fs.existsSync(this.dir) && heldIsOwn()) {
       this.init();
     } else {
