@@ -1,7 +1,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { UserError } from "../util/errors.js";
-import { isErrno, sweepStaleTemps, tempNameFor, writeFileAtomic } from "../util/fs.js";
+import { isErrno, naming, sweepStaleTemps, tempNameFor, writeFileAtomic } from "../util/fs.js";
 import { Document } from "./document.js";
 import { jobId } from "./id.js";
 import { dumpJson } from "./json.js";
@@ -275,7 +275,7 @@ export function writeStatepoint(dir: string, sp: JsonObject): boolean {
       if (fd !== undefined) fs.closeSync(fd);
       fs.rmSync(file, { force: true });
       if (madeDir) removeEmptyDir(dir);
-      throw err;
+      throw naming(err, file);
     }
   }
 }

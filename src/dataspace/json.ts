@@ -7,7 +7,8 @@ import { float, Float, type JsonObject, type JsonValue, pythonFloatRepr } from "
 
 export class JsonSyntaxError extends UserError {
   constructor(
-    what: string,
+    /** What is wrong, without the place. */
+    readonly what: string,
     readonly line: number,
     readonly column: number,
     source?: string,
@@ -26,6 +27,11 @@ export class JsonSyntaxError extends UserError {
 export const MAX_DEPTH = 1000;
 const TOO_DEEP = `values nest deeper than ${MAX_DEPTH} levels`;
 const TOO_DEEP_HINT = `cohort reads and writes JSON nested at most ${MAX_DEPTH} levels deep`;
+
+/** Whether `err` is the parser refusing text nested beyond MAX_DEPTH, which no other reading of the text can take. */
+export function isTooDeep(err: unknown): boolean {
+  return err instanceof JsonSyntaxError && err.what === TOO_DEEP;
+}
 
 /** Whether JSON text nests objects and lists deeper than MAX_DEPTH (strings skipped). */
 function nestsTooDeep(text: string): boolean {

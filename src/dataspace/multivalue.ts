@@ -56,7 +56,7 @@
  *   listed key's value uniformly from its list. Without `seed` the draws differ on every call.
  */
 import { UserError } from "../util/errors.js";
-import { dumpJson, FLOAT_RANGE_HINT, floatOfLiteral, floatRangeMessage, parseJson } from "./json.js";
+import { dumpJson, FLOAT_RANGE_HINT, floatOfLiteral, floatRangeMessage, isTooDeep, parseJson } from "./json.js";
 import { float, isPlainObject, pyType, type JsonObject, type JsonValue } from "./value.js";
 
 /** The most points a grid, a range or a batch may have. */
@@ -115,7 +115,7 @@ export function parseScalar(text: string): JsonValue {
     try {
       return parseJson(t);
     } catch (err) {
-      if (!(err instanceof UserError)) throw err;
+      if (!(err instanceof UserError) || isTooDeep(err)) throw err;
       throw new UserError(`${t} starts like JSON but is not valid JSON: ${err.message}`, QUOTE_HINT);
     }
   }
@@ -238,7 +238,8 @@ function parseBraces(t: string): ValueList {
   try {
     return { kind: "list", values: [parseJson(t)], multi: false };
   } catch (err) {
-    if (!(err instanceof UserError)) throw err;
+    // too deep as JSON is too deep as a list of values as well: the limit is the answer
+    if (!(err instanceof UserError) || isTooDeep(err)) throw err;
     jsonError = err;
   }
   if (!t.endsWith("}") || t.length < 2) {

@@ -82,7 +82,7 @@ export function writeFileAtomic(file: string, data: string | Uint8Array): void {
     fs.renameSync(tmp, file);
   } catch (err) {
     fs.rmSync(tmp, { force: true });
-    throw err;
+    throw naming(err, file);
   }
 }
 
@@ -102,6 +102,16 @@ export function readFileIfExists(file: string): string | undefined {
     if ((err as NodeJS.ErrnoException).code === "ENOENT") return undefined;
     throw err;
   }
+}
+
+/**
+ * `err` with `file` as its path when it names none: a write to an open file (a full disk) reports
+ * no path, and the one line an error becomes (util/errors.ts) should say which file it was.
+ */
+export function naming(err: unknown, file: string): unknown {
+  const e = err as NodeJS.ErrnoException;
+  if (err instanceof Error && typeof e.syscall === "string" && e.path === undefined) e.path = file;
+  return err;
 }
 
 export function isErrno(err: unknown, code: string): boolean {

@@ -63,6 +63,20 @@ describe("the job index cache is an index, never a source of truth", () => {
     expect(fs.existsSync(path.join(dir, "workspace", jobId({ a: 2 }), "a.txt"))).toBe(false); // nothing of the pass ran
   });
 
+  it("job show and doc read the job's own state point: one overwritten in place is refused, not shown from the index", () => {
+    const dir = project();
+    fs.writeFileSync(path.join(dir, "workspace", one, "signac_statepoint.json"), '{"a": 7}');
+    for (const args of [["job", "show", one], ["doc", one], ["doc", one, "x", "1"]]) {
+      const r = cohort(args, { cwd: dir });
+      expect(r.code, args.join(" ")).toBe(2);
+      expect(r.stderr).toMatch(ONE_LINE_ERROR);
+      expect(r.stderr).toContain(`job directory ${one} is invalid: state point hashes to ${jobId({ a: 7 })}`);
+    }
+    expect(fs.existsSync(path.join(dir, "workspace", one, "signac_job_document.json"))).toBe(false);
+    // the other job is as it was
+    expect(JSON.parse(cohort(["job", "show", jobId({ a: 2 }), "--json"], { cwd: dir }).stdout).sp).toEqual({ a: 2 });
+  });
+
   it("submit does not submit a job whose state-point file was overwritten in place", () => {
     const dir = project();
     fs.writeFileSync(path.join(dir, "workspace", one, "signac_statepoint.json"), '{"a": 7}');

@@ -32,6 +32,24 @@ describe("limits are errors, not crashes", () => {
     expect(ok.code, ok.stderr).toBe(0);
   });
 
+  it("a value nested 5,000 deep is refused with the limit named in one short line wherever a command-line value is typed", () => {
+    const dir = project();
+    fs.writeFileSync(path.join(dir, "cohort.toml"), '[operations.o]\ncommand = "true"\nflags = { x = 0 }\n');
+    const id = cohort(["job", "init", "a=1"], { cwd: dir }).stdout.trim();
+    const list = "[".repeat(5000) + "1" + "]".repeat(5000);
+    for (const value of [deepText(5000), list]) {
+      for (const args of [["job", "init", `x=${value}`], ["init", `x=${value}`], ["doc", id, "x", value], ["find", "a", value], ["run", "o", `x=${value}`]]) {
+        const r = cohort(args, { cwd: dir });
+        const what = `${args[0]} ${args[1]} ${value.slice(0, 5)}`;
+        expect(r.code, what).toBe(2);
+        expect(lines(r.stderr), what).toHaveLength(1);
+        expect(r.stderr, what).toMatch(/^cohort: error: (the value of "a": )?malformed JSON: values nest deeper than 1000 levels at line 1, column \d+ \(cohort reads and writes JSON nested at most 1000 levels deep\)\n$/);
+      }
+    }
+    expect(fs.readdirSync(path.join(dir, "workspace"))).toEqual([id]);
+    expect(fs.existsSync(path.join(dir, "workspace", id, "signac_job_document.json"))).toBe(false);
+  });
+
   it("a signac_statepoint.json nested 5,000 deep is an invalid job directory: skipped with a warning, reported by check", () => {
     const dir = project();
     const id = "0123456789abcdef0123456789abcdef";

@@ -1,5 +1,6 @@
 import fs from "node:fs";
 import path from "node:path";
+import v8 from "node:v8";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { journalDir } from "../../src/runs/journal.js";
 import { metricLine, readMetrics, type MetricsByRun } from "../../src/runs/metric-events.js";
@@ -87,5 +88,19 @@ describe("the metrics cache", () => {
     fs.writeFileSync(file, "damaged");
     expect(shown(readMetricsCached(root))).toEqual(shown(readMetrics(root)));
     expect(fs.readFileSync(file, "utf8")).not.toBe("damaged");
+  });
+
+  it("a value edited inside the cache file, which still reads, is not served: the file fails its check", () => {
+    const { root } = project();
+    readMetricsCached(root);
+    const file = path.join(root, ".cohort", "cache", "metrics.v8");
+    const bytes = fs.readFileSync(file);
+    const head = bytes.subarray(0, bytes.indexOf(10) + 1); // the check of the content as written
+    const cache = v8.deserialize(bytes.subarray(head.length)) as { runs: [string, [string, number[]][]][] };
+    const loss = cache.runs.find(([id]) => id === "r1")![1].find(([name]) => name === "loss")![1];
+    expect(loss[1]).toBe(1.5); // the last value
+    loss[1] = 99;
+    fs.writeFileSync(file, Buffer.concat([head, v8.serialize(cache)]));
+    expect(formatMetric(readMetricsCached(root).runs.get("r1")!.get("loss")!.last!)).toBe("1.5");
   });
 });

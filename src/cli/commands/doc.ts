@@ -17,7 +17,8 @@ export default function doc(args: string[], opts: { project?: boolean; delete?: 
     rest = args;
   } else {
     if (args.length === 0) throw new UserError("doc needs a job id", "or --project for the project document");
-    document = project.job(args[0]).doc;
+    // A directory whose state point is not this id's is refused, as a run refuses it (Job.verify).
+    document = project.job(args[0]).verify().doc;
     rest = args.slice(1);
   }
   if (rest.length > 2) throw new UserError(`too many arguments: ${rest.slice(2).join(" ")}`, "doc [ID] [KEY [VALUE]]");
