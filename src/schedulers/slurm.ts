@@ -31,7 +31,7 @@ export function slurmTimeLimit(text: string): number | undefined {
   }
 }
 
-const PARTITIONS = ["sinfo", "-h", "-o", "%P|%l|%G"];
+const PARTITIONS = ["sinfo", "-h", "-o", "%P|%l|%G|%c|%m"];
 
 function user(): string {
   return process.env.USER || os.userInfo().username;
@@ -101,14 +101,32 @@ export class Slurm implements Scheduler {
     if (r.missing || r.status !== 0) return undefined;
     const parts = new Map<string, PartitionInfo>();
     for (const line of r.stdout.split("\n")) {
-      const [rawName, limit, gres] = line.split("|");
+      const [rawName, limit, gres, cpus, memory] = line.split("|");
       if (!rawName) continue;
       const isDefault = rawName.endsWith("*");
       const name = rawName.replace(/\*$/, "");
       const gpus = Math.max(0, ...[...(gres ?? "").matchAll(/gpu(?::[^:,(]+)?:(\d+)/g)].map((m) => Number(m[1])));
       const prev = parts.get(name);
-      parts.set(name, { name, isDefault, maxWalltime: slurmTimeLimit(limit ?? ""), gpus: Math.max(gpus, prev?.gpus ?? 0) });
+      // A partition of several kinds of node has a line for each: the largest is what a job can get.
+      const most = (a: number | undefined, b: number | undefined) => (a === undefined ? b : b === undefined ? a : Math.max(a, b));
+      const cpuCount = parseInt(cpus ?? "", 10);
+      const megabytes = parseInt(memory ?? "", 10);
+      parts.set(name, {
+        name,
+        isDefault,
+        maxWalltime: slurmTimeLimit(limit ?? ""),
+        gpus: Math.max(gpus, prev?.gpus ?? 0),
+        cpus: most(prev?.cpus, cpuCount > 0 ? cpuCount : undefined),
+        memory: most(prev?.memory, megabytes > 0 ? megabytes / 1024 : undefined),
+      });
     }
     return [...parts.values()];
+  }
+
+  /** `scontrol show config`'s ClusterName: one call, made only when a profile's detection asks for it. */
+  async clusterName(): Promise<string | undefined> {
+    const r = await askCommand(["scontrol", "show", "config"]);
+    if (r.missing || r.status !== 0) return undefined;
+    return /^ClusterName\s*=\s*(\S+)/m.exec(r.stdout)?.[1];
   }
 }
