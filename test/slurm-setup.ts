@@ -38,7 +38,8 @@ export default function setup(project: TestProject): (() => void) | undefined {
   for (let attempt = 0; attempt < 3; attempt++) {
     const base = process.env.SLURM_PORT_BASE ?? String(20000 + 4 * Math.floor(Math.random() * 2500));
     // A CPU-only, a GPU and a 30-minute debug partition (docs/clusters.md has their profile); one node holds them all.
-    env = { ...process.env, SLURM_PORT_BASE: base, SLURM_PARTITIONS: TEST_PARTITIONS };
+    // Accounts are enforced as most clusters do: sbatch refuses an account the user has no association with.
+    env = { ...process.env, SLURM_PORT_BASE: base, SLURM_PARTITIONS: TEST_PARTITIONS, SLURM_ENFORCE_ACCOUNTS: "1" };
     started = spawnSync("bash", ["scripts/slurm/start.sh", dir], { env, encoding: "utf8", timeout: 600_000 });
     if (started.status === 0 || !/already in use/.test(String(started.stderr))) break;
   }

@@ -14,6 +14,8 @@
 #   SLURM_PORT_BASE=6817        slurmctld=BASE, slurmd=BASE+1, slurmdbd=BASE+2, mariadb=BASE+3
 #   SLURM_FAKE_GPUS=2           gres gpu:N backed by fake device files (0 = no GRES)
 #   SLURM_NODE_NAME=$(hostname -s)   SLURM_CLUSTER_NAME=local
+#   SLURM_ENFORCE_ACCOUNTS=0    1 (with dbd): AccountingStorageEnforce=associations, so sbatch refuses
+#                               an account the user has no association with (root has account root)
 #   SLURM_PARTITIONS="debug"    partitions over the one node, ';'-separated, each "NAME [KEY=VALUE...]"
 #                               with slurm.conf partition keys; the first is the default. Example:
 #                               "cpu MaxTime=2-00:00:00;gpu MaxTime=2-00:00:00;short MaxTime=30"
@@ -38,6 +40,7 @@ NGPU=${SLURM_FAKE_GPUS:-${SAVED_NGPU:-2}}
 NODE=${SLURM_NODE_NAME:-${SAVED_NODE:-$(hostname -s 2>/dev/null || echo localhost)}}
 CLUSTER=${SLURM_CLUSTER_NAME:-${SAVED_CLUSTER:-local}}
 PARTS=${SLURM_PARTITIONS:-${SAVED_PARTS:-debug}}
+ENFORCE=${SLURM_ENFORCE_ACCOUNTS:-${SAVED_ENFORCE:-0}}
 TIMEOUT=${SLURM_START_TIMEOUT:-60}
 T0=$(date +%s.%N)
 case "$ACCT" in dbd|none) ;; *) echo "SLURM_ACCOUNTING must be dbd or none" >&2; exit 2;; esac
@@ -134,7 +137,7 @@ mkdir -p "$DIR/spool/$NODE"
 need_port_free "$CTLD_PORT" slurmctld; need_port_free "$SLURMD_PORT" slurmd
 if [ "$ACCT" = dbd ]; then need_port_free "$DBD_PORT" slurmdbd; need_port_free "$DB_PORT" mariadb; fi
 
-printf 'SAVED_ACCT=%q SAVED_BASE=%q SAVED_NGPU=%q SAVED_NODE=%q SAVED_CLUSTER=%q SAVED_PARTS=%q\n' "$ACCT" "$BASE" "$NGPU" "$NODE" "$CLUSTER" "$PARTS" >"$DIR/settings"
+printf 'SAVED_ACCT=%q SAVED_BASE=%q SAVED_NGPU=%q SAVED_NODE=%q SAVED_CLUSTER=%q SAVED_PARTS=%q SAVED_ENFORCE=%q\n' "$ACCT" "$BASE" "$NGPU" "$NODE" "$CLUSTER" "$PARTS" "$ENFORCE" >"$DIR/settings"
 
 # ---------- 2. config ----------
 # hardware as slurmd sees it (CPUs/sockets/cores/threads); memory a bit below the real total
@@ -162,6 +165,8 @@ AccountingStoragePort=$DBD_PORT
 # the dbd connection does NOT use AuthInfo's socket; it needs the munge socket here:
 AccountingStoragePass=$DIR/munge/munge.socket
 AccountingStorageTRES=gres/gpu"
+  if [ "$ENFORCE" = 1 ]; then ACCT_LINES="$ACCT_LINES
+AccountingStorageEnforce=associations"; fi
 fi
 
 cat >"$DIR/etc/slurm.conf" <<EOF

@@ -27,7 +27,7 @@ export interface DetectOptions {
 
 /** A host name pattern as a regular expression: `*` any run of characters, `?` one; the rest as written. */
 export function hostPattern(glob: string): RegExp {
-  const body = [...glob].map((c) => (c === "*" ? ".*" : c === "?" ? "." : c.replace(/[\\^$.+()[\]{}|/-]/g, "\\$&"))).join("");
+  const body = [...glob].map((c) => (c === "*" ? ".*" : c === "?" ? "." : c.replace(/[\\^$.+()[\]{}|/]/g, "\\$&"))).join("");
   return new RegExp(`^${body}$`, "iu");
 }
 

@@ -1,39 +1,10 @@
 /**
- * What cluster jobs cost: CPU-hours and GPU-hours from their resources, and a partition's charge.
- * Plain arithmetic on resolved directives (memory in GB, walltime in seconds); a job without a
- * walltime has no hours to count, and is counted apart (`withoutWalltime`).
+ * What cluster jobs cost: their CPU-hours and GPU-hours (workflow/resource-hours.ts), and what a
+ * partition charges for them. Plain arithmetic on resolved directives.
  */
 import type { ResolvedDirectives } from "../workflow/directives.js";
+import { addCost, cpusOf, noCost, type Cost } from "../workflow/resource-hours.js";
 import type { PartitionLimits } from "./partition-choice.js";
-
-/** CPUs a job asks for: ranks × threads for MPI operations, else np (as the templates request them). */
-export function cpusOf(r: ResolvedDirectives): number {
-  return r.nranks ? r.nranks * (r.omp_num_threads || 1) : r.np;
-}
-
-export interface Cost {
-  cpuHours: number;
-  gpuHours: number;
-  /** Jobs (or aggregates) counted in no hours: they have no walltime directive. */
-  withoutWalltime: number;
-}
-
-export function noCost(): Cost {
-  return { cpuHours: 0, gpuHours: 0, withoutWalltime: 0 };
-}
-
-/** Adds `count` jobs of these resources to `cost`; on a whole-node partition, the node's CPUs and GPUs are what is taken. */
-export function addCost(cost: Cost, r: ResolvedDirectives, count: number, partition?: PartitionLimits): void {
-  if (count === 0) return;
-  if (r.walltime === null) {
-    cost.withoutWalltime += count;
-    return;
-  }
-  const hours = (r.walltime / 3600) * count;
-  const whole = partition?.wholeNode === true;
-  cost.cpuHours += (whole && partition.cpus !== undefined ? partition.cpus : cpusOf(r)) * hours;
-  cost.gpuHours += (whole ? partition.gpus : r.ngpu) * hours;
-}
 
 /**
  * What a partition charges for a job, in its own units: the charge factor times CPU-hours, GPU-hours
@@ -44,11 +15,6 @@ export function chargeOf(r: ResolvedDirectives, p: PartitionLimits, hours = r.wa
   if (hours === undefined) return undefined;
   const units = p.chargedPer === "node" ? 1 : p.chargedPer === "gpu" ? (p.wholeNode ? p.gpus : r.ngpu) : p.wholeNode && p.cpus !== undefined ? p.cpus : cpusOf(r);
   return p.chargeFactor * units * hours;
-}
-
-/** `12.5`, `0.25`, `1,234`: hours and charges for people, to two decimals at most. */
-export function formatHours(x: number): string {
-  return x.toLocaleString("en-US", { maximumFractionDigits: 2 });
 }
 
 /** What a submission costs: its jobs' hours, and what the partitions charge where their factors are known. */

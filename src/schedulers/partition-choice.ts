@@ -9,7 +9,8 @@
  */
 import { UserError } from "../util/errors.js";
 import type { ResolvedDirectives } from "../workflow/directives.js";
-import { chargeOf, cpusOf } from "./cost.js";
+import { cpusOf } from "../workflow/resource-hours.js";
+import { chargeOf } from "./cost.js";
 import type { PartitionInfo } from "./scheduler.js";
 
 export interface PartitionLimits {

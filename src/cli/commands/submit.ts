@@ -1,6 +1,7 @@
 import { shellQuote } from "../../execution/placeholders.js";
 import { clusterInForce } from "../../schedulers/cluster-detect.js";
-import { formatHours, submissionCost, type SubmissionCost } from "../../schedulers/cost.js";
+import { submissionCost, type SubmissionCost } from "../../schedulers/cost.js";
+import { formatHours } from "../../workflow/resource-hours.js";
 import { openScheduler, type Scheduler } from "../../schedulers/scheduler.js";
 import { SCHEDULERS, type SchedulerName } from "../../schedulers/script.js";
 import { submit, type PlannedJob } from "../../schedulers/submit.js";
