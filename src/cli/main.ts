@@ -279,7 +279,7 @@ export function buildProgram(only?: string): Command {
           "cohort submit -o simulate -b 8 --parallel --partition gpu",
           "cohort submit -o prepare --chain",
           "cohort submit simulate --array -- --qos=high",
-          "cohort submit --cluster expanse --pretend",
+          "cohort submit --cluster anvil --pretend",
         ]),
       )
       .action(lazy(() => import("./commands/submit.js")));
@@ -310,7 +310,7 @@ export function buildProgram(only?: string): Command {
       )
       .option("--cluster <name>", "show this profile")
       .option("--json", "print JSON")
-      .addHelpText("after", examples(["cohort cluster show", "cohort cluster show --cluster expanse", "COHORT_CLUSTER=anvil cohort cluster show --json"]))
+      .addHelpText("after", examples(["cohort cluster show", "cohort cluster show --cluster anvil", "COHORT_CLUSTER=anvil cohort cluster show --json"]))
       .action(lazyNamed(() => import("./commands/cluster.js"), (m) => m.show));
     cluster
       .command("list")

@@ -7,7 +7,7 @@
  * 3. the project's `cohort.toml`.
  *
  * Each holds `[clusters.NAME]` tables (docs/clusters.md has every key). A later source may set one key
- * of a profile an earlier one made (`[clusters.expanse] account = "abc123"`); lists are replaced whole.
+ * of a profile an earlier one made (`[clusters.anvil] account = "abc123"`); lists are replaced whole.
  * Every key is checked with each source's file and line; a profile is complete once merged: it names
  * a scheduler, and each partition gives its limits (cpus, memory, max_walltime).
  */
@@ -107,6 +107,7 @@ const partitionSchema = table(
     charge_factor: z.optional(chargeFactor),
     charged_per: z.optional(z.enum(CHARGED_PER, { error: "must be cpu, gpu or node" })),
     default: z.optional(bool),
+    automatic: z.optional(bool),
     submit_options: z.optional(lines),
   },
   "must be a table of the partition's limits",
@@ -233,6 +234,7 @@ function complete(name: string, m: Merged): ClusterProfile {
       chargeFactor: numberOf(get(key("charge_factor"))) ?? 1,
       chargedPer: get<PartitionLimits["chargedPer"]>(key("charged_per")) ?? "cpu",
       isDefault: get<boolean>(key("default")) ?? false,
+      ...(get<boolean>(key("automatic")) === false ? { automatic: false } : {}),
       submitOptions: get<string[]>(key("submit_options")) ?? [],
     });
   }

@@ -3,7 +3,7 @@
  * walltime, the one that charges least for it. A job asking for no GPU goes to a partition without
  * GPUs while one fits (GPU nodes are kept for GPU work, and a partition charging per GPU-hour would
  * charge it nothing); on a tie, the cluster's default, then the one with fewer GPUs per node, then
- * the shorter time limit, then by name.
+ * the shorter time limit, then by name. A partition marked `automatic = false` is taken only when named.
  * The partitions come from the cluster's profile, or, without one, from what the scheduler says
  * (sinfo: every partition charging alike).
  */
@@ -28,6 +28,8 @@ export interface PartitionLimits {
   chargeFactor: number;
   chargedPer: "cpu" | "gpu" | "node";
   isDefault: boolean;
+  /** false: taken only when named with --partition (a debug queue of one job at a time, a queue needing its own allocation). */
+  automatic?: boolean;
 }
 
 /** `2-00:00:00`, `0:30:00`: a duration as schedulers write it. */
@@ -63,7 +65,9 @@ function distance(r: ResolvedDirectives, p: PartitionLimits): number {
  * The partition for a job of these resources (see the module's doc); a UserError naming the nearest
  * partition and why when none can run it. `where` names the partitions' source, `job` the job, for messages.
  */
-export function choosePartition(r: ResolvedDirectives, partitions: readonly PartitionLimits[], where: string, job: string): PartitionLimits {
+export function choosePartition(r: ResolvedDirectives, all: readonly PartitionLimits[], where: string, job: string): PartitionLimits {
+  const partitions = all.filter((p) => p.automatic !== false);
+  if (partitions.length === 0) throw new UserError(`no partition of ${where} is chosen automatically`, "name one with --partition, or set automatic = true on one in the profile");
   const fits = partitions.filter((p) => shortfalls(r, p).length === 0);
   if (fits.length === 0) {
     const nearest = [...partitions].sort((a, b) => shortfalls(r, a).length - shortfalls(r, b).length || distance(r, a) - distance(r, b))[0];

@@ -137,3 +137,12 @@ describe("cost", () => {
     expect(submissionCost([{ resources: d({ walltime: 1 }), partition: TEST[0] }], false).charge).toBeUndefined();
   });
 });
+
+describe("partitions taken only when named", () => {
+  it("a partition with automatic = false is never chosen, even when it alone fits or is cheapest", () => {
+    const debug = part("debug", { maxWalltime: 1800, chargeFactor: 0.1, automatic: false });
+    expect(choosePartition(d({ walltime: "0:10:00" }), [part("cpu"), debug], "x", "j").name).toBe("cpu");
+    expect(() => choosePartition(d({ np: 65 }), [part("cpu"), { ...debug, cpus: 128 }], "x", "j")).toThrow(/the nearest, cpu, cannot/);
+    expect(() => choosePartition(d({}), [debug], "x", "j")).toThrow(/no partition of x is chosen automatically/);
+  });
+});
