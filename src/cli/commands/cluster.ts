@@ -7,6 +7,7 @@ import { loadClusterProfiles, type ClusterProfile } from "../../schedulers/clust
 import { durationText } from "../../schedulers/partition-choice.js";
 import { openScheduler, type Scheduler } from "../../schedulers/scheduler.js";
 import { UserError } from "../../util/errors.js";
+import { formatHours } from "../../workflow/resource-hours.js";
 import { out } from "../context.js";
 import { renderTable } from "../table.js";
 
@@ -51,6 +52,7 @@ function profileJson(p: ClusterProfile): JsonValue {
       charge_factor: q.chargeFactor,
       charged_per: q.chargedPer,
       default: q.isDefault,
+      automatic: q.automatic !== false,
       submit_options: q.submitOptions,
     })),
     from: Object.fromEntries([...p.keys].map(([k, v]) => [k, v.origin])),
@@ -78,16 +80,16 @@ export async function show(opts: { cluster?: string; json?: boolean }): Promise<
     lines.push(
       "",
       renderTable(
-        ["partition", "cpus", "gpus", "memory", "max walltime", "whole node", "charge", "default"],
+        ["partition", "cpus", "gpus", "memory", "max walltime", "whole node", "charge", "chosen"],
         p.partitions.map((q) => [
           q.name,
           String(q.cpus),
           q.gpus === 0 ? "0" : `${q.gpus}${q.gpuType ? ` ${q.gpuType}` : ""}`,
-          `${q.memory} GB`,
+          `${formatHours(q.memory ?? 0)} GB`,
           q.maxWalltime === undefined ? "none" : durationText(q.maxWalltime),
           q.wholeNode ? "yes" : "no",
           `${q.chargeFactor} per ${q.chargedPer}-hour`,
-          q.isDefault ? "yes" : "",
+          q.automatic === false ? "only when named" : q.isDefault ? "the default" : "",
         ]),
       ),
     );
