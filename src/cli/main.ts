@@ -152,7 +152,8 @@ export function buildProgram(only?: string): Command {
       .summary("show where the campaign stands: eligible, complete, waiting")
       .description(
         "show where the campaign stands: per operation and group, how many aggregates are eligible, complete " +
-          "and waiting (and what they wait for); label ratios; -d a table per job. Exit code 1 when a label or " +
+          "and waiting (and what they wait for); the CPU-hours and GPU-hours the eligible and waiting ones still " +
+          "take, from their directives; label ratios; -d a table per job. Exit code 1 when a label or " +
           "condition raised (the status is shown all the same).",
       )
       .argument("[names...]", "operations or groups to show (full regular expressions, as -o)")
