@@ -175,18 +175,18 @@ export function loadClusterProfiles(projectRoot: string | undefined, env: NodeJS
   }
   if (projectRoot !== undefined) {
     const projectText = readFileIfExists(path.join(projectRoot, PROJECT_FILE));
-    if (projectText !== undefined && /^\s*\[\s*clusters\b|^\s*clusters\s*[.=]/m.test(projectText)) {
-      readSource(projectText, PROJECT_FILE, "", merged, true);
-      files.push(PROJECT_FILE);
-    }
+    if (projectText !== undefined && readSource(projectText, PROJECT_FILE, "", merged, true)) files.push(PROJECT_FILE);
   }
   const profiles = new Map<string, ClusterProfile>();
   for (const [name, m] of merged) profiles.set(name, complete(name, m));
   return { profiles, files };
 }
 
-/** Reads one source into `merged`; `onlyClusters`: a cohort.toml, whose other sections are the workflow's. */
-function readSource(source: string, file: string, label: string, merged: Map<string, Merged>, onlyClusters = false): void {
+/**
+ * Reads one source into `merged`; whether it holds profiles. `onlyClusters`: a cohort.toml, whose
+ * other sections are the workflow's.
+ */
+function readSource(source: string, file: string, label: string, merged: Map<string, Merged>, onlyClusters = false): boolean {
   const { value, lines, problems } = readToml(source, file);
   const data = onlyClusters ? { clusters: value.clusters } : value;
   const result = check(sourceSchema, data);
@@ -201,6 +201,7 @@ function readSource(source: string, file: string, label: string, merged: Map<str
     for (const pname of Object.keys(isPlainObject(raw.partitions) ? raw.partitions : {})) m.partitions.set(pname, where([...base, "partitions", pname]));
     flatten(raw, [], (p, v) => m.leaves.set(JSON.stringify(p), { value: v, origin: where([...base, ...p]) }));
   }
+  return data.clusters !== undefined;
 }
 
 /** Calls `leaf` for each value below `v` that is not a table (lists are values). */
