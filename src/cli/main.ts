@@ -271,6 +271,7 @@ export function buildProgram(only?: string): Command {
       .option("--account <a>", "the account to charge")
       .option("--scheduler <name>", "slurm, pbs or lsf (default: the cluster profile's, else detected from sbatch, qsub, bsub)")
       .option("--cluster <name>", "the cluster profile to use (default: COHORT_CLUSTER, else detected; see cohort cluster show)")
+      .option("--json", "print the cluster jobs (with --pretend, their scripts) and their cost as JSON")
       .option("--chain", "also submit downstream operations now, each depending on what it waits for")
       .option("--array", "submit scripts with identical resources as one job array")
       .addHelpText(
@@ -281,6 +282,7 @@ export function buildProgram(only?: string): Command {
           "cohort submit -o prepare --chain",
           "cohort submit simulate --array -- --qos=high",
           "cohort submit --cluster anvil --pretend",
+          "cohort submit -o pipeline --pretend --json",
         ]),
       )
       .action(lazy(() => import("./commands/submit.js")));

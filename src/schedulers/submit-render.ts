@@ -140,6 +140,7 @@ export class ScriptRenderer {
       submitCommand,
       submitWords: placed.words,
       resources: p.resources,
+      partitionName: placed.partition,
       partition: placed.limits,
     };
     const cohort = `${scriptWord(p.resources.executable, "submission script (the executable directive)")} ${this.cohortBin}`;

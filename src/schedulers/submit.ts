@@ -83,7 +83,8 @@ export interface PlannedJob {
   submitWords: string[];
   /** The whole script's resources (an array: each task's). */
   resources: ResolvedDirectives;
-  /** The partition it goes to, where its limits are known. */
+  /** The partition it goes to (none: the scheduler's default), and its limits where they are known. */
+  partitionName?: string;
   partition?: PartitionLimits;
   /** Set once submitted. */
   jobId?: string;

@@ -89,6 +89,24 @@ describe("cluster profiles without a scheduler", () => {
     expect(r.stdout).toMatch(/^# cost of 3 cluster jobs: 2\.33 CPU-hours, 0\.17 GPU-hours; charged 2\.42 on cluster testcluster$/m);
   });
 
+  it("--json: each cluster job with its partition and script, and the cost", () => {
+    const dir = project(`${OPERATIONS}\n${TEST_PROFILE}`);
+    const r = pretend(dir, ["-o", "quick", "train", "--cluster", "testcluster", "--json"]);
+    expect(r.code, r.stderr).toBe(0);
+    const json = JSON.parse(r.stdout);
+    // quick: 1 CPU × 10 min; train: 1 CPU and 1 GPU × 10 min
+    expect(json).toMatchObject({ scheduler: "slurm", cluster: "testcluster", cost: { not_counted: 0 } });
+    expect(json.cost.cpu_hours).toBeCloseTo(2 / 6);
+    expect(json.cost.gpu_hours).toBeCloseTo(1 / 6);
+    expect(json.cost.charge).toBeCloseTo(0.5 / 6 + 2 / 6);
+    expect(json.jobs.map((j: { pairs: string[][]; partition: string; id: null }) => [j.pairs[0][0], j.partition, j.id])).toEqual([
+      ["quick", "short", null],
+      ["train", "gpu", null],
+    ]);
+    expect(json.jobs[0].script).toMatch(/^#!\/bin\/bash\n#SBATCH --job-name=/);
+    expect(json.jobs[0].submit_command[0]).toBe("sbatch");
+  });
+
   it("--partition overrides the choice, and is checked against the profile's limits", () => {
     const dir = project(`${OPERATIONS}\n${TEST_PROFILE}`);
     expect(partitions(pretend(dir, ["-o", "quick", "--cluster", "testcluster", "--partition", "gpu"]).stdout)).toEqual({ quick: "gpu" });
@@ -195,11 +213,13 @@ describe.skipIf(!cluster)("cluster profiles on the SLURM test cluster", () => {
     const show = run(dir, ["cluster", "show"]);
     expect(show.code, show.stderr).toBe(0);
     expect(show.stdout).toMatch(/^cluster testcluster \(slurm\), in force by the scheduler's cluster name is local/);
-    const r = run(dir, ["submit", "-o", "quick", "long", "train"]);
+    const r = run(dir, ["submit", "-o", "quick", "long", "train", "--json"]);
     expect(r.code, r.stderr).toBe(0);
-    const submitted = lines(r.stdout).map((l) => l.split("\t"));
-    expect(submitted).toHaveLength(3);
-    const byOp = Object.fromEntries(submitted.map(([id, , what]) => [what.split(" on ")[0], id]));
+    const submitted = JSON.parse(r.stdout) as { cluster: string; jobs: { id: string; pairs: string[][]; partition: string; script?: string }[] };
+    expect(submitted.cluster).toBe("testcluster");
+    expect(submitted.jobs).toHaveLength(3);
+    expect(submitted.jobs.every((j) => /^\d+$/.test(j.id) && j.script === undefined)).toBe(true);
+    const byOp = Object.fromEntries(submitted.jobs.map((j) => [j.pairs[0][0], j.id]));
     // What the scheduler says each job ran in.
     await until("the jobs to end", () => (slurm(["squeue", "-h", "-j", Object.values(byOp).join(",")]).trim() === "" ? true : undefined));
     const partitionOf = (id: string) => /Partition=(\S+)/.exec(slurm(["scontrol", "-o", "show", "job", id]))?.[1] ?? slurm(["sacct", "-n", "-X", "-P", "-o", "Partition", "-j", id]).trim();

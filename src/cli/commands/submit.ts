@@ -1,3 +1,5 @@
+import { dumpJson } from "../../dataspace/json.js";
+import type { JsonObject } from "../../dataspace/value.js";
 import { shellQuote } from "../../execution/placeholders.js";
 import { clusterInForce } from "../../schedulers/cluster-detect.js";
 import { submissionCost, type SubmissionCost } from "../../schedulers/cost.js";
@@ -26,6 +28,7 @@ export interface SubmitCliOptions {
   account?: string;
   scheduler?: string;
   cluster?: string;
+  json?: boolean;
   chain?: boolean;
   array?: boolean;
 }
@@ -74,6 +77,24 @@ function costLine(cost: SubmissionCost, jobs: number, cluster: string | undefine
   return `# cost of ${jobs} cluster job${jobs === 1 ? "" : "s"}: ${formatHours(cost.cpuHours)} CPU-hours, ${formatHours(cost.gpuHours)} GPU-hours${charge}${uncounted}\n`;
 }
 
+/** The --json shape (docs/submission.md): each cluster job, pretending its script, and the cost. */
+function submissionJson(jobs: PlannedJob[], cost: SubmissionCost, scheduler: SchedulerName, cluster: string | undefined, pretend: boolean): JsonObject {
+  return {
+    scheduler,
+    cluster: cluster ?? null,
+    jobs: jobs.map((job) => ({
+      name: job.jobName,
+      id: job.jobId ?? null,
+      pairs: job.entries.map((e) => [e.group, e.aggregate]),
+      array_tasks: job.tasks?.length ?? null,
+      partition: job.partitionName ?? null,
+      submit_command: job.submitCommand,
+      ...(pretend ? { script: job.script } : {}),
+    })),
+    cost: { cpu_hours: cost.cpuHours, gpu_hours: cost.gpuHours, not_counted: cost.withoutWalltime, charge: cost.charge ?? null },
+  };
+}
+
 export default async function submitCommand(names: string[], opts: SubmitCliOptions): Promise<void> {
   // Words after `--` go to the scheduler's submit command untouched.
   const dash = process.argv.indexOf("--");
@@ -105,6 +126,7 @@ export default async function submitCommand(names: string[], opts: SubmitCliOpti
     pending = "";
   };
   const shown = (job: PlannedJob): Promise<void> | undefined => {
+    if (opts.json) return undefined; // all at the end
     if (opts.pretend) {
       const n = job.entries.length;
       pending +=
@@ -140,9 +162,12 @@ export default async function submitCommand(names: string[], opts: SubmitCliOpti
     warn,
   }).finally(flush);
   const n = result.jobs.length;
+  const cost = submissionCost(result.jobs, cluster !== undefined);
+  if (opts.json) out(dumpJson(submissionJson(result.jobs, cost, schedulerName, cluster?.name, opts.pretend ?? false)) + "\n");
   if (opts.pretend) {
+    if (opts.json) return;
     if (n === 0) out("nothing to submit\n");
-    else out(costLine(submissionCost(result.jobs, cluster !== undefined), n, cluster?.name));
+    else out(costLine(cost, n, cluster?.name));
     return;
   }
   process.stderr.write(`cohort: ${n} cluster job${n === 1 ? "" : "s"} submitted to ${schedulerName}${result.interrupted ? " before the interruption; nothing else was submitted" : ""}\n`);
