@@ -18,11 +18,22 @@ export interface Result {
   stderr: string;
 }
 
+/**
+ * The environment of a cohort the tests start: no color, and no cluster profile of the machine's user
+ * (an empty configuration directory, no COHORT_CLUSTER) unless the test gives them.
+ */
+export function testEnv(env: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
+  const { COHORT_CLUSTER: _named, ...rest } = process.env;
+  return { ...rest, NO_COLOR: "1", XDG_CONFIG_HOME: (emptyConfig ??= tempDir("cohort-config-")), ...env };
+}
+
+let emptyConfig: string | undefined;
+
 /** Runs bin/cohort with this node, as submission scripts do (test/cli/launcher.test.ts starts the file itself). */
 export function cohort(args: string[], opts: { cwd: string; env?: NodeJS.ProcessEnv }): Result {
   const r = spawnSync(process.execPath, [COHORT, ...args], {
     cwd: opts.cwd,
-    env: { ...process.env, NO_COLOR: "1", ...opts.env },
+    env: testEnv(opts.env),
     encoding: "utf8",
   });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
@@ -30,7 +41,7 @@ export function cohort(args: string[], opts: { cwd: string; env?: NodeJS.Process
 
 /** Runs bin/cohort in the background: the child at once, its result when it ends. */
 export function cohortInBackground(args: string[], opts: { cwd: string; env?: NodeJS.ProcessEnv }) {
-  const child = spawn(process.execPath, [COHORT, ...args], { cwd: opts.cwd, env: { ...process.env, NO_COLOR: "1", ...opts.env }, stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(process.execPath, [COHORT, ...args], { cwd: opts.cwd, env: testEnv(opts.env), stdio: ["ignore", "pipe", "pipe"] });
   let stdout = "";
   let stderr = "";
   child.stdout.on("data", (d) => (stdout += d));

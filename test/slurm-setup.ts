@@ -11,6 +11,9 @@ import os from "node:os";
 import path from "node:path";
 import type { TestProject } from "vitest/node";
 
+/** The test cluster's partitions (scripts/slurm/start.sh SLURM_PARTITIONS): the first is the default. */
+export const TEST_PARTITIONS = "cpu MaxTime=2-00:00:00;gpu MaxTime=2-00:00:00;short MaxTime=30";
+
 export interface SlurmCluster {
   conf: string;
   dir: string;
@@ -34,7 +37,9 @@ export default function setup(project: TestProject): (() => void) | undefined {
   let started: ReturnType<typeof spawnSync> | undefined;
   for (let attempt = 0; attempt < 3; attempt++) {
     const base = process.env.SLURM_PORT_BASE ?? String(20000 + 4 * Math.floor(Math.random() * 2500));
-    env = { ...process.env, SLURM_PORT_BASE: base };
+    // A CPU-only, a GPU and a 30-minute debug partition (docs/clusters.md has their profile); one node holds them all.
+    // Accounts are enforced as most clusters do: sbatch refuses an account the user has no association with.
+    env = { ...process.env, SLURM_PORT_BASE: base, SLURM_PARTITIONS: TEST_PARTITIONS, SLURM_ENFORCE_ACCOUNTS: "1" };
     started = spawnSync("bash", ["scripts/slurm/start.sh", dir], { env, encoding: "utf8", timeout: 600_000 });
     if (started.status === 0 || !/already in use/.test(String(started.stderr))) break;
   }

@@ -14,6 +14,11 @@
 #   SLURM_PORT_BASE=6817        slurmctld=BASE, slurmd=BASE+1, slurmdbd=BASE+2, mariadb=BASE+3
 #   SLURM_FAKE_GPUS=2           gres gpu:N backed by fake device files (0 = no GRES)
 #   SLURM_NODE_NAME=$(hostname -s)   SLURM_CLUSTER_NAME=local
+#   SLURM_ENFORCE_ACCOUNTS=0    1 (with dbd): AccountingStorageEnforce=associations, so sbatch refuses
+#                               an account the user has no association with (root has account root)
+#   SLURM_PARTITIONS="debug"    partitions over the one node, ';'-separated, each "NAME [KEY=VALUE...]"
+#                               with slurm.conf partition keys; the first is the default. Example:
+#                               "cpu MaxTime=2-00:00:00;gpu MaxTime=2-00:00:00;short MaxTime=30"
 #   SLURM_CLEAN=1               wipe controller state + accounting DB before starting
 #   SLURM_NO_INSTALL=1          fail instead of running apt-get
 #   SLURM_START_TIMEOUT=60      seconds to wait for each daemon / the node
@@ -34,6 +39,8 @@ CTLD_PORT=$BASE; SLURMD_PORT=$((BASE+1)); DBD_PORT=$((BASE+2)); DB_PORT=$((BASE+
 NGPU=${SLURM_FAKE_GPUS:-${SAVED_NGPU:-2}}
 NODE=${SLURM_NODE_NAME:-${SAVED_NODE:-$(hostname -s 2>/dev/null || echo localhost)}}
 CLUSTER=${SLURM_CLUSTER_NAME:-${SAVED_CLUSTER:-local}}
+PARTS=${SLURM_PARTITIONS:-${SAVED_PARTS:-debug}}
+ENFORCE=${SLURM_ENFORCE_ACCOUNTS:-${SAVED_ENFORCE:-0}}
 TIMEOUT=${SLURM_START_TIMEOUT:-60}
 T0=$(date +%s.%N)
 case "$ACCT" in dbd|none) ;; *) echo "SLURM_ACCOUNTING must be dbd or none" >&2; exit 2;; esac
@@ -130,7 +137,7 @@ mkdir -p "$DIR/spool/$NODE"
 need_port_free "$CTLD_PORT" slurmctld; need_port_free "$SLURMD_PORT" slurmd
 if [ "$ACCT" = dbd ]; then need_port_free "$DBD_PORT" slurmdbd; need_port_free "$DB_PORT" mariadb; fi
 
-printf 'SAVED_ACCT=%q SAVED_BASE=%q SAVED_NGPU=%q SAVED_NODE=%q SAVED_CLUSTER=%q\n' "$ACCT" "$BASE" "$NGPU" "$NODE" "$CLUSTER" >"$DIR/settings"
+printf 'SAVED_ACCT=%q SAVED_BASE=%q SAVED_NGPU=%q SAVED_NODE=%q SAVED_CLUSTER=%q SAVED_PARTS=%q SAVED_ENFORCE=%q\n' "$ACCT" "$BASE" "$NGPU" "$NODE" "$CLUSTER" "$PARTS" "$ENFORCE" >"$DIR/settings"
 
 # ---------- 2. config ----------
 # hardware as slurmd sees it (CPUs/sockets/cores/threads); memory a bit below the real total
@@ -158,6 +165,8 @@ AccountingStoragePort=$DBD_PORT
 # the dbd connection does NOT use AuthInfo's socket; it needs the munge socket here:
 AccountingStoragePass=$DIR/munge/munge.socket
 AccountingStorageTRES=gres/gpu"
+  if [ "$ENFORCE" = 1 ]; then ACCT_LINES="$ACCT_LINES
+AccountingStorageEnforce=associations"; fi
 fi
 
 cat >"$DIR/etc/slurm.conf" <<EOF
@@ -179,6 +188,7 @@ SlurmctldLogFile=$DIR/log/slurmctld.log
 SlurmdLogFile=$DIR/log/slurmd.log
 SlurmctldDebug=info
 SlurmdDebug=info
+EnforcePartLimits=ALL
 ProctrackType=proctrack/linuxproc
 TaskPlugin=task/none
 JobAcctGatherType=jobacct_gather/linux
@@ -197,8 +207,14 @@ KillWait=5
 MailProg=/bin/true
 $GRES_TYPES
 NodeName=$NODE NodeAddr=127.0.0.1 $TOPO RealMemory=$REALMEM $GRES_NODE State=UNKNOWN
-PartitionName=debug Nodes=ALL Default=YES MaxTime=INFINITE State=UP
 EOF
+first=1; IFS=';' read -ra _parts <<<"$PARTS"
+for p in "${_parts[@]}"; do
+  read -r pname pkeys <<<"$p"; [ -n "$pname" ] || continue
+  case " $pkeys " in *" MaxTime="*) ;; *) pkeys="$pkeys MaxTime=INFINITE";; esac
+  echo "PartitionName=$pname Nodes=ALL Default=$([ $first = 1 ] && echo YES || echo NO) State=UP $pkeys" >>"$DIR/etc/slurm.conf"
+  first=0
+done
 
 # ---------- 3. start daemons ----------
 # munge: private key + socket under DIR (socket dir must be o+x or munged refuses)

@@ -22,7 +22,7 @@ function examples(lines: string[]): string {
 }
 
 /** Every command's name, as buildProgram declares them. */
-export const COMMAND_NAMES = ["init", "job", "doc", "find", "schema", "check", "status", "run", "exec", "next", "runs", "group", "submit", "template"] as const;
+export const COMMAND_NAMES = ["init", "job", "doc", "find", "schema", "check", "status", "run", "exec", "next", "runs", "group", "submit", "template", "cluster"] as const;
 
 /**
  * The program with every command, or with only `only` (help, suggestions and errors about names need
@@ -152,7 +152,8 @@ export function buildProgram(only?: string): Command {
       .summary("show where the campaign stands: eligible, complete, waiting")
       .description(
         "show where the campaign stands: per operation and group, how many aggregates are eligible, complete " +
-          "and waiting (and what they wait for); label ratios; -d a table per job. Exit code 1 when a label or " +
+          "and waiting (and what they wait for); the CPU-hours and GPU-hours the eligible and waiting ones still " +
+          "take, from their directives; label ratios; -d a table per job. Exit code 1 when a label or " +
           "condition raised (the status is shown all the same).",
       )
       .argument("[names...]", "operations or groups to show (full regular expressions, as -o)")
@@ -249,7 +250,11 @@ export function buildProgram(only?: string): Command {
       .description(
         "submit eligible (group, aggregate) pairs to the cluster scheduler, one cluster job per pair or " +
           "per bundle; each cluster job is recorded as a submission run group. Words after -- go to the " +
-          "scheduler's submit command.",
+          "scheduler's submit command.\n\n" +
+          "Without --partition, each cluster job goes to the partition that holds its CPUs, GPUs, memory and " +
+          "walltime at the lowest charge: from the cluster profile in force (cohort cluster show), else from " +
+          "what the scheduler says (sinfo). The profile also gives the default account, submit options and the " +
+          "lines a script runs first. --pretend ends with the cost of what it would submit.",
       )
       .argument("[names...]", "operations or groups to submit (full regular expressions, as -o)")
       .option("-o, --operation <names...>", "operations or groups to submit (full regular expressions)")
@@ -264,7 +269,9 @@ export function buildProgram(only?: string): Command {
       .option("--after <jobids...>", "every job waits for these cluster jobs to succeed")
       .option("--partition <p>", "the partition (queue) to submit to")
       .option("--account <a>", "the account to charge")
-      .option("--scheduler <name>", "slurm, pbs or lsf (default: detected from sbatch, qsub, bsub)")
+      .option("--scheduler <name>", "slurm, pbs or lsf (default: the cluster profile's, else detected from sbatch, qsub, bsub)")
+      .option("--cluster <name>", "the cluster profile to use (default: COHORT_CLUSTER, else detected; see cohort cluster show)")
+      .option("--json", "print the cluster jobs (with --pretend, their scripts) and their cost as JSON")
       .option("--chain", "also submit downstream operations now, each depending on what it waits for")
       .option("--array", "submit scripts with identical resources as one job array")
       .addHelpText(
@@ -274,6 +281,8 @@ export function buildProgram(only?: string): Command {
           "cohort submit -o simulate -b 8 --parallel --partition gpu",
           "cohort submit -o prepare --chain",
           "cohort submit simulate --array -- --qos=high",
+          "cohort submit --cluster anvil --pretend",
+          "cohort submit -o pipeline --pretend --json",
         ]),
       )
       .action(lazy(() => import("./commands/submit.js")));
@@ -286,6 +295,32 @@ export function buildProgram(only?: string): Command {
       .argument("<name>", "slurm, pbs, lsf or base")
       .addHelpText("after", examples(["cohort template show slurm", "mkdir -p templates && cohort template show slurm > templates/slurm.sh"]))
       .action(lazy(() => import("./commands/template.js")));
+  }
+
+  if (want("cluster")) {
+    const cluster = program
+      .command("cluster")
+      .summary("the cluster profiles cohort knows")
+      .description(
+        "the cluster profiles cohort knows: built-ins, the user's ~/.config/cohort/clusters.toml and [clusters.NAME] " +
+          "tables of cohort.toml, later ones winning (docs/clusters.md)",
+      );
+    cluster
+      .command("show")
+      .description(
+        "print the cluster profile in force (named with --cluster or COHORT_CLUSTER, else detected from the host name " +
+          "or the scheduler's cluster name) and where each of its values came from",
+      )
+      .option("--cluster <name>", "show this profile")
+      .option("--json", "print JSON")
+      .addHelpText("after", examples(["cohort cluster show", "cohort cluster show --cluster anvil", "COHORT_CLUSTER=anvil cohort cluster show --json"]))
+      .action(lazyNamed(() => import("./commands/cluster.js"), (m) => m.show));
+    cluster
+      .command("list")
+      .description("list every cluster profile: its scheduler, partitions and the file that defined it last")
+      .option("--json", "print JSON")
+      .addHelpText("after", examples(["cohort cluster list", "cohort cluster list --json"]))
+      .action(lazyNamed(() => import("./commands/cluster.js"), (m) => m.list));
   }
 
   return program;

@@ -4,7 +4,7 @@
  * that executes them, so that planning without running (`cohort submit`) does not load it.
  */
 import type { JsonObject } from "../dataspace/value.js";
-import { directivesFor, resolveDirectives, type ResolvedDirectives } from "../workflow/directives.js";
+import { combineSerial, directivesFor, resolveDirectives, type ResolvedDirectives } from "../workflow/directives.js";
 import type { GroupDefinition, OperationDefinition } from "../workflow/model.js";
 import type { Workflow } from "../workflow/workflow.js";
 import { isPromiseLike } from "../workflow/conditions.js";
@@ -70,3 +70,34 @@ export function itemDirectives(workflow: Workflow, item: ExecutionItem): Resolve
   return resolveDirectives(directivesFor(item.operation, group), item.aggregate.jobs, `operation ${item.operation.name}`);
 }
 
+
+/** What a group runs with on an aggregate: each member's directives, and the whole's resources (members one after another). */
+export interface GroupResourcesOf {
+  operations: { name: string; directives: ResolvedDirectives }[];
+  resources: ResolvedDirectives;
+}
+
+/**
+ * The resources of groups on aggregates, resolved once per group when its directives hold no
+ * function (then they are alike for every aggregate): 10,000 aggregates of one group share them.
+ */
+export class GroupResources {
+  private readonly known = new Map<GroupDefinition, GroupResourcesOf>();
+
+  constructor(private readonly workflow: Workflow) {}
+
+  of(group: GroupDefinition, aggregate: Aggregate): GroupResourcesOf {
+    const cached = this.known.get(group);
+    if (cached) return cached;
+    const operations = group.operations.map((name) => ({ name, directives: itemDirectives(this.workflow, { group, operation: this.workflow.operation(name), aggregate }) }));
+    const resolved = { operations, resources: combineSerial(operations.map((o) => o.directives)) };
+    if (this.isStatic(group)) this.known.set(group, resolved);
+    return resolved;
+  }
+
+  /** Whether directives hold no function: then they resolve alike for every aggregate. */
+  private isStatic(group: GroupDefinition): boolean {
+    const flowgroup = this.workflow.isSingleton(group) ? undefined : group;
+    return group.operations.every((name) => Object.values(directivesFor(this.workflow.operation(name), flowgroup)).every((v) => typeof v !== "function"));
+  }
+}

@@ -46,6 +46,10 @@ export class Lsf implements Scheduler {
   partitions(): Promise<PartitionInfo[] | undefined> {
     return Promise.resolve(undefined);
   }
+
+  clusterName(): Promise<string | undefined> {
+    return Promise.resolve(undefined);
+  }
 }
 
 /** The rows bjobs printed (none when it failed without printing any). */

@@ -58,4 +58,8 @@ export class Pbs implements Scheduler {
   partitions(): Promise<PartitionInfo[] | undefined> {
     return Promise.resolve(undefined);
   }
+
+  clusterName(): Promise<string | undefined> {
+    return Promise.resolve(undefined);
+  }
 }

@@ -34,6 +34,8 @@ export interface Scheduler {
   finalStates(ids: readonly string[]): Map<string, FinalState>;
   /** What the scheduler says of its partitions/queues, where it can tell: limits to check before submitting. */
   partitions(): Promise<PartitionInfo[] | undefined>;
+  /** The scheduler's own name for its cluster (SLURM's ClusterName), where it has one. */
+  clusterName(): Promise<string | undefined>;
 }
 
 export interface PartitionInfo {
@@ -43,6 +45,10 @@ export interface PartitionInfo {
   maxWalltime?: number;
   /** GPUs a node of the partition has (0: none configured). */
   gpus: number;
+  /** CPUs per node (the largest node), where told. */
+  cpus?: number;
+  /** Gigabytes per node (the largest node), where told. */
+  memory?: number;
 }
 
 const PROBES: [string, SchedulerName][] = [

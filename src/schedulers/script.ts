@@ -17,6 +17,8 @@
  *   scheduler's variable holding a task's index), `tasks` (each a list of entries like `bundle`'s).
  * - `resources`: the whole script's (serial or parallel combination of the entries); memory in GB,
  *   walltime in seconds. `options`: partition, account, hold, dependency.
+ * - `prelude`: the shell lines of the cluster's profile (module loads, environment), written as they
+ *   are after `set -eu` (block `prelude`).
  * - Filters: `quote` (shell), `exact` (a name → the `-o` pattern that matches only it), `header` (a
  *   value for a scheduler's directive line), `hms` (seconds → H:MM:SS), `hm` (→ H:MM), `megabytes`
  *   (GB → whole MB, rounded up), `pbs_name` (a name PBS accepts).
@@ -51,7 +53,10 @@ import { givenKeys, type ResolvedDirectives } from "../workflow/directives.js";
 import { CONTROL } from "../workflow/group-options.js";
 
 export type SchedulerName = "slurm" | "pbs" | "lsf";
-export const SCHEDULERS: readonly SchedulerName[] = ["slurm", "pbs", "lsf"];
+export const SCHEDULERS = ["slurm", "pbs", "lsf"] as const satisfies readonly SchedulerName[];
+
+/** Partition and account names: one word of a scheduler's directive line, as every scheduler names them. */
+export const PLACE_NAME = /^[A-Za-z0-9_.:@,+=-]+$/;
 
 /** The package's built-in templates: `<package>/templates` (holding `cohort/*.sh`). */
 export const BUILTIN_TEMPLATES = packageFile("templates/");
@@ -98,6 +103,8 @@ export interface ScriptContext {
   bundle: BundleEntry[];
   resources: ResolvedDirectives;
   options: ScriptOptions;
+  /** Shell lines of the cluster's profile that run before cohort (module loads, environment). */
+  prelude?: readonly string[];
   /** Set for a job array; `bundle` then holds every task's entries. */
   array?: ArraySpec;
 }
@@ -298,6 +305,8 @@ export function renderScript(ctx: ScriptContext, read: Set<string> = new Set()):
     bundle,
     resources: watch(ctx.resources),
     options: ctx.options,
+    // The profile's own shell lines (checked to be one line each when it was read): written as they are.
+    prelude: (ctx.prelude ?? []).map((l) => new nunjucks.runtime.SafeString(checked(l, "submission script (the cluster profile's prelude)"))),
     array: ctx.array && {
       first: ctx.array.first,
       index_var: ARRAY_INDEX_VAR[ctx.scheduler],

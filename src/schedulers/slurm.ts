@@ -31,7 +31,7 @@ export function slurmTimeLimit(text: string): number | undefined {
   }
 }
 
-const PARTITIONS = ["sinfo", "-h", "-o", "%P|%l|%G"];
+const PARTITIONS = ["sinfo", "-h", "-o", "%P|%l|%G|%c|%m"];
 
 function user(): string {
   return process.env.USER || os.userInfo().username;
@@ -99,16 +99,42 @@ export class Slurm implements Scheduler {
   async partitions(): Promise<PartitionInfo[] | undefined> {
     const r = await askCommand(PARTITIONS);
     if (r.missing || r.status !== 0) return undefined;
-    const parts = new Map<string, PartitionInfo>();
-    for (const line of r.stdout.split("\n")) {
-      const [rawName, limit, gres] = line.split("|");
-      if (!rawName) continue;
-      const isDefault = rawName.endsWith("*");
-      const name = rawName.replace(/\*$/, "");
-      const gpus = Math.max(0, ...[...(gres ?? "").matchAll(/gpu(?::[^:,(]+)?:(\d+)/g)].map((m) => Number(m[1])));
-      const prev = parts.get(name);
-      parts.set(name, { name, isDefault, maxWalltime: slurmTimeLimit(limit ?? ""), gpus: Math.max(gpus, prev?.gpus ?? 0) });
-    }
-    return [...parts.values()];
+    return parseSinfo(r.stdout);
   }
+
+  /** `scontrol show config`'s ClusterName: one call, made only when a profile's detection asks for it. */
+  async clusterName(): Promise<string | undefined> {
+    const r = await askCommand(["scontrol", "show", "config"]);
+    if (r.missing || r.status !== 0) return undefined;
+    return /^ClusterName\s*=\s*(\S+)/m.exec(r.stdout)?.[1];
+  }
+}
+
+/**
+ * The partitions in `sinfo -h -o "%P|%l|%G|%c|%m"` (name, `*` on the default, time limit, GRES, CPUs
+ * and megabytes per node). A partition of several kinds of node has a line for each: each limit is the
+ * largest of its nodes, so that a request over it can run on none of them.
+ */
+export function parseSinfo(text: string): PartitionInfo[] {
+  const parts = new Map<string, PartitionInfo>();
+  const most = (a: number | undefined, b: number | undefined) => (a === undefined ? b : b === undefined ? a : Math.max(a, b));
+  for (const line of text.split("\n")) {
+    const [rawName, limit, gres, cpus, memory] = line.split("|");
+    if (!rawName) continue;
+    const isDefault = rawName.endsWith("*");
+    const name = rawName.replace(/\*$/, "");
+    const gpus = Math.max(0, ...[...(gres ?? "").matchAll(/gpu(?::[^:,(]+)?:(\d+)/g)].map((m) => Number(m[1])));
+    const prev = parts.get(name);
+    const cpuCount = parseInt(cpus ?? "", 10);
+    const megabytes = parseInt(memory ?? "", 10);
+    parts.set(name, {
+      name,
+      isDefault: isDefault || (prev?.isDefault ?? false),
+      maxWalltime: slurmTimeLimit(limit ?? ""),
+      gpus: Math.max(gpus, prev?.gpus ?? 0),
+      cpus: most(prev?.cpus, cpuCount > 0 ? cpuCount : undefined),
+      memory: most(prev?.memory, megabytes > 0 ? megabytes / 1024 : undefined),
+    });
+  }
+  return [...parts.values()];
 }

@@ -3,8 +3,8 @@
  * bundled into cluster jobs: `-b N` pairs to a script, and with `--array` scripts of identical
  * resources as the tasks of one job array.
  */
-import { itemDirectives, type ExecutionItem } from "../execution/items.js";
-import { combineParallel, combineSerial, directivesFor, type ResolvedDirectives } from "../workflow/directives.js";
+import { GroupResources } from "../execution/items.js";
+import { combineParallel, combineSerial, type ResolvedDirectives } from "../workflow/directives.js";
 import { checkGroupOptions } from "../workflow/group-options.js";
 import type { GroupDefinition } from "../workflow/model.js";
 import type { Workflow } from "../workflow/workflow.js";
@@ -24,25 +24,20 @@ export interface JobPlan {
 
 /**
  * The entries of one submission. A group's operations and resources are resolved once when its
- * directives hold no function, and its submit_options split once: 10,000 pairs of one group share them.
+ * directives hold no function (GroupResources), and its submit_options split once: 10,000 pairs of
+ * one group share them.
  */
 export class Entries {
-  private readonly staticEntries = new Map<GroupDefinition, Pick<BundleEntry, "operations" | "resources">>();
+  private readonly resources: GroupResources;
   private readonly submitWords = new Map<GroupDefinition, readonly string[]>();
 
-  constructor(private readonly workflow: Workflow) {}
+  constructor(workflow: Workflow) {
+    this.resources = new GroupResources(workflow);
+  }
 
   of(pair: Pair): BundleEntry {
     const { group, aggregate } = pair;
-    let known = this.staticEntries.get(group);
-    if (!known) {
-      const operations = group.operations.map((name) => {
-        const item: ExecutionItem = { group, operation: this.workflow.operation(name), aggregate };
-        return { name, directives: itemDirectives(this.workflow, item) };
-      });
-      known = { operations, resources: combineSerial(operations.map((o) => o.directives)) };
-      if (this.isStatic(group)) this.staticEntries.set(group, known);
-    }
+    const known = this.resources.of(group, aggregate);
     // Every entry has these properties in this order, written out: the templates read thousands of them.
     return {
       group: group.name,
@@ -62,12 +57,6 @@ export class Entries {
       this.submitWords.set(group, words);
     }
     return words;
-  }
-
-  /** Whether directives hold no function: then they resolve alike for every aggregate. */
-  private isStatic(group: GroupDefinition): boolean {
-    const flowgroup = this.workflow.isSingleton(group) ? undefined : group;
-    return group.operations.every((name) => Object.values(directivesFor(this.workflow.operation(name), flowgroup)).every((v) => typeof v !== "function"));
   }
 }
 

@@ -11,6 +11,8 @@ import type { ResolvedDirectives } from "../workflow/directives.js";
 import type { Planner, Aggregate } from "../workflow/planner.js";
 import type { Workflow } from "../workflow/workflow.js";
 import { clusterJobName } from "./job-name.js";
+import type { ClusterProfile, PartitionProfile } from "./cluster-profile.js";
+import { choosePartition, durationText, limitsOfScheduler, shortfalls, type PartitionLimits } from "./partition-choice.js";
 import type { PartitionInfo, Scheduler } from "./scheduler.js";
 import { renderScript, scriptWord, type BundleEntry, type SchedulerName, type ScriptOptions } from "./script.js";
 import type { PlannedJob, SubmitOptions } from "./submit.js";
@@ -32,7 +34,7 @@ export function dependencyExpression(scheduler: SchedulerName, ids: readonly str
   return "afterok:" + ids.join(":");
 }
 
-/** Refuses what the scheduler's partitions can never run, where sinfo tells their limits. */
+/** Refuses what the partition named (`--partition`) can never run, where the profile or sinfo tells its limits. */
 export function checkPartition(resources: ResolvedDirectives, partitions: PartitionInfo[] | undefined, wanted: string | undefined): void {
   if (!partitions || partitions.length === 0) return;
   const part = wanted !== undefined ? partitions.find((p) => p.name === wanted) : partitions.find((p) => p.isDefault) ?? partitions[0];
@@ -45,14 +47,15 @@ export function checkPartition(resources: ResolvedDirectives, partitions: Partit
     throw new UserError(`the job asks for ${resources.ngpu} GPUs but ${where} has ${part.gpus === 0 ? "none" : `${part.gpus} per node`}`, `choose a GPU partition with --partition (${partitions.filter((p) => p.gpus > 0).map((p) => p.name).join(", ")})`);
   }
   if (resources.walltime !== null && part.maxWalltime !== undefined && resources.walltime > part.maxWalltime) {
-    throw new UserError(`the job asks for a walltime of ${fmtSeconds(resources.walltime)}, over the limit of ${where} (${fmtSeconds(part.maxWalltime)})`, "lower the walltime directive, bundle fewer operations, or choose another partition");
+    throw new UserError(`the job asks for a walltime of ${durationText(resources.walltime)}, over the limit of ${where} (${durationText(part.maxWalltime)})`, "lower the walltime directive, bundle fewer operations, or choose another partition");
   }
 }
 
-function fmtSeconds(s: number): string {
-  const h = Math.floor(s / 3600);
-  const m = Math.floor((s % 3600) / 60);
-  return `${h}:${String(m).padStart(2, "0")}:${String(Math.round(s % 60)).padStart(2, "0")}`;
+/** Where a job goes: the partition (none: the scheduler's default), its limits where known, and the words its submit command adds. */
+interface Placement {
+  partition?: string;
+  limits?: PartitionLimits;
+  words: string[];
 }
 
 export interface RenderSettings {
@@ -62,6 +65,8 @@ export interface RenderSettings {
   scheduler: Scheduler | undefined;
   schedulerName: SchedulerName;
   partitions: PartitionInfo[] | undefined;
+  /** The cluster profile in force, if any. */
+  cluster?: ClusterProfile;
   opts: SubmitOptions;
 }
 
@@ -79,20 +84,65 @@ export class ScriptRenderer {
 
   constructor(private readonly settings: RenderSettings) {}
 
+  /**
+   * The partition of a job of these resources: `--partition` when given (checked against what the
+   * profile or sinfo tells of it), else the one chosen from the profile's partitions, else from sinfo's.
+   */
+  private place(resources: ResolvedDirectives, entries: BundleEntry[]): Placement {
+    const { partitions, cluster, opts } = this.settings;
+    const profileParts = cluster?.partitions ?? [];
+    const words = (limits: PartitionLimits | undefined) => [
+      ...(cluster?.submitOptions ?? []),
+      ...(limits && "submitOptions" in limits ? (limits as PartitionProfile).submitOptions : []),
+      ...(opts.extra ?? []),
+    ];
+    if (opts.partition !== undefined) {
+      if (partitions) checkPartition(resources, partitions, opts.partition);
+      const known = profileParts.find((p) => p.name === opts.partition);
+      const why = known ? shortfalls(resources, known) : [];
+      if (why.length > 0) throw new UserError(`partition ${known!.name} of cluster ${cluster!.name} cannot run this job: ${why.join("; ")}`, "lower the directive, bundle fewer operations, or choose another partition (without --partition cohort chooses one)");
+      const limits = known ?? (partitions && limitsOfScheduler(partitions).find((p) => p.name === opts.partition));
+      return { partition: opts.partition, limits, words: words(limits) };
+    }
+    const job = `the cluster job of ${entries[0].group} on ${entries[0].aggregate}${entries.length > 1 ? ` (and ${entries.length - 1} more)` : ""}`;
+    if (profileParts.length > 0) {
+      const limits = choosePartition(resources, profileParts, `cluster ${cluster!.name}`, job);
+      return { partition: limits.name, limits, words: words(limits) };
+    }
+    if (partitions && partitions.length > 0) {
+      const limits = choosePartition(resources, limitsOfScheduler(partitions), `the scheduler (sinfo)`, job);
+      return { partition: limits.name, limits, words: words(undefined) };
+    }
+    return { words: words(undefined) };
+  }
+
   /** A planned job with its script. */
   render(p: JobPlan): PlannedJob {
-    const { project, dir, scheduler, schedulerName, partitions, opts } = this.settings;
-    // An array's tasks share these resources (that is what put them in one array).
-    if (partitions) checkPartition(p.resources, partitions, opts.partition);
+    const { project, dir, scheduler, schedulerName, cluster, opts } = this.settings;
     const all = p.tasks.length === 1 ? p.tasks[0] : p.tasks.flat();
+    // An array's tasks share these resources (that is what put them in one array).
+    const placed = this.place(p.resources, all);
     const isArray = p.tasks.length > 1;
     const groupId = newRunId();
     const jobName = clusterJobName(project, all);
-    const options: ScriptOptions = { partition: opts.partition, account: opts.account, hold: opts.hold };
+    const options: ScriptOptions = { partition: placed.partition, account: opts.account ?? cluster?.account, hold: opts.hold };
     // The directory is normalized and a group id holds no separator: no path.join needed.
     const scriptFile = dir + path.sep + groupId + ".sh";
-    const submitCommand = scheduler ? scheduler.submitCommand(scriptFile, opts.extra) : defaultSubmitCommand(schedulerName, scriptFile, opts.extra);
-    const job: PlannedJob = { entries: all, tasks: isArray ? p.tasks : undefined, dependsOn: p.dependsOn, groupId, jobName, script: "", scriptFile, submitCommand };
+    const submitCommand = scheduler ? scheduler.submitCommand(scriptFile, placed.words) : defaultSubmitCommand(schedulerName, scriptFile, placed.words);
+    const job: PlannedJob = {
+      entries: all,
+      tasks: isArray ? p.tasks : undefined,
+      dependsOn: p.dependsOn,
+      groupId,
+      jobName,
+      script: "",
+      scriptFile,
+      submitCommand,
+      submitWords: placed.words,
+      resources: p.resources,
+      partitionName: placed.partition,
+      partition: placed.limits,
+    };
     const cohort = `${scriptWord(p.resources.executable, "submission script (the executable directive)")} ${this.cohortBin}`;
     const mpiLauncher = all.some((e) => e.operations.some((o) => o.directives.nranks)) ? (schedulerName === "slurm" ? "srun" : "mpirun") : "";
     const render = (afterIds: string[]) => {
@@ -110,6 +160,7 @@ export class ScriptRenderer {
           bundle: all,
           resources: p.resources,
           options,
+          prelude: cluster?.prelude ?? [],
           array: isArray ? { first: 1, tasks: p.tasks } : undefined,
         },
         this.directivesRead,

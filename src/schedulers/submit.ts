@@ -30,8 +30,11 @@ import { CONTROL } from "../workflow/group-options.js";
 import type { GroupDefinition } from "../workflow/model.js";
 import type { Selection } from "../workflow/planner.js";
 import type { Workflow } from "../workflow/workflow.js";
+import type { ResolvedDirectives } from "../workflow/directives.js";
+import type { ClusterProfile } from "./cluster-profile.js";
+import type { PartitionLimits } from "./partition-choice.js";
 import type { Scheduler } from "./scheduler.js";
-import type { BundleEntry, SchedulerName } from "./script.js";
+import { PLACE_NAME, type BundleEntry, type SchedulerName } from "./script.js";
 import { bundleJobs, Entries } from "./submit-bundle.js";
 import { eligiblePairs, leaveOutQueued } from "./submit-plan.js";
 import { chainJobs, CLUSTER_JOB_ID, ScriptRenderer } from "./submit-render.js";
@@ -56,6 +59,8 @@ export interface SubmitOptions {
   array?: boolean;
   /** Given to the scheduler's submit command as they are (`cohort submit -- --qos=high`). */
   extra?: string[];
+  /** The cluster profile in force: partitions to choose from, default account, submit options, script prelude. */
+  cluster?: ClusterProfile;
   signal?: AbortSignal;
   /** Told about each job as it is submitted (or, pretending, rendered); a promise returned is waited for. */
   onJob?: (job: PlannedJob) => void | Promise<void>;
@@ -74,6 +79,13 @@ export interface PlannedJob {
   script: string;
   scriptFile: string;
   submitCommand: string[];
+  /** The words the submit command adds before the script: the profile's, the partition's, those after `--`. */
+  submitWords: string[];
+  /** The whole script's resources (an array: each task's). */
+  resources: ResolvedDirectives;
+  /** The partition it goes to (none: the scheduler's default), and its limits where they are known. */
+  partitionName?: string;
+  partition?: PartitionLimits;
   /** Set once submitted. */
   jobId?: string;
 }
@@ -116,7 +128,7 @@ export async function submit(
   if (skipped.length > 0) warn(`${skipped.length} (group, aggregate) pair${skipped.length === 1 ? " is" : "s are"} already queued or running and not submitted again (--force submits anyway)`);
   if (opts.num !== undefined) pairs.splice(opts.num);
 
-  const renderer = new ScriptRenderer({ project: ident, dir: clusterDir(project), scheduler, schedulerName, partitions: await partitions, opts });
+  const renderer = new ScriptRenderer({ project: ident, dir: clusterDir(project), scheduler, schedulerName, partitions: await partitions, cluster: opts.cluster, opts });
   const entries = new Entries(workflow);
   const jobs = bundleJobs(pairs.map((p) => entries.of(p)), opts).map((p) => renderer.render(p));
   if (opts.chain) jobs.push(...chainJobs(planner, workflow, jobs, queuedOps, entries, renderer));
@@ -142,7 +154,7 @@ async function submitJobs(project: Project, scheduler: Scheduler | undefined, sc
     }
     renderer.renderAgain(job);
     try {
-      submitOne(project, scheduler, schedulerName, job, opts);
+      submitOne(project, scheduler, schedulerName, job);
     } catch (err) {
       if (!(err instanceof Interrupted)) throw err;
       // cohort's own handler of the signal speaks first, as between two submissions
@@ -154,9 +166,6 @@ async function submitJobs(project: Project, scheduler: Scheduler | undefined, sc
   }
   return false;
 }
-
-/** Partition and account names: one word of a scheduler's directive line, as every scheduler names them. */
-const PLACE_NAME = /^[A-Za-z0-9_.:@,+=-]+$/;
 
 /** What each character the output path cannot hold would become in a scheduler's directive line. */
 const PATH_PROBLEMS: [RegExp, string, SchedulerName[]][] = [
@@ -200,12 +209,12 @@ function projectId(project: Project, workflow: Workflow): { name: string; root: 
   return { name: workflow.name ?? path.basename(project.root), root: project.root };
 }
 
-function submitOne(project: Project, scheduler: Scheduler, schedulerName: SchedulerName, job: PlannedJob, opts: SubmitOptions): void {
+function submitOne(project: Project, scheduler: Scheduler, schedulerName: SchedulerName, job: PlannedJob): void {
   const flowgroups = [...new Set(job.entries.map((e) => e.group))];
   makeDirs(path.dirname(job.scriptFile));
   fs.writeFileSync(job.scriptFile, job.script);
   try {
-    job.jobId = scheduler.submit(job.scriptFile, project.root, opts.extra);
+    job.jobId = scheduler.submit(job.scriptFile, project.root, job.submitWords);
   } catch (err) {
     fs.rmSync(job.scriptFile, { force: true });
     throw err;

@@ -11,6 +11,11 @@
  * would run now. A group is eligible on an aggregate when at least one member is, complete when every
  * member is, waiting otherwise (error when a member raised).
  *
+ * The remaining work of an entry is what its eligible and waiting aggregates would take: CPU-hours
+ * and GPU-hours from the directives they resolve to (resource-hours.ts), the whole group's for a group
+ * (as a cluster job of it asks); aggregates without a walltime are counted apart. Plain arithmetic on
+ * what the scan found; directives are resolved once per group unless they hold a function.
+ *
  * Labels are evaluated once per selected job: a condition (TOML) holds or not; a function returns
  * true/false/null/undefined (a flag) or a string (a value, shown as `name: value`); a number counts as
  * its text. A label that raises is recorded as an error for that job, and the scan goes on.
@@ -31,7 +36,10 @@ import { splitPath } from "../dataspace/keys.js";
 import { lookupPath, type Project } from "../dataspace/project.js";
 import { Float, type JsonValue } from "../dataspace/value.js";
 import { EligibilityError, Planner, type Aggregate, type Eligibility, type Selection } from "../workflow/planner.js";
+import { GroupResources } from "../execution/items.js";
 import { errorText } from "../util/errors.js";
+import type { ResolvedDirectives } from "../workflow/directives.js";
+import { addCost, noCost, type Cost } from "../workflow/resource-hours.js";
 import { ConditionError, describeCondition, evaluateConditionNow, isPromiseLike, type MaybePromise } from "../workflow/conditions.js";
 import type { Condition, GroupDefinition, LabelDefinition, OperationDefinition } from "../workflow/model.js";
 import { matchNames, type Workflow } from "../workflow/workflow.js";
@@ -55,6 +63,15 @@ export interface EntryStatus {
   blockedBy: { condition: string; count: number }[];
   /** Aggregates a cluster job holds now (queued, held, running); null when no scheduler was asked. */
   scheduler: { queued: number; held: number; running: number } | null;
+  /** What the eligible and waiting aggregates would take, from the directives (see docs/status.md). */
+  remaining: Remaining;
+}
+
+/** CPU-hours and GPU-hours still to run, and the aggregates counted in none (no walltime, or directives that raised). */
+export interface Remaining {
+  cpuHours: number;
+  gpuHours: number;
+  notCounted: number;
 }
 
 export interface LabelStatus {
@@ -97,6 +114,8 @@ export interface StatusReport {
   /** Selected jobs. */
   jobs: number;
   entries: EntryStatus[];
+  /** The remaining work of the operations shown (of the groups, when no operation is shown): each counted once. */
+  remaining: Remaining;
   labels: LabelStatus[];
   /** Per job (only when asked for, `-d`). */
   rows?: JobRow[];
@@ -284,13 +303,14 @@ export async function computeStatus(project: Project, workflow: Workflow, opts: 
     }
   }
 
-  const entryStatus = entries.map((g) => summarizeEntry(workflow, g, scans, opts.cluster));
+  const resources = new GroupResources(workflow);
+  const entryStatus = entries.map((g) => summarizeEntry(workflow, g, scans, opts.cluster, resources));
   labelStats.forEach((s, l) => {
     s.values = [...valueCounts[l]].map(([value, count]) => ({ value, count })).sort((a, b) => b.count - a.count || (a.value < b.value ? -1 : a.value > b.value ? 1 : 0));
   });
   opts.onProgress?.(total, total);
 
-  const report: StatusReport = { project: workflow.name ?? null, jobs: shownJobs.length, entries: entryStatus, labels: labelStats, problems };
+  const report: StatusReport = { project: workflow.name ?? null, jobs: shownJobs.length, entries: entryStatus, remaining: totalRemaining(entryStatus), labels: labelStats, problems };
   if (detailed) {
     const shownOps = ops.filter((op) => entries.some((g) => g.operations.includes(op.name))).map((op) => op.name);
     const parameters = opts.parameters ?? [];
@@ -341,7 +361,31 @@ function clusterCounts(group: GroupDefinition, aggregates: Aggregate[], cluster:
   return counts;
 }
 
-function summarizeEntry(workflow: Workflow, group: GroupDefinition, scans: Map<string, OperationScan>, cluster: StatusOptions["cluster"]): EntryStatus {
+/** The remaining work of the operations shown, or of the groups when no operation is shown (a group repeats its members'). */
+function totalRemaining(entries: EntryStatus[]): Remaining {
+  const ops = entries.filter((e) => e.kind === "operation");
+  const total: Remaining = { cpuHours: 0, gpuHours: 0, notCounted: 0 };
+  for (const e of ops.length > 0 ? ops : entries) {
+    total.cpuHours += e.remaining.cpuHours;
+    total.gpuHours += e.remaining.gpuHours;
+    total.notCounted += e.remaining.notCounted;
+  }
+  return total;
+}
+
+/** Adds one remaining aggregate of a group: its resources' hours, or counted in none when it has no walltime or its directives raise. */
+function addRemaining(cost: Cost, resources: GroupResources, group: GroupDefinition, aggregate: Aggregate): void {
+  let r: ResolvedDirectives;
+  try {
+    r = resources.of(group, aggregate).resources;
+  } catch {
+    cost.withoutWalltime++;
+    return;
+  }
+  addCost(cost, r, 1);
+}
+
+function summarizeEntry(workflow: Workflow, group: GroupDefinition, scans: Map<string, OperationScan>, cluster: StatusOptions["cluster"], resources: GroupResources): EntryStatus {
   const singleton = workflow.isSingleton(group);
   const members = group.operations.map((n) => scans.get(n)!);
   // A group's members share its aggregator, so they have its aggregates.
@@ -357,7 +401,9 @@ function summarizeEntry(workflow: Workflow, group: GroupDefinition, scans: Map<s
     errors: 0,
     blockedBy: [],
     scheduler: cluster ? clusterCounts(group, aggregates, cluster) : null,
+    remaining: { cpuHours: 0, gpuHours: 0, notCounted: 0 },
   };
+  const cost = noCost();
   // What the waiting aggregates wait for: per member, per condition (described at the end).
   const blocked = new Map<OperationScan, Map<Condition | undefined, number>>(members.map((m) => [m, new Map()]));
   const indices = members.map((m) => (m.aggregates === aggregates ? undefined : m));
@@ -384,10 +430,13 @@ function summarizeEntry(workflow: Workflow, group: GroupDefinition, scans: Map<s
       }
     }
     if (anyError) entry.errors++;
-    else if (anyEligible) entry.eligible++;
-    else if (allComplete) entry.complete++;
+    else if (anyEligible) {
+      entry.eligible++;
+      addRemaining(cost, resources, group, aggregates[i]);
+    } else if (allComplete) entry.complete++;
     else {
       entry.waiting++;
+      addRemaining(cost, resources, group, aggregates[i]);
       const counts = blocked.get(firstBlocked!)!;
       const c = firstBlocked!.blockedBy[firstK];
       counts.set(c, (counts.get(c) ?? 0) + 1);
@@ -400,6 +449,7 @@ function summarizeEntry(workflow: Workflow, group: GroupDefinition, scans: Map<s
     }
   }
   entry.blockedBy.sort((a, b) => b.count - a.count);
+  entry.remaining = { cpuHours: cost.cpuHours, gpuHours: cost.gpuHours, notCounted: cost.withoutWalltime };
   return entry;
 }
 

@@ -4,6 +4,7 @@
  */
 import { dumpJson } from "../dataspace/json.js";
 import type { JsonValue } from "../dataspace/value.js";
+import { formatHours } from "../workflow/resource-hours.js";
 import type { EntryStatus, LabelStatus, LabelCell, State, StatusReport } from "./compute.js";
 
 export interface RenderOptions {
@@ -63,7 +64,7 @@ export function renderStatus(report: StatusReport, opts: RenderOptions = {}): st
   const parts: string[] = [];
   const what = `${report.jobs} job${report.jobs === 1 ? "" : "s"}`;
   parts.push(paint(report.project ? `Project ${report.project}: ${what}` : what, "bold"));
-  if (report.entries.length > 0) parts.push(renderOverview(report.entries, paint));
+  if (report.entries.length > 0) parts.push(renderOverview(report.entries, paint) + remainingText(report));
   else parts.push("no operations or groups to show");
   if (report.labels.length > 0) parts.push(paint("Labels", "bold") + "\n" + renderLabels(report.labels, report.jobs, opts, paint));
   if (report.rows && report.columns) parts.push(renderDetailed(report, paint));
@@ -92,6 +93,18 @@ function renderOverview(entries: EntryStatus[], paint: Paint): string {
     const c = colorOf[col];
     return c && text.trim() !== "0" ? paint(text, c) : text;
   });
+}
+
+/**
+ * `Remaining: 12.5 CPU-hours, 2 GPU-hours (3 aggregates without a walltime not counted)` under the
+ * overview, when the remaining work has hours to count (docs/status.md).
+ */
+function remainingText(report: StatusReport): string {
+  const r = report.remaining;
+  if (r.cpuHours === 0 && r.gpuHours === 0) return "";
+  const n = r.notCounted;
+  const uncounted = n > 0 ? ` (${n} aggregate${n === 1 ? "" : "s"} without a walltime not counted)` : "";
+  return `\n\nRemaining: ${formatHours(r.cpuHours)} CPU-hours, ${formatHours(r.gpuHours)} GPU-hours${uncounted}`;
 }
 
 function schedulerText(e: EntryStatus): string {

@@ -315,6 +315,8 @@ export const documentSchema = table(
     ),
     groups: z.optional(groupsSchema),
     labels: z.optional(z.record(z.string(), conditionSchema, { error: hinted("must be a table of labels", 'e.g. [labels] done = { isfile = "out.dat" }') })),
+    // Cluster profiles: checked where they are read (schedulers/cluster-profile.ts), not by the workflow.
+    clusters: z.optional(jsonValue),
   },
   "must be a table",
 );

@@ -74,6 +74,9 @@
  *
  * - `[labels]`: `NAME = CONDITION`; `status` shows each label whose condition holds for a job.
  *
+ * - `[clusters.NAME]`: cluster profiles of the project, read by schedulers/cluster-profile.ts (which
+ *   checks them); the workflow takes no part of them.
+ *
  * Conditions, in `pre`/`post` lists and as label values, are tables with exactly one key:
  * - `{ isfile = "name" }`: the file exists in the job directory (of every job of the aggregate);
  * - `{ true = "key" }` / `{ false = "key" }`: the document key (a dotted path) is truthy / falsy or absent;
@@ -125,7 +128,8 @@ export function parseProjectToml(text: string, file = "cohort.toml"): WorkflowDe
   return build(result.data, lines, file);
 }
 
-function firstProblem(ranked: { problem: Problem; rank: number }[], lines: KeyLines, file: string): UserError {
+/** The first problem to tell (by rank, then line) as one UserError naming the file and line. */
+export function firstProblem(ranked: { problem: Problem; rank: number }[], lines: KeyLines, file: string): UserError {
   if (ranked.length === 0) return new UserError(`${file}: invalid definition`);
   const line = (p: Problem) => lines.lineOf(p.path) ?? Number.MAX_SAFE_INTEGER;
   const [{ problem }] = ranked.map((r, i) => ({ ...r, i })).sort((a, b) => a.rank - b.rank || line(a.problem) - line(b.problem) || a.i - b.i);
@@ -229,7 +233,7 @@ function toHooks(raw: Partial<Record<HookName, unknown>>): Hooks {
 // and nan, the key `__proto__`), each with its key path. One parse, by toml-eslint-parser, whose syntax
 // tree has the position of every key and value.
 
-interface TomlText {
+export interface TomlText {
   value: Record<string, unknown>;
   lines: KeyLines;
   /** Values cohort does not take, in the order they appear. */
@@ -237,7 +241,7 @@ interface TomlText {
 }
 
 /** The line where each key path first appears. */
-class KeyLines {
+export class KeyLines {
   private readonly lines = new Map<string, number>();
 
   /** Records `line` for `path` and each of its prefixes not seen before. */
@@ -259,7 +263,7 @@ class KeyLines {
 }
 
 /** Reads `text`; malformed TOML is a `UserError` naming `file`, the line and the column. */
-function readToml(text: string, file: string): TomlText {
+export function readToml(text: string, file: string): TomlText {
   // the parser takes no byte order mark; lines and columns do not count it
   const source = text.startsWith("\ufeff") ? text.slice(1) : text;
   let program: AST.TOMLProgram;

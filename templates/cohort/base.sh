@@ -1,6 +1,6 @@
 {#- The skeleton every built-in script extends. To change a part, write templates/<scheduler>.sh in
     your project: {% extends "cohort/<scheduler>.sh" %} and override a block. Blocks: shebang, header
-    (the scheduler's directives), preamble, environment, project, body, footer.
+    (the scheduler's directives), preamble, prelude (the cluster profile's lines), environment, project, body, footer.
     Values are shell-quoted when written, even without | quote; in the scheduler's directive lines use
     | header instead (docs/submission.md, "Quoting"). -#}
 {% block shebang %}
@@ -9,6 +9,11 @@
 {% block header %}{% endblock %}
 {% block preamble %}
 set -eu
+{% endblock %}
+{% block prelude %}
+{% for line in prelude %}
+{{ line }}
+{% endfor %}
 {% endblock %}
 {% block environment %}
 {% if resources.omp_num_threads %}

@@ -123,12 +123,38 @@ describe("cohort status", () => {
     expect(f.stdout).toMatch(/^prepare +op +2 +0 +2 +0$/m);
   });
 
+  it("counts the remaining CPU-hours and GPU-hours of eligible and waiting aggregates; those without a walltime apart", () => {
+    const dir = tempDir();
+    fs.writeFileSync(
+      path.join(dir, "cohort.toml"),
+      `[operations.prepare]\ncommand = "true"\npost = [{ true = "prepared" }]\ndirectives = { np = 4, walltime = "0:30:00" }\n\n` +
+        `[operations.train]\ncommand = "true"\npre = [{ after = ["prepare"] }]\ndirectives = { ngpu = 2, walltime = 2 }\n\n` +
+        `[operations.plot]\ncommand = "true"\n`,
+    );
+    expect(cohort(["init", "T={1,2,3}"], { cwd: dir }).code).toBe(0);
+    const [done] = lines(cohort(["find"], { cwd: dir }).stdout);
+    expect(cohort(["doc", done, "prepared", "true"], { cwd: dir }).code).toBe(0);
+    // prepare: 2 remaining × 4 CPUs × 0.5 h; train: 3 remaining (1 eligible, 2 waiting) × (1 CPU, 2 GPUs) × 2 h; plot: 3 without a walltime
+    const text = cohort(["status"], { cwd: dir });
+    expect(text.code, text.stderr).toBe(0);
+    expect(text.stdout).toContain("\nRemaining: 10 CPU-hours, 12 GPU-hours (3 aggregates without a walltime not counted)\n");
+    const s = JSON.parse(cohort(["status", "--json"], { cwd: dir }).stdout);
+    expect(s.operations.map((o: { name: string; remaining: unknown }) => [o.name, o.remaining])).toEqual([
+      ["prepare", { cpu_hours: 4, gpu_hours: 0, not_counted: 0 }],
+      ["train", { cpu_hours: 6, gpu_hours: 12, not_counted: 0 }],
+      ["plot", { cpu_hours: 0, gpu_hours: 0, not_counted: 3 }],
+    ]);
+    expect(s.remaining).toEqual({ cpu_hours: 10, gpu_hours: 12, not_counted: 3 });
+    // -o selects what is counted
+    expect(cohort(["status", "-o", "prepare"], { cwd: dir }).stdout).toMatch(/^Remaining: 4 CPU-hours, 0 GPU-hours$/m);
+  });
+
   it("--json prints counts per operation and group, labels, and with -d the rows", () => {
     const dir = project();
     const r = cohort(["status", "--json", "-d", "-p", "T"], { cwd: dir });
     expect(r.code, r.stderr).toBe(0);
     const s = JSON.parse(r.stdout);
-    expect(Object.keys(s)).toEqual(["project", "jobs", "operations", "groups", "labels", "problems", "rows"]);
+    expect(Object.keys(s)).toEqual(["project", "jobs", "operations", "groups", "remaining", "labels", "problems", "rows"]);
     expect(s.project).toBe("demo");
     expect(s.jobs).toBe(4);
     expect(s.operations.map((o: { name: string }) => o.name)).toEqual(["prepare", "simulate", "analyze"]);
@@ -141,9 +167,21 @@ describe("cohort status", () => {
       errors: 0,
       blockedBy: [{ condition: "after(prepare)", count: 2 }],
       scheduler: null,
+      remaining: { cpu_hours: 0, gpu_hours: 0, not_counted: 3 },
     });
     expect(s.groups).toEqual([
-      { name: "prep_and_sim", operations: ["prepare", "simulate"], total: 4, eligible: 3, complete: 1, waiting: 0, errors: 0, blockedBy: [], scheduler: null },
+      {
+        name: "prep_and_sim",
+        operations: ["prepare", "simulate"],
+        total: 4,
+        eligible: 3,
+        complete: 1,
+        waiting: 0,
+        errors: 0,
+        blockedBy: [],
+        scheduler: null,
+        remaining: { cpu_hours: 0, gpu_hours: 0, not_counted: 3 },
+      },
     ]);
     expect(s.labels).toEqual([
       { name: "simulated", kind: "condition", count: 1, values: [], errors: 0 },

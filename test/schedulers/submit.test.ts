@@ -53,6 +53,9 @@ class FakeScheduler implements Scheduler {
   partitions(): Promise<PartitionInfo[] | undefined> {
     return Promise.resolve(this.parts);
   }
+  clusterName(): Promise<string | undefined> {
+    return Promise.resolve(undefined);
+  }
   end(id: string, state: FinalState): void {
     this.queued = this.queued.filter((q) => q.id !== id);
     this.finals.set(id, state);

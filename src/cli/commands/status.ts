@@ -1,6 +1,6 @@
 import { dumpJson } from "../../dataspace/json.js";
 import type { JsonObject, JsonValue } from "../../dataspace/value.js";
-import { computeStatus, type EntryStatus, type StatusProblem, type StatusReport } from "../../status/compute.js";
+import { computeStatus, type EntryStatus, type Remaining, type StatusProblem, type StatusReport } from "../../status/compute.js";
 import { renderStatus } from "../../status/render.js";
 import { operationStates, pendingClusterView } from "../../schedulers/tracking.js";
 import { out, warn } from "../context.js";
@@ -77,7 +77,12 @@ function entryJson(e: EntryStatus): JsonObject {
     errors: e.errors,
     blockedBy: e.blockedBy as unknown as JsonValue,
     scheduler: e.scheduler,
+    remaining: remainingJson(e.remaining),
   };
+}
+
+function remainingJson(r: Remaining): JsonObject {
+  return { cpu_hours: r.cpuHours, gpu_hours: r.gpuHours, not_counted: r.notCounted };
 }
 
 /**
@@ -107,6 +112,7 @@ export function statusJson(report: Omit<StatusReport, "rows">): JsonObject {
     jobs: report.jobs,
     operations: report.entries.filter((e) => e.kind === "operation").map(entryJson),
     groups: report.entries.filter((e) => e.kind === "group").map(entryJson),
+    remaining: remainingJson(report.remaining),
     labels: report.labels as unknown as JsonValue,
     problems: report.problems.map((p) => ({ kind: p.kind, name: p.name, ...(p.operation !== undefined ? { operation: p.operation } : {}), job: p.job, message: p.message })),
   };

@@ -1,4 +1,9 @@
+import { dumpJson } from "../../dataspace/json.js";
+import type { JsonObject } from "../../dataspace/value.js";
 import { shellQuote } from "../../execution/placeholders.js";
+import { clusterInForce } from "../../schedulers/cluster-detect.js";
+import { submissionCost, type SubmissionCost } from "../../schedulers/cost.js";
+import { formatHours } from "../../workflow/resource-hours.js";
 import { openScheduler, type Scheduler } from "../../schedulers/scheduler.js";
 import { SCHEDULERS, type SchedulerName } from "../../schedulers/script.js";
 import { submit, type PlannedJob } from "../../schedulers/submit.js";
@@ -22,6 +27,8 @@ export interface SubmitCliOptions {
   partition?: string;
   account?: string;
   scheduler?: string;
+  cluster?: string;
+  json?: boolean;
   chain?: boolean;
   array?: boolean;
 }
@@ -52,6 +59,42 @@ function schedulerNameOf(name: string | undefined): SchedulerName | undefined {
   return name as SchedulerName;
 }
 
+/** The scheduler named, or found on the PATH; none where there is none. */
+function tryScheduler(named: SchedulerName | undefined): Scheduler | undefined {
+  try {
+    return openScheduler(named);
+  } catch (err) {
+    if (err instanceof UserError) return undefined;
+    throw err;
+  }
+}
+
+/** `# cost of 3 cluster jobs: 6 CPU-hours, 2 GPU-hours; charged 10 on cluster X`, and what is not counted. */
+function costLine(cost: SubmissionCost, jobs: number, cluster: string | undefined): string {
+  const charge = cost.charge !== undefined && cluster !== undefined ? `; charged ${formatHours(cost.charge)} on cluster ${cluster}` : "";
+  const w = cost.withoutWalltime;
+  const uncounted = w > 0 ? ` (${w} job${w === 1 ? " has" : "s have"} no walltime and ${w === 1 ? "is" : "are"} not counted)` : "";
+  return `# cost of ${jobs} cluster job${jobs === 1 ? "" : "s"}: ${formatHours(cost.cpuHours)} CPU-hours, ${formatHours(cost.gpuHours)} GPU-hours${charge}${uncounted}\n`;
+}
+
+/** The --json shape (docs/submission.md): each cluster job, pretending its script, and the cost. */
+function submissionJson(jobs: PlannedJob[], cost: SubmissionCost, scheduler: SchedulerName, cluster: string | undefined, pretend: boolean): JsonObject {
+  return {
+    scheduler,
+    cluster: cluster ?? null,
+    jobs: jobs.map((job) => ({
+      name: job.jobName,
+      id: job.jobId ?? null,
+      pairs: job.entries.map((e) => [e.group, e.aggregate]),
+      array_tasks: job.tasks?.length ?? null,
+      partition: job.partitionName ?? null,
+      submit_command: job.submitCommand,
+      ...(pretend ? { script: job.script } : {}),
+    })),
+    cost: { cpu_hours: cost.cpuHours, gpu_hours: cost.gpuHours, not_counted: cost.withoutWalltime, charge: cost.charge ?? null },
+  };
+}
+
 export default async function submitCommand(names: string[], opts: SubmitCliOptions): Promise<void> {
   // Words after `--` go to the scheduler's submit command untouched.
   const dash = process.argv.indexOf("--");
@@ -62,13 +105,19 @@ export default async function submitCommand(names: string[], opts: SubmitCliOpti
   const patterns = [...positional, ...(opts.operation ?? [])];
   const groups = workflow.select(patterns.length ? patterns : undefined, warn);
   for (const id of opts.after ?? []) if (!/^[\w.[\]-]+$/.test(id)) throw new UserError(`--after ${id} is not a cluster job id`, "e.g. --after 12345");
-  let scheduler: Scheduler | undefined;
-  try {
-    scheduler = openScheduler(named);
-  } catch (err) {
-    if (!opts.pretend || !(err instanceof UserError)) throw err;
+  // The scheduler found on the PATH answers for its cluster's name, if a profile's detection asks.
+  const found = tryScheduler(named);
+  const cluster = (await clusterInForce(project.root, opts.cluster, found))?.profile;
+  const wanted = named ?? cluster?.scheduler;
+  let scheduler: Scheduler | undefined = found !== undefined && (wanted === undefined || found.name === wanted) ? found : undefined;
+  if (scheduler === undefined) {
+    try {
+      scheduler = openScheduler(wanted);
+    } catch (err) {
+      if (!opts.pretend || !(err instanceof UserError)) throw err;
+    }
   }
-  const schedulerName = scheduler?.name ?? named ?? "slurm";
+  const schedulerName = scheduler?.name ?? wanted ?? "slurm";
   // Pretending, scripts are printed in blocks: one write per script costs more than rendering it.
   // A submitted job is printed at once, so that a Ctrl-C loses none of what was submitted.
   let pending = "";
@@ -77,6 +126,7 @@ export default async function submitCommand(names: string[], opts: SubmitCliOpti
     pending = "";
   };
   const shown = (job: PlannedJob): Promise<void> | undefined => {
+    if (opts.json) return undefined; // all at the end
     if (opts.pretend) {
       const n = job.entries.length;
       pending +=
@@ -106,13 +156,18 @@ export default async function submitCommand(names: string[], opts: SubmitCliOpti
     chain: opts.chain,
     array: opts.array,
     extra,
+    cluster,
     signal: opts.pretend ? undefined : catchInterrupts(),
     onJob: shown,
     warn,
   }).finally(flush);
   const n = result.jobs.length;
+  const cost = submissionCost(result.jobs, cluster !== undefined);
+  if (opts.json) out(dumpJson(submissionJson(result.jobs, cost, schedulerName, cluster?.name, opts.pretend ?? false)) + "\n");
   if (opts.pretend) {
+    if (opts.json) return;
     if (n === 0) out("nothing to submit\n");
+    else out(costLine(cost, n, cluster?.name));
     return;
   }
   process.stderr.write(`cohort: ${n} cluster job${n === 1 ? "" : "s"} submitted to ${schedulerName}${result.interrupted ? " before the interruption; nothing else was submitted" : ""}\n`);
