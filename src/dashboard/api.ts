@@ -219,7 +219,7 @@ export async function comparePage(state: DashboardState, q: URLSearchParams): Pr
   const cmp = compareRuns(view, runs, readMetricsCached(state.root), { all: q.get("all") === "1" });
   const out: JsonObject = {
     columns: cmp.columns.map((c) => ({ heading: c.heading, kind: c.kind, ...(c.kind === "key" ? { key: c.key } : {}) })),
-    rows: comparisonJson(cmp).map((r, i) => ({ ...r, name: cmp.rows[i].run.name })),
+    rows: comparisonJson(cmp),
   };
   const metric = q.get("series");
   if (metric) out.series = seriesOf(state, view, runs, metric);
