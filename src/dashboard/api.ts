@@ -207,7 +207,9 @@ export async function comparePage(state: DashboardState, q: URLSearchParams): Pr
   const seen = new Set<string>();
   const runs: Run[] = [];
   const add = (r: Run) => {
-    if (!seen.has(r.id)) seen.add(r.id) && runs.push(r);
+    if (seen.has(r.id)) return;
+    seen.add(r.id);
+    runs.push(r);
   };
   if (group !== "") {
     const g = resolveGroup(view, group);

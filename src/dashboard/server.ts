@@ -1,5 +1,5 @@
 /**
- * `cohort ui`'s web server (SPEC §15): the page (built into dist/dashboard/ with the package, so
+ * `cohort ui`'s web server (SPEC §15): the page (built into dist/dashboard/page/ with the package, so
  * nothing is fetched from elsewhere), the JSON of api.ts, live updates (live.ts) and files of the
  * project. Nothing is served without the token (auth.ts); labels, tags and comments are the only
  * writes, and need a same-origin request too.
@@ -12,7 +12,7 @@ import type { JsonValue } from "../dataspace/value.js";
 import { errorText, UserError } from "../util/errors.js";
 import { packageFile } from "../util/package-file.js";
 import { changeAttributesOf, comparePage, groupPage, jobPage, jobsPage, runOutput, runPage, runsPage } from "./api.js";
-import { cookieToken, isToken, newGate, sameOrigin, setCookieHeader, type Gate } from "./auth.js";
+import { cookieToken, isToken, newGate, sameOrigin, setCookieHeader } from "./auth.js";
 import { NotFound, projectFile } from "./files.js";
 import { LiveUpdates } from "./live.js";
 import { DashboardState } from "./state.js";
@@ -24,7 +24,7 @@ export interface DashboardOptions {
   port: number;
   /** The token (tests give one); a random one otherwise. */
   token?: string;
-  /** Where the built page is (default: dist/dashboard/ of the package). */
+  /** Where the built page is (default: dist/dashboard/page/ of the package). */
   pageDir?: string;
 }
 
@@ -50,7 +50,7 @@ const SAFE_HEADERS = {
 
 export async function startDashboard(opts: DashboardOptions): Promise<Dashboard> {
   const state = new DashboardState(opts.root);
-  const pageDir = opts.pageDir ?? packageFile("dist/dashboard");
+  const pageDir = opts.pageDir ?? packageFile("dist/dashboard/page");
   const server = http.createServer();
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
@@ -99,7 +99,7 @@ export async function startDashboard(opts: DashboardOptions): Promise<Dashboard>
     if ((m = /^\/api\/runs\/([^/]+)$/.exec(p))) return sendJson(res, await runPage(state, decodeURIComponent(m[1])));
     if ((m = /^\/api\/groups\/([^/]+)$/.exec(p))) return sendJson(res, await groupPage(state, decodeURIComponent(m[1])));
     if (p === "/") return sendFile(res, path.join(pageDir, "index.html"));
-    // The page's own files: a plain name of dist/dashboard/, nothing below or above it.
+    // The page's own files: a plain name of dist/dashboard/page/, nothing below or above it.
     if (/^\/[A-Za-z0-9_-]+\.(js|css|map)$/.test(p)) return sendFile(res, path.join(pageDir, p.slice(1)));
     sendText(res, 404, "not found\n");
   }
