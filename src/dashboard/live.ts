@@ -52,9 +52,13 @@ export class LiveUpdates {
     if (this.timer) clearTimeout(this.timer);
     this.timer = setTimeout(() => {
       this.timer = undefined;
-      const version = this.onChange();
-      for (const res of this.clients) res.write(`event: change\ndata: ${version}\n\n`);
+      this.send("change", this.onChange());
     }, DEBOUNCE_MS);
+  }
+
+  /** Tells every open page: `change` (the runs changed) or `status` (a new status was computed). */
+  send(event: "change" | "status", data: number): void {
+    for (const res of this.clients) res.write(`event: ${event}\ndata: ${data}\n\n`);
   }
 
   /** `GET /api/events`: a stream of server-sent events for one page. */

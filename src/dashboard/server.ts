@@ -49,7 +49,10 @@ const SAFE_HEADERS = {
 };
 
 export async function startDashboard(opts: DashboardOptions): Promise<Dashboard> {
-  const state = new DashboardState(opts.root);
+  // (each tells the other: live.ts counts the runs' changes in the state, the state says when a status is new)
+  const live: LiveUpdates = new LiveUpdates(opts.root, () => ++state.version);
+  let statuses = 0;
+  const state: DashboardState = new DashboardState(opts.root, () => live.send("status", ++statuses));
   const pageDir = opts.pageDir ?? packageFile("dist/dashboard/page");
   const server = http.createServer();
   await new Promise<void>((resolve, reject) => {
@@ -58,7 +61,9 @@ export async function startDashboard(opts: DashboardOptions): Promise<Dashboard>
   });
   const port = (server.address() as { port: number }).port;
   const gate = newGate(port, opts.token);
-  const live = new LiveUpdates(opts.root, () => ++state.version);
+  // Read now what the first pages will ask for: the runs, the job index, the status (in the background).
+  void state.runs().catch(() => {});
+  state.refreshStatus();
   server.on("request", (req, res) => {
     handle(req, res).catch((err: unknown) => sendError(res, err));
   });
@@ -86,8 +91,8 @@ export async function startDashboard(opts: DashboardOptions): Promise<Dashboard>
     if (req.method !== "GET" && req.method !== "HEAD") return sendText(res, 405, "method not allowed\n");
     if (p === "/api/events") return live.subscribe(res);
     if (p === "/api/status") {
-      const s = await state.statusSnapshot();
-      return sendJson(res, { status: s.report ?? null, at: s.at ?? null, error: s.error ?? null, root: opts.root });
+      const s = state.statusSnapshot();
+      return sendJson(res, { status: s.report ?? null, at: s.at ?? null, error: s.error ?? null, root: opts.root, jobs: state.openProject().index.jobIds.length });
     }
     if (p === "/api/jobs") return sendJson(res, jobsPage(state, url.searchParams));
     if (p === "/api/runs") return sendJson(res, await runsPage(state, url.searchParams));

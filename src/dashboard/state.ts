@@ -30,14 +30,18 @@ export class DashboardState {
   private project: { project: Project; key: StatKey | undefined } | undefined;
   private status: StatusSnapshot = {};
   private computing: Promise<void> | undefined;
-  /** Whether the status should be computed again when the present computation ends. */
-  private stale = false;
+  /** What the last computation of the status started from: the runs' version and the workspace's stat key. */
+  private statusMark = "";
   /** The last query of the jobs table, its matches in the order asked for (api.ts jobsPage). */
   jobsQuery: { project: Project; key: string; jobs: Job[]; keys: string[] } | undefined;
-  /** Counts the changes of the journals seen, so that pages can tell one state from the next. */
+  /** Counts the changes of the journals seen (live.ts), so that pages can tell one state from the next. */
   version = 0;
 
-  constructor(readonly root: string) {
+  constructor(
+    readonly root: string,
+    /** Told when a computation of the status ends. */
+    private readonly onStatus: () => void = () => {},
+  ) {
     this.tail = new JournalTail(root);
   }
 
@@ -59,38 +63,36 @@ export class DashboardState {
 
   /**
    * The status, as last computed: a status of 100,000 jobs takes seconds, which a page must not wait
-   * for, nor block the server's other requests while it is computed: it is `cohort status --json`, run
-   * in a process of its own. Each call starts a computation in the background (one at a time), so the next call has a
-   * newer one; the first call waits for the first.
+   * for, nor the server's other requests while it is computed: it is `cohort status --json`, run in a
+   * process of its own. A call starts a new computation (one at a time) when the runs or the
+   * workspace changed since the last one started, or it is older than STATUS_MAX_AGE_MS (documents
+   * and files change unseen); `onStatus` is told when one ends.
    */
-  async statusSnapshot(): Promise<StatusSnapshot> {
-    const running = this.refreshStatus();
-    if (this.status.at === undefined) await running;
+  statusSnapshot(): StatusSnapshot {
+    this.refreshStatus();
     return this.status;
   }
 
-  private refreshStatus(): Promise<void> {
-    if (this.computing) {
-      this.stale = true;
-      return this.computing;
-    }
-    this.computing = (async () => {
-      const at = Date.now();
-      try {
-        this.status = { report: await statusJson(this.root), at };
-      } catch (err) {
-        this.status = { at, error: errorText(err) };
-      } finally {
-        this.computing = undefined;
-      }
-      if (this.stale) {
-        this.stale = false;
-        void this.refreshStatus();
-      }
-    })();
-    return this.computing;
+  /** Starts a computation of the status, if none is running and the last one may be out of date. */
+  refreshStatus(): void {
+    if (this.computing) return;
+    const mark = `${this.version} ${JSON.stringify(workspaceKey(this.root) ?? null)}`;
+    if (this.status.at !== undefined && mark === this.statusMark && Date.now() - this.status.at < STATUS_MAX_AGE_MS) return;
+    this.statusMark = mark;
+    const at = Date.now();
+    this.computing = statusJson(this.root).then(
+      (report) => void (this.status = { report, at }),
+      (err: unknown) => void (this.status = { at, error: errorText(err) }),
+    );
+    void this.computing.then(() => {
+      this.computing = undefined;
+      this.onStatus();
+    });
   }
 }
+
+/** How old a status may be before a page that asks for it has a new one computed. */
+const STATUS_MAX_AGE_MS = 30_000;
 
 function workspaceKey(root: string): StatKey | undefined {
   try {

@@ -61,13 +61,13 @@ describe.skipIf(!ok)("cohort ui in Chromium", () => {
     expect(await page.locator("table.jobs tbody tr").count()).toBe(6);
     await page.getByRole("searchbox").fill('{"T": 1.0}');
     await page.getByRole("button", { name: "find" }).click();
-    await page.waitForFunction(() => document.querySelectorAll("table.jobs tbody tr").length === 2);
+    await expect.poll(() => page.locator("table.jobs tbody tr").count()).toBe(2);
     const ids = run(["find", "T", "1.0"], dir).trim().split("\n");
     expect((await page.locator("table.jobs tbody td.id").allInnerTexts()).map((t) => t.trim())).toEqual(ids.map((id) => id.slice(0, 10)));
     // sorted by N, descending (a second click)
     await page.getByRole("button", { name: "N", exact: true }).click();
     await page.getByRole("button", { name: "N ▲" }).click();
-    await page.waitForFunction(() => [...document.querySelectorAll("table.jobs tbody tr td:nth-child(2)")].map((t) => t.textContent).join() === "128,64");
+    await expect.poll(() => page.locator("table.jobs tbody tr td:nth-child(2)").allInnerTexts()).toEqual(["128", "64"]);
     await page.locator("table.jobs tbody a").first().click();
     await page.getByRole("heading", { name: "State point" }).waitFor();
     expect(JSON.parse(await page.locator("pre.json").first().innerText())).toEqual({ T: 1.0, N: 128 });
@@ -107,7 +107,7 @@ describe.skipIf(!ok)("cohort ui in Chromium", () => {
     const names = await page.locator("table.compare tbody tr td:first-child").allInnerTexts();
     expect(names).toEqual(cmp.map((r) => r.name));
     // loss against lr, and loss of each run over steps
-    await page.waitForFunction(() => document.querySelectorAll(".plot canvas").length === 2);
+    await expect.poll(() => page.locator(".plot canvas").count()).toBe(2);
     expect(await page.evaluate(DRAWN_PIXELS(".plot canvas"))).toBeGreaterThan(100);
   });
 
@@ -124,7 +124,7 @@ describe.skipIf(!ok)("cohort ui in Chromium", () => {
       await page.goto(`${base}/#/${view}`);
       await page.locator("main h1").waitFor();
       // wide tables scroll in their own box; the page itself does not scroll sideways
-      expect(await page.evaluate(() => document.documentElement.scrollWidth), view).toBeLessThanOrEqual(380);
+      expect(await page.evaluate("document.documentElement.scrollWidth"), view).toBeLessThanOrEqual(380);
     }
     await page.setViewportSize({ width: 1280, height: 900 });
   });
@@ -135,7 +135,7 @@ describe.skipIf(!ok)("cohort ui in Chromium", () => {
     const before = await page.locator("table.runs tbody tr").count();
     const child = cohortInBackground(["exec", "curve", "steps=40"], { cwd: dir, env: { CURVE_SLEEP: "1" } });
     const started = Date.now();
-    await page.waitForFunction((n) => document.querySelectorAll("table.runs tbody tr").length > n, before, { timeout: 5000 });
+    await expect.poll(() => page.locator("table.runs tbody tr").count(), { timeout: 5000, interval: 50 }).toBeGreaterThan(before);
     // (the 5 s include starting cohort; the server's own test times the 2 s from the journal's change)
     expect(Date.now() - started).toBeLessThan(5000);
     await page.locator("table.runs tbody tr").first().getByText("running").waitFor({ timeout: 3000 });

@@ -18,17 +18,25 @@ export function changeAttributes(noun: "runs" | "groups", id: string, change: { 
   return api(`/api/${noun}/${encodeURIComponent(id)}/attributes`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(change) });
 }
 
-/** How many times the server said the runs changed (server-sent events): views that show runs fetch again when it moves. */
-export const LiveVersion = createContext(0);
+/**
+ * How many times the server said the runs changed, and that a new status was computed (server-sent
+ * events): views fetch again what they show when the count they follow moves.
+ */
+export interface Versions {
+  runs: number;
+  status: number;
+}
+export const LiveVersion = createContext<Versions>({ runs: 0, status: 0 });
 
-export function useLiveVersion(): number {
-  const [version, setVersion] = useState(0);
+export function useLiveVersion(): Versions {
+  const [versions, setVersions] = useState<Versions>({ runs: 0, status: 0 });
   useEffect(() => {
     const source = new EventSource("/api/events");
-    source.addEventListener("change", () => setVersion((v) => v + 1));
+    source.addEventListener("change", () => setVersions((v) => ({ ...v, runs: v.runs + 1 })));
+    source.addEventListener("status", () => setVersions((v) => ({ ...v, status: v.status + 1 })));
     return () => source.close();
   }, []);
-  return version;
+  return versions;
 }
 
 export interface Fetched<T> {
@@ -37,9 +45,10 @@ export interface Fetched<T> {
   loading: boolean;
 }
 
-/** JSON of `path`, fetched again when the path changes, and with `live` when the runs change. */
-export function useApi<T>(path: string | undefined, live = false): Fetched<T> & { reload(): void } {
-  const version = useContext(LiveVersion);
+/** JSON of `path`, fetched again when the path changes, and with `live` when the runs change (or the status, with "status"). */
+export function useApi<T>(path: string | undefined, live: boolean | "status" = false): Fetched<T> & { reload(): void } {
+  const versions = useContext(LiveVersion);
+  const version = live === "status" ? versions.status : live ? versions.runs : 0;
   const [state, setState] = useState<Fetched<T>>({ loading: true });
   const [nudge, setNudge] = useState(0);
   useEffect(() => {
@@ -53,7 +62,7 @@ export function useApi<T>(path: string | undefined, live = false): Fetched<T> & 
     return () => {
       current = false;
     };
-  }, [path, live ? version : 0, nudge]);
+  }, [path, version, nudge]);
   return { ...state, reload: () => setNudge((n) => n + 1) };
 }
 

@@ -77,7 +77,7 @@ function Bar({ part, whole }: { part: number; whole: number }) {
 }
 
 export function Overview() {
-  const status = useApi<{ status: Status | null; at: number | null; error: string | null; root: string }>("/api/status", true);
+  const status = useApi<{ status: Status | null; at: number | null; error: string | null; root: string; jobs: number }>("/api/status", "status");
   const runs = useApi<{ total: number; rows: RunRow[] }>("/api/runs?limit=10", true);
   const s = status.data?.status;
   return (
@@ -85,6 +85,11 @@ export function Overview() {
       <h1>{s?.project ?? "Overview"}</h1>
       <Loading when={status.loading && !status.data} />
       <Problem error={status.error ?? status.data?.error ?? undefined} />
+      {status.data && !s && !status.data.error && (
+        <p class="loading" aria-live="polite">
+          computing the status of {status.data.jobs} jobs (<code>cohort status</code>)…
+        </p>
+      )}
       {s && (
         <>
           <p class="meta">

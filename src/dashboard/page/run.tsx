@@ -40,7 +40,7 @@ interface RunPage {
 
 /** The run's output: all of it at first, then what it appends whenever the runs change. */
 function Output({ id }: { id: string }) {
-  const version = useContext(LiveVersion);
+  const version = useContext(LiveVersion).runs;
   const [text, setText] = useState("");
   const [error, setError] = useState<string>();
   const next = useRef<number | undefined>(undefined);
