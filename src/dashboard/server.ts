@@ -148,8 +148,9 @@ function readBody(req: http.IncomingMessage): Promise<unknown> {
   });
 }
 
+/** JSON: a value, or the text of one. */
 function sendJson(res: http.ServerResponse, body: unknown, status = 200): void {
-  const text = dumpJson(body as JsonValue);
+  const text = typeof body === "string" ? body : dumpJson(body as JsonValue);
   res.writeHead(status, { ...SAFE_HEADERS, "Content-Type": "application/json; charset=utf-8", "Cache-Control": "no-store" });
   res.end(text);
 }

@@ -92,7 +92,7 @@ export class DashboardState {
 }
 
 /** How old a status may be before a page that asks for it has a new one computed. */
-const STATUS_MAX_AGE_MS = 30_000;
+const STATUS_MAX_AGE_MS = 120_000;
 
 function workspaceKey(root: string): StatKey | undefined {
   try {
