@@ -17,7 +17,7 @@ import { Float, isPlainObject, numericValue, type JsonObject, type JsonValue } f
 import { changeAttributes, commentsOf } from "../runs/attributes.js";
 import { compareRuns } from "../runs/compare.js";
 import { currentAuthor, nowMicros } from "../runs/journal.js";
-import { foldedRows, groupMatches, listedRuns, runMatches, type Row } from "../runs/listing.js";
+import { groupMatches, runMatches, type Row } from "../runs/listing.js";
 import { readMetrics } from "../runs/metric-events.js";
 import { readMetricsCached } from "../runs/metrics-cache.js";
 import type { MetricSummary } from "../runs/metrics.js";
@@ -117,7 +117,7 @@ export function jobsPage(state: DashboardState, q: URLSearchParams): JsonObject 
 export async function jobPage(state: DashboardState, ref: string): Promise<JsonObject> {
   const job = state.openProject().job(ref);
   const view = await state.runs();
-  const runs = listedRuns(view).flatMap((run, i) => (run.jobs.includes(job.id) ? [{ row: { type: "run", run } as Row, index: i + 1 }] : []));
+  const runs = state.listed(view).flatMap((run, i) => (run.jobs.includes(job.id) ? [{ row: { type: "run", run } as Row, index: i + 1 }] : []));
   return {
     id: job.id,
     sp: job.spData,
@@ -141,12 +141,12 @@ export async function runsPage(state: DashboardState, q: URLSearchParams): Promi
   const group = q.get("group") ?? "";
   const matched: { row: Row; index: number }[] = [];
   if (group === "1") {
-    foldedRows(view).forEach((row, i) => {
+    state.folded(view).forEach((row, i) => {
       if (row.type === "run" ? runMatches(view, row.run, filter) : groupMatches(view, row.group, filter)) matched.push({ row, index: i + 1 });
     });
   } else {
     const members = group !== "" ? new Set(view.ledger.members(resolveGroup(view, group))) : undefined;
-    listedRuns(view).forEach((run, i) => {
+    state.listed(view).forEach((run, i) => {
       if ((!members || members.has(run.id)) && runMatches(view, run, filter)) matched.push({ row: { type: "run", run }, index: i + 1 });
     });
   }
@@ -211,7 +211,7 @@ export async function groupPage(state: DashboardState, ref: string): Promise<Jso
   const view = await state.runs();
   const group = resolveGroup(view, ref);
   const members = new Set(view.ledger.members(group));
-  const rows = listedRuns(view).flatMap((run, i) => (members.has(run.id) ? [{ row: { type: "run", run } as Row, index: i + 1 }] : []));
+  const rows = state.listed(view).flatMap((run, i) => (members.has(run.id) ? [{ row: { type: "run", run } as Row, index: i + 1 }] : []));
   return { ...groupJson(view, group, undefined), comments: commentsJson(commentsOf(group.attrs)), rows: jsonRows(view, rows) };
 }
 
@@ -236,7 +236,7 @@ export async function comparePage(state: DashboardState, q: URLSearchParams): Pr
     view.memberRuns(g).filter((r) => members.has(r.id)).sort((a, b) => (a.id < b.id ? -1 : 1)).forEach(add);
   }
   for (const ref of refs) add(resolveRun(view, ref));
-  if (refs.length === 0 && group === "") listedRuns(view).slice(0, 20).forEach(add);
+  if (refs.length === 0 && group === "") state.listed(view).slice(0, 20).forEach(add);
   const cmp = compareRuns(view, runs, readMetricsCached(state.root), { all: q.get("all") === "1" });
   const out: JsonObject = {
     columns: cmp.columns.map((c) => ({ heading: c.heading, kind: c.kind, ...(c.kind === "key" ? { key: c.key } : {}) })),

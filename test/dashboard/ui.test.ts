@@ -100,6 +100,11 @@ describe.skipIf(!ok)("cohort ui in Chromium", () => {
     const groups = cli<{ id: string; name: string; kind?: string; type: string }[]>("runs", "-g", "--json");
     const batch = groups.find((g) => g.kind === "batch")!;
     await page.goto(`${base}/#/groups`);
+    await page.locator("table.runs tbody tr").first().waitFor();
+    // the rows of cohort runs -g: #, name, operation, status, label
+    const rows = await page.locator("table.runs tbody tr").evaluateAll((trs) => trs.map((tr) => [...tr.querySelectorAll("td")].map((td) => td.textContent!.trim())));
+    const listed = cli<{ index: number; name: string; kind?: string; operation: string; status: string; label: string }[]>("runs", "-g", "--json");
+    expect(rows.map((r) => [r[0], r[1], r[2], r[4], r[5]])).toEqual(listed.map((g) => [String(g.index), g.name + (g.kind ? ` ${g.kind}` : ""), g.operation, g.status, g.label]));
     await page.getByRole("link", { name: batch.name }).click();
     await page.getByText("compare its members").click();
     await page.locator("table.compare tbody tr").first().waitFor();
