@@ -45,7 +45,7 @@ const SAFE_HEADERS = {
   "X-Content-Type-Options": "nosniff",
   "X-Frame-Options": "DENY",
   "Referrer-Policy": "no-referrer",
-  "Content-Security-Policy": "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; frame-ancestors 'none'",
+  "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'",
 };
 
 export async function startDashboard(opts: DashboardOptions): Promise<Dashboard> {

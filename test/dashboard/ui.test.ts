@@ -18,6 +18,8 @@ describe.skipIf(!ok)("cohort ui in Chromium", () => {
   let base: string;
   let browser: Browser;
   let page: Page;
+  /** Errors the page logged (a script that failed, a style or request the Content-Security-Policy refused). */
+  const problems: string[] = [];
   const cli = <T,>(...args: string[]) => JSON.parse(run(args, dir)) as T;
 
   beforeAll(async () => {
@@ -35,6 +37,8 @@ describe.skipIf(!ok)("cohort ui in Chromium", () => {
     base = url.replace(/\/\?token=.*/, "");
     browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    page.on("console", (m) => void (m.type() === "error" && problems.push(m.text())));
+    page.on("pageerror", (e) => void problems.push(e.message));
     await page.goto(url);
   }, 120_000);
 
@@ -150,5 +154,9 @@ describe.skipIf(!ok)("cohort ui in Chromium", () => {
     expect((await child.done).code).toBe(0);
     await page.locator("pre.output", { hasText: "curve done" }).waitFor({ timeout: 2500 });
     await page.locator(".status-completed").first().waitFor({ timeout: 2500 });
+  });
+
+  it("logged no error on the way (nothing refused by its Content-Security-Policy)", () => {
+    expect(problems).toEqual([]);
   });
 });
