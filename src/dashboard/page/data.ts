@@ -31,10 +31,29 @@ export const LiveVersion = createContext<Versions>({ runs: 0, status: 0 });
 export function useLiveVersion(): Versions {
   const [versions, setVersions] = useState<Versions>({ runs: 0, status: 0 });
   useEffect(() => {
-    const source = new EventSource("/api/events");
-    source.addEventListener("change", () => setVersions((v) => ({ ...v, runs: v.runs + 1 })));
-    source.addEventListener("status", () => setVersions((v) => ({ ...v, status: v.status + 1 })));
-    return () => source.close();
+    // A browser keeps at most six connections to one server, and each stream holds one: a tab that is
+    // hidden closes its stream, and when shown again opens one and fetches what it shows anew.
+    let source: EventSource | undefined;
+    const open = () => {
+      source = new EventSource("/api/events");
+      source.addEventListener("change", () => setVersions((v) => ({ ...v, runs: v.runs + 1 })));
+      source.addEventListener("status", () => setVersions((v) => ({ ...v, status: v.status + 1 })));
+    };
+    const shown = () => {
+      if (document.hidden) {
+        source?.close();
+        source = undefined;
+      } else if (!source) {
+        open();
+        setVersions((v) => ({ runs: v.runs + 1, status: v.status + 1 }));
+      }
+    };
+    if (!document.hidden) open();
+    document.addEventListener("visibilitychange", shown);
+    return () => {
+      source?.close();
+      document.removeEventListener("visibilitychange", shown);
+    };
   }, []);
   return versions;
 }
