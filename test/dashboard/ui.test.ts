@@ -156,6 +156,26 @@ describe.skipIf(!ok)("cohort ui in Chromium", () => {
     await page.locator(".status-completed").first().waitFor({ timeout: 2500 });
   });
 
+  it("a hidden tab lets go of its event stream, and catches up when shown", async () => {
+    const other = await browser.newPage();
+    await other.goto(url);
+    await other.goto(`${base}/#/runs`);
+    await other.locator("table.runs tbody tr").first().waitFor();
+    const before = await other.locator("table.runs tbody tr").count();
+    const hide = (hidden: boolean) => other.evaluate(`Object.defineProperty(document, "hidden", { configurable: true, get: () => ${hidden} }); document.dispatchEvent(new Event("visibilitychange"))`);
+    await hide(true);
+    const asked: string[] = [];
+    other.on("request", (r) => void asked.push(r.url()));
+    run(["exec", "train", "lr=0.5"], dir);
+    // open pages hear of the run within 2 s; the hidden one asks for nothing
+    await new Promise((r) => setTimeout(r, 2000));
+    expect(asked.filter((u) => u.includes("/api/"))).toEqual([]);
+    expect(await other.locator("table.runs tbody tr").count()).toBe(before);
+    await hide(false);
+    await expect.poll(() => other.locator("table.runs tbody tr").count(), { timeout: 3000 }).toBe(before + 1);
+    await other.close();
+  });
+
   it("logged no error on the way (nothing refused by its Content-Security-Policy)", () => {
     expect(problems).toEqual([]);
   });
