@@ -85,6 +85,9 @@ describe.skipIf(!ok)("cohort ui in Chromium", () => {
     expect((await page.locator("pre.output").innerText()).trimEnd()).toBe(run(["runs", "show", curve.id, "--output"], dir).trimEnd());
     await page.locator(".plot canvas").first().waitFor();
     expect(await page.evaluate(DRAWN_PIXELS(".plot canvas"))).toBeGreaterThan(200);
+    // the metric's last, min, max, avg and count, as cohort runs show --json gives them
+    const m = cli<{ metrics: { loss: Record<string, number> } }>("runs", "show", curve.id, "--json").metrics.loss;
+    expect((await page.locator("table.metrics tbody td").allInnerTexts()).map(Number)).toEqual([m.last, m.min, m.max, m.avg, m.count]);
   });
 
   it("a label set in the page is what cohort runs shows", async () => {
