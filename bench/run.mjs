@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// `npm run bench [-- --jobs N] [--only dataspace|workflow|submit|runs|metrics] [--full]`: builds the scale
+// `npm run bench [-- --jobs N] [--only dataspace|workflow|submit|runs|metrics|ui] [--full]`: builds the scale
 // scenarios and prints a table of seconds and peak memory. Executing the workflow runs at 10,000 jobs (and also at
 // N with --full, which takes minutes).
 // "cold" means cohort's cache (.cohort/cache) is absent. Projects are made under BENCH_DIR (default: the
@@ -10,6 +10,7 @@ import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { metrics } from "./metrics.mjs";
+import { ui } from "./ui.mjs";
 
 const args = process.argv.slice(2);
 const jobs = args.includes("--jobs") ? Number(args[args.indexOf("--jobs") + 1]) : 100000;
@@ -300,6 +301,7 @@ if (!only || only === "workflow") await workflow();
 if (!only || only === "submit") await submission();
 if (!only || only === "runs") await runTracking();
 if (!only || only === "metrics") await metrics({ cohort, base, measure, median, row, counts, settle });
+if (!only || only === "ui") await ui({ cohort, base, row, counts, median, settle, jobs, toml: TOML });
 
 fs.rmSync(base, { recursive: true, force: true });
 // so that what runs next (another bench) is not slowed by the removal's writes

@@ -41,10 +41,11 @@ operations = ["prepare", "simulate"]
 directives = { simulate = { np = 1, walltime = "0:30:00" } }
 
 [operations.fit]
-# a stand-in for training: the loss it prints, which the pattern below records as a metric, is lowest at lr = 0.01
-command = "echo fitting with lr={flags.lr} steps={flags.steps} && awk -v lr={flags.lr} 'BEGIN {{ printf \\"loss=%.4f\\\\n\\", (lr - 0.01) ^ 2 * 100 + 0.05 }}'"
+# a stand-in for training: the loss it prints at each step, which the pattern below records as a metric
+# over steps, ends lowest at lr = 0.01
+command = "echo fitting with lr={flags.lr} steps={flags.steps} && awk -v lr={flags.lr} -v n={flags.steps} 'BEGIN {{ for (s = 1; s <= n; s++) printf \\"step %d loss=%.4f\\\\n\\", s, (lr - 0.01) ^ 2 * 100 + 0.05 + 0.5 * (1 / s - 1 / n) }}'"
 flags = { lr = 0.01, steps = 100 }
-metrics = ["loss=(?<loss>\\\\S+)"]
+metrics = ["step (?<step>\\\\d+) loss=(?<loss>\\\\S+)"]
 `,
 );
 fs.writeFileSync(
@@ -83,3 +84,5 @@ run("runs", "-g", "--best", "min:loss");
 // Which learning rate did best: the batch's runs side by side, by their metric.
 run("runs", "compare", "-g", "1", "--sort", "loss");
 console.log(`\nDone. The project stays in ${dir}; remove it with: rm -r ${dir}`);
+// The same campaign in a browser (docs/dashboard.md): the command prints the address to open.
+console.log(`To look at it in a browser: cd ${dir} && ${cohort} ui`);

@@ -50,5 +50,24 @@ const result = await build({
 });
 fs.writeFileSync(path.join(dist, "metafile.json"), JSON.stringify(result.metafile) + "\n");
 
+// The dashboard's page (`cohort ui`), for the browser: preact, uPlot and their CSS in page.js and
+// page.css of dist/dashboard/page/, which the server serves as they are (nothing is fetched from the
+// internet). A build of its own: the CLI never loads it.
+await build({
+  absWorkingDir: root,
+  entryPoints: { page: "src/dashboard/page/main.tsx" },
+  outdir: path.join(dist, "dashboard/page"),
+  bundle: true,
+  format: "esm",
+  platform: "browser",
+  target: ["chrome109", "firefox115", "safari16"],
+  jsx: "automatic",
+  jsxImportSource: "preact",
+  minify: true,
+  sourcemap: "linked",
+  logLevel: "warning",
+});
+fs.copyFileSync(path.join(root, "src/dashboard/page/index.html"), path.join(dist, "dashboard/page/index.html"));
+
 // The library's types (package.json `types`): declarations only, beside the JavaScript.
 execFileSync(process.execPath, [path.join(root, "node_modules/typescript/bin/tsc"), "-p", "tsconfig.build.json"], { cwd: root, stdio: "inherit" });

@@ -22,7 +22,7 @@ function examples(lines: string[]): string {
 }
 
 /** Every command's name, as buildProgram declares them. */
-export const COMMAND_NAMES = ["init", "job", "doc", "find", "schema", "check", "status", "run", "exec", "next", "runs", "group", "submit", "template", "cluster"] as const;
+export const COMMAND_NAMES = ["init", "job", "doc", "find", "schema", "check", "status", "run", "exec", "next", "runs", "group", "submit", "template", "cluster", "ui"] as const;
 
 /**
  * The program with every command, or with only `only` (help, suggestions and errors about names need
@@ -322,6 +322,22 @@ export function buildProgram(only?: string): Command {
       .addHelpText("after", examples(["cohort cluster list", "cohort cluster list --json"]))
       .action(lazyNamed(() => import("./commands/cluster.js"), (m) => m.list));
   }
+
+  if (want("ui"))
+    program
+      .command("ui")
+      .summary("serve the dashboard: the campaign in a browser")
+      .description(
+        "Serve a web dashboard of the project until Ctrl-C: the status overview, the jobs table (filters in the query language of cohort find), " +
+          "each job, runs and run groups, each run's output and metric plots, and comparisons; open pages update as runs start, print and end. " +
+          "It prints a URL with a random token: nothing is served without it. It binds to 127.0.0.1, so only this machine can reach it " +
+          "(on a cluster's login node, reach it through an SSH tunnel: ssh -L 8765:127.0.0.1:8765 HOST). " +
+          "It changes nothing but the labels, tags and comments of runs and groups.",
+      )
+      .option("--port <port>", "the port to listen on (0: any free one)", "8765")
+      .option("--host <host>", "the address to listen on; 0.0.0.0 makes it reachable from other machines (with a warning)", "127.0.0.1")
+      .addHelpText("after", examples(["cohort ui", "cohort ui --port 0", "cohort ui --port 9000 --host 127.0.0.1"]))
+      .action(lazy(() => import("./commands/ui.js")));
 
   return program;
 }

@@ -89,3 +89,18 @@ describe("the build", () => {
     expect([...packages]).toEqual(expect.arrayContaining(["commander", "nunjucks", "toml-eslint-parser", "cli-progress", "zod", "uuid"]));
   });
 });
+
+describe("the dashboard's page", () => {
+  it("is built apart: the CLI's files hold neither preact nor uPlot, the page's hold both and fetch nothing from the internet", () => {
+    for (const file of Object.keys(outputs)) expect(sourcesIn(file).filter((s) => /node_modules\/(preact|uplot)\//.test(s)), file).toEqual([]);
+    const page = path.join(root, "dist", "dashboard", "page");
+    const js = fs.readFileSync(path.join(page, "page.js"), "utf8");
+    const css = fs.readFileSync(path.join(page, "page.css"), "utf8");
+    expect(js).toContain("uplot"); // uPlot's own class names
+    expect(css).toContain(".uplot");
+    expect(fs.readFileSync(path.join(page, "index.html"), "utf8")).toMatch(/src="page\.js"/);
+    // the only addresses are the XML namespaces preact names elements by
+    const urls = new Set([...(js + css).matchAll(/https?:\/\/[^"'\s)]*/g)].map((m) => m[0]));
+    expect([...urls].filter((u) => !u.startsWith("http://www.w3.org/"))).toEqual([]);
+  });
+});

@@ -88,7 +88,10 @@ describe("the examples", () => {
   it.each([...help, ...docs])("%s: %s", (_where, example) => {
     const dir = path.join(tempDir(), "demo");
     fs.cpSync(project, dir, { recursive: true });
-    const r = bash(example, dir, env);
+    // `cohort ui` serves until interrupted: it must start and print its URL, then stop at Ctrl-C.
+    const serves = example.startsWith("cohort ui");
+    const r = bash(serves ? `timeout --preserve-status -s INT 4 ${example}` : example, dir, env);
     expect(r.code, r.output).toBe(0);
+    if (serves) expect(r.output).toMatch(/open http:\/\/127\.0\.0\.1:\d+\/\?token=[0-9a-f]{48}/);
   });
 });

@@ -59,7 +59,7 @@ export interface TagOptions {
   remove?: string[];
 }
 
-function checkTag(tag: string): string {
+export function checkTag(tag: string): string {
   if (tag === "" || /\s/.test(tag)) throw new UserError(`tag ${JSON.stringify(tag)} is empty or has white space`, "a tag is a word, or KEY=VALUE");
   return tag;
 }
@@ -92,7 +92,7 @@ export interface CommentOptions {
 }
 
 /** A new comment's id: 8 random hex digits (comments sort by their time, not by id). */
-function newCommentId(): string {
+export function newCommentId(): string {
   return crypto.randomBytes(4).toString("hex");
 }
 

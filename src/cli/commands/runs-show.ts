@@ -7,7 +7,7 @@ import { JournalTail } from "../../runs/ledger.js";
 import { outputPlace, readOutput, tailLines } from "../../runs/output.js";
 import { Liveness, runStatus } from "../../runs/run-status.js";
 import { resolveRun } from "../../runs/select.js";
-import type { Run } from "../../runs/view.js";
+import type { Run, RunsView } from "../../runs/view.js";
 import { out } from "../context.js";
 import { parseCount } from "../../util/numbers.js";
 import { openRuns, warnDamaged } from "../runs-rows.js";
@@ -40,39 +40,13 @@ export default async function runsShow(ref: string, opts: RunsShowOptions): Prom
   const run = resolveRun(view, ref);
   if (opts.output || opts.follow) return printOutput(root, run, opts.follow === true);
   const summary = view.summary(run);
-  const groups = view.groups().filter((g) => view.ledger.members(g).includes(run.id)).map((g) => ({ id: g.id, name: g.name, kind: g.kind }));
+  const groups = groupsOf(view, run);
   const times = { created: run.made, started: run.started, stopped: run.ended };
-  const place = outputPlace(root, run, view.ledger);
-  const output = tailLines(place ? readOutput(place) : Buffer.alloc(0), tail);
-  const config = parsed(run.config);
+  const output = tailLines(outputOf(root, view, run), tail);
   const cmd = run.function ? `${run.operation}()  [function]` : (run.command ?? "");
   const metrics = readMetrics(root, new Set([run.id]), true).runs.get(run.id) ?? new Map<string, MetricSummary>();
   if (opts.json) {
-    const o: JsonObject = {
-      id: run.id,
-      name: run.name,
-      operation: run.operation,
-      flowgroup: run.flowgroup ?? null,
-      status: summary.status,
-      deleted: summary.trash === "deleted",
-      config: (config as JsonObject | undefined) ?? null,
-      jobs: run.jobs,
-      directives: (run.directives as JsonObject | undefined) ?? null,
-      cmd: run.function ? { function: run.operation } : { shell: run.command ?? "" },
-      exit_code: run.exit ?? null,
-      label: summary.label,
-      tags: summary.tags,
-      groups,
-      comments: commentsJson(commentsOf(run.attrs)),
-      metrics: metricsJson(metrics),
-      // JSON holds text: bytes that are not UTF-8 become U+FFFD here (--output gives them as they are)
-      output: output.map((line) => line.toString("utf8")),
-    };
-    for (const [k, v] of Object.entries(times)) {
-      o[k] = v ?? null;
-      o[k + "_iso"] = isoTime(v);
-    }
-    out(dumpJson(o) + "\n");
+    out(dumpJson(runDetailJson(view, run, metrics, output)) + "\n");
     return;
   }
   const fields: [string, string][] = [
@@ -98,6 +72,49 @@ export default async function runsShow(ref: string, opts: RunsShowOptions): Prom
   if (tail > 0) text += `output (last ${tail} lines)\n`;
   // The output's lines as the run wrote them, bytes that are not UTF-8 included.
   out(Buffer.concat([Buffer.from(text), ...output.flatMap((line) => [INDENT, line, NEWLINE])]));
+}
+
+/** The groups a run is a member of. */
+function groupsOf(view: RunsView, run: Run): { id: string; name: string; kind: string }[] {
+  return view.groups().filter((g) => view.ledger.members(g).includes(run.id)).map((g) => ({ id: g.id, name: g.name, kind: g.kind }));
+}
+
+/** A run's output so far (empty when it has none). */
+export function outputOf(root: string, view: RunsView, run: Run): Buffer {
+  const place = outputPlace(root, run, view.ledger);
+  return place ? readOutput(place) : Buffer.alloc(0);
+}
+
+/** `cohort runs show --json`: everything the journals say of a run, its metrics and these lines of its output. */
+export function runDetailJson(view: RunsView, run: Run, metrics: Map<string, MetricSummary>, output: Buffer[]): JsonObject {
+  const summary = view.summary(run);
+  const config = parsed(run.config);
+  const times = { created: run.made, started: run.started, stopped: run.ended };
+  const o: JsonObject = {
+    id: run.id,
+    name: run.name,
+    operation: run.operation,
+    flowgroup: run.flowgroup ?? null,
+    status: summary.status,
+    deleted: summary.trash === "deleted",
+    config: (config as JsonObject | undefined) ?? null,
+    jobs: run.jobs,
+    directives: (run.directives as JsonObject | undefined) ?? null,
+    cmd: run.function ? { function: run.operation } : { shell: run.command ?? "" },
+    exit_code: run.exit ?? null,
+    label: summary.label,
+    tags: summary.tags,
+    groups: groupsOf(view, run),
+    comments: commentsJson(commentsOf(run.attrs)),
+    metrics: metricsJson(metrics),
+    // JSON holds text: bytes that are not UTF-8 become U+FFFD here (--output gives them as they are)
+    output: output.map((line) => line.toString("utf8")),
+  };
+  for (const [k, v] of Object.entries(times)) {
+    o[k] = v ?? null;
+    o[k + "_iso"] = isoTime(v);
+  }
+  return o;
 }
 
 /** Each metric: its last value; for stepped ones a sparkline over the steps, its range and how many. */
