@@ -85,6 +85,8 @@ export interface RunSummary {
 export async function runPasses(project: Project, workflow: Workflow, opts: RunOptions): Promise<RunSummary> {
   const starters = new Starters();
   const workers = opts.machine ? new WorkerPool(project.root) : undefined;
+  // Function operations run in workers, which load the workflow while the first pass is planned.
+  if (workers && opts.groups.some((g) => g.operations.some((name) => workflow.operation(name).body.kind === "function"))) workers.start(opts.machine!.slots);
   try {
     return await passesOf(project, workflow, opts, workers, starters);
   } finally {
@@ -285,7 +287,7 @@ export async function runConcurrently(
   pool: ResourcePool,
   opts: ConcurrentOptions,
 ): Promise<{ results: ExecutionResult[]; stopped?: "failure" | "limit" | "interrupted" | "moved" }> {
-  const queue = [...items];
+  let queue = [...items];
   const results: ExecutionResult[] = [];
   const running = new Set<Promise<void>>();
   let started = 0;
@@ -329,16 +331,17 @@ export async function runConcurrently(
           // Function operations go to a worker in batches of items that ask for the same resources.
           const batch = [first];
           const size = pace.size(queue.length);
-          for (let j = i; j < queue.length && batch.length < size && mayStart(); ) {
-            if (!inWorker(queue[j]) || !sameRequest(queue[j].directives, first.directives)) {
-              j++;
-              continue;
-            }
-            const [next] = queue.splice(j, 1);
-            if (!admit(next.item, j)) continue;
+          // (taken out of the queue together: one splice per item made dispatching quadratic)
+          const taken = new Set<number>();
+          for (let j = i; j < queue.length && batch.length < size && mayStart(); j++) {
+            const next = queue[j];
+            if (!inWorker(next) || !sameRequest(next.directives, first.directives)) continue;
+            taken.add(j);
+            if (!admit(next.item, j + 1)) continue;
             started++;
             batch.push(next);
           }
+          if (taken.size > 0) queue = queue.filter((_, k) => !taken.has(k));
           track(inBatch(batch, grant), grant);
           continue;
         }
@@ -405,6 +408,7 @@ export async function runConcurrently(
         group: item.group.name,
         operation: item.operation.name,
         jobs: item.aggregate.jobs.map((j) => j.id),
+        statepoints: item.aggregate.jobs.map((j) => dumpJson(j.spData)),
         flags: item.flags ? dumpJson(item.flags) : undefined,
       })),
       joins: opts.joins?.() ?? [],

@@ -302,19 +302,26 @@ export class WorkerPool {
     private readonly graceMs = DEFAULT_GRACE_MS,
   ) {}
 
+  /** Starts workers until there are `count`, so that they load the workflow while cohort plans. */
+  start(count: number): void {
+    while (!this.closed && this.workers.size < count) this.add();
+  }
+
+  private add(): Worker {
+    const worker = new Worker(this.projectRoot, this.graceMs);
+    this.workers.add(worker);
+    void worker.exited.then(() => {
+      if (!worker.busy) this.forget(worker);
+    });
+    return worker;
+  }
+
   /** Executes a batch of function operations in an idle worker, starting one if none is idle. */
   async run(batch: Batch): Promise<BatchEnd> {
     if (this.closed) throw new Error("the worker pool is closed");
     const all = [...batch.items.keys()];
     if (batch.signal?.aborted) return { unstarted: all };
-    let worker = [...this.workers].find((w) => w.alive && !w.busy && !w.ending);
-    if (!worker) {
-      worker = new Worker(this.projectRoot, this.graceMs);
-      this.workers.add(worker);
-      void worker.exited.then(() => {
-        if (!worker!.busy) this.forget(worker!);
-      });
-    }
+    const worker = [...this.workers].find((w) => w.alive && !w.busy && !w.ending) ?? this.add();
     worker.busy = true;
     try {
       const ready = await worker.ready;

@@ -17,7 +17,7 @@
  * **Serving** (`--parallel`): `node worker.js --serve PROJECT_ROOT`, with an IPC channel (worker-pool.ts).
  * It loads the workflow once, sends `{"type": "ready", "writer"}` (its journal's writer id; or
  * `{"type": "fatal", "error"}` and exits 1), then executes batches one at a time:
- * `{"type": "batch", "items": [{"group", "operation", "jobs": [ids], "flags"?: JSON text}], "joins", "gpus"?,
+ * `{"type": "batch", "items": [{"group", "operation", "jobs": [ids], "statepoints": [JSON texts], "flags"?: JSON text}], "joins", "gpus"?,
  * "timeoutMs"?, "echo", "keepGoing"}`. It executes each item as a serial `cohort run` would (execute.ts:
  * the function in-process, hooks, metrics) and records the run in its own journal; it tells
  * `{"type": "started", "index", "id", "name"}`, the run's output as `{"type": "output", "id", "name",
@@ -49,6 +49,8 @@ export interface BatchItem {
   group: string;
   operation: string;
   jobs: string[];
+  /** The jobs' state points as cohort verified them before the pass (JSON texts): not read again. */
+  statepoints: string[];
   /** A flag run's flags, as JSON text. */
   flags?: string;
 }
@@ -179,7 +181,7 @@ function itemOf(project: Project, workflow: Workflow, entry: BatchItem) {
   if (!group) throw new Error(`no group ${entry.group}`);
   const operation = workflow.operation(entry.operation);
   if (entry.flags !== undefined) return flagItem(group, operation, parseJson(entry.flags) as JsonObject);
-  const jobs = entry.jobs.map((id) => jobOf(project, id));
+  const jobs = entry.jobs.map((id, i) => new Job(id, parseJson(entry.statepoints[i]) as JsonObject, path.join(project.workspace, id)));
   return { group, operation, aggregate: { id: aggregateId(jobs), jobs } };
 }
 

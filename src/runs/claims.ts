@@ -32,12 +32,13 @@ export class Claims {
   /** Pairs claimed and not given back. */
   private readonly held = new Set<string>();
   private readonly since = nowMicros();
-  /** Journals whose runs are this runner's own: its workers'. */
-  private readonly own = new Set<string>();
+  /** Journals whose runs are this runner's own: its own and its workers'. */
+  private readonly own: Set<string>;
 
   constructor(private readonly journal: JournalWriter) {
+    this.own = new Set([journal.id]);
     // Its own claims and runs it knows: only the other journals are read.
-    this.tail = new JournalTail(journal.projectRoot, { skip: journal.id, claims: true });
+    this.tail = new JournalTail(journal.projectRoot, { skip: this.own, claims: true });
   }
 
   /** Whether this runner holds the pair. */
@@ -65,7 +66,7 @@ export class Claims {
           }
         }
         const last = ledger.lastMade.get(key);
-        if (last && last.writer !== this.journal.id && !this.own.has(last.writer) && last.t >= this.since) free = false;
+        if (last && !this.own.has(last.writer) && last.t >= this.since) free = false;
         if (free) taken.push(pair);
         else refused.push(pair);
       }
@@ -80,7 +81,7 @@ export class Claims {
     }
   }
 
-  /** Runs in `writer`'s journal are this runner's own: a pair one of them ran may be claimed again. */
+  /** Runs in `writer`'s journal are this runner's own: a pair one of them ran may be claimed again, and the journal is not read. */
   adopt(writer: string): void {
     this.own.add(writer);
   }

@@ -507,8 +507,8 @@ export interface ReadMark extends StatKey {
 }
 
 export interface TailOptions {
-  /** A writer whose journal is not read (a runner knows its own events). */
-  skip?: string;
+  /** Writers whose journals are not read (a runner knows its own events, and its workers'); read at each call. */
+  skip?: ReadonlySet<string>;
   /** Keep claims (ledger.claims, ledger.lastMade). */
   claims?: boolean;
 }
@@ -540,7 +540,7 @@ export class JournalTail {
     names.sort();
     for (const name of names) {
       const m = JOURNAL_RE.exec(name);
-      if (!m || m[1] === this.opts.skip) continue;
+      if (!m || this.opts.skip?.has(m[1])) continue;
       this.readFile(path.join(dir, name), name, m[1]);
     }
     return this.ledger;
