@@ -129,7 +129,7 @@ describe("cluster profiles without a scheduler", () => {
     const dir = project(`${OPERATIONS}\n${TEST_PROFILE}`);
     expect(partitions(pretend(dir, ["-o", "quick"], { ...NO_SCHEDULER, COHORT_CLUSTER: "testcluster" }).stdout)).toEqual({ quick: "short" });
     expect(oneError(pretend(dir, ["-o", "quick", "--cluster", "nosuch"]))).toBe(
-      'cohort: error: there is no cluster profile "nosuch" (--cluster) (known profiles: anvil, stampede3, testcluster (cohort cluster list))',
+      'cohort: error: there is no cluster profile "nosuch" (--cluster) (known profiles: anvil, eiger, stampede3, testcluster (cohort cluster list))',
     );
     expect(oneError(cohort(["cluster", "show"], { cwd: dir, env: { COHORT_CLUSTER: "nosuch" } }))).toMatch(/^cohort: error: there is no cluster profile "nosuch" \(COHORT_CLUSTER\)/);
   });
@@ -179,7 +179,7 @@ describe("cluster profiles without a scheduler", () => {
     expect(partitions(r.stdout)).toEqual({ long: undefined });
     expect(r.stdout).toMatch(/^# cost of 1 cluster job: 2 CPU-hours, 0 GPU-hours$/m);
     const list = cohort(["cluster", "list", "--json"], { cwd: dir });
-    expect((JSON.parse(list.stdout) as { name: string }[]).map((p) => p.name)).toEqual(["anvil", "stampede3"]);
+    expect((JSON.parse(list.stdout) as { name: string }[]).map((p) => p.name)).toEqual(["anvil", "eiger", "stampede3"]);
   });
 });
 

@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { detectCluster, hostPattern } from "../../src/schedulers/cluster-detect.js";
-import type { ClusterProfile, ClusterProfiles } from "../../src/schedulers/cluster-profile.js";
+import { loadClusterProfiles, type ClusterProfile, type ClusterProfiles } from "../../src/schedulers/cluster-profile.js";
 import { UserError } from "../../src/util/errors.js";
 
 function profile(name: string, detect: ClusterProfile["detect"]): ClusterProfile {
@@ -84,5 +84,14 @@ describe("host name patterns", () => {
         expect(hostPattern(`${pre}?${post}`).test(pre + post)).toBe(false);
       }),
     );
+  });
+});
+
+describe("the built-in profiles' detection rules", () => {
+  it("find Eiger on its login nodes, and nothing on a host no built-in names", async () => {
+    const builtins = loadClusterProfiles(undefined, { XDG_CONFIG_HOME: "/nonexistent" });
+    const on = (hostname: string) => detectCluster(builtins, { env: {}, hostname, clusterName: () => Promise.resolve(undefined) });
+    expect((await on("eiger-ln010"))?.profile.name).toBe("eiger");
+    expect(await on("laptop.example.org")).toBeUndefined();
   });
 });
