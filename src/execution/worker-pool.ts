@@ -6,8 +6,8 @@
  *   group (and session) of its own, started in cohort's working directory. It loads the workflow once
  *   and executes batches of items, one run at a time, each as a serial `cohort run` does: it records the
  *   runs in a journal of its own, so that cohort's part of a run is two messages. The pool starts a
- *   worker when every live one is busy, so there are never more workers than batches at once (at most
- *   the slots).
+ *   worker when every live one is busy, or ahead (`start`, one per slot, while cohort plans), so there
+ *   are never more workers than the slots.
  * - Output a run's function prints is recorded by the worker and sent here to be shown (`onOutput`);
  *   what reaches the worker's own stdout and stderr (processes a function started with inherited
  *   output) is shown as the current run's output, not recorded.
