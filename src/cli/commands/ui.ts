@@ -22,11 +22,12 @@ export default async function ui(opts: UiOptions): Promise<void> {
   if (opts.host !== "127.0.0.1" && opts.host !== "localhost" && opts.host !== "::1") {
     warn(`--host ${opts.host}: the dashboard is reachable from other machines; anyone who gets the URL's token can read the project and change labels, tags and comments`);
   }
-  process.stdout.write(`cohort ui: serving ${root}\n  open ${dashboard.url}\n  (Ctrl-C stops it)\n`);
-  await new Promise<void>((resolve) => {
-    const stop = () => resolve();
-    process.once("SIGINT", stop);
-    process.once("SIGTERM", stop);
+  // Listening for Ctrl-C before the URL is out: whoever reads it may stop the server at once.
+  const stopped = new Promise<void>((resolve) => {
+    process.once("SIGINT", () => resolve());
+    process.once("SIGTERM", () => resolve());
   });
+  process.stdout.write(`cohort ui: serving ${root}\n  open ${dashboard.url}\n  (Ctrl-C stops it)\n`);
+  await stopped;
   await dashboard.close();
 }
