@@ -262,7 +262,15 @@ async function serve(root: string): Promise<void> {
   };
   process.on("message", (message: WorkerRequest) => {
     if (message?.type === "stop") stopping = true;
-    else if (message?.type === "batch") queue = queue.then(() => runBatch(message));
+    else if (message?.type === "batch") {
+      queue = queue
+        .then(() => runBatch(message))
+        .catch((err: unknown) => {
+          // (cohort ends the run going on, if any, with the exit code)
+          tell({ type: "fatal", error: errorText(err) }, true);
+          exit(1);
+        });
+    }
   });
   // cohort going away (its channel closing) ends the worker.
   process.on("disconnect", () => process.exit(0));
