@@ -1,7 +1,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { UserError } from "../util/errors.js";
-import { isErrno, naming, sweepStaleTemps, tempNameFor, writeFileAtomic } from "../util/fs.js";
+import { isErrno, naming, tempNameFor, writeFileAtomic } from "../util/fs.js";
 import { Document } from "./document.js";
 import { jobId } from "./id.js";
 import { dumpJson } from "./json.js";
@@ -154,8 +154,9 @@ export class Job {
    * with is its own file's state point, never a cache's alone (SPEC §12). A state point the job was
    * opened with that differs (a damaged index) gives way to the file's, and the owner is told. A job
    * not made yet is made, when the state point it was opened with is its own. Throws a UserError when
-   * the directory holds no state point of this id. Reads the file once per Job, and lists the
-   * directory to remove the temporary files a killed process left there (util/fs.ts, isStaleTemp).
+   * the directory holds no state point of this id. Reads the file once per Job. (It does not list the
+   * directory, which would cost a run five system calls: `cohort check` removes the temporary files a
+   * killed process left in job directories, util/fs.ts, isStaleTemp.)
    */
   verify(): this {
     if (this.verified) return this;
@@ -173,7 +174,6 @@ export class Job {
     } else {
       throw new UserError(`job directory ${this.jobId} is invalid: ${read}`, "run 'cohort check'");
     }
-    sweepStaleTemps(this.dir);
     this.verified = true;
     return this;
   }

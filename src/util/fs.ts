@@ -94,10 +94,13 @@ export function readTextFile(file: string): string {
   return text.includes("\uFFFD") ? decodeUtf8(fs.readFileSync(file), file) : text;
 }
 
-/** Reads a text file (valid UTF-8, as readTextFile), or returns undefined when it does not exist. */
+/**
+ * Reads a text file (valid UTF-8, as readTextFile), or returns undefined when it does not exist. It
+ * reads as readSmallFileSync does: documents are read once per job in every pass of `cohort run`.
+ */
 export function readFileIfExists(file: string): string | undefined {
   try {
-    return readTextFile(file);
+    return readSmallFileSync(file);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === "ENOENT") return undefined;
     throw err;

@@ -5,7 +5,7 @@ import { jobId } from "../../src/dataspace/id.js";
 import { cohort, deadPid, tempDir, tempName } from "../helpers.js";
 
 describe("temporary files a killed process left", () => {
-  it("are removed by the next command that lists their directory, when their writer is gone", () => {
+  it("are removed by the next command that lists their directory, when their writer is gone: cohort check for job directories", () => {
     const dir = tempDir();
     fs.writeFileSync(path.join(dir, "cohort.toml"), `[operations.op]\ncommand = "touch done.txt"\n`);
     expect(cohort(["init", "a={1,2}"], { cwd: dir }).code).toBe(0);
@@ -26,11 +26,10 @@ describe("temporary files a killed process left", () => {
     const now = new Date();
     fs.utimesSync(path.join(dir, "workspace"), now, now); // the workspace changed: the next command lists it
 
-    // running an operation on a job lists that job's directory
+    // running an operation does not list its job's directory (it would cost every run)
     const r = cohort(["exec", "op", jobId({ a: 1 })], { cwd: dir });
     expect(r.code, r.stderr).toBe(0);
-    expect(fs.readdirSync(one).sort()).toEqual([live, elsewhere, "done.txt", "signac_statepoint.json"].sort());
-    expect(fs.readdirSync(two).sort()).toEqual([dead, "signac_statepoint.json"].sort());
+    expect(fs.readdirSync(one).sort()).toEqual([dead, live, elsewhere, old, "done.txt", "signac_statepoint.json"].sort());
     // a command that read the workspace afresh looked in cohort's own directories too
     expect(fs.readdirSync(cache)).not.toContain(cacheTemp);
     expect(fs.existsSync(trash)).toBe(false);
@@ -38,6 +37,7 @@ describe("temporary files a killed process left", () => {
     // cohort check lists every job directory
     expect(cohort(["check"], { cwd: dir }).stdout).toBe("workspace OK\n");
     expect(fs.readdirSync(two)).toEqual(["signac_statepoint.json"]);
+    // the dead writer's and the old one's are gone; a live writer's, and one of another host that is not old, stay
     expect(fs.readdirSync(one).sort()).toEqual([live, elsewhere, "done.txt", "signac_statepoint.json"].sort());
   });
 });

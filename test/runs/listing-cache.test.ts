@@ -12,7 +12,7 @@ import { CACHED_ROWS } from "../../src/runs/listing-cache.js";
 import { newRunId } from "../../src/runs/run-id.js";
 import { deleteRun } from "../../src/runs/trash.js";
 import { tempDir } from "../helpers.js";
-import { foreignJournal, makeRun, nextProcess } from "./make-runs.js";
+import { deadPid, foreignJournal, makeRun, nextProcess } from "./make-runs.js";
 
 const cacheDir = (root: string) => path.join(root, ".cohort", "cache");
 
@@ -149,6 +149,28 @@ describe("the listing cache", () => {
     } finally {
       reads.mockRestore();
     }
+  });
+
+  it("opens only the journals whose writer may still append: an ended writer's of this host is stat-ed, and still seen to change", async () => {
+    const { root, foreign } = made(project());
+    const t0 = nowMicros() - 1_000_000;
+    const ended = foreignJournal(root, newRunId(), [{ e: "run", t: t0, id: newRunId(), op: "cleanup", config: "{}" }], { host: os.hostname(), pid: deadPid() });
+    const own = path.join(journalDir(root), fs.readdirSync(journalDir(root)).find((n) => n.endsWith(".jsonl") && ![foreign, ended].includes(path.join(journalDir(root), n)))!);
+    await list(root);
+    const opened = vi.spyOn(fs, "openSync");
+    try {
+      expect((await list(root)).cached).toBe(true);
+      const journals = opened.mock.calls.map((c) => String(c[0])).filter((f) => f.endsWith(".jsonl"));
+      // this process's journal (alive) and the other host's are opened; the dead process's is not
+      expect(journals.sort()).toEqual([own, foreign].sort());
+    } finally {
+      opened.mockRestore();
+    }
+    // its file grows anyway (a copy of the project brought over again): the stat sees it
+    fs.appendFileSync(ended, JSON.stringify({ e: "run", t: t0 + 1, id: newRunId(), op: "cleanup", config: "{}" }) + "\n");
+    const got = await list(root);
+    expect(got.cached).toBe(false);
+    expect(got.matched).toBe((await fresh(root)).matched);
   });
 
   it("sees a journal rewritten with its size and modification time kept: its change time moved", async () => {
