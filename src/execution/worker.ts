@@ -181,7 +181,8 @@ function itemOf(project: Project, workflow: Workflow, entry: BatchItem) {
   if (!group) throw new Error(`no group ${entry.group}`);
   const operation = workflow.operation(entry.operation);
   if (entry.flags !== undefined) return flagItem(group, operation, parseJson(entry.flags) as JsonObject);
-  const jobs = entry.jobs.map((id, i) => new Job(id, parseJson(entry.statepoints[i]) as JsonObject, path.join(project.workspace, id)));
+  // (the runner read each state point from its job's directory before it sent the batch)
+  const jobs = entry.jobs.map((id, i) => new Job(id, parseJson(entry.statepoints[i]) as JsonObject, path.join(project.workspace, id)).verifiedElsewhere());
   return { group, operation, aggregate: { id: aggregateId(jobs), jobs } };
 }
 
