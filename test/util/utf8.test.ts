@@ -90,4 +90,15 @@ describe("reading text files", () => {
     expect(readFileIfExists(good)).toBe('{"a": "é"}');
     expect(readFileIfExists(path.join(dir, "missing"))).toBeUndefined();
   });
+
+  it("reads files of every size whole: empty, around the first read's 1 KiB, and far beyond", () => {
+    const file = path.join(dir, "sized.json");
+    for (const n of [0, 1, 1023, 1024, 1025, 4096, 3_000_001]) {
+      // two-byte characters, so that some sizes split one across the first read's end
+      const text = "é".repeat(Math.floor(n / 2)) + "x".repeat(n % 2);
+      fs.writeFileSync(file, text);
+      expect(readSmallFileSync(file)).toBe(text);
+      expect(readFileIfExists(file)).toBe(text);
+    }
+  });
 });
