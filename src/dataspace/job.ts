@@ -207,7 +207,6 @@ export class Job {
     return fs.existsSync(path.join(this.path, STATEPOINT_FILE));
   }
 
-  /** Creates the job directory and its state-point file unless they exist; returns the job. */
   /**
    * Takes the job as verified by the process that handed it over (a runner, for its worker): its
    * directory held this state point then, as after verify().
@@ -219,6 +218,7 @@ export class Job {
     return this;
   }
 
+  /** Creates the job directory and its state-point file unless they exist; returns the job. */
   init(): this {
     if (!this.initialized) {
       writeStatepoint(this.dir, this.statepoint_);
