@@ -6,6 +6,7 @@ import { fileURLToPath } from "node:url";
 import { afterAll } from "vitest";
 import { readLedger } from "../src/runs/ledger.js";
 import { outputPlace, readOutput } from "../src/runs/output.js";
+import { UserError } from "../src/util/errors.js";
 import { tempNameFor } from "../src/util/fs.js";
 
 export const ROOT = fileURLToPath(new URL("..", import.meta.url));
@@ -171,4 +172,15 @@ export function tmpfsDisk(options: string): string | undefined {
     spawnSync("umount", ["-l", dir]);
   });
   return dir;
+}
+
+/** The UserError `f` throws; fails the test when it throws nothing, and throws any other error on. */
+export function userErrorOf(f: () => unknown): UserError {
+  try {
+    f();
+  } catch (err) {
+    if (err instanceof UserError) return err;
+    throw err;
+  }
+  throw new Error("no UserError was thrown");
 }

@@ -3,7 +3,7 @@ import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { loadClusterProfiles, userProfilesFile, type ClusterProfiles } from "../../src/schedulers/cluster-profile.js";
 import { UserError } from "../../src/util/errors.js";
-import { tempDir } from "../helpers.js";
+import { tempDir, userErrorOf } from "../helpers.js";
 
 const PROFILE = `[clusters.lab]
 scheduler = "slurm"
@@ -44,13 +44,7 @@ function load(user?: string, project?: string): ClusterProfiles {
 }
 
 function error(user?: string, project?: string): UserError {
-  try {
-    load(user, project);
-  } catch (err) {
-    if (err instanceof UserError) return err;
-    throw err;
-  }
-  throw new Error("no error");
+  return userErrorOf(() => load(user, project));
 }
 
 describe("cluster profiles", () => {

@@ -6,6 +6,7 @@ import { choosePartition, durationText, limitsOfScheduler, shortfalls, type Part
 import { UserError } from "../../src/util/errors.js";
 import { resolveDirectives } from "../../src/workflow/directives.js";
 import type { Directives } from "../../src/workflow/model.js";
+import { userErrorOf } from "../helpers.js";
 
 const d = (o: Directives) => resolveDirectives(o, [], "test");
 
@@ -16,15 +17,6 @@ function part(name: string, o: Partial<PartitionLimits> = {}): PartitionLimits {
 /** The test cluster's profile (docs/clusters.md): cpu (default), gpu (charged per GPU-hour), short (30 minutes, half the charge). */
 const TEST = [part("cpu", { cpus: 2, memory: 4, isDefault: true }), part("gpu", { cpus: 2, gpus: 2, memory: 4, chargedPer: "gpu", chargeFactor: 2 }), part("short", { cpus: 2, memory: 4, maxWalltime: 1800, chargeFactor: 0.5 })];
 
-function refusal(f: () => unknown): UserError {
-  try {
-    f();
-  } catch (err) {
-    if (err instanceof UserError) return err;
-    throw err;
-  }
-  throw new Error("not refused");
-}
 
 describe("choosing a partition", () => {
   it("picks the lowest charge among those that fit: short for a short job, cpu for a long one, gpu for GPUs", () => {
@@ -54,14 +46,14 @@ describe("choosing a partition", () => {
   });
 
   it("no partition fitting is refused naming the nearest and why", () => {
-    const e = refusal(() => choosePartition(d({ np: 2, walltime: "3-00:00:00" }), TEST, "cluster t", "the cluster job of sim on 1a2b"));
+    const e = userErrorOf(() => choosePartition(d({ np: 2, walltime: "3-00:00:00" }), TEST, "cluster t", "the cluster job of sim on 1a2b"));
     expect(e.message).toBe("no partition of cluster t can run the cluster job of sim on 1a2b: the nearest, cpu, cannot (the job asks for a walltime of 3-00:00:00, over its limit of 2-00:00:00)");
     expect(e.hint).toMatch(/--partition/);
-    const gpus = refusal(() => choosePartition(d({ ngpu: 8 }), TEST, "cluster t", "j"));
+    const gpus = userErrorOf(() => choosePartition(d({ ngpu: 8 }), TEST, "cluster t", "j"));
     expect(gpus.message).toMatch(/the nearest, gpu, cannot \(the job asks for 8 GPUs, over its 2 per node\)/);
-    const memory = refusal(() => choosePartition(d({ memory: "8g" }), TEST, "cluster t", "j"));
+    const memory = userErrorOf(() => choosePartition(d({ memory: "8g" }), TEST, "cluster t", "j"));
     expect(memory.message).toMatch(/asks for 8 GB of memory, over its 4 GB per node/);
-    expect(refusal(() => choosePartition(d({ np: 3 }), TEST, "cluster t", "j")).message).toMatch(/asks for 3 CPUs, over its 2 per node/);
+    expect(userErrorOf(() => choosePartition(d({ np: 3 }), TEST, "cluster t", "j")).message).toMatch(/asks for 3 CPUs, over its 2 per node/);
   });
 
   it("whatever it chooses can run the job, and nothing that can is cheaper", () => {

@@ -10,7 +10,7 @@ import { UserError } from "../../src/util/errors.js";
 import { FlowProject } from "../../src/workflow/flow-project.js";
 import { CONTROL, groupOptionWords, shellWords } from "../../src/workflow/group-options.js";
 import { parseProjectToml } from "../../src/workflow/toml.js";
-import { tempDir } from "../helpers.js";
+import { tempDir, userErrorOf } from "../helpers.js";
 
 /**
  * The words bash makes of each text (globbing off), one bash for all: each text is `eval`ed as the
@@ -54,15 +54,6 @@ const optionText = fc
   )
   .map((parts) => parts.join(""));
 
-function errorOf(f: () => unknown): UserError {
-  try {
-    f();
-  } catch (err) {
-    if (err instanceof UserError) return err;
-    throw err;
-  }
-  throw new Error("no error");
-}
 
 describe("shellWords", () => {
   it.each([
@@ -92,7 +83,7 @@ describe("shellWords", () => {
     ["'a\nb'", /holds a control character inside quotes/],
     ['"a\nb"', /holds a control character inside quotes/],
   ])("refuses %j", (text, message) => {
-    expect(errorOf(() => shellWords(text)).message).toMatch(message);
+    expect(userErrorOf(() => shellWords(text)).message).toMatch(message);
   });
 
   it("gives the words bash gives, for every text it takes (property, against bash)", () => {
@@ -153,7 +144,7 @@ describe("the options a group carries", () => {
     ["--order sideways", "has an invalid value: --order sideways is not an order"],
     ["--keep-going=yes", "gives --keep-going a value, but it takes none"],
   ])("refuses %j", (text, message) => {
-    expect(errorOf(() => groupOptionWords(text)).message).toContain(message);
+    expect(userErrorOf(() => groupOptionWords(text)).message).toContain(message);
   });
 });
 
@@ -161,16 +152,16 @@ describe("a group's options are checked when the workflow is loaded", () => {
   const toml = (key: string, value: string) => `[operations.a]\ncommand = "true"\n\n[groups.g]\noperations = ["a"]\n${key} = ${JSON.stringify(value)}\n`;
 
   it.each(["submit_options", "run_options"])("%s in cohort.toml: the file, the line and the key", (key) => {
-    const err = errorOf(() => parseProjectToml(toml(key, "--num-passes=2 -o a"), "cohort.toml"));
+    const err = userErrorOf(() => parseProjectToml(toml(key, "--num-passes=2 -o a"), "cohort.toml"));
     expect(err.message).toBe(`cohort.toml:6: groups.g.${key} has -o, which would change what runs; the group's own command names the group and the aggregate`);
     expect(err.hint).toMatch(/--num-passes N, --order ORDER, --keep-going and --timeout SECONDS/);
-    expect(errorOf(() => parseProjectToml(toml(key, "--order $(touch x)"), "cohort.toml")).message).toMatch(new RegExp(`^cohort.toml:6: groups.g.${key} has \\$ at character 9`));
+    expect(userErrorOf(() => parseProjectToml(toml(key, "--order $(touch x)"), "cohort.toml")).message).toMatch(new RegExp(`^cohort.toml:6: groups.g.${key} has \\$ at character 9`));
     expect(parseProjectToml(toml(key, "--num-passes 2 --order 'cyclic'")).groups[0]).toMatchObject({ [key === "submit_options" ? "submitOptions" : "runOptions"]: "--num-passes 2 --order 'cyclic'" });
   });
 
   it.each(["submitOptions", "runOptions"] as const)("%s of makeGroup: the group and where it was made", (key) => {
     const project = new FlowProject();
-    const err = errorOf(() => project.makeGroup({ name: "g", [key]: "--pretend" }));
+    const err = userErrorOf(() => project.makeGroup({ name: "g", [key]: "--pretend" }));
     expect(err.message).toMatch(new RegExp(`^group g \\(.*group-options\\.test\\.ts:\\d+\\): ${key} has --pretend, which would run nothing$`));
     expect(() => project.makeGroup({ name: "h", [key]: "--num-passes=2" })).not.toThrow();
   });
