@@ -5,7 +5,7 @@
  * one `stat` per job otherwise.
  *
  * It is never trusted blindly:
- * - The cache file carries a SHA-1 of its content (checked-file.ts): one edited or damaged is read as an
+ * - The cache file carries a CRC-32 of its content (checked-file.ts): one edited or damaged is read as an
  *   empty cache, and written anew.
  * - A document is always `stat`ed. Any change of its stat key reads the file again. A missing file is
  *   an empty document, whatever the cache holds.

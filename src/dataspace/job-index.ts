@@ -7,7 +7,7 @@
  * and reads the directory again whenever the key changed or is too recent to be trusted. `cohort
  * check` reads every file again regardless.
  *
- * The cache file carries a SHA-1 of its content (checked-file.ts): one edited or damaged is read as no
+ * The cache file carries a CRC-32 of its content (checked-file.ts): one edited or damaged is read as no
  * cache, and the index is built again from the job directories. What runs a job does not take the
  * state point from here alone: it reads the job's own file first (Job.verify).
  */

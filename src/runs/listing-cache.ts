@@ -85,7 +85,7 @@ interface GroupFields extends Omit<Group, "joined"> {
   joined: string[];
 }
 
-/** What a cache file holds (node's own serialization), under a SHA-1 of its bytes (checked-file.ts). */
+/** What a cache file holds (node's own serialization), under a CRC-32 of its bytes (checked-file.ts). */
 interface Contents {
   format: number;
   /**
@@ -148,10 +148,11 @@ export function saveListing(projectRoot: string, kind: ListKind, view: RunsView,
   };
   for (const g of groups.values()) writerOf(g.writer);
   const names = [...view.journals.keys()].sort();
+  const host = os.hostname();
   const marks = names.map((n) => view.journals.get(n)!);
   const contents: Contents = {
     format: FORMAT,
-    journals: { name: names, keys: marks.flatMap(keyNumbers), ended: names.map((n) => writerEnded(view, n)) },
+    journals: { name: names, keys: marks.flatMap(keyNumbers), ended: names.map((n) => writerEnded(view, n, host)) },
     total,
     rows: first.map((row) => (row.type === "run" ? ["run", row.run.id] : ["group", row.group.id])),
     runs: [...runs.values()].map((r) => runTuple(r, writerOf)),
@@ -168,10 +169,10 @@ export function saveListing(projectRoot: string, kind: ListKind, view: RunsView,
   }
 }
 
-/** Whether the writer of journal `name` had ended on this host: a known writer of this host, not alive. */
-function writerEnded(view: RunsView, name: string): boolean {
+/** Whether the writer of journal `name` had ended on this host (`host`): a known writer of this host, not alive. */
+function writerEnded(view: RunsView, name: string, host: string): boolean {
   const writer = view.ledger.writers.get(name.slice(0, -".jsonl".length));
-  return writer !== undefined && writer.host === os.hostname() && !view.live.alive(writer);
+  return writer !== undefined && writer.host === host && !view.live.alive(writer);
 }
 
 /** Whether the project's journals are exactly these files, with these stat keys. */

@@ -6,7 +6,6 @@
  * LAST 32 bits of its id, which are random in a v7 UUID: names of runs made in the same millisecond
  * differ, and a name says nothing about when the run was made. Written `xxxxx-xxxxx`, e.g. `lusab-babad`.
  */
-import { randomFillSync } from "node:crypto";
 import { v7 } from "uuid";
 
 const CONSONANTS = "bdfghjklmnprstvz";
@@ -37,7 +36,8 @@ let counter = 0;
  */
 export function newUuidV7(): string {
   if (poolAt + 16 > pool.length) {
-    randomFillSync(pool);
+    // (node's crypto module loads when the first id is made: a listing makes none)
+    process.getBuiltinModule("node:crypto").randomFillSync(pool);
     poolAt = 0;
   }
   const random = pool.subarray(poolAt, (poolAt += 16));

@@ -10,7 +10,7 @@
 import { changeAttributes } from "../runs/attributes.js";
 import type { ClusterJobState } from "../runs/group-columns.js";
 import { readLedger } from "../runs/ledger.js";
-import { openScheduler, type FinalState, type QueuedJob, type Scheduler } from "./scheduler.js";
+import type { FinalState, QueuedJob, Scheduler } from "./scheduler.js";
 
 /** A submission group: its id and attributes. */
 export interface SubmissionGroup {
@@ -131,6 +131,8 @@ export async function pendingClusterView(projectRoot: string, warn: (message: st
   const open = submissions.filter((s) => s.jobId !== undefined && s.finalState === undefined);
   if (open.length === 0) return undefined;
   try {
+    // (the schedulers' code loads only when one is asked: a listing with nothing submitted never is)
+    const { openScheduler } = await import("./scheduler.js");
     const scheduler = openScheduler(open[0].scheduler);
     return await clusterStates(projectRoot, scheduler, submissions);
   } catch (err) {
@@ -181,6 +183,7 @@ const FINAL_STATES = new Set<string>(["COMPLETED", "FAILED", "OUT_OF_MEMORY", "C
 export async function liveJobIds(schedulerName: string, warn: (message: string) => void): Promise<Set<string> | undefined> {
   try {
     const ids = new Set<string>();
+    const { openScheduler } = await import("./scheduler.js");
     for (const j of await openScheduler(schedulerName).queue()) ids.add(j.id);
     return ids;
   } catch (err) {

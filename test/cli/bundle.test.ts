@@ -30,7 +30,7 @@ function loadedWith(file: string): Set<string> {
   return seen;
 }
 
-/** The files of dist/ that running bin/cohort with `args` in `cwd` loads, from a module hook that notes each. */
+/** What running bin/cohort with `args` in `cwd` loads: files of dist/ (`dist/...`) and node's modules (`node:...`), from a module hook that notes each. */
 function loadedBy(args: string[], cwd: string): string[] {
   const dir = tempDir();
   const log = path.join(dir, "loaded.txt");
@@ -42,8 +42,8 @@ function loadedBy(args: string[], cwd: string): string[] {
   return fs
     .readFileSync(log, "utf8")
     .split("\n")
-    .filter((u) => u.startsWith(dist))
-    .map((u) => "dist/" + u.slice(dist.length));
+    .filter((u) => u.startsWith(dist) || u.startsWith("node:"))
+    .map((u) => (u.startsWith(dist) ? "dist/" + u.slice(dist.length) : u));
 }
 
 describe("the build", () => {
@@ -73,11 +73,26 @@ describe("the build", () => {
   it("loads a command's code only when it runs: `cohort runs` loads no module of submit or status", () => {
     const dir = tempDir();
     expect(spawnSync(process.execPath, [COHORT, "init", "x={1,2}"], { cwd: dir }).status).toBe(0);
-    const sources = loadedBy(["runs"], dir).flatMap((file) => sourcesIn(file));
+    const sources = loadedBy(["runs"], dir).filter((f) => f.startsWith("dist/")).flatMap((file) => sourcesIn(file));
     expect(sources).toContain("src/cli/commands/runs-list.ts");
     expect(sources.filter((s) => /^src\/status\/|^src\/schedulers\/(submit|script)\.ts$|^src\/cli\/commands\/(submit|status|run)\.ts$|nunjucks/.test(s))).toEqual([]);
-    const version = loadedBy(["--version"], dir).flatMap((file) => sourcesIn(file));
+    const version = loadedBy(["--version"], dir).filter((f) => f.startsWith("dist/")).flatMap((file) => sourcesIn(file));
     expect(version.filter((s) => s.startsWith("src/cli/commands/"))).toEqual([]);
+  });
+
+  it("loads for a listing only what it shows: neither node's crypto module nor the code of schedulers, metrics or --json", () => {
+    const dir = tempDir();
+    expect(spawnSync(process.execPath, [COHORT, "init"], { cwd: dir }).status).toBe(0);
+    fs.writeFileSync(path.join(dir, "cohort.toml"), '[project]\nname = "p"\n\n[operations.noop]\ncommand = "true"\nflags = { i = 0 }\n');
+    expect(spawnSync(process.execPath, [COHORT, "run", "noop", "i={1,2}", "--quiet"], { cwd: dir }).status).toBe(0);
+    for (const args of [["runs"], ["runs", "-g"]]) {
+      loadedBy(args, dir); // writes the listing cache, which the next listing reads
+      const loaded = loadedBy(args, dir);
+      const sources = loaded.filter((f) => f.startsWith("dist/")).flatMap((file) => sourcesIn(file));
+      expect(sources, args.join(" ")).toContain("src/runs/listing-cache.ts");
+      expect(loaded.filter((f) => f === "node:crypto"), args.join(" ")).toEqual([]);
+      expect(sources.filter((s) => /^src\/schedulers\/(scheduler|slurm|pbs|lsf)\.ts$|^src\/runs\/(compare|metrics|metrics-cache)\.ts$|^src\/dataspace\/json\.ts$/.test(s)), args.join(" ")).toEqual([]);
+    }
   });
 
   it("bundles the packages it uses: its files import node's built-ins, each other and esbuild only", () => {

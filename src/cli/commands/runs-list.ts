@@ -1,8 +1,5 @@
-import { dumpJson } from "../../dataspace/json.js";
 import type { JsonObject, JsonValue } from "../../dataspace/value.js";
-import { bestRun, parseBest } from "../../runs/compare.js";
-import { readMetricsCached } from "../../runs/metrics-cache.js";
-import { formatMetric, type MetricColumn, type MetricValue } from "../../runs/metrics.js";
+import type { MetricColumn } from "../../runs/metrics.js";
 import { trashOf } from "../../runs/run-status.js";
 import type { Run } from "../../runs/view.js";
 import type { GroupStatus } from "../../runs/group-columns.js";
@@ -127,13 +124,15 @@ export default async function runsList(_command: undefined, opts: RunsListOption
   if (opts.group === true && opts.deleted) throw new UserError("--deleted lists deleted runs, which no group row stands for", "give -g a group to see its deleted members");
   const limit = opts.all ? Infinity : parseCount(opts.num ?? "20", "-n");
   if (opts.best !== undefined && opts.group !== true) throw new UserError("--best goes with -g: it adds each group's best member to its row", "cohort runs -g --best min:loss");
-  const column = opts.best === undefined ? undefined : parseBest(opts.best);
+  // (what --best and --json need is loaded for them alone: a plain listing starts sooner)
+  const column = opts.best === undefined ? undefined : (await import("../../runs/compare.js")).parseBest(opts.best);
   const root = projectRootOf(process.cwd());
   const { view, shown, matched, save } = await listing(root, opts, limit);
-  const best = column && bestOfRows(root, view, shown, column);
+  const best = column && (await bestOfRows(root, view, shown, column));
   if (opts.json) {
     const rows = jsonRows(view, shown);
-    if (best) rows.forEach((r, i) => (r.best = best[i] ? { id: best[i].run.id, name: best[i].run.name, value: metricJson(best[i].value) } : null));
+    if (best) rows.forEach((r, i) => (r.best = best[i] ? { id: best[i].run.id, name: best[i].run.name, value: best[i].json } : null));
+    const { dumpJson } = await import("../../dataspace/json.js");
     out(dumpJson(rows) + "\n");
   } else {
     const now = Date.now();
@@ -144,7 +143,7 @@ export default async function runsList(_command: undefined, opts: RunsListOption
     );
     if (best) {
       head.push("best", column!.text);
-      cells.forEach((row, i) => row.push(best[i]?.run.name ?? "", best[i] ? formatMetric(best[i].value) : ""));
+      cells.forEach((row, i) => row.push(best[i]?.run.name ?? "", best[i]?.text ?? ""));
     }
     if (cells.length > 0) out(renderTable(head, cells) + "\n");
     else process.stderr.write(opts.deleted ? "no deleted runs\n" : "no runs\n");
@@ -154,20 +153,29 @@ export default async function runsList(_command: undefined, opts: RunsListOption
   save();
 }
 
+/** A row's best member, and its value as the table shows it and as JSON. */
+interface BestOfRow {
+  run: Run;
+  text: string;
+  json: JsonValue;
+}
+
 /** Each row's best member by `column` (a run row: the run itself), reading only their metrics. */
-function bestOfRows(root: string, view: RunsView, shown: readonly Listed[], column: MetricColumn): ({ run: Run; value: MetricValue } | undefined)[] {
+async function bestOfRows(root: string, view: RunsView, shown: readonly Listed[], column: MetricColumn): Promise<(BestOfRow | undefined)[]> {
+  const [{ bestRun }, { readMetricsCached }, { formatMetric }] = await Promise.all([import("../../runs/compare.js"), import("../../runs/metrics-cache.js"), import("../../runs/metrics.js")]);
   const candidates = shown.map(({ row }) => {
     if (row.type === "run") return [row.run];
     const members = new Set(view.members(row.group));
     return view.memberRuns(row.group).filter((r) => trashOf(r) === "present" && members.has(r.id));
   });
   const metrics = readMetricsCached(root);
-  return candidates.map((runs) => bestRun(runs, metrics, column));
-}
-
-/** A metric value in JSON: NaN and infinities, which JSON has not, as Python prints them. */
-function metricJson(v: MetricValue): JsonValue {
-  return Number.isFinite(typeof v === "number" ? v : v.value) ? v : formatMetric(v);
+  return candidates.map((runs) => {
+    const best = bestRun(runs, metrics, column);
+    if (!best) return undefined;
+    const v = best.value;
+    // (NaN and infinities, which JSON has not, as Python prints them)
+    return { run: best.run, text: formatMetric(v), json: Number.isFinite(typeof v === "number" ? v : v.value) ? v : formatMetric(v) };
+  });
 }
 
 /** The rows of `--json`. */
