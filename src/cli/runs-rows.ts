@@ -5,7 +5,6 @@
 import os from "node:os";
 import type { JsonObject } from "../dataspace/value.js";
 import { projectRootOf } from "../dataspace/root.js";
-import { groupJobs } from "../runs/listing.js";
 import type { ClusterLookups } from "../runs/run-status.js";
 import { RunsView, type Group, type ListedGroup, type ListedRun } from "../runs/view.js";
 import { clusterJobOf, liveJobIds, pendingClusterView, submissionsOf } from "../schedulers/tracking.js";
@@ -110,7 +109,7 @@ export function groupJson(view: RunsView, g: Group, index: number | undefined): 
     status: group.status,
     label: group.label,
     tags: group.tags,
-    jobs: groupJobs(view, g),
+    jobs: view.groupColumns(g).jobs,
     members: group.members,
   };
 }

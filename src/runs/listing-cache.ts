@@ -9,7 +9,10 @@
  * grows, and a write that appends changes its size: so the keys need not be settled, as the
  * document cache's must, and a listing right after a run is cached.) Statuses are
  * derived when shown, as in any listing (whether a writer is alive, what the scheduler says): the
- * cache keeps events, never a status. Anything else — a journal changed, added or gone, a cache file
+ * cache keeps events, not statuses. Only a group whose columns are settled — every member ended, no
+ * runner or scheduler to ask — is kept as its row shows it, with its member ids and their jobs:
+ * those columns follow from the journals alone, which the cache's key holds unchanged, and its member
+ * runs (a hundred for a batch of a hundred) need not be read again. Anything else — a journal changed, added or gone, a cache file
  * damaged, of another format or unreadable — makes the listing read the journals as if there were no
  * cache, and write the cache anew. The cache is never needed for a right answer: deleting it only
  * makes the next listing read every journal.
@@ -21,7 +24,6 @@
  * `stat` checks it, a third of the system calls, which at 1,000 journals is most of a cached listing.
  */
 import fs from "node:fs";
-import os from "node:os";
 import path from "node:path";
 import v8 from "node:v8";
 import { readCheckedFile, writeCheckedFile } from "../util/checked-file.js";
@@ -30,24 +32,26 @@ import { keyAt, keyNumbers, sameKey } from "../util/stat-key.js";
 import { JOURNAL_RE, journalDir } from "./journal.js";
 import { Ledger, Run, type Group, type Stamp, type Writer } from "./ledger.js";
 import type { Row } from "./listing.js";
-import type { RunsView } from "./view.js";
+import type { KeptGroup, RunsView } from "./view.js";
 
 /** How many rows the cache keeps: the rows `cohort runs` shows by default. */
 export const CACHED_ROWS = 20;
 
 /** Changes whenever what the cache holds changes; a cache of another format is rebuilt. */
-const FORMAT = 4;
+const FORMAT = 5;
 
 export type ListKind = "runs" | "groups";
 
 /**
  * A listing as the cache gives it: how many rows the whole list has, its first rows, and a ledger
- * holding what they show (a view over it shows them as a view over every run would).
+ * holding what they show with the groups kept as shown (a view over both shows the rows as a view
+ * over every run would).
  */
 export interface CachedListing {
   total: number;
   rows: Row[];
   ledger: Ledger;
+  kept: Map<string, KeptGroup>;
 }
 
 function cacheFile(projectRoot: string, kind: ListKind): string {
@@ -98,7 +102,9 @@ interface Contents {
   writers: Writer[];
   writerIds: string[];
   runs: RunTuple[];
+  /** The groups of the rows; a kept one without its `joined` runs. */
   groups: GroupFields[];
+  kept: (KeptGroup & { id: string })[];
 }
 
 /** The cached first rows of a listing, when the journals are as they were; undefined otherwise. */
@@ -117,7 +123,7 @@ export function loadListing(projectRoot: string, kind: ListKind): CachedListing 
   for (const t of c.runs) ledger.runs.set(t[0], reviveRun(t, c.writerIds));
   for (const g of c.groups) ledger.groups.set(g.id, { ...g, joined: g.joined.map((id) => ledger.runs.get(id)!) });
   const rows = c.rows.map(([type, id]): Row => (type === "run" ? { type, run: ledger.runs.get(id)! } : { type, group: ledger.groups.get(id)! }));
-  return { total: c.total, rows, ledger };
+  return { total: c.total, rows, ledger, kept: new Map(c.kept.map(({ id, ...k }) => [id, k])) };
 }
 
 /**
@@ -128,18 +134,24 @@ export function saveListing(projectRoot: string, kind: ListKind, view: RunsView,
   const first = rows.slice(0, CACHED_ROWS);
   const runs = new Map<string, Run>();
   const groups = new Map<string, Group>();
+  const kept: Contents["kept"] = [];
   for (const row of first) {
     if (row.type === "run") runs.set(row.run.id, row.run);
     else {
       const g = row.group;
       groups.set(g.id, g);
-      // What its columns are made of: every member run, deleted and purged ones too (`--json` lists them).
-      for (const id of view.members(g)) {
-        const r = view.ledger.runs.get(id);
-        if (r) runs.set(id, r);
+      const columns = view.groupColumns(g);
+      if (columns.settled) kept.push({ id: g.id, columns, members: view.members(g) });
+      else {
+        // What its columns are made of: every member run, deleted and purged ones too (`--json` lists them).
+        for (const id of view.members(g)) {
+          const r = view.ledger.runs.get(id);
+          if (r) runs.set(id, r);
+        }
       }
     }
   }
+  const keptIds = new Set(kept.map((k) => k.id));
   const writers = new Map<string, number>();
   const writerOf = (id: string) => {
     let i = writers.get(id);
@@ -148,17 +160,17 @@ export function saveListing(projectRoot: string, kind: ListKind, view: RunsView,
   };
   for (const g of groups.values()) writerOf(g.writer);
   const names = [...view.journals.keys()].sort();
-  const host = os.hostname();
   const marks = names.map((n) => view.journals.get(n)!);
   const contents: Contents = {
     format: FORMAT,
-    journals: { name: names, keys: marks.flatMap(keyNumbers), ended: names.map((n) => writerEnded(view, n, host)) },
+    journals: { name: names, keys: marks.flatMap(keyNumbers), ended: names.map((n) => writerEnded(view, n)) },
     total,
     rows: first.map((row) => (row.type === "run" ? ["run", row.run.id] : ["group", row.group.id])),
     runs: [...runs.values()].map((r) => runTuple(r, writerOf)),
     writerIds: [...writers.keys()],
     writers: [...writers.keys()].flatMap((id) => view.ledger.writers.get(id) ?? []),
-    groups: [...groups.values()].map((g) => ({ ...g, joined: g.joined.map((r) => r.id) })),
+    groups: [...groups.values()].map((g) => ({ ...g, joined: keptIds.has(g.id) ? [] : g.joined.map((r) => r.id) })),
+    kept,
   };
   const file = cacheFile(projectRoot, kind);
   try {
@@ -169,10 +181,10 @@ export function saveListing(projectRoot: string, kind: ListKind, view: RunsView,
   }
 }
 
-/** Whether the writer of journal `name` had ended on this host (`host`): a known writer of this host, not alive. */
-function writerEnded(view: RunsView, name: string, host: string): boolean {
+/** Whether the writer of journal `name` had ended on this host: a known writer, gone for good. */
+function writerEnded(view: RunsView, name: string): boolean {
   const writer = view.ledger.writers.get(name.slice(0, -".jsonl".length));
-  return writer !== undefined && writer.host === host && !view.live.alive(writer);
+  return writer !== undefined && view.live.gone(writer);
 }
 
 /** Whether the project's journals are exactly these files, with these stat keys. */

@@ -99,12 +99,5 @@ export function runMatches(view: RunsView, run: Run, f: RowFilter): boolean {
 export function groupMatches(view: RunsView, group: Group, f: RowFilter): boolean {
   if (NO_FILTER(f)) return true;
   const s = () => view.groupSummary(group);
-  return matches({ operation: () => s().operation, status: () => s().status, label: () => s().label, tags: () => s().tags, jobs: () => groupJobs(view, group) }, f);
-}
-
-/** The jobs of a group's members that count (neither deleted nor purged), each once, in member order. */
-export function groupJobs(view: RunsView, group: Group): string[] {
-  const jobs = new Set<string>();
-  for (const r of view.groupColumns(group).members) for (const j of r.jobs) jobs.add(j);
-  return [...jobs];
+  return matches({ operation: () => s().operation, status: () => s().status, label: () => s().label, tags: () => s().tags, jobs: () => view.groupColumns(group).jobs }, f);
 }

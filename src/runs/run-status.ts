@@ -40,6 +40,14 @@ export class Liveness {
     return alive;
   }
 
+  /**
+   * Whether a writer is gone for good: a process of this host that no longer runs never comes back
+   * (a writer no journal names counts as gone). One of another host is never known to be gone.
+   */
+  gone(writer: Writer | undefined): boolean {
+    return writer === undefined || (writer.host === this.host && !this.alive(writer));
+  }
+
   private ask(w: Writer): boolean {
     if (w.host !== this.host) return !(w.cluster && this.opts.clusterJobLive && !this.opts.clusterJobLive(w.cluster));
     if (w.boot !== undefined && this.boot !== undefined && w.boot !== this.boot) return false;
@@ -52,10 +60,18 @@ export class Liveness {
 export function runStatus(run: Run, ledger: Ledger, live: Liveness): RunStatus {
   if (run.exit !== undefined) return run.exit === 0 ? "completed" : run.exit > 0 ? "error" : "terminated";
   if (run.ended !== undefined) return "error";
-  // The writer that started it runs it (the same one that made it, for cohort's own runners).
-  const writer = ledger.writers.get(run.segmentWriter ?? run.writer);
-  if (!live.alive(writer)) return "terminated";
+  if (!live.alive(runnerOf(run, ledger))) return "terminated";
   return run.started !== undefined ? "running" : "pending";
+}
+
+/** The writer that runs a run: the one that started it (the same one that made it, for cohort's own runners). */
+function runnerOf(run: Run, ledger: Ledger): Writer | undefined {
+  return ledger.writers.get(run.segmentWriter ?? run.writer);
+}
+
+/** Whether a run's status can no longer change: it has an end, or its runner is gone for good. */
+function runSettled(run: Run, ledger: Ledger, live: Liveness): boolean {
+  return run.exit !== undefined || run.ended !== undefined || live.gone(runnerOf(run, ledger));
 }
 
 /** Whether a run was deleted (to the trash) or purged. */
@@ -69,8 +85,14 @@ export interface GroupColumns {
   operation: string;
   started?: number;
   status: GroupStatus;
-  /** Members counted: not deleted, not purged. */
-  members: Run[];
+  /** The jobs of the members that count (neither deleted nor purged), each once, in member order. */
+  jobs: string[];
+  /**
+   * Whether the columns can change only with the journals: no member that counts, nor the runner
+   * making a batch or pipeline, may still run (each ended, or its runner gone for good), and no
+   * scheduler is asked.
+   */
+  settled: boolean;
 }
 
 /** The members of a group that count (runs read, neither deleted nor purged), in the order made. */
@@ -90,14 +112,21 @@ export function groupColumns(
   const members = countedMembers(runs);
   const facts: MemberFacts[] = members.map((r) => ({ operation: r.operation, started: r.started, status: runStatus(r, ledger, live) }));
   const statuses: GroupStatus[] = facts.map((f) => f.status);
+  let settled = members.every((r) => runSettled(r, ledger, live));
   if (group.kind === "submission") {
     const s = clusterJobStatus(opts.clusterJob?.(group));
     if (s) statuses.push(s);
+    settled = false;
   } else if (group.kind === "batch" || group.kind === "pipeline") {
     // The runner making the group counts as one more member until it has finished: running while it
     // lives, terminated when it died before making every run it planned.
-    if (group.ended === undefined) statuses.push(live.alive(ledger.writers.get(group.writer)) ? "running" : "terminated");
-    else if (group.planned !== undefined && ids.length < group.planned) statuses.push("terminated");
+    if (group.ended === undefined) {
+      const runner = ledger.writers.get(group.writer);
+      statuses.push(live.alive(runner) ? "running" : "terminated");
+      settled &&= live.gone(runner);
+    } else if (group.planned !== undefined && ids.length < group.planned) statuses.push("terminated");
   }
-  return { operation: groupOperation(facts), started: groupStarted(facts), status: groupStatus(statuses), members };
+  const jobs = new Set<string>();
+  for (const r of members) for (const j of r.jobs) jobs.add(j);
+  return { operation: groupOperation(facts), started: groupStarted(facts), status: groupStatus(statuses), jobs: [...jobs], settled };
 }

@@ -43,6 +43,13 @@ export interface ListedGroup {
   attributes: Attributes;
 }
 
+/** What a listing cache keeps of a group whose columns are settled (GroupColumns.settled). */
+export interface KeptGroup {
+  columns: GroupColumns;
+  /** Member run ids, as RunsView.members gives them. */
+  members: string[];
+}
+
 export class RunsView {
   readonly live: Liveness;
   private readonly statuses = new Map<string, RunStatus>();
@@ -55,8 +62,17 @@ export class RunsView {
     private readonly opts: ClusterLookups = {},
     /** The journals the ledger was read from, as they were then (by file name). */
     readonly journals: ReadonlyMap<string, ReadMark> = new Map(),
+    /**
+     * Groups whose settled columns and member ids a listing cache kept (listing-cache.ts), by id: the
+     * view answers for them from these, and their member runs need not be in the ledger.
+     */
+    kept: ReadonlyMap<string, KeptGroup> = new Map(),
   ) {
     this.live = new Liveness(opts);
+    for (const [id, k] of kept) {
+      this.columns.set(id, k.columns);
+      this.memberIds.set(id, k.members);
+    }
   }
 
   static read(projectRoot: string, opts: ClusterLookups = {}): RunsView {

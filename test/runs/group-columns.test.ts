@@ -1,3 +1,4 @@
+import os from "node:os";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import {
@@ -10,6 +11,7 @@ import {
   type MemberFacts,
 } from "../../src/runs/group-columns.js";
 import { Ledger } from "../../src/runs/ledger.js";
+import { deadPid } from "./make-runs.js";
 import { groupColumns, Liveness } from "../../src/runs/run-status.js";
 
 describe("group status: the ladder, first rule that matches", () => {
@@ -117,6 +119,7 @@ describe("a group's columns from the journal", () => {
   // purged; groups of them (-1: a member whose run no journal holds).
   const W = "00000000-0000-7000-8000-00000000000a";
   const id = (i: number) => `00000000-0000-7000-8000-${String(i + 1).padStart(12, "0")}`;
+  const job = (i: number) => String(i).padStart(32, "0");
   const run = fc.record({
     op: fc.constantFrom("a", "b", "c"),
     started: fc.option(fc.integer({ min: 10, max: 60 }), { nil: undefined }),
@@ -132,7 +135,7 @@ describe("a group's columns from the journal", () => {
     const ledger = new Ledger();
     ledger.apply(W, { e: "writer", v: 1, id: W, t: 0, host: "elsewhere", pid: 1, cohort: "0", user: "x" });
     runs.forEach((r, i) => {
-      ledger.apply(W, { e: "run", t: i + 1, id: id(i), op: r.op, config: "{}" });
+      ledger.apply(W, { e: "run", t: i + 1, id: id(i), op: r.op, config: "{}", jobs: [job(i)] });
       if (r.started !== undefined) ledger.apply(W, { e: "start", t: r.started, id: id(i), slot: 0, off: 0 });
       ledger.apply(W, { e: "end", t: 100, id: id(i), exit: r.exit });
       if (r.trash) ledger.apply(W, { e: "attr", t: 200, of: id(i), set: { [r.trash]: "" }, author: "x" });
@@ -158,7 +161,9 @@ describe("a group's columns from the journal", () => {
           const facts = counted.map(
             (m): MemberFacts => ({ operation: runs[m].op, started: runs[m].started, status: runs[m].exit === 0 ? "completed" : runs[m].exit > 0 ? "error" : "terminated" }),
           );
-          expect(cols.members.map((r) => r.id)).toEqual(counted.map(id));
+          // each run has a job of its own: the jobs column names the members that count
+          expect(cols.jobs).toEqual(counted.map(job));
+          expect(cols.settled).toBe(true);
           expect(cols.started).toBe(groupStarted(facts));
           expect(cols.operation).toBe(groupOperation(facts));
           expect(cols.status).toBe(groupStatus(facts.map((x) => x.status)));
@@ -183,5 +188,29 @@ describe("a group's columns from the journal", () => {
     expect(as("batch")).toBe("running");
     expect(groupColumns({ ...group, kind: "batch", ended: 400, planned: 1 }, ledger, live).status).toBe("completed");
     expect(groupColumns({ ...group, kind: "batch", ended: 400, planned: 3 }, ledger, live).status).toBe("terminated");
+  });
+
+  it("are settled, to be kept as they are while the journals are, only when no liveness or scheduler is asked", () => {
+    const ledger = ledgerOf([{ op: "a", started: 10, exit: 0, trash: "" }], [[0]]);
+    const group = [...ledger.groups.values()][0];
+    const live = new Liveness();
+    const settled = (g: typeof group) => groupColumns(g, ledger, live, { clusterJob: () => "COMPLETED" }).settled;
+    expect(settled(group)).toBe(true);
+    expect(settled({ ...group, kind: "batch", ended: 400 })).toBe(true);
+    // a batch whose runner may still add runs; a submission, whose cluster job the scheduler tells
+    expect(settled({ ...group, kind: "batch" })).toBe(false);
+    expect(settled({ ...group, kind: "submission" })).toBe(false);
+    // a member without an end: its writer decides whether it runs
+    ledger.apply(W, { e: "run", t: 500, id: id(7), op: "a", config: "{}", jobs: [job(7)] });
+    ledger.apply(W, { e: "attr", t: 501, of: group.id, set: { [`run:${id(7)}`]: "" }, author: "x" });
+    expect(groupColumns(ledger.groups.get(group.id)!, ledger, live)).toMatchObject({ settled: false, jobs: [job(0), job(7)] });
+    // ... unless that writer is a process of this host that has ended: it never runs again
+    const gone = "00000000-0000-7000-8000-00000000000b";
+    ledger.apply(gone, { e: "writer", v: 1, id: gone, t: 0, host: os.hostname(), pid: deadPid(), cohort: "0", user: "x" });
+    ledger.apply(gone, { e: "run", t: 600, id: id(8), op: "a", config: "{}", jobs: [job(8)] });
+    ledger.apply(gone, { e: "attr", t: 601, of: group.id, set: { [`run:${id(7)}`]: "", [`run:${id(8)}`]: "" }, author: "x" });
+    ledger.apply(W, { e: "end", t: 602, id: id(7), exit: 0 });
+    expect(groupColumns(ledger.groups.get(group.id)!, ledger, live)).toMatchObject({ settled: true, status: "terminated" });
+    expect(settled({ ...ledger.groups.get(group.id)!, kind: "batch", writer: gone })).toBe(true);
   });
 });

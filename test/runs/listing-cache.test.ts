@@ -1,4 +1,4 @@
-import { spawn } from "node:child_process";
+import { spawn, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -81,7 +81,23 @@ afterEach(() => {
   // the next test's runs go to a journal of their own
   for (const root of roots) nextProcess(root);
   roots.length = 0;
+  for (const child of children.splice(0)) child.kill("SIGKILL");
 });
+const children: ChildProcess[] = [];
+
+/** A journal of `events` whose writer is a live process of this host (a `sleep`), until `kill` ends it. */
+async function liveJournal(root: string, events: object[]): Promise<{ kill(): Promise<void> }> {
+  const child = spawn("sleep", ["60"], { stdio: "ignore" });
+  children.push(child);
+  await new Promise((r) => child.once("spawn", r));
+  foreignJournal(root, newRunId(), events, { host: os.hostname(), pid: child.pid, pstart: processStart(child.pid!), boot: bootId() });
+  return {
+    kill: async () => {
+      child.kill("SIGKILL");
+      await new Promise((r) => child.once("exit", r));
+    },
+  };
+}
 const roots: string[] = [];
 function made<T extends { root: string }>(p: T): T {
   roots.push(p.root);
@@ -218,31 +234,19 @@ describe("the listing cache", () => {
   it("keeps events, never a status: a run shows terminated once its writer dies, with the cache still valid", async () => {
     const root = made({ root: tempDir() }).root;
     makeRun(root, "prepare");
-    const child = spawn("sleep", ["60"], { stdio: "ignore" });
-    await new Promise((r) => child.once("spawn", r));
-    try {
-      const id = newRunId();
-      const t = nowMicros();
-      foreignJournal(root, newRunId(), [{ e: "run", t, id, op: "train", config: "{}" }, { e: "start", t: t + 1, id, slot: 0, off: 0 }], {
-        host: os.hostname(),
-        pid: child.pid,
-        pstart: processStart(child.pid!),
-        boot: bootId(),
-      });
-      for (const opts of [{}, { group: true as const }]) {
-        expect((await list(root, opts)).rows[0]).toMatchObject({ id, status: "running" });
-      }
-      expect((await list(root)).cached).toBe(true);
-      child.kill("SIGKILL");
-      await new Promise((r) => child.once("exit", r));
-      for (const opts of [{}, { group: true as const }]) {
-        const got = await list(root, opts);
-        expect(got.cached).toBe(true);
-        expect(got.rows[0]).toMatchObject({ id, status: "terminated" });
-        expect({ matched: got.matched, rows: got.rows }).toEqual((await fresh(root, opts)));
-      }
-    } finally {
-      child.kill("SIGKILL");
+    const id = newRunId();
+    const t = nowMicros();
+    const writer = await liveJournal(root, [{ e: "run", t, id, op: "train", config: "{}" }, { e: "start", t: t + 1, id, slot: 0, off: 0 }]);
+    for (const opts of [{}, { group: true as const }]) {
+      expect((await list(root, opts)).rows[0]).toMatchObject({ id, status: "running" });
+    }
+    expect((await list(root)).cached).toBe(true);
+    await writer.kill();
+    for (const opts of [{}, { group: true as const }]) {
+      const got = await list(root, opts);
+      expect(got.cached).toBe(true);
+      expect(got.rows[0]).toMatchObject({ id, status: "terminated" });
+      expect({ matched: got.matched, rows: got.rows }).toEqual(await fresh(root, opts));
     }
   });
 
@@ -258,6 +262,35 @@ describe("the listing cache", () => {
     expect(batch).toMatchObject({ kind: "batch", operation: "simulate...prepare", status: "completed", label: "sweep" });
     expect(batch.members).toHaveLength(5);
     expect(batch.jobs).toHaveLength(4);
+  });
+
+  it("keeps a settled group as its row shows it, without its member runs", async () => {
+    const p = made(project());
+    await list(p.root, { group: true });
+    const l = await listing(p.root, { group: true }, CACHED_ROWS);
+    expect(l.cached).toBe(true);
+    // the batch and the foreign group: every member ended, their runners done
+    for (const g of [p.batch.id, p.group]) {
+      const members = l.view.members(l.view.ledger.groups.get(g)!);
+      expect(members.length).toBeGreaterThan(0);
+      expect(members.filter((id) => l.view.ledger.runs.has(id)), g).toEqual([]);
+    }
+    expect(jsonRows(l.view, l.shown)).toEqual((await fresh(p.root, { group: true })).rows);
+  });
+
+  it("derives a cached group's status while a member runs: running, then terminated once its writer dies", async () => {
+    const root = made({ root: tempDir() }).root;
+    makeRun(root, "prepare");
+    const [g, id] = [newRunId(), newRunId()];
+    const t = nowMicros();
+    const writer = await liveJournal(root, [{ e: "group", t, id: g, kind: "manual" }, { e: "run", t, id, op: "train", config: "{}", in: [g] }, { e: "start", t: t + 1, id, slot: 0, off: 0 }]);
+    expect((await list(root, { group: true })).rows[0]).toMatchObject({ id: g, status: "running" });
+    expect((await list(root, { group: true })).cached).toBe(true);
+    await writer.kill();
+    const got = await list(root, { group: true });
+    expect(got.cached).toBe(true);
+    expect(got.rows[0]).toMatchObject({ id: g, status: "terminated", members: [id] });
+    expect({ matched: got.matched, rows: got.rows }).toEqual(await fresh(root, { group: true }));
   });
 
   it("a project without journals lists nothing, from the cache too", async () => {

@@ -86,7 +86,7 @@ export async function listing(root: string, opts: RunsListOptions, limit: number
   const kind = cachedKind(opts, limit);
   const cached = kind && loadListing(root, kind);
   if (cached) {
-    const view = await viewWithScheduler(root, (o) => new RunsView(cached.ledger, o), opts.group !== undefined);
+    const view = await viewWithScheduler(root, (o) => new RunsView(cached.ledger, o, undefined, cached.kept), opts.group !== undefined);
     const shown = cached.rows.slice(0, limit).map((row, i) => ({ row, index: i + 1 }));
     return { view, shown, matched: cached.total, cached: true, save: () => {} };
   }
