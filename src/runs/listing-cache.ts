@@ -9,13 +9,15 @@
  * grows, and a write that appends changes its size: so the keys need not be settled, as the
  * document cache's must, and a listing right after a run is cached.) Statuses are
  * derived when shown, as in any listing (whether a writer is alive, what the scheduler says): the
- * cache keeps events, not statuses. Only a group whose columns are settled — every member ended, no
- * runner or scheduler to ask — is kept as its row shows it, with its member ids and their jobs:
- * those columns follow from the journals alone, which the cache's key holds unchanged, and its member
- * runs (a hundred for a batch of a hundred) need not be read again. Anything else — a journal changed, added or gone, a cache file
- * damaged, of another format or unreadable — makes the listing read the journals as if there were no
- * cache, and write the cache anew. The cache is never needed for a right answer: deleting it only
- * makes the next listing read every journal.
+ * cache keeps events, not statuses. Only a group whose columns are settled (GroupColumns.settled:
+ * each member ended or its runner gone for good, no scheduler to ask) is kept as its row shows it,
+ * with its member ids: those columns follow from the journals alone, which the cache's key holds
+ * unchanged, and its member runs (a hundred for a batch of a hundred) need not be read again.
+ *
+ * Anything else — a journal changed, added or gone, a cache file damaged, of another format or
+ * unreadable — makes the listing read the journals as if there were no cache, and write the cache
+ * anew. The cache is never needed for a right answer: deleting it only makes the next listing read
+ * every journal.
  *
  * A journal whose writer may still append (alive, or on another host) is opened to check it, not only
  * `stat`ed: on NFS, opening a file revalidates its size, as a reading would (close-to-open

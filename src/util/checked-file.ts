@@ -1,9 +1,10 @@
 /**
  * Files that carry a check of their own content: a first line with the CRC-32 of the rest. Caches are
  * written so (SPEC §12: a damaged cache is detected and rebuilt): a cache edited by hand, cut short or
- * mixed up with another file fails the check and is read as no cache. (A CRC finds damage as well as a
- * cryptographic hash does; zlib's loads in about half the time node's crypto module takes, which every
- * listing that a cache answers would pay.)
+ * mixed up with another file fails the check and is read as no cache. (A CRC-32 catches every damage
+ * within 32 bits in a row and misses other damage once in four billion: enough for a cache, which no
+ * one forges; zlib loads in about half the time node's crypto module takes, which every listing that
+ * a cache answers would pay.)
  */
 import fs from "node:fs";
 import { crc32 } from "node:zlib";
