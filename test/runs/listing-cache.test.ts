@@ -231,7 +231,7 @@ describe("the listing cache", () => {
     fs.rmSync(cacheDir(root));
   });
 
-  it("keeps events, never a status: a run shows terminated once its writer dies, with the cache still valid", async () => {
+  it("keeps a running run's events, not its status: it shows terminated once its writer dies, with the cache still valid", async () => {
     const root = made({ root: tempDir() }).root;
     makeRun(root, "prepare");
     const id = newRunId();
