@@ -121,6 +121,9 @@ export function isErrno(err: unknown, code: string): boolean {
   return (err as NodeJS.ErrnoException | undefined)?.code === code;
 }
 
+/** What readSmallFileSync reads first: files of documents and state points are mostly smaller. */
+const SMALL_FILE = 1024;
+
 /**
  * Reads a text file with one open, read and close when it is small: `readFileSync` also stats each file
  * and reads once more to find its end, which at 100,000 files is felt. The first read takes up to 1 KiB
@@ -139,8 +142,6 @@ export function readSmallFileSync(file: string): string {
     fs.closeSync(fd);
   }
 }
-
-const SMALL_FILE = 1024;
 
 /**
  * Makes a directory and its missing parents, like `mkdirSync(dir, { recursive: true })`. Node's own
