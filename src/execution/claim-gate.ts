@@ -9,6 +9,8 @@ import type { ExecutionItem } from "./items.js";
 
 const BATCH_SECONDS = 1;
 const MAX_BATCH = 256;
+/** How many upcoming items a runner offers `admit`: one batch's worth. */
+export const CLAIM_LOOKAHEAD = MAX_BATCH;
 
 export class ClaimGate {
   private done = 0;
@@ -18,12 +20,15 @@ export class ClaimGate {
 
   constructor(private readonly claims: Claims) {}
 
-  /** Whether `item` may run now; `upcoming` are the items expected to run after it, in order. */
-  admit(item: ExecutionItem, upcoming: readonly ExecutionItem[]): boolean {
+  /**
+   * Whether `item` may run now; `upcoming` gives the items expected to run after it, in order (asked
+   * only when a batch is claimed: most items are claimed already).
+   */
+  admit(item: ExecutionItem, upcoming: () => readonly ExecutionItem[]): boolean {
     if (this.isRefused(item)) return this.skip();
     if (this.claims.holds(item.operation.name, item.aggregate.id)) return true;
     const wanted = (i: ExecutionItem) => i !== item && !this.isRefused(i) && !this.claims.holds(i.operation.name, i.aggregate.id);
-    const batch = [item, ...upcoming.filter(wanted).slice(0, this.batchSize() - 1)];
+    const batch = [item, ...upcoming().filter(wanted).slice(0, this.batchSize() - 1)];
     for (const [op, agg] of this.claims.take(batch.map((i): [string, string] => [i.operation.name, i.aggregate.id]))) this.refused.add(op + "\0" + agg);
     return this.isRefused(item) ? this.skip() : true;
   }

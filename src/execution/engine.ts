@@ -24,7 +24,7 @@ import { pairKey, Planner, type Order, type Selection } from "../workflow/planne
 import type { Grant, ResourcePool } from "./resources.js";
 import { WorkerPool } from "./worker-pool.js";
 import { Starters } from "./starter.js";
-import type { ClaimGate } from "./claim-gate.js";
+import { CLAIM_LOOKAHEAD, type ClaimGate } from "./claim-gate.js";
 import type { ProjectPlace } from "../dataspace/root.js";
 
 /** What cohort tells its caller while items run (progress, messages). */
@@ -211,7 +211,7 @@ async function serially(project: Project, workflow: Workflow, items: ExecutionIt
     if (opts.signal?.aborted) return { results, passes: 1, stopped: "interrupted" };
     if (opts.limit !== undefined && results.length >= opts.limit) return { results, passes: 1, stopped: "limit" };
     if (opts.place?.moved()) return { results, passes: 1, stopped: "moved" };
-    if (opts.gate && !opts.gate.admit(item, items.slice(k + 1, k + 257))) continue;
+    if (opts.gate && !opts.gate.admit(item, () => items.slice(k + 1, k + 1 + CLAIM_LOOKAHEAD))) continue;
     const result = await execute(project, workflow, item, opts, { starters, onRun: (run) => opts.onStart?.(item, run) });
     opts.gate?.ended(item);
     results.push(result);
@@ -377,7 +377,7 @@ export async function runConcurrently(
   return { results, stopped };
 
   function admit(item: ExecutionItem, at: number): boolean {
-    return !opts.gate || opts.gate.admit(item, queue.slice(at, at + 256).map((p) => p.item));
+    return !opts.gate || opts.gate.admit(item, () => queue.slice(at, at + CLAIM_LOOKAHEAD).map((p) => p.item));
   }
 
   function track(task: Promise<void>, grant: Grant): void {

@@ -16,7 +16,7 @@ import { JournalWriter } from "../runs/journal.js";
 import { RecordedRun, runConfig } from "../runs/recorder.js";
 import { runWorkDir } from "../runs/trash.js";
 import type { ResolvedDirectives } from "../workflow/directives.js";
-import type { GroupDefinition, HookFn, HookName, OperationDefinition } from "../workflow/model.js";
+import type { GroupDefinition, HookFn, HookName, Hooks, OperationDefinition } from "../workflow/model.js";
 import type { Workflow } from "../workflow/workflow.js";
 import { itemDirectives, type ExecutionItem } from "./items.js";
 import { expandCommand, shellQuote } from "./placeholders.js";
@@ -173,6 +173,8 @@ export async function execute(
     echo?.(typeof chunk === "string" ? Buffer.from(chunk) : chunk);
   };
   const hooks = (name: HookName) => [...(op.hooks[name] ?? []), ...(workflow.hooks[name] ?? [])];
+  // (most operations have no hooks: then no promise is made for them, three times a run)
+  const anyHook = hasHooks(op.hooks) || hasHooks(workflow.hooks);
   const runHooks = async (name: HookName, error?: Error): Promise<string | undefined> => {
     for (const hook of hooks(name)) {
       try {
@@ -186,7 +188,7 @@ export async function execute(
 
   record.start(journal.segment(context.slot ?? 0));
   let exitCode = 0;
-  let reason = await runHooks("on_start");
+  let reason = anyHook ? await runHooks("on_start") : undefined;
   if (reason) {
     write(reason + "\n");
     exitCode = 1;
@@ -209,14 +211,14 @@ export async function execute(
     if (opts.signal?.aborted || exitCode === TIMED_OUT) await stopCarriers(carrier);
     untrackEntry(carrier);
     const error = exitCode === 0 ? undefined : new Error(reason);
-    const hookFailure = await runHooks(exitCode === 0 ? "on_success" : "on_exception", error);
+    const hookFailure = anyHook ? await runHooks(exitCode === 0 ? "on_success" : "on_exception", error) : undefined;
     if (hookFailure) {
       write(hookFailure + "\n");
       if (exitCode === 0) exitCode = 1;
       reason ??= hookFailure;
     }
   }
-  const exitHook = await runHooks("on_exit", exitCode === 0 ? undefined : new Error(reason));
+  const exitHook = anyHook ? await runHooks("on_exit", exitCode === 0 ? undefined : new Error(reason)) : undefined;
   if (exitHook) {
     write(exitHook + "\n");
     if (exitCode === 0) exitCode = 1;
@@ -244,6 +246,11 @@ export async function execute(
 }
 
 const TIMED_OUT = -1000;
+
+function hasHooks(hooks: Hooks): boolean {
+  for (const name in hooks) if ((hooks[name as HookName]?.length ?? 0) > 0) return true;
+  return false;
+}
 
 interface BodyContext {
   /** The working directory of commands, now. */

@@ -73,7 +73,12 @@ export class RecordedRun {
   start(segment: Segment): void {
     this.segment = segment;
     this.offset = segment.position();
-    this.journal.append({ ...this.made, t: nowMicros(), slot: segment.slot, off: this.offset });
+    // (set on the event itself: a copy by spread costs more than the line's write, 20,000 times a campaign)
+    const ev = this.made;
+    ev.t = nowMicros();
+    ev.slot = segment.slot;
+    ev.off = this.offset;
+    this.journal.append(ev);
   }
 
   /** The run's output so far, as bytes (what its segment holds from its start). */
