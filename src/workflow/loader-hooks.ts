@@ -12,16 +12,22 @@
  *   file by its `.js` name (as tsc's NodeNext wants), by its own name, or without extension.
  * - A syntax error is thrown as an error with `code: "COHORT_SYNTAX_ERROR"` and its location
  *   (`file`, 1-based `line` and `column`), which module-loader.ts turns into a UserError.
+ * - What esbuild made of a file under a root is kept in that project's `.cohort/cache/modules/`, with
+ *   the source it was made from: a later command that finds the same source (and the same esbuild and
+ *   options) takes it from there and starts no esbuild, which costs about a tenth of a second. A missing,
+ *   damaged or stale entry, or one that cannot be written, means transpiling, as without the cache.
  *
  * These hooks run in Node's loader thread; roots arrive through the port given to `initialize`.
  */
 import fs from "node:fs";
 import { readFile } from "node:fs/promises";
 import path from "node:path";
-import type { InitializeHook, LoadHook, ResolveHook } from "node:module";
+import { createRequire, type InitializeHook, type LoadHook, type ResolveHook } from "node:module";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import type { MessagePort } from "node:worker_threads";
-import type { TransformFailure } from "esbuild";
+import type { TransformFailure, TransformOptions } from "esbuild";
+import { readCheckedFile, writeCheckedFile } from "../util/checked-file.js";
+import { makeDirs } from "../util/fs.js";
 
 /** The running cohort's public API. */
 const COHORT_URL = new URL("../index.js", import.meta.url).href;
@@ -113,23 +119,32 @@ export const resolve: ResolveHook = async (specifier, context, nextResolve) => {
   return resolved;
 };
 
+function transformOptions(file: string): TransformOptions {
+  return {
+    loader: "ts",
+    format: "esm",
+    sourcemap: "inline",
+    sourcefile: path.basename(file),
+    target: "node20",
+    // esbuild renames a function whose name another binding of the module has (`const prepare =
+    // project.operation(..., function prepare(job) {...})` would make `prepare2`); an operation's
+    // name is its function's name, so names are kept as written.
+    keepNames: true,
+  };
+}
+
 export const load: LoadHook = async (url, context, nextLoad) => {
   const file = filePath(url);
   if (file === undefined || !TS.test(file) || !isUserUrl(url)) return nextLoad(url, context);
   const source = await readFile(file, "utf8");
+  const options = transformOptions(file);
+  const cache = cacheEntry(file);
+  const made = cache && readEntry(cache.file, { esbuild: esbuildVersion(), options, source });
+  if (made !== undefined) return { format: "module", source: made, shortCircuit: true };
   const { transform } = await import("esbuild");
   try {
-    const result = await transform(source, {
-      loader: "ts",
-      format: "esm",
-      sourcemap: "inline",
-      sourcefile: path.basename(file),
-      target: "node20",
-      // esbuild renames a function whose name another binding of the module has (`const prepare =
-      // project.operation(..., function prepare(job) {...})` would make `prepare2`); an operation's
-      // name is its function's name, so names are kept as written.
-      keepNames: true,
-    });
+    const result = await transform(source, options);
+    if (cache) writeEntry(cache, { esbuild: esbuildVersion(), options, source, code: result.code });
     return { format: "module", source: result.code, shortCircuit: true };
   } catch (err) {
     const first = (err as Partial<TransformFailure>).errors?.[0];
@@ -145,3 +160,65 @@ export const load: LoadHook = async (url, context, nextLoad) => {
     throw error;
   }
 };
+
+// ---------------------------------------------------------------------------------------------
+// The cache of transpiled modules
+
+/** What an entry was made from: it serves only the same. */
+interface EntryKey {
+  esbuild: string;
+  options: TransformOptions;
+  source: string;
+}
+
+interface Entry extends EntryKey {
+  code: string;
+}
+
+/** Where the entry of a user file under a root is kept; none for a file outside every root. */
+function cacheEntry(file: string): { file: string; root: string } | undefined {
+  const root = roots.find((r) => file.startsWith(r));
+  if (root === undefined) return undefined;
+  const name = encodeURIComponent(file.slice(root.length)) + ".json";
+  return { file: path.join(root, ".cohort", "cache", "modules", name), root };
+}
+
+let esbuildVersion_: string | undefined;
+
+/** The installed esbuild's version, from its package.json (importing esbuild itself would start it). */
+function esbuildVersion(): string {
+  if (esbuildVersion_ === undefined) {
+    try {
+      // (import.meta.resolve is not there in node 20's loader thread)
+      const file = createRequire(import.meta.url).resolve("esbuild/package.json");
+      esbuildVersion_ = String((JSON.parse(fs.readFileSync(file, "utf8")) as { version?: unknown }).version);
+    } catch {
+      esbuildVersion_ = "";
+    }
+  }
+  return esbuildVersion_;
+}
+
+/** The code an entry holds when it was made from `key`; undefined otherwise. */
+function readEntry(file: string, key: EntryKey): string | undefined {
+  if (key.esbuild === "") return undefined;
+  const body = readCheckedFile(file);
+  if (body === undefined) return undefined;
+  try {
+    const e = JSON.parse(body.toString("utf8")) as Partial<Entry>;
+    const same = e.esbuild === key.esbuild && e.source === key.source && JSON.stringify(e.options) === JSON.stringify(key.options);
+    return same && typeof e.code === "string" ? e.code : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function writeEntry(cache: { file: string; root: string }, entry: Entry): void {
+  if (entry.esbuild === "") return;
+  try {
+    makeDirs(path.dirname(cache.file), cache.root);
+    writeCheckedFile(cache.file, JSON.stringify(entry));
+  } catch {
+    // (a project that cannot be written to transpiles each time)
+  }
+}

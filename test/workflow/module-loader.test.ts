@@ -8,6 +8,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { describe, expect, it } from "vitest";
+import { readCheckedFile, writeCheckedFile } from "../../src/util/checked-file.js";
 import { ROOT, tempDir } from "../helpers.js";
 
 const LOADER = pathToFileURL(path.join(ROOT, "dist", "workflow", "module-loader.js")).href;
@@ -125,12 +126,12 @@ function expectSeedA(outcome: Outcome, groupLine: number): void {
   expect(def.operations[1].post).toEqual([{ kind: "isfile", file: "b.txt" }]);
 }
 
-function expectSeedB(outcome: Outcome, file = "project.ts"): void {
+function expectSeedB(outcome: Outcome, file = "project.ts", groupLine = 4): void {
   expect(outcome.error).toBeUndefined();
   const def = outcome.definition!;
   expect(def.operations).toHaveLength(1);
   expect(def.operations[0]).toMatchObject({ name: "op1", directives: { ngpu: 1 }, post: [{ kind: "isfile", file: "out.txt" }], body: { kind: "function", cmd: false } });
-  expect(def.groups).toEqual([{ name: "ex", operations: ["op1"], directives: { op1: { ngpu: 2 } }, origin: `${file}:4` }]);
+  expect(def.groups).toEqual([{ name: "ex", operations: ["op1"], directives: { op1: { ngpu: 2 } }, origin: `${file}:${groupLine}` }]);
 }
 
 describe("loadProjectModule: the seed examples in TypeScript, no build step", () => {
@@ -217,6 +218,67 @@ export default project;
       "node_modules/cohort/index.js": `throw new Error("the project's own copy of cohort was loaded");\n`,
     });
     expectSeedB(load(root)[0]);
+  });
+});
+
+/** A cache entry of the transpiled modules, as the loader wrote it. */
+interface CacheEntry {
+  esbuild: string;
+  options: Record<string, unknown>;
+  source: string;
+  code: string;
+}
+
+const entryFile = (root: string, name: string) => path.join(root, ".cohort", "cache", "modules", name);
+const readEntry = (file: string) => JSON.parse(readCheckedFile(file)!.toString("utf8")) as CacheEntry;
+/** A module that defines one operation by this name: what a tampered entry holds instead of the source's code. */
+const moduleDefining = (name: string) => `import { FlowProject } from "cohort";\nconst project = new FlowProject();\nproject.operation(${JSON.stringify(name)}, {}, () => {});\nexport default project;\n`;
+
+describe("loadProjectModule: the cache of transpiled modules", () => {
+  it("keeps what esbuild made of each user module, which a later process uses without transpiling", () => {
+    const source = SEED_B_WRAPPERS.replace("import { FlowProject", 'import { helper } from "./lib/helper.js";\nimport { FlowProject').replace("directives({ ngpu: 1 })", "directives({ ngpu: helper })");
+    const root = project({ "project.ts": source, "lib/helper.ts": "export const helper: number = 1;\n" });
+    expectSeedB(load(root)[0], "project.ts", 5);
+    const entry = readEntry(entryFile(root, "project.ts.json"));
+    expect(entry.source).toBe(fs.readFileSync(path.join(root, "project.ts"), "utf8"));
+    expect(entry.code).toContain("op1");
+    expect(entry.code).not.toContain(": number");
+    expect(readEntry(entryFile(root, "lib%2Fhelper.ts.json")).source).toBe("export const helper: number = 1;\n");
+    // An entry whose code differs from what esbuild would make shows that the next process took it.
+    writeCheckedFile(entryFile(root, "project.ts.json"), JSON.stringify({ ...entry, code: moduleDefining("from_the_cache") }));
+    expect(load(root)[0].definition!.operations.map((o) => o.name)).toEqual(["from_the_cache"]);
+  });
+
+  it("transpiles again when the source, esbuild's version or the options differ, or the entry is damaged", () => {
+    const root = project({ "project.ts": SEED_B_WRAPPERS });
+    load(root);
+    const file = entryFile(root, "project.ts.json");
+    const entry = readEntry(file);
+    const stale: [string, CacheEntry][] = [
+      ["source", { ...entry, source: entry.source + "\n" }],
+      ["esbuild", { ...entry, esbuild: "0.0.1" }],
+      ["options", { ...entry, options: { ...entry.options, target: "node18" } }],
+    ];
+    for (const [what, e] of stale) {
+      writeCheckedFile(file, JSON.stringify({ ...e, code: moduleDefining("stale") }));
+      const [outcome] = load(root);
+      expect(outcome.definition?.operations.map((o) => o.name), what).toEqual(["op1"]);
+      expect(readEntry(file), what).toEqual(entry); // written anew
+    }
+    // Damage: the check fails, or the body is no entry.
+    fs.writeFileSync(file, fs.readFileSync(file, "utf8").replace("op1", "op2"));
+    expectSeedB(load(root)[0]);
+    writeCheckedFile(file, "[]");
+    expectSeedB(load(root)[0]);
+    expect(readEntry(file)).toEqual(entry);
+  });
+
+  it("loads as before where the cache cannot be written, and keeps no syntax error", () => {
+    const root = project({ "project.ts": SEED_B_WRAPPERS, ".cohort/cache/modules": "a file where the directory would be" });
+    expectSeedB(load(root)[0]);
+    const broken = project({ "project.ts": "const x = ;\n" });
+    expect(load(broken)[0].error?.message).toMatch(/^project\.ts:1:11: /);
+    expect(fs.existsSync(entryFile(broken, "project.ts.json"))).toBe(false);
   });
 });
 
