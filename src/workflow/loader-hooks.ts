@@ -1,6 +1,9 @@
 /**
- * Node.js module customization hooks (registered by module-loader.ts with `module.register`) that let a
- * project module be written in TypeScript with no build step, and make it import this cohort.
+ * Node.js module customization hooks that let a project module be written in TypeScript with no build
+ * step, and make it import this cohort. module-loader.ts registers them in cohort's own thread with
+ * `module.registerHooks` where node has it (22.15 and later), else in a loader thread of node's with
+ * `module.register`. The hooks answer synchronously, as the first way needs, but what node hands on
+ * (`nextResolve`, `nextLoad`) is returned as it comes, a promise in the second way.
  *
  * - `import ... from "cohort"` resolves, from any module, to the `dist/index.js` next to this file: the
  *   running cohort, whether or not the project has a node_modules/cohort of its own (its classes must be
@@ -17,10 +20,10 @@
  *   options) takes it from there and starts no esbuild, which costs about a tenth of a second. A missing,
  *   damaged or stale entry, or one that cannot be written, means transpiling, as without the cache.
  *
- * These hooks run in Node's loader thread; roots arrive through the port given to `initialize`.
+ * In a loader thread, roots arrive through the port given to `initialize`; in cohort's thread,
+ * module-loader.ts calls `addRoot`.
  */
 import fs from "node:fs";
-import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { createRequire, type InitializeHook, type LoadHook, type ResolveHook } from "node:module";
 import { fileURLToPath, pathToFileURL } from "node:url";
@@ -46,10 +49,15 @@ const roots: string[] = [];
 /** URLs of user files reached by relative imports (possibly outside a root). */
 const userUrls = new Set<string>();
 
+/** Makes the files under `root` the user's. */
+export function addRoot(root: string): void {
+  const dir = path.resolve(root) + path.sep;
+  if (!roots.includes(dir)) roots.push(dir);
+}
+
 export const initialize: InitializeHook<HooksData> = ({ port }) => {
   port.on("message", (msg: RootMessage) => {
-    const root = path.resolve(msg.root) + path.sep;
-    if (!roots.includes(root)) roots.push(root);
+    addRoot(msg.root);
     port.postMessage({ id: msg.id });
   });
   port.unref();
@@ -97,27 +105,30 @@ function tsCandidate(file: string): string | undefined {
   return candidates.find(isFile);
 }
 
-export const resolve: ResolveHook = async (specifier, context, nextResolve) => {
+type Resolved = Awaited<ReturnType<ResolveHook>>;
+
+export const resolve: ResolveHook = (specifier, context, nextResolve) => {
   if (specifier === "cohort") return { url: COHORT_URL, format: "module", shortCircuit: true };
   const parent = context.parentURL;
   const relative = specifier.startsWith("./") || specifier.startsWith("../") || specifier === "." || specifier === "..";
   if (!relative || parent === undefined || !isUserUrl(parent)) return nextResolve(specifier, context);
   const parentFile = filePath(parent);
-  let resolved: Awaited<ReturnType<typeof nextResolve>>;
   const bare = specifier.replace(/[?#].*$/, "");
   const candidate = parentFile !== undefined ? tsCandidate(path.resolve(path.dirname(parentFile), bare)) : undefined;
-  if (candidate !== undefined) {
-    resolved = { url: pathToFileURL(candidate).href, shortCircuit: true };
-  } else {
-    resolved = await nextResolve(specifier, context);
-  }
+  if (candidate !== undefined) return userModule({ url: pathToFileURL(candidate).href, shortCircuit: true });
+  const next = nextResolve(specifier, context);
+  return typeof (next as Partial<Promise<Resolved>>).then === "function" ? (next as Promise<Resolved>).then(userModule) : userModule(next as Resolved);
+};
+
+/** A module a user file imports by relative path: the user's too, unless it is in node_modules. */
+function userModule(resolved: Resolved): Resolved {
   const file = filePath(resolved.url);
   if (file !== undefined && !inNodeModules(file)) {
     userUrls.add(resolved.url);
     if (TS.test(file)) return { ...resolved, format: "module" };
   }
   return resolved;
-};
+}
 
 function transformOptions(file: string): TransformOptions {
   return {
@@ -133,17 +144,18 @@ function transformOptions(file: string): TransformOptions {
   };
 }
 
-export const load: LoadHook = async (url, context, nextLoad) => {
+export const load: LoadHook = (url, context, nextLoad) => {
   const file = filePath(url);
   if (file === undefined || !TS.test(file) || !isUserUrl(url)) return nextLoad(url, context);
-  const source = await readFile(file, "utf8");
+  const source = fs.readFileSync(file, "utf8");
   const options = transformOptions(file);
   const cache = cacheEntry(file);
   const made = cache && readEntry(cache.file, { esbuild: esbuildVersion(), options, source });
   if (made !== undefined) return { format: "module", source: made, shortCircuit: true };
-  const { transform } = await import("esbuild");
+  // (esbuild loads, and starts, only when a file is transpiled)
+  const { transformSync } = createRequire(import.meta.url)("esbuild") as typeof import("esbuild");
   try {
-    const result = await transform(source, options);
+    const result = transformSync(source, options);
     if (cache) writeEntry(cache, { esbuild: esbuildVersion(), options, source, code: result.code });
     return { format: "module", source: result.code, shortCircuit: true };
   } catch (err) {

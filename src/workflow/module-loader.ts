@@ -3,8 +3,8 @@
  * root (the first that exists), with no build step by the user.
  *
  * TypeScript is transpiled on the fly by esbuild through Node's module customization hooks
- * (loader-hooks.ts, registered once per process with `module.register`), and `import "cohort"` in the
- * module resolves to this running cohort. The module's default export (or a named export `project`)
+ * (loader-hooks.ts, registered once per process), and `import "cohort"` in the module resolves to this
+ * running cohort. The module's default export (or a named export `project`)
  * must be a FlowProject; its `definition()` is what the engine reads.
  *
  * Errors become UserErrors that name the file: `project.ts:3:7: Expected ";" but found "x"` for a
@@ -12,7 +12,7 @@
  * innermost frame of the user's files, mapped through the source map).
  */
 import fs from "node:fs";
-import { register } from "node:module";
+import module, { register, type LoadHook, type ResolveHook } from "node:module";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { MessageChannel, type MessagePort } from "node:worker_threads";
@@ -20,6 +20,7 @@ import { errorText, UserError } from "../util/errors.js";
 import { packageFile } from "../util/package-file.js";
 import { FLOW_PROJECT, stackLocations } from "./flow-project.js";
 import type { TransformFailure } from "esbuild";
+import type * as LoaderHooks from "./loader-hooks.js";
 import type { HooksData, RootMessage } from "./loader-hooks.js";
 import type { WorkflowDefinition } from "./model.js";
 
@@ -68,6 +69,13 @@ function isFlowProject(v: unknown): v is FlowProjectLike {
 
 // ---------------------------------------------------------------------------------------------
 // The hooks: registered once per process; each project root is announced to them before import.
+// Where node has `module.registerHooks` (22.15 and later), they run in this thread: no loader thread
+// starts, and every import the project module makes is answered without a message to one, which
+// saves about a tenth of a second per command of a TypeScript project.
+
+type RegisterHooks = (hooks: { resolve: ResolveHook; load: LoadHook }) => unknown;
+
+const registerHooks = (module as unknown as { registerHooks?: RegisterHooks }).registerHooks;
 
 interface HooksState {
   port: MessagePort;
@@ -77,10 +85,22 @@ interface HooksState {
 }
 
 const STATE = Symbol.for("cohort.loaderHooks");
+const IN_THREAD = Symbol.for("cohort.loaderHooksInThread");
 
 function hooksUrl(): URL {
-  // Built as an entry point of its own: node runs it in a thread of its own.
+  // Built as an entry point of its own: node runs it in a thread of its own, or this one imports it.
   return pathToFileURL(packageFile("dist/workflow/loader-hooks.js"));
+}
+
+/** The hooks in this thread, registered at the first call. */
+async function hooksInThread(register: RegisterHooks): Promise<typeof LoaderHooks> {
+  const global = globalThis as Record<symbol, Promise<typeof LoaderHooks> | undefined>;
+  return (global[IN_THREAD] ??= (async () => {
+    const hooks = (await import(hooksUrl().href)) as typeof LoaderHooks;
+    process.setSourceMapsEnabled(true);
+    register({ resolve: hooks.resolve, load: hooks.load });
+    return hooks;
+  })());
 }
 
 function hooks(): HooksState {
@@ -105,6 +125,10 @@ function hooks(): HooksState {
 
 /** Tells the hooks that the files under `root` are the user's, and waits until they know. */
 async function addRoot(root: string): Promise<void> {
+  if (registerHooks) {
+    (await hooksInThread(registerHooks)).addRoot(root);
+    return;
+  }
   const state = hooks();
   if (state.roots.has(root)) return;
   const id = state.nextId++;

@@ -234,6 +234,27 @@ const readEntry = (file: string) => JSON.parse(readCheckedFile(file)!.toString("
 /** A module that defines one operation by this name: what a tampered entry holds instead of the source's code. */
 const moduleDefining = (name: string) => `import { FlowProject } from "cohort";\nconst project = new FlowProject();\nproject.operation(${JSON.stringify(name)}, {}, () => {});\nexport default project;\n`;
 
+describe("loadProjectModule: where the hooks run", () => {
+  it("in cohort's own thread where node has module.registerHooks, else in a loader thread of node's", () => {
+    const root = project({ "project.ts": SEED_B_WRAPPERS });
+    const dir = tempDir("cohort-runner-");
+    const runner = path.join(dir, "runner.mjs");
+    fs.writeFileSync(
+      runner,
+      `import module from "node:module";
+import { loadProjectModule } from ${JSON.stringify(LOADER)};
+await loadProjectModule(${JSON.stringify(root)});
+const inThread = globalThis[Symbol.for("cohort.loaderHooksInThread")] !== undefined;
+const loaderThread = globalThis[Symbol.for("cohort.loaderHooks")] !== undefined;
+process.stdout.write(JSON.stringify({ registerHooks: typeof module.registerHooks === "function", inThread, loaderThread }));`,
+    );
+    const r = spawnSync(process.execPath, [runner], { encoding: "utf8", cwd: dir });
+    expect(r.status, r.stderr).toBe(0);
+    const { registerHooks, inThread, loaderThread } = JSON.parse(r.stdout) as Record<string, boolean>;
+    expect({ inThread, loaderThread }).toEqual({ inThread: registerHooks, loaderThread: !registerHooks });
+  });
+});
+
 describe("loadProjectModule: the cache of transpiled modules", () => {
   it("keeps what esbuild made of each user module, which a later process uses without transpiling", () => {
     const source = SEED_B_WRAPPERS.replace("import { FlowProject", 'import { helper } from "./lib/helper.js";\nimport { FlowProject').replace("directives({ ngpu: 1 })", "directives({ ngpu: helper })");
