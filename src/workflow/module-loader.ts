@@ -4,8 +4,8 @@
  *
  * TypeScript is transpiled on the fly by esbuild through Node's module customization hooks
  * (loader-hooks.ts, registered once per process), and `import "cohort"` in the module resolves to this
- * running cohort. The module's default export (or a named export `project`)
- * must be a FlowProject; its `definition()` is what the engine reads.
+ * running cohort. The module's default export (or a named export `project`) must be a FlowProject; its
+ * `definition()` is what the engine reads.
  *
  * Errors become UserErrors that name the file: `project.ts:3:7: Expected ";" but found "x"` for a
  * syntax error, `project.ts:12: Error: ...` for an exception while the module runs (the line is the
@@ -21,7 +21,6 @@ import { packageFile } from "../util/package-file.js";
 import { FLOW_PROJECT, stackLocations } from "./flow-project.js";
 import type { TransformFailure } from "esbuild";
 import type * as LoaderHooks from "./loader-hooks.js";
-import type { HooksData, RootMessage } from "./loader-hooks.js";
 import type { WorkflowDefinition } from "./model.js";
 
 /** The names a project module may have, in order of preference. */
@@ -110,7 +109,7 @@ function hooks(): HooksState {
     const { port1, port2 } = new MessageChannel();
     // Stack traces of the user's TypeScript show its own lines (the hooks add inline source maps).
     process.setSourceMapsEnabled(true);
-    register<HooksData>(hooksUrl(), { data: { port: port2 }, transferList: [port2] });
+    register<LoaderHooks.HooksData>(hooksUrl(), { data: { port: port2 }, transferList: [port2] });
     const s: HooksState = { port: port1, nextId: 0, pending: new Map(), roots: new Set() };
     port1.on("message", (msg: { id: number }) => {
       s.pending.get(msg.id)?.();
@@ -132,7 +131,7 @@ async function addRoot(root: string): Promise<void> {
   const state = hooks();
   if (state.roots.has(root)) return;
   const id = state.nextId++;
-  const message: RootMessage = { id, root };
+  const message: LoaderHooks.RootMessage = { id, root };
   await new Promise<void>((resolve) => {
     state.pending.set(id, resolve);
     state.port.ref();
