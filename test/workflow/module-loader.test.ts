@@ -221,19 +221,6 @@ export default project;
   });
 });
 
-/** A cache entry of the transpiled modules, as the loader wrote it. */
-interface CacheEntry {
-  esbuild: string;
-  options: Record<string, unknown>;
-  source: string;
-  code: string;
-}
-
-const entryFile = (root: string, name: string) => path.join(root, ".cohort", "cache", "modules", name);
-const readEntry = (file: string) => JSON.parse(readCheckedFile(file)!.toString("utf8")) as CacheEntry;
-/** A module that defines one operation by this name: what a tampered entry holds instead of the source's code. */
-const moduleDefining = (name: string) => `import { FlowProject } from "cohort";\nconst project = new FlowProject();\nproject.operation(${JSON.stringify(name)}, {}, () => {});\nexport default project;\n`;
-
 describe("loadProjectModule: where the hooks run", () => {
   it("in cohort's own thread where node has module.registerHooks, else in a loader thread of node's", () => {
     const root = project({ "project.ts": SEED_B_WRAPPERS });
@@ -254,6 +241,19 @@ process.stdout.write(JSON.stringify({ registerHooks: typeof module.registerHooks
     expect({ inThread, loaderThread }).toEqual({ inThread: registerHooks, loaderThread: !registerHooks });
   });
 });
+
+/** A cache entry of the transpiled modules, as the loader wrote it. */
+interface CacheEntry {
+  esbuild: string;
+  options: Record<string, unknown>;
+  source: string;
+  code: string;
+}
+
+const entryFile = (root: string, name: string) => path.join(root, ".cohort", "cache", "modules", name);
+const readEntry = (file: string) => JSON.parse(readCheckedFile(file)!.toString("utf8")) as CacheEntry;
+/** A module that defines one operation by this name: what a tampered entry holds instead of the source's code. */
+const moduleDefining = (name: string) => `import { FlowProject } from "cohort";\nconst project = new FlowProject();\nproject.operation(${JSON.stringify(name)}, {}, () => {});\nexport default project;\n`;
 
 describe("loadProjectModule: the cache of transpiled modules", () => {
   it("keeps what esbuild made of each user module, which a later process uses without transpiling", () => {
