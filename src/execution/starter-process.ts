@@ -1,8 +1,8 @@
 /**
  * A starter process (starter.ts): `node starter-process.js` with an IPC channel. It starts the
  * shell commands of one execution slot, one at a time, with `runShell` (process.ts): requests
- * `{"type": "run", "command", "cwd", "env", "file", "timeoutMs"?}`, answered with
- * `{"type": "started", "pid"}` and `{"type": "done", "result"}`; `{"type": "stop"}` stops the command
+ * `{"type": "run", "command", "cwd", "env", "file", "timeoutMs"?, "notify"?}`, answered with
+ * `{"type": "started", "pid"}` (when `notify` is set) and `{"type": "done", "result"}`; `{"type": "stop"}` stops the command
  * running (as Ctrl-C does). It sends `{"type": "ready"}` first.
  *
  * Signals are cohort's to decide: SIGINT and SIGTERM reaching this process (Ctrl-C at the terminal,
@@ -32,7 +32,7 @@ process.on("message", (m: StarterRequest) => {
     output: { file: m.file },
     timeoutMs: m.timeoutMs,
     signal: controller.signal,
-    onStarted: (pid) => send({ type: "started", pid }),
+    onStarted: m.notify ? (pid) => send({ type: "started", pid }) : undefined,
   }).then(
     (result) => send({ type: "done", result }),
     (err: unknown) => send({ type: "done", result: { exitCode: 127, pid: 0, timedOut: false, outputError: `cannot run the command: ${String(err)}` } }),

@@ -17,7 +17,8 @@ import { packageFile } from "../util/package-file.js";
 import { OutputEcho, runShell, type RunShellOptions, type ShellResult } from "./process.js";
 
 export type StarterRequest =
-  | { type: "run"; command: string; cwd: string; env: Record<string, string>; file: string; timeoutMs?: number }
+  /** `notify`: send `started` with the command's pid (only when asked: a message costs both processes a wake-up). */
+  | { type: "run"; command: string; cwd: string; env: Record<string, string>; file: string; timeoutMs?: number; notify?: boolean }
   | { type: "stop" };
 
 export type StarterMessage = { type: "ready" } | { type: "started"; pid: number } | { type: "done"; result: ShellResult };
@@ -78,8 +79,7 @@ export class Starter {
     // A starter gone since it was ready (killed between two commands): this command runs here.
     const child = this.child;
     if (!child?.connected) return runShell(command, opts);
-    const start = fs.statSync(opts.output.file, { throwIfNoEntry: false })?.size ?? 0;
-    const echo = opts.output.echo ? new OutputEcho(opts.output.file, start, opts.output.echo) : undefined;
+    const echo = opts.output.echo ? new OutputEcho(opts.output.file, fs.statSync(opts.output.file, { throwIfNoEntry: false })?.size ?? 0, opts.output.echo) : undefined;
     const stop = () => {
       if (child.connected) child.send({ type: "stop" } satisfies StarterRequest);
     };
@@ -89,7 +89,7 @@ export class Starter {
         current.done = resolve;
         this.current = current;
         opts.signal?.addEventListener("abort", stop, { once: true });
-        const request: StarterRequest = { type: "run", command, cwd: opts.cwd, env: opts.env ?? {}, file: opts.output.file, timeoutMs: opts.timeoutMs };
+        const request: StarterRequest = { type: "run", command, cwd: opts.cwd, env: opts.env ?? {}, file: opts.output.file, timeoutMs: opts.timeoutMs, notify: opts.onStarted !== undefined };
         try {
           child.send(request);
         } catch {

@@ -1,9 +1,10 @@
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { afterAll, beforeAll } from "vitest";
-import { Starter } from "../../src/execution/starter.js";
+import { Starter, type StarterMessage, type StarterRequest } from "../../src/execution/starter.js";
+import { packageFile } from "../../src/util/package-file.js";
 import { groupAlive, runShell as runHere, type RunShellOptions, type ShellResult } from "../../src/execution/process.js";
 import { tempDir } from "../helpers.js";
 
@@ -257,6 +258,30 @@ describe("a starter", () => {
       expect(s.output()).toBe("again\n");
     } finally {
       l.close();
+    }
+  });
+
+  it("tells a command's pid only when asked: each message wakes both processes", async () => {
+    // The starter's own protocol (starter-process.ts), as the built script speaks it.
+    const child = spawn(process.execPath, [packageFile("dist/execution/starter-process.js")], { stdio: ["ignore", "inherit", "inherit", "ipc"], serialization: "json" });
+    try {
+      const messages: string[] = [];
+      let received: () => void = () => {};
+      child.on("message", (m: StarterMessage) => {
+        messages.push(m.type);
+        if (m.type === "ready" || m.type === "done") received();
+      });
+      const next = () => new Promise<void>((resolve) => (received = resolve));
+      await next();
+      for (const notify of [false, true]) {
+        const s = setup();
+        const done = next();
+        child.send({ type: "run", command: "true", cwd: s.dir, env: {}, file: s.file, notify } satisfies StarterRequest);
+        await done;
+      }
+      expect(messages).toEqual(["ready", "done", "started", "done"]);
+    } finally {
+      child.disconnect();
     }
   });
 
