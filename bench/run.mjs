@@ -49,6 +49,9 @@ function ratioRow(name, m, of, ratio) {
 /** Counts that are not seconds: each with its aim, printed under the table. */
 const counts = [];
 
+/** The environment without NODE_EXTRA_CA_CERTS, when it is set (node parses that bundle at every start). */
+const withoutExtraCerts = process.env.NODE_EXTRA_CA_CERTS ? Object.fromEntries(Object.entries(process.env).filter(([name]) => name !== "NODE_EXTRA_CA_CERTS")) : undefined;
+
 const median = (runs) => runs.sort((a, b) => a.seconds - b.seconds)[Math.floor(runs.length / 2)];
 const scale = jobs / 100000;
 
@@ -210,8 +213,10 @@ async function workflow() {
     // whatever ran after a deletion.
     const tsFloorDir = workflowProject(`ts-floor-${n}`, n, { "project.ts": MODULE });
     const passesFloorDir = workflowProject(`passes-floor-${n}`, n, { "project.ts": MODULE });
-    const ts = workflowProject(`ts-${n}`, n, { "project.ts": MODULE });
-    const tsp = workflowProject(`tsp-${n}`, n, { "project.ts": MODULE });
+    // Serial and --parallel 2 alternate, three of each: one pair alone says little on a machine whose
+    // speed drifts from minute to minute.
+    const ts = [1, 2, 3].map((i) => workflowProject(`ts-${n}-${i}`, n, { "project.ts": MODULE }));
+    const tsp = [1, 2, 3].map((i) => workflowProject(`tsp-${n}-${i}`, n, { "project.ts": MODULE }));
     const shFloorDir = workflowProject(`sh-floor-${n}`, n, { "cohort.toml": TOML });
     const shFloor2Dir = workflowProject(`sh-floor2-${n}`, n, { "cohort.toml": TOML });
     const sh = workflowProject(`sh-${n}`, n, { "cohort.toml": TOML });
@@ -221,15 +226,22 @@ async function workflow() {
     row(`${k}: floor: the TypeScript operations' file writes from a small process`, tsFloor);
     const passesFloor = measure(process.execPath, ["-e", passesFloorScript()], passesFloorDir);
     row(`${k}: floor: the reads and writes of the three passes and 2n runs from a small process`, passesFloor);
-    const serial = measure(cohort, ["run", "-o", "prep_and_sim", "--quiet"], ts);
+    const serials = [];
+    const parallels = [];
+    for (let i = 0; i < 3; i++) {
+      serials.push(measure(cohort, ["run", "-o", "prep_and_sim", "--quiet"], ts[i]));
+      parallels.push(measure(cohort, ["run", "-o", "prep_and_sim", "--parallel", "2", "--quiet"], tsp[i]));
+    }
+    const range = (runs) => `${Math.min(...runs.map((r) => r.seconds)).toFixed(2)}-${Math.max(...runs.map((r) => r.seconds)).toFixed(2)} s`;
+    const serial = median([...serials]);
     const floors = `${(serial.seconds / tsFloor.seconds).toFixed(2)}x floor, ${(serial.seconds / passesFloor.seconds).toFixed(2)}x passes floor`;
-    row(`${k}: run -o prep_and_sim (TypeScript functions, serial) [${floors}]`, serial, n === 10000 ? 2.3 : undefined, reference.exec);
-    const journal = path.join(ts, ".cohort");
+    row(`${k}: run -o prep_and_sim (TypeScript functions, serial; median of ${range(serials)}) [${floors}]`, serial, n === 10000 ? 2.3 : undefined, reference.exec);
+    const journal = path.join(ts[0], ".cohort");
     const made = countFiles(journal) - (fs.existsSync(path.join(journal, "cache")) ? countFiles(path.join(journal, "cache")) : 0);
     const journalBytes = fs.readdirSync(path.join(journal, "journal")).filter((f) => f.endsWith(".jsonl")).reduce((a, f) => a + fs.statSync(path.join(journal, "journal", f)).size, 0);
     counts.push({ name: `${k}: files made under .cohort (cache aside) per job run`, value: made / (2 * n), aim: 0.01 });
     counts.push({ name: `${k}: journal bytes per run (output aside)`, value: journalBytes / (2 * n), aim: 1000 });
-    ratioRow(`${k}: run -o prep_and_sim (TypeScript functions, --parallel 2)`, measure(cohort, ["run", "-o", "prep_and_sim", "--parallel", "2", "--quiet"], tsp), { ...serial, label: "serial" }, 1);
+    ratioRow(`${k}: run -o prep_and_sim (TypeScript functions, --parallel 2; median of ${range(parallels)})`, median([...parallels]), { ...serial, label: "serial" }, 1);
 
     const shFloor = { ...measure(process.execPath, ["-e", spawnFloorScript([`echo '{"prepared": true}' > signac_job_document.json`, "echo x > out.dat"])], shFloorDir), label: "floor" };
     row(`${k}: floor: the same ${2 * n} sh -c commands spawned one after another from a small process`, shFloor);
@@ -275,6 +287,8 @@ async function runTracking() {
     row(`${k} runs: cohort ${args.join(" ")} (no cache${dropped ? ", page cache dropped" : ", page cache warm: could not drop it"})`, median(cold), 1);
     measure(cohort, [...args], dir);
     row(`${k} runs: cohort ${args.join(" ")} (nothing changed)`, median([0, 1, 2].map(() => measure(cohort, [...args], dir))), 0.2);
+    // What a machine without this environment's certificate bundle sees (node's start, "floor" rows above).
+    if (withoutExtraCerts) row(`${k} runs: cohort ${args.join(" ")} (nothing changed, without NODE_EXTRA_CA_CERTS)`, median([0, 1, 2].map(() => measure(cohort, [...args], dir, withoutExtraCerts))));
   }
 
   const members = 1000;
@@ -328,11 +342,7 @@ async function submission() {
 
 // Every cohort command pays node's own start-up first; its environment can make that slower (below).
 row("floor: node start-up (node -e 0)", median([0, 1, 2, 3, 4].map(() => measure(process.execPath, ["-e", "0"], base))));
-if (process.env.NODE_EXTRA_CA_CERTS) {
-  const without = { ...process.env };
-  delete without.NODE_EXTRA_CA_CERTS;
-  row("floor: node start-up without NODE_EXTRA_CA_CERTS", median([0, 1, 2, 3, 4].map(() => measure(process.execPath, ["-e", "0"], base, without))));
-}
+if (withoutExtraCerts) row("floor: node start-up without NODE_EXTRA_CA_CERTS", median([0, 1, 2, 3, 4].map(() => measure(process.execPath, ["-e", "0"], base, withoutExtraCerts))));
 
 if (!only || only === "dataspace") await dataspace();
 if (!only || only === "workflow") await workflow();
