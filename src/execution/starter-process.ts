@@ -2,8 +2,8 @@
  * A starter process (starter.ts): `node starter-process.js` with an IPC channel. It starts the
  * shell commands of one execution slot, one at a time, with `runShell` (process.ts): requests
  * `{"type": "run", "command", "cwd", "env", "file", "timeoutMs"?, "notify"?}`, answered with
- * `{"type": "started", "pid"}` (when `notify` is set) and `{"type": "done", "result"}`; `{"type": "stop"}` stops the command
- * running (as Ctrl-C does). It sends `{"type": "ready"}` first.
+ * `{"type": "started", "pid"}` (only with `notify`) and `{"type": "done", "result"}`;
+ * `{"type": "stop"}` stops the command running (as Ctrl-C does). It sends `{"type": "ready"}` first.
  *
  * Signals are cohort's to decide: SIGINT and SIGTERM reaching this process (Ctrl-C at the terminal,
  * a scheduler signalling the job's processes) do nothing here, and cohort sends `stop`. When cohort
