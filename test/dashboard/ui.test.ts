@@ -163,6 +163,8 @@ describe.skipIf(!ok)("cohort ui in Chromium", () => {
     const other = await browser.newPage();
     await other.goto(url);
     await other.goto(`${base}/#/runs`);
+    // (the overview has a table of runs too, and asks for the status when it changes)
+    await other.getByRole("heading", { name: "Runs", exact: true }).waitFor();
     await other.locator("table.runs tbody tr").first().waitFor();
     const before = await other.locator("table.runs tbody tr").count();
     const hide = (hidden: boolean) => other.evaluate(`Object.defineProperty(document, "hidden", { configurable: true, get: () => ${hidden} }); document.dispatchEvent(new Event("visibilitychange"))`);
@@ -177,6 +179,21 @@ describe.skipIf(!ok)("cohort ui in Chromium", () => {
     await hide(false);
     await expect.poll(() => other.locator("table.runs tbody tr").count(), { timeout: 3000 }).toBe(before + 1);
     await other.close();
+  });
+
+  it("a route changed before the page's first effects ran is still shown", async () => {
+    // As on a loaded machine: preact runs effects after a frame, or 100 ms without one. Here no frame
+    // comes and that wait is 1.5 s, so the address changes before the page listens for changes.
+    const slow = await browser.newPage();
+    await slow.addInitScript(`
+      const wait = window.setTimeout;
+      window.requestAnimationFrame = () => 0;
+      window.setTimeout = (f, ms, ...rest) => wait(f, ms === 100 ? 1500 : ms, ...rest);
+    `);
+    await slow.goto(url);
+    await slow.goto(`${base}/#/runs`);
+    await slow.getByRole("heading", { name: "Runs", exact: true }).waitFor({ timeout: 5000 });
+    await slow.close();
   });
 
   it("logged no error on the way (nothing refused by its Content-Security-Policy)", () => {

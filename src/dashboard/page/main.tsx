@@ -22,6 +22,8 @@ function App() {
   useEffect(() => {
     const on = () => setHash(location.hash);
     addEventListener("hashchange", on);
+    // Effects run a frame after the first render: a route changed in between had no listener yet.
+    on();
     return () => removeEventListener("hashchange", on);
   }, []);
   const version = useLiveVersion();
