@@ -1,15 +1,19 @@
 /**
  * Lets long work stop cleanly on Ctrl-C or SIGTERM: the returned signal is aborted at the first one,
- * the work finishes the unit in hand and writes what it must. A second signal exits at once.
+ * and the work stops as `stopping` tells the user (what it finishes, what it stops). A second signal
+ * exits at once.
  */
-export function catchInterrupts(): AbortSignal {
+export function catchInterrupts(stopping: string): AbortSignal {
   const controller = new AbortController();
   const onSignal = (signal: NodeJS.Signals) => {
     if (controller.signal.aborted) process.exit(signal === "SIGINT" ? 130 : 143);
     controller.abort();
-    process.stderr.write(`\ncohort: stopping after the current step (${signal} again to abort)\n`);
+    process.stderr.write(`\ncohort: ${stopping} (${signal} again to exit at once)\n`);
   };
   process.on("SIGINT", onSignal);
   process.on("SIGTERM", onSignal);
   return controller.signal;
 }
+
+/** What Ctrl-C does to `run` and `exec` (docs/execution.md, "Stopping"). */
+export const STOPPING_RUNS = "stopping the running operations (SIGTERM, SIGKILL after 2 s); nothing new starts";

@@ -17,7 +17,7 @@ describe("interrupting and piping", () => {
     child.kill("SIGINT");
     const code = await new Promise<number | null>((r) => child.on("exit", (c) => r(c)));
     expect(code).toBe(130);
-    expect(stderr).toContain("stopping after the current step");
+    expect(stderr).toContain("cohort: stopping after the job in hand (SIGINT again to exit at once)");
     const made = fs.readdirSync(ws);
     expect(made.length).toBeLessThan(200000);
     // the index written on the way out holds exactly the jobs on disk

@@ -286,6 +286,7 @@ describe("an interrupted cohort submit", () => {
     const r = await interrupted("cohort");
     expect(r.code, r.stderr).toBe(130);
     expect(r.stderr).toMatch(/^cohort: 1 cluster job submitted to slurm before the interruption; nothing else was submitted$/m);
+    expect(r.stderr).toMatch(/^cohort: stopping: nothing more is submitted \(SIGINT again to exit at once\)$/m);
     expect(lines(cohort(["runs", "-g"], { cwd: r.dir }).stdout)).toHaveLength(2);
   });
 });

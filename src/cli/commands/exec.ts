@@ -4,7 +4,7 @@ import { machineFor } from "../../execution/machine.js";
 import { splitRunArgs } from "../../runs/batch.js";
 import { parseSeconds } from "../../util/numbers.js";
 import { movedAway } from "../project.js";
-import { catchInterrupts } from "../interrupt.js";
+import { catchInterrupts, STOPPING_RUNS } from "../interrupt.js";
 import { endIfMoved, reportSummary, RunConsole } from "../run-console.js";
 import { loadProjectWorkflow } from "../workflow.js";
 
@@ -21,7 +21,7 @@ export default async function exec(operation: string, args: string[], opts: Exec
   const machine = machineFor(opts.parallel);
   const timeout = opts.timeout !== undefined ? parseSeconds(opts.timeout, "--timeout") : undefined;
   const plan = planExec(project, workflow, { operation, names, assignments, timeout, machine });
-  const signal = catchInterrupts();
+  const signal = catchInterrupts(STOPPING_RUNS);
   const place = new ProjectPlace(project.root);
   const terminal = new RunConsole({ quiet: opts.quiet, prefix: machine !== undefined && machine.slots > 1 });
   let result;

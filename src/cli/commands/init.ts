@@ -17,7 +17,7 @@ export default async function init(args: string[], opts: { name?: string }): Pro
   if (assignments.length === 0) return;
   const sps = expandGrid(parseAssignments(assignments));
   const bar = progressBar("creating jobs", sps.length);
-  const { ids, created } = await project.initJobs(sps, { onProgress: (n) => bar.update(n), signal: catchInterrupts() });
+  const { ids, created } = await project.initJobs(sps, { onProgress: (n) => bar.update(n), signal: catchInterrupts("stopping after the job in hand") });
   bar.stop();
   process.stderr.write(`${created} jobs created, ${ids.length - created} existed${ids.length < sps.length ? `; stopped after ${ids.length} of ${sps.length}` : ""}\n`);
   if (ids.length < sps.length) process.exitCode = 130;

@@ -14,7 +14,7 @@ import type { Project } from "../../dataspace/project.js";
 import type { Workflow } from "../../workflow/workflow.js";
 import { movedAway } from "../project.js";
 import { out, warn } from "../context.js";
-import { catchInterrupts } from "../interrupt.js";
+import { catchInterrupts, STOPPING_RUNS } from "../interrupt.js";
 import { endIfMoved, reportSummary, RunConsole } from "../run-console.js";
 import { renderTable } from "../table.js";
 import { loadProjectWorkflow, selectionOf } from "../workflow.js";
@@ -78,7 +78,7 @@ export default async function run(positional: string[], opts: RunCliOptions, com
     return;
   }
   const terminal = new RunConsole({ quiet: opts.quiet, prefix: plan.machine !== undefined && plan.machine.slots > 1 });
-  const signal = catchInterrupts();
+  const signal = catchInterrupts(STOPPING_RUNS);
   const place = new ProjectPlace(project.root);
   let result;
   try {

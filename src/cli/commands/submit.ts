@@ -157,7 +157,7 @@ export default async function submitCommand(names: string[], opts: SubmitCliOpti
     array: opts.array,
     extra,
     cluster,
-    signal: opts.pretend ? undefined : catchInterrupts(),
+    signal: opts.pretend ? undefined : catchInterrupts("stopping: nothing more is submitted"),
     onJob: shown,
     warn,
   }).finally(flush);
