@@ -16,4 +16,4 @@ export function catchInterrupts(stopping: string): AbortSignal {
 }
 
 /** What Ctrl-C does to `run` and `exec` (docs/execution.md, "Stopping"). */
-export const STOPPING_RUNS = "stopping the running operations (SIGTERM, SIGKILL after 2 s); nothing new starts";
+export const STOPPING_RUNS = "stopping the running operations; nothing new starts";
