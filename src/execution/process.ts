@@ -28,6 +28,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import { errorText } from "../util/errors.js";
+import { pidIsAlive, procStatFields } from "../util/process.js";
 import { isErrno } from "../util/fs.js";
 import { setLongTimeout } from "../util/timer.js";
 
@@ -120,24 +121,6 @@ function procPids(): number[] | undefined {
   return entries.filter((name) => /^\d+$/.test(name)).map(Number);
 }
 
-/** The fields of /proc/PID/stat after the command name ("state ppid pgrp ..."), or undefined when it is gone. */
-function statFields(pid: number): string[] | undefined {
-  let stat: string;
-  try {
-    stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
-  } catch {
-    return undefined;
-  }
-  // "pid (comm) state ppid pgrp ...": comm may hold spaces and parentheses.
-  return stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-}
-
-/** Whether a process exists and is not a zombie (which holds nothing). */
-function running(pid: number): boolean {
-  const state = statFields(pid)?.[0];
-  return state !== undefined && state !== "Z" && state !== "X";
-}
-
 const NUL = Buffer.from([0]);
 
 /**
@@ -159,7 +142,7 @@ export function processesCarrying(entry: string): number[] {
     } catch {
       continue; // gone, or not ours to read
     }
-    if (Buffer.concat([NUL, environ, NUL]).includes(needle) && running(pid)) found.push(pid);
+    if (Buffer.concat([NUL, environ, NUL]).includes(needle) && pidIsAlive(pid)) found.push(pid);
   }
   return found;
 }
@@ -211,7 +194,7 @@ export function groupAlive(pgid: number): boolean {
   const pids = procPids();
   if (!pids) return true; // no /proc (macOS): trust kill
   for (const pid of pids) {
-    const fields = statFields(pid);
+    const fields = procStatFields(pid);
     if (fields && Number(fields[2]) === pgid && fields[0] !== "Z" && fields[0] !== "X") return true;
   }
   return false;

@@ -14,6 +14,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { isErrno, makeDirs } from "../util/fs.js";
+import { procStatFields } from "../util/process.js";
 import type { ClusterJobRef } from "./cluster-job.js";
 import { clusterJobFromEnv } from "./cluster-job.js";
 import { newUuidV7 } from "./run-id.js";
@@ -181,15 +182,7 @@ export function bootId(): string | undefined {
 
 /** When process `pid` started, in clock ticks since boot (field 22 of /proc/PID/stat), or undefined. */
 export function processStart(pid: number): number | undefined {
-  let stat: string;
-  try {
-    stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
-  } catch {
-    return undefined;
-  }
-  // "pid (comm) state ppid ...": comm may hold spaces and parentheses.
-  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-  const n = Number(fields[19]);
+  const n = Number(procStatFields(pid)?.[19]);
   return Number.isSafeInteger(n) ? n : undefined;
 }
 

@@ -1,10 +1,35 @@
-/** Whether a process of this host exists (EPERM: it exists but belongs to someone else). */
+import fs from "node:fs";
+
+/**
+ * Whether a process of this host still runs (EPERM: it exists but belongs to someone else). A zombie
+ * does not: it has exited and waits only for its parent to collect its status, which a parent that
+ * never waits (or waits late) leaves undone, so that `kill(pid, 0)` still finds it.
+ */
 export function pidIsAlive(pid: number): boolean {
   if (!Number.isSafeInteger(pid) || pid <= 0) return false;
   try {
     process.kill(pid, 0);
-    return true;
   } catch (err) {
-    return (err as NodeJS.ErrnoException).code === "EPERM";
+    if ((err as NodeJS.ErrnoException).code !== "EPERM") return false;
   }
+  if (!HAS_PROC) return true; // (no /proc, as on macOS: kill's answer is all there is)
+  const state = procStatFields(pid)?.[0];
+  return state !== undefined && state !== "Z" && state !== "X";
+}
+
+const HAS_PROC = fs.existsSync("/proc/self/stat");
+
+/**
+ * The fields of /proc/PID/stat after the command name ("state ppid pgrp ..."; field N of proc(5) is
+ * element N - 3), or undefined when the process is gone or there is no /proc.
+ */
+export function procStatFields(pid: number): string[] | undefined {
+  let stat: string;
+  try {
+    stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
+  } catch {
+    return undefined;
+  }
+  // "pid (comm) state ppid pgrp ...": comm may hold spaces and parentheses.
+  return stat.slice(stat.lastIndexOf(")") + 2).split(" ");
 }

@@ -1,7 +1,8 @@
+import { spawn } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { cohort, cohortInBackground, readRuns, tempDir } from "../helpers.js";
+import { COHORT, cohort, cohortInBackground, readRuns, tempDir } from "../helpers.js";
 
 const cohortAsync = (args: string[], cwd: string) => cohortInBackground(args, { cwd });
 
@@ -97,5 +98,29 @@ describe("claims: runners sharing a project", () => {
     const terminated = statuses.filter((s) => s === "terminated").length;
     expect(terminated).toBeLessThanOrEqual(1);
     expect(statuses.filter((s) => s === "completed").length).toBeGreaterThanOrEqual(6 - terminated);
+  }, 60_000);
+
+  it("a runner killed with kill -9 that its parent has not collected (a zombie) is gone too", async () => {
+    const dir = tempDir();
+    fs.writeFileSync(path.join(dir, "cohort.toml"), `[operations.slow]\ncommand = "sleep 0.3; echo done > out.txt"\npost = [{ isfile = "out.txt" }]\n`);
+    expect(cohort(["init", "i={1..2}"], { cwd: dir }).code).toBe(0);
+    // The shell starts the runner and becomes `sleep`, which never collects it once it is killed.
+    const parent = spawn("/bin/sh", ["-c", `"$0" "$1" run -q >/dev/null 2>&1 & echo $!; exec sleep 60`, process.execPath, COHORT], { cwd: dir, stdio: ["ignore", "pipe", "ignore"] });
+    try {
+      const runner = await new Promise<number>((resolve) => parent.stdout.once("data", (d: Buffer) => resolve(Number(d.toString().trim()))));
+      for (let i = 0; i < 200 && readRuns(dir).length === 0; i++) await new Promise((r) => setTimeout(r, 25));
+      process.kill(runner, "SIGKILL");
+      for (let i = 0; i < 200 && !fs.readFileSync(`/proc/${runner}/stat`, "utf8").includes(") Z "); i++) await new Promise((r) => setTimeout(r, 10));
+      expect(fs.readFileSync(`/proc/${runner}/stat`, "utf8")).toContain(") Z ");
+      const listed = JSON.parse(cohort(["runs", "--json"], { cwd: dir }).stdout) as { status: string }[];
+      expect(listed.map((r) => r.status)).toEqual(["terminated"]);
+      const second = cohort(["run", "-q"], { cwd: dir });
+      expect(second.code, second.stderr).toBe(0);
+      expect(second.stderr).not.toMatch(/skipped/);
+      const ws = path.join(dir, "workspace");
+      for (const id of fs.readdirSync(ws)) expect(fs.existsSync(path.join(ws, id, "out.txt"))).toBe(true);
+    } finally {
+      parent.kill("SIGKILL");
+    }
   }, 60_000);
 });

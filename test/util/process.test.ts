@@ -1,0 +1,60 @@
+import { spawn } from "node:child_process";
+import fs from "node:fs";
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import { pidIsAlive, procStatFields } from "../../src/util/process.js";
+import { deadPid, tempDir } from "../helpers.js";
+
+/**
+ * A zombie: a process that has exited and whose parent never collects it. The shell starts `true` in
+ * the background, prints its pid, and becomes `sleep`, which never waits for children.
+ */
+async function withZombie(f: (pid: number) => void): Promise<void> {
+  const parent = spawn("/bin/sh", ["-c", "true & echo $!; exec sleep 30"], { stdio: ["ignore", "pipe", "ignore"] });
+  try {
+    const pid = await new Promise<number>((resolve) => parent.stdout.once("data", (d: Buffer) => resolve(Number(d.toString().trim()))));
+    for (let i = 0; i < 200 && procStatFields(pid)?.[0] !== "Z"; i++) await new Promise((r) => setTimeout(r, 10));
+    expect(procStatFields(pid)?.[0]).toBe("Z");
+    f(pid);
+  } finally {
+    parent.kill("SIGKILL");
+  }
+}
+
+describe.skipIf(!fs.existsSync("/proc/self/stat"))("pidIsAlive", () => {
+  it("a running process is alive; one that has ended and been collected is not", () => {
+    expect(pidIsAlive(process.pid)).toBe(true);
+    expect(pidIsAlive(deadPid())).toBe(false);
+    expect(pidIsAlive(0)).toBe(false);
+    expect(pidIsAlive(-1)).toBe(false);
+  });
+
+  it("a zombie is not alive, though kill(pid, 0) still finds it", async () => {
+    await withZombie((pid) => {
+      expect(() => process.kill(pid, 0)).not.toThrow();
+      expect(pidIsAlive(pid)).toBe(false);
+    });
+  });
+});
+
+describe.skipIf(!fs.existsSync("/proc/self/stat"))("procStatFields", () => {
+  it("gives the fields after the command name, whatever the name holds", async () => {
+    const fields = procStatFields(process.pid)!;
+    expect(fields[0]).toBe("R");
+    expect(Number(fields[1])).toBe(process.ppid);
+    expect(procStatFields(deadPid())).toBeUndefined();
+    // A program named with a space and parentheses: its name is "(x) (y" in the file.
+    const program = path.join(tempDir(), "x) (y");
+    fs.copyFileSync("/bin/sleep", program);
+    fs.chmodSync(program, 0o755);
+    const child = spawn(program, ["30"], { stdio: "ignore" });
+    try {
+      await new Promise((r) => child.once("spawn", r));
+      const f = procStatFields(child.pid!)!;
+      expect(f[0]).toMatch(/^[RS]$/);
+      expect(Number(f[1])).toBe(process.pid);
+    } finally {
+      child.kill("SIGKILL");
+    }
+  });
+});
