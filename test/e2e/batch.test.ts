@@ -110,6 +110,22 @@ describe("batches of a flag operation", () => {
     expect(JSON.parse(ok(dir, "runs", "-g", "--json").stdout)).toMatchObject([{ type: "group", id: batch.id, kind: "batch", status: "completed" }]);
   });
 
+  it("group show: the batch's flags as typed, its operation once, and how many of its planned runs it made", () => {
+    const dir = project();
+    fs.appendFileSync(path.join(dir, "cohort.toml"), `\n[operations.fails_at_2]\ncommand = "test {flags.lr} != 2"\nflags = { lr = 1, epochs = 1 }\n`);
+    const r = cohort(["run", "fails_at_2", "lr={1,2,3}", "epochs=5"], { cwd: dir });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain("stopped after the failure");
+    const text = ok(dir, "group", "show", "1").stdout;
+    expect(text).toMatch(/^flags +lr=\{1,2,3\} epochs=5$/m);
+    expect(text.match(/^operation +fails_at_2$/gm)).toHaveLength(1);
+    expect(text).toMatch(/^status +error$/m);
+    expect(text).toMatch(/^members \(2 of 3 planned\)$/m);
+    // a batch that made every run it planned shows the count alone
+    ok(dir, "run", "train", "lr={1,2}");
+    expect(ok(dir, "group", "show", "1").stdout).toMatch(/^members \(2\)$/m);
+  });
+
   it("key=a key=b is key={a,b}; a grid runs every combination, the first flag outermost", () => {
     const dir = project();
     ok(dir, "run", "train", "lr=0.5", "lr=0.25", "epochs={1,2}");

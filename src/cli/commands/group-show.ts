@@ -1,4 +1,4 @@
-import { dumpJson, prettyJson } from "../../dataspace/json.js";
+import { dumpJson } from "../../dataspace/json.js";
 import type { JsonObject } from "../../dataspace/value.js";
 import { commentsOf } from "../../runs/attributes.js";
 import { listedRuns } from "../../runs/listing.js";
@@ -47,16 +47,22 @@ export default async function groupShow(ref: string, opts: { json?: boolean }): 
   }
   const now = Date.now();
   const [, , operation, started, status] = groupCells(group, undefined, now);
+  const derived: [string, string][] = [
+    ["operation", operation],
+    ["started", started && `${started}  (${isoTime(group.started)})`],
+    ["status", status],
+  ];
   const fields: [string, string][] = [
     ["id", group.id],
     ["name", group.name],
     ["kind", group.kind],
     ["label", group.label],
     ["tags", group.tags.join(", ")],
-    ...Object.entries(details).map(([k, v]): [string, string] => [k, typeof v === "string" ? v : prettyJson(v)]),
-    ["operation", operation],
-    ["started", started && `${started}  (${isoTime(group.started)})`],
-    ["status", status],
+    // (a detail the derived rows show as well, such as a batch's operation, once)
+    ...Object.entries(details)
+      .map(([k, v]): [string, string] => [k, detailText(v)])
+      .filter(([k, v]) => !derived.some(([dk, dv]) => dk === k && dv === v)),
+    ...derived,
   ];
   const width = Math.max(...fields.map(([k]) => k.length)) + 2;
   let text = fields.map(([k, v]) => (k.padEnd(width) + v).trimEnd()).join("\n") + "\n";
@@ -67,10 +73,19 @@ export default async function groupShow(ref: string, opts: { json?: boolean }): 
       return v === undefined ? "" : formatMetric(v);
     }),
   ]);
-  text += `members (${cells.length})\n` + (cells.length ? indent(renderTable([...ROW_HEAD, ...names], cells)) + "\n" : "");
+  // A batch that made fewer runs than it planned (stopped half-way) says so: that is why it is not completed.
+  const planned = g.planned !== undefined && g.planned > cells.length ? ` of ${g.planned} planned` : "";
+  text += `members (${cells.length}${planned})\n` + (cells.length ? indent(renderTable([...ROW_HEAD, ...names], cells)) + "\n" : "");
   const lines = commentLines(comments);
   if (lines.length > 0) text += "comments\n" + indent(lines.join("\n")) + "\n";
   out(text);
+}
+
+/** A detail on one line: text as it is, a list of plain values (a batch's flags) as words, anything else as JSON. */
+function detailText(v: JsonObject[string]): string {
+  if (typeof v === "string") return v;
+  if (Array.isArray(v) && v.every((x) => typeof x === "string" || typeof x === "number")) return v.join(" ");
+  return dumpJson(v);
 }
 
 function indent(text: string): string {
