@@ -6,14 +6,15 @@ import { pidIsAlive, procStatFields } from "../../src/util/process.js";
 import { deadPid, tempDir } from "../helpers.js";
 
 /**
- * A zombie: a process that has exited and whose parent never collects it. The shell starts `true` in
- * the background, prints its pid, and becomes `sleep`, which never waits for children.
+ * A zombie: a process that has exited and whose parent never collects it. The shell starts a short
+ * `sleep` in the background, prints its pid, and becomes a long `sleep`, which never waits for children.
+ * (The short one must outlive the shell: a shell may collect a child that ends before it execs.)
  */
 async function withZombie(f: (pid: number) => void): Promise<void> {
-  const parent = spawn("/bin/sh", ["-c", "true & echo $!; exec sleep 30"], { stdio: ["ignore", "pipe", "ignore"] });
+  const parent = spawn("/bin/sh", ["-c", "sleep 1 & echo $!; exec sleep 30"], { stdio: ["ignore", "pipe", "ignore"] });
   try {
     const pid = await new Promise<number>((resolve) => parent.stdout.once("data", (d: Buffer) => resolve(Number(d.toString().trim()))));
-    for (let i = 0; i < 200 && procStatFields(pid)?.[0] !== "Z"; i++) await new Promise((r) => setTimeout(r, 10));
+    for (let i = 0; i < 500 && procStatFields(pid)?.[0] !== "Z"; i++) await new Promise((r) => setTimeout(r, 10));
     expect(procStatFields(pid)?.[0]).toBe("Z");
     f(pid);
   } finally {
