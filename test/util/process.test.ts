@@ -44,7 +44,7 @@ describe.skipIf(!fs.existsSync("/proc/self/stat"))("procStatFields", () => {
     expect(fields[0]).toBe("R");
     expect(Number(fields[1])).toBe(process.ppid);
     expect(procStatFields(deadPid())).toBeUndefined();
-    // A program named with a space and parentheses: its name is "(x) (y" in the file.
+    // A program named with a space and parentheses: the file shows its name as "(x) (y)".
     const program = path.join(tempDir(), "x) (y");
     fs.copyFileSync("/bin/sleep", program);
     fs.chmodSync(program, 0o755);
