@@ -28,7 +28,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import { errorText } from "../util/errors.js";
-import { pidIsAlive, procStatFields } from "../util/process.js";
+import { exited, pidIsAlive, procStatFields } from "../util/process.js";
 import { isErrno } from "../util/fs.js";
 import { setLongTimeout } from "../util/timer.js";
 
@@ -195,7 +195,7 @@ export function groupAlive(pgid: number): boolean {
   if (!pids) return true; // no /proc (macOS): trust kill
   for (const pid of pids) {
     const fields = procStatFields(pid);
-    if (fields && Number(fields[2]) === pgid && fields[0] !== "Z" && fields[0] !== "X") return true;
+    if (fields && Number(fields[2]) === pgid && !exited(fields[0])) return true;
   }
   return false;
 }

@@ -14,7 +14,12 @@ export function pidIsAlive(pid: number): boolean {
   }
   if (!HAS_PROC) return true; // (no /proc, as on macOS: kill's answer is all there is)
   const state = procStatFields(pid)?.[0];
-  return state !== undefined && state !== "Z" && state !== "X";
+  return state !== undefined && !exited(state);
+}
+
+/** Whether a process state of /proc/PID/stat is one that has exited: a zombie (`Z`) or dead (`X`). */
+export function exited(state: string): boolean {
+  return state === "Z" || state === "X";
 }
 
 const HAS_PROC = fs.existsSync("/proc/self/stat");
