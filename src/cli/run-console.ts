@@ -222,9 +222,23 @@ export function endIfMoved(summary: RunSummary, place: ProjectPlace, group: Invo
 }
 
 /** The summary line of `cohort run` and `cohort exec`, each failure, and the exit code it makes. */
+/**
+ * (operation, aggregate) pairs left to another runner of the project (claims, SPEC §6): what it
+ * executes now and, unless the command runs what it is given whatever ran before, what it ran since
+ * this one began.
+ */
+export function reportClaimedElsewhere(n: number, anyway: boolean): void {
+  if (n === 0) return;
+  const them = n === 1 ? "it" : "them";
+  process.stderr.write(`cohort: ${n} skipped: another runner of this project runs ${them}${anyway ? "" : `, or ran ${them} since this one began`}\n`);
+}
+
 export function reportSummary(results: ExecutionResult[], stopped?: string, group?: InvocationGroup): void {
   const failed = results.filter((r) => r.exitCode !== 0);
-  const lines = [`cohort: ${results.length} run${results.length === 1 ? "" : "s"}, ${results.length - failed.length} completed, ${failed.length} failed`];
+  // Counted as `cohort runs` shows them: an exit code > 0 is an error (failed), < 0 a signal (terminated).
+  const terminated = failed.filter((r) => r.exitCode < 0).length;
+  const counts = `${results.length - failed.length} completed, ${failed.length - terminated} failed${terminated > 0 ? `, ${terminated} terminated` : ""}`;
+  const lines = [`cohort: ${results.length} run${results.length === 1 ? "" : "s"}, ${counts}`];
   for (const r of failed) {
     lines.push(`  ${r.exitCode < 0 ? "terminated" : "error"}  ${describeItem(r.item)}  (run ${r.runName}): ${r.reason ?? `exit code ${r.exitCode}`}`);
   }

@@ -4,6 +4,9 @@ import { expandBatch, InvocationGroup, withDefaults, type Batch, type GroupPlan 
 import { UserError } from "../util/errors.js";
 import { Planner } from "../workflow/planner.js";
 import type { Workflow } from "../workflow/workflow.js";
+import { Claims } from "../runs/claims.js";
+import { JournalWriter } from "../runs/journal.js";
+import { ClaimGate } from "./claim-gate.js";
 import { runItems } from "./engine.js";
 import { flagItem, type ExecutionItem } from "./execute.js";
 import { groupPlan, type InvocationEvents, type InvocationResult } from "./invocation.js";
@@ -54,7 +57,15 @@ export function planExec(project: Project, workflow: Workflow, request: ExecRequ
 /** Runs what `planExec` planned, every item whatever the others did. */
 export async function runExec(project: Project, workflow: Workflow, plan: ExecPlan, events: InvocationEvents): Promise<InvocationResult> {
   const group = InvocationGroup.start(project.root, plan.group);
-  const summary = await runItems(project, workflow, plan.items, { ...events, machine: plan.machine, keepGoing: true, timeoutMs: plan.timeoutMs, joins: () => group.forNewRun() });
+  // What another runner executes is not executed at the same time (SPEC §6); a flag run is a new run of its own, never shared.
+  const onJobs = plan.items.some((i) => !i.flags);
+  const gate = onJobs ? new ClaimGate(new Claims(JournalWriter.of(project.root), true)) : undefined;
+  let summary;
+  try {
+    summary = await runItems(project, workflow, plan.items, { ...events, gate, machine: plan.machine, keepGoing: true, timeoutMs: plan.timeoutMs, joins: () => group.forNewRun() });
+  } finally {
+    gate?.close();
+  }
   group.finish();
-  return { summary, group, claimedElsewhere: 0 };
+  return { summary, group, claimedElsewhere: gate?.skipped ?? 0 };
 }

@@ -279,12 +279,14 @@ export async function runPlan(project: Project, workflow: Workflow, plan: RunPla
   if (!summary.stopped && plan.jobGroups.length > 0) {
     const jobs = plan.statepoints ? await batchJobs(project, plan.statepoints, signal) : plan.selection;
     if (signal.aborted) summary = { ...summary, stopped: "interrupted" };
-    else if (jobs && plan.force) summary = appendSummary(summary, await forceRun(project, workflow, plan.jobGroups, jobs, { ...common, remaining }));
     else if (jobs) {
       // Runners sharing the project (other shells, cluster jobs) never run one (operation, aggregate) at once.
-      const gate = new ClaimGate(new Claims(JournalWriter.of(project.root)));
+      const gate = new ClaimGate(new Claims(JournalWriter.of(project.root), plan.force));
       try {
-        summary = appendSummary(summary, await runPasses(project, workflow, { ...common, gate, groups: plan.jobGroups, selection: jobs, numPasses: plan.numPasses, limit: remaining(), order: plan.order }));
+        const more = plan.force
+          ? await forceRun(project, workflow, plan.jobGroups, jobs, { ...common, gate, remaining })
+          : await runPasses(project, workflow, { ...common, gate, groups: plan.jobGroups, selection: jobs, numPasses: plan.numPasses, limit: remaining(), order: plan.order });
+        summary = appendSummary(summary, more);
       } finally {
         gate.close();
       }

@@ -6,9 +6,11 @@
  * created exclusively (`O_CREAT|O_EXCL`, atomic on local file systems and on NFS from version 3 on)
  * and removed at once. Holding it, the runner reads what the other journals gained since it last looked,
  * takes every pair that no live writer holds and that no other writer has run (made or ended a run
- * of) since this runner began — its eligibility, judged since, may be stale —, appends one `claim` event, and syncs its journal to disk (so that the next holder, perhaps on
- * another host, reads it) before removing the lock. A run's `end` gives its pair back; a `release`
- * gives back pairs claimed and not run. A dead writer's claims are stale: they count for nothing.
+ * of) since this runner began — its eligibility, judged since, may be stale —, appends one `claim`
+ * event, and syncs its journal to disk (so that the next holder, perhaps on another host, reads it)
+ * before removing the lock. The end of a run of the pair, in whichever journal, gives the claim back;
+ * a `release` gives back pairs claimed and not run. A dead writer's claims are stale: they count for
+ * nothing.
  *
  * The lock is judged stale when the process that holds it is dead on this host, or when it is older
  * than `STALE_LOCK_MS` (a holder keeps it for milliseconds).
@@ -35,7 +37,14 @@ export class Claims {
   /** Journals whose runs are this runner's own: its own and its workers'. */
   private readonly own: Set<string>;
 
-  constructor(private readonly journal: JournalWriter) {
+  /**
+   * `anyway`: the runner executes what it is given whatever ran before (`exec`, `run --force`): a pair
+   * another runner ran since this one began is taken all the same, one it holds is not.
+   */
+  constructor(
+    private readonly journal: JournalWriter,
+    private readonly anyway = false,
+  ) {
     this.own = new Set([journal.id]);
     // Its own claims and runs it knows: only the other journals are read.
     this.tail = new JournalTail(journal.projectRoot, { skip: this.own, claims: true });
@@ -59,14 +68,14 @@ export class Claims {
       for (const pair of wanted) {
         const key = claimKey(pair[0], pair[1]);
         let free = true;
-        for (const [writer, keys] of ledger.claims) {
-          if (writer !== this.journal.id && keys.has(key) && this.live.alive(ledger.writers.get(writer))) {
+        for (const writer of ledger.claims.get(key)?.keys() ?? []) {
+          if (writer !== this.journal.id && this.live.alive(ledger.writers.get(writer))) {
             free = false;
             break;
           }
         }
         const last = ledger.lastMade.get(key);
-        if (last && !this.own.has(last.writer) && last.t >= this.since) free = false;
+        if (!this.anyway && last && !this.own.has(last.writer) && last.t >= this.since) free = false;
         if (free) taken.push(pair);
         else refused.push(pair);
       }

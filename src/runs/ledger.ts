@@ -187,10 +187,17 @@ export class Ledger {
   private readonly waiting = new Map<string, Waiting[]>();
   /** Runs that joined a group not made yet, by group id. */
   private readonly joining = new Map<string, Run[]>();
-  /** Claims: per writer, the (operation, aggregate) keys it holds (kept with `claims`). */
-  readonly claims = new Map<string, Set<string>>();
+  /**
+   * Claims (kept with `claims`): per (operation, aggregate) key, the writers that hold it, with the time
+   * each claimed it. A claim is given back by a `release`, or consumed once a run of its pair made at
+   * or after the claim has ended, in whichever journal (a `--parallel` runner's workers record the
+   * runs of what it claimed).
+   */
+  readonly claims = new Map<string, Map<string, number>>();
   /** The last run made or ended of each (operation, aggregate) key: its writer and that time (kept with `claims`). */
   readonly lastMade = new Map<string, { writer: string; t: number }>();
+  /** Per key, when the latest run of it that has ended was made (kept with `claims`): a claim read after that end is consumed already. */
+  private readonly endedMade = new Map<string, number>();
   private readonly tracksClaims: boolean;
 
   constructor(opts: LedgerOptions = {}) {
@@ -238,11 +245,14 @@ export class Ledger {
       case "claim":
       case "release": {
         if (!this.tracksClaims) return;
-        let held = this.claims.get(writer);
-        if (!held) this.claims.set(writer, (held = new Set()));
         for (const [op, agg] of ev.items) {
-          if (ev.e === "claim") held.add(claimKey(op, agg));
-          else held.delete(claimKey(op, agg));
+          const key = claimKey(op, agg);
+          let holders = this.claims.get(key);
+          if (ev.e === "release") holders?.delete(writer);
+          else if (!((this.endedMade.get(key) ?? -Infinity) >= ev.t)) {
+            if (!holders) this.claims.set(key, (holders = new Map()));
+            holders.set(writer, ev.t);
+          }
         }
         return;
       }
@@ -337,9 +347,11 @@ export class Ledger {
       run.exit = ev.exit;
       run.length = ev.len;
       if (!this.tracksClaims) return;
-      // A run's end gives back the claim of what it executed.
+      // A run's end gives back the claims of its pair taken before it was made.
       const key = claimKey(run.operation, aggregateOf(run));
-      this.claims.get(writer)?.delete(key);
+      const holders = this.claims.get(key);
+      if (holders) for (const [w, t] of holders) if (t <= run.made) holders.delete(w);
+      if (!((this.endedMade.get(key) ?? -Infinity) >= run.made)) this.endedMade.set(key, run.made);
       const last = this.lastMade.get(key);
       if (!last || ev.t >= last.t) this.lastMade.set(key, { writer: run.writer, t: ev.t });
     }

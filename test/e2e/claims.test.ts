@@ -2,7 +2,7 @@ import { spawn } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { COHORT, cohort, cohortInBackground, readRuns, tempDir } from "../helpers.js";
+import { COHORT, cohort, cohortInBackground, readRuns, tempDir, waitFor } from "../helpers.js";
 
 const cohortAsync = (args: string[], cwd: string) => cohortInBackground(args, { cwd });
 
@@ -124,5 +124,95 @@ describe("claims: runners sharing a project", () => {
     } finally {
       parent.kill("SIGKILL");
     }
+  }, 60_000);
+});
+
+describe("claims: exec and run --force never execute what another runner executes", () => {
+  // The operation says it started, then waits for the test's go-ahead (10 s at most, so that a
+  // command that should have been skipped and ran instead ends, and the test fails rather than hangs).
+  const HELD = `[operations.hold]\ncommand = "echo ran >> log.txt; touch started; i=0; while [ ! -e go ] && [ $i -lt 500 ]; do sleep 0.02; i=$((i+1)); done; echo x > done.txt"\npost = [{ isfile = "done.txt" }]\n`;
+
+  function heldProject(): { dir: string; job: string } {
+    const dir = tempDir();
+    fs.writeFileSync(path.join(dir, "cohort.toml"), HELD);
+    expect(cohort(["init", "i=1"], { cwd: dir }).code).toBe(0);
+    const job = fs.readdirSync(path.join(dir, "workspace"))[0];
+    return { dir, job: path.join(dir, "workspace", job) };
+  }
+  const ran = (job: string) => fs.readFileSync(path.join(job, "log.txt"), "utf8").split("\n").filter(Boolean).length;
+
+  it("exec skips a pair a running `cohort run` executes (exit 1), and runs it once that run ended", async () => {
+    const { dir, job } = heldProject();
+    const id = path.basename(job);
+    const runner = cohortAsync(["run", "-q"], dir);
+    await waitFor("the run to start", () => fs.existsSync(path.join(job, "started")));
+    const e = cohort(["exec", "hold", id], { cwd: dir });
+    expect(e.code).toBe(1);
+    expect(e.stderr).toContain("cohort: 1 skipped: another runner of this project runs it\n");
+    expect(e.stderr).toContain("0 runs, 0 completed, 0 failed");
+    // run --force, serial and --parallel, skips it too (exit 0, as `run` does)
+    for (const extra of [[], ["--parallel", "2"]]) {
+      const f = cohort(["run", "hold", "i=1", "--force", ...extra], { cwd: dir });
+      expect(f.code, f.stderr).toBe(0);
+      expect(f.stderr).toContain("1 skipped: another runner of this project runs it\n");
+    }
+    expect(ran(job)).toBe(1);
+    fs.writeFileSync(path.join(job, "go"), "");
+    expect((await runner.done).code).toBe(0);
+    // The run's end gave the pair back: exec runs it although it just ran.
+    const again = cohort(["exec", "hold", id], { cwd: dir });
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stderr).not.toContain("skipped");
+    expect(ran(job)).toBe(2);
+  }, 60_000);
+
+  it("a `cohort run` and a second exec skip a pair an exec executes", async () => {
+    const { dir, job } = heldProject();
+    const first = cohortAsync(["exec", "hold", path.basename(job)], dir);
+    await waitFor("the run to start", () => fs.existsSync(path.join(job, "started")));
+    const second = cohort(["exec", "hold"], { cwd: dir });
+    expect(second.code).toBe(1);
+    expect(second.stderr).toContain("1 skipped: another runner of this project runs it\n");
+    const run = cohort(["run", "-q"], { cwd: dir });
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stderr).toContain("1 skipped: another runner of this project runs it, or ran it since this one began\n");
+    expect(ran(job)).toBe(1);
+    fs.writeFileSync(path.join(job, "go"), "");
+    expect((await first.done).code).toBe(0);
+    expect(readRuns(dir).map((r) => r.exit)).toEqual([0]);
+  }, 60_000);
+
+  it("what a --parallel runner's worker finished is free for exec while that runner goes on", async () => {
+    const dir = tempDir();
+    fs.writeFileSync(
+      path.join(dir, "project.ts"),
+      `
+import { FlowProject } from "cohort";
+import fs from "node:fs";
+const project = new FlowProject();
+project.operation(function work(job) {
+  fs.appendFileSync(job.path + "/log.txt", "ran\\n");
+  const until = Date.now() + 10_000;
+  if (job.sp.i === 1) while (!fs.existsSync(job.path + "/go") && Date.now() < until) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 20);
+  job.writeFile("done.txt", "x");
+});
+export default project;
+`,
+    );
+    expect(cohort(["init", "i={1,2}"], { cwd: dir }).code).toBe(0);
+    const ids = fs.readdirSync(path.join(dir, "workspace"));
+    const byI = (i: number) => ids.find((id) => JSON.parse(fs.readFileSync(path.join(dir, "workspace", id, "signac_statepoint.json"), "utf8")).i === i)!;
+    const [one, two] = [byI(1), byI(2)];
+    const runner = cohortAsync(["run", "-q", "--parallel", "2"], dir);
+    // The worker that ran job 2 has recorded its end; the runner still waits for job 1.
+    await waitFor("job 2's run to end", () => readRuns(dir).some((r) => r.jobs[0] === two && r.exit === 0));
+    const e = cohort(["exec", "work", two], { cwd: dir });
+    expect(e.code, e.stderr).toBe(0);
+    expect(e.stderr).not.toContain("skipped");
+    expect(cohort(["exec", "work", one], { cwd: dir }).stderr).toContain("1 skipped: another runner of this project runs it\n");
+    fs.writeFileSync(path.join(dir, "workspace", one, "go"), "");
+    expect((await runner.done).code).toBe(0);
+    const log = (id: string) => fs.readFileSync(path.join(dir, "workspace", id, "log.txt"), "utf8");
+    expect([log(one), log(two)]).toEqual(["ran\n", "ran\nran\n"]);
   }, 60_000);
 });

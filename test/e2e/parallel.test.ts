@@ -349,7 +349,7 @@ export default project;
     const r = cohort(["run", "-o", "nap", "--parallel", "2", "--timeout", "1", "--keep-going"], { cwd: dir });
     expect(Date.now() - t0).toBeLessThan(20_000);
     expect(r.code).toBe(1);
-    expect(r.stderr).toContain("3 runs, 0 completed, 3 failed");
+    expect(r.stderr).toContain("3 runs, 0 completed, 0 failed, 3 terminated");
     const all = runs(dir);
     expect(all.map((m) => m.exit)).toEqual([-15, -15, -15]);
   });

@@ -66,7 +66,7 @@ describe("--timeout", () => {
     const dir = timeoutProject(false);
     const r = cohort(["exec", "shell", "--timeout", "0.1"], { cwd: dir });
     expect(r.code).toBe(1);
-    expect(r.stderr).toContain("2 runs, 0 completed, 2 failed");
+    expect(r.stderr).toContain("2 runs, 0 completed, 0 failed, 2 terminated");
     expect(r.stderr).toContain("timed out");
   });
 

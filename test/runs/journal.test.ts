@@ -4,8 +4,8 @@ import os from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { Claims } from "../../src/runs/claims.js";
-import { journalDir, JournalWriter, nowMicros, segmentFile } from "../../src/runs/journal.js";
-import { JournalTail, readLedger } from "../../src/runs/ledger.js";
+import { journalDir, JournalWriter, nowMicros, segmentFile, type JournalEvent } from "../../src/runs/journal.js";
+import { claimKey, JournalTail, Ledger, readLedger } from "../../src/runs/ledger.js";
 import { newRunId } from "../../src/runs/run-id.js";
 import { groupColumns, Liveness, runStatus } from "../../src/runs/run-status.js";
 import { tempDir } from "../helpers.js";
@@ -242,6 +242,29 @@ describe("claims", () => {
     const claimsB = new Claims(second);
     expect(claimsB.take([["prepare", "j1"], ["prepare", "j3"]])).toEqual([["prepare", "j1"]]);
     expect(claimsB.holds("prepare", "j3")).toBe(true);
+  });
+
+  it("a claim is consumed by the end of a run of its pair made after it, in any journal, read in any order", () => {
+    // A --parallel runner claims; its worker records the run in a journal of its own.
+    const claim = { e: "claim", t: 10, items: [["op", "j1"], ["op", "j2"]] };
+    const worker = [
+      { e: "run", t: 20, id: "r1", op: "op", jobs: ["j1"] },
+      { e: "end", t: 30, id: "r1", exit: 0 },
+    ];
+    const holders = (ledger: Ledger, job: string) => [...(ledger.claims.get(claimKey("op", job))?.keys() ?? [])];
+    for (const workerFirst of [false, true]) {
+      const ledger = new Ledger({ claims: true });
+      if (!workerFirst) ledger.apply("runner", claim as JournalEvent);
+      for (const ev of worker) ledger.apply("worker", ev as JournalEvent);
+      if (workerFirst) ledger.apply("runner", claim as JournalEvent);
+      expect(holders(ledger, "j1")).toEqual([]);
+      expect(holders(ledger, "j2")).toEqual(["runner"]);
+    }
+    // A claim taken after the pair's last run ended stands.
+    const later = new Ledger({ claims: true });
+    for (const ev of worker) later.apply("worker", ev as JournalEvent);
+    later.apply("runner", { e: "claim", t: 40, items: [["op", "j1"]] } as JournalEvent);
+    expect(holders(later, "j1")).toEqual(["runner"]);
   });
 
   it("claims of a dead writer are stale and taken over", () => {

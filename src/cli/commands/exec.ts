@@ -5,7 +5,7 @@ import { splitRunArgs } from "../../runs/batch.js";
 import { parseSeconds } from "../../util/numbers.js";
 import { movedAway } from "../project.js";
 import { catchInterrupts, STOPPING_RUNS } from "../interrupt.js";
-import { endIfMoved, reportSummary, RunConsole } from "../run-console.js";
+import { endIfMoved, reportClaimedElsewhere, reportSummary, RunConsole } from "../run-console.js";
 import { loadProjectWorkflow } from "../workflow.js";
 
 export interface ExecCliOptions {
@@ -32,8 +32,11 @@ export default async function exec(operation: string, args: string[], opts: Exec
   } finally {
     terminal.close();
   }
-  const { summary, group } = result;
+  const { summary, group, claimedElsewhere } = result;
   if (summary.stopped === "refused") throw summary.refusal!;
   endIfMoved(summary, place, group);
+  reportClaimedElsewhere(claimedElsewhere, true);
   reportSummary(summary.results, signal.aborted ? "interrupted" : summary.stopped, group);
+  // What exec was asked to run and did not is a failure of the command (exit code 1), as a failed run is.
+  if (claimedElsewhere > 0 && !process.exitCode) process.exitCode = 1;
 }

@@ -15,7 +15,7 @@ import type { Workflow } from "../../workflow/workflow.js";
 import { movedAway } from "../project.js";
 import { out, warn } from "../context.js";
 import { catchInterrupts, STOPPING_RUNS } from "../interrupt.js";
-import { endIfMoved, reportSummary, RunConsole } from "../run-console.js";
+import { endIfMoved, reportClaimedElsewhere, reportSummary, RunConsole } from "../run-console.js";
 import { renderTable } from "../table.js";
 import { loadProjectWorkflow, selectionOf } from "../workflow.js";
 
@@ -89,7 +89,7 @@ export default async function run(positional: string[], opts: RunCliOptions, com
     terminal.close();
   }
   const { summary, group, claimedElsewhere: n } = result;
-  if (n > 0) process.stderr.write(`cohort: ${n} skipped: another runner of this project runs ${n === 1 ? "it" : "them"}, or ran ${n === 1 ? "it" : "them"} since this one began\n`);
+  reportClaimedElsewhere(n, Boolean(plan.force));
   endIfMoved(summary, place, group);
   if (summary.stopped === "refused") {
     // An item of a later pass cannot fit: what ran before is summed up, then the refusal (exit code 2).
