@@ -222,7 +222,8 @@ export function buildProgram(only?: string): Command {
       .summary("run an operation on jobs, ignoring its conditions")
       .description(
         "run an operation on the given jobs (all when none are given), ignoring its conditions; " +
-          "a flag operation runs once with its flags (KEY=VALUE overrides; multi-value flags make a batch)",
+          "a flag operation runs once with its flags (KEY=VALUE overrides; multi-value flags make a batch). " +
+          "A job another runner of the project executes is skipped, and exec exits 1",
       )
       .argument("<operation>", "the operation")
       .argument("[args...]", "job or aggregate ids or unique prefixes; for a flag operation, KEY=VALUE flags")
