@@ -221,7 +221,6 @@ export function endIfMoved(summary: RunSummary, place: ProjectPlace, group: Invo
   throw movedAway(place);
 }
 
-/** The summary line of `cohort run` and `cohort exec`, each failure, and the exit code it makes. */
 /**
  * (operation, aggregate) pairs left to another runner of the project (claims, SPEC §6): what it
  * executes now and, unless the command runs what it is given whatever ran before, what it ran since
@@ -233,6 +232,7 @@ export function reportClaimedElsewhere(n: number, anyway: boolean): void {
   process.stderr.write(`cohort: ${n} skipped: another runner of this project runs ${them}${anyway ? "" : `, or ran ${them} since this one began`}\n`);
 }
 
+/** The summary line of `cohort run` and `cohort exec`, each failure, and the exit code it makes. */
 export function reportSummary(results: ExecutionResult[], stopped?: string, group?: InvocationGroup): void {
   const failed = results.filter((r) => r.exitCode !== 0);
   // Counted as `cohort runs` shows them: an exit code > 0 is an error (failed), < 0 a signal (terminated).

@@ -249,7 +249,7 @@ export class Ledger {
           const key = claimKey(op, agg);
           let holders = this.claims.get(key);
           if (ev.e === "release") holders?.delete(writer);
-          else if (!((this.endedMade.get(key) ?? -Infinity) >= ev.t)) {
+          else if ((this.endedMade.get(key) ?? -Infinity) < ev.t) {
             if (!holders) this.claims.set(key, (holders = new Map()));
             holders.set(writer, ev.t);
           }
@@ -351,7 +351,7 @@ export class Ledger {
       const key = claimKey(run.operation, aggregateOf(run));
       const holders = this.claims.get(key);
       if (holders) for (const [w, t] of holders) if (t <= run.made) holders.delete(w);
-      if (!((this.endedMade.get(key) ?? -Infinity) >= run.made)) this.endedMade.set(key, run.made);
+      if ((this.endedMade.get(key) ?? -Infinity) < run.made) this.endedMade.set(key, run.made);
       const last = this.lastMade.get(key);
       if (!last || ev.t >= last.t) this.lastMade.set(key, { writer: run.writer, t: ev.t });
     }
