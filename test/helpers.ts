@@ -63,6 +63,24 @@ export async function waitFor(what: string, check: () => boolean, ms = 20_000): 
 /** Directories tempDir made, removed by one exit listener (one per directory passed Node's limit of ten). */
 const madeDirs: string[] = [];
 
+/**
+ * A stand-in `squeue` that prints what `queue` was last given (lines `ID|NAME|STATE|REASON`), and the
+ * environment that finds it first; `remove()` takes it away (a scheduler that cannot be asked).
+ */
+export function fakeSqueue() {
+  const bin = path.join(tempDir(), "bin");
+  fs.mkdirSync(bin);
+  const listing = path.join(bin, "queue");
+  fs.writeFileSync(path.join(bin, "squeue"), `#!/bin/sh\ncat "${listing}"\n`, { mode: 0o755 });
+  return {
+    /** The directory of the stand-in, for others beside it. */
+    bin,
+    env: { PATH: `${bin}:/usr/bin:/bin` },
+    queue: (text: string) => fs.writeFileSync(listing, text),
+    remove: () => fs.rmSync(path.join(bin, "squeue")),
+  };
+}
+
 /** A fresh empty directory, removed when the process exits. */
 export function tempDir(prefix = "cohort-test-"): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));

@@ -4,12 +4,9 @@ import { expandBatch, InvocationGroup, withDefaults, type Batch, type GroupPlan 
 import { UserError } from "../util/errors.js";
 import { Planner } from "../workflow/planner.js";
 import type { Workflow } from "../workflow/workflow.js";
-import { Claims } from "../runs/claims.js";
-import { JournalWriter } from "../runs/journal.js";
-import { ClaimGate } from "./claim-gate.js";
 import { runItems } from "./engine.js";
 import { flagItem, type ExecutionItem } from "./execute.js";
-import { groupPlan, type InvocationEvents, type InvocationResult } from "./invocation.js";
+import { groupPlan, openClaims, type InvocationEvents, type InvocationResult } from "./invocation.js";
 import type { MachineResources } from "./machine.js";
 
 /** What `cohort exec` was asked to do. */
@@ -59,7 +56,7 @@ export async function runExec(project: Project, workflow: Workflow, plan: ExecPl
   const group = InvocationGroup.start(project.root, plan.group);
   // What another runner executes is not executed at the same time (SPEC §6); a flag run is a new run of its own, never shared.
   const onJobs = plan.items.some((i) => !i.flags);
-  const gate = onJobs ? new ClaimGate(new Claims(JournalWriter.of(project.root), true)) : undefined;
+  const gate = onJobs ? await openClaims(project, true, events) : undefined;
   let summary;
   try {
     summary = await runItems(project, workflow, plan.items, { ...events, gate, machine: plan.machine, keepGoing: true, timeoutMs: plan.timeoutMs, joins: () => group.forNewRun() });

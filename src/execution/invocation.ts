@@ -253,6 +253,18 @@ export interface InvocationEvents extends Pick<ExecutionEvents, "onPass" | "onSt
   signal: AbortSignal;
   /** Where the project was when the command began (see ExecutionEvents.place). */
   place: ProjectPlace;
+  /**
+   * The ids of the jobs a scheduler holds (undefined when it cannot be asked): claims of a cluster job
+   * that has left the queue are stale (Claims.askScheduler). Without it they count until given back.
+   */
+  liveJobIds?: (scheduler: string) => Promise<ReadonlySet<string> | undefined>;
+}
+
+/** Claims for a runner of the project (SPEC §6), those of cluster jobs gone from the queue known stale. */
+export async function openClaims(project: Project, anyway: boolean, events: InvocationEvents): Promise<ClaimGate> {
+  const claims = new Claims(JournalWriter.of(project.root), anyway);
+  if (events.liveJobIds) await claims.askScheduler(events.liveJobIds);
+  return new ClaimGate(claims);
 }
 
 /** What an invocation did. */
@@ -281,7 +293,7 @@ export async function runPlan(project: Project, workflow: Workflow, plan: RunPla
     if (signal.aborted) summary = { ...summary, stopped: "interrupted" };
     else if (jobs) {
       // Runners sharing the project (other shells, cluster jobs) never run one (operation, aggregate) at once.
-      const gate = new ClaimGate(new Claims(JournalWriter.of(project.root), plan.force));
+      const gate = await openClaims(project, plan.force, events);
       try {
         const more = plan.force
           ? await forceRun(project, workflow, plan.jobGroups, jobs, { ...common, gate, remaining })

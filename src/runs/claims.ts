@@ -22,7 +22,7 @@ import { isErrno, makeDirs } from "../util/fs.js";
 import { journalDir, nowMicros, type JournalWriter } from "./journal.js";
 import { claimKey, JournalTail } from "./ledger.js";
 import { pidIsAlive } from "../util/process.js";
-import { Liveness } from "./run-status.js";
+import { Liveness, type ClusterLookups } from "./run-status.js";
 
 export const STALE_LOCK_MS = 60_000;
 
@@ -30,7 +30,9 @@ export type Pair = [operation: string, aggregate: string];
 
 export class Claims {
   private readonly tail: JournalTail;
-  private readonly live = new Liveness();
+  /** Filled by askScheduler before the first claim: a writer's liveness is judged once. */
+  private readonly lookups: ClusterLookups = {};
+  private readonly live = new Liveness(this.lookups);
   /** Pairs claimed and not given back. */
   private readonly held = new Set<string>();
   private readonly since = nowMicros();
@@ -48,6 +50,29 @@ export class Claims {
     this.own = new Set([journal.id]);
     // Its own claims and runs it knows: only the other journals are read.
     this.tail = new JournalTail(journal.projectRoot, { skip: this.own, claims: true });
+  }
+
+  /**
+   * Asks the schedulers, once, which cluster jobs of other hosts that hold claims still run: the claims
+   * of one that has left the queue (killed out of memory, say, with no chance to give them back) are
+   * stale. Without it, and for a writer that starts later, a writer of another host counts as alive.
+   * Asks nothing when no such writer holds a claim. To be called before the first `take`.
+   */
+  async askScheduler(liveJobIds: (scheduler: string) => Promise<ReadonlySet<string> | undefined>): Promise<void> {
+    const ledger = this.tail.read();
+    const host = os.hostname();
+    const schedulers = new Set<string>();
+    for (const holders of ledger.claims.values()) {
+      for (const id of holders.keys()) {
+        const w = ledger.writers.get(id);
+        if (w?.cluster && w.host !== host) schedulers.add(w.cluster.scheduler);
+      }
+    }
+    if (schedulers.size === 0) return;
+    const live = new Map<string, ReadonlySet<string> | undefined>();
+    for (const name of schedulers) live.set(name, await liveJobIds(name));
+    // (a scheduler that could not be asked proves nothing: its jobs count as running)
+    this.lookups.clusterJobLive = (job) => live.get(job.scheduler)?.has(job.job_id) ?? true;
   }
 
   /** Whether this runner holds the pair. */

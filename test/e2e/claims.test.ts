@@ -2,7 +2,8 @@ import { spawn } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { COHORT, cohort, cohortInBackground, readRuns, tempDir, waitFor } from "../helpers.js";
+import { newRunId } from "../../src/runs/run-id.js";
+import { COHORT, cohort, cohortInBackground, fakeSqueue, readRuns, tempDir, waitFor } from "../helpers.js";
 
 const cohortAsync = (args: string[], cwd: string) => cohortInBackground(args, { cwd });
 
@@ -98,6 +99,33 @@ describe("claims: runners sharing a project", () => {
     const terminated = statuses.filter((s) => s === "terminated").length;
     expect(terminated).toBeLessThanOrEqual(1);
     expect(statuses.filter((s) => s === "completed").length).toBeGreaterThanOrEqual(6 - terminated);
+  }, 60_000);
+
+  it("the claims of a cluster job that left the queue unannounced (out of memory, say) are stale", () => {
+    const dir = tempDir();
+    fs.writeFileSync(path.join(dir, "cohort.toml"), `[operations.slow]\ncommand = "echo done > out.txt"\npost = [{ isfile = "out.txt" }]\n`);
+    expect(cohort(["init", "i=1"], { cwd: dir }).code).toBe(0);
+    const job = fs.readdirSync(path.join(dir, "workspace"))[0];
+    // A runner on a cluster node claimed the job and was killed before it could give the claim back.
+    const writer = newRunId();
+    const head = { e: "writer", v: 1, id: writer, t: Date.now() * 1000, host: "node17", pid: 4242, cohort: "0", user: "x", cluster: { scheduler: "slurm", job_id: "77" } };
+    const claim = { e: "claim", t: Date.now() * 1000, items: [["slow", job]] };
+    fs.mkdirSync(path.join(dir, ".cohort", "journal"), { recursive: true });
+    fs.writeFileSync(path.join(dir, ".cohort", "journal", `${writer}.jsonl`), [head, claim].map((e) => JSON.stringify(e) + "\n").join(""));
+    const squeue = fakeSqueue();
+    const { env } = squeue;
+    // While the scheduler holds job 77, its claim counts: for exec too.
+    squeue.queue("77|x|RUNNING|None\n");
+    const held = cohort(["run", "-q"], { cwd: dir, env });
+    expect(held.code, held.stderr).toBe(0);
+    expect(held.stderr).toContain("1 skipped: another runner of this project runs it");
+    expect(cohort(["exec", "slow", job], { cwd: dir, env }).code).toBe(1);
+    // Once it has left the queue, the claim is stale.
+    squeue.queue("78|y|RUNNING|None\n");
+    const free = cohort(["run", "-q"], { cwd: dir, env });
+    expect(free.code, free.stderr).toBe(0);
+    expect(free.stderr).not.toContain("skipped");
+    expect(fs.readFileSync(path.join(dir, "workspace", job, "out.txt"), "utf8")).toBe("done\n");
   }, 60_000);
 
   it("a runner killed with kill -9 that its parent has not collected (a zombie) is gone too", async () => {

@@ -3,7 +3,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { cohort, cohortInBackground, journalDirOf, lines, readJournals, tempDir } from "../helpers.js";
+import { cohort, cohortInBackground, fakeSqueue, journalDirOf, lines, readJournals, tempDir } from "../helpers.js";
 
 function project(toml: string, ...grid: string[]): string {
   const dir = tempDir();
@@ -78,17 +78,14 @@ describe("run status when the runner is gone", () => {
 
       // ... inside a cluster job: running while the scheduler holds the job, terminated once it is gone
       rewriteWriter(journal.file, (w) => ({ ...w, cluster: { scheduler: "slurm", job_id: "77" } }));
-      const bin = path.join(tempDir(), "bin");
-      fs.mkdirSync(bin);
-      const queue = path.join(bin, "queue");
-      fs.writeFileSync(path.join(bin, "squeue"), `#!/bin/sh\ncat "${queue}"\n`, { mode: 0o755 });
-      const fake = { PATH: `${bin}:/usr/bin:/bin` };
-      fs.writeFileSync(queue, "77|x|RUNNING|None\n");
+      const squeue = fakeSqueue();
+      const fake = squeue.env;
+      squeue.queue("77|x|RUNNING|None\n");
       expect(listed(dir, fake).map((r) => r.status)).toEqual(["running"]);
-      fs.writeFileSync(queue, "78|y|RUNNING|None\n");
+      squeue.queue("78|y|RUNNING|None\n");
       expect(listed(dir, fake).map((r) => r.status)).toEqual(["terminated"]);
       // a scheduler that cannot be asked proves nothing: the run still counts as running
-      fs.rmSync(path.join(bin, "squeue"));
+      squeue.remove();
       const unasked = cohort(["runs", "-a", "--json"], { cwd: dir, env: fake });
       expect(JSON.parse(unasked.stdout).map((r: Listed) => r.status)).toEqual(["running"]);
       expect(unasked.stderr).toMatch(/cannot ask the slurm scheduler/);

@@ -6,7 +6,7 @@ import { spawn, spawnSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { cohort, COHORT, journalDirOf, lines, readJournals, ROOT, tempDir, type Result } from "../helpers.js";
+import { cohort, COHORT, fakeSqueue, journalDirOf, lines, readJournals, ROOT, tempDir, type Result } from "../helpers.js";
 
 const cluster = inject("slurm");
 const env = cluster ? { SLURM_CONF: cluster.conf, PATH: `${process.env.PATH}:/usr/sbin:/sbin` } : {};
@@ -309,12 +309,9 @@ describe("cohort submit without a real scheduler", () => {
 
   it("runs a writer of another host made in a cluster job read running (or pending) while the job is queued or running, then terminated", () => {
     const dir = project(`[operations.long]\ncommand = "sleep 60"\n`, "T=1");
-    const bin = path.join(tempDir(), "bin");
-    fs.mkdirSync(bin);
-    const queue = path.join(bin, "queue");
-    fs.writeFileSync(path.join(bin, "squeue"), `#!/bin/sh\ncat "${queue}"\n`, { mode: 0o755 });
-    fs.writeFileSync(path.join(bin, "sbatch"), "#!/bin/sh\nexit 1\n", { mode: 0o755 });
-    const fakeEnv = { PATH: `${bin}:/usr/bin:/bin` };
+    const squeue = fakeSqueue();
+    fs.writeFileSync(path.join(squeue.bin, "sbatch"), "#!/bin/sh\nexit 1\n", { mode: 0o755 });
+    const fakeEnv = squeue.env;
     expect(cohort(["exec", "long", "--timeout", "0.1"], { cwd: dir }).code).toBe(1);
     // What a cluster node leaves while it runs: the same journal without the run's end, its writer
     // line naming that node and the job it runs in; and a second run it made and has not started.
@@ -332,13 +329,13 @@ describe("cohort submit without a real scheduler", () => {
       return (JSON.parse(r.stdout) as RunRow[]).map((x) => [x.id, x.status]);
     };
     for (const state of ["77|x|PENDING|Priority", "77|x|RUNNING|None", "12|y|RUNNING|None\n77|x|COMPLETING|None"]) {
-      fs.writeFileSync(queue, state + "\n");
+      squeue.queue(state + "\n");
       expect(statuses()).toEqual([
         [waiting.id, "pending"],
         [run.id, "running"],
       ]);
     }
-    fs.writeFileSync(queue, "12|y|RUNNING|None\n");
+    squeue.queue("12|y|RUNNING|None\n");
     expect(statuses()).toEqual([
       [waiting.id, "terminated"],
       [run.id, "terminated"],

@@ -275,6 +275,34 @@ describe("claims", () => {
     expect(claims.take([["prepare", "j1"]])).toEqual([]);
   });
 
+  it("claims of a cluster job of another host count until the scheduler no longer holds the job", async () => {
+    const root = project();
+    foreignJournal(root, newRunId(), [{ e: "claim", t: nowMicros(), items: [["prepare", "j1"]] }], { cluster: { scheduler: "slurm", job_id: "77" } });
+    const asked: string[] = [];
+    const claimsWith = async (ids: string[] | undefined) => {
+      const claims = new Claims(JournalWriter.of(root));
+      await claims.askScheduler(async (scheduler) => {
+        asked.push(scheduler);
+        return ids && new Set(ids);
+      });
+      return claims;
+    };
+    // not asked, held, or a scheduler that cannot be asked: the claim holds
+    expect(new Claims(JournalWriter.of(root)).take([["prepare", "j1"]])).toEqual([["prepare", "j1"]]);
+    expect((await claimsWith(["77"])).take([["prepare", "j1"]])).toEqual([["prepare", "j1"]]);
+    expect((await claimsWith(undefined)).take([["prepare", "j1"]])).toEqual([["prepare", "j1"]]);
+    // the job has left the queue: stale
+    expect((await claimsWith(["78"])).take([["prepare", "j1"]])).toEqual([]);
+    expect(asked).toEqual(["slurm", "slurm", "slurm"]);
+    // no claim of another host's writer: the scheduler is not asked
+    const quiet = project();
+    const claims = new Claims(JournalWriter.of(quiet));
+    await claims.askScheduler(async () => {
+      throw new Error("asked");
+    });
+    expect(claims.take([["prepare", "j1"]])).toEqual([]);
+  });
+
   it("a stale lock file of a dead process is broken", () => {
     const root = project();
     const dead = spawnSync(process.execPath, ["-e", "console.log(process.pid)"], { encoding: "utf8" });

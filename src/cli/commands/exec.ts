@@ -3,6 +3,8 @@ import { planExec, runExec } from "../../execution/exec-operation.js";
 import { machineFor } from "../../execution/machine.js";
 import { splitRunArgs } from "../../runs/batch.js";
 import { parseSeconds } from "../../util/numbers.js";
+import { liveJobIds } from "../../schedulers/tracking.js";
+import { warn } from "../context.js";
 import { movedAway } from "../project.js";
 import { catchInterrupts, STOPPING_RUNS } from "../interrupt.js";
 import { endIfMoved, reportClaimedElsewhere, reportSummary, RunConsole } from "../run-console.js";
@@ -26,7 +28,7 @@ export default async function exec(operation: string, args: string[], opts: Exec
   const terminal = new RunConsole({ quiet: opts.quiet, prefix: machine !== undefined && machine.slots > 1 });
   let result;
   try {
-    result = await runExec(project, workflow, plan, { ...terminal.events(), signal, place });
+    result = await runExec(project, workflow, plan, { ...terminal.events(), signal, place, liveJobIds: (scheduler) => liveJobIds(scheduler, warn) });
   } catch (err) {
     throw movedAway(place, err);
   } finally {

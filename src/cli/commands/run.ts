@@ -12,6 +12,7 @@ import { parseCount, parseSeconds } from "../../util/numbers.js";
 import { parseOrder } from "../../workflow/planner.js";
 import type { Project } from "../../dataspace/project.js";
 import type { Workflow } from "../../workflow/workflow.js";
+import { liveJobIds } from "../../schedulers/tracking.js";
 import { movedAway } from "../project.js";
 import { out, warn } from "../context.js";
 import { catchInterrupts, STOPPING_RUNS } from "../interrupt.js";
@@ -82,7 +83,7 @@ export default async function run(positional: string[], opts: RunCliOptions, com
   const place = new ProjectPlace(project.root);
   let result;
   try {
-    result = await runPlan(project, workflow, plan, { ...terminal.events(), signal, place });
+    result = await runPlan(project, workflow, plan, { ...terminal.events(), signal, place, liveJobIds: (scheduler) => liveJobIds(scheduler, warn) });
   } catch (err) {
     throw movedAway(place, err);
   } finally {
