@@ -65,14 +65,17 @@ const madeDirs: string[] = [];
 
 /**
  * A stand-in `squeue` that prints what `queue` was last given (lines `ID|NAME|STATE|REASON`), and the
- * environment that finds it first; `remove()` takes it away (a scheduler that cannot be asked).
+ * environment that finds it first; `calls()` says how often it ran, `remove()` takes it away (a
+ * scheduler that cannot be asked).
  */
 export function fakeSqueue() {
   const bin = path.join(tempDir(), "bin");
   fs.mkdirSync(bin);
   const listing = path.join(bin, "queue");
-  fs.writeFileSync(path.join(bin, "squeue"), `#!/bin/sh\ncat "${listing}"\n`, { mode: 0o755 });
+  const calls = path.join(bin, "calls");
+  fs.writeFileSync(path.join(bin, "squeue"), `#!/bin/sh\necho >> "${calls}"\ncat "${listing}"\n`, { mode: 0o755 });
   return {
+    calls: () => (fs.existsSync(calls) ? fs.readFileSync(calls, "utf8").length : 0),
     /** The directory of the stand-in, for others beside it. */
     bin,
     env: { PATH: `${bin}:/usr/bin:/bin` },

@@ -260,11 +260,25 @@ export interface InvocationEvents extends Pick<ExecutionEvents, "onPass" | "onSt
   liveJobIds?: (scheduler: string) => Promise<ReadonlySet<string> | undefined>;
 }
 
-/** Claims for a runner of the project (SPEC §6), those of cluster jobs gone from the queue known stale. */
-export async function openClaims(project: Project, anyway: boolean, events: InvocationEvents): Promise<ClaimGate> {
+/**
+ * Claims for a runner of the project (SPEC §6), those of cluster jobs gone from the queue known
+ * stale. `wanted`: which aggregates it may run, when it knows; the scheduler is asked only about
+ * claims of those (Claims.askScheduler).
+ */
+export async function openClaims(project: Project, anyway: boolean, events: InvocationEvents, wanted?: (aggregate: string) => boolean): Promise<ClaimGate> {
   const claims = new Claims(JournalWriter.of(project.root), anyway);
-  if (events.liveJobIds) await claims.askScheduler(events.liveJobIds);
+  if (events.liveJobIds) await claims.askScheduler(events.liveJobIds, wanted);
   return new ClaimGate(claims);
+}
+
+/**
+ * The aggregates a selection by ids or prefixes (`-j`, a cluster job's script) may run: every one
+ * without ids. An aggregate of several jobs has an id of its own that its jobs' ids do not tell: any
+ * may be.
+ */
+function selectedAggregates(ids: readonly string[] | undefined): ((aggregate: string) => boolean) | undefined {
+  if (!ids || ids.length === 0) return undefined;
+  return (agg) => agg.startsWith("agg-") || ids.some((id) => agg.startsWith(id));
 }
 
 /** What an invocation did. */
@@ -293,7 +307,7 @@ export async function runPlan(project: Project, workflow: Workflow, plan: RunPla
     if (signal.aborted) summary = { ...summary, stopped: "interrupted" };
     else if (jobs) {
       // Runners sharing the project (other shells, cluster jobs) never run one (operation, aggregate) at once.
-      const gate = await openClaims(project, plan.force, events);
+      const gate = await openClaims(project, plan.force, events, selectedAggregates(jobs.ids));
       try {
         const more = plan.force
           ? await forceRun(project, workflow, plan.jobGroups, jobs, { ...common, gate, remaining })

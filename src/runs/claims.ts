@@ -56,16 +56,17 @@ export class Claims {
    * Asks the schedulers, once, which cluster jobs of other hosts that hold claims still run: the claims
    * of one that has left the queue (killed out of memory, say, with no chance to give them back) are
    * stale. Without it, and for a writer that starts later, a writer of another host counts as alive.
-   * Asks nothing when no such writer holds a claim. To be called before the first `take`.
+   * Asks nothing when no such writer holds a claim of an aggregate `wanted` accepts (so that the
+   * runners of a job array do not each ask). To be called before the first `take`.
    */
-  async askScheduler(liveJobIds: (scheduler: string) => Promise<ReadonlySet<string> | undefined>): Promise<void> {
+  async askScheduler(liveJobIds: (scheduler: string) => Promise<ReadonlySet<string> | undefined>, wanted: (aggregate: string) => boolean = () => true): Promise<void> {
     const ledger = this.tail.read();
     const host = os.hostname();
     const schedulers = new Set<string>();
-    for (const holders of ledger.claims.values()) {
+    for (const [key, holders] of ledger.claims) {
       for (const id of holders.keys()) {
         const w = ledger.writers.get(id);
-        if (w?.cluster && w.host !== host) schedulers.add(w.cluster.scheduler);
+        if (w?.cluster && w.host !== host && wanted(key.slice(key.indexOf("\0") + 1))) schedulers.add(w.cluster.scheduler);
       }
     }
     if (schedulers.size === 0) return;

@@ -104,8 +104,8 @@ describe("claims: runners sharing a project", () => {
   it("the claims of a cluster job that left the queue unannounced (out of memory, say) are stale", () => {
     const dir = tempDir();
     fs.writeFileSync(path.join(dir, "cohort.toml"), `[operations.slow]\ncommand = "echo done > out.txt"\npost = [{ isfile = "out.txt" }]\n`);
-    expect(cohort(["init", "i=1"], { cwd: dir }).code).toBe(0);
-    const job = fs.readdirSync(path.join(dir, "workspace"))[0];
+    expect(cohort(["init", "i={1,2}"], { cwd: dir }).code).toBe(0);
+    const [job, other] = fs.readdirSync(path.join(dir, "workspace"));
     // A runner on a cluster node claimed the job and was killed before it could give the claim back.
     const writer = newRunId();
     const head = { e: "writer", v: 1, id: writer, t: Date.now() * 1000, host: "node17", pid: 4242, cohort: "0", user: "x", cluster: { scheduler: "slurm", job_id: "77" } };
@@ -114,12 +114,17 @@ describe("claims: runners sharing a project", () => {
     fs.writeFileSync(path.join(dir, ".cohort", "journal", `${writer}.jsonl`), [head, claim].map((e) => JSON.stringify(e) + "\n").join(""));
     const squeue = fakeSqueue();
     const { env } = squeue;
-    // While the scheduler holds job 77, its claim counts: for exec too.
     squeue.queue("77|x|RUNNING|None\n");
+    // A runner of the other job alone (another cluster job's, say) has no need to ask the scheduler.
+    expect(cohort(["run", "-q", "-j", other], { cwd: dir, env }).code).toBe(0);
+    expect(cohort(["exec", "slow", other], { cwd: dir, env }).code).toBe(0);
+    expect(squeue.calls()).toBe(0);
+    // While the scheduler holds job 77, its claim counts: for exec too.
     const held = cohort(["run", "-q"], { cwd: dir, env });
     expect(held.code, held.stderr).toBe(0);
     expect(held.stderr).toContain("1 skipped: another runner of this project runs it");
     expect(cohort(["exec", "slow", job], { cwd: dir, env }).code).toBe(1);
+    expect(squeue.calls()).toBe(2);
     // Once it has left the queue, the claim is stale.
     squeue.queue("78|y|RUNNING|None\n");
     const free = cohort(["run", "-q"], { cwd: dir, env });

@@ -279,12 +279,12 @@ describe("claims", () => {
     const root = project();
     foreignJournal(root, newRunId(), [{ e: "claim", t: nowMicros(), items: [["prepare", "j1"]] }], { cluster: { scheduler: "slurm", job_id: "77" } });
     const asked: string[] = [];
-    const claimsWith = async (ids: string[] | undefined) => {
+    const claimsWith = async (ids: string[] | undefined, wanted?: (aggregate: string) => boolean) => {
       const claims = new Claims(JournalWriter.of(root));
       await claims.askScheduler(async (scheduler) => {
         asked.push(scheduler);
         return ids && new Set(ids);
-      });
+      }, wanted);
       return claims;
     };
     // not asked, held, or a scheduler that cannot be asked: the claim holds
@@ -294,6 +294,9 @@ describe("claims", () => {
     // the job has left the queue: stale
     expect((await claimsWith(["78"])).take([["prepare", "j1"]])).toEqual([]);
     expect(asked).toEqual(["slurm", "slurm", "slurm"]);
+    // a runner that will not run j1 (another aggregate's cluster job, say) does not ask
+    expect((await claimsWith(["78"], (agg) => agg === "j2")).take([["prepare", "j2"]])).toEqual([]);
+    expect(asked).toHaveLength(3);
     // no claim of another host's writer: the scheduler is not asked
     const quiet = project();
     const claims = new Claims(JournalWriter.of(quiet));
