@@ -19,7 +19,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { isErrno, makeDirs } from "../util/fs.js";
-import { journalDir, nowMicros, type JournalWriter } from "./journal.js";
+import { currentAuthor, journalDir, nowMicros, type JournalWriter } from "./journal.js";
 import { claimKey, JournalTail } from "./ledger.js";
 import { pidIsAlive } from "../util/process.js";
 import { Liveness, type ClusterLookups } from "./run-status.js";
@@ -62,11 +62,13 @@ export class Claims {
   async askScheduler(liveJobIds: (scheduler: string) => Promise<ReadonlySet<string> | undefined>, wanted: (aggregate: string) => boolean = () => true): Promise<void> {
     const ledger = this.tail.read();
     const host = os.hostname();
+    const user = currentAuthor();
     const schedulers = new Set<string>();
     for (const [key, holders] of ledger.claims) {
       for (const id of holders.keys()) {
         const w = ledger.writers.get(id);
-        if (w?.cluster && w.host !== host && wanted(key.slice(key.indexOf("\0") + 1))) schedulers.add(w.cluster.scheduler);
+        // (the scheduler tells this user's jobs only: another user's writer stays alive, Liveness)
+        if (w?.cluster && w.host !== host && w.user === user && wanted(key.slice(key.indexOf("\0") + 1))) schedulers.add(w.cluster.scheduler);
       }
     }
     if (schedulers.size === 0) return;

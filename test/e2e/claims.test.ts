@@ -2,6 +2,7 @@ import { spawn } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
+import { currentAuthor } from "../../src/runs/journal.js";
 import { newRunId } from "../../src/runs/run-id.js";
 import { COHORT, cohort, cohortInBackground, fakeSqueue, readRuns, tempDir, waitFor } from "../helpers.js";
 
@@ -108,7 +109,7 @@ describe("claims: runners sharing a project", () => {
     const [job, other] = fs.readdirSync(path.join(dir, "workspace"));
     // A runner on a cluster node claimed the job and was killed before it could give the claim back.
     const writer = newRunId();
-    const head = { e: "writer", v: 1, id: writer, t: Date.now() * 1000, host: "node17", pid: 4242, cohort: "0", user: "x", cluster: { scheduler: "slurm", job_id: "77" } };
+    const head = { e: "writer", v: 1, id: writer, t: Date.now() * 1000, host: "node17", pid: 4242, cohort: "0", user: currentAuthor(), cluster: { scheduler: "slurm", job_id: "77" } };
     const claim = { e: "claim", t: Date.now() * 1000, items: [["slow", job]] };
     fs.mkdirSync(path.join(dir, ".cohort", "journal"), { recursive: true });
     fs.writeFileSync(path.join(dir, ".cohort", "journal", `${writer}.jsonl`), [head, claim].map((e) => JSON.stringify(e) + "\n").join(""));

@@ -84,6 +84,11 @@ describe("run status when the runner is gone", () => {
       expect(listed(dir, fake).map((r) => r.status)).toEqual(["running"]);
       squeue.queue("78|y|RUNNING|None\n");
       expect(listed(dir, fake).map((r) => r.status)).toEqual(["terminated"]);
+      // another user's cluster job: the scheduler is asked about this user's jobs only (squeue -u)
+      let mine: unknown;
+      rewriteWriter(journal.file, (w) => ((mine = w.user), { ...w, user: "someone-else" }));
+      expect(listed(dir, fake).map((r) => r.status)).toEqual(["running"]);
+      rewriteWriter(journal.file, (w) => ({ ...w, user: mine }));
       // a scheduler that cannot be asked proves nothing: the run still counts as running
       squeue.remove();
       const unasked = cohort(["runs", "-a", "--json"], { cwd: dir, env: fake });

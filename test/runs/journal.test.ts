@@ -4,7 +4,7 @@ import os from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { Claims } from "../../src/runs/claims.js";
-import { journalDir, JournalWriter, nowMicros, segmentFile, type JournalEvent } from "../../src/runs/journal.js";
+import { currentAuthor, journalDir, JournalWriter, nowMicros, segmentFile, type JournalEvent } from "../../src/runs/journal.js";
 import { claimKey, JournalTail, Ledger, readLedger } from "../../src/runs/ledger.js";
 import { newRunId } from "../../src/runs/run-id.js";
 import { groupColumns, Liveness, runStatus } from "../../src/runs/run-status.js";
@@ -166,12 +166,16 @@ describe("status from the journal", () => {
   it("a writer on another host: running until its cluster job is gone", () => {
     const root = project();
     const id = newRunId();
-    foreignJournal(root, newRunId(), [{ e: "run", t: 2, id, op: "p", config: "{}" }, { e: "start", t: 3, id, slot: 0, off: 0 }], { cluster: { scheduler: "slurm", job_id: "7" } });
+    const theirs = newRunId();
+    foreignJournal(root, newRunId(), [{ e: "run", t: 2, id, op: "p", config: "{}" }, { e: "start", t: 3, id, slot: 0, off: 0 }], { cluster: { scheduler: "slurm", job_id: "7" }, user: currentAuthor() });
+    foreignJournal(root, newRunId(), [{ e: "run", t: 2, id: theirs, op: "p", config: "{}" }, { e: "start", t: 3, id: theirs, slot: 0, off: 0 }], { cluster: { scheduler: "slurm", job_id: "8" }, user: "someone-else" });
     const ledger = readLedger(root);
     const run = ledger.runs.get(id)!;
     expect(runStatus(run, ledger, new Liveness())).toBe("running");
     expect(runStatus(run, ledger, new Liveness({ clusterJobLive: () => true }))).toBe("running");
     expect(runStatus(run, ledger, new Liveness({ clusterJobLive: () => false }))).toBe("terminated");
+    // the scheduler is asked about this user's jobs only: another user's run stays running
+    expect(runStatus(ledger.runs.get(theirs)!, ledger, new Liveness({ clusterJobLive: () => false }))).toBe("running");
   });
 
   it("exit codes: 0 completed, > 0 error, < 0 terminated", () => {
@@ -277,7 +281,9 @@ describe("claims", () => {
 
   it("claims of a cluster job of another host count until the scheduler no longer holds the job", async () => {
     const root = project();
-    foreignJournal(root, newRunId(), [{ e: "claim", t: nowMicros(), items: [["prepare", "j1"]] }], { cluster: { scheduler: "slurm", job_id: "77" } });
+    foreignJournal(root, newRunId(), [{ e: "claim", t: nowMicros(), items: [["prepare", "j1"]] }], { cluster: { scheduler: "slurm", job_id: "77" }, user: currentAuthor() });
+    // Another user's cluster job: the scheduler is asked about this user's jobs only, so its claim holds.
+    foreignJournal(root, newRunId(), [{ e: "claim", t: nowMicros(), items: [["prepare", "j3"]] }], { cluster: { scheduler: "slurm", job_id: "79" }, user: "someone-else" });
     const asked: string[] = [];
     const claimsWith = async (ids: string[] | undefined, wanted?: (aggregate: string) => boolean) => {
       const claims = new Claims(JournalWriter.of(root));
@@ -292,7 +298,7 @@ describe("claims", () => {
     expect((await claimsWith(["77"])).take([["prepare", "j1"]])).toEqual([["prepare", "j1"]]);
     expect((await claimsWith(undefined)).take([["prepare", "j1"]])).toEqual([["prepare", "j1"]]);
     // the job has left the queue: stale
-    expect((await claimsWith(["78"])).take([["prepare", "j1"]])).toEqual([]);
+    expect((await claimsWith(["78"])).take([["prepare", "j1"], ["prepare", "j3"]])).toEqual([["prepare", "j3"]]);
     expect(asked).toEqual(["slurm", "slurm", "slurm"]);
     // a runner that will not run j1 (another aggregate's cluster job, say) does not ask
     expect((await claimsWith(["78"], (agg) => agg === "j2")).take([["prepare", "j2"]])).toEqual([]);
