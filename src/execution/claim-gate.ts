@@ -20,7 +20,22 @@ export class ClaimGate {
   /** Pairs (`operation\0aggregate`) another runner holds or has run: not tried again in this invocation. */
   private readonly refused = new Set<string>();
 
-  constructor(private readonly claims: Claims) {}
+  /**
+   * `prepare`: what must happen once before the first claim, and only if anything is to run (asking
+   * the scheduler about other hosts' claims reads every journal: a `cohort run` that finds nothing
+   * eligible should not pay for it).
+   */
+  constructor(
+    private readonly claims: Claims,
+    private prepare?: () => Promise<void>,
+  ) {}
+
+  /** Runs `prepare`, once; to be awaited before the first `admit`. */
+  async ready(): Promise<void> {
+    const prepare = this.prepare;
+    this.prepare = undefined;
+    await prepare?.();
+  }
 
   /**
    * Whether `item` may run now; `upcoming` gives the items expected to run after it, in order (asked

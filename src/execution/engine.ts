@@ -206,6 +206,7 @@ export async function runItems(project: Project, workflow: Workflow, items: Exec
 }
 
 async function serially(project: Project, workflow: Workflow, items: ExecutionItem[], opts: ItemsOptions, starters: Starters, results: ExecutionResult[]): Promise<RunSummary> {
+  if (items.length > 0) await opts.gate?.ready();
   for (let k = 0; k < items.length; k++) {
     const item = items[k];
     if (opts.signal?.aborted) return { results, passes: 1, stopped: "interrupted" };
@@ -287,6 +288,7 @@ export async function runConcurrently(
   pool: ResourcePool,
   opts: ConcurrentOptions,
 ): Promise<{ results: ExecutionResult[]; stopped?: "failure" | "limit" | "interrupted" | "moved" }> {
+  if (items.length > 0) await opts.gate?.ready();
   let queue = [...items];
   const results: ExecutionResult[] = [];
   const running = new Set<Promise<void>>();

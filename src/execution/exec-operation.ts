@@ -57,7 +57,7 @@ export async function runExec(project: Project, workflow: Workflow, plan: ExecPl
   // What another runner executes is not executed at the same time (SPEC §6); a flag run is a new run of its own, never shared.
   const onJobs = plan.items.some((i) => !i.flags);
   const aggregates = new Set(plan.items.map((i) => i.aggregate.id));
-  const gate = onJobs ? await openClaims(project, true, events, (agg) => aggregates.has(agg)) : undefined;
+  const gate = onJobs ? openClaims(project, true, events, (agg) => aggregates.has(agg)) : undefined;
   let summary;
   try {
     summary = await runItems(project, workflow, plan.items, { ...events, gate, machine: plan.machine, keepGoing: true, timeoutMs: plan.timeoutMs, joins: () => group.forNewRun() });

@@ -265,10 +265,10 @@ export interface InvocationEvents extends Pick<ExecutionEvents, "onPass" | "onSt
  * stale. `wanted`: which aggregates it may run, when it knows; the scheduler is asked only about
  * claims of those (Claims.askScheduler).
  */
-export async function openClaims(project: Project, anyway: boolean, events: InvocationEvents, wanted?: (aggregate: string) => boolean): Promise<ClaimGate> {
+export function openClaims(project: Project, anyway: boolean, events: InvocationEvents, wanted?: (aggregate: string) => boolean): ClaimGate {
   const claims = new Claims(JournalWriter.of(project.root), anyway);
-  if (events.liveJobIds) await claims.askScheduler(events.liveJobIds, wanted);
-  return new ClaimGate(claims);
+  const { liveJobIds } = events;
+  return new ClaimGate(claims, liveJobIds && (() => claims.askScheduler(liveJobIds, wanted)));
 }
 
 /**
@@ -307,7 +307,7 @@ export async function runPlan(project: Project, workflow: Workflow, plan: RunPla
     if (signal.aborted) summary = { ...summary, stopped: "interrupted" };
     else if (jobs) {
       // Runners sharing the project (other shells, cluster jobs) never run one (operation, aggregate) at once.
-      const gate = await openClaims(project, plan.force, events, selectedAggregates(jobs.ids));
+      const gate = openClaims(project, plan.force, events, selectedAggregates(jobs.ids));
       try {
         const more = plan.force
           ? await forceRun(project, workflow, plan.jobGroups, jobs, { ...common, gate, remaining })

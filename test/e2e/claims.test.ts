@@ -132,6 +132,12 @@ describe("claims: runners sharing a project", () => {
     expect(free.code, free.stderr).toBe(0);
     expect(free.stderr).not.toContain("skipped");
     expect(fs.readFileSync(path.join(dir, "workspace", job, "out.txt"), "utf8")).toBe("done\n");
+    // A runner that finds nothing to run asks nothing (nor reads the journals to know whether to),
+    // though the dead job claimed the other job too, done since.
+    fs.appendFileSync(path.join(dir, ".cohort", "journal", `${writer}.jsonl`), JSON.stringify({ e: "claim", t: Date.now() * 1000, items: [["slow", other]] }) + "\n");
+    const asked = squeue.calls();
+    expect(cohort(["run", "-q"], { cwd: dir, env }).code).toBe(0);
+    expect(squeue.calls()).toBe(asked);
   }, 60_000);
 
   it("a runner killed with kill -9 that its parent has not collected (a zombie) is gone too", async () => {
