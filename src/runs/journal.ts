@@ -14,7 +14,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { isErrno, makeDirs } from "../util/fs.js";
-import { procStatFields } from "../util/process.js";
+import { processStart } from "../util/process.js";
 import type { ClusterJobRef } from "./cluster-job.js";
 import { clusterJobFromEnv } from "./cluster-job.js";
 import { newUuidV7 } from "./run-id.js";
@@ -178,12 +178,6 @@ export function bootId(): string | undefined {
   } catch {
     return undefined;
   }
-}
-
-/** When process `pid` started, in clock ticks since boot (field 22 of /proc/PID/stat), or undefined. */
-export function processStart(pid: number): number | undefined {
-  const n = Number(procStatFields(pid)?.[19]);
-  return Number.isSafeInteger(n) ? n : undefined;
 }
 
 /** The version of cohort written in writer lines. */

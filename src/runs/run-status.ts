@@ -9,7 +9,7 @@
 import os from "node:os";
 import type { ClusterJobRef } from "./cluster-job.js";
 import { groupOperation, groupStarted, groupStatus, clusterJobStatus, type ClusterJobState, type GroupStatus, type MemberFacts } from "./group-columns.js";
-import { bootId, currentAuthor, processStart } from "./journal.js";
+import { bootId, currentAuthor } from "./journal.js";
 import type { Group, Ledger, Run, Writer } from "./ledger.js";
 import { pidIsAlive } from "../util/process.js";
 
@@ -53,9 +53,7 @@ export class Liveness {
     // The scheduler is asked about this user's jobs only (`squeue -u`): another user's counts as alive.
     if (w.host !== this.host) return !(w.cluster && w.user === this.user && this.opts.clusterJobLive && !this.opts.clusterJobLive(w.cluster));
     if (w.boot !== undefined && this.boot !== undefined && w.boot !== this.boot) return false;
-    if (!pidIsAlive(w.pid)) return false;
-    // A pid may have been given to another process since.
-    return w.pstart === undefined || processStart(w.pid) === w.pstart;
+    return pidIsAlive(w.pid, w.pstart);
   }
 }
 

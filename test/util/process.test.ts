@@ -2,7 +2,7 @@ import { spawn } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { pidIsAlive, procStatFields } from "../../src/util/process.js";
+import { pidIsAlive, processStart, procStatFields } from "../../src/util/process.js";
 import { deadPid, tempDir } from "../helpers.js";
 
 /**
@@ -28,6 +28,14 @@ describe.skipIf(!fs.existsSync("/proc/self/stat"))("pidIsAlive", () => {
     expect(pidIsAlive(deadPid())).toBe(false);
     expect(pidIsAlive(0)).toBe(false);
     expect(pidIsAlive(-1)).toBe(false);
+  });
+
+  it("with a start time, only the process that started then is alive: a pid given to another is not", () => {
+    const start = processStart(process.pid)!;
+    expect(Number.isSafeInteger(start)).toBe(true);
+    expect(pidIsAlive(process.pid, start)).toBe(true);
+    expect(pidIsAlive(process.pid, start + 1)).toBe(false);
+    expect(pidIsAlive(deadPid(), start)).toBe(false);
   });
 
   it("a zombie is not alive, though kill(pid, 0) still finds it", async () => {
