@@ -4,10 +4,11 @@ import os from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { Claims } from "../../src/runs/claims.js";
-import { currentAuthor, journalDir, JournalWriter, nowMicros, segmentFile, type JournalEvent } from "../../src/runs/journal.js";
+import { bootId, currentAuthor, journalDir, JournalWriter, nowMicros, segmentFile, type JournalEvent } from "../../src/runs/journal.js";
 import { claimKey, JournalTail, Ledger, readLedger } from "../../src/runs/ledger.js";
 import { newRunId } from "../../src/runs/run-id.js";
 import { groupColumns, Liveness, runStatus } from "../../src/runs/run-status.js";
+import { processStart } from "../../src/util/process.js";
 import { tempDir } from "../helpers.js";
 
 function project(): string {
@@ -161,6 +162,16 @@ describe("status from the journal", () => {
     });
     ledger = readLedger(root);
     expect(runStatus(ledger.runs.get(deadRun)!, ledger, new Liveness())).toBe("terminated");
+
+    // A writer whose pid now belongs to another process (this one): the start time tells them apart.
+    const mine = processStart(process.pid)!;
+    const [reused, same] = [newRunId(), newRunId()];
+    for (const [run, pstart] of [[reused, mine + 1], [same, mine]] as const) {
+      foreignJournal(root, newRunId(), [{ e: "run", t: 2, id: run, op: "p", config: "{}" }, { e: "start", t: 3, id: run, slot: 0, off: 0 }], { host: os.hostname(), pid: process.pid, pstart, boot: bootId() });
+    }
+    ledger = readLedger(root);
+    expect(runStatus(ledger.runs.get(reused)!, ledger, new Liveness())).toBe("terminated");
+    expect(runStatus(ledger.runs.get(same)!, ledger, new Liveness())).toBe("running");
   });
 
   it("a writer on another host: running until its cluster job is gone", () => {
