@@ -40,7 +40,7 @@ export function cohort(args: string[], opts: { cwd: string; env?: NodeJS.Process
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
-/** Runs bin/cohort in the background: the child at once, its result when it ends. */
+/** Runs bin/cohort in the background: the child at once, its result when it ends, its stderr so far. */
 export function cohortInBackground(args: string[], opts: { cwd: string; env?: NodeJS.ProcessEnv }) {
   const child = spawn(process.execPath, [COHORT, ...args], { cwd: opts.cwd, env: testEnv(opts.env), stdio: ["ignore", "pipe", "pipe"] });
   let stdout = "";
@@ -48,7 +48,7 @@ export function cohortInBackground(args: string[], opts: { cwd: string; env?: No
   child.stdout.on("data", (d) => (stdout += d));
   child.stderr.on("data", (d) => (stderr += d));
   const done = new Promise<Result>((resolve) => child.on("close", (code) => resolve({ code, stdout, stderr })));
-  return { pid: child.pid!, child, done };
+  return { pid: child.pid!, child, done, stderr: () => stderr };
 }
 
 /** Waits until `check` holds, looking every 50 ms; fails after `ms` saying what it waited for. */

@@ -224,7 +224,8 @@ async function serially(project: Project, workflow: Workflow, items: ExecutionIt
       if (!opts.keepGoing) return { results, passes: 1, stopped: "failure" };
     }
   }
-  return { results, passes: 1 };
+  // A signal during the last run (a function in this thread, which cannot be stopped, finishes it).
+  return { results, passes: 1, stopped: opts.signal?.aborted ? "interrupted" : undefined };
 }
 
 /**

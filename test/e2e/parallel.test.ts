@@ -247,6 +247,12 @@ project.operation("make", { cmd: true }, (job: Job) => "echo made " + String(job
 project.operation("forked", { directives: { fork: true } }, (job: Job) => { console.log("forked pid", process.pid); });
 project.operation("quit", {}, (job: Job) => { console.log("quitting", String(job.sp.i)); process.exit(3); });
 project.operation("nap", {}, async (job: Job) => { await new Promise((r) => setTimeout(r, 60_000)); });
+// Says it started, then waits (10 s at most) for the file "go" in the project.
+project.operation("hold", {}, async (job: Job) => {
+  const dir = process.env.COHORT_PROJECT + "/";
+  fs.writeFileSync(dir + "held", "");
+  for (let i = 0; i < 200 && !fs.existsSync(dir + "go"); i++) await new Promise((r) => setTimeout(r, 50));
+});
 project.operation("again", { post: [(job: Job) => job.isFile("never")] }, (job: Job) => {
   fs.appendFileSync(job.fn("count.txt"), "x\\n");
 });
@@ -438,6 +444,20 @@ describe("cohort run --parallel: stopping", () => {
     expect(journal.events.filter((e) => e.e === "end" && all.some((m) => m.id === e.id))).toHaveLength(2);
     expect(fs.readdirSync(journalDirOf(dir)).filter((n) => !/\.(jsonl|out)$/.test(n))).toEqual([]);
     expect(JSON.parse(cohort(["runs", "--json"], { cwd: dir }).stdout).map((x: { status: string }) => x.status)).toEqual(["terminated", "terminated"]);
+  });
+
+  it("SIGINT during a function running inside cohort: it finishes (it cannot be stopped), cohort says interrupted and exits 130", async () => {
+    const dir = project("", ["i=1"], FUNCTIONS_TS);
+    const run = cohortAsync(["run", "-o", "hold"], { cwd: dir });
+    await waitFor("the function to start", () => fs.existsSync(path.join(dir, "held")));
+    run.child.kill("SIGINT");
+    await waitFor("the signal to be taken", () => run.stderr().includes("stopping the running operations"));
+    fs.writeFileSync(path.join(dir, "go"), "");
+    const r = await run.done;
+    expect(r.code, r.stderr).toBe(130);
+    expect(r.stderr).toContain("cohort: 1 run, 1 completed, 0 failed\n  interrupted\n");
+    // the run did finish: its record says so
+    expect(JSON.parse(cohort(["runs", "--json"], { cwd: dir }).stdout).map((x: { status: string }) => x.status)).toEqual(["completed"]);
   });
 
   it("SIGTERM stops worker functions too; a second signal exits at once and still kills the groups", async () => {
