@@ -136,6 +136,11 @@ describe("cohort runs (list)", () => {
     // the human table shows the same numbers
     expect(table(c("runs", "-t", "keep").stdout).map((x) => x[0])).toEqual(["3", "4"]);
     expectUserError(c("runs", "-s", "done"), /-s done is not a status/);
+    // every status the help offers is one -s takes, and the other way round
+    const offered = /-s, --status <statuses\.\.\.>\s+([a-z,\s]+?)\n\s+-l/.exec(c("runs", "list", "--help").stdout)![1].split(/,\s+/);
+    const taken = /\(one of ([a-z, ]+)\)/.exec(c("runs", "-s", "done").stderr)![1].split(", ");
+    expect(offered).toEqual(taken);
+    for (const s of offered) expect(c("runs", "-s", s).code).toBe(0);
     expectUserError(c("runs", "-o", "("), /-o \( is not a regular expression/);
     expectUserError(c("runs", "-j", "zz"), /-j zz is not a job id or prefix/);
   });
