@@ -6,9 +6,9 @@
  * created exclusively (`O_CREAT|O_EXCL`, atomic on local file systems and on NFS from version 3 on)
  * and removed at once. Holding it, the runner reads what the other journals gained since it last looked,
  * takes every pair that no live writer holds and that no other writer has run (made or ended a run
- * of) since this runner began — its eligibility, judged since, may be stale —, appends one `claim`
- * event, and syncs its journal to disk (so that the next holder, perhaps on another host, reads it)
- * before removing the lock. The end of a run of the pair, in whichever journal, gives the claim back;
+ * of) since this runner's process started — its eligibility, judged since, may be stale —, appends
+ * one `claim` event, and syncs its journal to disk (so that the next holder, perhaps on another host,
+ * reads it) before removing the lock. The end of a run of the pair, in whichever journal, gives the claim back;
  * a `release` gives back pairs claimed and not run. A dead writer's claims are stale: they count for
  * nothing.
  *
@@ -35,7 +35,11 @@ export class Claims {
   private readonly live = new Liveness(this.lookups);
   /** Pairs claimed and not given back. */
   private readonly held = new Set<string>();
-  private readonly since = nowMicros();
+  /**
+   * When this runner began: its process's start. Not when it got here: loading a workflow and starting
+   * workers takes long enough for another runner, started at the same moment, to run pairs meanwhile.
+   */
+  private readonly since = Math.floor(performance.timeOrigin * 1000);
   /** Journals whose runs are this runner's own: its own and its workers'. */
   private readonly own: Set<string>;
 

@@ -76,6 +76,30 @@ describe("claims: runners sharing a project", () => {
     }
   }
 
+  it("a runner that started first but was slow to get going does not run again what another ran meanwhile", async () => {
+    // An operation without post-conditions is eligible whenever a runner starts: only the claims keep
+    // two runners started together from each running it. The first runner is held before cohort's code
+    // loads (as a slow workflow or file system would hold it) until the second has finished.
+    const dir = tempDir();
+    fs.writeFileSync(path.join(dir, "cohort.toml"), `[operations.tick]\ncommand = "echo tick >> log.txt"\n`);
+    expect(cohort(["init", "i={1..3}"], { cwd: dir }).code).toBe(0);
+    const hold = path.join(dir, "hold.cjs");
+    fs.writeFileSync(hold, `const fs = require("fs"); const t = Date.now();
+fs.writeFileSync(${JSON.stringify(path.join(dir, "held"))}, "");
+while (!fs.existsSync(${JSON.stringify(path.join(dir, "go"))}) && Date.now() - t < 20000) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 20);`);
+    const slow = cohortInBackground(["run"], { cwd: dir, env: { NODE_OPTIONS: `--require ${hold}` } });
+    await waitFor("the first runner to start", () => fs.existsSync(path.join(dir, "held")));
+    const fast = cohort(["run"], { cwd: dir });
+    expect(fast.stderr).toContain("3 runs, 3 completed");
+    fs.writeFileSync(path.join(dir, "go"), "");
+    const r = await slow.done;
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain("cohort: 3 skipped: another runner of this project runs them, or ran them since this one began\n");
+    for (const id of fs.readdirSync(path.join(dir, "workspace"))) expect(fs.readFileSync(path.join(dir, "workspace", id, "log.txt"), "utf8")).toBe("tick\n");
+    // a runner started after both ran it again, as an operation without post-conditions does
+    expect(cohort(["run"], { cwd: dir }).stderr).toContain("3 runs, 3 completed");
+  });
+
   it("a runner killed with kill -9 leaves claims that the next cohort run takes over", async () => {
     const dir = tempDir();
     fs.writeFileSync(path.join(dir, "cohort.toml"), `[operations.slow]\ncommand = "sleep 0.3; echo done > out.txt"\npost = [{ isfile = "out.txt" }]\n`);
