@@ -10,6 +10,19 @@ function project(): string {
   return dir;
 }
 
+describe("cohort init", () => {
+  it("a bad grid is one line and exit 2, and makes no project", () => {
+    for (const args of [["T={1..}"], ["new", "a.b=1"]]) {
+      const dir = tempDir();
+      const r = cohort(["init", ...args], { cwd: dir });
+      expect(r.code).toBe(2);
+      expect(lines(r.stderr)).toHaveLength(1);
+      expect(r.stderr).toMatch(/^cohort: error: /);
+      expect(fs.readdirSync(dir)).toEqual([]);
+    }
+  });
+});
+
 describe("cohort job", () => {
   it("init creates a job idempotently and prints its id; id only computes", () => {
     const dir = project();

@@ -11,11 +11,12 @@ export default async function init(args: string[], opts: { name?: string }): Pro
   const assignments = args.filter((a) => a.includes("="));
   if (dirs.length > 1) throw new UserError(`init takes one directory, got ${dirs.join(", ")}`, "grid values are KEY=VALUES");
   const dir = path.resolve(dirs[0] ?? ".");
+  // The grid is read first: bad input makes nothing.
+  const sps = assignments.length > 0 ? expandGrid(parseAssignments(assignments)) : [];
   const existed = isProject(dir);
   const project = initProject(dir, opts.name);
   if (!existed) process.stderr.write(`Initialized project in ${project.root}\n`);
   if (assignments.length === 0) return;
-  const sps = expandGrid(parseAssignments(assignments));
   const bar = progressBar("creating jobs", sps.length);
   const { ids, created } = await project.initJobs(sps, { onProgress: (n) => bar.update(n), signal: catchInterrupts("stopping after the job in hand") });
   bar.stop();
