@@ -178,7 +178,7 @@ export async function execute(
   const runHooks = async (name: HookName, error?: Error): Promise<string | undefined> => {
     for (const hook of hooks(name)) {
       try {
-        await runHook(hook, { operation: op.name, jobs, error, runId: record.id }, cwd(), env, record, write);
+        await runHook(hook, { operation: op.name, jobs, error, runId: record.id }, cwd(), env, record, write, echo);
       } catch (err) {
         return `hook ${name} of ${describeItem(item)} failed: ${errorText(err)}`;
       }
@@ -379,12 +379,14 @@ async function runHook(
   env: Record<string, string>,
   record: RecordedRun,
   write: (chunk: string | Buffer) => void,
+  echo: ((bytes: Buffer) => void) | undefined,
 ): Promise<void> {
   if (typeof hook === "function") {
     await captureOutput(() => hook(info), write);
     return;
   }
-  const r = await runShell(hook.command, { cwd, env: { ...env, COHORT_ERROR: info.error?.message ?? "" }, output: { file: record.lendOutputFile() } });
+  // Shown as it comes, as the operation's own output is.
+  const r = await runShell(hook.command, { cwd, env: { ...env, COHORT_ERROR: info.error?.message ?? "" }, output: { file: record.lendOutputFile(), echo } });
   if (r.exitCode !== 0) throw new Error(`${JSON.stringify(hook.command)} exited with ${r.exitCode}`);
 }
 

@@ -175,6 +175,23 @@ on_exception = "echo exception >> $COHORT_PROJECT/hooks.txt"
     expect(fs.readFileSync(path.join(dir, "hooks.txt"), "utf8")).toBe("start\nsuccess\nexit ok\nexception\nexit bad\n");
   });
 
+  it("shows what shell hooks print as the operation's output is shown, serially and with --parallel", () => {
+    const dir = tomlProject(`
+[project]
+name = "hooks"
+on_start = "echo project start"
+
+[operations.ok]
+command = "echo running"
+on_exit = "echo op exit"
+`, "i={1,2}");
+    expect(cohort(["run", "-o", "ok", "-j", cohort(["find", "i", "1"], { cwd: dir }).stdout.trim()], { cwd: dir }).stdout).toBe("project start\nrunning\nop exit\n");
+    // (with --parallel, each line names its run)
+    const parallel = lines(cohort(["run", "-o", "ok", "--parallel", "2"], { cwd: dir }).stdout);
+    expect(parallel.map((l) => l.replace(/^\[[a-z]+-[a-z]+\] /, "")).sort()).toEqual(["op exit", "op exit", "project start", "project start", "running", "running"]);
+    expect(lines(cohort(["exec", "ok"], { cwd: dir }).stdout).sort()).toEqual(["op exit", "op exit", "project start", "project start", "running", "running"]);
+  });
+
   it("reports unknown -o names and skips them; refuses overlapping groups", () => {
     const dir = tomlProject(PIPELINE, "T=1.0");
     const r = cohort(["run", "-o", "nope", "prepare"], { cwd: dir });
