@@ -103,9 +103,11 @@ export function compareRuns(view: RunsView, runs: readonly Run[], metrics: Metri
           return summary.status;
         case "started":
           return run.started === undefined ? undefined : run.started / 1000;
-        case "duration":
-          if (run.started === undefined) return undefined;
-          return ((run.ended ?? (summary.status === "running" ? now : undefined) ?? run.started) - run.started) / 1e6;
+        case "duration": {
+          // (a run whose runner died has no end: how long it ran is not known)
+          const end = run.ended ?? (summary.status === "running" ? now : undefined);
+          return run.started === undefined || end === undefined ? undefined : (end - run.started) / 1e6;
+        }
         case "key":
           return configs[i].get(c.key);
         case "metric":

@@ -1,4 +1,5 @@
 import fs from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { comparisonCsv, comparisonJson, comparisonTable } from "../../src/cli/commands/runs-compare.js";
@@ -8,7 +9,7 @@ import type { MetricRow } from "../../src/runs/metrics.js";
 import { RunsView } from "../../src/runs/view.js";
 import { UserError } from "../../src/util/errors.js";
 import { ROOT, tempDir } from "../helpers.js";
-import { foreignJournal } from "../runs/make-runs.js";
+import { deadPid, foreignJournal } from "../runs/make-runs.js";
 
 const GOLDEN = path.join(ROOT, "test", "golden", "compare");
 /** 2026-03-01T12:00:00Z, in epoch µs: the runs start a minute apart from it. */
@@ -105,5 +106,24 @@ describe("cohort runs compare", () => {
     expect(() => comparison(root, { sort: "speed" })).toThrow(UserError);
     expect(() => comparison(root, { sort: "speed" })).toThrow('--sort speed: no column "speed"');
     expect(() => comparison(root, { metrics: ["best:loss"] })).toThrow('--metric: unknown aggregation "best" in "best:loss"');
+  });
+
+  it("CSV holds strings as they are; a run whose runner died has no duration", () => {
+    const root = tempDir();
+    const t = T0;
+    foreignJournal(root, "019ca9e4-0000-7000-8000-000000000001", [
+      { e: "run", t, id: id(1), op: "train", config: '{"note": "a b", "n": "1"}', fn: true, slot: 0, off: 0 },
+      { e: "end", t: t + 2_000_000, id: id(1), exit: 0, len: 0 },
+      { e: "run", t, id: id(2), op: "train", config: '{"note": "it\'s, \\"q\\"", "n": 1}', fn: true, slot: 0, off: 0 },
+    ], { host: os.hostname(), pid: deadPid() });
+    const cmp = comparison(root);
+    expect(comparisonCsv(cmp).split("\n").map((l) => l.split(",").slice(2).join(","))).toEqual([
+      "status,started,duration,note,n",
+      "completed,2026-03-01T12:00:00.000Z,2,a b,1",
+      'terminated,2026-03-01T12:00:00.000Z,,"it\'s, ""q""",1',
+      "",
+    ]);
+    // the table shows the quotes that tell a string from a number
+    expect(comparisonTable(cmp, NOW, Infinity).text).toContain("'a b'");
   });
 });

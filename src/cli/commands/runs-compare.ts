@@ -112,7 +112,9 @@ export function comparisonCsv(cmp: Comparison): string {
           const v = row.values[i];
           if (v === undefined) return "";
           const d = dataOf(c, v);
-          return csvField(c.kind === "metric" || c.kind === "key" ? cellText(c, v) : String(d));
+          // (a string as it is: the quotes the table puts around `'a b'` are not part of it)
+          if (c.kind === "key") return csvField(typeof v === "string" ? v : dumpJson(v as JsonValue));
+          return csvField(c.kind === "metric" ? cellText(c, v) : String(d));
         })
         .join(","),
     );
