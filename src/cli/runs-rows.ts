@@ -10,6 +10,7 @@ import { RunsView, type Group, type ListedGroup, type ListedRun } from "../runs/
 import { clusterJobOf, liveJobIds, pendingClusterView, submissionsOf } from "../schedulers/tracking.js";
 import { warn } from "./context.js";
 import { humanTime, isoTime } from "./when.js";
+import { printable } from "../util/text.js";
 
 /** The project root of the working directory and its runs: every command reads them once. `groups`: see viewWithScheduler. */
 export async function openRuns(groups = true): Promise<{ root: string; view: RunsView }> {
@@ -68,11 +69,11 @@ function runStatus(run: ListedRun): string {
 }
 
 export function runCells(run: ListedRun, index: number | undefined, now: number): string[] {
-  return [index === undefined ? "" : String(index), run.name, run.operation, humanTime(run.started, now), runStatus(run), run.label];
+  return [index === undefined ? "" : String(index), run.name, run.operation, humanTime(run.started, now), runStatus(run), printable(run.label)];
 }
 
 export function groupCells(group: ListedGroup, index: number | undefined, now: number): string[] {
-  return [index === undefined ? "" : String(index), group.name, group.operation, humanTime(group.started, now), group.status, group.label];
+  return [index === undefined ? "" : String(index), group.name, group.operation, humanTime(group.started, now), group.status, printable(group.label)];
 }
 
 export function runJson(run: ListedRun, index: number | undefined): JsonObject {

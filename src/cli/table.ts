@@ -1,4 +1,5 @@
 import { createRequire } from "node:module";
+import { printable } from "../util/text.js";
 
 let wideWidth: ((text: string) => number) | undefined;
 
@@ -15,11 +16,13 @@ function width(text: string): number {
 /**
  * A borderless table with a header row, columns padded to their widest cell (by display width: wide
  * characters count twice) and parted by two spaces; lines end without trailing spaces. A cell with
- * line breaks spans as many lines. The header is bold on a terminal.
+ * line breaks spans as many lines; other control characters show as escapes (`\u001b`). The header is
+ * bold on a terminal.
  */
 export function renderTable(head: string[], rows: string[][]): string {
   const bold = process.stdout.isTTY && !process.env.NO_COLOR;
-  const cells = [head, ...rows].map((row) => head.map((_, c) => String(row[c] ?? "").split("\n")));
+  // (what others wrote, a label or a command, is shown with its control characters as escapes)
+  const cells = [head, ...rows].map((row) => head.map((_, c) => printable(String(row[c] ?? ""), true).split("\n")));
   // Not Math.max(...cells): a spread of 200,000 rows overflows the stack.
   const widths = head.map((_, c) => cells.reduce((w, row) => row[c].reduce((v, line) => Math.max(v, width(line)), w), 0));
   const out: string[] = [];

@@ -4,6 +4,8 @@
  * every journal in time order, later wins, deletes after sets (ledger.ts).
  */
 import type { JsonObject } from "../dataspace/value.js";
+import { UserError } from "../util/errors.js";
+import { CONTROL } from "../util/text.js";
 import { currentAuthor, JournalWriter, nowMicros } from "./journal.js";
 
 /** The attributes of a run or group now. */
@@ -15,6 +17,31 @@ export function changeAttributes(projectRoot: string, of: string, change: { set?
   const del = change.delete && change.delete.length > 0 ? change.delete : undefined;
   if (!set && !del) return;
   JournalWriter.of(projectRoot).append({ e: "attr", t: nowMicros(), of, set, delete: del, author: currentAuthor() });
+}
+
+// A label, tag or comment is shown in tables and on terminals: control characters, which could move
+// the cursor, retitle the terminal or add lines, are refused (a comment may span lines).
+
+/** A label as given, or a UserError when it is not one line of printable text. */
+export function checkLabel(label: string): string {
+  if (CONTROL.test(label)) throw new UserError(`the label ${JSON.stringify(label)} holds a control character such as a line break`, "a label is one line of printable text");
+  return label;
+}
+
+/** A tag as given, or a UserError when it is empty or holds white space or a control character. */
+export function checkTag(tag: string): string {
+  if (tag === "" || /\s/.test(tag) || CONTROL.test(tag)) throw new UserError(`tag ${JSON.stringify(tag)} is empty or has white space or a control character`, "a tag is a word, or KEY=VALUE");
+  return tag;
+}
+
+// eslint-disable-next-line no-control-regex -- control characters but line breaks and tabs
+const COMMENT_CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u2028\u2029]/;
+
+/** A comment as given, or a UserError when it is empty or holds a control character other than a line break or tab. */
+export function checkComment(msg: string): string {
+  if (msg.trim() === "") throw new UserError("the comment is empty", "give the comment's text");
+  if (COMMENT_CONTROL.test(msg)) throw new UserError(`the comment ${JSON.stringify(msg)} holds a control character`, "a comment is printable text, on one line or several");
+  return msg;
 }
 
 /** Tags (`tag:NAME` keys), sorted. */

@@ -22,12 +22,11 @@
  */
 import { parseCount, parseSeconds } from "../util/numbers.js";
 import { UserError } from "../util/errors.js";
+import { CONTROL } from "../util/text.js";
 
 /** Characters `sh` would treat specially outside quotes (operators, expansions, globs, comments). */
 const SPECIAL = new Set([..."|&;<>()$`*?[]#~{}"]);
-/** Control characters (C0, DEL, C1) and the Unicode line and paragraph separators. */
-// eslint-disable-next-line no-control-regex -- control characters are what it looks for
-export const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
+export { CONTROL };
 
 /** The words of `text` as `sh` splits them, or a UserError saying what in it `sh` would not take literally. */
 export function shellWords(text: string): string[] {

@@ -233,6 +233,35 @@ describe("label, tag, comment", () => {
     expectUserError(c("runs", "comment", "1"), /give one of -m, --list, --delete/);
   });
 
+  it("control characters: refused in labels, tags and comments; shown as escapes where others wrote them", () => {
+    const { dir, newest, c } = project();
+    expectUserError(c("runs", "label", "1", "--set", "\u001b[2J\u001b[31mred"), /the label "\\u001b\[2J\\u001b\[31mred" holds a control character/);
+    expectUserError(c("runs", "label", "1", "--set", "two\nlines"), /holds a control character such as a line break/);
+    expectUserError(c("runs", "tag", "1", "--add", "\u001b]0;title\u0007"), /is empty or has white space or a control character/);
+    expectUserError(c("runs", "comment", "1", "-m", "x\u001b[2J"), /the comment .* holds a control character/);
+    expectUserError(c("group", "create", "1", "--label", "a\u2028b"), /holds a control character/);
+    // a comment may span lines: shown indented under its first
+    expect(c("runs", "comment", "1", "-m", "first line\nsecond line").code).toBe(0);
+    expect(c("runs", "show", "1").stdout).toMatch(/^ {2}[0-9a-f]{8} .*: first line\n {4}second line$/m);
+    // what another writer put in the journal (another tool, an older cohort) is shown, escaped
+    const t = Date.now() * 1000;
+    fs.appendFileSync(path.join(journalDirOf(dir), "019ca9e4-0000-7000-8000-0000000000ff.jsonl"), [
+      { e: "writer", v: 1, id: "019ca9e4-0000-7000-8000-0000000000ff", t, host: "elsewhere", pid: 1, cohort: "0", user: "x\u001b[1m" },
+      { e: "attr", t, of: newest[0], set: { label: "\u001b[2Jboo\nfake line", "tag:\u0007bell": "", "comment:abcd0123": { msg: "\u001b]0;t\u0007hi", author: "x", time: t } } },
+    ].map((e) => JSON.stringify(e) + "\n").join(""));
+    for (const out of [c("runs").stdout, c("runs", "show", "1").stdout, c("runs", "comment", "1", "--list").stdout]) {
+      // eslint-disable-next-line no-control-regex -- control characters are what it looks for
+      expect(out).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/);
+    }
+    expect(c("runs").stdout).toContain("\\u001b[2Jboo\\u000afake line");
+    expect(c("runs", "show", "1").stdout).toContain("\\u001b]0;t\\u0007hi");
+  });
+
+  it("an error quoting a value is one line, whatever the value holds", () => {
+    const { c } = project();
+    for (const name of ["a\u2028b", "a\u0085b", "a\rb", "a\u007fb"]) expectUserError(c("runs", "show", name), /no run/);
+  });
+
   it("every change is one attr event, in the journal of the command that made it", () => {
     const { dir, newest, c } = project();
     const before = readJournals(dir).length;

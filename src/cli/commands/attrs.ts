@@ -6,10 +6,11 @@
 import crypto from "node:crypto";
 import { dumpJson } from "../../dataspace/json.js";
 import type { JsonObject } from "../../dataspace/value.js";
-import { changeAttributes, commentsOf, tagsOf, type Attributes, type Comment } from "../../runs/attributes.js";
+import { changeAttributes, checkComment, checkLabel, checkTag, commentsOf, tagsOf, type Attributes, type Comment } from "../../runs/attributes.js";
 import { currentAuthor, nowMicros } from "../../runs/journal.js";
 import { resolveGroups, resolveRuns } from "../../runs/select.js";
 import { UserError } from "../../util/errors.js";
+import { printable } from "../../util/text.js";
 import { out, warn } from "../context.js";
 import { openRuns } from "../runs-rows.js";
 import { renderTable } from "../table.js";
@@ -47,6 +48,7 @@ export interface LabelOptions {
 async function label(noun: Noun, refs: string[], opts: LabelOptions): Promise<void> {
   const which = oneOf(opts, { "--set": "set", "--clear": "clear" });
   if (which === "--set" && opts.set === "") throw new UserError("--set '' is an empty label", "--clear removes a label");
+  if (which === "--set") checkLabel(opts.set!);
   for (const t of await targets(noun, refs)) {
     if (which === "--set") t.change({ set: { label: opts.set! } });
     else t.change({ delete: ["label"] });
@@ -59,10 +61,8 @@ export interface TagOptions {
   remove?: string[];
 }
 
-export function checkTag(tag: string): string {
-  if (tag === "" || /\s/.test(tag)) throw new UserError(`tag ${JSON.stringify(tag)} is empty or has white space`, "a tag is a word, or KEY=VALUE");
-  return tag;
-}
+/** (the dashboard's writes check tags as these commands do) */
+export { checkTag };
 
 async function tag(noun: Noun, refs: string[], opts: TagOptions): Promise<void> {
   const which = oneOf(opts, { "--add": "add", "--remove": "remove" });
@@ -102,7 +102,8 @@ export function commentsJson(comments: Comment[]): JsonObject[] {
 
 /** `ID  TIME  AUTHOR: MESSAGE` per comment, oldest first. */
 export function commentLines(comments: Comment[]): string[] {
-  return comments.map((c) => `${c.id}  ${isoTime(c.time)}  ${c.author}: ${c.msg}`);
+  // (a comment of several lines goes on indented under its first)
+  return comments.map((c) => `${c.id}  ${isoTime(c.time)}  ${printable(c.author)}: ${printable(c.msg, true).replaceAll("\n", "\n    ")}`);
 }
 
 async function comment(noun: Noun, refs: string[], opts: CommentOptions): Promise<void> {
@@ -121,6 +122,7 @@ async function comment(noun: Noun, refs: string[], opts: CommentOptions): Promis
   }
   if (which === "-m") {
     if (opts.message!.trim() === "") throw new UserError("-m '' is an empty comment", "give the comment's text");
+    checkComment(opts.message!);
     for (const t of all) {
       const id = newCommentId();
       t.change({ set: { [`comment:${id}`]: { msg: opts.message!, author: currentAuthor(), time: nowMicros() } } });

@@ -11,6 +11,7 @@ import { groupCells, groupJson, openRuns, ROW_HEAD, runCells, runJson, warnDamag
 import { renderTable } from "../table.js";
 import { isoTime } from "../when.js";
 import { commentLines, commentsJson } from "./attrs.js";
+import { printable } from "../../util/text.js";
 
 /** Attribute keys that are not details of a group's kind. */
 const OWN_KEYS = /^(run:|tag:|comment:|label$|kind$|trash$)/;
@@ -65,7 +66,7 @@ export default async function groupShow(ref: string, opts: { json?: boolean }): 
     ...derived,
   ];
   const width = Math.max(...fields.map(([k]) => k.length)) + 2;
-  let text = fields.map(([k, v]) => (k.padEnd(width) + v).trimEnd()).join("\n") + "\n";
+  let text = fields.map(([k, v]) => (k.padEnd(width) + printable(v)).trimEnd()).join("\n") + "\n";
   const cells = group.members.map((id, k) => [
     ...(purged(id, k) ? ["", runName(id), "", "", "(purged)", ""] : runCells(view.summary(members[k]!), index.get(id), now)),
     ...names.map((name) => {

@@ -1,4 +1,5 @@
 /** `cohort group create|add|remove|delete`: run groups made and changed by hand (SPEC §7). */
+import { checkLabel } from "../../runs/attributes.js";
 import { addMembers, deleteGroup, makeGroup, removeMembers } from "../../runs/groups.js";
 import { resolveGroup, resolveGroups, resolveRunId, resolveRuns } from "../../runs/select.js";
 import { runName } from "../../runs/run-id.js";
@@ -9,6 +10,7 @@ import { openRuns } from "../runs-rows.js";
 /** `group create [--label L] RUN...`: a `manual` group; prints its name. */
 export async function create(refs: string[], opts: { label?: string }): Promise<void> {
   if (opts.label === "") throw new UserError("--label '' is an empty label", "leave --label out for a group without one");
+  if (opts.label !== undefined) checkLabel(opts.label);
   const { root, view } = await openRuns();
   const runs = resolveRuns(view, refs);
   const group = makeGroup(root, { kind: "manual", members: runs.map((r) => r.id), label: opts.label });

@@ -14,6 +14,7 @@ import { openRuns, warnDamaged } from "../runs-rows.js";
 import { sparkline } from "../sparkline.js";
 import { isoTime } from "../when.js";
 import { commentLines, commentsJson } from "./attrs.js";
+import { printable } from "../../util/text.js";
 
 export interface RunsShowOptions {
   json?: boolean;
@@ -65,7 +66,7 @@ export default async function runsShow(ref: string, opts: RunsShowOptions): Prom
     ["groups", groups.map((g) => `${g.name} (${g.kind})`).join(", ")],
   ];
   const width = Math.max(...fields.map(([k]) => k.length)) + 2;
-  let text = fields.map(([k, v]) => (k.padEnd(width) + v).trimEnd()).join("\n") + "\n";
+  let text = fields.map(([k, v]) => (k.padEnd(width) + printable(v)).trimEnd()).join("\n") + "\n";
   const comments = commentLines(commentsOf(run.attrs));
   if (comments.length > 0) text += "comments\n" + comments.map((l) => "  " + l).join("\n") + "\n";
   if (metrics.size > 0) text += "metrics\n" + metricLines(metrics).map((l) => "  " + l).join("\n") + "\n";
