@@ -15,6 +15,9 @@
  *   start a placeholder-shaped name stays as it is: `awk '{print $1}'`, `${HOME}`, `{ a; b; }` and
  *   `{a,b}` pass through. But an identifier in braces that is not a placeholder (`{foo}`, `{sp_T}`)
  *   is an error, and so is `${sp.T}` (a placeholder after `$`): write `{{foo}}` for literal braces.
+ *   A `}` that closes a brace passed through is passed through too, never read as half of `}}`:
+ *   `'{"a": {"b": 1}}'` stays as it is. (The parser is in workflow/command-template.ts, so that a
+ *   loaded workflow's commands are checked before anything runs.)
  * - An unknown placeholder, a missing key, or a value holding a NUL character (which no command line
  *   can carry) is a UserError that names the placeholder.
  */
@@ -22,6 +25,9 @@ import type { Job } from "../dataspace/job.js";
 import { dumpJson } from "../dataspace/json.js";
 import { Float, isPlainObject, type JsonObject, type JsonValue, pythonFloatRepr } from "../dataspace/value.js";
 import { UserError } from "../util/errors.js";
+import { parseCommandTemplate, where, type TemplatePart } from "../workflow/command-template.js";
+
+const SAFE_WORD = /^[A-Za-z0-9_./:=+@%^,-]+$/;
 
 export interface ExpandContext {
   /** The jobs of the aggregate; empty for a flag operation. */
@@ -31,15 +37,6 @@ export interface ExpandContext {
   /** Where the command comes from, for messages: `operation simulate (cohort.toml:12)`. */
   source?: string;
 }
-
-export type PlaceholderRoot = "job" | "sp" | "doc" | "flags" | "project";
-
-export type TemplatePart = string | { root: PlaceholderRoot; path: string[]; text: string };
-
-const ROOTS = new Set<string>(["job", "sp", "doc", "flags", "project"]);
-const SAFE_WORD = /^[A-Za-z0-9_./:=+@%^,-]+$/;
-const IDENT_START = /^[A-Za-z_][A-Za-z0-9_]*(?=$|\.)/;
-const HINT = "placeholders are {job.id}, {job.path}, {sp.KEY}, {doc.KEY}, {flags.KEY}, {project.path}; write {{ and }} for literal braces";
 
 /** Quotes a word for POSIX sh: safe words stay bare, anything else is single-quoted. */
 export function shellQuote(s: string): string {
@@ -60,76 +57,6 @@ export function formatValue(v: JsonValue): string {
   }
   if (v instanceof Float) return Number.isFinite(v.value) ? v.toString() : formatValue(v.value);
   return dumpJson(v);
-}
-
-function where(template: string, source?: string): string {
-  return `in command ${JSON.stringify(template)}${source ? ` of ${source}` : ""}`;
-}
-
-/**
- * Splits a command template into literal text and placeholders, checking every placeholder's
- * form (not its value): a loader can call it to report a bad template before anything runs.
- */
-export function parseCommandTemplate(template: string, source?: string): TemplatePart[] {
-  const parts: TemplatePart[] = [];
-  let lit = "";
-  let i = 0;
-  const n = template.length;
-  while (i < n) {
-    const c = template[i];
-    if (c === "}") {
-      lit += "}";
-      i += template[i + 1] === "}" ? 2 : 1;
-      continue;
-    }
-    if (c !== "{") {
-      lit += c;
-      i++;
-      continue;
-    }
-    if (template[i + 1] === "{") {
-      lit += "{";
-      i += 2;
-      continue;
-    }
-    const close = template.indexOf("}", i + 1);
-    const open = template.indexOf("{", i + 1);
-    const end = close >= 0 && (open < 0 || close < open) ? close : -1;
-    const body = end >= 0 ? template.slice(i + 1, end) : template.slice(i + 1, open >= 0 ? open : n);
-    const m = IDENT_START.exec(body);
-    const afterDollar = i > 0 && template[i - 1] === "$";
-    if (m && end >= 0) {
-      const text = `{${body}}`;
-      if (ROOTS.has(m[0])) {
-        if (afterDollar) {
-          throw new UserError(`placeholder $${text} ${where(template, source)}`, `write ${text} without the $: its value is substituted and quoted`);
-        }
-        const path = body.length > m[0].length ? body.slice(m[0].length + 1).split(".") : [];
-        if (path.some((p) => p === "")) throw new UserError(`bad placeholder ${text} ${where(template, source)}`, "write keys like {sp.a} or {sp.a.b}");
-        checkForm(m[0] as PlaceholderRoot, path, text, template, source);
-        if (lit) parts.push(lit);
-        lit = "";
-        parts.push({ root: m[0] as PlaceholderRoot, path, text });
-        i = end + 1;
-        continue;
-      }
-      if (!afterDollar) throw new UserError(`unknown placeholder ${text} ${where(template, source)}`, HINT);
-    } else if (end < 0 && /^(job|sp|doc|flags|project)(\.|$)/.test(body) && !afterDollar) {
-      throw new UserError(`unclosed placeholder {${body} ${where(template, source)}`, HINT);
-    }
-    lit += "{";
-    i++;
-  }
-  if (lit) parts.push(lit);
-  return parts;
-}
-
-function checkForm(root: PlaceholderRoot, path: string[], text: string, template: string, source?: string): void {
-  const bad = (hint: string) => new UserError(`unknown placeholder ${text} ${where(template, source)}`, hint);
-  if (root === "job" && !(path.length === 0 || (path.length === 1 && (path[0] === "id" || path[0] === "path")))) {
-    throw bad("job placeholders are {job.id} and {job.path}");
-  }
-  if (root === "project" && !(path.length === 1 && path[0] === "path")) throw bad("the project placeholder is {project.path}");
 }
 
 function lookup(obj: JsonObject, path: string[]): JsonValue | undefined {

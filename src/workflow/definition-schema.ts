@@ -21,6 +21,7 @@ import { UserError } from "../util/errors.js";
 import { closeNames } from "../util/names.js";
 import { groupOptionWords } from "./group-options.js";
 import type { Aggregator, HookFn, HookName, JobsFn } from "./model.js";
+import { parseCommandTemplate } from "./command-template.js";
 
 /** A key path: table keys and list indices, e.g. `["operations", "a", "pre", 1]`. */
 export type Path = (string | number)[];
@@ -156,17 +157,23 @@ const hook = z.optional(
 const hookShape = { on_start: hook, on_success: hook, on_exception: hook, on_exit: hook };
 export const HOOK_NAMES = Object.keys(hookShape) as HookName[];
 
-/** A group's `submit_options` or `run_options`: a string of options, checked by group-options.ts. */
-export const groupOptionsSchema = z.string({ error: "must be a string of options" }).check(
-  z.superRefine((text: string, ctx: $RefinementCtx<string>) => {
+/**
+ * A check of a string by a function that throws a UserError, as a refinement: the error's message (after
+ * `sep`, which parts it from the key's path) and hint become the problem's.
+ */
+function checkedBy(check: (text: string) => unknown, sep = ": ") {
+  return z.superRefine((text: string, ctx: $RefinementCtx<string>) => {
     try {
-      groupOptionWords(text);
+      check(text);
     } catch (err) {
       if (!(err instanceof UserError)) throw err;
-      ctx.addIssue({ code: "custom", message: err.message, params: { hint: err.hint } });
+      ctx.addIssue({ code: "custom", message: sep + err.message, params: { hint: err.hint } });
     }
-  }),
-);
+  });
+}
+
+/** A group's `submit_options` or `run_options`: a string of options, checked by group-options.ts. */
+export const groupOptionsSchema = z.string({ error: "must be a string of options" }).check(checkedBy(groupOptionWords, ""));
 
 /** A condition as written: a table with one key (or, from TypeScript, operations given by their functions). */
 export interface RawCondition {
@@ -234,17 +241,11 @@ export const aggregatorSchema = z.union(
   { error: AGGREGATOR },
 );
 
+/** An operation's command: a shell command whose placeholders have their form (command-template.ts). */
+const commandTemplate = nonEmpty(SHELL).check(checkedBy((command: string) => parseCommandTemplate(command)));
+
 /** An output pattern: a regular expression with a named group per metric (metric-patterns.ts). */
-const metricPattern = z.string({ error: hinted("must be a regular expression (a string)", 'e.g. "loss=(?<loss>\\S+)"') }).check(
-  z.superRefine((pattern: string, ctx: $RefinementCtx<string>) => {
-    try {
-      compileMetricPattern(pattern);
-    } catch (err) {
-      if (!(err instanceof UserError)) throw err;
-      ctx.addIssue({ code: "custom", message: `: ${err.message}`, params: { hint: err.hint } });
-    }
-  }),
-);
+const metricPattern = z.string({ error: hinted("must be a regular expression (a string)", 'e.g. "loss=(?<loss>\\S+)"') }).check(checkedBy(compileMetricPattern));
 
 /** What an operation sets besides what it runs: the same keys in cohort.toml and in `FlowProject.operation`. */
 export const operationShape = {
@@ -309,7 +310,7 @@ export const documentSchema = table(
   {
     project: z.optional(table({ name: z.optional(z.string({ error: "must be a string" })), ...hookShape }, hinted("must be a table", 'e.g. [project] name = "demo"'))),
     operations: z.optional(
-      z.record(z.string(), operationTable({ command: nonEmpty(SHELL) }, hinted("must be a table with a command", 'e.g. [operations.NAME] command = "python run.py"')), {
+      z.record(z.string(), operationTable({ command: commandTemplate }, hinted("must be a table with a command", 'e.g. [operations.NAME] command = "python run.py"')), {
         error: hinted("must be a table of operations", "e.g. [operations.NAME]"),
       }),
     ),

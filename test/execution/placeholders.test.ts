@@ -3,7 +3,8 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { initProject } from "../../src/dataspace/project.js";
 import { Float, type JsonObject } from "../../src/dataspace/value.js";
-import { expandCommand, formatValue, parseCommandTemplate, shellQuote } from "../../src/execution/placeholders.js";
+import { expandCommand, formatValue, shellQuote } from "../../src/execution/placeholders.js";
+import { parseCommandTemplate } from "../../src/workflow/command-template.js";
 import { UserError } from "../../src/util/errors.js";
 import { tempDir } from "../helpers.js";
 
@@ -86,6 +87,23 @@ describe("expandCommand", () => {
       "awk '{print $1}' f && echo ${HOME} ${X:-y} {a,b} { true; }",
     );
     expect(sh(expandCommand("echo {sp.T} | awk '{print $1 * 2}'", ctx))).toBe("6\n");
+    // a brace passed through is closed by a brace passed through, never by half of a }}
+    expect(expandCommand(`echo '{"x": {"y": 1}}' {sp.T}`, ctx)).toBe(`echo '{"x": {"y": 1}}' 3`);
+    expect(expandCommand(`echo '{{"x": {{"y": 1}}}}'`, ctx)).toBe(`echo '{"x": {"y": 1}}'`);
+    expect(expandCommand("awk 'BEGIN {{ print }}' && f() { g; }", ctx)).toBe("awk 'BEGIN { print }' && f() { g; }");
+  });
+
+  it("passes JSON objects through as they are, however nested (property)", () => {
+    const key = fc.string({ unit: fc.constantFrom("a", "b", "1", " ", ":"), maxLength: 4 });
+    const value = fc.letrec<{ v: unknown }>((tie) => ({
+      v: fc.oneof({ depthSize: "small" }, fc.integer(), fc.boolean(), fc.constant(null), fc.array(tie("v"), { maxLength: 3 }), fc.dictionary(key, tie("v"), { maxKeys: 3 })),
+    })).v;
+    fc.assert(
+      fc.property(fc.dictionary(key, value, { maxKeys: 4 }), (obj) => {
+        const text = `echo '${JSON.stringify(obj)}'`;
+        expect(parseCommandTemplate(text)).toEqual([text]);
+      }),
+    );
   });
 
   it("formats values as Python's str", () => {

@@ -290,6 +290,13 @@ describe("parseProjectToml: errors", () => {
     ["empty command", '[operations.x]\ncommand = ""\n', "cohort.toml:2: operations.x.command must not be empty", undefined],
     ["command not a string", "[operations.x]\ncommand = 5\n", "cohort.toml:2: operations.x.command must be a shell command (a string)", undefined],
     [
+      "unknown placeholder in a command",
+      '[operations.x]\n\ncommand = "echo {foo.x}"\n',
+      'cohort.toml:3: operations.x.command: unknown placeholder {foo.x} in command "echo {foo.x}"',
+      "placeholders are {job.id}",
+    ],
+    ["unclosed placeholder in a command", '[operations.x]\ncommand = "echo {sp.x"\n', 'cohort.toml:2: operations.x.command: unclosed placeholder {sp.x in command "echo {sp.x"', "write {{ and }}"],
+    [
       "not a condition",
       '[operations.simulate]\ncommand = "x"\n\n\n\n\npre = [{ isfile = "a" }, "b"]\n',
       'cohort.toml:7: operations.simulate.pre[1] must be a condition such as { isfile = "out.dat" }',
