@@ -85,11 +85,16 @@ export function compareRuns(view: RunsView, runs: readonly Run[], metrics: Metri
     for (const r of runs) for (const k of metrics.runs.get(r.id)?.keys() ?? []) names.add(k);
     metricColumns = [...names].sort().map((m) => parseMetricColumn(m, "--metric"));
   }
+  // Each heading names one column: a key named as a fixed column shows as `config:NAME`, a metric
+  // named as a fixed column or a key as `last:NAME`.
+  const fixed = new Set<string>(FIXED);
   const columns: CompareColumn[] = [
     ...FIXED.map((kind) => ({ kind, heading: kind })),
-    ...shownKeys.map((key): CompareColumn => ({ kind: "key", heading: key, key })),
-    // A metric named as a key shows as `last:NAME`, so that each heading names one column.
-    ...metricColumns.map((metric): CompareColumn => ({ kind: "metric", heading: metric.text === metric.metric && shownKeys.includes(metric.metric) ? `last:${metric.metric}` : metric.text, metric })),
+    ...shownKeys.map((key): CompareColumn => ({ kind: "key", heading: fixed.has(key) ? `config:${key}` : key, key })),
+    ...metricColumns.map((metric): CompareColumn => {
+      const taken = metric.text === metric.metric && (fixed.has(metric.metric) || shownKeys.includes(metric.metric));
+      return { kind: "metric", heading: taken ? `last:${metric.metric}` : metric.text, metric };
+    }),
   ];
   const rows = runs.map((run, i): CompareRow => {
     const summary = view.summary(run);

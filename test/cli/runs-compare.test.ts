@@ -10,6 +10,7 @@ import { RunsView } from "../../src/runs/view.js";
 import { UserError } from "../../src/util/errors.js";
 import { ROOT, tempDir } from "../helpers.js";
 import { deadPid, foreignJournal } from "../runs/make-runs.js";
+import { journalDir } from "../../src/runs/journal.js";
 
 const GOLDEN = path.join(ROOT, "test", "golden", "compare");
 /** 2026-03-01T12:00:00Z, in epoch µs: the runs start a minute apart from it. */
@@ -106,6 +107,21 @@ describe("cohort runs compare", () => {
     expect(() => comparison(root, { sort: "speed" })).toThrow(UserError);
     expect(() => comparison(root, { sort: "speed" })).toThrow('--sort speed: no column "speed"');
     expect(() => comparison(root, { metrics: ["best:loss"] })).toThrow('--metric: unknown aggregation "best" in "best:loss"');
+  });
+
+  it("a key or metric named as a fixed column gets a heading of its own, which --sort takes", () => {
+    const root = tempDir();
+    foreignJournal(root, "019ca9e4-0000-7000-8000-000000000002", [1, 2].flatMap((n) => [
+      { e: "run", t: T0 + n, id: id(n), op: "train", config: `{"name": "${3 - n}", "lr": ${n}}`, fn: true, slot: 0, off: 0 },
+      { e: "end", t: T0 + 10, id: id(n), exit: 0, len: 0 },
+    ]));
+    fs.writeFileSync(path.join(journalDir(root), "019ca9e4-0000-7000-8000-000000000002.metrics.jsonl"), [1, 2].map((n) => metricLine(id(n), [{ values: { status: 10 * n, lr: n } }], T0 + 5)).join(""));
+    const cmp = comparison(root);
+    expect(cmp.columns.map((c) => c.heading)).toEqual(["name", "operation", "status", "started", "duration", "config:name", "lr", "last:lr", "last:status"]);
+    const names = (sort: string) => comparison(root, { sort }).rows.map((r) => r.run.id);
+    expect(names("config:name")).toEqual([id(2), id(1)]);
+    expect(names("-last:status")).toEqual([id(2), id(1)]);
+    expect(names("-status")).toEqual(names("status")); // the run's status: both completed
   });
 
   it("CSV holds strings as they are; a run whose runner died has no duration", () => {
