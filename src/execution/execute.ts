@@ -13,6 +13,7 @@ import { makeDirs, tempNameFor } from "../util/fs.js";
 import { formatScalar } from "../dataspace/multivalue.js";
 import { dumpJson } from "../dataspace/json.js";
 import { JournalWriter } from "../runs/journal.js";
+import { metricsFileOf } from "../runs/metric-events.js";
 import { RecordedRun, runConfig } from "../runs/recorder.js";
 import { runWorkDir } from "../runs/trash.js";
 import type { ResolvedDirectives } from "../workflow/directives.js";
@@ -26,7 +27,7 @@ import { runShell, stopCarriers, trackEntry, untrackEntry, type RunShellOptions 
 import type { Starter, Starters } from "./starter.js";
 import { workerScript } from "./worker-pool.js";
 import type { Moves } from "./worker.js";
-import { gatherMetricFiles, markOf, metricsFile, MetricProblems, outputMetrics, runContext } from "./run-metrics.js";
+import { markOf, MetricProblems, outputMetrics, readMetricsFile, readSummaryFile, runContext } from "./run-metrics.js";
 
 export type { ExecutionItem } from "./items.js";
 
@@ -160,7 +161,7 @@ export async function execute(
     COHORT_JOB_IDS: jobs.map((j) => j.id).join(" "),
   };
   if (runDir) env.COHORT_RUN_DIR = runDir;
-  env.COHORT_METRICS = metricsFile(project.root, record.id);
+  env.COHORT_METRICS = metricsFileOf(project.root, record.id);
   const problems = new MetricProblems();
   // A job's directory outlives its runs: its summary.json counts when this run wrote it.
   const summaryFile = runDir ? path.join(runDir, "summary.json") : jobs.length === 1 ? path.join(jobs[0].path, "summary.json") : undefined;
@@ -225,7 +226,10 @@ export async function execute(
     reason ??= exitHook;
   }
   if (op.metrics) record.log(outputMetrics(record.outputSoFar(), op.metrics, problems));
-  record.log(gatherMetricFiles(env.COHORT_METRICS, summary && { ...summary, file: path.join(cwd(), "summary.json") }, problems));
+  const fromFile = readMetricsFile(env.COHORT_METRICS, problems);
+  // (the file goes once its rows are in the journal; kept when they could not be written)
+  if (fromFile && record.logFromFile(fromFile)) fs.rmSync(env.COHORT_METRICS, { force: true });
+  record.log(readSummaryFile(summary && { ...summary, file: path.join(cwd(), "summary.json") }, problems));
   // (the last batch is written now, so that a failed write is told with the rest)
   record.flushMetrics();
   if (record.metricsError !== undefined) problems.add(record.metricsError);

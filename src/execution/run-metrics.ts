@@ -13,10 +13,8 @@
  * skipped; it never fails the run.
  */
 import fs from "node:fs";
-import path from "node:path";
 import { parseJson } from "../dataspace/json.js";
 import { Float } from "../dataspace/value.js";
-import { journalDir } from "../runs/journal.js";
 import { formatMetric, readMetricLines, readOutputMetrics, readSummary, type MetricRow, type MetricsRead, type MetricValue } from "../runs/metrics.js";
 import { compileMetricPattern } from "../workflow/metric-patterns.js";
 import { errorText } from "../util/errors.js";
@@ -133,10 +131,7 @@ export class FileMetrics {
   }
 }
 
-/** The file a run's programs append metrics to (`$COHORT_METRICS`): beside the journals, read and removed when the run ends. */
-export function metricsFile(projectRoot: string, runId: string): string {
-  return path.join(journalDir(projectRoot), `${runId}.logged`);
-}
+
 
 /** What is known of a file before a run: whether the run changed it is told by comparing. */
 export type FileMark = fs.Stats | undefined;
@@ -146,33 +141,35 @@ export function markOf(file: string): FileMark {
   return fs.statSync(file, { throwIfNoEntry: false });
 }
 
-/**
- * What a run left of its metrics in files: the lines of `$COHORT_METRICS` (the file is removed once
- * read), and `summary.json` when the run wrote it (it differs from `before`, its mark as the run
- * started), in that order.
- */
-export function gatherMetricFiles(file: string, summary: { file: string; before: FileMark } | undefined, problems: MetricProblems): MetricRow[] {
-  const rows: MetricRow[] = [];
-  const take = (what: string, read: (text: string) => MetricsRead) => {
-    try {
-      const r = read(readTextFile(what));
-      rows.push(...r.rows);
-      for (const p of r.problems) problems.add(p);
-    } catch (err) {
-      problems.add(errorText(err));
-    }
-  };
-  // (a stat that finds nothing costs less than an existsSync here)
-  if (markOf(file)) {
-    take(file, (text) => readMetricLines(text, parseJson));
-    fs.rmSync(file, { force: true });
+/** The rows a metrics file holds; its problems told. */
+function take(file: string, read: (text: string) => MetricsRead, problems: MetricProblems): MetricRow[] {
+  try {
+    const r = read(readTextFile(file));
+    for (const p of r.problems) problems.add(p);
+    return r.rows;
+  } catch (err) {
+    problems.add(errorText(err));
+    return [];
   }
+}
+
+/**
+ * The lines of the run's `$COHORT_METRICS` file, or undefined when there is none. The caller removes
+ * the file once its rows are in the journal: until then, readers read it (metric-events.ts).
+ */
+export function readMetricsFile(file: string, problems: MetricProblems): MetricRow[] | undefined {
+  // (a stat that finds nothing costs less than an existsSync here)
+  return markOf(file) ? take(file, (text) => readMetricLines(text, parseJson), problems) : undefined;
+}
+
+/** The metrics of `summary.json` when the run wrote it (it differs from `before`, its mark as the run started). */
+export function readSummaryFile(summary: { file: string; before: FileMark } | undefined, problems: MetricProblems): MetricRow[] {
   const st = summary && markOf(summary.file);
   const b = summary?.before;
   if (st && st.isFile() && !(b && b.mtimeMs === st.mtimeMs && b.ctimeMs === st.ctimeMs && b.ino === st.ino && b.size === st.size)) {
-    take(summary.file, (text) => readSummary(text, parseJson));
+    return take(summary.file, (text) => readSummary(text, parseJson), problems);
   }
-  return rows;
+  return [];
 }
 
 /** Metrics an operation's output patterns find in what the run printed (its output as text). */

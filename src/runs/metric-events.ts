@@ -15,7 +15,8 @@
 import fs from "node:fs";
 import path from "node:path";
 import { journalDir } from "./journal.js";
-import { formatMetric, MetricSummary, parseMetricNumber, type MetricRow, type MetricValue } from "./metrics.js";
+import { parseJson } from "../dataspace/json.js";
+import { formatMetric, MetricSummary, parseMetricNumber, readMetricLines, summarize, type MetricRow, type MetricValue } from "./metrics.js";
 
 /** How every metric event's line begins. */
 const METRIC_LINE_START = '{"e":"metric",';
@@ -33,8 +34,12 @@ function encode(v: MetricValue | undefined): string {
   return String(x);
 }
 
-/** The line of a `metric` event (with its newline) holding `rows` of run `runId`, at time `t` (epoch µs). */
-export function metricLine(runId: string, rows: readonly MetricRow[], t: number): string {
+/**
+ * The line of a `metric` event (with its newline) holding `rows` of run `runId`, at time `t` (epoch µs).
+ * `fromFile`: the rows are those of the run's `$COHORT_METRICS` file (`"f":1`), which readers then no
+ * longer read (metricsFileOf).
+ */
+export function metricLine(runId: string, rows: readonly MetricRow[], t: number, fromFile = false): string {
   const names: string[] = [];
   const seen = new Set<string>();
   for (const row of rows) {
@@ -46,7 +51,7 @@ export function metricLine(runId: string, rows: readonly MetricRow[], t: number)
   }
   const columns = names.map((k) => `${JSON.stringify(k)}:[${rows.map((r) => encode(r.values[k])).join(",")}]`);
   const steps = rows.some((r) => r.step !== undefined) ? `"s":[${rows.map((r) => r.step ?? "null").join(",")}],` : "";
-  return `${METRIC_LINE_START}"t":${t},"id":${JSON.stringify(runId)},${steps}"m":{${columns.join(",")}}}\n`;
+  return `${METRIC_LINE_START}"t":${t},"id":${JSON.stringify(runId)},${fromFile ? '"f":1,' : ""}${steps}"m":{${columns.join(",")}}}\n`;
 }
 
 /** A metric event as parsed, checked: its run, steps (or none) and columns. */
@@ -99,12 +104,14 @@ export function metricRows(ev: unknown): { id: string; rows: MetricRow[] } | und
   return { id: c.id, rows };
 }
 
-/** Adds a parsed `metric` event to its run's summaries in `runs`; false when it is not one cohort can read. */
-function addEvent(ev: unknown, runs: Map<string, Map<string, MetricSummary>>, only: ReadonlySet<string> | undefined, series: boolean): boolean {
+/** Adds a parsed `metric` event to its run's summaries in `out`; false when it is not one cohort can read. */
+function addEvent(ev: unknown, out: MetricsByRun, only: ReadonlySet<string> | undefined, series: boolean): boolean {
   const c = columnsOf(ev);
   if (!c) return false;
   for (const [, col] of c.columns) for (const raw of col) if (valueOf(raw) === null) return false;
   if (only && !only.has(c.id)) return true;
+  if ((ev as { f?: unknown }).f === 1) out.filed.add(c.id);
+  const runs = out.runs;
   let metrics = runs.get(c.id);
   if (!metrics) runs.set(c.id, (metrics = new Map()));
   for (const [name, col] of c.columns) {
@@ -123,6 +130,8 @@ export interface MetricsByRun {
   runs: Map<string, Map<string, MetricSummary>>;
   /** Metric lines that could not be read. */
   skipped: number;
+  /** Runs whose `$COHORT_METRICS` file is in an event (`"f":1`). */
+  filed: Set<string>;
 }
 
 const ID_RE = /"id":"([^"\\]*)"/;
@@ -133,7 +142,9 @@ const ID_RE = /"id":"([^"\\]*)"/;
  * keeps its values and steps too (for sparklines and plots); comparisons need only the aggregations.
  */
 export function readMetrics(projectRoot: string, only?: ReadonlySet<string>, series = false): MetricsByRun {
-  const out: MetricsByRun = { runs: new Map(), skipped: 0 };
+  // (before the events: a runner that files its run's file meanwhile has written the event before removing the file)
+  const leftovers = readLeftovers(projectRoot, only);
+  const out: MetricsByRun = { runs: new Map(), skipped: 0, filed: new Set() };
   for (const name of metricsFileNames(projectRoot)) {
     let buf: Buffer;
     try {
@@ -143,7 +154,52 @@ export function readMetrics(projectRoot: string, only?: ReadonlySet<string>, ser
     }
     addMetricLines(buf, buf.lastIndexOf(10) + 1, out, only, series);
   }
+  addLeftovers(out, leftovers, series);
   return out;
+}
+
+/**
+ * The file a run's programs append metrics to (`$COHORT_METRICS`), beside the journals. Its runner puts
+ * its rows in a `metric` event when the run ends, then removes it; one left behind (the runner was
+ * killed, or could not write the event) is read with the run's events until then.
+ */
+export function metricsFileOf(projectRoot: string, runId: string): string {
+  return path.join(journalDir(projectRoot), `${runId}.logged`);
+}
+
+const LEFTOVER_RE = /^([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\.logged$/;
+
+/** The rows of each run's `$COHORT_METRICS` file still there (of the runs in `only`), to its last newline. */
+export function readLeftovers(projectRoot: string, only?: ReadonlySet<string>): Map<string, MetricRow[]> {
+  const out = new Map<string, MetricRow[]>();
+  let names: string[];
+  try {
+    names = fs.readdirSync(journalDir(projectRoot));
+  } catch {
+    return out;
+  }
+  for (const name of names) {
+    const id = LEFTOVER_RE.exec(name)?.[1];
+    if (!id || (only && !only.has(id))) continue;
+    let text: string;
+    try {
+      text = fs.readFileSync(path.join(journalDir(projectRoot), name), "utf8");
+    } catch {
+      continue; // (its runner removed it meanwhile: its rows are in an event)
+    }
+    out.set(id, readMetricLines(text.slice(0, text.lastIndexOf("\n") + 1), parseJson).rows);
+  }
+  return out;
+}
+
+/** Adds the rows of leftover files to their runs, but for runs whose file is in an event already. */
+export function addLeftovers(out: MetricsByRun, leftovers: Map<string, MetricRow[]>, series = false): void {
+  for (const [id, rows] of leftovers) {
+    if (out.filed.has(id) || rows.length === 0) continue;
+    let metrics = out.runs.get(id);
+    if (!metrics) out.runs.set(id, (metrics = new Map()));
+    summarize(rows, metrics, series);
+  }
 }
 
 /** The metrics files of a project's writers, by name (oldest writer first). */
@@ -170,7 +226,7 @@ export function addMetricLines(buf: Buffer, end: number, out: MetricsByRun, only
         } catch {
           ev = undefined;
         }
-        if (!addEvent(ev, out.runs, only, series)) out.skipped++;
+        if (!addEvent(ev, out, only, series)) out.skipped++;
       }
     }
     from = to + 1;

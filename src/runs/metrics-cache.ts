@@ -14,11 +14,11 @@ import { readCheckedFile, writeCheckedFile } from "../util/checked-file.js";
 import { makeDirs, readLinesFrom } from "../util/fs.js";
 import { keyAt, keyNumbers, keyOf, sameKey, type StatKey } from "../util/stat-key.js";
 import { journalDir } from "./journal.js";
-import { addMetricLines, metricsFileNames, type MetricsByRun } from "./metric-events.js";
+import { addLeftovers, addMetricLines, metricsFileNames, readLeftovers, type MetricsByRun } from "./metric-events.js";
 import { MetricSummary, type MetricValue } from "./metrics.js";
 
 /** Changes whenever what the cache holds changes; a cache of another format starts over. */
-const FORMAT = 1;
+const FORMAT = 2;
 
 /** A journal as read: its name, its key's four numbers, and the bytes read (to its last newline). */
 type JournalMark = [name: string, mtimeMs: number, ctimeMs: number, size: number, ino: number, read: number];
@@ -31,6 +31,8 @@ interface CacheFile {
   journals: JournalMark[];
   runs: [id: string, metrics: [name: string, summary: SummaryTuple][]][];
   skipped: number;
+  /** Runs whose `$COHORT_METRICS` file is in an event. */
+  filed: string[];
 }
 
 function cacheFile(projectRoot: string): string {
@@ -97,6 +99,8 @@ function readFrom(file: string, from: number, out: MetricsByRun): { key: StatKey
  * through the cache, reading only what was appended since it was kept.
  */
 export function readMetricsCached(projectRoot: string): MetricsByRun {
+  // (the files left behind, not kept: read first, as readMetrics does)
+  const leftovers = readLeftovers(projectRoot);
   const dir = journalDir(projectRoot);
   const names = metricsFileNames(projectRoot);
   const cached = load(projectRoot);
@@ -117,7 +121,7 @@ export function readMetricsCached(projectRoot: string): MetricsByRun {
       keys.set(name, keyOf(st));
     }
   }
-  const out: MetricsByRun = { runs: new Map(), skipped: usable ? cached!.skipped : 0 };
+  const out: MetricsByRun = { runs: new Map(), skipped: usable ? cached!.skipped : 0, filed: new Set(usable ? cached!.filed : []) };
   if (usable) {
     for (const [id, metrics] of cached!.runs) out.runs.set(id, new Map(metrics.map(([name, t]) => [name, fromTuple(t)])));
   }
@@ -134,7 +138,8 @@ export function readMetricsCached(projectRoot: string): MetricsByRun {
     changed = true;
     journals.push([name, ...keyNumbers(read.key), read.read]);
   }
-  if (changed) save(projectRoot, { format: FORMAT, journals, runs: [...out.runs].map(([id, metrics]) => [id, [...metrics].map(([name, s]) => [name, toTuple(s)])]), skipped: out.skipped });
+  if (changed) save(projectRoot, { format: FORMAT, journals, runs: [...out.runs].map(([id, metrics]) => [id, [...metrics].map(([name, s]) => [name, toTuple(s)])]), skipped: out.skipped, filed: [...out.filed] });
+  addLeftovers(out, leftovers);
   return out;
 }
 

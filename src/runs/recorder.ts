@@ -140,6 +140,22 @@ export class RecordedRun {
     }
   }
 
+  /**
+   * Records the rows of the run's `$COHORT_METRICS` file, after what was logged before, as one event
+   * that says so; true when it was written (then the file may go).
+   */
+  logFromFile(rows: readonly MetricRow[]): boolean {
+    this.flushMetrics();
+    if (this.metricsError !== undefined) return false;
+    try {
+      this.journal.appendMetricLine(metricLine(this.id, rows, nowMicros(), true));
+      return true;
+    } catch (err) {
+      this.metricsError = `its metrics could not be recorded: ${(err as Error).message}`;
+      return false;
+    }
+  }
+
   /** The run ended with `exit` (negative: killed by signal -exit). */
   end(exit: number): void {
     this.flushMetrics();

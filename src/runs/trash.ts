@@ -12,6 +12,7 @@ import { isRunId } from "./run-id.js";
 import { changeAttributes } from "./attributes.js";
 import type { Ledger, Run } from "./ledger.js";
 import { outputPlace } from "./output.js";
+import { metricsFileOf } from "./metric-events.js";
 
 /** The working directory of a flag operation's run: `<project>/.cohort/runs/<run-id>/`. */
 export function runWorkDir(projectRoot: string, id: string): string {
@@ -32,6 +33,8 @@ export function purgeRun(projectRoot: string, run: Run, ledger: Ledger): void {
   changeAttributes(projectRoot, run.id, { set: { purged: "" } });
   ledger.note(run, { purged: "" });
   fs.rmSync(runWorkDir(projectRoot, run.id), { recursive: true, force: true });
+  // (a $COHORT_METRICS file its runner, killed, left behind)
+  fs.rmSync(metricsFileOf(projectRoot, run.id), { force: true });
   const place = outputPlace(projectRoot, run, ledger);
   if (!place) return;
   const sharers = [...ledger.runs.values()].filter((r) => r.segmentWriter === run.segmentWriter && r.slot === run.slot);

@@ -9,9 +9,9 @@ import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { formatMetric, type MetricSummary } from "../../src/runs/metrics.js";
 import { readMetrics } from "../../src/runs/metric-events.js";
-import { cohort, journalDirOf, readJournals, readRuns, tempDir } from "../helpers.js";
+import { cohort, cohortInBackground, journalDirOf, readJournals, readRuns, tempDir, waitFor } from "../helpers.js";
 
-// (Command templates read "}}" as a brace: the JSON the commands write keeps its braces apart.)
+// (The JSON the commands write passes through command templates as it is: its braces are no placeholders.)
 const TOML = `[project]
 name = "metrics"
 
@@ -164,6 +164,38 @@ describe("metrics", () => {
       expect(r.stderr.trim().split("\n")).toHaveLength(1);
       expect(r.stderr.slice(0, message.length)).toBe(message);
     }
+  });
+
+  it("a runner killed with kill -9 loses none of what its run wrote to $COHORT_METRICS; purge removes the file", async () => {
+    const dir = tempDir();
+    fs.writeFileSync(path.join(dir, "cohort.toml"), `[operations.slow]
+command = """for i in 1 2 3; do echo '{"loss": '$i'}' >> "$COHORT_METRICS"; done; touch "$COHORT_PROJECT/wrote"; sleep 5"""
+flags = { n = 1 }
+
+[operations.quick]
+command = """echo '{"loss": 7}' >> "$COHORT_METRICS" """
+flags = { n = 1 }
+`);
+    expect(cohort(["init"], { cwd: dir }).code).toBe(0);
+    const runner = cohortInBackground(["run", "slow"], { cwd: dir });
+    await waitFor("the metrics to be written", () => fs.existsSync(path.join(dir, "wrote")));
+    runner.child.kill("SIGKILL");
+    await runner.done;
+    expect(cohort(["run", "quick"], { cwd: dir }).code).toBe(0);
+    const [slow, quick] = readRuns(dir);
+    const shown = JSON.parse(cohort(["runs", "show", slow.id, "--json"], { cwd: dir }).stdout);
+    expect(shown.status).toBe("terminated");
+    expect(shown.metrics.loss).toMatchObject({ last: 3, count: 3 });
+    const compared = JSON.parse(cohort(["runs", "compare", "-m", "count:loss", "loss", "--json"], { cwd: dir }).stdout);
+    expect(compared.map((r: { id: string; metrics: object }) => [r.id, r.metrics])).toEqual([
+      [quick.id, { "count:loss": 1, loss: 7 }],
+      [slow.id, { "count:loss": 3, loss: 3 }],
+    ]);
+    // the run that ended filed its file as an event and removed it; the killed run's file is purged with it
+    const files = () => fs.readdirSync(journalDirOf(dir)).filter((n) => n.endsWith(".logged"));
+    expect(files()).toEqual([`${slow.id}.logged`]);
+    expect(cohort(["runs", "purge", slow.id, "-y"], { cwd: dir }).code).toBe(0);
+    expect(files()).toEqual([]);
   });
 
   it("a bad output pattern is an error of the workflow, with its place", () => {

@@ -3,7 +3,7 @@ import path from "node:path";
 import v8 from "node:v8";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { journalDir } from "../../src/runs/journal.js";
-import { metricLine, readMetrics, type MetricsByRun } from "../../src/runs/metric-events.js";
+import { metricLine, metricsFileOf, readMetrics, type MetricsByRun } from "../../src/runs/metric-events.js";
 import { readMetricsCached } from "../../src/runs/metrics-cache.js";
 import { formatMetric } from "../../src/runs/metrics.js";
 import { tempDir } from "../helpers.js";
@@ -102,5 +102,22 @@ describe("the metrics cache", () => {
     loss[1] = 99;
     fs.writeFileSync(file, Buffer.concat([head, v8.serialize(cache)]));
     expect(formatMetric(readMetricsCached(root).runs.get("r1")!.get("loss")!.last!)).toBe("1.5");
+  });
+
+  it("counts a $COHORT_METRICS file left behind until its rows are in an event, never twice", () => {
+    const { root, a } = project();
+    const run = "01900000-0000-7000-8000-0000000000cc";
+    const leftover = metricsFileOf(root, run);
+    // what a killed runner left: the file, with a torn last line, and no event of it
+    fs.writeFileSync(leftover, '{"loss": 2, "step": 0}\n{"loss": 1, "step": 1}\n{"loss": 0.');
+    const count = (m: MetricsByRun) => m.runs.get(run)?.get("loss")?.count;
+    for (const read of [() => readMetrics(root), () => readMetricsCached(root), () => readMetricsCached(root)]) expect(count(read())).toBe(2);
+    // a runner that filed it (an event that says so) before it could remove it: its rows count once
+    fs.appendFileSync(a, metricLine(run, [{ step: 0, values: { loss: 2 } }, { step: 1, values: { loss: 1 } }], 9, true));
+    for (const read of [() => readMetrics(root), () => readMetricsCached(root), () => readMetricsCached(root)]) expect(count(read())).toBe(2);
+    // the file gone, the event alone
+    fs.rmSync(leftover);
+    expect(count(readMetricsCached(root))).toBe(2);
+    expect(metricLine(run, [{ values: { x: 1 } }], 9, true)).toContain(',"f":1,');
   });
 });
