@@ -29,7 +29,10 @@ cd {{ project.root | quote }}
 {% endblock %}
 {#- One loop writes every script's runs: an array's tasks each in a case of their own, else the bundle.
     (A macro for it cost more than the rest of a one-job script.) `exact` makes the -o pattern match
-    the group's name only (-o takes regular expressions); the group's submit_options follow. -#}
+    the group's name only (-o takes regular expressions); the group's submit_options follow.
+    Parallel members are waited for one by one: a bare `wait` returns 0 whatever they returned, and
+    the job would end COMPLETED (releasing afterok dependents) with a member failed. Every member runs
+    to its end; the script exits with the first failure's status. -#}
 {% block body %}
 {% if array %}
 case "${{ array.index_var }}" in
@@ -38,11 +41,19 @@ case "${{ array.index_var }}" in
 {% if array %}
 {{ loop.index0 + array.first }})
 {% endif %}
+{% if parallel %}
+pids=
+{% endif %}
 {% for entry in task %}
 {{ cohort }} run -o {{ entry.group | exact | quote }} -j {{ entry.aggregate | quote }}{% for option in entry.submit_options %} {{ option | quote }}{% endfor %}{{ " &" | safe if parallel }}
+{% if parallel %}
+pids="$pids $!"
+{% endif %}
 {% endfor %}
 {% if parallel %}
-wait
+failed=0
+for pid in $pids; do wait "$pid" || { s=$?; [ "$failed" -ne 0 ] || failed=$s; }; done
+[ "$failed" -eq 0 ] || exit "$failed"
 {% endif %}
 {% if array %}
 ;;

@@ -1,8 +1,9 @@
+import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { builtinTemplate, exactPattern, renderScript, SCHEDULERS, type BundleEntry, type SchedulerName, type ScriptContext } from "../../src/schedulers/script.js";
+import { ARRAY_INDEX_VAR, builtinTemplate, exactPattern, renderScript, SCHEDULERS, type BundleEntry, type SchedulerName, type ScriptContext } from "../../src/schedulers/script.js";
 import { clusterJobName, MAX_JOB_NAME } from "../../src/schedulers/job-name.js";
 import { UserError } from "../../src/util/errors.js";
 import { combineParallel, combineSerial, resolveDirectives, type ResolvedDirectives } from "../../src/workflow/directives.js";
@@ -101,13 +102,62 @@ describe("resources in scripts (SPEC §4)", () => {
     expect(parallel).toContain("--cpus-per-task=4\n");
     expect(parallel).toContain("--time=1:00:00\n");
     expect(parallel).toContain("--mem=4096M\n");
-    expect(parallel).toMatch(/ &\n.* &\nwait\n/);
+    expect(parallel).toMatch(/ &\npids="\$pids \$!"\n.* &\npids="\$pids \$!"\n/);
   });
   it("OMP_NUM_THREADS is exported and MPI ranks become tasks", () => {
     const { text } = renderScript(context("slurm", CASES["mpi-threads"]));
     expect(text).toContain("export OMP_NUM_THREADS=2\n");
     expect(text).toContain("#SBATCH --ntasks=4\n#SBATCH --cpus-per-task=2\n");
     expect(text).toContain("export COHORT_MPI_LAUNCHER=srun\n");
+  });
+});
+
+describe("every built-in script is valid bash", () => {
+  const parallelArray = { ...CASES.array, parallel: true };
+  for (const scheduler of SCHEDULERS) {
+    it(scheduler, () => {
+      for (const c of [...Object.values(CASES), parallelArray]) {
+        const { text } = renderScript(context(scheduler, c));
+        const r = spawnSync("bash", ["-n"], { input: text, encoding: "utf8" });
+        expect(r.status, r.stderr + text).toBe(0);
+      }
+    });
+  }
+});
+
+describe("a parallel bundle's script fails when a member fails", () => {
+  /**
+   * Runs the script of a parallel bundle of three members whose cohort is a stub: each member sleeps,
+   * leaves a file named after its aggregate, and exits with the status `codes` gives it.
+   */
+  function run(scheduler: SchedulerName, codes: Record<string, number>, array = false): { status: number | null; ran: string[] } {
+    const dir = tempDir();
+    const stub = path.join(dir, "stub");
+    // `$5` is the aggregate: stub run -o GROUP -j AGGREGATE. The first member ends last.
+    fs.writeFileSync(stub, `#!/bin/sh
+case "$5" in a1) sleep 0.2;; esac
+touch "ran-$5"
+exit "$(cat "code-$5")"
+`, { mode: 0o755 });
+    for (const [aggregate, code] of Object.entries(codes)) fs.writeFileSync(path.join(dir, `code-${aggregate}`), String(code));
+    const bundle = Object.keys(codes).map((a) => entry("simulate", a, [["simulate", d({ walltime: 60 })]]));
+    const ctx = { ...context(scheduler, { bundle, parallel: true }), project: { name: "demo", root: dir }, cohort: `'${stub}'` };
+    const { text } = renderScript(array ? { ...ctx, array: { first: 1, tasks: [bundle] } } : ctx);
+    const env = { PATH: process.env.PATH, ...(array ? { [ARRAY_INDEX_VAR[scheduler]]: "1" } : {}) };
+    const r = spawnSync("bash", ["-c", text], { cwd: dir, env, encoding: "utf8" });
+    return { status: r.status, ran: fs.readdirSync(dir).filter((f) => f.startsWith("ran-")).sort() };
+  }
+
+  for (const scheduler of SCHEDULERS) {
+    it(`${scheduler}: exits with the first failed member's status, once every member has run to its end`, () => {
+      // The first member fails last: all the same, its status is the script's.
+      expect(run(scheduler, { a1: 4, a2: 0, a3: 5 })).toEqual({ status: 4, ran: ["ran-a1", "ran-a2", "ran-a3"] });
+    });
+  }
+
+  it("succeeds when every member does; an array's task is waited for the same way", () => {
+    expect(run("slurm", { a1: 0, a2: 0, a3: 0 })).toEqual({ status: 0, ran: ["ran-a1", "ran-a2", "ran-a3"] });
+    expect(run("slurm", { a1: 0, a2: 3, a3: 0 }, true)).toEqual({ status: 3, ran: ["ran-a1", "ran-a2", "ran-a3"] });
   });
 });
 

@@ -149,7 +149,7 @@ describe("submit", () => {
     const q = await plan(p, s, { names: ["ex"], bundle: 2, parallel: true, num: 3 });
     expect(q.jobs.map((j) => j.entries.length)).toEqual([2, 1]);
     expect(s.scripts[0]).toContain("--cpus-per-task=4");
-    expect(s.scripts[0]).toMatch(/ &\n.* &\nwait\n/);
+    expect(s.scripts[0]).toMatch(/ &\npids="\$pids \$!"\n.* &\npids="\$pids \$!"\n/);
   });
 
   it("--array makes one array job of scripts with identical resources", async () => {
