@@ -24,5 +24,6 @@
 {% if options.dependency %}
 #BSUB -w "{{ options.dependency | header }}"
 {% endif %}
-#BSUB -o "{{ output_dir | header }}/%J.out"
+{#- An array's tasks each write a file of their own: %I is the task's index (0 outside an array). -#}
+#BSUB -o "{{ output_dir | header }}/{{ "%J_%I.out" if array else "%J.out" }}"
 {% endblock %}

@@ -112,6 +112,18 @@ describe("resources in scripts (SPEC §4)", () => {
   });
 });
 
+describe("an array's tasks write output files of their own", () => {
+  const dir = `${project.root}/.cohort/cluster`;
+  it.each([
+    ["slurm", `#SBATCH --output="${dir}/%x-%A_%a.out"\n`],
+    ["lsf", `#BSUB -o "${dir}/%J_%I.out"\n`],
+    // A directory: PBS names each subjob's file by the subjob's own id (123[1].server.OU).
+    ["pbs", `#PBS -o "${dir}/"\n`],
+  ] as const)("%s", (scheduler, line) => {
+    expect(renderScript(context(scheduler, CASES.array)).text).toContain(line);
+  });
+});
+
 describe("every built-in script is valid bash", () => {
   const parallelArray = { ...CASES.array, parallel: true };
   for (const scheduler of SCHEDULERS) {

@@ -3,7 +3,7 @@
 #BSUB -n 2
 #BSUB -R "span[hosts=1]"
 #BSUB -W 1:00
-#BSUB -o "/home/ana/campaign one/.cohort/cluster/%J.out"
+#BSUB -o "/home/ana/campaign one/.cohort/cluster/%J_%I.out"
 set -eu
 export COHORT_SUBMISSION_GROUP=01a2b3c4-0000-7000-8000-000000000001
 cd '/home/ana/campaign one'
