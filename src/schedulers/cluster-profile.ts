@@ -90,7 +90,10 @@ const walltime = z.custom<string | number>(parses(parseWalltime), { error: "must
 const text = z.string({ error: "must be a string" });
 const line = text.check(z.refine((s) => !CONTROL.test(s), { error: "must be one line of printable text" }));
 const lines = z.array(line, { error: "must be a list of strings" });
-const placeName = text.check(z.refine((s) => PLACE_NAME.test(s), { error: "must be a name of letters, digits and _ . - + : @ , =" }));
+const PLACE_CHARACTERS = "letters, digits and _ . - + : @ , =";
+const placeName = text.check(z.refine((s) => PLACE_NAME.test(s), { error: `must be a name of ${PLACE_CHARACTERS}` }));
+/** A partition's name, a key of `partitions`: the message reads on from its key path. */
+const partitionName = text.check(z.refine((s) => PLACE_NAME.test(s), { error: "is not a valid partition name", params: { hint: `a partition name holds only ${PLACE_CHARACTERS}` } }));
 const bool = z.boolean({ error: "must be true or false" });
 const chargeFactor = z.custom<number>((v) => (numberOf(v) ?? -1) >= 0, { error: "must be a number, 0 or more" });
 
@@ -123,7 +126,7 @@ const profileSchema = table(
     submit_options: z.optional(lines),
     prelude: z.optional(lines),
     detect: z.optional(table({ hostnames: z.optional(lines), cluster_name: z.optional(line) }, "must be a table (hostnames, cluster_name)")),
-    partitions: z.optional(z.record(placeName, partitionSchema, { error: "must be a table of partitions" })),
+    partitions: z.optional(z.record(partitionName, partitionSchema, { error: "must be a table of partitions" })),
   },
   "must be a table",
 );

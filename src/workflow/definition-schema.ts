@@ -85,6 +85,8 @@ function hinted(message: string, hint: string): string {
 }
 
 function problemOf(issue: $ZodIssue, value: unknown): Problem {
+  // A key a record refuses: its own check says why (the record's message says what the table holds).
+  if (issue.code === "invalid_key" && issue.issues.length > 0) return problemOf({ ...issue.issues[0], path: issue.path } as $ZodIssue, value);
   const path = issue.path.filter((seg): seg is string | number => typeof seg !== "symbol");
   const params = issue.code === "custom" ? (issue.params as { known?: string[]; hint?: string } | undefined) : undefined;
   if (params?.known) return { kind: "unknown key", path, known: params.known };

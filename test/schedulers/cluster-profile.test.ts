@@ -106,6 +106,14 @@ describe("cluster profiles", () => {
     expect(error(`[clusters.lab]\nscheduler = "slurm"\n[clusters.lab.partitions."a b"]\n`).message).toMatch(/clusters\.lab\.partitions\.("a b"|"a b")/);
   });
 
+  it("a partition name that is not a name is refused as such, saying which characters a name holds", () => {
+    const e = error(undefined, `[project]\nname = "x"\n\n[clusters.lab]\nscheduler = "slurm"\n\n[clusters.lab.partitions."sh ort#x"]\ncpus = 4\nmemory = "4g"\nmax_walltime = "1h"\n`);
+    expect(e.message).toBe('cohort.toml:7: clusters.lab.partitions."sh ort#x" is not a valid partition name');
+    expect(e.hint).toBe("a partition name holds only letters, digits and _ . - + : @ , =");
+    // A partitions key that is not a table is still told as such.
+    expect(error(`[clusters.lab]\nscheduler = "slurm"\npartitions = 3\n`).message).toMatch(/:3: clusters\.lab\.partitions must be a table of partitions$/);
+  });
+
   it("in cohort.toml, problems are found in [clusters] and named with cohort.toml", () => {
     expect(error(undefined, `[project]\nname = "x"\n[clusters.lab]\nscheduler = 3\n`).message).toMatch(/^cohort\.toml:4: clusters\.lab\.scheduler/);
   });
