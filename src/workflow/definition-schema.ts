@@ -307,10 +307,15 @@ const groupsSchema = z.record(z.string(), groupSchema, { error: hinted("must be 
   }),
 );
 
+/** A project's name begins the name of each of its cluster jobs: an empty one would begin them with a dot. */
+const projectName = z.string({ error: "must be a string" }).check(
+  z.refine((s) => s !== "", { error: "must not be empty", params: { hint: 'e.g. name = "demo", or leave the name out' } }),
+);
+
 /** The whole of a `cohort.toml`. */
 export const documentSchema = table(
   {
-    project: z.optional(table({ name: z.optional(z.string({ error: "must be a string" })), ...hookShape }, hinted("must be a table", 'e.g. [project] name = "demo"'))),
+    project: z.optional(table({ name: z.optional(projectName), ...hookShape }, hinted("must be a table", 'e.g. [project] name = "demo"'))),
     operations: z.optional(
       z.record(z.string(), operationTable({ command: commandTemplate }, hinted("must be a table with a command", 'e.g. [operations.NAME] command = "python run.py"')), {
         error: hinted("must be a table of operations", "e.g. [operations.NAME]"),

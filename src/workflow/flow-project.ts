@@ -390,7 +390,8 @@ export class FlowProject {
 
   constructor(options: { name?: string } = {}) {
     if (!isObject(options)) throw new UserError(`new FlowProject(${describe(options)}): the options must be an object`, `new FlowProject({ name: "demo" })`);
-    if (options.name !== undefined) this.name = nonEmptyString(options.name, "new FlowProject", "a project name");
+    // Not empty, as in cohort.toml: the name begins the name of each cluster job.
+    if (options.name !== undefined) this.name = nonEmptyString(options.name, "new FlowProject", "a project name", 'new FlowProject({ name: "demo" }), or leave the name out');
   }
 
   /** Makes a group (signac-flow's `make_group`); a name can be used once. */
@@ -775,8 +776,8 @@ function isWrapper(v: unknown): boolean {
   return v instanceof FlowGroup || (isObject(v) && typeof v.wrapper === "string");
 }
 
-function nonEmptyString(v: unknown, where: string, what: string): string {
-  if (typeof v !== "string" || v === "") throw new UserError(`${where}: expected ${what}, got ${describe(v)}`, `${where}("...")`);
+function nonEmptyString(v: unknown, where: string, what: string, hint = `${where}("...")`): string {
+  if (typeof v !== "string" || v === "") throw new UserError(`${where}: expected ${what}, got ${describe(v)}`, hint);
   return v;
 }
 

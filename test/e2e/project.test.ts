@@ -28,6 +28,14 @@ describe("cohort init", () => {
     expect(fs.readFileSync(toml, "utf8")).toContain("# mine");
   });
 
+  it("refuses an empty --name, which cohort.toml refuses too, and makes nothing", () => {
+    const dir = tempDir();
+    const r = cohort(["init", "proj", "--name", ""], { cwd: dir });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe("cohort: error: --name must not be empty (e.g. --name demo, or leave it out: the directory's name is used)\n");
+    expect(fs.existsSync(path.join(dir, "proj"))).toBe(false);
+  });
+
   it("creates a grid of jobs, first key outermost, keeping 1.0 a float", () => {
     const dir = tempDir();
     expect(cohort(["init", "T={1.0,2.0}", "N={100,1000}"], { cwd: dir }).code).toBe(0);

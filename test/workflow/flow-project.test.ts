@@ -215,6 +215,12 @@ describe("FlowProject: labels and project hooks", () => {
 describe("FlowProject: bad usage", () => {
   const bad = (fn: (p: FlowProject) => unknown) => errorOf(() => fn(new FlowProject()));
 
+  it("refuses an empty project name, as cohort.toml does", () => {
+    const err = errorOf(() => new FlowProject({ name: "" }));
+    expect(err.message).toBe('new FlowProject: expected a project name, got ""');
+    expect(err.hint).toBe('new FlowProject({ name: "demo" }), or leave the name out');
+  });
+
   it("refuses an anonymous function without a name", () => {
     expect(bad((p) => p.operation(post.isFile("x"), () => {})).message).toMatch(/anonymous function and no name/);
   });

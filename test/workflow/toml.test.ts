@@ -253,6 +253,8 @@ describe("parseProjectToml: errors", () => {
     ["unknown top-level section", '[project]\nname = "x"\n\n[operation.a]\ncommand = "x"\n', "cohort.toml:4: unknown key operation", "did you mean operations?"],
     ["unknown top-level key", 'name = "x"\n', "cohort.toml:1: unknown key name", "known keys: project, operations, groups, labels"],
     ["unknown key in [project]", '[project]\nnmae = "x"\n', "cohort.toml:2: unknown key project.nmae", "did you mean name?"],
+    // It begins every cluster job's name: an empty one would begin them with a dot.
+    ["empty project name", '[project]\nname = ""\n', "cohort.toml:2: project.name must not be empty", 'name = "demo", or leave the name out'],
     [
       "unknown key in an operation",
       '[project]\n\n[operations.prepare]\ncommand = "x"\n\n# note\ncomand = "y"\n',

@@ -10,6 +10,8 @@ export default async function init(args: string[], opts: { name?: string }): Pro
   const dirs = args.filter((a) => !a.includes("="));
   const assignments = args.filter((a) => a.includes("="));
   if (dirs.length > 1) throw new UserError(`init takes one directory, got ${dirs.join(", ")}`, "grid values are KEY=VALUES");
+  // cohort.toml refuses an empty name: init would write a project that does not load.
+  if (opts.name === "") throw new UserError("--name must not be empty", "e.g. --name demo, or leave it out: the directory's name is used");
   const dir = path.resolve(dirs[0] ?? ".");
   // The grid is read first: bad input makes nothing.
   const sps = assignments.length > 0 ? expandGrid(parseAssignments(assignments)) : [];
