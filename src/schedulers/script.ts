@@ -25,8 +25,10 @@
  *
  * No value can add a line to a script (SPEC §12):
  * - Every `{{ value }}` is shell-quoted unless marked otherwise (nunjucks' autoescape, with the shell's
- *   quoting in place of HTML's), so a template that forgets `| quote` on a shell line is still safe;
- *   an empty value writes nothing. `| quote` does the same explicitly (an empty value becomes `''`).
+ *   quoting in place of HTML's), so a value in an unquoted place of a shell line is one word even
+ *   without `| quote`; an empty value writes nothing. `| quote` does the same explicitly (an empty
+ *   value becomes `''`). Neither can help inside quotes the template opens or in a heredoc, where
+ *   single quotes mean nothing (docs/submission.md, "Quoting").
  * - A value holding a control character (a line break, a carriage return, ...) is refused wherever it
  *   is written: no quoting makes a line break safe in a `#SBATCH` line, which the shell skips as a
  *   comment. The refusal is a UserError naming the value.

@@ -1,8 +1,9 @@
 {#- The skeleton every built-in script extends. To change a part, write templates/<scheduler>.sh in
     your project: {% extends "cohort/<scheduler>.sh" %} and override a block. Blocks: shebang, header
     (the scheduler's directives), preamble, prelude (the cluster profile's lines), environment, project, body, footer.
-    Values are shell-quoted when written, even without | quote; in the scheduler's directive lines use
-    | header instead (docs/submission.md, "Quoting"). -#}
+    Values are shell-quoted when written, even without | quote, but with single quotes: never write one
+    inside quotes or a heredoc of your own. In the scheduler's directive lines use | header instead
+    (docs/submission.md, "Quoting"). -#}
 {% block shebang %}
 #!/bin/bash
 {% endblock %}

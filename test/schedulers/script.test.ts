@@ -266,6 +266,37 @@ describe("values in scripts are quoted or refused", () => {
     expect(render(root, { project: { name: "x $(touch M) `y`", root } })).toBe("echo 'x $(touch M) `y`' prepare '' 4\n");
   });
 
+  /** Runs a script with bash in a fresh directory: what it printed, and whether the marker file M was made. */
+  function runScript(text: string): { stdout: string; marker: boolean } {
+    const dir = tempDir();
+    const r = spawnSync("bash", ["-c", text], { cwd: dir, env: { PATH: process.env.PATH }, encoding: "utf8" });
+    expect(r.status, r.stderr + text).toBe(0);
+    return { stdout: r.stdout, marker: fs.existsSync(path.join(dir, "M")) };
+  }
+  const hostileName = "x $(touch M) `touch M`; touch M";
+
+  it("a value in an unquoted place of a shell line reaches the command as one word, alone or within a word", () => {
+    const root = withTemplate("printf '%s\\n' {{ project.name }} --name={{ project.name | quote }}\n");
+    expect(runScript(render(root, { project: { name: hostileName, root } }))).toEqual({ stdout: `${hostileName}\n--name=${hostileName}\n`, marker: false });
+  });
+
+  it("inside double quotes or a heredoc the template opens, the quoting cannot help (docs/submission.md, Quoting)", () => {
+    for (const template of ['echo "{{ project.name | quote }}"\n', "cat <<EOF\n{{ project.name }}\nEOF\n"]) {
+      const root = withTemplate(template);
+      expect(runScript(render(root, { project: { name: hostileName, root } })).marker, template).toBe(true);
+    }
+  });
+
+  it("the project template of docs/submission.md writes a user directive through | header", () => {
+    const doc = fs.readFileSync(path.join(import.meta.dirname, "..", "..", "docs", "submission.md"), "utf8");
+    const template = /```jinja\n([^`]*)```/.exec(doc)![1];
+    const root = withTemplate(template);
+    const c = (constraint: string) => ({ ...context("slurm", { bundle: [entry("train", A, [["train", d({ constraint })]])] }), project: { name: "demo", root } });
+    expect(renderScript(c("a100")).text).toContain("\n#SBATCH --constraint=a100\nmodule load gromacs/2024\nset -eu\n");
+    // The scheduler would read # as a comment: refused, not shell-quoted into the line.
+    expect(() => renderScript(c("a100 # x"))).toThrow("it holds #");
+  });
+
   it("| safe writes text as it is; cohort is such text (quoted word by word)", () => {
     const root = withTemplate("{{ cohort }} {{ '$HOME' | safe }} {{ '$HOME' }}\n");
     expect(render(root)).toBe("'/usr/bin/node' '/opt/cohort/bin/cohort' $HOME '$HOME'\n");
