@@ -353,8 +353,14 @@ export function combineSerial(list: ResolvedDirectives[]): ResolvedDirectives {
 
 /**
  * Resources of operations run at the same time (a parallel bundle): the sum of np, ngpu, nranks,
- * omp_num_threads and memory; the maximum of walltime. Otherwise as combineSerial.
+ * omp_num_threads and memory; the maximum of walltime. Otherwise as combineSerial, but for np: each
+ * operation counts `np × processor_fraction` processors and the bundle asks for the sum rounded up
+ * (as signac-flow does), so that four operations of a quarter processor share one.
  */
 export function combineParallel(list: ResolvedDirectives[]): ResolvedDirectives {
-  return combine(list, sum, max);
+  const out = combine(list, sum, max);
+  // (in thousandths, so that fractions such as 0.1 add up without drift)
+  out.np = Math.ceil(list.reduce((a, d) => a + Math.round(d.np * d.processor_fraction * 1000), 0) / 1000);
+  out.processor_fraction = 1;
+  return out;
 }

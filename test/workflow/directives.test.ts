@@ -409,9 +409,9 @@ describe("combineSerial and combineParallel", () => {
     });
   });
 
-  it("parallel: sum of counts and memory, max of walltime", () => {
+  it("parallel: sum of counts and memory, max of walltime; np counts processor_fraction", () => {
     expect(combineParallel([x, y, z])).toEqual({
-      np: 7,
+      np: 6, // 4 + 2 × 0.5 + 1
       ngpu: 3,
       nranks: 4,
       omp_num_threads: 8,
@@ -423,6 +423,16 @@ describe("combineSerial and combineParallel", () => {
       user: "x",
       more: 1,
     });
+  });
+
+  it("parallel: operations of a fraction of a processor share processors, rounded up", () => {
+    const quarter = { ...base, processor_fraction: 0.25 };
+    expect(combineParallel([quarter, quarter, quarter, quarter]).np).toBe(1);
+    expect(combineParallel([quarter, quarter, quarter, quarter, quarter]).np).toBe(2);
+    expect(combineParallel(Array.from({ length: 10 }, () => ({ ...base, processor_fraction: 0.1 }))).np).toBe(1);
+    expect(combineParallel([{ ...base, np: 3, processor_fraction: 0.5 }]).np).toBe(2);
+    // run one after another, each holds its processors: a fraction changes nothing
+    expect(combineSerial([quarter, quarter]).np).toBe(1);
   });
 
   it("leaves values not set as null", () => {
