@@ -45,7 +45,9 @@ export function planExec(project: Project, workflow: Workflow, request: ExecRequ
     if (assignments.length > 0) {
       throw new UserError(`${op.name} takes no flags: ${assignments[0]}`, `to run it on the jobs of state points: cohort run ${op.name} ${assignments.join(" ")} --force`);
     }
-    items = new Planner(project, workflow, { ids }).aggregates(group).map((aggregate) => ({ group, operation: op, aggregate }));
+    const planner = new Planner(project, workflow, { ids });
+    planner.checkSelected([group]);
+    items = planner.aggregates(group).map((aggregate) => ({ group, operation: op, aggregate }));
   }
   const timeoutMs = request.timeout !== undefined ? request.timeout * 1000 : undefined;
   return { items, group: groupPlan(workflow, [group], batch, items.length), timeoutMs, machine: request.machine };

@@ -125,6 +125,8 @@ export async function planRun(project: Project, workflow: Workflow, request: Run
     return withDefaults(op.name, op.flags!, batch ? batch.sets : [{}]).map((flags) => flagItem(g, op, flags));
   });
   const statepoints = batch && jobGroups.length > 0 ? batch.sets.map((sp) => validateStatepoint(sp)) : undefined;
+  // (before anything is made: -j naming nothing the groups run on is bad input)
+  if (!statepoints && jobGroups.length > 0) new Planner(project, workflow, request.selection).checkSelected(jobGroups);
   const plan: RunPlan = {
     groups,
     flagItems,

@@ -160,6 +160,27 @@ export class Planner {
     return aggs;
   }
 
+  /**
+   * Refuses a selection by `-j` of which an id selects no aggregate of `groups`: a job in none of
+   * them whose every job was given, an aggregate id that none has. (Not with `-f`, which may leave a
+   * job out on purpose.)
+   */
+  checkSelected(groups: readonly GroupDefinition[]): void {
+    const { ids, filter } = this.selection;
+    if (!ids || ids.length === 0 || (filter && Object.keys(filter).length > 0)) return;
+    const aggs = groups.flatMap((g) => this.aggregates(g));
+    const missed = ids.filter((id) => {
+      if (id.startsWith("agg-")) return !aggs.some((a) => a.id.startsWith(id));
+      const job = this.project.resolveJobId(id);
+      return !aggs.some((a) => a.jobs.some((j) => j.id === job));
+    });
+    if (missed.length === 0) return;
+    throw new UserError(
+      `${missed.join(" ")} ${missed.length === 1 ? "selects" : "select"} no aggregate of ${groups.map((g) => g.name).join(", ")}`,
+      "an aggregate of several jobs is selected by its id (agg-...) or by every one of its jobs",
+    );
+  }
+
   private selectedJobIds: Set<string> | undefined | null = null;
   private selectedAggPrefixes: string[] = [];
 

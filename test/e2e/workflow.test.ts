@@ -192,6 +192,25 @@ on_exit = "echo op exit"
     expect(lines(cohort(["exec", "ok"], { cwd: dir }).stdout).sort()).toEqual(["op exit", "op exit", "project start", "project start", "running", "running"]);
   });
 
+  it("-j, and exec's ids, that select no aggregate of what runs are refused before anything runs", () => {
+    const dir = tomlProject(`[operations.byT]\ncommand = "echo {job.id}"\naggregator = { group_by = "T" }\n\n[operations.one]\ncommand = "echo one"\n`, "T={1,2}", "i={1,2}");
+    const [job] = lines(cohort(["find", "T", "1"], { cwd: dir }).stdout);
+    const refused = (args: string[], what: RegExp) => {
+      const r = cohort(args, { cwd: dir });
+      expect(r.code, r.stderr).toBe(2);
+      expect(lines(r.stderr)).toHaveLength(1);
+      expect(r.stderr).toMatch(what);
+    };
+    refused(["run", "-o", "byT", "-j", "agg-ffff"], /^cohort: error: agg-ffff selects no aggregate of byT \(an aggregate of several jobs is selected by its id/);
+    refused(["run", "-o", "byT", "-j", job, "--pretend"], /selects no aggregate of byT/);
+    refused(["exec", "byT", job], /selects no aggregate of byT/);
+    expect(runs(dir)).toHaveLength(0);
+    expect(fs.existsSync(path.join(dir, ".cohort", "journal")) ? readJournals(dir).flatMap((j) => j.events).filter((e) => e.e === "group") : []).toEqual([]);
+    // a job that one operation runs on alone is selected; every job of an aggregate selects it
+    expect(cohort(["run", "-j", job, "-q"], { cwd: dir }).stderr).toContain("1 run, 1 completed");
+    expect(cohort(["run", "-o", "byT", "-j", ...lines(cohort(["find", "T", "1"], { cwd: dir }).stdout), "-q"], { cwd: dir }).stderr).toContain("1 run, 1 completed");
+  });
+
   it("reports unknown -o names and skips them; refuses overlapping groups", () => {
     const dir = tomlProject(PIPELINE, "T=1.0");
     const r = cohort(["run", "-o", "nope", "prepare"], { cwd: dir });
