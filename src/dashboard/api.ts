@@ -191,7 +191,10 @@ function finiteOrNull(x: number): number | null {
   return Number.isFinite(x) ? x : null;
 }
 
-/** `GET /api/runs/RUN/output?from=N`: the run's output from byte N of its segment (its start when absent), at most a chunk. */
+/**
+ * `GET /api/runs/RUN/output?from=N`: the run's output from byte N of its segment (its start when absent), at
+ * most a chunk; `more` when the run's output goes on past `next` (never past its recorded end).
+ */
 export async function runOutput(state: DashboardState, ref: string, q: URLSearchParams): Promise<JsonObject> {
   const view = await state.runs();
   const run = resolveRun(view, ref);
@@ -202,8 +205,9 @@ export async function runOutput(state: DashboardState, ref: string, q: URLSearch
   const from = Math.max(place.start, Number.parseInt(q.get("from") ?? "", 10) || place.start);
   const bytes = readOutput({ ...place, end: Math.min(place.end ?? Infinity, from + OUTPUT_CHUNK) }, from);
   const next = from + bytes.length;
-  const whole = readOutput({ ...place, end: next + 1 }, next).length > 0;
-  return { text: bytes.toString("utf8"), next, more: whole, running };
+  // More only within the run's range: past its end, the segment holds the next run's output.
+  const more = readOutput({ ...place, end: Math.min(place.end ?? Infinity, next + 1) }, next).length > 0;
+  return { text: bytes.toString("utf8"), next, more, running };
 }
 
 /** `GET /api/groups/G`: the group's row (`cohort runs -g --json`), its attributes' comments, and its members' rows. */

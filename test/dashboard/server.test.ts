@@ -90,6 +90,16 @@ describe("the API answers as the commands do", () => {
     expect(((await json(`/api/runs/1/output?from=${out.next}`)) as { text: string }).text).toBe("");
   });
 
+  it("a run's output ends at its recorded end, though the next run's output follows in the same segment", async () => {
+    // the runs of one `cohort run` (the batch of train, the pipeline) print into one segment, one after the other
+    for (let i = 1; i <= 8; i++) {
+      const out = (await json(`/api/runs/${i}/output`)) as { text: string; next: number; more: boolean };
+      expect(out.text, `#${i}`).toBe(run(["runs", "show", String(i), "--output"], dir));
+      expect(out.more, `#${i}`).toBe(false);
+      expect(await json(`/api/runs/${i}/output?from=${out.next}`), `#${i}`).toMatchObject({ text: "", next: out.next, more: false });
+    }
+  });
+
   it("compare: cohort runs compare --json", async () => {
     const cmp = (await json("/api/compare?group=2&series=loss")) as { rows: Record<string, unknown>[]; series: { values: number[] }[] };
     expect(cmp.rows).toEqual(cli("runs", "compare", "-g", "2", "--json"));

@@ -196,6 +196,23 @@ describe.skipIf(!ok)("cohort ui in Chromium", () => {
     await slow.close();
   });
 
+  it("a run's page stops asking for output when the server says there is more but gives none", async () => {
+    const other = await browser.newPage();
+    await other.goto(url);
+    let asked = 0;
+    await other.route("**/api/runs/*/output*", (route) => {
+      asked++;
+      return route.fulfill({ contentType: "application/json", body: JSON.stringify({ text: asked === 1 ? "start\n" : "", next: 6, more: true, running: false }) });
+    });
+    await other.goto(`${base}/#/run/1`);
+    await other.locator("pre.output", { hasText: "start" }).waitFor();
+    await new Promise((r) => setTimeout(r, 1000));
+    // (the first answer and the one that gave nothing; a change of the runs meanwhile may ask again)
+    expect(asked).toBeGreaterThanOrEqual(2);
+    expect(asked).toBeLessThanOrEqual(4);
+    await other.close();
+  });
+
   it("logged no error on the way (nothing refused by its Content-Security-Policy)", () => {
     expect(problems).toEqual([]);
   });

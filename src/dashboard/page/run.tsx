@@ -56,8 +56,8 @@ function Output({ id }: { id: string }) {
     let current = true;
     const more = async () => {
       for (;;) {
-        const from = next.current === undefined ? "" : `?from=${next.current}`;
-        const o = await api<{ text: string; next: number; more: boolean; running: boolean }>(`/api/runs/${encodeURIComponent(id)}/output${from}`);
+        const at = next.current;
+        const o = await api<{ text: string; next: number; more: boolean; running: boolean }>(`/api/runs/${encodeURIComponent(id)}/output${at === undefined ? "" : `?from=${at}`}`);
         if (!current) return;
         next.current = o.next;
         if (o.text) setText((t) => t + o.text);
@@ -65,6 +65,8 @@ function Output({ id }: { id: string }) {
           done.current = !o.running;
           return;
         }
+        // "more" without progress: asking again at once would loop; the next change of the runs asks again.
+        if (o.text === "" && o.next === at) return;
       }
     };
     more().catch((err: Error) => setError(err.message));
