@@ -49,10 +49,6 @@ const SAFE_HEADERS = {
 };
 
 export async function startDashboard(opts: DashboardOptions): Promise<Dashboard> {
-  // (each tells the other: live.ts counts the runs' changes in the state, the state says when a status is new)
-  const live: LiveUpdates = new LiveUpdates(opts.root, () => ++state.version);
-  let statuses = 0;
-  const state: DashboardState = new DashboardState(opts.root, () => live.send("status", ++statuses));
   const pageDir = opts.pageDir ?? packageFile("dist/dashboard/page");
   const server = http.createServer();
   await new Promise<void>((resolve, reject) => {
@@ -60,6 +56,11 @@ export async function startDashboard(opts: DashboardOptions): Promise<Dashboard>
     server.listen(opts.port, opts.host, () => resolve());
   });
   const port = (server.address() as { port: number }).port;
+  // Only once listening: the journal directory's watcher would keep a process whose start failed alive.
+  // (each tells the other: live.ts counts the runs' changes in the state, the state says when a status is new)
+  const live: LiveUpdates = new LiveUpdates(opts.root, () => ++state.version);
+  let statuses = 0;
+  const state: DashboardState = new DashboardState(opts.root, () => live.send("status", ++statuses));
   const gate = newGate(port, opts.token);
   // Read now what the first pages will ask for: the runs, the job index, the status (in the background).
   void state.runs().catch(() => {});

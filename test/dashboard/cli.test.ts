@@ -1,8 +1,10 @@
 /** `cohort ui` on the command line: where it listens, what it prints and warns, and bad options. */
+import fs from "node:fs";
 import net from "node:net";
 import os from "node:os";
+import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { cohort, cohortInBackground, tempDir } from "../helpers.js";
+import { cohortInBackground, tempDir } from "../helpers.js";
 import { run } from "./fixture.js";
 
 /** Starts `cohort ui ARGS` in a fresh project, and gives its URL and stderr once it prints the URL. */
@@ -22,6 +24,15 @@ async function serve(args: string[]) {
     ui.child.on("close", () => reject(new Error(`cohort ui ended: ${out}`)));
   });
   return { url, stderr: () => stderr, stop: async () => (ui.child.kill("SIGINT"), (await ui.done).code) };
+}
+
+/** `cohort ui ARGS` in `dir` until it ends, or killed after 10 s (a server that should have ended). */
+async function ended(args: string[], dir: string) {
+  const ui = cohortInBackground(["ui", ...args], { cwd: dir });
+  const timer = setTimeout(() => ui.child.kill("SIGKILL"), 10_000);
+  const r = await ui.done;
+  clearTimeout(timer);
+  return r;
 }
 
 /** Whether a TCP connection to host:port is accepted. */
@@ -59,11 +70,30 @@ describe("cohort ui", () => {
     expect(await a.stop()).toBe(0);
   });
 
-  it("refuses a bad port or host in one line", () => {
+  it("ends with exit code 2 when it cannot listen, in a project with runs (a journal directory watched)", async () => {
     const dir = tempDir();
     run(["init"], dir);
-    for (const args of [["--port", "http"], ["--port", "70000"], ["--host", "192.0.2.1"]]) {
-      const r = cohort(["ui", ...args], { cwd: dir });
+    fs.writeFileSync(path.join(dir, "cohort.toml"), '[operations.hello]\ncommand = "echo hello"\nflags = { n = 1 }\n');
+    run(["run", "hello"], dir);
+    const taken = net.createServer();
+    await new Promise<void>((resolve) => taken.listen(0, "127.0.0.1", resolve));
+    const port = String((taken.address() as net.AddressInfo).port);
+    try {
+      for (const args of [["--port", port], ["--host", "192.0.2.1", "--port", "0"]]) {
+        const r = await ended(args, dir);
+        expect(r.code, args.join(" ")).toBe(2);
+        expect(r.stderr).toMatch(/^cohort: error: [^\n]+\n$/);
+      }
+    } finally {
+      taken.close();
+    }
+  });
+
+  it("refuses a bad port or host in one line", async () => {
+    const dir = tempDir();
+    run(["init"], dir);
+    for (const args of [["--port", "http"], ["--port", "70000"], ["--host", "192.0.2.1"], ["--host", ""], ["--host", " "]]) {
+      const r = await ended(args, dir);
       expect(r.code, args.join(" ")).toBe(2);
       expect(r.stderr).toMatch(/^cohort: error: [^\n]+\n$/);
     }

@@ -12,6 +12,8 @@ export interface UiOptions {
 export default async function ui(opts: UiOptions): Promise<void> {
   const port = Number(opts.port);
   if (!/^\d+$/.test(opts.port) || port > 65535) throw new UserError(`--port ${opts.port} is not a port number`, "0 to 65535; 0 picks a free one");
+  // (an empty host would listen on every address)
+  if (opts.host.trim() === "") throw new UserError("--host is empty", "127.0.0.1, or 0.0.0.0 for every address");
   const root = projectRootOf(process.cwd());
   const dashboard = await startDashboard({ root, host: opts.host, port }).catch((err: unknown) => {
     const code = (err as NodeJS.ErrnoException).code;
