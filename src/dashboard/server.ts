@@ -7,6 +7,7 @@
 import fs from "node:fs";
 import http from "node:http";
 import path from "node:path";
+import { pipeline } from "node:stream";
 import { dumpJson } from "../dataspace/json.js";
 import type { JsonValue } from "../dataspace/value.js";
 import { errorText, UserError } from "../util/errors.js";
@@ -161,18 +162,39 @@ function sendText(res: http.ServerResponse, status: number, text: string): void 
   res.end(text);
 }
 
-/** A file; a project's file as plain text (or bytes), never as a page the browser would run. */
+/**
+ * A file; a project's file as plain text (or bytes), never as a page the browser would run. Streamed:
+ * a project's files can be larger than the server's memory.
+ */
 function sendFile(res: http.ServerResponse, file: string, projectFile = false): void {
-  let data: Buffer;
+  let fd: number;
+  let size: number;
+  const head = Buffer.alloc(8000);
+  let headLength: number;
   try {
+    // (stat before opening: opening a FIFO would wait for a writer)
     if (!fs.statSync(file).isFile()) throw new NotFound(`${path.basename(file)} is not a file`);
-    data = fs.readFileSync(file);
+    fd = fs.openSync(file, "r");
   } catch (err) {
     return sendError(res, err instanceof NotFound ? err : new NotFound("not found"));
   }
-  const type = projectFile ? (data.subarray(0, 8000).includes(0) ? "application/octet-stream" : "text/plain; charset=utf-8") : (TYPES[path.extname(file)] ?? "application/octet-stream");
-  res.writeHead(200, { ...SAFE_HEADERS, "Content-Type": type, "Cache-Control": "no-store" });
-  res.end(data);
+  try {
+    size = fs.fstatSync(fd).size;
+    headLength = fs.readSync(fd, head, 0, head.length, 0);
+  } catch (err) {
+    fs.closeSync(fd);
+    return sendError(res, err);
+  }
+  const type = projectFile ? (head.subarray(0, headLength).includes(0) ? "application/octet-stream" : "text/plain; charset=utf-8") : (TYPES[path.extname(file)] ?? "application/octet-stream");
+  res.writeHead(200, { ...SAFE_HEADERS, "Content-Type": type, "Content-Length": size, "Cache-Control": "no-store" });
+  if (size === 0 || res.req.method === "HEAD") {
+    fs.closeSync(fd);
+    return void res.end();
+  }
+  // The bytes the length announced, no more; an error once the head is sent can only cut the answer short.
+  pipeline(fs.createReadStream(file, { fd, start: 0, end: size - 1 }), res, (err) => {
+    if (err) res.destroy();
+  });
 }
 
 function sendError(res: http.ServerResponse, err: unknown): void {

@@ -180,6 +180,35 @@ describe("files", () => {
     expect(await r.text()).toBe("64\n");
   });
 
+  it("streams a file larger than memory would hold: its length announced, its bytes read as they are sent", async () => {
+    const big = path.join(dir, "big.bin");
+    fs.writeFileSync(big, "");
+    fs.truncateSync(big, 3 * 2 ** 30); // sparse: 3 GB of zeros that take no disk
+    try {
+      const before = process.memoryUsage().rss;
+      // the head of the answer and its first bytes, then the connection is dropped
+      const got = await new Promise<{ status?: number; length?: string; first: Buffer }>((resolve, reject) => {
+        const req = http.get(`${base}/api/file?path=big.bin`, { headers: { cookie: COOKIE() } }, (res) => {
+          res.on("error", () => {});
+          res.once("data", (first: Buffer) => {
+            resolve({ status: res.statusCode, length: res.headers["content-length"], first });
+            req.destroy();
+          });
+        });
+        req.on("error", reject);
+      });
+      expect(got.status).toBe(200);
+      expect(got.length).toBe(String(3 * 2 ** 30));
+      expect(got.first.every((b) => b === 0)).toBe(true);
+      await new Promise((r) => setTimeout(r, 200));
+      expect(process.memoryUsage().rss - before).toBeLessThan(256 * 2 ** 20);
+      // and the server goes on serving
+      expect(((await json("/api/runs?limit=1")) as { total: number }).total).toBeGreaterThan(0);
+    } finally {
+      fs.rmSync(big);
+    }
+  });
+
   it("refuses paths that go up, in any encoding, and symlinks that lead out", async () => {
     const outside = path.join(path.dirname(dir), "secret.txt");
     fs.writeFileSync(outside, "secret\n");
