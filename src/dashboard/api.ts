@@ -255,11 +255,16 @@ export async function comparePage(state: DashboardState, q: URLSearchParams): Pr
 /**
  * `POST /api/runs/RUN/attributes` (and `/api/groups/G/attributes`): the only writes the dashboard
  * makes, as `cohort runs label|tag|comment` make them: `{"label": TEXT|null, "addTags": [...],
- * "removeTags": [...], "comment": TEXT}`, each optional.
+ * "removeTags": [...], "comment": TEXT}`, each optional; any other key is refused.
  */
+const ATTRIBUTE_KEYS = ["label", "addTags", "removeTags", "comment"];
+
 export async function changeAttributesOf(state: DashboardState, noun: "run" | "group", ref: string, body: unknown): Promise<JsonObject> {
   if (!isPlainObject(body as JsonValue)) throw new UserError("the request's body is not a JSON object", 'send {"label": "...", "addTags": [...], "removeTags": [...], "comment": "..."}');
   const b = body as Record<string, unknown>;
+  // A key not known here would be dropped unseen: a misspelt change looks made.
+  const unknown = Object.keys(b).find((k) => !ATTRIBUTE_KEYS.includes(k));
+  if (unknown !== undefined) throw new UserError(`${JSON.stringify(unknown)} is not a key of a change`, "the keys are label, addTags, removeTags and comment");
   const view = await state.runs();
   const target = noun === "run" ? resolveRun(view, ref) : resolveGroup(view, ref);
   const set: JsonObject = {};

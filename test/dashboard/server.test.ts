@@ -167,6 +167,9 @@ describe("writes", () => {
     for (const [headers, status] of refused) expect((await post("/api/runs/3/attributes", body, headers)).status, JSON.stringify(headers)).toBe(status);
     expect((await post("/api/runs/3/attributes", "{", origin())).status).toBe(400);
     expect((await post("/api/runs/3/attributes", JSON.stringify({ addTags: ["two words"] }), origin())).status).toBe(400);
+    const unknown = await post("/api/runs/3/attributes", JSON.stringify({ label: "kept?", trash: true }), origin());
+    expect(unknown.status).toBe(400);
+    expect(((await unknown.json()) as { error: string }).error).toMatch(/^[^\n]*"trash"[^\n]*$/);
     expect((await post("/api/runs/3/delete", body, origin())).status).toBe(404);
     expect((cli("runs", "-a", "--json") as { label: string }[])[2].label).toBe("");
   });
