@@ -331,7 +331,7 @@ export function buildProgram(only?: string): Command {
       .description(
         "Serve a web dashboard of the project until Ctrl-C: the status overview, the jobs table (filters in the query language of cohort find), " +
           "each job, runs and run groups, each run's output and metric plots, and comparisons; open pages update as runs start, print and end. " +
-          "It prints a URL with a random token: nothing is served without it. It binds to 127.0.0.1, so only this machine can reach it " +
+          "It prints a URL with a random token: nothing is served without it. It binds to 127.0.0.1: other machines cannot reach it, but every user of this one can, and only the token keeps them out " +
           "(on a cluster's login node, reach it through an SSH tunnel: ssh -L 8765:127.0.0.1:8765 HOST). " +
           "It changes nothing but the labels, tags and comments of runs and groups.",
       )

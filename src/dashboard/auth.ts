@@ -6,6 +6,7 @@
  */
 import crypto from "node:crypto";
 import type http from "node:http";
+import net from "node:net";
 
 export interface Gate {
   token: string;
@@ -49,4 +50,19 @@ export function sameOrigin(req: http.IncomingMessage): boolean {
   const origin = req.headers.origin;
   const host = req.headers.host;
   return origin !== undefined && host !== undefined && origin === `http://${host}`;
+}
+
+/**
+ * Whether the request's Host header names this server, as `host` (what it listens on) is reached: a
+ * loopback name, `host` itself, or, listening on every address, any IP address. A defence against DNS
+ * rebinding, where a page of another site reaches the server under that site's own name (an address
+ * cannot be rebound). Any port: an SSH tunnel may forward another local port to the server's.
+ */
+export function knownHost(req: http.IncomingMessage, host: string): boolean {
+  const m = /^(\[[0-9a-f:.]+\]|[^:[\]]+)(:\d+)?$/.exec((req.headers.host ?? "").toLowerCase());
+  if (!m) return false;
+  const name = m[1];
+  const given = host.includes(":") ? `[${host.toLowerCase()}]` : host.toLowerCase();
+  if (name === "127.0.0.1" || name === "localhost" || name === "[::1]" || name === given) return true;
+  return (host === "0.0.0.0" || host === "::") && net.isIP(name.replace(/^\[(.*)\]$/, "$1")) !== 0;
 }

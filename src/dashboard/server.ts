@@ -13,7 +13,7 @@ import type { JsonValue } from "../dataspace/value.js";
 import { errorText, UserError } from "../util/errors.js";
 import { packageFile } from "../util/package-file.js";
 import { changeAttributesOf, comparePage, groupPage, jobPage, jobsPage, runOutput, runPage, runsPage } from "./api.js";
-import { cookieToken, isToken, newGate, sameOrigin, setCookieHeader } from "./auth.js";
+import { cookieToken, isToken, knownHost, newGate, sameOrigin, setCookieHeader } from "./auth.js";
 import { NotFound, projectFile } from "./files.js";
 import { LiveUpdates } from "./live.js";
 import { DashboardState } from "./state.js";
@@ -71,6 +71,7 @@ export async function startDashboard(opts: DashboardOptions): Promise<Dashboard>
   });
 
   async function handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    if (!knownHost(req, opts.host)) return sendText(res, 403, "cohort ui: open the address cohort ui printed (this one names another host)\n");
     const url = new URL(req.url ?? "/", "http://localhost");
     const given = url.searchParams.get("token");
     if (given !== null) {

@@ -1,10 +1,10 @@
-/** Which paths the dashboard serves (files.ts) and how it reads its cookie (auth.ts): properties over many inputs. */
+/** Which paths the dashboard serves (files.ts), how it reads its cookie and which Host headers it takes (auth.ts): properties over many inputs. */
 import fc from "fast-check";
 import fs from "node:fs";
 import type http from "node:http";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { cookieToken, newGate, sameOrigin } from "../../src/dashboard/auth.js";
+import { cookieToken, knownHost, newGate, sameOrigin } from "../../src/dashboard/auth.js";
 import { projectFile } from "../../src/dashboard/files.js";
 import { tempDir } from "../helpers.js";
 
@@ -57,6 +57,17 @@ describe("the cookie and the origin", () => {
       }),
     );
     expect(cookieToken(gate, req({ cookie: `x${gate.cookie}=1; ${gate.cookie}x=2` }))).toBeUndefined();
+  });
+
+  it("knows the Host a request names only when it is this server's: loopback, the --host given, any address when listening on all", () => {
+    const named = (host: string | undefined, listen: string) => knownHost(req(host === undefined ? {} : { host }), listen);
+    for (const host of ["127.0.0.1:8765", "localhost:8765", "LOCALHOST:9000", "[::1]:8765", "127.0.0.1"]) expect(named(host, "127.0.0.1"), host).toBe(true);
+    for (const host of ["evil.example:8765", "evil.example", "127.0.0.1.evil.example:8765", "localhost.:8765", "10.1.2.3:8765", "127.0.0.1:8765:1", "127.0.0.1:x", "[::1", "", undefined]) expect(named(host, "127.0.0.1"), host).toBe(false);
+    expect(named("node12.cluster:8765", "node12.cluster")).toBe(true);
+    expect(named("[fe80::1]:8765", "fe80::1")).toBe(true);
+    expect(named("10.1.2.3:8765", "0.0.0.0")).toBe(true);
+    expect(named("[2001:db8::1]:8765", "::")).toBe(true);
+    expect(named("evil.example:8765", "0.0.0.0")).toBe(false);
   });
 
   it("takes a request as same-origin only when Origin names the host it was sent to", () => {

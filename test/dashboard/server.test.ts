@@ -42,6 +42,17 @@ describe("the token", () => {
     expect((await get(`/?token=${TOKEN.slice(1)}`, {})).status).toBe(403);
   });
 
+  it("nothing is served to a request naming another host, token or not (DNS rebinding)", async () => {
+    const status = (p: string, host: string) =>
+      new Promise<number | undefined>((resolve, reject) => {
+        http.get(`${base}${p}`, { headers: { host, cookie: COOKIE() } }, (res) => (res.resume(), resolve(res.statusCode))).on("error", reject);
+      });
+    for (const p of ["/", "/api/runs", `/?token=${TOKEN}`, "/api/file?path=cohort.toml"]) {
+      expect(await status(p, `evil.example:${ui.port}`), p).toBe(403);
+      expect(await status(p, `localhost:${ui.port}`), p).not.toBe(403);
+    }
+  });
+
   it("in the URL, it sets an HttpOnly SameSite=Strict cookie and leaves the address", async () => {
     const r = await get(`/?token=${TOKEN}`, {});
     expect(r.status).toBe(303);
