@@ -25,7 +25,8 @@ import { outputPlace, readOutput } from "../runs/output.js";
 import { resolveGroup, resolveRun } from "../runs/select.js";
 import type { Run } from "../runs/view.js";
 import { UserError } from "../util/errors.js";
-import { checkTag, commentsJson, newCommentId } from "../cli/commands/attrs.js";
+import { commentsJson, newCommentId } from "../cli/commands/attrs.js";
+import { checkComment, checkLabel, checkTag } from "../runs/attributes.js";
 import { comparisonJson } from "../cli/commands/runs-compare.js";
 import { filterOf, jsonRows, type RunsListOptions } from "../cli/commands/runs-list.js";
 import { runDetailJson } from "../cli/commands/runs-show.js";
@@ -271,14 +272,14 @@ export async function changeAttributesOf(state: DashboardState, noun: "run" | "g
   const del: string[] = [];
   if ("label" in b) {
     if (b.label === null || b.label === "") del.push("label");
-    else if (typeof b.label === "string") set.label = b.label;
+    else if (typeof b.label === "string") set.label = checkLabel(b.label);
     else throw new UserError("label must be text or null");
   }
   for (const t of strings(b.addTags, "addTags")) set[`tag:${checkTag(t)}`] = "";
   for (const t of strings(b.removeTags, "removeTags")) del.push(`tag:${checkTag(t)}`);
   if (b.comment !== undefined) {
     if (typeof b.comment !== "string" || b.comment.trim() === "") throw new UserError("a comment must be text that is not empty");
-    set[`comment:${newCommentId()}`] = { msg: b.comment, author: currentAuthor(), time: nowMicros() };
+    set[`comment:${newCommentId()}`] = { msg: checkComment(b.comment), author: currentAuthor(), time: nowMicros() };
   }
   changeAttributes(state.root, target.id, { set, delete: del });
   return { id: target.id, name: target.name };

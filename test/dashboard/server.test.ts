@@ -178,6 +178,10 @@ describe("writes", () => {
     for (const [headers, status] of refused) expect((await post("/api/runs/3/attributes", body, headers)).status, JSON.stringify(headers)).toBe(status);
     expect((await post("/api/runs/3/attributes", "{", origin())).status).toBe(400);
     expect((await post("/api/runs/3/attributes", JSON.stringify({ addTags: ["two words"] }), origin())).status).toBe(400);
+    // control characters, as the CLI refuses them (a comment may span lines)
+    for (const change of [{ label: "\u001b[2Jx" }, { label: "a\nb" }, { addTags: ["\u001b]0;t\u0007"] }, { comment: "x\u001b[31m" }]) {
+      expect((await post("/api/runs/3/attributes", JSON.stringify(change), origin())).status, JSON.stringify(change)).toBe(400);
+    }
     const unknown = await post("/api/runs/3/attributes", JSON.stringify({ label: "kept?", trash: true }), origin());
     expect(unknown.status).toBe(400);
     expect(((await unknown.json()) as { error: string }).error).toMatch(/^[^\n]*"trash"[^\n]*$/);

@@ -61,8 +61,6 @@ export interface TagOptions {
   remove?: string[];
 }
 
-/** (the dashboard's writes check tags as these commands do) */
-export { checkTag };
 
 async function tag(noun: Noun, refs: string[], opts: TagOptions): Promise<void> {
   const which = oneOf(opts, { "--add": "add", "--remove": "remove" });
