@@ -113,14 +113,19 @@ export class RecordedRun {
     }
   }
 
+  private ended = false;
   private metrics: MetricRow[] = [];
   private metricsTimer: NodeJS.Timeout | undefined;
   /** Why metrics could not be written, once a write failed (a full disk); later metrics are dropped. */
   metricsError: string | undefined;
 
-  /** Records rows of metrics (SPEC §14); they reach the journal within a second, and before the run's end. */
+  /**
+   * Records rows of metrics (SPEC §14); they reach the journal within a second, and before the run's
+   * end. Rows logged after the end (a function that timed out goes on in its thread) are dropped, as
+   * its output then is.
+   */
   log(rows: readonly MetricRow[]): void {
-    if (this.metricsError !== undefined) return;
+    if (this.metricsError !== undefined || this.ended) return;
     for (const row of rows) this.metrics.push(row);
     if (this.metrics.length >= 1000) this.flushMetrics();
     else this.metricsTimer ??= setTimeout(() => this.flushMetrics(), 1000).unref();
@@ -159,6 +164,7 @@ export class RecordedRun {
   /** The run ended with `exit` (negative: killed by signal -exit). */
   end(exit: number): void {
     this.flushMetrics();
+    this.ended = true;
     const len = this.segment ? this.segment.position() - this.offset : undefined;
     this.journal.append({ e: "end", t: nowMicros(), id: this.id, exit, len });
   }

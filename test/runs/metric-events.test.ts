@@ -49,6 +49,9 @@ describe("metric events", () => {
     run.start(journal.segment(0));
     for (let step = 0; step < 2500; step++) run.log([{ step, values: { loss: 1 / (step + 1) } }]);
     run.end(0);
+    // what is logged after the end (a function that timed out goes on) is dropped
+    run.log([{ step: 9999, values: { loss: 5 } }]);
+    run.flushMetrics();
     const lines = fs.readFileSync(path.join(journalDir(root), `${journal.id}.jsonl`), "utf8").trim().split("\n");
     expect(lines.map((l) => JSON.parse(l).e)).toEqual(["writer", "run", "end"]);
     // 2,500 rows: two full batches of 1,000, and the rest at the end, in the writer's metrics file
