@@ -33,6 +33,7 @@ import { runDetailJson } from "../cli/commands/runs-show.js";
 import { groupJson } from "../cli/runs-rows.js";
 import { listFiles } from "./files.js";
 import type { DashboardState } from "./state.js";
+import { wholeUtf8Length } from "../util/utf8.js";
 
 /** Rows a page of the jobs or runs table holds at most. */
 export const MAX_PAGE = 500;
@@ -204,7 +205,10 @@ export async function runOutput(state: DashboardState, ref: string, q: URLSearch
   const running = status === "running" || status === "pending";
   if (!place) return { text: "", next: 0, more: false, running };
   const from = Math.max(place.start, Number.parseInt(q.get("from") ?? "", 10) || place.start);
-  const bytes = readOutput({ ...place, end: Math.min(place.end ?? Infinity, from + OUTPUT_CHUNK) }, from);
+  let bytes = readOutput({ ...place, end: Math.min(place.end ?? Infinity, from + OUTPUT_CHUNK) }, from);
+  // A chunk that ends inside a character leaves it to the next (unless nothing else is in it).
+  const whole = wholeUtf8Length(bytes);
+  if (whole > 0 && whole < bytes.length && from + bytes.length < (place.end ?? Infinity)) bytes = bytes.subarray(0, whole);
   const next = from + bytes.length;
   // More only within the run's range: past its end, the segment holds the next run's output.
   const more = readOutput({ ...place, end: Math.min(place.end ?? Infinity, next + 1) }, next).length > 0;

@@ -85,3 +85,17 @@ export function showBytes(bytes: Uint8Array): string {
   }
   return out + rest.toString("utf8");
 }
+
+/**
+ * The length of `bytes` up to a UTF-8 sequence its end cuts short (a chunk of a longer text), so that
+ * the next chunk starts with that character whole. Bytes that are not UTF-8 there are left as they are.
+ */
+export function wholeUtf8Length(bytes: Uint8Array): number {
+  for (let i = bytes.length - 1; i >= 0 && i >= bytes.length - 4; i--) {
+    const b = bytes[i];
+    if ((b & 0xc0) === 0x80) continue; // a continuation byte: its lead is further back
+    const need = b >= 0xf8 ? 1 : b >= 0xf0 ? 4 : b >= 0xe0 ? 3 : b >= 0xc0 ? 2 : 1;
+    return bytes.length - i < need ? i : bytes.length;
+  }
+  return bytes.length;
+}

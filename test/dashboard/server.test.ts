@@ -111,6 +111,24 @@ describe("the API answers as the commands do", () => {
     }
   });
 
+  it("a run's output comes in chunks that never split a character", async () => {
+    const own = tempDir();
+    run(["init"], own);
+    // 1 MiB less one byte of "a", then a two-byte character across the first chunk's end
+    fs.writeFileSync(path.join(own, "cohort.toml"), `[operations.big]\ncommand = "head -c 1048575 /dev/zero | tr '\\\\0' a; printf '\\\\303\\\\251\\\\n'"\nflags = { n = 1 }\n`);
+    run(["run", "big", "-q"], own);
+    const other = await startDashboard({ root: own, host: "127.0.0.1", port: 0, token: TOKEN, pageDir: tempDir() });
+    try {
+      const ask = async (from?: number) => (await (await fetch(`http://127.0.0.1:${other.port}/api/runs/1/output${from === undefined ? "" : `?from=${from}`}`, { headers: { cookie: `cohort_ui_${other.port}=${TOKEN}` } })).json()) as { text: string; next: number; more: boolean };
+      const first = await ask();
+      expect([first.text.length, /^a+$/.test(first.text), first.more]).toEqual([1048575, true, true]);
+      const second = await ask(first.next);
+      expect([second.text, second.more]).toEqual(["\u00e9\n", false]);
+    } finally {
+      other.close();
+    }
+  });
+
   it("compare: cohort runs compare --json", async () => {
     const cmp = (await json("/api/compare?group=2&series=loss")) as { rows: Record<string, unknown>[]; series: { values: number[] }[] };
     expect(cmp.rows).toEqual(cli("runs", "compare", "-g", "2", "--json"));

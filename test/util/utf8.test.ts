@@ -3,7 +3,7 @@ import path from "node:path";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { readFileIfExists, readSmallFileSync, readTextFile } from "../../src/util/fs.js";
-import { decodeUtf8, describeInvalid, firstInvalidByte, showBytes, Utf8Error } from "../../src/util/utf8.js";
+import { decodeUtf8, describeInvalid, firstInvalidByte, showBytes, Utf8Error, wholeUtf8Length } from "../../src/util/utf8.js";
 import { tempDir } from "../helpers.js";
 
 const strict = new TextDecoder("utf-8", { fatal: true });
@@ -100,5 +100,25 @@ describe("reading text files", () => {
       expect(readSmallFileSync(file)).toBe(text);
       expect(readFileIfExists(file)).toBe(text);
     }
+  });
+});
+
+describe("wholeUtf8Length", () => {
+  it("cuts a chunk before a character its end splits, never elsewhere (property)", () => {
+    fc.assert(
+      fc.property(fc.string({ unit: "binary", minLength: 1 }), fc.nat(), (text, at) => {
+        const bytes = Buffer.from(text, "utf8");
+        const chunk = bytes.subarray(0, at % (bytes.length + 1));
+        const n = wholeUtf8Length(chunk);
+        // a boundary of characters: what is kept decodes strictly, and no more of the chunk would
+        expect(isValid(chunk.subarray(0, n))).toBe(true);
+        if (n < chunk.length) expect(isValid(chunk)).toBe(false);
+        expect(chunk.length - n).toBeLessThan(4);
+      }),
+    );
+    expect(wholeUtf8Length(Buffer.from([0x61, 0xc3]))).toBe(1);
+    expect(wholeUtf8Length(Buffer.from([0x61, 0xc3, 0xa9]))).toBe(3);
+    expect(wholeUtf8Length(Buffer.from([0xf0, 0x9f, 0x8e]))).toBe(0);
+    expect(wholeUtf8Length(Buffer.from([0xff, 0xfe]))).toBe(2); // not UTF-8: left as it is
   });
 });
