@@ -157,7 +157,8 @@ describe("metrics", () => {
     for (const [args, message] of [
       [["-g", "--best", "best:loss"], 'cohort: error: --best: unknown aggregation "best" in "best:loss"'],
       [["-g", "--best", "avg:loss"], "cohort: error: --best avg:loss: say which way is best with min: or max:"],
-      [["--best", "min:loss"], "cohort: error: --best goes with -g"],
+      [["--best", "min:loss"], "cohort: error: --best goes with -g: it adds"],
+      [["-g", "1", "--best", "min:loss"], "cohort: error: --best goes with -g alone, not with -g 1: it adds"],
     ] as const) {
       const r = cohort(["runs", ...args], { cwd: dir });
       expect(r.code).toBe(2);

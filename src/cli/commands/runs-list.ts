@@ -123,7 +123,11 @@ export default async function runsList(_command: undefined, opts: RunsListOption
   if (opts.all && opts.num !== undefined) throw new UserError("-a and -n both limit the list", "give one of them");
   if (opts.group === true && opts.deleted) throw new UserError("--deleted lists deleted runs, which no group row stands for", "give -g a group to see its deleted members");
   const limit = opts.all ? Infinity : parseCount(opts.num ?? "20", "-n");
-  if (opts.best !== undefined && opts.group !== true) throw new UserError("--best goes with -g: it adds each group's best member to its row", "cohort runs -g --best min:loss");
+  if (opts.best !== undefined && opts.group !== true) {
+    // (-g GROUP lists one group's members: there is no row of a group to add a best member to)
+    const what = opts.group === undefined ? "--best goes with -g" : `--best goes with -g alone, not with -g ${opts.group}`;
+    throw new UserError(`${what}: it adds each group's best member to its row`, "cohort runs -g --best min:loss; cohort runs compare -g GROUP --sort loss ranks one group's members");
+  }
   // (what --best and --json need is loaded for them alone: a plain listing starts sooner)
   const column = opts.best === undefined ? undefined : (await import("../../runs/compare.js")).parseBest(opts.best);
   const root = projectRootOf(process.cwd());
