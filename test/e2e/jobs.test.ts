@@ -12,7 +12,7 @@ function project(): string {
 
 describe("cohort init", () => {
   it("a bad grid is one line and exit 2, and makes no project", () => {
-    for (const args of [["T={1..}"], ["new", "a.b=1"]]) {
+    for (const args of [["T={1..}"], ["new", "a.b=1"], ['{"a": 1}'], ["[1]"]]) {
       const dir = tempDir();
       const r = cohort(["init", ...args], { cwd: dir });
       expect(r.code).toBe(2);

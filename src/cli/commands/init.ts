@@ -2,6 +2,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { expandGrid, parseAssignments } from "../../dataspace/multivalue.js";
 import { findProjectRoot, initProject } from "../../dataspace/project.js";
+import { shellQuote } from "../../execution/placeholders.js";
 import { UserError } from "../../util/errors.js";
 import { catchInterrupts } from "../interrupt.js";
 import { progressBar } from "../progress.js";
@@ -10,6 +11,10 @@ export default async function init(args: string[], opts: { name?: string }): Pro
   const dirs = args.filter((a) => !a.includes("="));
   const assignments = args.filter((a) => a.includes("="));
   if (dirs.length > 1) throw new UserError(`init takes one directory, got ${dirs.join(", ")}`, "grid values are KEY=VALUES");
+  // (a state point written as JSON would otherwise become a directory of that name)
+  if (dirs.length === 1 && /^\s*[{[]/.test(dirs[0])) {
+    throw new UserError(`${dirs[0]} looks like a state point, not a directory`, `init takes KEY=VALUES grids; cohort job init ${shellQuote(dirs[0])} makes one job from JSON`);
+  }
   // cohort.toml refuses an empty name: init would write a project that does not load.
   if (opts.name === "") throw new UserError("--name must not be empty", "e.g. --name demo, or leave it out: the directory's name is used");
   const dir = path.resolve(dirs[0] ?? ".");
