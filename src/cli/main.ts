@@ -404,7 +404,7 @@ function addRunsCommands(program: Command): void {
     .option("-j, --job <ids...>", "runs on this job (id or unique prefix)")
     .option("-n, --num <n>", "show the newest N (default 20)")
     .option("-a, --all", "show every run")
-    .option("--deleted", "show only the deleted runs")
+    .option("--deleted", "show only the deleted runs (with -g, the deleted groups)")
     .option("--best <min:METRIC|max:METRIC>", "with -g: each group's best member (lowest min:, highest max:) and its value")
     .option("--json", "print JSON")
     .addHelpText(
@@ -513,10 +513,16 @@ function addGroupCommands(program: Command): void {
   addAttributeCommands(group, "group");
   group
     .command("delete")
-    .description("delete groups; their member runs stay")
+    .description("delete groups (a marker: 'cohort group restore' brings them back); their member runs stay")
     .argument("<groups...>", "names, unique id prefixes or # of 'cohort runs -g'")
     .addHelpText("after", examples(["cohort group delete 1"]))
     .action(named((m) => m.deleteGroups));
+  group
+    .command("restore")
+    .description("bring deleted groups back, with the members they had; a number counts as in 'cohort runs -g --deleted'")
+    .argument("<groups...>", "names, unique id prefixes or # of 'cohort runs -g --deleted'")
+    .addHelpText("after", examples(["cohort runs -g --deleted", "cohort group restore 1"]))
+    .action(named((m) => m.restoreGroups));
 }
 
 export async function main(argv: string[]): Promise<void> {

@@ -55,3 +55,8 @@ export function deleteGroup(projectRoot: string, group: string): void {
   changeAttributes(projectRoot, group, { set: { trash: "" } });
 }
 
+/** Takes a deleted group out of the trash. */
+export function restoreGroup(projectRoot: string, group: string): void {
+  changeAttributes(projectRoot, group, { delete: ["trash"] });
+}
+

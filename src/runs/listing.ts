@@ -50,6 +50,12 @@ export function foldedRows(view: RunsView): Row[] {
   return rows.sort((a, b) => compareNewest(a.t, a.id, b.t, b.id)).map((x) => x.row);
 }
 
+/** The deleted groups, newest first, as `cohort runs -g --deleted` numbers them (`group restore #N`). */
+export function deletedGroups(view: RunsView): Group[] {
+  const rows = [...view.ledger.groups.values()].filter((g) => g.attrs.has("trash")).map((group) => ({ group, t: view.groupStarted(group) ?? group.made }));
+  return rows.sort((a, b) => compareNewest(a.t, a.group.id, b.t, b.group.id)).map((x) => x.group);
+}
+
 /**
  * What `-o`, `-s`, `-l`, `-t`, `-j` ask for. Several values of one filter: any may match; several
  * filters: all must. An absent filter lets everything through; an empty one, nothing.

@@ -11,7 +11,7 @@
  * A run that was purged keeps its events: naming it says so, rather than that no such run exists.
  */
 import { UserError } from "../util/errors.js";
-import { foldedRows, listedRuns } from "./listing.js";
+import { deletedGroups, foldedRows, listedRuns } from "./listing.js";
 import { trashOf } from "./run-status.js";
 import { isRunName, runName } from "./run-id.js";
 import type { Group, Run, RunsView } from "./view.js";
@@ -105,9 +105,31 @@ export function resolveGroup(view: RunsView, ref: string): Group {
   );
   if (found.length > 1) throw ambiguous(isRunName(want) ? "group name" : "group id prefix", ref, found);
   if (found.length === 0) {
+    if (deletedGroupsNamed(view, want).length > 0) throw new UserError(`group ${ref} is deleted`, `'cohort group restore ${ref}' brings it back`);
     throw new UserError(`no group named ${ref}`, "'cohort runs -g -a' lists them; name a group by its name, an id prefix of 4 or more hex digits, or its #");
   }
   return groups.find((g) => g.id === found[0])!;
+}
+
+function deletedGroupsNamed(view: RunsView, want: string): Group[] {
+  const deleted = [...view.ledger.groups.values()].filter((g) => g.attrs.has("trash"));
+  const found = new Set(matching(deleted.map((g) => g.id), want));
+  return deleted.filter((g) => found.has(g.id));
+}
+
+/** A deleted group, by name, id prefix or its # in `cohort runs -g --deleted`. */
+export function resolveDeletedGroup(view: RunsView, ref: string): Group {
+  const want = ref.trim().toLowerCase();
+  if (INDEX_RE.test(want)) {
+    const deleted = deletedGroups(view);
+    const g = deleted[Number(want) - 1];
+    if (!g) throw new UserError(`no deleted group #${want}`, `'cohort runs -g --deleted' numbers ${deleted.length} group${deleted.length === 1 ? "" : "s"}`);
+    return g;
+  }
+  const found = deletedGroupsNamed(view, want);
+  if (found.length > 1) throw ambiguous(isRunName(want) ? "group name" : "group id prefix", ref, found.map((g) => g.id));
+  if (found.length === 0) throw new UserError(`no deleted group named ${ref}`, "'cohort runs -g --deleted' lists them; name one by its name, an id prefix of 4 or more hex digits, or its #");
+  return found[0];
 }
 
 /** The groups that `refs` name, each once. */

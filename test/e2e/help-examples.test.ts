@@ -18,7 +18,8 @@ import { fencedBlocks, readmeQuickStart } from "./readme-blocks.js";
  * 7b9a, 80df: T 2.0). Then, as `cohort runs` numbers them: 1–3 a batch of train, 4–5 prepare on T 1.0
  * (prepared, so simulate is eligible there), 6–9 the pipeline on T 1.5 (complete); `cohort runs
  * --deleted`: 1, a train run; `cohort runs -g`: 1 a manual group of runs 1 and 2 labelled best, 2 the
- * batch, 3–4 the prepare runs, 5 the pipeline.
+ * batch, 3–4 the prepare runs, 5 the pipeline; `cohort runs -g --deleted`: 1, a manual group of runs 4
+ * and 5.
  */
 const SETUP = [
   "cohort init T={1.0,1.5,2.0} N={64,128}",
@@ -30,6 +31,7 @@ const SETUP = [
   "cohort group create 1 2 --label best",
   "cohort exec train lr=0.5",
   "cohort runs delete 1",
+  "cohort group delete $(cohort group create 4 5)",
 ];
 
 /** A SLURM that takes every job (sbatch prints the next job id) and knows of none afterwards. */
@@ -71,6 +73,7 @@ describe("the examples", () => {
     expect(json("runs").map((row) => row.operation)).toEqual(["train", "train", "train", "prepare", "prepare", "simulate", "simulate", "prepare", "prepare"]);
     expect(json("runs --deleted").map((row) => row.operation)).toEqual(["train"]);
     expect(json("runs -g").map((row) => row.kind ?? row.type)).toEqual(["manual", "batch", "run", "run", "pipeline"]);
+    expect(json("runs -g --deleted").map((row) => row.kind)).toEqual(["manual"]);
   }, 120_000);
 
   const cwd = tempDir();

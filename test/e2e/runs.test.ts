@@ -383,8 +383,19 @@ describe("cohort group", () => {
     c("group", "tag", g, "--remove", "sweep");
     expect(JSON.parse(c("group", "show", g, "--json").stdout)).toMatchObject({ label: "", tags: [] });
     expect(c("group", "delete", g).code).toBe(0);
-    expectUserError(c("group", "show", g), new RegExp(`no group named ${g}`));
+    expectUserError(c("group", "show", g), new RegExp(`group ${g} is deleted \\('cohort group restore ${g}' brings it back\\)`));
     expect(json(c("runs", "--json").stdout).map((x) => x.id)).toEqual(newest); // the members stay
+    // restored, with its members and attributes
+    expect(c("group", "restore", g).stdout).toBe(`${g}  restored\n`);
+    expect(JSON.parse(c("group", "show", g, "--json").stdout)).toMatchObject({ name: g, kind: "manual", label: "" });
+    expect(c("group", "show", g).stdout).toMatch(/^members \(2\)$/m);
+    expectUserError(c("group", "restore", g), new RegExp(`no deleted group named ${g}`));
+    // deleted groups are listed, numbered among themselves, as restore counts
+    expect(c("runs", "-g", "--deleted").stderr).toBe("no deleted groups\n");
+    c("group", "delete", g);
+    expect(json(c("runs", "-g", "--deleted", "--json").stdout).map((x) => [x.index, x.name])).toEqual([[1, g]]);
+    expect(c("group", "restore", "1").stdout).toBe(`${g}  restored\n`);
+    expectUserError(c("group", "restore", "1"), /no deleted group #1/);
   });
 
   it("-g folds each group into one row (a run in two groups into both); -g GROUP lists its members", () => {
@@ -445,7 +456,7 @@ describe("naming runs", () => {
 
   it("every command has help with examples", () => {
     const { c } = project();
-    for (const cmd of [["runs"], ["runs", "list"], ["runs", "show"], ["runs", "label"], ["runs", "tag"], ["runs", "comment"], ["runs", "delete"], ["runs", "restore"], ["runs", "purge"], ["group"], ["group", "create"], ["group", "add"], ["group", "remove"], ["group", "show"], ["group", "label"], ["group", "tag"], ["group", "comment"], ["group", "delete"]]) {
+    for (const cmd of [["runs"], ["runs", "list"], ["runs", "show"], ["runs", "label"], ["runs", "tag"], ["runs", "comment"], ["runs", "delete"], ["runs", "restore"], ["runs", "purge"], ["group"], ["group", "create"], ["group", "add"], ["group", "remove"], ["group", "show"], ["group", "label"], ["group", "tag"], ["group", "comment"], ["group", "delete"], ["group", "restore"]]) {
       const r = c(...cmd, "--help");
       expect(r.code, cmd.join(" ")).toBe(0);
       expect(r.stdout, cmd.join(" ")).toMatch(/Examples:\n {2}\$ cohort /);

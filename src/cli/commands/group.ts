@@ -1,7 +1,7 @@
-/** `cohort group create|add|remove|delete`: run groups made and changed by hand (SPEC §7). */
+/** `cohort group create|add|remove|delete|restore`: run groups made and changed by hand (SPEC §7). */
 import { checkLabel } from "../../runs/attributes.js";
-import { addMembers, deleteGroup, makeGroup, removeMembers } from "../../runs/groups.js";
-import { resolveGroup, resolveGroups, resolveRunId, resolveRuns } from "../../runs/select.js";
+import { addMembers, deleteGroup, makeGroup, removeMembers, restoreGroup } from "../../runs/groups.js";
+import { resolveDeletedGroup, resolveGroup, resolveGroups, resolveRunId, resolveRuns } from "../../runs/select.js";
 import { runName } from "../../runs/run-id.js";
 import { UserError } from "../../util/errors.js";
 import { out, warn } from "../context.js";
@@ -41,6 +41,16 @@ export async function remove(ref: string, refs: string[]): Promise<void> {
   }
   removeMembers(root, summary.id, ids);
   for (const id of ids) out(`${summary.name}  - ${runName(id)}\n`);
+}
+
+/** `group restore GROUP...`: deleted groups come back, with the members they had. */
+export async function restoreGroups(refs: string[]): Promise<void> {
+  const { root, view } = await openRuns();
+  const groups = refs.map((ref) => resolveDeletedGroup(view, ref));
+  for (const g of new Set(groups)) {
+    restoreGroup(root, g.id);
+    out(`${g.name}  restored\n`);
+  }
 }
 
 /** `group delete GROUP...`: the groups go, their member runs stay. */

@@ -3,7 +3,7 @@ import type { MetricColumn } from "../../runs/metrics.js";
 import { trashOf } from "../../runs/run-status.js";
 import type { Run } from "../../runs/view.js";
 import type { GroupStatus } from "../../runs/group-columns.js";
-import { foldedRows, groupMatches, listedRuns, runMatches, type Row, type RowFilter } from "../../runs/listing.js";
+import { deletedGroups, foldedRows, groupMatches, listedRuns, runMatches, type Row, type RowFilter } from "../../runs/listing.js";
 import { resolveGroup, resolveJobRef } from "../../runs/select.js";
 import { RunsView } from "../../runs/view.js";
 import { CACHED_ROWS, loadListing, saveListing, type ListKind } from "../../runs/listing-cache.js";
@@ -99,7 +99,11 @@ export async function listing(root: string, opts: RunsListOptions, limit: number
     if (matched++ < limit) shown.push({ row, index });
   };
   let save = () => {};
-  if (opts.group === true) {
+  if (opts.group === true && opts.deleted) {
+    deletedGroups(view).forEach((group, i) => {
+      if (groupMatches(view, group, filter)) take({ type: "group", group }, i + 1);
+    });
+  } else if (opts.group === true) {
     const rows = foldedRows(view);
     rows.forEach((row, i) => {
       if (row.type === "run" ? runMatches(view, row.run, filter) : groupMatches(view, row.group, filter)) take(row, i + 1);
@@ -121,7 +125,6 @@ export async function listing(root: string, opts: RunsListOptions, limit: number
 export default async function runsList(_command: undefined, opts: RunsListOptions): Promise<void> {
   // (`cohort runs X` with X no command of runs is an error before this: src/cli/main.ts)
   if (opts.all && opts.num !== undefined) throw new UserError("-a and -n both limit the list", "give one of them");
-  if (opts.group === true && opts.deleted) throw new UserError("--deleted lists deleted runs, which no group row stands for", "give -g a group to see its deleted members");
   const limit = opts.all ? Infinity : parseCount(opts.num ?? "20", "-n");
   if (opts.best !== undefined && opts.group !== true) {
     // (-g GROUP lists one group's members: there is no row of a group to add a best member to)
@@ -150,7 +153,7 @@ export default async function runsList(_command: undefined, opts: RunsListOption
       cells.forEach((row, i) => row.push(best[i]?.run.name ?? "", best[i]?.text ?? ""));
     }
     if (cells.length > 0) out(renderTable(head, cells) + "\n");
-    else process.stderr.write(opts.deleted ? "no deleted runs\n" : "no runs\n");
+    else process.stderr.write(opts.deleted ? (opts.group === true ? "no deleted groups\n" : "no deleted runs\n") : "no runs\n");
     if (shown.length < matched) process.stderr.write(`${shown.length} of ${matched} shown; -a shows all, -n N the newest N\n`);
   }
   // (after the rows are out: the cache only speeds up the next listing)
