@@ -97,6 +97,8 @@ export async function runPasses(project: Project, workflow: Workflow, opts: RunO
 
 async function passesOf(project: Project, workflow: Workflow, opts: RunOptions, workers: WorkerPool | undefined, starters: Starters): Promise<RunSummary> {
   const planner = new Planner(project, workflow, opts.selection);
+  // (-j naming nothing the groups run on is bad input; the group of the invocation is made at its first run)
+  planner.checkSelected(opts.groups);
   const numPasses = opts.numPasses ?? 1;
   const counts = new Map<string, number>();
   const results: ExecutionResult[] = [];

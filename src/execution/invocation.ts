@@ -125,8 +125,6 @@ export async function planRun(project: Project, workflow: Workflow, request: Run
     return withDefaults(op.name, op.flags!, batch ? batch.sets : [{}]).map((flags) => flagItem(g, op, flags));
   });
   const statepoints = batch && jobGroups.length > 0 ? batch.sets.map((sp) => validateStatepoint(sp)) : undefined;
-  // (before anything is made: -j naming nothing the groups run on is bad input)
-  if (!statepoints && jobGroups.length > 0) new Planner(project, workflow, request.selection).checkSelected(jobGroups);
   const plan: RunPlan = {
     groups,
     flagItems,
@@ -214,7 +212,9 @@ export function flagSetsOf(plan: RunPlan): JsonObject[] | undefined {
 export async function pretendItems(project: Project, workflow: Workflow, plan: RunPlan): Promise<ExecutionItem[]> {
   let items = plan.flagItems;
   if (!plan.statepoints && plan.jobGroups.length > 0) {
-    const { items: eligible, raised } = await eligibleItems(new Planner(project, workflow, plan.selection), plan.jobGroups, plan.order);
+    const planner = new Planner(project, workflow, plan.selection);
+    planner.checkSelected(plan.jobGroups);
+    const { items: eligible, raised } = await eligibleItems(planner, plan.jobGroups, plan.order);
     if (raised.length > 0) throw raised[0].error;
     items = [...items, ...eligible];
   }
@@ -345,6 +345,7 @@ async function forceRun(
   opts: ItemsOptions & { remaining: () => number | undefined },
 ): Promise<RunSummary> {
   const planner = new Planner(project, workflow, selection);
+  planner.checkSelected(groups);
   let summary: RunSummary = { results: [], passes: 0 };
   for (const group of groups) {
     for (const name of group.operations) {
