@@ -143,9 +143,10 @@ const ID_RE = /"id":"([^"\\]*)"/;
  */
 export function readMetrics(projectRoot: string, only?: ReadonlySet<string>, series = false): MetricsByRun {
   // (before the events: a runner that files its run's file meanwhile has written the event before removing the file)
-  const leftovers = readLeftovers(projectRoot, only);
+  const names = journalDirNames(projectRoot);
+  const leftovers = readLeftovers(projectRoot, names, only);
   const out: MetricsByRun = { runs: new Map(), skipped: 0, filed: new Set() };
-  for (const name of metricsFileNames(projectRoot)) {
+  for (const name of metricsFileNames(names)) {
     let buf: Buffer;
     try {
       buf = fs.readFileSync(path.join(journalDir(projectRoot), name));
@@ -169,15 +170,12 @@ export function metricsFileOf(projectRoot: string, runId: string): string {
 
 const LEFTOVER_RE = /^([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\.logged$/;
 
-/** The rows of each run's `$COHORT_METRICS` file still there (of the runs in `only`), to its last newline. */
-export function readLeftovers(projectRoot: string, only?: ReadonlySet<string>): Map<string, MetricRow[]> {
+/**
+ * The rows of each run's `$COHORT_METRICS` file still there (of the runs in `only`), to its last
+ * newline; `names`: the journal directory's entries.
+ */
+export function readLeftovers(projectRoot: string, names: readonly string[], only?: ReadonlySet<string>): Map<string, MetricRow[]> {
   const out = new Map<string, MetricRow[]>();
-  let names: string[];
-  try {
-    names = fs.readdirSync(journalDir(projectRoot));
-  } catch {
-    return out;
-  }
   for (const name of names) {
     const id = LEFTOVER_RE.exec(name)?.[1];
     if (!id || (only && !only.has(id))) continue;
@@ -202,13 +200,18 @@ export function addLeftovers(out: MetricsByRun, leftovers: Map<string, MetricRow
   }
 }
 
-/** The metrics files of a project's writers, by name (oldest writer first). */
-export function metricsFileNames(projectRoot: string): string[] {
+/** The entries of a project's journal directory (none when there is none yet). */
+export function journalDirNames(projectRoot: string): string[] {
   try {
-    return fs.readdirSync(journalDir(projectRoot)).filter((n) => METRICS_FILE_RE.test(n)).sort();
+    return fs.readdirSync(journalDir(projectRoot));
   } catch {
     return [];
   }
+}
+
+/** The metrics files among the journal directory's entries, by name (oldest writer first). */
+export function metricsFileNames(names: readonly string[]): string[] {
+  return names.filter((n) => METRICS_FILE_RE.test(n)).sort();
 }
 
 /** Adds the metric events among the bytes of a metrics file up to `end` (just after a newline) to `out`. */

@@ -14,7 +14,7 @@ import { readCheckedFile, writeCheckedFile } from "../util/checked-file.js";
 import { makeDirs, readLinesFrom } from "../util/fs.js";
 import { keyAt, keyNumbers, keyOf, sameKey, type StatKey } from "../util/stat-key.js";
 import { journalDir } from "./journal.js";
-import { addLeftovers, addMetricLines, metricsFileNames, readLeftovers, type MetricsByRun } from "./metric-events.js";
+import { addLeftovers, addMetricLines, journalDirNames, metricsFileNames, readLeftovers, type MetricsByRun } from "./metric-events.js";
 import { MetricSummary, type MetricValue } from "./metrics.js";
 
 /** Changes whenever what the cache holds changes; a cache of another format starts over. */
@@ -100,9 +100,10 @@ function readFrom(file: string, from: number, out: MetricsByRun): { key: StatKey
  */
 export function readMetricsCached(projectRoot: string): MetricsByRun {
   // (the files left behind, not kept: read first, as readMetrics does)
-  const leftovers = readLeftovers(projectRoot);
+  const entries = journalDirNames(projectRoot);
+  const leftovers = readLeftovers(projectRoot, entries);
   const dir = journalDir(projectRoot);
-  const names = metricsFileNames(projectRoot);
+  const names = metricsFileNames(entries);
   const cached = load(projectRoot);
   const marks = new Map((cached?.journals ?? []).map((m) => [m[0], m]));
   // Whether every journal the cache read is still there, as it was or longer.
