@@ -22,7 +22,7 @@ import { readFileIfExists, readTextFile } from "../util/fs.js";
 import { packageFile } from "../util/package-file.js";
 import { check, showPath, table, type Path } from "../workflow/definition-schema.js";
 import { MEMORY_HINT, parseMemory, parseWalltime, WALLTIME_HINT } from "../workflow/directives.js";
-import { CONTROL } from "../workflow/group-options.js";
+import { CONTROL } from "../util/text.js";
 import { firstProblem, readToml } from "../workflow/toml.js";
 import type { PartitionLimits } from "./partition-choice.js";
 import { PLACE_NAME, SCHEDULERS, type SchedulerName } from "./script.js";

@@ -52,7 +52,7 @@ import { readTextFile } from "../util/fs.js";
 import { packageFile } from "../util/package-file.js";
 import { shellQuote } from "../execution/placeholders.js";
 import { givenKeys, type ResolvedDirectives } from "../workflow/directives.js";
-import { CONTROL } from "../workflow/group-options.js";
+import { CONTROL } from "../util/text.js";
 
 export type SchedulerName = "slurm" | "pbs" | "lsf";
 export const SCHEDULERS = ["slurm", "pbs", "lsf"] as const satisfies readonly SchedulerName[];

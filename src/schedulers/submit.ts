@@ -26,7 +26,7 @@ import type { Project } from "../dataspace/project.js";
 import { makeGroup } from "../runs/groups.js";
 import { Interrupted, UserError } from "../util/errors.js";
 import { makeDirs } from "../util/fs.js";
-import { CONTROL } from "../workflow/group-options.js";
+import { CONTROL } from "../util/text.js";
 import type { GroupDefinition } from "../workflow/model.js";
 import type { Selection } from "../workflow/planner.js";
 import type { Workflow } from "../workflow/workflow.js";

@@ -26,7 +26,6 @@ import { CONTROL } from "../util/text.js";
 
 /** Characters `sh` would treat specially outside quotes (operators, expansions, globs, comments). */
 const SPECIAL = new Set([..."|&;<>()$`*?[]#~{}"]);
-export { CONTROL };
 
 /** The words of `text` as `sh` splits them, or a UserError saying what in it `sh` would not take literally. */
 export function shellWords(text: string): string[] {

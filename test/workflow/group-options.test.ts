@@ -8,7 +8,8 @@ import { describe, expect, it } from "vitest";
 import { shellQuote } from "../../src/execution/placeholders.js";
 import { UserError } from "../../src/util/errors.js";
 import { FlowProject } from "../../src/workflow/flow-project.js";
-import { CONTROL, groupOptionWords, shellWords } from "../../src/workflow/group-options.js";
+import { groupOptionWords, shellWords } from "../../src/workflow/group-options.js";
+import { CONTROL } from "../../src/util/text.js";
 import { parseProjectToml } from "../../src/workflow/toml.js";
 import { tempDir, userErrorOf } from "../helpers.js";
 
