@@ -112,7 +112,7 @@ export function resolveGroup(view: RunsView, ref: string): Group {
 }
 
 function deletedGroupsNamed(view: RunsView, want: string): Group[] {
-  const deleted = [...view.ledger.groups.values()].filter((g) => g.attrs.has("trash"));
+  const deleted = deletedGroups(view);
   const found = new Set(matching(deleted.map((g) => g.id), want));
   return deleted.filter((g) => found.has(g.id));
 }
