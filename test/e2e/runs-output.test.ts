@@ -20,6 +20,17 @@ describe("cohort runs show: a run's output", () => {
     expect([...r.stdout]).toEqual([...Buffer.from("one\n\xff\x00twoerr\n", "latin1")]);
   });
 
+  it("--json with --output or --follow is refused: the output is bytes as written", () => {
+    const dir = project("echo hi");
+    expect(cohort(["run", "talk", "-q"], { cwd: dir }).code).toBe(0);
+    for (const flag of ["--output", "--follow"]) {
+      const r = cohort(["runs", "show", "1", flag, "--json"], { cwd: dir });
+      expect(r.code).toBe(2);
+      expect(r.stdout).toBe("");
+      expect(r.stderr).toMatch(new RegExp(`^cohort: error: --json and ${flag}: .*\\(cohort runs show RUN --json gives its last lines \\(--tail N\\)\\)\\n$`));
+    }
+  });
+
   it("--follow prints what a running run printed so far, then the rest, and ends with it", async () => {
     const dir = project("echo first; while [ ! -e \"$COHORT_PROJECT/go\" ]; do sleep 0.05; done; echo second");
     const runner = spawn(process.execPath, [COHORT, "run", "talk", "-q"], { cwd: dir, stdio: "ignore" });

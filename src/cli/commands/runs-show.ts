@@ -15,6 +15,7 @@ import { sparkline } from "../sparkline.js";
 import { isoTime } from "../when.js";
 import { commentLines, commentsJson } from "./attrs.js";
 import { printable } from "../../util/text.js";
+import { UserError } from "../../util/errors.js";
 
 export interface RunsShowOptions {
   json?: boolean;
@@ -36,6 +37,9 @@ function parsed(text: string | undefined): unknown {
 /** `cohort runs show RUN`: everything the journals say of a run; `--output` its output, `--follow` as it grows. */
 export default async function runsShow(ref: string, opts: RunsShowOptions): Promise<void> {
   const tail = parseCount(opts.tail, "--tail", 0);
+  if (opts.json && (opts.output || opts.follow)) {
+    throw new UserError(`--json and --${opts.follow ? "follow" : "output"}: a run's output is printed as the run wrote it`, "cohort runs show RUN --json gives its last lines (--tail N)");
+  }
   const { root, view } = await openRuns();
   warnDamaged(view);
   const run = resolveRun(view, ref);
