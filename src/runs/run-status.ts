@@ -128,5 +128,17 @@ export function groupColumns(
   }
   const jobs = new Set<string>();
   for (const r of members) for (const j of r.jobs) jobs.add(j);
-  return { operation: groupOperation(facts), started: groupStarted(facts), status: groupStatus(statuses), jobs: [...jobs], settled };
+  return { operation: facts.length > 0 ? groupOperation(facts) : plannedOperation(group), started: groupStarted(facts), status: groupStatus(statuses), jobs: [...jobs], settled };
+}
+
+/**
+ * What a group with no counted member was made to run, so that a queued submission's row says what it
+ * waits to run: a batch's operation, a submission's FlowGroups (`first...other` when several); else "".
+ */
+function plannedOperation(group: Group): string {
+  const named = group.attrs.get(group.kind === "submission" ? "flowgroup" : "operation");
+  if (typeof named !== "string" || (group.kind !== "submission" && group.kind !== "batch")) return "";
+  const names = group.kind === "submission" ? named.split(",") : [named];
+  const other = names.find((n) => n !== names[0]);
+  return other === undefined ? names[0] : `${names[0]}...${other}`;
 }

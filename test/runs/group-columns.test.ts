@@ -190,6 +190,24 @@ describe("a group's columns from the journal", () => {
     expect(groupColumns({ ...group, kind: "batch", ended: 400, planned: 3 }, ledger, live).status).toBe("terminated");
   });
 
+  it("with no counted member, show what they were made to run: a submission's FlowGroups, a batch's operation", () => {
+    const ledger = new Ledger();
+    const live = new Liveness();
+    const made = (kind: "submission" | "batch" | "manual", set: Record<string, string>) => {
+      const gid = `00000000-0000-7000-9000-${String(ledger.groups.size).padStart(12, "0")}`;
+      ledger.apply(W, { e: "group", t: 300, id: gid, kind, set });
+      return groupColumns(ledger.groups.get(gid)!, ledger, live, { clusterJob: () => "queued" }).operation;
+    };
+    expect(made("submission", { flowgroup: "prep_and_sim" })).toBe("prep_and_sim");
+    expect(made("submission", { flowgroup: "prep,prep,sim,post" })).toBe("prep...sim");
+    expect(made("batch", { operation: "train" })).toBe("train");
+    expect(made("manual", { operation: "train" })).toBe("");
+    expect(made("submission", {})).toBe("");
+    // a member that counts decides, as ever
+    ledger.apply(W, { e: "run", t: 500, id: id(9), op: "sim", config: "{}", jobs: [job(9)], in: ["00000000-0000-7000-9000-000000000000"] });
+    expect(groupColumns(ledger.groups.get("00000000-0000-7000-9000-000000000000")!, ledger, live).operation).toBe("sim");
+  });
+
   it("are settled, to be kept as they are while the journals are, only when no liveness or scheduler is asked", () => {
     const ledger = ledgerOf([{ op: "a", started: 10, exit: 0, trash: "" }], [[0]]);
     const group = [...ledger.groups.values()][0];
