@@ -54,7 +54,10 @@ export function buildProgram(only?: string): Command {
       .action(lazy(() => import("./commands/init.js")));
 
   if (want("job")) {
-    const job = program.command("job").description("create, inspect and remove jobs");
+    const job = program
+      .command("job")
+      .description("create, inspect and remove jobs")
+      .addHelpText("after", examples([`cohort job init '{"T": 1.0, "N": 100}'`, "cohort job show 8ecc", "cohort job rm 7b9a 80df"]));
     job
       .command("init")
       .description("create the job of a state point (idempotent) and print its id")
@@ -289,7 +292,10 @@ export function buildProgram(only?: string): Command {
       .action(lazy(() => import("./commands/submit.js")));
 
   if (want("template")) {
-    const template = program.command("template").description("the built-in submission-script templates");
+    const template = program
+      .command("template")
+      .description("the built-in submission-script templates")
+      .addHelpText("after", examples(["cohort template show slurm"]));
     template
       .command("show")
       .description("print a built-in template (slurm, pbs, lsf, base) to start your own templates/<scheduler>.sh from")
@@ -305,7 +311,8 @@ export function buildProgram(only?: string): Command {
       .description(
         "the cluster profiles cohort knows: built-ins, the user's ~/.config/cohort/clusters.toml and [clusters.NAME] " +
           "tables of cohort.toml, later ones winning (docs/clusters.md)",
-      );
+      )
+      .addHelpText("after", examples(["cohort cluster show", "cohort cluster list"]));
     cluster
       .command("show")
       .description(

@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { tempDir } from "../helpers.js";
-import { commandPaths, helpPage } from "./help-pages.js";
+import { commandPaths, examplesOf, helpPage } from "./help-pages.js";
 
 const WIDTH = 80;
 
@@ -56,5 +56,13 @@ describe("--help text", () => {
   const cwd = tempDir();
   it.each(commandPaths().map((words) => [["cohort", ...words].join(" "), words]))("%s --help breaks no line before it must", (_name, words) => {
     expect(earlyBreaks(helpPage(words as string[], cwd))).toEqual([]);
+  });
+});
+
+describe("--help examples", () => {
+  const cwd = tempDir();
+  // A parent command (`cohort job`, `cohort cluster`) is where a user looks first: it shows examples too.
+  it.each(commandPaths().map((words) => [["cohort", ...words].join(" "), words]))("%s --help shows examples", (_name, words) => {
+    expect(examplesOf(helpPage(words as string[], cwd)).length).toBeGreaterThan(0);
   });
 });
