@@ -146,6 +146,12 @@ flags = { lr = 0.01 }
     expect(status.stderr).toBe("cohort: warning: train is a flag operation, which has no jobs; see 'cohort runs'\n");
   });
 
+  it("next with a flag operation's name says it runs on no job", () => {
+    const dir = project({ "cohort.toml": TOML }, "i={1,2}");
+    const r = cohort(["next", "train"], { cwd: dir });
+    expect([r.code, r.stdout, r.stderr]).toEqual([2, "", "cohort: error: train is a flag operation, which runs on no job (cohort run train runs it; cohort runs -o train lists its runs)\n"]);
+  });
+
   it("next and exec with a group's name say it is a group", () => {
     const dir = project({ "cohort.toml": `${TOML}\n[groups.ex]\noperations = ["prepare"]\n` }, "i=1");
     const r = cohort(["next", "ex"], { cwd: dir });
