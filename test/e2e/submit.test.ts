@@ -162,6 +162,28 @@ describe("submit --pretend where the scheduler cannot be reached", () => {
   });
 });
 
+describe("submit and flag operations", () => {
+  const TOML = `[operations.prepare]\ncommand = "true"\npost = [{ isfile = "done" }]\n[operations.train]\ncommand = "true"\nflags = { lr = 0.1 }\n`;
+
+  // A flag operation runs on no job: a cluster job per job would run nothing there (run -j skips it).
+  it("leaves them out without names, as run does", () => {
+    const dir = project(TOML, ["i={1,2}"]);
+    const r = submit(dir, ["--pretend"], { FAKE_SQUEUE_FAIL: "1" });
+    expect(r.code, r.stderr).toBe(0);
+    expect(pretended(r.stdout).map((s) => / run -o (\S+) /.exec(s)?.[1])).toEqual(["prepare", "prepare"]);
+  });
+
+  it("skips one named beside others with a warning, and refuses it alone: exit 2, one line", () => {
+    const dir = project(TOML, ["i={1,2}"]);
+    const both = submit(dir, ["prepare", "train", "--pretend"], { FAKE_SQUEUE_FAIL: "1" });
+    expect(both.code, both.stderr).toBe(0);
+    expect(both.stderr).toBe("cohort: warning: skipped train: a flag operation runs on no job, and a cluster job runs a group on jobs\n");
+    expect(pretended(both.stdout)).toHaveLength(2);
+    const alone = submit(dir, ["train", "--pretend"]);
+    expect([alone.code, alone.stdout, alone.stderr]).toEqual([2, "", "cohort: error: cannot submit train: a flag operation runs on no job, and a cluster job runs a group on jobs (run it here: cohort run train)\n"]);
+  });
+});
+
 describe("no value can add a line to a submission script", () => {
   /** Would touch a marker file if a shell ran it. */
   const evil = (n: number) => `$(touch M${n}a) \`touch M${n}b\` ; touch M${n}c & 'q' é 日`;

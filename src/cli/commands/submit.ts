@@ -12,6 +12,8 @@ import { out, warn } from "../context.js";
 import { catchInterrupts } from "../interrupt.js";
 import { parseCount } from "../../util/numbers.js";
 import { loadProjectWorkflow, selectionOf } from "../workflow.js";
+import type { GroupDefinition } from "../../workflow/model.js";
+import type { Workflow } from "../../workflow/workflow.js";
 
 export interface SubmitCliOptions {
   operation?: string[];
@@ -95,6 +97,22 @@ function submissionJson(jobs: PlannedJob[], cost: SubmissionCost, scheduler: Sch
   };
 }
 
+/**
+ * The selected groups a cluster job can run: a cluster job runs a group on an aggregate, and a flag
+ * operation has none. Left out as `cohort run` leaves them out without names; named, with a warning,
+ * and an error when nothing else is left.
+ */
+function jobGroups(workflow: Workflow, selected: GroupDefinition[], named: boolean): GroupDefinition[] {
+  const flagOp = (g: GroupDefinition) => g.operations.find((name) => workflow.operation(name).flags !== undefined);
+  const kept = selected.filter((g) => flagOp(g) === undefined);
+  if (!named || kept.length === selected.length) return kept;
+  const left = selected.filter((g) => flagOp(g) !== undefined).map((g) => (g.name === flagOp(g) ? g.name : `${g.name} (it holds the flag operation ${flagOp(g)})`));
+  const what = `${left.join(", ")}: a flag operation runs on no job, and a cluster job runs a group on jobs`;
+  if (kept.length === 0) throw new UserError(`cannot submit ${what}`, `run it here: cohort run ${flagOp(selected[0])}`);
+  warn(`skipped ${what}`);
+  return kept;
+}
+
 export default async function submitCommand(names: string[], opts: SubmitCliOptions): Promise<void> {
   // Words after `--` go to the scheduler's submit command untouched.
   const dash = process.argv.indexOf("--");
@@ -103,7 +121,7 @@ export default async function submitCommand(names: string[], opts: SubmitCliOpti
   const named = schedulerNameOf(opts.scheduler);
   const { project, workflow } = await loadProjectWorkflow();
   const patterns = [...positional, ...(opts.operation ?? [])];
-  const groups = workflow.select(patterns.length ? patterns : undefined, warn);
+  const groups = jobGroups(workflow, workflow.select(patterns.length ? patterns : undefined, warn), patterns.length > 0);
   for (const id of opts.after ?? []) if (!/^[\w.[\]-]+$/.test(id)) throw new UserError(`--after ${id} is not a cluster job id`, "e.g. --after 12345");
   // The scheduler found on the PATH answers for its cluster's name, if a profile's detection asks.
   const found = tryScheduler(named);
