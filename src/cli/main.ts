@@ -241,7 +241,8 @@ export function buildProgram(only?: string): Command {
       .command("next")
       .description("print the ids of the jobs (or aggregates) on which an operation is eligible")
       .argument("<operation>", "the operation")
-      .addHelpText("after", examples(["cohort next simulate", "cohort next simulate | head -1"]))
+      .option("--json", "print JSON: a list of {id, jobs}, each aggregate's id and its jobs' ids")
+      .addHelpText("after", examples(["cohort next simulate", "cohort next simulate | head -1", "cohort next simulate --json"]))
       .action(lazy(() => import("./commands/next.js")));
 
   if (want("runs")) addRunsCommands(program);

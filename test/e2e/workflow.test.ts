@@ -153,6 +153,8 @@ post = [{ isfile = "b" }]
     expect(cohort(["exec", "prepare", ids[0].slice(0, 5)], { cwd: dir }).code).toBe(0);
     expect(lines(cohort(["next", "simulate"], { cwd: dir }).stdout)).toEqual([ids[0]]);
     expect(lines(cohort(["next", "prepare"], { cwd: dir }).stdout)).toEqual([ids[1]]);
+    // a listing, so --json too
+    expect(JSON.parse(cohort(["next", "prepare", "--json"], { cwd: dir }).stdout)).toEqual([{ id: ids[1], jobs: [ids[1]] }]);
   });
 
   it("runs shell hooks from cohort.toml", () => {
