@@ -3,7 +3,7 @@
  * command runs, so that start-up stays short on projects of any size.
  */
 import { Command, CommanderError } from "commander";
-import { errorText, UserError } from "../util/errors.js";
+import { systemReason, UserError } from "../util/errors.js";
 import { closeNames } from "../util/names.js";
 import { checkArgsUtf8 } from "./argv.js";
 import { fail, setDebug } from "./context.js";
@@ -563,7 +563,8 @@ export async function main(argv: string[]): Promise<void> {
       try {
         process.chdir(opts.directory);
       } catch (err) {
-        throw new UserError(`cannot enter ${opts.directory}: ${errorText(err)}`, "-C takes an existing directory");
+        // Node's message names the working directory too, as if -C were relative to it: the reason alone.
+        throw new UserError(`cannot enter ${opts.directory}: ${systemReason(err)}`, "-C takes an existing directory");
       }
     }
   });

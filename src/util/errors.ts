@@ -59,9 +59,16 @@ const ATTEMPTS: Record<string, string> = {
 export function systemErrorText(err: unknown): string | undefined {
   const e = err as NodeJS.ErrnoException;
   if (!(err instanceof Error) || typeof e.code !== "string" || typeof e.syscall !== "string") return undefined;
-  // Node's message is "CODE: reason, syscall 'path'"
-  const reason = /^[A-Z0-9_]+: ([^,]+),/.exec(e.message)?.[1] ?? e.code;
   const dest = (e as { dest?: string }).dest;
   const target = e.path === undefined ? "" : ` ${e.path}${dest === undefined ? "" : ` to ${dest}`}`;
-  return `cannot ${ATTEMPTS[e.syscall] ?? e.syscall}${target}: ${reason} (${e.code})`;
+  return `cannot ${ATTEMPTS[e.syscall] ?? e.syscall}${target}: ${systemReason(err)}`;
+}
+
+/** The system's reason for a failed call with its code, `no such file or directory (ENOENT)`; else the error's message. */
+export function systemReason(err: unknown): string {
+  const e = err as NodeJS.ErrnoException;
+  if (!(err instanceof Error) || typeof e.code !== "string") return errorText(err);
+  // Node's message is "CODE: reason, syscall 'path'"
+  const reason = /^[A-Z0-9_]+: ([^,]+),/.exec(e.message)?.[1] ?? e.code;
+  return `${reason} (${e.code})`;
 }

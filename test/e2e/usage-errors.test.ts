@@ -21,6 +21,8 @@ describe("a mistyped command or option", () => {
     [["--pretnd"], "unknown option '--pretnd' (see 'cohort --help')"],
     [["runs", "show"], "missing required argument 'run' (see 'cohort runs show --help')"],
     [["run", "-o"], "option '-o, --operation <names...>' argument missing (see 'cohort run --help')"],
+    // the system's reason as every system error gives it, not Node's message with the working directory
+    [["-C", "/nonexistent-dir", "status"], "cannot enter /nonexistent-dir: no such file or directory (ENOENT) (-C takes an existing directory)"],
   ])("cohort %j", (args, message) => {
     const r = cohort(args, { cwd });
     expect(r.stderr).toBe(`cohort: error: ${message}\n`);
