@@ -70,7 +70,7 @@ describe("output reaches the terminal byte for byte", () => {
     }
     // runs show: the last lines of the output, as written
     const shown = cohortBytes(["runs", "show", "1", "--tail", "1"], dir);
-    expect(shown.stdout.includes(Buffer.concat([Buffer.from("output (last 1 lines)\n  "), ODD]))).toBe(true);
+    expect(shown.stdout.includes(Buffer.concat([Buffer.from("output (last line)\n  "), ODD]))).toBe(true);
   });
 
   it("a function that ends stdout ends only its own output: later runs print, the summary shows, exit code 0", () => {

@@ -49,6 +49,8 @@ describe("cohort init", () => {
     // the same grid again creates nothing new
     const again = cohort(["init", "T={1.0,2.0}", "N={100,1000}"], { cwd: dir });
     expect(again.stderr).toContain("0 jobs created, 4 existed");
+    // one job is a job, not "1 jobs"
+    expect(cohort(["init", "T=3.0", "N=100"], { cwd: dir }).stderr).toBe("1 job created, 0 existed\n");
   });
 
   it("creates ranges", () => {

@@ -27,7 +27,7 @@ export default async function init(args: string[], opts: { name?: string }): Pro
   const bar = progressBar("creating jobs", sps.length);
   const { ids, created } = await project.initJobs(sps, { onProgress: (n) => bar.update(n), signal: catchInterrupts("stopping after the job in hand") });
   bar.stop();
-  process.stderr.write(`${created} jobs created, ${ids.length - created} existed${ids.length < sps.length ? `; stopped after ${ids.length} of ${sps.length}` : ""}\n`);
+  process.stderr.write(`${created} job${created === 1 ? "" : "s"} created, ${ids.length - created} existed${ids.length < sps.length ? `; stopped after ${ids.length} of ${sps.length}` : ""}\n`);
   if (ids.length < sps.length) process.exitCode = 130;
 }
 
