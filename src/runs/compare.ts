@@ -171,7 +171,7 @@ export function cellText(column: CompareColumn, v: CompareValue): string {
 export function parseBest(text: string): MetricColumn {
   const column = parseMetricColumn(text, "--best");
   if (column.aggregation !== "min" && column.aggregation !== "max") {
-    throw new UserError(`--best ${text}: say which way is best with min: or max: (min:loss, max:acc)`, "the best member is the one whose lowest (min:) or highest (max:) value of the metric is best");
+    throw new UserError(`--best ${text}: say which way is best with min: or max:`, "min:loss picks the member with the lowest loss, max:acc the one with the highest acc");
   }
   return column;
 }

@@ -241,13 +241,13 @@ export interface MetricColumn {
 export function parseMetricColumn(text: string, what: string): MetricColumn {
   const colon = text.indexOf(":");
   if (colon < 0) {
-    if (text === "") throw new UserError(`${what}: a metric name is missing`);
+    if (text === "") throw new UserError(`${what}: a metric name is missing`, "e.g. loss, min:loss or max:acc");
     return { aggregation: "last", metric: text, text };
   }
   const agg = text.slice(0, colon);
   const metric = text.slice(colon + 1);
-  if (!(AGGREGATIONS as readonly string[]).includes(agg)) throw new UserError(`${what}: unknown aggregation ${JSON.stringify(agg)} in ${JSON.stringify(text)} (use ${AGGREGATIONS.join(", ")})`);
-  if (metric === "") throw new UserError(`${what}: a metric name is missing after ${JSON.stringify(agg + ":")}`);
+  if (!(AGGREGATIONS as readonly string[]).includes(agg)) throw new UserError(`${what}: unknown aggregation ${JSON.stringify(agg)} in ${JSON.stringify(text)}`, `one of ${AGGREGATIONS.join(", ")}`);
+  if (metric === "") throw new UserError(`${what}: a metric name is missing after ${JSON.stringify(agg + ":")}`, `e.g. ${agg}:loss`);
   return { aggregation: agg as Aggregation, metric, text };
 }
 

@@ -268,5 +268,5 @@ export function profileNamed(profiles: ClusterProfiles, name: string, via: strin
   const profile = profiles.profiles.get(name);
   if (profile) return profile;
   const known = [...profiles.profiles.keys()].sort();
-  throw new UserError(`there is no cluster profile ${JSON.stringify(name)} (${via})`, known.length ? `known profiles: ${known.join(", ")} (cohort cluster list)` : "no profile is defined; see docs/clusters.md");
+  throw new UserError(`there is no cluster profile ${JSON.stringify(name)}, given by ${via}`, known.length ? `known profiles: ${known.join(", ")}; cohort cluster list shows them` : "no profile is defined; see docs/clusters.md");
 }

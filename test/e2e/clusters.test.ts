@@ -129,9 +129,9 @@ describe("cluster profiles without a scheduler", () => {
     const dir = project(`${OPERATIONS}\n${TEST_PROFILE}`);
     expect(partitions(pretend(dir, ["-o", "quick"], { ...NO_SCHEDULER, COHORT_CLUSTER: "testcluster" }).stdout)).toEqual({ quick: "short" });
     expect(oneError(pretend(dir, ["-o", "quick", "--cluster", "nosuch"]))).toBe(
-      'cohort: error: there is no cluster profile "nosuch" (--cluster) (known profiles: anvil, eiger, stampede3, testcluster (cohort cluster list))',
+      'cohort: error: there is no cluster profile "nosuch", given by --cluster (known profiles: anvil, eiger, stampede3, testcluster; cohort cluster list shows them)',
     );
-    expect(oneError(cohort(["cluster", "show"], { cwd: dir, env: { COHORT_CLUSTER: "nosuch" } }))).toMatch(/^cohort: error: there is no cluster profile "nosuch" \(COHORT_CLUSTER\)/);
+    expect(oneError(cohort(["cluster", "show"], { cwd: dir, env: { COHORT_CLUSTER: "nosuch" } }))).toMatch(/^cohort: error: there is no cluster profile "nosuch", given by COHORT_CLUSTER \(/);
   });
 
   it("a partition missing its limits is refused with the file and line", () => {

@@ -146,7 +146,7 @@ describe("metrics", () => {
     expect(members.slice(members.indexOf("members (3)")).split("\n")[1].trim().split(/\s{2,}/)).toEqual(["#", "name", "operation", "started", "status", "label", "loss"]);
     for (const [args, message] of [
       [["--sort", "speed"], 'cohort: error: --sort speed: no column "speed"'],
-      [["-m", "best:loss"], 'cohort: error: --metric: unknown aggregation "best" in "best:loss" (use last, first, min, max, avg, count)'],
+      [["-m", "best:loss"], 'cohort: error: --metric: unknown aggregation "best" in "best:loss" (one of last, first, min, max, avg, count)'],
       [["--csv", "--json"], "cohort: error: --csv and --json both choose the output"],
     ] as const) {
       const r = cohort(["runs", "compare", ...args], { cwd: dir });
@@ -156,7 +156,8 @@ describe("metrics", () => {
     }
     for (const [args, message] of [
       [["-g", "--best", "best:loss"], 'cohort: error: --best: unknown aggregation "best" in "best:loss"'],
-      [["-g", "--best", "avg:loss"], "cohort: error: --best avg:loss: say which way is best with min: or max:"],
+      [["-g", "--best", "avg:loss"], "cohort: error: --best avg:loss: say which way is best with min: or max: (min:loss picks"],
+      [["-g", "--best", "min:"], 'cohort: error: --best: a metric name is missing after "min:" (e.g. min:loss)'],
       [["--best", "min:loss"], "cohort: error: --best goes with -g: it adds"],
       [["-g", "1", "--best", "min:loss"], "cohort: error: --best goes with -g alone, not with -g 1: it adds"],
     ] as const) {

@@ -30,9 +30,9 @@ describe("which cluster profile is in force", () => {
   it("an unknown name is refused, naming the profiles there are", async () => {
     const err = await detectCluster(ALL, { named: "gamma", env: {}, hostname: "h", clusterName: () => Promise.resolve(undefined) }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(UserError);
-    expect((err as UserError).message).toBe('there is no cluster profile "gamma" (--cluster)');
-    expect((err as UserError).hint).toBe("known profiles: alpha, beta, plain (cohort cluster list)");
-    await expect(detectCluster(ALL, { env: { COHORT_CLUSTER: "x" }, hostname: "h", clusterName: () => Promise.resolve(undefined) })).rejects.toThrow(/"x" \(COHORT_CLUSTER\)/);
+    expect((err as UserError).message).toBe('there is no cluster profile "gamma", given by --cluster');
+    expect((err as UserError).hint).toBe("known profiles: alpha, beta, plain; cohort cluster list shows them");
+    await expect(detectCluster(ALL, { env: { COHORT_CLUSTER: "x" }, hostname: "h", clusterName: () => Promise.resolve(undefined) })).rejects.toThrow(/"x", given by COHORT_CLUSTER$/);
   });
 
   it("a host name pattern matches the whole name, letter case aside", async () => {
