@@ -19,11 +19,13 @@ import { isErrno, makeDirs, readSmallFileSync, removeStaleTemps } from "../util/
 import { Utf8Error } from "../util/utf8.js";
 import { jobId, JOB_ID } from "./id.js";
 import { parseJson } from "./json.js";
+import { findDottedKey } from "./keys.js";
 import { collectTyped, restoreTyped } from "./typed-json.js";
 import { isPlainObject, type JsonObject, type JsonValue } from "./value.js";
 
 export const STATEPOINT_FILE = "signac_statepoint.json";
-const CACHE_VERSION = 3;
+// 4: a state point with a dotted key is an invalid job directory (an index of version 3 may hold one)
+const CACHE_VERSION = 4;
 
 export interface InvalidJobDir {
   name: string;
@@ -61,6 +63,9 @@ export function readStatepoint(dir: string, expectedId?: string): JsonObject | s
     return text.length === 0 ? "state-point file is empty" : `state-point file is corrupt: ${(err as Error).message}`;
   }
   if (!isPlainObject(sp)) return "state-point file does not hold a JSON object";
+  // signac refuses such keys, and no query could address one (a.b means key b inside key a)
+  const dotted = findDottedKey(sp);
+  if (dotted !== undefined) return `state-point key ${JSON.stringify(dotted)} contains a dot`;
   if (expectedId !== undefined) {
     const actual = jobId(sp);
     if (actual !== expectedId) return `state point hashes to ${actual}, not to the directory's name`;

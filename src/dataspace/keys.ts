@@ -19,6 +19,24 @@ export function assertValidKeys(v: JsonValue, what: string): void {
   }
 }
 
+/** The first mapping key holding a dot, at any depth (depth first, in key order); undefined when none does. */
+export function findDottedKey(v: JsonValue): string | undefined {
+  if (v === null || typeof v !== "object" || v instanceof Float) return undefined;
+  if (Array.isArray(v)) {
+    for (const x of v) {
+      const found = findDottedKey(x);
+      if (found !== undefined) return found;
+    }
+    return undefined;
+  }
+  for (const k of Object.keys(v)) {
+    if (k.includes(".")) return k;
+    const found = findDottedKey(v[k]);
+    if (found !== undefined) return found;
+  }
+  return undefined;
+}
+
 /** Splits a dotted path `a.b.c` into keys, refusing empty parts. */
 export function splitPath(dotted: string): string[] {
   const parts = dotted.split(".");

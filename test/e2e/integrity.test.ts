@@ -53,6 +53,28 @@ describe("cohort check", () => {
     expect(r.stdout).toContain(jobId({ a: 1 }));
   });
 
+  it("a state-point file with a dotted key, even one hashing to its name, is an invalid job directory", () => {
+    const dir = project("a={2}");
+    const ws = path.join(dir, "workspace");
+    cohort(["find"], { cwd: dir }); // a warm index: the job made by another program is found by a rescan
+    const top = { "a.b": 1 };
+    const nested = { x: [{ "c.d": 2 }] };
+    for (const sp of [top, nested]) {
+      fs.mkdirSync(path.join(ws, jobId(sp)));
+      fs.writeFileSync(path.join(ws, jobId(sp), "signac_statepoint.json"), JSON.stringify(sp));
+    }
+    const check = cohort(["check"], { cwd: dir });
+    expect(check.code).toBe(1);
+    expect(lines(check.stdout).find((l) => l.includes(jobId(top)))).toContain('state-point key "a.b" contains a dot');
+    expect(lines(check.stdout).find((l) => l.includes(jobId(nested)))).toContain('state-point key "c.d" contains a dot');
+    const found = cohort(["find"], { cwd: dir });
+    expect(lines(found.stdout)).toEqual([jobId({ a: 2 })]);
+    expect(found.stderr).toBe("cohort: warning: 2 job directories are invalid and skipped (run 'cohort check')\n");
+    const show = cohort(["job", "show", jobId(top)], { cwd: dir });
+    expect(show.code).toBe(2);
+    expect(show.stderr).toMatch(/^cohort: warning: [^\n]+\ncohort: error: job directory [0-9a-f]{32} is invalid: state-point key "a\.b" contains a dot/);
+  });
+
   it("other commands skip an invalid job made by another program, with one warning", () => {
     const dir = project("a={2}");
     fs.mkdirSync(path.join(dir, "workspace", jobId({ a: 1 })));
