@@ -1,17 +1,4 @@
-import { createRequire } from "node:module";
-import { printable } from "../util/text.js";
-
-let wideWidth: ((text: string) => number) | undefined;
-
-/**
- * The display width of a cell: its length when it is printable ASCII, else as string-width counts
- * (loaded only then: it compiles a large pattern, a cost every listing would pay).
- */
-function width(text: string): number {
-  if (/^[\x20-\x7e]*$/.test(text)) return text.length;
-  wideWidth ??= createRequire(import.meta.url)("string-width") as (text: string) => number;
-  return wideWidth(text);
-}
+import { displayWidth as width, printable } from "../util/text.js";
 
 /**
  * A borderless table with a header row, columns padded to their widest cell (by display width: wide

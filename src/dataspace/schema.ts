@@ -8,6 +8,7 @@
  */
 import { canonicalJson, compareCodePoints, dumpJson } from "./json.js";
 import { Float, numericValue, pyType, type JsonObject, type JsonValue, type PyType } from "./value.js";
+import { displayWidth, printable } from "../util/text.js";
 
 export interface SchemaType {
   type: PyType;
@@ -223,13 +224,17 @@ export function formatSchemaLines(schema: Schema, opts: FormatSchemaOptions = {}
     for (const t of entry.types.values()) {
       let text = describeValues(t, maxValues);
       if (t.count < schema.size) text += `  [in ${t.count} of ${schema.size}]`;
-      rows.push([entry.key, t.type, text]);
+      // a key is the user's text: its control characters show as escapes (values are escaped as
+      // Python's repr or JSON escapes them), so that none can move the cursor or add a line
+      rows.push([printable(entry.key), t.type, text]);
     }
   }
+  // Aligned by display width (a key in CJK or with an emoji takes more columns than characters).
   // Not Math.max(...widths): a spread of 200,000 arguments overflows the stack.
-  const keyWidth = rows.reduce((w, r) => Math.max(w, r[0].length), 0);
+  const keyWidths = rows.map((r) => displayWidth(r[0]));
+  const keyWidth = keyWidths.reduce((w, n) => Math.max(w, n), 0);
   const typeWidth = rows.reduce((w, r) => Math.max(w, r[1].length), 0);
-  return rows.map(([k, t, v]) => `${k.padEnd(keyWidth)}  ${t.padEnd(typeWidth)}  ${v}`);
+  return rows.map(([k, t, v], i) => `${k}${" ".repeat(keyWidth - keyWidths[i])}  ${t.padEnd(typeWidth)}  ${v}`);
 }
 
 /** The schema as JSON: `{key: {type: {"count": N, "values": [sorted distinct values]}}}`. */

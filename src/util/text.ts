@@ -1,3 +1,5 @@
+import { createRequire } from "node:module";
+
 /** Text that reaches a terminal: what in it is not printable. */
 
 /** Control characters (C0, DEL, C1) and the Unicode line and paragraph separators. */
@@ -17,4 +19,17 @@ export function printable(text: string, lines = false): string {
   re.lastIndex = 0;
   if (!re.test(text)) return text;
   return text.replace(re, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
+}
+
+let wideWidth: ((text: string) => number) | undefined;
+
+/**
+ * The display width of text on a terminal: its length when it is printable ASCII, else as string-width
+ * counts (wide characters count twice; loaded only then: it compiles a large pattern, a cost every
+ * listing would pay).
+ */
+export function displayWidth(text: string): number {
+  if (/^[\x20-\x7e]*$/.test(text)) return text.length;
+  wideWidth ??= createRequire(import.meta.url)("string-width") as (text: string) => number;
+  return wideWidth(text);
 }

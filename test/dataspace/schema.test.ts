@@ -14,6 +14,7 @@ import {
   type Schema,
 } from "../../src/dataspace/schema.js";
 import { Float, float, type JsonObject, type JsonValue } from "../../src/dataspace/value.js";
+import { CONTROL } from "../../src/util/text.js";
 
 const workspace = path.join(path.dirname(fileURLToPath(import.meta.url)), "../fixtures/signac-project/workspace");
 
@@ -192,6 +193,17 @@ describe("formatSchema", () => {
     const sps = ["a", "b", "c", "d", "e", "f"].map((s) => ({ s }));
     expect(formatSchema(detectSchema(sps.slice(0, 5)))).toBe("s  str  'a', 'b', 'c', 'd', 'e'");
     expect(formatSchema(detectSchema(sps))).toBe("s  str  'a', 'b', 'c', ..., 'e', 'f' (6 values)");
+  });
+
+  it("shows control characters of keys as escapes, and aligns wide keys by their display width", () => {
+    const lines = formatSchemaLines(detectSchema([{ "\u001b[2Jred": 1, "tab\tc": { "\u007f5": 2 }, 日本: 3, z: 4 }]));
+    expect(lines).toEqual([
+      "\\u001b[2Jred" + " ".repeat(6) + "  int  1",
+      "tab\\u0009c.\\u007f5  int  2",
+      "z" + " ".repeat(17) + "  int  4",
+      "日本" + " ".repeat(14) + "  int  3", // 日本 takes 4 columns
+    ]);
+    for (const line of lines) expect(CONTROL.test(line)).toBe(false);
   });
 
   it("prints one line per type of a key", () => {
