@@ -6,7 +6,7 @@ import { UserError } from "../util/errors.js";
 
 /** A state point given on the command line: one JSON object, or KEY=VALUE pairs with single values. */
 export function parseStatepointArgs(args: string[]): JsonObject {
-  if (args.length === 1 && /^\s*[{[]/.test(args[0])) return validateStatepoint(parseJson(args[0], "the state point"));
+  if (args.length === 1 && /^\s*[{[]/.test(args[0])) return validateStatepoint(parseJson(args[0], "the state point", "write it like '{\"T\": 1.0}', or as KEY=VALUE pairs"));
   const sp: JsonObject = {};
   for (const a of parseAssignments(args)) {
     if (a.multi || a.values.length !== 1) {

@@ -27,6 +27,7 @@ import { makeDirs, readSmallFileSync } from "../util/fs.js";
 import { keyAt, keyNumbers, keyOf, sameKey, settled, type StatKey } from "../util/stat-key.js";
 import { UserError } from "../util/errors.js";
 import { collectTyped, restoreTyped } from "./typed-json.js";
+import { DOCUMENT_HINT } from "./document.js";
 import { parseJson } from "./json.js";
 import { isPlainObject, type JsonObject } from "./value.js";
 
@@ -155,7 +156,7 @@ export class DocumentCache {
 }
 
 function parseDocument(text: string, file: string): JsonObject {
-  const v = parseJson(text, file);
+  const v = parseJson(text, file, DOCUMENT_HINT);
   if (!isPlainObject(v)) throw new UserError(`${file} does not hold a JSON object`, "a document is a JSON object");
   return v;
 }

@@ -74,10 +74,13 @@ export class Document {
 /** The view of a document that has no file. */
 export const EMPTY: Readonly<JsonObject> = Object.freeze({});
 
+/** The hint of a document file that is not JSON: cohort reads and writes none of it until it is fixed. */
+export const DOCUMENT_HINT = "fix the file by hand; cohort leaves it as it is";
+
 export function readDocumentFile(file: string): JsonObject | undefined {
   const text = readFileIfExists(file);
   if (text === undefined) return undefined;
-  const v = parseJson(text, file);
+  const v = parseJson(text, file, DOCUMENT_HINT);
   if (!isPlainObject(v)) throw new UserError(`${file} does not hold a JSON object`, "a document is a JSON object");
   return v;
 }

@@ -79,6 +79,8 @@ export interface CompiledFilter {
   readonly needsDoc: boolean;
 }
 
+const FILTER_HINT = `write the filter as JSON, e.g. '{"T": {"$gt": 1.0}}', or as KEY VALUE pairs`;
+
 export const FILTER_OPERATORS = [
   "$eq",
   "$ne",
@@ -119,7 +121,7 @@ export function parseFilterArgs(args: readonly string[], options: ParseFilterOpt
   if (args.length === 1) {
     const text = args[0].trim();
     if (text.startsWith("{")) {
-      const filter = parseJson(text, "the filter");
+      const filter = parseJson(text, "the filter", FILTER_HINT);
       if (!isObject(filter)) throw notAnObject(filter);
       compileFilter(filter);
       return filter;

@@ -94,7 +94,11 @@ export function floatOfLiteral(lexeme: string): number | Float | undefined {
 }
 
 /** Parses JSON text keeping ints, floats and big integers apart. `source` names the text in errors. */
-export function parseJson(text: string, source?: string): JsonValue {
+/**
+ * `source` names the text in error messages (a file, "the filter"); `hint`, what to do about an error
+ * in it, is the error's hint where the parser has none of its own.
+ */
+export function parseJson(text: string, source?: string, hint?: string): JsonValue {
   // Text this short cannot nest too deep (each level takes two characters at least).
   if (!needsTypedParse(text) && (text.length <= 2 * MAX_DEPTH || !nestsTooDeep(text))) {
     try {
@@ -103,12 +107,12 @@ export function parseJson(text: string, source?: string): JsonValue {
       // fall through to the parser that can say where the text is wrong
     }
   }
-  return parseJsonTyped(text, source);
+  return parseJsonTyped(text, source, hint);
 }
 
 /** The typed parser alone, without the `JSON.parse` fast path; parseJson must always agree with it. */
-export function parseJsonTyped(text: string, source?: string): JsonValue {
-  return new Parser(text, source).parseDocument();
+export function parseJsonTyped(text: string, source?: string, hint?: string): JsonValue {
+  return new Parser(text, source, hint).parseDocument();
 }
 
 class Parser {
@@ -117,6 +121,7 @@ class Parser {
   constructor(
     private readonly text: string,
     private readonly source?: string,
+    private readonly hint?: string,
   ) {}
 
   parseDocument(): JsonValue {
@@ -136,7 +141,7 @@ class Parser {
         col = 1;
       } else col++;
     }
-    throw new JsonSyntaxError(what, line, col, this.source, hint);
+    throw new JsonSyntaxError(what, line, col, this.source, hint ?? this.hint);
   }
 
   private skipWs(): void {

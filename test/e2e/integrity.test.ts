@@ -116,6 +116,26 @@ describe("bad input: one line, exit code 2", () => {
     });
   }
 
+  it("malformed JSON, in a document, a filter or a state point, comes with a hint, and the document is left as it was", () => {
+    const d = project("a={1}");
+    const file = path.join(d, "workspace", jobId({ a: 1 }), "signac_job_document.json");
+    fs.writeFileSync(file, '{"x": }');
+    const cases: [string[], RegExp][] = [
+      [["doc", jobId({ a: 1 })], /at line 1, column 7 \(fix the file by hand; cohort leaves it as it is\)\n$/],
+      [["doc", jobId({ a: 1 }), "y", "1"], /at line 1, column 7 \(fix the file by hand; cohort leaves it as it is\)\n$/],
+      [["find", "doc.x", "1"], /at line 1, column 7 \(fix the file by hand; cohort leaves it as it is\)\n$/],
+      [["find", '{"a": 1'], /at line 1, column 8 \(write the filter as JSON, .* or as KEY VALUE pairs\)\n$/],
+      [["job", "id", '{"a": '], /at line 1, column 7 \(write it like '\{"T": 1\.0\}', or as KEY=VALUE pairs\)\n$/],
+    ];
+    for (const [args, message] of cases) {
+      const r = cohort(args, { cwd: d });
+      expect(r.code, args.join(" ")).toBe(2);
+      expect(r.stderr, args.join(" ")).toMatch(ONE_LINE_ERROR);
+      expect(r.stderr, args.join(" ")).toMatch(message);
+    }
+    expect(fs.readFileSync(file, "utf8")).toBe('{"x": }');
+  });
+
   it("shows a stack trace only with --debug", () => {
     const r = cohort(["--debug", "job", "init", '{"a": NaN}'], { cwd: dir });
     expect(r.code).toBe(2);
