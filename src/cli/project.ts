@@ -1,14 +1,17 @@
 import { openProject, type Project } from "../dataspace/project.js";
 import type { ProjectPlace } from "../dataspace/root.js";
 import { UserError } from "../util/errors.js";
-import { warn } from "./context.js";
+import { warnLater } from "./context.js";
 
-/** Opens the project of the working directory and warns once about job directories it had to skip. */
+/**
+ * Opens the project of the working directory and warns once about job directories it had to skip
+ * (held back: a command that fails with the user's mistake prints that one line only).
+ */
 export function loadProject(opts: { index?: boolean } = {}): Project {
   const project = openProject(process.cwd());
   if (opts.index !== false) {
     const bad = project.index.invalid.length;
-    if (bad > 0) warn(`${bad} job ${bad === 1 ? "directory is" : "directories are"} invalid and skipped (run 'cohort check')`);
+    if (bad > 0) warnLater(`${bad} job ${bad === 1 ? "directory is" : "directories are"} invalid and skipped (run 'cohort check')`);
   }
   return project;
 }

@@ -72,7 +72,7 @@ describe("cohort check", () => {
     expect(found.stderr).toBe("cohort: warning: 2 job directories are invalid and skipped (run 'cohort check')\n");
     const show = cohort(["job", "show", jobId(top)], { cwd: dir });
     expect(show.code).toBe(2);
-    expect(show.stderr).toMatch(/^cohort: warning: [^\n]+\ncohort: error: job directory [0-9a-f]{32} is invalid: state-point key "a\.b" contains a dot/);
+    expect(show.stderr).toMatch(/^cohort: error: job directory [0-9a-f]{32} is invalid: state-point key "a\.b" contains a dot/);
   });
 
   it("other commands skip an invalid job made by another program, with one warning", () => {
@@ -86,6 +86,27 @@ describe("cohort check", () => {
     const show = cohort(["job", "show", jobId({ a: 1 })], { cwd: dir });
     expect(show.code).toBe(2);
     expect(show.stderr).toContain("hashes to");
+  });
+
+  it("naming an invalid job directory is one line, without the warning about skipped directories", () => {
+    const dir = project("a={2}");
+    fs.writeFileSync(path.join(dir, "cohort.toml"), '[project]\nname = "p"\n\n[operations.op]\ncommand = "true"\n');
+    const bad = jobId({ a: 1 });
+    fs.mkdirSync(path.join(dir, "workspace", bad));
+    fs.writeFileSync(path.join(dir, "workspace", bad, "signac_statepoint.json"), '{"a": 10}');
+    for (const args of [["job", "show", bad], ["doc", bad], ["doc", bad, "x", "1"], ["job", "rm", bad.slice(0, 6)], ["exec", "op", bad], ["run", "-j", bad]]) {
+      const r = cohort(args, { cwd: dir });
+      expect(r.code, args.join(" ")).toBe(2);
+      expect(r.stderr, args.join(" ")).toMatch(ONE_LINE_ERROR);
+      expect(r.stderr, args.join(" ")).toContain(`job directory ${bad} is invalid: state point hashes to ${jobId({ a: 10 })}`);
+    }
+    expect(fs.readdirSync(path.join(dir, "workspace", bad))).toEqual(["signac_statepoint.json"]);
+    // the warning still comes when the command goes on: before its output
+    const found = cohort(["find"], { cwd: dir });
+    expect(found.stderr).toBe("cohort: warning: 1 job directory is invalid and skipped (run 'cohort check')\n");
+    const status = cohort(["status"], { cwd: dir });
+    expect(status.code).toBe(0);
+    expect(status.stderr).toBe("cohort: warning: 1 job directory is invalid and skipped (run 'cohort check')\n");
   });
 });
 

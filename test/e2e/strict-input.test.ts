@@ -70,8 +70,9 @@ describe("invalid UTF-8 in a file", () => {
     fs.writeFileSync(file, content);
     const show = cohort(["job", "show", id.slice(0, 6)], { cwd: dir });
     expect(show.code).toBe(2);
-    expect(lines(show.stderr)[0]).toMatch(/warning: 1 job directory is invalid and skipped/);
-    expect(lines(show.stderr)[1]).toMatch(new RegExp(`job directory ${id} is invalid: state-point file is not valid UTF-8: byte 0xff at line 1, column 8`));
+    // one line: the error about the job named, not also the warning about skipped directories
+    expect(lines(show.stderr)).toHaveLength(1);
+    expect(lines(show.stderr)[0]).toMatch(new RegExp(`^cohort: error: job directory ${id} is invalid: state-point file is not valid UTF-8: byte 0xff at line 1, column 8`));
     const check = cohort(["check"], { cwd: dir });
     expect(check.code).toBe(1);
     expect(check.stdout + check.stderr).toMatch(/not valid UTF-8/);
