@@ -251,7 +251,7 @@ function compileExpression(expr: JsonObject, state: State, where: string): Compi
       }
       throw unknownOperator(key);
     } else {
-      const segs = key.split(".");
+      const segs = keyPath(key);
       let ns: "sp" | "doc" = "sp";
       if (segs[0] === "sp" || segs[0] === "doc") ns = segs.shift() as "sp" | "doc";
       flatten(segs, value, (path, v) => parts.push(compileLeaf(ns, path, v, state)));
@@ -262,11 +262,22 @@ function compileExpression(expr: JsonObject, state: State, where: string): Compi
   return { node: allOf(parts), needsDoc, rank: needsDoc ? 2 : 0 };
 }
 
+/**
+ * The keys a filter key names: `a.b` is key b inside key a. A dotted path with an empty part (`a..b`,
+ * `.a`) could name no key, since keys hold no dot: refused, where it matched nothing. A key that is
+ * empty alone (`{"": 1}`) names the empty key, which JSON allows.
+ */
+function keyPath(key: string): string[] {
+  const segs = key.split(".");
+  if (segs.length > 1 && segs.includes("")) throw new UserError(`the filter key ${JSON.stringify(key)} has an empty part`, "write nested keys as a.b");
+  return segs;
+}
+
 function flatten(path: string[], value: JsonValue, emit: (path: string[], value: JsonValue) => void): void {
   if (isObject(value)) {
     const keys = Object.keys(value);
     if (keys.length > 0) {
-      for (const k of keys) flatten(path.concat(k.split(".")), value[k], emit);
+      for (const k of keys) flatten(path.concat(keyPath(k)), value[k], emit);
       return;
     }
   }

@@ -6,17 +6,8 @@ import { Float, type JsonValue } from "./value.js";
  * dotted paths address nested keys in queries, so a dotted key could never be found.
  */
 export function assertValidKeys(v: JsonValue, what: string): void {
-  if (v === null || typeof v !== "object" || v instanceof Float) return;
-  if (Array.isArray(v)) {
-    for (const x of v) assertValidKeys(x, what);
-    return;
-  }
-  for (const k of Object.keys(v)) {
-    if (k.includes(".")) {
-      throw new UserError(`${what} key ${JSON.stringify(k)} contains a dot`, "keys may not contain '.'; nest objects instead");
-    }
-    assertValidKeys(v[k], what);
-  }
+  const dotted = findDottedKey(v);
+  if (dotted !== undefined) throw new UserError(`${what} key ${JSON.stringify(dotted)} contains a dot`, "keys may not contain '.'; nest objects instead");
 }
 
 /** The first mapping key holding a dot, at any depth (depth first, in key order); undefined when none does. */
