@@ -9,11 +9,14 @@ import { warnLater } from "./context.js";
  */
 export function loadProject(opts: { index?: boolean } = {}): Project {
   const project = openProject(process.cwd());
-  if (opts.index !== false) {
-    const bad = project.index.invalid.length;
-    if (bad > 0) warnLater(`${bad} job ${bad === 1 ? "directory is" : "directories are"} invalid and skipped (run 'cohort check')`);
-  }
+  if (opts.index !== false) warnInvalid(project);
   return project;
+}
+
+/** Reads the project's job index (when not read yet) and warns once of the job directories it skips. */
+export function warnInvalid(project: Project): void {
+  const bad = project.index.invalid.length;
+  if (bad > 0) warnLater(`${bad} job ${bad === 1 ? "directory is" : "directories are"} invalid and skipped (run 'cohort check')`);
 }
 
 /**

@@ -3,12 +3,14 @@ import { parseFilterArgs } from "../dataspace/filter.js";
 import type { Selection } from "../workflow/planner.js";
 import { loadWorkflow } from "../workflow/load.js";
 import type { Workflow } from "../workflow/workflow.js";
-import { loadProject } from "./project.js";
+import { loadProject, warnInvalid } from "./project.js";
 
 /** The project of the working directory and its workflow. */
 export async function loadProjectWorkflow(): Promise<{ project: Project; workflow: Workflow }> {
-  const project = loadProject();
+  // The jobs are listed once the workflow has loaded: a project module may make jobs as it loads.
+  const project = loadProject({ index: false });
   const workflow = await loadWorkflow(project);
+  warnInvalid(project);
   return { project, workflow };
 }
 

@@ -98,6 +98,25 @@ export default project;
     expect(fs.readFileSync(path.join(dir, "workspace", id, "hello.txt"), "utf8")).toBe(`hi ${id.slice(0, 4)}\n`);
   });
 
+  it("jobs the module makes as it loads are counted by the command that loaded it", () => {
+    const dir = moduleProject(
+      `
+import { FlowProject, openProject } from "cohort";
+openProject().openJob({ a: 2 }).init();
+const project = new FlowProject();
+project.operation(function hello(job) { console.log("hi", job.sp.a); });
+export default project;
+`,
+      "a=1",
+    );
+    const status = cohort(["status", "--json"], { cwd: dir });
+    expect(status.code).toBe(0);
+    expect(JSON.parse(status.stdout).jobs).toBe(2);
+    const run = cohort(["run"], { cwd: dir });
+    expect(run.code).toBe(0);
+    expect(run.stdout.split("\n").filter((l) => l.startsWith("hi ")).sort()).toEqual(["hi 1", "hi 2"]);
+  });
+
   it("an aggregate operation receives the jobs of its aggregate", () => {
     const dir = moduleProject(
       `
