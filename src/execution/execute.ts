@@ -125,7 +125,8 @@ function createRecord(
     flowgroup: workflow.isSingleton(item.group) ? undefined : item.group.name,
     config: configOf(item),
     jobs: item.aggregate.jobs.map((j) => j.id),
-    directives,
+    // (as --pretend shows them: `executable` is a function operation's interpreter; a command runs under /bin/sh)
+    directives: directives && body.kind === "command" ? { ...directives, executable: undefined } : directives,
     command: command !== undefined && body.kind === "command" ? { template: body.command, run: command } : undefined,
     groups,
   });

@@ -180,7 +180,7 @@ describe("cohort runs show", () => {
 
   it("--tail N and --json", () => {
     const { c } = project();
-    expect(c("runs", "show", "2", "--tail", "1").stdout).toMatch(/output \(last 1 lines\)\n {2}simulated [12]\.0\n$/);
+    expect(c("runs", "show", "2", "--tail", "1").stdout).toMatch(/output \(last line\)\n {2}simulated [12]\.0\n$/);
     expect(c("runs", "show", "2", "--tail", "0").stdout).not.toContain("output");
     c("runs", "comment", "1", "-m", "why did it fail?");
     c("group", "create", "1", "2", "--label", "pair");
@@ -196,6 +196,8 @@ describe("cohort runs show", () => {
     }
     expect(o.created <= o.started && o.started <= o.stopped).toBe(true);
     expect(o.directives).toMatchObject({ np: 1 });
+    // a shell command runs under /bin/sh: no interpreter, as --pretend shows it
+    expect(o.directives).not.toHaveProperty("executable");
     expect(o.jobs).toHaveLength(1);
   });
 });
