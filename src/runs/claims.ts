@@ -18,7 +18,7 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { isErrno, makeDirs } from "../util/fs.js";
+import { isErrno, makeDirs, naming } from "../util/fs.js";
 import { currentAuthor, journalDir, nowMicros, type JournalWriter } from "./journal.js";
 import { claimKey, JournalTail } from "./ledger.js";
 import { pidIsAlive } from "../util/process.js";
@@ -152,9 +152,14 @@ function acquire(projectRoot: string, lock: string, writer: string): void {
       const fd = fs.openSync(lock, "wx");
       try {
         fs.writeSync(fd, me);
-      } finally {
+      } catch (err) {
+        // A full disk (or quota) leaves the lock empty, naming no holder: every other runner would wait
+        // for it to grow stale. It is this process's own: remove it before saying why.
         fs.closeSync(fd);
+        fs.rmSync(lock, { force: true });
+        throw naming(err, lock);
       }
+      fs.closeSync(fd);
       return;
     } catch (err) {
       if (!isErrno(err, "EEXIST")) throw err;

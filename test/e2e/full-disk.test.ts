@@ -75,3 +75,38 @@ describe.skipIf(!tiny && !process.env.CI)("a full disk while jobs are made", () 
     expect(expectWholeJobs(dir).sort()).toEqual(names.sort());
   });
 });
+
+const full = tmpfsDisk("size=100k");
+
+describe.skipIf(!full && !process.env.CI)("a full disk when a runner claims its work", () => {
+  it("leaves no empty claims lock behind, so the next runner does not wait for it", () => {
+    expect(full, "mounting a tmpfs needs root, which CI has").toBeDefined();
+    const dir = path.join(full!, "claims");
+    fs.mkdirSync(dir);
+    fs.writeFileSync(path.join(dir, "cohort.toml"), `[operations.small]\ncommand = "echo fine > small.txt"\npost = [{ isfile = "small.txt" }]\n`);
+    expect(cohort(["init", "i={1..2}"], { cwd: dir }).code).toBe(0);
+    fs.mkdirSync(path.join(dir, ".cohort", "journal"), { recursive: true });
+    // fill the disk: files can still be made (inodes), nothing written into them
+    const filler = path.join(full!, "filler");
+    const fd = fs.openSync(filler, "w");
+    try {
+      for (;;) fs.writeSync(fd, Buffer.alloc(4096));
+    } catch {
+      // full
+    } finally {
+      fs.closeSync(fd);
+    }
+    const r = cohort(["run", "-q"], { cwd: dir });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/^cohort: error: cannot write \S+\/claims\.lock: no space left on device \(ENOSPC\)$/m);
+    expect(fs.readdirSync(path.join(dir, ".cohort", "journal"))).not.toContain("claims.lock");
+
+    fs.rmSync(filler);
+    const started = Date.now();
+    const again = cohort(["run", "-q"], { cwd: dir });
+    expect(again.code, again.stderr).toBe(0);
+    expect(Date.now() - started).toBeLessThan(20_000);
+    expect(fs.existsSync(path.join(dir, "workspace"))).toBe(true);
+    expect(cohort(["status", "--json"], { cwd: dir }).code).toBe(0);
+  }, 90_000);
+});
