@@ -13,7 +13,7 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { isErrno, makeDirs } from "../util/fs.js";
+import { isErrno, makeDirs, naming } from "../util/fs.js";
 import { processStart } from "../util/process.js";
 import type { ClusterJobRef } from "./cluster-job.js";
 import { clusterJobFromEnv } from "./cluster-job.js";
@@ -317,7 +317,11 @@ export class JournalWriter {
  */
 function writeLine(fd: number, text: string, state: { torn: boolean }, file: string): void {
   if (state.torn) {
-    fs.writeSync(fd, "\n");
+    try {
+      fs.writeSync(fd, "\n");
+    } catch (err) {
+      throw naming(err, file);
+    }
     state.torn = false;
   }
   const line = Buffer.from(text);
@@ -326,7 +330,7 @@ function writeLine(fd: number, text: string, state: { torn: boolean }, file: str
     written = fs.writeSync(fd, line);
   } catch (err) {
     state.torn = true;
-    throw err;
+    throw naming(err, file);
   }
   if (written !== line.length) {
     state.torn = true;

@@ -110,3 +110,32 @@ describe.skipIf(!full && !process.env.CI)("a full disk when a runner claims its 
     expect(cohort(["status", "--json"], { cwd: dir }).code).toBe(0);
   }, 90_000);
 });
+
+const noRoom = tmpfsDisk("size=100k");
+
+describe.skipIf(!noRoom && !process.env.CI)("a full disk when a journal is written", () => {
+  it("says which journal could not be written, and leaves no journal behind", () => {
+    expect(noRoom, "mounting a tmpfs needs root, which CI has").toBeDefined();
+    const dir = path.join(noRoom!, "label");
+    fs.mkdirSync(dir);
+    fs.writeFileSync(path.join(dir, "cohort.toml"), `[operations.small]\ncommand = "echo fine > small.txt"\npost = [{ isfile = "small.txt" }]\n`);
+    expect(cohort(["init", "i=1"], { cwd: dir }).code).toBe(0);
+    expect(cohort(["run", "-q"], { cwd: dir }).code).toBe(0);
+    const journal = path.join(dir, ".cohort", "journal");
+    const before = fs.readdirSync(journal).sort();
+    const filler = path.join(noRoom!, "filler");
+    const fd = fs.openSync(filler, "w");
+    try {
+      for (;;) fs.writeSync(fd, Buffer.alloc(4096));
+    } catch {
+      // full
+    } finally {
+      fs.closeSync(fd);
+    }
+    const r = cohort(["runs", "label", "--set", "x", "1"], { cwd: dir });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/^cohort: error: cannot write \S+\/\.cohort\/journal\/[0-9a-f-]{36}\.jsonl: no space left on device \(ENOSPC\)$/m);
+    expect(fs.readdirSync(journal).sort()).toEqual(before);
+    fs.rmSync(filler);
+  });
+});
