@@ -71,6 +71,44 @@ export class Document {
   }
 }
 
+/**
+ * The document as handed to users (`job.doc`, `project.doc`): `job.doc.KEY = value` (signac's way of
+ * writing a key) would only add a property to this object and store nothing, so it, `job.doc[KEY] = ...`
+ * and `delete job.doc.KEY` are refused with a TypeError naming the call that writes the file. Reads have
+ * no trap: they cost as before.
+ */
+export function guardedDocument<T extends Document>(doc: T, name: string): T {
+  return new Proxy<T>(doc, new DocumentGuard<T>(name));
+}
+
+class DocumentGuard<T extends Document> implements ProxyHandler<T> {
+  constructor(private readonly name: string) {}
+
+  set(_target: T, key: string | symbol, value: unknown): boolean {
+    const k = keyName(key);
+    throw new TypeError(`${this.name}.${k} = ... would store nothing: a document is written through its methods (call ${this.name}.set(${JSON.stringify(k)}, ${shownValue(value)}) or ${this.name}.update({ ... }))`);
+  }
+
+  defineProperty(_target: T, key: string | symbol): boolean {
+    throw new TypeError(`cannot define ${this.name}.${keyName(key)}: a document is written through its methods (call ${this.name}.set(KEY, VALUE))`);
+  }
+
+  deleteProperty(_target: T, key: string | symbol): boolean {
+    const k = keyName(key);
+    throw new TypeError(`delete ${this.name}.${k} would remove nothing from the file (call ${this.name}.delete(${JSON.stringify(k)}))`);
+  }
+}
+
+function keyName(key: string | symbol): string {
+  return typeof key === "symbol" ? `[${String(key)}]` : key;
+}
+
+function shownValue(value: unknown): string {
+  if (typeof value === "string") return JSON.stringify(value).length <= 40 ? JSON.stringify(value) : "VALUE";
+  if (typeof value === "number" || typeof value === "boolean" || value === null) return String(value);
+  return "VALUE";
+}
+
 /** The view of a document that has no file. */
 export const EMPTY: Readonly<JsonObject> = Object.freeze({});
 

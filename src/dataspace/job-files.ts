@@ -16,7 +16,7 @@
  */
 import path from "node:path";
 import type { DocumentCache } from "./document-cache.js";
-import { Document, EMPTY } from "./document.js";
+import { Document, EMPTY, guardedDocument } from "./document.js";
 import { Job, JOB_DOCUMENT_FILE } from "./job.js";
 import type { Project } from "./project.js";
 import { isPlainObject, type JsonObject, type JsonValue } from "./value.js";
@@ -82,7 +82,7 @@ class SnapshotJob extends Job {
   }
 
   override get doc(): Document {
-    return new SnapshotDocument(this, this.snapshot);
+    return guardedDocument(new SnapshotDocument(this, this.snapshot), "job.doc");
   }
 }
 

@@ -2,7 +2,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { UserError } from "../util/errors.js";
 import { isErrno, naming, tempNameFor, writeFileAtomic } from "../util/fs.js";
-import { Document } from "./document.js";
+import { Document, guardedDocument } from "./document.js";
 import { jobId } from "./id.js";
 import { dumpJson } from "./json.js";
 import { NO_STATEPOINT_FILE, readStatepoint, STATEPOINT_FILE } from "./job-index.js";
@@ -189,7 +189,7 @@ export class Job {
 
   /** The job document (`signac_job_document.json`); writing to it creates the job if needed. */
   get doc(): Document {
-    this.document ??= new Document(this.path + path.sep + JOB_DOCUMENT_FILE, () => this.init());
+    this.document ??= guardedDocument(new Document(this.path + path.sep + JOB_DOCUMENT_FILE, () => this.init()), "job.doc");
     return this.document;
   }
 

@@ -2,7 +2,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { UserError } from "../util/errors.js";
 import { makeDirs, sweepStaleTemps, tempNameFor, writeFileAtomic } from "../util/fs.js";
-import { Document, readDocumentFile } from "./document.js";
+import { Document, guardedDocument, readDocumentFile } from "./document.js";
 import { compileFilter, filterNeedsDoc } from "./filter.js";
 import { jobId } from "./id.js";
 import { JobIndex } from "./job-index.js";
@@ -61,7 +61,7 @@ export class Project implements JobOwner {
 
   /** The project document (`signac_project_document.json`). */
   get doc(): Document {
-    return new Document(path.join(this.root, PROJECT_DOCUMENT_FILE));
+    return guardedDocument(new Document(path.join(this.root, PROJECT_DOCUMENT_FILE)), "project.doc");
   }
 
   /** The index of every job's id and state point, current as of its first use in this process. */

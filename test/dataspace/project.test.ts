@@ -82,6 +82,29 @@ describe("Project and Job", () => {
     expect(openProject(project.root).doc.get("campaign")).toBe("x");
   });
 
+  it("refuses doc.KEY = value, which would store nothing, and says which call stores it", () => {
+    const project = initProject(tempDir());
+    const job = project.openJob({ a: 1 }).init();
+    const doc = job.doc as unknown as Record<string, unknown>;
+    expect(() => (doc.energy = 1.5)).toThrow(TypeError);
+    expect(() => (doc.energy = 1.5)).toThrow('job.doc.energy = ... would store nothing: a document is written through its methods (call job.doc.set("energy", 1.5) or job.doc.update({ ... }))');
+    expect(() => (doc["done"] = true)).toThrow(/job\.doc\.set\("done", true\)/);
+    expect(() => delete doc.energy).toThrow(/job\.doc\.delete\("energy"\)/);
+    expect(() => Object.defineProperty(doc, "x", { value: 1 })).toThrow(TypeError);
+    const pdoc = project.doc as unknown as Record<string, unknown>;
+    expect(() => (pdoc.campaign = "x")).toThrow(/project\.doc\.set\("campaign", "x"\)/);
+    // nothing was written, and the methods work through the guard
+    expect(fs.existsSync(job.fn("signac_job_document.json"))).toBe(false);
+    job.doc.set("energy", 1.5);
+    expect(job.doc.get("energy")).toBe(1.5);
+    expect(job.doc instanceof Object && "set" in job.doc).toBe(true);
+    // a job found through the project (its document read from a snapshot) is guarded too
+    for (const found of openProject(project.root).jobs()) {
+      expect(() => ((found.doc as unknown as Record<string, unknown>).energy = 2)).toThrow(/would store nothing/);
+      expect(found.doc.get("energy")).toBe(1.5);
+    }
+  });
+
   it("removeJobs removes a job wholly", async () => {
     const project = initProject(tempDir());
     const { ids } = await project.initJobs([{ a: 1 }, { a: 2 }]);
