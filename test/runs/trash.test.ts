@@ -3,7 +3,7 @@ import os from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { changeAttributes } from "../../src/runs/attributes.js";
-import { journalDir, JournalWriter, segmentFile } from "../../src/runs/journal.js";
+import { JournalWriter, segmentFile } from "../../src/runs/journal.js";
 import { readLedger } from "../../src/runs/ledger.js";
 import { outputPlace, readOutput } from "../../src/runs/output.js";
 import { newRunId } from "../../src/runs/run-id.js";
@@ -88,29 +88,58 @@ describe("purge", () => {
     expect(ownEvents(root).at(-1)).toMatchObject({ e: "attr", of: run.id, set: { purged: "" } });
   });
 
-  it("removes a segment once every run in it is purged", () => {
+  /** Two completed runs in slot 0 of a writer of this host that has ended (a runner gone for good). */
+  function endedWriter(root: string): { a: string; b: string; file: string } {
+    const writer = newRunId();
+    const a = newRunId();
+    const b = newRunId();
+    foreignJournal(
+      root,
+      writer,
+      [
+        { e: "run", t: 1, id: a, op: "op", config: "{}", slot: 0, off: 0 },
+        { e: "end", t: 2, id: a, exit: 0, len: 2 },
+        { e: "run", t: 3, id: b, op: "op", config: "{}", slot: 0, off: 2 },
+        { e: "end", t: 4, id: b, exit: 0, len: 2 },
+      ],
+      { host: os.hostname(), pid: deadPid() },
+    );
+    const file = segmentFile(root, writer, 0);
+    fs.writeFileSync(file, "a\nb\n");
+    return { a, b, file };
+  }
+
+  it("removes a segment once every run in it is purged and its writer is gone", () => {
     const root = tempDir();
-    const a = makeRun(root, "op", "completed", { output: "a\n" });
-    const b = makeRun(root, "op", "completed", { output: "b\n" });
-    const file = segmentFile(root, JournalWriter.of(root).id, 0);
-    purge(root, a.id);
+    const { a, b, file } = endedWriter(root);
+    purge(root, a);
     expect(fs.existsSync(file)).toBe(true);
-    purge(root, b.id);
+    purge(root, b);
     expect(fs.existsSync(file)).toBe(false);
-    expect(output(root, a.id)).toBe("");
-    expect(fs.readdirSync(journalDir(root))).toEqual([path.basename(JournalWriter.of(root).file)]);
+    expect(output(root, a)).toBe("");
   });
 
   it("removes the segment when the runs that share it are purged by one command (one reading)", () => {
     const root = tempDir();
+    const { a, b, file } = endedWriter(root);
+    const ledger = readLedger(root);
+    purgeRun(root, ledger.runs.get(a)!, ledger);
+    expect(ledger.runs.get(a)!.attrs.has("purged")).toBe(true);
+    purgeRun(root, ledger.runs.get(b)!, ledger);
+    expect(fs.existsSync(file)).toBe(false);
+  });
+
+  it("keeps the segment of a live runner whose every run is purged: its next run is appended to it", () => {
+    const root = tempDir();
+    // this process is the runner: its slot 0 is idle between two runs
     const a = makeRun(root, "op", "completed", { output: "a\n" });
     const b = makeRun(root, "op", "completed", { output: "b\n" });
     const file = segmentFile(root, JournalWriter.of(root).id, 0);
-    const ledger = readLedger(root);
-    purgeRun(root, ledger.runs.get(a.id)!, ledger);
-    expect(ledger.runs.get(a.id)!.attrs.has("purged")).toBe(true);
-    purgeRun(root, ledger.runs.get(b.id)!, ledger);
-    expect(fs.existsSync(file)).toBe(false);
+    purge(root, a.id);
+    purge(root, b.id);
+    expect(fs.readFileSync(file, "utf8")).toBe("\0".repeat(4));
+    const next = makeRun(root, "op", "completed", { output: "next\n" });
+    expect(output(root, next.id)).toBe("next\n");
   });
 
   it("zeroes the output of a run whose runner was killed before its end", () => {

@@ -49,7 +49,7 @@ export function trashCommand(action: TrashCommand) {
         warn(`run ${r.name} is not deleted`);
         continue;
       }
-      if (action === "purge") purgeRun(root, view.ledger.runs.get(r.id)!, view.ledger);
+      if (action === "purge") purgeRun(root, view.ledger.runs.get(r.id)!, view.ledger, view.live);
       else (action === "delete" ? deleteRun : restoreRun)(root, r.id);
       out(`${r.name}  ${{ delete: "deleted", restore: "restored", purge: "purged" }[action]}\n`);
     }
