@@ -180,7 +180,7 @@ export async function execute(
   const runHooks = async (name: HookName, error?: Error): Promise<string | undefined> => {
     for (const hook of hooks(name)) {
       try {
-        await runHook(hook, { operation: op.name, jobs, error, runId: record.id }, cwd(), env, record, write, echo);
+        await runHook(hook, { operation: op.name, jobs, error, runId: record.id }, cwd(), env, record, write, echo, context.starters?.for(context.slot ?? 0));
       } catch (err) {
         return `hook ${name} of ${describeItem(item)} failed: ${errorText(err)}`;
       }
@@ -334,13 +334,17 @@ async function inWorker(item: ExecutionItem, ctx: BodyContext): Promise<BodyResu
   const argv = [process.execPath, workerScript(), ctx.project.root, ctx.record.id];
   const request = { operation: item.operation.name, jobs: item.aggregate.jobs.map((j) => j.id), flags: item.flags ? dumpJson(item.flags) : undefined };
   try {
-    const r = await runShell("exec " + argv.map(shellQuote).join(" "), {
+    const o: RunShellOptions = {
       cwd: process.cwd(),
       env: { ...ctx.env, COHORT_WORKER_RESULT: resultFile, COHORT_WORKER_RUN: JSON.stringify(request) },
       output: { file: ctx.record.lendOutputFile(), echo: ctx.echo },
       timeoutMs: ctx.opts.timeoutMs,
       signal: ctx.opts.signal,
-    });
+    };
+    // Started by the slot's starter, as a command is: if cohort is killed (kill -9), the starter's
+    // channel closes and it ends the worker's group; a process cohort started itself would live on.
+    const worker = "exec " + argv.map(shellQuote).join(" ");
+    const r = ctx.starter ? await ctx.starter.run(worker, o) : await runShell(worker, o);
     if (r.timedOut) return { exitCode: TIMED_OUT };
     let reported: { error?: string; command?: unknown; moved?: Moves } | undefined;
     try {
@@ -385,13 +389,16 @@ async function runHook(
   record: RecordedRun,
   write: (chunk: string | Buffer) => void,
   echo: ((bytes: Buffer) => void) | undefined,
+  starter: Starter | undefined,
 ): Promise<void> {
   if (typeof hook === "function") {
     await captureOutput(() => hook(info), write);
     return;
   }
-  // Shown as it comes, as the operation's own output is.
-  const r = await runShell(hook.command, { cwd, env: { ...env, COHORT_ERROR: info.error?.message ?? "" }, output: { file: record.lendOutputFile(), echo } });
+  // Shown as it comes, as the operation's own output is; started by the slot's starter, as the
+  // operation's command is, so that it does not outlive a cohort killed with kill -9.
+  const o: RunShellOptions = { cwd, env: { ...env, COHORT_ERROR: info.error?.message ?? "" }, output: { file: record.lendOutputFile(), echo } };
+  const r = starter ? await starter.run(hook.command, o) : await runShell(hook.command, o);
   if (r.exitCode !== 0) throw new Error(`${JSON.stringify(hook.command)} exited with ${r.exitCode}`);
 }
 

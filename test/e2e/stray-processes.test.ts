@@ -125,3 +125,46 @@ export default project;
     expect(running(stray)).toBe(true);
   });
 });
+
+describe.runIf(process.platform === "linux")("processes of a runner killed with kill -9", () => {
+  /** Waits for the pid a process of the run wrote to `<project>/<name>`. */
+  async function pidIn(dir: string, name: string): Promise<number> {
+    const file = path.join(dir, name);
+    await waitFor(`the run to write ${name}`, () => fs.existsSync(file) && fs.readFileSync(file, "utf8").endsWith("\n"));
+    const pid = Number(fs.readFileSync(file, "utf8"));
+    started.push(pid);
+    expect(running(pid)).toBe(true);
+    return pid;
+  }
+
+  const FORKED = `
+import { FlowProject, directives } from "cohort";
+import fs from "node:fs";
+const project = new FlowProject();
+project.operation("forked", { directives: { fork: true } }, async () => {
+  fs.writeFileSync(process.env.COHORT_PROJECT + "/forked", process.pid + "\\n");
+  await new Promise((r) => setTimeout(r, 1000_000));
+});
+export default project;
+`;
+
+  for (const parallel of [[], ["--parallel", "2"]]) {
+    it(`end with it: a function of its own process (fork) ${parallel.join(" ") || "(serial)"}`, async () => {
+      const dir = project("", FORKED);
+      const run = cohortInBackground(["run", ...parallel], { cwd: dir });
+      const forked = await pidIn(dir, "forked");
+      run.child.kill("SIGKILL");
+      await run.done;
+      await waitFor("the forked function's process to be gone", () => !running(forked), 5000);
+    });
+  }
+
+  it("end with it: a shell hook", async () => {
+    const dir = project(`[operations.hooked]\ncommand = "true"\non_start = "echo $$ > \\"$COHORT_PROJECT/hook\\"; exec sleep 1000"\n`);
+    const run = cohortInBackground(["run"], { cwd: dir });
+    const hook = await pidIn(dir, "hook");
+    run.child.kill("SIGKILL");
+    await run.done;
+    await waitFor("the hook's process to be gone", () => !running(hook), 5000);
+  });
+});
