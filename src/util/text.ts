@@ -1,6 +1,5 @@
+/** Text that reaches a terminal: what in it is not printable, and how wide it shows. */
 import { createRequire } from "node:module";
-
-/** Text that reaches a terminal: what in it is not printable. */
 
 /** Control characters (C0, DEL, C1) and the Unicode line and paragraph separators. */
 // eslint-disable-next-line no-control-regex -- control characters are what it looks for
