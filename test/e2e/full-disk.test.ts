@@ -76,6 +76,20 @@ describe.skipIf(!tiny && !process.env.CI)("a full disk while jobs are made", () 
   });
 });
 
+/** Fills the file system of `disk` with one file, returned (remove it to make room again). */
+function fillDisk(disk: string): string {
+  const filler = path.join(disk, "filler");
+  const fd = fs.openSync(filler, "w");
+  try {
+    for (;;) fs.writeSync(fd, Buffer.alloc(4096));
+  } catch {
+    // full
+  } finally {
+    fs.closeSync(fd);
+  }
+  return filler;
+}
+
 const full = tmpfsDisk("size=100k");
 
 describe.skipIf(!full && !process.env.CI)("a full disk when a runner claims its work", () => {
@@ -86,16 +100,8 @@ describe.skipIf(!full && !process.env.CI)("a full disk when a runner claims its 
     fs.writeFileSync(path.join(dir, "cohort.toml"), `[operations.small]\ncommand = "echo fine > small.txt"\npost = [{ isfile = "small.txt" }]\n`);
     expect(cohort(["init", "i={1..2}"], { cwd: dir }).code).toBe(0);
     fs.mkdirSync(path.join(dir, ".cohort", "journal"), { recursive: true });
-    // fill the disk: files can still be made (inodes), nothing written into them
-    const filler = path.join(full!, "filler");
-    const fd = fs.openSync(filler, "w");
-    try {
-      for (;;) fs.writeSync(fd, Buffer.alloc(4096));
-    } catch {
-      // full
-    } finally {
-      fs.closeSync(fd);
-    }
+    // files can still be made (inodes), nothing written into them
+    const filler = fillDisk(full!);
     const r = cohort(["run", "-q"], { cwd: dir });
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/^cohort: error: cannot write \S+\/claims\.lock: no space left on device \(ENOSPC\)$/m);
@@ -123,15 +129,7 @@ describe.skipIf(!noRoom && !process.env.CI)("a full disk when a journal is writt
     expect(cohort(["run", "-q"], { cwd: dir }).code).toBe(0);
     const journal = path.join(dir, ".cohort", "journal");
     const before = fs.readdirSync(journal).sort();
-    const filler = path.join(noRoom!, "filler");
-    const fd = fs.openSync(filler, "w");
-    try {
-      for (;;) fs.writeSync(fd, Buffer.alloc(4096));
-    } catch {
-      // full
-    } finally {
-      fs.closeSync(fd);
-    }
+    const filler = fillDisk(noRoom!);
     const r = cohort(["runs", "label", "--set", "x", "1"], { cwd: dir });
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/^cohort: error: cannot write \S+\/\.cohort\/journal\/[0-9a-f-]{36}\.jsonl: no space left on device \(ENOSPC\)$/m);
