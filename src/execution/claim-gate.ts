@@ -39,14 +39,17 @@ export class ClaimGate {
 
   /**
    * Whether `item` may run now; `upcoming` gives the items expected to run after it, in order (asked
-   * only when a batch is claimed: most items are claimed already).
+   * only when a batch is claimed: most items are claimed already). False, with nothing refused, when
+   * Ctrl-C came while it waited for another runner's lock: the caller sees the signal and stops.
    */
-  admit(item: ExecutionItem, upcoming: () => readonly ExecutionItem[]): boolean {
+  async admit(item: ExecutionItem, upcoming: () => readonly ExecutionItem[]): Promise<boolean> {
     if (this.isRefused(item)) return this.skip();
     if (this.claims.holds(item.operation.name, item.aggregate.id)) return true;
     const wanted = (i: ExecutionItem) => i !== item && !this.isRefused(i) && !this.claims.holds(i.operation.name, i.aggregate.id);
     const batch = [item, ...upcoming().filter(wanted).slice(0, this.batchSize() - 1)];
-    for (const [op, agg] of this.claims.take(batch.map((i): [string, string] => [i.operation.name, i.aggregate.id]))) this.refused.add(op + "\0" + agg);
+    const refused = await this.claims.take(batch.map((i): [string, string] => [i.operation.name, i.aggregate.id]));
+    if (refused === undefined) return false;
+    for (const [op, agg] of refused) this.refused.add(op + "\0" + agg);
     return this.isRefused(item) ? this.skip() : true;
   }
 

@@ -214,7 +214,7 @@ async function serially(project: Project, workflow: Workflow, items: ExecutionIt
     if (opts.signal?.aborted) return { results, passes: 1, stopped: "interrupted" };
     if (opts.limit !== undefined && results.length >= opts.limit) return { results, passes: 1, stopped: "limit" };
     if (opts.place?.moved()) return { results, passes: 1, stopped: "moved" };
-    if (opts.gate && !opts.gate.admit(item, () => items.slice(k + 1, k + 1 + CLAIM_LOOKAHEAD))) continue;
+    if (opts.gate && !(await opts.gate.admit(item, () => items.slice(k + 1, k + 1 + CLAIM_LOOKAHEAD)))) continue;
     const result = await execute(project, workflow, item, opts, { starters, onRun: (run) => opts.onStart?.(item, run) });
     opts.gate?.ended(item);
     results.push(result);
@@ -299,6 +299,8 @@ export async function runConcurrently(
   let stopped: "failure" | "limit" | "interrupted" | "moved" | undefined;
   let thrown: { error: unknown } | undefined;
   let wake: (() => void) | undefined;
+  // A run ended while the scan waited for the claims lock: what it freed is offered again.
+  let endedDuringScan = false;
   const onAbort = () => wake?.();
   opts.signal?.addEventListener("abort", onAbort);
   const mayStart = () => !stopped && !thrown && !opts.signal?.aborted && (opts.limit === undefined || started < opts.limit);
@@ -317,6 +319,7 @@ export async function runConcurrently(
   const pace = new BatchPace(opts.machine.slots);
   try {
     for (;;) {
+      endedDuringScan = false;
       // Once per scan of the queue (a stat), not per item tried.
       if (!stopped && queue.length > 0 && opts.place?.moved()) stopped = "moved";
       // A full pool grants nothing: the queue is not scanned again until a run ends.
@@ -327,7 +330,7 @@ export async function runConcurrently(
           continue;
         }
         const [first] = queue.splice(i, 1);
-        if (!admit(first.item, i)) {
+        if (!(await admit(first.item, i))) {
           pool.release(grant);
           continue;
         }
@@ -342,7 +345,7 @@ export async function runConcurrently(
             const next = queue[j];
             if (!inWorker(next) || !sameRequest(next.directives, first.directives)) continue;
             taken.add(j);
-            if (!admit(next.item, j + 1)) continue;
+            if (!(await admit(next.item, j + 1))) continue;
             started++;
             batch.push(next);
           }
@@ -366,6 +369,7 @@ export async function runConcurrently(
           });
         track(task, grant);
       }
+      if (endedDuringScan) continue;
       if (running.size === 0) break;
       await new Promise<void>((resolve) => (wake = resolve));
       wake = undefined;
@@ -381,14 +385,15 @@ export async function runConcurrently(
   if (!stopped && queue.length > 0) throw new Error(`internal error: ${queue.length} items could not be started`);
   return { results, stopped };
 
-  function admit(item: ExecutionItem, at: number): boolean {
-    return !opts.gate || opts.gate.admit(item, () => queue.slice(at, at + CLAIM_LOOKAHEAD).map((p) => p.item));
+  async function admit(item: ExecutionItem, at: number): Promise<boolean> {
+    return !opts.gate || (await opts.gate.admit(item, () => queue.slice(at, at + CLAIM_LOOKAHEAD).map((p) => p.item)));
   }
 
   function track(task: Promise<void>, grant: Grant): void {
     const done = task.then(undefined, (error: unknown) => void (thrown ??= { error })).finally(() => {
       running.delete(done);
       pool.release(grant);
+      endedDuringScan = true;
       wake?.();
     });
     running.add(done);

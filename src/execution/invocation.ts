@@ -268,7 +268,7 @@ export interface InvocationEvents extends Pick<ExecutionEvents, "onPass" | "onSt
  * claims of those (Claims.askScheduler).
  */
 export function openClaims(project: Project, anyway: boolean, events: InvocationEvents, wanted?: (aggregate: string) => boolean): ClaimGate {
-  const claims = new Claims(JournalWriter.of(project.root), anyway);
+  const claims = new Claims(JournalWriter.of(project.root), anyway, events.signal);
   const { liveJobIds } = events;
   return new ClaimGate(claims, liveJobIds && (() => claims.askScheduler(liveJobIds, wanted)));
 }

@@ -18,6 +18,7 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
 import { isErrno, makeDirs, naming } from "../util/fs.js";
 import { currentAuthor, journalDir, nowMicros, type JournalWriter } from "./journal.js";
 import { claimKey, JournalTail } from "./ledger.js";
@@ -50,6 +51,8 @@ export class Claims {
   constructor(
     private readonly journal: JournalWriter,
     private readonly anyway = false,
+    /** Ctrl-C: stops waiting for the lock (another host's runner may have died holding it: 60 s). */
+    private readonly signal?: AbortSignal,
   ) {
     this.own = new Set([journal.id]);
     // Its own claims and runs it knows: only the other journals are read.
@@ -87,12 +90,16 @@ export class Claims {
     return this.held.has(claimKey(operation, aggregate));
   }
 
-  /** Claims what it can of `pairs`; returns the pairs another runner holds or has run since this one began. */
-  take(pairs: readonly Pair[]): Pair[] {
+  /**
+   * Claims what it can of `pairs`; returns the pairs another runner holds or has run since this one
+   * began, or undefined when `signal` was aborted while it waited for the lock (nothing claimed).
+   */
+  async take(pairs: readonly Pair[]): Promise<Pair[] | undefined> {
     const wanted = pairs.filter(([op, agg]) => !this.held.has(claimKey(op, agg)));
     if (wanted.length === 0) return [];
     const lock = path.join(journalDir(this.journal.projectRoot), "claims.lock");
-    acquire(this.journal.projectRoot, lock, this.journal.id);
+    if (!(await acquire(this.journal.projectRoot, lock, this.journal.id, this.signal))) return undefined;
+    // (held only while the journals are read and the claim written: no await until it is removed)
     try {
       const ledger = this.tail.read();
       const taken: Pair[] = [];
@@ -141,10 +148,11 @@ export class Claims {
   }
 }
 
-const sleep = (ms: number) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
-
-/** Takes the lock file, waiting while another holds it and breaking it when stale. */
-function acquire(projectRoot: string, lock: string, writer: string): void {
+/**
+ * Takes the lock file, waiting while another holds it and breaking it when stale; false when `signal`
+ * was aborted meanwhile. The wait gives the event loop its turn, so that Ctrl-C is seen.
+ */
+async function acquire(projectRoot: string, lock: string, writer: string, signal: AbortSignal | undefined): Promise<boolean> {
   makeDirs(path.dirname(lock), projectRoot);
   const me = `${writer} ${os.hostname()} ${process.pid}\n`;
   for (let attempt = 0; ; attempt++) {
@@ -160,7 +168,7 @@ function acquire(projectRoot: string, lock: string, writer: string): void {
         throw naming(err, lock);
       }
       fs.closeSync(fd);
-      return;
+      return true;
     } catch (err) {
       if (!isErrno(err, "EEXIST")) throw err;
     }
@@ -168,7 +176,8 @@ function acquire(projectRoot: string, lock: string, writer: string): void {
       fs.rmSync(lock, { force: true });
       continue;
     }
-    sleep(Math.min(50, 1 + attempt));
+    if (signal?.aborted) return false;
+    await sleep(Math.min(50, 1 + attempt));
   }
 }
 

@@ -1,5 +1,6 @@
 import { spawn } from "node:child_process";
 import fs from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { currentAuthor } from "../../src/runs/journal.js";
@@ -189,6 +190,33 @@ while (!fs.existsSync(${JSON.stringify(path.join(dir, "go"))}) && Date.now() - t
       parent.kill("SIGKILL");
     }
   }, 60_000);
+});
+
+describe("claims: waiting for another runner's lock", () => {
+  for (const extra of [[], ["--parallel", "2"]]) {
+    it(`Ctrl-C ends the wait at once (${extra.join(" ") || "serial"}), and nothing runs`, async () => {
+      const dir = tempDir();
+      fs.writeFileSync(path.join(dir, "cohort.toml"), `[operations.one]\ncommand = "echo ran > out.txt"\npost = [{ isfile = "out.txt" }]\n`);
+      expect(cohort(["init", "i={1..2}"], { cwd: dir }).code).toBe(0);
+      // Held by a live process of this host (this test's): not stale for 60 s, as a lock of a
+      // runner on another host that died holding it.
+      const lock = path.join(dir, ".cohort", "journal", "claims.lock");
+      fs.mkdirSync(path.dirname(lock), { recursive: true });
+      const holder = `${newRunId()} ${os.hostname()} ${process.pid}\n`;
+      fs.writeFileSync(lock, holder);
+      const runner = cohortAsync(["run", ...extra], dir);
+      await new Promise((r) => setTimeout(r, 1500));
+      const sent = Date.now();
+      runner.child.kill("SIGINT");
+      const r = await runner.done;
+      expect(Date.now() - sent, r.stderr).toBeLessThan(5000);
+      expect(r.code, r.stderr).toBe(130);
+      const ws = path.join(dir, "workspace");
+      expect(fs.readdirSync(ws).filter((id) => fs.existsSync(path.join(ws, id, "out.txt")))).toEqual([]);
+      // the other runner's lock is its own: left as it was
+      expect(fs.readFileSync(lock, "utf8")).toBe(holder);
+    }, 30_000);
+  }
 });
 
 describe("claims: exec and run --force never execute what another runner executes", () => {

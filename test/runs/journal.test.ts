@@ -117,7 +117,7 @@ describe("the journal", () => {
     expect([...bytes.subarray(b)]).toEqual([0xff, 0x00, 0x0a]);
   });
 
-  it("a project moved away is never made again at its old path; what is open goes on in the moved one", () => {
+  it("a project moved away is never made again at its old path; what is open goes on in the moved one", async () => {
     const root = project();
     const w = JournalWriter.of(root);
     w.segment(0).open();
@@ -129,7 +129,7 @@ describe("the journal", () => {
     w.segment(0).write("still\n");
     // What has to be made by its path fails, and makes nothing there.
     expect(() => w.segment(1).open()).toThrow(/ENOENT/);
-    expect(() => new Claims(w).take([["op", "agg"]])).toThrow(/ENOENT/);
+    await expect(new Claims(w).take([["op", "agg"]])).rejects.toThrow(/ENOENT/);
     const other = JournalWriter.of(root + "-other");
     expect(() => other.append({ e: "end", t: nowMicros(), id: newRunId() })).toThrow(/ENOENT/);
     expect(fs.existsSync(root)).toBe(false);
@@ -245,17 +245,17 @@ describe("status from the journal", () => {
 });
 
 describe("claims", () => {
-  it("a pair claimed by a live runner is refused to another; a run's end gives it back", () => {
+  it("a pair claimed by a live runner is refused to another; a run's end gives it back", async () => {
     const root = project();
     const a = JournalWriter.of(root);
     const claimsA = new Claims(a);
-    expect(claimsA.take([["prepare", "j1"], ["prepare", "j2"]])).toEqual([]);
+    expect(await claimsA.take([["prepare", "j1"], ["prepare", "j2"]])).toEqual([]);
     // Another writer in the same process stands for a second runner.
     const b = (JournalWriter as unknown as { writers: Map<string, JournalWriter> }).writers;
     b.delete(root);
     const second = JournalWriter.of(root);
     const claimsB = new Claims(second);
-    expect(claimsB.take([["prepare", "j1"], ["prepare", "j3"]])).toEqual([["prepare", "j1"]]);
+    expect(await claimsB.take([["prepare", "j1"], ["prepare", "j3"]])).toEqual([["prepare", "j1"]]);
     expect(claimsB.holds("prepare", "j3")).toBe(true);
   });
 
@@ -282,12 +282,12 @@ describe("claims", () => {
     expect(holders(later, "j1")).toEqual(["runner"]);
   });
 
-  it("claims of a dead writer are stale and taken over", () => {
+  it("claims of a dead writer are stale and taken over", async () => {
     const root = project();
     const dead = spawnSync(process.execPath, ["-e", "console.log(process.pid)"], { encoding: "utf8" });
     foreignJournal(root, newRunId(), [{ e: "claim", t: 1, items: [["prepare", "j1"]] }], { host: os.hostname(), pid: Number(dead.stdout.trim()) });
     const claims = new Claims(JournalWriter.of(root));
-    expect(claims.take([["prepare", "j1"]])).toEqual([]);
+    expect(await claims.take([["prepare", "j1"]])).toEqual([]);
   });
 
   it("claims of a cluster job of another host count until the scheduler no longer holds the job", async () => {
@@ -305,14 +305,14 @@ describe("claims", () => {
       return claims;
     };
     // not asked, held, or a scheduler that cannot be asked: the claim holds
-    expect(new Claims(JournalWriter.of(root)).take([["prepare", "j1"]])).toEqual([["prepare", "j1"]]);
-    expect((await claimsWith(["77"])).take([["prepare", "j1"]])).toEqual([["prepare", "j1"]]);
-    expect((await claimsWith(undefined)).take([["prepare", "j1"]])).toEqual([["prepare", "j1"]]);
+    expect(await new Claims(JournalWriter.of(root)).take([["prepare", "j1"]])).toEqual([["prepare", "j1"]]);
+    expect(await (await claimsWith(["77"])).take([["prepare", "j1"]])).toEqual([["prepare", "j1"]]);
+    expect(await (await claimsWith(undefined)).take([["prepare", "j1"]])).toEqual([["prepare", "j1"]]);
     // the job has left the queue: stale
-    expect((await claimsWith(["78"])).take([["prepare", "j1"], ["prepare", "j3"]])).toEqual([["prepare", "j3"]]);
+    expect(await (await claimsWith(["78"])).take([["prepare", "j1"], ["prepare", "j3"]])).toEqual([["prepare", "j3"]]);
     expect(asked).toEqual(["slurm", "slurm", "slurm"]);
     // a runner that will not run j1 (another aggregate's cluster job, say) does not ask
-    expect((await claimsWith(["78"], (agg) => agg === "j2")).take([["prepare", "j2"]])).toEqual([]);
+    expect(await (await claimsWith(["78"], (agg) => agg === "j2")).take([["prepare", "j2"]])).toEqual([]);
     expect(asked).toHaveLength(3);
     // no claim of another host's writer: the scheduler is not asked
     const quiet = project();
@@ -320,16 +320,16 @@ describe("claims", () => {
     await claims.askScheduler(async () => {
       throw new Error("asked");
     });
-    expect(claims.take([["prepare", "j1"]])).toEqual([]);
+    expect(await claims.take([["prepare", "j1"]])).toEqual([]);
   });
 
-  it("a stale lock file of a dead process is broken", () => {
+  it("a stale lock file of a dead process is broken", async () => {
     const root = project();
     const dead = spawnSync(process.execPath, ["-e", "console.log(process.pid)"], { encoding: "utf8" });
     fs.mkdirSync(journalDir(root), { recursive: true });
     fs.writeFileSync(path.join(journalDir(root), "claims.lock"), `w ${os.hostname()} ${dead.stdout.trim()}\n`);
     const claims = new Claims(JournalWriter.of(root));
-    expect(claims.take([["p", "j"]])).toEqual([]);
+    expect(await claims.take([["p", "j"]])).toEqual([]);
     expect(fs.existsSync(path.join(journalDir(root), "claims.lock"))).toBe(false);
   });
 });
