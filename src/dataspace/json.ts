@@ -93,10 +93,10 @@ export function floatOfLiteral(lexeme: string): number | Float | undefined {
   return Number.isFinite(x) ? float(x) : undefined;
 }
 
-/** Parses JSON text keeping ints, floats and big integers apart. `source` names the text in errors. */
 /**
- * `source` names the text in error messages (a file, "the filter"); `hint`, what to do about an error
- * in it, is the error's hint where the parser has none of its own.
+ * Parses JSON text keeping ints, floats and big integers apart. `source` names the text in error
+ * messages (a file, "the filter"); `hint`, what to do about an error in it, is the error's hint where
+ * the parser has none of its own.
  */
 export function parseJson(text: string, source?: string, hint?: string): JsonValue {
   // Text this short cannot nest too deep (each level takes two characters at least).
