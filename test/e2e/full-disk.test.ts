@@ -90,15 +90,21 @@ function fillDisk(disk: string): string {
   return filler;
 }
 
+/** A project in `disk` with one operation, `small`, and the jobs of `grid`. */
+function smallProject(disk: string, name: string, grid: string): string {
+  const dir = path.join(disk, name);
+  fs.mkdirSync(dir);
+  fs.writeFileSync(path.join(dir, "cohort.toml"), `[operations.small]\ncommand = "echo fine > small.txt"\npost = [{ isfile = "small.txt" }]\n`);
+  expect(cohort(["init", grid], { cwd: dir }).code).toBe(0);
+  return dir;
+}
+
 const full = tmpfsDisk("size=100k");
 
 describe.skipIf(!full && !process.env.CI)("a full disk when a runner claims its work", () => {
   it("leaves no empty claims lock behind, so the next runner does not wait for it", () => {
     expect(full, "mounting a tmpfs needs root, which CI has").toBeDefined();
-    const dir = path.join(full!, "claims");
-    fs.mkdirSync(dir);
-    fs.writeFileSync(path.join(dir, "cohort.toml"), `[operations.small]\ncommand = "echo fine > small.txt"\npost = [{ isfile = "small.txt" }]\n`);
-    expect(cohort(["init", "i={1..2}"], { cwd: dir }).code).toBe(0);
+    const dir = smallProject(full!, "claims", "i={1..2}");
     fs.mkdirSync(path.join(dir, ".cohort", "journal"), { recursive: true });
     // files can still be made (inodes), nothing written into them
     const filler = fillDisk(full!);
@@ -122,10 +128,7 @@ const noRoom = tmpfsDisk("size=100k");
 describe.skipIf(!noRoom && !process.env.CI)("a full disk when a journal is written", () => {
   it("says which journal could not be written, and leaves no journal behind", () => {
     expect(noRoom, "mounting a tmpfs needs root, which CI has").toBeDefined();
-    const dir = path.join(noRoom!, "label");
-    fs.mkdirSync(dir);
-    fs.writeFileSync(path.join(dir, "cohort.toml"), `[operations.small]\ncommand = "echo fine > small.txt"\npost = [{ isfile = "small.txt" }]\n`);
-    expect(cohort(["init", "i=1"], { cwd: dir }).code).toBe(0);
+    const dir = smallProject(noRoom!, "label", "i=1");
     expect(cohort(["run", "-q"], { cwd: dir }).code).toBe(0);
     const journal = path.join(dir, ".cohort", "journal");
     const before = fs.readdirSync(journal).sort();
