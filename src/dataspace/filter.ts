@@ -69,6 +69,7 @@
  */
 import { UserError } from "../util/errors.js";
 import { compareCodePoints, parseJson } from "./json.js";
+import { splitPath } from "./keys.js";
 import { parseScalar } from "./multivalue.js";
 import { Float, type JsonObject, type JsonValue } from "./value.js";
 
@@ -268,9 +269,7 @@ function compileExpression(expr: JsonObject, state: State, where: string): Compi
  * empty alone (`{"": 1}`) names the empty key, which JSON allows.
  */
 function keyPath(key: string): string[] {
-  const segs = key.split(".");
-  if (segs.length > 1 && segs.includes("")) throw new UserError(`the filter key ${JSON.stringify(key)} has an empty part`, "write nested keys as a.b");
-  return segs;
+  return key.includes(".") ? splitPath(key) : [key];
 }
 
 function flatten(path: string[], value: JsonValue, emit: (path: string[], value: JsonValue) => void): void {
