@@ -7,7 +7,7 @@ export { jobId } from "./dataspace/id.js";
 export { Document } from "./dataspace/document.js";
 export { DestinationExistsError, Job } from "./dataspace/job.js";
 export { Project, openProject, initProject, type GroupKey } from "./dataspace/project.js";
-export { checkWorkspace, type WorkspaceProblem } from "./dataspace/check.js";
+export { checkProjectDocument, checkWorkspace, type WorkspaceProblem } from "./dataspace/check.js";
 export { UserError } from "./util/errors.js";
 export type { RunContext } from "./execution/run-metrics.js";
 export {

@@ -15,13 +15,12 @@ import fs from "node:fs";
 import path from "node:path";
 import { readCheckedFile, writeCheckedFile } from "../util/checked-file.js";
 import { keyAt, keyNumbers, sameKey, settled, statKey, type StatKey } from "../util/stat-key.js";
-import { isErrno, makeDirs, readSmallFileSync, removeStaleTemps } from "../util/fs.js";
-import { Utf8Error } from "../util/utf8.js";
+import { isErrno, makeDirs, removeStaleTemps } from "../util/fs.js";
 import { jobId, JOB_ID } from "./id.js";
-import { parseJson } from "./json.js";
+import { readObjectFile } from "./json-file.js";
 import { findDottedKey } from "./keys.js";
 import { collectTyped, restoreTyped } from "./typed-json.js";
-import { isPlainObject, type JsonObject, type JsonValue } from "./value.js";
+import type { JsonObject } from "./value.js";
 
 export const STATEPOINT_FILE = "signac_statepoint.json";
 // 4: a state point with a dotted key is an invalid job directory (an index of version 3 may hold one)
@@ -49,20 +48,9 @@ export const NO_STATEPOINT_FILE = "no state-point file";
 
 /** Reads one job directory's state point; a reason string when it is missing or wrong. */
 export function readStatepoint(dir: string, expectedId?: string): JsonObject | string {
-  let text: string;
-  try {
-    text = readSmallFileSync(dir + path.sep + STATEPOINT_FILE);
-  } catch (err) {
-    if (err instanceof Utf8Error) return `state-point file is not valid UTF-8: ${err.detail}`;
-    return isErrno(err, "ENOENT") ? NO_STATEPOINT_FILE : `state-point file unreadable: ${(err as Error).message}`;
-  }
-  let sp: JsonValue;
-  try {
-    sp = parseJson(text);
-  } catch (err) {
-    return text.length === 0 ? "state-point file is empty" : `state-point file is corrupt: ${(err as Error).message}`;
-  }
-  if (!isPlainObject(sp)) return "state-point file does not hold a JSON object";
+  const sp = readObjectFile(dir + path.sep + STATEPOINT_FILE, "state-point file");
+  if (sp === undefined) return NO_STATEPOINT_FILE;
+  if (typeof sp === "string") return sp;
   // signac refuses such keys, and no query could address one (a.b means key b inside key a)
   const dotted = findDottedKey(sp);
   if (dotted !== undefined) return `state-point key ${JSON.stringify(dotted)} contains a dot`;

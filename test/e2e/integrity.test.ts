@@ -44,6 +44,32 @@ describe("cohort check", () => {
     expect(json).toHaveLength(6);
   });
 
+  it("reports job and project documents that are not a JSON object, naming each file", () => {
+    const dir = project("a={1,2,3,4,5}");
+    const ws = path.join(dir, "workspace");
+    const [corrupt, empty, list, latin1, fine] = [1, 2, 3, 4, 5].map((a) => jobId({ a }));
+    const doc = (id: string) => path.join(ws, id, "signac_job_document.json");
+    fs.writeFileSync(doc(corrupt), '{"x": ');
+    fs.writeFileSync(doc(empty), "");
+    fs.writeFileSync(doc(list), "[1, 2]");
+    fs.writeFileSync(doc(latin1), Buffer.from([0x7b, 0x22, 0xe9, 0x22, 0x3a, 0x31, 0x7d]));
+    fs.writeFileSync(doc(fine), '{"x": 1}');
+    fs.writeFileSync(path.join(dir, "signac_project_document.json"), "{oops}");
+    const r = cohort(["check"], { cwd: dir });
+    expect(r.code).toBe(1);
+    const out = lines(r.stdout);
+    expect(out).toHaveLength(5);
+    expect(out[0]).toMatch(/^invalid {2}signac_project_document\.json: project document is corrupt: /);
+    expect(out.find((l) => l.includes(corrupt))).toMatch(new RegExp(`^invalid  workspace/${corrupt}/signac_job_document\\.json: document is corrupt: `));
+    expect(out.find((l) => l.includes(empty))).toBe(`invalid  workspace/${empty}/signac_job_document.json: document is empty`);
+    expect(out.find((l) => l.includes(list))).toBe(`invalid  workspace/${list}/signac_job_document.json: document does not hold a JSON object`);
+    expect(out.find((l) => l.includes(latin1))).toContain("document is not valid UTF-8: byte 0xe9");
+    expect(out.some((l) => l.includes(fine))).toBe(false);
+    const json = JSON.parse(cohort(["check", "--json"], { cwd: dir }).stdout);
+    expect(json.map((p: { kind: string }) => p.kind)).toEqual(["document", "document", "document", "document", "document"]);
+    expect(json.find((p: { name: string }) => p.name === empty)).toEqual({ name: empty, path: `workspace/${empty}/signac_job_document.json`, kind: "document", reason: "document is empty" });
+  });
+
   it("finds a state point edited in place even when the cache is warm", () => {
     const dir = project("a={1,2}");
     cohort(["find"], { cwd: dir });

@@ -1,4 +1,4 @@
-import { checkWorkspace } from "../../dataspace/check.js";
+import { checkProjectDocument, checkWorkspace } from "../../dataspace/check.js";
 import { dumpJson } from "../../dataspace/json.js";
 import { out } from "../context.js";
 import { progressBar } from "../progress.js";
@@ -12,8 +12,10 @@ export default function check(opts: { json?: boolean }): void {
     bar.update(done);
   });
   bar?.stop();
+  const projectDoc = checkProjectDocument(project.root);
+  if (projectDoc) problems.unshift(projectDoc);
   if (opts.json) out(dumpJson(problems as never) + "\n");
   else if (problems.length === 0) out("workspace OK\n");
-  else out(problems.map((p) => `${p.kind === "foreign" ? "foreign" : "invalid"}  workspace/${p.name}: ${p.reason}\n`).join(""));
+  else out(problems.map((p) => `${p.kind === "foreign" ? "foreign" : "invalid"}  ${p.path}: ${p.reason}\n`).join(""));
   if (problems.length > 0) process.exitCode = 1;
 }
