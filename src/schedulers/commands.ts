@@ -5,6 +5,16 @@ import { Interrupted, UserError } from "../util/errors.js";
 /** The scheduler refused a submission; its own message is kept. */
 export class SubmitError extends UserError {}
 
+/** The submit command refused a job: the command (`sbatch`) and the first line of what it said. */
+export class Refused extends SubmitError {
+  constructor(
+    readonly command: string,
+    readonly said: string,
+  ) {
+    super(`${command} refused the job: ${said}`, "nothing was recorded as submitted");
+  }
+}
+
 export interface CommandResult {
   status: number | null;
   /** The signal that ended it, if one did. */

@@ -1,5 +1,5 @@
 /** LSF: `bsub < script`, one `bjobs` per query (it also lists recently ended jobs). */
-import { askCommand, checked, firstLine, runCommand, SubmitError, type CommandResult } from "./commands.js";
+import { askCommand, checked, firstLine, Refused, runCommand, type CommandResult } from "./commands.js";
 import type { FinalState, PartitionInfo, QueuedJob, Scheduler } from "./scheduler.js";
 
 const BJOBS = ["bjobs", "-noheader", "-o", "jobid job_name stat exit_code delimiter='|'"];
@@ -16,7 +16,7 @@ export class Lsf implements Scheduler {
     const r = runCommand(argv, cwd);
     if (r.status === 127) checked(["bsub"], { ...r, missing: true });
     const id = /Job <(\d+)>/.exec(r.stdout)?.[1];
-    if (r.status !== 0 || !id) throw new SubmitError(`bsub refused the job: ${firstLine(r.stderr || r.stdout)}`, "nothing was recorded as submitted");
+    if (r.status !== 0 || !id) throw new Refused("bsub", firstLine(r.stderr || r.stdout));
     return id;
   }
 

@@ -1,5 +1,5 @@
 /** PBS (OpenPBS/Torque): `qsub`, one `qstat` per query; ended jobs from `qstat -x` where supported. */
-import { askCommand, checked, firstLine, runCommand, SubmitError } from "./commands.js";
+import { askCommand, checked, firstLine, Refused, runCommand, SubmitError } from "./commands.js";
 import type { FinalState, PartitionInfo, QueuedJob, Scheduler } from "./scheduler.js";
 
 const QUEUE = ["qstat", "-f", "-F", "json"];
@@ -15,7 +15,7 @@ export class Pbs implements Scheduler {
     const argv = this.submitCommand(scriptFile, extra);
     const r = checked(argv, runCommand(argv, cwd));
     const id = r.stdout.trim();
-    if (r.status !== 0 || id === "") throw new SubmitError(`qsub refused the job: ${firstLine(r.stderr || r.stdout)}`, "nothing was recorded as submitted");
+    if (r.status !== 0 || id === "") throw new Refused("qsub", firstLine(r.stderr || r.stdout));
     return id;
   }
 

@@ -1,7 +1,7 @@
 /** SLURM: `sbatch --parsable`, one `squeue` per query, `sacct` (or `scontrol show job`) for final states. */
 import os from "node:os";
 import { parseWalltime } from "../workflow/directives.js";
-import { askCommand, checked, firstLine, runCommand, SubmitError } from "./commands.js";
+import { askCommand, checked, firstLine, Refused, runCommand, SubmitError } from "./commands.js";
 import type { FinalState, PartitionInfo, QueuedJob, Scheduler } from "./scheduler.js";
 
 const FINAL: Record<string, FinalState> = {
@@ -48,7 +48,7 @@ export class Slurm implements Scheduler {
     const argv = this.submitCommand(scriptFile, extra);
     const r = checked(argv, runCommand(argv, cwd));
     const id = r.stdout.trim().split(";")[0];
-    if (r.status !== 0 || !/^\d+(_\d+)?$/.test(id)) throw new SubmitError(`sbatch refused the job: ${firstLine(r.stderr || r.stdout)}`, "nothing was recorded as submitted");
+    if (r.status !== 0 || !/^\d+(_\d+)?$/.test(id)) throw new Refused("sbatch", firstLine(r.stderr || r.stdout));
     return id;
   }
 

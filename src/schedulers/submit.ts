@@ -33,6 +33,7 @@ import type { Workflow } from "../workflow/workflow.js";
 import type { ResolvedDirectives } from "../workflow/directives.js";
 import type { ClusterProfile } from "./cluster-profile.js";
 import type { PartitionLimits } from "./partition-choice.js";
+import { Refused, SubmitError } from "./commands.js";
 import type { Scheduler } from "./scheduler.js";
 import { PLACE_NAME, type BundleEntry, type SchedulerName } from "./script.js";
 import { bundleJobs, Entries } from "./submit-bundle.js";
@@ -156,6 +157,7 @@ async function submitJobs(project: Project, scheduler: Scheduler | undefined, sc
     try {
       submitOne(project, scheduler, schedulerName, job);
     } catch (err) {
+      if (err instanceof Refused && jobs.length > 1) throw refusedAmong(err, job, jobs);
       if (!(err instanceof Interrupted)) throw err;
       // cohort's own handler of the signal speaks first, as between two submissions
       await new Promise((resolve) => setImmediate(resolve));
@@ -165,6 +167,18 @@ async function submitJobs(project: Project, scheduler: Scheduler | undefined, sc
     opts.onJob?.(job);
   }
   return false;
+}
+
+/**
+ * A refusal in a submission of several cluster jobs: which one was refused, and what became of the
+ * others. Those before it stay submitted and recorded; none after it is submitted.
+ */
+function refusedAmong(err: Refused, job: PlannedJob, jobs: PlannedJob[]): SubmitError {
+  const done = jobs.filter((j) => j.jobId !== undefined).length;
+  const left = jobs.length - done - 1;
+  const before = done === 0 ? "nothing was submitted" : done === 1 ? "the cluster job submitted before it stays queued" : `the ${done} cluster jobs submitted before it stay queued`;
+  const after = left === 0 ? "" : left === 1 ? "; the one after it was not submitted" : `; the ${left} after it were not submitted`;
+  return new SubmitError(`${err.command} refused the cluster job ${job.jobName}: ${err.said}`, before + after);
 }
 
 /** What each character the output path cannot hold would become in a scheduler's directive line. */

@@ -255,6 +255,23 @@ describe.skipIf(!cluster)("cohort submit on SLURM", () => {
     expect(fs.readdirSync(path.join(dir, ".cohort", "cluster"))).toEqual([]);
   });
 
+  it("a job refused part-way through a submission is named; the one before it stays submitted, none after it is", () => {
+    // b asks for a node feature the cluster has none of (through the project's template): sbatch refuses it.
+    const dir = project(`[operations.a]\ncommand = "true"\n[operations.b]\ncommand = "true"\ndirectives = { constraint = "nosuchfeature" }\n[operations.c]\ncommand = "true"\n`, "T=1");
+    fs.mkdirSync(path.join(dir, "templates"));
+    const feature = "{% set c = bundle[0].operations[0].directives.constraint %}{% if c %}#SBATCH --constraint={{ c | header }}\n{% endif %}";
+    fs.writeFileSync(path.join(dir, "templates", "slurm.sh"), `{% extends "cohort/slurm.sh" %}\n{% block header %}\n{{ super() }}\n${feature}{% endblock %}\n`);
+    const r = run(dir, ["submit"]);
+    expect(r.code).toBe(2);
+    expect(lines(r.stderr)).toHaveLength(1);
+    expect(r.stderr).toMatch(/^cohort: error: sbatch refused the cluster job slurmtest\.\w+\.b\.\w+: sbatch: error: .*feature.* \(the cluster job submitted before it stays queued; the one after it was not submitted\)$/im);
+    const ids = submitted(r);
+    expect(ids).toHaveLength(1);
+    const g = groups(dir);
+    expect(g.map((x) => x.operation)).toEqual(["a"]);
+    slurm("scancel", ids);
+  });
+
   it("more GPUs than any node has is refused before submitting", () => {
     const dir = project(`[operations.train]\ncommand = "true"\ndirectives = { ngpu = 8 }\n`, "T=1");
     const r = run(dir, ["submit", "-o", "train"]);
