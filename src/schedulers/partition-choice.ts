@@ -9,7 +9,7 @@
  */
 import { UserError } from "../util/errors.js";
 import type { ResolvedDirectives } from "../workflow/directives.js";
-import { cpusOf } from "../workflow/resource-hours.js";
+import { cpusOf, formatHours } from "../workflow/resource-hours.js";
 import { chargeOf } from "./cost.js";
 import type { PartitionInfo } from "./scheduler.js";
 
@@ -50,7 +50,7 @@ export function shortfalls(r: ResolvedDirectives, p: PartitionLimits): string[] 
   const cpus = cpusOf(r);
   if (p.cpus !== undefined && cpus > p.cpus) out.push(`the job asks for ${plural(cpus, "CPU")}, over its ${p.cpus} per node`);
   if (r.ngpu > p.gpus) out.push(`the job asks for ${plural(r.ngpu, "GPU")}, ${p.gpus === 0 ? "and it has none" : `over its ${p.gpus} per node`}`);
-  if (r.memory !== null && p.memory !== undefined && r.memory > p.memory) out.push(`the job asks for ${r.memory} GB of memory, over its ${p.memory} GB per node`);
+  if (r.memory !== null && p.memory !== undefined && r.memory > p.memory) out.push(`the job asks for ${formatHours(r.memory)} GB of memory, over its ${formatHours(p.memory)} GB per node`);
   if (r.walltime !== null && p.maxWalltime !== undefined && r.walltime > p.maxWalltime) out.push(`the job asks for a walltime of ${durationText(r.walltime)}, over its limit of ${durationText(p.maxWalltime)}`);
   return out;
 }

@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import { chargeOf, submissionCost } from "../../src/schedulers/cost.js";
 import { addCost, noCost } from "../../src/workflow/resource-hours.js";
 import { choosePartition, durationText, limitsOfScheduler, shortfalls, type PartitionLimits } from "../../src/schedulers/partition-choice.js";
+import { parseSinfo } from "../../src/schedulers/slurm.js";
 import { UserError } from "../../src/util/errors.js";
 import { resolveDirectives } from "../../src/workflow/directives.js";
 import type { Directives } from "../../src/workflow/model.js";
@@ -54,6 +55,12 @@ describe("choosing a partition", () => {
     const memory = userErrorOf(() => choosePartition(d({ memory: "8g" }), TEST, "cluster t", "j"));
     expect(memory.message).toMatch(/asks for 8 GB of memory, over its 4 GB per node/);
     expect(userErrorOf(() => choosePartition(d({ np: 3 }), TEST, "cluster t", "j")).message).toMatch(/asks for 3 CPUs, over its 2 per node/);
+  });
+
+  it("memory from sinfo (megabytes) is told in GB to two decimals", () => {
+    const fromSinfo = limitsOfScheduler(parseSinfo("cpu*|2-00:00:00|gpu:2|2|22899\n"));
+    const e = userErrorOf(() => choosePartition(d({ memory: "100000m" }), fromSinfo, "the scheduler (sinfo)", "j"));
+    expect(e.message).toMatch(/asks for 97.66 GB of memory, over its 22.36 GB per node\)$/);
   });
 
   it("whatever it chooses can run the job, and nothing that can is cheaper", () => {
