@@ -75,6 +75,7 @@ export function resolveRunId(view: RunsView, ref: string, opts: RunSelectOptions
     if (kept.length === 1) return kept[0];
     throw ambiguous(isRunName(want) ? "run name" : "run id prefix", ref, found);
   }
+  if (matching(view.ledger.groups.keys(), want).length > 0) throw new UserError(`${ref} is a run group, not a run`, `'cohort group show ${ref}' shows it and its runs`);
   throw new UserError(`no run named ${ref}`, "'cohort runs -a' lists them; name a run by its name, an id prefix of 4 or more hex digits, or its #");
 }
 

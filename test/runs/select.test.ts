@@ -94,6 +94,22 @@ describe("resolveRun", () => {
     expect(userError(() => resolveRun(cat, "01900001"))).toBe("no run named 01900001");
   });
 
+  it("a group's name or id is not a run's: the error says it names a group, and how to show it", () => {
+    const { root, ids } = project();
+    const group = makeGroup(root, { kind: "manual", members: [ids[0]] });
+    const cat = RunsView.read(root);
+    for (const ref of [runName(group.id), group.id]) {
+      let err: UserError | undefined;
+      try {
+        resolveRun(cat, ref);
+      } catch (e) {
+        err = e as UserError;
+      }
+      expect(err?.message).toBe(`${ref} is a run group, not a run`);
+      expect(err?.hint).toBe(`'cohort group show ${ref}' shows it and its runs`);
+    }
+  });
+
   it("two runs with the same name: ambiguous, both listed", () => {
     const root = tempDir();
     const a = makeRun(root, "op", "completed", { id: "01900000-0000-7000-8000-0000deadbeef" });
