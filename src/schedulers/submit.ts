@@ -176,9 +176,9 @@ async function submitJobs(project: Project, scheduler: Scheduler | undefined, sc
 function refusedAmong(err: Refused, job: PlannedJob, jobs: PlannedJob[]): SubmitError {
   const done = jobs.filter((j) => j.jobId !== undefined).length;
   const left = jobs.length - done - 1;
-  const before = done === 0 ? "nothing was submitted" : done === 1 ? "the cluster job submitted before it stays queued" : `the ${done} cluster jobs submitted before it stay queued`;
+  const before = done === 1 ? "the cluster job submitted before it stays queued" : `the ${done} cluster jobs submitted before it stay queued`;
   const after = left === 0 ? "" : left === 1 ? "; the one after it was not submitted" : `; the ${left} after it were not submitted`;
-  return new SubmitError(`${err.command} refused the cluster job ${job.jobName}: ${err.said}`, before + after);
+  return new SubmitError(`${err.command} refused the cluster job ${job.jobName}: ${err.said}`, done === 0 ? err.hint : before + after);
 }
 
 /** What each character the output path cannot hold would become in a scheduler's directive line. */

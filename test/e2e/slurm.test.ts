@@ -270,6 +270,12 @@ describe.skipIf(!cluster)("cohort submit on SLURM", () => {
     const g = groups(dir);
     expect(g.map((x) => x.operation)).toEqual(["a"]);
     slurm("scancel", ids);
+    // the first of two refused: named, and nothing was submitted
+    const two = project(`[operations.a]\ncommand = "true"\n`);
+    const first = run(two, ["submit", "--account", "nosuchaccount"]);
+    expect(first.code).toBe(2);
+    expect(first.stderr).toMatch(/^cohort: error: sbatch refused the cluster job slurmtest\.\w+\.a\.\w+: .*account.* \(nothing was recorded as submitted\)\n$/i);
+    expect(groups(two)).toEqual([]);
   });
 
   it("more GPUs than any node has is refused before submitting", () => {
