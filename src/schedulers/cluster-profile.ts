@@ -224,7 +224,7 @@ function complete(name: string, m: Merged): ClusterProfile {
   for (const [pname, at] of m.partitions) {
     const key = (k: string) => ["partitions", pname, k];
     for (const need of ["cpus", "memory", "max_walltime"]) {
-      if (!m.leaves.has(JSON.stringify(key(need)))) throw missing(at, ["partitions", pname], `${need} (a partition gives its limits: cpus, memory and max_walltime)`, "e.g. cpus = 128, memory = \"256g\", max_walltime = \"48:00:00\"");
+      if (!m.leaves.has(JSON.stringify(key(need)))) throw missing(at, ["partitions", pname], need, 'a partition gives its limits per node: cpus, memory and max_walltime, e.g. cpus = 128, memory = "256g", max_walltime = "48:00:00"');
     }
     const gpuType = get<string>(key("gpu_type"));
     partitions.push({

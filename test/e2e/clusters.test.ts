@@ -139,7 +139,7 @@ describe("cluster profiles without a scheduler", () => {
     const line = OPERATIONS.split("\n").length + 4;
     for (const args of [["cluster", "list"], ["submit", "--pretend"]]) {
       expect(oneError(cohort(args, { cwd: dir, env: NO_SCHEDULER }))).toBe(
-        `cohort: error: cohort.toml:${line}: clusters.lab.partitions.cpu needs memory (a partition gives its limits: cpus, memory and max_walltime) (e.g. cpus = 128, memory = "256g", max_walltime = "48:00:00")`,
+        `cohort: error: cohort.toml:${line}: clusters.lab.partitions.cpu needs memory (a partition gives its limits per node: cpus, memory and max_walltime, e.g. cpus = 128, memory = "256g", max_walltime = "48:00:00")`,
       );
     }
   });
