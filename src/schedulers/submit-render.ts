@@ -21,8 +21,11 @@ import { queueKey } from "./tracking.js";
 
 const COHORT_BIN = packageFile("bin/cohort");
 
-/** A cluster job id as schedulers print them: `123`, `123_4` (SLURM), `123.server`, `123[].server` (PBS). */
-export const CLUSTER_JOB_ID = /^[A-Za-z0-9_.[\]-]+$/;
+/**
+ * A cluster job id as schedulers print them: `123`, `123_4` (SLURM), `123.server`, `123[].server` (PBS).
+ * It starts with a letter or digit: `--after --pretend` (an id forgotten) is not a job id.
+ */
+export const CLUSTER_JOB_ID = /^[A-Za-z0-9][A-Za-z0-9_.[\]-]*$/;
 
 export function dependencyExpression(scheduler: SchedulerName, ids: readonly string[]): string | undefined {
   if (ids.length === 0) return undefined;
