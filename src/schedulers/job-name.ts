@@ -19,6 +19,9 @@ export interface NamedPair {
 const md5: (s: string) => string =
   typeof crypto.hash === "function" ? (s) => crypto.hash("md5", s) : (s) => crypto.createHash("md5").update(s).digest("hex");
 
+/** What a cluster job name is made of: letters, digits and `. _ + = @ : , -`. */
+export const JOB_NAME = /^[A-Za-z0-9._+=@:,-]+$/;
+
 function clean(s: string): string {
   return s.replace(/[^A-Za-z0-9._+=@:,-]/g, "_");
 }

@@ -10,7 +10,7 @@ import { afterNames } from "../workflow/conditions.js";
 import type { ResolvedDirectives } from "../workflow/directives.js";
 import type { Planner, Aggregate } from "../workflow/planner.js";
 import type { Workflow } from "../workflow/workflow.js";
-import { clusterJobName } from "./job-name.js";
+import { clusterJobName, JOB_NAME } from "./job-name.js";
 import type { ClusterProfile, PartitionProfile } from "./cluster-profile.js";
 import { choosePartition, durationText, limitsOfScheduler, shortfalls, type PartitionLimits } from "./partition-choice.js";
 import type { PartitionInfo, Scheduler } from "./scheduler.js";
@@ -31,7 +31,8 @@ export function dependencyExpression(scheduler: SchedulerName, ids: readonly str
   if (ids.length === 0) return undefined;
   for (const id of ids) {
     // A job of this submission not submitted yet (pretending) is shown by its name: `<NAME>`.
-    if (!CLUSTER_JOB_ID.test(id.replace(/^<(.*)>$/, "$1"))) throw new UserError(`${JSON.stringify(id)} is not a cluster job id`, "e.g. --after 12345");
+    const name = /^<(.*)>$/.exec(id)?.[1];
+    if (!(name !== undefined ? JOB_NAME.test(name) : CLUSTER_JOB_ID.test(id))) throw new UserError(`${JSON.stringify(id)} is not a cluster job id`, "e.g. --after 12345");
   }
   if (scheduler === "lsf") return ids.map((id) => `done(${id})`).join(" && ");
   return "afterok:" + ids.join(":");

@@ -292,6 +292,10 @@ describe("limits the scheduler tells", () => {
     expect(dependencyExpression("lsf", ["1", "2"])).toBe("done(1) && done(2)");
     expect(dependencyExpression("slurm", [])).toBeUndefined();
   });
+  it("pretending, a job not submitted yet is shown by its name, which may hold + = @ : , (a project named c+h@in)", () => {
+    expect(dependencyExpression("slurm", ["<c+h@in.6d21756b.prepare.a0519a2234d1>", "<-x.bundle-2.a+.0123456789ab>"])).toBe("afterok:<c+h@in.6d21756b.prepare.a0519a2234d1>:<-x.bundle-2.a+.0123456789ab>");
+    expect(() => dependencyExpression("slurm", ["<a\nb>"])).toThrow(/is not a cluster job id/);
+  });
 });
 
 describe("cohort submit --pretend", () => {
