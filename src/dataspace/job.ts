@@ -262,6 +262,11 @@ export function writeStatepoint(dir: string, sp: JsonObject): boolean {
     fs.mkdirSync(dir);
     madeDir = true;
   } catch (err) {
+    if (isErrno(err, "ENOENT")) {
+      // A project of a cohort.toml alone has no workspace/ yet: its first job makes it.
+      fs.mkdirSync(path.dirname(dir), { recursive: true });
+      return writeStatepoint(dir, sp);
+    }
     if (!isErrno(err, "EEXIST")) throw err;
   }
   for (let attempt = 0; ; attempt++) {

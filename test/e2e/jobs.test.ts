@@ -35,6 +35,15 @@ describe("cohort job", () => {
     expect(lines(cohort(["find"], { cwd: dir }).stdout)).toEqual([id]);
   });
 
+  it("init in a project of a cohort.toml alone (no workspace/ yet) makes the workspace and the job", () => {
+    const dir = tempDir();
+    fs.writeFileSync(path.join(dir, "cohort.toml"), '[project]\nname = "bare"\n');
+    const r = cohort(["job", "init", "a=1"], { cwd: dir });
+    expect(r.stderr).toBe("");
+    expect(r.stdout).toBe(jobId({ a: 1 }) + "\n");
+    expect(lines(cohort(["find"], { cwd: dir }).stdout)).toEqual([jobId({ a: 1 })]);
+  });
+
   it("job id works outside any project and tells 1 from 1.0", () => {
     const dir = tempDir();
     expect(cohort(["job", "id", '{"a": 1}'], { cwd: dir }).stdout.trim()).toBe("42b7b4f2921788ea14dac5566e6f06d0");
