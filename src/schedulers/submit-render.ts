@@ -38,20 +38,23 @@ export function dependencyExpression(scheduler: SchedulerName, ids: readonly str
   return "afterok:" + ids.join(":");
 }
 
-/** Refuses what the partition named (`--partition`) can never run, where the profile or sinfo tells its limits. */
-export function checkPartition(resources: ResolvedDirectives, partitions: PartitionInfo[] | undefined, wanted: string | undefined): void {
+/**
+ * Refuses what the partition named (`--partition`) can never run, where the profile or sinfo tells its
+ * limits. `job` names the job in messages (`the cluster job of simulate on 3fa2...`).
+ */
+export function checkPartition(resources: ResolvedDirectives, partitions: PartitionInfo[] | undefined, wanted: string | undefined, job = "the job"): void {
   if (!partitions || partitions.length === 0) return;
   const part = wanted !== undefined ? partitions.find((p) => p.name === wanted) : partitions.find((p) => p.isDefault) ?? partitions[0];
   if (!part) return; // the scheduler itself will name an unknown partition
   const where = `partition ${part.name}`;
   if (resources.ngpu > 0 && !partitions.some((p) => p.gpus > 0)) {
-    throw new UserError(`the job asks for ${resources.ngpu} GPU${resources.ngpu === 1 ? "" : "s"} but no partition of the scheduler has GPUs`, "remove the ngpu directive or submit to a cluster with GPU nodes");
+    throw new UserError(`${job} asks for ${resources.ngpu} GPU${resources.ngpu === 1 ? "" : "s"} but no partition of the scheduler has GPUs`, "remove the ngpu directive or submit to a cluster with GPU nodes");
   }
   if (resources.ngpu > part.gpus) {
-    throw new UserError(`the job asks for ${resources.ngpu} GPUs but ${where} has ${part.gpus === 0 ? "none" : `${part.gpus} per node`}`, `choose a GPU partition with --partition (${partitions.filter((p) => p.gpus > 0).map((p) => p.name).join(", ")})`);
+    throw new UserError(`${job} asks for ${resources.ngpu} GPUs but ${where} has ${part.gpus === 0 ? "none" : `${part.gpus} per node`}`, `choose a GPU partition with --partition (${partitions.filter((p) => p.gpus > 0).map((p) => p.name).join(", ")})`);
   }
   if (resources.walltime !== null && part.maxWalltime !== undefined && resources.walltime > part.maxWalltime) {
-    throw new UserError(`the job asks for a walltime of ${durationText(resources.walltime)}, over the limit of ${where} (${durationText(part.maxWalltime)})`, "lower the walltime directive, bundle fewer operations, or choose another partition");
+    throw new UserError(`${job} asks for a walltime of ${durationText(resources.walltime)}, over the limit of ${where} (${durationText(part.maxWalltime)})`, "lower the walltime directive, bundle fewer operations, or choose another partition");
   }
 }
 
@@ -100,15 +103,15 @@ export class ScriptRenderer {
       ...(limits && "submitOptions" in limits ? (limits as PartitionProfile).submitOptions : []),
       ...(opts.extra ?? []),
     ];
+    const job = `the cluster job of ${entries[0].group} on ${entries[0].aggregate}${entries.length > 1 ? ` (and ${entries.length - 1} more)` : ""}`;
     if (opts.partition !== undefined) {
-      if (partitions) checkPartition(resources, partitions, opts.partition);
+      if (partitions) checkPartition(resources, partitions, opts.partition, job);
       const known = profileParts.find((p) => p.name === opts.partition);
       const why = known ? shortfalls(resources, known) : [];
-      if (why.length > 0) throw new UserError(`partition ${known!.name} of cluster ${cluster!.name} cannot run this job: ${why.join("; ")}`, "lower the directive, bundle fewer operations, or choose another partition (without --partition cohort chooses one)");
+      if (why.length > 0) throw new UserError(`partition ${known!.name} of cluster ${cluster!.name} cannot run ${job}: ${why.join("; ")}`, "lower the directive, bundle fewer operations, or leave out --partition and cohort chooses one");
       const limits = known ?? (partitions && limitsOfScheduler(partitions).find((p) => p.name === opts.partition));
       return { partition: opts.partition, limits, words: words(limits) };
     }
-    const job = `the cluster job of ${entries[0].group} on ${entries[0].aggregate}${entries.length > 1 ? ` (and ${entries.length - 1} more)` : ""}`;
     if (profileParts.length > 0) {
       const limits = choosePartition(resources, profileParts, `cluster ${cluster!.name}`, job);
       return { partition: limits.name, limits, words: words(limits) };

@@ -267,6 +267,7 @@ describe("limits the scheduler tells", () => {
   ];
   it("refuses a walltime over the partition's limit", () => {
     expect(() => checkPartition(d({ walltime: 2 }), parts, undefined)).toThrow(/walltime of 2:00:00, over the limit of partition cpu \(1:00:00\)/);
+    expect(() => checkPartition(d({ walltime: 2 }), parts, "cpu", "the cluster job of sim on 1a2b")).toThrow(/^the cluster job of sim on 1a2b asks for a walltime of 2:00:00, over the limit of partition cpu/);
     expect(() => checkPartition(d({ walltime: 2 }), parts, "gpu")).not.toThrow();
   });
   it("refuses GPUs where no partition has any, or the chosen one has too few", () => {
