@@ -7,6 +7,8 @@
  * (`sacct`, or `scontrol show job` without accounting) and their final state is written into their
  * group, so that later listings need no scheduler at all for them.
  */
+import fs from "node:fs";
+import path from "node:path";
 import { changeAttributes } from "../runs/attributes.js";
 import type { ClusterJobState } from "../runs/group-columns.js";
 import { readLedger } from "../runs/ledger.js";
@@ -49,6 +51,27 @@ export function submissionOf(group: SubmissionGroup): Submission | undefined {
     pairs: asPairs(a.get("pairs")),
     finalState: str("scheduler_state") as FinalState | undefined,
   };
+}
+
+/**
+ * The scheduler's output files of a submission that exist, relative to the project (`.cohort/cluster/`,
+ * as the built-in templates name them): SLURM `NAME-ID.out` (array tasks `NAME-ID_N.out`), LSF
+ * `ID.out` (`ID_N.out`). What a failed job said before cohort ran is there.
+ */
+export function schedulerOutputFiles(projectRoot: string, s: Submission): string[] {
+  const prefix = s.scheduler === "slurm" ? `${s.jobName}-${s.jobId}` : s.scheduler === "lsf" ? s.jobId : undefined;
+  if (s.jobId === undefined || prefix === undefined) return [];
+  const dir = path.join(".cohort", "cluster");
+  let names: string[];
+  try {
+    names = fs.readdirSync(path.join(projectRoot, dir));
+  } catch {
+    return [];
+  }
+  return names
+    .filter((n) => n.endsWith(".out") && (n === `${prefix}.out` || n.startsWith(`${prefix}_`)))
+    .sort()
+    .map((n) => path.join(dir, n));
 }
 
 /** The submission groups among groups already read, oldest first. */

@@ -138,6 +138,10 @@ describe.skipIf(!cluster)("cohort submit on SLURM", () => {
     expect(runs(dir)[0].status).toBe("error");
     const shown = run(dir, ["group", "show", g.name]);
     expect(shown.stdout).toMatch(/scheduler_state\s+FAILED/);
+    // where the scheduler wrote what the job said
+    const output = /^output\s+(\S+)$/m.exec(shown.stdout)?.[1];
+    expect(output).toBe(`.cohort/cluster/${(JSON.parse(run(dir, ["group", "show", g.name, "--json"]).stdout) as { details: { job_name: string } }).details.job_name}-${ids[0]}.out`);
+    expect(fs.readFileSync(path.join(dir, output!), "utf8")).toContain("failing");
   });
 
   it("scancel of a running job ends terminated: the group and its running run", async () => {

@@ -6,6 +6,7 @@ import { readMetricsCached } from "../../runs/metrics-cache.js";
 import { formatMetric } from "../../runs/metrics.js";
 import { runName } from "../../runs/run-id.js";
 import { resolveGroup } from "../../runs/select.js";
+import { schedulerOutputFiles, submissionOf } from "../../schedulers/tracking.js";
 import { out } from "../context.js";
 import { groupCells, groupJson, openRuns, ROW_HEAD, runCells, runJson, warnDamaged } from "../runs-rows.js";
 import { renderTable } from "../table.js";
@@ -32,6 +33,9 @@ export default async function groupShow(ref: string, opts: { json?: boolean }): 
   const metrics = readMetricsCached(root).runs;
   const names = [...new Set(group.members.flatMap((id) => [...(metrics.get(id)?.keys() ?? [])]))].sort();
   const lastOf = (id: string, name: string) => metrics.get(id)?.get(name)?.last;
+  // A submission's cluster job: where the scheduler wrote what it said (a job that failed before cohort ran).
+  const submission = submissionOf(g);
+  const output = submission ? schedulerOutputFiles(root, submission) : [];
   if (opts.json) {
     // `members` are ids, as in `cohort runs -g --json`; `runs` describe them.
     const memberRuns = group.members.map((id, k): JsonObject => {
@@ -43,7 +47,7 @@ export default async function groupShow(ref: string, opts: { json?: boolean }): 
       }
       return { ...runJson(view.summary(members[k]!), index.get(id)), metrics: m };
     });
-    out(dumpJson({ ...groupJson(view, g, undefined), details, runs: memberRuns, comments: commentsJson(comments) }) + "\n");
+    out(dumpJson({ ...groupJson(view, g, undefined), details, ...(submission ? { output } : {}), runs: memberRuns, comments: commentsJson(comments) }) + "\n");
     return;
   }
   const now = Date.now();
@@ -63,6 +67,7 @@ export default async function groupShow(ref: string, opts: { json?: boolean }): 
     ...Object.entries(details)
       .map(([k, v]): [string, string] => [k, detailText(v)])
       .filter(([k, v]) => !derived.some(([dk, dv]) => dk === k && dv === v)),
+    ...(output.length > 0 ? [["output", output.slice(0, 3).join(" ") + (output.length > 3 ? ` (and ${output.length - 3} more)` : "")] as [string, string]] : []),
     ...derived,
   ];
   const width = Math.max(...fields.map(([k]) => k.length)) + 2;
