@@ -23,16 +23,20 @@ const COHORT_BIN = packageFile("bin/cohort");
 
 /**
  * A cluster job id as schedulers print them: `123`, `123_4` (SLURM), `123.server`, `123[].server` (PBS).
- * It starts with a letter or digit: `--after --pretend` (an id forgotten) is not a job id.
+ * Every scheduler's starts with a digit: in `--after 5 simulate` or `--after --pretend`, the word
+ * after the ids is a name or an option the user meant, not a job id.
  */
-export const CLUSTER_JOB_ID = /^[A-Za-z0-9][A-Za-z0-9_.[\]-]*$/;
+export const CLUSTER_JOB_ID = /^[0-9][A-Za-z0-9_.[\]-]*$/;
+
+/** The hint of a word given to `--after` that is no job id. */
+export const AFTER_HINT = "e.g. --after 12345; --after takes every word up to the next option, so put operation names before it";
 
 export function dependencyExpression(scheduler: SchedulerName, ids: readonly string[]): string | undefined {
   if (ids.length === 0) return undefined;
   for (const id of ids) {
     // A job of this submission not submitted yet (pretending) is shown by its name: `<NAME>`.
     const name = /^<(.*)>$/.exec(id)?.[1];
-    if (!(name !== undefined ? JOB_NAME.test(name) : CLUSTER_JOB_ID.test(id))) throw new UserError(`${JSON.stringify(id)} is not a cluster job id`, "e.g. --after 12345");
+    if (!(name !== undefined ? JOB_NAME.test(name) : CLUSTER_JOB_ID.test(id))) throw new UserError(`${JSON.stringify(id)} is not a cluster job id`, AFTER_HINT);
   }
   if (scheduler === "lsf") return ids.map((id) => `done(${id})`).join(" && ");
   return "afterok:" + ids.join(":");

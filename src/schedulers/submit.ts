@@ -38,7 +38,7 @@ import type { Scheduler } from "./scheduler.js";
 import { PLACE_NAME, type BundleEntry, type SchedulerName } from "./script.js";
 import { bundleJobs, Entries } from "./submit-bundle.js";
 import { eligiblePairs, leaveOutQueued } from "./submit-plan.js";
-import { chainJobs, CLUSTER_JOB_ID, ScriptRenderer } from "./submit-render.js";
+import { AFTER_HINT, chainJobs, CLUSTER_JOB_ID, ScriptRenderer } from "./submit-render.js";
 
 export interface SubmitOptions {
   groups: GroupDefinition[];
@@ -203,7 +203,7 @@ function checkScriptValues(ident: { name: string; root: string }, outputDir: str
       throw new UserError(`${option} ${JSON.stringify(value)} is not a${option === "--account" ? "n account" : " partition"} name`, "a name holds only letters, digits and _ . - + : @ , =");
     }
   }
-  for (const id of opts.after ?? []) if (!CLUSTER_JOB_ID.test(id)) throw new UserError(`--after ${JSON.stringify(id)} is not a cluster job id`, "e.g. --after 12345");
+  for (const id of opts.after ?? []) if (!CLUSTER_JOB_ID.test(id)) throw new UserError(`--after ${JSON.stringify(id)} is not a cluster job id`, AFTER_HINT);
   for (const word of opts.extra ?? []) {
     if (CONTROL.test(word)) throw new UserError(`${JSON.stringify(word)} (after --) holds a control character such as a line break`, "words for the submit command must be one line of printable text");
   }

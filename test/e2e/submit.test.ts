@@ -237,6 +237,7 @@ submit_options = ${JSON.stringify(`--timeout '60' --order="cyclic"`)}
     ["an account with a semicolon", ["--account", "a;touch M1"], /^cohort: error: --account "a;touch M1" is not an account name \(/],
     ["an --after id with a space", ["--after", "1 touch M1"], /^cohort: error: --after 1 touch M1 is not a cluster job id/],
     ["an --after whose id was forgotten (it would take the next option as the id)", ["--after", "--force"], /^cohort: error: --after --force is not a cluster job id/],
+    ["an --after followed by a name (it would take the name as an id and submit every operation)", ["--after", "5", "work"], /^cohort: error: --after work is not a cluster job id \(e\.g\. --after 12345; --after takes every word up to the next option, so put operation names before it\)$/m],
     ["a word for sbatch with a line break", ["--", "--comment=a\ntouch M1"], /^cohort: error: "--comment=a\\ntouch M1" \(after --\) holds a control character/],
     ["a project path with a line break", [], /^cohort: error: the project's path ".*p\\ntouch M1" cannot go into the slurm script's output path: it holds a control character/, "p\ntouch M1"],
     ["a project path with a double quote", [], /^cohort: error: the project's path ".*p\\"q" cannot go into the slurm script's output path: it holds ", which ends the quoted path/, 'p"q'],

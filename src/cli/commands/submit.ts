@@ -7,7 +7,7 @@ import { formatHours } from "../../workflow/resource-hours.js";
 import { openScheduler, type Scheduler } from "../../schedulers/scheduler.js";
 import { SCHEDULERS, type SchedulerName } from "../../schedulers/script.js";
 import { submit, type PlannedJob } from "../../schedulers/submit.js";
-import { CLUSTER_JOB_ID } from "../../schedulers/submit-render.js";
+import { AFTER_HINT, CLUSTER_JOB_ID } from "../../schedulers/submit-render.js";
 import { UserError } from "../../util/errors.js";
 import { out, warn } from "../context.js";
 import { catchInterrupts } from "../interrupt.js";
@@ -123,7 +123,7 @@ export default async function submitCommand(names: string[], opts: SubmitCliOpti
   const { project, workflow } = await loadProjectWorkflow();
   const patterns = [...positional, ...(opts.operation ?? [])];
   const groups = jobGroups(workflow, workflow.select(patterns.length ? patterns : undefined, warn), patterns.length > 0);
-  for (const id of opts.after ?? []) if (!CLUSTER_JOB_ID.test(id)) throw new UserError(`--after ${id} is not a cluster job id`, "e.g. --after 12345");
+  for (const id of opts.after ?? []) if (!CLUSTER_JOB_ID.test(id)) throw new UserError(`--after ${id} is not a cluster job id`, AFTER_HINT);
   // The scheduler found on the PATH answers for its cluster's name, if a profile's detection asks.
   const found = tryScheduler(named);
   const cluster = (await clusterInForce(project.root, opts.cluster, found))?.profile;
