@@ -1,7 +1,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { UserError } from "../util/errors.js";
-import { isErrno, naming, tempNameFor, writeFileAtomic } from "../util/fs.js";
+import { isErrno, makeDirs, naming, tempNameFor, writeFileAtomic } from "../util/fs.js";
 import { Document, guardedDocument } from "./document.js";
 import { jobId } from "./id.js";
 import { dumpJson } from "./json.js";
@@ -258,16 +258,18 @@ export function writeStatepoint(dir: string, sp: JsonObject): boolean {
   // The common case, a job that exists, in one stat (failed calls cost an exception each).
   if ((fs.statSync(file, { throwIfNoEntry: false })?.size ?? 0) > 0) return false;
   let madeDir = false;
-  try {
-    fs.mkdirSync(dir);
-    madeDir = true;
-  } catch (err) {
-    if (isErrno(err, "ENOENT")) {
-      // A project of a cohort.toml alone has no workspace/ yet: its first job makes it.
-      fs.mkdirSync(path.dirname(dir), { recursive: true });
-      return writeStatepoint(dir, sp);
+  for (let attempt = 0; !madeDir; attempt++) {
+    try {
+      fs.mkdirSync(dir);
+      madeDir = true;
+    } catch (err) {
+      if (isErrno(err, "EEXIST")) break;
+      if (!isErrno(err, "ENOENT") || attempt > 0) throw err;
+      // A project of a cohort.toml alone has no workspace/ yet: its first job makes it, but never the
+      // project's own directory (gone when the project was moved away meanwhile).
+      const workspace = path.dirname(dir);
+      makeDirs(workspace, path.dirname(workspace));
     }
-    if (!isErrno(err, "EEXIST")) throw err;
   }
   for (let attempt = 0; ; attempt++) {
     let fd: number | undefined;

@@ -35,4 +35,17 @@ describe("writeStatepoint", () => {
     expect(() => writeStatepoint(dir, { a: 1n as unknown as number, b: Symbol("x") as unknown as number })).toThrow();
     expect(fs.readdirSync(parent)).toEqual([]);
   });
+
+  it("makes a missing workspace/ below the project, but never the project's directory again", () => {
+    const root = path.join(tempDir(), "project");
+    fs.mkdirSync(root);
+    const job = (r: string) => path.join(r, "workspace", "0123456789abcdef0123456789abcdef");
+    expect(writeStatepoint(job(root), { a: 1 })).toBe(true);
+    expect(fs.readdirSync(path.join(root, "workspace"))).toHaveLength(1);
+    // the project moved away meanwhile: its old place stays gone
+    const moved = path.join(path.dirname(root), "moved");
+    fs.renameSync(root, moved);
+    expect(() => writeStatepoint(job(root), { a: 2 })).toThrow(/ENOENT/);
+    expect(fs.existsSync(root)).toBe(false);
+  });
 });
