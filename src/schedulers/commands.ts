@@ -76,12 +76,14 @@ export function checked(argv: readonly string[], r: CommandResult): CommandResul
   return r;
 }
 
+/** A scheduler command's own name before its message (`sbatch: error: `), which cohort's line names already. */
+const COMMAND_PREFIX = /^(?:sbatch|squeue|sacct|scontrol|sinfo|qsub|qstat|bsub|bjobs):\s*(?:error:\s*)?/i;
+
 /** The first line of a scheduler's complaint, trimmed of its own prefix noise. */
 export function firstLine(text: string): string {
-  return (
-    text
-      .split("\n")
-      .map((l) => l.trim())
-      .find((l) => l !== "") ?? "no message"
-  );
+  const line = text
+    .split("\n")
+    .map((l) => l.trim())
+    .find((l) => l !== "");
+  return line?.replace(COMMAND_PREFIX, "") || "no message";
 }

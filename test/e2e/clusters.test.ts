@@ -235,7 +235,7 @@ describe.skipIf(!cluster)("cluster profiles on the SLURM test cluster", () => {
   it("an account the scheduler refuses is shown as sbatch said it; nothing is recorded as submitted", () => {
     const dir = project(`${OPERATIONS}\n${withAccount("nosuchaccount")}`);
     const e = oneError(run(dir, ["submit", "-o", "quick"]));
-    expect(e).toBe("cohort: error: sbatch refused the job: sbatch: error: Batch job submission failed: Invalid account or account/partition combination specified (nothing was recorded as submitted)");
+    expect(e).toBe("cohort: error: sbatch refused the job: Batch job submission failed: Invalid account or account/partition combination specified (nothing was recorded as submitted)");
     expect(fs.readdirSync(path.join(dir, ".cohort", "cluster"))).toEqual([]);
     expect(JSON.parse(run(dir, ["runs", "-g", "-a", "--json"]).stdout)).toEqual([]);
     // --account overrides the profile's

@@ -268,7 +268,7 @@ describe.skipIf(!cluster)("cohort submit on SLURM", () => {
     const r = run(dir, ["submit"]);
     expect(r.code).toBe(2);
     expect(lines(r.stderr)).toHaveLength(1);
-    expect(r.stderr).toMatch(/^cohort: error: sbatch refused the cluster job slurmtest\.\w+\.b\.\w+: sbatch: error: .*feature.* \(the cluster job submitted before it stays queued; the one after it was not submitted\)$/im);
+    expect(r.stderr).toMatch(/^cohort: error: sbatch refused the cluster job slurmtest\.\w+\.b\.\w+: (?!sbatch:).*feature.* \(the cluster job submitted before it stays queued; the one after it was not submitted\)$/im);
     const ids = submitted(r);
     expect(ids).toHaveLength(1);
     const g = groups(dir);

@@ -1,7 +1,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { askCommand, runCommand } from "../../src/schedulers/commands.js";
+import { askCommand, firstLine, runCommand } from "../../src/schedulers/commands.js";
 import { openScheduler } from "../../src/schedulers/scheduler.js";
 import { tempDir } from "../helpers.js";
 
@@ -47,5 +47,15 @@ describe("openScheduler", () => {
     expect(() => openScheduler("slurm")).toThrow(/sbatch is not installed or not on the PATH/);
     process.env.PATH = path.join(dir, "missing");
     expect(() => openScheduler()).toThrow(/no cluster scheduler found/);
+  });
+});
+
+describe("firstLine", () => {
+  it("is the first line said, without the command's own name before it", () => {
+    expect(firstLine("\n  sbatch: error: Batch job submission failed: Invalid account\nsbatch: error: more\n")).toBe("Batch job submission failed: Invalid account");
+    expect(firstLine("qsub: Unknown queue\n")).toBe("Unknown queue");
+    expect(firstLine("Batch job submission failed: x")).toBe("Batch job submission failed: x");
+    expect(firstLine("sbatch: error: \n")).toBe("no message");
+    expect(firstLine("\n \n")).toBe("no message");
   });
 });
