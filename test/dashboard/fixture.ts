@@ -7,7 +7,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { expect } from "vitest";
-import { cohort, tempDir } from "../helpers.js";
+import { cohort, cohortInBackground, tempDir } from "../helpers.js";
 
 const TOML = String.raw`[project]
 name = "demo"
@@ -60,4 +60,19 @@ export function makeProject(): string {
   run(["run", "train", "lr={1e-4,1e-3,1e-2}"], dir);
   run(["run", "curve"], dir);
   return dir;
+}
+
+/** `cohort ui --port 0` in `dir`, once it has printed its address: the address with its token, and without. */
+export async function serveUi(dir: string): Promise<{ server: ReturnType<typeof cohortInBackground>; url: string; base: string }> {
+  const server = cohortInBackground(["ui", "--port", "0"], { cwd: dir });
+  const url = await new Promise<string>((resolve, reject) => {
+    let out = "";
+    server.child.stdout!.on("data", (d: Buffer) => {
+      out += d;
+      const m = /open (http:\/\/127\.0\.0\.1:\d+\/\?token=[0-9a-f]+)/.exec(out);
+      if (m) resolve(m[1]);
+    });
+    server.child.on("close", () => reject(new Error(`cohort ui ended: ${out}`)));
+  });
+  return { server, url, base: url.replace(/\/\?token=.*/, "") };
 }

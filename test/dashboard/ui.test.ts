@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Browser, Page } from "playwright-core";
 import { cohortInBackground } from "../helpers.js";
 import { DRAWN_PIXELS, haveChromium, launchChromium } from "./browser.js";
-import { makeProject, run } from "./fixture.js";
+import { makeProject, run, serveUi } from "./fixture.js";
 
 const ok = haveChromium();
 
@@ -24,17 +24,7 @@ describe.skipIf(!ok)("cohort ui in Chromium", () => {
 
   beforeAll(async () => {
     dir = makeProject();
-    server = cohortInBackground(["ui", "--port", "0"], { cwd: dir });
-    url = await new Promise<string>((resolve, reject) => {
-      let out = "";
-      server.child.stdout!.on("data", (d: Buffer) => {
-        out += d;
-        const m = /open (http:\/\/127\.0\.0\.1:\d+\/\?token=[0-9a-f]+)/.exec(out);
-        if (m) resolve(m[1]);
-      });
-      server.child.on("close", () => reject(new Error(`cohort ui ended: ${out}`)));
-    });
-    base = url.replace(/\/\?token=.*/, "");
+    ({ server, url, base } = await serveUi(dir));
     browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
     page.on("console", (m) => void (m.type() === "error" && problems.push(m.text())));
@@ -93,6 +83,8 @@ describe.skipIf(!ok)("cohort ui in Chromium", () => {
   it("a label set in the page is what cohort runs shows", async () => {
     const target = cli<{ id: string; name: string }[]>("runs", "--json")[2];
     await page.goto(`${base}/#/run/${target.id}`);
+    // (until its run arrives, the page shows the run before it, whose label box this is not)
+    await page.getByRole("heading", { name: `Run ${target.name}` }).waitFor();
     await page.getByLabel("label").fill("chosen in the page");
     await page.getByRole("button", { name: "set label" }).click();
     await page.getByLabel("new tag").fill("good");

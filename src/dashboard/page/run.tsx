@@ -155,7 +155,7 @@ export function Run({ id }: { id: string }) {
               </>
             )}
           </dl>
-          <Attributes noun="runs" id={d.id} label={d.label} tags={d.tags} comments={d.comments} changed={r.reload} />
+          <Attributes key={d.id} noun="runs" id={d.id} label={d.label} tags={d.tags} comments={d.comments} changed={r.reload} />
           {Object.keys(d.metrics).length > 0 && (
             <>
               <h2>Metrics</h2>

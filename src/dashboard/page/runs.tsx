@@ -94,7 +94,7 @@ export function Group({ id }: { id: string }) {
               <Status status={d.status} />
             </dd>
           </dl>
-          <Attributes noun="groups" id={d.id} label={d.label} tags={d.tags} comments={d.comments} changed={g.reload} />
+          <Attributes key={d.id} noun="groups" id={d.id} label={d.label} tags={d.tags} comments={d.comments} changed={g.reload} />
           <p>
             <a href={href("compare", "", { group: d.id })}>compare its members</a>
           </p>

@@ -1,0 +1,72 @@
+/**
+ * `cohort ui` in Chromium on a sweep as an ML engineer makes one: a batch of a flag operation with a
+ * stepped metric, runs on jobs whose state points hold floats, runs with no metric at all. Moving
+ * between pages, and the comparison's table and plots, against what the commands print.
+ */
+import fs from "node:fs";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Browser, Page } from "playwright-core";
+import { tempDir } from "../helpers.js";
+import { haveChromium, launchChromium } from "./browser.js";
+import { run, serveUi } from "./fixture.js";
+
+const TOML = String.raw`[project]
+name = "sweep"
+
+[operations.train]
+command = "for e in 0 1 2; do echo \"epoch $e loss=$(awk -v e=$e -v lr={flags.lr} 'BEGIN { print lr / (e + 1) }')\"; done"
+flags = { lr = 0.1, seed = 1 }
+metrics = ["epoch (?<step>\\d+) loss=(?<loss>\\S+)"]
+
+[operations.prep]
+command = "echo prepared > init.dat"
+post = [{ isfile = "init.dat" }]
+`;
+
+const ok = haveChromium();
+
+describe.skipIf(!ok)("a sweep in cohort ui", () => {
+  let dir: string;
+  let server: Awaited<ReturnType<typeof serveUi>>["server"];
+  let url: string;
+  let base: string;
+  let browser: Browser;
+  let page: Page;
+  const cli = <T,>(...args: string[]) => JSON.parse(run(args, dir)) as T;
+
+  beforeAll(async () => {
+    dir = path.join(tempDir("cohort-ui-"), "sweep");
+    fs.mkdirSync(dir);
+    run(["init", "T={1.0,2.0}"], dir);
+    fs.writeFileSync(path.join(dir, "cohort.toml"), TOML);
+    run(["run", "prep"], dir);
+    run(["run", "train", "lr={0.1,0.2}", "seed={1,2}"], dir);
+    ({ server, url, base } = await serveUi(dir));
+    browser = await launchChromium();
+    page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    await page.goto(url);
+  }, 120_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    server?.child.kill("SIGINT");
+    if (server) expect((await server.done).code).toBe(0);
+  });
+
+  it("the label box shows the label of the run on the page, not of the one before", async () => {
+    const [first, second] = cli<{ id: string; name: string }[]>("runs", "--json");
+    run(["runs", "label", first.id, "--set", "best so far"], dir);
+    await page.goto(`${base}/#/run/${first.id}`);
+    await expect.poll(() => page.getByLabel("label").inputValue()).toBe("best so far");
+    await page.getByLabel("new tag").fill("half-typed");
+    // to the next run's page, as a link in the page goes (the page is not loaded again)
+    await page.evaluate(`location.hash = "#/run/${second.id}"`);
+    await page.getByRole("heading", { name: `Run ${second.name}` }).waitFor();
+    await expect.poll(() => page.getByLabel("label").inputValue()).toBe("");
+    expect(await page.getByLabel("new tag").inputValue()).toBe("");
+    // a label set by the command line while the page is open shows in the box
+    run(["runs", "label", second.id, "--set", "from the shell"], dir);
+    await expect.poll(() => page.getByLabel("label").inputValue(), { timeout: 5000 }).toBe("from the shell");
+  });
+});
