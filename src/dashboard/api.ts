@@ -23,11 +23,10 @@ import { readMetricsCached } from "../runs/metrics-cache.js";
 import type { MetricSummary } from "../runs/metrics.js";
 import { outputPlace, readOutput } from "../runs/output.js";
 import { resolveGroup, resolveRun } from "../runs/select.js";
-import type { Run } from "../runs/view.js";
 import { UserError } from "../util/errors.js";
 import { commentsJson, newCommentId } from "../cli/commands/attrs.js";
 import { checkComment, checkLabel, checkTag } from "../runs/attributes.js";
-import { comparisonJson } from "../cli/commands/runs-compare.js";
+import { comparedRuns, comparisonJson } from "../cli/commands/runs-compare.js";
 import { filterOf, jsonRows, type RunsListOptions } from "../cli/commands/runs-list.js";
 import { runDetailJson } from "../cli/commands/runs-show.js";
 import { groupJson } from "../cli/runs-rows.js";
@@ -232,20 +231,8 @@ export async function comparePage(state: DashboardState, q: URLSearchParams): Pr
   const view = await state.runs();
   const refs = q.getAll("run").filter((r) => r !== "");
   const group = q.get("group") ?? "";
-  const seen = new Set<string>();
-  const runs: Run[] = [];
-  const add = (r: Run) => {
-    if (seen.has(r.id)) return;
-    seen.add(r.id);
-    runs.push(r);
-  };
-  if (group !== "") {
-    const g = resolveGroup(view, group);
-    const members = new Set(view.members(g));
-    view.memberRuns(g).filter((r) => members.has(r.id)).sort((a, b) => (a.id < b.id ? -1 : 1)).forEach(add);
-  }
-  for (const ref of refs) add(resolveRun(view, ref));
-  if (refs.length === 0 && group === "") state.listed(view).slice(0, 20).forEach(add);
+  // The runs the command compares (deleted and purged members left out), or the newest 20.
+  const runs = refs.length > 0 || group !== "" ? comparedRuns(view, refs, { group: group || undefined }) : state.listed(view).slice(0, 20);
   const cmp = compareRuns(view, runs, readMetricsCached(state.root), { all: q.get("all") === "1" });
   const out: JsonObject = {
     columns: cmp.columns.map((c) => ({ heading: c.heading, kind: c.kind, ...(c.kind === "key" ? { key: c.key } : {}) })),

@@ -19,6 +19,11 @@ command = "for e in 0 1 2; do echo \"epoch $e loss=$(awk -v e=$e -v lr={flags.lr
 flags = { lr = 0.1, seed = 1 }
 metrics = ["epoch (?<step>\\d+) loss=(?<loss>\\S+)"]
 
+[operations.score]
+command = "echo loss=0.05"
+flags = { lr = 0.1 }
+metrics = ["loss=(?<loss>\\S+)"]
+
 [operations.prep]
 command = "echo prepared > init.dat"
 post = [{ isfile = "init.dat" }]
@@ -42,6 +47,7 @@ describe.skipIf(!ok)("a sweep in cohort ui", () => {
     fs.writeFileSync(path.join(dir, "cohort.toml"), TOML);
     run(["run", "prep"], dir);
     run(["run", "train", "lr={0.1,0.2}", "seed={1,2}"], dir);
+    run(["run", "score", "lr=0.3"], dir);
     ({ server, url, base } = await serveUi(dir));
     browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
@@ -68,5 +74,33 @@ describe.skipIf(!ok)("a sweep in cohort ui", () => {
     // a label set by the command line while the page is open shows in the box
     run(["runs", "label", second.id, "--set", "from the shell"], dir);
     await expect.poll(() => page.getByLabel("label").inputValue(), { timeout: 5000 }).toBe("from the shell");
+  });
+
+  it("a metric against a key shows the runs that have both, and over steps the runs that logged it at steps", async () => {
+    const rows = cli<{ name: string; operation: string; config: Record<string, unknown>; metrics: Record<string, unknown> }[]>("runs", "compare", "--json");
+    await page.goto(`${base}/#/compare`);
+    await page.locator("table.compare tbody tr").first().waitFor();
+    // the prep runs have T and no loss: nothing to plot against T
+    await page.getByRole("combobox", { name: "against" }).selectOption("T");
+    await page.getByRole("combobox", { name: "metric" }).selectOption("loss");
+    await expect.poll(() => page.locator(".plot[aria-label^='loss against T']").count()).toBe(0);
+    await page.getByRole("combobox", { name: "against" }).selectOption("lr");
+    await expect.poll(() => page.locator(".plot[aria-label^='loss against lr']").count()).toBe(1);
+    // loss over steps: the train runs, not score's one value without a step
+    const stepped = rows.filter((r) => r.operation === "train").map((r) => r.name);
+    const plot = page.locator(".plot[aria-label^='loss over steps']");
+    await plot.waitFor();
+    expect(await plot.getAttribute("aria-label")).toBe(`loss over steps: ${stepped.join(", ")} against step`);
+  });
+
+  it("a group's comparison leaves out its deleted and purged members, as the command does", async () => {
+    const batch = cli<{ id: string; kind?: string }[]>("runs", "-g", "--json").find((g) => g.kind === "batch")!;
+    const members = cli<{ id: string }[]>("runs", "compare", "-g", batch.id, "--json");
+    run(["runs", "delete", members[0].id], dir);
+    run(["runs", "purge", members[1].id], dir);
+    const names = cli<{ name: string }[]>("runs", "compare", "-g", batch.id, "--json").map((r) => r.name);
+    expect(names).toHaveLength(members.length - 2);
+    await page.goto(`${base}/#/compare?group=${batch.id}`);
+    await expect.poll(() => page.locator("table.compare tbody tr td:first-child").allInnerTexts()).toEqual(names);
   });
 });

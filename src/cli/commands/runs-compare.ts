@@ -28,7 +28,7 @@ export interface RunsCompareOptions extends Omit<RunsListOptions, "group"> {
  * `-g GROUP`, or else the runs `cohort runs` lists; then the filters. Newest first, as listed, unless
  * named one by one.
  */
-function comparedRuns(view: RunsView, refs: string[], opts: RunsCompareOptions): Run[] {
+export function comparedRuns(view: RunsView, refs: string[], opts: RunsCompareOptions): Run[] {
   const filter = filterOf(opts, view);
   let runs: Run[];
   if (refs.length > 0 || opts.group !== undefined) {

@@ -36,7 +36,12 @@ function cell(c: Column, r: Row): unknown {
 
 /** Points of a metric against a key: numbers as they are, other values as categories in order met. */
 function scatter(rows: Row[], key: Column, metric: Column): { data: [number[], (number | null)[]]; ticks?: string[] } {
-  const pairs = rows.map((r) => [cell(key, r), Number(cell(metric, r))] as const).filter(([k, m]) => k !== undefined && k !== null && Number.isFinite(m));
+  // (a run without the metric has null there, which Number() would make a 0)
+  const pairs = rows.flatMap((r) => {
+    const k = cell(key, r);
+    const m = cell(metric, r);
+    return k !== undefined && k !== null && typeof m === "number" && Number.isFinite(m) ? [[k, m] as const] : [];
+  });
   const numeric = pairs.every(([k]) => typeof k === "number");
   const ticks: string[] = [];
   const xOf = (k: unknown) => {
@@ -72,7 +77,8 @@ export function Compare({ route }: { route: Route }) {
   const series = useApi<Comparison>(metricName ? `/api/compare?${seriesQ}` : undefined, true);
   const points = useMemo(() => (cmp.data && m && k ? scatter(cmp.data.rows, k, m) : undefined), [cmp.data, m?.heading, k?.heading]);
   const lines = useMemo(() => {
-    const s = series.data?.series?.filter((x) => x.values.length > 0);
+    // only runs that logged the metric at steps: a value without a step has no place on this axis
+    const s = series.data?.series?.filter((x) => x.steps.some((step) => step !== null));
     return s && s.length > 0 ? { data: joinSeries(s), names: s.map((x) => x.name) } : undefined;
   }, [series.data]);
   return (
