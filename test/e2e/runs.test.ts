@@ -187,6 +187,8 @@ describe("cohort runs show", () => {
     const o = JSON.parse(c("runs", "show", "1", "--json", "--tail", "5").stdout);
     expect(o).toMatchObject({ operation: "fail", status: "error", exit_code: 3, cmd: { shell: "echo failing; exit 3" }, output: ["failing"], flowgroup: null });
     expect(o.config).toHaveProperty("T");
+    // the state point as the job holds it: T is a float (1.0), another value than the integer 1
+    expect(c("runs", "show", "1", "--json").stdout).toMatch(/"config": \{"T": [12]\.0\}/);
     expect(o.groups).toEqual([{ id: expect.any(String), name: expect.stringMatching(/^[a-z]{5}-[a-z]{5}$/), kind: "manual" }]);
     expect(o.comments).toEqual([{ id: expect.any(String), msg: "why did it fail?", author: expect.any(String), time: expect.any(Number), time_iso: expect.any(String) }]);
     // times from its run, start and end events, in that order

@@ -1,4 +1,4 @@
-import { dumpJson } from "../../dataspace/json.js";
+import { dumpJson, parseJson } from "../../dataspace/json.js";
 import type { JsonObject } from "../../dataspace/value.js";
 import { commentsOf } from "../../runs/attributes.js";
 import { readMetrics } from "../../runs/metric-events.js";
@@ -28,7 +28,8 @@ export interface RunsShowOptions {
 function parsed(text: string | undefined): unknown {
   if (text === undefined) return undefined;
   try {
-    return JSON.parse(text) as unknown;
+    // (typed: a state point's 1.0 stays a float, a big integer whole)
+    return parseJson(text);
   } catch {
     return undefined;
   }
