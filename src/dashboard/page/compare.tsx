@@ -77,8 +77,9 @@ export function Compare({ route }: { route: Route }) {
   const series = useApi<Comparison>(metricName ? `/api/compare?${seriesQ}` : undefined, true);
   const points = useMemo(() => (cmp.data && m && k ? scatter(cmp.data.rows, k, m) : undefined), [cmp.data, m?.heading, k?.heading]);
   const lines = useMemo(() => {
-    // only runs that logged the metric at steps: a value without a step has no place on this axis
-    const s = series.data?.series?.filter((x) => x.steps.some((step) => step !== null));
+    // runs that logged the metric at steps, or several times (plotted at their positions): one value
+    // without a step makes no line, and standing at step 0 it would say what was not logged
+    const s = series.data?.series?.filter((x) => x.values.length > 1 || x.steps.some((step) => step !== null));
     return s && s.length > 0 ? { data: joinSeries(s), names: s.map((x) => x.name) } : undefined;
   }, [series.data]);
   return (
