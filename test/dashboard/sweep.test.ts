@@ -20,9 +20,9 @@ flags = { lr = 0.1, seed = 1 }
 metrics = ["epoch (?<step>\\d+) loss=(?<loss>\\S+)"]
 
 [operations.score]
-command = "echo loss=0.05"
+command = "echo loss=0.05 acc=1.0"
 flags = { lr = 0.1 }
-metrics = ["loss=(?<loss>\\S+)"]
+metrics = ["loss=(?<loss>\\S+)", "acc=(?<acc>\\S+)"]
 
 [operations.prep]
 command = "echo prepared > init.dat"
@@ -102,5 +102,28 @@ describe.skipIf(!ok)("a sweep in cohort ui", () => {
     expect(names).toHaveLength(members.length - 2);
     await page.goto(`${base}/#/compare?group=${batch.id}`);
     await expect.poll(() => page.locator("table.compare tbody tr td:first-child").allInnerTexts()).toEqual(names);
+  });
+
+  it("floats that are whole numbers show as the commands print them (1.0, not 1)", async () => {
+    await page.goto(`${base}/#/jobs`);
+    await page.locator("table.jobs tbody tr").first().waitFor();
+    expect((await page.locator("table.jobs tbody tr td:nth-child(2)").allInnerTexts()).sort()).toEqual(["1.0", "2.0"]);
+    const runs = cli<{ id: string; name: string; operation: string }[]>("runs", "--json");
+    const prep = runs.find((r) => r.operation === "prep")!;
+    const config = cli<{ config: { T: unknown } }>("runs", "show", prep.id, "--json").config;
+    await page.goto(`${base}/#/run/${prep.id}`);
+    await page.getByRole("heading", { name: `Run ${prep.name}` }).waitFor();
+    const T = run(["runs", "show", prep.id], dir).match(/"T": (\S+)\}/)![1];
+    expect(["1.0", "2.0"]).toContain(T);
+    expect(await page.locator("dd code").first().innerText()).toBe(`{"T":${T}}`);
+    expect(config).toBeDefined();
+    const score = runs.find((r) => r.operation === "score")!;
+    await page.goto(`${base}/#/run/${score.id}`);
+    const acc = page.locator("table.metrics tr", { has: page.locator("th", { hasText: "acc" }) }).locator("td");
+    await expect.poll(() => acc.allInnerTexts()).toEqual(["1.0", "1.0", "1.0", "1.0", "1"]);
+    await page.goto(`${base}/#/compare?runs=${runs.filter((r) => r.operation === "prep").map((r) => r.name).join(",")}`);
+    await page.locator("table.compare tbody tr").first().waitFor();
+    const cells = await page.locator("table.compare tbody tr td:nth-child(6)").allInnerTexts();
+    expect(cells.sort()).toEqual(["1.0", "2.0"]);
   });
 });

@@ -3,7 +3,7 @@
  * metric against a flag or state-point key, and one metric of every run over steps on one plot.
  */
 import { useEffect, useMemo, useState } from "preact/hooks";
-import { href, jsonText, useApi, type Route } from "./data.js";
+import { href, jsonText, numberOf, useApi, type Route } from "./data.js";
 import { joinSeries, Plot } from "./plot.js";
 import { Loading, Problem, Status } from "./parts.js";
 
@@ -39,13 +39,13 @@ function scatter(rows: Row[], key: Column, metric: Column): { data: [number[], (
   // (a run without the metric has null there, which Number() would make a 0)
   const pairs = rows.flatMap((r) => {
     const k = cell(key, r);
-    const m = cell(metric, r);
-    return k !== undefined && k !== null && typeof m === "number" && Number.isFinite(m) ? [[k, m] as const] : [];
+    const m = numberOf(cell(metric, r));
+    return k !== undefined && k !== null && m !== undefined && Number.isFinite(m) ? [[k, m] as const] : [];
   });
-  const numeric = pairs.every(([k]) => typeof k === "number");
+  const numeric = pairs.every(([k]) => numberOf(k) !== undefined);
   const ticks: string[] = [];
   const xOf = (k: unknown) => {
-    if (numeric) return k as number;
+    if (numeric) return numberOf(k)!;
     const t = jsonText(k);
     const i = ticks.indexOf(t);
     return i >= 0 ? i : ticks.push(t) - 1;

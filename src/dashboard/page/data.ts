@@ -8,9 +8,45 @@ export async function api<T>(path: string, init?: RequestInit): Promise<T> {
   const res = await fetch(path, init);
   const type = res.headers.get("content-type") ?? "";
   if (!type.startsWith("application/json")) throw new ApiError(`${res.status}: ${(await res.text()).trim()}`);
-  const body = (await res.json()) as T & { error?: string; hint?: string | null };
+  const body = parseApiJson(await res.text()) as T & { error?: string; hint?: string | null };
   if (!res.ok) throw new ApiError(body.error + (body.hint ? ` (${body.hint})` : ""));
   return body;
+}
+
+/**
+ * A float that is a whole number, as the server wrote it (`1.0`, `1e+16`): JSON.parse alone makes it
+ * the integer 1, another value in a state point (`{"T": 1}` and `{"T": 1.0}` are two jobs). It prints
+ * as written (`String`, and `JSON.stringify` through JSON.rawJSON) and counts as its number (`Number`).
+ */
+export class WholeFloat {
+  constructor(
+    readonly value: number,
+    readonly text: string,
+  ) {}
+  valueOf(): number {
+    return this.value;
+  }
+  toString(): string {
+    return this.text;
+  }
+  toJSON(): unknown {
+    return rawJSON!(this.text);
+  }
+}
+
+const rawJSON = (JSON as { rawJSON?: (text: string) => unknown }).rawJSON;
+
+/** JSON text, its whole floats kept as WholeFloat where the browser tells a number's text (JSON.parse's source text access); else as plain JSON.parse reads it. */
+export function parseApiJson(text: string): unknown {
+  if (!rawJSON) return JSON.parse(text);
+  return JSON.parse(text, (_k, v: unknown, context?: { source?: string }) =>
+    typeof v === "number" && Number.isInteger(v) && context?.source !== undefined && /[.eE]/.test(context.source) ? new WholeFloat(v, context.source) : v,
+  );
+}
+
+/** A value as a number when it is one (a WholeFloat too), else undefined. */
+export function numberOf(v: unknown): number | undefined {
+  return typeof v === "number" ? v : v instanceof WholeFloat ? v.value : undefined;
 }
 
 /** Changes a run's or group's label, tags or comments: the dashboard's only write. */

@@ -51,7 +51,8 @@ export function Plot({ title, xLabel, data, names, points, xTicks }: PlotProps) 
 export function joinSeries(series: { steps: (number | null)[]; values: (number | null)[] }[]): [number[], ...(number | null)[][]] {
   const tables = series.map((s) => {
     // values without a step are plotted at their position
-    const pairs = s.values.map((v, i) => [s.steps[i] ?? i, v] as [number, number | null]).sort((a, b) => a[0] - b[0]);
+    // (Number: a value the server wrote as `1e+21` arrives as a WholeFloat)
+    const pairs = s.values.map((v, i) => [Number(s.steps[i] ?? i), v === null ? null : Number(v)] as [number, number | null]).sort((a, b) => a[0] - b[0]);
     return [pairs.map((p) => p[0]), pairs.map((p) => p[1])] as uPlot.AlignedData;
   });
   if (tables.length === 1) return tables[0] as [number[], ...(number | null)[][]];
