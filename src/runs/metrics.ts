@@ -51,8 +51,9 @@ export function parseMetricNumber(text: string): MetricValue | undefined {
 
 /** A JSON value as a metric value: numbers as they are, numeric strings read as numbers; undefined otherwise. */
 function metricOfJson(v: unknown): MetricValue | undefined {
-  if (typeof v === "number") return v;
-  if (typeof v === "bigint") return Number(v);
+  // An integer beyond what a double holds exactly is kept as the float it is closest to (as parseMetricNumber keeps it).
+  if (typeof v === "number") return Number.isInteger(v) && !Number.isSafeInteger(v) ? new Float(v) : v;
+  if (typeof v === "bigint") return Number.isSafeInteger(Number(v)) ? Number(v) : new Float(Number(v));
   if (v instanceof Float) return v;
   if (typeof v === "string") return parseMetricNumber(v);
   return undefined;

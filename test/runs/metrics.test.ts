@@ -92,6 +92,13 @@ describe("$COHORT_METRICS lines", () => {
     expect(Object.fromEntries(Object.entries(r.rows[0].values).map(([k, v]) => [k, formatMetric(v)]))).toEqual({ loss: "nan", grad: "inf", low: "-inf", lr: "0.0001" });
   });
 
+  it("keep an integer beyond 2^53 as the float closest to it, as the same number printed in the output is kept", () => {
+    const r = readMetricLines('{"big": 12345678901234567890, "edge": 9007199254740993, "safe": 9007199254740991}\n', parseJson);
+    const shown = Object.fromEntries(Object.entries(r.rows[0].values).map(([k, v]) => [k, formatMetric(v)]));
+    expect(shown).toEqual({ big: "1.2345678901234567e+19", edge: "9007199254740992.0", safe: "9007199254740991" });
+    expect(shown.big).toBe(formatMetric(parseMetricNumber("12345678901234567890")!));
+  });
+
   it("report a bad line or value and keep the rest", () => {
     const r = readMetricLines('{"loss": 0.5}\nloss 0.4\n[1, 2]\n{"loss": "low", "acc": 0.9}\n{"loss": 1, "step": -1}\n{"loss": 1, "step": 1.5}\n{"ok": true}\n', parseJson);
     expect(r.rows).toEqual([{ values: { loss: 0.5 } }, { values: { acc: 0.9 } }]);
