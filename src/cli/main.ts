@@ -452,7 +452,7 @@ function addRunsCommands(program: Command): void {
     .option("-l, --label <texts...>", "labels containing TEXT")
     .option("-t, --tag <tags...>", "runs with TAG")
     .option("-j, --job <ids...>", "runs on this job (id or unique prefix)")
-    .option("-n, --num <n>", "the first N rows")
+    .option("-n, --num <n>", "the first N rows, once sorted")
     .option("--csv", "print CSV")
     .option("--json", "print JSON")
     .addHelpText(

@@ -9,7 +9,7 @@ import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { formatMetric, type MetricSummary } from "../../src/runs/metrics.js";
 import { readMetrics } from "../../src/runs/metric-events.js";
-import { cohort, cohortInBackground, journalDirOf, readJournals, readRuns, tempDir, waitFor } from "../helpers.js";
+import { cohort, cohortInBackground, journalDirOf, lines, readJournals, readRuns, tempDir, waitFor } from "../helpers.js";
 
 // (The JSON the commands write passes through command templates as it is: its braces are no placeholders.)
 const TOML = `[project]
@@ -131,6 +131,10 @@ describe("metrics", () => {
       ["0.001", "0.001"],
       ["0.01", "0.01"],
     ]);
+    // -n keeps the first rows as sorted: the two lowest losses, then the highest
+    const sorted = (...args: string[]) => lines(cohort(["runs", "compare", "-g", "1", ...args], { cwd: dir }).stdout).slice(1).map((l) => l.split(/\s{2,}/)[6]);
+    expect(sorted("--sort", "loss", "-n", "2")).toEqual(["0.0001", "0.001"]);
+    expect(sorted("--sort", "-loss", "-n", "1")).toEqual(["0.01"]);
     const csv = cohort(["runs", "compare", "-o", "fit", "--sort", "-loss", "--csv", "-m", "count:loss", "loss"], { cwd: dir });
     expect(csv.stdout.split("\n").map((l) => l.split(",").slice(-3).join(","))).toEqual(["lr,count:loss,loss", "0.01,1,0.01", "0.001,1,0.001", "0.0001,1,0.0001", ""]);
     const json = JSON.parse(cohort(["runs", "compare", "-o", "fit", "--json"], { cwd: dir }).stdout) as { metrics: { loss: number } }[];

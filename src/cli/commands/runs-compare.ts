@@ -157,10 +157,18 @@ export default async function runsCompare(refs: string[], opts: RunsCompareOptio
   if (opts.csv && opts.json) throw new UserError("--csv and --json both choose the output", "give one of them");
   const limit = opts.num !== undefined ? parseCount(opts.num, "-n") : Infinity;
   const { root, view } = await openRuns();
-  const runs = comparedRuns(view, refs, opts).slice(0, limit);
+  let runs = comparedRuns(view, refs, opts);
   const metrics = readMetricsCached(root);
   const now = Date.now();
-  const cmp = compareRuns(view, runs, metrics, { all: opts.all, metrics: opts.metric, sort: opts.sort, now });
+  const compare = { all: opts.all, metrics: opts.metric, now };
+  let cmp = compareRuns(view, runs, metrics, { ...compare, sort: opts.sort });
+  // -n keeps the first N rows as sorted (the 3 lowest losses with --sort loss -n 3); the keys that
+  // differ are then those of these rows.
+  if (cmp.rows.length > limit) {
+    const byId = new Map(runs.map((r) => [r.id, r]));
+    runs = cmp.rows.slice(0, limit).map((row) => byId.get(row.run.id)!);
+    cmp = compareRuns(view, runs, metrics, compare);
+  }
   if (opts.json) return void out(dumpJson(comparisonJson(cmp)) + "\n");
   if (opts.csv) return void out(comparisonCsv(cmp));
   if (cmp.rows.length === 0) return void process.stderr.write("no runs to compare\n");
