@@ -126,4 +126,19 @@ describe.skipIf(!ok)("a sweep in cohort ui", () => {
     const cells = await page.locator("table.compare tbody tr td:nth-child(6)").allInnerTexts();
     expect(cells.sort()).toEqual(["1.0", "2.0"]);
   });
+
+  it("the comparison shows start times as the other pages do, and durations as the command does", async () => {
+    const batch = cli<{ id: string; kind?: string }[]>("runs", "-g", "--json").find((g) => g.kind === "batch")!;
+    await page.goto(`${base}/#/compare?group=${batch.id}`);
+    await page.locator("table.compare tbody tr").first().waitFor();
+    const column = (n: number) => page.locator(`table.compare tbody tr td:nth-child(${n})`).allInnerTexts();
+    for (const started of await column(4)) expect(started).toMatch(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$/);
+    for (const duration of await column(5)) expect(duration).toMatch(/^\d+\.\ds$/);
+    // the first member's start, as its own page shows it
+    const first = (await column(4))[0];
+    await page.locator("table.compare tbody a").first().click();
+    const started = page.locator("dt:text-is('started') + dd");
+    await started.waitFor();
+    expect(await started.innerText()).toBe(first);
+  });
 });

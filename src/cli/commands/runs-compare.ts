@@ -10,6 +10,7 @@ import type { Run, RunsView } from "../../runs/view.js";
 import { UserError } from "../../util/errors.js";
 import { out } from "../context.js";
 import { parseCount } from "../../util/numbers.js";
+import { runDurationText } from "../../util/run-duration.js";
 import { openRuns } from "../runs-rows.js";
 import { renderTable } from "../table.js";
 import { humanTime, isoTime } from "../when.js";
@@ -66,21 +67,11 @@ export function comparedRuns(view: RunsView, refs: string[], opts: RunsCompareOp
   return runs.filter((r) => runMatches(view, r, filter));
 }
 
-/** Seconds as a duration: `0.4s`, `12s`, `3m05s`, `2h07m`. */
-function durationText(s: number): string {
-  if (s < 10) return `${s.toFixed(1)}s`;
-  if (s < 60) return `${Math.round(s)}s`;
-  const m = Math.floor(s / 60);
-  if (m < 60) return `${m}m${String(Math.round(s - m * 60)).padStart(2, "0")}s`;
-  const h = Math.floor(m / 60);
-  return `${h}h${String(m - h * 60).padStart(2, "0")}m`;
-}
-
 /** A cell as the table shows it. */
 function shown(c: CompareColumn, v: CompareValue, now: number): string {
   if (v === undefined) return "";
   if (c.kind === "started") return humanTime((v as number) * 1000, now);
-  if (c.kind === "duration") return durationText(v as number);
+  if (c.kind === "duration") return runDurationText(v as number);
   return cellText(c, v);
 }
 

@@ -3,7 +3,8 @@
  * metric against a flag or state-point key, and one metric of every run over steps on one plot.
  */
 import { useEffect, useMemo, useState } from "preact/hooks";
-import { href, jsonText, numberOf, useApi, type Route } from "./data.js";
+import { runDurationText } from "../../util/run-duration.js";
+import { href, jsonText, numberOf, timeText, useApi, type Route } from "./data.js";
 import { joinSeries, Plot } from "./plot.js";
 import { Loading, Problem, Status } from "./parts.js";
 
@@ -32,6 +33,13 @@ function cell(c: Column, r: Row): unknown {
   if (c.kind === "key") return r.config[c.key!];
   if (c.kind === "metric") return r.metrics[c.heading];
   return (r as unknown as Record<string, unknown>)[c.kind];
+}
+
+/** A cell as the table shows it: times as the other pages show them, durations as the command does. */
+function cellText(c: Column, r: Row): string {
+  if (c.kind === "started") return r.started === null ? "" : timeText(Date.parse(r.started) * 1000);
+  if (c.kind === "duration") return r.duration === null ? "" : runDurationText(r.duration);
+  return jsonText(cell(c, r) ?? "");
 }
 
 /** Points of a metric against a key: numbers as they are, other values as categories in order met. */
@@ -124,7 +132,7 @@ export function Compare({ route }: { route: Route }) {
                   <tr key={r.id}>
                     {cmp.data!.columns.map((c) => (
                       <td key={c.heading} class={c.kind === "metric" || c.kind === "duration" ? "num" : ""}>
-                        {c.kind === "name" ? <a href={href("run", r.id)}>{r.name}</a> : c.kind === "status" ? <Status status={r.status} /> : jsonText(cell(c, r) ?? "")}
+                        {c.kind === "name" ? <a href={href("run", r.id)}>{r.name}</a> : c.kind === "status" ? <Status status={r.status} /> : cellText(c, r)}
                       </td>
                     ))}
                   </tr>
