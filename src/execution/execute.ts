@@ -27,7 +27,7 @@ import { runShell, stopCarriers, trackEntry, untrackEntry, type RunShellOptions 
 import type { Starter, Starters } from "./starter.js";
 import { workerScript } from "./worker-pool.js";
 import type { Moves } from "./worker.js";
-import { markOf, MetricProblems, outputMetrics, readMetricsFile, readSummaryFile, runContext } from "./run-metrics.js";
+import { markOf, MetricProblems, OutputMetrics, readMetricsFile, readSummaryFile, runContext } from "./run-metrics.js";
 
 export type { ExecutionItem } from "./items.js";
 
@@ -189,6 +189,17 @@ export async function execute(
   };
 
   record.start(journal.segment(context.slot ?? 0));
+  // Output patterns are read as the output grows, once a second: the run's metrics show while it
+  // runs and stay when its runner is killed.
+  const fromOutput = op.metrics ? new OutputMetrics(op.metrics, problems) : undefined;
+  const readOutputPatterns = (ended: boolean) => fromOutput && record.log(fromOutput.take(record.outputFrom(fromOutput.read), ended));
+  const outputTimer = fromOutput && setInterval(() => {
+    try {
+      readOutputPatterns(false);
+    } catch {
+      // (read again at the end, which tells what went wrong)
+    }
+  }, 1000).unref();
   let exitCode = 0;
   let reason = anyHook ? await runHooks("on_start") : undefined;
   if (reason) {
@@ -226,7 +237,8 @@ export async function execute(
     if (exitCode === 0) exitCode = 1;
     reason ??= exitHook;
   }
-  if (op.metrics) record.log(outputMetrics(record.outputSoFar(), op.metrics, problems));
+  clearInterval(outputTimer);
+  readOutputPatterns(true);
   const fromFile = readMetricsFile(env.COHORT_METRICS, problems);
   // (the file goes once its rows are in the journal; kept when they could not be written)
   if (fromFile && record.logFromFile(fromFile)) fs.rmSync(env.COHORT_METRICS, { force: true });

@@ -15,7 +15,7 @@
 import fs from "node:fs";
 import { parseJson } from "../dataspace/json.js";
 import { Float } from "../dataspace/value.js";
-import { formatMetric, readMetricLines, readOutputMetrics, readSummary, type MetricRow, type MetricsRead, type MetricValue } from "../runs/metrics.js";
+import { formatMetric, readMetricLines, readOutputMetrics, readSummary, type MetricRow, type MetricsRead, type MetricValue, type OutputPattern } from "../runs/metrics.js";
 import { compileMetricPattern } from "../workflow/metric-patterns.js";
 import { errorText } from "../util/errors.js";
 import { readTextFile } from "../util/fs.js";
@@ -172,11 +172,35 @@ export function readSummaryFile(summary: { file: string; before: FileMark } | un
   return [];
 }
 
-/** Metrics an operation's output patterns find in what the run printed (its output as text). */
-export function outputMetrics(output: Buffer, patterns: readonly string[], problems: MetricProblems): MetricRow[] {
-  if (patterns.length === 0 || output.length === 0) return [];
-  // (patterns were checked with the workflow: these compile)
-  const read = readOutputMetrics(output.toString("utf8"), patterns.map(compileMetricPattern), "output");
-  for (const p of read.problems) problems.add(p);
-  return read.rows;
+/**
+ * Metrics an operation's output patterns find in what the run prints, read as the output grows: each
+ * time, the complete lines printed since the last time (all of it at the run's end), so that its
+ * metrics reach the journal while it runs, and stay when its runner is killed.
+ */
+export class OutputMetrics {
+  /** Bytes of the output read so far (up to the end of a line), and the lines in them. */
+  read = 0;
+  private lines = 0;
+  private readonly patterns: OutputPattern[];
+
+  constructor(
+    patterns: readonly string[],
+    private readonly problems: MetricProblems,
+  ) {
+    // (patterns were checked with the workflow: these compile)
+    this.patterns = patterns.map(compileMetricPattern);
+  }
+
+  /** The rows of the output from byte `read` on (`more`): its complete lines, or all of it when `ended`. */
+  take(more: Buffer, ended: boolean): MetricRow[] {
+    // (a newline byte is never part of a UTF-8 character: the text up to it decodes whole)
+    const upTo = ended ? more.length : more.lastIndexOf(0x0a) + 1;
+    if (upTo === 0) return [];
+    const text = more.subarray(0, upTo).toString("utf8");
+    this.read += upTo;
+    const read = readOutputMetrics(text, this.patterns, "output", this.lines + 1);
+    this.lines += text.split("\n").length - 1;
+    for (const p of read.problems) this.problems.add(p);
+    return read.rows;
+  }
 }

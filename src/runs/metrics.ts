@@ -187,11 +187,12 @@ export interface OutputPattern {
  * of its named groups (several metrics in one line, or several matches of one pattern). A group that
  * matched text that is no number is a problem; a group that took part in no match gives nothing.
  */
-export function readOutputMetrics(text: string, patterns: readonly OutputPattern[], source = "output"): MetricsRead {
+export function readOutputMetrics(text: string, patterns: readonly OutputPattern[], source = "output", firstLine = 1): MetricsRead {
   const rows: MetricRow[] = [];
   const problems: string[] = [];
   if (patterns.length === 0) return { rows, problems };
-  text.split("\n").forEach((line, i) => {
+  text.split("\n").forEach((line, index) => {
+    const i = index + firstLine - 1;
     for (const p of patterns) {
       p.re.lastIndex = 0;
       for (const m of line.matchAll(p.re)) {

@@ -81,16 +81,20 @@ export class RecordedRun {
     this.journal.append(ev);
   }
 
-  /** The run's output so far, as bytes (what its segment holds from its start). */
-  outputSoFar(): Buffer {
+  /**
+   * The run's output from byte `from` of it to what its segment holds now, read from the file as it
+   * is (while the run goes on, another writer may be appending to it: the segment's own account of
+   * its size is left alone).
+   */
+  outputFrom(from: number): Buffer {
     if (!this.segment) return Buffer.alloc(0);
-    const length = this.segment.position() - this.offset;
-    const buf = Buffer.alloc(length);
     const fd = fs.openSync(this.segment.file, "r");
     try {
+      const length = Math.max(0, fs.fstatSync(fd).size - this.offset - from);
+      const buf = Buffer.alloc(length);
       let got = 0;
       while (got < length) {
-        const n = fs.readSync(fd, buf, got, length - got, this.offset + got);
+        const n = fs.readSync(fd, buf, got, length - got, this.offset + from + got);
         if (n === 0) break;
         got += n;
       }

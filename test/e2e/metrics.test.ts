@@ -204,6 +204,27 @@ flags = { n = 1 }
     expect(files()).toEqual([]);
   });
 
+  it("output patterns are read while the run goes on: its metrics show before it ends, and stay when its runner is killed", async () => {
+    const dir = tempDir();
+    fs.writeFileSync(path.join(dir, "cohort.toml"), `[operations.train]
+command = """for i in 0 1 2; do echo "epoch $i loss=0.$i"; done; printf 'epoch 3 loss=0.3'; touch "$COHORT_PROJECT/printed"; sleep 10"""
+flags = { n = 1 }
+metrics = ["epoch (?<step>\\\\d+) loss=(?<loss>\\\\S+)"]
+`);
+    expect(cohort(["init"], { cwd: dir }).code).toBe(0);
+    const runner = cohortInBackground(["run", "train"], { cwd: dir });
+    await waitFor("the lines to be printed", () => fs.existsSync(path.join(dir, "printed")));
+    const loss = () => (JSON.parse(cohort(["runs", "show", "1", "--json"], { cwd: dir }).stdout) as { metrics: { loss?: { last: number; count: number } } }).metrics.loss;
+    // within a second or two, the complete lines (not the last one, whose line goes on)
+    await waitFor("the metrics of the lines printed", () => loss()?.count === 3, 5000);
+    expect(loss()).toMatchObject({ last: 0.2, count: 3 });
+    runner.child.kill("SIGKILL");
+    await runner.done;
+    const shown = JSON.parse(cohort(["runs", "show", "1", "--json"], { cwd: dir }).stdout);
+    expect(shown.status).toBe("terminated");
+    expect(shown.metrics.loss).toMatchObject({ first: 0, last: 0.2, count: 3 });
+  });
+
   it("a bad output pattern is an error of the workflow, with its place", () => {
     const dir = tempDir();
     expect(cohort(["init"], { cwd: dir }).code).toBe(0);
