@@ -21,7 +21,9 @@ export function compileMetricPattern(pattern: string): MetricPattern {
   } catch (err) {
     throw new UserError(`${JSON.stringify(pattern)} is not a regular expression: ${(err as Error).message.replace(/^Invalid regular expression: /, "")}`, 'e.g. "loss=(?<loss>\\\\S+)"');
   }
-  const names = [...pattern.matchAll(/\(\?<([A-Za-z_$][\w$]*)>/g)].map((m) => m[1]);
+  // The groups as the engine names them (in any script: `(?<精度>...)`), in order: an alternative
+  // that matches the empty string makes every group a key of the match's groups, undefined.
+  const names = Object.keys(new RegExp(`(?:${pattern})|`).exec("")?.groups ?? {});
   if (names.filter((n) => n !== "step").length === 0) throw new UserError(`${JSON.stringify(pattern)} names no metric`, 'name the number\'s group after its metric: "loss=(?<loss>\\\\S+)"');
   return { source: pattern, re, names };
 }

@@ -160,6 +160,12 @@ describe("output patterns", () => {
     expect(r.problems).toEqual(['run output line 1: loss is not a number: "high"']);
   });
 
+  it("take groups named as JavaScript names them, in any script, and no text that only looks like a group", () => {
+    const p = compileMetricPattern("精度=(?<精度>\\S+) (?<$val>\\S+) \\(?<lit>x\\)");
+    expect(p.names).toEqual(["精度", "$val"]);
+    expect(readOutputMetrics("精度=0.5 2 (<lit>x)\n", [p]).rows).toEqual([{ values: { 精度: 0.5, $val: 2 } }]);
+  });
+
   it("are refused without a named group, or when not a regular expression", () => {
     expect(() => compileMetricPattern("loss=\\S+")).toThrow(UserError);
     expect(() => compileMetricPattern("loss=\\S+")).toThrow('"loss=\\\\S+" names no metric');
