@@ -8,8 +8,7 @@ import { displayWidth as width, printable } from "../util/text.js";
  */
 export function renderTable(head: string[], rows: string[][]): string {
   const bold = process.stdout.isTTY && !process.env.NO_COLOR;
-  // (what others wrote, a label or a command, is shown with its control characters as escapes)
-  const cells = [head, ...rows].map((row) => head.map((_, c) => printable(String(row[c] ?? ""), true).split("\n")));
+  const cells = [head, ...rows].map((row) => head.map((_, c) => cellLines(String(row[c] ?? ""))));
   // Not Math.max(...cells): a spread of 200,000 rows overflows the stack.
   const widths = head.map((_, c) => cells.reduce((w, row) => row[c].reduce((v, line) => Math.max(v, width(line)), w), 0));
   const out: string[] = [];
@@ -25,4 +24,14 @@ export function renderTable(head: string[], rows: string[][]): string {
     }
   });
   return out.join("\n");
+}
+
+/** The lines a cell of a table takes (what others wrote, a label or a command, is shown with its control characters as escapes). */
+function cellLines(text: string): string[] {
+  return printable(text, true).split("\n");
+}
+
+/** How many columns of a terminal a cell of a table takes: its widest line, by display width. */
+export function cellWidth(text: string): number {
+  return cellLines(text).reduce((v, line) => Math.max(v, width(line)), 0);
 }

@@ -8,6 +8,7 @@ import { metricLine, readMetrics } from "../../src/runs/metric-events.js";
 import type { MetricRow } from "../../src/runs/metrics.js";
 import { RunsView } from "../../src/runs/view.js";
 import { UserError } from "../../src/util/errors.js";
+import { displayWidth } from "../../src/util/text.js";
 import { ROOT, tempDir } from "../helpers.js";
 import { deadPid, foreignJournal } from "../runs/make-runs.js";
 import { journalDir } from "../../src/runs/journal.js";
@@ -100,6 +101,21 @@ describe("cohort runs compare", () => {
     const t = comparisonTable(cmp, NOW, 60);
     expect(t.left).toEqual(["lr", "opt.name", "seed", "acc", "loss"]);
     expect(Math.max(...t.text.split("\n").map((l) => l.length))).toBeLessThanOrEqual(60);
+  });
+
+  it("fits the terminal's width by display width: a wide character takes two columns", () => {
+    const root = tempDir();
+    foreignJournal(root, "019ca9e4-0000-7000-8000-000000000003", [1, 2].flatMap((n) => [
+      { e: "run", t: T0 + n, id: id(n), op: "train", config: `{"note": "${n === 1 ? "日本語の長いメモです" : "b"}", "seed": ${n}}`, fn: true, slot: 0, off: 0 },
+      { e: "end", t: T0 + 10, id: id(n), exit: 0, len: 0 },
+    ]));
+    const cmp = comparison(root);
+    const full = comparisonTable(cmp, NOW, Infinity).text;
+    const widest = Math.max(...full.split("\n").map(displayWidth));
+    expect(comparisonTable(cmp, NOW, widest).left).toEqual([]);
+    const t = comparisonTable(cmp, NOW, widest - 1);
+    expect(t.left).toEqual(["seed"]);
+    expect(Math.max(...t.text.split("\n").map(displayWidth))).toBeLessThan(widest);
   });
 
   it("refuses a --sort on no column, and an aggregation it does not know", () => {

@@ -12,7 +12,7 @@ import { out } from "../context.js";
 import { parseCount } from "../../util/numbers.js";
 import { runDurationText } from "../../util/run-duration.js";
 import { openRuns } from "../runs-rows.js";
-import { renderTable } from "../table.js";
+import { cellWidth, renderTable } from "../table.js";
 import { humanTime, isoTime } from "../when.js";
 import { filterOf, type RunsListOptions } from "./runs-list.js";
 
@@ -136,7 +136,8 @@ export function comparisonJson(cmp: Comparison): JsonObject[] {
  * (the run's name always stays), and a line says which.
  */
 function fitted(cmp: Comparison, cells: string[][], width: number): { head: string[]; cells: string[][]; left: string[] } {
-  const widths = cmp.columns.map((c, i) => cells.reduce((w, row) => Math.max(w, row[i].length), c.heading.length));
+  // (as the table measures them: wide characters take two columns, escapes their text's)
+  const widths = cmp.columns.map((c, i) => cells.reduce((w, row) => Math.max(w, cellWidth(row[i])), cellWidth(c.heading)));
   let keep = cmp.columns.length;
   const total = (n: number) => widths.slice(0, n).reduce((a, w) => a + w, 0) + 2 * (n - 1);
   while (keep > 1 && total(keep) > width) keep--;
