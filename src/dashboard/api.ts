@@ -26,6 +26,7 @@ import { resolveGroup, resolveRun } from "../runs/select.js";
 import { UserError } from "../util/errors.js";
 import { commentsJson, newCommentId } from "../cli/commands/attrs.js";
 import { checkComment, checkLabel, checkTag } from "../runs/attributes.js";
+import { detailText, groupDetails } from "../cli/commands/group-show.js";
 import { comparedRuns, comparisonJson } from "../cli/commands/runs-compare.js";
 import { filterOf, jsonRows, type RunsListOptions } from "../cli/commands/runs-list.js";
 import { runDetailJson } from "../cli/commands/runs-show.js";
@@ -220,7 +221,12 @@ export async function groupPage(state: DashboardState, ref: string): Promise<Jso
   const group = resolveGroup(view, ref);
   const members = new Set(view.ledger.members(group));
   const rows = state.listed(view).flatMap((run, i) => (members.has(run.id) ? [{ row: { type: "run", run } as Row, index: i + 1 }] : []));
-  return { ...groupJson(view, group, undefined), comments: commentsJson(commentsOf(group.attrs)), rows: jsonRows(view, rows) };
+  // What `cohort group show` says besides: the details of its kind (a batch's flags), each on one line
+  // (its operation is the group's), and how many runs a batch planned.
+  const summary = view.groupSummary(group);
+  const details: JsonObject = {};
+  for (const [k, v] of Object.entries(groupDetails(group.attrs))) if (!(k === "operation" && v === summary.operation)) details[k] = detailText(v);
+  return { ...groupJson(view, group, undefined), details, planned: group.planned ?? null, comments: commentsJson(commentsOf(group.attrs)), rows: jsonRows(view, rows) };
 }
 
 /**

@@ -7,7 +7,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Browser, Page } from "playwright-core";
-import { tempDir } from "../helpers.js";
+import { cohort, tempDir } from "../helpers.js";
 import { haveChromium, launchChromium } from "./browser.js";
 import { run, serveUi } from "./fixture.js";
 
@@ -129,9 +129,11 @@ describe.skipIf(!ok)("a sweep in cohort ui", () => {
 
   it("the comparison shows start times as the other pages do, and durations as the command does", async () => {
     const batch = cli<{ id: string; kind?: string }[]>("runs", "-g", "--json").find((g) => g.kind === "batch")!;
+    const names = cli<{ name: string }[]>("runs", "compare", "-g", batch.id, "--json").map((r) => r.name);
     await page.goto(`${base}/#/compare?group=${batch.id}`);
-    await page.locator("table.compare tbody tr").first().waitFor();
     const column = (n: number) => page.locator(`table.compare tbody tr td:nth-child(${n})`).allInnerTexts();
+    // (until the group's comparison arrives, the page shows the one before)
+    await expect.poll(() => column(1)).toEqual(names);
     for (const started of await column(4)) expect(started).toMatch(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$/);
     for (const duration of await column(5)) expect(duration).toMatch(/^\d+\.\ds$/);
     // the first member's start, as its own page shows it
@@ -140,5 +142,16 @@ describe.skipIf(!ok)("a sweep in cohort ui", () => {
     const started = page.locator("dt:text-is('started') + dd");
     await started.waitFor();
     expect(await started.innerText()).toBe(first);
+  });
+
+  it("a batch's page shows its flags, and how many of its planned runs a batch stopped half-way made", async () => {
+    fs.appendFileSync(path.join(dir, "cohort.toml"), `\n[operations.fails_at_2]\ncommand = "test {flags.lr} != 2"\nflags = { lr = 1 }\n`);
+    expect(cohort(["run", "fails_at_2", "lr={1,2,3}"], { cwd: dir }).code).toBe(1);
+    const shown = cli<{ id: string; name: string; details: { flags: string[] }; planned: number; members: string[] }>("group", "show", "1", "--json");
+    expect(shown).toMatchObject({ details: { flags: ["lr={1,2,3}"] }, planned: 3, members: [expect.any(String), expect.any(String)] });
+    await page.goto(`${base}/#/group/${shown.id}`);
+    await page.getByRole("heading", { name: `Group ${shown.name}` }).waitFor();
+    expect(await page.locator("dt:text-is('flags') + dd").innerText()).toBe("lr={1,2,3}");
+    await page.getByText("Members (2 of 3 planned)").waitFor();
   });
 });

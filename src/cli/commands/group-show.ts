@@ -24,8 +24,7 @@ export default async function groupShow(ref: string, opts: { json?: boolean }): 
   const g = resolveGroup(view, ref);
   const group = view.groupSummary(g);
   const index = new Map(listedRuns(view).map((r, i) => [r.id, i + 1]));
-  const details: JsonObject = {};
-  for (const [k, v] of group.attributes) if (!OWN_KEYS.test(k)) details[k] = v as JsonObject;
+  const details = groupDetails(group.attributes);
   const comments = commentsOf(group.attributes);
   const members = group.members.map((id) => view.ledger.runs.get(id));
   const purged = (id: string, k: number) => members[k] === undefined || members[k]!.attrs.has("purged");
@@ -47,7 +46,7 @@ export default async function groupShow(ref: string, opts: { json?: boolean }): 
       }
       return { ...runJson(view.summary(members[k]!), index.get(id)), metrics: m };
     });
-    out(dumpJson({ ...groupJson(view, g, undefined), details, ...(submission ? { output } : {}), runs: memberRuns, comments: commentsJson(comments) }) + "\n");
+    out(dumpJson({ ...groupJson(view, g, undefined), details, planned: g.planned ?? null, ...(submission ? { output } : {}), runs: memberRuns, comments: commentsJson(comments) }) + "\n");
     return;
   }
   const now = Date.now();
@@ -87,8 +86,15 @@ export default async function groupShow(ref: string, opts: { json?: boolean }): 
   out(text);
 }
 
+/** What a group's kind says of it (a batch's operation and flags, a pipeline's FlowGroup, a submission's cluster job), by key. */
+export function groupDetails(attributes: ReadonlyMap<string, unknown>): JsonObject {
+  const details: JsonObject = {};
+  for (const [k, v] of attributes) if (!OWN_KEYS.test(k)) details[k] = v as JsonObject;
+  return details;
+}
+
 /** A detail on one line: text as it is, a list of plain values (a batch's flags) as words, anything else as JSON. */
-function detailText(v: JsonObject[string]): string {
+export function detailText(v: JsonObject[string]): string {
   if (typeof v === "string") return v;
   if (Array.isArray(v) && v.every((x) => typeof x === "string" || typeof x === "number")) return v.join(" ");
   return dumpJson(v);

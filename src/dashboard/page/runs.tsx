@@ -1,4 +1,5 @@
 /** Runs and run groups (`cohort runs [-g]`, paged and filtered), and a group's page. */
+import { Fragment } from "preact";
 import { useEffect, useState } from "preact/hooks";
 import { Attributes, type Comment } from "./attributes.js";
 import { href, timeText, useApi, type Route } from "./data.js";
@@ -66,6 +67,10 @@ export function Runs({ route, groups }: { route: Route; groups: boolean }) {
 interface GroupPage extends RunRow {
   kind: string;
   members: string[];
+  /** What its kind says of it, on one line each (a batch's flags). */
+  details: Record<string, string>;
+  /** How many runs a batch or pipeline planned (null: not said). */
+  planned: number | null;
   comments: Comment[];
   rows: RunRow[];
 }
@@ -93,12 +98,20 @@ export function Group({ id }: { id: string }) {
             <dd>
               <Status status={d.status} />
             </dd>
+            {Object.entries(d.details).map(([k, v]) => (
+              <Fragment key={k}>
+                <dt>{k}</dt>
+                <dd>
+                  <code>{v}</code>
+                </dd>
+              </Fragment>
+            ))}
           </dl>
           <Attributes key={d.id} noun="groups" id={d.id} label={d.label} tags={d.tags} comments={d.comments} changed={g.reload} />
           <p>
             <a href={href("compare", "", { group: d.id })}>compare its members</a>
           </p>
-          <RunsTable rows={d.rows} caption={`Members (${d.rows.length})`} />
+          <RunsTable rows={d.rows} caption={`Members (${d.rows.length}${d.planned !== null && d.planned > d.members.length ? ` of ${d.planned} planned` : ""})`} />
         </>
       )}
     </section>
