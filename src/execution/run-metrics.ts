@@ -191,10 +191,13 @@ export class OutputMetrics {
     this.patterns = patterns.map(compileMetricPattern);
   }
 
-  /** The rows of the output from byte `read` on (`more`): its complete lines, or all of it when `ended`. */
+  /**
+   * The rows of the output from byte `read` on (`more`): up to the end of its last line, or of the
+   * last update of a progress bar (`\r`, as tqdm redraws its line), or all of it when `ended`.
+   */
   take(more: Buffer, ended: boolean): MetricRow[] {
-    // (a newline byte is never part of a UTF-8 character: the text up to it decodes whole)
-    const upTo = ended ? more.length : more.lastIndexOf(0x0a) + 1;
+    // (a \n or \r byte is never part of a UTF-8 character: the text up to it decodes whole)
+    const upTo = ended ? more.length : Math.max(more.lastIndexOf(0x0a), more.lastIndexOf(0x0d)) + 1;
     if (upTo === 0) return [];
     const text = more.subarray(0, upTo).toString("utf8");
     this.read += upTo;
