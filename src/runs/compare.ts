@@ -83,7 +83,9 @@ export function compareRuns(view: RunsView, runs: readonly Run[], metrics: Metri
   else {
     const names = new Set<string>();
     for (const r of runs) for (const k of metrics.runs.get(r.id)?.keys() ?? []) names.add(k);
-    metricColumns = [...names].sort().map((m) => parseMetricColumn(m, "--metric"));
+    // Each metric's last value. A name with a colon (`train:loss`) is no aggregation: its column is
+    // headed `last:train:loss`, which -m and --sort take as they are.
+    metricColumns = [...names].sort().map((metric) => ({ aggregation: "last", metric, text: metric.includes(":") ? `last:${metric}` : metric }));
   }
   // Each heading names one column: a key named as a fixed column shows as `config:NAME`, a metric
   // named as a fixed column or a key as `last:NAME`.

@@ -248,7 +248,9 @@ export function parseMetricColumn(text: string, what: string): MetricColumn {
   }
   const agg = text.slice(0, colon);
   const metric = text.slice(colon + 1);
-  if (!(AGGREGATIONS as readonly string[]).includes(agg)) throw new UserError(`${what}: unknown aggregation ${JSON.stringify(agg)} in ${JSON.stringify(text)}`, `one of ${AGGREGATIONS.join(", ")}`);
+  if (!(AGGREGATIONS as readonly string[]).includes(agg)) {
+    throw new UserError(`${what}: unknown aggregation ${JSON.stringify(agg)} in ${JSON.stringify(text)}`, `one of ${AGGREGATIONS.join(", ")}; a metric named with a colon is last:${text}`);
+  }
   if (metric === "") throw new UserError(`${what}: a metric name is missing after ${JSON.stringify(agg + ":")}`, `e.g. ${agg}:loss`);
   return { aggregation: agg as Aggregation, metric, text };
 }

@@ -118,6 +118,25 @@ describe("cohort runs compare", () => {
     expect(Math.max(...t.text.split("\n").map(displayWidth))).toBeLessThan(widest);
   });
 
+  it("a metric named with a colon is a column headed last:NAME, not an aggregation", () => {
+    const root = tempDir();
+    foreignJournal(root, "019ca9e4-0000-7000-8000-000000000004", [1, 2].flatMap((n) => [
+      { e: "run", t: T0 + n, id: id(n), op: "train", config: `{"seed": ${n}}`, fn: true, slot: 0, off: 0 },
+      { e: "end", t: T0 + 10, id: id(n), exit: 0, len: 0 },
+    ]));
+    fs.writeFileSync(path.join(journalDir(root), "019ca9e4-0000-7000-8000-000000000004.metrics.jsonl"), [1, 2].map((n) => metricLine(id(n), [{ values: { "train:loss": 3 - n, "min:x": n, x: 10 * n } }], T0 + 5)).join(""));
+    const cmp = comparison(root, { sort: "last:train:loss" });
+    expect(cmp.columns.map((c) => c.heading).slice(6)).toEqual(["last:min:x", "last:train:loss", "x"]);
+    expect(cmp.rows.map((r) => r.values.slice(6))).toEqual([
+      [2, 1, 20],
+      [1, 2, 10],
+    ]);
+    expect(comparison(root, { metrics: ["last:min:x", "min:x"] }).rows.map((r) => r.values.slice(6))).toEqual([
+      [1, 10],
+      [2, 20],
+    ]);
+  });
+
   it("refuses a --sort on no column, and an aggregation it does not know", () => {
     const root = project();
     expect(() => comparison(root, { sort: "speed" })).toThrow(UserError);

@@ -150,7 +150,7 @@ describe("metrics", () => {
     expect(members.slice(members.indexOf("members (3)")).split("\n")[1].trim().split(/\s{2,}/)).toEqual(["#", "name", "operation", "started", "status", "label", "loss"]);
     for (const [args, message] of [
       [["--sort", "speed"], 'cohort: error: --sort speed: no column "speed"'],
-      [["-m", "best:loss"], 'cohort: error: --metric: unknown aggregation "best" in "best:loss" (one of last, first, min, max, avg, count)'],
+      [["-m", "best:loss"], 'cohort: error: --metric: unknown aggregation "best" in "best:loss" (one of last, first, min, max, avg, count; a metric named with a colon is last:best:loss)'],
       [["--csv", "--json"], "cohort: error: --csv and --json both choose the output"],
     ] as const) {
       const r = cohort(["runs", "compare", ...args], { cwd: dir });
