@@ -443,7 +443,7 @@ function addRunsCommands(program: Command): void {
         "for (min:, max:, first:, avg:, count: before a metric's name)",
     )
     .argument("[runs...]", "runs (names, unique id prefixes or # of 'cohort runs') or groups, which stand for their members; none: every run 'cohort runs' lists")
-    .option("-g, --group <group>", "the members of a group")
+    .option("-g, --group <group>", "the members of a group; again for another group's (-g 1 -g 2: two sweeps side by side)", (g: string, before: string[] = []) => [...before, g])
     .option("-m, --metric <columns...>", "metric columns: NAME (its last value) or AGG:NAME, AGG one of last, first, min, max, avg, count")
     .option("--all", "every flag and state-point key, not only those that differ")
     .option("--sort <column>", "sort by a column (its heading); -COLUMN sorts descending")
@@ -457,7 +457,7 @@ function addRunsCommands(program: Command): void {
     .option("--json", "print JSON")
     .addHelpText(
       "after",
-      examples(["cohort runs compare -o train", "cohort runs compare -g 2 --sort loss", "cohort runs compare 1 2 3 -m min:loss max:loss", "cohort runs compare -o train --sort -loss --csv"]),
+      examples(["cohort runs compare -o train", "cohort runs compare -g 2 --sort loss", "cohort runs compare -g 1 -g 2 -m min:loss", "cohort runs compare 1 2 3 -m min:loss max:loss", "cohort runs compare -o train --sort -loss --csv"]),
     )
     .action(lazy(() => import("./commands/runs-compare.js")));
   addAttributeCommands(runs, "run");

@@ -238,7 +238,7 @@ export async function comparePage(state: DashboardState, q: URLSearchParams): Pr
   const refs = q.getAll("run").filter((r) => r !== "");
   const group = q.get("group") ?? "";
   // The runs the command compares (deleted and purged members left out), or the newest 20.
-  const runs = refs.length > 0 || group !== "" ? comparedRuns(view, refs, { group: group || undefined }) : state.listed(view).slice(0, 20);
+  const runs = refs.length > 0 || group !== "" ? comparedRuns(view, refs, { group: group ? [group] : [] }) : state.listed(view).slice(0, 20);
   const cmp = compareRuns(view, runs, readMetricsCached(state.root), { all: q.get("all") === "1" });
   const out: JsonObject = {
     columns: cmp.columns.map((c) => ({ heading: c.heading, kind: c.kind, ...(c.kind === "key" ? { key: c.key } : {}) })),

@@ -148,6 +148,10 @@ describe("metrics", () => {
     expect(best[0].best.value).toBe(0.01);
     const members = cohort(["group", "show", "1"], { cwd: dir }).stdout;
     expect(members.slice(members.indexOf("members (3)")).split("\n")[1].trim().split(/\s{2,}/)).toEqual(["#", "name", "operation", "started", "status", "label", "loss"]);
+    // two sweeps side by side: -g once per group, their members together
+    expect(cohort(["run", "fit", "lr={0.5,0.05}"], { cwd: dir }).code).toBe(0);
+    const both = JSON.parse(cohort(["runs", "compare", "-g", "1", "-g", "2", "--sort", "loss", "--json"], { cwd: dir }).stdout) as { config: { lr: number } }[];
+    expect(both.map((r) => r.config.lr)).toEqual([0.0001, 0.001, 0.01, 0.05, 0.5]);
     for (const [args, message] of [
       [["--sort", "speed"], 'cohort: error: --sort speed: no column "speed"'],
       [["-m", "best:loss"], 'cohort: error: --metric: unknown aggregation "best" in "best:loss" (one of last, first, min, max, avg, count; a metric named with a colon is last:best:loss)'],

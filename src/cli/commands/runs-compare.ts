@@ -17,7 +17,8 @@ import { humanTime, isoTime } from "../when.js";
 import { filterOf, type RunsListOptions } from "./runs-list.js";
 
 export interface RunsCompareOptions extends Omit<RunsListOptions, "group"> {
-  group?: string;
+  /** Groups whose members are compared (-g, once per group). */
+  group?: string[];
   metric?: string[];
   sort?: string;
   csv?: boolean;
@@ -25,14 +26,15 @@ export interface RunsCompareOptions extends Omit<RunsListOptions, "group"> {
 }
 
 /**
- * The runs compared: those the arguments name (a group's name stands for its members), or those of
- * `-g GROUP`, or else the runs `cohort runs` lists; then the filters. Newest first, as listed, unless
+ * The runs compared: those the arguments name (a group's name stands for its members), and those of
+ * each `-g GROUP`, or else the runs `cohort runs` lists; then the filters. Newest first, as listed, unless
  * named one by one.
  */
 export function comparedRuns(view: RunsView, refs: string[], opts: RunsCompareOptions): Run[] {
   const filter = filterOf(opts, view);
   let runs: Run[];
-  if (refs.length > 0 || opts.group !== undefined) {
+  const groups = opts.group ?? [];
+  if (refs.length > 0 || groups.length > 0) {
     const seen = new Set<string>();
     runs = [];
     const add = (r: Run) => {
@@ -45,7 +47,7 @@ export function comparedRuns(view: RunsView, refs: string[], opts: RunsCompareOp
       const members = new Set(view.members(g));
       return view.memberRuns(g).filter((r) => members.has(r.id)).sort((a, b) => (a.id < b.id ? -1 : 1));
     };
-    if (opts.group !== undefined) membersOf(opts.group).forEach(add);
+    for (const g of groups) membersOf(g).forEach(add);
     for (const ref of refs) {
       let run: Run | undefined;
       try {
