@@ -18,13 +18,13 @@ import { addLeftovers, addMetricLines, journalDirNames, metricsFileNames, readLe
 import { MetricSummary, type MetricValue } from "./metrics.js";
 
 /** Changes whenever what the cache holds changes; a cache of another format starts over. */
-const FORMAT = 2;
+const FORMAT = 3;
 
 /** A journal as read: its name, its key's four numbers, and the bytes read (to its last newline). */
 type JournalMark = [name: string, mtimeMs: number, ctimeMs: number, size: number, ino: number, read: number];
 
-/** A summary as kept: first, last, min, max, count, sum, stepped, and which of the four values are floats (bits 0-3). */
-type SummaryTuple = [first: number, last: number, min: number | null, max: number | null, count: number, sum: number, stepped: boolean, floats: number];
+/** A summary as kept: first, last, min, max, count, sum, stepped, which of the four values are floats (bits 0-3), and the sum's carry. */
+type SummaryTuple = [first: number, last: number, min: number | null, max: number | null, count: number, sum: number, stepped: boolean, floats: number, carry: number];
 
 interface CacheFile {
   format: number;
@@ -50,7 +50,7 @@ function toTuple(s: MetricSummary): SummaryTuple {
   values.forEach((v, i) => {
     if (v instanceof Float) floats |= 1 << i;
   });
-  return [numberOf(s.first!), numberOf(s.last!), s.min === undefined ? null : numberOf(s.min), s.max === undefined ? null : numberOf(s.max), s.count, s.sum, s.stepped, floats];
+  return [numberOf(s.first!), numberOf(s.last!), s.min === undefined ? null : numberOf(s.min), s.max === undefined ? null : numberOf(s.max), s.count, s.sum, s.stepped, floats, s.carry];
 }
 
 function fromTuple(t: SummaryTuple): MetricSummary {
@@ -61,6 +61,7 @@ function fromTuple(t: SummaryTuple): MetricSummary {
   s.max = t[3] === null ? undefined : valueOf(t[3], (t[7] & 8) !== 0);
   s.count = t[4];
   s.sum = t[5];
+  s.carry = t[8];
   s.stepped = t[6];
   return s;
 }

@@ -262,7 +262,9 @@ export class MetricSummary {
   min: MetricValue | undefined = undefined;
   max: MetricValue | undefined = undefined;
   count = 0;
+  /** The sum of the values, and what adding them lost to rounding (Neumaier's compensated sum). */
   sum = 0;
+  carry = 0;
   /** Whether any value came with a step. */
   stepped = false;
   /** The values in order, with their steps (NaN: none), for sparklines and plots: kept with `series`. */
@@ -281,7 +283,10 @@ export class MetricSummary {
       if (this.max === undefined || x > metricNumber(this.max)) this.max = v;
     }
     this.count++;
-    this.sum += x;
+    // (so that the mean of 0.1 ten times is 0.1, as Python's statistics.fmean says, not 0.09999999999999999)
+    const t = this.sum + x;
+    if (Number.isFinite(t)) this.carry += Math.abs(this.sum) >= Math.abs(x) ? this.sum - t + x : x - t + this.sum;
+    this.sum = t;
     if (step !== undefined) this.stepped = true;
     if (!this.series) return;
     this.values.push(x);
@@ -302,7 +307,7 @@ export class MetricSummary {
       case "count":
         return this.count;
       case "avg":
-        return this.count === 0 ? undefined : new Float(this.sum / this.count);
+        return this.count === 0 ? undefined : new Float((Number.isFinite(this.sum) ? this.sum + this.carry : this.sum) / this.count);
     }
   }
 }

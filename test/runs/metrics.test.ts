@@ -191,6 +191,15 @@ describe("output patterns", () => {
 });
 
 describe("summing up", () => {
+  it("avg is the mean of the values as exact as a double holds it, as Python's statistics.fmean gives it", () => {
+    const avg = (xs: number[]) => formatMetric(summarize(xs.map((x) => ({ values: { m: x } }))).get("m")!.get("avg")!);
+    expect(avg(Array(10).fill(0.1))).toBe("0.1");
+    expect(avg([1, 0.5, 0.333333, 0.25, 0.2])).toBe("0.4566666");
+    expect(avg([1e16, 1, -1e16])).toBe("0.3333333333333333");
+    expect(avg([1, Infinity])).toBe("inf");
+    expect(avg([1, NaN])).toBe("nan");
+  });
+
   it("columns: a metric alone is its last value; an unknown aggregation is refused", () => {
     expect(parseMetricColumn("loss", "--best")).toEqual({ aggregation: "last", metric: "loss", text: "loss" });
     expect(parseMetricColumn("min:val/loss", "--best")).toEqual({ aggregation: "min", metric: "val/loss", text: "min:val/loss" });
