@@ -6,6 +6,7 @@
  */
 import fs from "node:fs";
 import path from "node:path";
+import type { Browser } from "playwright-core";
 import { expect } from "vitest";
 import { cohort, cohortInBackground, tempDir } from "../helpers.js";
 
@@ -75,4 +76,11 @@ export async function serveUi(dir: string): Promise<{ server: ReturnType<typeof 
     server.child.on("close", () => reject(new Error(`cohort ui ended: ${out}`)));
   });
   return { server, url, base: url.replace(/\/\?token=.*/, "") };
+}
+
+/** Closes the browser, and stops the server as Ctrl-C does: it ends with exit code 0. */
+export async function stopUi(browser: Browser | undefined, server: Awaited<ReturnType<typeof serveUi>>["server"] | undefined): Promise<void> {
+  await browser?.close();
+  server?.child.kill("SIGINT");
+  if (server) expect((await server.done).code).toBe(0);
 }

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Browser, Page } from "playwright-core";
 import { cohort, tempDir } from "../helpers.js";
 import { haveChromium, launchChromium } from "./browser.js";
-import { run, serveUi } from "./fixture.js";
+import { run, serveUi, stopUi } from "./fixture.js";
 
 const TOML = String.raw`[project]
 name = "sweep"
@@ -54,11 +54,7 @@ describe.skipIf(!ok)("a sweep in cohort ui", () => {
     await page.goto(url);
   }, 120_000);
 
-  afterAll(async () => {
-    await browser?.close();
-    server?.child.kill("SIGINT");
-    if (server) expect((await server.done).code).toBe(0);
-  });
+  afterAll(() => stopUi(browser, server));
 
   it("the label box shows the label of the run on the page, not of the one before", async () => {
     const [first, second] = cli<{ id: string; name: string }[]>("runs", "--json");

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Browser, Page } from "playwright-core";
 import { cohortInBackground } from "../helpers.js";
 import { DRAWN_PIXELS, haveChromium, launchChromium } from "./browser.js";
-import { makeProject, run, serveUi } from "./fixture.js";
+import { makeProject, run, serveUi, stopUi } from "./fixture.js";
 
 const ok = haveChromium();
 
@@ -32,11 +32,7 @@ describe.skipIf(!ok)("cohort ui in Chromium", () => {
     await page.goto(url);
   }, 120_000);
 
-  afterAll(async () => {
-    await browser?.close();
-    server?.child.kill("SIGINT");
-    if (server) expect((await server.done).code).toBe(0);
-  });
+  afterAll(() => stopUi(browser, server));
 
   it("the overview shows what cohort status shows", async () => {
     const status = cli<{ jobs: number; operations: { name: string; eligible: number; complete: number; waiting: number }[] }>("status", "--json");
