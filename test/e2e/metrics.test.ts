@@ -146,6 +146,12 @@ describe("metrics", () => {
     expect(groups[1].slice(-3)).toEqual(["batch", low.name, "0.0001"]);
     const best = JSON.parse(cohort(["runs", "-g", "--best", "max:loss", "--json"], { cwd: dir }).stdout) as { best: { value: number } }[];
     expect(best[0].best.value).toBe(0.01);
+    // a metric no run has (a typo) is said, not only an empty column
+    const typo = cohort(["runs", "compare", "-g", "1", "-m", "los", "loss"], { cwd: dir });
+    expect(typo.stderr).toBe("cohort: warning: no run compared has the metric los\n");
+    expect(cohort(["runs", "compare", "-g", "1", "-m", "loss"], { cwd: dir }).stderr).toBe("");
+    expect(cohort(["runs", "-g", "--best", "min:los"], { cwd: dir }).stderr).toBe("cohort: warning: no run of the rows shown has the metric los\n");
+    expect(cohort(["runs", "-g", "--best", "min:loss"], { cwd: dir }).stderr).toBe("");
     const members = cohort(["group", "show", "1"], { cwd: dir }).stdout;
     expect(members.slice(members.indexOf("members (3)")).split("\n")[1].trim().split(/\s{2,}/)).toEqual(["#", "name", "operation", "started", "status", "label", "loss"]);
     // two sweeps side by side: -g once per group, their members together

@@ -8,7 +8,7 @@ import { trashOf } from "../../runs/run-status.js";
 import { resolveGroup, resolveRun } from "../../runs/select.js";
 import type { Run, RunsView } from "../../runs/view.js";
 import { UserError } from "../../util/errors.js";
-import { out } from "../context.js";
+import { out, warn } from "../context.js";
 import { parseCount } from "../../util/numbers.js";
 import { runDurationText } from "../../util/run-duration.js";
 import { openRuns } from "../runs-rows.js";
@@ -163,6 +163,10 @@ export default async function runsCompare(refs: string[], opts: RunsCompareOptio
     runs = cmp.rows.slice(0, limit).map((row) => byId.get(row.run.id)!);
     cmp = compareRuns(view, runs, metrics, compare);
   }
+  // A metric asked for by name that no run compared has: most likely a typo, which an empty column hides.
+  cmp.columns.forEach((c, i) => {
+    if (c.kind === "metric" && opts.metric && cmp.rows.length > 0 && cmp.rows.every((row) => row.values[i] === undefined)) warn(`no run compared has the metric ${c.metric.metric}`);
+  });
   if (opts.json) return void out(dumpJson(comparisonJson(cmp)) + "\n");
   if (opts.csv) return void out(comparisonCsv(cmp));
   if (cmp.rows.length === 0) return void process.stderr.write("no runs to compare\n");

@@ -9,7 +9,7 @@ import { RunsView } from "../../runs/view.js";
 import { CACHED_ROWS, loadListing, saveListing, type ListKind } from "../../runs/listing-cache.js";
 import { projectRootOf } from "../../dataspace/root.js";
 import { UserError } from "../../util/errors.js";
-import { out } from "../context.js";
+import { out, warn } from "../context.js";
 import { parseCount } from "../../util/numbers.js";
 import { groupCells, groupJson, ROW_HEAD, runCells, runJson, viewWithScheduler } from "../runs-rows.js";
 import { renderTable } from "../table.js";
@@ -136,6 +136,7 @@ export default async function runsList(_command: undefined, opts: RunsListOption
   const root = projectRootOf(process.cwd());
   const { view, shown, matched, save } = await listing(root, opts, limit);
   const best = column && (await bestOfRows(root, view, shown, column));
+  if (best && shown.length > 0 && best.every((b) => b === undefined)) warn(`no run of the rows shown has the metric ${column!.metric}`);
   if (opts.json) {
     const rows = jsonRows(view, shown);
     if (best) rows.forEach((r, i) => (r.best = best[i] ? { id: best[i].run.id, name: best[i].run.name, value: best[i].json } : null));
