@@ -19,6 +19,10 @@
  *   an integer-valued float (`1` and `1.0`, `10**16` and `1e16`), and `0.0` and `-0.0`, fall in one
  *   group; otherwise the canonical JSON of the value decides (objects with the same items are equal
  *   whatever their key order). Booleans are not merged with 1 and 0.
+ * - A function must return a JSON value (or undefined, which leaves the job out), synchronously. One
+ *   that throws, returns a Promise or returns what JSON cannot hold (a function, NaN, a Date) is a
+ *   UserError naming the function, the job and `where` (the operation): a Promise would otherwise put
+ *   every job in one aggregate without a word.
  * - Order of groups: null, booleans (false first), numbers (by value), strings (by code point),
  *   arrays (element by element), objects (by canonical JSON). Python orders numbers and strings the
  *   same way and raises TypeError for mixed types; cohort gives mixed keys a fixed order instead.
@@ -29,11 +33,15 @@ import { canonicalJson, compareCodePoints } from "../dataspace/json.js";
 import { splitPath } from "../dataspace/keys.js";
 import { lookupPath } from "../dataspace/project.js";
 import { Float, isPlainObject, type JsonValue } from "../dataspace/value.js";
-import { UserError } from "../util/errors.js";
+import { errorText, UserError } from "../util/errors.js";
+import { isPromiseLike } from "./conditions.js";
 import type { Aggregator, JobsFn } from "./model.js";
 
-/** The aggregates an aggregator forms from jobs (in the order the jobs are given). */
-export function aggregatesOf(aggregator: Aggregator, jobs: Job[]): Job[][] {
+/**
+ * The aggregates an aggregator forms from jobs (in the order the jobs are given); `where` names the
+ * operation or group in the errors of a groupBy function.
+ */
+export function aggregatesOf(aggregator: Aggregator, jobs: Job[], where = "an aggregator"): Job[][] {
   switch (aggregator.kind) {
     case "single":
       return jobs.map((j) => [j]);
@@ -49,7 +57,7 @@ export function aggregatesOf(aggregator: Aggregator, jobs: Job[]): Job[][] {
       return out;
     }
     case "groupBy":
-      return groupJobs(aggregator.key, jobs);
+      return groupJobs(aggregator.key, jobs, where);
   }
 }
 
@@ -59,8 +67,8 @@ export function aggregateId(jobs: readonly Job[]): string {
   return "agg-" + createHash("md5").update(jobs.map((j) => j.id).join(",")).digest("hex");
 }
 
-function keyFunction(key: string | JobsFn<JsonValue>): (job: Job) => JsonValue | undefined {
-  if (typeof key === "function") return (job) => key(job);
+function keyFunction(key: string | JobsFn<JsonValue | undefined>, where: string): (job: Job) => JsonValue | undefined {
+  if (typeof key === "function") return (job) => keyOfFunction(key, job, where);
   if (key.startsWith("doc.")) {
     const path = splitPath(key.slice(4));
     return (job) => lookupPath(job.doc.data, path);
@@ -69,8 +77,30 @@ function keyFunction(key: string | JobsFn<JsonValue>): (job: Job) => JsonValue |
   return (job) => lookupPath(job.spData, path);
 }
 
-function groupJobs(key: string | JobsFn<JsonValue>, jobs: Job[]): Job[][] {
-  const keyOf = keyFunction(key);
+/** What a groupBy function returns for a job, checked (see the module comment). */
+function keyOfFunction(fn: JobsFn<JsonValue | undefined>, job: Job, where: string): JsonValue | undefined {
+  const what = `${where}: ${fn.name ? `groupBy(${fn.name})` : "the groupBy function"}`;
+  let value: unknown;
+  try {
+    value = fn(job);
+  } catch (err) {
+    throw new UserError(`${what} failed on job ${job.id}: ${errorText(err)}`, "fix the groupBy function");
+  }
+  if (isPromiseLike(value)) {
+    Promise.resolve(value).catch(() => undefined);
+    throw new UserError(`${what} returned a Promise on job ${job.id}`, "a groupBy function must return its value synchronously");
+  }
+  if (value === undefined) return undefined;
+  try {
+    canonicalJson(normalize(value as JsonValue));
+  } catch (err) {
+    throw new UserError(`${what} returned no JSON value on job ${job.id}: ${errorText(err)}`, "return a string, number, boolean, null, or a list or object of them; undefined leaves the job out");
+  }
+  return value as JsonValue;
+}
+
+function groupJobs(key: string | JobsFn<JsonValue | undefined>, jobs: Job[], where: string): Job[][] {
+  const keyOf = keyFunction(key, where);
   const groups = new Map<string, { value: JsonValue; jobs: Job[] }>();
   for (const job of jobs) {
     const value = keyOf(job);

@@ -231,7 +231,7 @@ export const aggregatorSchema = z.union(
           z.custom<number>((v) => typeof v === "number" && Number.isSafeInteger(v) && v >= 1, { error: "must be a positive integer", abort: false }),
         ),
         group_by: z.optional(
-          z.custom<string | JobsFn<JsonValue>>((v) => (typeof v === "string" && v !== "") || isFunction(v), {
+          z.custom<string | JobsFn<JsonValue | undefined>>((v) => (typeof v === "string" && v !== "") || isFunction(v), {
             error: "must be a key (a non-empty string)",
             abort: false,
           }),

@@ -43,7 +43,7 @@
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Job } from "../dataspace/job.js";
-import type { JsonObject } from "../dataspace/value.js";
+import type { JsonObject, JsonValue } from "../dataspace/value.js";
 import { UserError } from "../util/errors.js";
 import * as z from "zod/mini";
 import {
@@ -303,7 +303,7 @@ export function groupsOf(n: number): AggregatorWrapper {
 }
 
 /** Aggregates of the jobs sharing a value: a state-point key (dotted, `doc.` for the document) or a function. */
-export function groupBy(key: string | JobsFn<import("../dataspace/value.js").JsonValue>): AggregatorWrapper {
+export function groupBy(key: string | JobsFn<JsonValue | undefined>): AggregatorWrapper {
   checked(aggregatorSchema, { group_by: key }, `groupBy(${describe(key)})`, `groupBy("T") or groupBy((job) => ...)`);
   return { wrapper: "aggregator", aggregator: { kind: "groupBy", key } };
 }

@@ -47,7 +47,8 @@ export type Hooks = Partial<Record<HookName, HookFn[]>>;
 export type Aggregator =
   | { kind: "single" }
   | { kind: "groupsOf"; n: number }
-  | { kind: "groupBy"; key: string | JobsFn<JsonValue> }
+  /** A key path, or a function of the job: its value, or undefined to leave the job out. */
+  | { kind: "groupBy"; key: string | JobsFn<JsonValue | undefined> }
   | { kind: "all" };
 
 export type OperationBody =

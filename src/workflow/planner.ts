@@ -152,7 +152,8 @@ export class Planner {
     const key = aggregatorKey(aggregator);
     aggs = this.formedCache.get(key);
     if (!aggs) {
-      const formed = aggregatesOf(aggregator, this.allJobs).map((jobs) => ({ id: jobs.length === 1 ? jobs[0].id : aggregateId(jobs), jobs }));
+      const where = this.workflow.isSingleton(group) ? `operation ${group.name} (${group.origin})` : `group ${group.name} (${group.origin})`;
+      const formed = aggregatesOf(aggregator, this.allJobs, where).map((jobs) => ({ id: jobs.length === 1 ? jobs[0].id : aggregateId(jobs), jobs }));
       aggs = formed.filter((a) => this.isSelected(a));
       this.formedCache.set(key, aggs);
     }

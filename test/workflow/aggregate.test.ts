@@ -75,6 +75,25 @@ describe("aggregatesOf", () => {
     expect(ids(aggregatesOf({ kind: "groupBy", key: "a" }, js))).toEqual([[3], [0, 2]]);
   });
 
+  it("a groupBy function that returns a Promise, no JSON value, or throws is an error naming it and the job", () => {
+    const js = [job({ i: 0 }), job({ i: 1 })];
+    const fail = (fn: (j: Job) => unknown) => {
+      try {
+        aggregatesOf({ kind: "groupBy", key: fn as (j: Job) => JsonValue | undefined }, js, "operation a (project.ts:3)");
+      } catch (err) {
+        expect(err).toBeInstanceOf(UserError);
+        return (err as UserError).message;
+      }
+      throw new Error("no error");
+    };
+    // (a Promise put every job in one aggregate)
+    expect(fail(async function byT(j) { return j.sp.i; })).toBe(`operation a (project.ts:3): groupBy(byT) returned a Promise on job ${js[0].id}`);
+    expect(fail(() => () => 1)).toMatch(/^operation a \(project\.ts:3\): the groupBy function returned no JSON value on job \w+: a value of type function/);
+    expect(fail(() => NaN)).toMatch(/returned no JSON value .*NaN/);
+    expect(fail(() => { throw new Error("no key"); })).toBe(`operation a (project.ts:3): the groupBy function failed on job ${js[0].id}: no key`);
+    expect(ids(aggregatesOf({ kind: "groupBy", key: (j) => (j.sp.i === 0 ? undefined : "x") }, js))).toEqual([[1]]);
+  });
+
   it("groupBy puts an int and an equal float in one group, as Python's == does", () => {
     const js = [job({ i: 0, T: 1 }), job({ i: 1, T: new Float(1) }), job({ i: 2, T: 1.5 }), job({ i: 3, T: 10n ** 16n }), job({ i: 4, T: 1e16 })];
     expect(ids(aggregatesOf({ kind: "groupBy", key: "T" }, js))).toEqual([[0, 1], [2], [3, 4]]);
