@@ -178,8 +178,17 @@ function describeModuleError(err: unknown, dir: string, name: string, jsLocation
   }
   const frame = e && typeof e.stack === "string" ? stackLocations(e.stack).find((l) => isUserFile(l.file, dir)) : undefined;
   const where = frame ? `${rel(frame.file)}:${frame.line}` : name;
-  if (e && e.name === "UserError") return new UserError(`${where}: ${String(e.message)}`, typeof e.hint === "string" ? e.hint : undefined);
+  if (e && e.name === "UserError") {
+    // A usage error of the API names its place already (`operation op1 (project.ts:4) ...`): not twice.
+    const message = String(e.message);
+    return new UserError(names(message, where) ? message : `${where}: ${message}`, typeof e.hint === "string" ? e.hint : undefined);
+  }
   return new UserError(`${where}: ${text}`, `the error happened while loading ${name}; run with --debug for the stack trace`);
+}
+
+/** Whether `message` names the place `where` (`project.ts:4`), not merely one that begins the same (`project.ts:41`). */
+function names(message: string, where: string): boolean {
+  return new RegExp(`(?<![\\w./-])${where.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}(?!\\d)`).test(message);
 }
 
 interface SyntaxLocation {

@@ -254,6 +254,6 @@ metrics = ["epoch (?<step>\\\\d+) loss=(?<loss>\\\\S+)"]
     fs.writeFileSync(path.join(dir, "project.ts"), 'import { FlowProject } from "cohort";\nconst p = new FlowProject();\np.operation({ metrics: ["x"] }, function f(job) {});\nexport default p;\n');
     const r = cohort(["status"], { cwd: dir });
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/^cohort: error: project.ts:3: operation f \(project.ts:3\): metrics\[0\]: "x" names no metric/);
+    expect(r.stderr).toMatch(/^cohort: error: operation f \(project.ts:3\): metrics\[0\]: "x" names no metric/);
   });
 });

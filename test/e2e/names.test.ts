@@ -91,7 +91,7 @@ describe("an operation and a condition in each other's places", () => {
     const source = `import { FlowProject, post } from "cohort";\nconst project = new FlowProject();\nproject.operation(post.isFile("x"));\nexport default project;\n`;
     const r = cohort(["run"], { cwd: project({ "project.ts": source }, "i=1") });
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/^cohort: error: project\.ts:3: [^\n]*the last argument must be the operation's function, not post\.isFile\("x"\) \(end with the function: [^\n]*\)\n$/);
+    expect(r.stderr).toMatch(/^cohort: error: operation \(unnamed\) \(project\.ts:3\): the last argument must be the operation's function, not post\.isFile\("x"\) \(end with the function: [^\n]*\)\n$/);
   });
 });
 

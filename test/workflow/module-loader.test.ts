@@ -342,7 +342,7 @@ export default project;
     expect(error).toMatchObject({ name: "UserError", message: "project.ts:6: Error: no settings file" });
   });
 
-  it("keeps a usage error's message and hint, adding the line", () => {
+  it("keeps a usage error's message and hint, adding the line where the message does not name it", () => {
     const root = project({
       "project.ts": `import { FlowProject, groupsOf, allJobs } from "cohort";
 const project = new FlowProject();
@@ -353,8 +353,17 @@ export default project;
     });
     const [{ error }] = load(root);
     expect(error?.name).toBe("UserError");
-    expect(error?.message).toMatch(/^project\.ts:4: operation op1 \(project\.ts:4\) has two aggregators$/);
+    // (it read "project.ts:4: operation op1 (project.ts:4) has two aggregators")
+    expect(error?.message).toBe("operation op1 (project.ts:4) has two aggregators");
     expect(error?.hint).toMatch(/groupsOf/);
+    const twice = project({
+      "project.ts": `import { FlowProject, post } from "cohort";\nconst project = new FlowProject();\nproject.operation(function a() {});\nproject.operation(function a() {});\nexport default project;\n`,
+    });
+    expect(load(twice)[0].error?.message).toBe("operation a is defined twice: project.ts:3 and project.ts:4");
+    const other = project({
+      "project.ts": `import { FlowProject, post } from "cohort";\nconst project = new FlowProject();\n\n\n\n\n\n\n\n\nproject.operation(function a() {});\n\nproject.operation(post.isFile(""), function b() {});\nexport default project;\n`,
+    });
+    expect(load(other)[0].error?.message).toMatch(/^project\.ts:13: post\.isFile\(""\)/);
   });
 
   it("reports an import of a name cohort does not export", () => {
