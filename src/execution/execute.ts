@@ -219,7 +219,7 @@ export async function execute(
     } catch (err) {
       exitCode = 1;
       reason = errorText(err);
-      write(`${describeItem(item)} raised: ${err instanceof Error && err.stack ? err.stack : reason}\n`);
+      write(raisedText(describeItem(item), err));
     }
     if (opts.signal?.aborted || exitCode === TIMED_OUT) await stopCarriers(carrier);
     untrackEntry(carrier);
@@ -308,7 +308,7 @@ async function runBody(item: ExecutionItem, command: string | undefined, ctx: Bo
     returned = await withTimeout(captureOutput(() => withEnv(ctx.env, () => fn.apply(self, args)), ctx.write), ctx.opts.timeoutMs);
     if (returned === TIMEOUT) return { exitCode: TIMED_OUT };
     if (!body.cmd) return { exitCode: 0 };
-    if (typeof returned !== "string") throw new Error(`operation ${item.operation.name} has cmd set but returned ${typeof returned}, not a command`);
+    returned = commandOf(item.operation, returned);
   }
   // The command a function returned gets what is left of the operation's time.
   let timeoutMs = ctx.opts.timeoutMs;
@@ -317,6 +317,22 @@ async function runBody(item: ExecutionItem, command: string | undefined, ctx: Bo
     if (timeoutMs <= 0) return { exitCode: TIMED_OUT };
   }
   return shell(returned as string, ctx, timeoutMs);
+}
+
+/** What a `cmd` function returned, when it is a command; else it has failed, for the reason `NotACommand` says. */
+export function commandOf(op: OperationDefinition, returned: unknown): string {
+  if (typeof returned === "string") return returned;
+  const what = returned === null ? "null" : Array.isArray(returned) ? "an array" : typeof returned === "object" ? "an object" : typeof returned;
+  throw new NotACommand(`operation ${op.name} (${op.origin}) has cmd set but returned ${what}, not a command (return the shell command to run as a string)`);
+}
+
+/** A `cmd` function's result that is no command: the function's own fault, told in one line, without cohort's stack. */
+export class NotACommand extends Error {}
+
+/** The output that says a run's function raised: its stack, for an error of the function's own. */
+export function raisedText(what: string, err: unknown): string {
+  if (err instanceof NotACommand) return `${what}: ${err.message}\n`;
+  return `${what} raised: ${err instanceof Error && err.stack ? err.stack : errorText(err)}\n`;
 }
 
 async function shell(command: string, ctx: BodyContext, timeoutMs: number | undefined): Promise<BodyResult> {

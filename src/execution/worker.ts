@@ -38,7 +38,7 @@ import { errorText } from "../util/errors.js";
 import { writeFileAtomic } from "../util/fs.js";
 import { aggregateId } from "../workflow/aggregate.js";
 import { JournalWriter } from "../runs/journal.js";
-import { execute, flagItem } from "./execute.js";
+import { commandOf, execute, flagItem, raisedText } from "./execute.js";
 import { FileMetrics, type RunContext } from "./run-metrics.js";
 import { runName } from "../runs/run-id.js";
 import { loadWorkflow } from "../workflow/load.js";
@@ -113,10 +113,6 @@ function tellMetrics(metrics: FileMetrics): void {
   if (skipped) process.stderr.write(skipped + "\n");
 }
 
-function raisedText(what: string, err: unknown): string {
-  return `${what} raised: ${err instanceof Error && err.stack ? err.stack : errorText(err)}\n`;
-}
-
 /**
  * Calls an operation's function with the jobs of the run, or a flag operation's with the run's flag
  * set (its record's config.json): the command it returned for a `cmd` operation.
@@ -139,8 +135,7 @@ async function call(
   const args: unknown[] = op.flags ? [parseJson(flags ?? "{}")] : jobs;
   const returned = await fn.apply(self, args);
   if (!op.body.cmd) return undefined;
-  if (typeof returned !== "string") throw new Error(`operation ${op.name} has cmd set but returned ${typeof returned}, not a command`);
-  return returned;
+  return commandOf(op, returned);
 }
 
 async function oneRun(root: string, runId: string): Promise<void> {

@@ -98,6 +98,28 @@ export default project;
     expect(fs.readFileSync(path.join(dir, "workspace", id, "hello.txt"), "utf8")).toBe(`hi ${id.slice(0, 4)}\n`);
   });
 
+  it.each([[["number"]], [["number", "--parallel", "2"]], [["forked"]]])("a cmd function that returns no string fails its run with one line, without cohort's stack (%j)", (args) => {
+    const dir = moduleProject(
+      `
+import { FlowProject, cmd, directives } from "cohort";
+const project = new FlowProject();
+project.operation(cmd, function number(job) { return 42; });
+project.operation(cmd, directives({ fork: true }), function forked(job) { return undefined; });
+export default project;
+`,
+      "a=1",
+    );
+    const r = cohort(["run", "-o", ...args], { cwd: dir });
+    expect(r.code).toBe(1);
+    const op = args[0];
+    const [line, what] = op === "forked" ? ["5", "undefined"] : ["4", "number"];
+    const message = `operation ${op} (project.ts:${line}) has cmd set but returned ${what}, not a command (return the shell command to run as a string)`;
+    // (it was "... raised: Error: operation number has cmd set but returned number, not a command" and ten lines of cohort's stack)
+    const id = lines(cohort(["find"], { cwd: dir }).stdout)[0];
+    expect(r.stdout.replace(/^\[[a-z-]+\] /, "")).toBe(`${op} on ${id}: ${message}\n`);
+    expect(r.stderr).toContain(message);
+  });
+
   it("jobs the module makes as it loads are counted by the command that loaded it", () => {
     const dir = moduleProject(
       `
