@@ -9,7 +9,6 @@ export { DestinationExistsError, Job } from "./dataspace/job.js";
 export { Project, openProject, initProject, type GroupKey } from "./dataspace/project.js";
 export { checkProjectDocument, checkWorkspace, type WorkspaceProblem } from "./dataspace/check.js";
 export { UserError } from "./util/errors.js";
-export type { RunContext } from "./execution/run-metrics.js";
 export {
   FlowProject,
   FlowGroup,
@@ -48,5 +47,6 @@ export type {
   OperationBody,
   OperationDefinition,
   Origin,
+  RunContext,
   WorkflowDefinition,
 } from "./workflow/model.js";

@@ -17,17 +17,9 @@ import { parseJson } from "../dataspace/json.js";
 import { Float } from "../dataspace/value.js";
 import { formatMetric, readMetricLines, readOutputMetrics, readSummary, type MetricRow, type MetricsRead, type MetricValue, type OutputPattern } from "../runs/metrics.js";
 import { compileMetricPattern } from "../workflow/metric-patterns.js";
+import type { RunContext } from "../workflow/model.js";
 import { errorText } from "../util/errors.js";
 import { readTextFile } from "../util/fs.js";
-
-/** A function operation's run, as the function sees it (`this`). */
-export interface RunContext {
-  /** The run's id and its name (`cohort runs show NAME`). */
-  readonly id: string;
-  readonly name: string;
-  /** Records metrics: named numbers, at a step (a whole number from 0) or at none. */
-  log(values: Record<string, number | Float>, options?: { step?: number }): void;
-}
 
 /** Problems with what a run logged: counted, and the first told, once per run. */
 export class MetricProblems {

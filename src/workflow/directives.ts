@@ -225,7 +225,7 @@ export function validateDirectives(d: Directives, where: string): void {
   }
 }
 
-function evaluate(key: string, value: DirectiveValue, jobs: Job[], where: string): JsonValue | undefined {
+function evaluate(key: string, value: DirectiveValue | undefined, jobs: Job[], where: string): JsonValue | undefined {
   if (typeof value !== "function") return value;
   let out: unknown;
   try {

@@ -75,6 +75,7 @@ import type {
   LabelValue,
   OperationDefinition,
   Origin,
+  RunContext,
   WorkflowDefinition,
 } from "./model.js";
 
@@ -163,8 +164,11 @@ export interface GroupOptions {
   submitOptions?: string;
 }
 
-/** The operation's function: it receives the aggregate's jobs (one job by default). */
-export type OperationFn = (...jobs: Job[]) => unknown;
+/**
+ * The operation's function: it receives the aggregate's jobs (one job by default), and its run as
+ * `this` (a function written with `function`, not an arrow), typed without a `this:` parameter.
+ */
+export type OperationFn = (this: RunContext, ...jobs: Job[]) => unknown;
 export type OperationArg = string | OperationWrapper | OperationOptions;
 
 // ---------------------------------------------------------------------------------------------
@@ -418,7 +422,7 @@ export class FlowProject {
    * Defines an operation: `operation(...wrappers, fn)` or `operation(name, options, fn)`.
    * Returns the function, which stays callable.
    */
-  operation<F extends OperationFn>(...args: [...OperationArg[], F]): F {
+  operation<F extends OperationFn>(...args: [...OperationArg[], F]): OmitThisParameter<F> {
     const origin = callerOrigin();
     const fn = args[args.length - 1];
     let name = typeof args[0] === "string" ? args[0] : undefined;
@@ -459,7 +463,8 @@ export class FlowProject {
     );
     for (const { group, directives: d } of groups) group.add(fn, d, where);
     this.ops.push(entry);
-    return fn;
+    // (the same function: callable without a run as `this`, as in a test of the project)
+    return fn as OmitThisParameter<F>;
   }
 
   /** A label shown by `status`: a function of the job returning text or a flag, or a condition. */

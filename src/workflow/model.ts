@@ -9,6 +9,15 @@ import type { Float, JsonObject, JsonValue } from "../dataspace/value.js";
 /** What an operation, condition or directive function receives: one job, or the jobs of an aggregate. */
 export type JobsFn<T> = (...jobs: Job[]) => T;
 
+/** A function operation's run, as the function sees it (`this`). */
+export interface RunContext {
+  /** The run's id and its name (`cohort runs show NAME`). */
+  readonly id: string;
+  readonly name: string;
+  /** Records metrics: named numbers, at a step (a whole number from 0) or at none. */
+  log(values: Record<string, number | Float>, options?: { step?: number }): void;
+}
+
 /** Where a definition came from, for messages: `cohort.toml:12` or `project.ts`. */
 export type Origin = string;
 
@@ -29,7 +38,32 @@ export type Condition =
 
 /** A directive's value, or a function of the aggregate that returns it (evaluated per aggregate). */
 export type DirectiveValue = JsonValue | JobsFn<JsonValue>;
-export type Directives = Record<string, DirectiveValue>;
+
+/**
+ * An operation's directives: the standard ones typed as they are checked (docs/workflow.md,
+ * "Directives"; a function's value is checked when it is evaluated), any other key kept for templates.
+ */
+export interface Directives {
+  /** CPU slots, an integer ≥ 1. */
+  np?: number | Float | JobsFn<JsonValue>;
+  /** GPUs, an integer ≥ 0. */
+  ngpu?: number | Float | JobsFn<JsonValue>;
+  /** MPI ranks; null: not set. */
+  nranks?: number | Float | null | JobsFn<JsonValue>;
+  /** OpenMP threads per rank; null: not set. */
+  omp_num_threads?: number | Float | null | JobsFn<JsonValue>;
+  /** Gigabytes as a number, or a size with a unit: "512m", "4g"; null: not set. */
+  memory?: number | Float | string | null | JobsFn<JsonValue>;
+  /** Hours as a number, or "H:MM:SS", "2h", "30m"; null: not set. */
+  walltime?: number | Float | string | null | JobsFn<JsonValue>;
+  /** The interpreter a function operation runs with. */
+  executable?: string | JobsFn<JsonValue>;
+  /** Run a function operation in a process of its own. */
+  fork?: boolean | JobsFn<JsonValue>;
+  /** The share of a processor each of its np needs, in (0, 1]. */
+  processor_fraction?: number | Float | JobsFn<JsonValue>;
+  [key: string]: DirectiveValue | undefined;
+}
 
 /** A hook: a TypeScript function, or (from TOML) a shell command run in the job directory. */
 export type HookFn = ((info: HookInfo) => void | Promise<void>) | { command: string };
@@ -87,9 +121,10 @@ export interface GroupDefinition {
 /**
  * What a label function returns for a job: true (the label is set), false/null/undefined (it is not),
  * or a text value shown as `name: value` (a number counts as its text, a Float as Python writes it:
- * `2.0`; "" as not set). It may be async.
+ * `2.0`; "" as not set). It may be async. Any JSON value is accepted by the type, so that a label may
+ * return a state-point value as it is (`job.sp.T`); a list or an object is the label's error on that job.
  */
-export type LabelValue = string | number | Float | boolean | null | undefined;
+export type LabelValue = JsonValue | undefined;
 
 /** A label shown by `status`: a condition that holds for the job, or a function returning text or a flag. */
 export interface LabelDefinition {
