@@ -15,7 +15,9 @@
  * | fork               | boolean                                 | false                      |
  * | processor_fraction | number in (0, 1]                        | 1                          |
  *
- * Any other key is a user key, kept as it is (after evaluating a function) for templates.
+ * Any other key is a user key, kept as it is (after evaluating a function) for templates; one within
+ * a typo of a standard key (`ngpus`, `walltme`, `Memory`: the names `closeNames` finds) is refused when
+ * the workflow is loaded, since it would otherwise ask for nothing without a word.
  *
  * Decisions:
  * - Integers must be integers: `2.5` or `"4"` is an error (signac-flow's `int()` would truncate or
@@ -45,6 +47,7 @@ import type { Job } from "../dataspace/job.js";
 import { dumpJson } from "../dataspace/json.js";
 import { Float, type JsonValue } from "../dataspace/value.js";
 import { errorText, UserError } from "../util/errors.js";
+import { closeNames } from "../util/names.js";
 import type { DirectiveValue, Directives, GroupDefinition, OperationDefinition } from "./model.js";
 
 export interface ResolvedDirectives {
@@ -220,6 +223,10 @@ function checkStandard(key: StandardDirective, v: unknown, where: string | undef
  */
 export function validateDirectives(d: Directives, where: string): void {
   for (const [key, value] of Object.entries(d)) {
+    const close = isStandardDirective(key) ? [] : closeNames(key, STANDARD_DIRECTIVES);
+    if (close.length > 0) {
+      throw new UserError(`${prefix(where)}unknown directive ${key}`, `did you mean ${close.join(" or ")}? a key of your own, for templates, needs a name less like a standard directive's`);
+    }
     if (typeof value === "function") continue;
     if (isStandardDirective(key)) checkStandard(key, value, where);
   }

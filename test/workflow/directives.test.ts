@@ -252,6 +252,26 @@ describe("validateDirectives", () => {
   });
 });
 
+describe("validateDirectives: a key like a standard directive's", () => {
+  // (they were kept as user keys: ngpus = 2 asked for no GPU, without a word)
+  it.each([
+    ["ngpus", "ngpu"],
+    ["walltme", "walltime"],
+    ["Memory", "memory"],
+    ["omp_num_thread", "omp_num_threads"],
+    ["procesor_fraction", "processor_fraction"],
+    ["frok", "fork"],
+  ])("%s is refused, naming %s", (key, standard) => {
+    const err = thrown(() => validateDirectives({ [key]: 1 }, "operation op (project.ts:3)"));
+    expect(err.message).toBe(`operation op (project.ts:3): unknown directive ${key}`);
+    expect(err.hint).toMatch(new RegExp(`^did you mean ${standard}\\?`));
+  });
+
+  it("leaves keys of the user's own that are not like one", () => {
+    expect(() => validateDirectives({ constraint: "x", mem: 1, gpus: 2, partition: "p", exclusive: true, omp_threads: 2 }, "x")).not.toThrow();
+  });
+});
+
 describe("resolveDirectives", () => {
   const project = initProject(tempDir());
   const a = project.openJob({ n: 2 });
