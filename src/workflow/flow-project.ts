@@ -394,6 +394,7 @@ export class FlowProject {
 
   constructor(options: { name?: string } = {}) {
     if (!isObject(options)) throw new UserError(`new FlowProject(${describe(options)}): the options must be an object`, `new FlowProject({ name: "demo" })`);
+    checked(PROJECT_OPTIONS, options, "new FlowProject(...)");
     // Not empty, as in cohort.toml: the name begins the name of each cluster job.
     if (options.name !== undefined) this.name = nonEmptyString(options.name, "new FlowProject", "a project name", 'new FlowProject({ name: "demo" }), or leave the name out');
   }
@@ -681,6 +682,7 @@ function keys(names: string[]) {
 /** `FlowProject.operation`'s options: an operation's keys in cohort.toml (its hooks under `hooks`), and what only the API has. */
 const OPERATION_OPTIONS = keys(["name", "groups", "cmd", "hooks", ...Object.keys(operationShape).filter((key) => !HOOK_NAMES.includes(key as HookName))]);
 const HOOK_OPTIONS = keys(Object.keys(HOOK_OPTION_KEYS));
+const PROJECT_OPTIONS = keys(["name"]);
 const GROUP_MEMBER_OPTIONS = keys(["group", "directives"]);
 /** `makeGroup`'s options: a group's keys in cohort.toml, in camelCase, and its name. */
 const GROUP_OPTIONS = table(

@@ -254,6 +254,10 @@ describe("FlowProject: bad usage", () => {
     expect(group.hint).toBe("options are name, operations, directives, runOptions, submitOptions");
     const hook = bad((p) => p.operation("op", { hooks: { onStrat: "echo" } } as never, () => {}));
     expect(hook.message).toMatch(/^operation op \(flow-project\.test\.ts:\d+\): hooks: unknown option onStrat$/);
+    // (a project's options were not checked: new FlowProject({ nmae: "demo" }) was a project without a name)
+    const project = errorOf(() => new FlowProject({ nmae: "demo" } as never));
+    expect(project.message).toBe("new FlowProject(...): unknown option nmae");
+    expect(project.hint).toBe("options are name");
   });
 
   it("refuses a group made twice and an operation defined twice", () => {
