@@ -5,11 +5,13 @@
 import { AsyncLocalStorage } from "node:async_hooks";
 import fs from "node:fs";
 import path from "node:path";
+import { pathToFileURL } from "node:url";
 import { JOB_ID } from "../dataspace/id.js";
 import type { Project } from "../dataspace/project.js";
 import type { JsonObject } from "../dataspace/value.js";
 import { errorText, UserError } from "../util/errors.js";
 import { makeDirs, tempNameFor } from "../util/fs.js";
+import { packageFile } from "../util/package-file.js";
 import { formatScalar } from "../dataspace/multivalue.js";
 import { dumpJson } from "../dataspace/json.js";
 import { JournalWriter } from "../runs/journal.js";
@@ -332,7 +334,20 @@ export class NotACommand extends Error {}
 /** The output that says a run's function raised: its stack, for an error of the function's own. */
 export function raisedText(what: string, err: unknown): string {
   if (err instanceof NotACommand) return `${what}: ${err.message}\n`;
-  return `${what} raised: ${err instanceof Error && err.stack ? err.stack : errorText(err)}\n`;
+  return `${what} raised: ${err instanceof Error && err.stack ? userStack(err.stack) : errorText(err)}\n`;
+}
+
+/**
+ * A stack without the frames of cohort and of node's internals, which called the function: what is
+ * left is the user's code (and what it called). A stack with no other frame stays whole.
+ */
+function userStack(stack: string): string {
+  const dist = packageFile("dist") + path.sep;
+  const ours = (line: string) => line.includes(dist) || line.includes(pathToFileURL(dist).href) || /\(?node:(internal|async_hooks)/.test(line);
+  const lines = stack.split("\n");
+  const frames = lines.filter((l) => /^\s+at /.test(l));
+  const kept = lines.filter((l) => !/^\s+at /.test(l) || !ours(l));
+  return kept.length > lines.length - frames.length ? kept.join("\n") : stack;
 }
 
 async function shell(command: string, ctx: BodyContext, timeoutMs: number | undefined): Promise<BodyResult> {

@@ -120,6 +120,27 @@ export default project;
     expect(r.stderr).toContain(message);
   });
 
+  it.each([[[]], [["--parallel", "2"]], [["-o", "forked"]]])("a function that throws shows the stack of the user's code, not cohort's (%j)", (args) => {
+    const dir = moduleProject(
+      `
+import { FlowProject, directives } from "cohort";
+import { check } from "./check.js";
+const project = new FlowProject();
+project.operation(function boom(job) { check(job.sp.a); });
+project.operation(directives({ fork: true }), async function forked(job) { await new Promise((r) => setTimeout(r, 1)); check(job.sp.a); });
+export default project;
+`,
+      "a=1",
+    );
+    fs.writeFileSync(path.join(dir, "check.ts"), "export function check(a: unknown) {\n  throw new Error(`bad a: ${String(a)}`);\n}\n");
+    const r = cohort(["run", ...(args[0] === "-o" ? args : ["-o", "boom", ...args])], { cwd: dir });
+    expect(r.code).toBe(1);
+    const output = r.stdout.replace(/^\[[a-z-]+\] /gm, "");
+    expect(output).toMatch(/ raised: Error: bad a: 1\n {4}at check \([^\n]*check\.ts:2:\d+\)\n {4}at [^\n]*project\.ts:[56]:\d+\)?\n/);
+    // (ten frames of cohort's dist/ and node's internals followed)
+    expect(output).not.toMatch(/dist\/|node:internal|node:async_hooks/);
+  });
+
   it("jobs the module makes as it loads are counted by the command that loaded it", () => {
     const dir = moduleProject(
       `
