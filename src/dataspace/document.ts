@@ -26,9 +26,12 @@ export class Document {
     return readDocumentFile(this.path) ?? {};
   }
 
-  get(key: string): JsonValue | undefined {
+  /** The value of a key; `fallback` (default undefined) when the document has no such key, as Python's `dict.get`. */
+  get(key: string): JsonValue | undefined;
+  get<D>(key: string, fallback: D): JsonValue | D;
+  get(key: string, fallback?: unknown): unknown {
     const data = this.view();
-    if (!Object.hasOwn(data, key)) return undefined;
+    if (!Object.hasOwn(data, key)) return fallback;
     return data[key];
   }
 

@@ -40,6 +40,11 @@ describe("Project and Job", () => {
     expect(openProject(project.root).job(job.id).doc.get("n")).toBe(3);
     expect(job.doc.delete("n", "missing")).toBe(true);
     expect(job.doc.has("n")).toBe(false);
+    // signac's job.doc.get(key, default) (the default was ignored: undefined came back)
+    expect(job.doc.get("n", 0)).toBe(0);
+    expect(job.doc.get("done", false)).toBe(true);
+    expect(job.doc.get("n")).toBeUndefined();
+    expect(project.doc.get("campaign", "none")).toBe("none");
     expect(() => job.doc.set("a.b", 1)).toThrow(/contains a dot/);
     expect(() => job.doc.set("x", { "y.z": 1 })).toThrow(/contains a dot/);
     expect(fs.readdirSync(job.path).filter((f) => f.endsWith(".tmp"))).toEqual([]);
