@@ -77,8 +77,10 @@ export class Document {
 /**
  * The document as handed to users (`job.doc`, `project.doc`): `job.doc.KEY = value` (signac's way of
  * writing a key) would only add a property to this object and store nothing, so it, `job.doc[KEY] = ...`
- * and `delete job.doc.KEY` are refused with a TypeError naming the call that writes the file. Reads have
- * no trap: they cost as before.
+ * and `delete job.doc.KEY` are refused with a TypeError naming the call that writes the file. So is
+ * signac's attribute read, `job.doc.KEY`, of a key the document holds: it would read `undefined`
+ * (naming `job.doc.get(KEY)`); members read as they are, and a name that is neither reads `undefined`.
+ * `"KEY" in job.doc` tells whether the document holds the key, as in signac.
  */
 export function guardedDocument<T extends Document>(doc: T, name: string): T {
   return new Proxy<T>(doc, new DocumentGuard<T>(name));
@@ -86,6 +88,17 @@ export function guardedDocument<T extends Document>(doc: T, name: string): T {
 
 class DocumentGuard<T extends Document> implements ProxyHandler<T> {
   constructor(private readonly name: string) {}
+
+  get(target: T, key: string | symbol, receiver: unknown): unknown {
+    if (typeof key === "symbol" || key in target) return Reflect.get(target, key, receiver);
+    // (`then` is what `await` and Promise.resolve look for: a document is no promise, whatever it holds)
+    if (key !== "then" && target.has(key)) throw new TypeError(`${this.name}.${key} reads nothing: a document is read through its methods (call ${this.name}.get(${JSON.stringify(key)}))`);
+    return undefined;
+  }
+
+  has(target: T, key: string | symbol): boolean {
+    return key in target || (typeof key === "string" && target.has(key));
+  }
 
   set(_target: T, key: string | symbol, value: unknown): boolean {
     const k = keyName(key);

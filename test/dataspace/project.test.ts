@@ -110,6 +110,26 @@ describe("Project and Job", () => {
     }
   });
 
+  it("refuses signac's attribute read doc.KEY of a key the document holds, and answers KEY in doc", () => {
+    const project = initProject(tempDir());
+    const job = project.openJob({ a: 1 }).init();
+    const doc = job.doc as unknown as Record<string, unknown>;
+    expect(doc.energy).toBeUndefined();
+    expect("energy" in job.doc).toBe(false);
+    job.doc.set("energy", 1.5);
+    // (it read undefined: a condition job.doc.energy > 0 was false without a word)
+    expect(() => doc.energy).toThrow(TypeError);
+    expect(() => doc.energy).toThrow('job.doc.energy reads nothing: a document is read through its methods (call job.doc.get("energy"))');
+    expect("energy" in job.doc).toBe(true);
+    expect(doc.missing).toBeUndefined();
+    // members read as they are, also when the document has a key of their name
+    job.doc.set("data", 1);
+    expect(job.doc.data).toEqual({ energy: 1.5, data: 1 });
+    for (const found of openProject(project.root).jobs()) expect(() => (found.doc as unknown as Record<string, unknown>).energy).toThrow(/job\.doc\.get\("energy"\)/);
+    project.doc.set("campaign", "x");
+    expect(() => (project.doc as unknown as Record<string, unknown>).campaign).toThrow(/project\.doc\.get\("campaign"\)/);
+  });
+
   it("removeJobs removes a job wholly", async () => {
     const project = initProject(tempDir());
     const { ids } = await project.initJobs([{ a: 1 }, { a: 2 }]);
