@@ -213,7 +213,7 @@ export function describeCondition(c: Condition): string {
     case "not":
       return `not(${describeCondition(c.condition)})`;
     case "fn":
-      return c.name || c.fn.name || "<anonymous condition>";
+      return c.name || c.fn.name || "(anonymous)";
     case "command":
       return `command(${JSON.stringify(c.command)})`;
   }

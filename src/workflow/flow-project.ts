@@ -198,7 +198,7 @@ function conditionBuilder(which: "pre" | "post"): ConditionBuilder {
   const where = (what: string) => `${which}.${what}`;
   const builder = (fn: JobsFn<boolean | Promise<boolean>>) => {
     if (typeof fn !== "function") throw new UserError(`${which}(...) takes a function of the job, not ${describe(fn)}`, `${which}((job) => job.isFile("x"))`);
-    return wrap({ kind: "fn", name: fn.name || "condition", fn });
+    return wrap({ kind: "fn", name: fn.name, fn });
   };
   return Object.assign(builder, {
     isFile: (file: string) => wrap(checkedSpec({ kind: "isfile", file }, `${where("isFile")}(${describe(file)})`)),
@@ -219,7 +219,7 @@ export const post: ConditionBuilder = conditionBuilder("post");
 const CONDITION_KINDS = new Set(["isfile", "true", "false", "after", "never", "not", "fn", "command", "copyFrom"]);
 
 function conditionSpec(input: unknown, where: string): ConditionSpec {
-  if (typeof input === "function") return { kind: "fn", name: input.name || "condition", fn: input as JobsFn<boolean> };
+  if (typeof input === "function") return { kind: "fn", name: input.name, fn: input as JobsFn<boolean> };
   if (isObject(input)) {
     if ((input.wrapper === "pre" || input.wrapper === "post") && isObject(input.condition)) return input.condition as ConditionSpec;
     if (input.wrapper === undefined && typeof input.kind === "string" && CONDITION_KINDS.has(input.kind)) return checkedSpec(input as ConditionSpec, where);

@@ -8,7 +8,7 @@ import { LIVE_FILES, type JobFiles } from "../dataspace/job-files.js";
 import type { Project } from "../dataspace/project.js";
 import { compileFilter } from "../dataspace/filter.js";
 import type { JsonObject } from "../dataspace/value.js";
-import { UserError } from "../util/errors.js";
+import { errorText, UserError } from "../util/errors.js";
 import { aggregateId, aggregatesOf } from "./aggregate.js";
 import {
   ConditionError,
@@ -345,7 +345,8 @@ export class EligibilityError extends Error {
     readonly aggregate: string,
     readonly error: ConditionError,
   ) {
-    super(`${error.message} (operation ${operation} on ${aggregate})`, { cause: error });
+    // as status tells it: condition ready of operation simulate failed on job 3fa2...: bad file
+    super(`condition ${error.description} of operation ${operation} failed on ${aggregate.startsWith("agg-") ? "aggregate" : "job"} ${aggregate}: ${errorText(error.error)}`, { cause: error });
     this.name = "EligibilityError";
   }
 }

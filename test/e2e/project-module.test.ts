@@ -198,6 +198,15 @@ export default project;
     expect(bad.stderr).toContain("broken");
     expect(bad.stderr).toContain("boom in condition");
     expect(bad.stderr).toMatch(/[0-9a-f]{8}/);
+    // one line as status words it (it was "condition condition failed: boom in condition (operation broken on ID)")
+    const id = lines(cohort(["find"], { cwd: dir }).stdout)[0];
+    const line = `condition (anonymous) of operation broken failed on job ${id}: boom in condition`;
+    expect(bad.stderr).toContain(`(run `);
+    expect(bad.stderr).toContain(`: ${line}\n`);
+    const next = cohort(["next", "broken"], { cwd: dir });
+    expect(next.code).toBe(1);
+    expect(next.stderr).toBe(`cohort: error: ${line} (run with --debug for details)\n`);
+    expect(cohort(["status"], { cwd: dir }).stderr).toBe(`cohort: error: ${line}\n`);
   });
 
   it("a hook that throws marks the run error", () => {

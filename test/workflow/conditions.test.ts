@@ -259,7 +259,7 @@ describe("describeCondition", () => {
     [{ kind: "not", condition: after("a") }, "not(after(a))"],
     [{ kind: "fn", name: "is_ready", fn: named }, "is_ready"],
     [{ kind: "fn", name: "", fn: named }, "named"],
-    [{ kind: "fn", name: "", fn: (() => () => true)() }, "<anonymous condition>"],
+    [{ kind: "fn", name: "", fn: (() => () => true)() }, "(anonymous)"],
     [{ kind: "command", command: "test -f x" }, 'command("test -f x")'],
   ])("%# → %s", (c, text) => {
     expect(describeCondition(c)).toBe(text);

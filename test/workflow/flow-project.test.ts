@@ -100,7 +100,7 @@ describe("FlowProject.operation", () => {
       { kind: "false", key: "stop" },
       { kind: "not", condition: { kind: "isfile", file: "x" } },
       { kind: "fn", name: "ready", fn: ready },
-      { kind: "fn", name: "condition", fn: expect.any(Function) },
+      { kind: "fn", name: "", fn: expect.any(Function) },
     ]);
     expect(op.post).toEqual([{ kind: "false", key: "bad" }, { kind: "never" }]);
   });
