@@ -321,19 +321,19 @@ async function runBody(item: ExecutionItem, command: string | undefined, ctx: Bo
   return shell(returned as string, ctx, timeoutMs);
 }
 
-/** What a `cmd` function returned, when it is a command; else it has failed, for the reason `NotACommand` says. */
+/** What a `cmd` function returned, when it is a command; else it has failed, for the reason the `FunctionFault` says. */
 export function commandOf(op: OperationDefinition, returned: unknown): string {
   if (typeof returned === "string") return returned;
   const what = returned === null ? "null" : Array.isArray(returned) ? "an array" : typeof returned === "object" ? "an object" : typeof returned;
-  throw new NotACommand(`operation ${op.name} (${op.origin}) has cmd set but returned ${what}, not a command (return the shell command to run as a string)`);
+  throw new FunctionFault(`operation ${op.name} (${op.origin}) has cmd set but returned ${what}, not a command (return the shell command to run as a string)`);
 }
 
-/** A `cmd` function's result that is no command: the function's own fault, told in one line, without cohort's stack. */
-export class NotACommand extends Error {}
+/** What a function returned is wrong (no command, a promise that never settles): told in one line, without cohort's stack. */
+export class FunctionFault extends Error {}
 
 /** The output that says a run's function raised: its stack, for an error of the function's own. */
 export function raisedText(what: string, err: unknown): string {
-  if (err instanceof NotACommand) return `${what}: ${err.message}\n`;
+  if (err instanceof FunctionFault) return `${what}: ${err.message}\n`;
   return `${what} raised: ${err instanceof Error && err.stack ? userStack(err.stack) : errorText(err)}\n`;
 }
 
@@ -496,7 +496,22 @@ async function captureOutput<T>(fn: () => T | Promise<T>, write: Sink): Promise<
       return sink && ((bytes) => captured.exit(() => sink(bytes)));
     });
   }
-  return captured.run(write, async () => await fn());
+  return settles(captured.run(write, async () => await fn()));
+}
+
+/**
+ * A function's promise, which fails if it can never settle: when the event loop runs empty while it
+ * is pending (`beforeExit`), nothing is left that could settle it, and node would end cohort with exit
+ * code 13 (an unsettled top-level await) and no word. In a worker, its channel keeps the loop going:
+ * there such a function runs until `--timeout`, as one that waits for long does.
+ */
+function settles<T>(promise: Promise<T>): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    // (rejected from a task of its own: work done only in the listener's microtasks would not keep node going)
+    const stuck = () => setImmediate(() => reject(new FunctionFault("it returned a promise that never settles: nothing was left to run that could resolve it (a Promise whose resolve is never called?)")));
+    process.once("beforeExit", stuck);
+    promise.then(resolve, reject).finally(() => process.off("beforeExit", stuck));
+  });
 }
 
 

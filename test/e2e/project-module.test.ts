@@ -141,6 +141,25 @@ export default project;
     expect(output).not.toMatch(/dist\/|node:internal|node:async_hooks/);
   });
 
+  it("a function whose promise can never settle fails its run, and cohort goes on", () => {
+    const dir = moduleProject(
+      `
+import { FlowProject } from "cohort";
+const project = new FlowProject();
+project.operation(async function stuck(job) { await new Promise(() => {}); console.log("never"); });
+project.operation(function after(job) { console.log("after ran"); });
+export default project;
+`,
+      "a={1,2}",
+    );
+    // (node ended cohort with exit code 13 and no word, the run left 'terminated')
+    const r = cohort(["run", "--keep-going"], { cwd: dir });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain("4 runs, 2 completed, 2 failed");
+    expect(r.stdout.match(/stuck on [0-9a-f]{32}: it returned a promise that never settles/g)).toHaveLength(2);
+    expect(r.stdout.match(/after ran/g)).toHaveLength(2);
+  });
+
   it("jobs the module makes as it loads are counted by the command that loaded it", () => {
     const dir = moduleProject(
       `
