@@ -212,6 +212,7 @@ export async function execute(
     // group (`setsid`) are found by it and stopped too (Linux); so they are if cohort exits meanwhile.
     const carrier = `COHORT_RUN_ID=${record.id}`;
     trackEntry(carrier);
+    const exiting = op.body.kind === "function" && !directives.fork ? endOnExit(record, describeItem(item)) : undefined;
     try {
       const starter = context.starters?.for(context.slot ?? 0);
       const body = await runBody(item, command, { cwd, env, record, write, echo, project, opts, fork: directives.fork, starter, problems });
@@ -223,6 +224,7 @@ export async function execute(
       reason = errorText(err);
       write(raisedText(describeItem(item), err));
     }
+    if (exiting) process.off("exit", exiting);
     if (opts.signal?.aborted || exitCode === TIMED_OUT) await stopCarriers(carrier);
     untrackEntry(carrier);
     const error = exitCode === 0 ? undefined : new Error(reason);
@@ -319,6 +321,33 @@ async function runBody(item: ExecutionItem, command: string | undefined, ctx: Bo
     if (timeoutMs <= 0) return { exitCode: TIMED_OUT };
   }
   return shell(returned as string, ctx, timeoutMs);
+}
+
+/**
+ * While a function runs in cohort's own process (serial, without `fork`), its `process.exit(N)` ends
+ * cohort: the run is ended with N in the journal, and its output (kept) and stderr say why, instead of the
+ * run reading `terminated` with no word. (In a worker, which has a channel to cohort, cohort records
+ * the worker's exit itself.)
+ */
+function endOnExit(record: RecordedRun, what: string): ((code: number) => void) | undefined {
+  if (process.send !== undefined) return undefined;
+  const exiting = (code: number) => {
+    const line = `${what}: the function called process.exit(${code}), which ended cohort; nothing more was started (to end a run with an error, throw; to run such a function, give its operation fork: true)`;
+    try {
+      record.output(line + "\n");
+      record.end(code);
+    } catch {
+      // (nothing more can be done as the process ends: the run reads terminated)
+    }
+    // (to the file itself: process.stderr is the run's output while the function runs, and the process is ending)
+    try {
+      fs.writeSync(2, `cohort: error: ${line}\n`);
+    } catch {
+      // (a closed stderr: the run's output says it)
+    }
+  };
+  process.once("exit", exiting);
+  return exiting;
 }
 
 /** What a `cmd` function returned, when it is a command; else it has failed, for the reason the `FunctionFault` says. */

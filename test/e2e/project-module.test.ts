@@ -160,6 +160,28 @@ export default project;
     expect(r.stdout.match(/after ran/g)).toHaveLength(2);
   });
 
+  it("a function that calls process.exit ends cohort saying so, and its run is an error with that code", () => {
+    const dir = moduleProject(
+      `
+import { FlowProject } from "cohort";
+const project = new FlowProject();
+project.operation(function quits(job) { process.exit(3); });
+export default project;
+`,
+      "a=1",
+    );
+    const id = lines(cohort(["find"], { cwd: dir }).stdout)[0];
+    const r = cohort(["run"], { cwd: dir });
+    expect(r.code).toBe(3);
+    // (cohort ended with no word, and the run read terminated)
+    const line = `quits on ${id}: the function called process.exit(3), which ended cohort; nothing more was started (to end a run with an error, throw; to run such a function, give its operation fork: true)`;
+    expect(r.stderr).toBe(`cohort: quits on ${id}\ncohort: error: ${line}\n`);
+    const [run] = JSON.parse(cohort(["runs", "--json"], { cwd: dir }).stdout) as { status: string; name: string }[];
+    expect(run.status).toBe("error");
+    expect(cohort(["runs", "show", run.name], { cwd: dir }).stdout).toContain(`exit code    3\n`);
+    expect(cohort(["runs", "show", run.name], { cwd: dir }).stdout).toContain(line);
+  });
+
   it("jobs the module makes as it loads are counted by the command that loaded it", () => {
     const dir = moduleProject(
       `
