@@ -332,6 +332,8 @@ async function runBody(item: ExecutionItem, command: string | undefined, ctx: Bo
 function endOnExit(record: RecordedRun, what: string): ((code: number) => void) | undefined {
   if (process.send !== undefined) return undefined;
   const exiting = (code: number) => {
+    // (called from the function, whose output is captured; cohort's own exit, a second Ctrl-C, is not)
+    if (captured.getStore() === undefined) return;
     const line = `${what}: the function called process.exit(${code}), which ended cohort; nothing more was started (to end a run with an error, throw; to run such a function, give its operation fork: true)`;
     try {
       record.output(line + "\n");

@@ -1,7 +1,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { cohort, lines, tempDir } from "../helpers.js";
+import { cohort, cohortInBackground, lines, tempDir, waitFor } from "../helpers.js";
 
 /** A project defined by a project.ts (no node_modules in it), with a grid of jobs. */
 function moduleProject(source: string, ...grid: string[]): string {
@@ -180,6 +180,28 @@ export default project;
     expect(run.status).toBe("error");
     expect(cohort(["runs", "show", run.name], { cwd: dir }).stdout).toContain(`exit code    3\n`);
     expect(cohort(["runs", "show", run.name], { cwd: dir }).stdout).toContain(line);
+  });
+
+  it("a second Ctrl-C while a function runs in cohort is not taken for the function's process.exit", async () => {
+    const dir = moduleProject(
+      `
+import { FlowProject } from "cohort";
+const project = new FlowProject();
+project.operation(async function waits(job) { console.log("waiting"); await new Promise((r) => setTimeout(r, 30000)); });
+export default project;
+`,
+      "a=1",
+    );
+    const run = cohortInBackground(["run"], { cwd: dir });
+    await waitFor("the function to start", () => run.stderr().includes("cohort: waits on"));
+    process.kill(run.pid, "SIGINT");
+    await waitFor("the first Ctrl-C to be seen", () => run.stderr().includes("SIGINT again"));
+    process.kill(run.pid, "SIGINT");
+    const r = await run.done;
+    expect(r.code).toBe(130);
+    expect(r.stderr).not.toContain("process.exit");
+    const [rec] = JSON.parse(cohort(["runs", "--json"], { cwd: dir }).stdout) as { status: string }[];
+    expect(rec.status).toBe("terminated");
   });
 
   it("jobs the module makes as it loads are counted by the command that loaded it", () => {
