@@ -376,6 +376,17 @@ export interface ProjectHooks {
   onExit(fn: HookInput): void;
 }
 
+/**
+ * The FlowProjects made since the project module's loader last took them: a module defines its
+ * workflow on the one it exports, and one defined on another would be left out without a word.
+ */
+const madeProjects: FlowProject[] = [];
+
+/** @internal The FlowProjects made since the last call (module-loader.ts, around loading a module). */
+export function takeMadeProjects(): FlowProject[] {
+  return madeProjects.splice(0);
+}
+
 export class FlowProject {
   readonly [FLOW_PROJECT] = true;
   readonly name: string | undefined;
@@ -395,8 +406,17 @@ export class FlowProject {
   constructor(options: { name?: string } = {}) {
     if (!isObject(options)) throw new UserError(`new FlowProject(${describe(options)}): the options must be an object`, `new FlowProject({ name: "demo" })`);
     checked(PROJECT_OPTIONS, options, "new FlowProject(...)");
+    madeProjects.push(this);
     // Not empty, as in cohort.toml: the name begins the name of each cluster job.
     if (options.name !== undefined) this.name = nonEmptyString(options.name, "new FlowProject", "a project name", 'new FlowProject({ name: "demo" }), or leave the name out');
+  }
+
+  /** @internal The first operation, group or label defined on this project, for messages; none when it is empty. */
+  firstDefinition(): string | undefined {
+    const first = this.ops[0] ?? this.groupList[0] ?? this.labelList[0];
+    if (first === undefined) return undefined;
+    const kind = this.ops[0] ? "operation" : this.groupList[0] ? "group" : "label";
+    return `${kind} ${first.name} (${first.origin})`;
   }
 
   /** Makes a group (signac-flow's `make_group`); a name can be used once. */

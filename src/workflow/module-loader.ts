@@ -18,7 +18,7 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 import { MessageChannel, type MessagePort } from "node:worker_threads";
 import { errorText, UserError } from "../util/errors.js";
 import { packageFile } from "../util/package-file.js";
-import { FLOW_PROJECT, stackLocations } from "./flow-project.js";
+import { FLOW_PROJECT, stackLocations, takeMadeProjects } from "./flow-project.js";
 import type { TransformFailure } from "esbuild";
 import type * as LoaderHooks from "./loader-hooks.js";
 import type { WorkflowDefinition } from "./model.js";
@@ -41,15 +41,21 @@ export async function loadProjectModule(root: string): Promise<WorkflowDefinitio
   const name = path.basename(file);
   await addRoot(path.dirname(file));
   let mod: Record<string, unknown>;
+  takeMadeProjects();
   try {
     mod = (await import(pathToFileURL(file).href)) as Record<string, unknown>;
   } catch (err) {
     throw await moduleError(err, file);
   }
+  const made = takeMadeProjects();
   const project = isFlowProject(mod.default) ? mod.default : isFlowProject(mod.project) ? mod.project : undefined;
   if (!project) {
     const what = "default" in mod ? "its default export is not a FlowProject" : "it has no default export";
     throw new UserError(`${name} does not export a FlowProject: ${what}`, `end ${name} with: export default project;`);
+  }
+  const left = made.filter((p) => p !== project).map((p) => p.firstDefinition()).find((d) => d !== undefined);
+  if (left !== undefined) {
+    throw new UserError(`${left} is defined on a FlowProject that ${name} does not export, so it would be left out`, `define the workflow on one FlowProject, the one ${name} exports`);
   }
   try {
     return project.definition();

@@ -372,6 +372,17 @@ export default project;
     expect(error?.message).toMatch(/^project\.ts:1: SyntaxError: .*'nothing'/);
   });
 
+  it("refuses operations defined on a FlowProject the module does not export", () => {
+    // (they were left out without a word: status showed only the exported project's operations)
+    const root = project({
+      "project.ts": `import { FlowProject } from "cohort";\nconst project = new FlowProject();\nconst other = new FlowProject();\nother.operation(function a() {});\nproject.operation(function b() {});\nexport default project;\n`,
+    });
+    const [{ error }] = load(root);
+    expect(error).toMatchObject({ name: "UserError", message: "operation a (project.ts:4) is defined on a FlowProject that project.ts does not export, so it would be left out" });
+    const empty = project({ "project.ts": `import { FlowProject } from "cohort";\nnew FlowProject();\nconst project = new FlowProject();\nproject.operation(function b() {});\nexport default project;\n` });
+    expect(load(empty)[0].error).toBeUndefined();
+  });
+
   it("refuses a module without a default export", () => {
     const root = project({ "project.ts": `import { FlowProject } from "cohort";\nexport const p = new FlowProject();\n` });
     const [{ error }] = load(root);
