@@ -178,6 +178,15 @@ describe("cohort runs show", () => {
     expect(jobs.some((j) => text.includes(j))).toBe(true);
   });
 
+  it("says a run printed nothing", () => {
+    const dir = tempDir();
+    fs.writeFileSync(path.join(dir, "cohort.toml"), `[operations.quiet]\ncommand = "true"\n`);
+    expect(cohort(["init", "a=1"], { cwd: dir }).code).toBe(0);
+    expect(cohort(["run"], { cwd: dir }).code).toBe(0);
+    // (it headed an empty list: "output (last 20 lines)" and nothing under it)
+    expect(cohort(["runs", "show", "1"], { cwd: dir }).stdout).toMatch(/\nlabel\n.*\noutput \(none\)\n$/s);
+  });
+
   it("--tail N and --json", () => {
     const { c } = project();
     expect(c("runs", "show", "2", "--tail", "1").stdout).toMatch(/output \(last line\)\n {2}simulated [12]\.0\n$/);

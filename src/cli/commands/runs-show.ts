@@ -75,7 +75,8 @@ export default async function runsShow(ref: string, opts: RunsShowOptions): Prom
   const comments = commentLines(commentsOf(run.attrs));
   if (comments.length > 0) text += "comments\n" + comments.map((l) => "  " + l).join("\n") + "\n";
   if (metrics.size > 0) text += "metrics\n" + metricLines(metrics).map((l) => "  " + l).join("\n") + "\n";
-  if (tail > 0) text += `output (last ${tail === 1 ? "line" : `${tail} lines`})\n`;
+  // (a run that printed nothing says so, rather than heading an empty list)
+  if (tail > 0) text += output.length === 0 ? "output (none)\n" : `output (last ${tail === 1 ? "line" : `${tail} lines`})\n`;
   // The output's lines as the run wrote them, bytes that are not UTF-8 included.
   out(Buffer.concat([Buffer.from(text), ...output.flatMap((line) => [INDENT, line, NEWLINE])]));
 }
