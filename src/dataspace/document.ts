@@ -26,6 +26,16 @@ export class Document {
     return readDocumentFile(this.path) ?? {};
   }
 
+  /** What `JSON.stringify(job.doc)` writes: the document's keys, as signac's document gives them. */
+  toJSON(): Readonly<JsonObject> {
+    return this.view();
+  }
+
+  /** What `console.log(job.doc)` shows: the document's keys, not this object's fields. */
+  [Symbol.for("nodejs.util.inspect.custom")](): JsonObject {
+    return this.data;
+  }
+
   /** The value of a key; `fallback` (default undefined) when the document has no such key, as Python's `dict.get`. */
   get(key: string): JsonValue | undefined;
   get<D>(key: string, fallback: D): JsonValue | D;
@@ -67,10 +77,6 @@ export class Document {
     const text = dumpJson(data);
     this.beforeWrite?.();
     writeFileAtomic(this.path, text);
-  }
-
-  toJSON(): JsonObject {
-    return this.data;
   }
 }
 

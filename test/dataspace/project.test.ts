@@ -1,5 +1,6 @@
 import fs from "node:fs";
 import path from "node:path";
+import { inspect } from "node:util";
 import { describe, expect, it } from "vitest";
 import { float, Float, initProject, openProject, UserError } from "../../src/index.js";
 import { jobId } from "../../src/dataspace/id.js";
@@ -128,6 +129,18 @@ describe("Project and Job", () => {
     for (const found of openProject(project.root).jobs()) expect(() => (found.doc as unknown as Record<string, unknown>).energy).toThrow(/job\.doc\.get\("energy"\)/);
     project.doc.set("campaign", "x");
     expect(() => (project.doc as unknown as Record<string, unknown>).campaign).toThrow(/project\.doc\.get\("campaign"\)/);
+  });
+
+  it("JSON.stringify(job.doc) and console.log(job.doc) show the document's keys", () => {
+    const project = initProject(tempDir());
+    const job = project.openJob({ a: 1 }).init();
+    expect(JSON.stringify(job.doc)).toBe("{}");
+    job.doc.set("energy", 1.5);
+    job.doc.set("trace", { steps: [1, 2] });
+    expect(JSON.stringify(job.doc)).toBe('{"energy":1.5,"trace":{"steps":[1,2]}}');
+    expect(inspect(job.doc)).toBe("{ energy: 1.5, trace: { steps: [ 1, 2 ] } }");
+    project.doc.set("campaign", "x");
+    expect(inspect(project.doc)).toBe("{ campaign: 'x' }");
   });
 
   it("removeJobs removes a job wholly", async () => {
