@@ -298,9 +298,9 @@ export default project;
   });
 
   it.each([
-    ["flags with an aggregator", `{ flags: { a: 1 }, aggregator: allJobs() }`, /^cohort: error: project\.ts\S*: operation fit \(project\.ts:\d+\): aggregator: a flag operation has no jobs to aggregate \(remove aggregator or flags\)$/m],
-    ["flags that are not an object", `{ flags: [1] }`, /^cohort: error: project\.ts\S*: operation fit \(project\.ts:\d+\): flags must be an object of default values/],
-    ["a flag that is no JSON value", `{ flags: { f: () => 1 } }`, /^cohort: error: project\.ts\S*: operation fit \(project\.ts:\d+\): flags\.f must be a string, number, boolean, list or table/],
+    ["flags with an aggregator", `{ flags: { a: 1 }, aggregator: allJobs() }`, /^cohort: error: operation fit \(project\.ts:\d+\): aggregator: a flag operation has no jobs to aggregate \(remove aggregator or flags\)$/m],
+    ["flags that are not an object", `{ flags: [1] }`, /^cohort: error: operation fit \(project\.ts:\d+\): flags must be an object of default values/],
+    ["a flag that is no JSON value", `{ flags: { f: () => 1 } }`, /^cohort: error: operation fit \(project\.ts:\d+\): flags\.f must be a string, number, boolean, list or table/],
   ])("refuses %s: one line, exit code 2", (_name, options, message) => {
     const dir = tempDir();
     expect(cohort(["init"], { cwd: dir }).code).toBe(0);

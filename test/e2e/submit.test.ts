@@ -157,7 +157,7 @@ describe("submit --pretend where the scheduler cannot be reached", () => {
     expect(r.code).toBe(0);
     expect(pretended(r.stdout)).toHaveLength(4);
     expect(r.stderr).toBe(
-      "cohort: warning: 1 of these (group, aggregate) pairs is shown though it may be queued already: squeue failed: squeue: error: Unable to contact slurm controller (connect failure)\n",
+      "cohort: warning: 1 of these (group, aggregate) pairs is shown though it may be queued already: squeue failed: Unable to contact slurm controller (connect failure)\n",
     );
   });
 });
