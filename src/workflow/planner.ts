@@ -338,6 +338,16 @@ export function parseOrder(text: string): Order {
   throw new UserError(`--order ${text} is not an order`, "use by-job, cyclic or random");
 }
 
+/** Where a condition or label failed: `job 3fa2...` or `aggregate agg-...`. */
+export function failedOn(aggregate: string): string {
+  return `${aggregate.startsWith("agg-") ? "aggregate" : "job"} ${aggregate}`;
+}
+
+/** How a condition that raised is told, by `status`, `run`, `next` and `--pretend` alike. */
+export function conditionFailure(condition: string, operation: string, aggregate: string, message: string): string {
+  return `condition ${condition} of operation ${operation} failed on ${failedOn(aggregate)}: ${message}`;
+}
+
 /** A condition raised while deciding whether an operation may run on an aggregate. */
 export class EligibilityError extends Error {
   constructor(
@@ -345,8 +355,7 @@ export class EligibilityError extends Error {
     readonly aggregate: string,
     readonly error: ConditionError,
   ) {
-    // as status tells it: condition ready of operation simulate failed on job 3fa2...: bad file
-    super(`condition ${error.description} of operation ${operation} failed on ${aggregate.startsWith("agg-") ? "aggregate" : "job"} ${aggregate}: ${errorText(error.error)}`, { cause: error });
+    super(conditionFailure(error.description, operation, aggregate, errorText(error.error)), { cause: error });
     this.name = "EligibilityError";
   }
 }

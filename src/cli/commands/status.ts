@@ -6,6 +6,7 @@ import { operationStates, pendingClusterView } from "../../schedulers/tracking.j
 import { out, warn } from "../context.js";
 import type { Progress } from "../progress.js";
 import { loadProjectWorkflow, selectionOf } from "../workflow.js";
+import { conditionFailure, failedOn } from "../../workflow/planner.js";
 
 export interface StatusCliOptions {
   operation?: string[];
@@ -61,9 +62,8 @@ function reportProblems(problems: StatusProblem[]): void {
 }
 
 export function problemText(p: StatusProblem): string {
-  const where = `${p.job.startsWith("agg-") ? "aggregate" : "job"} ${p.job}`;
-  if (p.kind === "label") return `label ${p.name} failed on ${where}: ${p.message}`;
-  return `condition ${p.name} of operation ${p.operation} failed on ${where}: ${p.message}`;
+  if (p.kind === "label") return `label ${p.name} failed on ${failedOn(p.job)}: ${p.message}`;
+  return conditionFailure(p.name, p.operation!, p.job, p.message);
 }
 
 function entryJson(e: EntryStatus): JsonObject {
