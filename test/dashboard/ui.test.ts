@@ -91,6 +91,29 @@ describe.skipIf(!ok)("cohort ui in Chromium", () => {
     expect(row.tags).toEqual(["good"]);
   });
 
+  it("a label typed the moment the box appears is kept", async () => {
+    const target = cli<{ id: string; name: string }[]>("runs", "--json")[3];
+    await page.goto(`${base}/#/jobs`);
+    await page.locator("table.jobs tbody tr").first().waitFor();
+    // Types into the new box as soon as it is in the page, before the next frame: what a quick
+    // hand (or a test) does, and what a box reset one frame after it was made would wipe.
+    const typed = page.evaluate(`new Promise((done) => {
+      const watch = new MutationObserver(() => {
+        const box = document.querySelector('.attributes input[name="label"]');
+        if (!box) return;
+        watch.disconnect();
+        box.value = "typed at once";
+        box.dispatchEvent(new Event("input", { bubbles: true }));
+        done();
+      });
+      watch.observe(document.body, { childList: true, subtree: true });
+    })`);
+    await page.evaluate(`location.hash = "#/run/${target.id}"`);
+    await typed;
+    await page.waitForTimeout(300); // a few frames
+    expect(await page.getByLabel("label").inputValue()).toBe("typed at once");
+  });
+
   it("runs and groups, a group's page and its comparison with plots", async () => {
     const groups = cli<{ id: string; name: string; kind?: string; type: string }[]>("runs", "-g", "--json");
     const batch = groups.find((g) => g.kind === "batch")!;

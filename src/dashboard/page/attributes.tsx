@@ -1,6 +1,6 @@
 /** Label, tags and comments of a run or group: the only changes the dashboard makes. */
-import { useEffect, useState } from "preact/hooks";
-import { changeAttributes, timeText } from "./data.js";
+import { useState } from "preact/hooks";
+import { changeAttributes, timeText, useFollowing } from "./data.js";
 import { Problem } from "./parts.js";
 
 export interface Comment {
@@ -11,10 +11,9 @@ export interface Comment {
 }
 
 export function Attributes({ noun, id, label, tags, comments, changed }: { noun: "runs" | "groups"; id: string; label: string; tags: string[]; comments: Comment[]; changed: () => void }) {
-  const [newLabel, setLabel] = useState(label);
-  // The box follows the label shown: another run's page, or a label changed elsewhere (the callers
-  // key this by id, so that a half-typed tag or comment does not move to another run either).
-  useEffect(() => setLabel(label), [label]);
+  // The box follows the label shown: a label changed elsewhere (the callers key this by id, so that
+  // on another run's page a half-typed label, tag or comment is gone too).
+  const [newLabel, setLabel] = useFollowing(label);
   const [tag, setTag] = useState("");
   const [comment, setComment] = useState("");
   const [error, setError] = useState<string>();

@@ -2,9 +2,9 @@
  * Comparison: `cohort runs compare` of the runs named (or a group's members, or the newest runs), a
  * metric against a flag or state-point key, and one metric of every run over steps on one plot.
  */
-import { useEffect, useMemo, useState } from "preact/hooks";
+import { useMemo, useState } from "preact/hooks";
 import { runDurationText } from "../../util/run-duration.js";
-import { href, jsonText, numberOf, timeText, useApi, type Route } from "./data.js";
+import { href, jsonText, numberOf, timeText, useApi, useFollowing, type Route } from "./data.js";
 import { joinSeries, Plot } from "./plot.js";
 import { Loading, Problem, Status } from "./parts.js";
 
@@ -66,8 +66,7 @@ export function Compare({ route }: { route: Route }) {
   const runs = route.query.get("runs") ?? "";
   const group = route.query.get("group") ?? "";
   const all = route.query.get("all") === "1";
-  const [text, setText] = useState(runs);
-  useEffect(() => setText(runs), [runs]);
+  const [text, setText] = useFollowing(runs);
   const [metric, setMetric] = useState("");
   const [key, setKey] = useState("");
   const q = new URLSearchParams();

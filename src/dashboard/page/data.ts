@@ -1,6 +1,6 @@
 /** Talking to the server: JSON from /api (the cookie carries the token), and the live version. */
 import { createContext } from "preact";
-import { useContext, useEffect, useState } from "preact/hooks";
+import { useContext, useEffect, useRef, useState } from "preact/hooks";
 
 export class ApiError extends Error {}
 
@@ -119,6 +119,22 @@ export function useApi<T>(path: string | undefined, live: boolean | "status" = f
     };
   }, [path, version, nudge]);
   return { ...state, reload: () => setNudge((n) => n + 1) };
+}
+
+/**
+ * A box's text: it starts as `value` and is set to it again when `key` (by default `value`) changes,
+ * as on another page or after a change made elsewhere. Not on the first render: an effect runs a
+ * frame after it, and would wipe what was typed into the new box at once.
+ */
+export function useFollowing<T>(value: T, key: string = String(value)): [T, (v: T) => void] {
+  const [state, setState] = useState(value);
+  const seen = useRef(key);
+  useEffect(() => {
+    if (seen.current === key) return;
+    seen.current = key;
+    setState(value);
+  }, [key]);
+  return [state, setState];
 }
 
 /** Epoch microseconds as a local date and time. */

@@ -1,6 +1,5 @@
 /** The jobs table (paged by the server, filtered in the query language, sorted by a key) and a job's page. */
-import { useEffect, useState } from "preact/hooks";
-import { href, jsonText, useApi, type Route } from "./data.js";
+import { href, jsonText, useApi, useFollowing, type Route } from "./data.js";
 import { Loading, Pager, Problem, RunsTable, type RunRow } from "./parts.js";
 
 const LIMIT = 100;
@@ -24,8 +23,7 @@ export function Jobs({ route }: { route: Route }) {
   const sort = route.query.get("sort") ?? "id";
   const desc = route.query.get("desc") === "1";
   const offset = Number(route.query.get("offset") ?? "0") || 0;
-  const [text, setText] = useState(q);
-  useEffect(() => setText(q), [q]);
+  const [text, setText] = useFollowing(q);
   const go = (change: Record<string, string | number | undefined>) => (location.hash = href("jobs", "", { q, sort: sort === "id" ? undefined : sort, desc: desc ? 1 : undefined, offset, ...change }));
   const page = useApi<JobsPage>(`/api/jobs?${new URLSearchParams({ q, sort, desc: desc ? "1" : "0", offset: String(offset), limit: String(LIMIT) })}`);
   const d = page.data;

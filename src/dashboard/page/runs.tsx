@@ -1,8 +1,7 @@
 /** Runs and run groups (`cohort runs [-g]`, paged and filtered), and a group's page. */
 import { Fragment } from "preact";
-import { useEffect, useState } from "preact/hooks";
 import { Attributes, type Comment } from "./attributes.js";
-import { href, timeText, useApi, type Route } from "./data.js";
+import { href, timeText, useApi, useFollowing, type Route } from "./data.js";
 import { Loading, Pager, Problem, RunsTable, Status, type RunRow } from "./parts.js";
 
 const LIMIT = 100;
@@ -17,8 +16,7 @@ const FILTERS = [
 export function Runs({ route, groups }: { route: Route; groups: boolean }) {
   const offset = Number(route.query.get("offset") ?? "0") || 0;
   const filters = Object.fromEntries(FILTERS.map(([k]) => [k, route.query.get(k) ?? ""]));
-  const [form, setForm] = useState(filters);
-  useEffect(() => setForm(filters), [route.query.toString()]);
+  const [form, setForm] = useFollowing(filters, route.query.toString());
   const view = groups ? "groups" : "runs";
   const go = (change: Record<string, string | number | undefined>) => (location.hash = href(view, "", { ...filters, offset, ...change }));
   const q = new URLSearchParams({ offset: String(offset), limit: String(LIMIT), ...(groups ? { group: "1" } : {}) });
