@@ -18,7 +18,7 @@ import {
   type ExecutionResult,
   type RunInfo,
 } from "./execute.js";
-import { explainShortfall, poolOf, type MachineResources } from "./machine.js";
+import { explainShortfall, gpuNames, poolOf, type MachineResources } from "./machine.js";
 import { eligibleItems, itemDirectives } from "./items.js";
 import { pairKey, Planner, type Order, type Selection } from "../workflow/planner.js";
 import type { Grant, ResourcePool } from "./resources.js";
@@ -357,7 +357,7 @@ export async function runConcurrently(
         const { item, directives } = first;
         const task = execute(project, workflow, item, execOpts, {
           directives,
-          gpus: grant.gpus,
+          gpus: gpuNames(opts.machine, grant.gpus),
           starters,
           slot,
           onRun: (run) => opts.onStart?.(item, run),
@@ -422,7 +422,7 @@ export async function runConcurrently(
         flags: item.flags ? dumpJson(item.flags) : undefined,
       })),
       joins: opts.joins?.() ?? [],
-      gpus: grant.gpus.length > 0 ? [...grant.gpus] : undefined,
+      gpus: grant.gpus.length > 0 ? gpuNames(opts.machine, grant.gpus) : undefined,
       timeoutMs: opts.timeoutMs,
       keepGoing: opts.keepGoing === true,
       signal: opts.signal,

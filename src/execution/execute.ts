@@ -75,7 +75,7 @@ export interface ExecuteContext {
   /** The item's directives, when already resolved (they are not evaluated again). */
   directives?: ResolvedDirectives;
   /** The GPUs the run holds: given to it as `CUDA_VISIBLE_DEVICES` (empty when it holds none). */
-  gpus?: readonly number[];
+  gpus?: readonly string[];
   /** Told once the run's record exists, before anything of it runs. */
   onRun?: (run: RunInfo) => void;
   /** The execution slot whose output segment the run writes to (default 0). */

@@ -3,8 +3,11 @@
  *
  * - Slots: the `--parallel` count (default: `os.availableParallelism()`).
  * - GPUs: `COHORT_GPUS` (`0,1,3`; empty: none) when set, which overrides detection; otherwise the
+ *   GPUs `CUDA_VISIBLE_DEVICES` names when set (what a cluster's scheduler gave the job: indices, or
+ *   UUIDs on some sites), so that no run is given a GPU the process may not use; otherwise the
  *   indices `nvidia-smi --query-gpu=index --format=csv,noheader` prints. No `nvidia-smi`, or one that
- *   fails, means no GPUs. A GPU named twice or an index that is not a non-negative integer is a UserError.
+ *   fails, means no GPUs. A GPU named twice or an index that is not a non-negative integer in
+ *   `COHORT_GPUS` is a UserError. GPUs are kept by the name a run is given in `CUDA_VISIBLE_DEVICES`.
  * - Memory: `COHORT_MEMORY_GB` (a number of GB above zero) when set, otherwise `os.totalmem()`.
  */
 import { spawnSync } from "node:child_process";
@@ -14,7 +17,8 @@ import { ResourcePool, type ResourceRequest, type Shortfall } from "./resources.
 
 export interface MachineResources {
   slots: number;
-  gpus: number[];
+  /** The GPUs as `CUDA_VISIBLE_DEVICES` names them (the pool hands out their positions in this list). */
+  gpus: string[];
   /** Where the GPU list came from, for messages. */
   gpuSource: string;
   memoryGb: number;
@@ -71,15 +75,61 @@ export function machineFor(parallel: string | boolean | undefined): MachineResou
   return slots === undefined ? undefined : machineResources(slots);
 }
 
+/**
+ * The GPUs `CUDA_VISIBLE_DEVICES` lets a process use, as CUDA reads it: the entries up to the first
+ * that is neither an index nor a UUID (`-1` hides every GPU), each once.
+ */
+export function visibleGpus(text: string): string[] {
+  const gpus: string[] = [];
+  for (const part of text.split(",")) {
+    const t = part.trim();
+    if (!/^(\d+|(GPU|MIG)-[\w/-]+)$/.test(t)) break;
+    if (!gpus.includes(t)) gpus.push(t);
+  }
+  return gpus;
+}
+
+/**
+ * `COHORT_GPU_SHARE=FIRST:COUNT`, which a submission script gives each member of a `--parallel`
+ * bundle that asks for GPUs: the member's are COUNT of the job's GPUs from the FIRST-th on (counted
+ * from 0), made its `CUDA_VISIBLE_DEVICES`, so that members running at once do not all use the job's
+ * first GPU. The job's GPUs are those `CUDA_VISIBLE_DEVICES` names (the scheduler sets it), else the
+ * node's (nvidia-smi). The variable is taken out of the environment, so that no cohort this one starts
+ * takes a share again.
+ */
+export function takeGpuShare(env: NodeJS.ProcessEnv = process.env): void {
+  const share = env.COHORT_GPU_SHARE;
+  if (share === undefined) return;
+  delete env.COHORT_GPU_SHARE;
+  const m = /^(\d+):(\d+)$/.exec(share.trim());
+  if (!m) throw new UserError(`COHORT_GPU_SHARE=${share} is not FIRST:COUNT`, "submission scripts write it, e.g. COHORT_GPU_SHARE=2:1 for the job's third GPU");
+  const [first, count] = [Number(m[1]), Number(m[2])];
+  const visible = env.CUDA_VISIBLE_DEVICES;
+  const all = visible !== undefined ? visibleGpus(visible) : detectGpus().gpus.map(String);
+  if (first + count > all.length) {
+    const source = visible !== undefined ? `CUDA_VISIBLE_DEVICES=${visible}` : "as nvidia-smi lists them";
+    throw new UserError(
+      `this member of the bundle is to use ${count === 1 ? `GPU ${first + 1}` : `GPUs ${first + 1} to ${first + count}`} of the job's (COHORT_GPU_SHARE=${share}), but the job has ${all.length} (${source})`,
+      "the job was given fewer GPUs than its members ask for together: check the GPU lines of the submission script against the cluster's",
+    );
+  }
+  env.CUDA_VISIBLE_DEVICES = all.slice(first, first + count).join(",");
+}
+
 /** The resources of this machine for `slots` CPU slots, from the environment or detection. */
 export function machineResources(slots: number, env: NodeJS.ProcessEnv = process.env): MachineResources {
-  let gpus: number[];
+  let gpus: string[];
   let gpuSource: string;
   if (env.COHORT_GPUS !== undefined) {
-    gpus = parseGpuList(env.COHORT_GPUS);
+    gpus = parseGpuList(env.COHORT_GPUS).map(String);
     gpuSource = `COHORT_GPUS=${env.COHORT_GPUS}`;
+  } else if (env.CUDA_VISIBLE_DEVICES !== undefined) {
+    gpus = visibleGpus(env.CUDA_VISIBLE_DEVICES);
+    gpuSource = `CUDA_VISIBLE_DEVICES=${env.CUDA_VISIBLE_DEVICES}`;
   } else {
-    ({ gpus, source: gpuSource } = detectGpus());
+    const found = detectGpus();
+    gpus = found.gpus.map(String);
+    gpuSource = found.source;
   }
   let memoryGb: number;
   let memorySource: string;
@@ -98,7 +148,12 @@ export function machineResources(slots: number, env: NodeJS.ProcessEnv = process
 }
 
 export function poolOf(machine: MachineResources): ResourcePool {
-  return new ResourcePool({ slots: machine.slots, gpus: machine.gpus, memoryGb: machine.memoryGb });
+  return new ResourcePool({ slots: machine.slots, gpus: machine.gpus.map((_, k) => k), memoryGb: machine.memoryGb });
+}
+
+/** The names of the GPUs a grant of `poolOf(machine)` holds, as a run is given them. */
+export function gpuNames(machine: MachineResources, positions: readonly number[]): string[] {
+  return positions.map((k) => machine.gpus[k]);
 }
 
 function gb(n: number): string {

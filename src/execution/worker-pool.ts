@@ -50,7 +50,7 @@ export interface BatchResult {
 export interface Batch {
   items: BatchItem[];
   joins: string[];
-  gpus?: number[];
+  gpus?: string[];
   timeoutMs?: number;
   keepGoing: boolean;
   signal?: AbortSignal;

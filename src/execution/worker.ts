@@ -63,7 +63,7 @@ export type WorkerRequest =
       /** The run groups each run joins. */
       joins: string[];
       /** The GPUs the batch holds. */
-      gpus?: number[];
+      gpus?: string[];
       timeoutMs?: number;
       /** Send each run's output to cohort as it comes. */
       echo: boolean;

@@ -269,6 +269,21 @@ function watched<T extends object>(obj: T, read: Set<string>): T {
   });
 }
 
+/**
+ * The GPUs of each member of a parallel bundle, as `COHORT_GPU_SHARE` gives them (`FIRST:COUNT` of
+ * the job's GPUs, one after another, `K:0` for a member asking for none); undefined when no member
+ * asks for a GPU. (Run at once, members that each saw every GPU of the job would all use the first.)
+ */
+function gpuShares(entries: readonly BundleEntry[]): string[] | undefined {
+  if (!entries.some((e) => e.resources.ngpu > 0)) return undefined;
+  let first = 0;
+  return entries.map((e) => {
+    const share = `${first}:${e.resources.ngpu}`;
+    first += e.resources.ngpu;
+    return share;
+  });
+}
+
 export interface RenderedScript {
   text: string;
   /** Directives set on an operation that the template never read. */
@@ -284,7 +299,7 @@ export function renderScript(ctx: ScriptContext, read: Set<string> = new Set()):
   const watching = unreadKeys(ctx, read).length > 0;
   const watch = <T extends object>(o: T): T => (watching ? watched(o, read) : o);
   // Unwatched, the entries are given as they are: they hold exactly what a template sees of them.
-  const bundle = watching
+  let bundle: readonly object[] = watching
     ? ctx.bundle.map((e) => ({
         group: e.group,
         aggregate: e.aggregate,
@@ -294,6 +309,8 @@ export function renderScript(ctx: ScriptContext, read: Set<string> = new Set()):
         submit_options: e.submit_options,
       }))
     : ctx.bundle;
+  const shares = ctx.parallel && !ctx.array ? gpuShares(ctx.bundle) : undefined;
+  if (shares) bundle = bundle.map((e, k) => ({ ...e, gpu_share: shares[k] }));
   checked(ctx.cohort, "submission script (the cohort command)");
   const data = {
     project: ctx.project,
@@ -312,7 +329,10 @@ export function renderScript(ctx: ScriptContext, read: Set<string> = new Set()):
     array: ctx.array && {
       first: ctx.array.first,
       index_var: ARRAY_INDEX_VAR[ctx.scheduler],
-      tasks: ctx.array.tasks.map((task) => task.map((e) => ({ group: e.group, aggregate: e.aggregate, jobs: e.jobs, submit_options: e.submit_options }))),
+      tasks: ctx.array.tasks.map((task) => {
+        const taskShares = ctx.parallel ? gpuShares(task) : undefined;
+        return task.map((e, k) => ({ group: e.group, aggregate: e.aggregate, jobs: e.jobs, submit_options: e.submit_options, gpu_share: taskShares?.[k] }));
+      }),
     },
   };
   let text: string;

@@ -31,7 +31,8 @@ cd {{ project.root | quote }}
 {#- One loop writes every script's runs: an array's tasks each in a case of their own, else the bundle.
     (A macro for it cost more than the rest of a one-job script.) `exact` makes the -o pattern match
     the group's name only (-o takes regular expressions); the group's submit_options follow.
-    Parallel members are waited for one by one: a bare `wait` returns 0 whatever they returned, and
+    Parallel members that ask for GPUs each get theirs of the job's (COHORT_GPU_SHARE, set for its
+    `cohort run` alone). Parallel members are waited for one by one: a bare `wait` returns 0 whatever they returned, and
     the job would end COMPLETED (releasing afterok dependents) with a member failed. Every member runs
     to its end; the script exits with the first failure's status. -#}
 {% block body %}
@@ -46,7 +47,7 @@ case "${{ array.index_var }}" in
 pids=
 {% endif %}
 {% for entry in task %}
-{{ cohort }} run -o {{ entry.group | exact | quote }} -j {{ entry.aggregate | quote }}{% for option in entry.submit_options %} {{ option | quote }}{% endfor %}{{ " &" | safe if parallel }}
+{% if entry.gpu_share %}COHORT_GPU_SHARE={{ entry.gpu_share }} {% endif %}{{ cohort }} run -o {{ entry.group | exact | quote }} -j {{ entry.aggregate | quote }}{% for option in entry.submit_options %} {{ option | quote }}{% endfor %}{{ " &" | safe if parallel }}
 {% if parallel %}
 pids="$pids $!"
 {% endif %}

@@ -220,11 +220,26 @@ describe("cohort run --parallel: GPUs", () => {
     fs.writeFileSync(path.join(bin, "nvidia-smi"), '#!/bin/sh\n[ "$1" = "--query-gpu=index" ] && printf "0\\n1\\n"\n');
     fs.chmodSync(path.join(bin, "nvidia-smi"), 0o755);
     const dir = project(`[operations.gpu]\ncommand = 'echo "$CUDA_VISIBLE_DEVICES" > gpus.txt'\ndirectives = { ngpu = 2 }\n`, ["i=1"]);
-    const env = { PATH: `${bin}:${process.env.PATH}`, COHORT_GPUS: undefined };
+    const env = { PATH: `${bin}:${process.env.PATH}`, COHORT_GPUS: undefined, CUDA_VISIBLE_DEVICES: undefined };
     const r = cohort(["run", "--parallel", "2"], { cwd: dir, env });
     expect(r.code, r.stderr).toBe(0);
     const [id] = lines(cohort(["find"], { cwd: dir }).stdout);
     expect(fs.readFileSync(path.join(dir, "workspace", id, "gpus.txt"), "utf8")).toBe("0,1\n");
+  });
+
+  it("uses only the GPUs CUDA_VISIBLE_DEVICES names (a cluster job's), not every GPU nvidia-smi lists", () => {
+    const bin = tempDir();
+    fs.writeFileSync(path.join(bin, "nvidia-smi"), '#!/bin/sh\n[ "$1" = "--query-gpu=index" ] && printf "0\\n1\\n2\\n3\\n"\n');
+    fs.chmodSync(path.join(bin, "nvidia-smi"), 0o755);
+    const dir = project(`[operations.gpu]\ncommand = 'echo "$CUDA_VISIBLE_DEVICES" > gpus.txt'\ndirectives = { ngpu = 2 }\n[operations.big]\ncommand = "true"\ndirectives = { ngpu = 3 }\n`, ["i=1"]);
+    const env = { PATH: `${bin}:${process.env.PATH}`, COHORT_GPUS: undefined, CUDA_VISIBLE_DEVICES: "2,3" };
+    const r = cohort(["run", "--parallel", "2", "-o", "gpu"], { cwd: dir, env });
+    expect(r.code, r.stderr).toBe(0);
+    const [id] = lines(cohort(["find"], { cwd: dir }).stdout);
+    expect(fs.readFileSync(path.join(dir, "workspace", id, "gpus.txt"), "utf8")).toBe("2,3\n");
+    const big = cohort(["run", "--parallel", "2", "-o", "big"], { cwd: dir, env });
+    expect(big.code).toBe(2);
+    expect(big.stderr).toMatch(/needs ngpu=3 GPUs, but there are only 2 \(CUDA_VISIBLE_DEVICES=2,3\)/);
   });
 });
 

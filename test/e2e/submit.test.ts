@@ -314,3 +314,58 @@ describe("an interrupted cohort submit", () => {
     expect(lines(cohort(["runs", "-g"], { cwd: r.dir }).stdout)).toHaveLength(2);
   });
 });
+
+describe("a --parallel bundle's members and the job's GPUs", () => {
+  // Three members at once: one GPU, two GPUs, none. On the node, each must see its own.
+  const TOML = `[project]
+name = "gpus"
+
+[operations.one]
+command = 'echo "$CUDA_VISIBLE_DEVICES" > one.txt'
+directives = { ngpu = 1 }
+
+[operations.two]
+command = 'echo "$CUDA_VISIBLE_DEVICES" > two.txt'
+directives = { ngpu = 2 }
+
+[operations.none]
+command = 'echo "$CUDA_VISIBLE_DEVICES" > none.txt'
+
+[clusters.lab]
+scheduler = "slurm"
+
+[clusters.lab.partitions.gpu]
+cpus = 8
+gpus = 4
+memory = "64g"
+max_walltime = "1:00:00"
+default = true
+`;
+  const seen = (dir: string) => {
+    const job = path.join(dir, "workspace", ids(dir)[0]);
+    return Object.fromEntries(["one", "two", "none"].map((op) => [op, fs.readFileSync(path.join(job, `${op}.txt`), "utf8").trim()]));
+  };
+
+  it("each runs on GPUs of its own, from those the scheduler gave the job", () => {
+    const dir = project(TOML, ["i=1"]);
+    const shown = submit(dir, ["-o", "one", "two", "none", "-b", "--parallel", "--pretend"]);
+    expect(shown.code, shown.stderr).toBe(0);
+    expect(shown.stdout).toContain("#SBATCH --gpus=3\n");
+    expect(shown.stdout).toMatch(/^COHORT_GPU_SHARE=0:1 .* run -o one -j \w+ &$/m);
+    expect(shown.stdout).toMatch(/^COHORT_GPU_SHARE=1:2 .* run -o two -j \w+ &$/m);
+    expect(shown.stdout).toMatch(/^COHORT_GPU_SHARE=3:0 .* run -o none -j \w+ &$/m);
+    const r = submit(dir, ["-o", "one", "two", "none", "-b", "--parallel"], { CUDA_VISIBLE_DEVICES: "4,7,GPU-9f3c,11" });
+    expect(r.code, r.stderr).toBe(0);
+    expect(seen(dir)).toEqual({ one: "4", two: "7,GPU-9f3c", none: "" });
+  });
+
+  it("a job given fewer GPUs than its members ask for fails, and the member says why", () => {
+    const dir = project(TOML, ["i=1"]);
+    const r = submit(dir, ["-o", "one", "two", "-b", "--parallel"], { CUDA_VISIBLE_DEVICES: "0,1" });
+    expect(r.code, r.stderr).toBe(0);
+    const out = fs.readdirSync(path.join(dir, ".fake-slurm")).filter((f) => f.endsWith(".out")).map((f) => fs.readFileSync(path.join(dir, ".fake-slurm", f), "utf8"));
+    expect(out.join("")).toMatch(/^cohort: error: this member of the bundle is to use GPUs 2 to 3 of the job's \(COHORT_GPU_SHARE=1:2\), but the job has 2 \(CUDA_VISIBLE_DEVICES=0,1\) \(the job was given fewer GPUs/m);
+    expect(fs.existsSync(path.join(dir, "workspace", ids(dir)[0], "two.txt"))).toBe(false);
+    expect(fs.readFileSync(path.join(dir, "workspace", ids(dir)[0], "one.txt"), "utf8")).toBe("0\n");
+  });
+});

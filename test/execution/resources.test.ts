@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { parseGpuList } from "../../src/execution/machine.js";
+import { machineResources, parseGpuList, takeGpuShare, visibleGpus } from "../../src/execution/machine.js";
 import { ResourcePool, type Grant, type ResourceRequest } from "../../src/execution/resources.js";
 import { UserError } from "../../src/util/errors.js";
 
@@ -159,5 +159,54 @@ describe("COHORT_GPUS", () => {
       expect(() => parseGpuList(bad), bad).toThrow(UserError);
     }
     expect(() => parseGpuList("0,0")).toThrow(/GPU 0 twice/);
+  });
+});
+
+describe("CUDA_VISIBLE_DEVICES", () => {
+  it("names GPUs by index or UUID, each once, up to the first entry CUDA would stop at", () => {
+    expect(visibleGpus("2,3")).toEqual(["2", "3"]);
+    expect(visibleGpus(" 1 , GPU-8f3c2a1e-0000-4c1b , MIG-GPU-8f3c/1/0")).toEqual(["1", "GPU-8f3c2a1e-0000-4c1b", "MIG-GPU-8f3c/1/0"]);
+    expect(visibleGpus("0,0,1")).toEqual(["0", "1"]);
+    expect(visibleGpus("")).toEqual([]);
+    expect(visibleGpus("-1")).toEqual([]);
+    expect(visibleGpus("0,-1,1")).toEqual(["0"]);
+    expect(visibleGpus("1,nonsense,2")).toEqual(["1"]);
+  });
+
+  it("any text: distinct entries of the text, in its order (property)", () => {
+    fc.assert(
+      fc.property(fc.string(), (text) => {
+        const gpus = visibleGpus(text);
+        expect(new Set(gpus).size).toBe(gpus.length);
+        const entries = text.split(",").map((t) => t.trim());
+        for (const g of gpus) expect(entries).toContain(g);
+      }),
+    );
+  });
+
+  it("the resources of --parallel take the GPUs it names over nvidia-smi's, and COHORT_GPUS over both", () => {
+    expect(machineResources(2, { CUDA_VISIBLE_DEVICES: "2,3" })).toMatchObject({ gpus: ["2", "3"], gpuSource: "CUDA_VISIBLE_DEVICES=2,3" });
+    expect(machineResources(2, { CUDA_VISIBLE_DEVICES: "" }).gpus).toEqual([]);
+    expect(machineResources(2, { CUDA_VISIBLE_DEVICES: "2,3", COHORT_GPUS: "0" }).gpus).toEqual(["0"]);
+  });
+});
+
+describe("COHORT_GPU_SHARE (a member of a --parallel bundle)", () => {
+  it("makes CUDA_VISIBLE_DEVICES the member's GPUs of the job's, and leaves the environment without it", () => {
+    const env: NodeJS.ProcessEnv = { CUDA_VISIBLE_DEVICES: "4,7,GPU-9,11", COHORT_GPU_SHARE: "1:2" };
+    takeGpuShare(env);
+    expect(env).toEqual({ CUDA_VISIBLE_DEVICES: "7,GPU-9" });
+    const none: NodeJS.ProcessEnv = { CUDA_VISIBLE_DEVICES: "4,7", COHORT_GPU_SHARE: "2:0" };
+    takeGpuShare(none);
+    expect(none).toEqual({ CUDA_VISIBLE_DEVICES: "" });
+    const without: NodeJS.ProcessEnv = { CUDA_VISIBLE_DEVICES: "4,7" };
+    takeGpuShare(without);
+    expect(without).toEqual({ CUDA_VISIBLE_DEVICES: "4,7" });
+  });
+
+  it("refuses a share the job's GPUs do not hold, or one that is not FIRST:COUNT", () => {
+    expect(() => takeGpuShare({ CUDA_VISIBLE_DEVICES: "0,1", COHORT_GPU_SHARE: "1:2" })).toThrow(/GPUs 2 to 3 of the job's \(COHORT_GPU_SHARE=1:2\), but the job has 2 \(CUDA_VISIBLE_DEVICES=0,1\)/);
+    expect(() => takeGpuShare({ CUDA_VISIBLE_DEVICES: "0", COHORT_GPU_SHARE: "1:1" })).toThrow(/to use GPU 2 of the job's/);
+    for (const bad of ["", "1", "a:1", "1:-1", "1:2:3"]) expect(() => takeGpuShare({ CUDA_VISIBLE_DEVICES: "0", COHORT_GPU_SHARE: bad }), bad).toThrow(UserError);
   });
 });

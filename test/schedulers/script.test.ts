@@ -31,6 +31,11 @@ const CASES: Record<string, { bundle: BundleEntry[]; parallel?: boolean; mpi?: b
   "group-ex": { bundle: [entry("ex", A, [["prepare", d({ walltime: 1800 })], ["op1", d({ ngpu: 2, np: 4, walltime: 7200 })]])] },
   bundle: { bundle: [entry("simulate", A, [["simulate", d({ np: 2, memory: 2, walltime: 3600 })]]), entry("simulate", B, [["simulate", d({ np: 2, memory: 2, walltime: 3600 })]])] },
   "parallel-bundle": { parallel: true, bundle: [entry("simulate", A, [["simulate", d({ np: 2, memory: 2, walltime: 3600 })]]), entry("simulate", B, [["simulate", d({ np: 2, memory: 2, walltime: 3600 })]])] },
+  // Members asking for GPUs at once: each is given its own of the job's (COHORT_GPU_SHARE), and one asking for none is given none.
+  "parallel-gpu-bundle": {
+    parallel: true,
+    bundle: [entry("train", A, [["train", d({ ngpu: 1, walltime: 3600 })]]), entry("train2", A, [["train2", d({ ngpu: 2, walltime: 3600 })]]), entry("plot", B, [["plot", d({ walltime: 600 })]])],
+  },
   mpi: { mpi: true, bundle: [entry("solve", A, [["solve", d({ nranks: 8, np: 8, walltime: 86400 })]])] },
   "mpi-threads": { mpi: true, bundle: [entry("solve", A, [["solve", d({ nranks: 4, omp_num_threads: 2, np: 8, walltime: 3600 })]])] },
   gpu: { bundle: [entry("train", A, [["train", d({ ngpu: 1, walltime: 600 })]])] },
@@ -103,6 +108,15 @@ describe("resources in scripts (SPEC §4)", () => {
     expect(parallel).toContain("--time=1:00:00\n");
     expect(parallel).toContain("--mem=4096M\n");
     expect(parallel).toMatch(/ &\npids="\$pids \$!"\n.* &\npids="\$pids \$!"\n/);
+  });
+  it("each task of a parallel array shares out its own job's GPUs", () => {
+    const task = (id: string) => [entry("train", id, [["train", d({ ngpu: 1 })]]), entry("train", id + "b", [["train", d({ ngpu: 1 })]])];
+    const tasks = [task(A), task(B)];
+    const c = { parallel: true, bundle: tasks.flat() };
+    const { text } = renderScript({ ...context("slurm", c), resources: combineParallel(tasks[0].map((e) => e.resources)), array: { first: 1, tasks } });
+    expect(text.match(/^COHORT_GPU_SHARE=\S+/gm)).toEqual(["COHORT_GPU_SHARE=0:1", "COHORT_GPU_SHARE=1:1", "COHORT_GPU_SHARE=0:1", "COHORT_GPU_SHARE=1:1"]);
+    // Serial members run one at a time: each may use every GPU of the job.
+    expect(renderScript(context("slurm", { bundle: tasks[0] })).text).not.toContain("COHORT_GPU_SHARE");
   });
   it("OMP_NUM_THREADS is exported and MPI ranks become tasks", () => {
     const { text } = renderScript(context("slurm", CASES["mpi-threads"]));

@@ -5,7 +5,7 @@ import { ProjectPlace } from "../../dataspace/root.js";
 import type { JsonObject } from "../../dataspace/value.js";
 import { describeItem, itemCommand } from "../../execution/execute.js";
 import { flagSetsOf, planRun, pretendDirectives, pretendItems, runPlan, type RunPlan } from "../../execution/invocation.js";
-import { machineFor } from "../../execution/machine.js";
+import { machineFor, takeGpuShare } from "../../execution/machine.js";
 import { splitRunArgs } from "../../runs/batch.js";
 import { UserError } from "../../util/errors.js";
 import { parseCount, parseSeconds } from "../../util/numbers.js";
@@ -44,6 +44,8 @@ export interface RunCliOptions {
 
 /** `cohort run`: reads the arguments, has the library plan and run them (execution/invocation.ts), prints. */
 export default async function run(positional: string[], opts: RunCliOptions, command: Command): Promise<void> {
+  // (first: the project's module, loaded next, sees the GPUs of this member of a bundle too)
+  takeGpuShare();
   const { project, workflow } = await loadProjectWorkflow();
   const { names, assignments } = splitRunArgs([...positional, ...(opts.operation ?? [])]);
   // Options left at their defaults are left to the groups' run_options.
