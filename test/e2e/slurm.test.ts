@@ -282,6 +282,20 @@ describe.skipIf(!cluster)("cohort submit on SLURM", () => {
     expect(groups(two)).toEqual([]);
   });
 
+  it("the members of a --parallel bundle each run on a GPU of their own", async () => {
+    const dir = project(`[operations.train]\ncommand = 'echo "$CUDA_VISIBLE_DEVICES" > gpu.txt'\npost = [{ isfile = "gpu.txt" }]\ndirectives = { ngpu = 1, walltime = "0:05:00" }\n`);
+    const r = run(dir, ["submit", "-o", "train", "-b", "--parallel"]);
+    expect(r.code, r.stderr).toBe(0);
+    const ids = submitted(r);
+    expect(ids).toHaveLength(1);
+    await finished(ids);
+    await settled(dir, 1);
+    const jobs = lines(run(dir, ["find"]).stdout);
+    const seen = jobs.map((id) => fs.readFileSync(path.join(dir, "workspace", id, "gpu.txt"), "utf8").trim()).sort();
+    // The job holds both GPUs of the node (SLURM's CUDA_VISIBLE_DEVICES=0,1): one each.
+    expect(seen).toEqual(["0", "1"]);
+  });
+
   it("more GPUs than any node has is refused before submitting", () => {
     const dir = project(`[operations.train]\ncommand = "true"\ndirectives = { ngpu = 8 }\n`, "T=1");
     const r = run(dir, ["submit", "-o", "train"]);
