@@ -108,7 +108,7 @@ operations = ["prepare", "simulate"]
 `;
 
 const MODULE = `import { FlowProject, post, pre } from "cohort";
-const project = new FlowProject({ name: "bench" });
+const project = new FlowProject();
 const group = project.makeGroup({ name: "prep_and_sim" });
 project.operation(group, post.true("prepared"), function prepare(job) { job.doc.set("prepared", true); });
 project.operation(group, pre.after("prepare"), post.isFile("out.dat"), async function simulate(job) { await job.writeFile("out.dat", "x"); });

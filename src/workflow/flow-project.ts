@@ -390,6 +390,8 @@ export function takeMadeProjects(): FlowProject[] {
 export class FlowProject {
   readonly [FLOW_PROJECT] = true;
   readonly name: string | undefined;
+  /** Where the name was given, for the message when cohort.toml names the project otherwise. */
+  private readonly nameOrigin: Origin | undefined;
   private readonly ops: OperationEntry[] = [];
   private readonly groupList: FlowGroup[] = [];
   private readonly labelList: LabelDefinition[] = [];
@@ -408,7 +410,10 @@ export class FlowProject {
     checked(PROJECT_OPTIONS, options, "new FlowProject(...)");
     madeProjects.push(this);
     // Not empty, as in cohort.toml: the name begins the name of each cluster job.
-    if (options.name !== undefined) this.name = nonEmptyString(options.name, "new FlowProject", "a project name", 'new FlowProject({ name: "demo" }), or leave the name out');
+    if (options.name !== undefined) {
+      this.name = nonEmptyString(options.name, "new FlowProject", "a project name", 'new FlowProject({ name: "demo" }), or leave the name out');
+      this.nameOrigin = callerOrigin();
+    }
   }
 
   /** @internal The first operation, group or label defined on this project, for messages; none when it is empty. */
@@ -615,7 +620,7 @@ export class FlowProject {
     });
     const labels = this.labelList.map((l) => (l.condition ? { ...l, condition: finish(l.condition as ConditionSpec, `label ${l.name} (${l.origin})`) } : { ...l }));
     return {
-      ...(this.name !== undefined ? { name: this.name } : {}),
+      ...(this.name !== undefined ? { name: this.name, nameOrigin: this.nameOrigin } : {}),
       operations,
       groups,
       labels,

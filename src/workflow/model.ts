@@ -137,6 +137,8 @@ export interface LabelDefinition {
 /** What one source (cohort.toml or a project module) defines. */
 export interface WorkflowDefinition {
   name?: string;
+  /** Where the name was given (`cohort.toml:2`, `project.ts:3`). */
+  nameOrigin?: Origin;
   operations: OperationDefinition[];
   groups: GroupDefinition[];
   labels: LabelDefinition[];

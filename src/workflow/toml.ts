@@ -164,7 +164,10 @@ function build(doc: Document, lines: KeyLines, file: string): WorkflowDefinition
     return line === undefined ? file : `${file}:${line}`;
   };
   const def: WorkflowDefinition = { operations: [], groups: [], labels: [], hooks: toHooks(doc.project ?? {}) };
-  if (doc.project?.name !== undefined) def.name = doc.project.name;
+  if (doc.project?.name !== undefined) {
+    def.name = doc.project.name;
+    def.nameOrigin = origin(["project", "name"]);
+  }
   for (const [name, op] of Object.entries(doc.operations ?? {})) {
     const path = ["operations", name];
     const conditions = (key: "pre" | "post") => (op[key] ?? []).map((c, i) => toCondition(c, [...path, key, i], origin));

@@ -27,7 +27,17 @@ export class Workflow {
 
   /** Merges definitions; a name defined twice, anywhere, is an error. */
   constructor(definitions: WorkflowDefinition[]) {
+    let named: WorkflowDefinition | undefined;
     for (const def of definitions) {
+      // (cohort init writes the directory's name into cohort.toml: a module naming the project
+      // otherwise would lose to it without a word)
+      if (def.name !== undefined && named !== undefined && def.name !== named.name) {
+        throw new UserError(
+          `the project is named twice: ${JSON.stringify(named.name)} (${named.nameOrigin}) and ${JSON.stringify(def.name)} (${def.nameOrigin})`,
+          "give the name in one place, or the same name in both",
+        );
+      }
+      if (def.name !== undefined) named ??= def;
       this.name ??= def.name;
       for (const op of def.operations) {
         const other = this.operations.get(op.name);

@@ -287,6 +287,21 @@ export default project;
     expect(r.stderr).toContain("hook exploded");
   });
 
+  it("a project named otherwise in project.ts than in cohort.toml (as cohort init wrote it) is refused, naming both places", () => {
+    const module = (name: string) => `import { FlowProject } from "cohort";\nconst project = new FlowProject({ name: ${JSON.stringify(name)} });\nproject.operation(function op(job) {});\nexport default project;\n`;
+    const dir = moduleProject(module("sweep-v2"), "i=1");
+    const r = cohort(["status"], { cwd: dir });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe(`cohort: error: the project is named twice: ${JSON.stringify(path.basename(dir))} (cohort.toml:2) and "sweep-v2" (project.ts:2) (give the name in one place, or the same name in both)\n`);
+    // The same name in both, or a name in one place only, is the project's name.
+    fs.writeFileSync(path.join(dir, "project.ts"), module(path.basename(dir)));
+    expect(cohort(["status"], { cwd: dir }).code).toBe(0);
+    fs.writeFileSync(path.join(dir, "cohort.toml"), "[project]\n");
+    fs.writeFileSync(path.join(dir, "project.ts"), module("sweep-v2"));
+    const pretend = cohort(["submit", "-o", "op", "--pretend", "--scheduler", "slurm"], { cwd: dir, env: { PATH: "/usr/bin:/bin" } });
+    expect(pretend.stdout).toMatch(/^#SBATCH --job-name=sweep-v2\./m);
+  });
+
   it("a syntax error names the file and line", () => {
     const dir = moduleProject(`import { FlowProject } from "cohort";\nconst project = new FlowProject(;\nexport default project;\n`, "i=1");
     const r = cohort(["run"], { cwd: dir });

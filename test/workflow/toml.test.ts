@@ -55,6 +55,7 @@ describe("parseProjectToml: the format", () => {
   it("parses the full example", () => {
     const expected: WorkflowDefinition = {
       name: "demo",
+      nameOrigin: "cohort.toml:2",
       hooks: { on_start: [{ command: "echo start" }] },
       operations: [
         {
@@ -112,7 +113,7 @@ describe("parseProjectToml: the format", () => {
 
   it("parses an empty file and a bare [project]", () => {
     expect(parseProjectToml("")).toStrictEqual({ operations: [], groups: [], labels: [], hooks: {} });
-    expect(parseProjectToml('[project]\nname = "x"\n')).toStrictEqual({ name: "x", operations: [], groups: [], labels: [], hooks: {} });
+    expect(parseProjectToml('[project]\nname = "x"\n')).toStrictEqual({ name: "x", nameOrigin: "cohort.toml:2", operations: [], groups: [], labels: [], hooks: {} });
   });
 
   it("uses the file name given in origins", () => {
@@ -610,6 +611,7 @@ const definitionArb = fc
     if (base.projectName !== undefined) {
       push(`name = ${str(base.projectName)}`);
       expected.name = base.projectName;
+      expected.nameOrigin = origin();
     }
     expected.hooks = writeHooks(base.projectHooks);
     base.names.forEach((name, i) => {
