@@ -22,7 +22,7 @@ function examples(lines: string[]): string {
 }
 
 /** Every command's name, as buildProgram declares them. */
-export const COMMAND_NAMES = ["init", "job", "doc", "find", "schema", "check", "status", "run", "exec", "next", "runs", "group", "submit", "template", "cluster", "ui"] as const;
+export const COMMAND_NAMES = ["init", "job", "doc", "find", "schema", "view", "check", "status", "run", "exec", "next", "runs", "group", "submit", "template", "cluster", "ui"] as const;
 
 /**
  * The program with every command, or with only `only` (help, suggestions and errors about names need
@@ -136,6 +136,21 @@ export function buildProgram(only?: string): Command {
       .option("--max-values <n>", "values listed per key", "5")
       .addHelpText("after", examples(["cohort schema", "cohort schema T 1.5 --json"]))
       .action(lazy(() => import("./commands/schema.js")));
+
+  if (want("view"))
+    program
+      .command("view")
+      .summary("make a linked view: directories named after state-point values, ending in links to the jobs")
+      .description(
+        "make or bring up to date a linked view of the jobs, as signac's view does: for each job a path KEY/VALUE/... " +
+          "of the state-point keys whose values differ between the jobs, ending in a link named job to the job's directory. " +
+          "Links to jobs no longer in the view are removed; nothing else in DIR is touched. DIR defaults to view in the project.",
+      )
+      .argument("[dir]", "where the view goes (default: view in the project's directory)")
+      .option("-f, --filter <filter...>", "only jobs matching this filter (JSON or KEY VALUE pairs)")
+      .option("-j, --job-id <ids...>", "only these jobs (ids or unique prefixes)")
+      .addHelpText("after", examples(["cohort view", "cohort view hot -f 'T.$gt' 1.2", "cohort view -j 8ecc ee5a"]))
+      .action(lazy(() => import("./commands/view.js")));
 
   if (want("check"))
     program
