@@ -32,9 +32,9 @@ cd {{ project.root | quote }}
     (A macro for it cost more than the rest of a one-job script.) `exact` makes the -o pattern match
     the group's name only (-o takes regular expressions); the group's submit_options follow.
     Parallel members that ask for GPUs each get theirs of the job's (COHORT_GPU_SHARE, set for its
-    `cohort run` alone). Parallel members are waited for one by one: a bare `wait` returns 0 whatever they returned, and
-    the job would end COMPLETED (releasing afterok dependents) with a member failed. Every member runs
-    to its end; the script exits with the first failure's status. -#}
+    `cohort run` alone). Parallel members are waited for one by one: a bare `wait` returns 0 whatever
+    they returned, and the job would end COMPLETED (releasing afterok dependents) with a member failed.
+    Every member runs to its end; the script exits with the first failure's status. -#}
 {% block body %}
 {% if array %}
 case "${{ array.index_var }}" in
