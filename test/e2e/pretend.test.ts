@@ -40,4 +40,26 @@ describe("run --pretend", () => {
     expect(parallel.code, parallel.stderr).toBe(0);
     expect(parallel.stdout).not.toContain("executable");
   });
+
+  it("shows the command a cmd function returns, as signac-flow does, and why one would fail", () => {
+    const dir = tempDir();
+    expect(cohort(["init", "T={1,2}"], { cwd: dir }).code).toBe(0);
+    fs.writeFileSync(
+      path.join(dir, "project.ts"),
+      `import { FlowProject, cmd } from "cohort";
+const project = new FlowProject();
+project.operation(cmd, function build(job) { return "echo T=" + String(job.sp.T) + " > a.txt"; });
+project.operation(cmd, function broken(job) { if (job.sp.T === 1) throw new Error("no input"); return 3; });
+export default project;
+`,
+    );
+    const r = cohort(["run", "--pretend"], { cwd: dir });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain("command: echo T=1 > a.txt");
+    expect(r.stdout).toContain("command: echo T=2 > a.txt");
+    expect(r.stdout).toMatch(/command: broken\(\w{8}\) {2}\[function\], which would fail: no input/);
+    expect(r.stdout).toMatch(/command: broken\(\w{8}\) {2}\[function\], which would fail: operation broken \(project.ts:4\) has cmd set but returned number/);
+    // nothing ran
+    expect(fs.readdirSync(path.join(dir, "workspace")).some((id) => fs.existsSync(path.join(dir, "workspace", id, "a.txt")))).toBe(false);
+  });
 });

@@ -3,15 +3,17 @@ import { dumpJson } from "../../dataspace/json.js";
 import { formatScalar } from "../../dataspace/multivalue.js";
 import { ProjectPlace } from "../../dataspace/root.js";
 import type { JsonObject } from "../../dataspace/value.js";
-import { describeItem, itemCommand } from "../../execution/execute.js";
+import { commandOf, describeItem, itemCommand } from "../../execution/execute.js";
+import type { ExecutionItem } from "../../execution/items.js";
 import { flagSetsOf, planRun, pretendDirectives, pretendItems, runPlan, type RunPlan } from "../../execution/invocation.js";
 import { machineFor, takeGpuShare } from "../../execution/machine.js";
 import { splitRunArgs } from "../../runs/batch.js";
-import { UserError } from "../../util/errors.js";
+import { errorText, UserError } from "../../util/errors.js";
 import { parseCount, parseSeconds } from "../../util/numbers.js";
 import { parseOrder } from "../../workflow/planner.js";
 import type { Project } from "../../dataspace/project.js";
 import type { Workflow } from "../../workflow/workflow.js";
+import type { RunContext } from "../../workflow/model.js";
 import { liveJobIds } from "../../schedulers/tracking.js";
 import { movedAway } from "../project.js";
 import { out, warn } from "../context.js";
@@ -127,9 +129,26 @@ async function pretend(project: Project, workflow: Workflow, plan: RunPlan): Pro
     out("(the jobs of these state points are made when the batch runs)\n");
     return;
   }
-  const lines = (await pretendItems(project, workflow, plan)).map((item) => {
-    const command = itemCommand(project, item) ?? `${item.operation.name}(${item.aggregate.jobs.map((j) => j.id.slice(0, 8)).join(", ")})  [function]`;
-    return `${describeItem(item)}\n  command: ${command}\n  directives: ${dumpJson(pretendDirectives(workflow, item))}\n`;
-  });
+  const lines: string[] = [];
+  for (const item of await pretendItems(project, workflow, plan)) {
+    const command = itemCommand(project, item) ?? (await functionCommand(item));
+    lines.push(`${describeItem(item)}\n  command: ${command}\n  directives: ${dumpJson(pretendDirectives(workflow, item))}\n`);
+  }
   out(lines.join("") || "nothing is eligible\n");
+}
+
+/** What `--pretend` shows for a function operation's command: its call, or for a `cmd` function the command it returns. */
+async function functionCommand(item: ExecutionItem): Promise<string> {
+  const call = `${item.operation.name}(${item.aggregate.jobs.map((j) => j.id.slice(0, 8)).join(", ")})  [function]`;
+  const body = item.operation.body;
+  if (body.kind !== "function" || !body.cmd) return call;
+  // The shell command is what runs, and what a user checks before running: as signac-flow's --pretend
+  // does, the function is called for it (a cmd function builds a string); this.log records nothing here.
+  const self: RunContext = { id: "", name: "", log: () => undefined };
+  try {
+    const args: unknown[] = item.flags ? [item.flags] : item.aggregate.jobs;
+    return commandOf(item.operation, await (body.fn as (...a: unknown[]) => unknown).apply(self, args));
+  } catch (err) {
+    return `${call}, which would fail: ${errorText(err)}`;
+  }
 }
