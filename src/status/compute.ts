@@ -110,7 +110,8 @@ export interface StatusProblem {
 }
 
 export interface StatusReport {
-  project: string | null;
+  /** The project's name: in cohort.toml, else given to FlowProject, else its directory's. */
+  project: string;
   /** Selected jobs. */
   jobs: number;
   entries: EntryStatus[];
@@ -310,7 +311,8 @@ export async function computeStatus(project: Project, workflow: Workflow, opts: 
   });
   opts.onProgress?.(total, total);
 
-  const report: StatusReport = { project: workflow.name ?? null, jobs: shownJobs.length, entries: entryStatus, remaining: totalRemaining(entryStatus), labels: labelStats, problems };
+  // (a project named nowhere is named by its directory, as its cluster jobs are: docs/workflow.md)
+  const report: StatusReport = { project: workflow.name ?? path.basename(project.root), jobs: shownJobs.length, entries: entryStatus, remaining: totalRemaining(entryStatus), labels: labelStats, problems };
   if (detailed) {
     const shownOps = ops.filter((op) => entries.some((g) => g.operations.includes(op.name))).map((op) => op.name);
     const parameters = opts.parameters ?? [];

@@ -66,6 +66,8 @@ describe("computeStatus: operations", () => {
     const r = await status(project, workflow);
     expect(r.project).toBe("demo");
     expect(r.jobs).toBe(10);
+    // a project named nowhere (a signac project with only a project.ts) is named by its directory
+    expect((await status(project, new Workflow([]))).project).toBe(path.basename(project.root));
     expect(entry(r, "prepare")).toMatchObject({ kind: "operation", total: 10, eligible: 4, complete: 6, waiting: 0, errors: 0, blockedBy: [] });
     expect(entry(r, "simulate")).toMatchObject({ total: 10, eligible: 3, complete: 3, waiting: 4, blockedBy: [{ condition: "after(prepare)", count: 4 }] });
     // analyze has no post-condition: never complete; job 0 eligible; 1 and 2 wait for "go"; the rest for simulate
