@@ -13,7 +13,7 @@
  * - A function: called with the aggregate's jobs and awaited; its result counts by Python
  *   truthiness, as signac-flow's does. `undefined` (a forgotten `return`) and a function value are
  *   errors rather than silently false.
- * - `command`: a shell command in the job directory; exit code 0 holds.
+ * - `command`: a shell command in the job directory, its placeholders expanded; exit code 0 holds.
  * A condition that throws is reported as a ConditionError naming the condition (the innermost one
  * that failed) and carrying the original error.
  */

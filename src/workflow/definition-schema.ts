@@ -199,6 +199,9 @@ function exactlyOne(known: string[], what: string, hint?: string) {
   };
 }
 
+/** An operation's (or a condition's) command: a shell command whose placeholders have their form (command-template.ts). */
+const commandTemplate = nonEmpty(SHELL).check(checkedBy((command: string) => parseCommandTemplate(command)));
+
 const operationName = z.union([nonEmpty(), z.custom<(...args: never[]) => unknown>(isFunction)]);
 
 const conditionShape = {
@@ -212,7 +215,7 @@ const conditionShape = {
     ),
     never: z.optional(z.literal(true, { error: "must be true" })),
     not: z.optional(z.lazy(() => conditionSchema)),
-    command: z.optional(nonEmpty(SHELL)),
+    command: z.optional(commandTemplate),
 };
 export const conditionSchema: z.ZodMiniType<RawCondition> = table(conditionShape, CONDITION).check(
   z.superRefine(exactlyOne(Object.keys(conditionShape), CONDITION, HINTS[CONDITION])),
@@ -242,9 +245,6 @@ export const aggregatorSchema = z.union(
   ],
   { error: AGGREGATOR },
 );
-
-/** An operation's command: a shell command whose placeholders have their form (command-template.ts). */
-const commandTemplate = nonEmpty(SHELL).check(checkedBy((command: string) => parseCommandTemplate(command)));
 
 /** An output pattern: a regular expression with a named group per metric (metric-patterns.ts). */
 const metricPattern = z.string({ error: hinted("must be a regular expression (a string)", 'e.g. "loss=(?<loss>\\S+)"') }).check(checkedBy(compileMetricPattern));

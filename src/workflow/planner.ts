@@ -19,6 +19,7 @@ import {
 } from "./conditions.js";
 import type { Aggregator, Condition, GroupDefinition, OperationDefinition } from "./model.js";
 import type { Workflow } from "./workflow.js";
+import { expandCommand } from "../execution/placeholders.js";
 
 export interface Aggregate {
   id: string;
@@ -360,9 +361,13 @@ export class EligibilityError extends Error {
   }
 }
 
-/** A `{ command = "..." }` condition: run in the job directory (the project's for several jobs); 0 holds. */
+/**
+ * A `{ command = "..." }` condition: run in the job directory (the project's for several jobs); 0 holds.
+ * Its placeholders are expanded as an operation's command's are, since `test -f {sp.name}.dat` passed
+ * the braces to the shell as they were and the condition was silently false.
+ */
 function runConditionCommand(command: string, jobs: Job[], root: string): number {
-  const r = spawnSync("/bin/sh", ["-c", command], {
+  const r = spawnSync("/bin/sh", ["-c", expandCommand(command, { jobs, projectRoot: root })], {
     cwd: jobs.length === 1 ? jobs[0].path : root,
     stdio: "ignore",
     env: { ...process.env, COHORT_PROJECT: root, COHORT_JOB_IDS: jobs.map((j) => j.id).join(" ") },

@@ -83,7 +83,8 @@
  * - `{ after = ["op", ...] }` (or one name as a string): every post-condition of those operations holds;
  * - `{ never = true }`: never holds (a `post` of `never` means never complete);
  * - `{ not = CONDITION }`: the condition does not hold;
- * - `{ command = "shell command" }`: run in the job directory, holds when it exits with code 0.
+ * - `{ command = "shell command" }`: run in the job directory, with the placeholders of an operation's
+ *   command (`{sp.T}`), holds when it exits with code 0.
  *
  * Values: TOML integers become numbers (bigints beyond 2^53), floats numbers, and an integer-valued float
  * (`10.0`, `1e3`) a `Float`, so that `{ epochs = 10 }` and `{ epochs = 10.0 }` stay different. Date and

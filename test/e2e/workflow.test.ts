@@ -307,6 +307,26 @@ post = [{ isfile = "marked" }]
     expect(fs.existsSync(path.join(dir, "workspace", ids[0], "marked"))).toBe(false);
   });
 
+  it("expands the placeholders of a command condition, and refuses an unknown one at load", () => {
+    const dir = tomlProject(`
+[operations.mark]
+command = "touch marked"
+pre = [{ command = "test -f input-{sp.i}.dat" }]
+post = [{ isfile = "marked" }]
+
+[labels]
+odd = { command = "test $(({sp.i} % 2)) = 1" }
+`, "i={1..2}");
+    const ids = lines(cohort(["find", "i", "2"], { cwd: dir }).stdout);
+    fs.writeFileSync(path.join(dir, "workspace", ids[0], "input-2.dat"), "");
+    expect(lines(cohort(["next", "mark"], { cwd: dir }).stdout)).toEqual(ids);
+    expect(cohort(["status"], { cwd: dir }).stdout).toMatch(/odd +█+░+ +50% +\(1\/2\)/);
+    fs.appendFileSync(path.join(dir, "cohort.toml"), `bad = { command = "test {spi} = 1" }\n`);
+    const r = cohort(["status"], { cwd: dir });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/^cohort: error: cohort.toml:\d+: labels.bad.command: unknown placeholder \{spi\}/);
+  });
+
   it("-o matches whole names only", () => {
     const dir = tomlProject(PIPELINE, "T=1.0");
     // prep matches no name, and no other name is given: an error (exit code 2), with the known names.
