@@ -455,6 +455,8 @@ export class FlowProject {
     const rest = args.slice(name === undefined ? 0 : 1, -1) as unknown[];
     for (const arg of rest) if (isObject(arg) && !isWrapper(arg) && typeof arg.name === "string") name ??= arg.name;
     if (typeof fn !== "function") {
+      // (a function written first, as `def` comes last in Python, names the operation the message is about)
+      for (const arg of rest) if (typeof arg === "function" && arg.name) name ??= arg.name;
       const wrapper = isWrapper(fn) ? describeWrapper(fn) : undefined;
       throw new UserError(
         `operation ${name ?? "(unnamed)"} (${origin}): the last argument must be the operation's function, not ${wrapper ?? describe(fn)}`,

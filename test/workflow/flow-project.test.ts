@@ -313,6 +313,9 @@ describe("FlowProject: bad usage", () => {
     expect(err.message).toMatch(/^operation \(unnamed\) \(flow-project\.test\.ts:\d+\): the last argument must be the operation's function, not post\.isFile\("x"\)$/);
     expect(err.hint).toBe(`end with the function: project.operation(post.isFile("x"), function name(job) { ... })`);
     expect(bad((p) => (p.operation as (...a: unknown[]) => unknown)(post.isFile("x"), pre.after("a"))).message).toMatch(/not pre\.after\("a"\)$/);
+    // the function given first is named, not "(unnamed)"
+    const first = bad((p) => (p.operation as (...a: unknown[]) => unknown)(function simulate(_job: unknown) {}, post.isFile("x")));
+    expect(first.message).toMatch(/^operation simulate \(flow-project\.test\.ts:\d+\): the last argument must be the operation's function, not post\.isFile\("x"\)$/);
   });
 
   it("refuses a group given twice, another project's group, and directives for a non-member", () => {
