@@ -22,7 +22,7 @@ import type { ResolvedDirectives } from "../workflow/directives.js";
 import type { GroupDefinition, HookFn, HookName, Hooks, OperationDefinition } from "../workflow/model.js";
 import type { Workflow } from "../workflow/workflow.js";
 import { itemDirectives, type ExecutionItem } from "./items.js";
-import { expandCommand, shellQuote } from "./placeholders.js";
+import { expandCommand, shellQuote } from "../workflow/placeholders.js";
 import { setLongTimeout, type LongTimer } from "../util/timer.js";
 import { divertStdio, type Sink } from "./capture.js";
 import { runShell, stopCarriers, trackEntry, untrackEntry, type RunShellOptions } from "./process.js";

@@ -50,7 +50,7 @@ import nunjucks from "nunjucks";
 import { UserError } from "../util/errors.js";
 import { readTextFile } from "../util/fs.js";
 import { packageFile } from "../util/package-file.js";
-import { shellQuote } from "../execution/placeholders.js";
+import { shellQuote } from "../workflow/placeholders.js";
 import { givenKeys, type ResolvedDirectives } from "../workflow/directives.js";
 import { CONTROL } from "../util/text.js";
 

@@ -1,7 +1,7 @@
 /**
  * Command templates (SPEC §3.1): the form of their placeholders, checked when a workflow is loaded so
  * that a bad template is told before anything runs. What a placeholder expands to is execution's
- * (execution/placeholders.ts, whose header says how braces and placeholders are read).
+ * (placeholders.ts, whose header says how braces and placeholders are read).
  */
 import { UserError } from "../util/errors.js";
 

@@ -19,7 +19,7 @@ import {
 } from "./conditions.js";
 import type { Aggregator, Condition, GroupDefinition, OperationDefinition } from "./model.js";
 import type { Workflow } from "./workflow.js";
-import { expandCommand } from "../execution/placeholders.js";
+import { expandCommand } from "./placeholders.js";
 
 export interface Aggregate {
   id: string;

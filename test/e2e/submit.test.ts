@@ -7,7 +7,7 @@ import { spawn, spawnSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { shellQuote } from "../../src/execution/placeholders.js";
+import { shellQuote } from "../../src/workflow/placeholders.js";
 import { COHORT, cohort, lines, readRuns, tempDir, type Result } from "../helpers.js";
 
 /** A directory of fake SLURM commands; `FAKE_SLURM` (set by `submit`) is where they keep their state. */

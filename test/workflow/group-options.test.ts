@@ -5,7 +5,7 @@
 import { spawnSync } from "node:child_process";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { shellQuote } from "../../src/execution/placeholders.js";
+import { shellQuote } from "../../src/workflow/placeholders.js";
 import { UserError } from "../../src/util/errors.js";
 import { FlowProject } from "../../src/workflow/flow-project.js";
 import { groupOptionWords, shellWords } from "../../src/workflow/group-options.js";

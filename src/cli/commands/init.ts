@@ -2,7 +2,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { expandGrid, parseAssignments } from "../../dataspace/multivalue.js";
 import { findProjectRoot, initProject } from "../../dataspace/project.js";
-import { shellQuote } from "../../execution/placeholders.js";
+import { shellQuote } from "../../workflow/placeholders.js";
 import { UserError } from "../../util/errors.js";
 import { catchInterrupts } from "../interrupt.js";
 import { progressBar } from "../progress.js";

@@ -1,6 +1,6 @@
 import { dumpJson } from "../../dataspace/json.js";
 import type { JsonObject } from "../../dataspace/value.js";
-import { shellQuote } from "../../execution/placeholders.js";
+import { shellQuote } from "../../workflow/placeholders.js";
 import { clusterInForce } from "../../schedulers/cluster-detect.js";
 import { submissionCost, type SubmissionCost } from "../../schedulers/cost.js";
 import { formatHours } from "../../workflow/resource-hours.js";

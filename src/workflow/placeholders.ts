@@ -25,7 +25,7 @@ import type { Job } from "../dataspace/job.js";
 import { dumpJson } from "../dataspace/json.js";
 import { Float, isPlainObject, type JsonObject, type JsonValue, pythonFloatRepr } from "../dataspace/value.js";
 import { UserError } from "../util/errors.js";
-import { parseCommandTemplate, where, type TemplatePart } from "../workflow/command-template.js";
+import { parseCommandTemplate, where, type TemplatePart } from "./command-template.js";
 
 const SAFE_WORD = /^[A-Za-z0-9_./:=+@%^,-]+$/;
 

@@ -3,7 +3,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { initProject } from "../../src/dataspace/project.js";
 import { Float, type JsonObject } from "../../src/dataspace/value.js";
-import { expandCommand, formatValue, shellQuote } from "../../src/execution/placeholders.js";
+import { expandCommand, formatValue, shellQuote } from "../../src/workflow/placeholders.js";
 import { parseCommandTemplate } from "../../src/workflow/command-template.js";
 import { UserError } from "../../src/util/errors.js";
 import { tempDir } from "../helpers.js";
