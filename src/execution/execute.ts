@@ -203,6 +203,7 @@ export async function execute(
     }
   }, 1000).unref();
   let exitCode = 0;
+  let returnedCommand: string | undefined;
   let reason = anyHook ? await runHooks("on_start") : undefined;
   if (reason) {
     write(reason + "\n");
@@ -217,6 +218,7 @@ export async function execute(
       const starter = context.starters?.for(context.slot ?? 0);
       const body = await runBody(item, command, { cwd, env, record, write, echo, project, opts, fork: directives.fork, starter, problems });
       exitCode = body.exitCode;
+      returnedCommand = body.command;
       if (exitCode > 0) reason = body.reason ?? `exit code ${exitCode}`;
       else if (exitCode < 0) reason = exitCode === TIMED_OUT ? "timed out" : `killed by signal ${-exitCode}`;
     } catch (err) {
@@ -257,7 +259,7 @@ export async function execute(
     reason = record.outputError;
   }
   try {
-    record.end(exitCode === TIMED_OUT ? -15 : exitCode);
+    record.end(exitCode === TIMED_OUT ? -15 : exitCode, returnedCommand);
   } catch (err) {
     // A full disk: the run cannot be ended in the journal, and reads terminated once this runner is gone.
     reason = `${reason ?? "it ended"}, and its end could not be recorded: ${errorText(err)}`;
@@ -294,6 +296,8 @@ interface BodyResult {
   exitCode: number;
   /** Why it failed, when known better than by its exit code. */
   reason?: string;
+  /** The shell command a `cmd` function returned (recorded with the run's end). */
+  command?: string;
 }
 
 async function runBody(item: ExecutionItem, command: string | undefined, ctx: BodyContext): Promise<BodyResult> {
@@ -315,12 +319,13 @@ async function runBody(item: ExecutionItem, command: string | undefined, ctx: Bo
     returned = commandOf(item.operation, returned);
   }
   // The command a function returned gets what is left of the operation's time.
+  const returnedCommand = returned as string;
   let timeoutMs = ctx.opts.timeoutMs;
   if (timeoutMs) {
     timeoutMs -= Date.now() - startedAt;
-    if (timeoutMs <= 0) return { exitCode: TIMED_OUT };
+    if (timeoutMs <= 0) return { exitCode: TIMED_OUT, command: returnedCommand };
   }
-  return shell(returned as string, ctx, timeoutMs);
+  return { ...(await shell(returnedCommand, ctx, timeoutMs)), command: returnedCommand };
 }
 
 /**

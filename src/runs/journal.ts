@@ -107,6 +107,8 @@ export interface EndEvent {
   id: string;
   exit?: number;
   len?: number;
+  /** The shell command a `cmd` function returned, which the run ran. */
+  cmd?: string;
 }
 
 /** A change of a run's or group's attributes: sets first, then deletes. */

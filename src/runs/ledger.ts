@@ -77,6 +77,8 @@ export class Run {
   ended?: number = undefined;
   exit?: number = undefined;
   length?: number = undefined;
+  /** The shell command a `cmd` function returned (its `end` says). */
+  returned?: string = undefined;
   attrs: ReadonlyMap<string, unknown> = NO_ATTRIBUTES;
   /** When each attribute key was last changed (only runs whose attributes changed). */
   stamps?: Map<string, Stamp> = undefined;
@@ -346,6 +348,7 @@ export class Ledger {
       run.ended = ev.t;
       run.exit = ev.exit;
       run.length = ev.len;
+      run.returned = ev.cmd;
       if (!this.tracksClaims) return;
       // A run's end gives back the claims of its pair taken before it was made.
       const key = claimKey(run.operation, aggregateOf(run));
@@ -498,7 +501,7 @@ function wellFormed(v: unknown): v is JournalEvent {
     case "start":
       return isTime(v.t) && typeof v.id === "string" && isCount(v.slot) && isCount(v.off);
     case "end":
-      return isTime(v.t) && typeof v.id === "string" && (v.exit === undefined || Number.isSafeInteger(v.exit)) && (v.len === undefined || isCount(v.len));
+      return isTime(v.t) && typeof v.id === "string" && (v.exit === undefined || Number.isSafeInteger(v.exit)) && (v.len === undefined || isCount(v.len)) && (v.cmd === undefined || typeof v.cmd === "string");
     case "attr":
       return isTime(v.t) && typeof v.of === "string" && (v.set === undefined || (isObject(v.set) && attributesWellFormed(v.set))) && (v.delete === undefined || isStrings(v.delete));
     case "group":

@@ -40,7 +40,7 @@ import type { KeptGroup, RunsView } from "./view.js";
 export const CACHED_ROWS = 20;
 
 /** Changes whenever what the cache holds changes; a cache of another format is rebuilt. */
-const FORMAT = 5;
+const FORMAT = 6;
 
 export type ListKind = "runs" | "groups";
 
@@ -83,6 +83,7 @@ type RunTuple = [
   ended: number | undefined,
   exit: number | undefined,
   length: number | undefined,
+  returned: string | undefined,
   attrs: ReadonlyMap<string, unknown> | undefined,
   stamps: Map<string, Stamp> | undefined,
 ];
@@ -228,11 +229,11 @@ function runTuple(r: Run, writerOf: (id: string) => number): RunTuple {
   const seg = r.segmentWriter === undefined ? -1 : writerOf(r.segmentWriter);
   // (an empty `attrs` is the one every run without attributes shares: left out)
   const attrs = r.attrs.size > 0 ? r.attrs : undefined;
-  return [r.id, writerOf(r.writer), r.operation, r.made, r.jobs, r.config, r.flowgroup, r.directives, r.command, r.commandExpanded, r.function, r.started, seg, r.slot, r.offset, r.ended, r.exit, r.length, attrs, r.stamps];
+  return [r.id, writerOf(r.writer), r.operation, r.made, r.jobs, r.config, r.flowgroup, r.directives, r.command, r.commandExpanded, r.function, r.started, seg, r.slot, r.offset, r.ended, r.exit, r.length, r.returned, attrs, r.stamps];
 }
 
 function reviveRun(t: RunTuple, writerIds: string[]): Run {
-  const [id, writer, operation, made, jobs, config, flowgroup, directives, command, commandExpanded, isFunction, started, seg, slot, offset, ended, exit, length, attrs, stamps] = t;
+  const [id, writer, operation, made, jobs, config, flowgroup, directives, command, commandExpanded, isFunction, started, seg, slot, offset, ended, exit, length, returned, attrs, stamps] = t;
   const run = new Run(id, writerIds[writer], operation, made, jobs, config, { flowgroup, directives, command, commandExpanded, function: isFunction });
   run.started = started;
   run.segmentWriter = seg < 0 ? undefined : writerIds[seg];
@@ -241,6 +242,7 @@ function reviveRun(t: RunTuple, writerIds: string[]): Run {
   run.ended = ended;
   run.exit = exit;
   run.length = length;
+  run.returned = returned;
   if (attrs) run.attrs = attrs;
   run.stamps = stamps;
   return run;

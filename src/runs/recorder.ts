@@ -165,11 +165,11 @@ export class RecordedRun {
     }
   }
 
-  /** The run ended with `exit` (negative: killed by signal -exit). */
-  end(exit: number): void {
+  /** The run ended with `exit` (negative: killed by signal -exit); `cmd`: the command a `cmd` function returned. */
+  end(exit: number, cmd?: string): void {
     this.flushMetrics();
     this.ended = true;
     const len = this.segment ? this.segment.position() - this.offset : undefined;
-    this.journal.append({ e: "end", t: nowMicros(), id: this.id, exit, len });
+    this.journal.append(cmd === undefined ? { e: "end", t: nowMicros(), id: this.id, exit, len } : { e: "end", t: nowMicros(), id: this.id, exit, len, cmd });
   }
 }

@@ -96,6 +96,13 @@ export default project;
     expect(cohort(["run"], { cwd: dir }).code).toBe(0);
     const id = lines(cohort(["find"], { cwd: dir }).stdout)[0];
     expect(fs.readFileSync(path.join(dir, "workspace", id, "hello.txt"), "utf8")).toBe(`hi ${id.slice(0, 4)}\n`);
+    // The run records the command the function returned, which is what ran.
+    const ran = `echo hi ${id.slice(0, 4)} > hello.txt`;
+    expect(cohort(["runs", "show", "1"], { cwd: dir }).stdout).toMatch(new RegExp(`^cmd +hello\\(\\)  \\[function\\], which returned: ${ran}$`, "m"));
+    expect(JSON.parse(cohort(["runs", "show", "1", "--json"], { cwd: dir }).stdout).cmd).toEqual({ function: "hello", shell: ran });
+    // ... in a worker (--parallel) too
+    expect(cohort(["exec", "hello", id, "--parallel", "2"], { cwd: dir }).code).toBe(0);
+    expect(JSON.parse(cohort(["runs", "show", "1", "--json"], { cwd: dir }).stdout).cmd).toEqual({ function: "hello", shell: ran });
   });
 
   it.each([[["number"]], [["number", "--parallel", "2"]], [["forked"]]])("a cmd function that returns no string fails its run with one line, without cohort's stack (%j)", (args) => {

@@ -49,7 +49,7 @@ export default async function runsShow(ref: string, opts: RunsShowOptions): Prom
   const groups = groupsOf(view, run);
   const times = { created: run.made, started: run.started, stopped: run.ended };
   const output = tailLines(outputOf(root, view, run), tail);
-  const cmd = run.function ? `${run.operation}()  [function]` : (run.command ?? "");
+  const cmd = run.function ? `${run.operation}()  [function]${run.returned !== undefined ? `, which returned: ${run.returned}` : ""}` : (run.command ?? "");
   const metrics = readMetrics(root, new Set([run.id]), true).runs.get(run.id) ?? new Map<string, MetricSummary>();
   if (opts.json) {
     out(dumpJson(runDetailJson(view, run, metrics, output)) + "\n");
@@ -107,7 +107,7 @@ export function runDetailJson(view: RunsView, run: Run, metrics: Map<string, Met
     config: (config as JsonObject | undefined) ?? null,
     jobs: run.jobs,
     directives: (run.directives as JsonObject | undefined) ?? null,
-    cmd: run.function ? { function: run.operation } : { shell: run.command ?? "" },
+    cmd: run.function ? { function: run.operation, ...(run.returned !== undefined ? { shell: run.returned } : {}) } : { shell: run.command ?? "" },
     exit_code: run.exit ?? null,
     label: summary.label,
     tags: summary.tags,

@@ -134,7 +134,7 @@ export function Run({ id }: { id: string }) {
             </dd>
             <dt>command</dt>
             <dd>
-              <code>{d.cmd.function !== undefined ? `${d.cmd.function}()  [function]` : d.cmd.shell}</code>
+              <code>{d.cmd.function !== undefined ? `${d.cmd.function}()  [function]${d.cmd.shell !== undefined ? `, which returned: ${d.cmd.shell}` : ""}` : d.cmd.shell}</code>
             </dd>
             <dt>created</dt>
             <dd>{timeText(d.created)}</dd>
