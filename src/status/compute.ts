@@ -317,7 +317,10 @@ export async function computeStatus(project: Project, workflow: Workflow, opts: 
     const shownOps = ops.filter((op) => entries.some((g) => g.operations.includes(op.name))).map((op) => op.name);
     const parameters = opts.parameters ?? [];
     report.columns = { operations: shownOps, labels: labels.map((l) => l.name), parameters };
-    report.rows = jobRows(files, shownJobs, shownOps.map((n) => scans.get(n)!), labels, labelValues, parameters);
+    const found = new Set<string>();
+    report.rows = jobRows(files, shownJobs, shownOps.map((n) => scans.get(n)!), labels, labelValues, parameters, found);
+    // (a misspelt key would be a column of blanks, as if no job had it)
+    for (const key of parameters) if (!found.has(key) && shownJobs.length > 0) opts.warn?.(`no job shown has ${key} (-p ${key}: its column is empty)`);
   }
   if (!opts.documents) documents.save(() => new Set(project.index.jobIds));
   return report;
@@ -475,7 +478,8 @@ function labelResult(v: unknown): LabelCell {
   throw new Error(`it returned ${what}; a label returns true/false or a string`);
 }
 
-function jobRows(files: JobFiles, jobs: Job[], scans: OperationScan[], labels: LabelDefinition[], labelValues: LabelCell[][], parameters: string[]): JobRow[] {
+/** The rows of `status -d`; `found` gathers the parameters some job has. */
+function jobRows(files: JobFiles, jobs: Job[], scans: OperationScan[], labels: LabelDefinition[], labelValues: LabelCell[][], parameters: string[], found: Set<string>): JobRow[] {
   // The state of each operation per job: from the aggregate that holds the job.
   const index = new Map<string, number>();
   jobs.forEach((j, i) => index.set(j.id, i));
@@ -492,7 +496,12 @@ function jobRows(files: JobFiles, jobs: Job[], scans: OperationScan[], labels: L
   const getters = parameters.map((key) => {
     const isDoc = key.startsWith("doc.");
     const keys = splitPath(isDoc ? key.slice(4) : key.startsWith("sp.") ? key.slice(3) : key);
-    return (job: Job): JsonValue => (lookupPath(isDoc ? (files.document(job) as JsonValue) : job.spData, keys) ?? null);
+    return (job: Job): JsonValue => {
+      const v = lookupPath(isDoc ? (files.document(job) as JsonValue) : job.spData, keys);
+      if (v === undefined) return null;
+      found.add(key);
+      return v;
+    };
   });
   return jobs.map((job, i) => {
     const operations: Record<string, State | null> = {};

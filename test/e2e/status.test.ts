@@ -111,6 +111,11 @@ describe("cohort status", () => {
     expect(table).toHaveLength(5);
     expect(r.stdout).not.toMatch(/^prepare /m); // -o simulate: neither prepare nor the group
     expect(r.stdout).toMatch(/^simulate +op +4 +1 +1 +2 +after\(prepare\)$/m);
+    expect(r.stderr).toBe("");
+    // A key no job shown has (a typo) is said, not left a column of blanks without a word.
+    const typo = cohort(["status", "-d", "-p", "t", "doc.prepard"], { cwd: dir });
+    expect(typo.code).toBe(0);
+    expect(typo.stderr).toBe("cohort: warning: no job shown has t (-p t: its column is empty)\ncohort: warning: no job shown has doc.prepard (-p doc.prepard: its column is empty)\n");
   });
 
   it("-j and -f narrow the jobs like run", () => {
