@@ -18,7 +18,8 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 import { MessageChannel, type MessagePort } from "node:worker_threads";
 import { errorText, UserError } from "../util/errors.js";
 import { packageFile } from "../util/package-file.js";
-import { FLOW_PROJECT, stackLocations, takeMadeProjects } from "./flow-project.js";
+import { closeNames } from "../util/names.js";
+import { FLOW_PROJECT, post, pre, stackLocations, takeMadeProjects } from "./flow-project.js";
 import type { TransformFailure } from "esbuild";
 import type * as LoaderHooks from "./loader-hooks.js";
 import type { WorkflowDefinition } from "./model.js";
@@ -189,7 +190,20 @@ function describeModuleError(err: unknown, dir: string, name: string, jsLocation
     const message = String(e.message);
     return new UserError(names(message, where) ? message : `${where}: ${message}`, typeof e.hint === "string" ? e.hint : undefined);
   }
-  return new UserError(`${where}: ${text}`, `the error happened while loading ${name}; run with --debug for the stack trace`);
+  return new UserError(`${where}: ${text}`, apiTypo(text) ?? `the error happened while loading ${name}; run with --debug for the stack trace`);
+}
+
+/**
+ * A hint for `pre.isfile(...)` and the like (signac-flow's spellings, a letter's case): the condition
+ * the user likely meant. esbuild strips the types that would have told at compile time.
+ */
+function apiTypo(text: string): string | undefined {
+  const m = /^TypeError: (pre|post)\.(\w+) is not a function$/.exec(text);
+  if (!m) return undefined;
+  const builder = m[1] === "pre" ? pre : post;
+  const known = Object.keys(builder);
+  const [close] = closeNames(m[2], known);
+  return close ? `did you mean ${m[1]}.${close}?` : `the conditions are ${m[1]}.${known.join(`, ${m[1]}.`)}`;
 }
 
 /** Whether `message` names the place `where` (`project.ts:4`), not merely one that begins the same (`project.ts:41`). */

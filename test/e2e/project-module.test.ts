@@ -309,6 +309,15 @@ export default project;
     expect(pretend.stdout).toMatch(/^#SBATCH --job-name=sweep-v2\./m);
   });
 
+  it("a condition spelt as signac-flow spells it (post.isfile) is one line with the one meant", () => {
+    const dir = moduleProject(`import { FlowProject, post } from "cohort";\nconst project = new FlowProject();\nproject.operation(post.isfile("x"), function a(job) {});\nexport default project;\n`, "i=1");
+    const r = cohort(["status"], { cwd: dir });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe("cohort: error: project.ts:3: TypeError: post.isfile is not a function (did you mean post.isFile?)\n");
+    fs.writeFileSync(path.join(dir, "project.ts"), `import { FlowProject, pre } from "cohort";\nexport default new FlowProject();\npre.exists("x");\n`);
+    expect(cohort(["status"], { cwd: dir }).stderr).toMatch(/^cohort: error: project\.ts:3: TypeError: pre\.exists is not a function \(the conditions are pre\.isFile, pre\.true, .*pre\.never.*\)\n$/);
+  });
+
   it("a syntax error names the file and line", () => {
     const dir = moduleProject(`import { FlowProject } from "cohort";\nconst project = new FlowProject(;\nexport default project;\n`, "i=1");
     const r = cohort(["run"], { cwd: dir });
