@@ -100,15 +100,8 @@ function countedMembers(runs: readonly Run[]): Run[] {
   return runs.filter((r) => trashOf(r) === "present").sort((a, b) => a.made - b.made || (a.id < b.id ? -1 : 1));
 }
 
-/** `members`: the group's member ids; `runs`: the runs among them (Ledger.members, Ledger.memberRuns). */
-export function groupColumns(
-  group: Group,
-  ledger: Ledger,
-  live: Liveness,
-  opts: ClusterLookups = {},
-  ids = ledger.members(group),
-  runs: readonly Run[] = ledger.memberRuns(group),
-): GroupColumns {
+/** `runs`: the runs among the group's members (Ledger.memberRuns). */
+export function groupColumns(group: Group, ledger: Ledger, live: Liveness, opts: ClusterLookups = {}, runs: readonly Run[] = ledger.memberRuns(group)): GroupColumns {
   const members = countedMembers(runs);
   const facts: MemberFacts[] = members.map((r) => ({ operation: r.operation, started: r.started, status: runStatus(r, ledger, live) }));
   const statuses: GroupStatus[] = facts.map((f) => f.status);
@@ -119,12 +112,13 @@ export function groupColumns(
     settled = false;
   } else if (group.kind === "batch" || group.kind === "pipeline") {
     // The runner making the group counts as one more member until it has finished: running while it
-    // lives, terminated when it died before making every run it planned.
+    // lives, terminated when it died before making every run it planned. The runs it made are those
+    // that joined by their own event: members removed or added by hand since do not change that count.
     if (group.ended === undefined) {
       const runner = ledger.writers.get(group.writer);
       statuses.push(live.alive(runner) ? "running" : "terminated");
       settled &&= live.gone(runner);
-    } else if (group.planned !== undefined && ids.length < group.planned) statuses.push("terminated");
+    } else if (group.planned !== undefined && group.joined.length < group.planned) statuses.push("terminated");
   }
   const jobs = new Set<string>();
   for (const r of members) for (const j of r.jobs) jobs.add(j);

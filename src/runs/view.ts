@@ -137,7 +137,7 @@ export class RunsView {
   groupColumns(group: Group): GroupColumns {
     let c = this.columns.get(group.id);
     if (!c) {
-      c = groupColumns(group, this.ledger, this.live, this.opts, this.members(group), this.memberRuns(group));
+      c = groupColumns(group, this.ledger, this.live, this.opts, this.memberRuns(group));
       this.columns.set(group.id, c);
     }
     return c;

@@ -126,6 +126,16 @@ describe("batches of a flag operation", () => {
     expect(ok(dir, "group", "show", "1").stdout).toMatch(/^members \(2\)$/m);
   });
 
+  it("a finished batch stays completed when a member is taken out or deleted by hand: it made every run it planned", () => {
+    const dir = project();
+    ok(dir, "run", "train", "lr={1,2,3}");
+    ok(dir, "group", "remove", "1", "1");
+    ok(dir, "runs", "delete", "2");
+    const [row] = JSON.parse(ok(dir, "runs", "-g", "--json").stdout).filter((r: { type: string }) => r.type === "group");
+    expect(row).toMatchObject({ kind: "batch", status: "completed" });
+    expect(ok(dir, "group", "show", row.name).stdout).toMatch(/^members \(2\)$/m);
+  });
+
   it("key=a key=b is key={a,b}; a grid runs every combination, the first flag outermost", () => {
     const dir = project();
     ok(dir, "run", "train", "lr=0.5", "lr=0.25", "epochs={1,2}");

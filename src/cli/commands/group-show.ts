@@ -78,8 +78,9 @@ export default async function groupShow(ref: string, opts: { json?: boolean }): 
       return v === undefined ? "" : formatMetric(v);
     }),
   ]);
-  // A batch that made fewer runs than it planned (stopped half-way) says so: that is why it is not completed.
-  const planned = g.planned !== undefined && g.planned > cells.length ? ` of ${g.planned} planned` : "";
+  // A batch that made fewer runs than it planned (stopped half-way) says so: that is why it is not
+  // completed. The runs it made joined it by their own event; members removed by hand still count.
+  const planned = g.planned !== undefined && g.planned > g.joined.length ? ` of ${g.planned} planned` : "";
   text += `members (${cells.length}${planned})\n` + (cells.length ? indent(renderTable([...ROW_HEAD, ...names], cells)) + "\n" : "");
   const lines = commentLines(comments);
   if (lines.length > 0) text += "comments\n" + indent(lines.join("\n")) + "\n";
