@@ -294,8 +294,9 @@ export interface InvocationResult {
 
 /** Runs what `plan` says: flag runs first, then the job groups (in passes, or `--force` on a batch's jobs). */
 export async function runPlan(project: Project, workflow: Workflow, plan: RunPlan, events: InvocationEvents): Promise<InvocationResult> {
-  // A batch of a flag operation knows how many runs it will make; one of job operations, as many as are eligible.
-  const planned = plan.jobGroups.length === 0 ? plan.flagItems.length : undefined;
+  // A batch of a flag operation knows how many runs it will make (no more than -n allows, so that a
+  // batch cut short by -n is not read as stopped half-way); one of job operations, as many as are eligible.
+  const planned = plan.jobGroups.length === 0 ? Math.min(plan.flagItems.length, plan.limit ?? Infinity) : undefined;
   const group = InvocationGroup.start(project.root, groupPlan(workflow, plan.groups, plan.batch, planned));
   const common = { ...events, keepGoing: plan.keepGoing, timeoutMs: plan.timeoutMs, machine: plan.machine, joins: () => group.forNewRun() };
   const { limit } = plan;

@@ -136,6 +136,15 @@ describe("batches of a flag operation", () => {
     expect(ok(dir, "group", "show", row.name).stdout).toMatch(/^members \(2\)$/m);
   });
 
+  it("-n N caps a batch: it plans N runs, and reads completed once they all completed", () => {
+    const dir = project();
+    ok(dir, "run", "train", "lr={1..5}", "-n", "2");
+    expect(readRuns(dir)).toHaveLength(2);
+    expect(groups(dir)[0].planned).toBe(2);
+    expect(JSON.parse(ok(dir, "runs", "-g", "--json").stdout)).toMatchObject([{ type: "group", kind: "batch", status: "completed" }]);
+    expect(ok(dir, "group", "show", "1").stdout).toMatch(/^members \(2\)$/m);
+  });
+
   it("key=a key=b is key={a,b}; a grid runs every combination, the first flag outermost", () => {
     const dir = project();
     ok(dir, "run", "train", "lr=0.5", "lr=0.25", "epochs={1,2}");
