@@ -322,7 +322,9 @@ export async function runPlan(project: Project, workflow: Workflow, plan: RunPla
       claimedElsewhere = gate.skipped;
     }
   }
-  group.finish();
+  // An interrupted runner has not made every run it would have: its group stays open, so that it reads
+  // terminated once the runner is gone, even when the run in hand completed (a function returns on Ctrl-C).
+  if (summary.stopped !== "interrupted") group.finish();
   return { summary, group, claimedElsewhere };
 }
 

@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import { makeGroup } from "../../src/runs/groups.js";
 import { readLedger } from "../../src/runs/ledger.js";
 import { newRunId } from "../../src/runs/run-id.js";
-import { cohort, readJournals, readRuns, tempDir } from "../helpers.js";
+import { cohort, cohortInBackground, readJournals, readRuns, tempDir, waitFor } from "../helpers.js";
 
 const TOML = `
 [operations.prepare]
@@ -95,6 +95,32 @@ describe("pipeline groups", () => {
     expect(runs.map((run) => run.exit)).toEqual([0, 0, 0, 3]); // stopped after the first failure
     const [pipeline] = groups(dir);
     expect(pipeline.members).toEqual(runs.map((run) => run.id).sort());
+  });
+
+  it("a pipeline stopped by Ctrl-C reads terminated, even when the run in hand completed", async () => {
+    const dir = tempDir();
+    expect(cohort(["init", "i={1,2,3}"], { cwd: dir }).code).toBe(0);
+    // a function run in cohort finishes what it does on Ctrl-C: its run completes
+    fs.writeFileSync(
+      path.join(dir, "project.ts"),
+      `import fs from "node:fs";
+import { FlowProject, post } from "cohort";
+const project = new FlowProject();
+const ab = project.makeGroup({ name: "ab" });
+project.operation(ab, post.isFile("a.done"), async function a(job) {
+  await new Promise((r) => setTimeout(r, 1500));
+  fs.writeFileSync(job.path + "/a.done", "");
+});
+export default project;
+`,
+    );
+    const run = cohortInBackground(["run", "-o", "ab"], { cwd: dir });
+    await waitFor("the first run to start", () => run.stderr().includes("cohort: a [ab] on"));
+    process.kill(run.pid, "SIGINT");
+    expect((await run.done).code).toBe(130);
+    const rows = JSON.parse(ok(dir, ["runs", "-g", "--json"]).stdout) as { type: string; kind?: string; status: string }[];
+    expect(rows.map((r) => [r.kind, r.status])).toEqual([["pipeline", "terminated"]]);
+    expect(JSON.parse(ok(dir, ["runs", "--json"]).stdout).map((r: { status: string }) => r.status)).toEqual(["completed"]);
   });
 
   it("with COHORT_SUBMISSION_GROUP, runs join that group and no pipeline group is made", () => {
