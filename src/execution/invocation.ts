@@ -322,9 +322,11 @@ export async function runPlan(project: Project, workflow: Workflow, plan: RunPla
       claimedElsewhere = gate.skipped;
     }
   }
-  // An interrupted runner has not made every run it would have: its group stays open, so that it reads
-  // terminated once the runner is gone, even when the run in hand completed (a function returns on Ctrl-C).
-  if (summary.stopped !== "interrupted") group.finish();
+  // A runner stopped half-way (interrupted, a pass refused as one that can never fit, its project
+  // moved) has not made every run it would have: its group stays open, so that it reads terminated once
+  // the runner is gone, even when the runs it made completed (a function returns on Ctrl-C). A failure
+  // or -n ends it as planned.
+  if (!summary.stopped || summary.stopped === "failure" || summary.stopped === "limit") group.finish();
   return { summary, group, claimedElsewhere };
 }
 

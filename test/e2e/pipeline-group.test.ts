@@ -123,6 +123,16 @@ export default project;
     expect(JSON.parse(ok(dir, ["runs", "--json"]).stdout).map((r: { status: string }) => r.status)).toEqual(["completed"]);
   });
 
+  it("a pipeline whose later pass is refused (it can never fit) reads terminated, not completed", () => {
+    const dir = project();
+    fs.appendFileSync(path.join(dir, "cohort.toml"), `\n[operations.huge]\ncommand = "true"\npre = [{ after = ["prepare"] }]\ndirectives = { np = 100000 }\n\n[groups.big]\noperations = ["prepare", "huge"]\n`);
+    const r = cohort(["run", "-o", "big", "--parallel", "2"], { cwd: dir });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/can never run here/);
+    const rows = JSON.parse(ok(dir, ["runs", "-g", "--json"]).stdout) as { kind?: string; status: string }[];
+    expect(rows.map((x) => [x.kind, x.status])).toEqual([["pipeline", "terminated"]]);
+  });
+
   it("with COHORT_SUBMISSION_GROUP, runs join that group and no pipeline group is made", () => {
     const dir = project();
     ok(dir, ["run", "note"]); // some run, to make a group by hand from
