@@ -315,6 +315,16 @@ describe("delete, restore, purge", () => {
     expect(c("runs", "--deleted").stderr).toBe("no deleted runs\n");
   });
 
+  it("runs compare says so when a run it is given is deleted, rather than leave it out without a word", () => {
+    const { c } = project();
+    const name = json(c("runs", "--json").stdout)[1].name;
+    c("runs", "delete", name);
+    const r = c("runs", "compare", name, "1");
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain(`cohort: warning: run ${name} is deleted: it is not compared ('cohort runs restore ${name}' brings it back)\n`);
+    expect(r.stdout).not.toContain(name);
+  });
+
   it("purge removes the output; the run is then 'purged' wherever it is named", () => {
     const { dir, newest, c } = project();
     const name = json(c("runs", "--json").stdout)[0].name;

@@ -63,6 +63,8 @@ export function comparedRuns(view: RunsView, refs: string[], opts: RunsCompareOp
         members.forEach(add);
         continue;
       }
+      // (a run named outright and left out would vanish from the table without a word)
+      if (trashOf(run) === "deleted") warn(`run ${run.name} is deleted: it is not compared ('cohort runs restore ${run.name}' brings it back)`);
       add(run);
     }
   } else runs = listedRuns(view, opts.deleted ?? false);
