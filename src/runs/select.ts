@@ -107,6 +107,8 @@ export function resolveGroup(view: RunsView, ref: string): Group {
   if (found.length > 1) throw ambiguous(isRunName(want) ? "group name" : "group id prefix", ref, found);
   if (found.length === 0) {
     if (deletedGroupsNamed(view, want).length > 0) throw new UserError(`group ${ref} is deleted`, `'cohort group restore ${ref}' brings it back`);
+    // (as a group named where a run is expected is told apart above)
+    if (matching(view.ledger.runs.keys(), want).length > 0) throw new UserError(`${ref} is a run, not a run group`, `'cohort runs show ${ref}' shows it; 'cohort runs -g' lists the groups`);
     throw new UserError(`no group named ${ref}`, "'cohort runs -g -a' lists them; name a group by its name, an id prefix of 4 or more hex digits, or its #");
   }
   return groups.find((g) => g.id === found[0])!;

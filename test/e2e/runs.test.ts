@@ -467,6 +467,9 @@ describe("naming runs", () => {
     expectUserError(c("runs", "show", "babab-babab"), /no run named babab-babab \('cohort runs -a' lists them/);
     expectUserError(c("runs", "show", "99"), /no run #99/);
     expectUserError(c("group", "show", "babab-babab"), /no group named babab-babab/);
+    // a run named where a group is expected says what it is, as a group named where a run is does
+    const run = json(c("runs", "--json").stdout)[0].name;
+    expectUserError(c("group", "show", run), new RegExp(`^cohort: error: ${run} is a run, not a run group \\('cohort runs show ${run}' shows it`));
     expectUserError(c("group", "add", "babab-babab", "1"), /no group named/);
     expectUserError(c("group", "create", "nosuch"), /no run named nosuch/);
     expectUserError(c("runs", "label", "1", "--set", "x", "--clear"), /--set and --clear cannot go together/);
