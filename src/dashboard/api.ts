@@ -222,11 +222,12 @@ export async function groupPage(state: DashboardState, ref: string): Promise<Jso
   const members = new Set(view.ledger.members(group));
   const rows = state.listed(view).flatMap((run, i) => (members.has(run.id) ? [{ row: { type: "run", run } as Row, index: i + 1 }] : []));
   // What `cohort group show` says besides: the details of its kind (a batch's flags), each on one line
-  // (its operation is the group's), and how many runs a batch planned.
+  // (its operation is the group's), how many runs a batch planned and how many its runner made (the
+  // runs that joined it by their own event: members taken out or added by hand since do not count).
   const summary = view.groupSummary(group);
   const details: JsonObject = {};
   for (const [k, v] of Object.entries(groupDetails(group.attrs))) if (!(k === "operation" && v === summary.operation)) details[k] = detailText(v);
-  return { ...groupJson(view, group, undefined), details, planned: group.planned ?? null, comments: commentsJson(commentsOf(group.attrs)), rows: jsonRows(view, rows) };
+  return { ...groupJson(view, group, undefined), details, planned: group.planned ?? null, made: group.planned === undefined ? null : group.joined.length, comments: commentsJson(commentsOf(group.attrs)), rows: jsonRows(view, rows) };
 }
 
 /**

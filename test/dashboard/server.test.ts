@@ -87,6 +87,14 @@ describe("the API answers as the commands do", () => {
     expect(((await json("/api/runs?group=2")) as { rows: unknown[] }).rows).toEqual(cli("runs", "-g", "2", "--json"));
   });
 
+  it("a group: what cohort group show --json says of it, with the runs a batch planned and made", async () => {
+    const batch = (cli("runs", "-g", "-a", "--json") as { kind?: string; id: string }[]).find((r) => r.kind === "batch")!;
+    const shown = cli("group", "show", batch.id, "--json") as Record<string, unknown>;
+    const page = (await json(`/api/groups/${batch.id}`)) as Record<string, unknown>;
+    expect(page).toMatchObject({ id: batch.id, planned: 3, made: 3 });
+    expect([page.planned, page.made]).toEqual([shown.planned, shown.made]);
+  });
+
   it("a run: cohort runs show --json, with its metrics over steps and its output", async () => {
     const shown = cli("runs", "show", "1", "--json") as Record<string, unknown>;
     const page = (await json("/api/runs/1")) as Record<string, unknown>;

@@ -134,6 +134,7 @@ describe("batches of a flag operation", () => {
     const [row] = JSON.parse(ok(dir, "runs", "-g", "--json").stdout).filter((r: { type: string }) => r.type === "group");
     expect(row).toMatchObject({ kind: "batch", status: "completed" });
     expect(ok(dir, "group", "show", row.name).stdout).toMatch(/^members \(2\)$/m);
+    expect(JSON.parse(ok(dir, "group", "show", row.name, "--json").stdout)).toMatchObject({ planned: 3, made: 3 });
   });
 
   it("-n N caps a batch: it plans N runs, and reads completed once they all completed", () => {

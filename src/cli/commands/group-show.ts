@@ -46,7 +46,7 @@ export default async function groupShow(ref: string, opts: { json?: boolean }): 
       }
       return { ...runJson(view.summary(members[k]!), index.get(id)), metrics: m };
     });
-    out(dumpJson({ ...groupJson(view, g, undefined), details, planned: g.planned ?? null, ...(submission ? { output } : {}), runs: memberRuns, comments: commentsJson(comments) }) + "\n");
+    out(dumpJson({ ...groupJson(view, g, undefined), details, planned: g.planned ?? null, made: g.planned === undefined ? null : g.joined.length, ...(submission ? { output } : {}), runs: memberRuns, comments: commentsJson(comments) }) + "\n");
     return;
   }
   const now = Date.now();

@@ -69,6 +69,8 @@ interface GroupPage extends RunRow {
   details: Record<string, string>;
   /** How many runs a batch or pipeline planned (null: not said). */
   planned: number | null;
+  /** How many runs its runner made, when it planned some. */
+  made: number | null;
   comments: Comment[];
   rows: RunRow[];
 }
@@ -109,7 +111,7 @@ export function Group({ id }: { id: string }) {
           <p>
             <a href={href("compare", "", { group: d.id })}>compare its members</a>
           </p>
-          <RunsTable rows={d.rows} caption={`Members (${d.rows.length}${d.planned !== null && d.planned > d.members.length ? ` of ${d.planned} planned` : ""})`} />
+          <RunsTable rows={d.rows} caption={`Members (${d.rows.length}${d.planned !== null && d.made !== null && d.planned > d.made ? ` of ${d.planned} planned` : ""})`} />
         </>
       )}
     </section>
