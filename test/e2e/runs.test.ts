@@ -215,7 +215,7 @@ describe("cohort runs show", () => {
 
 describe("label, tag, comment", () => {
   it("label --set and --clear; tag --add and --remove (KEY=VALUE too)", () => {
-    const { c } = project();
+    const { dir, c } = project();
     expect(c("runs", "label", "1", "2", "--set", "candidate").code).toBe(0);
     expect(json(c("runs", "--json").stdout).map((x) => x.label)).toEqual(["candidate", "candidate", "", "", ""]);
     expect(table(c("runs").stdout)[0][5]).toBe("candidate");
@@ -227,6 +227,11 @@ describe("label, tag, comment", () => {
     expect(r.code).toBe(0);
     expect(r.stderr).toMatch(/warning: run .* has no tag nope/);
     expect(json(c("runs", "--json").stdout)[0].tags).toEqual(["b", "lr=0.01"]);
+    // removing a tag a run does not have records nothing; a run left without tags says so
+    const events = readJournals(dir).flatMap((j) => j.events).length;
+    const untagged = c("runs", "tag", "2", "--remove", "nope");
+    expect(untagged.stdout).toBe(`${json(c("runs", "--json").stdout)[1].name}  no tags\n`);
+    expect(readJournals(dir).flatMap((j) => j.events)).toHaveLength(events);
   });
 
   it("comment -m, --list (table and JSON), --delete by id prefix", () => {

@@ -75,10 +75,12 @@ async function tag(noun: Noun, refs: string[], opts: TagOptions): Promise<void> 
     } else {
       const absent = tags.filter((x) => !have.has(x));
       if (absent.length > 0) warn(`${noun} ${t.name} has no tag ${absent.join(", ")}`);
-      t.change({ delete: tags.filter((x) => have.has(x)).map((x) => `tag:${x}`) });
+      // (nothing to remove: no event, which would change nothing)
+      const gone = tags.filter((x) => have.has(x));
+      if (gone.length > 0) t.change({ delete: gone.map((x) => `tag:${x}`) });
       for (const x of tags) have.delete(x);
     }
-    out(`${t.name}  tags ${[...have].sort().join(", ")}\n`);
+    out(`${t.name}  ${have.size > 0 ? `tags ${[...have].sort().join(", ")}` : "no tags"}\n`);
   }
 }
 
