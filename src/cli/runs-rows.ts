@@ -12,8 +12,12 @@ import { warn } from "./context.js";
 import { humanTime, isoTime } from "./when.js";
 import { printable } from "../util/text.js";
 
-/** The project root of the working directory and its runs: every command reads them once. `groups`: see viewWithScheduler. */
-export async function openRuns(groups = true): Promise<{ root: string; view: RunsView }> {
+/**
+ * The project root of the working directory and its runs: every command reads them once. `groups`: the
+ * command shows a group's status, so the scheduler is asked about open submissions (viewWithScheduler);
+ * commands that only name, label or change runs and groups leave it unasked.
+ */
+export async function openRuns(groups = false): Promise<{ root: string; view: RunsView }> {
   const root = projectRootOf(process.cwd());
   return { root, view: await viewWithScheduler(root, (opts) => RunsView.read(root, opts), groups) };
 }

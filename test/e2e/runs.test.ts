@@ -2,7 +2,8 @@ import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { COHORT, cohort, journalDirOf, lines, readJournals, readRuns, tempDir } from "../helpers.js";
+import { COHORT, cohort, fakeSqueue, journalDirOf, lines, readJournals, readRuns, tempDir } from "../helpers.js";
+import { makeGroup } from "../../src/runs/groups.js";
 
 const TOML = `
 [project]
@@ -454,6 +455,32 @@ describe("cohort group", () => {
     // a deleted member leaves the group's columns
     c("runs", "delete", "4");
     expect(JSON.parse(c("group", "show", g2, "--json").stdout).operation).toBe("simulate");
+  });
+});
+
+describe("the scheduler", () => {
+  it("is asked about an open submission only by the commands that show a group's status", () => {
+    const { dir } = project();
+    const squeue = fakeSqueue();
+    squeue.queue("5|x|PENDING|Priority\n");
+    const sub = makeGroup(dir, { kind: "submission", details: { flowgroup: "ex", scheduler: "slurm", scheduler_job_id: "5", job_name: "x" } });
+    const c = (...args: string[]) => {
+      const r = cohort(args, { cwd: dir, env: squeue.env });
+      expect(r.code, `${args.join(" ")}: ${r.stderr}`).toBe(0);
+      return r;
+    };
+    c("runs", "label", "1", "--set", "x");
+    c("runs", "tag", "1", "--add", "t");
+    c("runs", "comment", "1", "-m", "note");
+    c("runs", "show", "1");
+    c("runs", "delete", "1");
+    c("runs", "restore", "1");
+    c("runs", "compare", "1", "2");
+    c("group", "label", sub.id, "--set", "queued one");
+    c("group", "create", "1", "2");
+    expect(squeue.calls()).toBe(0);
+    expect(JSON.parse(c("group", "show", sub.id, "--json").stdout).status).toBe("queued");
+    expect(squeue.calls()).toBe(1);
   });
 });
 

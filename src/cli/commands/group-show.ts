@@ -19,7 +19,8 @@ const OWN_KEYS = /^(run:|tag:|comment:|label$|kind$|trash$)/;
 
 /** `cohort group show GROUP`: its attributes, derived columns and members. */
 export default async function groupShow(ref: string, opts: { json?: boolean }): Promise<void> {
-  const { root, view } = await openRuns();
+  // (its status counts its cluster job, when it is a submission: the scheduler is asked)
+  const { root, view } = await openRuns(true);
   warnDamaged(view);
   const g = resolveGroup(view, ref);
   const group = view.groupSummary(g);

@@ -17,7 +17,7 @@ export default async function jobRm(prefixes: string[], opts: { force?: boolean 
  */
 async function refuseJobsInUse(ids: string[]): Promise<void> {
   const wanted = new Set(ids);
-  const { view } = await openRuns(false);
+  const { view } = await openRuns();
   const busy: [string, Run][] = [];
   for (const run of view.runs) {
     if (run.exit !== undefined || run.ended !== undefined) continue;
