@@ -91,9 +91,9 @@ describe("cohort runs compare", () => {
     expect(comparison(root, { sort: "-operation" }).rows.map((r) => r.run.operation)).toEqual(["train", "train", "train", "eval"]);
   });
 
-  it("JSON: per run its columns, the keys shown as config, metrics as numbers", () => {
+  it("JSON: per run its columns (started as cohort runs --json gives it), the keys shown as config, metrics as numbers", () => {
     const [first] = comparisonJson(comparison(project()));
-    expect(first).toMatchObject({ operation: "train", status: "completed", started: "2026-03-01T12:01:00.000Z", duration: 12.5, config: { lr: 0.0001, "opt.name": "adam", seed: null }, metrics: { acc: 0.5, loss: 1.25 } });
+    expect(first).toMatchObject({ operation: "train", status: "completed", started: Date.parse("2026-03-01T12:01:00.000Z") * 1000, started_iso: "2026-03-01T12:01:00.000Z", duration: 12.5, config: { lr: 0.0001, "opt.name": "adam", seed: null }, metrics: { acc: 0.5, loss: 1.25 } });
   });
 
   it("fits the terminal's width: columns are left out from the right, and named", () => {

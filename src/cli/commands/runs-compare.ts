@@ -117,7 +117,7 @@ export function comparisonCsv(cmp: Comparison): string {
   return lines.join("\n") + "\n";
 }
 
-/** The comparison as JSON: per run its fixed columns, `config` (the keys shown) and `metrics`. */
+/** The comparison as JSON: per run its fixed columns (`started` as `cohort runs --json` has it), `config` (the keys shown) and `metrics`. */
 export function comparisonJson(cmp: Comparison): JsonObject[] {
   return cmp.rows.map((row) => {
     const o: JsonObject = { id: row.run.id };
@@ -127,7 +127,11 @@ export function comparisonJson(cmp: Comparison): JsonObject[] {
       const d = dataOf(c, row.values[i]);
       if (c.kind === "key") config[c.key] = d;
       else if (c.kind === "metric") metrics[c.heading] = d;
-      else o[c.kind] = d;
+      else if (c.kind === "started") {
+        // (as `cohort runs --json` gives it: epoch microseconds, and the ISO form beside)
+        o.started = row.run.started ?? null;
+        o.started_iso = d;
+      } else o[c.kind] = d;
     });
     o.config = config;
     o.metrics = metrics;

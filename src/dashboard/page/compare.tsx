@@ -18,7 +18,8 @@ interface Row {
   name: string;
   operation: string;
   status: string;
-  started: string | null;
+  /** Epoch microseconds. */
+  started: number | null;
   duration: number | null;
   config: Record<string, unknown>;
   metrics: Record<string, unknown>;
@@ -37,7 +38,7 @@ function cell(c: Column, r: Row): unknown {
 
 /** A cell as the table shows it: times as the other pages show them, durations as the command does. */
 function cellText(c: Column, r: Row): string {
-  if (c.kind === "started") return r.started === null ? "" : timeText(Date.parse(r.started) * 1000);
+  if (c.kind === "started") return timeText(r.started);
   if (c.kind === "duration") return r.duration === null ? "" : runDurationText(r.duration);
   return jsonText(cell(c, r) ?? "");
 }
