@@ -5,7 +5,7 @@
 import os from "node:os";
 import type { JsonObject } from "../dataspace/value.js";
 import { projectRootOf } from "../dataspace/root.js";
-import type { ClusterLookups } from "../runs/run-status.js";
+import { trashOf, type ClusterLookups } from "../runs/run-status.js";
 import { RunsView, type Group, type ListedGroup, type ListedRun } from "../runs/view.js";
 import { clusterJobOf, liveJobIds, pendingClusterView, submissionsOf } from "../schedulers/tracking.js";
 import { warn } from "./context.js";
@@ -116,5 +116,6 @@ export function groupJson(view: RunsView, g: Group, index: number | undefined): 
     tags: group.tags,
     jobs: view.groupColumns(g).jobs,
     members: group.members,
+    deleted: trashOf(g) === "deleted",
   };
 }

@@ -422,7 +422,7 @@ describe("cohort group", () => {
     // deleted groups are listed, numbered among themselves, as restore counts
     expect(c("runs", "-g", "--deleted").stderr).toBe("no deleted groups\n");
     c("group", "delete", g);
-    expect(json(c("runs", "-g", "--deleted", "--json").stdout).map((x) => [x.index, x.name])).toEqual([[1, g]]);
+    expect(json(c("runs", "-g", "--deleted", "--json").stdout).map((x) => [x.index, x.name, x.deleted])).toEqual([[1, g, true]]);
     expect(c("group", "restore", "1").stdout).toBe(`${g}  restored\n`);
     expectUserError(c("group", "restore", "1"), /no deleted group #1/);
   });
