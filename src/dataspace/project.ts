@@ -3,8 +3,9 @@ import path from "node:path";
 import { UserError } from "../util/errors.js";
 import { makeDirs, sweepStaleTemps, tempNameFor, writeFileAtomic } from "../util/fs.js";
 import { Document, guardedDocument, readDocumentFile } from "./document.js";
-import { compileFilter, filterNeedsDoc } from "./filter.js";
+import { compileFilter } from "./filter.js";
 import { jobId } from "./id.js";
+import type { JobFiles } from "./job-files.js";
 import { JobIndex } from "./job-index.js";
 import { Job, JOB_DOCUMENT_FILE, writeStatepoint, type JobOwner } from "./job.js";
 import { canonicalJson } from "./json.js";
@@ -137,18 +138,25 @@ export class Project implements JobOwner {
     return jobIds.map((id, i) => new Job(id, statepoints[i], prefix + id, this));
   }
 
-  /** The jobs matching a filter in signac's query language (SPEC §2.2), ordered by id. */
-  find(filter: JsonObject = {}): Job[] {
+  /**
+   * The jobs matching a filter in signac's query language (SPEC §2.2), ordered by id. `files` reads the
+   * documents the filter needs (by default, each from its file), so that a caller can keep them.
+   */
+  find(filter: JsonObject = {}, files?: Pick<JobFiles, "document">): Job[] {
     const match = compileFilter(filter);
-    const needsDoc = filterNeedsDoc(filter);
     const { jobIds, statepoints } = this.index;
     const out: Job[] = [];
     const prefix = this.workspace + path.sep;
     const noDoc = () => ({});
     // Paths and document readers are made only where needed: this loop runs over every job.
     for (let i = 0; i < jobIds.length; i++) {
-      const doc = needsDoc ? () => readDocumentFile(prefix + jobIds[i] + path.sep + JOB_DOCUMENT_FILE) ?? {} : noDoc;
-      if (match(statepoints[i], doc)) out.push(new Job(jobIds[i], statepoints[i], prefix + jobIds[i], this));
+      if (!match.needsDoc) {
+        if (match(statepoints[i], noDoc)) out.push(new Job(jobIds[i], statepoints[i], prefix + jobIds[i], this));
+        continue;
+      }
+      const job = new Job(jobIds[i], statepoints[i], prefix + jobIds[i], this);
+      const doc = files ? () => files.document(job) as JsonObject : () => readDocumentFile(job.fn(JOB_DOCUMENT_FILE)) ?? {};
+      if (match(statepoints[i], doc)) out.push(job);
     }
     return out;
   }

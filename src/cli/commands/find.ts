@@ -1,7 +1,6 @@
-import path from "node:path";
 import { readDocumentFile } from "../../dataspace/document.js";
 import { parseFilterArgs } from "../../dataspace/filter.js";
-import { JOB_DOCUMENT_FILE } from "../../dataspace/job.js";
+import { JOB_DOCUMENT_FILE, type Job } from "../../dataspace/job.js";
 import { dumpJson } from "../../dataspace/json.js";
 import { splitPath } from "../../dataspace/keys.js";
 import { lookupPath } from "../../dataspace/project.js";
@@ -18,17 +17,29 @@ interface FindOptions {
 export default async function find(filterArgs: string[], opts: FindOptions): Promise<void> {
   const filter = parseFilterArgs(filterArgs);
   const project = loadProject();
-  const jobs = project.find(filter);
-  if (!opts.sp && !opts.doc && !opts.json) {
+  // With `--doc`, each document the filter read is kept for its column: every file is read once.
+  const read = new Map<string, JsonObject>();
+  const docOf = (job: Job): JsonObject => {
+    let doc = read.get(job.id);
+    if (doc === undefined) {
+      doc = readDocumentFile(job.fn(JOB_DOCUMENT_FILE)) ?? {};
+      if (opts.doc) read.set(job.id, doc);
+    }
+    return doc;
+  };
+  const jobs = project.find(filter, { document: docOf });
+  const rows =
+    opts.sp || opts.doc || opts.json
+      ? jobs.map((job) => ({
+          id: job.id,
+          sp: opts.sp || opts.json ? pick(job.spData, opts.sp) : undefined,
+          doc: opts.doc ? pick(docOf(job), opts.doc) : undefined,
+        }))
+      : undefined;
+  if (!rows) {
     out(jobs.map((j) => j.id + "\n").join(""));
     return;
   }
-  const docOf = (dir: string): JsonObject => readDocumentFile(path.join(dir, JOB_DOCUMENT_FILE)) ?? {};
-  const rows = jobs.map((job) => ({
-    id: job.id,
-    sp: opts.sp || opts.json ? pick(job.spData, opts.sp) : undefined,
-    doc: opts.doc ? pick(docOf(job.path), opts.doc) : undefined,
-  }));
   if (opts.json) {
     out(dumpJson(rows.map((r) => ({ id: r.id, ...(r.sp ? { sp: r.sp } : {}), ...(r.doc ? { doc: r.doc } : {}) }))) + "\n");
     return;
