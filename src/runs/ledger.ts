@@ -453,12 +453,21 @@ export function aggregateOf(run: Run): string {
 // ---------------------------------------------------------------------------------------------
 // Reading
 
-/** Parses a journal's complete lines; bad lines are counted in `ledger.skipped`. */
-export function applyText(ledger: Ledger, writer: string, text: string): void {
+/**
+ * Parses a journal's complete lines; bad lines are counted in `ledger.skipped`. With `kinds`, a line
+ * whose kind is another is skipped unparsed: cohort writes `e` first (`{"e":"run",...`), so the kind is
+ * read from the text; a line written otherwise is parsed to tell.
+ */
+export function applyText(ledger: Ledger, writer: string, text: string, kinds?: ReadonlySet<string>): void {
   let at = 0;
   while (at < text.length) {
     let nl = text.indexOf("\n", at);
     if (nl < 0) nl = text.length;
+    const kind = kinds && kindOfLine(text, at, nl);
+    if (kind !== undefined && !kinds!.has(kind)) {
+      at = nl + 1;
+      continue;
+    }
     if (nl > at) {
       let ev: unknown;
       try {
@@ -471,6 +480,18 @@ export function applyText(ledger: Ledger, writer: string, text: string): void {
     }
     at = nl + 1;
   }
+}
+
+const KIND_PREFIX = '{"e":"';
+
+/** The kind of the line from `at` to `nl` where it starts as cohort writes it; undefined (parse it) otherwise. */
+function kindOfLine(text: string, at: number, nl: number): string | undefined {
+  if (!text.startsWith(KIND_PREFIX, at)) return undefined;
+  const from = at + KIND_PREFIX.length;
+  const end = text.indexOf('"', from);
+  if (end < 0 || end > nl || text.charCodeAt(end + 1) !== 44 /* , */) return undefined;
+  const kind = text.slice(from, end);
+  return kind.includes("\\") ? undefined : kind;
 }
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
@@ -526,6 +547,8 @@ export interface TailOptions {
   skip?: ReadonlySet<string>;
   /** Keep claims (ledger.claims, ledger.lastMade). */
   claims?: boolean;
+  /** Apply only events of these kinds (`e`): a reader needing few of them skips the lines of runs unparsed. */
+  kinds?: ReadonlySet<string>;
 }
 
 /** How far each journal of a project has been read; reads only what was appended since. */
@@ -577,7 +600,7 @@ export class JournalTail {
       if (st.size <= from) return;
       const { buf, end } = readLinesFrom(fd, from, st.size);
       if (end === 0) return;
-      applyText(this.ledger, writer, buf.toString("utf8", 0, end));
+      applyText(this.ledger, writer, buf.toString("utf8", 0, end), this.opts.kinds);
       mark.read = from + end;
     } finally {
       fs.closeSync(fd);
@@ -585,9 +608,9 @@ export class JournalTail {
   }
 }
 
-/** Every run and group of a project, as its journals say now. */
-export function readLedger(projectRoot: string): Ledger {
-  return new JournalTail(projectRoot).read();
+/** Every run and group of a project, as its journals say now (with `kinds`, only those events). */
+export function readLedger(projectRoot: string, opts: TailOptions = {}): Ledger {
+  return new JournalTail(projectRoot, opts).read();
 }
 
 export type { AttrEvent, GroupEvent, RunEvent, WriterEvent };

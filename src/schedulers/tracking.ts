@@ -84,9 +84,12 @@ export function submissionsOf(groups: Iterable<SubmissionGroup>): Submission[] {
   return out;
 }
 
+/** Only groups and attribute changes make a submission: `status` need not read 100,000 runs. */
+const SUBMISSION_EVENTS: ReadonlySet<string> = new Set(["group", "attr"]);
+
 /** Every submission group of a project, oldest first. */
 export function listSubmissions(projectRoot: string): Submission[] {
-  return submissionsOf(readLedger(projectRoot).groups.values());
+  return submissionsOf(readLedger(projectRoot, { kinds: SUBMISSION_EVENTS }).groups.values());
 }
 
 export interface ClusterView {

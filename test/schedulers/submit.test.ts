@@ -4,10 +4,12 @@
  */
 import fs from "node:fs";
 import path from "node:path";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { initProject, openProject, type Project } from "../../src/dataspace/project.js";
 import { makeGroup } from "../../src/runs/groups.js";
-import { journalDir, JournalWriter } from "../../src/runs/journal.js";
+import { journalDir, JournalWriter, nowMicros } from "../../src/runs/journal.js";
+import { Ledger } from "../../src/runs/ledger.js";
+import { newRunId } from "../../src/runs/run-id.js";
 import { SubmitError } from "../../src/schedulers/commands.js";
 import type { FinalState, PartitionInfo, QueuedJob, Scheduler } from "../../src/schedulers/scheduler.js";
 import { slurmTimeLimit } from "../../src/schedulers/slurm.js";
@@ -319,5 +321,34 @@ describe("cohort submit --pretend", () => {
     // The order the planner gives (job names do not depend on the run).
     const planned = await plan({ project: openProject(dir), workflow: new Workflow([parseProjectToml(TOML)]) }, undefined, { names: ["ex"], pretend: true });
     expect(shown.map((m) => m[1])).toEqual(planned.jobs.map((j) => j.jobName));
+  });
+});
+
+describe("listSubmissions", () => {
+  it("applies the journals' group and attribute events only, not the runs' (status reads it at every call)", () => {
+    const root = initProject(tempDir()).root;
+    const w = JournalWriter.of(root);
+    const sub = newRunId();
+    for (let i = 0; i < 5; i++) {
+      const id = newRunId();
+      w.append({ e: "run", t: nowMicros(), id, op: "noop", config: "{}" });
+      w.append({ e: "end", t: nowMicros(), id, exit: 0, len: 0 });
+    }
+    w.append({ e: "group", t: nowMicros(), id: sub, kind: "submission", set: { scheduler: "slurm", scheduler_job_id: "7" } });
+    w.append({ e: "attr", t: nowMicros(), of: sub, set: { scheduler_state: "COMPLETED" }, author: "test" });
+    // a line whose kind is not its first key (not as cohort writes it) is parsed to tell
+    const other = newRunId();
+    fs.appendFileSync(w.file, JSON.stringify({ id: other, kind: "submission", t: nowMicros(), e: "group", set: { scheduler: "slurm", scheduler_job_id: "8" } }) + "\n");
+    const applied = vi.spyOn(Ledger.prototype, "apply");
+    try {
+      const subs = listSubmissions(root);
+      expect(subs.map((s) => [s.jobId, s.finalState])).toEqual([
+        ["7", "COMPLETED"],
+        ["8", undefined],
+      ]);
+      expect(applied.mock.calls.map((c) => c[1].e)).toEqual(["group", "attr", "group"]);
+    } finally {
+      applied.mockRestore();
+    }
   });
 });
