@@ -215,21 +215,50 @@ export class Project implements JobOwner {
 
   /** Removes jobs and all their files. Each leaves the workspace at once by a rename, then is deleted. */
   removeJobs(ids: string[]): void {
-    const trash = path.join(this.dataDir, "tmp");
-    makeDirs(trash);
+    const removed: string[] = [];
+    try {
+      for (const id of ids) this.removeJob(id, removed);
+    } finally {
+      this.unindex(removed);
+    }
+  }
+
+  /**
+   * removeJobs for long lists: it lets the event loop run every 256 jobs, so that aborting `signal`
+   * (Ctrl-C in the CLI) stops it between two jobs, and calls `onProgress` with the number done.
+   * Returns the ids removed; the others are left as they were.
+   */
+  async removeJobsAsync(ids: string[], opts: { onProgress?: (done: number) => void; signal?: AbortSignal } = {}): Promise<string[]> {
     const removed: string[] = [];
     try {
       for (const id of ids) {
-        // A temporary name: what a killed process leaves here is removed later (sweepStaleTemps).
-        const target = tempNameFor(path.join(trash, `rm-${id}`));
-        fs.renameSync(path.join(this.workspace, id), target);
-        removed.push(id);
-        fs.rmSync(target, { recursive: true, force: true });
+        if (removed.length % 256 === 0) {
+          await new Promise((resolve) => setImmediate(resolve));
+          if (opts.signal?.aborted) break;
+          opts.onProgress?.(removed.length);
+        }
+        this.removeJob(id, removed);
       }
     } finally {
-      this.index.remove(removed);
-      this.index.save();
+      this.unindex(removed);
     }
+    return removed;
+  }
+
+  /** Moves a job out of the workspace (then it counts as removed) and deletes it. */
+  private removeJob(id: string, removed: string[]): void {
+    const trash = path.join(this.dataDir, "tmp");
+    if (removed.length === 0) makeDirs(trash);
+    // A temporary name: what a killed process leaves here is removed later (sweepStaleTemps).
+    const target = tempNameFor(path.join(trash, `rm-${id}`));
+    fs.renameSync(path.join(this.workspace, id), target);
+    removed.push(id);
+    fs.rmSync(target, { recursive: true, force: true });
+  }
+
+  private unindex(removed: string[]): void {
+    this.index.remove(removed);
+    this.index.save();
   }
 }
 

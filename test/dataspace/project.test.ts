@@ -150,4 +150,25 @@ describe("Project and Job", () => {
     expect(project.jobs().map((j) => j.id)).toEqual([ids[1]]);
     expect(openProject(project.root).jobs().map((j) => j.id)).toEqual([ids[1]]);
   });
+
+  it("removeJobsAsync stops between two jobs when its signal is aborted, and indexes what it removed", async () => {
+    const project = initProject(tempDir());
+    const { ids } = await project.initJobs(Array.from({ length: 300 }, (_, i) => ({ i })));
+    const stop = new AbortController();
+    const seen: number[] = [];
+    const removed = await project.removeJobsAsync(ids, {
+      signal: stop.signal,
+      onProgress: (n) => {
+        seen.push(n);
+        // as Ctrl-C does: its handler runs at the next turn of the event loop, here after 256 jobs
+        if (n === 0) setImmediate(() => stop.abort());
+      },
+    });
+    expect(seen).toEqual([0]);
+    expect(removed).toEqual(ids.slice(0, 256));
+    const left = ids.slice(256).sort();
+    expect(project.jobs().map((j) => j.id)).toEqual(left);
+    expect(openProject(project.root).jobs().map((j) => j.id)).toEqual(left);
+    expect(fs.readdirSync(project.workspace).sort()).toEqual(left);
+  });
 });

@@ -1,5 +1,7 @@
 import type { Run } from "../../runs/ledger.js";
 import { UserError } from "../../util/errors.js";
+import { catchInterrupts } from "../interrupt.js";
+import { progressBar } from "../progress.js";
 import { loadProject } from "../project.js";
 import { openRuns } from "../runs-rows.js";
 
@@ -7,8 +9,14 @@ export default async function jobRm(prefixes: string[], opts: { force?: boolean 
   const project = loadProject();
   const ids = [...new Set(prefixes.map((p) => project.resolveJobId(p)))];
   if (!opts.force) await refuseJobsInUse(ids);
-  project.removeJobs(ids);
-  for (const id of ids) process.stderr.write(`removed ${id}\n`);
+  const bar = progressBar("removing jobs", ids.length);
+  const removed = await project.removeJobsAsync(ids, { onProgress: (n) => bar.update(n), signal: catchInterrupts("stopping after the job in hand") });
+  bar.stop();
+  for (const id of removed) process.stderr.write(`removed ${id}\n`);
+  if (removed.length < ids.length) {
+    process.stderr.write(`stopped after ${removed.length} of ${ids.length} jobs; the others are left as they were\n`);
+    process.exitCode = 130;
+  }
 }
 
 /**
