@@ -40,19 +40,28 @@ function readsAsItself(text: string): boolean {
   }
 }
 
+/** The longest directory name file systems take (NAME_MAX), in bytes. */
+const NAME_MAX = 255;
+
 /** A value as one directory name, or a UserError naming the job and key when it cannot be one. */
 function component(v: JsonValue, key: string, job: Job): string {
   // (a string as it is, unless cohort init would read it as another value: `'1'`, `'true'`)
   const text = typeof v === "string" && readsAsItself(v) ? v : Array.isArray(v) || isPlainObject(v) ? dumpJson(v) : formatScalar(v);
   for (const [name, kind] of [[key, "key"], [text, "value"]] as const) {
-    if (name === "." || name === ".." || name.includes("/") || CONTROL.test(name)) {
+    // (a name too long would fail as ENAMETOOLONG with the whole path in the message: megabytes for a long list)
+    if (name === "." || name === ".." || name.includes("/") || CONTROL.test(name) || Buffer.byteLength(name) > NAME_MAX) {
+      const shown = name.length > 60 ? `${JSON.stringify(name.slice(0, 40)).slice(0, -1)}..." (${Buffer.byteLength(name)} bytes)` : JSON.stringify(name);
       throw new UserError(
-        `job ${job.id} cannot be in a view: its state-point ${kind} ${JSON.stringify(name)}${kind === "value" ? ` (of ${key})` : ""} cannot be a directory name`,
+        `job ${job.id} cannot be in a view: its state-point ${kind} ${shown}${kind === "value" ? ` (of ${shortKey(key)})` : ""} cannot be a directory name`,
         "a view's directories are named after keys and values: leave the job out with -f, or -j",
       );
     }
   }
   return text;
+}
+
+function shortKey(key: string): string {
+  return key.length > 60 ? key.slice(0, 40) + "..." : key;
 }
 
 /** The path of each job in a view of `jobs` (relative, ending in `job`), by path. */

@@ -36,6 +36,23 @@ describe("viewPaths", () => {
     expect(() => viewPaths(project([{ a: ".." }, { a: "." }]).jobs)).toThrow(/value "\.\.?" \(of a\)/);
   });
 
+  it("refuses a value longer than a directory name can be, in a short message, before writing anything", () => {
+    const long = Array.from({ length: 100_000 }, (_, i) => i);
+    const { p, jobs } = project([{ a: long }, { a: 1 }]);
+    let message = "";
+    try {
+      updateView(path.join(p.root, "view"), viewPaths(jobs));
+    } catch (err) {
+      expect(err).toBeInstanceOf(UserError);
+      message = (err as Error).message;
+    }
+    expect(message).toBe(`job ${jobs[0].id} cannot be in a view: its state-point value "[0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 1..." (${dumpJson(long).length} bytes) (of a) cannot be a directory name`);
+    expect(fs.existsSync(path.join(p.root, "view"))).toBe(false);
+    // 255 bytes is the most a name can hold
+    expect(pathsOf([{ a: "x".repeat(255) }, { a: 1 }])).toContain(`a/${"x".repeat(255)}/job`);
+    expect(() => pathsOf([{ a: "é".repeat(128) }, { a: 1 }])).toThrow("(256 bytes) (of a)");
+  });
+
   it("random state points: every job has a path of its own, whose values read back as the job's (property)", () => {
     const scalar = fc.oneof(fc.integer({ min: -5, max: 5 }), fc.constantFrom(0.5, 1.5, -2.25), fc.boolean(), fc.constant(null), fc.stringMatching(/^[a-z0-9 .'"-]{1,6}$/).filter((t) => t !== "." && t !== ".."));
     const sp = fc.dictionary(fc.constantFrom("a", "b", "c"), scalar, { minKeys: 1 });
