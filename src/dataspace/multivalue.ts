@@ -437,7 +437,8 @@ export function parseAssignments(args: readonly string[]): Assignment[] {
       );
     }
     if (prev) {
-      prev.values.push(...(spec as ValueList).values);
+      // (a loop, not push(...values): a spread of 200,000 values, i={0..199999}, overflows the stack)
+      for (const v of (spec as ValueList).values) prev.values.push(v);
       prev.multi = true;
     } else if (spec.kind === "list") byKey.set(key, { key, values: spec.values, multi: spec.multi });
     else byKey.set(key, { key, values: [], dist: spec, multi: true });

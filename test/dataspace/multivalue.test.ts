@@ -291,6 +291,12 @@ describe("parseAssignments", () => {
     expect(expandGrid(expanded).map(canonicalJson)).toEqual(expandGrid(braced).map(canonicalJson));
   });
 
+  it("merges a repeated key whose second value is a range of 200,000 (no spread that overflows the stack)", () => {
+    const [a] = parseAssignments(["i=-1", "i={0..199999}"]);
+    expect(a.values.length).toBe(200_001);
+    expect(a.values.at(-1)).toBe(199_999);
+  });
+
   it("splits at the first '='", () => {
     expect(parseAssignments(["expr=a=b"])[0].values).toEqual(["a=b"]);
     expect(parseAssignments(["empty="])[0].values).toEqual([""]);
