@@ -238,7 +238,7 @@ export function chainJobs(planner: Planner, workflow: Workflow, jobs: PlannedJob
         next.push(job);
       }
     }
-    added.push(...next);
+    for (const job of next) added.push(job); // (not push(...next): 150,000 jobs overflow the stack)
     frontier = next;
   }
   return added;

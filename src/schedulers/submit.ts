@@ -132,7 +132,8 @@ export async function submit(
   const renderer = new ScriptRenderer({ project: ident, dir: clusterDir(project), scheduler, schedulerName, partitions: await partitions, cluster: opts.cluster, opts });
   const entries = new Entries(workflow);
   const jobs = bundleJobs(pairs.map((p) => entries.of(p)), opts).map((p) => renderer.render(p));
-  if (opts.chain) jobs.push(...chainJobs(planner, workflow, jobs, queuedOps, entries, renderer));
+  // (a loop, not push(...): 150,000 chained jobs overflow the stack)
+  if (opts.chain) for (const job of chainJobs(planner, workflow, jobs, queuedOps, entries, renderer)) jobs.push(job);
   for (const k of renderer.unreadDirectives()) warn(`directive ${k} is set but the ${schedulerName} template does not use it`);
 
   const interrupted = await submitJobs(project, scheduler, schedulerName, jobs, renderer, opts);
