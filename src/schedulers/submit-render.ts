@@ -218,11 +218,12 @@ export function chainJobs(planner: Planner, workflow: Workflow, jobs: PlannedJob
   };
   jobs.forEach(note);
   const added: PlannedJob[] = [];
+  const byId = new Map<string, Map<string, Aggregate>>();
   let frontier = jobs;
   while (frontier.length > 0) {
     const next: PlannedJob[] = [];
     const aggregates = new Map<string, Aggregate>();
-    for (const j of frontier) for (const e of j.entries) aggregates.set(e.aggregate, findAggregate(planner, workflow, e));
+    for (const j of frontier) for (const e of j.entries) aggregates.set(e.aggregate, findAggregate(planner, workflow, e, byId));
     for (const op of workflow.operations.values()) {
       const waits = afterNames(op.pre).map((a) => a.name);
       if (waits.length === 0) continue;
@@ -244,9 +245,11 @@ export function chainJobs(planner: Planner, workflow: Workflow, jobs: PlannedJob
   return added;
 }
 
-function findAggregate(planner: Planner, workflow: Workflow, e: BundleEntry): Aggregate {
-  const group = workflow.groups.get(e.group)!;
-  const agg = planner.aggregates(group).find((a) => a.id === e.aggregate);
+/** An entry's aggregate, by id through `byId` (per group), filled at a group's first look: a search of the list for each entry took time quadratic in the jobs. */
+function findAggregate(planner: Planner, workflow: Workflow, e: BundleEntry, byId: Map<string, Map<string, Aggregate>>): Aggregate {
+  let ids = byId.get(e.group);
+  if (!ids) byId.set(e.group, (ids = new Map(planner.aggregates(workflow.groups.get(e.group)!).map((a) => [a.id, a]))));
+  const agg = ids.get(e.aggregate);
   if (!agg) throw new Error(`aggregate ${e.aggregate} of group ${e.group} not found`);
   return agg;
 }

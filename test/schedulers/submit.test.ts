@@ -17,6 +17,7 @@ import { submit, type PlannedJob, type SubmitOptions } from "../../src/scheduler
 import { checkPartition, dependencyExpression } from "../../src/schedulers/submit-render.js";
 import { clusterStates, listSubmissions, operationStates, pendingClusterView } from "../../src/schedulers/tracking.js";
 import { resolveDirectives } from "../../src/workflow/directives.js";
+import { Planner } from "../../src/workflow/planner.js";
 import type { Directives } from "../../src/workflow/model.js";
 import { parseProjectToml } from "../../src/workflow/toml.js";
 import { Workflow } from "../../src/workflow/workflow.js";
@@ -171,6 +172,20 @@ describe("submit", () => {
     expect(r.jobs.map((j) => j.entries[0].group)).toEqual(["prepare", "simulate", "analyze"]);
     expect(s.scripts[1]).toContain("#SBATCH --dependency=afterok:101\n");
     expect(s.scripts[2]).toContain("#SBATCH --dependency=afterok:102\n");
+  });
+
+  it("--chain looks each aggregate up by id: the aggregate lists are asked for as often with 20 jobs as with 2", async () => {
+    const calls = async (n: number) => {
+      const asked = vi.spyOn(Planner.prototype, "aggregates");
+      try {
+        const r = await plan(setup(n), undefined, { names: ["prepare"], pretend: true, chain: true });
+        expect(r.jobs).toHaveLength(3 * n);
+        return asked.mock.calls.length;
+      } finally {
+        asked.mockRestore();
+      }
+    };
+    expect(await calls(20)).toBe(await calls(2));
   });
 
   it("--chain waits on a cluster job already queued for what a downstream operation needs", async () => {
