@@ -1,4 +1,4 @@
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { makeGroup } from "../../src/runs/groups.js";
 import { nowMicros } from "../../src/runs/journal.js";
 import { foldedRows, groupMatches, listedRuns, runMatches } from "../../src/runs/listing.js";
@@ -30,6 +30,22 @@ function project() {
 }
 
 const idsOf = (runs: { id: string }[]) => runs.map((r) => r.id);
+
+describe("naming many runs at once", () => {
+  it("lists the runs once for all the numbers, and finds names and id prefixes as one does", () => {
+    const { root, runs, ids } = project();
+    const view = RunsView.read(root);
+    const listings = vi.spyOn(view, "runs", "get");
+    try {
+      const refs = ["1", "2", "3", runs[0].name, ids[2].toUpperCase(), "1"];
+      expect(idsOf(resolveRuns(view, refs))).toEqual([ids[3], ids[2], ids[0]]);
+      expect(listings.mock.calls.length).toBe(1);
+    } finally {
+      listings.mockRestore();
+    }
+    expect(userError(() => resolveRuns(view, ["1", ids[0].slice(0, 2)]))).toMatch(/^no run named/);
+  });
+});
 
 describe("run lists: order and index", () => {
   it("newest first by start; an unstarted run counts from its creation", () => {

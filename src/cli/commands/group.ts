@@ -1,7 +1,7 @@
 /** `cohort group create|add|remove|delete|restore`: run groups made and changed by hand (SPEC §7). */
 import { checkLabel } from "../../runs/attributes.js";
 import { addMembers, deleteGroup, makeGroup, removeMembers, restoreGroup } from "../../runs/groups.js";
-import { resolveDeletedGroup, resolveGroup, resolveGroups, resolveRunId, resolveRuns } from "../../runs/select.js";
+import { resolveDeletedGroup, resolveGroup, resolveGroups, resolveRunId, resolveRuns, RunRefs } from "../../runs/select.js";
 import { runName } from "../../runs/run-id.js";
 import { UserError } from "../../util/errors.js";
 import { out, warn } from "../context.js";
@@ -34,7 +34,8 @@ export async function remove(ref: string, refs: string[]): Promise<void> {
   const { root, view } = await openRuns();
   const summary = resolveGroup(view, ref);
   const have = new Set(view.ledger.members(summary));
-  const ids = [...new Set(refs.map((r) => resolveRunId(view, r)))];
+  const index = new RunRefs(view);
+  const ids = [...new Set(refs.map((r) => resolveRunId(view, r, {}, index)))];
   const strangers = ids.filter((id) => !have.has(id));
   if (strangers.length > 0) {
     throw new UserError(`run ${strangers.map(runName).join(", ")} is not in group ${summary.name}`, `'cohort group show ${summary.name}' lists its members`);

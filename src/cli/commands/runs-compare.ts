@@ -5,7 +5,7 @@ import { listedRuns, runMatches } from "../../runs/listing.js";
 import { readMetricsCached } from "../../runs/metrics-cache.js";
 import { metricNumber, type MetricValue } from "../../runs/metrics.js";
 import { trashOf } from "../../runs/run-status.js";
-import { resolveGroup, resolveRun } from "../../runs/select.js";
+import { resolveGroup, resolveRun, RunRefs } from "../../runs/select.js";
 import type { Run, RunsView } from "../../runs/view.js";
 import { UserError } from "../../util/errors.js";
 import { out, warn } from "../context.js";
@@ -48,10 +48,11 @@ export function comparedRuns(view: RunsView, refs: string[], opts: RunsCompareOp
       return view.memberRuns(g).filter((r) => members.has(r.id)).sort((a, b) => (a.id < b.id ? -1 : 1));
     };
     for (const g of groups) membersOf(g).forEach(add);
+    const index = new RunRefs(view);
     for (const ref of refs) {
       let run: Run | undefined;
       try {
-        run = resolveRun(view, ref);
+        run = resolveRun(view, ref, {}, index);
       } catch (err) {
         // Not a run: a group's name or id stands for its members.
         let members: Run[];
