@@ -149,7 +149,7 @@ export function buildProgram(only?: string): Command {
       .argument("[dir]", "where the view goes (default: view in the project's directory)")
       .option("-f, --filter <filter...>", "only jobs matching this filter (JSON or KEY VALUE pairs)")
       .option("-j, --job-id <ids...>", "only these jobs (ids or unique prefixes)")
-      .addHelpText("after", examples(["cohort view", "cohort view hot -f 'T.$gt' 1.2", "cohort view -j 8ecc ee5a"]))
+      .addHelpText("after", examples(["cohort view", "cohort view hot -f 'T.$gt' 1.2", "cohort view pair -j 8ecc ee5a"]))
       .action(lazy(() => import("./commands/view.js")));
 
   if (want("check"))

@@ -11,7 +11,7 @@ import { readDocumentFile } from "../dataspace/document.js";
 import { parseFilterArgs } from "../dataspace/filter.js";
 import { JOB_DOCUMENT_FILE } from "../dataspace/job.js";
 import { compareCodePoints, canonicalJson, dumpJson } from "../dataspace/json.js";
-import { splitPath } from "../dataspace/keys.js";
+import { leafValues, splitPath } from "../dataspace/keys.js";
 import { lookupPath } from "../dataspace/project.js";
 import { Float, isPlainObject, numericValue, type JsonObject, type JsonValue } from "../dataspace/value.js";
 import { changeAttributes, commentsOf } from "../runs/attributes.js";
@@ -71,13 +71,9 @@ function compareValues(a: JsonValue | undefined, b: JsonValue | undefined): numb
   return compareCodePoints(canonicalJson(a), canonicalJson(b));
 }
 
-/** The dotted keys of a state point's leaves (`a.b` for `{"a": {"b": 1}}`). */
-function leafKeys(sp: JsonObject, into: Set<string>, prefix = ""): void {
-  for (const [k, v] of Object.entries(sp)) {
-    const key = prefix + k;
-    if (isPlainObject(v) && Object.keys(v).length > 0) leafKeys(v as JsonObject, into, key + ".");
-    else into.add(key);
-  }
+/** The dotted keys of an object's leaves (`a.b` for `{"a": {"b": 1}}`), added to `into`. */
+function leafKeys(o: JsonObject, into: Set<string>): void {
+  for (const key of leafValues(o).keys()) into.add(key);
 }
 
 /** State-point columns the jobs table offers at most. */

@@ -1,5 +1,5 @@
 import { UserError } from "../util/errors.js";
-import { Float, type JsonValue } from "./value.js";
+import { Float, isPlainObject, type JsonObject, type JsonValue } from "./value.js";
 
 /**
  * signac refuses mapping keys that contain a dot, at any depth, in state points and documents:
@@ -33,4 +33,14 @@ export function splitPath(dotted: string): string[] {
   const parts = dotted.split(".");
   if (parts.some((p) => p === "")) throw new UserError(`bad key path ${JSON.stringify(dotted)}`, "write keys like a or a.b");
   return parts;
+}
+
+/** The leaf values of an object by dotted key (`a.b` for `{"a": {"b": 1}}`); an empty object is a leaf. */
+export function leafValues(o: Readonly<JsonObject>, prefix = "", out = new Map<string, JsonValue>()): Map<string, JsonValue> {
+  for (const [k, v] of Object.entries(o)) {
+    const key = prefix + k;
+    if (isPlainObject(v) && Object.keys(v).length > 0) leafValues(v, key + ".", out);
+    else out.set(key, v);
+  }
+  return out;
 }

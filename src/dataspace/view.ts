@@ -16,21 +16,12 @@ import path from "node:path";
 import { UserError } from "../util/errors.js";
 import { CONTROL } from "../util/text.js";
 import { dumpJson } from "./json.js";
+import { leafValues } from "./keys.js";
 import { formatScalar, parseScalar } from "./multivalue.js";
 import type { Job } from "./job.js";
-import { isPlainObject, type JsonObject, type JsonValue } from "./value.js";
+import { isPlainObject, type JsonValue } from "./value.js";
 
 const LEAF = "job";
-
-/** The leaf values of a state point by dotted key. */
-function leaves(sp: Readonly<JsonObject>, prefix = "", out = new Map<string, JsonValue>()): Map<string, JsonValue> {
-  for (const [k, v] of Object.entries(sp)) {
-    const key = prefix + k;
-    if (isPlainObject(v) && Object.keys(v).length > 0) leaves(v, key + ".", out);
-    else out.set(key, v);
-  }
-  return out;
-}
 
 function readsAsItself(text: string): boolean {
   try {
@@ -66,7 +57,7 @@ function shortKey(key: string): string {
 
 /** The path of each job in a view of `jobs` (relative, ending in `job`), by path. */
 export function viewPaths(jobs: readonly Job[]): Map<string, Job> {
-  const flat = jobs.map((job) => leaves(job.spData));
+  const flat = jobs.map((job) => leafValues(job.spData));
   const all = new Set(flat.flatMap((m) => [...m.keys()]));
   const varying = [...all]
     .filter((key) => {

@@ -38,7 +38,6 @@ export class Workflow {
         );
       }
       if (def.name !== undefined) named ??= def;
-      this.name ??= def.name;
       for (const op of def.operations) {
         const other = this.operations.get(op.name);
         if (other) throw new UserError(`operation ${op.name} is defined twice: ${other.origin} and ${op.origin}`, "rename one of them");
@@ -49,6 +48,7 @@ export class Workflow {
         (this.hooks[name] ??= []).push(...(fns ?? []));
       }
     }
+    this.name = named?.name;
     for (const def of definitions) {
       for (const group of def.groups) {
         const clash = this.operations.get(group.name) ?? this.groups.get(group.name);
